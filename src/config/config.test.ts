@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { InrecordError } from '../errors/index.js';
+import { exampleConfig, parseConfig, redactConfig, substituteEnv } from './index.js';
+
+describe('config', () => {
+  it('substitutes ${ENV} and ${ENV:-default}', () => {
+    expect(substituteEnv({ a: 'x-${A}', b: ['${B:-dflt}'] }, { A: '1' })).toEqual({ a: 'x-1', b: ['dflt'] });
+  });
+
+  it('names the key path of a missing variable', () => {
+    try {
+      substituteEnv({ crm: { auth: { token: '${NOPE}' } } }, {});
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InrecordError);
+      expect((err as InrecordError).code).toBe('IR_CONFIG_ENV_MISSING');
+      expect((err as Error).message).toContain('crm.auth.token');
+      expect((err as Error).message).toContain('NOPE');
+    }
+  });
+
+  it.each(['hubspot', 'salesforce', 'pipedrive'] as const)('parses the %s example written by init', (kind) => {
+    const cfg = parseConfig(exampleConfig(kind), {
+      HUBSPOT_TOKEN: 't',
+      SALESFORCE_INSTANCE_URL: 'https://x.my.salesforce.com',
+      SALESFORCE_ACCESS_TOKEN: 't',
+      PIPEDRIVE_API_TOKEN: 't',
+    });
+    expect(cfg.crm.kind).toBe(kind);
+    expect(cfg.flows.length).toBe(2);
+    expect(cfg.store.databaseUrl).toBeUndefined();
+  });
+
+  it('reports every problem with its key path and what is expected', () => {
+    const text = 'crm: { kind: zoho, auth: { token: t } }\nflows: [{ name: Bad Name, kind: scoring, object: contact }]\n';
+    try {
+      parseConfig(text, {});
+      expect.unreachable();
+    } catch (err) {
+      const msg = (err as Error).message;
+      expect((err as InrecordError).code).toBe('IR_CONFIG_INVALID');
+      expect(msg).toContain('crm.kind');
+      expect(msg).toContain('flows.0.name');
+    }
+  });
+
+  it('redacts secrets for logs and --json', () => {
+    const cfg = parseConfig('crm: { kind: hubspot, auth: { token: s3cret } }', {});
+    expect(JSON.stringify(redactConfig(cfg))).not.toContain('s3cret');
+  });
+});

@@ -1,0 +1,8 @@
+/**
+ * config — inrecord.yaml: its zod schema, `${ENV}` substitution, redaction for logs, and the
+ * commented example `inrecord init` writes. Validation against the live CRM schema is `check`
+ * (writeback/ + crm/), not here.
+ */
+export * from './schema.js';
+export { defaultConfigPath, formatZodError, loadConfig, parseConfig, redactConfig, substituteEnv } from './load.js';
+export { exampleConfig } from './example.js';

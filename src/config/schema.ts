@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The shape of inrecord.yaml. Every section is validated here; TypeScript types come from z.infer.
+ * Modules read their own section and trust it.
+ */
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 6h or 30d');
+
+export const crmKind = z.enum(['hubspot', 'salesforce', 'pipedrive']);
+
+export const oauthSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  refreshToken: z.string().min(1),
+  /** Token endpoint; defaults to the CRM's own. */
+  tokenUrl: z.string().url().optional(),
+  /** Refresh this long before expiry. */
+  refreshBefore: duration.default('60s'),
+});
+
+export const crmConnectionSchema = z
+  .object({
+    kind: crmKind,
+    /** API base URL; defaults to the CRM's public API (a simulator's URL in tests and the demo). */
+    baseUrl: z.string().url().optional(),
+    auth: z.union([
+      z.object({ token: z.string().min(1, 'a token (private app token, API token, or access token)') }),
+      z.object({ oauth: oauthSchema }),
+    ]),
+    /** Salesforce API version. */
+    apiVersion: z.string().regex(/^\d+\.\d$/).default('62.0'),
+    webhooks: z
+      .object({
+        /** HubSpot: the app's client secret (v3 signatures). */
+        secret: z.string().optional(),
+        /** Pipedrive: HTTP Basic credentials the subscription was created with. */
+        basicUser: z.string().optional(),
+        basicPassword: z.string().optional(),
+        /** Salesforce outbound messages: expected org id, and a shared secret carried in the URL. */
+        orgId: z.string().optional(),
+        urlSecret: z.string().optional(),
+        /** Reject signed requests older than this (HubSpot allows 5 minutes). */
+        maxAge: duration.default('5m'),
+      })
+      .default({}),
+    /** The CRM user id this integration writes as: its changes are `integration` in history. */
+    integrationUserId: z.string().optional(),
+    rateLimit: z
+      .object({
+        callsPerWindow: z.number().int().positive().optional(),
+        windowMs: z.number().int().positive().optional(),
+        /** Pause (not fail) when this share of the daily quota is spent. */
+        dailyQuotaGuard: z.number().min(0).max(1).default(0.9),
+      })
+      .default({}),
+  })
+  .strict();
+
+export const ownershipSchema = z.enum(['ai', 'hybrid', 'rep']);
+export const conflictPolicySchema = z.enum(['skip', 'flag', 'overwrite']);
+
+export const fieldRuleSchema = z
+  .object({
+    owner: ownershipSchema,
+    /** hybrid only: what to do when a person edited the field since the AI last read it. */
+    onConflict: conflictPolicySchema.default('flag'),
+    /** Text fields: cut values longer than the field instead of rejecting them. */
+    truncate: z.boolean().default(false),
+    /** Companion field that receives the AI stamp (written at, flow, model version, confidence). */
+    stamp: z.string().optional(),
+  })
+  .strict();
+
+export const objectKind = z.enum(['contact', 'company', 'deal', 'lead']);
+
+export const objectRulesSchema = z
+  .object({
+    fields: z.record(z.string(), fieldRuleSchema).default({}),
+  })
+  .strict();
+
+export const gateSchema = z
+  .object({
+    /** shadow: compute and record, write nothing; gated: shadow until the sample passes, then write; open: write. */
+    mode: z.enum(['shadow', 'gated', 'open']).default('gated'),
+    /** Lower bound of the Wilson 95% interval of accuracy that opens the gate. */
+    threshold: z.number().min(0).max(1).default(0.9),
+    sampleSize: z.number().int().positive().default(100),
+    /** Fall back to shadow on a drift alert. */
+    shadowOnDrift: z.boolean().default(true),
+  })
+  .strict();
+
+export const flowKind = z.enum(['scoring', 'enrichment', 'intent', 'summary', 'deal-risk', 'usage']);
+
+export const flowSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    kind: flowKind,
+    object: objectKind,
+    /** Output name → CRM field it is written to. */
+    outputs: z.record(z.string(), z.string()).default({}),
+    /** Flow-specific settings (model, provider, points, refresh period …), validated by the flow. */
+    settings: z.record(z.string(), z.unknown()).default({}),
+    gate: gateSchema.default({}),
+    trigger: z
+      .object({
+        webhook: z.boolean().default(true),
+        poll: duration.default('15m'),
+      })
+      .strict()
+      .default({}),
+    /** Actions an output fires (trigger flows). */
+    actions: z.array(z.record(z.string(), z.unknown())).default([]),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    crm: crmConnectionSchema,
+    store: z
+      .object({
+        dataDir: z.string().optional(),
+        databaseUrl: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4600),
+        /** Required for every request when host is not loopback. */
+        token: z.string().optional(),
+        publicUrl: z.string().url().optional(),
+      })
+      .strict()
+      .default({}),
+    identity: z
+      .object({
+        /** The team's own email domains: their participants are skipped, never matched. */
+        ownDomains: z.array(z.string()).default([]),
+        /** Create a CRM record for an unmatched input (off: unmatched goes to the review queue). */
+        createMissing: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
+    objects: z.record(objectKind, objectRulesSchema).default({}),
+    flows: z.array(flowSchema).default([]),
+    monitor: z
+      .object({
+        schedule: duration.default('7d'),
+        psiWarn: z.number().default(0.1),
+        psiAlert: z.number().default(0.25),
+        alertWebhook: z.string().url().optional(),
+        deadLetterAlert: z.number().int().nonnegative().default(10),
+      })
+      .strict()
+      .default({}),
+    jobs: z
+      .object({
+        retryLimit: z.number().int().min(0).max(20).default(5),
+        retryDelaySeconds: z.number().int().positive().default(2),
+        concurrency: z.number().int().positive().default(4),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type InrecordConfig = z.infer<typeof configSchema>;
+export type CrmConnection = z.infer<typeof crmConnectionSchema>;
+export type FieldRule = z.infer<typeof fieldRuleSchema>;
+export type FlowConfig = z.infer<typeof flowSchema>;
+export type GateConfig = z.infer<typeof gateSchema>;
+export type Ownership = z.infer<typeof ownershipSchema>;
+export type ConflictPolicy = z.infer<typeof conflictPolicySchema>;

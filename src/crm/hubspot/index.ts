@@ -1,0 +1,7 @@
+/** Hubspot connector (work in progress). */
+import type { ConnectorFactory } from '../registry.js';
+import { InrecordError } from '../../errors/index.js';
+
+export const createHubspotConnector: ConnectorFactory = async () => {
+  throw new InrecordError('IR_CRM_UNSUPPORTED', 'the hubspot connector is not available in this version');
+};

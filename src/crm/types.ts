@@ -1,0 +1,271 @@
+/**
+ * The one boundary between the engine and a CRM. identity/, flows/, writeback/, triggers/ and
+ * actions/ import only this file (and the registry); everything CRM-specific lives behind it in
+ * src/crm/<crm>/.
+ *
+ * Values crossing this boundary are *normalised*, whatever the CRM's wire format:
+ *   string/text/email/phone/url/reference → string
+ *   number/integer/currency/percent       → number
+ *   boolean                               → boolean
+ *   date                                  → 'YYYY-MM-DD'
+ *   datetime                              → ISO 8601 UTC string ('2026-11-28T09:00:00.000Z')
+ *   picklist                              → the option's `value` (string; a Pipedrive option id as a string)
+ *   multipicklist                         → string[] of option values
+ *   empty                                 → null
+ * The connector encodes them for the wire (HubSpot midnight-UTC dates, Salesforce ';' multi-selects,
+ * Pipedrive option ids) and decodes what it reads.
+ */
+
+export type CrmName = 'hubspot' | 'salesforce' | 'pipedrive';
+
+/** The engine's object kinds; each connector maps them to its own object names. */
+export type ObjectKind = 'contact' | 'company' | 'deal' | 'lead';
+
+export type FieldType =
+  | 'string'
+  | 'text'
+  | 'number'
+  | 'integer'
+  | 'currency'
+  | 'percent'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'picklist'
+  | 'multipicklist'
+  | 'email'
+  | 'phone'
+  | 'url'
+  | 'reference';
+
+export type FieldValue = string | number | boolean | string[] | null;
+
+export interface FieldOption {
+  /** What is written: the API value (Pipedrive: the option id as a string). */
+  value: string;
+  label: string;
+}
+
+export interface FieldSchema {
+  name: string;
+  label: string;
+  type: FieldType;
+  /** The CRM's own type name (HubSpot `type/fieldType`, Salesforce `type`, Pipedrive `field_type`). */
+  crmType: string;
+  options?: FieldOption[];
+  /**
+   * Whether the CRM rejects values outside `options`. HubSpot enumerations and Pipedrive enum/set:
+   * always. Salesforce: only restricted picklists — an unrestricted one silently stores any value.
+   */
+  restricted?: boolean;
+  required: boolean;
+  writable: boolean;
+  maxLength?: number;
+  /** Decimal places for number/currency/percent, when the CRM declares them. */
+  scale?: number;
+  custom: boolean;
+}
+
+export interface ObjectSchema {
+  object: string;
+  fields: FieldSchema[];
+}
+
+export interface CrmRecord {
+  id: string;
+  object: string;
+  fields: Record<string, FieldValue>;
+  /** Last modification, ISO 8601 UTC. */
+  modifiedAt: string;
+}
+
+/** A CRM contact as identity sees it (the same shape `inrecord reconcile --crm-contacts` reads). */
+export interface ContactCandidate {
+  id: string;
+  email: string | null;
+  additional_emails: string[];
+  first_name: string | null;
+  last_name: string | null;
+  company_id: string | null;
+  company_name: string | null;
+  phone: string | null;
+}
+
+/** A CRM company as identity sees it (the same shape `inrecord reconcile --crm-companies` reads). */
+export interface CompanyCandidate {
+  id: string;
+  name: string | null;
+  domain: string | null;
+  additional_domains: string[];
+}
+
+export type ActorKind = 'human' | 'integration' | 'system' | 'import';
+
+/** The last change of one field of one record. */
+export interface FieldChange {
+  id: string;
+  field: string;
+  value: FieldValue;
+  /** ISO 8601 UTC. */
+  at: string;
+  actor: ActorKind;
+  userId?: string | null;
+}
+
+export interface RecordUpdate {
+  id: string;
+  fields: Record<string, FieldValue>;
+}
+
+export type WriteResult =
+  | { id: string; ok: true }
+  | { id: string; ok: false; code: string; message: string; retryable: boolean; field?: string };
+
+export type ActivityKind = 'note' | 'task' | 'email' | 'meeting' | 'call';
+
+export interface ActivityInput {
+  kind: ActivityKind;
+  subject?: string;
+  body?: string;
+  /** When it happened (email sent, meeting start), ISO 8601. */
+  occurredAt?: string;
+  endsAt?: string;
+  /** Tasks: when it is due, ISO 8601. */
+  dueAt?: string;
+  ownerId?: string;
+  /** Records it belongs on: the first is the primary one. */
+  associations: { object: ObjectKind; id: string }[];
+  /** Email/meeting metadata. */
+  from?: string;
+  to?: string[];
+  direction?: 'inbound' | 'outbound';
+}
+
+export type CrmAction =
+  | { type: 'assign_owner'; object: ObjectKind; id: string; ownerId: string }
+  | { type: 'change_stage'; object: ObjectKind; id: string; stage: string }
+  | { type: 'create_task'; object: ObjectKind; id: string; subject: string; body?: string; dueAt: string; ownerId?: string }
+  | { type: 'add_note'; object: ObjectKind; id: string; body: string }
+  | { type: 'enroll'; object: ObjectKind; id: string; sequenceId: string };
+
+export interface ActionResult {
+  ok: true;
+  /** The id of what the action created (task, note, enrollment), if anything. */
+  createdId?: string;
+}
+
+export interface CrmUser {
+  id: string;
+  name: string;
+  email: string;
+  active: boolean;
+}
+
+export interface DeletedRecord {
+  id: string;
+  deletedAt: string;
+  /** When the record was merged into another one. */
+  mergedInto?: string;
+}
+
+export type ChangeKind = 'created' | 'updated' | 'deleted' | 'merged';
+
+/** One change, normalised from any CRM's webhook or poll. */
+export interface ChangeEvent {
+  crm: CrmName;
+  object: ObjectKind;
+  id: string;
+  kind: ChangeKind;
+  /** Fields that changed (empty when the CRM does not say). */
+  fields: string[];
+  occurredAt: string;
+  actor: ActorKind;
+  /** The CRM's event id when it has one (not always unique: HubSpot). */
+  eventId?: string;
+  mergedInto?: string;
+}
+
+export interface WebhookRequest {
+  method: string;
+  /** Full URL as received, including the query string. */
+  url: string;
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+export interface RateLimitPolicy {
+  /** Calls allowed per window (from documentation; refined from live headers). */
+  callsPerWindow: number;
+  windowMs: number;
+  /** Daily quota, when the CRM has one (Salesforce API requests, Pipedrive tokens). */
+  dailyQuota?: number;
+}
+
+export interface BatchLimits {
+  read: number;
+  write: number;
+  search: number;
+}
+
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type: FieldType;
+  options?: FieldOption[];
+  maxLength?: number;
+}
+
+/** Counters a connector keeps, for benchmarks and the report. */
+export interface CallStats {
+  calls: number;
+  rateLimited: number;
+  retries: number;
+  tokenRefreshes: number;
+}
+
+export interface CrmConnector {
+  readonly crm: CrmName;
+  readonly limits: BatchLimits;
+  readonly rateLimit: RateLimitPolicy;
+  /** The CRM's object name for an engine kind ('contact' → 'contacts' | 'Contact' | 'persons'). */
+  objectName(kind: ObjectKind): string;
+
+  describe(kind: ObjectKind): Promise<ObjectSchema>;
+  /** Creates a custom field (for `check --fix`); `IR_CRM_UNSUPPORTED` where the API does not allow it. */
+  createField(kind: ObjectKind, spec: FieldSpec): Promise<FieldSchema>;
+
+  /** Reads records by id, batched at the CRM's limit. Missing ids are absent from the result. */
+  read(kind: ObjectKind, ids: string[], fields: string[]): Promise<CrmRecord[]>;
+  /** Every record modified at or after `since` (all when null), oldest first, page by page, to the end. */
+  readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]>;
+  /** Records deleted or merged since `since`, as the CRM confirms them. */
+  readDeleted(kind: ObjectKind, since: string): Promise<DeletedRecord[]>;
+
+  /** Identity candidates, batched; emails/domains are already normalised by the caller. */
+  findContacts(q: { emails?: string[]; names?: { firstName?: string; lastName: string }[] }): Promise<ContactCandidate[]>;
+  findCompanies(q: { domains?: string[]; names?: string[] }): Promise<CompanyCandidate[]>;
+  /** Every contact / company as an identity candidate, page by page (validation, offline snapshots). */
+  listContacts(): AsyncIterable<ContactCandidate[]>;
+  listCompanies(): AsyncIterable<CompanyCandidate[]>;
+
+  /** Per (id, field) the last change, with who made it. */
+  history(kind: ObjectKind, ids: string[], fields: string[]): Promise<FieldChange[]>;
+
+  /** Updates at the CRM's batch limit; one result per update, a per-record error is never lost. */
+  writeBatch(kind: ObjectKind, updates: RecordUpdate[]): Promise<WriteResult[]>;
+  createActivity(activity: ActivityInput): Promise<{ id: string }>;
+  performAction(action: CrmAction): Promise<ActionResult>;
+  listUsers(): Promise<CrmUser[]>;
+
+  webhooks: {
+    verify(req: WebhookRequest): VerifyResult;
+    parse(req: WebhookRequest): ChangeEvent[];
+    /** Registers delivery to `targetUrl` where the API allows it. */
+    subscribe(targetUrl: string, kinds: ObjectKind[]): Promise<void>;
+  };
+
+  stats(): CallStats;
+  close(): Promise<void>;
+}

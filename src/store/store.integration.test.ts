@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadMigrations, migrate, once } from './index.js';
+import { BACKENDS, TEST_DATABASE_URL, dropSchemas, openTestStore, type TestStore, uniqueSchema } from './testing/index.js';
+
+describe.each(BACKENDS)('store on %s', (backend) => {
+  let store: TestStore | undefined;
+  afterEach(async () => {
+    await store?.destroy();
+    store = undefined;
+  });
+
+  it('applies every migration, and re-running them is a no-op', async () => {
+    store = await openTestStore(backend);
+    const names = (await store.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((r) => r.name);
+    expect(names).toEqual(loadMigrations().map((m) => m.name));
+    const again = await migrate(store);
+    expect(again.applied).toEqual([]);
+    expect(again.alreadyApplied).toBe(names.length);
+  });
+
+  it('round-trips jsonb, timestamps and bigints the same way on both backends', async () => {
+    store = await openTestStore(backend);
+    await store.query("INSERT INTO runs (id, kind, summary) VALUES ('r1', 'apply', $1::jsonb)", [
+      JSON.stringify({ written: 3, fields: ['a'] }),
+    ]);
+    const [run] = await store.query<{ summary: unknown; started_at: Date }>('SELECT summary, started_at FROM runs');
+    expect(run.summary).toEqual({ written: 3, fields: ['a'] });
+    expect(run.started_at).toBeInstanceOf(Date);
+    const [{ n }] = await store.query<{ n: number }>('SELECT count(*) AS n FROM runs');
+    expect(n).toBe(1);
+  });
+
+  it('rolls back a failed transaction', async () => {
+    store = await openTestStore(backend);
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.query("INSERT INTO cursors (name, value) VALUES ('c', '1')");
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.query('SELECT * FROM cursors')).toEqual([]);
+  });
+
+  it('runs an effect once per key', async () => {
+    store = await openTestStore(backend);
+    let calls = 0;
+    const a = await once(store, 'k1', async () => ++calls);
+    const b = await once(store, 'k1', async () => ++calls);
+    expect(a).toEqual({ result: 1, fresh: true });
+    expect(b).toEqual({ result: 1, fresh: false });
+    expect(calls).toBe(1);
+  });
+});
+
+describe('store on the Postgres server', () => {
+  it('fails loudly when the server cannot be reached', async () => {
+    const { openStore } = await import('./index.js');
+    await expect(openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', schema: 'x' })).rejects.toMatchObject({
+      code: 'IR_STORE_UNAVAILABLE',
+    });
+  });
+
+  it('ends with one correct schema when two processes migrate at once', async () => {
+    const schema = uniqueSchema('race');
+    const script = `
+      import { openStore } from './src/store/index.ts';
+      const s = await openStore({ databaseUrl: process.env.URL, schema: process.env.SCHEMA });
+      const rows = await s.query('SELECT count(*)::int AS n FROM schema_migrations');
+      console.log(JSON.stringify(rows[0]));
+      await s.close();`;
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          env: { ...process.env, URL: TEST_DATABASE_URL, SCHEMA: schema },
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(err))));
+      });
+    try {
+      const [a, b] = await Promise.all([run(), run()]);
+      const expected = loadMigrations().length;
+      expect(JSON.parse(a).n).toBe(expected);
+      expect(JSON.parse(b).n).toBe(expected);
+    } finally {
+      await dropSchemas(schema);
+    }
+  });
+});

@@ -1,0 +1,38 @@
+export type Row = Record<string, unknown>;
+
+/** The SQL surface every module uses. Same SQL on both backends. */
+export interface Sql {
+  /** One parameterised statement ($1, $2 …). */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements without parameters, in one round trip. */
+  exec(text: string): Promise<void>;
+}
+
+export type Backend = 'pglite' | 'postgres';
+
+export interface Store extends Sql {
+  readonly backend: Backend;
+  /** Schema holding inrecord's tables (search_path is set to it). */
+  readonly schema: string;
+  /** Schema for pg-boss's tables. */
+  readonly bossSchema: string;
+  /** Where the embedded store lives, or the redacted server URL. */
+  readonly location: string;
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** pg-boss's `db` adapter: statements without parameters go through exec (several statements). */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Postgres server URL; when absent, the embedded store is used. */
+  databaseUrl?: string;
+  /** Embedded store directory (default `.inrecord/db`); `memory://` for an in-memory store. */
+  dataDir?: string;
+  /** Schema for inrecord's tables (default `inrecord`). */
+  schema?: string;
+  /** Run migrations on open (default true). */
+  migrate?: boolean;
+  /** Pool size on the server (default 10). */
+  poolSize?: number;
+}

@@ -1,0 +1,68 @@
+/**
+ * The allowed import directions, checked on every test run:
+ *   cli / server → engine modules → crm interface → store
+ * - CRM-specific code lives only in src/crm/<crm>/ and src/simulators/<crm>/; the engine reaches a
+ *   connector through src/crm/types.ts and the registry, never a CRM folder directly.
+ * - engine modules never import cli/ or server/; store/ and errors/ import no engine module.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve('src');
+const CRMS = ['hubspot', 'salesforce', 'pipedrive'];
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+    const spec = m[1] ?? m[2];
+    out.push(relative(SRC, resolve(dirname(file), spec)));
+  }
+  return out;
+}
+
+const top = (rel: string) => rel.split('/')[0];
+
+describe('architecture', () => {
+  const all = files(SRC).map((f) => ({ file: relative(SRC, f), imports: imports(f) }));
+
+  it('keeps CRM-specific code behind the connector interface', () => {
+    const bad: string[] = [];
+    for (const { file, imports: deps } of all) {
+      for (const dep of deps) {
+        const [mod, crm] = dep.split('/');
+        if ((mod === 'crm' || mod === 'simulators') && CRMS.includes(crm)) {
+          const [fmod, fcrm] = file.split('/');
+          const inside = fcrm === crm && (fmod === 'crm' || fmod === 'simulators');
+          const registry = file === 'crm/registry.ts' || file === 'simulators/index.ts' || file.startsWith('simulators/testing');
+          // connectors' own tests and simulators' conformance suites may pair a connector with its simulator
+          const pairTest = file.endsWith('.test.ts') && fcrm === crm;
+          if (!inside && !registry && !pairTest && !file.startsWith('crm/testing')) bad.push(`${file} → ${dep}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('never lets an engine module import the CLI or the server', () => {
+    const bad = all
+      .filter(({ file }) => !['cli', 'server'].includes(top(file)) && !file.endsWith('.test.ts'))
+      .flatMap(({ file, imports: deps }) => deps.filter((d) => ['cli', 'server'].includes(top(d))).map((d) => `${file} → ${d}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('keeps store/ and errors/ at the bottom', () => {
+    const bad = all
+      .filter(({ file }) => ['store', 'errors'].includes(top(file)))
+      .flatMap(({ file, imports: deps }) => deps.filter((d) => !['store', 'errors'].includes(top(d))).map((d) => `${file} → ${d}`));
+    expect(bad).toEqual([]);
+  });
+});
