@@ -1,0 +1,82 @@
+/**
+ * What every simulator exposes, whatever CRM it imitates: the same start options, the same control
+ * API (`/_sim/…`, outside the CRM's own paths) and the same in-process handle for tests and the demo.
+ */
+import type { CrmName } from '../crm/types.js';
+
+export interface SimulatorOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Seed of the deterministic data generator. */
+  seed?: number;
+  /** How many contacts/persons to seed (companies, deals, leads scale with it). */
+  records?: number;
+  /** The only accepted API token (others are answered the way the CRM answers a bad token). */
+  token?: string;
+  /** HubSpot: the app secret webhooks are signed with. Others: ignored. */
+  clientSecret?: string;
+  /** Where change events are delivered (also settable through the CRM's own subscription API). */
+  webhookUrl?: string;
+  /** Load state from / save state to this file. */
+  snapshotFile?: string;
+  /** Access-token lifetime for the OAuth endpoint, seconds. */
+  tokenTtlSeconds?: number;
+  /** Override the CRM's documented rate limit (tests use tight limits). */
+  rateLimit?: { callsPerWindow: number; windowMs: number };
+  /** Extra options a single simulator understands. */
+  [key: string]: unknown;
+}
+
+/** Faults a test or the demo injects. Shares are 0..1. */
+export interface SimFaults {
+  webhookDrop?: number;
+  webhookDuplicate?: number;
+  webhookReorder?: boolean;
+  webhookDelayMs?: number;
+  /** Share of API calls answered 429 (on top of the real rate limit). */
+  error429?: number;
+  /** Share of API calls answered 500. */
+  error500?: number;
+  /** Only calls whose method is in this list get injected errors (default: writes only: POST/PATCH/PUT/DELETE). */
+  errorMethods?: string[];
+}
+
+export interface SimStats {
+  /** Every API call, by `METHOD /path-template`. */
+  calls: Record<string, number>;
+  totalCalls: number;
+  /** Record-field changes made through the API (integration) and through rep edits (human). */
+  integrationWrites: number;
+  humanWrites: number;
+  rateLimited: number;
+  webhooksDelivered: number;
+  webhooksFailed: number;
+  tokenRefreshes: number;
+}
+
+/** A change made "by a rep" through the control API: recorded in history and webhooks as a human. */
+export interface RepEdit {
+  /** The simulator's object name as its API names it ('contacts', 'Lead', 'persons' …). */
+  object: string;
+  id: string;
+  fields: Record<string, unknown>;
+  userId?: string;
+}
+
+export interface RunningSimulator {
+  crm: CrmName;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** What the official client takes as its base URL (HubSpot: url; Salesforce: instance url; Pipedrive: url + '/api/v2' etc. — see each simulator). */
+  apiBase: string;
+  token: string;
+  /** In-process control, the same as the HTTP control API. */
+  repEdit(edit: RepEdit): Promise<void>;
+  setFaults(faults: SimFaults): void;
+  stats(): SimStats;
+  resetStats(): void;
+  /** The seeded ground truth (same people / companies, intent labels). */
+  groundTruth(): unknown;
+  close(): Promise<void>;
+}
