@@ -1,0 +1,104 @@
+import { InrecordError, classifyHttpStatus } from '../../errors/index.js';
+import type { CallStats } from '../types.js';
+import { type RateLimiter, type Sleep, sleep } from './limiter.js';
+
+/** How a connector describes one failed call; each connector maps its client's errors to this once. */
+export interface CallFailure {
+  /** HTTP status, or undefined for a network fault (no answer). */
+  status?: number;
+  /** Server-requested wait (Retry-After, reset headers), ms. */
+  retryAfterMs?: number;
+  message: string;
+  /** CRM error code, when the body carries one. */
+  crmCode?: string;
+}
+
+export interface RetryPolicy {
+  /** Retries for faults (5xx, network). Rate-limit waits do not count against it. */
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Upper bound on consecutive 429s before giving up (the job engine then retries the job later). */
+  maxRateLimitWaits: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 250, maxDelayMs: 15_000, maxRateLimitWaits: 30 };
+
+export function emptyStats(): CallStats {
+  return { calls: 0, rateLimited: 0, retries: 0, tokenRefreshes: 0 };
+}
+
+/** Exponential backoff with full jitter. */
+export function backoffMs(attempt: number, policy: RetryPolicy, random = Math.random): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+export interface CallOptions<T> {
+  /** Turns whatever the client threw into a CallFailure. */
+  describe(err: unknown): CallFailure;
+  limiter?: RateLimiter;
+  policy?: RetryPolicy;
+  stats?: CallStats;
+  /** Called on a 401 with the token that failed; the call is then tried once more. */
+  onUnauthorized?: () => Promise<void>;
+  /** Label for error messages: "HubSpot batch update contacts". */
+  what: string;
+  sleep?: Sleep;
+  _result?: T;
+}
+
+/**
+ * Runs one CRM call: waits for the rate limiter, retries 429 (after the server's reset, without
+ * burning the retry budget), 5xx and network faults (exponential backoff with jitter), refreshes
+ * the token once on a 401, and turns the final failure into a typed InrecordError.
+ */
+export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T>): Promise<T> {
+  const policy = opts.policy ?? DEFAULT_RETRY;
+  const wait = opts.sleep ?? sleep;
+  let faults = 0;
+  let rateWaits = 0;
+  let refreshed = false;
+  for (;;) {
+    await opts.limiter?.acquire();
+    if (opts.stats) opts.stats.calls++;
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof InrecordError) throw err;
+      const f = opts.describe(err);
+      if (f.status === 429) {
+        if (opts.stats) opts.stats.rateLimited++;
+        rateWaits++;
+        const ms = f.retryAfterMs ?? backoffMs(Math.min(rateWaits, 6), policy);
+        opts.limiter?.pauseUntil(Date.now() + ms);
+        if (rateWaits <= policy.maxRateLimitWaits) {
+          if (!opts.limiter) await wait(ms);
+          continue;
+        }
+        throw new InrecordError('IR_CRM_RATE_LIMITED', `${opts.what}: still rate limited after ${rateWaits} waits: ${f.message}`, {
+          context: { status: 429, retryAfterMs: ms },
+          cause: err,
+        });
+      }
+      if (f.status === 401 && opts.onUnauthorized && !refreshed) {
+        refreshed = true;
+        await opts.onUnauthorized();
+        continue;
+      }
+      const retryable = f.status === undefined || f.status >= 500 || f.status === 408;
+      if (retryable && faults < policy.maxRetries) {
+        faults++;
+        if (opts.stats) opts.stats.retries++;
+        await wait(f.retryAfterMs ?? backoffMs(faults, policy));
+        continue;
+      }
+      const cls = f.status === undefined ? { code: 'IR_CRM_UNAVAILABLE' as const, retryable: true } : classifyHttpStatus(f.status);
+      throw new InrecordError(cls.code, `${opts.what} failed${f.status ? ` (HTTP ${f.status}${f.crmCode ? ` ${f.crmCode}` : ''})` : ''}: ${f.message}`, {
+        retryable: cls.retryable,
+        context: { status: f.status, crmCode: f.crmCode },
+        cause: err,
+      });
+    }
+  }
+}
