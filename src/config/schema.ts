@@ -157,6 +157,16 @@ export const configSchema = z
         psiAlert: z.number().default(0.25),
         alertWebhook: z.string().url().optional(),
         deadLetterAlert: z.number().int().nonnegative().default(10),
+        /** Alert when the share of attempted writes that landed falls below this. */
+        writeSuccessAlert: z.number().min(0).max(1).default(0.95),
+        /** Alert when the share of writes the CRM accepted but did not apply exceeds this. */
+        notAppliedAlert: z.number().min(0).max(1).default(0.02),
+        /** Alert when the share of identity decisions that were unmatched or ambiguous exceeds this. */
+        unmatchedAlert: z.number().min(0).max(1).default(0.25),
+        /** Warn when the KS p-value of scores vs training falls below this. */
+        ksAlpha: z.number().min(0).max(1).default(0.01),
+        /** Fewer observed scores than this: drift is reported as not judged, never as fine. */
+        minSample: z.number().int().positive().default(30),
       })
       .strict()
       .default({}),

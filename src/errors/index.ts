@@ -61,6 +61,10 @@ export const ERROR_CATALOGUE = {
   IR_MODEL_NOT_TRAINED: { status: 409, retryable: false, fix: 'Train the model (`inrecord apply --flow scoring`) or use `model: rules`.' },
   // monitor
   IR_GATE_CLOSED: { status: 409, retryable: false, fix: 'The flow is in shadow mode until its validation sample passes; label samples with `inrecord review`.' },
+  IR_GATE_SAMPLE_NOT_FOUND: { status: 404, retryable: false, fix: 'List the flow’s samples with `inrecord review samples <flow>`.' },
+  IR_REVIEW_NOT_FOUND: { status: 404, retryable: false, fix: 'List open items with `inrecord review list`.' },
+  IR_REVIEW_ALREADY_RESOLVED: { status: 409, retryable: false, fix: 'The item was already resolved; see who and when with `inrecord review show <id>`.' },
+  IR_MONITOR_NO_REFERENCE: { status: 409, retryable: false, fix: 'Train the flow’s model so its training score distribution is stored, or pass --reference <file.json>.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
