@@ -1,0 +1,11 @@
+/**
+ * triggers — webhook ingress and pollers with persistent cursors. Both feed one queue, and a change
+ * seen twice (two deliveries, webhook and poll) is processed once. Owns record_versions,
+ * webhook_receipts and cursors; never processes work inside a webhook request; never infers a
+ * deletion from a read.
+ */
+export { advanceCursor, changeKey, pollSince, triageEvents, type EventVerdict, type PollCursor } from './changes.js';
+export { acceptWebhook, type IngressDeps, type IngressResult } from './ingress.js';
+export { pollOnce, type PollDeps, type PollOptions, type PollResult } from './poller.js';
+export { processRecordJob, type ProcessDeps, type ProcessOutcome } from './processor.js';
+export type { PipelineResult, RecordJob, RecordPipeline, RecordQueue } from './types.js';

@@ -1,0 +1,71 @@
+/**
+ * The polling safety net behind webhooks: modified-since with an overlap window and a version
+ * check per record, a cursor that advances only after the page is durably enqueued, and deletions
+ * taken only from the CRM's own deleted-records answer — never inferred from a read.
+ */
+import type { CrmConnector, DeletedRecord, ObjectKind } from '../crm/types.js';
+import type { Store } from '../store/index.js';
+import { type PollCursor, advanceCursor, pollSince } from './changes.js';
+import { admitVersions, markDeleted, readCursor, writeCursor } from './queries.js';
+import type { RecordJob, RecordQueue } from './types.js';
+
+export interface PollOptions {
+  /** Cursor name, unique per flow and object. */
+  name: string;
+  kind: ObjectKind;
+  fields: string[];
+  /** Re-read this much before the cursor (default 5 s). */
+  overlapMs?: number;
+}
+
+export interface PollResult {
+  pages: number;
+  seen: number;
+  enqueued: number;
+  deleted: number;
+  cursor: string | null;
+}
+
+export interface PollDeps {
+  connector: CrmConnector;
+  store: Store;
+  queue: RecordQueue;
+  onDeleted?: (d: DeletedRecord & { object: ObjectKind }) => Promise<void>;
+}
+
+export async function pollOnce(deps: PollDeps, opts: PollOptions): Promise<PollResult> {
+  const { connector, store } = deps;
+  const raw = await readCursor(store, opts.name);
+  let cursor: PollCursor = raw ? (JSON.parse(raw) as PollCursor) : { at: null };
+  const since = pollSince(cursor, opts.overlapMs ?? 5000);
+  const result: PollResult = { pages: 0, seen: 0, enqueued: 0, deleted: 0, cursor: cursor.at };
+
+  for await (const page of connector.readChanged(opts.kind, since, opts.fields)) {
+    result.pages++;
+    result.seen += page.length;
+    const admitted = await admitVersions(
+      store,
+      connector.crm,
+      opts.kind,
+      page.map((r) => ({ id: r.id, modifiedAt: r.modifiedAt })),
+    );
+    const jobs: RecordJob[] = page
+      .filter((r) => admitted.has(r.id))
+      .map((r) => ({ crm: connector.crm, object: opts.kind, id: r.id, source: 'poll', kind: 'updated', fields: [] }));
+    if (jobs.length > 0) await deps.queue.enqueue(jobs);
+    result.enqueued += jobs.length;
+    // only now, with the page durably enqueued, may the cursor move
+    cursor = advanceCursor(cursor, page.map((r) => r.modifiedAt));
+    if (cursor.at) await writeCursor(store, opts.name, JSON.stringify(cursor));
+  }
+
+  if (since) {
+    for (const d of await connector.readDeleted(opts.kind, since)) {
+      await markDeleted(store, connector.crm, opts.kind, d.id, d.deletedAt, d.mergedInto);
+      await deps.onDeleted?.({ ...d, object: opts.kind });
+      result.deleted++;
+    }
+  }
+  result.cursor = cursor.at;
+  return result;
+}

@@ -1,0 +1,92 @@
+/** Every SQL statement of the trigger layer. */
+import type { Sql } from '../store/index.js';
+
+export interface Claim {
+  processedVersion: Date | null;
+  deletedAt: Date | null;
+}
+
+/** Takes the record for `claimer` for `leaseMs`; null when another worker holds it. */
+export async function claimRecord(db: Sql, crm: string, object: string, id: string, claimer: string, leaseMs: number): Promise<Claim | null> {
+  const rows = await db.query<{ processed_version: Date | null; deleted_at: Date | null }>(
+    `INSERT INTO record_versions (crm, object, id, claimed_by, claimed_until)
+     VALUES ($1, $2, $3, $4, now() + ($5::int * interval '1 millisecond'))
+     ON CONFLICT (crm, object, id) DO UPDATE
+       SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until, updated_at = now()
+       WHERE record_versions.claimed_until IS NULL OR record_versions.claimed_until < now()
+          OR record_versions.claimed_by = EXCLUDED.claimed_by
+     RETURNING processed_version, deleted_at`,
+    [crm, object, id, claimer, leaseMs],
+  );
+  return rows.length === 0 ? null : { processedVersion: rows[0].processed_version, deletedAt: rows[0].deleted_at };
+}
+
+export async function completeRecord(db: Sql, crm: string, object: string, id: string, claimer: string, version: string | null): Promise<void> {
+  await db.query(
+    `UPDATE record_versions
+        SET processed_version = GREATEST(processed_version, $5::timestamptz),
+            processed_count = processed_count + CASE WHEN $5::timestamptz IS NULL THEN 0 ELSE 1 END,
+            claimed_by = NULL, claimed_until = NULL, updated_at = now()
+      WHERE crm = $1 AND object = $2 AND id = $3 AND claimed_by = $4`,
+    [crm, object, id, claimer, version],
+  );
+}
+
+export async function releaseRecord(db: Sql, crm: string, object: string, id: string, claimer: string): Promise<void> {
+  await db.query(
+    `UPDATE record_versions SET claimed_by = NULL, claimed_until = NULL, updated_at = now()
+      WHERE crm = $1 AND object = $2 AND id = $3 AND claimed_by = $4`,
+    [crm, object, id, claimer],
+  );
+}
+
+/** The ids of records whose version is newer than anything enqueued or processed before. */
+export async function admitVersions(db: Sql, crm: string, object: string, records: { id: string; modifiedAt: string }[]): Promise<Set<string>> {
+  if (records.length === 0) return new Set();
+  const rows = await db.query<{ id: string }>(
+    `INSERT INTO record_versions (crm, object, id, enqueued_at_version)
+     SELECT $1, $2, t.id, t.m FROM unnest($3::text[], $4::timestamptz[]) AS t(id, m)
+     ON CONFLICT (crm, object, id) DO UPDATE
+       SET enqueued_at_version = EXCLUDED.enqueued_at_version, updated_at = now()
+       WHERE (record_versions.enqueued_at_version IS NULL OR record_versions.enqueued_at_version < EXCLUDED.enqueued_at_version)
+         AND (record_versions.processed_version IS NULL OR record_versions.processed_version < EXCLUDED.enqueued_at_version)
+         AND record_versions.deleted_at IS NULL
+     RETURNING id`,
+    [crm, object, records.map((r) => r.id), records.map((r) => r.modifiedAt)],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function markDeleted(db: Sql, crm: string, object: string, id: string, at: string, mergedInto?: string): Promise<void> {
+  await db.query(
+    `INSERT INTO record_versions (crm, object, id, deleted_at, merged_into) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (crm, object, id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at, merged_into = EXCLUDED.merged_into, updated_at = now()`,
+    [crm, object, id, at, mergedInto ?? null],
+  );
+}
+
+/** Accepted deliveries; a repeated delivery of the same change inserts nothing. */
+export async function insertReceipts(db: Sql, crm: string, receipts: { key: string; payload: unknown }[]): Promise<Set<string>> {
+  if (receipts.length === 0) return new Set();
+  const rows = await db.query<{ dedupe_key: string }>(
+    `INSERT INTO webhook_receipts (crm, dedupe_key, payload)
+     SELECT $1, t.k, t.p::jsonb FROM unnest($2::text[], $3::text[]) AS t(k, p)
+     ON CONFLICT (dedupe_key) DO NOTHING
+     RETURNING dedupe_key`,
+    [crm, receipts.map((r) => r.key), receipts.map((r) => JSON.stringify(r.payload))],
+  );
+  return new Set(rows.map((r) => r.dedupe_key));
+}
+
+export async function readCursor(db: Sql, name: string): Promise<string | null> {
+  const rows = await db.query<{ value: string }>('SELECT value FROM cursors WHERE name = $1', [name]);
+  return rows[0]?.value ?? null;
+}
+
+export async function writeCursor(db: Sql, name: string, value: string): Promise<void> {
+  await db.query(
+    `INSERT INTO cursors (name, value) VALUES ($1, $2)
+     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [name, value],
+  );
+}
