@@ -1,0 +1,88 @@
+/** Minimal, escaped HTML rendering for the ops console: server-rendered pages, no client framework. */
+
+export type Html = { readonly __html: string };
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
+}
+
+/** Tagged template: interpolations are escaped unless they are Html already; arrays are joined. */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0];
+  values.forEach((v, i) => {
+    out += render(v) + strings[i + 1];
+  });
+  return { __html: out };
+}
+
+function render(v: unknown): string {
+  if (v === null || v === undefined || v === false) return '';
+  if (Array.isArray(v)) return v.map(render).join('');
+  if (typeof v === 'object' && '__html' in (v as object)) return (v as Html).__html;
+  return escapeHtml(v);
+}
+
+export function raw(s: string): Html {
+  return { __html: s };
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;gap:18px;align-items:center}
+header a{color:#cfd6e4;text-decoration:none}header a.on,header a:hover{color:#fff}
+header strong{margin-right:12px}
+main{padding:18px 22px;max-width:1200px}
+table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0 18px}
+th,td{border-bottom:1px solid #e3e6eb;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#eef0f4;font-weight:600}
+.pill{display:inline-block;padding:1px 8px;border-radius:10px;background:#e3e6eb;font-size:12px}
+.ok{background:#d8f0dd}.warn{background:#fbecc8}.bad{background:#f8d7d7}
+button{padding:4px 10px;border:1px solid #8a94a6;background:#fff;border-radius:4px;cursor:pointer}
+button.primary{background:#2857d6;color:#fff;border-color:#2857d6}
+form{display:inline}
+.muted{color:#6b7487}
+.cards{display:flex;gap:12px;flex-wrap:wrap}.card{background:#fff;padding:10px 14px;border:1px solid #e3e6eb;border-radius:6px;min-width:140px}
+.card b{display:block;font-size:22px}
+pre{background:#fff;border:1px solid #e3e6eb;padding:8px;overflow:auto;max-height:240px}
+.flash{background:#d8f0dd;border:1px solid #9bd3a6;padding:8px 12px;margin-bottom:12px}
+.flash.error{background:#f8d7d7;border-color:#e0a0a0}
+`;
+
+const NAV: [string, string][] = [
+  ['/', 'Overview'],
+  ['/review', 'Review queue'],
+  ['/dlq', 'Dead letters'],
+  ['/runs', 'Runs'],
+  ['/validation', 'Validation'],
+  ['/monitor', 'Monitoring'],
+];
+
+export function page(title: string, path: string, body: Html, flash?: { text: string; error?: boolean }): string {
+  return `<!doctype html>${
+    html`<html lang="en"><head><meta charset="utf-8"><title>${title} · inrecord console</title>
+<style>${raw(STYLE)}</style></head><body>
+<header><strong>inrecord</strong>${NAV.map(([href, label]) => html`<a href="${href}" class="${path === href ? 'on' : ''}">${label}</a>`)}</header>
+<main><h1>${title}</h1>${flash ? html`<div class="flash ${flash.error ? 'error' : ''}" role="status">${flash.text}</div>` : ''}${body}</main></body></html>`.__html
+  }`;
+}
+
+/** A small inline SVG bar chart (two series side by side), for score distributions. */
+export function barChart(labels: string[], series: { name: string; values: number[]; color: string }[], height = 140): Html {
+  const w = Math.max(320, labels.length * 36);
+  const max = Math.max(1e-9, ...series.flatMap((s) => s.values));
+  const bw = (w / labels.length - 6) / series.length;
+  const bars = labels.flatMap((_, i) =>
+    series.map((s, j) => {
+      const h = ((s.values[i] ?? 0) / max) * (height - 20);
+      const x = (i * w) / labels.length + 3 + j * bw;
+      return `<rect x="${x.toFixed(1)}" y="${(height - 18 - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeHtml(s.name)} ${escapeHtml(labels[i])}: ${(s.values[i] ?? 0).toFixed(3)}</title></rect>`;
+    }),
+  );
+  const ticks = labels.map((l, i) => `<text x="${((i + 0.5) * w) / labels.length}" y="${height - 4}" font-size="10" text-anchor="middle">${escapeHtml(l)}</text>`);
+  const legend = series.map((s, j) => `<tspan fill="${s.color}" dx="${j ? 12 : 0}">■ ${escapeHtml(s.name)}</tspan>`).join('');
+  return raw(
+    `<svg role="img" width="${w}" height="${height + 16}" viewBox="0 -16 ${w} ${height + 16}"><text x="0" y="-4" font-size="11">${legend}</text>${bars.join('')}${ticks.join('')}</svg>`,
+  );
+}

@@ -1,0 +1,131 @@
+/** The console's pages: review queue, dead letters, runs and their ledger, validation, monitoring. */
+import { type Html, barChart, html, page } from './html.js';
+import { counts, getRun, listDeadLetters, listReview, listRuns, runLedger } from './queries.js';
+import type { ServerDeps } from './app.js';
+
+type Flash = { text: string; error?: boolean };
+
+const fmt = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const when = (d: Date | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—');
+
+export async function renderPage(deps: ServerDeps, path: string, flash?: Flash): Promise<string | null> {
+  if (path === '/') return page('Overview', '/', await overview(deps), flash);
+  if (path === '/review') return page('Review queue', '/review', await review(deps), flash);
+  if (path === '/dlq') return page('Dead letters', '/dlq', await deadLetters(deps), flash);
+  if (path === '/runs') return page('Runs', '/runs', await runs(deps), flash);
+  const run = /^\/runs\/([^/]+)$/.exec(path);
+  if (run) return page(`Run ${decodeURIComponent(run[1])}`, '/runs', await runDetail(deps, decodeURIComponent(run[1])), flash);
+  if (path === '/validation') return page('Validation', '/validation', await validation(deps), flash);
+  if (path === '/monitor') return page('Monitoring', '/monitor', await monitor(deps), flash);
+  return null;
+}
+
+async function overview(deps: ServerDeps): Promise<Html> {
+  const c = await counts(deps.store);
+  const card = (label: string, value: number, href: string) => html`<a class="card" href="${href}"><b>${value}</b>${label}</a>`;
+  return html`<div class="cards">
+    ${card('open review items', c.review_open, '/review')}
+    ${card('dead letters', c.dead_letters, '/dlq')}
+    ${card('runs', c.runs, '/runs')}
+    ${card('fields written', c.fields_written, '/runs')}
+    ${card('identity links', c.identity_links, '/review')}
+  </div>
+  <p class="muted">Store: ${deps.store.backend}. This console is for the people who run inrecord; reps see AI work inside their CRM records.</p>`;
+}
+
+async function review(deps: ServerDeps): Promise<Html> {
+  const items = await listReview(deps.store);
+  if (items.length === 0) return html`<p>Nothing waiting for review.</p>`;
+  return html`<table><thead><tr><th>#</th><th>kind</th><th>record</th><th>reason</th><th>details</th><th>decide</th></tr></thead><tbody>
+  ${items.map((it) => {
+    const p = it.payload as Record<string, unknown>;
+    const candidates = (p.candidates as { id: string; label?: string; [k: string]: unknown }[] | undefined) ?? [];
+    const actions =
+      it.kind === 'identity'
+        ? html`${candidates.map(
+            (c) => html`<form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="pick"><input type="hidden" name="candidateId" value="${c.id}"><button class="primary" data-testid="pick-${it.id}-${c.id}">pick ${c.label ?? c.id}</button></form> `,
+          )}<form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="not_in_crm"><button>not in CRM</button></form>
+          <form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="dismiss"><button>dismiss</button></form>`
+        : html`<form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="keep_rep"><button class="primary">keep rep's value</button></form>
+          <form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="accept_ai"><button>write AI value</button></form>
+          <form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="dismiss"><button>dismiss</button></form>`;
+    return html`<tr data-review-id="${it.id}"><td>${it.id}</td><td><span class="pill">${it.kind}</span></td>
+      <td>${it.crm} ${it.object}<br><span class="muted">${it.subject_key}</span></td><td>${it.reason}</td>
+      <td><pre>${JSON.stringify(it.payload, null, 1).slice(0, 1500)}</pre></td><td>${actions}</td></tr>`;
+  })}</tbody></table>`;
+}
+
+async function deadLetters(deps: ServerDeps): Promise<Html> {
+  const rows = await listDeadLetters(deps.store);
+  if (rows.length === 0) return html`<p>No dead letters.</p>`;
+  return html`<table><thead><tr><th>#</th><th>queue</th><th>error</th><th>attempts</th><th>status</th><th>at</th><th></th></tr></thead><tbody>
+  ${rows.map(
+    (r) => html`<tr data-dlq-id="${r.id}"><td>${r.id}</td><td>${r.queue}</td><td><b>${r.error?.code ?? ''}</b> ${r.error?.message ?? ''}</td>
+      <td>${r.attempts}</td><td><span class="pill ${r.status === 'open' ? 'bad' : 'ok'}">${r.status}</span></td><td>${when(r.created_at)}</td>
+      <td>${r.status === 'open' ? html`<form method="post" action="/api/dlq/${r.id}/replay"><button class="primary">replay</button></form>` : ''}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+async function runs(deps: ServerDeps): Promise<Html> {
+  const rows = await listRuns(deps.store);
+  if (rows.length === 0) return html`<p>No runs yet.</p>`;
+  return html`<table><thead><tr><th>run</th><th>kind</th><th>crm</th><th>flow</th><th>status</th><th>started</th><th>summary</th></tr></thead><tbody>
+  ${rows.map(
+    (r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.id)}">${r.id}</a></td><td>${r.kind}</td><td>${r.crm ?? ''}</td><td>${r.flow ?? ''}</td>
+      <td><span class="pill ${r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'bad' : ''}">${r.status}</span></td><td>${when(r.started_at)}</td>
+      <td class="muted">${fmt(r.summary).slice(0, 160)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
+  const run = await getRun(deps.store, id);
+  if (!run) return html`<p>No run ${id}.</p>`;
+  const ledger = await runLedger(deps.store, id);
+  return html`<p>${run.kind} · ${run.crm ?? ''} · ${run.flow ?? ''} · <span class="pill">${run.status}</span> · started ${when(run.started_at)}</p>
+  ${run.status !== 'rolled_back' ? html`<form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback"><button class="primary" data-testid="rollback">roll back this run</button></form>` : ''}
+  <table><thead><tr><th>record</th><th>field</th><th>before</th><th>after</th><th>outcome</th><th>reason</th></tr></thead><tbody>
+  ${ledger.map(
+    (l) => html`<tr><td>${l.object} ${l.record_id}</td><td>${l.field}</td><td>${fmt(l.before_value)}</td><td>${fmt(l.after_value)}</td>
+      <td><span class="pill">${l.outcome}</span></td><td class="muted">${l.reason ?? ''}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+async function validation(deps: ServerDeps): Promise<Html> {
+  const gates = (await deps.actions.gates?.()) ?? [];
+  const samples = (await deps.actions.listSamples?.()) ?? [];
+  const open = samples.filter((s) => !s.label);
+  return html`<h2>Gates</h2>
+  ${gates.length === 0 ? html`<p>No gated flows.</p>` : html`<table><thead><tr><th>flow</th><th>model</th><th>mode</th><th>labelled</th><th>correct</th><th>Wilson lower bound</th><th>needed</th><th>why</th></tr></thead><tbody>
+    ${gates.map((g) => html`<tr data-gate="${g.flow}"><td>${g.flow}</td><td>${g.modelVersion}</td><td><span class="pill ${g.mode === 'open' ? 'ok' : 'warn'}">${g.mode}</span></td>
+      <td>${g.labelled}/${g.sampleSize}</td><td>${g.correct}</td><td>${g.lowerBound === null ? '—' : g.lowerBound.toFixed(3)}</td><td>≥ ${g.threshold}</td><td class="muted">${g.reason}</td></tr>`)}
+  </tbody></table>`}
+  <h2>Samples to label (${open.length})</h2>
+  ${open.length === 0 ? html`<p>No samples waiting.</p>` : html`<table><thead><tr><th>flow</th><th>record</th><th>field</th><th>AI value</th><th>context</th><th>label</th></tr></thead><tbody>
+    ${open.slice(0, 100).map((s) => html`<tr data-sample-id="${s.id}"><td>${s.flow}</td><td>${s.recordId}</td><td>${s.field}</td><td><b>${fmt(s.value)}</b></td>
+      <td class="muted">${fmt(s.context).slice(0, 200)}</td>
+      <td><form method="post" action="/api/validation/samples/${s.id}/label"><input type="hidden" name="label" value="correct"><button class="primary">correct</button></form>
+          <form method="post" action="/api/validation/samples/${s.id}/label"><input type="hidden" name="label" value="incorrect"><button>incorrect</button></form></td></tr>`)}
+  </tbody></table>`}`;
+}
+
+async function monitor(deps: ServerDeps): Promise<Html> {
+  const m = await deps.actions.monitor?.();
+  if (!m) return html`<p>Monitoring is not configured.</p>`;
+  return html`${m.flows.map(
+    (f) => html`<h2>${f.flow} <span class="pill ${f.level === 'ok' ? 'ok' : f.level === 'warn' ? 'warn' : 'bad'}">PSI ${f.psi === null ? '—' : f.psi.toFixed(3)} · KS ${f.ks === null ? '—' : f.ks.toFixed(3)}</span></h2>
+      ${barChart(f.bins, [
+        { name: 'training', values: f.training, color: '#8a94a6' },
+        { name: 'current', values: f.current, color: '#2857d6' },
+      ])}`,
+  )}
+  <h2>Write success over time</h2>
+  ${barChart(
+    m.writeSuccess.map((d) => d.day.slice(5)),
+    [
+      { name: 'written', values: m.writeSuccess.map((d) => d.written), color: '#3a9a54' },
+      { name: 'failed', values: m.writeSuccess.map((d) => d.failed), color: '#c94a4a' },
+    ],
+  )}
+  <h2>Alerts</h2>
+  ${m.alerts.length === 0 ? html`<p>No alerts.</p>` : html`<table><tbody>${m.alerts.map((a) => html`<tr><td>${a.at}</td><td>${a.flow}</td><td><span class="pill ${a.level === 'alert' ? 'bad' : 'warn'}">${a.level}</span></td><td>${a.message}</td></tr>`)}</tbody></table>`}`;
+}
