@@ -233,3 +233,179 @@ export async function latestModelVersion(db: Sql, flow: string): Promise<string 
   );
   return rows[0]?.model_version ?? null;
 }
+
+// ── monitoring: figures read from the engine's tables ───────────────────────────────────────────
+
+export async function ledgerOutcomes(db: Sql, flow: string, from: Date, to: Date): Promise<Record<string, number>> {
+  const rows = await db.query<{ outcome: string; n: number }>(
+    `SELECT outcome, count(*)::int AS n FROM write_ledger
+     WHERE flow = $1 AND created_at >= $2 AND created_at < $3 GROUP BY outcome`,
+    [flow, from, to],
+  );
+  return Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
+}
+
+export async function fieldUpdates(
+  db: Sql,
+  flow: string,
+  from: Date,
+  to: Date,
+): Promise<{ object: string; field: string; writes: number; records: number }[]> {
+  const rows = await db.query<{ object: string; field: string; writes: number; records: number }>(
+    `SELECT object, field, count(*)::int AS writes, count(DISTINCT record_id)::int AS records FROM write_ledger
+     WHERE flow = $1 AND outcome = 'written' AND created_at >= $2 AND created_at < $3
+     GROUP BY object, field ORDER BY object, field`,
+    [flow, from, to],
+  );
+  return rows.map((r) => ({ ...r, writes: Number(r.writes), records: Number(r.records) }));
+}
+
+/**
+ * The numeric values a flow produced for one output in the window: shadow outputs (what it would
+ * have written) and ledger rows (what it meant to write, whatever the outcome: drift is about the
+ * model, not the CRM; a rollback's row carries the restored value, so it is left out). Numbers stored as JSON
+ * strings count too: some CRMs return numeric fields as strings.
+ */
+export async function observedScores(db: Sql, args: { flow: string; output: string; field: string | null; from: Date; to: Date }): Promise<number[]> {
+  const rows = await db.query<{ v: number }>(
+    `WITH vals AS (
+       SELECT value AS v FROM shadow_outputs WHERE flow = $1 AND output = $2 AND created_at >= $4 AND created_at < $5
+       UNION ALL
+       SELECT after_value AS v FROM write_ledger
+       WHERE flow = $1 AND $3::text IS NOT NULL AND field = $3::text AND outcome <> 'rolled_back'
+         AND created_at >= $4 AND created_at < $5
+     )
+     SELECT (v #>> '{}')::double precision AS v FROM vals
+     WHERE jsonb_typeof(v) = 'number' OR (jsonb_typeof(v) = 'string' AND (v #>> '{}') ~ '^-?[0-9]+(\\.[0-9]+)?$')`,
+    [args.flow, args.output, args.field, args.from, args.to],
+  );
+  return rows.map((r) => Number(r.v));
+}
+
+/** Identity decisions in the window: links made, and identity review items by kind of failure. */
+export async function identityCounts(db: Sql, from: Date, to: Date): Promise<{ linked: number; unmatched: number; ambiguous: number; otherReview: number }> {
+  const links = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM identity_links WHERE decided_at >= $1 AND decided_at < $2 AND provenance = 'rule'`,
+    [from, to],
+  );
+  // The identity module records the outcome in payload.outcome; the reason text is the fallback.
+  const items = await db.query<{ kind: string; n: number }>(
+    `SELECT CASE
+         WHEN payload->>'outcome' = 'ambiguous' OR (payload->>'outcome' IS NULL AND reason ILIKE '%ambiguous%') THEN 'ambiguous'
+         WHEN payload->>'outcome' = 'unmatched' OR (payload->>'outcome' IS NULL AND reason ILIKE '%unmatched%') THEN 'unmatched'
+         ELSE 'other' END AS kind,
+       count(*)::int AS n
+     FROM review_items WHERE kind = 'identity' AND created_at >= $1 AND created_at < $2 GROUP BY 1`,
+    [from, to],
+  );
+  const by = Object.fromEntries(items.map((r) => [r.kind, Number(r.n)]));
+  return { linked: Number(links[0]?.n ?? 0), unmatched: by.unmatched ?? 0, ambiguous: by.ambiguous ?? 0, otherReview: by.other ?? 0 };
+}
+
+export async function deadLetterCounts(db: Sql, from: Date, to: Date): Promise<{ open: number; newInWindow: number; byQueue: Record<string, number> }> {
+  const rows = await db.query<{ queue: string; open: number; fresh: number }>(
+    `SELECT queue, count(*) FILTER (WHERE status = 'open')::int AS open,
+       count(*) FILTER (WHERE created_at >= $1 AND created_at < $2)::int AS fresh
+     FROM dead_letters GROUP BY queue ORDER BY queue`,
+    [from, to],
+  );
+  return {
+    open: rows.reduce((s, r) => s + Number(r.open), 0),
+    newInWindow: rows.reduce((s, r) => s + Number(r.fresh), 0),
+    byQueue: Object.fromEntries(rows.filter((r) => Number(r.open) > 0).map((r) => [r.queue, Number(r.open)])),
+  };
+}
+
+export async function insertMetrics(db: Sql, rows: { name: string; labels: Record<string, string>; value: number; at: Date }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO metrics (name, labels, value, at)
+     SELECT r.name, r.labels, r.value, r.at FROM jsonb_to_recordset($1::jsonb) AS r(name text, labels jsonb, value double precision, at timestamptz)`,
+    [JSON.stringify(rows.map((r) => ({ ...r, at: r.at.toISOString() })))],
+  );
+}
+
+/** The last `limit` values of a metric for one flow, oldest first (for sparklines). */
+export async function metricHistory(db: Sql, name: string, flow: string | null, limit: number): Promise<{ value: number; at: Date }[]> {
+  const rows = await db.query<{ value: number; at: Date }>(
+    `SELECT value, at FROM metrics WHERE name = $1 AND ($2::text IS NULL OR labels->>'flow' = $2::text)
+     ORDER BY at DESC, id DESC LIMIT $3`,
+    [name, flow, limit],
+  );
+  return rows.reverse().map((r) => ({ value: Number(r.value), at: r.at }));
+}
+
+export interface AlertRow {
+  id: number;
+  flow: string | null;
+  metric: string;
+  severity: 'warn' | 'alert';
+  value: number | null;
+  threshold: number | null;
+  message: string;
+  figures: Record<string, unknown>;
+  delivery: 'none' | 'sent' | 'failed' | 'repeat';
+  delivery_error: string | null;
+  created_at: Date;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+}
+
+export async function insertAlert(
+  db: Sql,
+  a: { flow: string | null; metric: string; severity: string; value: number | null; threshold: number | null; message: string; figures: Record<string, unknown>; at: Date },
+): Promise<AlertRow> {
+  const rows = await db.query<AlertRow>(
+    `INSERT INTO monitor_alerts (flow, metric, severity, value, threshold, message, figures, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) RETURNING *`,
+    [a.flow, a.metric, a.severity, a.value, a.threshold, a.message, JSON.stringify(a.figures), a.at],
+  );
+  return { ...rows[0], id: Number(rows[0].id) };
+}
+
+export async function setAlertDelivery(db: Sql, id: number, delivery: AlertRow['delivery'], error: string | null): Promise<void> {
+  await db.query('UPDATE monitor_alerts SET delivery = $2, delivery_error = $3 WHERE id = $1', [id, delivery, error]);
+}
+
+/** Whether the same alert (flow, metric, severity) was already delivered since `since`. */
+export async function alertSentSince(db: Sql, flow: string | null, metric: string, severity: string, since: Date): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM monitor_alerts WHERE flow IS NOT DISTINCT FROM $1::text AND metric = $2 AND severity = $3
+       AND delivery = 'sent' AND created_at >= $4 LIMIT 1`,
+    [flow, metric, severity, since],
+  );
+  return rows.length > 0;
+}
+
+export async function selectAlerts(db: Sql, args: { limit: number; open?: boolean }): Promise<AlertRow[]> {
+  const rows = await db.query<AlertRow>(
+    `SELECT * FROM monitor_alerts WHERE ($2::boolean IS NOT TRUE OR acknowledged_at IS NULL)
+     ORDER BY created_at DESC, id DESC LIMIT $1`,
+    [args.limit, args.open ?? null],
+  );
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+export async function acknowledgeAlertRow(db: Sql, id: number, by: string): Promise<AlertRow | null> {
+  const rows = await db.query<AlertRow>(
+    'UPDATE monitor_alerts SET acknowledged_at = now(), acknowledged_by = $2 WHERE id = $1 RETURNING *',
+    [id, by],
+  );
+  return rows[0] ? { ...rows[0], id: Number(rows[0].id) } : null;
+}
+
+export async function insertReport(db: Sql, r: { trigger: string; from: Date; to: Date; report: unknown }): Promise<number> {
+  const rows = await db.query<{ id: number }>(
+    `INSERT INTO monitor_reports (trigger, window_from, window_to, report, created_at) VALUES ($1, $2, $3, $4::jsonb, $3) RETURNING id`,
+    [r.trigger, r.from, r.to, JSON.stringify(r.report)],
+  );
+  return Number(rows[0].id);
+}
+
+export async function lastReportAt(db: Sql, trigger: string | null): Promise<Date | null> {
+  const rows = await db.query<{ at: Date | null }>(
+    `SELECT max(window_to) AS at FROM monitor_reports WHERE ($1::text IS NULL OR trigger = $1::text)`,
+    [trigger],
+  );
+  return rows[0]?.at ?? null;
+}
