@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { FieldRule } from '../config/index.js';
+import type { CrmRecord, FieldChange, FieldSchema, ObjectSchema } from '../crm/types.js';
+import { countActions, planContext, planWrites } from './plan.js';
+import type { FlowOutput } from './types.js';
+
+const field = (name: string, type: FieldSchema['type'], extra: Partial<FieldSchema> = {}): FieldSchema => ({
+  name,
+  label: name,
+  type,
+  crmType: type,
+  required: false,
+  writable: true,
+  custom: true,
+  ...extra,
+});
+
+const schema: ObjectSchema = {
+  object: 'contacts',
+  fields: [
+    field('score', 'integer'),
+    field('tier', 'picklist', { options: [{ value: 'a', label: 'A tier' }, { value: 'b', label: 'B tier' }] }),
+    field('summary', 'text', { maxLength: 20 }),
+    field('notes', 'text'),
+    field('title', 'string'),
+    field('created', 'datetime', { writable: false }),
+    field('score_stamp', 'string', { maxLength: 40 }),
+    // Pipedrive: custom fields have 40-hex keys and are addressed by label
+    field('a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 'string', { label: 'Intent' }),
+    field('dup1', 'string', { label: 'Twin' }),
+    field('dup2', 'string', { label: 'Twin' }),
+  ],
+};
+
+const rules: Record<string, FieldRule> = {
+  score: { owner: 'ai', onConflict: 'flag', truncate: false, stamp: 'score_stamp' },
+  tier: { owner: 'hybrid', onConflict: 'flag', truncate: false },
+  summary: { owner: 'hybrid', onConflict: 'skip', truncate: true },
+  notes: { owner: 'hybrid', onConflict: 'overwrite', truncate: false },
+  title: { owner: 'rep', onConflict: 'flag', truncate: false },
+  Intent: { owner: 'ai', onConflict: 'flag', truncate: false },
+};
+
+const ctx = planContext('contact', schema, rules);
+const READ = '2026-11-28T09:00:00.000Z';
+const NOW = '2026-11-28T09:05:00.000Z';
+
+const record: CrmRecord = {
+  id: 'c1',
+  object: 'contacts',
+  modifiedAt: READ,
+  fields: { score: 40, tier: 'b', summary: 'old', notes: 'n', title: 'CEO', created: READ, score_stamp: null },
+};
+
+const out = (f: string, value: FlowOutput['value'], extra: Partial<FlowOutput> = {}): FlowOutput => ({
+  name: f,
+  field: f,
+  value,
+  flow: 'scoring',
+  ...extra,
+});
+
+const human = (f: string, at: string, value: FieldChange['value'] = 'rep'): FieldChange => ({
+  id: 'c1',
+  field: f,
+  value,
+  at,
+  actor: 'human',
+  userId: 'u7',
+});
+
+const BEFORE = '2026-11-28T08:00:00.000Z';
+const AFTER = '2026-11-28T09:01:00.000Z';
+
+type Row = [string, FlowOutput, FieldChange[], string, string];
+const table: Row[] = [
+  ['ai field changed → write', out('score', 80), [], 'write', 'changed'],
+  ['ai field equal → unchanged', out('score', '40'), [], 'unchanged', 'equal-after-normalisation'],
+  ['ai field human edit after read → still write (ai owns it)', out('score', 80), [human('score', AFTER, 10)], 'write', 'changed'],
+  ['hybrid, human edit before read → write', out('tier', 'a'), [human('tier', BEFORE)], 'write', 'changed'],
+  ['hybrid, integration edit after read → write', out('tier', 'a'), [{ ...human('tier', AFTER), actor: 'integration' }], 'write', 'changed'],
+  ['hybrid flag, human edit after read → flagged', out('tier', 'A tier'), [human('tier', AFTER, 'b')], 'flagged', 'human-edit-since-read'],
+  ['hybrid skip, human edit after read → conflict_skipped', out('summary', 'new'), [human('summary', AFTER)], 'conflict_skipped', 'human-edit-since-read'],
+  ['hybrid overwrite, human edit after read → write', out('notes', 'AI'), [human('notes', AFTER)], 'write', 'conflict-overwritten'],
+  ['hybrid equal to the rep value → unchanged', out('tier', 'b'), [human('tier', AFTER, 'b')], 'unchanged', 'equal-after-normalisation'],
+  ['rep field → rejected', out('title', 'CTO'), [], 'rejected', 'owned-by-rep'],
+  ['read-only field → rejected', out('created', NOW), [], 'rejected', 'field-read-only'],
+  ['unknown field → rejected', out('scroe', 1), [], 'rejected', 'field-not-found'],
+  ['ambiguous label → rejected', out('Twin', 'x'), [], 'rejected', 'field-label-ambiguous'],
+  ['type mismatch → rejected', out('score', true), [], 'rejected', 'type-mismatch'],
+  ['invalid value → rejected', out('score', 4.5), [], 'rejected', 'value-invalid'],
+  ['unknown picklist value → rejected', out('tier', 'z'), [], 'rejected', 'value-invalid'],
+  ['field by label (Pipedrive key) → write', out('Intent', 'buying'), [], 'write', 'changed'],
+];
+
+describe('planWrites', () => {
+  it.each(table)('%s', (_n, o, history, action, reason) => {
+    const plan = planWrites(ctx, { recordId: 'c1', record, history, outputs: [o], readAt: READ, now: NOW });
+    const main = plan.decisions.find((d) => !d.stampFor);
+    expect(main?.action).toBe(action);
+    expect(main?.reason).toBe(reason);
+    if (action === 'write') expect(plan.update).toHaveProperty(main?.field ?? '');
+    else expect(plan.update?.[main?.field ?? ''] ?? undefined).toBeUndefined();
+  });
+
+  it('names record, field, value and expected type in a rejection', () => {
+    const plan = planWrites(ctx, { recordId: 'c1', record, history: [], outputs: [out('score', 'high')], readAt: READ, now: NOW });
+    expect(plan.decisions[0]).toMatchObject({ code: 'IR_FIELD_VALUE_INVALID' });
+    expect(plan.decisions[0].message).toMatch(/contact c1.*"high".*"score".*whole number/);
+  });
+
+  it('records the rep value, who and when on a conflict', () => {
+    const plan = planWrites(ctx, { recordId: 'c1', record, history: [human('tier', AFTER, 'b')], outputs: [out('tier', 'a')], readAt: READ, now: NOW });
+    expect(plan.decisions[0].conflict).toEqual({ repValue: 'b', by: 'u7', at: AFTER });
+    expect(plan.decisions[0]).toMatchObject({ before: 'b', after: 'a' });
+  });
+
+  it('uses a per-field read time over the record read time', () => {
+    const plan = planWrites(ctx, {
+      recordId: 'c1',
+      record,
+      history: [human('tier', AFTER)],
+      outputs: [out('tier', 'a')],
+      readAt: '2026-11-28T10:00:00.000Z',
+      fieldReadAt: { tier: READ },
+      now: NOW,
+    });
+    expect(plan.decisions[0].action).toBe('flagged');
+  });
+
+  it('writes a stamp with the field, never alone', () => {
+    const written = planWrites(ctx, { recordId: 'c1', record, history: [], outputs: [out('score', 90, { modelVersion: 'v3', confidence: 0.87 })], readAt: READ, now: NOW });
+    expect(written.update).toEqual({ score: 90, score_stamp: 'AI · scoring · model v3 · confidence 0.87 · 2026-11-28 09:05 UTC'.slice(0, 40) });
+    expect(written.decisions.find((d) => d.stampFor === 'score')).toMatchObject({ action: 'write', reason: 'stamp' });
+    const same = planWrites(ctx, { recordId: 'c1', record, history: [], outputs: [out('score', 40)], readAt: READ, now: NOW });
+    expect(same.update).toBeNull();
+    expect(same.decisions).toHaveLength(1);
+  });
+
+  it('truncates only where the rule allows it', () => {
+    const long = 'x'.repeat(30);
+    const cut = planWrites(ctx, { recordId: 'c1', record, history: [], outputs: [out('summary', long)], readAt: READ, now: NOW });
+    expect(cut.decisions[0]).toMatchObject({ action: 'write', truncated: true, after: 'x'.repeat(20) });
+  });
+
+  it('rejects every output of a record the CRM no longer has', () => {
+    const plan = planWrites(ctx, { recordId: 'gone', record: null, history: [], outputs: [out('score', 1), out('tier', 'a')], readAt: READ, now: NOW });
+    expect(plan.decisions.map((d) => d.reason)).toEqual(['record-not-found', 'record-not-found']);
+    expect(plan.update).toBeNull();
+  });
+
+  it('rejects a second output for the same field', () => {
+    const plan = planWrites(ctx, { recordId: 'c1', record, history: [], outputs: [out('score', 1), out('score', 2, { name: 'other' })], readAt: READ, now: NOW });
+    expect(plan.decisions.filter((d) => !d.stampFor).map((d) => d.action)).toEqual(['write', 'rejected']);
+    expect(plan.update?.score).toBe(1);
+  });
+
+  it('ignores history of other records', () => {
+    const plan = planWrites(ctx, { recordId: 'c1', record, history: [{ ...human('tier', AFTER), id: 'c2' }], outputs: [out('tier', 'a')], readAt: READ, now: NOW });
+    expect(plan.decisions[0].action).toBe('write');
+  });
+
+  it('counts actions', () => {
+    const plan = planWrites(ctx, { recordId: 'c1', record, history: [], outputs: [out('score', 1), out('title', 'x'), out('tier', 'b')], readAt: READ, now: NOW });
+    expect(countActions([plan])).toEqual({ write: 1, unchanged: 1, conflict_skipped: 0, flagged: 0, rejected: 1 });
+  });
+});
