@@ -1,0 +1,186 @@
+/**
+ * The Pipedrive simulator: a local HTTP server that answers like Pipedrive's API v1 and v2 closely
+ * enough for the `pipedrive` npm client v33 to work unchanged (reference: /work/shared/reference/
+ * pipedrive.md). Owns its folder only: state.ts (the company), fields.ts (custom-field formats),
+ * entities.ts (shapes and validation), routes.ts (HTTP), ratelimit.ts, webhooks.ts, seed.ts. It
+ * must not import engine modules; the engine reaches Pipedrive only through src/crm/pipedrive.
+ *
+ * `apiBase` is the v2 base path, `url + '/api/v2'` (what `new v2.Configuration({ basePath })`
+ * takes); the v1 base path is `url + '/v1'` (or `url + '/api/v1'`). No trailing slash: the SDK
+ * concatenates paths (§1.3).
+ *
+ * Extra options (besides SimulatorOptions): `webhookRetryScale` (multiplies the 3/30/150 s retry
+ * schedule; default 1), `strictCustomFieldKeys` (unknown keys in v2 `custom_fields` → 400 instead
+ * of being ignored; default false), `dailyTokens`, `searchBurst`, `oauthClientId`,
+ * `oauthClientSecret`, `webhookUser`/`webhookPassword` (Basic auth of the `webhookUrl`
+ * subscription).
+ */
+import Fastify from 'fastify';
+import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
+import { SchemaError, decodeV2, deriveOnWrite } from './entities.js';
+import { HEX40 } from './fields.js';
+import { DEFAULT_RATE_LIMITS, TokenRateLimiter } from './ratelimit.js';
+import { type RouteContext, registerRoutes } from './routes.js';
+import { type GroundTruth, seedCompany } from './seed.js';
+import { PipedriveState } from './state.js';
+import type { EntityType } from './fields.js';
+import { WebhookDispatcher } from './webhooks.js';
+
+export { PipedriveState } from './state.js';
+export type { GroundTruth } from './seed.js';
+
+export interface RunningPipedriveSimulator extends RunningSimulator {
+  /** v1 base path: url + '/v1'. */
+  apiBaseV1: string;
+  state: PipedriveState;
+  /** Waits for webhook deliveries in flight (not the scheduled retries). */
+  webhooksIdle(): Promise<void>;
+}
+
+function emptyStats(): SimStats {
+  return { calls: {}, totalCalls: 0, integrationWrites: 0, humanWrites: 0, rateLimited: 0, webhooksDelivered: 0, webhooksFailed: 0, tokenRefreshes: 0 };
+}
+
+const OBJECTS: Record<string, Exclude<EntityType, 'note'>> = {
+  person: 'person',
+  persons: 'person',
+  organization: 'organization',
+  organizations: 'organization',
+  deal: 'deal',
+  deals: 'deal',
+  activity: 'activity',
+  activities: 'activity',
+};
+
+export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Promise<RunningPipedriveSimulator> {
+  const seed = opts.seed ?? 1;
+  const token = opts.token ?? 'a3f1c9e2b7d84f6a9c0e1d2b3a4f5e6d7c8b9a01';
+  const state = new PipedriveState(seed);
+  const started = Date.now();
+  const truth: GroundTruth = seedCompany(state, seed, opts.records ?? 200, started);
+  let faults: SimFaults = {};
+  let stats = emptyStats();
+  const limiter = new TokenRateLimiter({
+    ...DEFAULT_RATE_LIMITS,
+    ...(opts.rateLimit ? { burst: opts.rateLimit.callsPerWindow, burstOAuth: opts.rateLimit.callsPerWindow, windowMs: opts.rateLimit.windowMs } : {}),
+    ...(typeof opts.dailyTokens === 'number' ? { dailyTokens: opts.dailyTokens } : {}),
+    ...(typeof opts.searchBurst === 'number' ? { searchBurst: opts.searchBurst } : {}),
+  });
+  const dispatcher = new WebhookDispatcher(state, {
+    retryScale: typeof opts.webhookRetryScale === 'number' ? opts.webhookRetryScale : 1,
+    timeoutMs: 10_000,
+    faults: () => faults,
+    onDelivered: () => stats.webhooksDelivered++,
+    onFailed: () => stats.webhooksFailed++,
+  });
+  state.listeners.push((ev) => {
+    if (ev.action === 'change' || ev.action === 'create') {
+      if (ev.source === 'api') stats.integrationWrites += ev.changedKeys.length;
+      else stats.humanWrites += ev.changedKeys.length;
+    }
+    dispatcher.onChange(ev);
+  });
+  if (opts.webhookUrl) {
+    state.addWebhook({
+      user_id: 1,
+      event_action: '*',
+      event_object: '*',
+      subscription_url: opts.webhookUrl,
+      version: '2.0',
+      name: 'inrecord',
+      http_auth_user: typeof opts.webhookUser === 'string' ? opts.webhookUser : null,
+      http_auth_password: typeof opts.webhookPassword === 'string' ? opts.webhookPassword : null,
+    });
+  }
+
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  let url = '';
+  const ctx: RouteContext = {
+    state,
+    limiter,
+    token,
+    tokenUserId: 1,
+    oauth: {
+      clientId: typeof opts.oauthClientId === 'string' ? opts.oauthClientId : 'sim-client-id',
+      clientSecret: typeof opts.oauthClientSecret === 'string' ? opts.oauthClientSecret : (opts.clientSecret ?? 'sim-client-secret'),
+      ttlSeconds: opts.tokenTtlSeconds ?? 3600,
+    },
+    accessTokens: new Map(),
+    refreshTokens: new Map(),
+    faults: () => faults,
+    get stats() {
+      return stats;
+    },
+    strictCustomKeys: opts.strictCustomFieldKeys === true,
+    apiDomain: () => url,
+  };
+  if (typeof opts.refreshToken === 'string') ctx.refreshTokens.set(opts.refreshToken, 1);
+
+  const repEdit = async (edit: RepEdit): Promise<void> => {
+    const type = OBJECTS[edit.object];
+    if (!type) throw new Error(`unknown object ${edit.object}: use persons, organizations, deals or activities`);
+    const e = state.get(type, Number(edit.id));
+    if (!e || e.deletedAt !== null) throw new Error(`${edit.object} ${edit.id} not found`);
+    const body: Record<string, unknown> = {};
+    const custom: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(edit.fields)) {
+      if (k === 'custom_fields' && typeof v === 'object' && v !== null) Object.assign(custom, v);
+      else if (HEX40.test(k)) custom[k] = v;
+      else body[k] = v;
+    }
+    if (Object.keys(custom).length > 0) body.custom_fields = custom;
+    const d = decodeV2(state, type, body, 'update', { strictCustomKeys: true });
+    deriveOnWrite(type, e, d.core, state.now());
+    const userId = edit.userId ? Number(edit.userId) : 2;
+    state.update(e, d.core, d.custom, { userId, source: 'app', userAgent: 'Mozilla/5.0 (simulated rep)' });
+  };
+
+  app.get('/_sim/stats', async () => stats);
+  app.post('/_sim/reset-stats', async () => {
+    stats = emptyStats();
+    return { ok: true };
+  });
+  app.post('/_sim/faults', async (req) => {
+    faults = (req.body ?? {}) as SimFaults;
+    return { ok: true };
+  });
+  app.get('/_sim/ground-truth', async () => truth);
+  app.post('/_sim/rep-edit', async (req, reply) => {
+    try {
+      await repEdit(req.body as RepEdit);
+      return { ok: true };
+    } catch (e) {
+      const msg = e instanceof SchemaError || e instanceof Error ? e.message : String(e);
+      return reply.code(400).send({ ok: false, error: msg });
+    }
+  });
+  registerRoutes(app, ctx);
+
+  await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+
+  return {
+    crm: 'pipedrive',
+    url,
+    apiBase: `${url}/api/v2`,
+    apiBaseV1: `${url}/v1`,
+    token,
+    state,
+    repEdit,
+    setFaults(f) {
+      faults = f;
+    },
+    stats: () => stats,
+    resetStats() {
+      stats = emptyStats();
+    },
+    groundTruth: () => truth,
+    webhooksIdle: () => dispatcher.idle(),
+    async close() {
+      dispatcher.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,384 @@
+/**
+ * The simulated Pipedrive company: users, field definitions, entities, changelog rows, webhooks,
+ * pipelines and stages. Every write goes through `applyChange`, which records one changelog row per
+ * changed field (§7.3), bumps update_time and emits one change event (webhooks v2 send exactly one
+ * `change` per edit, §5.2). No HTTP here.
+ */
+import {
+  type EntityType,
+  type FieldDef,
+  type FieldOptionDef,
+  buildFieldDefs,
+  changelogString,
+  type CustomFieldSpec,
+  makeCustomField,
+} from './fields.js';
+
+export interface Entity {
+  id: number;
+  type: EntityType;
+  /** Built-in fields in the v2 shape (integers, arrays, objects). */
+  core: Record<string, unknown>;
+  /** Custom field key → stored value (v2 canonical form). */
+  custom: Record<string, unknown>;
+  addTime: number;
+  updateTime: number;
+  deletedAt: number | null;
+}
+
+export interface ChangelogRow {
+  seq: number;
+  field_key: string;
+  old_value: string | null;
+  new_value: string | null;
+  actor_user_id: number;
+  time: number;
+  change_source: string;
+  change_source_user_agent: string | null;
+  is_bulk_update_flag: boolean;
+}
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  active_flag: boolean;
+  is_admin: boolean;
+}
+
+export interface Webhook {
+  id: number;
+  user_id: number;
+  event_action: string;
+  event_object: string;
+  subscription_url: string;
+  version: string;
+  name: string;
+  http_auth_user: string | null;
+  http_auth_password: string | null;
+  add_time: number;
+  remove_time: number | null;
+  is_active: number;
+  last_delivery_time: number | null;
+  last_http_status: number | null;
+  /** Failures on a first try since the last ban (§5.4). */
+  banCounter: number;
+  bannedUntil: number;
+  lastSuccess: number;
+}
+
+export interface Stage {
+  id: number;
+  name: string;
+  pipeline_id: number;
+  order_nr: number;
+  deal_probability: number;
+}
+
+export interface Pipeline {
+  id: number;
+  name: string;
+}
+
+export type ChangeAction = 'create' | 'change' | 'delete';
+
+/** What one write did: the webhook dispatcher turns it into a v2 payload. */
+export interface ChangeEventRecord {
+  action: ChangeAction;
+  entity: Entity;
+  /** Snapshot before the change (null on create). */
+  before: Entity | null;
+  changedKeys: string[];
+  userId: number;
+  source: string;
+  at: number;
+}
+
+export interface Actor {
+  userId: number;
+  /** `api` for API writes, `app` / `mobile` for simulated UI edits (§7.3). */
+  source: string;
+  userAgent?: string | null;
+  bulk?: boolean;
+}
+
+export const ENTITY_TYPES: EntityType[] = ['person', 'organization', 'deal', 'activity', 'note'];
+export const FIELD_ENTITIES = ['person', 'organization', 'deal'] as const;
+export type FieldEntity = (typeof FIELD_ENTITIES)[number];
+
+export class PipedriveState {
+  readonly users: User[] = [];
+  readonly fields: Record<FieldEntity, FieldDef[]>;
+  readonly pipelines: Pipeline[] = [];
+  readonly stages: Stage[] = [];
+  readonly webhooks: Webhook[] = [];
+  /** Entities of each type, ascending id. */
+  private readonly lists: Record<EntityType, Entity[]> = { person: [], organization: [], deal: [], activity: [], note: [] };
+  private readonly byId: Record<EntityType, Map<number, Entity>> = {
+    person: new Map(),
+    organization: new Map(),
+    deal: new Map(),
+    activity: new Map(),
+    note: new Map(),
+  };
+  private readonly nextId: Record<EntityType, number> = { person: 1, organization: 1, deal: 1, activity: 1, note: 1 };
+  /** Changelog rows per `${type}:${id}`, oldest first. */
+  private readonly changelogs = new Map<string, ChangelogRow[]>();
+  /** Lower-cased email → person ids (the persons search index). */
+  private readonly emailIndex = new Map<string, Set<number>>();
+  private seq = 1;
+  private fieldId = 1;
+  private optionId = 1;
+  private webhookId = 1;
+  listeners: ((e: ChangeEventRecord) => void)[] = [];
+  /** The clock (tests move it forward to separate update times by whole seconds). */
+  now: () => number = Date.now;
+
+  constructor(
+    readonly seed: number,
+    readonly companyId = 7_000_000 + (seed % 1000),
+    readonly companyDomain = `simco-${seed}`,
+  ) {
+    const at = Date.UTC(2024, 0, 2, 9, 0, 0);
+    const nf = () => this.fieldId++;
+    const no = () => this.optionId++;
+    this.fields = {
+      person: buildFieldDefs('person', seed, nf, no, at),
+      organization: buildFieldDefs('organization', seed, nf, no, at),
+      deal: buildFieldDefs('deal', seed, nf, no, at),
+    };
+  }
+
+  // ---------- reads ----------
+
+  get(type: EntityType, id: number): Entity | undefined {
+    return this.byId[type].get(id);
+  }
+
+  /** Every entity of a type, ascending id, deleted ones included. */
+  all(type: EntityType): readonly Entity[] {
+    return this.lists[type];
+  }
+
+  count(type: EntityType): number {
+    return this.lists[type].length;
+  }
+
+  personsByEmail(email: string): Entity[] {
+    const ids = this.emailIndex.get(email.trim().toLowerCase());
+    if (!ids) return [];
+    return [...ids].map((id) => this.byId.person.get(id)).filter((e): e is Entity => !!e && e.deletedAt === null);
+  }
+
+  changelog(type: EntityType, id: number): readonly ChangelogRow[] {
+    return this.changelogs.get(`${type}:${id}`) ?? [];
+  }
+
+  fieldDef(type: FieldEntity, key: string): FieldDef | undefined {
+    return this.fields[type].find((f) => f.key === key);
+  }
+
+  customDefs(type: EntityType): FieldDef[] {
+    return type === 'person' || type === 'organization' || type === 'deal' ? this.fields[type].filter((f) => f.custom) : [];
+  }
+
+  user(id: number): User | undefined {
+    return this.users.find((u) => u.id === id);
+  }
+
+  // ---------- writes ----------
+
+  addUser(u: Omit<User, 'id'> & { id?: number }): User {
+    const user: User = { ...u, id: u.id ?? (this.users.at(-1)?.id ?? 0) + 1 };
+    this.users.push(user);
+    return user;
+  }
+
+  addPipeline(name: string, stageNames: string[]): Pipeline {
+    const p: Pipeline = { id: this.pipelines.length + 1, name };
+    this.pipelines.push(p);
+    stageNames.forEach((s, i) => {
+      this.stages.push({
+        id: this.stages.length + 1,
+        name: s,
+        pipeline_id: p.id,
+        order_nr: i + 1,
+        deal_probability: Math.round(((i + 1) / stageNames.length) * 100),
+      });
+    });
+    return p;
+  }
+
+  addCustomField(type: FieldEntity, spec: CustomFieldSpec): FieldDef {
+    const def = makeCustomField(type, spec, this.seed + this.fieldId * 7919, () => this.fieldId++, () => this.optionId++, this.now());
+    this.fields[type].push(def);
+    return def;
+  }
+
+  addFieldOptions(def: FieldDef, labels: string[]): FieldOptionDef[] {
+    const added = labels.map((label) => ({ id: this.optionId++, label }));
+    def.options = [...(def.options ?? []), ...added];
+    return added;
+  }
+
+  deleteCustomField(type: FieldEntity, key: string): boolean {
+    const i = this.fields[type].findIndex((f) => f.key === key && f.custom);
+    if (i < 0) return false;
+    this.fields[type].splice(i, 1);
+    return true;
+  }
+
+  /**
+   * Inserts a seeded entity without changelog rows or events (the world as it was before the
+   * simulator started). `addTime`/`updateTime` come from the seed.
+   */
+  insertSeeded(type: EntityType, core: Record<string, unknown>, custom: Record<string, unknown>, addTime: number, updateTime: number): Entity {
+    const e: Entity = { id: this.nextId[type]++, type, core, custom, addTime, updateTime, deletedAt: null };
+    this.lists[type].push(e);
+    this.byId[type].set(e.id, e);
+    if (type === 'person') this.indexEmails(e, []);
+    return e;
+  }
+
+  create(type: EntityType, core: Record<string, unknown>, custom: Record<string, unknown>, actor: Actor, addTime?: number): Entity {
+    const at = this.now();
+    const e: Entity = { id: this.nextId[type]++, type, core, custom, addTime: addTime ?? at, updateTime: at, deletedAt: null };
+    this.lists[type].push(e);
+    this.byId[type].set(e.id, e);
+    if (type === 'person') this.indexEmails(e, []);
+    const keys = [...Object.keys(core).filter((k) => core[k] !== null && core[k] !== undefined), ...Object.keys(custom)];
+    for (const k of keys) this.logChange(e, k, null, k in custom ? custom[k] : core[k], actor, at);
+    this.emit({ action: 'create', entity: e, before: null, changedKeys: keys, userId: actor.userId, source: actor.source, at });
+    return e;
+  }
+
+  /**
+   * Applies a patch; only fields whose value really changes produce a changelog row. A patch that
+   * changes nothing still bumps update_time (Pipedrive does) but emits no event.
+   */
+  update(e: Entity, core: Record<string, unknown>, custom: Record<string, unknown>, actor: Actor): string[] {
+    const at = this.now();
+    const before = snapshot(e);
+    const changed: string[] = [];
+    const oldEmails = type(e) === 'person' ? emailsOf(e) : [];
+    for (const [k, v] of Object.entries(core)) {
+      if (sameValue(e.core[k], v)) continue;
+      this.logChange(e, k, e.core[k], v, actor, at);
+      e.core[k] = v;
+      changed.push(k);
+    }
+    for (const [k, v] of Object.entries(custom)) {
+      const old = e.custom[k] ?? null;
+      if (sameValue(old, v)) continue;
+      this.logChange(e, k, old, v, actor, at);
+      if (v === null) delete e.custom[k];
+      else e.custom[k] = v;
+      changed.push(k);
+    }
+    e.updateTime = at;
+    if (type(e) === 'person' && changed.includes('emails')) this.indexEmails(e, oldEmails);
+    if (changed.length > 0) this.emit({ action: 'change', entity: e, before, changedKeys: changed, userId: actor.userId, source: actor.source, at });
+    return changed;
+  }
+
+  /** Soft delete (§3.1: "Marks a person as deleted. After 30 days … permanently deleted"). */
+  remove(e: Entity, actor: Actor): void {
+    if (e.deletedAt !== null) return;
+    const at = this.now();
+    const before = snapshot(e);
+    e.deletedAt = at;
+    e.updateTime = at;
+    if (type(e) === 'person') this.indexEmails({ ...e, core: { ...e.core, emails: [] } } as Entity, emailsOf(e));
+    this.emit({ action: 'delete', entity: e, before, changedKeys: [], userId: actor.userId, source: actor.source, at });
+  }
+
+  addWebhook(w: Omit<Webhook, 'id' | 'banCounter' | 'bannedUntil' | 'lastSuccess' | 'add_time' | 'remove_time' | 'is_active' | 'last_delivery_time' | 'last_http_status'>): Webhook {
+    const at = this.now();
+    const hook: Webhook = {
+      ...w,
+      id: this.webhookId++,
+      add_time: at,
+      remove_time: null,
+      is_active: 1,
+      last_delivery_time: null,
+      last_http_status: null,
+      banCounter: 0,
+      bannedUntil: 0,
+      lastSuccess: at,
+    };
+    this.webhooks.push(hook);
+    return hook;
+  }
+
+  removeWebhook(id: number): boolean {
+    const i = this.webhooks.findIndex((w) => w.id === id);
+    if (i < 0) return false;
+    this.webhooks.splice(i, 1);
+    return true;
+  }
+
+  private logChange(e: Entity, key: string, oldV: unknown, newV: unknown, actor: Actor, at: number): void {
+    const k = `${e.type}:${e.id}`;
+    let rows = this.changelogs.get(k);
+    if (!rows) {
+      rows = [];
+      this.changelogs.set(k, rows);
+    }
+    // Emails are logged as the primary address, the way the changelog example shows `email` (§7.1).
+    const fieldKey = key === 'emails' ? 'email' : key === 'phones' ? 'phone' : key;
+    const str = (v: unknown) => (key === 'emails' || key === 'phones' ? primaryValue(v) : changelogString(v));
+    rows.push({
+      seq: this.seq++,
+      field_key: fieldKey,
+      old_value: str(oldV),
+      new_value: str(newV),
+      actor_user_id: actor.userId,
+      time: at,
+      change_source: actor.source,
+      change_source_user_agent: actor.userAgent ?? null,
+      is_bulk_update_flag: actor.bulk ?? false,
+    });
+  }
+
+  private indexEmails(e: Entity, old: string[]): void {
+    for (const m of old) this.emailIndex.get(m)?.delete(e.id);
+    for (const m of emailsOf(e)) {
+      let s = this.emailIndex.get(m);
+      if (!s) {
+        s = new Set();
+        this.emailIndex.set(m, s);
+      }
+      s.add(e.id);
+    }
+  }
+
+  private emit(ev: ChangeEventRecord): void {
+    for (const l of this.listeners) l(ev);
+  }
+}
+
+function type(e: Entity): EntityType {
+  return e.type;
+}
+
+export function emailsOf(e: Entity): string[] {
+  const list = (e.core.emails as { value: string }[] | undefined) ?? [];
+  return list.map((m) => m.value.trim().toLowerCase()).filter((m) => m.length > 0);
+}
+
+function primaryValue(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length === 0) return null;
+  const p = (v as { value: string; primary?: boolean }[]).find((x) => x.primary) ?? v[0];
+  return p.value;
+}
+
+export function snapshot(e: Entity): Entity {
+  return structuredClone(e);
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
+  if (typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  return false;
+}
