@@ -1,0 +1,31 @@
+/**
+ * writeback — puts AI outputs into CRM fields safely: the typed mapping (coerce.ts), field
+ * resolution by name or label (fields.ts), the pure write planner with ownership and conflict rules
+ * (plan.ts), AI stamps (stamp.ts), the mapping check against the live schema (check.ts), apply with
+ * batched writes and read-after-write verification (apply.ts), the ledger and rollback
+ * (queries.ts, rollback.ts), and output sources (source.ts).
+ * It owns the write_ledger rows, conflict review items and writeback.* metrics it creates, and
+ * migrations 02xx. It reaches a CRM only through src/crm/types.ts; it never imports a CRM folder,
+ * the CLI or the server.
+ */
+export * from './types.js';
+export { coerceValue, describeExpected, matchOption, normaliseLenient, valuesEqual, type Coercion } from './coerce.js';
+export { DEFAULT_RULE, indexFields, resolveField, resolveRules, type FieldIndex, type FieldResolution } from './fields.js';
+export { countActions, planContext, planWrites, type PlanContext, type PlanInput } from './plan.js';
+export { formatStamp, parseStamp, type StampInput } from './stamp.js';
+export {
+  checkLive,
+  checkMapping,
+  declaredValues,
+  defaultOutputType,
+  fieldAccepts,
+  objectsInConfig,
+  type CheckOptions,
+  type CheckProblem,
+  type CheckReport,
+  type OutputType,
+} from './check.js';
+export { applyRun, assertApplied, planRun, type ApplySummary, type RunOptions, type WritebackDeps, type WritebackEvent } from './apply.js';
+export { rollbackRun, type RollbackItem, type RollbackReport } from './rollback.js';
+export { getRun, ledgerForRun, listRuns, type LedgerRow, type RunRow } from './queries.js';
+export { countOutputs, parseOutputLine, readOutputsFile } from './source.js';

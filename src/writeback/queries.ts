@@ -1,0 +1,174 @@
+/** Every SQL statement of write-back: runs, the ledger, conflict review items, metrics. */
+import type { FieldValue } from '../crm/types.js';
+import type { Sql } from '../store/index.js';
+
+export type LedgerOutcome =
+  | 'written'
+  | 'unchanged'
+  | 'conflict_skipped'
+  | 'flagged'
+  | 'rejected'
+  | 'failed'
+  | 'not_applied'
+  | 'rolled_back';
+
+export interface LedgerRow {
+  run_id: string;
+  crm: string;
+  object: string;
+  record_id: string;
+  field: string;
+  before_value: FieldValue;
+  after_value: FieldValue;
+  outcome: LedgerOutcome;
+  reason: string | null;
+  flow: string | null;
+  output: string | null;
+  code: string | null;
+  message: string | null;
+  written_at: string | null;
+  stamp_for: string | null;
+}
+
+export interface RunRow {
+  id: string;
+  kind: string;
+  crm: string | null;
+  flow: string | null;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  summary: Record<string, unknown>;
+}
+
+export async function insertRun(db: Sql, run: { id: string; kind: string; crm: string; flow?: string | null }): Promise<void> {
+  await db.query('INSERT INTO runs (id, kind, crm, flow) VALUES ($1, $2, $3, $4)', [run.id, run.kind, run.crm, run.flow ?? null]);
+}
+
+export async function finishRun(db: Sql, id: string, status: string, summary: unknown): Promise<void> {
+  await db.query('UPDATE runs SET status = $2, finished_at = now(), summary = $3::jsonb WHERE id = $1', [id, status, JSON.stringify(summary)]);
+}
+
+export async function setRunStatus(db: Sql, id: string, status: string): Promise<void> {
+  await db.query('UPDATE runs SET status = $2 WHERE id = $1', [id, status]);
+}
+
+export async function getRun(db: Sql, id: string): Promise<RunRow | null> {
+  const rows = await db.query<RunRow>(
+    `SELECT id, kind, crm, flow, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
+            to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at, summary
+       FROM runs WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export async function listRuns(db: Sql, opts: { limit?: number; kind?: string } = {}): Promise<RunRow[]> {
+  return db.query<RunRow>(
+    `SELECT id, kind, crm, flow, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
+            to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at, summary
+       FROM runs WHERE ($2::text IS NULL OR kind = $2::text) ORDER BY started_at DESC, id DESC LIMIT $1`,
+    [opts.limit ?? 20, opts.kind ?? null],
+  );
+}
+
+/** Many ledger rows in one statement (jsonb_to_recordset works the same on both backends). */
+export async function insertLedger(db: Sql, rows: LedgerRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 2000) {
+    const part = rows.slice(i, i + 2000).map((r) => ({
+      ...r,
+      before_value: r.before_value === undefined ? null : r.before_value,
+      after_value: r.after_value === undefined ? null : r.after_value,
+    }));
+    await db.query(
+      `INSERT INTO write_ledger (run_id, crm, object, record_id, field, before_value, after_value, outcome, reason, flow, output, code, message, written_at, stamp_for)
+       SELECT run_id, crm, object, record_id, field, before_value, after_value, outcome, reason, flow, output, code, message, written_at, stamp_for
+         FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, crm text, object text, record_id text, field text, before_value jsonb,
+              after_value jsonb, outcome text, reason text, flow text, output text, code text, message text, written_at timestamptz, stamp_for text)`,
+      [JSON.stringify(part)],
+    );
+  }
+}
+
+/** When inrecord last wrote each (record, field): the default "AI last read" time of a hybrid field. */
+export async function lastWrites(db: Sql, crm: string, object: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  if (recordIds.length === 0) return out;
+  const rows = await db.query<{ record_id: string; field: string; at: string }>(
+    `SELECT record_id, field, to_char(max(written_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+       FROM write_ledger WHERE crm = $1 AND object = $2 AND record_id = ANY($3::text[]) AND outcome = 'written' AND written_at IS NOT NULL
+      GROUP BY record_id, field`,
+    [crm, object, recordIds],
+  );
+  for (const r of rows) {
+    const m = out.get(r.record_id) ?? {};
+    m[r.field] = r.at;
+    out.set(r.record_id, m);
+  }
+  return out;
+}
+
+export interface WrittenRow {
+  id: number;
+  object: string;
+  record_id: string;
+  field: string;
+  before_value: FieldValue;
+  after_value: FieldValue;
+  written_at: string;
+  stamp_for: string | null;
+  flow: string | null;
+}
+
+/** The fields a run wrote that have not been rolled back yet. */
+export async function writtenByRun(db: Sql, runId: string): Promise<WrittenRow[]> {
+  return db.query<WrittenRow>(
+    `SELECT id, object, record_id, field, before_value, after_value, stamp_for, flow,
+            to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS written_at
+       FROM write_ledger WHERE run_id = $1 AND outcome = 'written' AND rolled_back_by IS NULL ORDER BY id`,
+    [runId],
+  );
+}
+
+export async function markRolledBack(db: Sql, ids: number[], rollbackRun: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('UPDATE write_ledger SET rolled_back_by = $2 WHERE id = ANY($1::bigint[])', [ids, rollbackRun]);
+}
+
+export async function ledgerForRun(db: Sql, runId: string): Promise<(LedgerRow & { id: number })[]> {
+  return db.query(
+    `SELECT id, run_id, crm, object, record_id, field, before_value, after_value, outcome, reason, flow, output, code, message, stamp_for,
+            to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS written_at
+       FROM write_ledger WHERE run_id = $1 ORDER BY id`,
+    [runId],
+  );
+}
+
+export interface ConflictItem {
+  crm: string;
+  object: string;
+  recordId: string;
+  field: string;
+  payload: Record<string, unknown>;
+}
+
+/** A flagged conflict, one open item per (record, field): a newer conflict refreshes the open one. */
+export async function upsertConflicts(db: Sql, items: ConflictItem[]): Promise<void> {
+  if (items.length === 0) return;
+  await db.query(
+    `INSERT INTO review_items (kind, crm, object, subject_key, reason, payload)
+     SELECT 'conflict', crm, object, subject_key, 'human-edit-since-read', payload
+       FROM jsonb_to_recordset($1::jsonb) AS x(crm text, object text, subject_key text, payload jsonb)
+     ON CONFLICT (kind, crm, object, subject_key) WHERE status = 'open'
+     DO UPDATE SET payload = EXCLUDED.payload`,
+    [JSON.stringify(items.map((i) => ({ crm: i.crm, object: i.object, subject_key: `${i.recordId}:${i.field}`, payload: i.payload })))],
+  );
+}
+
+export async function insertMetrics(db: Sql, rows: { name: string; labels: Record<string, string>; value: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO metrics (name, labels, value) SELECT name, labels, value FROM jsonb_to_recordset($1::jsonb) AS x(name text, labels jsonb, value double precision)`,
+    [JSON.stringify(rows)],
+  );
+}
