@@ -37,3 +37,4 @@ export { type FetchLike, acknowledgeAlert, alertText, listAlerts, postToWebhook,
 export { type FieldFrequency, type FlowReport, type MonitorReport, type ReferenceSource, type RunMonitorOptions, runMonitor, runMonitorIfDue, scoreOutputOf } from './run.js';
 export { bar, histogramPair, renderReport, sparkline } from './render.js';
 export { latestModelVersion } from './queries.js';
+export { type HandoverField, type HandoverOptions, type HandoverProblem, type SchemaMap, flowInputs, handoverFields, handoverProblems, renderHandover } from './handover.js';
