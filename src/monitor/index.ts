@@ -38,3 +38,4 @@ export { type FieldFrequency, type FlowReport, type MonitorReport, type Referenc
 export { bar, histogramPair, renderReport, sparkline } from './render.js';
 export { latestModelVersion } from './queries.js';
 export { type HandoverField, type HandoverOptions, type HandoverProblem, type SchemaMap, flowInputs, handoverFields, handoverProblems, renderHandover } from './handover.js';
+export { type ReviewDecision, type ReviewItem, type ReviewKind, type ReviewResolver, type ReviewResolvers, type ReviewStatus, getReviewItem, listReviewItems, resolveReviewItem } from './review.js';
