@@ -69,7 +69,6 @@ export interface ApplySummary {
 interface Planned {
   input: PlanInput;
   plan: RecordPlan;
-  chunk: number;
 }
 
 function emptyCounts(): FieldOutcomeCounts {
@@ -101,8 +100,6 @@ async function* chunks(source: OutputSource, size: number): AsyncGenerator<{ obj
 /** Plans chunk after chunk: the reads (records, history, ledger) and the pure planner. */
 class Planner {
   private contexts = new Map<ObjectKind, PlanContext>();
-  chunkNo = 0;
-  readCalls = 0;
   constructor(private deps: WritebackDeps) {}
 
   async context(object: ObjectKind): Promise<PlanContext> {
@@ -150,7 +147,12 @@ class Planner {
     return byRecord;
   }
 
-  async planChunk(object: ObjectKind, items: RecordOutputs[]): Promise<{ ctx: PlanContext; planned: Planned[] }> {
+  /**
+   * `withHistory: false` (apply) plans from the records alone; apply reads the history of hybrid
+   * fields right before each write instead, so a person's edit made while the run is under way is
+   * still seen (the window is one round trip, not the whole chunk).
+   */
+  async planChunk(object: ObjectKind, items: RecordOutputs[], withHistory = true): Promise<{ ctx: PlanContext; planned: Planned[] }> {
     const ctx = await this.context(object);
     const { connector, store } = this.deps;
     const now = this.deps.now ?? (() => new Date());
@@ -160,11 +162,10 @@ class Planner {
     const readAt = now().toISOString();
     const records = new Map<string, CrmRecord>();
     if (read.length > 0) for (const r of await connector.read(object, ids, read)) records.set(r.id, r);
-    const history = await this.history(object, ids.filter((id) => records.has(id)), hybrid);
+    const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : new Map<string, FieldChange[]>();
     const needLedger = hybrid.length > 0 && items.some((i) => !i.readAt);
     const written = needLedger ? await lastWrites(store, connector.crm, object, items.filter((i) => !i.readAt).map((i) => i.recordId)) : new Map();
     const stampTime = now().toISOString();
-    this.chunkNo++;
     const planned = items.map((it) => {
       const input: PlanInput = {
         recordId: it.recordId,
@@ -175,7 +176,7 @@ class Planner {
         fieldReadAt: it.readAt ? undefined : written.get(it.recordId),
         now: stampTime,
       };
-      return { input, plan: planWrites(ctx, input), chunk: this.chunkNo };
+      return { input, plan: planWrites(ctx, input) };
     });
     return { ctx, planned };
   }
@@ -242,11 +243,11 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
 
   const flush = async (object: ObjectKind, batch: Planned[]): Promise<void> => {
     const ctx = await planner.context(object);
-    // Plans carried over from an earlier chunk get fresh history for their hybrid fields, so the
-    // window between the conflict check and the write stays one chunk wide.
-    const stale = batch.filter((b) => b.chunk < planner.chunkNo && b.plan.decisions.some((d) => d.action === 'write' && d.owner === 'hybrid'));
+    // The history of hybrid fields is read now, right before the write: the conflict check and the
+    // write are one round trip apart.
+    const stale = batch.filter((b) => b.plan.decisions.some((d) => d.action === 'write' && d.owner === 'hybrid'));
     if (stale.length > 0) {
-      const fields = [...new Set(stale.flatMap((b) => b.plan.decisions.filter((d) => d.owner === 'hybrid').map((d) => d.field)))];
+      const fields = [...new Set(stale.flatMap((b) => b.plan.decisions.filter((d) => d.owner === 'hybrid' && d.action === 'write').map((d) => d.field)))];
       const fresh = await planner.history(object, stale.map((b) => b.input.recordId), fields);
       const turned: FieldDecision[] = [];
       for (const b of stale) {
@@ -376,7 +377,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   try {
     const limit = Math.max(1, connector.limits.write);
     for await (const { object, items } of chunks(opts.source, opts.chunkSize ?? 500)) {
-      const { planned } = await planner.planChunk(object, items);
+      const { planned } = await planner.planChunk(object, items, false);
       records += planned.length;
       done += planned.length;
       deps.onEvent?.({ type: 'planned', object, records: planned.length, done, total: opts.total });
