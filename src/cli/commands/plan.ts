@@ -1,9 +1,53 @@
 import type { Command } from 'commander';
-import { action, notAvailable } from '../command.js';
+import { countActions, type FieldDecision, planRun, type RecordPlan } from '../../writeback/index.js';
+import { action, globals } from '../command.js';
+import { printJson, printLine, progressBar } from '../output.js';
+import { openWriteback, outputSource } from './apply.js';
+
+const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.stringify(v));
+
+function renderDecision(d: FieldDecision): string {
+  const name = d.stampFor ? `${d.field} (stamp of ${d.stampFor})` : d.field;
+  const change = d.action === 'write' || d.action === 'flagged' || d.action === 'conflict_skipped' ? `${show(d.before)} → ${show(d.after)}` : show(d.before);
+  const extra = d.conflict ? ` — edited by ${d.conflict.by ?? 'a person'} at ${d.conflict.at}` : d.message && d.action === 'rejected' ? ` — ${d.message}` : '';
+  return `  ${d.action.padEnd(16)} ${name}: ${change} (${d.reason})${extra}`;
+}
+
+export function renderPlans(plans: RecordPlan[], all: boolean): void {
+  for (const p of plans) {
+    const shown = all ? p.decisions : p.decisions.filter((d) => d.action !== 'unchanged');
+    if (shown.length === 0) continue;
+    printLine(`${p.object} ${p.recordId}`);
+    for (const d of shown) printLine(renderDecision(d));
+  }
+  const c = countActions(plans);
+  printLine(`${plans.length} record(s): write ${c.write}, unchanged ${c.unchanged}, flagged ${c.flagged}, conflict-skipped ${c.conflict_skipped}, rejected ${c.rejected}`);
+}
 
 export function register(program: Command): void {
   program
     .command('plan')
-    .description('plan')
-    .action(action(async () => notAvailable('plan')));
+    .description('dry run: per record and field, what would be written, left unchanged, skipped or flagged, and why')
+    .option('--outputs <file>', 'AI outputs, JSONL: { object, recordId, readAt?, outputs: [{ name, field, value, flow }] }')
+    .option('--all', 'also list fields that would stay unchanged')
+    .option('--chunk-size <n>', 'records read and planned together', (v) => Number.parseInt(v, 10), 500)
+    .action(
+      action(async (opts: { outputs?: string; all?: boolean; chunkSize: number }, cmd: Command) => {
+        const json = Boolean(globals(cmd).json);
+        const { source, total } = await outputSource(opts.outputs);
+        const wb = await openWriteback(cmd);
+        const bar = progressBar('plan');
+        try {
+          const plans = await planRun(
+            { store: wb.store, connector: wb.connector, objects: wb.config.objects, onEvent: (e) => bar.update(e.done, e.total) },
+            { source, total, chunkSize: opts.chunkSize },
+          );
+          bar.end();
+          if (json) printJson({ counts: countActions(plans), plans });
+          else renderPlans(plans, Boolean(opts.all));
+        } finally {
+          await wb.close();
+        }
+      }),
+    );
 }
