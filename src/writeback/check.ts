@@ -83,8 +83,13 @@ export function declaredValues(flow: FlowConfig): string[] | null {
   return null;
 }
 
+/** 'lead_score' → 'Lead score': a label that resolves back to the name (fields.ts folds labels). */
+function humanise(name: string): string {
+  return name.replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
 function specFor(name: string, type: OutputType, flow: FlowConfig): FieldSpec | undefined {
-  const label = name.replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  const label = humanise(name);
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) return undefined;
   switch (type) {
     case 'number':
@@ -142,6 +147,12 @@ export function checkMapping(
     if (!i) continue;
     for (const [key, rule] of Object.entries(objRules.fields)) {
       const r = resolveField(i, key);
+      const mappedHere = config.flows.some((fl) => fl.object === kind && Object.values(fl.outputs).includes(key));
+      if (!r.ok && r.reason === 'not-found' && mappedHere) {
+        // The flow's mapping reports the missing field (with what --fix creates); its stamp is checked here.
+        if (rule.stamp) checkStamp(kind, i, { name: key, label: key } as FieldSchema, rule.stamp, err);
+        continue;
+      }
       if (!r.ok) {
         err({
           code: 'IR_FIELD_NOT_FOUND',
@@ -243,7 +254,8 @@ function checkStamp(kind: ObjectKind, i: FieldIndex, field: FieldSchema, stamp: 
       field: stamp,
       message: `objects.${kind}.fields.${field.name}.stamp: no stamp field "${stamp}" on ${i.object}`,
       fix: ok ? 'Run `inrecord check --fix` to create it as a text field.' : 'Create the stamp field in the CRM or correct its name.',
-      create: ok ? { name: stamp, label: `${field.label} (AI stamp)`, type: 'string', maxLength: 255 } : undefined,
+      // The label folds back to the configured name (Pipedrive addresses custom fields by label).
+      create: ok ? { name: stamp, label: humanise(stamp), type: 'string', maxLength: 255 } : undefined,
     });
     return;
   }
