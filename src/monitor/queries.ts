@@ -409,3 +409,20 @@ export async function lastReportAt(db: Sql, trigger: string | null): Promise<Dat
   );
   return rows[0]?.at ?? null;
 }
+
+/** Written and failed writes per UTC day over the last `days` days, for the console's chart. */
+export async function writesPerDay(db: Sql, since: Date): Promise<{ day: string; written: number; failed: number }[]> {
+  const rows = await db.query<{ day: string; written: number; failed: number }>(
+    `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+       count(*) FILTER (WHERE outcome = 'written')::int AS written,
+       count(*) FILTER (WHERE outcome IN ('failed', 'rejected', 'not_applied'))::int AS failed
+     FROM write_ledger WHERE created_at >= $1 AND flow IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    [since],
+  );
+  return rows.map((r) => ({ day: r.day, written: Number(r.written), failed: Number(r.failed) }));
+}
+
+export async function latestReport(db: Sql): Promise<unknown | null> {
+  const rows = await db.query<{ report: unknown }>('SELECT report FROM monitor_reports ORDER BY window_to DESC, id DESC LIMIT 1');
+  return rows[0]?.report ?? null;
+}

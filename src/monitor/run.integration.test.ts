@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import { BACKENDS, type TestStore, openTestStore } from '../store/testing/index.js';
 import { drawSample, evaluateGate, gateStatus, labelSample, recordShadowOutputs } from './gate.js';
+import { consoleGates, consoleLabel, consoleMonitor, consoleSamples } from './console.js';
 import { runMonitor, runMonitorIfDue } from './run.js';
 import { normalScores } from './testing/distributions.js';
 
@@ -155,6 +156,30 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     const drift = report.alerts.find((a) => a.metric === 'drift');
     expect(drift?.delivery).toBe('failed');
     expect(drift?.delivery_error).toContain('unreachable');
+  });
+
+  it('gives the console its monitoring, gate and sample views', async () => {
+    const config = configFor(hook);
+    const view = await consoleMonitor(store, config);
+    // the latest recorded report: the run limited to the shifted flow
+    expect(view.flows.map((f) => f.flow)).toEqual(['shifted']);
+    expect(view.flows[0]).toMatchObject({ level: 'alert' });
+    expect(view.flows[0].bins).toHaveLength(10);
+    expect(view.flows[0].bins[0]).toBe('≤10');
+    expect(view.writeSuccess.reduce((s, d) => s + d.written, 0)).toBe(95 + 360);
+    expect(view.alerts.some((a) => a.flow === 'shifted' && a.level === 'alert')).toBe(true);
+
+    const gates = await consoleGates(store, config);
+    expect(gates.find((g) => g.flow === 'shifted')).toMatchObject({ mode: 'shadow', modelVersion: 'v1', threshold: 0.8, sampleSize: 30 });
+    await recordShadowOutputs(store, { flow: 'steady', modelVersion: 'v1', outputs: scoreRows([42], 'new') });
+    const drawn = await drawSample(store, { flow: 'steady', modelVersion: 'v1', size: 2, drawnBy: 'ana' });
+    const samples = await consoleSamples(store, config);
+    expect(samples.map((x) => x.id).sort()).toEqual(drawn.map((d) => String(d.id)).sort());
+    expect(samples[0]).toMatchObject({ flow: 'steady', field: 'ai_score' });
+    const msg = await consoleLabel(store, config, samples[0].id, true, 'ana');
+    expect(msg).toContain('labelled correct');
+    expect(msg).toContain('1 of 30 labels needed');
+    expect(await consoleSamples(store, config)).toHaveLength(1);
   });
 
   it('runs on schedule only when due', async () => {

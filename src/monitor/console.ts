@@ -1,0 +1,126 @@
+/**
+ * What the ops console shows and does for monitoring and the validation gate, as plain values
+ * shaped for its pages (server/types.ts ConsoleActions: gates, listSamples, labelSample, monitor).
+ * The server is wired to these by whoever starts it; this module does not import the server.
+ */
+import type { InrecordConfig } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import { evaluateGate, gateStatus, labelSample, listSamples } from './gate.js';
+import { labelsToOpen } from './gate-decision.js';
+import { latestModelVersion, latestReport, selectAlerts, writesPerDay } from './queries.js';
+import type { MonitorReport, RunMonitorOptions } from './run.js';
+import { runMonitor } from './run.js';
+
+export interface ConsoleGate {
+  flow: string;
+  modelVersion: string;
+  mode: string;
+  reason: string;
+  labelled: number;
+  correct: number;
+  lowerBound: number | null;
+  threshold: number;
+  sampleSize: number;
+}
+
+export async function consoleGates(store: Store, config: InrecordConfig): Promise<ConsoleGate[]> {
+  const out: ConsoleGate[] = [];
+  for (const flow of config.flows) {
+    const version = (await latestModelVersion(store, flow.name)) ?? 'default';
+    const s = await gateStatus(store, flow, version);
+    out.push({
+      flow: flow.name,
+      modelVersion: version,
+      mode: s.mode,
+      reason: s.reason,
+      labelled: s.figures?.n ?? 0,
+      correct: s.figures?.correct ?? 0,
+      lowerBound: s.figures ? s.figures.lower : null,
+      threshold: flow.gate.threshold,
+      sampleSize: flow.gate.sampleSize,
+    });
+  }
+  return out;
+}
+
+export interface ConsoleSample {
+  id: string;
+  flow: string;
+  modelVersion: string;
+  recordId: string;
+  field: string;
+  value: unknown;
+  context?: Record<string, unknown>;
+  label?: 'correct' | 'incorrect' | null;
+}
+
+/** Unlabelled samples of every flow's latest model version. */
+export async function consoleSamples(store: Store, config: InrecordConfig): Promise<ConsoleSample[]> {
+  const out: ConsoleSample[] = [];
+  for (const flow of config.flows) {
+    const version = await latestModelVersion(store, flow.name);
+    if (!version) continue;
+    for (const s of await listSamples(store, { flow: flow.name, modelVersion: version, status: 'unlabelled' })) {
+      out.push({
+        id: String(s.id),
+        flow: s.flow,
+        modelVersion: s.model_version,
+        recordId: s.output.record_id,
+        field: s.output.field ?? s.output.output,
+        value: s.output.value,
+        context: { object: s.output.object, currentValue: s.output.current_value, confidence: s.output.confidence },
+        label: s.label,
+      });
+    }
+  }
+  return out;
+}
+
+/** Labels a sample and re-evaluates its flow's gate; returns the sentence the console shows. */
+export async function consoleLabel(store: Store, config: InrecordConfig, sampleId: string, correct: boolean, by: string): Promise<string> {
+  const s = await labelSample(store, { sampleId: Number(String(sampleId).replace(/^s/i, '')), label: correct ? 'correct' : 'incorrect', by });
+  const flow = config.flows.find((f) => f.name === s.flow) ?? s.flow;
+  const d = await evaluateGate(store, { flow, modelVersion: s.model_version, by });
+  const more = d.mode === 'shadow' && typeof flow !== 'string' ? labelsToOpen(d.figures, flow.gate) : null;
+  return `Sample ${s.id} labelled ${correct ? 'correct' : 'incorrect'}. Gate ${s.flow}@${s.model_version}: ${d.mode} — ${d.reason}${more ? ` (at least ${more} more correct labels to open)` : ''}`;
+}
+
+export interface ConsoleMonitor {
+  flows: { flow: string; psi: number | null; ks: number | null; level: 'ok' | 'warn' | 'alert'; bins: string[]; training: number[]; current: number[] }[];
+  writeSuccess: { day: string; written: number; failed: number }[];
+  alerts: { at: string; flow: string; message: string; level: string }[];
+}
+
+function binLabels(edges: number[]): string[] {
+  const f = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  return Array.from({ length: edges.length + 1 }, (_, i) => (i === 0 ? `≤${f(edges[0])}` : i === edges.length ? `>${f(edges[i - 1])}` : `${f(edges[i - 1])}–${f(edges[i])}`));
+}
+
+/**
+ * The monitoring page: the latest recorded report (a fresh one, not persisted, when none exists),
+ * write outcomes per day over two weeks, and the recent alerts.
+ */
+export async function consoleMonitor(store: Store, config: InrecordConfig, opts: RunMonitorOptions = {}): Promise<ConsoleMonitor> {
+  const report = ((await latestReport(store)) as MonitorReport | null) ?? (await runMonitor(store, config, { ...opts, persist: false }));
+  const now = opts.now ?? new Date();
+  return {
+    flows: report.flows
+      .filter((f) => f.drift.histogram)
+      .map((f) => ({
+        flow: f.flow,
+        psi: f.drift.psi,
+        ks: f.drift.ks?.d ?? null,
+        level: f.drift.level === 'not_judged' ? 'ok' : f.drift.level,
+        bins: binLabels(f.drift.histogram?.edges ?? []),
+        training: f.drift.histogram?.expected ?? [],
+        current: f.drift.histogram?.actual ?? [],
+      })),
+    writeSuccess: await writesPerDay(store, new Date(now.getTime() - 14 * 86_400_000)),
+    alerts: (await selectAlerts(store, { limit: 50 })).map((a) => ({
+      at: new Date(a.created_at).toISOString(),
+      flow: a.flow ?? '—',
+      message: a.message,
+      level: a.severity,
+    })),
+  };
+}
