@@ -3,7 +3,8 @@
  *
  * Owns: drift statistics (PSI, KS, Wilson: stats.ts, pure), the monitoring run over the store's
  * tables (run.ts) with its alerts (alerts.ts) and text report (render.ts), the validation gate
- * (gate-decision.ts pure, gate.ts I/O: shadow outputs, samples, labels, decisions), the review
+ * (gate-decision.ts pure, gate.ts I/O: shadow outputs, samples, labels, decisions; gate-filter.ts
+ * wraps the output stream going to write-back so shadowed outputs never reach it), the review
  * queue surface for `inrecord review` (review.ts) and the ownership handover document (handover.ts).
  * Tables: 0601_monitor.sql (shadow_outputs, gate_samples, gate_decisions, monitor_alerts,
  * monitor_reports); reads write_ledger, review_items, identity_links, dead_letters, metrics.
@@ -40,3 +41,4 @@ export { latestModelVersion } from './queries.js';
 export { type HandoverField, type HandoverOptions, type HandoverProblem, type SchemaMap, flowInputs, handoverFields, handoverProblems, renderHandover } from './handover.js';
 export { type ReviewDecision, type ReviewItem, type ReviewKind, type ReviewResolver, type ReviewResolvers, type ReviewStatus, getReviewItem, listReviewItems, resolveReviewItem } from './review.js';
 export { type ConsoleGate, type ConsoleMonitor, type ConsoleSample, consoleGates, consoleLabel, consoleMonitor, consoleSamples } from './console.js';
+export { type GateFilterOptions, type GateFilterStats, type GatedRecord, gateOutputs } from './gate-filter.js';
