@@ -812,6 +812,33 @@ function otherRoutes(): Omit<Route, 're' | 'names'>[] {
         return runSearch(c, types, r.query, 100);
       },
     },
+    // Recent changes (v1 `/recents`, SDK v1.RecentsApi): every item updated at or after
+    // since_timestamp, deleted ones included with `active_flag: false` — the one list that shows
+    // deleted persons and organizations. Shape from the SDK's GetRecentsResponse model.
+    {
+      method: 'GET',
+      version: 1,
+      template: '/recents',
+      op: 'list',
+      handler: (c, r) => {
+        const ts = r.query.since_timestamp;
+        if (!ts || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(ts)) return badRequest(1, 'since_timestamp must be given as YYYY-MM-DD HH:MM:SS');
+        const since = sec(Date.parse(`${ts.replace(' ', 'T')}Z`));
+        const wanted = (r.query.items ?? 'activity,deal,note,person,organization').split(',') as EntityType[];
+        const rows = wanted
+          .filter((t) => t in PLURAL)
+          .flatMap((t) => c.state.all(t).filter((e) => sec(e.updateTime) >= since))
+          .sort((a, b) => a.updateTime - b.updateTime || a.id - b.id);
+        const res = pageV1(
+          rows.map((e) => ({ item: e.type, id: e.id, data: e.type === 'note' ? noteV1(c, e) : serializeV1(c.state, e) })),
+          r.query,
+        );
+        const body = res.body as { data: { data: { update_time: string } }[] | null; additional_data: Record<string, unknown> };
+        body.additional_data.since_timestamp = ts;
+        body.additional_data.last_timestamp_on_page = body.data?.at(-1)?.data.update_time ?? null;
+        return res;
+      },
+    },
     // Users (v1 only in SDK v33).
     { method: 'GET', version: 1, template: '/users', op: 'list', handler: (c) => ok(c.state.users.map((u) => userV1(c, u.id))) },
     { method: 'GET', version: 1, template: '/users/me', op: 'get', handler: (c, r) => ok(userV1(c, r.actor.userId)) },
