@@ -289,24 +289,62 @@ export function coerceValue(raw: unknown, field: FieldSchema, opts: { truncate?:
  * ('5' and 5, the same instant in two zones, the same options in another order, '' and null).
  */
 export function valuesEqual(a: unknown, b: unknown, field: FieldSchema): boolean {
-  const na = normaliseLenient(a, field);
-  const nb = normaliseLenient(b, field);
-  if (na === null || nb === null) return na === nb;
+  return sameNormalised(normaliseLenient(a, field), normaliseLenient(b, field), field);
+}
+
+/** Equality of two values already in normalised form (the planner's before and after). */
+export function sameNormalised(na: FieldValue, nb: FieldValue, field: FieldSchema): boolean {
+  if (na === nb) return true;
+  if (na === null || nb === null) return false;
   if (Array.isArray(na) || Array.isArray(nb)) {
     const sa = new Set(Array.isArray(na) ? na : [String(na)]);
     const sb = new Set(Array.isArray(nb) ? nb : [String(nb)]);
     return sa.size === sb.size && [...sa].every((x) => sb.has(x));
   }
   if (typeof na === 'number' && typeof nb === 'number') {
-    return na === nb || Math.abs(na - nb) <= 1e-9 * Math.max(1, Math.abs(na), Math.abs(nb));
+    return Math.abs(na - nb) <= 1e-9 * Math.max(1, Math.abs(na), Math.abs(nb));
   }
-  return na === nb;
+  if (field.type === 'datetime' && typeof na === 'string' && typeof nb === 'string') {
+    const ta = Date.parse(na);
+    return !Number.isNaN(ta) && ta === Date.parse(nb);
+  }
+  return false;
+}
+
+/** The field as a current value is read: no length, scale or required limits (the CRM already holds it). */
+const lenientFields = new WeakMap<FieldSchema, FieldSchema>();
+function lenient(field: FieldSchema): FieldSchema {
+  let l = lenientFields.get(field);
+  if (!l) {
+    l = { ...field, required: false, maxLength: undefined, scale: undefined };
+    lenientFields.set(field, l);
+  }
+  return l;
 }
 
 /** A current CRM value in normalised form when it fits the field, else as it is (so it compares unequal). */
 export function normaliseLenient(v: unknown, field: FieldSchema): FieldValue {
   if (isEmpty(v)) return null;
-  const c = coerceValue(v, { ...field, required: false, maxLength: undefined, scale: undefined }, {});
+  // Fast paths for values already in normalised form.
+  switch (field.type) {
+    case 'number':
+    case 'currency':
+    case 'percent':
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      break;
+    case 'integer':
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      break;
+    case 'string':
+    case 'text':
+    case 'reference':
+      if (typeof v === 'string') return v;
+      break;
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      break;
+  }
+  const c = coerceValue(v, lenient(field), {});
   if (c.ok) return c.value;
   return (Array.isArray(v) ? v.map(String) : typeof v === 'object' ? JSON.stringify(v) : v) as FieldValue;
 }

@@ -5,7 +5,7 @@
  */
 import type { FieldRule } from '../config/index.js';
 import type { CrmRecord, FieldChange, FieldSchema, FieldValue, ObjectKind, ObjectSchema } from '../crm/types.js';
-import { coerceValue, describeExpected, normaliseLenient, valuesEqual } from './coerce.js';
+import { coerceValue, describeExpected, normaliseLenient, sameNormalised } from './coerce.js';
 import { DEFAULT_RULE, type FieldIndex, indexFields, resolveField, resolveRules } from './fields.js';
 import { formatStamp } from './stamp.js';
 import type { FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordPlan } from './types.js';
@@ -15,11 +15,13 @@ export interface PlanContext {
   object: ObjectKind;
   index: FieldIndex;
   rules: Map<string, FieldRule>;
+  /** Stamp texts by (flow, model, confidence, time): most records of a run share one. */
+  stampTexts: Map<string, string>;
 }
 
 export function planContext(object: ObjectKind, schema: ObjectSchema, rules: Record<string, FieldRule> = {}): PlanContext {
   const index = indexFields(schema);
-  return { object, index, rules: resolveRules(index, rules).byField };
+  return { object, index, rules: resolveRules(index, rules).byField, stampTexts: new Map() };
 }
 
 export interface PlanInput {
@@ -42,168 +44,205 @@ function show(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 }
 
+interface DecisionBase {
+  object: ObjectKind;
+  recordId: string;
+  output: string;
+  flow: string;
+  confidence?: number;
+  modelVersion?: string;
+  field: string;
+  owner: FieldDecision['owner'];
+  onConflict?: FieldDecision['onConflict'];
+  before: FieldValue;
+}
+
+/** One literal per decision: object spread is a slow path in V8 and this runs for every field of every record. */
+function decide(b: DecisionBase, action: PlanAction, reason: string, after: FieldValue, message?: string, code?: string): FieldDecision {
+  const d: FieldDecision = {
+    object: b.object,
+    recordId: b.recordId,
+    field: b.field,
+    output: b.output,
+    flow: b.flow,
+    action,
+    reason,
+    before: b.before,
+    after,
+    owner: b.owner,
+  };
+  if (b.onConflict !== undefined) d.onConflict = b.onConflict;
+  if (b.confidence !== undefined) d.confidence = b.confidence;
+  if (b.modelVersion !== undefined) d.modelVersion = b.modelVersion;
+  if (message !== undefined) d.message = message;
+  if (code !== undefined) d.code = code;
+  return d;
+}
+
+function rejected(b: DecisionBase, reason: string, code: string, message: string): FieldDecision {
+  return decide(b, 'rejected', reason, null, message, code);
+}
+
 export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
   const { object } = ctx;
   const { recordId, record } = input;
   const decisions: FieldDecision[] = [];
   const update: Record<string, FieldValue> = {};
+  let writes = 0;
   const seen = new Set<string>();
-  const lastChange = new Map<string, FieldChange>();
-  for (const h of input.history) {
-    if (h.id !== recordId && h.id !== record?.id) continue;
-    const prev = lastChange.get(h.field);
-    if (!prev || Date.parse(h.at) >= Date.parse(prev.at)) lastChange.set(h.field, h);
+  let lastChange: Map<string, FieldChange> | null = null;
+  if (input.history.length > 0) {
+    lastChange = new Map();
+    for (const h of input.history) {
+      if (h.id !== recordId && h.id !== record?.id) continue;
+      const prev = lastChange.get(h.field);
+      if (!prev || Date.parse(h.at) >= Date.parse(prev.at)) lastChange.set(h.field, h);
+    }
   }
   const where = `${object} ${recordId}`;
 
   for (const out of input.outputs) {
-    const base = {
+    const resolved = resolveField(ctx.index, out.field);
+    if (!resolved.ok) {
+      decisions.push(
+        rejected(
+          { object, recordId, output: out.name, flow: out.flow, confidence: out.confidence, modelVersion: out.modelVersion, field: out.field, before: null, owner: 'hybrid' },
+          resolved.reason === 'ambiguous-label' ? 'field-label-ambiguous' : 'field-not-found',
+          'IR_FIELD_NOT_FOUND',
+          resolved.reason === 'ambiguous-label'
+            ? `${where}: the label "${out.field}" names several fields (${resolved.candidates.join(', ')}); map the output by API name`
+            : `${where}: field "${out.field}" does not exist on ${ctx.index.object}${resolved.candidates.length ? ` (did you mean ${resolved.candidates.join(', ')}?)` : ''}; create it with \`inrecord check --fix\` or correct the mapping`,
+        ),
+      );
+      continue;
+    }
+    const field = resolved.field;
+    const rule = ctx.rules.get(field.name) ?? DEFAULT_RULE;
+    const before = record ? normaliseLenient(record.fields[field.name] ?? null, field) : null;
+    const d: DecisionBase = {
       object,
       recordId,
       output: out.name,
       flow: out.flow,
       confidence: out.confidence,
       modelVersion: out.modelVersion,
-    };
-    const resolved = resolveField(ctx.index, out.field);
-    if (!resolved.ok) {
-      decisions.push({
-        ...base,
-        field: out.field,
-        action: 'rejected',
-        reason: resolved.reason === 'ambiguous-label' ? 'field-label-ambiguous' : 'field-not-found',
-        code: 'IR_FIELD_NOT_FOUND',
-        message:
-          resolved.reason === 'ambiguous-label'
-            ? `${where}: the label "${out.field}" names several fields (${resolved.candidates.join(', ')}); map the output by API name`
-            : `${where}: field "${out.field}" does not exist on ${ctx.index.object}${resolved.candidates.length ? ` (did you mean ${resolved.candidates.join(', ')}?)` : ''}; create it with \`inrecord check --fix\` or correct the mapping`,
-        before: null,
-        after: null,
-        owner: 'hybrid',
-      });
-      continue;
-    }
-    const field = resolved.field;
-    const rule = ctx.rules.get(field.name) ?? DEFAULT_RULE;
-    const before = record ? normaliseLenient(record.fields[field.name] ?? null, field) : null;
-    const d = { ...base, field: field.name, owner: rule.owner, onConflict: rule.owner === 'hybrid' ? rule.onConflict : undefined, before };
-    const reject = (reason: string, code: string, message: string, after: FieldValue = null): void => {
-      decisions.push({ ...d, action: 'rejected', reason, code, message, after });
+      field: field.name,
+      owner: rule.owner,
+      onConflict: rule.owner === 'hybrid' ? rule.onConflict : undefined,
+      before,
     };
 
     if (seen.has(field.name)) {
-      reject('duplicate-output', 'IR_FLOW_OUTPUT_INVALID', `${where}: field "${field.name}" has more than one output in this run (${out.flow}/${out.name} ignored); map each field once`);
+      decisions.push(rejected(d, 'duplicate-output', 'IR_FLOW_OUTPUT_INVALID', `${where}: field "${field.name}" has more than one output in this run (${out.flow}/${out.name} ignored); map each field once`));
       continue;
     }
     seen.add(field.name);
-
     if (!record) {
-      reject('record-not-found', 'IR_CRM_NOT_FOUND', `${where}: the record no longer exists in the CRM (deleted or merged); field "${field.name}" not written`);
+      decisions.push(rejected(d, 'record-not-found', 'IR_CRM_NOT_FOUND', `${where}: the record no longer exists in the CRM (deleted or merged); field "${field.name}" not written`));
       continue;
     }
     if (rule.owner === 'rep') {
-      reject('owned-by-rep', 'IR_FIELD_OWNED_BY_REP', `${where}: field "${field.name}" is owned by rep and never written; change its owner or remove the mapping of ${out.flow}/${out.name}`);
+      decisions.push(rejected(d, 'owned-by-rep', 'IR_FIELD_OWNED_BY_REP', `${where}: field "${field.name}" is owned by rep and never written; change its owner or remove the mapping of ${out.flow}/${out.name}`));
       continue;
     }
     if (!field.writable) {
-      reject('field-read-only', 'IR_FIELD_READ_ONLY', `${where}: field "${field.name}" is read-only in the CRM; map ${out.flow}/${out.name} to a writable field`);
+      decisions.push(rejected(d, 'field-read-only', 'IR_FIELD_READ_ONLY', `${where}: field "${field.name}" is read-only in the CRM; map ${out.flow}/${out.name} to a writable field`));
       continue;
     }
     const c = coerceValue(out.value, field, { truncate: rule.truncate });
     if (!c.ok) {
-      reject(
-        c.code === 'IR_FIELD_TYPE_MISMATCH' ? 'type-mismatch' : 'value-invalid',
-        c.code,
-        `${where}: value ${show(out.value)} does not fit field "${field.name}" (${field.type}): ${c.reason}; expected ${describeExpected(field)}`,
+      decisions.push(
+        rejected(
+          d,
+          c.code === 'IR_FIELD_TYPE_MISMATCH' ? 'type-mismatch' : 'value-invalid',
+          c.code,
+          `${where}: value ${show(out.value)} does not fit field "${field.name}" (${field.type}): ${c.reason}; expected ${describeExpected(field)}`,
+        ),
       );
       continue;
     }
     const after = c.value;
-    if (valuesEqual(before, after, field)) {
-      decisions.push({ ...d, action: 'unchanged', reason: 'equal-after-normalisation', after });
+    if (sameNormalised(before, after, field)) {
+      decisions.push(decide(d, 'unchanged', 'equal-after-normalisation', after));
       continue;
     }
 
     let reason = 'changed';
-    if (rule.owner === 'hybrid') {
-      const change = lastChange.get(field.name);
+    let conflict: FieldDecision['conflict'];
+    const change = rule.owner === 'hybrid' ? lastChange?.get(field.name) : undefined;
+    if (change && change.actor === 'human') {
       const since = input.fieldReadAt?.[field.name] ?? input.readAt;
-      if (change && change.actor === 'human' && Date.parse(change.at) > Date.parse(since)) {
-        const conflict = { repValue: normaliseLenient(change.value, field), by: change.userId ?? null, at: change.at };
-        const who = `${conflict.by ? `user ${conflict.by}` : 'a person'} at ${change.at}`;
-        if (rule.onConflict === 'skip' || rule.onConflict === 'flag') {
+      if (Date.parse(change.at) > Date.parse(since)) {
+        conflict = { repValue: normaliseLenient(change.value, field), by: change.userId ?? null, at: change.at };
+        if (rule.onConflict !== 'overwrite') {
           const action: PlanAction = rule.onConflict === 'skip' ? 'conflict_skipped' : 'flagged';
-          decisions.push({
-            ...d,
+          const who = `${conflict.by ? `user ${conflict.by}` : 'a person'} at ${change.at}`;
+          const decision = decide(
+            d,
             action,
-            reason: 'human-edit-since-read',
-            message: `${where}: field "${field.name}" was edited by ${who}, after the AI read the record (${since}); the AI value ${show(after)} was ${action === 'flagged' ? 'sent to the review queue' : 'skipped'}`,
+            'human-edit-since-read',
             after,
-            conflict,
-          });
+            `${where}: field "${field.name}" was edited by ${who}, after the AI read the record (${since}); the AI value ${show(after)} was ${action === 'flagged' ? 'sent to the review queue' : 'skipped'}`,
+          );
+          decision.conflict = conflict;
+          decisions.push(decision);
           continue;
         }
         reason = 'conflict-overwritten';
-        decisions.push({ ...d, action: 'write', reason, after, conflict, truncated: c.truncated });
-        update[field.name] = after;
-        pushStamp(ctx, field, rule, out, input, decisions, update, where);
-        continue;
       }
     }
-    decisions.push({ ...d, action: 'write', reason, after, ...(c.truncated ? { truncated: true } : {}) });
+    const decision = decide(d, 'write', reason, after);
+    if (conflict) decision.conflict = conflict;
+    if (c.truncated) decision.truncated = true;
+    decisions.push(decision);
     update[field.name] = after;
-    pushStamp(ctx, field, rule, out, input, decisions, update, where);
+    writes++;
+    if (rule.stamp) pushStamp(ctx, field, rule.stamp, out, input, decisions, update, where);
   }
 
-  return { object, recordId, decisions, update: Object.keys(update).length > 0 ? update : null };
+  return { object, recordId, decisions, update: writes > 0 ? update : null };
 }
 
 function pushStamp(
   ctx: PlanContext,
   field: FieldSchema,
-  rule: FieldRule,
+  stamp: string,
   out: FlowOutput,
   input: PlanInput,
   decisions: FieldDecision[],
   update: Record<string, FieldValue>,
   where: string,
 ): void {
-  if (!rule.stamp) return;
-  const base = { object: ctx.object, recordId: input.recordId, output: out.name, flow: out.flow, owner: 'ai' as const, stampFor: field.name };
-  const r = resolveField(ctx.index, rule.stamp);
+  const base: DecisionBase = { object: ctx.object, recordId: input.recordId, output: out.name, flow: out.flow, owner: 'ai', field: stamp, before: null };
+  const r = resolveField(ctx.index, stamp);
   if (!r.ok) {
-    decisions.push({
-      ...base,
-      field: rule.stamp,
-      action: 'rejected',
-      reason: 'stamp-field-not-found',
-      code: 'IR_FIELD_NOT_FOUND',
-      message: `${where}: stamp field "${rule.stamp}" of "${field.name}" does not exist; create it with \`inrecord check --fix\``,
-      before: null,
-      after: null,
-    });
+    const d = rejected(base, 'stamp-field-not-found', 'IR_FIELD_NOT_FOUND', `${where}: stamp field "${stamp}" of "${field.name}" does not exist; create it with \`inrecord check --fix\``);
+    d.stampFor = field.name;
+    decisions.push(d);
     return;
   }
   const sf = r.field;
-  const before = input.record ? normaliseLenient(input.record.fields[sf.name] ?? null, sf) : null;
-  const text = formatStamp({ at: input.now, flow: out.flow, modelVersion: out.modelVersion, confidence: out.confidence });
-  // Stamps are always cut to fit: a shortened provenance line is better than none.
-  const c = coerceValue(text, { ...sf, type: sf.type === 'text' ? 'text' : 'string', required: false }, { truncate: true });
-  if (!c.ok || !sf.writable || (sf.type !== 'string' && sf.type !== 'text')) {
-    decisions.push({
-      ...base,
-      field: sf.name,
-      action: 'rejected',
-      reason: 'stamp-field-unfit',
-      code: 'IR_FIELD_TYPE_MISMATCH',
-      message: `${where}: stamp field "${sf.name}" must be a writable text field (it is ${sf.writable ? sf.type : 'read-only'}); point the stamp at a text field`,
-      before,
-      after: null,
-    });
+  base.field = sf.name;
+  base.before = input.record ? normaliseLenient(input.record.fields[sf.name] ?? null, sf) : null;
+  if (!sf.writable || (sf.type !== 'string' && sf.type !== 'text')) {
+    const d = rejected(base, 'stamp-field-unfit', 'IR_FIELD_TYPE_MISMATCH', `${where}: stamp field "${sf.name}" must be a writable text field (it is ${sf.writable ? sf.type : 'read-only'}); point the stamp at a text field`);
+    d.stampFor = field.name;
+    decisions.push(d);
     return;
   }
-  decisions.push({ ...base, field: sf.name, action: 'write', reason: 'stamp', before, after: c.value });
-  update[sf.name] = c.value;
+  const key = `${out.flow}|${out.modelVersion ?? ''}|${out.confidence ?? ''}|${input.now}`;
+  let text = ctx.stampTexts.get(key);
+  if (text === undefined) {
+    text = formatStamp({ at: input.now, flow: out.flow, modelVersion: out.modelVersion, confidence: out.confidence });
+    // Stamps are always cut to fit: a shortened provenance line is better than none.
+    if (sf.maxLength !== undefined && text.length > sf.maxLength) text = text.slice(0, sf.maxLength);
+    if (ctx.stampTexts.size > 10_000) ctx.stampTexts.clear();
+    ctx.stampTexts.set(key, text);
+  }
+  const d = decide(base, 'write', 'stamp', text);
+  d.stampFor = field.name;
+  decisions.push(d);
+  update[sf.name] = text;
 }
 
 export function countActions(plans: Iterable<RecordPlan>): PlanCounts {
