@@ -1,0 +1,17 @@
+/**
+ * flows — the AI processors: lead scoring (rules, then a model trained on the CRM's own
+ * conversions), enrichment, intent classification and summarisation. Each is a function from a
+ * plain record (+ context) to typed outputs (`FlowOutput`), checked against the target field's
+ * schema by `validateOutput` before write-back sees them. Flows never call a CRM and never write:
+ * they take `FlowRecord`s by the CRM's own field names (a settings mapping picks them) and hand
+ * values to writeback/. The only state they own is the model store (flow_models, migration 0401).
+ */
+export * from './types.js';
+export * from './queries.js';
+export * from './scoring/settings.js';
+export * from './scoring/features.js';
+export * from './scoring/metrics.js';
+export * from './scoring/rules.js';
+export * from './scoring/logistic.js';
+export * from './scoring/model.js';
+export * from './scoring/persist.js';

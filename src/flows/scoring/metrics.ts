@@ -1,0 +1,76 @@
+/** How good a probability model is on held-out data: AUC, Brier score, log loss, reliability table. */
+
+/** Area under the ROC curve by ranks (ties share their average rank). NaN when one class is absent. */
+export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = scores.length;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let pos = 0;
+  let rankSum = 0;
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
+    const avg = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (labels[idx[k]] === 1) {
+        pos++;
+        rankSum += avg;
+      }
+    }
+    i = j + 1;
+  }
+  const neg = n - pos;
+  if (pos === 0 || neg === 0) return Number.NaN;
+  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+/** Mean squared error of probabilities: 0 is perfect, 0.25 is a coin. */
+export function brier(probs: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < probs.length; i++) s += (probs[i] - labels[i]) ** 2;
+  return probs.length === 0 ? Number.NaN : s / probs.length;
+}
+
+export function logLoss(probs: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < probs.length; i++) {
+    const p = Math.min(1 - 1e-12, Math.max(1e-12, probs[i]));
+    s -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return probs.length === 0 ? Number.NaN : s / probs.length;
+}
+
+export interface ReliabilityBin {
+  /** Predicted-probability range [from, to). */
+  from: number;
+  to: number;
+  count: number;
+  meanPredicted: number;
+  observedRate: number;
+}
+
+/** Predicted vs observed conversion rate in equal-width probability bins (empty bins left out). */
+export function reliability(probs: ArrayLike<number>, labels: ArrayLike<number>, bins = 10): ReliabilityBin[] {
+  const count = new Array<number>(bins).fill(0);
+  const sumP = new Array<number>(bins).fill(0);
+  const sumY = new Array<number>(bins).fill(0);
+  for (let i = 0; i < probs.length; i++) {
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(probs[i] * bins)));
+    count[b]++;
+    sumP[b] += probs[i];
+    sumY[b] += labels[i];
+  }
+  const out: ReliabilityBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    if (count[b] === 0) continue;
+    out.push({ from: b / bins, to: (b + 1) / bins, count: count[b], meanPredicted: sumP[b] / count[b], observedRate: sumY[b] / count[b] });
+  }
+  return out;
+}
+
+/** Count-weighted mean |predicted − observed| over the reliability bins (expected calibration error). */
+export function calibrationError(table: ReliabilityBin[]): number {
+  const n = table.reduce((s, b) => s + b.count, 0);
+  if (n === 0) return Number.NaN;
+  return table.reduce((s, b) => s + b.count * Math.abs(b.meanPredicted - b.observedRate), 0) / n;
+}
