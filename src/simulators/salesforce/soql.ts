@@ -1,0 +1,660 @@
+/**
+ * A small SOQL engine: tokenizer, recursive-descent parser and compiler for the subset an
+ * integration uses (reference salesforce.md §3.4, §3.5): SELECT fields | count() FROM object
+ * [WHERE cond] [ORDER BY …] [LIMIT n] [OFFSET n], with AND/OR/NOT, = != <> < <= > >=, LIKE, IN,
+ * NOT IN, INCLUDES, EXCLUDES, unquoted date/datetime literals, TODAY/LAST_N_DAYS:n…, and one level
+ * of parent relationship (Owner.Name). Pure: rows in, decisions out; no I/O.
+ */
+import { normalizeId } from './ids.js';
+import type { SfField, SfObject } from './schema.js';
+
+export type Row = Record<string, unknown>;
+
+export class SoqlError extends Error {
+  constructor(
+    readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Tok =
+  | { t: 'id'; v: string; pos: number }
+  | { t: 'str'; v: string; pos: number }
+  | { t: 'num'; v: number; pos: number }
+  | { t: 'date'; v: string; pos: number }
+  | { t: 'datetime'; v: string; pos: number }
+  | { t: 'op'; v: string; pos: number }
+  | { t: 'eof'; pos: number };
+
+/** `\n<fragment>\n ^\nERROR at Row:1:Column:N\n<reason>` — the shape of real query errors (§3.4, §6.3). */
+function located(text: string, pos: number, reason: string): string {
+  const start = Math.max(0, pos - 40);
+  const fragment = text.slice(start, pos + 40);
+  return `\n${fragment}\n${' '.repeat(pos - start)}^\nERROR at Row:1:Column:${pos + 1}\n${reason}`;
+}
+
+const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}(?![\dT])/;
+
+export function tokenize(text: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charAt(i);
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === "'") {
+      let v = '';
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        const d = text.charAt(j);
+        if (d === '\\') {
+          const e = text.charAt(j + 1);
+          v += e === 'n' ? '\n' : e === 't' ? '\t' : e === '%' || e === '_' ? `\\${e}` : e;
+          j++;
+        } else if (d === "'") break;
+        else v += d;
+      }
+      if (j >= text.length) throw new SoqlError('MALFORMED_QUERY', located(text, i, 'unexpected token: end of string literal'));
+      out.push({ t: 'str', v, pos: i });
+      i = j + 1;
+      continue;
+    }
+    const rest = text.slice(i);
+    if (/^\d/.test(c)) {
+      const dt = DATETIME_RE.exec(rest);
+      if (dt) {
+        out.push({ t: 'datetime', v: dt[0], pos: i });
+        i += dt[0].length;
+        continue;
+      }
+      if (/^\d{4}-\d{2}-\d{2}T/.test(rest)) {
+        // A '+' offset decoded as a space by form decoding lands here (§3.1).
+        const stop = rest.search(/\s/);
+        const col = stop < 0 ? i + rest.length : i + stop;
+        throw new SoqlError('MALFORMED_QUERY', located(text, col, `line 1:${col} no viable alternative at character '${text.charAt(col) || '<EOF>'}'`));
+      }
+      const d = DATE_RE.exec(rest);
+      if (d) {
+        out.push({ t: 'date', v: d[0], pos: i });
+        i += d[0].length;
+        continue;
+      }
+    }
+    const num = /^-?\d+(\.\d+)?/.exec(rest);
+    if (num && (/\d/.test(c) || (c === '-' && /\d/.test(text.charAt(i + 1))))) {
+      out.push({ t: 'num', v: Number(num[0]), pos: i });
+      i += num[0].length;
+      continue;
+    }
+    const op = /^(!=|<>|<=|>=|=|<|>|\(|\)|,)/.exec(rest);
+    if (op) {
+      out.push({ t: 'op', v: op[0] === '<>' ? '!=' : op[0], pos: i });
+      i += op[0].length;
+      continue;
+    }
+    const ident = /^[A-Za-z_][A-Za-z0-9_.]*(:\d+)?/.exec(rest);
+    if (ident) {
+      out.push({ t: 'id', v: ident[0], pos: i });
+      i += ident[0].length;
+      continue;
+    }
+    throw new SoqlError('MALFORMED_QUERY', located(text, i, `line 1:${i} no viable alternative at character '${c}'`));
+  }
+  out.push({ t: 'eof', pos: text.length });
+  return out;
+}
+
+export type Value =
+  | { k: 'str'; v: string }
+  | { k: 'num'; v: number }
+  | { k: 'bool'; v: boolean }
+  | { k: 'null' }
+  | { k: 'date'; v: string }
+  | { k: 'datetime'; v: string }
+  | { k: 'dateLiteral'; name: string; n: number }
+  | { k: 'list'; items: Value[] };
+
+export interface PathNode {
+  path: string[];
+  pos: number;
+}
+
+export type Cond =
+  | { and: Cond[] }
+  | { or: Cond[] }
+  | { not: Cond }
+  | { op: string; field: PathNode; value: Value; pos: number };
+
+export interface ParsedQuery {
+  count: boolean;
+  fields: PathNode[];
+  from: { name: string; pos: number };
+  where?: Cond;
+  orderBy: { field: PathNode; desc: boolean; nullsLast: boolean }[];
+  limit?: number;
+  offset?: number;
+}
+
+const DATE_LITERALS = new Set(['TODAY', 'YESTERDAY', 'TOMORROW', 'LAST_N_DAYS', 'NEXT_N_DAYS', 'N_DAYS_AGO', 'THIS_MONTH', 'LAST_MONTH', 'THIS_YEAR']);
+
+export function parseSoql(text: string): ParsedQuery {
+  const toks = tokenize(text);
+  let p = 0;
+  const peek = () => toks[p] as Tok;
+  const next = () => toks[p++] as Tok;
+  const isKw = (kw: string) => {
+    const t = peek();
+    return t.t === 'id' && t.v.toUpperCase() === kw;
+  };
+  const fail = (t: Tok, reason?: string): never => {
+    const shown = t.t === 'eof' ? '<EOF>' : 'v' in t ? String(t.v) : '';
+    throw new SoqlError('MALFORMED_QUERY', located(text, t.pos, reason ?? `unexpected token: '${shown}'`));
+  };
+  const expectKw = (kw: string) => {
+    if (!isKw(kw)) fail(peek());
+    p++;
+  };
+  const expectOp = (op: string) => {
+    const t = peek();
+    if (t.t !== 'op' || t.v !== op) fail(t);
+    p++;
+  };
+
+  expectKw('SELECT');
+  const q: ParsedQuery = { count: false, fields: [], from: { name: '', pos: 0 }, orderBy: [] };
+  if (isKw('COUNT') && toks[p + 1]?.t === 'op' && (toks[p + 1] as { v: string }).v === '(' && toks[p + 2]?.t === 'op') {
+    p += 3;
+    q.count = true;
+  } else {
+    for (;;) {
+      const t = next();
+      if (t.t !== 'id' || ['FROM', 'WHERE'].includes(t.v.toUpperCase())) fail(t);
+      q.fields.push({ path: (t as { v: string }).v.split('.'), pos: t.pos });
+      const c = peek();
+      if (c.t === 'op' && c.v === ',') {
+        p++;
+        continue;
+      }
+      break;
+    }
+  }
+  expectKw('FROM');
+  const from = next();
+  if (from.t !== 'id') fail(from);
+  q.from = { name: (from as { v: string }).v, pos: from.pos };
+
+  const parseValue = (): Value => {
+    const t = next();
+    switch (t.t) {
+      case 'str':
+        return { k: 'str', v: t.v };
+      case 'num':
+        return { k: 'num', v: t.v };
+      case 'date':
+        return { k: 'date', v: t.v };
+      case 'datetime':
+        return { k: 'datetime', v: t.v };
+      case 'op':
+        if (t.v === '(') {
+          const items: Value[] = [];
+          for (;;) {
+            items.push(parseValue());
+            const c = next();
+            if (c.t === 'op' && c.v === ')') break;
+            if (!(c.t === 'op' && c.v === ',')) fail(c);
+          }
+          return { k: 'list', items };
+        }
+        return fail(t);
+      case 'id': {
+        const u = t.v.toUpperCase();
+        if (u === 'NULL') return { k: 'null' };
+        if (u === 'TRUE' || u === 'FALSE') return { k: 'bool', v: u === 'TRUE' };
+        const [name, n] = u.split(':');
+        if (DATE_LITERALS.has(name as string)) {
+          const needsN = (name as string).includes('_N_');
+          if (needsN !== (n !== undefined)) fail(t, `Invalid date literal: ${t.v}`);
+          return { k: 'dateLiteral', name: name as string, n: Number(n ?? 0) };
+        }
+        // Unquoted non-literal: what a stringified JS Date produces (§3.4 pitfall).
+        return fail(t, 'Bind variables only allowed in Apex code');
+      }
+      default:
+        return fail(t);
+    }
+  };
+
+  const parseTerm = (): Cond => {
+    if (isKw('NOT')) {
+      p++;
+      return { not: parseTerm() };
+    }
+    const t = peek();
+    if (t.t === 'op' && t.v === '(') {
+      p++;
+      const c = parseOr();
+      expectOp(')');
+      return c;
+    }
+    const f = next();
+    if (f.t !== 'id') return fail(f);
+    const field: PathNode = { path: f.v.split('.'), pos: f.pos };
+    const o = next();
+    let op: string;
+    if (o.t === 'op' && ['=', '!=', '<', '<=', '>', '>='].includes(o.v)) op = o.v;
+    else if (o.t === 'id' && ['LIKE', 'IN', 'INCLUDES', 'EXCLUDES'].includes(o.v.toUpperCase())) op = o.v.toUpperCase();
+    else if (o.t === 'id' && o.v.toUpperCase() === 'NOT' && isKw('IN')) {
+      p++;
+      op = 'NOT IN';
+    } else return fail(o);
+    const vt = peek();
+    const value = parseValue();
+    if ((op === 'IN' || op === 'NOT IN' || op === 'INCLUDES' || op === 'EXCLUDES') && value.k !== 'list') fail(vt, `expecting a left parentheses, found '${'v' in vt ? vt.v : ''}'`);
+    return { op, field, value, pos: f.pos };
+  };
+  const parseAnd = (): Cond => {
+    const items = [parseTerm()];
+    while (isKw('AND')) {
+      p++;
+      items.push(parseTerm());
+    }
+    return items.length === 1 ? (items[0] as Cond) : { and: items };
+  };
+  const parseOr = (): Cond => {
+    const items = [parseAnd()];
+    while (isKw('OR')) {
+      p++;
+      items.push(parseAnd());
+    }
+    return items.length === 1 ? (items[0] as Cond) : { or: items };
+  };
+
+  if (isKw('WHERE')) {
+    p++;
+    q.where = parseOr();
+  }
+  if (isKw('ORDER')) {
+    p++;
+    expectKw('BY');
+    for (;;) {
+      const t = next();
+      if (t.t !== 'id') fail(t);
+      const item = { field: { path: (t as { v: string }).v.split('.'), pos: t.pos }, desc: false, nullsLast: false };
+      if (isKw('ASC')) p++;
+      else if (isKw('DESC')) {
+        p++;
+        item.desc = true;
+      }
+      if (isKw('NULLS')) {
+        p++;
+        if (isKw('LAST')) item.nullsLast = true;
+        else if (!isKw('FIRST')) fail(peek());
+        p++;
+      }
+      q.orderBy.push(item);
+      const c = peek();
+      if (c.t === 'op' && c.v === ',') {
+        p++;
+        continue;
+      }
+      break;
+    }
+  }
+  if (isKw('LIMIT')) {
+    p++;
+    const t = next();
+    if (t.t !== 'num' || !Number.isInteger(t.v) || t.v < 0) fail(t);
+    q.limit = (t as { v: number }).v;
+  }
+  if (isKw('OFFSET')) {
+    p++;
+    const t = next();
+    if (t.t !== 'num' || !Number.isInteger(t.v) || t.v < 0) fail(t);
+    q.offset = (t as { v: number }).v;
+    if ((q.offset as number) > 2000) throw new SoqlError('INVALID_QUERY_FILTER_OPERATOR', located(text, t.pos, 'Maximum SOQL offset allowed is 2000'));
+  }
+  if (peek().t !== 'eof') fail(peek());
+  return q;
+}
+
+/** What the compiler needs from the org: object metadata and parent-record lookup. */
+export interface QueryContext {
+  object(name: string): SfObject | undefined;
+  /** A live record by 18-char id, with its object. */
+  lookup(id: string): { object: SfObject; row: Row } | undefined;
+  now: Date;
+}
+
+interface ResolvedPath {
+  /** Set when the path goes through a relationship: the reference field on the base object. */
+  via?: SfField;
+  field: SfField;
+  /** Canonical output path, e.g. ['Owner','Name']. */
+  out: string[];
+  /** The parent object for a relationship path. */
+  parentObject?: SfObject;
+}
+
+export interface CompiledQuery {
+  object: SfObject;
+  count: boolean;
+  fields: ResolvedPath[];
+  filter: (row: Row) => boolean;
+  compare: ((a: Row, b: Row) => number) | null;
+  limit?: number;
+  offset: number;
+  /** Projects a row into the JSON record of a query response (canonical casing, nested parents). */
+  project: (row: Row, version: string) => Record<string, unknown>;
+}
+
+const TEXTUAL = new Set(['id', 'reference', 'string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist']);
+const NUMERIC = new Set(['double', 'currency', 'percent', 'int']);
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+/** The wire form of a datetime (§2.2): `YYYY-MM-DDTHH:mm:ss.000+0000`, second precision, UTC. */
+export function formatDateTime(ms: number): string {
+  const d = new Date(Math.floor(ms / 1000) * 1000);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.000+0000`;
+}
+export function parseDateTime(s: string): number {
+  return Date.parse(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
+function dayStart(d: Date, plusDays: number): number {
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + plusDays);
+}
+
+/** A date literal as a half-open range [from, to) of epoch ms (§3.5 date literals, UTC). */
+function literalRange(name: string, n: number, now: Date): [number, number] {
+  switch (name) {
+    case 'TODAY':
+      return [dayStart(now, 0), dayStart(now, 1)];
+    case 'YESTERDAY':
+      return [dayStart(now, -1), dayStart(now, 0)];
+    case 'TOMORROW':
+      return [dayStart(now, 1), dayStart(now, 2)];
+    case 'LAST_N_DAYS':
+      return [dayStart(now, -n), dayStart(now, 1)];
+    case 'NEXT_N_DAYS':
+      return [dayStart(now, 1), dayStart(now, n + 1)];
+    case 'N_DAYS_AGO':
+      return [dayStart(now, -n), dayStart(now, -n + 1)];
+    case 'THIS_MONTH':
+      return [Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1), Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)];
+    case 'LAST_MONTH':
+      return [Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1), Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)];
+    default:
+      return [Date.UTC(now.getUTCFullYear(), 0, 1), Date.UTC(now.getUTCFullYear() + 1, 0, 1)];
+  }
+}
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function likeToRegex(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charAt(i);
+    if (c === '\\' && i + 1 < pattern.length) {
+      re += pattern.charAt(++i).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else if (c === '%') re += '.*';
+    else if (c === '_') re += '.';
+    else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 'is');
+}
+
+export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
+  const q = parseSoql(text);
+  const object = ctx.object(q.from.name);
+  if (!object) {
+    throw new SoqlError('INVALID_TYPE', located(text, q.from.pos, `sObject type '${q.from.name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`));
+  }
+  const noColumn = (node: PathNode, name: string) =>
+    new SoqlError('INVALID_FIELD', located(text, node.pos, `No such column '${name}' on entity '${object.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`));
+
+  const resolve = (node: PathNode): ResolvedPath => {
+    if (node.path.length === 1) {
+      const f = object.byLower.get((node.path[0] as string).toLowerCase());
+      if (!f) throw noColumn(node, node.path[0] as string);
+      return { field: f, out: [f.name] };
+    }
+    if (node.path.length === 2) {
+      const [relName, fieldName] = node.path as [string, string];
+      const via = object.fields.find((f) => f.relationshipName?.toLowerCase() === relName.toLowerCase());
+      if (!via) {
+        throw new SoqlError('INVALID_FIELD', located(text, node.pos, `Didn't understand relationship '${relName}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`));
+      }
+      // Polymorphic lookups (Who, What, Owner) resolve against the first target for naming.
+      const parentObject = ctx.object((via.referenceTo ?? [])[0] ?? '');
+      const f = parentObject?.byLower.get(fieldName.toLowerCase());
+      if (!parentObject || !f) throw noColumn(node, node.path.join('.'));
+      return { via, field: f, out: [via.relationshipName as string, f.name], parentObject };
+    }
+    throw noColumn(node, node.path.join('.'));
+  };
+
+  const getter = (r: ResolvedPath): ((row: Row) => unknown) => {
+    if (!r.via) {
+      const name = r.field.name;
+      return (row) => row[name] ?? null;
+    }
+    const viaName = r.via.name;
+    const name = r.field.name;
+    return (row) => {
+      const id = row[viaName];
+      if (typeof id !== 'string') return null;
+      const parent = ctx.lookup(id);
+      return parent ? (parent.row[name] ?? null) : null;
+    };
+  };
+
+  const compileCond = (c: Cond): ((row: Row) => boolean) => {
+    if ('and' in c) {
+      const parts = c.and.map(compileCond);
+      return (row) => parts.every((f) => f(row));
+    }
+    if ('or' in c) {
+      const parts = c.or.map(compileCond);
+      return (row) => parts.some((f) => f(row));
+    }
+    if ('not' in c) {
+      const inner = compileCond(c.not);
+      return (row) => !inner(row);
+    }
+    const r = resolve(c.field);
+    if (r.field.filterable === false || r.field.type === 'anyType') {
+      throw new SoqlError('INVALID_FIELD', located(text, c.pos, `field '${r.field.name}' can not be filtered in a query call`));
+    }
+    const get = getter(r);
+    const type = r.field.type;
+    const typeError = (expected: string) =>
+      new SoqlError('INVALID_FIELD', located(text, c.pos, `value of filter criterion for field '${r.field.name}' must be of type ${expected} and should not be enclosed in quotes`));
+
+    // Turns a literal into something comparable with the stored value, or a range for date literals.
+    type Key = { eq: unknown } | { range: [unknown, unknown] } | { isNull: true };
+    const keyOf = (v: Value): Key => {
+      if (v.k === 'null') return { isNull: true };
+      if (type === 'datetime') {
+        if (v.k === 'datetime') return { eq: formatDateTime(Date.parse(v.v)) };
+        if (v.k === 'dateLiteral') {
+          const [a, b] = literalRange(v.name, v.n, ctx.now);
+          return { range: [formatDateTime(a), formatDateTime(b)] };
+        }
+        throw typeError('dateTime');
+      }
+      if (type === 'date') {
+        if (v.k === 'date') return { eq: v.v };
+        if (v.k === 'dateLiteral') {
+          const [a, b] = literalRange(v.name, v.n, ctx.now);
+          return { range: [isoDate(a), isoDate(b)] };
+        }
+        throw typeError('date');
+      }
+      if (NUMERIC.has(type)) {
+        if (v.k === 'num') return { eq: v.v };
+        throw typeError(type === 'int' ? 'int' : 'double');
+      }
+      if (type === 'boolean') {
+        if (v.k === 'bool') return { eq: v.v };
+        throw typeError('boolean');
+      }
+      if (v.k !== 'str') {
+        throw new SoqlError('INVALID_FIELD', located(text, c.pos, `value of filter criterion for field '${r.field.name}' must be of type string and should be enclosed in quotes`));
+      }
+      if (type === 'id' || type === 'reference') {
+        const id = normalizeId(v.v);
+        if (!id) throw new SoqlError('INVALID_QUERY_FILTER_OPERATOR', located(text, c.pos, `invalid ID field: ${v.v}`));
+        return { eq: id };
+      }
+      return { eq: v.v.toLowerCase() };
+    };
+    const norm = (x: unknown): unknown => (typeof x === 'string' && TEXTUAL.has(type) && type !== 'id' && type !== 'reference' ? x.toLowerCase() : x);
+    const cmp = (a: unknown, b: unknown): number => (a === b ? 0 : (a as number) < (b as number) ? -1 : 1);
+
+    if (c.op === 'IN' || c.op === 'NOT IN') {
+      const items = (c.value as { items: Value[] }).items.map(keyOf);
+      const set = new Set(items.filter((k): k is { eq: unknown } => 'eq' in k).map((k) => k.eq));
+      const hasNull = items.some((k) => 'isNull' in k);
+      const negate = c.op === 'NOT IN';
+      return (row) => {
+        const x = get(row);
+        const hit = x === null ? hasNull : set.has(norm(x));
+        return negate ? !hit : hit;
+      };
+    }
+    if (c.op === 'INCLUDES' || c.op === 'EXCLUDES') {
+      if (type !== 'multipicklist') throw new SoqlError('INVALID_FIELD', located(text, c.pos, `includes or excludes operator only valid on multipicklist field`));
+      const groups = (c.value as { items: Value[] }).items.map((v) => {
+        if (v.k !== 'str') throw typeError('string');
+        return v.v.split(';').map((s) => s.trim().toLowerCase());
+      });
+      const excludes = c.op === 'EXCLUDES';
+      return (row) => {
+        const x = get(row);
+        const parts = new Set(typeof x === 'string' ? x.toLowerCase().split(';') : []);
+        const hit = groups.some((g) => g.every((s) => parts.has(s)));
+        return excludes ? !hit : hit;
+      };
+    }
+    if (c.op === 'LIKE') {
+      if (!TEXTUAL.has(type) || c.value.k !== 'str') throw new SoqlError('INVALID_FIELD', located(text, c.pos, `invalid operator on field '${r.field.name}'`));
+      const re = likeToRegex(c.value.v);
+      return (row) => {
+        const x = get(row);
+        return typeof x === 'string' && re.test(x);
+      };
+    }
+    const key = keyOf(c.value);
+    const op = c.op;
+    if ('isNull' in key) {
+      if (op !== '=' && op !== '!=') throw new SoqlError('MALFORMED_QUERY', located(text, c.pos, `invalid operator on null`));
+      return op === '=' ? (row) => get(row) === null : (row) => get(row) !== null;
+    }
+    if ('range' in key) {
+      const [lo, hi] = key.range;
+      return (row) => {
+        const x = get(row);
+        if (x === null) return op === '!=';
+        switch (op) {
+          case '=':
+            return cmp(x, lo) >= 0 && cmp(x, hi) < 0;
+          case '!=':
+            return !(cmp(x, lo) >= 0 && cmp(x, hi) < 0);
+          case '<':
+            return cmp(x, lo) < 0;
+          case '<=':
+            return cmp(x, hi) < 0;
+          case '>':
+            return cmp(x, hi) >= 0;
+          default:
+            return cmp(x, lo) >= 0;
+        }
+      };
+    }
+    const want = key.eq;
+    return (row) => {
+      const raw = get(row);
+      if (raw === null) return op === '!=';
+      const x = norm(raw);
+      const d = cmp(x, want);
+      switch (op) {
+        case '=':
+          return d === 0;
+        case '!=':
+          return d !== 0;
+        case '<':
+          return d < 0;
+        case '<=':
+          return d <= 0;
+        case '>':
+          return d > 0;
+        default:
+          return d >= 0;
+      }
+    };
+  };
+
+  const fields = q.fields.map(resolve);
+  const filter = q.where ? compileCond(q.where) : () => true;
+  let compare: CompiledQuery['compare'] = null;
+  if (q.orderBy.length > 0) {
+    const keys = q.orderBy.map((o) => {
+      const r = resolve(o.field);
+      if (r.field.type === 'multipicklist' || (r.field.type === 'textarea' && (r.field.length ?? 0) > 255)) {
+        throw new SoqlError('INVALID_FIELD', located(text, o.field.pos, `field '${r.field.name}' can not be sorted in a query call`));
+      }
+      const g = getter(r);
+      const lower = TEXTUAL.has(r.field.type) && r.field.type !== 'id' && r.field.type !== 'reference';
+      // §3.5: sorting is case-insensitive and NULLS FIRST unless told otherwise.
+      return { get: lower ? (row: Row) => (row === null ? null : ((g(row) as string | null)?.toLowerCase() ?? null)) : g, desc: o.desc, nullsLast: o.nullsLast };
+    });
+    compare = (a, b) => {
+      for (const k of keys) {
+        const x = k.get(a);
+        const y = k.get(b);
+        if (x === y) continue;
+        if (x === null) return k.nullsLast ? 1 : -1;
+        if (y === null) return k.nullsLast ? -1 : 1;
+        const d = (x as number) < (y as number) ? -1 : 1;
+        return k.desc ? -d : d;
+      }
+      return 0;
+    };
+  }
+
+  const getters = fields.map((f) => ({ f, get: getter(f) }));
+  const project = (row: Row, version: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = { attributes: { type: object.name, url: `/services/data/v${version}/sobjects/${object.name}/${row.Id}` } };
+    for (const { f, get } of getters) {
+      if (!f.via) {
+        out[f.field.name] = get(row);
+        continue;
+      }
+      const rel = f.out[0] as string;
+      const id = row[f.via.name];
+      const parent = typeof id === 'string' ? ctx.lookup(id) : undefined;
+      if (!parent) {
+        out[rel] = null;
+        continue;
+      }
+      let nested = out[rel] as Record<string, unknown> | undefined;
+      if (!nested) {
+        nested = { attributes: { type: parent.object.name, url: `/services/data/v${version}/sobjects/${parent.object.name}/${id}` } };
+        out[rel] = nested;
+      }
+      nested[f.field.name] = parent.row[f.field.name] ?? null;
+    }
+    return out;
+  };
+
+  const compiled: CompiledQuery = { object, count: q.count, fields, filter, compare, offset: q.offset ?? 0, project };
+  if (q.limit !== undefined) compiled.limit = q.limit;
+  return compiled;
+}

@@ -1,0 +1,438 @@
+/**
+ * The org: records of every object, the recycle bin and delete log, field history rows, users,
+ * and the write path every API call and rep edit goes through (validation, audit fields, history,
+ * change events). Pure in-memory state; the HTTP layer is routes.ts.
+ */
+import { IdGenerator, KEY_PREFIX, normalizeId, objectOfId } from './ids.js';
+import { type SfField, type SfObject, addField, buildSchema } from './schema.js';
+import { type CompiledQuery, type QueryContext, type Row, compileQuery, formatDateTime, parseDateTime } from './soql.js';
+
+export interface SfErrorItem {
+  errorCode: string;
+  message: string;
+  fields?: string[];
+}
+
+/** A Salesforce API error: status + the error array of §6.1. */
+export class SfApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errors: SfErrorItem[],
+  ) {
+    super(errors[0]?.message ?? 'error');
+  }
+  static one(status: number, errorCode: string, message: string, fields?: string[]): SfApiError {
+    return new SfApiError(status, [fields ? { errorCode, message, fields } : { errorCode, message }]);
+  }
+}
+
+export interface OrgChange {
+  object: string;
+  id: string;
+  kind: 'created' | 'updated' | 'deleted';
+  fields: string[];
+  userId: string;
+  at: string;
+  /** 'api' for the token's user, 'rep' for control-API edits. */
+  source: 'api' | 'rep';
+}
+
+export const NOT_FOUND = () => SfApiError.one(404, 'NOT_FOUND', 'The requested resource does not exist');
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const DATETIME_IN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})$/;
+const DATE_IN = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Objects whose changes produce outbound messages and are readable through getUpdated/getDeleted. */
+export const CHANGE_OBJECTS = ['Lead', 'Contact', 'Account', 'Opportunity'];
+
+export class SalesforceOrg {
+  readonly schema = buildSchema();
+  readonly ids: IdGenerator;
+  readonly orgId: string;
+  /** object name → id → row (live records). */
+  private readonly live = new Map<string, Map<string, Row>>();
+  /** object name → id → row (recycle bin, IsDeleted = true). */
+  private readonly bin = new Map<string, Map<string, Row>>();
+  private readonly deleteLog = new Map<string, { id: string; deletedDate: string }[]>();
+  readonly listeners: ((c: OrgChange) => void)[] = [];
+  integrationUserId = '';
+  /** Fixed clock for tests; Date.now() otherwise. */
+  clock: () => number = () => Date.now();
+
+  constructor(pod = 'R') {
+    this.ids = new IdGenerator(pod);
+    this.orgId = this.ids.next(KEY_PREFIX.Organization as string);
+    for (const obj of this.schema.values()) {
+      this.live.set(obj.name, new Map());
+      this.bin.set(obj.name, new Map());
+    }
+  }
+
+  object(name: string): SfObject | undefined {
+    return this.schema.get(name.toLowerCase());
+  }
+
+  /** The object, or NOT_FOUND the way the REST API answers an unknown sObject. */
+  requireObject(name: string): SfObject {
+    const obj = this.object(name);
+    if (!obj) throw NOT_FOUND();
+    return obj;
+  }
+
+  rows(object: string): Map<string, Row> {
+    return this.live.get(object) as Map<string, Row>;
+  }
+  deletedRows(object: string): Map<string, Row> {
+    return this.bin.get(object) as Map<string, Row>;
+  }
+  count(object: string): number {
+    return this.rows(object).size;
+  }
+
+  /** Any live record by id (any case form), with its object. */
+  lookup(idIn: string): { object: SfObject; row: Row } | undefined {
+    const id = normalizeId(idIn);
+    if (!id) return undefined;
+    const name = objectOfId(id);
+    if (!name) return undefined;
+    const row = this.live.get(name)?.get(id);
+    return row ? { object: this.object(name) as SfObject, row } : undefined;
+  }
+
+  nowStamp(): string {
+    return formatDateTime(this.clock());
+  }
+
+  /**
+   * Inserts a row as-is after filling audit fields; used by the seed (which sets dates in the past)
+   * and by create(). No validation, no events.
+   */
+  insertRaw(objectName: string, values: Row, opts: { userId?: string; at?: number } = {}): string {
+    const obj = this.requireObject(objectName);
+    const id = (values.Id as string | undefined) ?? this.ids.next(obj.keyPrefix);
+    const stamp = formatDateTime(opts.at ?? this.clock());
+    const user = opts.userId ?? this.integrationUserId;
+    const row: Row = {};
+    for (const f of obj.fields) row[f.name] = f.type === 'boolean' ? false : null;
+    Object.assign(row, values, { Id: id, IsDeleted: false });
+    row.CreatedDate ??= stamp;
+    row.CreatedById ??= user;
+    row.LastModifiedDate ??= row.CreatedDate;
+    row.LastModifiedById ??= row.CreatedById;
+    row.SystemModstamp ??= row.LastModifiedDate;
+    if (obj.byLower.has('ownerid') && !row.OwnerId) row.OwnerId = user;
+    for (const f of obj.fields) if (f.defaultPicklist && row[f.name] === null) row[f.name] = f.defaultPicklist;
+    derive(obj.name, row);
+    this.rows(obj.name).set(id, row);
+    return id;
+  }
+
+  /** Adds a history row (§7.2): who (CreatedById) changed which field when. */
+  addHistory(obj: SfObject, recordId: string, field: string, oldValue: unknown, newValue: unknown, userId: string, at: string): void {
+    if (!obj.history) return;
+    const f = obj.byLower.get(field.toLowerCase());
+    // Long text and multi-select changes are recorded without values (§7.2).
+    const noValues = f && (f.type === 'multipicklist' || (f.type === 'textarea' && (f.length ?? 0) > 255));
+    this.insertRaw(
+      obj.history.object,
+      {
+        [obj.history.parentField]: recordId,
+        Field: field,
+        DataType: f ? dataTypeOf(f) : 'Text',
+        OldValue: noValues ? null : oldValue,
+        NewValue: noValues ? null : newValue,
+        CreatedById: userId,
+        CreatedDate: at,
+      },
+      { userId },
+    );
+  }
+
+  /** Validates and converts a request body into stored values (§6.3, §6.4). */
+  coerceBody(obj: SfObject, body: Record<string, unknown>, mode: 'create' | 'update'): Row {
+    const out: Row = {};
+    const readOnly: string[] = [];
+    for (const [key, raw] of Object.entries(body)) {
+      if (key === 'attributes' || (key.toLowerCase() === 'id' && mode === 'update')) continue;
+      const f = obj.byLower.get(key.toLowerCase());
+      if (!f) throw SfApiError.one(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${obj.name}`);
+      if (mode === 'create' ? !f.createable : !f.updateable) {
+        readOnly.push(f.name);
+        continue;
+      }
+      out[f.name] = this.coerceValue(obj, f, raw);
+    }
+    if (readOnly.length > 0) {
+      throw SfApiError.one(
+        400,
+        'INVALID_FIELD_FOR_INSERT_UPDATE',
+        `Unable to create/update fields: ${readOnly.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+        readOnly,
+      );
+    }
+    return out;
+  }
+
+  coerceValue(obj: SfObject, f: SfField, raw: unknown): unknown {
+    const bad = (code: string, message: string) => SfApiError.one(400, code, message, [f.name]);
+    const parserError = (type: string) =>
+      SfApiError.one(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${type} from VALUE_STRING value ${String(raw)} or request may be missing a required field`);
+    if (raw === null || raw === undefined) {
+      if (f.type === 'boolean') return false;
+      if (f.required) throw bad('REQUIRED_FIELD_MISSING', `Required fields are missing: [${f.name}]`);
+      return null;
+    }
+    switch (f.type) {
+      case 'string':
+      case 'textarea':
+      case 'email':
+      case 'phone':
+      case 'url':
+      case 'picklist':
+      case 'multipicklist': {
+        if (typeof raw === 'object') throw SfApiError.one(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of string from START_OBJECT value or request may be missing a required field`);
+        let s = String(raw);
+        // §6.4: "" is stored as null, for email too.
+        if (s === '') {
+          if (f.required) throw bad('REQUIRED_FIELD_MISSING', `Required fields are missing: [${f.name}]`);
+          return null;
+        }
+        if (f.type === 'multipicklist') s = s.split(';').map((x) => x.trim()).filter(Boolean).join(';');
+        const max = f.length ?? 255;
+        if (s.length > max) throw bad('STRING_TOO_LONG', `${f.label}: data value too large: ${s.length > 100 ? `${s.slice(0, 100)}...` : s} (max length=${max})`);
+        if (f.type === 'email' && !EMAIL_RE.test(s)) throw bad('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${s}`);
+        if (f.restricted && f.picklist) {
+          const parts = f.type === 'multipicklist' ? s.split(';') : [s];
+          for (const part of parts) {
+            // Restricted comparison is case-sensitive (§6.4); unrestricted stores anything.
+            if (!f.picklist.includes(part)) throw bad('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${f.label}: bad value for restricted picklist field: ${part}`);
+          }
+        }
+        return s;
+      }
+      case 'boolean':
+        if (typeof raw === 'boolean') return raw;
+        if (raw === 'true' || raw === 'false') return raw === 'true';
+        throw parserError('boolean');
+      case 'double':
+      case 'currency':
+      case 'percent':
+      case 'int': {
+        const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+        if (!Number.isFinite(n)) throw parserError(f.type === 'int' ? 'int' : 'double');
+        if (f.type === 'int') {
+          if (!Number.isInteger(n)) throw bad('INVALID_TYPE_ON_FIELD_IN_RECORD', `${f.label}: value not of required type: ${n}`);
+          if (f.digits && Math.abs(n) >= 10 ** f.digits) throw bad('NUMBER_OUTSIDE_VALID_RANGE', `${f.label}: value outside of valid range on numeric field: ${n}`);
+          return n;
+        }
+        const scale = f.scale ?? 0;
+        const rounded = Math.round(n * 10 ** scale) / 10 ** scale;
+        if (f.precision && Math.abs(rounded) >= 10 ** (f.precision - scale)) throw bad('NUMBER_OUTSIDE_VALID_RANGE', `${f.label}: value outside of valid range on numeric field: ${n}`);
+        return rounded;
+      }
+      case 'date': {
+        const s = String(raw);
+        if (DATE_IN.test(s) && !Number.isNaN(Date.parse(s))) return s;
+        if (DATETIME_IN.test(s)) return new Date(parseDateTime(s)).toISOString().slice(0, 10);
+        throw parserError('date');
+      }
+      case 'datetime': {
+        const s = String(raw);
+        if (!DATETIME_IN.test(s) || Number.isNaN(parseDateTime(s))) throw parserError('datetime');
+        return formatDateTime(parseDateTime(s));
+      }
+      case 'reference': {
+        const id = typeof raw === 'string' ? normalizeId(raw) : null;
+        const target = id ? objectOfId(id) : null;
+        if (!id || !target || !(f.referenceTo ?? []).includes(target)) {
+          throw bad('MALFORMED_ID', `${f.label.replace(/ ID$/, '')} ID: id value of incorrect type: ${String(raw)}`);
+        }
+        if (!this.lookup(id)) throw bad('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+        return id;
+      }
+      default:
+        throw bad('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${f.name}.`);
+    }
+  }
+
+  private emit(change: OrgChange): void {
+    for (const l of this.listeners) l(change);
+  }
+
+  create(objectName: string, body: Record<string, unknown>, userId: string, source: 'api' | 'rep' = 'api'): string {
+    const { obj, values } = this.prepareCreate(objectName, body);
+    return this.commitCreate(obj, values, userId, source);
+  }
+
+  /** Validation half of a create (collections validate every record before applying any). */
+  prepareCreate(objectName: string, body: Record<string, unknown>): { obj: SfObject; values: Row } {
+    const obj = this.requireObject(objectName);
+    if (!obj.createable) throw SfApiError.one(400, 'INVALID_TYPE', `entity type ${obj.name} does not support insert`);
+    const values = this.coerceBody(obj, body, 'create');
+    const missing = obj.fields.filter((f) => f.required && (values[f.name] === undefined || values[f.name] === null)).map((f) => f.name);
+    if (missing.length > 0) throw SfApiError.one(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+    return { obj, values };
+  }
+
+  commitCreate(obj: SfObject, values: Row, userId: string, source: 'api' | 'rep' = 'api'): string {
+    const id = this.insertRaw(obj.name, values, { userId });
+    const row = this.rows(obj.name).get(id) as Row;
+    // §7.2: a `created` row on insert, then nothing per field.
+    this.addHistory(obj, id, 'created', null, null, userId, row.CreatedDate as string);
+    this.emit({ object: obj.name, id, kind: 'created', fields: Object.keys(values), userId, at: row.CreatedDate as string, source });
+    return id;
+  }
+
+  /** The live row for an id of this object; NOT_FOUND / ENTITY_IS_DELETED / MALFORMED_ID as the API answers. */
+  requireRow(obj: SfObject, idIn: string): Row {
+    const id = normalizeId(idIn);
+    if (!id) throw SfApiError.one(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${idIn}`);
+    if (id.slice(0, 3) !== obj.keyPrefix) throw SfApiError.one(400, 'MALFORMED_ID', `${obj.label} ID: id value of incorrect type: ${idIn}`, ['Id']);
+    const row = this.rows(obj.name).get(id);
+    if (row) return row;
+    if (this.deletedRows(obj.name).has(id)) throw SfApiError.one(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+    throw NOT_FOUND();
+  }
+
+  update(objectName: string, idIn: string, body: Record<string, unknown>, userId: string, source: 'api' | 'rep' = 'api', ifUnmodifiedSince?: number): void {
+    const obj = this.requireObject(objectName);
+    if (!obj.updateable) throw SfApiError.one(400, 'INVALID_TYPE', `entity type ${obj.name} does not support update`);
+    const row = this.requireRow(obj, idIn);
+    // §7.3: modified after the header date → 412, request not processed (second granularity).
+    if (ifUnmodifiedSince !== undefined && parseDateTime(row.LastModifiedDate as string) > ifUnmodifiedSince) {
+      throw SfApiError.one(412, 'PRECONDITION_FAILED', `The record has been modified since ${new Date(ifUnmodifiedSince).toUTCString()}`);
+    }
+    const values = this.coerceBody(obj, body, 'update');
+    this.applyUpdate(obj, row, values, userId, source);
+  }
+
+  /** Applies already-validated values: audit stamps always, history only for real changes (§6.4). */
+  applyUpdate(obj: SfObject, row: Row, values: Row, userId: string, source: 'api' | 'rep'): string[] {
+    const at = this.nowStamp();
+    const changed: string[] = [];
+    for (const [k, v] of Object.entries(values)) {
+      const f = obj.byLower.get(k.toLowerCase()) as SfField;
+      if (row[k] !== v) {
+        changed.push(k);
+        if (f.tracked) this.addHistory(obj, row.Id as string, k, row[k], v, userId, at);
+        row[k] = v;
+      }
+    }
+    row.LastModifiedDate = at;
+    row.LastModifiedById = userId;
+    row.SystemModstamp = at;
+    derive(obj.name, row);
+    this.emit({ object: obj.name, id: row.Id as string, kind: 'updated', fields: changed, userId, at, source });
+    return changed;
+  }
+
+  remove(objectName: string, idIn: string, userId: string, source: 'api' | 'rep' = 'api'): void {
+    const obj = this.requireObject(objectName);
+    if (!obj.deletable) throw SfApiError.one(400, 'INVALID_TYPE', `entity type ${obj.name} does not support delete`);
+    const row = this.requireRow(obj, idIn);
+    const id = row.Id as string;
+    const at = this.nowStamp();
+    this.rows(obj.name).delete(id);
+    row.IsDeleted = true;
+    row.SystemModstamp = at;
+    row.LastModifiedDate = at;
+    row.LastModifiedById = userId;
+    this.deletedRows(obj.name).set(id, row);
+    const log = this.deleteLog.get(obj.name) ?? [];
+    log.push({ id, deletedDate: at });
+    this.deleteLog.set(obj.name, log);
+    this.emit({ object: obj.name, id, kind: 'deleted', fields: [], userId, at, source });
+  }
+
+  queryContext(): QueryContext {
+    return { object: (n) => this.object(n), lookup: (id) => this.lookup(id), now: new Date(this.clock()) };
+  }
+
+  /** Runs a compiled query to the list of matching rows (ordered, offset/limit applied). */
+  runQuery(q: CompiledQuery, scanAll: boolean): Row[] {
+    let rows: Row[] = [];
+    for (const row of this.rows(q.object.name).values()) if (q.filter(row)) rows.push(row);
+    if (scanAll) for (const row of this.deletedRows(q.object.name).values()) if (q.filter(row)) rows.push(row);
+    if (q.compare) rows.sort(q.compare);
+    if (q.offset) rows = rows.slice(q.offset);
+    if (q.limit !== undefined) rows = rows.slice(0, q.limit);
+    return rows;
+  }
+
+  compile(soql: string): CompiledQuery {
+    return compileQuery(soql, this.queryContext());
+  }
+
+  /** §8.3 getUpdated: ids whose SystemModstamp falls in [start, end), minute-truncated. */
+  getUpdated(objectName: string, start: number, end: number): { ids: string[]; latestDateCovered: string } {
+    const obj = this.requireObject(objectName);
+    const [s, e] = this.replicationWindow(start, end, 30);
+    const ids: string[] = [];
+    for (const row of this.rows(obj.name).values()) {
+      const m = parseDateTime(row.SystemModstamp as string);
+      if (m >= s && m < e) ids.push(row.Id as string);
+    }
+    if (ids.length > 600_000) throw SfApiError.one(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. narrow the date range');
+    return { ids, latestDateCovered: formatDateTime(e) };
+  }
+
+  getDeleted(objectName: string, start: number, end: number): { deletedRecords: { id: string; deletedDate: string }[]; earliestDateAvailable: string; latestDateCovered: string } {
+    const obj = this.requireObject(objectName);
+    const [s, e] = this.replicationWindow(start, end, 15);
+    const deletedRecords = (this.deleteLog.get(obj.name) ?? []).filter((d) => {
+      const m = parseDateTime(d.deletedDate);
+      return m >= s && m < e;
+    });
+    return { deletedRecords, earliestDateAvailable: formatDateTime(this.clock() - 15 * 86_400_000), latestDateCovered: formatDateTime(e) };
+  }
+
+  private replicationWindow(start: number, end: number, maxDays: number): [number, number] {
+    if (Number.isNaN(start) || Number.isNaN(end)) throw SfApiError.one(400, 'INVALID_REPLICATION_DATE', 'start date and end date must be valid dates');
+    // §8.3: seconds are ignored; start must precede end; bounded look-back.
+    const s = Math.floor(start / 60_000) * 60_000;
+    const now = this.clock();
+    const e = Math.min(Math.floor(end / 60_000) * 60_000, Math.floor(now / 60_000) * 60_000 + 60_000);
+    if (s >= end) throw SfApiError.one(400, 'INVALID_REPLICATION_DATE', 'startDate must chronologically precede endDate');
+    if (s < now - maxDays * 86_400_000 - 60_000) throw SfApiError.one(400, 'INVALID_REPLICATION_DATE', `startDate cannot be more than ${maxDays} days ago`);
+    return [s, e];
+  }
+
+  addCustomField(objectName: string, field: SfField): SfField {
+    const obj = this.requireObject(objectName);
+    if (obj.byLower.has(field.name.toLowerCase())) {
+      throw SfApiError.one(400, 'DUPLICATE_DEVELOPER_NAME', `There is already a field named ${field.name} on ${obj.name}.`);
+    }
+    addField(obj, field);
+    const nil = field.type === 'boolean' ? false : null;
+    for (const row of this.rows(obj.name).values()) row[field.name] = nil;
+    return field;
+  }
+}
+
+function dataTypeOf(f: SfField): string {
+  const map: Partial<Record<SfField['type'], string>> = {
+    string: 'Text', textarea: 'TextArea', email: 'Email', phone: 'Phone', url: 'Url', picklist: 'DynamicEnum', multipicklist: 'MultiselectPicklist',
+    boolean: 'Boolean', double: 'Double', currency: 'Currency', percent: 'Percent', int: 'Integer', date: 'Date', datetime: 'DateTime', reference: 'EntityId',
+  };
+  return map[f.type] ?? 'Text';
+}
+
+const STAGE_PROBABILITY: Record<string, number> = {
+  Prospecting: 10, Qualification: 10, 'Needs Analysis': 20, 'Value Proposition': 50, 'Id. Decision Makers': 60, 'Perception Analysis': 70,
+  'Proposal/Price Quote': 75, 'Negotiation/Review': 90, 'Closed Won': 100, 'Closed Lost': 0,
+};
+
+/** Values the platform computes: compound names, closed/won flags. */
+function derive(object: string, row: Row): void {
+  if (object === 'Lead' || object === 'Contact' || object === 'User') {
+    row.Name = [row.FirstName, row.LastName].filter((x) => typeof x === 'string' && x).join(' ') || null;
+  } else if (object === 'Opportunity') {
+    const stage = row.StageName as string;
+    row.IsClosed = stage === 'Closed Won' || stage === 'Closed Lost';
+    row.IsWon = stage === 'Closed Won';
+    if (row.Probability === null && stage in STAGE_PROBABILITY) row.Probability = STAGE_PROBABILITY[stage];
+  } else if (object === 'Task') {
+    row.IsClosed = row.Status === 'Completed';
+  }
+}
