@@ -426,3 +426,28 @@ export async function latestReport(db: Sql): Promise<unknown | null> {
   const rows = await db.query<{ report: unknown }>('SELECT report FROM monitor_reports ORDER BY window_to DESC, id DESC LIMIT 1');
   return rows[0]?.report ?? null;
 }
+
+// ── the flows module's trained models (0401_flow_models.sql), read when that table exists ──────
+
+export async function hasTable(db: Sql, name: string): Promise<boolean> {
+  const rows = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [name]);
+  return Boolean(rows[0]?.t);
+}
+
+/** The training score distribution the flows module stored with a model version. */
+export async function storedTrainingScores(db: Sql, flow: string, version: string): Promise<number[] | null> {
+  if (!(await hasTable(db, 'flow_models'))) return null;
+  const rows = await db.query<{ s: unknown }>('SELECT training_scores AS s FROM flow_models WHERE flow = $1 AND version = $2', [flow, version]);
+  const s = rows[0]?.s;
+  return Array.isArray(s) && s.length > 0 ? s.map(Number).filter(Number.isFinite) : null;
+}
+
+/** The flow's active trained model version, newest first. */
+export async function activeModelVersion(db: Sql, flow: string): Promise<string | null> {
+  if (!(await hasTable(db, 'flow_models'))) return null;
+  const rows = await db.query<{ version: string }>(
+    'SELECT version FROM flow_models WHERE flow = $1 AND active ORDER BY created_at DESC LIMIT 1',
+    [flow],
+  );
+  return rows[0]?.version ?? null;
+}

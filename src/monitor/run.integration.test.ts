@@ -182,6 +182,20 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     expect(await consoleSamples(store, config)).toHaveLength(1);
   });
 
+  it('takes the training distribution the flows module stored with the model', async () => {
+    // flow_models belongs to the flows module (0401); created here with its columns when absent
+    await store.query(`CREATE TABLE IF NOT EXISTS flow_models (
+      version text NOT NULL, flow text NOT NULL, kind text NOT NULL, features jsonb NOT NULL DEFAULT '{}'::jsonb, weights jsonb NOT NULL,
+      metrics jsonb NOT NULL DEFAULT '{}'::jsonb, training_scores jsonb NOT NULL DEFAULT '[]'::jsonb, explanation text,
+      active boolean NOT NULL DEFAULT true, created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (flow, version))`);
+    await store.query(`INSERT INTO flow_models (version, flow, kind, weights, training_scores) VALUES ('v1', 'shifted', 'trained', '{}', $1::jsonb)`, [
+      JSON.stringify(training),
+    ]);
+    const report = await runMonitor(store, configFor(hook), { notify: false, persist: false });
+    expect(report.flows.find((f) => f.flow === 'shifted')?.drift).toMatchObject({ level: 'alert', referenceN: 2000 });
+    expect(report.flows.find((f) => f.flow === 'steady')?.drift.level).toBe('not_judged');
+  });
+
   it('runs on schedule only when due', async () => {
     const config = configFor(hook);
     const now = new Date(Date.now() + 1000);

@@ -22,6 +22,7 @@ import {
 } from './assess.js';
 import { type GateDecisionRecord, type GateStatus, fallBackToShadow, gateStatus } from './gate.js';
 import {
+  activeModelVersion,
   deadLetterCounts,
   fieldUpdates,
   identityCounts,
@@ -32,6 +33,7 @@ import {
   ledgerOutcomes,
   metricHistory,
   observedScores,
+  storedTrainingScores,
 } from './queries.js';
 
 /**
@@ -83,6 +85,7 @@ export interface RunMonitorOptions {
   now?: Date;
   /** Window length; default `monitor.schedule`. */
   windowMs?: number;
+  /** Training distributions; default: those the flows module stored with each model (flow_models). */
   references?: ReferenceSource | Record<string, number[]>;
   /** Model version per flow name; default the latest seen in the store, else `default`. */
   modelVersions?: Record<string, string>;
@@ -104,10 +107,10 @@ export function scoreOutputOf(flow: FlowConfig): string | null {
   return names[0] ?? null;
 }
 
-async function referenceFor(src: RunMonitorOptions['references'], flow: FlowConfig, version: string): Promise<number[] | null> {
-  if (!src) return null;
-  if (typeof src === 'function') return (await src(flow, version)) ?? null;
-  return src[flow.name] ?? null;
+async function referenceFor(store: Store, src: RunMonitorOptions['references'], flow: FlowConfig, version: string): Promise<number[] | null> {
+  // Without an explicit one: the distribution the flows module stored with the trained model.
+  const given = !src ? null : typeof src === 'function' ? await src(flow, version) : src[flow.name];
+  return given && given.length > 0 ? given : storedTrainingScores(store, flow.name, version);
 }
 
 export async function runMonitor(store: Store, config: InrecordConfig, opts: RunMonitorOptions = {}): Promise<MonitorReport> {
@@ -124,12 +127,13 @@ export async function runMonitor(store: Store, config: InrecordConfig, opts: Run
 
   for (const flow of config.flows) {
     if (opts.flows && !opts.flows.includes(flow.name)) continue;
-    const modelVersion = opts.modelVersions?.[flow.name] ?? (await latestModelVersion(store, flow.name)) ?? 'default';
+    const modelVersion =
+      opts.modelVersions?.[flow.name] ?? (await latestModelVersion(store, flow.name)) ?? (await activeModelVersion(store, flow.name)) ?? 'default';
     const scoreOutput = scoreOutputOf(flow);
     const observed = scoreOutput
       ? await observedScores(store, { flow: flow.name, output: scoreOutput, field: flow.outputs[scoreOutput] ?? null, from, to: now })
       : [];
-    const reference = await referenceFor(opts.references, flow, modelVersion);
+    const reference = await referenceFor(store, opts.references, flow, modelVersion);
     const drift = measureDrift(reference, observed, t, reference ? chooseBinning(reference, flow.kind) : undefined);
     const writes = writeFigures(await ledgerOutcomes(store, flow.name, from, now));
     const fields = (await fieldUpdates(store, flow.name, from, now)).map((f) => ({

@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .command('monitor')
     .description('monitoring report: score drift vs training (PSI, KS), write health, identity and dead letters; raises alerts (exit 1 when an alert fires)')
     .option('--flow <name>', 'only this flow (repeatable)', collect)
-    .option('--reference <flow=file.json>', "a flow's training score distribution: JSON array of numbers (repeatable)", collect)
+    .option('--reference <flow=file.json>', "a flow's training score distribution, JSON array of numbers (repeatable; default: the one stored with the trained model)", collect)
     .option('--model-version <flow=version>', 'model version to judge (default: the latest seen in the store)', collect)
     .option('--window <duration>', 'window to measure, e.g. 7d, 24h (default: monitor.schedule)')
     .option('--no-notify', 'record alerts but do not send them to monitor.alertWebhook')
