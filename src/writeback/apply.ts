@@ -45,6 +45,22 @@ export interface RunOptions {
   total?: number;
 }
 
+/**
+ * Records by id as requested. A connector may answer with the CRM's canonical id (Salesforce returns
+ * 18-character ids for 15-character ones, reference/salesforce.md "IDs"), so the 15-character
+ * prefix of an 18-character id finds it too.
+ */
+export function recordsById(records: CrmRecord[]): Map<string, CrmRecord> {
+  const m = new Map<string, CrmRecord>();
+  for (const r of records) for (const k of idKeys(r.id)) if (!m.has(k)) m.set(k, r);
+  return m;
+}
+
+/** The keys a record id is found by: itself, and the 15-character form of an 18-character id. */
+export function idKeys(id: string): string[] {
+  return id.length === 18 && /^[a-zA-Z0-9]{18}$/.test(id) ? [id, id.slice(0, 15)] : [id];
+}
+
 /** Fatal faults end the run: every later call would fail the same way. */
 const FATAL = new Set(['IR_CRM_AUTH', 'IR_CRM_GRANT_REVOKED', 'IR_CRM_QUOTA_EXHAUSTED']);
 
@@ -140,9 +156,11 @@ class Planner {
     const byRecord = new Map<string, FieldChange[]>();
     if (fields.length === 0 || ids.length === 0) return byRecord;
     for (const h of await this.deps.connector.history(object, ids, fields)) {
-      const list = byRecord.get(h.id);
-      if (list) list.push(h);
-      else byRecord.set(h.id, [h]);
+      for (const k of idKeys(h.id)) {
+        const list = byRecord.get(k);
+        if (list) list.push(h);
+        else byRecord.set(k, [h]);
+      }
     }
     return byRecord;
   }
@@ -160,8 +178,7 @@ class Planner {
     const { read, hybrid } = this.fieldsOf(ctx, items);
     // The read time is taken before the read: an edit racing the read counts as after it.
     const readAt = now().toISOString();
-    const records = new Map<string, CrmRecord>();
-    if (read.length > 0) for (const r of await connector.read(object, ids, read)) records.set(r.id, r);
+    const records = read.length > 0 ? recordsById(await connector.read(object, ids, read)) : new Map<string, CrmRecord>();
     const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : new Map<string, FieldChange[]>();
     const needLedger = hybrid.length > 0 && items.some((i) => !i.readAt);
     const written = needLedger ? await lastWrites(store, connector.crm, object, items.filter((i) => !i.readAt).map((i) => i.recordId)) : new Map();
@@ -285,12 +302,12 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     const resultById = new Map(results.map((r) => [r.id, r]));
     const okIds = writing.filter((b) => resultById.get(b.input.recordId)?.ok).map((b) => b.input.recordId);
     const fields = [...new Set(writing.flatMap((b) => Object.keys(b.plan.update ?? {})))];
-    const reread = new Map<string, CrmRecord>();
+    let reread = new Map<string, CrmRecord>();
     let verifyError: string | null = null;
     if (okIds.length > 0) {
       try {
         verifyCalls += Math.ceil(okIds.length / Math.max(1, connector.limits.read));
-        for (const r of await connector.read(object, okIds, fields)) reread.set(r.id, r);
+        reread = recordsById(await connector.read(object, okIds, fields));
       } catch (e) {
         verifyError = (e as Error).message;
       }

@@ -94,7 +94,8 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
   if (input.history.length > 0) {
     lastChange = new Map();
     for (const h of input.history) {
-      if (h.id !== recordId && h.id !== record?.id) continue;
+      // apply passes this record's history only; a stray entry of another record is ignored
+      if (h.id !== recordId && h.id !== record?.id && h.id.slice(0, 15) !== recordId) continue;
       const prev = lastChange.get(h.field);
       if (!prev || Date.parse(h.at) >= Date.parse(prev.at)) lastChange.set(h.field, h);
     }
