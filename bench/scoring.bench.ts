@@ -1,0 +1,61 @@
+/**
+ * Scoring throughput on one core: records/s for the rules model and the trained model, each
+ * record scored with its reason (the full `scoringOutputs`), median of several runs.
+ * `npm run bench -- scoring [records=100000] [runs=7]`
+ */
+import { chooseModel, scoringOutputs, type ScoringModel } from '../src/flows/scoring/model.js';
+import { EXAMPLE_SCORING_SETTINGS } from '../src/flows/scoring/settings.js';
+import { syntheticLeads } from '../src/flows/scoring/synthetic.js';
+import type { BenchResult, BenchRow } from './run.js';
+
+const TARGET = 50_000;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function measure(model: ScoringModel, records: ReturnType<typeof syntheticLeads>['records'], now: number, runs: number): { median: number; all: number[] } {
+  let sink = 0;
+  // Warm-up so the JIT has compiled the hot path before timing.
+  for (let i = 0; i < Math.min(20_000, records.length); i++) sink += scoringOutputs(model, records[i], now).length;
+  const all: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    for (const rec of records) sink += (scoringOutputs(model, rec, now)[0].value as number) >= 0 ? 1 : 0;
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    all.push(records.length / secs);
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return { median: median(all), all };
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const n = Number(args[0] ?? 100_000);
+  const runs = Number(args[1] ?? 7);
+  const now = new Date('2026-11-28T09:00:00.000Z');
+  const train = syntheticLeads(20_000, 1, now);
+  const choice = chooseModel({ ...EXAMPLE_SCORING_SETTINGS, minConversions: 1000 }, train.records, now);
+  const rules = chooseModel({ ...EXAMPLE_SCORING_SETTINGS, model: 'rules' }, [], now).model;
+  const { records } = syntheticLeads(n, 2, now);
+  const rows: BenchRow[] = [];
+  for (const [name, model] of [
+    ['rules', rules],
+    ['trained', choice.model],
+  ] as const) {
+    const m = measure(model, records, now.getTime(), runs);
+    rows.push({
+      metric: `records/s · ${name} model · score + reason`,
+      value: Math.round(m.median),
+      unit: 'records/s',
+      target: `>= ${TARGET}`,
+      pass: m.median >= TARGET,
+      note: `median of ${runs} runs over ${n.toLocaleString('en-US')} records (min ${Math.round(Math.min(...m.all))}, max ${Math.round(Math.max(...m.all))})`,
+    });
+  }
+  if (choice.metrics) {
+    rows.push({ metric: 'held-out AUC · trained model', value: choice.metrics.holdoutAuc, unit: 'AUC', note: 'synthetic leads, 20,000 records' });
+    rows.push({ metric: 'held-out AUC · rules model', value: choice.metrics.rulesHoldoutAuc, unit: 'AUC', note: 'same held-out records' });
+  }
+  return { name: 'scoring', rows, meta: { model: choice.model.version, explanation: choice.explanation } };
+}
