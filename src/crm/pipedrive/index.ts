@@ -1,7 +1,20 @@
-/** Pipedrive connector (work in progress). */
+/**
+ * crm/pipedrive — the Pipedrive implementation of CrmConnector, on the `pipedrive` npm client v33
+ * (reference: /work/shared/reference/pipedrive.md). Owns the translation between Pipedrive's wire
+ * formats (option ids, v1/v2 times, custom_fields, webhook v2 payloads, changelog rows) and the
+ * normalised values of src/crm/types.ts. Must not import engine modules; only crm/types,
+ * crm/registry, crm/runtime, config, errors.
+ *
+ * `conn.baseUrl` is the company URL (`https://<company>.pipedrive.com`, or a simulator's url);
+ * `/api/v2` and `/api/v1` are added here.
+ */
 import type { ConnectorFactory } from '../registry.js';
-import { InrecordError } from '../../errors/index.js';
+import { PipedriveConnector } from './connector.js';
 
-export const createPipedriveConnector: ConnectorFactory = async () => {
-  throw new InrecordError('IR_CRM_UNSUPPORTED', 'the pipedrive connector is not available in this version');
+export { PipedriveConnector, PipedriveCallError, companyRoot } from './connector.js';
+
+export const createPipedriveConnector: ConnectorFactory = async (conn, deps) => {
+  const c = new PipedriveConnector(conn, deps);
+  await c.init();
+  return c;
 };
