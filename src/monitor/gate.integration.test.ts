@@ -82,6 +82,11 @@ describe.each(BACKENDS)('validation gate on %s', (backend) => {
     expect(d.figures.lower).toBeGreaterThanOrEqual(0.8);
     const status = await gateStatus(store, flow, 'v2');
     expect(status).toMatchObject({ mode: 'open', decidedBy: 'ana', figures: { n: 50, correct: 49 } });
+    // a stricter gate in config closes it at once, without a new decision
+    const stricter = await gateStatus(store, { name: 'good', gate: { ...gate, threshold: 0.95 } }, 'v2');
+    expect(stricter).toMatchObject({ mode: 'shadow', reasonCode: 'below_threshold' });
+    expect(stricter.reason).toContain('stricter');
+    expect((await gateStatus(store, { name: 'good', gate: { ...gate, sampleSize: 80 } }, 'v2')).reasonCode).toBe('too_few_labels');
     // another model version of the same flow starts in shadow again
     expect((await gateStatus(store, flow, 'v3')).mode).toBe('shadow');
 

@@ -20,6 +20,7 @@ import {
   selectDecisions,
   selectSample,
   selectSamples,
+  selectSamplesByIds,
   updateSampleLabel,
 } from './queries.js';
 
@@ -86,7 +87,7 @@ export async function gateStatus(store: Sql, flow: string | GatedFlow, modelVers
       reason: `model version ${modelVersion} has no gate decision yet: it runs in shadow until a labelled sample of ${f.gate.sampleSize} passes`,
     };
   }
-  return {
+  const status: GateStatus = {
     flow: f.name,
     modelVersion,
     mode: row.mode,
@@ -96,6 +97,15 @@ export async function gateStatus(store: Sql, flow: string | GatedFlow, modelVers
     decidedAt: iso(row.decided_at),
     decidedBy: row.decided_by,
   };
+  if (row.mode === 'open') {
+    // A threshold or sample size raised in config since the decision closes the gate at once; a
+    // lowered one opens nothing until an evaluation records it.
+    const now = decideGate({ n: row.n, correct: row.correct }, f.gate);
+    if (now.mode === 'shadow') {
+      return { ...status, mode: 'shadow', reasonCode: now.reasonCode, reason: `gate config is stricter than when it opened: ${now.reason}`, figures: now.figures };
+    }
+  }
+  return status;
 }
 
 export interface ShadowOutput {
@@ -142,10 +152,10 @@ export async function drawSample(
     since,
     drawnBy: args.drawnBy,
   });
-  const ids = new Set(drawn.map((d) => Number(d.id)));
-  if (ids.size === 0) return [];
-  const all = await selectSamples(store, { flow: args.flow, modelVersion: args.modelVersion, status: 'unlabelled', limit: 1_000_000 });
-  return all.filter((s) => ids.has(s.id));
+  return selectSamplesByIds(
+    store,
+    drawn.map((d) => Number(d.id)),
+  );
 }
 
 export async function listSamples(

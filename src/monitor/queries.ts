@@ -150,6 +150,15 @@ export async function selectSamples(
   return withOutput(rows);
 }
 
+export async function selectSamplesByIds(db: Sql, ids: number[]): Promise<SampleWithOutput[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<SampleRow & { output_row: ShadowOutputRow }>(
+    `${SAMPLE_SELECT} WHERE g.id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) ORDER BY g.id`,
+    [JSON.stringify(ids)],
+  );
+  return withOutput(rows);
+}
+
 export async function selectSample(db: Sql, id: number): Promise<SampleWithOutput | null> {
   const rows = await db.query<SampleRow & { output_row: ShadowOutputRow }>(`${SAMPLE_SELECT} WHERE g.id = $1`, [id]);
   return withOutput(rows)[0] ?? null;
@@ -263,13 +272,18 @@ export async function fieldUpdates(
 /**
  * The numeric values a flow produced for one output in the window: shadow outputs (what it would
  * have written) and ledger rows (what it meant to write, whatever the outcome: drift is about the
- * model, not the CRM; a rollback's row carries the restored value, so it is left out). Numbers stored as JSON
+ * model, not the CRM; a rollback's row carries the restored value, so it is left out). Shadow outputs
+ * are those of the model version judged; the ledger does not record versions. Numbers stored as JSON
  * strings count too: some CRMs return numeric fields as strings.
  */
-export async function observedScores(db: Sql, args: { flow: string; output: string; field: string | null; from: Date; to: Date }): Promise<number[]> {
+export async function observedScores(
+  db: Sql,
+  args: { flow: string; output: string; field: string | null; from: Date; to: Date; modelVersion?: string | null },
+): Promise<number[]> {
   const rows = await db.query<{ v: number }>(
     `WITH vals AS (
-       SELECT value AS v FROM shadow_outputs WHERE flow = $1 AND output = $2 AND created_at >= $4 AND created_at < $5
+       SELECT value AS v FROM shadow_outputs
+       WHERE flow = $1 AND output = $2 AND created_at >= $4 AND created_at < $5 AND ($6::text IS NULL OR model_version = $6::text)
        UNION ALL
        SELECT after_value AS v FROM write_ledger
        WHERE flow = $1 AND $3::text IS NOT NULL AND field = $3::text AND outcome <> 'rolled_back'
@@ -277,7 +291,7 @@ export async function observedScores(db: Sql, args: { flow: string; output: stri
      )
      SELECT (v #>> '{}')::double precision AS v FROM vals
      WHERE jsonb_typeof(v) = 'number' OR (jsonb_typeof(v) = 'string' AND (v #>> '{}') ~ '^-?[0-9]+(\\.[0-9]+)?$')`,
-    [args.flow, args.output, args.field, args.from, args.to],
+    [args.flow, args.output, args.field, args.from, args.to, args.modelVersion ?? null],
   );
   return rows.map((r) => Number(r.v));
 }

@@ -131,7 +131,7 @@ export async function runMonitor(store: Store, config: InrecordConfig, opts: Run
       opts.modelVersions?.[flow.name] ?? (await latestModelVersion(store, flow.name)) ?? (await activeModelVersion(store, flow.name)) ?? 'default';
     const scoreOutput = scoreOutputOf(flow);
     const observed = scoreOutput
-      ? await observedScores(store, { flow: flow.name, output: scoreOutput, field: flow.outputs[scoreOutput] ?? null, from, to: now })
+      ? await observedScores(store, { flow: flow.name, output: scoreOutput, field: flow.outputs[scoreOutput] ?? null, from, to: now, modelVersion })
       : [];
     const reference = await referenceFor(store, opts.references, flow, modelVersion);
     const drift = measureDrift(reference, observed, t, reference ? chooseBinning(reference, flow.kind) : undefined);
