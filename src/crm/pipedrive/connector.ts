@@ -75,6 +75,7 @@ interface HasAxios {
 }
 
 interface AxiosLike {
+  config?: { url?: string };
   status: number;
   data: unknown;
   headers: Record<string, unknown>;
@@ -176,25 +177,27 @@ export class PipedriveConnector implements CrmConnector {
     ax.interceptors.response.clear();
     ax.interceptors.response.use(
       (res) => {
-        this.observe(res.headers);
+        this.observe(res.headers, res.config?.url);
         return res.data ? res.data : res;
       },
       (err) => {
         const e = err as { response?: AxiosLike; message?: string };
-        if (e.response) this.observe(e.response.headers);
+        if (e.response) this.observe(e.response.headers, e.response.config?.url);
         return Promise.reject(new PipedriveCallError(e.response?.status, e.response?.data ?? e.message, e.response?.headers ?? {}));
       },
     );
     return instance;
   }
 
-  private observe(h: Record<string, unknown>): void {
+  /** Search answers describe the search window (10 / 2 s), not the general one (§6.3). */
+  private observe(h: Record<string, unknown>, url?: string): void {
+    const limiter = url && /\/(search|itemSearch)(\?|$|\/)/.test(url) ? this.searchLimiter : this.limiter;
     const num = (k: string) => (h[k] === undefined ? undefined : Number(h[k]));
     const remaining = num('x-ratelimit-remaining');
     const limit = num('x-ratelimit-limit');
     const reset = num('x-ratelimit-reset');
     if (remaining !== undefined || limit !== undefined) {
-      this.limiter.observe({ remaining, limit, resetAt: reset !== undefined ? Date.now() + reset * 1000 : undefined, windowMs: this.rateLimit.windowMs });
+      limiter.observe({ remaining, limit, resetAt: reset !== undefined ? Date.now() + reset * 1000 : undefined, windowMs: this.rateLimit.windowMs });
     }
     const dl = num('x-daily-ratelimit-token-limit');
     const dr = num('x-daily-ratelimit-token-remaining');
