@@ -300,7 +300,12 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     }
     recordsWritten += updates.length;
     const resultById = new Map(results.map((r) => [r.id, r]));
-    const okIds = writing.filter((b) => resultById.get(b.input.recordId)?.ok).map((b) => b.input.recordId);
+    const okIds = writing
+      .filter((b) => {
+        const r = resultById.get(b.input.recordId);
+        return r && (r.ok || r.code === 'IR_WRITE_NOT_APPLIED');
+      })
+      .map((b) => b.input.recordId);
     const fields = [...new Set(writing.flatMap((b) => Object.keys(b.plan.update ?? {})))];
     let reread = new Map<string, CrmRecord>();
     let verifyError: string | null = null;
@@ -318,7 +323,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     for (const b of writing) {
       const res = resultById.get(b.input.recordId);
       const decisions = b.plan.decisions.filter((d) => d.action === 'write');
-      if (!res || !res.ok) {
+      if (!res || (!res.ok && res.code !== 'IR_WRITE_NOT_APPLIED')) {
         failed++;
         for (const d of decisions) {
           const code = res && !res.ok ? res.code : 'IR_CRM_BAD_RESPONSE';
@@ -328,13 +333,21 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
         }
         continue;
       }
+      // A connector that checks the CRM's answer itself may report IR_WRITE_NOT_APPLIED: the call
+      // went through, so the re-read below decides field by field what took.
       const now2 = reread.get(b.input.recordId);
       let recordOk = true;
       for (const d of decisions) {
         const field = resolveField(ctx.index, d.field);
         if (verifyError !== null) {
-          rows.push(ledgerRow(runId, crm, d, 'written', { reason: 'unverified', message: `verification read failed: ${verifyError}`, written_at: writtenAt }));
-          count(d, 'written');
+          if (res.ok) {
+            rows.push(ledgerRow(runId, crm, d, 'written', { reason: 'unverified', message: `verification read failed: ${verifyError}`, written_at: writtenAt }));
+            count(d, 'written');
+          } else {
+            recordOk = false;
+            rows.push(ledgerRow(runId, crm, d, 'not_applied', { code: res.code, reason: 'not-applied', message: res.message, written_at: writtenAt }));
+            count(d, 'not_applied');
+          }
           continue;
         }
         const stored = now2 ? (now2.fields[d.field] ?? null) : undefined;

@@ -95,7 +95,7 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
     lastChange = new Map();
     for (const h of input.history) {
       // apply passes this record's history only; a stray entry of another record is ignored
-      if (h.id !== recordId && h.id !== record?.id && h.id.slice(0, 15) !== recordId) continue;
+      if (h.id !== recordId && h.id !== record?.id && !(h.id.length === 18 && h.id.slice(0, 15) === recordId)) continue;
       const prev = lastChange.get(h.field);
       if (!prev || Date.parse(h.at) >= Date.parse(prev.at)) lastChange.set(h.field, h);
     }
