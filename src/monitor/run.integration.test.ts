@@ -106,6 +106,8 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     expect(driftMessages[0].text).toContain(psiText);
     expect(received.some((m) => m.text.includes('steady'))).toBe(false);
 
+    // the webhook's secret path is not in the report
+    expect(JSON.stringify(report)).not.toContain('/hook');
     // recorded for the console
     const rows = await store.query<{ flow: string; metric: string; delivery: string; value: number }>(
       `SELECT flow, metric, delivery, value FROM monitor_alerts ORDER BY id`,

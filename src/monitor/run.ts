@@ -193,7 +193,8 @@ export async function runMonitor(store: Store, config: InrecordConfig, opts: Run
     identity,
     deadLetters,
     alerts: [],
-    thresholds: t,
+    // An incoming webhook's path is its secret: the report (stored, printed with --json) keeps the host.
+    thresholds: { ...t, alertWebhook: t.alertWebhook ? webhookOrigin(t.alertWebhook) : undefined },
   };
   if (!persist) {
     report.alerts = drafts.map((d, i) => ({
@@ -224,4 +225,12 @@ export async function runMonitorIfDue(store: Store, config: InrecordConfig, opts
   const last = await lastReportAt(store, 'schedule');
   if (!monitorDue(last, durationMs(config.monitor.schedule), now)) return null;
   return runMonitor(store, config, { ...opts, now, trigger: 'schedule' });
+}
+
+function webhookOrigin(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '…';
+  }
 }
