@@ -222,7 +222,14 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     rest('GET /sobjects/{T}/{id}', (req, reply, s) => {
       const p = req.params as { type: string; id: string };
       const o = org.requireObject(p.type);
-      const row = org.requireRow(o, p.id);
+      let row: Row;
+      try {
+        row = org.requireRow(o, p.id);
+      } catch (e) {
+        // §2.2: a record in the recycle bin reads as NOT_FOUND (writes say ENTITY_IS_DELETED).
+        if (e instanceof SfApiError && e.errors[0]?.errorCode === 'ENTITY_IS_DELETED') throw SfApiError.one(404, 'NOT_FOUND', 'The requested resource does not exist');
+        throw e;
+      }
       const since = httpDate(req.headers['if-modified-since'] as string | undefined);
       if (since !== undefined && parseDateTime(row.LastModifiedDate as string) <= since) return reply.code(304).send();
       const fieldsParam = (req.query as { fields?: string }).fields;

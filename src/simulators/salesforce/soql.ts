@@ -91,7 +91,7 @@ export function tokenize(text: string): Tok[] {
       i += num[0].length;
       continue;
     }
-    const op = /^(!=|<>|<=|>=|=|<|>|\(|\)|,)/.exec(rest);
+    const op = /^(!=|<>|<=|>=|=|<|>|\(|\)|,|:|\+)/.exec(rest);
     if (op) {
       out.push({ t: 'op', v: op[0] === '<>' ? '!=' : op[0], pos: i });
       i += op[0].length;
