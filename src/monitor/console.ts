@@ -8,6 +8,7 @@ import type { Store } from '../store/index.js';
 import { evaluateGate, gateStatus, labelSample, listSamples } from './gate.js';
 import { labelsToOpen } from './gate-decision.js';
 import { latestModelVersion, latestReport, selectAlerts, writesPerDay } from './queries.js';
+import { type ReviewDecision, type ReviewResolvers, resolveReviewItem } from './review.js';
 import type { MonitorReport, RunMonitorOptions } from './run.js';
 import { runMonitor } from './run.js';
 
@@ -122,5 +123,22 @@ export async function consoleMonitor(store: Store, config: InrecordConfig, opts:
       message: a.message,
       level: a.severity,
     })),
+  };
+}
+
+/**
+ * The console actions this module provides, ready to pass to the server (server/types.ts
+ * ConsoleActions: resolveReview, labelSample, listSamples, gates, monitor).
+ */
+export function monitorConsoleActions(store: Store, config: InrecordConfig, opts: { resolvers?: ReviewResolvers; monitor?: RunMonitorOptions } = {}) {
+  return {
+    resolveReview: async (id: number, decision: { action: string; candidateId?: string }, by: string): Promise<string> => {
+      const item = await resolveReviewItem(store, { id, decision: decision as ReviewDecision, by, resolvers: opts.resolvers });
+      return `Review item ${item.id} ${item.status} (${String(item.resolution?.action ?? decision.action)}).`;
+    },
+    labelSample: (sampleId: string, correct: boolean, by: string) => consoleLabel(store, config, sampleId, correct, by),
+    listSamples: () => consoleSamples(store, config),
+    gates: () => consoleGates(store, config),
+    monitor: () => consoleMonitor(store, config, opts.monitor),
   };
 }

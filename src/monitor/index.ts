@@ -40,5 +40,5 @@ export { bar, histogramPair, renderReport, sparkline } from './render.js';
 export { latestModelVersion } from './queries.js';
 export { type HandoverField, type HandoverOptions, type HandoverProblem, type SchemaMap, flowInputs, handoverFields, handoverProblems, renderHandover } from './handover.js';
 export { type ReviewDecision, type ReviewItem, type ReviewKind, type ReviewResolver, type ReviewResolvers, type ReviewStatus, getReviewItem, listReviewItems, resolveReviewItem } from './review.js';
-export { type ConsoleGate, type ConsoleMonitor, type ConsoleSample, consoleGates, consoleLabel, consoleMonitor, consoleSamples } from './console.js';
+export { type ConsoleGate, type ConsoleMonitor, type ConsoleSample, consoleGates, consoleLabel, consoleMonitor, consoleSamples, monitorConsoleActions } from './console.js';
 export { type GateFilterOptions, type GateFilterStats, type GatedRecord, gateOutputs } from './gate-filter.js';

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import { BACKENDS, type TestStore, openTestStore } from '../store/testing/index.js';
 import { drawSample, evaluateGate, gateStatus, labelSample, recordShadowOutputs } from './gate.js';
-import { consoleGates, consoleLabel, consoleMonitor, consoleSamples } from './console.js';
+import type { ConsoleActions } from '../server/index.js';
+import { consoleGates, consoleLabel, consoleMonitor, consoleSamples, monitorConsoleActions } from './console.js';
 import { runMonitor, runMonitorIfDue } from './run.js';
 import { normalScores } from './testing/distributions.js';
 
@@ -182,6 +183,11 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     expect(msg).toContain('labelled correct');
     expect(msg).toContain('1 of 30 labels needed');
     expect(await consoleSamples(store, config)).toHaveLength(1);
+
+    // the same, as the server's console actions (type-checked against server/types.ts)
+    const actions: ConsoleActions = monitorConsoleActions(store, config);
+    expect(await actions.listSamples?.()).toHaveLength(1);
+    expect((await actions.gates?.())?.map((g) => g.flow)).toEqual(['steady', 'shifted']);
   });
 
   it('takes the training distribution the flows module stored with the model', async () => {
