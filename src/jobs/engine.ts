@@ -1,0 +1,283 @@
+/**
+ * The durable queue: pg-boss 10 on either backend (the server through its own pool, the embedded
+ * store through the Store's executeSql adapter). Retries with exponential backoff and jitter
+ * (pg-boss's retryBackoff), typed non-retryable errors straight to dead letters, retryable ones to
+ * dead letters after their last attempt, and a sweep that records any final failure pg-boss saw
+ * without us (a job whose worker kept dying). Nothing is dropped.
+ */
+import { hostname } from 'node:os';
+import PgBoss from 'pg-boss';
+import { InrecordError, isInrecordError, isRetryable } from '../errors/index.js';
+import { type Logger, silentLogger } from '../log/index.js';
+import type { Store } from '../store/index.js';
+import { countOpenDeadLetters, insertDeadLetter, sweepFailedJobs } from './queries.js';
+
+export interface JobContext {
+  jobId: string;
+  queue: string;
+  /** 1 on the first run. */
+  attempt: number;
+  /** Attempts allowed in all. */
+  maxAttempts: number;
+}
+
+export type JobHandler<T = unknown> = (data: T, ctx: JobContext) => Promise<unknown>;
+
+export interface QueueOptions {
+  /** Retries after the first attempt (default 5). */
+  retryLimit?: number;
+  /** Base retry delay, seconds; doubled per retry with jitter (default 2). */
+  retryDelaySeconds?: number;
+  /** A job not finished in this time is considered lost (its worker died) and retried (default 300). */
+  expireInSeconds?: number;
+  /** Jobs worked at once in this process (default 4). */
+  concurrency?: number;
+  /** Jobs fetched per poll (default 50). */
+  batchSize?: number;
+}
+
+export interface SendOptions {
+  /** At most one queued job per key. */
+  singletonKey?: string;
+  startAfter?: Date | number;
+  id?: string;
+}
+
+export interface EngineOptions {
+  logger?: Logger;
+  /** How long an idle worker waits before polling again (default 500 ms). */
+  pollIntervalMs?: number;
+  /** Called when open dead letters reach the threshold (the alert hook). */
+  onDeadLetters?: (open: number) => void | Promise<void>;
+  deadLetterThreshold?: number;
+  /** pg-boss maintenance interval: expiry detection speed (default 30 s). */
+  maintenanceIntervalSeconds?: number;
+}
+
+interface Registered {
+  handler: JobHandler;
+  options: Required<QueueOptions>;
+}
+
+const DEFAULTS: Required<QueueOptions> = {
+  retryLimit: 5,
+  retryDelaySeconds: 2,
+  expireInSeconds: 300,
+  concurrency: 4,
+  batchSize: 50,
+};
+
+function errorRecord(err: unknown): Record<string, unknown> {
+  if (isInrecordError(err)) return { ...err.toJSON(), stack: err.stack };
+  const e = err as Error;
+  return { code: 'IR_JOB_FAILED', message: e?.message ?? String(err), retryable: true, stack: e?.stack };
+}
+
+export class JobEngine {
+  readonly boss: PgBoss;
+  private readonly queues = new Map<string, Registered>();
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly log: Logger;
+  private readonly worker = `${hostname()}:${process.pid}`;
+  private lastSweep = 0;
+  private alerted = 0;
+  /** Counters for reports and benchmarks. */
+  readonly counts = { completed: 0, retried: 0, deadLettered: 0 };
+
+  constructor(
+    readonly store: Store,
+    private readonly opts: EngineOptions = {},
+  ) {
+    this.log = opts.logger ?? silentLogger;
+    this.boss = new PgBoss({
+      db: { executeSql: (text: string, values: unknown[]) => store.executeSql(text, values) },
+      schema: store.bossSchema,
+      supervise: true,
+      schedule: false,
+      maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 30,
+    } as PgBoss.ConstructorOptions);
+    this.boss.on('error', (err) => this.log.error({ err }, 'job engine error'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+  }
+
+  /** Declares a queue and its handler; idempotent across processes. */
+  async register<T>(queue: string, handler: JobHandler<T>, options: QueueOptions = {}): Promise<void> {
+    const o = { ...DEFAULTS, ...options };
+    await this.boss.createQueue(queue, {
+      name: queue,
+      retryLimit: o.retryLimit,
+      retryDelay: o.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: o.expireInSeconds,
+    });
+    this.queues.set(queue, { handler: handler as JobHandler, options: o });
+  }
+
+  async send<T>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
+    this.assertQueue(queue);
+    return this.boss.send(queue, data as object, {
+      singletonKey: options.singletonKey,
+      startAfter: options.startAfter instanceof Date ? options.startAfter : options.startAfter,
+      id: options.id,
+    });
+  }
+
+  /** Many jobs in one statement (pollers, benchmarks). */
+  async sendBatch<T>(queue: string, items: { data: T; singletonKey?: string }[]): Promise<void> {
+    this.assertQueue(queue);
+    const o = this.queues.get(queue)!.options;
+    for (let i = 0; i < items.length; i += 1000) {
+      await this.boss.insert(
+        items.slice(i, i + 1000).map((it) => ({
+          name: queue,
+          data: it.data as object,
+          singletonKey: it.singletonKey,
+          retryLimit: o.retryLimit,
+          retryDelay: o.retryDelaySeconds,
+          retryBackoff: true,
+          expireInSeconds: o.expireInSeconds,
+        })),
+      );
+    }
+  }
+
+  private assertQueue(queue: string): void {
+    if (!this.queues.has(queue)) {
+      throw new InrecordError('IR_USAGE', `queue "${queue}" is not registered`, { fix: 'Register the queue (with its handler) before sending to it.' });
+    }
+  }
+
+  /** Starts working every registered queue (or the ones named) in this process. */
+  work(queues: string[] = [...this.queues.keys()]): void {
+    this.running = true;
+    for (const q of queues) {
+      const reg = this.queues.get(q);
+      if (!reg) throw new InrecordError('IR_USAGE', `queue "${q}" is not registered`);
+      this.loops.push(this.loop(q, reg));
+    }
+  }
+
+  private async loop(queue: string, reg: Registered): Promise<void> {
+    const poll = this.opts.pollIntervalMs ?? 500;
+    while (this.running) {
+      let jobs: PgBoss.JobWithMetadata[] = [];
+      try {
+        jobs = await this.boss.fetch(queue, { batchSize: reg.options.batchSize, includeMetadata: true });
+      } catch (err) {
+        if (!this.running) return;
+        this.log.warn({ err, queue }, 'fetch failed; retrying');
+      }
+      if (jobs.length === 0) {
+        await this.maybeSweep();
+        await new Promise((r) => setTimeout(r, poll));
+        continue;
+      }
+      const done: string[] = [];
+      let next = 0;
+      const lane = async () => {
+        while (next < jobs.length) {
+          const job = jobs[next++];
+          if (await this.runOne(queue, reg, job)) done.push(job.id);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(reg.options.concurrency, jobs.length) }, lane));
+      if (done.length > 0) {
+        await this.boss.complete(queue, done);
+        this.counts.completed += done.length;
+      }
+    }
+  }
+
+  /** True when the job is done (succeeded, or recorded as a dead letter); false when pg-boss must retry it. */
+  private async runOne(queue: string, reg: Registered, job: PgBoss.JobWithMetadata): Promise<boolean> {
+    const attempt = job.retryCount + 1;
+    const ctx: JobContext = { jobId: job.id, queue, attempt, maxAttempts: job.retryLimit + 1 };
+    try {
+      await reg.handler(job.data, ctx);
+      return true;
+    } catch (err) {
+      const record = errorRecord(err);
+      const last = attempt > job.retryLimit;
+      if (!isRetryable(err) || last) {
+        await insertDeadLetter(this.store, { queue, jobId: job.id, data: job.data, error: record, attempts: attempt });
+        this.counts.deadLettered++;
+        this.log.warn({ queue, jobId: job.id, code: record.code, attempt }, 'job moved to dead letters');
+        await this.afterDeadLetter();
+        if (isRetryable(err)) {
+          // its last attempt: record the final failure in pg-boss too
+          await this.boss.fail(queue, job.id, record);
+          return false;
+        }
+        return true;
+      }
+      this.counts.retried++;
+      this.log.info({ queue, jobId: job.id, code: record.code, attempt }, 'job failed; will retry');
+      await this.boss.fail(queue, job.id, record);
+      return false;
+    }
+  }
+
+  private async afterDeadLetter(): Promise<void> {
+    if (!this.opts.onDeadLetters) return;
+    const open = await countOpenDeadLetters(this.store);
+    if (open >= (this.opts.deadLetterThreshold ?? 1) && open > this.alerted) {
+      this.alerted = open;
+      await this.opts.onDeadLetters(open);
+    }
+  }
+
+  private async maybeSweep(): Promise<void> {
+    if (Date.now() - this.lastSweep < 5000) return;
+    this.lastSweep = Date.now();
+    await this.sweep().catch((err) => this.log.warn({ err }, 'dead-letter sweep failed'));
+  }
+
+  /** Records final failures pg-boss saw without a handler (expired on every attempt). */
+  async sweep(): Promise<number> {
+    const n = await sweepFailedJobs(this.store, [...this.queues.keys()]);
+    if (n > 0) {
+      this.counts.deadLettered += n;
+      await this.afterDeadLetter();
+    }
+    return n;
+  }
+
+  /** Jobs not yet finished (created, retry or active) in a queue. */
+  async pending(queue: string): Promise<number> {
+    const rows = await this.store.query<{ n: number }>(
+      `SELECT count(*) AS n FROM "${this.store.bossSchema}".job WHERE name = $1 AND state < 'completed'`,
+      [queue],
+    );
+    return rows[0].n;
+  }
+
+  /** Waits until a queue has nothing left to do (tests, the demo, `apply`). */
+  async drain(queue: string, timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while ((await this.pending(queue)) > 0) {
+      if (Date.now() > until) throw new InrecordError('IR_JOB_FAILED', `queue ${queue} did not drain in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+    await this.boss.stop({ graceful: true, wait: true, close: false } as PgBoss.StopOptions).catch(() => {});
+  }
+
+  get workerId(): string {
+    return this.worker;
+  }
+}
+
+export async function createJobEngine(store: Store, opts: EngineOptions = {}): Promise<JobEngine> {
+  const engine = new JobEngine(store, opts);
+  await engine.start();
+  return engine;
+}

@@ -1,0 +1,8 @@
+/**
+ * jobs — the durable queue (pg-boss 10 on both store backends), the retry policy, dead letters and
+ * replay, and effects done exactly once. Owns dead_letters and effects; pg-boss owns its schema
+ * (`<schema>_boss`). Knows nothing of CRMs or flows: handlers are registered by whoever wires them.
+ */
+export { createJobEngine, JobEngine, type EngineOptions, type JobContext, type JobHandler, type QueueOptions, type SendOptions } from './engine.js';
+export { discardDeadLetter, listDeadLetters, replayDeadLetter, requireDeadLetter } from './dlq.js';
+export { countOpenDeadLetters, getDeadLetter, onceInTransaction, sweepFailedJobs, type DeadLetter } from './queries.js';

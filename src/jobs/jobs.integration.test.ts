@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InrecordError } from '../errors/index.js';
+import { BACKENDS, openTestStore, type TestStore } from '../store/testing/index.js';
+import { type JobEngine, createJobEngine, listDeadLetters, onceInTransaction, replayDeadLetter } from './index.js';
+
+const until = async (pred: () => Promise<boolean>, ms = 20_000) => {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe.each(BACKENDS)('job engine on %s', (backend) => {
+  let store: TestStore;
+  let engine: JobEngine;
+  const seen: Record<string, number> = {};
+  let poisonFixed = false;
+
+  beforeAll(async () => {
+    store = await openTestStore(backend);
+    await store.exec('CREATE TABLE test_effects (n integer NOT NULL)');
+    engine = await createJobEngine(store, { pollIntervalMs: 50 });
+    await engine.register<{ n: number }>(
+      'work',
+      async (d) => {
+        await onceInTransaction(store, `work:${d.n}`, (tx) => tx.query('INSERT INTO test_effects (n) VALUES ($1)', [d.n]));
+      },
+      { retryLimit: 2, retryDelaySeconds: 1 },
+    );
+    await engine.register<{ kind: string }>(
+      'flaky',
+      async (d, ctx) => {
+        seen[d.kind] = ctx.attempt;
+        if (d.kind === 'poison' && !poisonFixed) {
+          throw new InrecordError('IR_JOB_POISON', 'record 42: field "score" got "abc", expected a number', {
+            context: { recordId: '42', field: 'score' },
+          });
+        }
+        if (d.kind === 'transient' && ctx.attempt < 2) throw new Error('socket hang up');
+        if (d.kind === 'always') throw new Error('CRM 503');
+      },
+      { retryLimit: 1, retryDelaySeconds: 1 },
+    );
+    engine.work();
+  });
+  afterAll(async () => {
+    await engine.stop();
+    await store.destroy();
+  });
+
+  it('completes every job and records each effect once', async () => {
+    await engine.sendBatch('work', Array.from({ length: 200 }, (_, n) => ({ data: { n } })));
+    await engine.drain('work');
+    const [row] = await store.query<{ n: number; d: number }>('SELECT count(*) AS n, count(DISTINCT n) AS d FROM test_effects');
+    expect(row).toEqual({ n: 200, d: 200 });
+  });
+
+  it('retries a transient failure with backoff and then succeeds', async () => {
+    await engine.send('flaky', { kind: 'transient' });
+    await until(async () => seen.transient === 2);
+    await engine.drain('flaky');
+    const dls = await listDeadLetters(store, { queue: 'flaky' });
+    expect(dls.find((d) => (d.data as { kind: string }).kind === 'transient')).toBeUndefined();
+  });
+
+  it('sends a typed non-retryable error straight to dead letters with its reason, and replays it', async () => {
+    await engine.send('flaky', { kind: 'poison' });
+    await until(async () => (await listDeadLetters(store, { queue: 'flaky' })).some((d) => (d.data as { kind: string }).kind === 'poison'));
+    const dl = (await listDeadLetters(store, { queue: 'flaky' })).find((d) => (d.data as { kind: string }).kind === 'poison')!;
+    expect(dl.attempts).toBe(1);
+    expect(dl.error.code).toBe('IR_JOB_POISON');
+    expect(dl.error.message).toContain('record 42');
+    expect(seen.poison).toBe(1);
+    poisonFixed = true;
+    const { jobId } = await replayDeadLetter(engine, dl.id);
+    expect(jobId).toBeTruthy();
+    await engine.drain('flaky');
+    const after = (await listDeadLetters(store, { queue: 'flaky' })).find((d) => d.id === dl.id)!;
+    expect(after.status).toBe('replayed');
+    expect(after.replayed_job_id).toBe(jobId);
+  });
+
+  it('ends a retryable failure in dead letters after its last attempt', async () => {
+    await engine.send('flaky', { kind: 'always' });
+    await until(async () => (await listDeadLetters(store, { queue: 'flaky' })).some((d) => (d.data as { kind: string }).kind === 'always'));
+    const dl = (await listDeadLetters(store, { queue: 'flaky' })).find((d) => (d.data as { kind: string }).kind === 'always')!;
+    expect(dl.attempts).toBe(2);
+    expect(dl.error.message).toContain('CRM 503');
+  });
+});

@@ -1,0 +1,82 @@
+/** Every SQL statement of the job layer (inrecord's tables; pg-boss keeps its own). */
+import type { Sql, Store } from '../store/index.js';
+
+export interface DeadLetter {
+  id: number;
+  queue: string;
+  job_id: string;
+  data: unknown;
+  error: { code?: string; message?: string; retryable?: boolean; context?: unknown; stack?: string };
+  attempts: number;
+  status: 'open' | 'replayed' | 'discarded';
+  replayed_job_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function insertDeadLetter(
+  db: Sql,
+  dl: { queue: string; jobId: string; data: unknown; error: unknown; attempts: number },
+): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO dead_letters (queue, job_id, data, error, attempts) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)
+     ON CONFLICT (queue, job_id) DO NOTHING RETURNING id`,
+    [dl.queue, dl.jobId, JSON.stringify(dl.data ?? null), JSON.stringify(dl.error ?? {}), dl.attempts],
+  );
+  return rows.length > 0;
+}
+
+export async function listDeadLetters(db: Sql, opts: { status?: string; queue?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+  return db.query<DeadLetter>(
+    `SELECT * FROM dead_letters
+      WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR queue = $2)
+      ORDER BY id DESC LIMIT $3`,
+    [opts.status ?? null, opts.queue ?? null, opts.limit ?? 100],
+  );
+}
+
+export async function getDeadLetter(db: Sql, id: number): Promise<DeadLetter | undefined> {
+  return (await db.query<DeadLetter>('SELECT * FROM dead_letters WHERE id = $1', [id]))[0];
+}
+
+export async function markDeadLetter(db: Sql, id: number, status: 'replayed' | 'discarded', replayedJobId?: string): Promise<void> {
+  await db.query('UPDATE dead_letters SET status = $2, replayed_job_id = $3, updated_at = now() WHERE id = $1', [id, status, replayedJobId ?? null]);
+}
+
+export async function countOpenDeadLetters(db: Sql): Promise<number> {
+  const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM dead_letters WHERE status = 'open'");
+  return row.n;
+}
+
+/**
+ * Final failures pg-boss recorded without our handler seeing them — a job whose worker died on every
+ * attempt expires until its retries run out — are copied into dead_letters, so nothing is dropped.
+ */
+export async function sweepFailedJobs(store: Store, queues: string[]): Promise<number> {
+  if (queues.length === 0) return 0;
+  const rows = await store.query(
+    `INSERT INTO dead_letters (queue, job_id, data, error, attempts)
+     SELECT j.name, j.id::text, j.data, jsonb_build_object(
+              'code', COALESCE(j.output->>'code', 'IR_JOB_FAILED'),
+              'message', COALESCE(j.output->>'message', 'the job failed on every attempt (its worker stopped before finishing: it expired)'),
+              'retryable', true),
+            j.retry_count + 1
+       FROM "${store.bossSchema}".job j
+      WHERE j.state = 'failed' AND j.name = ANY($1::text[])
+     ON CONFLICT (queue, job_id) DO NOTHING
+     RETURNING id`,
+    [queues],
+  );
+  return rows.length;
+}
+
+/** Runs `effect` once per key, atomically with recording the key: a job that runs twice has its effect once. */
+export async function onceInTransaction<T>(store: Store, key: string, effect: (tx: Sql) => Promise<T>): Promise<{ fresh: boolean; result?: T }> {
+  return store.transaction(async (tx) => {
+    const claimed = await tx.query('INSERT INTO effects (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key', [key]);
+    if (claimed.length === 0) return { fresh: false };
+    const result = await effect(tx);
+    await tx.query('UPDATE effects SET result = $2::jsonb WHERE key = $1', [key, JSON.stringify(result ?? null)]);
+    return { fresh: true, result };
+  });
+}
