@@ -358,7 +358,12 @@ function entityRoutes(type: Exclude<EntityType, 'note'>): Omit<Route, 're' | 'na
         const owner = intParam(r.query, 'user_id');
         let rows = c.state.all(type).filter((e) => e.deletedAt === null && (owner === undefined || e.core.owner_id === owner));
         if (r.query.first_char) rows = rows.filter((e) => String(e.core.name ?? '').toLowerCase().startsWith(r.query.first_char.toLowerCase()));
-        return pageV1(v1Sort(rows, r.query.sort), r.query, undefined);
+        const start = Math.max(0, Number(r.query.start ?? 0) || 0);
+        const limit = Math.min(500, Math.max(1, Number(r.query.limit ?? 100) || 100));
+        // Serialise only the page: v1 objects expand owner/org references.
+        const sorted = v1Sort(rows, r.query.sort);
+        const out = sorted.map((e, i) => (i >= start && i < start + limit ? serializeV1(c.state, e) : null));
+        return pageV1(out, r.query);
       },
     },
     {
