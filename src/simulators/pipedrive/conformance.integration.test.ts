@@ -283,7 +283,7 @@ describe('§4.1 fields', () => {
     const api = new v2.DealFieldsApi(c2);
     const list = await api.getDealFields({});
     expect(list.data?.some((f) => f.is_custom_field && /^[0-9a-f]{40}$/.test(String(f.field_code)))).toBe(true);
-    const added = (await api.addDealField({ AddDealFieldRequest: { field_name: 'Champion', field_type: 'enum', options: [{ label: 'Yes' }] } as never })).data as Record<string, unknown>;
+    const added = (await api.addDealField({ AddDealFieldRequest: { field_name: 'Champion', field_type: 'enum', options: [{ label: 'Yes' }] } as never })).data as unknown as Record<string, unknown>;
     const code = String(added.field_code);
     expect(code).toMatch(/^[0-9a-f]{40}$/);
     const opts = await api.addDealFieldOptions({ field_code: code, AddDealFieldOptionsRequestInner: [{ label: 'No' }] } as never);
