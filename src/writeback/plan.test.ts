@@ -78,6 +78,7 @@ const table: Row[] = [
   ['ai field equal → unchanged', out('score', '40'), [], 'unchanged', 'equal-after-normalisation'],
   ['ai field human edit after read → still write (ai owns it)', out('score', 80), [human('score', AFTER, 10)], 'write', 'changed'],
   ['hybrid, human edit before read → write', out('tier', 'a'), [human('tier', BEFORE)], 'write', 'changed'],
+  ['hybrid, human edit in the same second as the read → flagged (second-precision clocks)', out('tier', 'a'), [human('tier', '2026-11-28T08:59:59.500Z')], 'flagged', 'human-edit-since-read'],
   ['hybrid, integration edit after read → write', out('tier', 'a'), [{ ...human('tier', AFTER), actor: 'integration' }], 'write', 'changed'],
   ['hybrid flag, human edit after read → flagged', out('tier', 'A tier'), [human('tier', AFTER, 'b')], 'flagged', 'human-edit-since-read'],
   ['hybrid skip, human edit after read → conflict_skipped', out('summary', 'new'), [human('summary', AFTER)], 'conflict_skipped', 'human-edit-since-read'],

@@ -10,6 +10,13 @@ import { DEFAULT_RULE, type FieldIndex, indexFields, resolveField, resolveRules 
 import { formatStamp } from './stamp.js';
 import type { FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordPlan } from './types.js';
 
+/**
+ * CRMs keep change times at one-second precision (Pipedrive changelog "YYYY-MM-DD HH:MM:SS",
+ * reference/pipedrive.md), so an edit in the same second as the read may show as just before it.
+ * Such an edit counts as after the read: a false conflict goes to review, a missed one loses an edit.
+ */
+export const CLOCK_MARGIN_MS = 1000;
+
 /** Schema and rules of one object, resolved once and shared by every record's plan. */
 export interface PlanContext {
   object: ObjectKind;
@@ -173,7 +180,7 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
     const change = rule.owner === 'hybrid' ? lastChange?.get(field.name) : undefined;
     if (change && change.actor === 'human') {
       const since = input.fieldReadAt?.[field.name] ?? input.readAt;
-      if (Date.parse(change.at) > Date.parse(since)) {
+      if (Date.parse(change.at) > Date.parse(since) - CLOCK_MARGIN_MS) {
         conflict = { repValue: normaliseLenient(change.value, field), by: change.userId ?? null, at: change.at };
         if (rule.onConflict !== 'overwrite') {
           const action: PlanAction = rule.onConflict === 'skip' ? 'conflict_skipped' : 'flagged';

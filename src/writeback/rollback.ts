@@ -10,6 +10,7 @@ import { InrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { valuesEqual } from './coerce.js';
 import { indexFields, resolveField } from './fields.js';
+import { CLOCK_MARGIN_MS } from './plan.js';
 import {
   type LedgerRow,
   type WrittenRow,
@@ -96,7 +97,8 @@ export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dry
       }
       item.current = rec.fields[row.field] ?? null;
       const h = last.get(`${row.record_id}|${row.field}`);
-      if (h && h.actor === 'human' && Date.parse(h.at) > Date.parse(row.written_at)) {
+      // Same one-second margin as the planner (CLOCK_MARGIN_MS): CRM change times are often second-precision.
+      if (h && h.actor === 'human' && Date.parse(h.at) > Date.parse(row.written_at) - CLOCK_MARGIN_MS) {
         report.skipped.push({ ...item, reason: 'human-edit-since', by: h.userId ?? null, at: h.at, message: `${object} ${row.record_id}: field "${row.field}" was edited by ${h.userId ? `user ${h.userId}` : 'a person'} at ${h.at}, after the run wrote it; the person's value stays` });
         continue;
       }
