@@ -1,0 +1,151 @@
+/**
+ * The local intent classifier: multinomial naive Bayes on word and bigram presence (each term
+ * counted once per text, which suits short emails), Laplace-smoothed. No network, trains in
+ * milliseconds on the bundled set (data/intent/train.jsonl) and serialises to plain JSON.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { dataPath } from '../data-path.js';
+import { digest } from '../scoring/rules.js';
+
+export const INTENT_LABELS = ['high', 'medium', 'low', 'not_sales'] as const;
+export type IntentLabel = (typeof INTENT_LABELS)[number];
+
+export const labelledTextSchema = z.object({ text: z.string().min(1), label: z.enum(INTENT_LABELS) });
+export type LabelledText = z.infer<typeof labelledTextSchema>;
+
+export interface IntentPrediction {
+  label: IntentLabel;
+  /** Posterior probability of the label (naive Bayes is overconfident: read it as a ranking). */
+  confidence: number;
+  probabilities: Record<IntentLabel, number>;
+}
+
+export interface NaiveBayesJson {
+  kind: 'naive-bayes';
+  version: string;
+  labels: string[];
+  logPrior: number[];
+  /** term → log P(term | label) per label */
+  logLikelihood: Record<string, number[]>;
+  /** log P(unseen term | label) */
+  logUnseen: number[];
+}
+
+// Lines of a quoted reply or a signature carry the other side's words, not this sender's intent.
+const QUOTED = /^(>|on .+ wrote:|-----original message-----|from: .+@)/i;
+
+/** Lower-cased word tokens, numbers kept as '#', quoted replies dropped. */
+export function tokenize(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (QUOTED.test(line.trim())) break;
+    kept.push(line);
+  }
+  return (
+    kept
+      .join(' ')
+      .toLowerCase()
+      .replace(/[’']/g, '')
+      .match(/[a-z]+|\d+/g)
+      ?.map((t) => (/^\d+$/.test(t) ? '#' : t)) ?? []
+  );
+}
+
+/** Unigrams and bigrams, each once. */
+export function terms(text: string): Set<string> {
+  const toks = tokenize(text);
+  const out = new Set<string>(toks);
+  for (let i = 0; i + 1 < toks.length; i++) out.add(`${toks[i]} ${toks[i + 1]}`);
+  return out;
+}
+
+export function trainNaiveBayes(examples: LabelledText[], alpha = 0.5): NaiveBayesJson {
+  const labels = [...INTENT_LABELS];
+  const docCount = labels.map(() => 0);
+  const termCount = new Map<string, number[]>();
+  const totals = labels.map(() => 0);
+  for (const ex of examples) {
+    const li = labels.indexOf(ex.label);
+    docCount[li]++;
+    for (const t of terms(ex.text)) {
+      let c = termCount.get(t);
+      if (!c) {
+        c = labels.map(() => 0);
+        termCount.set(t, c);
+      }
+      c[li]++;
+      totals[li]++;
+    }
+  }
+  const v = termCount.size;
+  const denom = totals.map((t) => Math.log(t + alpha * (v + 1)));
+  const logLikelihood: Record<string, number[]> = {};
+  for (const [t, c] of termCount) logLikelihood[t] = c.map((n, i) => Math.log(n + alpha) - denom[i]);
+  const n = examples.length;
+  const json: NaiveBayesJson = {
+    kind: 'naive-bayes',
+    version: '',
+    labels,
+    logPrior: docCount.map((d) => Math.log((d + 1) / (n + labels.length))),
+    logLikelihood,
+    logUnseen: denom.map((d) => Math.log(alpha) - d),
+  };
+  json.version = `nb-intent-${digest({ p: json.logPrior, n, v })}`;
+  return json;
+}
+
+export function classifyIntent(model: NaiveBayesJson, text: string): IntentPrediction {
+  const scores = [...model.logPrior];
+  for (const t of terms(text)) {
+    const ll = model.logLikelihood[t];
+    // Terms never seen in training carry no evidence; skipping them keeps long texts from drifting.
+    if (!ll) continue;
+    for (let i = 0; i < scores.length; i++) scores[i] += ll[i];
+  }
+  const max = Math.max(...scores);
+  const exps = scores.map((s) => Math.exp(s - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  const probabilities = Object.fromEntries(model.labels.map((l, i) => [l, exps[i] / sum])) as Record<IntentLabel, number>;
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return { label: model.labels[best] as IntentLabel, confidence: exps[best] / sum, probabilities };
+}
+
+export function readLabelled(file: string): LabelledText[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      const r = labelledTextSchema.safeParse(JSON.parse(l));
+      if (!r.success) throw new Error(`${file}:${i + 1}: ${r.error.issues[0]?.message}`);
+      return r.data;
+    });
+}
+
+let bundled: NaiveBayesJson | null = null;
+
+/** The classifier trained on the bundled set (once per process). */
+export function bundledIntentModel(): NaiveBayesJson {
+  bundled ??= trainNaiveBayes(readLabelled(dataPath('intent', 'train.jsonl')));
+  return bundled;
+}
+
+export interface Evaluation {
+  accuracy: number;
+  n: number;
+  /** confusion[actual][predicted] */
+  confusion: Record<IntentLabel, Record<IntentLabel, number>>;
+}
+
+export function evaluateIntent(model: NaiveBayesJson, examples: LabelledText[]): Evaluation {
+  const confusion = Object.fromEntries(INTENT_LABELS.map((a) => [a, Object.fromEntries(INTENT_LABELS.map((p) => [p, 0]))])) as Evaluation['confusion'];
+  let right = 0;
+  for (const ex of examples) {
+    const p = classifyIntent(model, ex.text).label;
+    confusion[ex.label][p]++;
+    if (p === ex.label) right++;
+  }
+  return { accuracy: examples.length ? right / examples.length : Number.NaN, n: examples.length, confusion };
+}
