@@ -32,20 +32,49 @@ export async function run(args: string[]): Promise<BenchResult> {
   // 1. statistics speed on large samples
   const ref = normalScores(100_000, 50, 15, 1);
   const cur = normalScores(100_000, 55, 15, 2);
-  out.push({ metric: 'PSI · 100k vs 100k · 0–100 bins', value: await time(() => psi(ref, cur, SCORE_BINNING), 5), unit: 'ms', note: 'median of 5' });
-  out.push({ metric: 'PSI · 100k vs 100k · quantile bins', value: await time(() => psi(ref, cur), 5), unit: 'ms', note: 'median of 5' });
-  out.push({ metric: 'KS · 100k vs 100k', value: await time(() => ksTest(ref, cur), 5), unit: 'ms', note: 'median of 5' });
+  out.push({
+    metric: 'PSI · 100k vs 100k · 0–100 bins',
+    value: await time(() => psi(ref, cur, SCORE_BINNING), 5),
+    unit: 'ms',
+    note: 'median of 5',
+  });
+  out.push({
+    metric: 'PSI · 100k vs 100k · quantile bins',
+    value: await time(() => psi(ref, cur), 5),
+    unit: 'ms',
+    note: 'median of 5',
+  });
+  out.push({
+    metric: 'KS · 100k vs 100k',
+    value: await time(() => ksTest(ref, cur), 5),
+    unit: 'ms',
+    note: 'median of 5',
+  });
 
   // 2. alert rates: 200 windows of 500 scores each against a 5000-score training distribution
   const training = normalScores(5000, 50, 15, 7);
   const trials = 200;
   const rate = (shift: number, level: number) => {
     let hits = 0;
-    for (let t = 0; t < trials; t++) if (psi(training, normalScores(500, 50 + shift, 15, 1000 + t), SCORE_BINNING).psi >= level) hits++;
+    for (let t = 0; t < trials; t++)
+      if (psi(training, normalScores(500, 50 + shift, 15, 1000 + t), SCORE_BINNING).psi >= level) hits++;
     return hits / trials;
   };
-  out.push({ metric: 'PSI ≥ 0.1 on unchanged data (n=500)', value: rate(0, 0.1), unit: 'share', target: '<= 0.01', pass: rate(0, 0.1) <= 0.01, note: `${trials} windows` });
-  out.push({ metric: 'PSI ≥ 0.25 on unchanged data (n=500)', value: rate(0, 0.25), unit: 'share', target: '0', pass: rate(0, 0.25) === 0 });
+  out.push({
+    metric: 'PSI ≥ 0.1 on unchanged data (n=500)',
+    value: rate(0, 0.1),
+    unit: 'share',
+    target: '<= 0.01',
+    pass: rate(0, 0.1) <= 0.01,
+    note: `${trials} windows`,
+  });
+  out.push({
+    metric: 'PSI ≥ 0.25 on unchanged data (n=500)',
+    value: rate(0, 0.25),
+    unit: 'share',
+    target: '0',
+    pass: rate(0, 0.25) === 0,
+  });
   out.push({ metric: 'PSI ≥ 0.1 with mean +5 (n=500)', value: rate(5, 0.1), unit: 'share' });
   out.push({ metric: 'PSI ≥ 0.25 with mean +10 (n=500)', value: rate(10, 0.25), unit: 'share' });
 
@@ -62,12 +91,32 @@ export async function run(args: string[]): Promise<BenchResult> {
     return opened / 2000;
   };
   const poor = openRate(0.85, 100);
-  out.push({ metric: 'gate opens · true accuracy 85% · 100 labels', value: poor, unit: 'share', target: '<= 0.025', pass: poor <= 0.025, note: 'a model below threshold is let through' });
+  out.push({
+    metric: 'gate opens · true accuracy 85% · 100 labels',
+    value: poor,
+    unit: 'share',
+    target: '<= 0.025',
+    pass: poor <= 0.025,
+    note: 'a model below threshold is let through',
+  });
   // At exactly the threshold the one-sided nominal error of a 95% two-sided bound is 2.5%; Wilson's
   // coverage on a discrete binomial is close to, not exactly, nominal.
-  out.push({ metric: 'gate opens · true accuracy 90% (= threshold) · 100 labels', value: openRate(0.9, 100), unit: 'share', target: '≈ 0.025 nominal' });
-  out.push({ metric: 'gate opens · true accuracy 97% · 100 labels', value: openRate(0.97, 100), unit: 'share' });
-  out.push({ metric: 'gate opens · true accuracy 97% · 200 labels', value: openRate(0.97, 200), unit: 'share' });
+  out.push({
+    metric: 'gate opens · true accuracy 90% (= threshold) · 100 labels',
+    value: openRate(0.9, 100),
+    unit: 'share',
+    target: '≈ 0.025 nominal',
+  });
+  out.push({
+    metric: 'gate opens · true accuracy 97% · 100 labels',
+    value: openRate(0.97, 100),
+    unit: 'share',
+  });
+  out.push({
+    metric: 'gate opens · true accuracy 97% · 200 labels',
+    value: openRate(0.97, 200),
+    unit: 'share',
+  });
 
   // 4. one monitoring run over a large store (embedded PGlite)
   const store = await openTestStore('pglite');
@@ -82,10 +131,23 @@ flows: [{ name: lead-score, kind: scoring, object: contact, outputs: { score: ai
       await recordShadowOutputs(store, {
         flow: 'lead-score',
         modelVersion: 'v1',
-        outputs: scores.slice(i, i + 5000).map((v, j) => ({ crm: 'hubspot', object: 'contact', recordId: `c${i + j}`, output: 'score', field: 'ai_score', value: v })),
+        outputs: scores
+          .slice(i, i + 5000)
+          .map((v, j) => ({
+            crm: 'hubspot',
+            object: 'contact',
+            recordId: `c${i + j}`,
+            output: 'score',
+            field: 'ai_score',
+            value: v,
+          })),
       });
     }
-    out.push({ metric: `record ${rows} shadow outputs · pglite`, value: (rows / (performance.now() - t0)) * 1000, unit: 'rows/s' });
+    out.push({
+      metric: `record ${rows} shadow outputs · pglite`,
+      value: (rows / (performance.now() - t0)) * 1000,
+      unit: 'rows/s',
+    });
     await store.query(`INSERT INTO runs (id, kind) VALUES ('bench', 'apply')`);
     await store.query(
       `INSERT INTO write_ledger (run_id, crm, object, record_id, field, after_value, outcome, flow)
@@ -93,8 +155,16 @@ flows: [{ name: lead-score, kind: scoring, object: contact, outputs: { score: ai
        FROM generate_series(1, $1::int) g`,
       [rows],
     );
-    const ms = await time(() => runMonitor(store, config, { references: { 'lead-score': ref }, notify: false, persist: false }), 3);
-    out.push({ metric: `monitoring run · ${rows} shadow + ${rows} ledger rows · pglite`, value: ms, unit: 'ms', note: 'median of 3' });
+    const ms = await time(
+      () => runMonitor(store, config, { references: { 'lead-score': ref }, notify: false, persist: false }),
+      3,
+    );
+    out.push({
+      metric: `monitoring run · ${rows} shadow + ${rows} ledger rows · pglite`,
+      value: ms,
+      unit: 'ms',
+      note: 'median of 3',
+    });
   } finally {
     await store.destroy();
   }

@@ -4,10 +4,20 @@
  */
 import type { Sql } from '../store/index.js';
 import type { AlertDraft } from './assess.js';
-import { type AlertRow, acknowledgeAlertRow, alertSentSince, insertAlert, selectAlerts, setAlertDelivery } from './queries.js';
+import {
+  type AlertRow,
+  acknowledgeAlertRow,
+  alertSentSince,
+  insertAlert,
+  selectAlerts,
+  setAlertDelivery,
+} from './queries.js';
 import { InrecordError } from '../errors/index.js';
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
 export interface DeliveryResult {
   ok: boolean;
@@ -18,7 +28,12 @@ export function alertText(a: Pick<AlertDraft, 'severity' | 'message'>): string {
   return `${a.severity === 'alert' ? ':rotating_light: inrecord alert' : ':warning: inrecord warning'}: ${a.message}`;
 }
 
-export async function postToWebhook(url: string, text: string, fetchImpl: FetchLike = fetch as unknown as FetchLike, timeoutMs = 10_000): Promise<DeliveryResult> {
+export async function postToWebhook(
+  url: string,
+  text: string,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+  timeoutMs = 10_000,
+): Promise<DeliveryResult> {
   try {
     const res = await fetchImpl(url, {
       method: 'POST',
@@ -26,7 +41,8 @@ export async function postToWebhook(url: string, text: string, fetchImpl: FetchL
       body: JSON.stringify({ text }),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!res.ok) return { ok: false, error: `webhook answered ${res.status}: ${(await res.text()).slice(0, 200)}` };
+    if (!res.ok)
+      return { ok: false, error: `webhook answered ${res.status}: ${(await res.text()).slice(0, 200)}` };
     return { ok: true };
   } catch (err) {
     return { ok: false, error: `webhook unreachable: ${(err as Error).message}` };
@@ -47,7 +63,9 @@ export async function raiseAlerts(
 ): Promise<RaisedAlert[]> {
   const out: RaisedAlert[] = [];
   for (const d of drafts) {
-    const repeat = opts.webhook ? await alertSentSince(store, d.flow, d.metric, d.severity, opts.repeatSince) : false;
+    const repeat = opts.webhook
+      ? await alertSentSince(store, d.flow, d.metric, d.severity, opts.repeatSince)
+      : false;
     const row = await insertAlert(store, { ...d, at: opts.at });
     if (!opts.webhook) {
       out.push(row);
@@ -65,12 +83,19 @@ export async function raiseAlerts(
   return out;
 }
 
-export async function listAlerts(store: Sql, opts: { limit?: number; open?: boolean } = {}): Promise<AlertRow[]> {
+export async function listAlerts(
+  store: Sql,
+  opts: { limit?: number; open?: boolean } = {},
+): Promise<AlertRow[]> {
   return selectAlerts(store, { limit: opts.limit ?? 50, open: opts.open });
 }
 
 export async function acknowledgeAlert(store: Sql, id: number, by: string): Promise<AlertRow> {
   const row = await acknowledgeAlertRow(store, id, by);
-  if (!row) throw new InrecordError('IR_REVIEW_NOT_FOUND', `alert ${id} does not exist`, { context: { alertId: id }, fix: 'List alerts with `inrecord monitor alerts`.' });
+  if (!row)
+    throw new InrecordError('IR_REVIEW_NOT_FOUND', `alert ${id} does not exist`, {
+      context: { alertId: id },
+      fix: 'List alerts with `inrecord monitor alerts`.',
+    });
   return row;
 }

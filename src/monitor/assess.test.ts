@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBinning, durationMs, flowAlerts, globalAlerts, identityFigures, measureDrift, monitorDue, writeFigures } from './assess.js';
+import {
+  chooseBinning,
+  durationMs,
+  flowAlerts,
+  globalAlerts,
+  identityFigures,
+  measureDrift,
+  monitorDue,
+  writeFigures,
+} from './assess.js';
 import { SCORE_BINNING } from './stats.js';
 import { normalScores } from './testing/distributions.js';
 
@@ -55,21 +64,38 @@ describe('write and identity figures', () => {
   it.each([
     { outcomes: {}, success: null, notApplied: null, alerts: [] },
     { outcomes: { written: 95, failed: 5 }, success: 0.95, notApplied: 0, alerts: [] },
-    { outcomes: { written: 90, failed: 10, unchanged: 500 }, success: 0.9, notApplied: 0, alerts: ['write_success'] },
+    {
+      outcomes: { written: 90, failed: 10, unchanged: 500 },
+      success: 0.9,
+      notApplied: 0,
+      alerts: ['write_success'],
+    },
     { outcomes: { written: 97, not_applied: 3 }, success: 0.97, notApplied: 0.03, alerts: ['not_applied'] },
     { outcomes: { written: 10, conflict_skipped: 90 }, success: 1, notApplied: 0, alerts: [] },
-  ] as { outcomes: Record<string, number>; success: number | null; notApplied: number | null; alerts: string[] }[])('$outcomes → success $success, not applied $notApplied', ({ outcomes, success, notApplied, alerts }) => {
-    const w = writeFigures(outcomes);
-    expect(w.successRate).toBe(success);
-    expect(w.notAppliedRate).toBe(notApplied);
-    const drift = measureDrift(null, [], t);
-    expect(flowAlerts('f', drift, w, t).map((a) => a.metric)).toEqual(alerts);
-  });
+  ] as {
+    outcomes: Record<string, number>;
+    success: number | null;
+    notApplied: number | null;
+    alerts: string[];
+  }[])(
+    '$outcomes → success $success, not applied $notApplied',
+    ({ outcomes, success, notApplied, alerts }) => {
+      const w = writeFigures(outcomes);
+      expect(w.successRate).toBe(success);
+      expect(w.notAppliedRate).toBe(notApplied);
+      const drift = measureDrift(null, [], t);
+      expect(flowAlerts('f', drift, w, t).map((a) => a.metric)).toEqual(alerts);
+    },
+  );
 
   it.each([
     { c: { linked: 0, unmatched: 0, ambiguous: 0, otherReview: 0 }, dl: 0, alerts: [] },
     { c: { linked: 8, unmatched: 1, ambiguous: 1, otherReview: 0 }, dl: 9, alerts: [] },
-    { c: { linked: 6, unmatched: 3, ambiguous: 1, otherReview: 0 }, dl: 10, alerts: ['unmatched', 'dead_letters'] },
+    {
+      c: { linked: 6, unmatched: 3, ambiguous: 1, otherReview: 0 },
+      dl: 10,
+      alerts: ['unmatched', 'dead_letters'],
+    },
   ])('identity $c and $dl dead letters → $alerts', ({ c, dl, alerts }) => {
     expect(globalAlerts(identityFigures(c), { open: dl }, t).map((a) => a.metric)).toEqual(alerts);
   });

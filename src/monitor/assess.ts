@@ -34,16 +34,32 @@ export function measureDrift(
   t: Pick<MonitorThresholds, 'psiWarn' | 'psiAlert' | 'ksAlpha' | 'minSample'>,
   binning: Binning = QUANTILE_BINNING,
 ): DriftResult {
-  const empty = { n: observed.length, referenceN: reference?.length ?? 0, psi: null, ks: null, binning: null, histogram: null };
+  const empty = {
+    n: observed.length,
+    referenceN: reference?.length ?? 0,
+    psi: null,
+    ks: null,
+    binning: null,
+    histogram: null,
+  };
   if (!reference || reference.length === 0) {
-    return { ...empty, level: 'not_judged', reason: 'no training distribution is stored for this model version' };
+    return {
+      ...empty,
+      level: 'not_judged',
+      reason: 'no training distribution is stored for this model version',
+    };
   }
   if (observed.length < t.minSample) {
-    return { ...empty, level: 'not_judged', reason: `${observed.length} scores in the window, fewer than the ${t.minSample} needed to judge drift` };
+    return {
+      ...empty,
+      level: 'not_judged',
+      reason: `${observed.length} scores in the window, fewer than the ${t.minSample} needed to judge drift`,
+    };
   }
   const p = psi(reference, observed, binning);
   const ks = ksTest(reference, observed);
-  const level: DriftLevel = p.psi >= t.psiAlert ? 'alert' : p.psi >= t.psiWarn || ks.pValue < t.ksAlpha ? 'warn' : 'ok';
+  const level: DriftLevel =
+    p.psi >= t.psiAlert ? 'alert' : p.psi >= t.psiWarn || ks.pValue < t.ksAlpha ? 'warn' : 'ok';
   const parts = [`PSI ${p.psi.toFixed(3)}`, `KS D ${ks.d.toFixed(3)} (p ${formatP(ks.pValue)})`];
   const reason =
     level === 'alert'
@@ -102,7 +118,12 @@ export interface IdentityFigures {
   ambiguousRate: number | null;
 }
 
-export function identityFigures(c: { linked: number; unmatched: number; ambiguous: number; otherReview: number }): IdentityFigures {
+export function identityFigures(c: {
+  linked: number;
+  unmatched: number;
+  ambiguous: number;
+  otherReview: number;
+}): IdentityFigures {
   const decisions = c.linked + c.unmatched + c.ambiguous;
   return {
     ...c,
@@ -125,7 +146,12 @@ export interface AlertDraft {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The alerts one flow's figures call for. */
-export function flowAlerts(flow: string, drift: DriftResult, writes: WriteFigures, t: MonitorThresholds): AlertDraft[] {
+export function flowAlerts(
+  flow: string,
+  drift: DriftResult,
+  writes: WriteFigures,
+  t: MonitorThresholds,
+): AlertDraft[] {
   const out: AlertDraft[] = [];
   if ((drift.level === 'alert' || drift.level === 'warn') && drift.psi !== null) {
     out.push({
@@ -164,7 +190,11 @@ export function flowAlerts(flow: string, drift: DriftResult, writes: WriteFigure
 }
 
 /** The alerts the engine-wide figures call for. */
-export function globalAlerts(identity: IdentityFigures, deadLetters: { open: number }, t: MonitorThresholds): AlertDraft[] {
+export function globalAlerts(
+  identity: IdentityFigures,
+  deadLetters: { open: number },
+  t: MonitorThresholds,
+): AlertDraft[] {
   const out: AlertDraft[] = [];
   const failed = identity.unmatched + identity.ambiguous;
   if (identity.decisions > 0 && failed / identity.decisions > t.unmatchedAlert) {
@@ -197,7 +227,9 @@ export function globalAlerts(identity: IdentityFigures, deadLetters: { open: num
 export function durationMs(d: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
   if (!m) throw new RangeError(`not a duration: ${d}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   return Number(m[1]) * unit;
 }
 

@@ -61,7 +61,11 @@ export async function consoleSamples(store: Store, config: InrecordConfig): Prom
   for (const flow of config.flows) {
     const version = await latestModelVersion(store, flow.name);
     if (!version) continue;
-    for (const s of await listSamples(store, { flow: flow.name, modelVersion: version, status: 'unlabelled' })) {
+    for (const s of await listSamples(store, {
+      flow: flow.name,
+      modelVersion: version,
+      status: 'unlabelled',
+    })) {
       out.push({
         id: String(s.id),
         flow: s.flow,
@@ -69,7 +73,11 @@ export async function consoleSamples(store: Store, config: InrecordConfig): Prom
         recordId: s.output.record_id,
         field: s.output.field ?? s.output.output,
         value: s.output.value,
-        context: { object: s.output.object, currentValue: s.output.current_value, confidence: s.output.confidence },
+        context: {
+          object: s.output.object,
+          currentValue: s.output.current_value,
+          confidence: s.output.confidence,
+        },
         label: s.label,
       });
     }
@@ -78,8 +86,18 @@ export async function consoleSamples(store: Store, config: InrecordConfig): Prom
 }
 
 /** Labels a sample and re-evaluates its flow's gate; returns the sentence the console shows. */
-export async function consoleLabel(store: Store, config: InrecordConfig, sampleId: string, correct: boolean, by: string): Promise<string> {
-  const s = await labelSample(store, { sampleId: Number(String(sampleId).replace(/^s/i, '')), label: correct ? 'correct' : 'incorrect', by });
+export async function consoleLabel(
+  store: Store,
+  config: InrecordConfig,
+  sampleId: string,
+  correct: boolean,
+  by: string,
+): Promise<string> {
+  const s = await labelSample(store, {
+    sampleId: Number(String(sampleId).replace(/^s/i, '')),
+    label: correct ? 'correct' : 'incorrect',
+    by,
+  });
   const flow = config.flows.find((f) => f.name === s.flow) ?? s.flow;
   const d = await evaluateGate(store, { flow, modelVersion: s.model_version, by });
   const more = d.mode === 'shadow' && typeof flow !== 'string' ? labelsToOpen(d.figures, flow.gate) : null;
@@ -87,22 +105,42 @@ export async function consoleLabel(store: Store, config: InrecordConfig, sampleI
 }
 
 export interface ConsoleMonitor {
-  flows: { flow: string; psi: number | null; ks: number | null; level: 'ok' | 'warn' | 'alert'; bins: string[]; training: number[]; current: number[] }[];
+  flows: {
+    flow: string;
+    psi: number | null;
+    ks: number | null;
+    level: 'ok' | 'warn' | 'alert';
+    bins: string[];
+    training: number[];
+    current: number[];
+  }[];
   writeSuccess: { day: string; written: number; failed: number }[];
   alerts: { at: string; flow: string; message: string; level: string }[];
 }
 
 function binLabels(edges: number[]): string[] {
   const f = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
-  return Array.from({ length: edges.length + 1 }, (_, i) => (i === 0 ? `≤${f(edges[0])}` : i === edges.length ? `>${f(edges[i - 1])}` : `${f(edges[i - 1])}–${f(edges[i])}`));
+  return Array.from({ length: edges.length + 1 }, (_, i) =>
+    i === 0
+      ? `≤${f(edges[0])}`
+      : i === edges.length
+        ? `>${f(edges[i - 1])}`
+        : `${f(edges[i - 1])}–${f(edges[i])}`,
+  );
 }
 
 /**
  * The monitoring page: the latest recorded report (a fresh one, not persisted, when none exists),
  * write outcomes per day over two weeks, and the recent alerts.
  */
-export async function consoleMonitor(store: Store, config: InrecordConfig, opts: RunMonitorOptions = {}): Promise<ConsoleMonitor> {
-  const report = ((await latestReport(store)) as MonitorReport | null) ?? (await runMonitor(store, config, { ...opts, persist: false }));
+export async function consoleMonitor(
+  store: Store,
+  config: InrecordConfig,
+  opts: RunMonitorOptions = {},
+): Promise<ConsoleMonitor> {
+  const report =
+    ((await latestReport(store)) as MonitorReport | null) ??
+    (await runMonitor(store, config, { ...opts, persist: false }));
   const now = opts.now ?? new Date();
   return {
     flows: report.flows
@@ -130,13 +168,27 @@ export async function consoleMonitor(store: Store, config: InrecordConfig, opts:
  * The console actions this module provides, ready to pass to the server (server/types.ts
  * ConsoleActions: resolveReview, labelSample, listSamples, gates, monitor).
  */
-export function monitorConsoleActions(store: Store, config: InrecordConfig, opts: { resolvers?: ReviewResolvers; monitor?: RunMonitorOptions } = {}) {
+export function monitorConsoleActions(
+  store: Store,
+  config: InrecordConfig,
+  opts: { resolvers?: ReviewResolvers; monitor?: RunMonitorOptions } = {},
+) {
   return {
-    resolveReview: async (id: number, decision: { action: string; candidateId?: string }, by: string): Promise<string> => {
-      const item = await resolveReviewItem(store, { id, decision: decision as ReviewDecision, by, resolvers: opts.resolvers });
+    resolveReview: async (
+      id: number,
+      decision: { action: string; candidateId?: string },
+      by: string,
+    ): Promise<string> => {
+      const item = await resolveReviewItem(store, {
+        id,
+        decision: decision as ReviewDecision,
+        by,
+        resolvers: opts.resolvers,
+      });
       return `Review item ${item.id} ${item.status} (${String(item.resolution?.action ?? decision.action)}).`;
     },
-    labelSample: (sampleId: string, correct: boolean, by: string) => consoleLabel(store, config, sampleId, correct, by),
+    labelSample: (sampleId: string, correct: boolean, by: string) =>
+      consoleLabel(store, config, sampleId, correct, by),
     listSamples: () => consoleSamples(store, config),
     gates: () => consoleGates(store, config),
     monitor: () => consoleMonitor(store, config, opts.monitor),

@@ -43,7 +43,10 @@ export interface GateVerdict {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-export function decideGate(counts: { n: number; correct: number }, gate: Pick<GateConfig, 'threshold' | 'sampleSize'>): GateVerdict {
+export function decideGate(
+  counts: { n: number; correct: number },
+  gate: Pick<GateConfig, 'threshold' | 'sampleSize'>,
+): GateVerdict {
   const { n, correct } = counts;
   const interval = wilsonInterval(correct, n);
   const figures: GateFigures = {
@@ -80,9 +83,14 @@ export function decideGate(counts: { n: number; correct: number }, gate: Pick<Ga
 }
 
 /** How many more all-correct labels would open the gate, from the current counts (null: never within `limit`). */
-export function labelsToOpen(counts: { n: number; correct: number }, gate: Pick<GateConfig, 'threshold' | 'sampleSize'>, limit = 100_000): number | null {
+export function labelsToOpen(
+  counts: { n: number; correct: number },
+  gate: Pick<GateConfig, 'threshold' | 'sampleSize'>,
+  limit = 100_000,
+): number | null {
   for (let extra = 0; extra <= limit; extra++) {
-    if (decideGate({ n: counts.n + extra, correct: counts.correct + extra }, gate).mode === 'open') return extra;
+    if (decideGate({ n: counts.n + extra, correct: counts.correct + extra }, gate).mode === 'open')
+      return extra;
   }
   return null;
 }

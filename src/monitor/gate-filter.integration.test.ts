@@ -24,21 +24,42 @@ flows:
   - { name: notes, kind: summary, object: contact, outputs: { summary: summary }, gate: { mode: open } }
 `);
 
-const field = (name: string, type: FieldSchema['type']): FieldSchema => ({ name, label: name, type, crmType: type, required: false, writable: true, custom: true });
+const field = (name: string, type: FieldSchema['type']): FieldSchema => ({
+  name,
+  label: name,
+  type,
+  crmType: type,
+  required: false,
+  writable: true,
+  custom: true,
+});
 const N = 30;
 const outputs = (score: number, withSummary: boolean): RecordOutputs[] =>
   Array.from({ length: N }, (_, i) => ({
     object: 'contact' as const,
     recordId: `c${i}`,
     outputs: [
-      { name: 'score', field: 'score', value: score + i, flow: 'scoring', modelVersion: 'v1', confidence: 0.8 },
-      ...(withSummary ? [{ name: 'summary', field: 'summary', value: `summary ${i}`, flow: 'notes', modelVersion: 'llm-1' }] : []),
+      {
+        name: 'score',
+        field: 'score',
+        value: score + i,
+        flow: 'scoring',
+        modelVersion: 'v1',
+        confidence: 0.8,
+      },
+      ...(withSummary
+        ? [{ name: 'summary', field: 'summary', value: `summary ${i}`, flow: 'notes', modelVersion: 'llm-1' }]
+        : []),
     ],
   }));
 
 describe.each(BACKENDS)('gate in the write path on %s', (backend) => {
   let store: TestStore;
-  const crm = memoryCrm({ schemas: { contact: { object: 'contacts', fields: [field('score', 'integer'), field('summary', 'text')] } } });
+  const crm = memoryCrm({
+    schemas: {
+      contact: { object: 'contacts', fields: [field('score', 'integer'), field('summary', 'text')] },
+    },
+  });
   beforeAll(async () => {
     store = await openTestStore(backend);
     for (let i = 0; i < N; i++) crm.seed('contact', `c${i}`, { score: 1, summary: null });
@@ -57,7 +78,9 @@ describe.each(BACKENDS)('gate in the write path on %s', (backend) => {
     expect(run.fields.written).toBe(0);
     expect(gated.stats.shadowed).toEqual({ scoring: N });
     expect(gated.stats.gates['scoring@v1'].reasonCode).toBe('no_decision');
-    const shadow = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM shadow_outputs WHERE flow = 'scoring' AND model_version = 'v1'`);
+    const shadow = await store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM shadow_outputs WHERE flow = 'scoring' AND model_version = 'v1'`,
+    );
     expect(shadow[0].n).toBe(N);
     expect(crm.records.get('contact:c3')?.fields.score).toBe(1);
   });
@@ -74,7 +97,12 @@ describe.each(BACKENDS)('gate in the write path on %s', (backend) => {
 
   it('once enough correct labels open the gate, the flow writes', async () => {
     const flow = config.flows[0];
-    for (const s of await drawSample(store, { flow: 'scoring', modelVersion: 'v1', size: 25, drawnBy: 'ana' })) {
+    for (const s of await drawSample(store, {
+      flow: 'scoring',
+      modelVersion: 'v1',
+      size: 25,
+      drawnBy: 'ana',
+    })) {
       await labelSample(store, { sampleId: s.id, label: 'correct', by: 'ana' });
     }
     expect((await evaluateGate(store, { flow, modelVersion: 'v1', by: 'ana' })).mode).toBe('open');

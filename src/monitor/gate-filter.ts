@@ -12,7 +12,14 @@ import { DEFAULT_GATE, type GateStatus, gateStatus, recordShadowOutputs } from '
 export interface GatedRecord {
   object: string;
   recordId: string;
-  outputs: { name: string; field: string; value: unknown; confidence?: number; modelVersion?: string; flow: string }[];
+  outputs: {
+    name: string;
+    field: string;
+    value: unknown;
+    confidence?: number;
+    modelVersion?: string;
+    flow: string;
+  }[];
 }
 
 export interface GateFilterStats {
@@ -47,7 +54,12 @@ export function gateOutputs<T extends GatedRecord>(
   const flows = new Map(opts.flows.map((f) => [f.name, f]));
   const status = async (flow: string, version: string): Promise<GateStatus> => {
     const key = `${flow}@${version}`;
-    if (!stats.gates[key]) stats.gates[key] = await gateStatus(store, flows.get(flow) ?? { name: flow, gate: DEFAULT_GATE }, version);
+    if (!stats.gates[key])
+      stats.gates[key] = await gateStatus(
+        store,
+        flows.get(flow) ?? { name: flow, gate: DEFAULT_GATE },
+        version,
+      );
     return stats.gates[key];
   };
   async function* run(): AsyncIterable<T> {

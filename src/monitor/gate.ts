@@ -30,7 +30,12 @@ export interface GatedFlow {
   gate: GateConfig;
 }
 
-export const DEFAULT_GATE: GateConfig = { mode: 'gated', threshold: 0.9, sampleSize: 100, shadowOnDrift: true };
+export const DEFAULT_GATE: GateConfig = {
+  mode: 'gated',
+  threshold: 0.9,
+  sampleSize: 100,
+  shadowOnDrift: true,
+};
 
 export interface GateStatus {
   flow: string;
@@ -69,14 +74,28 @@ function iso(d: Date | string): string {
  * operator's explicit choice and hold as configured; `gated` (the default) follows the latest
  * recorded decision, and is shadow until one opens it. A flow given by name alone is `gated`.
  */
-export async function gateStatus(store: Sql, flow: string | GatedFlow, modelVersion: string): Promise<GateStatus> {
+export async function gateStatus(
+  store: Sql,
+  flow: string | GatedFlow,
+  modelVersion: string,
+): Promise<GateStatus> {
   const f = asFlow(flow);
   const base = { flow: f.name, modelVersion, figures: null, decidedAt: null, decidedBy: null };
   if (f.gate.mode === 'shadow') {
-    return { ...base, mode: 'shadow', reasonCode: 'config_shadow', reason: 'gate.mode is shadow in inrecord.yaml: outputs are recorded, never written' };
+    return {
+      ...base,
+      mode: 'shadow',
+      reasonCode: 'config_shadow',
+      reason: 'gate.mode is shadow in inrecord.yaml: outputs are recorded, never written',
+    };
   }
   if (f.gate.mode === 'open') {
-    return { ...base, mode: 'open', reasonCode: 'config_open', reason: 'gate.mode is open in inrecord.yaml: write-back is not gated' };
+    return {
+      ...base,
+      mode: 'open',
+      reasonCode: 'config_open',
+      reason: 'gate.mode is open in inrecord.yaml: write-back is not gated',
+    };
   }
   const row = await latestDecision(store, f.name, modelVersion);
   if (!row) {
@@ -102,7 +121,13 @@ export async function gateStatus(store: Sql, flow: string | GatedFlow, modelVers
     // lowered one opens nothing until an evaluation records it.
     const now = decideGate({ n: row.n, correct: row.correct }, f.gate);
     if (now.mode === 'shadow') {
-      return { ...status, mode: 'shadow', reasonCode: now.reasonCode, reason: `gate config is stricter than when it opened: ${now.reason}`, figures: now.figures };
+      return {
+        ...status,
+        mode: 'shadow',
+        reasonCode: now.reasonCode,
+        reason: `gate config is stricter than when it opened: ${now.reason}`,
+        figures: now.figures,
+      };
     }
   }
   return status;
@@ -129,7 +154,12 @@ export async function recordShadowOutputs(
 ): Promise<number[]> {
   return insertShadowOutputs(
     store,
-    args.outputs.map((o) => ({ ...o, flow: args.flow, modelVersion: args.modelVersion, runId: args.runId ?? null })),
+    args.outputs.map((o) => ({
+      ...o,
+      flow: args.flow,
+      modelVersion: args.modelVersion,
+      runId: args.runId ?? null,
+    })),
   );
 }
 
@@ -162,12 +192,20 @@ export async function listSamples(
   store: Sql,
   args: { flow: string; modelVersion?: string; status?: 'unlabelled' | 'labelled' | 'all'; limit?: number },
 ): Promise<Sample[]> {
-  return selectSamples(store, { flow: args.flow, modelVersion: args.modelVersion, status: args.status ?? 'unlabelled', limit: args.limit ?? 1000 });
+  return selectSamples(store, {
+    flow: args.flow,
+    modelVersion: args.modelVersion,
+    status: args.status ?? 'unlabelled',
+    limit: args.limit ?? 1000,
+  });
 }
 
 export async function getSample(store: Sql, id: number): Promise<Sample> {
   const s = await selectSample(store, id);
-  if (!s) throw new InrecordError('IR_GATE_SAMPLE_NOT_FOUND', `gate sample ${id} does not exist`, { context: { sampleId: id } });
+  if (!s)
+    throw new InrecordError('IR_GATE_SAMPLE_NOT_FOUND', `gate sample ${id} does not exist`, {
+      context: { sampleId: id },
+    });
   return s;
 }
 
@@ -176,8 +214,16 @@ export async function labelSample(
   store: Sql,
   args: { sampleId: number; label: 'correct' | 'incorrect'; by: string; note?: string },
 ): Promise<Sample> {
-  const row = await updateSampleLabel(store, { id: args.sampleId, label: args.label, by: args.by, note: args.note ?? null });
-  if (!row) throw new InrecordError('IR_GATE_SAMPLE_NOT_FOUND', `gate sample ${args.sampleId} does not exist`, { context: { sampleId: args.sampleId } });
+  const row = await updateSampleLabel(store, {
+    id: args.sampleId,
+    label: args.label,
+    by: args.by,
+    note: args.note ?? null,
+  });
+  if (!row)
+    throw new InrecordError('IR_GATE_SAMPLE_NOT_FOUND', `gate sample ${args.sampleId} does not exist`, {
+      context: { sampleId: args.sampleId },
+    });
   return getSample(store, args.sampleId);
 }
 
@@ -241,7 +287,13 @@ export async function evaluateGate(
  */
 export async function fallBackToShadow(
   store: Sql,
-  args: { flow: string | GatedFlow; modelVersion: string; by: string; reason: string; figures: Record<string, unknown> },
+  args: {
+    flow: string | GatedFlow;
+    modelVersion: string;
+    by: string;
+    reason: string;
+    figures: Record<string, unknown>;
+  },
 ): Promise<GateDecisionRecord | null> {
   const f = asFlow(args.flow);
   if (f.gate.mode !== 'gated' || !f.gate.shadowOnDrift) return null;
@@ -266,9 +318,13 @@ export async function fallBackToShadow(
   return recordOf(row);
 }
 
-
 /** The recorded gate decisions of a flow, newest first, with their figures. */
-export async function decisionHistory(store: Sql, flow: string, modelVersion: string | null = null, limit = 50): Promise<GateDecisionRecord[]> {
+export async function decisionHistory(
+  store: Sql,
+  flow: string,
+  modelVersion: string | null = null,
+  limit = 50,
+): Promise<GateDecisionRecord[]> {
   const rows = await selectDecisions(store, flow, modelVersion, limit);
   return rows.map(recordOf);
 }

@@ -67,16 +67,36 @@ describe('handover fields', () => {
   const by = (o: string, n: string) => fields.find((x) => x.object === o && x.field === n);
 
   it('covers the three ownership kinds with their rules and the flows touching each field', () => {
-    expect(by('contact', 'ai_lead_score')).toMatchObject({ owner: 'ai', stamp: 'ai_lead_score_stamp', writtenBy: ['lead-score.score'], label: 'AI lead score', type: 'number' });
-    expect(by('contact', 'lifecyclestage')).toMatchObject({ owner: 'hybrid', onConflict: 'flag', writtenBy: ['lead-score.stage'] });
-    expect(by('contact', 'jobtitle')).toMatchObject({ owner: 'hybrid', onConflict: 'skip', readBy: ['lead-score'] });
+    expect(by('contact', 'ai_lead_score')).toMatchObject({
+      owner: 'ai',
+      stamp: 'ai_lead_score_stamp',
+      writtenBy: ['lead-score.score'],
+      label: 'AI lead score',
+      type: 'number',
+    });
+    expect(by('contact', 'lifecyclestage')).toMatchObject({
+      owner: 'hybrid',
+      onConflict: 'flag',
+      writtenBy: ['lead-score.stage'],
+    });
+    expect(by('contact', 'jobtitle')).toMatchObject({
+      owner: 'hybrid',
+      onConflict: 'skip',
+      readBy: ['lead-score'],
+    });
     expect(by('contact', 'hs_lead_status')).toMatchObject({ owner: 'rep', writtenBy: ['intent.status'] });
     expect(by('contact', 'num_notes')).toMatchObject({ owner: null, readBy: ['lead-score'], writtenBy: [] });
-    expect(by('contact', 'ai_intent')).toMatchObject({ owner: null, writtenBy: ['intent.intent'], label: null });
+    expect(by('contact', 'ai_intent')).toMatchObject({
+      owner: null,
+      writtenBy: ['intent.intent'],
+      label: null,
+    });
   });
 
   it('finds the mapping problems', () => {
-    const problems = handoverProblems(config, fields, schemas).map((p) => `${p.object}.${p.field}: ${p.problem}`);
+    const problems = handoverProblems(config, fields, schemas).map(
+      (p) => `${p.object}.${p.field}: ${p.problem}`,
+    );
     expect(problems).toEqual(
       expect.arrayContaining([
         'contact.ai_intent: written by intent.intent but has no ownership rule',
@@ -96,15 +116,23 @@ describe('renderHandover', () => {
     expect(md).toContain('# AI fields in HubSpot: handover');
     expect(md).toContain('and the live HubSpot schema');
     expect(md).toMatch(/\*\*Written by the AI\*\* — `contact\.ai_lead_score` \(AI lead score\)/);
-    expect(md).toMatch(/\*\*Shared with you\*\* — `company\.industry` \(Industry\), `contact\.jobtitle` \(Job title\), `contact\.lifecyclestage` \(Lifecycle stage\)/);
-    expect(md).toMatch(/\*\*Yours only; the AI never writes them\*\* — `contact\.hs_lead_status` \(Lead status\)/);
+    expect(md).toMatch(
+      /\*\*Shared with you\*\* — `company\.industry` \(Industry\), `contact\.jobtitle` \(Job title\), `contact\.lifecyclestage` \(Lifecycle stage\)/,
+    );
+    expect(md).toMatch(
+      /\*\*Yours only; the AI never writes them\*\* — `contact\.hs_lead_status` \(Lead status\)/,
+    );
     expect(md).toContain('`ai_lead_score_stamp` records when `ai_lead_score` was written');
   });
 
   it('has one table row per field with owner, rep-edit policy, stamp and flows', () => {
     const row = (field: string) => md.split('\n').find((l) => l.startsWith(`| \`${field}\``));
-    expect(row('ai_lead_score')).toBe('| `ai_lead_score` | AI lead score | number | AI | the AI replaces it on its next run | `ai_lead_score_stamp` | lead-score.score | — |');
-    expect(row('lifecyclestage')).toContain('| shared (AI + rep) | the AI stops writing it and flags it for review; your value stays |');
+    expect(row('ai_lead_score')).toBe(
+      '| `ai_lead_score` | AI lead score | number | AI | the AI replaces it on its next run | `ai_lead_score_stamp` | lead-score.score | — |',
+    );
+    expect(row('lifecyclestage')).toContain(
+      '| shared (AI + rep) | the AI stops writing it and flags it for review; your value stays |',
+    );
     expect(row('jobtitle')).toContain('| the AI stops writing it; your value stays |');
     expect(row('jobtitle')).toContain('| lead-score |');
     expect(row('hs_lead_status')).toContain('| rep only — AI never writes | yours; never touched |');
@@ -116,10 +144,14 @@ describe('renderHandover', () => {
     expect(md).toContain('- **lead-score** (contact): `jobtitle`, `num_notes`.');
     expect(md).toContain('The change history of every shared field');
     expect(md).toContain('on each change (webhook); checked every 1h; refreshed when older than 30d');
-    expect(md).toContain('shadow until 200+ reviewed samples show accuracy ≥ 85% (95% lower bound); back to shadow on a drift alert');
+    expect(md).toContain(
+      'shadow until 200+ reviewed samples show accuracy ≥ 85% (95% lower bound); back to shadow on a drift alert',
+    );
     expect(md).toContain('| intent | intent | contact |');
     expect(md).toContain('shadow only: computes and records, never writes');
-    expect(md).toMatch(/\| firmo \| enrichment \| company \| industry → `industry` \| checked every 15m \| not gated: writes immediately \|/);
+    expect(md).toMatch(
+      /\| firmo \| enrichment \| company \| industry → `industry` \| checked every 15m \| not gated: writes immediately \|/,
+    );
   });
 
   it('states monitoring thresholds without leaking the webhook secret', () => {
@@ -129,13 +161,26 @@ describe('renderHandover', () => {
   });
 
   it('lists the problems with their fix', () => {
-    expect(md).toContain('- `contact.hs_lead_status` owned by reps, yet intent.status maps an output to it: it will never be written — fix:');
+    expect(md).toContain(
+      '- `contact.hs_lead_status` owned by reps, yet intent.status maps an output to it: it will never be written — fix:',
+    );
   });
 
   it('says when the CRM schema was not read, and shows current gate status when given', () => {
     const offline = renderHandover(config, {
       schemaError: 'token rejected',
-      gates: [{ flow: 'lead-score', modelVersion: 'v3', mode: 'open', reasonCode: 'passed', reason: 'accuracy 97.0% on 200 labels', figures: null, decidedAt: null, decidedBy: null }],
+      gates: [
+        {
+          flow: 'lead-score',
+          modelVersion: 'v3',
+          mode: 'open',
+          reasonCode: 'passed',
+          reason: 'accuracy 97.0% on 200 labels',
+          figures: null,
+          decidedAt: null,
+          decidedBy: null,
+        },
+      ],
     });
     expect(offline).toContain('The HubSpot schema was not read (token rejected)');
     expect(offline).toContain('writing (model v3): accuracy 97.0% on 200 labels');

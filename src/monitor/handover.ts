@@ -81,52 +81,101 @@ export function handoverFields(config: InrecordConfig, schemas: SchemaMap = {}):
     }
     return f;
   };
-  for (const [object, rules] of Object.entries(config.objects) as [ObjectKind, { fields: Record<string, FieldRule> }][]) {
+  for (const [object, rules] of Object.entries(config.objects) as [
+    ObjectKind,
+    { fields: Record<string, FieldRule> },
+  ][]) {
     for (const field of Object.keys(rules.fields)) get(object, field);
   }
   for (const flow of config.flows) {
-    for (const [output, field] of Object.entries(flow.outputs)) get(flow.object, field).writtenBy.push(`${flow.name}.${output}`);
+    for (const [output, field] of Object.entries(flow.outputs))
+      get(flow.object, field).writtenBy.push(`${flow.name}.${output}`);
     for (const field of flowInputs(flow)) get(flow.object, field).readBy.push(flow.name);
   }
   const order = { ai: 0, hybrid: 1, rep: 2 };
   return [...byKey.values()].sort(
-    (a, b) => a.object.localeCompare(b.object) || (order[a.owner ?? 'ai'] ?? 3) - (order[b.owner ?? 'ai'] ?? 3) || a.field.localeCompare(b.field),
+    (a, b) =>
+      a.object.localeCompare(b.object) ||
+      (order[a.owner ?? 'ai'] ?? 3) - (order[b.owner ?? 'ai'] ?? 3) ||
+      a.field.localeCompare(b.field),
   );
 }
 
 /** What is wrong or risky in the mapping, found from config and (when given) the schema. */
-export function handoverProblems(config: InrecordConfig, fields: HandoverField[], schemas: SchemaMap = {}): HandoverProblem[] {
+export function handoverProblems(
+  config: InrecordConfig,
+  fields: HandoverField[],
+  schemas: SchemaMap = {},
+): HandoverProblem[] {
   const out: HandoverProblem[] = [];
   for (const f of fields) {
     const schema = schemas[f.object];
     const s: FieldSchema | undefined = schema?.fields.find((x) => x.name === f.field);
     if (f.writtenBy.length > 0 && f.owner === null) {
-      out.push({ object: f.object, field: f.field, problem: `written by ${f.writtenBy.join(', ')} but has no ownership rule`, fix: `add objects.${f.object}.fields.${f.field}.owner (ai or hybrid) to inrecord.yaml` });
+      out.push({
+        object: f.object,
+        field: f.field,
+        problem: `written by ${f.writtenBy.join(', ')} but has no ownership rule`,
+        fix: `add objects.${f.object}.fields.${f.field}.owner (ai or hybrid) to inrecord.yaml`,
+      });
     }
     if (f.writtenBy.length > 0 && f.owner === 'rep') {
-      out.push({ object: f.object, field: f.field, problem: `owned by reps, yet ${f.writtenBy.join(', ')} maps an output to it: it will never be written`, fix: 'map the output to another field, or change the ownership' });
+      out.push({
+        object: f.object,
+        field: f.field,
+        problem: `owned by reps, yet ${f.writtenBy.join(', ')} maps an output to it: it will never be written`,
+        fix: 'map the output to another field, or change the ownership',
+      });
     }
     if (f.owner === 'hybrid' && f.onConflict === 'overwrite') {
-      out.push({ object: f.object, field: f.field, problem: 'shared with reps but set to overwrite their edits', fix: 'use onConflict: flag or skip unless reps agreed to lose their edits on this field' });
+      out.push({
+        object: f.object,
+        field: f.field,
+        problem: 'shared with reps but set to overwrite their edits',
+        fix: 'use onConflict: flag or skip unless reps agreed to lose their edits on this field',
+      });
     }
     if (schema && !s) {
-      out.push({ object: f.object, field: f.field, problem: `does not exist on the CRM's ${schema.object} object`, fix: 'create the field in the CRM or correct its name in inrecord.yaml' });
+      out.push({
+        object: f.object,
+        field: f.field,
+        problem: `does not exist on the CRM's ${schema.object} object`,
+        fix: 'create the field in the CRM or correct its name in inrecord.yaml',
+      });
     } else if (s && f.writtenBy.length > 0 && !s.writable) {
-      out.push({ object: f.object, field: f.field, problem: 'is read-only in the CRM', fix: 'map the output to a writable field' });
+      out.push({
+        object: f.object,
+        field: f.field,
+        problem: 'is read-only in the CRM',
+        fix: 'map the output to a writable field',
+      });
     }
     if (f.stamp && schema && !schema.fields.some((x) => x.name === f.stamp)) {
-      out.push({ object: f.object, field: f.field, problem: `its stamp field ${f.stamp} does not exist in the CRM`, fix: `create ${f.stamp} (a text field) or remove the stamp` });
+      out.push({
+        object: f.object,
+        field: f.field,
+        problem: `its stamp field ${f.stamp} does not exist in the CRM`,
+        fix: `create ${f.stamp} (a text field) or remove the stamp`,
+      });
     }
   }
   for (const flow of config.flows) {
     if (Object.keys(flow.outputs).length === 0 && flow.actions.length === 0) {
-      out.push({ object: flow.object, field: '—', problem: `flow ${flow.name} has no outputs mapped to fields and no actions`, fix: `add outputs to flow ${flow.name}` });
+      out.push({
+        object: flow.object,
+        field: '—',
+        problem: `flow ${flow.name} has no outputs mapped to fields and no actions`,
+        fix: `add outputs to flow ${flow.name}`,
+      });
     }
   }
   return out;
 }
 
-const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (v: unknown) =>
+  String(v ?? '—')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
 function ownerText(f: HandoverField): string {
@@ -190,25 +239,43 @@ export function renderHandover(config: InrecordConfig, opts: HandoverOptions = {
     `Generated ${(opts.generatedAt ?? new Date()).toISOString().slice(0, 10)} by \`inrecord docs\` from inrecord.yaml${haveSchema ? ` and the live ${crm} schema` : ''}. ` +
       'It lists every field the AI reads or writes, the fields it must never touch, and what happens when a rep edits a field.',
   );
-  if (!haveSchema) L.push('', `> The ${crm} schema was not read${opts.schemaError ? ` (${opts.schemaError})` : ''}: labels and types are missing and field names are not checked against the CRM.`);
+  if (!haveSchema)
+    L.push(
+      '',
+      `> The ${crm} schema was not read${opts.schemaError ? ` (${opts.schemaError})` : ''}: labels and types are missing and field names are not checked against the CRM.`,
+    );
   L.push('');
 
   L.push('## For the sales team');
   L.push('');
-  const list = (owner: FieldRule['owner']) => fields.filter((f) => f.owner === owner).map((f) => `\`${f.object}.${f.field}\`${f.label ? ` (${f.label})` : ''}`);
+  const list = (owner: FieldRule['owner']) =>
+    fields
+      .filter((f) => f.owner === owner)
+      .map((f) => `\`${f.object}.${f.field}\`${f.label ? ` (${f.label})` : ''}`);
   const ai = list('ai');
   const hybrid = list('hybrid');
   const rep = list('rep');
-  L.push(`- **Written by the AI** — ${ai.length ? ai.join(', ') : 'none'}. Kept up to date automatically; an edit you make is replaced on the next run. If a value looks wrong, tell sales operations rather than correcting it.`);
-  L.push(`- **Shared with you** — ${hybrid.length ? hybrid.join(', ') : 'none'}. The AI fills these in until a person edits them; after your edit it leaves the field alone (unless the table below says otherwise).`);
+  L.push(
+    `- **Written by the AI** — ${ai.length ? ai.join(', ') : 'none'}. Kept up to date automatically; an edit you make is replaced on the next run. If a value looks wrong, tell sales operations rather than correcting it.`,
+  );
+  L.push(
+    `- **Shared with you** — ${hybrid.length ? hybrid.join(', ') : 'none'}. The AI fills these in until a person edits them; after your edit it leaves the field alone (unless the table below says otherwise).`,
+  );
   L.push(`- **Yours only; the AI never writes them** — ${rep.length ? rep.join(', ') : 'none'}.`);
   const stamped = fields.filter((f) => f.stamp);
-  if (stamped.length) L.push(`- **How to tell an AI value** — ${stamped.map((f) => `\`${f.stamp}\` records when \`${f.field}\` was written, by which flow and model version, and with what confidence`).join('; ')}.`);
+  if (stamped.length)
+    L.push(
+      `- **How to tell an AI value** — ${stamped.map((f) => `\`${f.stamp}\` records when \`${f.field}\` was written, by which flow and model version, and with what confidence`).join('; ')}.`,
+    );
   L.push('');
 
   L.push('## Fields');
   for (const object of objects) {
-    L.push('', `### ${object}${schemas[object] ? ` (${crm} object \`${schemas[object]?.object}\`)` : ''}`, '');
+    L.push(
+      '',
+      `### ${object}${schemas[object] ? ` (${crm} object \`${schemas[object]?.object}\`)` : ''}`,
+      '',
+    );
     L.push('| Field | Label | Type | Owner | When a rep edits it | Stamp | Written by | Read by |');
     L.push('|---|---|---|---|---|---|---|---|');
     for (const f of fields.filter((x) => x.object === object)) {
@@ -223,10 +290,15 @@ export function renderHandover(config: InrecordConfig, opts: HandoverOptions = {
   L.push('');
   for (const flow of config.flows) {
     const inputs = flowInputs(flow);
-    L.push(`- **${flow.name}** (${flow.object}): ${inputs.length ? inputs.map((f) => `\`${f}\``).join(', ') : 'the fields its model needs (not listed in its settings)'}.`);
+    L.push(
+      `- **${flow.name}** (${flow.object}): ${inputs.length ? inputs.map((f) => `\`${f}\``).join(', ') : 'the fields its model needs (not listed in its settings)'}.`,
+    );
   }
   const hybridFields = fields.filter((f) => f.owner === 'hybrid');
-  if (hybridFields.length) L.push(`- The change history of every shared field (${hybridFields.map((f) => `\`${f.object}.${f.field}\``).join(', ')}), to see whether a person edited it since the AI last read the record.`);
+  if (hybridFields.length)
+    L.push(
+      `- The change history of every shared field (${hybridFields.map((f) => `\`${f.object}.${f.field}\``).join(', ')}), to see whether a person edited it since the AI last read the record.`,
+    );
   L.push(
     `- To find the right record: contact email, name and phone; company name and domain. ${
       config.identity.createMissing
@@ -241,23 +313,40 @@ export function renderHandover(config: InrecordConfig, opts: HandoverOptions = {
   L.push('| Flow | Kind | Object | Writes | Refresh | Gate | Status now |');
   L.push('|---|---|---|---|---|---|---|');
   for (const flow of config.flows) {
-    const writes = Object.entries(flow.outputs).map(([o, f]) => `${o} → \`${f}\``).join(', ') || '—';
+    const writes =
+      Object.entries(flow.outputs)
+        .map(([o, f]) => `${o} → \`${f}\``)
+        .join(', ') || '—';
     const statuses = (opts.gates ?? []).filter((g) => g.flow === flow.name);
-    const now = statuses.length ? statuses.map((g) => `${g.mode === 'open' ? 'writing' : 'shadow'} (model ${g.modelVersion}): ${g.reason}`).join('; ') : '—';
-    L.push(`| ${cell(flow.name)} | ${flow.kind} | ${flow.object} | ${cell(writes)} | ${cadence(flow)} | ${gateText(flow)} | ${cell(now)} |`);
+    const now = statuses.length
+      ? statuses
+          .map((g) => `${g.mode === 'open' ? 'writing' : 'shadow'} (model ${g.modelVersion}): ${g.reason}`)
+          .join('; ')
+      : '—';
+    L.push(
+      `| ${cell(flow.name)} | ${flow.kind} | ${flow.object} | ${cell(writes)} | ${cadence(flow)} | ${gateText(flow)} | ${cell(now)} |`,
+    );
   }
   if (config.flows.length === 0) L.push('| — | | | | | | |');
   L.push('');
-  L.push('In shadow mode a flow computes what it would write and records it for review; nothing reaches the CRM. Reviewers label a random sample correct or incorrect (`inrecord review samples <flow>`); write-back opens only when the lower bound of the 95% confidence interval of accuracy reaches the threshold.');
+  L.push(
+    'In shadow mode a flow computes what it would write and records it for review; nothing reaches the CRM. Reviewers label a random sample correct or incorrect (`inrecord review samples <flow>`); write-back opens only when the lower bound of the 95% confidence interval of accuracy reaches the threshold.',
+  );
   L.push('');
 
   const m = config.monitor;
   L.push('## Monitoring');
   L.push('');
   L.push(`- Runs every ${m.schedule} (and on demand: \`inrecord monitor\`).`);
-  L.push(`- Score drift against the training distribution: warning at PSI ${m.psiWarn}, alert at ${m.psiAlert}; KS test at α ${m.ksAlpha}; judged only on ${m.minSample}+ scores.`);
-  L.push(`- Alerts when fewer than ${pct(m.writeSuccessAlert)} of writes land, more than ${pct(m.notAppliedAlert)} are accepted but not applied, more than ${pct(m.unmatchedAlert)} of identity decisions are unmatched or ambiguous, or ${m.deadLetterAlert}+ jobs are dead-lettered.`);
-  L.push(`- Alerts go to: ${webhookHost(m.alertWebhook)}; all are listed by \`inrecord monitor alerts\` and in the console.`);
+  L.push(
+    `- Score drift against the training distribution: warning at PSI ${m.psiWarn}, alert at ${m.psiAlert}; KS test at α ${m.ksAlpha}; judged only on ${m.minSample}+ scores.`,
+  );
+  L.push(
+    `- Alerts when fewer than ${pct(m.writeSuccessAlert)} of writes land, more than ${pct(m.notAppliedAlert)} are accepted but not applied, more than ${pct(m.unmatchedAlert)} of identity decisions are unmatched or ambiguous, or ${m.deadLetterAlert}+ jobs are dead-lettered.`,
+  );
+  L.push(
+    `- Alerts go to: ${webhookHost(m.alertWebhook)}; all are listed by \`inrecord monitor alerts\` and in the console.`,
+  );
   L.push('');
 
   L.push('## Problems found');

@@ -34,11 +34,60 @@ export {
   recordShadowOutputs,
 } from './gate.js';
 export * from './assess.js';
-export { type FetchLike, acknowledgeAlert, alertText, listAlerts, postToWebhook, raiseAlerts } from './alerts.js';
-export { type FieldFrequency, type FlowReport, type MonitorReport, type ReferenceSource, type RunMonitorOptions, runMonitor, runMonitorIfDue, scoreOutputOf } from './run.js';
+export {
+  type FetchLike,
+  acknowledgeAlert,
+  alertText,
+  listAlerts,
+  postToWebhook,
+  raiseAlerts,
+} from './alerts.js';
+export {
+  type FieldFrequency,
+  type FlowReport,
+  type MonitorReport,
+  type ReferenceSource,
+  type RunMonitorOptions,
+  runMonitor,
+  runMonitorIfDue,
+  scoreOutputOf,
+} from './run.js';
 export { bar, histogramPair, renderReport, sparkline } from './render.js';
 export { latestModelVersion } from './queries.js';
-export { type HandoverField, type HandoverOptions, type HandoverProblem, type SchemaMap, flowInputs, handoverFields, handoverProblems, renderHandover } from './handover.js';
-export { type ReviewDecision, type ReviewItem, type ReviewKind, type ReviewResolver, type ReviewResolvers, type ReviewStatus, getReviewItem, listReviewItems, resolveReviewItem } from './review.js';
-export { type ConsoleGate, type ConsoleMonitor, type ConsoleSample, consoleGates, consoleLabel, consoleMonitor, consoleSamples, monitorConsoleActions } from './console.js';
-export { type GateFilterOptions, type GateFilterStats, type GatedRecord, gateOutputs } from './gate-filter.js';
+export {
+  type HandoverField,
+  type HandoverOptions,
+  type HandoverProblem,
+  type SchemaMap,
+  flowInputs,
+  handoverFields,
+  handoverProblems,
+  renderHandover,
+} from './handover.js';
+export {
+  type ReviewDecision,
+  type ReviewItem,
+  type ReviewKind,
+  type ReviewResolver,
+  type ReviewResolvers,
+  type ReviewStatus,
+  getReviewItem,
+  listReviewItems,
+  resolveReviewItem,
+} from './review.js';
+export {
+  type ConsoleGate,
+  type ConsoleMonitor,
+  type ConsoleSample,
+  consoleGates,
+  consoleLabel,
+  consoleMonitor,
+  consoleSamples,
+  monitorConsoleActions,
+} from './console.js';
+export {
+  type GateFilterOptions,
+  type GateFilterStats,
+  type GatedRecord,
+  gateOutputs,
+} from './gate-filter.js';

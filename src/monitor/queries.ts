@@ -109,7 +109,14 @@ export async function epochStart(db: Sql, flow: string, modelVersion: string): P
  */
 export async function insertSample(
   db: Sql,
-  args: { flow: string; modelVersion: string; size: number; seed: string; since: Date | null; drawnBy: string },
+  args: {
+    flow: string;
+    modelVersion: string;
+    size: number;
+    seed: string;
+    since: Date | null;
+    drawnBy: string;
+  },
 ): Promise<SampleRow[]> {
   return db.query<SampleRow>(
     `INSERT INTO gate_samples (flow, model_version, shadow_output_id, drawn_by)
@@ -133,7 +140,12 @@ export interface SampleWithOutput extends SampleRow {
 const SAMPLE_SELECT = `SELECT g.*, to_jsonb(s.*) AS output_row FROM gate_samples g JOIN shadow_outputs s ON s.id = g.shadow_output_id`;
 
 function withOutput(rows: (SampleRow & { output_row: ShadowOutputRow })[]): SampleWithOutput[] {
-  return rows.map(({ output_row, ...g }) => ({ ...g, id: Number(g.id), shadow_output_id: Number(g.shadow_output_id), output: output_row }));
+  return rows.map(({ output_row, ...g }) => ({
+    ...g,
+    id: Number(g.id),
+    shadow_output_id: Number(g.shadow_output_id),
+    output: output_row,
+  }));
 }
 
 export async function selectSamples(
@@ -160,7 +172,10 @@ export async function selectSamplesByIds(db: Sql, ids: number[]): Promise<Sample
 }
 
 export async function selectSample(db: Sql, id: number): Promise<SampleWithOutput | null> {
-  const rows = await db.query<SampleRow & { output_row: ShadowOutputRow }>(`${SAMPLE_SELECT} WHERE g.id = $1`, [id]);
+  const rows = await db.query<SampleRow & { output_row: ShadowOutputRow }>(
+    `${SAMPLE_SELECT} WHERE g.id = $1`,
+    [id],
+  );
   return withOutput(rows)[0] ?? null;
 }
 
@@ -175,7 +190,12 @@ export async function updateSampleLabel(
   return rows[0] ?? null;
 }
 
-export async function countLabels(db: Sql, flow: string, modelVersion: string, since: Date | null): Promise<{ n: number; correct: number }> {
+export async function countLabels(
+  db: Sql,
+  flow: string,
+  modelVersion: string,
+  since: Date | null,
+): Promise<{ n: number; correct: number }> {
   const rows = await db.query<{ n: number; correct: number }>(
     `SELECT count(*)::int AS n, count(*) FILTER (WHERE label = 'correct')::int AS correct
      FROM gate_samples
@@ -215,7 +235,11 @@ export async function insertDecision(
   return rows[0];
 }
 
-export async function latestDecision(db: Sql, flow: string, modelVersion: string): Promise<DecisionRow | null> {
+export async function latestDecision(
+  db: Sql,
+  flow: string,
+  modelVersion: string,
+): Promise<DecisionRow | null> {
   const rows = await db.query<DecisionRow>(
     `SELECT * FROM gate_decisions WHERE flow = $1 AND model_version = $2 ORDER BY decided_at DESC, id DESC LIMIT 1`,
     [flow, modelVersion],
@@ -223,7 +247,12 @@ export async function latestDecision(db: Sql, flow: string, modelVersion: string
   return rows[0] ?? null;
 }
 
-export async function selectDecisions(db: Sql, flow: string, modelVersion: string | null, limit: number): Promise<DecisionRow[]> {
+export async function selectDecisions(
+  db: Sql,
+  flow: string,
+  modelVersion: string | null,
+  limit: number,
+): Promise<DecisionRow[]> {
   return db.query<DecisionRow>(
     `SELECT * FROM gate_decisions WHERE flow = $1 AND ($2::text IS NULL OR model_version = $2::text)
      ORDER BY decided_at DESC, id DESC LIMIT $3`,
@@ -245,7 +274,12 @@ export async function latestModelVersion(db: Sql, flow: string): Promise<string 
 
 // ── monitoring: figures read from the engine's tables ───────────────────────────────────────────
 
-export async function ledgerOutcomes(db: Sql, flow: string, from: Date, to: Date): Promise<Record<string, number>> {
+export async function ledgerOutcomes(
+  db: Sql,
+  flow: string,
+  from: Date,
+  to: Date,
+): Promise<Record<string, number>> {
   const rows = await db.query<{ outcome: string; n: number }>(
     `SELECT outcome, count(*)::int AS n FROM write_ledger
      WHERE flow = $1 AND created_at >= $2 AND created_at < $3 GROUP BY outcome`,
@@ -278,7 +312,14 @@ export async function fieldUpdates(
  */
 export async function observedScores(
   db: Sql,
-  args: { flow: string; output: string; field: string | null; from: Date; to: Date; modelVersion?: string | null },
+  args: {
+    flow: string;
+    output: string;
+    field: string | null;
+    from: Date;
+    to: Date;
+    modelVersion?: string | null;
+  },
 ): Promise<number[]> {
   const rows = await db.query<{ v: number }>(
     `WITH vals AS (
@@ -297,7 +338,11 @@ export async function observedScores(
 }
 
 /** Identity decisions in the window: links made, and identity review items by kind of failure. */
-export async function identityCounts(db: Sql, from: Date, to: Date): Promise<{ linked: number; unmatched: number; ambiguous: number; otherReview: number }> {
+export async function identityCounts(
+  db: Sql,
+  from: Date,
+  to: Date,
+): Promise<{ linked: number; unmatched: number; ambiguous: number; otherReview: number }> {
   const links = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM identity_links WHERE decided_at >= $1 AND decided_at < $2 AND provenance = 'rule'`,
     [from, to],
@@ -313,10 +358,19 @@ export async function identityCounts(db: Sql, from: Date, to: Date): Promise<{ l
     [from, to],
   );
   const by = Object.fromEntries(items.map((r) => [r.kind, Number(r.n)]));
-  return { linked: Number(links[0]?.n ?? 0), unmatched: by.unmatched ?? 0, ambiguous: by.ambiguous ?? 0, otherReview: by.other ?? 0 };
+  return {
+    linked: Number(links[0]?.n ?? 0),
+    unmatched: by.unmatched ?? 0,
+    ambiguous: by.ambiguous ?? 0,
+    otherReview: by.other ?? 0,
+  };
 }
 
-export async function deadLetterCounts(db: Sql, from: Date, to: Date): Promise<{ open: number; newInWindow: number; byQueue: Record<string, number> }> {
+export async function deadLetterCounts(
+  db: Sql,
+  from: Date,
+  to: Date,
+): Promise<{ open: number; newInWindow: number; byQueue: Record<string, number> }> {
   const rows = await db.query<{ queue: string; open: number; fresh: number }>(
     `SELECT queue, count(*) FILTER (WHERE status = 'open')::int AS open,
        count(*) FILTER (WHERE created_at >= $1 AND created_at < $2)::int AS fresh
@@ -330,7 +384,10 @@ export async function deadLetterCounts(db: Sql, from: Date, to: Date): Promise<{
   };
 }
 
-export async function insertMetrics(db: Sql, rows: { name: string; labels: Record<string, string>; value: number; at: Date }[]): Promise<void> {
+export async function insertMetrics(
+  db: Sql,
+  rows: { name: string; labels: Record<string, string>; value: number; at: Date }[],
+): Promise<void> {
   if (rows.length === 0) return;
   await db.query(
     `INSERT INTO metrics (name, labels, value, at)
@@ -340,7 +397,12 @@ export async function insertMetrics(db: Sql, rows: { name: string; labels: Recor
 }
 
 /** The last `limit` values of a metric for one flow, oldest first (for sparklines). */
-export async function metricHistory(db: Sql, name: string, flow: string | null, limit: number): Promise<{ value: number; at: Date }[]> {
+export async function metricHistory(
+  db: Sql,
+  name: string,
+  flow: string | null,
+  limit: number,
+): Promise<{ value: number; at: Date }[]> {
   const rows = await db.query<{ value: number; at: Date }>(
     `SELECT value, at FROM metrics WHERE name = $1 AND ($2::text IS NULL OR labels->>'flow' = $2::text)
      ORDER BY at DESC, id DESC LIMIT $3`,
@@ -367,7 +429,16 @@ export interface AlertRow {
 
 export async function insertAlert(
   db: Sql,
-  a: { flow: string | null; metric: string; severity: string; value: number | null; threshold: number | null; message: string; figures: Record<string, unknown>; at: Date },
+  a: {
+    flow: string | null;
+    metric: string;
+    severity: string;
+    value: number | null;
+    threshold: number | null;
+    message: string;
+    figures: Record<string, unknown>;
+    at: Date;
+  },
 ): Promise<AlertRow> {
   const rows = await db.query<AlertRow>(
     `INSERT INTO monitor_alerts (flow, metric, severity, value, threshold, message, figures, created_at)
@@ -377,12 +448,27 @@ export async function insertAlert(
   return { ...rows[0], id: Number(rows[0].id) };
 }
 
-export async function setAlertDelivery(db: Sql, id: number, delivery: AlertRow['delivery'], error: string | null): Promise<void> {
-  await db.query('UPDATE monitor_alerts SET delivery = $2, delivery_error = $3 WHERE id = $1', [id, delivery, error]);
+export async function setAlertDelivery(
+  db: Sql,
+  id: number,
+  delivery: AlertRow['delivery'],
+  error: string | null,
+): Promise<void> {
+  await db.query('UPDATE monitor_alerts SET delivery = $2, delivery_error = $3 WHERE id = $1', [
+    id,
+    delivery,
+    error,
+  ]);
 }
 
 /** Whether the same alert (flow, metric, severity) was already delivered since `since`. */
-export async function alertSentSince(db: Sql, flow: string | null, metric: string, severity: string, since: Date): Promise<boolean> {
+export async function alertSentSince(
+  db: Sql,
+  flow: string | null,
+  metric: string,
+  severity: string,
+  since: Date,
+): Promise<boolean> {
   const rows = await db.query(
     `SELECT 1 FROM monitor_alerts WHERE flow IS NOT DISTINCT FROM $1::text AND metric = $2 AND severity = $3
        AND delivery = 'sent' AND created_at >= $4 LIMIT 1`,
@@ -408,7 +494,10 @@ export async function acknowledgeAlertRow(db: Sql, id: number, by: string): Prom
   return rows[0] ? { ...rows[0], id: Number(rows[0].id) } : null;
 }
 
-export async function insertReport(db: Sql, r: { trigger: string; from: Date; to: Date; report: unknown }): Promise<number> {
+export async function insertReport(
+  db: Sql,
+  r: { trigger: string; from: Date; to: Date; report: unknown },
+): Promise<number> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO monitor_reports (trigger, window_from, window_to, report, created_at) VALUES ($1, $2, $3, $4::jsonb, $3) RETURNING id`,
     [r.trigger, r.from, r.to, JSON.stringify(r.report)],
@@ -425,7 +514,10 @@ export async function lastReportAt(db: Sql, trigger: string | null): Promise<Dat
 }
 
 /** Written and failed writes per UTC day over the last `days` days, for the console's chart. */
-export async function writesPerDay(db: Sql, since: Date): Promise<{ day: string; written: number; failed: number }[]> {
+export async function writesPerDay(
+  db: Sql,
+  since: Date,
+): Promise<{ day: string; written: number; failed: number }[]> {
   const rows = await db.query<{ day: string; written: number; failed: number }>(
     `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
        count(*) FILTER (WHERE outcome = 'written')::int AS written,
@@ -437,7 +529,9 @@ export async function writesPerDay(db: Sql, since: Date): Promise<{ day: string;
 }
 
 export async function latestReport(db: Sql): Promise<unknown | null> {
-  const rows = await db.query<{ report: unknown }>('SELECT report FROM monitor_reports ORDER BY window_to DESC, id DESC LIMIT 1');
+  const rows = await db.query<{ report: unknown }>(
+    'SELECT report FROM monitor_reports ORDER BY window_to DESC, id DESC LIMIT 1',
+  );
   return rows[0]?.report ?? null;
 }
 
@@ -451,7 +545,10 @@ export async function hasTable(db: Sql, name: string): Promise<boolean> {
 /** The training score distribution the flows module stored with a model version. */
 export async function storedTrainingScores(db: Sql, flow: string, version: string): Promise<number[] | null> {
   if (!(await hasTable(db, 'flow_models'))) return null;
-  const rows = await db.query<{ s: unknown }>('SELECT training_scores AS s FROM flow_models WHERE flow = $1 AND version = $2', [flow, version]);
+  const rows = await db.query<{ s: unknown }>(
+    'SELECT training_scores AS s FROM flow_models WHERE flow = $1 AND version = $2',
+    [flow, version],
+  );
   const s = rows[0]?.s;
   return Array.isArray(s) && s.length > 0 ? s.map(Number).filter(Number.isFinite) : null;
 }

@@ -9,7 +9,9 @@ export function sparkline(values: readonly number[]): string {
   if (values.length === 0) return '';
   const min = Math.min(...values);
   const max = Math.max(...values);
-  return values.map((v) => SPARK[max === min ? 0 : Math.round(((v - min) / (max - min)) * (SPARK.length - 1))]).join('');
+  return values
+    .map((v) => SPARK[max === min ? 0 : Math.round(((v - min) / (max - min)) * (SPARK.length - 1))])
+    .join('');
 }
 
 /** A horizontal bar of `ratio` (0..1) of `width` cells, in eighths of a cell. */
@@ -23,7 +25,12 @@ function fmtEdge(v: number): string {
 }
 
 /** Side-by-side histogram: training proportions and the window's, bin by bin. */
-export function histogramPair(edges: readonly number[], expected: readonly number[], actual: readonly number[], width = 20): string[] {
+export function histogramPair(
+  edges: readonly number[],
+  expected: readonly number[],
+  actual: readonly number[],
+  width = 20,
+): string[] {
   const max = Math.max(...expected, ...actual, 1e-9);
   const labels = expected.map((_, i) => {
     const lo = i === 0 ? '' : fmtEdge(edges[i - 1]);
@@ -51,11 +58,20 @@ function flowSection(f: FlowReport): string[] {
   if (f.fellBackToShadow) lines.push('  ⚠ this run sent the flow back to shadow on drift');
   const level = { ok: 'ok', warn: 'WARN', alert: 'ALERT', not_judged: 'not judged' }[f.drift.level];
   lines.push(`  drift       ${level} — ${f.drift.reason}`);
-  if (f.drift.ks) lines.push(`              ${f.drift.n} scores in the window vs ${f.drift.referenceN} in training`);
-  if (f.psiHistory.length > 1) lines.push(`  PSI trend   ${sparkline(f.psiHistory)}  (${f.psiHistory.map((v) => v.toFixed(2)).join(' ')})`);
+  if (f.drift.ks)
+    lines.push(`              ${f.drift.n} scores in the window vs ${f.drift.referenceN} in training`);
+  if (f.psiHistory.length > 1)
+    lines.push(
+      `  PSI trend   ${sparkline(f.psiHistory)}  (${f.psiHistory.map((v) => v.toFixed(2)).join(' ')})`,
+    );
   if (f.drift.histogram) {
     lines.push(`  ${f.scoreOutput ?? 'score'} distribution`);
-    for (const l of histogramPair(f.drift.histogram.edges, f.drift.histogram.expected, f.drift.histogram.actual)) lines.push(`    ${l}`);
+    for (const l of histogramPair(
+      f.drift.histogram.edges,
+      f.drift.histogram.expected,
+      f.drift.histogram.actual,
+    ))
+      lines.push(`    ${l}`);
   }
   const w = f.writes;
   const outcomes = Object.entries(w.outcomes)
@@ -68,14 +84,18 @@ function flowSection(f: FlowReport): string[] {
       : `  writes      success ${pct(w.successRate)} of ${w.attempted} attempted; not applied ${pct(w.notAppliedRate)}  (${outcomes})`,
   );
   for (const fld of f.fields) {
-    lines.push(`  field       ${fld.object}.${fld.field}: ${fld.writes} writes on ${fld.records} records (${fld.writesPerRecord.toFixed(2)}/record, ${fld.writesPerDay.toFixed(1)}/day)`);
+    lines.push(
+      `  field       ${fld.object}.${fld.field}: ${fld.writes} writes on ${fld.records} records (${fld.writesPerRecord.toFixed(2)}/record, ${fld.writesPerDay.toFixed(1)}/day)`,
+    );
   }
   return lines;
 }
 
 export function renderReport(r: MonitorReport): string {
   const lines: string[] = [];
-  lines.push(`inrecord monitor — ${r.window.from.slice(0, 16).replace('T', ' ')} → ${r.window.to.slice(0, 16).replace('T', ' ')} UTC (${r.window.days.toFixed(1)} days)`);
+  lines.push(
+    `inrecord monitor — ${r.window.from.slice(0, 16).replace('T', ' ')} → ${r.window.to.slice(0, 16).replace('T', ' ')} UTC (${r.window.days.toFixed(1)} days)`,
+  );
   lines.push('');
   if (r.flows.length === 0) lines.push('No flows configured.');
   for (const f of r.flows) {
@@ -83,18 +103,29 @@ export function renderReport(r: MonitorReport): string {
     lines.push('');
   }
   const id = r.identity;
-  lines.push(`identity    ${id.decisions} decisions: ${id.linked} linked, unmatched ${id.unmatched} (${pct(id.unmatchedRate)}), ambiguous ${id.ambiguous} (${pct(id.ambiguousRate)})`);
+  lines.push(
+    `identity    ${id.decisions} decisions: ${id.linked} linked, unmatched ${id.unmatched} (${pct(id.unmatchedRate)}), ambiguous ${id.ambiguous} (${pct(id.ambiguousRate)})`,
+  );
   const queues = Object.entries(r.deadLetters.byQueue)
     .map(([q, n]) => `${q} ${n}`)
     .join(', ');
-  lines.push(`dead letters ${r.deadLetters.open} open, ${r.deadLetters.newInWindow} new in window${queues ? ` (${queues})` : ''}`);
+  lines.push(
+    `dead letters ${r.deadLetters.open} open, ${r.deadLetters.newInWindow} new in window${queues ? ` (${queues})` : ''}`,
+  );
   lines.push('');
   if (r.alerts.length === 0) {
     lines.push('No alerts.');
   } else {
     lines.push(`${r.alerts.length} alert(s):`);
     for (const a of r.alerts) {
-      const delivery = a.delivery === 'failed' ? ` [webhook failed: ${a.delivery_error}]` : a.delivery === 'repeat' ? ' [already sent this period]' : a.delivery === 'sent' ? ' [sent]' : '';
+      const delivery =
+        a.delivery === 'failed'
+          ? ` [webhook failed: ${a.delivery_error}]`
+          : a.delivery === 'repeat'
+            ? ' [already sent this period]'
+            : a.delivery === 'sent'
+              ? ' [sent]'
+              : '';
       lines.push(`  ${a.severity === 'alert' ? '✖' : '!'} ${a.message}${delivery}`);
     }
   }

@@ -23,31 +23,75 @@ describe.each(BACKENDS)('review queue on %s', (backend) => {
 
   it('lists open items by kind', async () => {
     expect((await listReviewItems(store)).length).toBe(4);
-    expect((await listReviewItems(store, { kind: 'conflict' })).map((i) => i.subjectKey)).toEqual(['101:lifecyclestage', '102:lifecyclestage']);
+    expect((await listReviewItems(store, { kind: 'conflict' })).map((i) => i.subjectKey)).toEqual([
+      '101:lifecyclestage',
+      '102:lifecyclestage',
+    ]);
   });
 
   it('picking a record for an identity item records a reviewer link', async () => {
-    const item = await resolveReviewItem(store, { id: ids['email:jo@acme.test'], decision: { action: 'pick', candidateId: '102', note: 'same person, new job' }, by: 'ana' });
-    expect(item).toMatchObject({ status: 'resolved', resolvedBy: 'ana', resolution: { action: 'pick', crmId: '102', note: 'same person, new job' } });
-    const links = await store.query('SELECT crm_id, provenance, decided_by FROM identity_links WHERE external_key = $1', ['email:jo@acme.test']);
+    const item = await resolveReviewItem(store, {
+      id: ids['email:jo@acme.test'],
+      decision: { action: 'pick', candidateId: '102', note: 'same person, new job' },
+      by: 'ana',
+    });
+    expect(item).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'ana',
+      resolution: { action: 'pick', crmId: '102', note: 'same person, new job' },
+    });
+    const links = await store.query(
+      'SELECT crm_id, provenance, decided_by FROM identity_links WHERE external_key = $1',
+      ['email:jo@acme.test'],
+    );
     expect(links).toEqual([{ crm_id: '102', provenance: 'reviewer', decided_by: 'ana' }]);
-    await expect(resolveReviewItem(store, { id: item.id, decision: { action: 'dismiss' }, by: 'bo' })).rejects.toMatchObject({ code: 'IR_REVIEW_ALREADY_RESOLVED' });
+    await expect(
+      resolveReviewItem(store, { id: item.id, decision: { action: 'dismiss' }, by: 'bo' }),
+    ).rejects.toMatchObject({ code: 'IR_REVIEW_ALREADY_RESOLVED' });
   });
 
   it('refuses actions that do not fit the item, and accept_ai without write-back', async () => {
-    await expect(resolveReviewItem(store, { id: ids['email:x@nowhere.test'], decision: { action: 'keep_rep' }, by: 'ana' })).rejects.toMatchObject({ code: 'IR_USAGE' });
-    await expect(resolveReviewItem(store, { id: ids['email:x@nowhere.test'], decision: { action: 'pick' }, by: 'ana' })).rejects.toMatchObject({ code: 'IR_USAGE' });
-    await expect(resolveReviewItem(store, { id: ids['101:lifecyclestage'], decision: { action: 'accept_ai' }, by: 'ana' })).rejects.toMatchObject({ code: 'IR_NOT_IMPLEMENTED' });
+    await expect(
+      resolveReviewItem(store, {
+        id: ids['email:x@nowhere.test'],
+        decision: { action: 'keep_rep' },
+        by: 'ana',
+      }),
+    ).rejects.toMatchObject({ code: 'IR_USAGE' });
+    await expect(
+      resolveReviewItem(store, { id: ids['email:x@nowhere.test'], decision: { action: 'pick' }, by: 'ana' }),
+    ).rejects.toMatchObject({ code: 'IR_USAGE' });
+    await expect(
+      resolveReviewItem(store, {
+        id: ids['101:lifecyclestage'],
+        decision: { action: 'accept_ai' },
+        by: 'ana',
+      }),
+    ).rejects.toMatchObject({ code: 'IR_NOT_IMPLEMENTED' });
     expect((await getReviewItem(store, ids['101:lifecyclestage'])).status).toBe('open');
     await expect(getReviewItem(store, 999999)).rejects.toMatchObject({ code: 'IR_REVIEW_NOT_FOUND' });
   });
 
   it('keeps the rep value, dismisses, and calls a module resolver when given one', async () => {
-    expect(await resolveReviewItem(store, { id: ids['101:lifecyclestage'], decision: { action: 'keep_rep' }, by: 'ana' })).toMatchObject({
+    expect(
+      await resolveReviewItem(store, {
+        id: ids['101:lifecyclestage'],
+        decision: { action: 'keep_rep' },
+        by: 'ana',
+      }),
+    ).toMatchObject({
       status: 'resolved',
       resolution: { action: 'keep_rep', repValue: 'customer' },
     });
-    expect((await resolveReviewItem(store, { id: ids['email:x@nowhere.test'], decision: { action: 'dismiss' }, by: 'ana' })).status).toBe('dismissed');
+    expect(
+      (
+        await resolveReviewItem(store, {
+          id: ids['email:x@nowhere.test'],
+          decision: { action: 'dismiss' },
+          by: 'ana',
+        })
+      ).status,
+    ).toBe('dismissed');
     const seen: string[] = [];
     const item = await resolveReviewItem(store, {
       id: ids['102:lifecyclestage'],

@@ -36,7 +36,12 @@ export interface ReviewDecision {
 }
 
 /** A module's own resolution of its items; returns the resolution to record. Runs inside the transaction. */
-export type ReviewResolver = (tx: Sql, item: ReviewItem, decision: ReviewDecision, by: string) => Promise<Record<string, unknown>>;
+export type ReviewResolver = (
+  tx: Sql,
+  item: ReviewItem,
+  decision: ReviewDecision,
+  by: string,
+) => Promise<Record<string, unknown>>;
 
 export interface ReviewResolvers {
   identity?: ReviewResolver;
@@ -59,7 +64,8 @@ interface Row {
   resolved_at: Date | null;
 }
 
-const iso = (d: Date | string | null) => (d === null ? null : (d instanceof Date ? d : new Date(d)).toISOString());
+const iso = (d: Date | string | null) =>
+  d === null ? null : (d instanceof Date ? d : new Date(d)).toISOString();
 
 function toItem(r: Row): ReviewItem {
   return {
@@ -92,7 +98,10 @@ export async function listReviewItems(
 
 export async function getReviewItem(store: Sql, id: number): Promise<ReviewItem> {
   const rows = await store.query<Row>('SELECT * FROM review_items WHERE id = $1', [id]);
-  if (!rows[0]) throw new InrecordError('IR_REVIEW_NOT_FOUND', `review item ${id} does not exist`, { context: { reviewId: id } });
+  if (!rows[0])
+    throw new InrecordError('IR_REVIEW_NOT_FOUND', `review item ${id} does not exist`, {
+      context: { reviewId: id },
+    });
   return toItem(rows[0]);
 }
 
@@ -128,34 +137,57 @@ export async function resolveReviewItem(
   const { id, decision, by } = args;
   return store.transaction(async (tx) => {
     const rows = await tx.query<Row>('SELECT * FROM review_items WHERE id = $1 FOR UPDATE', [id]);
-    if (!rows[0]) throw new InrecordError('IR_REVIEW_NOT_FOUND', `review item ${id} does not exist`, { context: { reviewId: id } });
-    const item = toItem(rows[0]);
-    if (item.status !== 'open') {
-      throw new InrecordError('IR_REVIEW_ALREADY_RESOLVED', `review item ${id} (${item.kind}, ${item.object} ${item.subjectKey}) was already ${item.status} by ${item.resolvedBy ?? 'someone'} at ${item.resolvedAt}`, {
+    if (!rows[0])
+      throw new InrecordError('IR_REVIEW_NOT_FOUND', `review item ${id} does not exist`, {
         context: { reviewId: id },
       });
+    const item = toItem(rows[0]);
+    if (item.status !== 'open') {
+      throw new InrecordError(
+        'IR_REVIEW_ALREADY_RESOLVED',
+        `review item ${id} (${item.kind}, ${item.object} ${item.subjectKey}) was already ${item.status} by ${item.resolvedBy ?? 'someone'} at ${item.resolvedAt}`,
+        {
+          context: { reviewId: id },
+        },
+      );
     }
     if (item.kind === 'validation') {
-      throw new InrecordError('IR_USAGE', `review item ${id} is a validation sample: label it with \`inrecord review label\``);
+      throw new InrecordError(
+        'IR_USAGE',
+        `review item ${id} is a validation sample: label it with \`inrecord review label\``,
+      );
     }
     if (!ACTIONS[item.kind].includes(decision.action)) {
-      throw new InrecordError('IR_USAGE', `review item ${id} is a ${item.kind} item: "${decision.action}" does not apply`, {
-        fix: `Use one of: ${ACTIONS[item.kind].join(', ')}.`,
-      });
+      throw new InrecordError(
+        'IR_USAGE',
+        `review item ${id} is a ${item.kind} item: "${decision.action}" does not apply`,
+        {
+          fix: `Use one of: ${ACTIONS[item.kind].join(', ')}.`,
+        },
+      );
     }
     if (decision.action === 'pick' && !decision.candidateId) {
-      throw new InrecordError('IR_USAGE', `review item ${id}: pick needs the CRM record id (${item.object} ${item.subjectKey})`, { fix: 'Pass --pick <crm record id>.' });
+      throw new InrecordError(
+        'IR_USAGE',
+        `review item ${id}: pick needs the CRM record id (${item.object} ${item.subjectKey})`,
+        { fix: 'Pass --pick <crm record id>.' },
+      );
     }
     let resolution: Record<string, unknown>;
     if (decision.action === 'dismiss') resolution = { action: 'dismiss' };
-    else if (item.kind === 'identity') resolution = await (args.resolvers?.identity ?? recordReviewerLink)(tx, item, decision, by);
-    else if (decision.action === 'keep_rep') resolution = { action: 'keep_rep', repValue: item.payload.repValue ?? null };
+    else if (item.kind === 'identity')
+      resolution = await (args.resolvers?.identity ?? recordReviewerLink)(tx, item, decision, by);
+    else if (decision.action === 'keep_rep')
+      resolution = { action: 'keep_rep', repValue: item.payload.repValue ?? null };
     else {
       if (!args.resolvers?.conflictAcceptAi) {
         throw new InrecordError(
           'IR_NOT_IMPLEMENTED',
           `review item ${id}: accepting the AI value of ${item.object} ${String(item.payload.recordId ?? item.subjectKey)} field ${String(item.payload.field ?? '')} needs the write-back layer, which is not wired to this command`,
-          { context: { reviewId: id }, fix: 'Keep the rep’s value (--keep-rep) or dismiss; to use the AI value, enter it in the CRM yourself.' },
+          {
+            context: { reviewId: id },
+            fix: 'Keep the rep’s value (--keep-rep) or dismiss; to use the AI value, enter it in the CRM yourself.',
+          },
         );
       }
       resolution = await args.resolvers.conflictAcceptAi(tx, item, decision, by);

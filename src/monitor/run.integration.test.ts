@@ -4,7 +4,13 @@ import { parseConfig } from '../config/index.js';
 import { BACKENDS, type TestStore, openTestStore } from '../store/testing/index.js';
 import { drawSample, evaluateGate, gateStatus, labelSample, recordShadowOutputs } from './gate.js';
 import type { ConsoleActions } from '../server/index.js';
-import { consoleGates, consoleLabel, consoleMonitor, consoleSamples, monitorConsoleActions } from './console.js';
+import {
+  consoleGates,
+  consoleLabel,
+  consoleMonitor,
+  consoleSamples,
+  monitorConsoleActions,
+} from './console.js';
 import { runMonitor, runMonitorIfDue } from './run.js';
 import { normalScores } from './testing/distributions.js';
 
@@ -21,7 +27,14 @@ monitor: { alertWebhook: "${hook}", schedule: 7d }
 }
 
 const scoreRows = (values: number[], prefix: string) =>
-  values.map((v, i) => ({ crm: 'hubspot', object: 'contact', recordId: `${prefix}${i}`, output: 'score', field: 'ai_score', value: v }));
+  values.map((v, i) => ({
+    crm: 'hubspot',
+    object: 'contact',
+    recordId: `${prefix}${i}`,
+    output: 'score',
+    field: 'ai_score',
+    value: v,
+  }));
 
 describe.each(BACKENDS)('monitoring run on %s', (backend) => {
   let store: TestStore;
@@ -41,7 +54,11 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     hook = `http://127.0.0.1:${addr.port}/hook`;
 
     // steady: scores drawn from the training distribution, writes that landed
-    await recordShadowOutputs(store, { flow: 'steady', modelVersion: 'v1', outputs: scoreRows(normalScores(400, 50, 15, 2), 's') });
+    await recordShadowOutputs(store, {
+      flow: 'steady',
+      modelVersion: 'v1',
+      outputs: scoreRows(normalScores(400, 50, 15, 2), 's'),
+    });
     await store.query(`INSERT INTO runs (id, kind) VALUES ('r1', 'apply')`);
     await store.query(
       `INSERT INTO write_ledger (run_id, crm, object, record_id, field, after_value, outcome, flow)
@@ -51,9 +68,18 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     );
     // shifted: a model version that passed its gate, then whose scores moved up 15 points;
     // its ledger has written scores (from the same shifted distribution) and some not applied
-    await recordShadowOutputs(store, { flow: 'shifted', modelVersion: 'v1', outputs: scoreRows(normalScores(40, 50, 15, 3), 'p') });
+    await recordShadowOutputs(store, {
+      flow: 'shifted',
+      modelVersion: 'v1',
+      outputs: scoreRows(normalScores(40, 50, 15, 3), 'p'),
+    });
     const flow = configFor(hook).flows[1];
-    for (const s of await drawSample(store, { flow: 'shifted', modelVersion: 'v1', size: 40, drawnBy: 'ana' })) {
+    for (const s of await drawSample(store, {
+      flow: 'shifted',
+      modelVersion: 'v1',
+      size: 40,
+      drawnBy: 'ana',
+    })) {
       await labelSample(store, { sampleId: s.id, label: 'correct', by: 'ana' });
     }
     expect((await evaluateGate(store, { flow, modelVersion: 'v1', by: 'ana' })).mode).toBe('open');
@@ -72,7 +98,9 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
        SELECT 'identity', 'hubspot', 'contact', 'u' || g, CASE WHEN g = 4 THEN 'ambiguous: two contacts share the email' ELSE 'unmatched: no contact has this email' END, '{}'::jsonb
        FROM generate_series(1, 4) g`,
     );
-    await store.query(`INSERT INTO dead_letters (queue, job_id, data, error, attempts) VALUES ('writeback', 'j1', '{}', '{}', 5)`);
+    await store.query(
+      `INSERT INTO dead_letters (queue, job_id, data, error, attempts) VALUES ('writeback', 'j1', '{}', '{}', 5)`,
+    );
   });
 
   afterAll(async () => {
@@ -117,20 +145,41 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
   });
 
   it('measures write health, identity and dead letters from the store', async () => {
-    const report = await runMonitor(store, configFor(hook), { references: { steady: training, shifted: training }, notify: false });
+    const report = await runMonitor(store, configFor(hook), {
+      references: { steady: training, shifted: training },
+      notify: false,
+    });
     const steady = report.flows.find((f) => f.flow === 'steady');
     const shifted = report.flows.find((f) => f.flow === 'shifted');
     expect(steady?.writes).toMatchObject({ attempted: 100, successRate: 0.95, notAppliedRate: 0 });
-    expect(steady?.fields).toEqual([{ object: 'contact', field: 'ai_score', writes: 95, records: 95, writesPerRecord: 1, writesPerDay: 95 / 7 }]);
+    expect(steady?.fields).toEqual([
+      {
+        object: 'contact',
+        field: 'ai_score',
+        writes: 95,
+        records: 95,
+        writesPerRecord: 1,
+        writesPerDay: 95 / 7,
+      },
+    ]);
     expect(shifted?.writes.notAppliedRate).toBeCloseTo(0.1, 10);
-    expect(report.identity).toMatchObject({ linked: 6, unmatched: 3, ambiguous: 1, decisions: 10, unmatchedRate: 0.3, ambiguousRate: 0.1 });
+    expect(report.identity).toMatchObject({
+      linked: 6,
+      unmatched: 3,
+      ambiguous: 1,
+      decisions: 10,
+      unmatchedRate: 0.3,
+      ambiguousRate: 0.1,
+    });
     expect(report.deadLetters).toMatchObject({ open: 1, byQueue: { writeback: 1 } });
     const metrics = report.alerts.map((a) => `${a.flow ?? '-'}:${a.metric}`).sort();
     expect(metrics).toEqual(['-:unmatched', 'shifted:drift', 'shifted:not_applied', 'shifted:write_success']);
     // the report and its metrics are in the store
     const saved = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM monitor_reports`);
     expect(saved[0].n).toBe(2);
-    const psiRows = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM metrics WHERE name = 'monitor.psi' AND labels->>'flow' = 'steady'`);
+    const psiRows = await store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM metrics WHERE name = 'monitor.psi' AND labels->>'flow' = 'steady'`,
+    );
     expect(psiRows[0].n).toBe(2);
     expect(steady?.psiHistory).toHaveLength(2);
   });
@@ -140,13 +189,17 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     const status = await gateStatus(store, flow, 'v1');
     expect(status).toMatchObject({ mode: 'shadow', reasonCode: 'drift' });
     expect(status.reason).toContain('PSI');
-    const fallbacks = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM gate_decisions WHERE flow = 'shifted' AND reason_code = 'drift'`);
+    const fallbacks = await store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM gate_decisions WHERE flow = 'shifted' AND reason_code = 'drift'`,
+    );
     expect(fallbacks[0].n).toBe(1);
   });
 
   it('does not page twice for the same alert within a schedule period', async () => {
     const before = received.length;
-    const report = await runMonitor(store, configFor(hook), { references: { steady: training, shifted: training } });
+    const report = await runMonitor(store, configFor(hook), {
+      references: { steady: training, shifted: training },
+    });
     expect(received.length).toBe(before);
     expect(report.alerts.every((a) => a.delivery === 'repeat')).toBe(true);
   });
@@ -155,7 +208,12 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     const config = configFor('http://127.0.0.1:9/unreachable');
     // past the repeat period, so the alert is sent again (and fails)
     const now = new Date(Date.now() + 8 * 86_400_000);
-    const report = await runMonitor(store, config, { now, windowMs: 9 * 86_400_000, references: { steady: training, shifted: training }, flows: ['shifted'] });
+    const report = await runMonitor(store, config, {
+      now,
+      windowMs: 9 * 86_400_000,
+      references: { steady: training, shifted: training },
+      flows: ['shifted'],
+    });
     const drift = report.alerts.find((a) => a.metric === 'drift');
     expect(drift?.delivery).toBe('failed');
     expect(drift?.delivery_error).toContain('unreachable');
@@ -173,7 +231,12 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     expect(view.alerts.some((a) => a.flow === 'shifted' && a.level === 'alert')).toBe(true);
 
     const gates = await consoleGates(store, config);
-    expect(gates.find((g) => g.flow === 'shifted')).toMatchObject({ mode: 'shadow', modelVersion: 'v1', threshold: 0.8, sampleSize: 30 });
+    expect(gates.find((g) => g.flow === 'shifted')).toMatchObject({
+      mode: 'shadow',
+      modelVersion: 'v1',
+      threshold: 0.8,
+      sampleSize: 30,
+    });
     await recordShadowOutputs(store, { flow: 'steady', modelVersion: 'v1', outputs: scoreRows([42], 'new') });
     const drawn = await drawSample(store, { flow: 'steady', modelVersion: 'v1', size: 2, drawnBy: 'ana' });
     const samples = await consoleSamples(store, config);
@@ -196,11 +259,15 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
       version text NOT NULL, flow text NOT NULL, kind text NOT NULL, features jsonb NOT NULL DEFAULT '{}'::jsonb, weights jsonb NOT NULL,
       metrics jsonb NOT NULL DEFAULT '{}'::jsonb, training_scores jsonb NOT NULL DEFAULT '[]'::jsonb, explanation text,
       active boolean NOT NULL DEFAULT true, created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (flow, version))`);
-    await store.query(`INSERT INTO flow_models (version, flow, kind, weights, training_scores) VALUES ('v1', 'shifted', 'trained', '{}', $1::jsonb)`, [
-      JSON.stringify(training),
-    ]);
+    await store.query(
+      `INSERT INTO flow_models (version, flow, kind, weights, training_scores) VALUES ('v1', 'shifted', 'trained', '{}', $1::jsonb)`,
+      [JSON.stringify(training)],
+    );
     const report = await runMonitor(store, configFor(hook), { notify: false, persist: false });
-    expect(report.flows.find((f) => f.flow === 'shifted')?.drift).toMatchObject({ level: 'alert', referenceN: 2000 });
+    expect(report.flows.find((f) => f.flow === 'shifted')?.drift).toMatchObject({
+      level: 'alert',
+      referenceN: 2000,
+    });
     expect(report.flows.find((f) => f.flow === 'steady')?.drift.level).toBe('not_judged');
   });
 
@@ -209,7 +276,9 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     const now = new Date(Date.now() + 1000);
     const first = await runMonitorIfDue(store, config, { now, notify: false });
     expect(first?.trigger).toBe('schedule');
-    expect(await runMonitorIfDue(store, config, { now: new Date(now.getTime() + 60_000), notify: false })).toBeNull();
+    expect(
+      await runMonitorIfDue(store, config, { now: new Date(now.getTime() + 60_000), notify: false }),
+    ).toBeNull();
     // no reference stored: drift is reported as not judged, never as fine
     expect(first?.flows[0].drift.level).toBe('not_judged');
   });

@@ -40,7 +40,10 @@ import {
  * Where a flow's training score distribution comes from. The flows module stores it with the
  * trained model; callers pass a function that reads it (or plain arrays in tests and the CLI).
  */
-export type ReferenceSource = (flow: FlowConfig, modelVersion: string) => Promise<number[] | null> | number[] | null;
+export type ReferenceSource = (
+  flow: FlowConfig,
+  modelVersion: string,
+) => Promise<number[] | null> | number[] | null;
 
 export interface FieldFrequency {
   object: string;
@@ -107,13 +110,22 @@ export function scoreOutputOf(flow: FlowConfig): string | null {
   return names[0] ?? null;
 }
 
-async function referenceFor(store: Store, src: RunMonitorOptions['references'], flow: FlowConfig, version: string): Promise<number[] | null> {
+async function referenceFor(
+  store: Store,
+  src: RunMonitorOptions['references'],
+  flow: FlowConfig,
+  version: string,
+): Promise<number[] | null> {
   // Without an explicit one: the distribution the flows module stored with the trained model.
   const given = !src ? null : typeof src === 'function' ? await src(flow, version) : src[flow.name];
   return given && given.length > 0 ? given : storedTrainingScores(store, flow.name, version);
 }
 
-export async function runMonitor(store: Store, config: InrecordConfig, opts: RunMonitorOptions = {}): Promise<MonitorReport> {
+export async function runMonitor(
+  store: Store,
+  config: InrecordConfig,
+  opts: RunMonitorOptions = {},
+): Promise<MonitorReport> {
   const t = config.monitor;
   const now = opts.now ?? new Date();
   const windowMs = opts.windowMs ?? durationMs(t.schedule);
@@ -128,13 +140,28 @@ export async function runMonitor(store: Store, config: InrecordConfig, opts: Run
   for (const flow of config.flows) {
     if (opts.flows && !opts.flows.includes(flow.name)) continue;
     const modelVersion =
-      opts.modelVersions?.[flow.name] ?? (await latestModelVersion(store, flow.name)) ?? (await activeModelVersion(store, flow.name)) ?? 'default';
+      opts.modelVersions?.[flow.name] ??
+      (await latestModelVersion(store, flow.name)) ??
+      (await activeModelVersion(store, flow.name)) ??
+      'default';
     const scoreOutput = scoreOutputOf(flow);
     const observed = scoreOutput
-      ? await observedScores(store, { flow: flow.name, output: scoreOutput, field: flow.outputs[scoreOutput] ?? null, from, to: now, modelVersion })
+      ? await observedScores(store, {
+          flow: flow.name,
+          output: scoreOutput,
+          field: flow.outputs[scoreOutput] ?? null,
+          from,
+          to: now,
+          modelVersion,
+        })
       : [];
     const reference = await referenceFor(store, opts.references, flow, modelVersion);
-    const drift = measureDrift(reference, observed, t, reference ? chooseBinning(reference, flow.kind) : undefined);
+    const drift = measureDrift(
+      reference,
+      observed,
+      t,
+      reference ? chooseBinning(reference, flow.kind) : undefined,
+    );
     const writes = writeFigures(await ledgerOutcomes(store, flow.name, from, now));
     const fields = (await fieldUpdates(store, flow.name, from, now)).map((f) => ({
       ...f,
@@ -159,8 +186,10 @@ export async function runMonitor(store: Store, config: InrecordConfig, opts: Run
     const labels = { flow: flow.name, modelVersion };
     if (drift.psi !== null) metricRows.push({ name: 'monitor.psi', labels, value: drift.psi, at: now });
     if (drift.ks) metricRows.push({ name: 'monitor.ks_d', labels, value: drift.ks.d, at: now });
-    if (writes.successRate !== null) metricRows.push({ name: 'monitor.write_success_rate', labels, value: writes.successRate, at: now });
-    if (writes.notAppliedRate !== null) metricRows.push({ name: 'monitor.not_applied_rate', labels, value: writes.notAppliedRate, at: now });
+    if (writes.successRate !== null)
+      metricRows.push({ name: 'monitor.write_success_rate', labels, value: writes.successRate, at: now });
+    if (writes.notAppliedRate !== null)
+      metricRows.push({ name: 'monitor.not_applied_rate', labels, value: writes.notAppliedRate, at: now });
     const history = (await metricHistory(store, 'monitor.psi', flow.name, 11)).map((h) => h.value);
     flows.push({
       flow: flow.name,
@@ -180,8 +209,10 @@ export async function runMonitor(store: Store, config: InrecordConfig, opts: Run
   const identity = identityFigures(await identityCounts(store, from, now));
   const deadLetters = await deadLetterCounts(store, from, now);
   drafts.push(...globalAlerts(identity, deadLetters, t));
-  if (identity.unmatchedRate !== null) metricRows.push({ name: 'monitor.unmatched_rate', labels: {}, value: identity.unmatchedRate, at: now });
-  if (identity.ambiguousRate !== null) metricRows.push({ name: 'monitor.ambiguous_rate', labels: {}, value: identity.ambiguousRate, at: now });
+  if (identity.unmatchedRate !== null)
+    metricRows.push({ name: 'monitor.unmatched_rate', labels: {}, value: identity.unmatchedRate, at: now });
+  if (identity.ambiguousRate !== null)
+    metricRows.push({ name: 'monitor.ambiguous_rate', labels: {}, value: identity.ambiguousRate, at: now });
   metricRows.push({ name: 'monitor.dead_letters_open', labels: {}, value: deadLetters.open, at: now });
 
   const report: MonitorReport = {
@@ -220,7 +251,11 @@ export async function runMonitor(store: Store, config: InrecordConfig, opts: Run
 }
 
 /** The schedule's entry point (jobs / the daemon call it periodically): runs only when due. */
-export async function runMonitorIfDue(store: Store, config: InrecordConfig, opts: RunMonitorOptions = {}): Promise<MonitorReport | null> {
+export async function runMonitorIfDue(
+  store: Store,
+  config: InrecordConfig,
+  opts: RunMonitorOptions = {},
+): Promise<MonitorReport | null> {
   const now = opts.now ?? new Date();
   const last = await lastReportAt(store, 'schedule');
   if (!monitorDue(last, durationMs(config.monitor.schedule), now)) return null;

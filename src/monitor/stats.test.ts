@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { binEdges, binIndex, kolmogorovQ, ksTest, psi, psiFromProportions, quantile, wilsonInterval } from './stats.js';
+import {
+  binEdges,
+  binIndex,
+  kolmogorovQ,
+  ksTest,
+  psi,
+  psiFromProportions,
+  quantile,
+  wilsonInterval,
+} from './stats.js';
 
 describe('psiFromProportions', () => {
   it.each([
@@ -29,7 +38,9 @@ describe('binning', () => {
   });
 
   it('fixed 0–100 bins have edges every 10', () => {
-    expect(binEdges([], { kind: 'fixed', bins: 10, min: 0, max: 100 })).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(binEdges([], { kind: 'fixed', bins: 10, min: 0, max: 100 })).toEqual([
+      10, 20, 30, 40, 50, 60, 70, 80, 90,
+    ]);
   });
 
   it('quantile edges split the reference evenly and merge duplicates', () => {
@@ -89,7 +100,12 @@ describe('ksTest', () => {
   it('p-value is 1 for identical samples and tiny for disjoint large ones', () => {
     const x = Array.from({ length: 200 }, (_, i) => i);
     expect(ksTest(x, x).pValue).toBe(1);
-    expect(ksTest(x, x.map((v) => v + 1000)).pValue).toBeLessThan(1e-10);
+    expect(
+      ksTest(
+        x,
+        x.map((v) => v + 1000),
+      ).pValue,
+    ).toBeLessThan(1e-10);
   });
 
   it('p-value matches the asymptotic formula for D = 0.5, n = 4 and 2', () => {

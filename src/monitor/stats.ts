@@ -68,8 +68,13 @@ export function proportions(counts: readonly number[]): number[] {
 }
 
 /** PSI = Σ (aᵢ − eᵢ)·ln(aᵢ / eᵢ) over bin proportions; empty bins count as `epsilon`. */
-export function psiFromProportions(expected: readonly number[], actual: readonly number[], epsilon = PSI_EPSILON): number {
-  if (expected.length !== actual.length) throw new RangeError('expected and actual need the same number of bins');
+export function psiFromProportions(
+  expected: readonly number[],
+  actual: readonly number[],
+  epsilon = PSI_EPSILON,
+): number {
+  if (expected.length !== actual.length)
+    throw new RangeError('expected and actual need the same number of bins');
   let psi = 0;
   for (let i = 0; i < expected.length; i++) {
     const e = Math.max(expected[i], epsilon);
@@ -90,14 +95,27 @@ export interface PsiResult {
 }
 
 /** Population stability index of `actual` against `reference` (the training distribution). */
-export function psi(reference: readonly number[], actual: readonly number[], binning: Binning = QUANTILE_BINNING, epsilon = PSI_EPSILON): PsiResult {
-  if (reference.length === 0 || actual.length === 0) throw new RangeError('PSI needs a non-empty reference and sample');
+export function psi(
+  reference: readonly number[],
+  actual: readonly number[],
+  binning: Binning = QUANTILE_BINNING,
+  epsilon = PSI_EPSILON,
+): PsiResult {
+  if (reference.length === 0 || actual.length === 0)
+    throw new RangeError('PSI needs a non-empty reference and sample');
   const edges = binEdges(reference, binning);
   const expectedCounts = histogram(reference, edges);
   const actualCounts = histogram(actual, edges);
   const expected = proportions(expectedCounts);
   const actualP = proportions(actualCounts);
-  return { psi: psiFromProportions(expected, actualP, epsilon), edges, expected, actual: actualP, expectedCounts, actualCounts };
+  return {
+    psi: psiFromProportions(expected, actualP, epsilon),
+    edges,
+    expected,
+    actual: actualP,
+    expectedCounts,
+    actualCounts,
+  };
 }
 
 /**

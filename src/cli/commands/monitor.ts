@@ -3,7 +3,14 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { type InrecordConfig, loadConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
-import { acknowledgeAlert, durationMs, listAlerts, renderReport, runMonitor, runMonitorIfDue } from '../../monitor/index.js';
+import {
+  acknowledgeAlert,
+  durationMs,
+  listAlerts,
+  renderReport,
+  runMonitor,
+  runMonitorIfDue,
+} from '../../monitor/index.js';
 import { type Store, openStore } from '../../store/index.js';
 import { action, globals } from '../command.js';
 import { printJson, printLine } from '../output.js';
@@ -12,7 +19,10 @@ import { printJson, printLine } from '../output.js';
 export async function openConfigured(cmd: Command): Promise<{ config: InrecordConfig; store: Store }> {
   const g = globals(cmd);
   const config = loadConfig(g.config);
-  const store = await openStore({ dataDir: g.dataDir ?? config.store.dataDir, databaseUrl: config.store.databaseUrl });
+  const store = await openStore({
+    dataDir: g.dataDir ?? config.store.dataDir,
+    databaseUrl: config.store.databaseUrl,
+  });
   return { config, store };
 }
 
@@ -47,11 +57,21 @@ function readReference(flow: string, path: string): number[] {
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new InrecordError('IR_USAGE', `--reference ${flow}=${path}: cannot read a JSON file (${(err as Error).message})`);
+    throw new InrecordError(
+      'IR_USAGE',
+      `--reference ${flow}=${path}: cannot read a JSON file (${(err as Error).message})`,
+    );
   }
   const arr = Array.isArray(doc) ? doc : (doc as { scores?: unknown })?.scores;
-  if (!Array.isArray(arr) || arr.length === 0 || !arr.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new InrecordError('IR_MONITOR_NO_REFERENCE', `--reference ${flow}=${path}: expected a non-empty JSON array of numbers (or { "scores": [...] })`);
+  if (
+    !Array.isArray(arr) ||
+    arr.length === 0 ||
+    !arr.every((v) => typeof v === 'number' && Number.isFinite(v))
+  ) {
+    throw new InrecordError(
+      'IR_MONITOR_NO_REFERENCE',
+      `--reference ${flow}=${path}: expected a non-empty JSON array of numbers (or { "scores": [...] })`,
+    );
   }
   return arr as number[];
 }
@@ -68,10 +88,20 @@ interface MonitorOptions {
 export function register(program: Command): void {
   const monitor = program
     .command('monitor')
-    .description('monitoring report: score drift vs training (PSI, KS), write health, identity and dead letters; raises alerts (exit 1 when an alert fires)')
+    .description(
+      'monitoring report: score drift vs training (PSI, KS), write health, identity and dead letters; raises alerts (exit 1 when an alert fires)',
+    )
     .option('--flow <name>', 'only this flow (repeatable)', collect)
-    .option('--reference <flow=file.json>', "a flow's training score distribution, JSON array of numbers (repeatable; default: the one stored with the trained model)", collect)
-    .option('--model-version <flow=version>', 'model version to judge (default: the latest seen in the store)', collect)
+    .option(
+      '--reference <flow=file.json>',
+      "a flow's training score distribution, JSON array of numbers (repeatable; default: the one stored with the trained model)",
+      collect,
+    )
+    .option(
+      '--model-version <flow=version>',
+      'model version to judge (default: the latest seen in the store)',
+      collect,
+    )
     .option('--window <duration>', 'window to measure, e.g. 7d, 24h (default: monitor.schedule)')
     .option('--no-notify', 'record alerts but do not send them to monitor.alertWebhook')
     .option('--scheduled', 'run only if a scheduled run is due (for cron); prints nothing otherwise')
@@ -80,9 +110,16 @@ export function register(program: Command): void {
         const g = globals(cmd);
         const { config, store } = await openConfigured(cmd);
         try {
-          const references = Object.fromEntries(Object.entries(pairs(opts.reference, '--reference')).map(([f, p]) => [f, readReference(f, p)]));
-          const unknown = [...(opts.flow ?? []), ...Object.keys(references)].filter((f) => !config.flows.some((c) => c.name === f));
-          if (unknown.length > 0) throw new InrecordError('IR_USAGE', `no flow named ${unknown.join(', ')} in the config`, { fix: `Flows: ${config.flows.map((f) => f.name).join(', ') || '(none)'}` });
+          const references = Object.fromEntries(
+            Object.entries(pairs(opts.reference, '--reference')).map(([f, p]) => [f, readReference(f, p)]),
+          );
+          const unknown = [...(opts.flow ?? []), ...Object.keys(references)].filter(
+            (f) => !config.flows.some((c) => c.name === f),
+          );
+          if (unknown.length > 0)
+            throw new InrecordError('IR_USAGE', `no flow named ${unknown.join(', ')} in the config`, {
+              fix: `Flows: ${config.flows.map((f) => f.name).join(', ') || '(none)'}`,
+            });
           const runOpts = {
             flows: opts.flow,
             references,
@@ -91,7 +128,9 @@ export function register(program: Command): void {
             notify: opts.notify,
             by: actor(),
           };
-          const report = opts.scheduled ? await runMonitorIfDue(store, config, runOpts) : await runMonitor(store, config, runOpts);
+          const report = opts.scheduled
+            ? await runMonitorIfDue(store, config, runOpts)
+            : await runMonitor(store, config, runOpts);
           if (!report) {
             if (g.json) printJson({ ok: true, due: false });
             return;
@@ -119,7 +158,9 @@ export function register(program: Command): void {
           if (alerts.length === 0) return void printLine('No alerts.');
           for (const a of alerts) {
             const ack = a.acknowledged_at ? `  (acknowledged by ${a.acknowledged_by})` : '';
-            printLine(`#${a.id}  ${new Date(a.created_at).toISOString().slice(0, 16).replace('T', ' ')}  ${a.severity.toUpperCase().padEnd(5)}  ${a.message}  [${a.delivery}]${ack}`);
+            printLine(
+              `#${a.id}  ${new Date(a.created_at).toISOString().slice(0, 16).replace('T', ' ')}  ${a.severity.toUpperCase().padEnd(5)}  ${a.message}  [${a.delivery}]${ack}`,
+            );
           }
         } finally {
           await store.close();
@@ -149,12 +190,15 @@ function parseWindow(w: string): number {
   try {
     return durationMs(w);
   } catch {
-    throw new InrecordError('IR_USAGE', `--window ${w} is not a duration`, { fix: 'Use a duration like 7d, 24h or 30m.' });
+    throw new InrecordError('IR_USAGE', `--window ${w} is not a duration`, {
+      fix: 'Use a duration like 7d, 24h or 30m.',
+    });
   }
 }
 
 export function parseId(id: string, what: string): number {
   const n = Number(id.replace(/^[a-z]+/i, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new InrecordError('IR_USAGE', `${what} id must be a positive integer, got "${id}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InrecordError('IR_USAGE', `${what} id must be a positive integer, got "${id}"`);
   return n;
 }

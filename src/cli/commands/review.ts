@@ -28,14 +28,22 @@ const KINDS = ['identity', 'conflict', 'validation'];
 
 function flowOf(config: InrecordConfig, name: string): FlowConfig {
   const flow = config.flows.find((f) => f.name === name);
-  if (!flow) throw new InrecordError('IR_USAGE', `no flow named ${name} in the config`, { fix: `Flows: ${config.flows.map((f) => f.name).join(', ') || '(none)'}` });
+  if (!flow)
+    throw new InrecordError('IR_USAGE', `no flow named ${name} in the config`, {
+      fix: `Flows: ${config.flows.map((f) => f.name).join(', ') || '(none)'}`,
+    });
   return flow;
 }
 
 async function versionOf(store: Store, flow: string, given?: string): Promise<string> {
   if (given) return given;
   const v = await latestModelVersion(store, flow);
-  if (!v) throw new InrecordError('IR_USAGE', `flow ${flow} has no shadow outputs yet, so there is nothing to sample`, { fix: 'Run the flow in shadow mode first (`inrecord apply`), or pass --model-version.' });
+  if (!v)
+    throw new InrecordError(
+      'IR_USAGE',
+      `flow ${flow} has no shadow outputs yet, so there is nothing to sample`,
+      { fix: 'Run the flow in shadow mode first (`inrecord apply`), or pass --model-version.' },
+    );
   return v;
 }
 
@@ -63,7 +71,10 @@ function decisionFrom(opts: ResolveOptions): ReviewDecision {
     opts.dismiss && { action: 'dismiss' as const },
   ].filter(Boolean) as ReviewDecision[];
   if (chosen.length !== 1) {
-    throw new InrecordError('IR_USAGE', 'give exactly one of --pick <crmId>, --not-in-crm, --keep-rep, --accept-ai, --dismiss');
+    throw new InrecordError(
+      'IR_USAGE',
+      'give exactly one of --pick <crmId>, --not-in-crm, --keep-rep, --accept-ai, --dismiss',
+    );
   }
   return { ...chosen[0], note: opts.note };
 }
@@ -78,7 +89,10 @@ interface ResolveOptions {
   by?: string;
 }
 
-async function withStore<T>(cmd: Command, fn: (config: InrecordConfig, store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  cmd: Command,
+  fn: (config: InrecordConfig, store: Store) => Promise<T>,
+): Promise<T> {
   const { config, store } = await openConfigured(cmd);
   try {
     return await fn(config, store);
@@ -88,7 +102,9 @@ async function withStore<T>(cmd: Command, fn: (config: InrecordConfig, store: St
 }
 
 export function register(program: Command): void {
-  const review = program.command('review').description('review queue: identity and conflict items, and validation samples that open a flow’s gate');
+  const review = program
+    .command('review')
+    .description('review queue: identity and conflict items, and validation samples that open a flow’s gate');
 
   review
     .command('list')
@@ -98,15 +114,22 @@ export function register(program: Command): void {
     .option('--limit <n>', 'how many', '100')
     .action(
       action(async (opts: { kind?: string; status: string; limit: string }, cmd: Command) => {
-        if (opts.kind && !KINDS.includes(opts.kind)) throw new InrecordError('IR_USAGE', `--kind must be one of ${KINDS.join(', ')}`);
-        if (!['open', 'resolved', 'dismissed', 'all'].includes(opts.status)) throw new InrecordError('IR_USAGE', '--status must be open, resolved, dismissed or all');
+        if (opts.kind && !KINDS.includes(opts.kind))
+          throw new InrecordError('IR_USAGE', `--kind must be one of ${KINDS.join(', ')}`);
+        if (!['open', 'resolved', 'dismissed', 'all'].includes(opts.status))
+          throw new InrecordError('IR_USAGE', '--status must be open, resolved, dismissed or all');
         const limit = Number(opts.limit);
         await withStore(cmd, async (config, store) => {
-          const items = await listReviewItems(store, { kind: opts.kind as ReviewKind | undefined, status: opts.status as 'open', limit });
+          const items = await listReviewItems(store, {
+            kind: opts.kind as ReviewKind | undefined,
+            status: opts.status as 'open',
+            limit,
+          });
           const samples: Sample[] = [];
           if (!opts.kind || opts.kind === 'validation') {
             const status = opts.status === 'open' ? 'unlabelled' : opts.status === 'all' ? 'all' : 'labelled';
-            for (const f of config.flows) samples.push(...(await listSamples(store, { flow: f.name, status, limit })));
+            for (const f of config.flows)
+              samples.push(...(await listSamples(store, { flow: f.name, status, limit })));
           }
           if (globals(cmd).json) return printJson({ items, samples });
           if (items.length === 0 && samples.length === 0) return printLine('Nothing to review.');
@@ -133,7 +156,9 @@ export function register(program: Command): void {
           const item = await getReviewItem(store, parseId(id, 'review item'));
           if (json) return printJson(item);
           printLine(itemLine(item));
-          printLine(`created ${item.createdAt}${item.resolvedAt ? `, ${item.status} ${item.resolvedAt} by ${item.resolvedBy}` : ''}`);
+          printLine(
+            `created ${item.createdAt}${item.resolvedAt ? `, ${item.status} ${item.resolvedAt} by ${item.resolvedBy}` : ''}`,
+          );
           printLine(JSON.stringify(item.payload, null, 2));
           if (item.resolution) printLine(`resolution: ${JSON.stringify(item.resolution)}`);
         });
@@ -142,7 +167,9 @@ export function register(program: Command): void {
 
   review
     .command('resolve <id>')
-    .description('resolve an identity item (--pick, --not-in-crm) or a conflict (--keep-rep, --accept-ai), or --dismiss')
+    .description(
+      'resolve an identity item (--pick, --not-in-crm) or a conflict (--keep-rep, --accept-ai), or --dismiss',
+    )
     .option('--pick <crmId>', 'identity: the CRM record this input belongs to')
     .option('--not-in-crm', 'identity: the input has no record in the CRM')
     .option('--keep-rep', 'conflict: keep the rep’s value')
@@ -154,7 +181,11 @@ export function register(program: Command): void {
       action(async (id: string, opts: ResolveOptions, cmd: Command) => {
         const decision = decisionFrom(opts);
         await withStore(cmd, async (_config, store) => {
-          const item = await resolveReviewItem(store, { id: parseId(id, 'review item'), decision, by: actor(opts.by) });
+          const item = await resolveReviewItem(store, {
+            id: parseId(id, 'review item'),
+            decision,
+            by: actor(opts.by),
+          });
           if (globals(cmd).json) return printJson(item);
           printLine(`#${item.id} ${item.status}: ${JSON.stringify(item.resolution)}`);
         });
@@ -163,44 +194,92 @@ export function register(program: Command): void {
 
   review
     .command('samples <flow>')
-    .description('validation samples of a flow: draws a random sample of its shadow outputs when none are waiting')
+    .description(
+      'validation samples of a flow: draws a random sample of its shadow outputs when none are waiting',
+    )
     .option('--model-version <v>', 'model version (default: the latest with shadow outputs)')
     .option('--draw <n>', 'draw this many more samples now')
     .option('--seed <seed>', 'fix the random draw (reproducible sample)')
     .option('--all', 'include labelled samples')
     .option('--by <name>', 'who draws (default: the OS user)')
     .action(
-      action(async (name: string, opts: { modelVersion?: string; draw?: string; seed?: string; all?: boolean; by?: string }, cmd: Command) => {
-        await withStore(cmd, async (config, store) => {
-          const flow = flowOf(config, name);
-          const version = await versionOf(store, flow.name, opts.modelVersion);
-          let waiting = await listSamples(store, { flow: flow.name, modelVersion: version, status: 'unlabelled' });
-          const size = opts.draw !== undefined ? Number(opts.draw) : waiting.length === 0 ? flow.gate.sampleSize : 0;
-          if (!Number.isInteger(size) || size < 0) throw new InrecordError('IR_USAGE', '--draw must be a whole number');
-          const drawn = size > 0 ? await drawSample(store, { flow: flow.name, modelVersion: version, size, drawnBy: actor(opts.by), seed: opts.seed }) : [];
-          if (drawn.length > 0) waiting = await listSamples(store, { flow: flow.name, modelVersion: version, status: 'unlabelled' });
-          const shown = opts.all ? await listSamples(store, { flow: flow.name, modelVersion: version, status: 'all' }) : waiting;
-          const status = await gateStatus(store, flow, version);
-          if (globals(cmd).json) return printJson({ flow: flow.name, modelVersion: version, drawn: drawn.length, samples: shown, gate: status });
-          if (size > 0) printLine(`Drew ${drawn.length} new sample(s)${drawn.length < size ? ` (only ${drawn.length} unsampled shadow outputs were left)` : ''}.`);
-          for (const s of shown) printLine(sampleLine(s));
-          printLine(`gate: ${status.mode} — ${status.reason}`);
-          printLine('Label each with `inrecord review label s<id> correct|incorrect`.');
-        });
-      }),
+      action(
+        async (
+          name: string,
+          opts: { modelVersion?: string; draw?: string; seed?: string; all?: boolean; by?: string },
+          cmd: Command,
+        ) => {
+          await withStore(cmd, async (config, store) => {
+            const flow = flowOf(config, name);
+            const version = await versionOf(store, flow.name, opts.modelVersion);
+            let waiting = await listSamples(store, {
+              flow: flow.name,
+              modelVersion: version,
+              status: 'unlabelled',
+            });
+            const size =
+              opts.draw !== undefined ? Number(opts.draw) : waiting.length === 0 ? flow.gate.sampleSize : 0;
+            if (!Number.isInteger(size) || size < 0)
+              throw new InrecordError('IR_USAGE', '--draw must be a whole number');
+            const drawn =
+              size > 0
+                ? await drawSample(store, {
+                    flow: flow.name,
+                    modelVersion: version,
+                    size,
+                    drawnBy: actor(opts.by),
+                    seed: opts.seed,
+                  })
+                : [];
+            if (drawn.length > 0)
+              waiting = await listSamples(store, {
+                flow: flow.name,
+                modelVersion: version,
+                status: 'unlabelled',
+              });
+            const shown = opts.all
+              ? await listSamples(store, { flow: flow.name, modelVersion: version, status: 'all' })
+              : waiting;
+            const status = await gateStatus(store, flow, version);
+            if (globals(cmd).json)
+              return printJson({
+                flow: flow.name,
+                modelVersion: version,
+                drawn: drawn.length,
+                samples: shown,
+                gate: status,
+              });
+            if (size > 0)
+              printLine(
+                `Drew ${drawn.length} new sample(s)${drawn.length < size ? ` (only ${drawn.length} unsampled shadow outputs were left)` : ''}.`,
+              );
+            for (const s of shown) printLine(sampleLine(s));
+            printLine(`gate: ${status.mode} — ${status.reason}`);
+            printLine('Label each with `inrecord review label s<id> correct|incorrect`.');
+          });
+        },
+      ),
     );
 
   review
     .command('label <sampleId> <label>')
-    .description('label a validation sample correct or incorrect; the flow’s gate is re-evaluated and the decision recorded')
+    .description(
+      'label a validation sample correct or incorrect; the flow’s gate is re-evaluated and the decision recorded',
+    )
     .option('--note <text>', 'why')
     .option('--by <name>', 'reviewer (default: the OS user)')
     .action(
       action(async (sampleId: string, label: string, opts: { note?: string; by?: string }, cmd: Command) => {
-        if (label !== 'correct' && label !== 'incorrect') throw new InrecordError('IR_USAGE', `label must be correct or incorrect, got "${label}"`);
+        if (label !== 'correct' && label !== 'incorrect')
+          throw new InrecordError('IR_USAGE', `label must be correct or incorrect, got "${label}"`);
         await withStore(cmd, async (config, store) => {
           const by = actor(opts.by);
-          const s = await labelSample(store, { sampleId: parseId(sampleId, 'sample'), label, by, note: opts.note });
+          const s = await labelSample(store, {
+            sampleId: parseId(sampleId, 'sample'),
+            label,
+            by,
+            note: opts.note,
+          });
           const flow = flowOf(config, s.flow);
           const decision = await evaluateGate(store, { flow, modelVersion: s.model_version, by });
           if (globals(cmd).json) return printJson({ sample: s, gate: decision });
@@ -208,7 +287,8 @@ export function register(program: Command): void {
           printLine(`gate ${flow.name}@${s.model_version}: ${decision.mode} — ${decision.reason}`);
           if (decision.mode === 'shadow') {
             const more = labelsToOpen(decision.figures, flow.gate);
-            if (more !== null && more > 0) printLine(`At least ${more} more correct label(s) needed to open it.`);
+            if (more !== null && more > 0)
+              printLine(`At least ${more} more correct label(s) needed to open it.`);
           }
         });
       }),
@@ -230,7 +310,9 @@ export function register(program: Command): void {
           printLine(`${flow.name}@${version}: ${status.mode} — ${status.reason}`);
           for (const d of history) {
             const acc = d.figures.accuracy === null ? '—' : `${(d.figures.accuracy * 100).toFixed(1)}%`;
-            printLine(`  ${d.decidedAt}  ${d.mode.padEnd(6)}  n ${d.figures.n}, correct ${d.figures.correct}, accuracy ${acc}, lower ${d.figures.lower.toFixed(3)} vs ${d.figures.threshold}  by ${d.decidedBy}  (${d.reasonCode})`);
+            printLine(
+              `  ${d.decidedAt}  ${d.mode.padEnd(6)}  n ${d.figures.n}, correct ${d.figures.correct}, accuracy ${acc}, lower ${d.figures.lower.toFixed(3)} vs ${d.figures.threshold}  by ${d.decidedBy}  (${d.reasonCode})`,
+            );
           }
         });
       }),
