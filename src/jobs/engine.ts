@@ -104,6 +104,13 @@ export class JobEngine {
     await this.boss.start();
   }
 
+  /** Declares a queue without working it here (producers, `dlq replay`); idempotent. */
+  async declare(queue: string, options: QueueOptions = {}): Promise<void> {
+    await this.register(queue, async () => {
+      throw new InrecordError('IR_USAGE', `queue ${queue} is not worked by this process`);
+    }, options);
+  }
+
   /** Declares a queue and its handler; idempotent across processes. */
   async register<T>(queue: string, handler: JobHandler<T>, options: QueueOptions = {}): Promise<void> {
     const o = { ...DEFAULTS, ...options };
