@@ -1,7 +1,19 @@
-/** Salesforce connector (work in progress). */
+/**
+ * crm/salesforce — the Salesforce CrmConnector on jsforce (connector.ts) and its pure codec
+ * (codec.ts: describe → FieldSchema, wire values ↔ normalised values, SOQL literals, error
+ * classification, Outbound Message SOAP parsing). Owns only Salesforce specifics; must not touch
+ * engine modules, the store schema or other connectors. Reference: /work/shared/reference/salesforce.md.
+ *
+ * Config: `crm.baseUrl` is the instance URL (https://<MyDomain>.my.salesforce.com, or a
+ * simulator's `apiBase`); `auth.token` (an access token) or `auth.oauth` (refresh-token grant at
+ * `tokenUrl`, default login.salesforce.com). `integrationUserId` is learnt from the identity URL
+ * when not set. Webhooks are Outbound Messages: `webhooks.orgId` + `webhooks.urlSecret` (the secret
+ * travels as `?secret=` in the endpoint URL); the receiver must answer `OUTBOUND_ACK`.
+ */
 import type { ConnectorFactory } from '../registry.js';
-import { InrecordError } from '../../errors/index.js';
+import { SalesforceConnector } from './connector.js';
 
-export const createSalesforceConnector: ConnectorFactory = async () => {
-  throw new InrecordError('IR_CRM_UNSUPPORTED', 'the salesforce connector is not available in this version');
-};
+export { SalesforceConnector } from './connector.js';
+export { OUTBOUND_ACK, parseOutboundMessage } from './codec.js';
+
+export const createSalesforceConnector: ConnectorFactory = async (conn, deps) => new SalesforceConnector(conn, deps);

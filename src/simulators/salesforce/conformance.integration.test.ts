@@ -10,7 +10,7 @@ import { type RunningSalesforceSimulator, normalizeId, startSalesforceSimulator 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type AnyRec = Record<string, unknown>;
 
-async function apiError(p: Promise<unknown>): Promise<{ errorCode: string; message: string; name: string; data?: unknown }> {
+async function apiError(p: PromiseLike<unknown>): Promise<{ errorCode: string; message: string; name: string; data?: unknown }> {
   try {
     await p;
   } catch (e) {

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifySfError,
+  customFieldMetadata,
+  customFieldName,
+  decodeValue,
+  encodeValue,
+  isoFromSf,
+  outboundToEvents,
+  parseOutboundMessage,
+  soqlDateTime,
+  soqlLikeContains,
+  soqlString,
+  toFieldSchema,
+  websiteDomain,
+} from './codec.js';
+
+describe('salesforce codec', () => {
+  it.each([
+    ['multipicklist', 'four;six', ['four', 'six']],
+    ['multipicklist', null, []],
+    ['datetime', '2011-07-07T00:37:00.000+0000', '2011-07-07T00:37:00.000Z'],
+    ['currency', 23.0, 23],
+    ['boolean', false, false],
+    ['date', '2010-01-01', '2010-01-01'],
+    ['string', null, null],
+  ] as const)('decodes %s %j (§2.2)', (type, wire, value) => {
+    expect(decodeValue(type, wire)).toEqual(value);
+  });
+
+  it.each([
+    ['multipicklist', ['a', 'b'], 'a;b'],
+    ['date', '2026-11-28T10:00:00.000Z', '2026-11-28'],
+    ['string', null, null],
+    ['number', 4.5, 4.5],
+  ] as const)('encodes %s %j', (type, value, wire) => {
+    expect(encodeValue(type, value as never)).toEqual(wire);
+  });
+
+  it('maps describe fields, keeping restricted only for restricted picklists (§6.4)', () => {
+    const f = toFieldSchema({ name: 'Status', label: 'Status', type: 'picklist', length: 40, nillable: true, createable: true, updateable: true, restrictedPicklist: true, picklistValues: [{ value: 'Open', label: 'Open', active: true }, { value: 'Old', label: 'Old', active: false }] });
+    expect(f).toMatchObject({ type: 'picklist', restricted: true, options: [{ value: 'Open', label: 'Open' }], maxLength: 40, required: false, writable: true });
+    expect(toFieldSchema({ name: 'LeadSource', label: 'Lead Source', type: 'picklist', restrictedPicklist: false }).restricted).toBe(false);
+    expect(toFieldSchema({ name: 'LastName', label: 'Last Name', type: 'string', length: 80, nillable: false, createable: true, updateable: true }).required).toBe(true);
+    expect(toFieldSchema({ name: 'AnnualRevenue', label: 'Rev', type: 'currency', scale: 0 })).toMatchObject({ type: 'currency', scale: 0 });
+  });
+
+  it('writes SOQL literals jsforce-style (§3.4)', () => {
+    expect(soqlString("John's")).toBe("'John\\'s'");
+    expect(soqlDateTime('2024-01-01T10:20:30.456Z')).toBe('2024-01-01T10:20:30Z');
+    expect(soqlLikeContains('my_co.com')).toBe("'%my\\_co.com%'");
+  });
+
+  it.each([
+    ['acme.com', 'acme.com'],
+    ['www.Acme.com', 'acme.com'],
+    ['https://www.acme.com/about', 'acme.com'],
+    ['http://shop.acme.co.uk', 'shop.acme.co.uk'],
+    ['', null],
+    [null, null],
+  ])('website %j → domain %j', (w, d) => {
+    expect(websiteDomain(w)).toBe(d);
+  });
+
+  it.each([
+    ['INVALID_SESSION_ID', '', 'IR_CRM_AUTH', false],
+    ['REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', 'IR_CRM_QUOTA_EXHAUSTED', true],
+    ['REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.', 'IR_CRM_RATE_LIMITED', true],
+    ['ENTITY_IS_DELETED', '', 'IR_CRM_NOT_FOUND', false],
+    ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', '', 'IR_CRM_VALIDATION', false],
+    ['UNABLE_TO_LOCK_ROW', '', 'IR_CRM_UNAVAILABLE', true],
+    ['ERROR_HTTP_503', '', 'IR_CRM_UNAVAILABLE', true],
+  ])('classifies %s %s → %s', (code, msg, want, retryable) => {
+    expect(classifySfError(code, msg)).toMatchObject({ code: want, retryable });
+  });
+
+  it('names custom fields and builds Tooling metadata', () => {
+    expect(customFieldName('AI Score')).toBe('AI_Score__c');
+    expect(customFieldName('Score__c')).toBe('Score__c');
+    expect(customFieldMetadata({ name: 'x', label: 'X', type: 'picklist', options: [{ value: 'a', label: 'A' }] })).toMatchObject({ type: 'Picklist', valueSet: { restricted: true } });
+    expect(customFieldMetadata({ name: 'x', label: 'X', type: 'reference' })).toBeNull();
+  });
+
+  // The envelope from salesforce.md §8.1, with a second, nil-valued and a deleted notification.
+  const XML = `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <soapenv:Body>
+  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+   <OrganizationId>00Dxx0000001gPLEAY</OrganizationId>
+   <ActionId>04kxx00000000A1AAI</ActionId>
+   <SessionId xsi:nil="true"/>
+   <EnterpriseUrl>https://org.my.salesforce.com/services/Soap/c/62.0/00Dxx</EnterpriseUrl>
+   <Notification>
+    <Id>04lxx0000000001AAA</Id>
+    <sObject xsi:type="sf:Lead" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+     <sf:Id>00Qxx0000000001EAA</sf:Id>
+     <sf:Company>Acme &amp; Sons</sf:Company>
+     <sf:Rating xsi:nil="true"/>
+     <sf:LastModifiedById>005xx0000000001AAA</sf:LastModifiedById>
+     <sf:CreatedDate>2026-11-28T09:00:00.000Z</sf:CreatedDate>
+     <sf:LastModifiedDate>2026-11-28T09:05:00.000Z</sf:LastModifiedDate>
+    </sObject>
+   </Notification>
+   <Notification><Id>04lxx0000000002AAA</Id><sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>003xx0000000001AAA</sf:Id></sObject></Notification>
+  </notifications>
+ </soapenv:Body>
+</soapenv:Envelope>`;
+
+  it('parses an Outbound Message and turns it into change events (§8.1)', () => {
+    const msg = parseOutboundMessage(XML);
+    expect(msg.organizationId).toBe('00Dxx0000001gPLEAY');
+    expect(msg.notifications[0]).toEqual({
+      notificationId: '04lxx0000000001AAA',
+      object: 'Lead',
+      fields: { Id: '00Qxx0000000001EAA', Company: 'Acme & Sons', Rating: null, LastModifiedById: '005xx0000000001AAA', CreatedDate: '2026-11-28T09:00:00.000Z', LastModifiedDate: '2026-11-28T09:05:00.000Z' },
+    });
+    const events = outboundToEvents(msg, '005xx0000000001', '2026-11-28T10:00:00.000Z');
+    expect(events).toEqual([
+      { crm: 'salesforce', object: 'lead', id: '00Qxx0000000001EAA', kind: 'updated', fields: [], occurredAt: '2026-11-28T09:05:00.000Z', actor: 'integration', eventId: '04lxx0000000001AAA' },
+      { crm: 'salesforce', object: 'contact', id: '003xx0000000001AAA', kind: 'deleted', fields: [], occurredAt: '2026-11-28T10:00:00.000Z', actor: 'human', eventId: '04lxx0000000002AAA' },
+    ]);
+    expect(() => parseOutboundMessage('{"not":"xml"}')).toThrow(/no <notifications>/);
+    expect(isoFromSf('garbage')).toBe('garbage');
+  });
+});

@@ -1,0 +1,570 @@
+/**
+ * The Salesforce CrmConnector on jsforce v3 (reference: /work/shared/reference/salesforce.md).
+ * Every call goes through the shared runtime: rate limiter, one retry policy, the daily-quota guard
+ * fed from `Sforce-Limit-Info` (§9.3), and one token refresh at a time on a 401.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import jsforce from 'jsforce';
+import type { CrmConnection } from '../../config/index.js';
+import { InrecordError } from '../../errors/index.js';
+import type { ConnectorDeps } from '../registry.js';
+import { type CallFailure, GrantRevoked, QuotaGuard, RateLimiter, type TokenSource, callWithRetry, emptyStats, oauthToken, staticToken } from '../runtime/index.js';
+import type {
+  ActionResult,
+  ActivityInput,
+  BatchLimits,
+  CallStats,
+  ChangeEvent,
+  CompanyCandidate,
+  ContactCandidate,
+  CrmAction,
+  CrmConnector,
+  CrmRecord,
+  CrmUser,
+  DeletedRecord,
+  FieldChange,
+  FieldSchema,
+  FieldSpec,
+  FieldValue,
+  ObjectKind,
+  ObjectSchema,
+  RateLimitPolicy,
+  RecordUpdate,
+  VerifyResult,
+  WebhookRequest,
+  WriteResult,
+} from '../types.js';
+import {
+  HISTORY,
+  SF_OBJECT,
+  type SfDescribeField,
+  chunk,
+  classifySfError,
+  customFieldMetadata,
+  customFieldName,
+  decodeValue,
+  encodeValue,
+  fixFor,
+  isoFromSf,
+  outboundToEvents,
+  parseOutboundMessage,
+  sameId,
+  soqlDateTime,
+  soqlLikeContains,
+  soqlString,
+  toFieldSchema,
+  websiteDomain,
+} from './codec.js';
+
+type Conn = InstanceType<typeof jsforce.Connection>;
+type Rec = Record<string, unknown>;
+interface QueryPage {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: Rec[];
+}
+interface SaveResult {
+  id?: string;
+  success: boolean;
+  errors: ({ statusCode?: string; errorCode?: string; message: string; fields?: string[] } | string)[];
+}
+
+// No short window is documented (only the rolling daily allocation, §9.1): a polite default.
+const DEFAULT_POLICY: RateLimitPolicy = { callsPerWindow: 50, windowMs: 1_000, dailyQuota: 100_000 };
+const LIMITS: BatchLimits = { read: 2000, write: 200, search: 200 };
+const SCHEMA_TTL_MS = 5 * 60_000;
+/** Keeps SOQL IN lists well under the 16,384-byte URI limit (§1.4). */
+const IN_BATCH = 200;
+const NAME_BATCH = 50;
+
+function parseDuration(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(d.trim());
+  if (!m) return 60_000;
+  const mult: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(m[1]) * (mult[m[2] ?? 's'] ?? 1000);
+}
+
+export class SalesforceConnector implements CrmConnector {
+  readonly crm = 'salesforce' as const;
+  readonly limits = LIMITS;
+  readonly rateLimit: RateLimitPolicy;
+  private readonly calls: CallStats = emptyStats();
+  private readonly limiter: RateLimiter;
+  private readonly quota: QuotaGuard;
+  private readonly tokens: TokenSource;
+  private readonly conn: Conn;
+  private readonly schemaCache = new Map<ObjectKind, { at: number; schema: ObjectSchema }>();
+  private integrationUserId: string | null;
+
+  constructor(
+    private readonly cfg: CrmConnection,
+    deps: ConnectorDeps,
+  ) {
+    if (!cfg.baseUrl) {
+      throw new InrecordError('IR_CONFIG_INVALID', 'crm.baseUrl is required for Salesforce: set it to the org’s instance URL (https://<MyDomain>.my.salesforce.com)');
+    }
+    this.rateLimit = { ...DEFAULT_POLICY, ...(cfg.rateLimit.callsPerWindow ? { callsPerWindow: cfg.rateLimit.callsPerWindow } : {}), ...(cfg.rateLimit.windowMs ? { windowMs: cfg.rateLimit.windowMs } : {}) };
+    this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
+    this.quota = new QuotaGuard(cfg.rateLimit.dailyQuotaGuard, 'Salesforce daily API requests');
+    this.integrationUserId = cfg.integrationUserId ?? null;
+    const instanceUrl = cfg.baseUrl.replace(/\/+$/, '');
+    if ('token' in cfg.auth) {
+      this.tokens = staticToken(cfg.auth.token);
+    } else {
+      const o = cfg.auth.oauth;
+      const tokenUrl = o.tokenUrl ?? 'https://login.salesforce.com/services/oauth2/token';
+      this.tokens = oauthToken({
+        connection: `salesforce:${o.clientId}`,
+        refreshToken: o.refreshToken,
+        ...(deps.store ? { store: deps.store } : {}),
+        refreshBeforeMs: parseDuration(o.refreshBefore),
+        exchange: (rt) => this.exchange(tokenUrl, o.clientId, o.clientSecret, rt),
+      });
+    }
+    // The token is set before each call from the token source; jsforce's own refresh is not used
+    // so that one refresh happens across workers (crm/runtime).
+    this.conn = new jsforce.Connection({ instanceUrl, accessToken: 'pending', version: cfg.apiVersion });
+  }
+
+  /** §1.2 refresh_token grant. Salesforce returns no expires_in: assume the default 2 h session. */
+  private async exchange(url: string, clientId: string, clientSecret: string, refreshToken: string) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret }).toString(),
+    });
+    const body = (await res.json().catch(() => ({}))) as Rec;
+    if (res.status === 400 && body.error === 'invalid_grant') throw new GrantRevoked(String(body.error_description ?? 'invalid_grant'));
+    if (!res.ok) throw new InrecordError(res.status >= 500 ? 'IR_CRM_UNAVAILABLE' : 'IR_CRM_AUTH', `Salesforce token endpoint answered HTTP ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
+    this.calls.tokenRefreshes++;
+    return { accessToken: String(body.access_token), expiresIn: Number(body.expires_in ?? 7200) };
+  }
+
+  private describeFailure(err: unknown): CallFailure {
+    const e = err as { errorCode?: string; name?: string; message?: string; code?: string };
+    const code = e.errorCode ?? (e.name && /^[A-Z_]+$/.test(e.name) ? e.name : undefined);
+    // Network faults from fetch carry a system code and no Salesforce errorCode.
+    if (!code && (e.code || /fetch failed|ECONNRE|ETIMEDOUT|socket/i.test(String(e.message)))) return { message: String(e.message) };
+    const c = classifySfError(code, String(e.message ?? ''));
+    const f: CallFailure = { message: String(e.message ?? err), ...(code ? { crmCode: code } : {}) };
+    if (c.code === 'IR_CRM_QUOTA_EXHAUSTED') return f; // handled below, not a blind retry
+    if (c.status !== undefined) f.status = c.status;
+    return f;
+  }
+
+  /** One API call through the runtime: quota guard, limiter, retries, refresh on 401. */
+  private async call<T>(what: string, fn: (c: Conn) => Promise<T>): Promise<T> {
+    this.quota.check();
+    try {
+      return await callWithRetry(
+        async () => {
+          this.conn.accessToken = await this.tokens.token();
+          return fn(this.conn);
+        },
+        {
+          what: `Salesforce ${what}`,
+          describe: (e) => this.describeFailure(e),
+          limiter: this.limiter,
+          stats: this.calls,
+          onUnauthorized: async () => {
+            this.conn.accessToken = await this.tokens.refresh(this.conn.accessToken ?? '');
+          },
+        },
+      );
+    } catch (err) {
+      const cause = (err as { cause?: { errorCode?: string; message?: string } }).cause ?? (err as { errorCode?: string; message?: string });
+      if (cause?.errorCode === 'REQUEST_LIMIT_EXCEEDED' && /TotalRequests/i.test(String(cause.message))) {
+        throw new InrecordError('IR_CRM_QUOTA_EXHAUSTED', `Salesforce ${what}: the org's rolling 24 h API allocation is spent (REQUEST_LIMIT_EXCEEDED)`, { cause: err });
+      }
+      throw err;
+    } finally {
+      const usage = (this.conn.limitInfo as { apiUsage?: { used: number; limit: number } } | undefined)?.apiUsage;
+      if (usage) this.quota.observe(usage.used, usage.limit);
+    }
+  }
+
+  objectName(kind: ObjectKind): string {
+    return SF_OBJECT[kind];
+  }
+
+  async describe(kind: ObjectKind): Promise<ObjectSchema> {
+    const hit = this.schemaCache.get(kind);
+    if (hit && Date.now() - hit.at < SCHEMA_TTL_MS) return hit.schema;
+    const object = SF_OBJECT[kind];
+    const d = await this.call(`describe ${object}`, (c) => c.sobject(object).describe());
+    const schema: ObjectSchema = { object, fields: (d.fields as unknown as SfDescribeField[]).map(toFieldSchema) };
+    this.schemaCache.set(kind, { at: Date.now(), schema });
+    return schema;
+  }
+
+  private async fieldTypes(kind: ObjectKind): Promise<Map<string, FieldSchema>> {
+    const s = await this.describe(kind);
+    return new Map(s.fields.map((f) => [f.name.toLowerCase(), f]));
+  }
+
+  /** Tooling API `CustomField` create (the path the simulator implements too). */
+  async createField(kind: ObjectKind, spec: FieldSpec): Promise<FieldSchema> {
+    const object = SF_OBJECT[kind];
+    const name = customFieldName(spec.name);
+    const metadata = customFieldMetadata(spec);
+    if (!metadata) {
+      throw new InrecordError('IR_CRM_UNSUPPORTED', `Salesforce ${object}.${name}: a ${spec.type} custom field cannot be created through the API here; create it in Setup → Object Manager`, {
+        context: { crm: 'salesforce', object, field: name },
+      });
+    }
+    const res = (await this.call(`create field ${object}.${name}`, (c) => c.tooling.sobject('CustomField').create({ FullName: `${object}.${name}`, Metadata: metadata } as never))) as unknown as SaveResult;
+    if (!res.success) {
+      const e = res.errors[0];
+      const msg = typeof e === 'string' ? e : (e?.message ?? 'unknown error');
+      throw new InrecordError('IR_CRM_VALIDATION', `Salesforce ${object}.${name}: the field was not created: ${msg}`, { context: { object, field: name } });
+    }
+    this.schemaCache.delete(kind);
+    const f = (await this.describe(kind)).fields.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!f) throw new InrecordError('IR_CRM_BAD_RESPONSE', `Salesforce ${object}.${name}: created but not in describe yet; run again in a minute`);
+    return f;
+  }
+
+  private toRecord(kind: ObjectKind, r: Rec, types: Map<string, FieldSchema>, fields: string[]): CrmRecord {
+    const out: Record<string, FieldValue> = {};
+    for (const name of fields) {
+      const key = Object.keys(r).find((k) => k.toLowerCase() === name.toLowerCase());
+      const t = types.get(name.toLowerCase());
+      out[t?.name ?? name] = decodeValue(t?.type, key ? r[key] : null);
+    }
+    const stamp = (r.SystemModstamp ?? r.LastModifiedDate) as string | undefined;
+    return { id: String(r.Id), object: SF_OBJECT[kind], fields: out, modifiedAt: stamp ? isoFromSf(stamp) : new Date(0).toISOString() };
+  }
+
+  private selectList(fields: string[]): string[] {
+    const set = new Map<string, string>();
+    for (const f of ['Id', 'SystemModstamp', ...fields]) set.set(f.toLowerCase(), f);
+    return [...set.values()];
+  }
+
+  /** Reads by id through sObject Collections retrieve (POST, ≤ 2000 ids, nulls for misses, §4.5). */
+  async read(kind: ObjectKind, ids: string[], fields: string[]): Promise<CrmRecord[]> {
+    const object = SF_OBJECT[kind];
+    const types = await this.fieldTypes(kind);
+    const wanted = [...new Set(ids.filter((id) => /^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$/.test(id)))];
+    const out: CrmRecord[] = [];
+    for (const part of chunk(wanted, LIMITS.read)) {
+      const rows = (await this.call(`read ${object}`, (c) => c.sobject(object).retrieve(part, { fields: this.selectList(fields) } as never))) as unknown as (Rec | null)[];
+      for (const r of rows) if (r) out.push(this.toRecord(kind, r, types, fields));
+    }
+    return out;
+  }
+
+  private async *queryPages(what: string, soql: string, scanAll = false): AsyncIterable<Rec[]> {
+    let page = (await this.call(what, (c) => c.query(soql, { scanAll, autoFetch: false } as never) as unknown as Promise<QueryPage>)) as QueryPage;
+    for (;;) {
+      if (page.records.length > 0) yield page.records;
+      if (page.done || !page.nextRecordsUrl) return;
+      const next = page.nextRecordsUrl;
+      page = (await this.call(`${what} (queryMore)`, (c) => c.queryMore(next) as unknown as Promise<QueryPage>)) as QueryPage;
+    }
+  }
+
+  private async queryAllRecords(what: string, soql: string): Promise<Rec[]> {
+    const out: Rec[] = [];
+    for await (const page of this.queryPages(what, soql)) out.push(...page);
+    return out;
+  }
+
+  /** SOQL on SystemModstamp (indexed, bumped by every change, §3.5, §8.4), oldest first, queryMore to the end. */
+  async *readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
+    const object = SF_OBJECT[kind];
+    const types = await this.fieldTypes(kind);
+    const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(since)}` : '';
+    const soql = `SELECT ${this.selectList(fields).join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
+    for await (const page of this.queryPages(`read changed ${object}`, soql)) yield page.map((r) => this.toRecord(kind, r, types, fields));
+  }
+
+  /** getDeleted (§8.3): at most 15 days back; an older `since` is clamped to what Salesforce keeps. */
+  async readDeleted(kind: ObjectKind, since: string): Promise<DeletedRecord[]> {
+    const object = SF_OBJECT[kind];
+    const floor = Date.now() - 15 * 86_400_000 + 120_000;
+    const start = new Date(Math.max(Date.parse(since), floor));
+    const end = new Date(Date.now() + 60_000);
+    if (start >= end) return [];
+    const res = (await this.call(`read deleted ${object}`, (c) => c.sobject(object).deleted(start.toISOString(), end.toISOString()))) as unknown as { deletedRecords: { id: string; deletedDate: string }[] };
+    return res.deletedRecords.map((d) => ({ id: d.id, deletedAt: isoFromSf(d.deletedDate) }));
+  }
+
+  private contactCandidate(r: Rec): ContactCandidate {
+    const account = r.Account as Rec | null | undefined;
+    return {
+      id: String(r.Id),
+      email: typeof r.Email === 'string' ? r.Email.toLowerCase() : null,
+      additional_emails: [],
+      first_name: (r.FirstName as string | null) ?? null,
+      last_name: (r.LastName as string | null) ?? null,
+      company_id: (r.AccountId as string | null) ?? null,
+      company_name: (account?.Name as string | undefined) ?? null,
+      phone: ((r.Phone ?? r.MobilePhone) as string | null) ?? null,
+    };
+  }
+
+  private static CONTACT_FIELDS = 'Id, Email, FirstName, LastName, AccountId, Account.Name, Phone, MobilePhone';
+
+  /**
+   * Candidates among Contacts only. A Lead is a different record kind in Salesforce (its own id
+   * prefix, no account, converted into a Contact): returning leads here would make the same person
+   * ambiguous with their converted contact and send contact writes to a Lead id. Leads are reached
+   * as the `lead` kind (read/readChanged).
+   */
+  async findContacts(q: { emails?: string[]; names?: { firstName?: string; lastName: string }[] }): Promise<ContactCandidate[]> {
+    const found = new Map<string, ContactCandidate>();
+    const emails = [...new Set((q.emails ?? []).filter(Boolean))];
+    for (const part of chunk(emails, IN_BATCH)) {
+      const soql = `SELECT ${SalesforceConnector.CONTACT_FIELDS} FROM Contact WHERE Email IN (${part.map(soqlString).join(', ')})`;
+      for (const r of await this.queryAllRecords('find contacts by email', soql)) found.set(String(r.Id), this.contactCandidate(r));
+    }
+    for (const part of chunk(q.names ?? [], NAME_BATCH)) {
+      const conds = part.map((n) => (n.firstName ? `(FirstName = ${soqlString(n.firstName)} AND LastName = ${soqlString(n.lastName)})` : `LastName = ${soqlString(n.lastName)}`));
+      const soql = `SELECT ${SalesforceConnector.CONTACT_FIELDS} FROM Contact WHERE ${conds.join(' OR ')}`;
+      for (const r of await this.queryAllRecords('find contacts by name', soql)) found.set(String(r.Id), this.contactCandidate(r));
+    }
+    return [...found.values()];
+  }
+
+  private companyCandidate(r: Rec): CompanyCandidate {
+    return { id: String(r.Id), name: (r.Name as string | null) ?? null, domain: websiteDomain(r.Website), additional_domains: [] };
+  }
+
+  /**
+   * Website is free text (`acme.com`, `www.acme.com`, `https://www.acme.com/`): a LIKE narrows on
+   * the server, then the normalised host must equal the domain (so `notacme.com` is not a match).
+   */
+  async findCompanies(q: { domains?: string[]; names?: string[] }): Promise<CompanyCandidate[]> {
+    const found = new Map<string, CompanyCandidate>();
+    const domains = [...new Set((q.domains ?? []).map((d) => d.toLowerCase()).filter(Boolean))];
+    for (const part of chunk(domains, NAME_BATCH)) {
+      const soql = `SELECT Id, Name, Website FROM Account WHERE ${part.map((d) => `Website LIKE ${soqlLikeContains(d)}`).join(' OR ')}`;
+      const wanted = new Set(part);
+      for (const r of await this.queryAllRecords('find companies by domain', soql)) {
+        const c = this.companyCandidate(r);
+        if (c.domain && wanted.has(c.domain)) found.set(c.id, c);
+      }
+    }
+    const names = [...new Set((q.names ?? []).filter(Boolean))];
+    for (const part of chunk(names, IN_BATCH)) {
+      const soql = `SELECT Id, Name, Website FROM Account WHERE Name IN (${part.map(soqlString).join(', ')})`;
+      for (const r of await this.queryAllRecords('find companies by name', soql)) found.set(String(r.Id), this.companyCandidate(r));
+    }
+    return [...found.values()];
+  }
+
+  async *listContacts(): AsyncIterable<ContactCandidate[]> {
+    for await (const page of this.queryPages('list contacts', `SELECT ${SalesforceConnector.CONTACT_FIELDS} FROM Contact ORDER BY Id`)) yield page.map((r) => this.contactCandidate(r));
+  }
+
+  async *listCompanies(): AsyncIterable<CompanyCandidate[]> {
+    for await (const page of this.queryPages('list companies', 'SELECT Id, Name, Website FROM Account ORDER BY Id')) yield page.map((r) => this.companyCandidate(r));
+  }
+
+  private async me(): Promise<string | null> {
+    if (this.integrationUserId) return this.integrationUserId;
+    const id = await this.call('identity', (c) => c.identity());
+    this.integrationUserId = id.user_id;
+    return this.integrationUserId;
+  }
+
+  /**
+   * Field history objects (§7.2): the newest row per (record, field); CreatedById is who made it —
+   * the integration user → integration, anyone else → human. Only tracked fields have history;
+   * an untracked field gives no FieldChange.
+   */
+  async history(kind: ObjectKind, ids: string[], fields: string[]): Promise<FieldChange[]> {
+    if (ids.length === 0 || fields.length === 0) return [];
+    const h = HISTORY[kind];
+    const me = await this.me();
+    const types = await this.fieldTypes(kind);
+    const canonical = fields.map((f) => types.get(f.toLowerCase())?.name ?? f);
+    const latest = new Map<string, FieldChange>();
+    for (const part of chunk([...new Set(ids)], IN_BATCH)) {
+      const soql =
+        `SELECT Id, ${h.parent}, Field, NewValue, CreatedById, CreatedDate FROM ${h.object} ` +
+        `WHERE ${h.parent} IN (${part.map(soqlString).join(', ')}) AND Field IN (${canonical.map(soqlString).join(', ')}) ORDER BY CreatedDate DESC, Id DESC`;
+      for (const r of await this.queryAllRecords(`read ${h.object}`, soql)) {
+        const id = String(r[h.parent]);
+        const field = String(r.Field);
+        const key = `${id}\u0000${field.toLowerCase()}`;
+        if (latest.has(key)) continue;
+        const t = types.get(field.toLowerCase());
+        const by = (r.CreatedById as string | null) ?? null;
+        latest.set(key, {
+          id,
+          field: t?.name ?? field,
+          value: decodeValue(t?.type, r.NewValue),
+          at: isoFromSf(String(r.CreatedDate)),
+          actor: by && me && sameId(by, me) ? 'integration' : 'human',
+          userId: by,
+        });
+      }
+    }
+    return [...latest.values()];
+  }
+
+  /** sObject Collections update, 200 per call, allOrNone=false; every per-record error is kept (§4.3). */
+  async writeBatch(kind: ObjectKind, updates: RecordUpdate[]): Promise<WriteResult[]> {
+    const object = SF_OBJECT[kind];
+    const types = await this.fieldTypes(kind);
+    const out: WriteResult[] = [];
+    for (const part of chunk(updates, LIMITS.write)) {
+      const body = part.map((u) => {
+        const rec: Rec = { Id: u.id };
+        for (const [k, v] of Object.entries(u.fields)) {
+          const t = types.get(k.toLowerCase());
+          rec[t?.name ?? k] = encodeValue(t?.type, v);
+        }
+        return rec;
+      });
+      const res = (await this.call(`update ${object}`, (c) => c.sobject(object).update(body as never, { allOrNone: false } as never))) as unknown as SaveResult[];
+      part.forEach((u, i) => {
+        const r = res[i];
+        if (r?.success) {
+          out.push({ id: u.id, ok: true });
+          return;
+        }
+        const e = r?.errors[0];
+        const sfCode = typeof e === 'string' ? 'UNKNOWN' : (e?.statusCode ?? e?.errorCode ?? 'UNKNOWN');
+        const msg = typeof e === 'string' ? e : (e?.message ?? 'no result for this record');
+        const field = typeof e === 'string' ? undefined : e?.fields?.[0];
+        const c = classifySfError(sfCode, msg);
+        out.push({
+          id: u.id,
+          ok: false,
+          code: c.code,
+          message: `Salesforce ${object} ${u.id}${field ? ` field ${field}` : ''}: ${sfCode}: ${msg} — ${fixFor(sfCode)}`,
+          retryable: c.retryable,
+          ...(field ? { field } : {}),
+        });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Task (note/task/email/call) or Event (meeting). Salesforce takes one WhoId (Contact/Lead) and one
+   * WhatId (Account/Opportunity) per activity: the first of each is used, and a Lead WhoId takes no
+   * WhatId (a platform rule).
+   */
+  async createActivity(a: ActivityInput): Promise<{ id: string }> {
+    const who = a.associations.find((x) => x.object === 'contact' || x.object === 'lead');
+    const what = who?.object === 'lead' ? undefined : a.associations.find((x) => x.object === 'company' || x.object === 'deal');
+    if (!who && !what) throw new InrecordError('IR_CRM_VALIDATION', 'Salesforce activity: no contact, lead, company or deal to attach it to');
+    const links: Rec = { ...(who ? { WhoId: who.id } : {}), ...(what ? { WhatId: what.id } : {}), ...(a.ownerId ? { OwnerId: a.ownerId } : {}) };
+    let object = 'Task';
+    let rec: Rec;
+    if (a.kind === 'meeting') {
+      object = 'Event';
+      const start = a.occurredAt ?? new Date().toISOString();
+      const end = a.endsAt ?? new Date(Date.parse(start) + 30 * 60_000).toISOString();
+      rec = { Subject: (a.subject ?? 'Meeting').slice(0, 255), Description: a.body ?? null, StartDateTime: start, EndDateTime: end, ...links };
+    } else {
+      const subtype = a.kind === 'email' ? 'Email' : a.kind === 'call' ? 'Call' : 'Task';
+      const done = a.kind !== 'task';
+      const subject = a.subject ?? (a.kind === 'note' ? `Note: ${(a.body ?? '').slice(0, 60)}` : a.kind);
+      let body = a.body ?? null;
+      if (a.kind === 'email' && (a.from || a.to?.length)) body = `From: ${a.from ?? ''}\nTo: ${(a.to ?? []).join(', ')}\n\n${a.body ?? ''}`;
+      const day = (done ? a.occurredAt : a.dueAt) ?? a.occurredAt ?? a.dueAt;
+      rec = { Subject: subject.slice(0, 255), Description: body, Status: done ? 'Completed' : 'Not Started', TaskSubtype: subtype, Priority: 'Normal', ...(day ? { ActivityDate: day.slice(0, 10) } : {}), ...links };
+    }
+    const res = (await this.call(`create ${object}`, (c) => c.sobject(object).create(rec as never))) as unknown as SaveResult;
+    if (!res.success || !res.id) throw this.saveError(object, (who ?? what)?.id ?? '', res);
+    return { id: res.id };
+  }
+
+  private saveError(object: string, id: string, res: SaveResult): InrecordError {
+    const e = res.errors[0];
+    const code = typeof e === 'string' ? 'UNKNOWN' : (e?.statusCode ?? e?.errorCode ?? 'UNKNOWN');
+    const msg = typeof e === 'string' ? e : (e?.message ?? 'failed');
+    const c = classifySfError(code, msg);
+    return new InrecordError(c.code as 'IR_CRM_VALIDATION', `Salesforce ${object} ${id}: ${code}: ${msg} — ${fixFor(code)}`, { retryable: c.retryable, context: { object, id, crmCode: code } });
+  }
+
+  private async updateOne(kind: ObjectKind, id: string, fields: Rec, what: string): Promise<void> {
+    const [r] = await this.writeBatch(kind, [{ id, fields: fields as Record<string, FieldValue> }]);
+    if (r && !r.ok) throw new InrecordError(r.code as 'IR_CRM_VALIDATION', `${what}: ${r.message}`, { retryable: r.retryable, context: { object: SF_OBJECT[kind], id, field: r.field } });
+  }
+
+  async performAction(action: CrmAction): Promise<ActionResult> {
+    switch (action.type) {
+      case 'assign_owner':
+        await this.updateOne(action.object, action.id, { OwnerId: action.ownerId }, 'assign owner');
+        return { ok: true };
+      case 'change_stage': {
+        // Opportunities move through StageName, leads through Status; contacts/accounts have no stage.
+        const field = action.object === 'deal' ? 'StageName' : action.object === 'lead' ? 'Status' : null;
+        if (!field) throw new InrecordError('IR_CRM_UNSUPPORTED', `Salesforce ${SF_OBJECT[action.object]} has no stage; use change_stage on a deal (StageName) or a lead (Status)`);
+        await this.updateOne(action.object, action.id, { [field]: action.stage }, 'change stage');
+        return { ok: true };
+      }
+      case 'create_task': {
+        const t = await this.createActivity({ kind: 'task', subject: action.subject, ...(action.body ? { body: action.body } : {}), dueAt: action.dueAt, ...(action.ownerId ? { ownerId: action.ownerId } : {}), associations: [{ object: action.object, id: action.id }] });
+        return { ok: true, createdId: t.id };
+      }
+      case 'add_note': {
+        const n = await this.createActivity({ kind: 'note', body: action.body, associations: [{ object: action.object, id: action.id }] });
+        return { ok: true, createdId: n.id };
+      }
+      case 'enroll':
+        throw new InrecordError('IR_CRM_UNSUPPORTED', `Salesforce: enrolling ${SF_OBJECT[action.object]} ${action.id} in a sequence is not available through the REST API (Sales Engagement cadences); use create_task or a Flow triggered by a field inrecord writes`, {
+          context: { crm: 'salesforce', object: action.object, id: action.id },
+        });
+    }
+  }
+
+  async listUsers(): Promise<CrmUser[]> {
+    const rows = await this.queryAllRecords('list users', 'SELECT Id, Name, Email, IsActive FROM User ORDER BY Name');
+    return rows.map((r) => ({ id: String(r.Id), name: String(r.Name ?? ''), email: String(r.Email ?? ''), active: r.IsActive === true }));
+  }
+
+  webhooks = {
+    /**
+     * Outbound Messages are not signed (§8.1): the endpoint URL carries a shared secret
+     * (`?secret=…` or `?token=…`), compared in constant time, and the body's OrganizationId must be
+     * this org's.
+     */
+    verify: (req: WebhookRequest): VerifyResult => {
+      const want = this.cfg.webhooks.urlSecret;
+      const org = this.cfg.webhooks.orgId;
+      if (!want || !org) return { ok: false, reason: 'Salesforce outbound messages carry no signature: set crm.webhooks.orgId and crm.webhooks.urlSecret, and put ?secret=<urlSecret> in the outbound message endpoint URL' };
+      const params = new URL(req.url, 'http://x').searchParams;
+      const got = Buffer.from(params.get('secret') ?? params.get('token') ?? '');
+      const exp = Buffer.from(want);
+      if (got.length !== exp.length || !timingSafeEqual(got, exp)) return { ok: false, reason: 'wrong or missing secret in the outbound message URL' };
+      let orgId: string | null;
+      try {
+        orgId = parseOutboundMessage(req.rawBody.toString('utf8')).organizationId;
+      } catch (e) {
+        return { ok: false, reason: (e as Error).message };
+      }
+      if (!orgId || !sameId(orgId, org)) return { ok: false, reason: `outbound message from org ${orgId ?? '(none)'}, expected ${org}` };
+      return { ok: true };
+    },
+    parse: (req: WebhookRequest): ChangeEvent[] => {
+      let msg: ReturnType<typeof parseOutboundMessage>;
+      try {
+        msg = parseOutboundMessage(req.rawBody.toString('utf8'));
+      } catch (e) {
+        throw new InrecordError('IR_WEBHOOK_PAYLOAD', `Salesforce outbound message: ${(e as Error).message}`);
+      }
+      return outboundToEvents(msg, this.integrationUserId, new Date().toISOString());
+    },
+    subscribe: async (targetUrl: string, kinds: ObjectKind[]): Promise<void> => {
+      throw new InrecordError(
+        'IR_CRM_UNSUPPORTED',
+        `Salesforce outbound messages cannot be created through the REST API. In Setup, create a record-triggered Flow on ${kinds.map((k) => SF_OBJECT[k]).join(', ')} with an Outbound Message action to ${targetUrl}?secret=<crm.webhooks.urlSecret>, including LastModifiedById, CreatedDate, LastModifiedDate and SystemModstamp; the poller covers changes meanwhile`,
+        { context: { crm: 'salesforce', targetUrl } },
+      );
+    },
+  };
+
+  stats(): CallStats {
+    return { ...this.calls };
+  }
+
+  async close(): Promise<void> {}
+}
