@@ -177,6 +177,20 @@ describe.each(BACKENDS)('apply and rollback on %s', (backend) => {
     expect(again.skipped.map((s) => s.recordId)).toEqual(['c5']);
   });
 
+  it('rejects outputs for an object the CRM does not have, and goes on with the others', async () => {
+    const source: RecordOutputs[] = [
+      { object: 'deal', recordId: 'd1', outputs: [{ name: 'risk', field: 'risk', value: 'High', flow: 'deal-risk' }] },
+      ...outputs(() => 77).slice(0, 2),
+    ];
+    const run = await applyRun({ store, connector: crm, objects }, { source });
+    expect(run.status).toBe('succeeded');
+    expect(run.fields.rejected).toBe(1);
+    expect(crm.records.get('contact:c0')?.fields.score).toBe(77);
+    const row = (await ledgerForRun(store, run.runId)).find((r) => r.object === 'deal');
+    expect(row).toMatchObject({ outcome: 'rejected', code: 'IR_FIELD_NOT_FOUND' });
+    expect(row?.message).toMatch(/not available in hubspot/);
+  });
+
   it('plans without writing', async () => {
     const plans = await planRun({ store, connector: crm, objects }, { source: outputs(() => 10) });
     expect(plans).toHaveLength(N);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FieldRule, InrecordConfig } from '../config/index.js';
-import type { CrmConnector, CrmRecord, FieldChange, FieldValue, ObjectKind, RecordUpdate } from '../crm/types.js';
+import type { CrmConnector, CrmRecord, FieldChange, FieldValue, ObjectKind, ObjectSchema, RecordUpdate } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { valuesEqual } from './coerce.js';
@@ -121,7 +121,14 @@ class Planner {
   async context(object: ObjectKind): Promise<PlanContext> {
     let ctx = this.contexts.get(object);
     if (!ctx) {
-      const schema = await this.deps.connector.describe(object);
+      let schema: ObjectSchema;
+      try {
+        schema = await this.deps.connector.describe(object);
+      } catch (e) {
+        // An object this CRM does not have: every output for it is rejected (field not found), the run goes on.
+        if ((e as InrecordError).code !== 'IR_CRM_UNSUPPORTED') throw e;
+        schema = { object: `${object} (not available in ${this.deps.connector.crm})`, fields: [] };
+      }
       ctx = planContext(object, schema, (this.deps.objects[object]?.fields ?? {}) as Record<string, FieldRule>);
       this.contexts.set(object, ctx);
     }
