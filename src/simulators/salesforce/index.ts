@@ -40,6 +40,7 @@ export type { SalesforceGroundTruth } from './seed.js';
 export interface RunningSalesforceSimulator extends RunningSimulator {
   org: SalesforceOrg;
   orgId: string;
+  groundTruth(): SalesforceGroundTruth;
   integrationUserId: string;
   /** A one-time authorization code for the web-server OAuth flow (as /services/oauth2/authorize issues). */
   issueAuthCode(): string;
