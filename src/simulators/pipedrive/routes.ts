@@ -191,37 +191,44 @@ function listV2(c: RouteContext, r: Req, type: Exclude<EntityType, 'note'>): Ans
   if (type === 'activity' && q.done !== undefined) filters.push((e) => e.core.done === (q.done === 'true'));
   const keyOf = (e: Entity): number | string =>
     sortBy === 'update_time' ? sec(e.updateTime) : sortBy === 'add_time' ? sec(e.addTime) : sortBy === 'due_date' ? String(e.core.due_date ?? '') : e.id;
-  let rows = c.state.all(type).filter((e) => filters.every((f) => f(e)));
-  if (sortBy !== 'id' || desc) {
-    rows = [...rows].sort((a, b) => {
-      const ka = keyOf(a);
-      const kb = keyOf(b);
-      const d = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
-      return desc ? -d : d;
-    });
-  }
-  let start = 0;
-  if (q.cursor) {
-    const cur = decodeCursor(q.cursor);
-    if (!cur || cur.field !== sortBy || typeof cur.id !== 'number') throw new SchemaError([`cursor: '${q.cursor}' is not a valid cursor`]);
-    const fv = cur.fieldValue as number | string;
-    const after = (e: Entity) => {
-      const k = keyOf(e);
-      const d = k < fv ? -1 : k > fv ? 1 : e.id - (cur.id as number);
-      return desc ? d < 0 : d > 0;
-    };
-    // Rows are sorted, so the first row after the cursor position is found by bisection.
+  // Rows in ascending (key, id) order: the id-ordered list itself, or a cached sorted index.
+  const rows = sortBy === 'id' ? c.state.all(type) : c.state.sortedBy(type, sortBy, keyOf);
+  const cmp = (e: Entity, fv: number | string, id: number) => {
+    const k = keyOf(e);
+    return k < fv ? -1 : k > fv ? 1 : e.id - id;
+  };
+  /** First index whose (key, id) is ≥ (fv, id). */
+  const lowerBound = (fv: number | string, id: number) => {
     let lo = 0;
     let hi = rows.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (after(rows[mid])) hi = mid;
-      else lo = mid + 1;
+      if (cmp(rows[mid], fv, id) < 0) lo = mid + 1;
+      else hi = mid;
     }
-    start = lo;
+    return lo;
+  };
+  let i = desc ? rows.length - 1 : 0;
+  if (q.cursor) {
+    const cur = decodeCursor(q.cursor);
+    if (!cur || cur.field !== sortBy || typeof cur.id !== 'number') throw new SchemaError([`cursor: '${q.cursor}' is not a valid cursor`]);
+    const fv = cur.fieldValue as number | string;
+    i = desc ? lowerBound(fv, cur.id) - 1 : lowerBound(fv, cur.id + 1);
+  } else if (sortBy === 'update_time' && since !== undefined && !desc) {
+    i = lowerBound(since, 0);
   }
-  const page = rows.slice(start, start + limit);
-  const more = start + limit < rows.length;
+  const step = desc ? -1 : 1;
+  const page: Entity[] = [];
+  let more = false;
+  for (; i >= 0 && i < rows.length; i += step) {
+    const e = rows[i];
+    if (!filters.every((f) => f(e))) continue;
+    if (page.length === limit) {
+      more = true;
+      break;
+    }
+    page.push(e);
+  }
   const last = page.at(-1);
   const withLabels = q.include_option_labels === 'true';
   const customKeys = q.custom_fields ? q.custom_fields.split(',') : undefined;
@@ -442,7 +449,10 @@ function textMatch(s: unknown, spec: SearchSpec): number {
   return v.includes(spec.term) ? 0.5 : 0;
 }
 
-function scoreEntity(c: RouteContext, e: Entity, spec: SearchSpec): number {
+const SEARCHABLE_CUSTOM = new Set(['varchar', 'varchar_auto', 'text', 'double', 'monetary', 'phone', 'address']);
+
+/** Best match score of one entity over the requested fields (0 = no match). */
+function scoreEntity(e: Entity, spec: SearchSpec, customDefs: FieldDef[]): number {
   const want = (f: string) => spec.fields === null || spec.fields.includes(f);
   let best = 0;
   const consider = (s: number) => {
@@ -458,8 +468,7 @@ function scoreEntity(c: RouteContext, e: Entity, spec: SearchSpec): number {
   }
   if (e.type === 'organization' && want('address')) consider(textMatch((core.address as { value?: string } | null)?.value, spec));
   if (want('custom_fields')) {
-    for (const def of c.state.customDefs(e.type)) {
-      if (!['varchar', 'varchar_auto', 'text', 'double', 'monetary', 'phone', 'address'].includes(def.field_type)) continue;
+    for (const def of customDefs) {
       const v = e.custom[def.key];
       if (v !== undefined && v !== null) consider(textMatch(String(typeof v === 'object' ? (v as { value: unknown }).value : v), spec) * 0.9);
     }
@@ -469,27 +478,27 @@ function scoreEntity(c: RouteContext, e: Entity, spec: SearchSpec): number {
 
 function runSearch(c: RouteContext, types: EntityType[], q: Record<string, string>, max: number, filter?: (e: Entity) => boolean): Answer {
   const spec = searchSpec(q, max);
-  const hits: { e: Entity; score: number }[] = [];
-  // An exact e-mail term is answered from the e-mail index, as a search engine would.
-  if (types.length === 1 && types[0] === 'person' && spec.term.includes('@') && (spec.fields === null || spec.fields.includes('email'))) {
-    for (const e of c.state.personsByEmail(spec.term)) hits.push({ e, score: 1 });
-    if (!spec.exact) {
-      for (const e of c.state.all('person')) {
-        if (e.deletedAt !== null || hits.some((h) => h.e === e)) continue;
-        const s = scoreEntity(c, e, spec);
-        if (s > 0) hits.push({ e, score: s });
-      }
+  const hits = new Map<Entity, number>();
+  const only = (fs: string[]) => spec.fields !== null && spec.fields.every((f) => fs.includes(f));
+  // Exact e-mail / name terms are answered from indexes, the way a search engine would; other
+  // searches scan.
+  if (spec.exact && only(['email', 'name'])) {
+    for (const t of types) {
+      if (t === 'person' && spec.fields?.includes('email')) for (const e of c.state.personsByEmail(spec.term)) hits.set(e, 1);
+      if (spec.fields?.includes('name') || (t === 'deal' && spec.fields?.includes('title'))) for (const e of c.state.personsOrOrgsByName(t, spec.term)) hits.set(e, 1);
     }
   } else {
     for (const t of types) {
+      const defs = c.state.customDefs(t).filter((d) => SEARCHABLE_CUSTOM.has(d.field_type));
       for (const e of c.state.all(t)) {
         if (e.deletedAt !== null) continue;
-        const s = scoreEntity(c, e, spec);
-        if (s > 0) hits.push({ e, score: s });
+        const s = scoreEntity(e, spec, defs);
+        if (s > 0) hits.set(e, s);
       }
     }
   }
-  const filtered = filter ? hits.filter((h) => filter(h.e)) : hits;
+  const all = [...hits].map(([e, score]) => ({ e, score }));
+  const filtered = filter ? all.filter((h) => filter(h.e)) : all;
   filtered.sort((a, b) => b.score - a.score || a.e.id - b.e.id);
   const page = filtered.slice(spec.offset, spec.offset + spec.limit);
   const more = spec.offset + spec.limit < filtered.length;

@@ -25,9 +25,46 @@ export interface GroundTruth {
   sharedEmails: string[];
 }
 
-export function seedCompany(state: PipedriveState, seed: number, persons: number, now: number): GroundTruth {
+/** mulberry32: a small, fast deterministic PRNG (faker per record is too slow for 100k persons). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Faker draws pools of realistic values once; records combine them with the fast PRNG. */
+function pools(seed: number) {
   const f = new Faker({ locale: [en] });
   f.seed(seed);
+  const many = <T>(n: number, g: () => T) => Array.from({ length: n }, g);
+  return {
+    first: many(600, () => f.person.firstName()),
+    last: many(900, () => f.person.lastName()),
+    company: many(1500, () => f.company.name()),
+    street: many(500, () => f.location.streetAddress()),
+    city: many(300, () => f.location.city()),
+    country: many(60, () => f.location.country()),
+    phone: many(2000, () => f.phone.number()),
+    job: many(300, () => f.person.jobTitle()),
+    product: many(300, () => f.commerce.productName()),
+    sentence: many(300, () => f.lorem.sentence()),
+  };
+}
+
+export function seedCompany(state: PipedriveState, seed: number, persons: number, now: number): GroundTruth {
+  const P = pools(seed);
+  const rnd = prng(seed * 2654435761);
+  const f = {
+    number: {
+      float: rnd,
+      int: ({ min, max }: { min: number; max: number }) => min + Math.floor(rnd() * (max - min + 1)),
+    },
+  };
   const truth: GroundTruth = { persons: [], organizations: [], sharedEmails: [] };
 
   state.addUser({ id: 1, name: 'Integration Admin', email: 'integration@simco.example', active_flag: true, is_admin: true });
@@ -36,7 +73,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
   state.addUser({ name: 'Former Rep', email: 'former@simco.example', active_flag: false, is_admin: false });
   state.addPipeline('Sales', STAGES);
   const repIds = state.users.filter((u) => u.active_flag && u.id !== 1).map((u) => u.id);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(f.number.float() * xs.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const year = 365 * 86_400_000;
   const times = () => {
     const add = now - Math.floor(f.number.float() * year) - 86_400_000;
@@ -54,7 +91,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
   const orgDomains: (string | null)[] = [];
   const segment = opt(orgDefs, 'Segment');
   for (let i = 0; i < orgCount; i++) {
-    const name = f.company.name();
+    const name = i < P.company.length ? P.company[i] : `${pick(P.company)} ${pick(['Group', 'Holdings', 'Labs', 'Partners', 'Systems'])}`;
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '').slice(0, 20) || `org${i}`;
     // Every 25th organization reuses the previous domain: a subsidiary or a duplicate record.
     const domain = i % 25 === 24 && orgDomains[i - 1] ? orgDomains[i - 1] : i % 10 === 9 ? null : `${slug}${i}.example.com`;
@@ -67,7 +104,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
       {
         name,
         owner_id: pick(repIds),
-        address: f.number.float() < 0.7 ? { value: `${f.location.streetAddress()}, ${f.location.city()}`, country: f.location.country() } : null,
+        address: f.number.float() < 0.7 ? { value: `${pick(P.street)}, ${pick(P.city)}`, country: pick(P.country) } : null,
         website: domain ? (f.number.float() < 0.5 ? `https://www.${domain}` : `http://${domain}/`) : null,
         linkedin: null,
         industry: null,
@@ -88,8 +125,8 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
   const interests = opt(personDefs, 'Interests');
   const infoInbox = new Map<number, string>();
   for (let i = 0; i < persons; i++) {
-    const first = f.person.firstName();
-    const last = f.person.lastName();
+    const first = pick(P.first);
+    const last = pick(P.last);
     const orgIdx = f.number.float() < 0.85 ? Math.floor(f.number.float() * orgCount) : -1;
     const orgId = orgIdx >= 0 ? truth.organizations[orgIdx].id : null;
     const domain = orgIdx >= 0 ? orgDomains[orgIdx] : null;
@@ -112,7 +149,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
     }
     // Messy capitalisation and whitespace, as typed by hand.
     if (emails.length > 0 && f.number.float() < 0.05) emails[0].value = ` ${emails[0].value.toUpperCase()}`;
-    const phones = f.number.float() < 0.6 ? [{ value: f.phone.number(), primary: true, label: 'work' }] : [];
+    const phones = f.number.float() < 0.6 ? [{ value: pick(P.phone), primary: true, label: 'work' }] : [];
     const [add, upd] = times();
     const custom: Record<string, unknown> = {};
     if (grade?.options && f.number.float() < 0.3) custom[grade.key] = pick(grade.options).id;
@@ -129,7 +166,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
         phones,
         visible_to: 3,
         label_ids: [],
-        job_title: f.number.float() < 0.5 ? f.person.jobTitle() : null,
+        job_title: f.number.float() < 0.5 ? pick(P.job) : null,
       },
       custom,
       add,
@@ -152,7 +189,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
     state.insertSeeded(
       'deal',
       {
-        title: `${f.commerce.productName()} deal`,
+        title: `${pick(P.product)} deal`,
         owner_id: pick(repIds),
         creator_user_id: pick(repIds),
         value: f.number.int({ min: 500, max: 250_000 }),
@@ -215,7 +252,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
     state.insertSeeded(
       'note',
       {
-        content: `<p>${f.lorem.sentence()}</p>`,
+        content: `<p>${pick(P.sentence)}</p>`,
         user_id: pick(repIds),
         person_id: p.id,
         org_id: p.orgId,

@@ -126,6 +126,10 @@ export class PipedriveState {
   private readonly changelogs = new Map<string, ChangelogRow[]>();
   /** Lower-cased email → person ids (the persons search index). */
   private readonly emailIndex = new Map<string, Set<number>>();
+  /** `${type}:${lower-cased name or title}` → ids (exact-match search). */
+  private readonly nameIndex = new Map<string, Set<number>>();
+  /** Entities of a type ordered by (sort key, id), rebuilt after a write (list sort_by ≠ id). */
+  private readonly sortedCache = new Map<string, Entity[]>();
   private seq = 1;
   private fieldId = 1;
   private optionId = 1;
@@ -168,6 +172,47 @@ export class PipedriveState {
     const ids = this.emailIndex.get(email.trim().toLowerCase());
     if (!ids) return [];
     return [...ids].map((id) => this.byId.person.get(id)).filter((e): e is Entity => !!e && e.deletedAt === null);
+  }
+
+  personsOrOrgsByName(type: EntityType, name: string): Entity[] {
+    const ids = this.nameIndex.get(`${type}:${name.trim().toLowerCase()}`);
+    if (!ids) return [];
+    return [...ids].map((id) => this.byId[type].get(id)).filter((e): e is Entity => !!e && e.deletedAt === null);
+  }
+
+  /** Entities ordered ascending by (key, id); cached until the next write to this type. */
+  sortedBy(type: EntityType, sortKey: string, keyOf: (e: Entity) => number | string): readonly Entity[] {
+    const k = `${type}:${sortKey}`;
+    let rows = this.sortedCache.get(k);
+    if (!rows) {
+      const keys = new Map<Entity, number | string>();
+      for (const e of this.lists[type]) keys.set(e, keyOf(e));
+      rows = [...this.lists[type]].sort((a, b) => {
+        const ka = keys.get(a) as number | string;
+        const kb = keys.get(b) as number | string;
+        return ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+      });
+      this.sortedCache.set(k, rows);
+    }
+    return rows;
+  }
+
+  private touched(type: EntityType): void {
+    if (this.sortedCache.size === 0) return;
+    for (const k of [...this.sortedCache.keys()]) if (k.startsWith(`${type}:`)) this.sortedCache.delete(k);
+  }
+
+  private indexName(e: Entity, old: unknown): void {
+    if (typeof old === 'string') this.nameIndex.get(`${e.type}:${old.trim().toLowerCase()}`)?.delete(e.id);
+    const name = e.core.name ?? e.core.title;
+    if (typeof name !== 'string' || e.deletedAt !== null) return;
+    const key = `${e.type}:${name.trim().toLowerCase()}`;
+    let set = this.nameIndex.get(key);
+    if (!set) {
+      set = new Set();
+      this.nameIndex.set(key, set);
+    }
+    set.add(e.id);
   }
 
   changelog(type: EntityType, id: number): readonly ChangelogRow[] {
@@ -237,6 +282,8 @@ export class PipedriveState {
     this.lists[type].push(e);
     this.byId[type].set(e.id, e);
     if (type === 'person') this.indexEmails(e, []);
+    this.indexName(e, null);
+    this.touched(type);
     return e;
   }
 
@@ -246,6 +293,8 @@ export class PipedriveState {
     this.lists[type].push(e);
     this.byId[type].set(e.id, e);
     if (type === 'person') this.indexEmails(e, []);
+    this.indexName(e, null);
+    this.touched(type);
     const keys = [...Object.keys(core).filter((k) => core[k] !== null && core[k] !== undefined), ...Object.keys(custom)];
     for (const k of keys) this.logChange(e, k, null, k in custom ? custom[k] : core[k], actor, at);
     this.emit({ action: 'create', entity: e, before: null, changedKeys: keys, userId: actor.userId, source: actor.source, at });
@@ -261,6 +310,7 @@ export class PipedriveState {
     const before = snapshot(e);
     const changed: string[] = [];
     const oldEmails = type(e) === 'person' ? emailsOf(e) : [];
+    const oldName = e.core.name ?? e.core.title;
     for (const [k, v] of Object.entries(core)) {
       if (sameValue(e.core[k], v)) continue;
       this.logChange(e, k, e.core[k], v, actor, at);
@@ -276,7 +326,9 @@ export class PipedriveState {
       changed.push(k);
     }
     e.updateTime = at;
+    this.touched(e.type);
     if (type(e) === 'person' && changed.includes('emails')) this.indexEmails(e, oldEmails);
+    if (changed.includes('name') || changed.includes('title')) this.indexName(e, oldName);
     if (changed.length > 0) this.emit({ action: 'change', entity: e, before, changedKeys: changed, userId: actor.userId, source: actor.source, at });
     return changed;
   }
@@ -288,6 +340,8 @@ export class PipedriveState {
     const before = snapshot(e);
     e.deletedAt = at;
     e.updateTime = at;
+    this.touched(e.type);
+    this.indexName(e, e.core.name ?? e.core.title);
     if (type(e) === 'person') this.indexEmails({ ...e, core: { ...e.core, emails: [] } } as Entity, emailsOf(e));
     this.emit({ action: 'delete', entity: e, before, changedKeys: [], userId: actor.userId, source: actor.source, at });
   }
