@@ -19,3 +19,8 @@ export * from './intent/classifier.js';
 export * from './intent/summarise.js';
 export * from './intent/llm.js';
 export * from './intent/flow.js';
+export * from './enrichment/types.js';
+export * from './enrichment/offline.js';
+export * from './enrichment/http.js';
+export * from './enrichment/refresh.js';
+export * from './enrichment/flow.js';
