@@ -1,0 +1,174 @@
+/**
+ * Normalisation: the same person or company written two ways must produce the same keys, and two
+ * different ones must not. Pure functions over strings.
+ */
+import { createRequire } from 'node:module';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { getDomain, getHostname } from 'tldts';
+
+const require = createRequire(import.meta.url);
+/** Free and consumer mail domains (maintained list: email-providers). */
+const FREE_MAIL: ReadonlySet<string> = new Set(require('email-providers/all.json') as string[]);
+
+/** Providers that ignore dots in the local part (and googlemail.com is gmail.com). */
+const DOTLESS = new Set(['gmail.com', 'googlemail.com']);
+/** Providers that deliver `name+tag@` to `name@`. Work domains are never folded: their routing is their own. */
+const PLUS_TAGS = new Set(['gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'icloud.com', 'me.com', 'fastmail.com', 'protonmail.com', 'proton.me']);
+
+/** Local parts of shared inboxes: several people read them, so they identify nobody on their own. */
+const ROLE_LOCALS = new Set(
+  'info sales support admin contact hello team office marketing billing accounts accounting hr jobs careers noreply no-reply help service enquiries inquiries press media webmaster postmaster finance orders partners partnerships legal privacy security feedback bookings reception general mail inbox it ops operations'.split(
+    ' ',
+  ),
+);
+
+export interface NormalEmail {
+  /** Lower-cased, trimmed, NFKC address as written. */
+  address: string;
+  /** The mailbox it reaches: dots and +tags folded only where the provider ignores them. */
+  canonical: string;
+  local: string;
+  domain: string;
+  freeMail: boolean;
+  role: boolean;
+}
+
+export function normaliseEmail(raw: string | null | undefined): NormalEmail | null {
+  if (!raw) return null;
+  const address = raw.normalize('NFKC').trim().replace(/^mailto:/i, '').replace(/^<|>$/g, '').toLowerCase();
+  const m = /^([^@\s]+)@([^@\s]+\.[^@\s]+)$/.exec(address);
+  if (!m) return null;
+  let [, local, domain] = m;
+  domain = domain.replace(/\.$/, '');
+  let canonLocal = local;
+  let canonDomain = domain;
+  if (PLUS_TAGS.has(domain)) canonLocal = canonLocal.split('+')[0];
+  if (DOTLESS.has(domain)) {
+    canonLocal = canonLocal.replace(/\./g, '');
+    canonDomain = 'gmail.com';
+  }
+  return {
+    address: `${local}@${domain}`,
+    canonical: `${canonLocal}@${canonDomain}`,
+    local,
+    domain,
+    freeMail: FREE_MAIL.has(domain),
+    role: ROLE_LOCALS.has(local.split('+')[0]),
+  };
+}
+
+/** The registrable domain of a URL, host or address ('https://www.Shop.acme.co.uk/x' → 'acme.co.uk'). */
+export function normaliseDomain(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  let s = raw.normalize('NFKC').trim().toLowerCase();
+  if (!s) return null;
+  if (s.includes('@')) s = s.slice(s.lastIndexOf('@') + 1);
+  const host = getHostname(/^[a-z]+:\/\//.test(s) ? s : `http://${s}`) ?? s;
+  const domain = getDomain(host.replace(/^www\./, ''), { allowPrivateDomains: true });
+  return domain ?? null;
+}
+
+const TITLES = new Set(['dr', 'mr', 'mrs', 'ms', 'miss', 'mx', 'prof', 'sir', 'dame', 'rev', 'herr', 'frau']);
+const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'la', 'le', 'di', 'da', 'del', 'du', 'dos', 'st', 'ten', 'ter']);
+const SUFFIXES = new Set(['jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'mba', 'esq', 'cpa']);
+
+/** Lower case, accents removed, letters and spaces only ("O'Néil-Smith" → "oneil smith"). */
+export function foldText(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/['’`]/g, '')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+export interface NormalName {
+  first: string;
+  last: string;
+}
+
+/**
+ * A person's first and last name from whatever the input has: separate fields, "First Last",
+ * "LAST, First", titles, suffixes and middle names or initials.
+ */
+export function normaliseName(first?: string | null, last?: string | null, full?: string | null): NormalName | null {
+  let f = first ?? '';
+  let l = last ?? '';
+  const clean = (s: string) =>
+    foldText(s)
+      .split(' ')
+      .filter((t) => t && !TITLES.has(t) && !SUFFIXES.has(t));
+  if (!f && !l && full) {
+    const comma = full.indexOf(',');
+    if (comma > 0 && !SUFFIXES.has(foldText(full.slice(comma + 1)))) {
+      l = full.slice(0, comma);
+      f = full.slice(comma + 1);
+    } else {
+      const parts = clean(full);
+      // the last name is the last word with the particles before it ("van der Berg")
+      let i = parts.length - 1;
+      while (i > 1 && PARTICLES.has(parts[i - 1])) i--;
+      l = parts.length > 1 ? parts.slice(i).join(' ') : '';
+      f = parts.length > 1 ? parts.slice(0, i).join(' ') : (parts[0] ?? '');
+    }
+  } else if (!l && f.includes(',')) {
+    [l, f] = f.split(',', 2);
+  }
+  const fs = clean(f);
+  const ls = clean(l);
+  // middle names and initials belong to neither key
+  const firstKey = fs[0] ?? '';
+  const lastKey = ls.filter((t) => t.length > 1).join('') || ls.join('');
+  if (!firstKey && !lastKey) return null;
+  return { first: firstKey, last: lastKey };
+}
+
+const NICKNAMES: Record<string, string> = {
+  bob: 'robert', rob: 'robert', bobby: 'robert', bill: 'william', will: 'william', billy: 'william', liam: 'william',
+  jim: 'james', jimmy: 'james', mike: 'michael', mick: 'michael', liz: 'elizabeth', beth: 'elizabeth', betty: 'elizabeth',
+  kate: 'katherine', katie: 'katherine', kathy: 'katherine', tom: 'thomas', tommy: 'thomas', dave: 'david', chris: 'christopher',
+  alex: 'alexander', dan: 'daniel', danny: 'daniel', joe: 'joseph', joey: 'joseph', matt: 'matthew', nick: 'nicholas',
+  sam: 'samuel', tony: 'anthony', steve: 'steven', stephen: 'steven', rick: 'richard', dick: 'richard', rich: 'richard',
+  jen: 'jennifer', jenny: 'jennifer', andy: 'andrew', drew: 'andrew', ben: 'benjamin', pat: 'patricia', sue: 'susan',
+  jon: 'jonathan', johnny: 'john', jack: 'john', greg: 'gregory', ed: 'edward', eddie: 'edward', ted: 'edward',
+  peggy: 'margaret', maggie: 'margaret', meg: 'margaret', ron: 'ronald', tim: 'timothy', vicky: 'victoria', abby: 'abigail',
+};
+
+/** First names that are the same person's: equal, or a known nickname of one another. */
+export function firstNamesAgree(a: string, b: string): boolean {
+  if (!a || !b) return false;
+  if (a === b) return true;
+  return (NICKNAMES[a] ?? a) === (NICKNAMES[b] ?? b);
+}
+
+const LEGAL = new Set(
+  'inc incorporated llc l l c ltd limited gmbh ag sa sas sarl bv nv plc corp corporation co company pty srl spa oy ab as kk lp llp pllc pc se kg ohg ug holdings holding group'.split(' '),
+);
+
+/** A company name without case, accents, punctuation, "the" and legal suffixes ("The ACME, Inc." → "acme"). */
+export function normaliseCompanyName(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  let lastWasLetter = false;
+  const tokens: string[] = [];
+  // "S.A." and "L.L.C." fold to single letters: join each run of them back into one word
+  for (const t of foldText(raw.replace(/&/g, ' and ')).split(' ').filter(Boolean)) {
+    const prev = tokens[tokens.length - 1];
+    if (t.length === 1 && prev !== undefined && prev.length >= 1 && /^[a-z]+$/.test(prev) && lastWasLetter) tokens[tokens.length - 1] = prev + t;
+    else tokens.push(t);
+    lastWasLetter = t.length === 1;
+  }
+  while (tokens.length > 1 && LEGAL.has(tokens[tokens.length - 1])) tokens.pop();
+  if (tokens[0] === 'the' && tokens.length > 1) tokens.shift();
+  const out = tokens.join(' ');
+  return out || null;
+}
+
+/** E.164 where the number parses (default region US), else its last ten digits. */
+export function normalisePhone(raw: string | null | undefined, region: 'US' | 'GB' | 'DE' | 'FR' = 'US'): string | null {
+  if (!raw) return null;
+  const parsed = parsePhoneNumberFromString(raw, region);
+  if (parsed?.isValid()) return parsed.number;
+  const digits = raw.replace(/\D/g, '');
+  return digits.length >= 7 ? digits.slice(-10) : null;
+}
