@@ -16,7 +16,10 @@ export interface CheckProblem {
   severity: 'error' | 'warning';
   code: ErrorCode;
   object: ObjectKind;
+  /** The field as the config names it (API name or label). */
   field: string;
+  /** The CRM's API name, when it differs (Pipedrive custom fields: a 40-hex key). */
+  apiName?: string;
   flow?: string;
   output?: string;
   message: string;
@@ -140,6 +143,7 @@ export function checkMapping(
 
   // rules per object, by resolved field name
   const rulesByKind = new Map<ObjectKind, Map<string, FieldRule>>();
+  const ruleKeys = new Map<string, string>();
   for (const [kind, objRules] of Object.entries(config.objects) as [ObjectKind, { fields: Record<string, FieldRule> }][]) {
     const i = idx(kind);
     const byField = new Map<string, FieldRule>();
@@ -150,7 +154,7 @@ export function checkMapping(
       const mappedHere = config.flows.some((fl) => fl.object === kind && Object.values(fl.outputs).includes(key));
       if (!r.ok && r.reason === 'not-found' && mappedHere) {
         // The flow's mapping reports the missing field (with what --fix creates); its stamp is checked here.
-        if (rule.stamp) checkStamp(kind, i, { name: key, label: key } as FieldSchema, rule.stamp, err);
+        if (rule.stamp) checkStamp(kind, i, key, { name: key, label: key } as FieldSchema, rule.stamp, err);
         continue;
       }
       if (!r.ok) {
@@ -164,10 +168,11 @@ export function checkMapping(
         continue;
       }
       byField.set(r.field.name, rule);
+      ruleKeys.set(`${kind}.${r.field.name}`, key);
       if (rule.truncate && !['string', 'text'].includes(r.field.type)) {
         warn({ code: 'IR_CONFIG_INVALID', object: kind, field: key, message: `objects.${kind}.fields.${key}: truncate applies to text fields only; "${r.field.name}" is ${r.field.type}`, fix: 'Remove truncate from this rule.' });
       }
-      if (rule.stamp) checkStamp(kind, i, r.field, rule.stamp, err);
+      if (rule.stamp) checkStamp(kind, i, key, r.field, rule.stamp, err);
     }
   }
 
@@ -209,42 +214,42 @@ export function checkMapping(
       const key = `${kind}.${f.name}`;
       const other = mappedBy.get(key);
       if (other) {
-        err({ code: 'IR_CONFIG_INVALID', object: kind, field: f.name, flow: flow.name, output, message: `${where}: the field is also written by ${other}; two outputs would overwrite each other`, fix: 'Map each field from one flow output only.' });
+        err({ code: 'IR_CONFIG_INVALID', object: kind, field: target, ...(f.name !== target ? { apiName: f.name } : {}), flow: flow.name, output, message: `${where}: the field is also written by ${other}; two outputs would overwrite each other`, fix: 'Map each field from one flow output only.' });
       }
       mappedBy.set(key, `${flow.name}/${output}`);
       const rule = rulesByKind.get(kind)?.get(f.name);
       if (rule?.owner === 'rep') {
-        err({ code: 'IR_FIELD_OWNED_BY_REP', object: kind, field: f.name, flow: flow.name, output, message: `${where}: the field is owned by rep and is never written`, fix: `Map the output to another field, or set objects.${kind}.fields.${f.name}.owner to ai or hybrid.` });
+        err({ code: 'IR_FIELD_OWNED_BY_REP', object: kind, field: target, ...(f.name !== target ? { apiName: f.name } : {}), flow: flow.name, output, message: `${where}: the field is owned by rep and is never written`, fix: `Map the output to another field, or set objects.${kind}.fields.${ruleKeys.get(`${kind}.${f.name}`) ?? target}.owner to ai or hybrid.` });
         continue;
       }
       if (!f.writable) {
-        err({ code: 'IR_FIELD_READ_ONLY', object: kind, field: f.name, flow: flow.name, output, message: `${where}: the field is read-only (${f.crmType})`, fix: 'Map the output to a writable field.' });
+        err({ code: 'IR_FIELD_READ_ONLY', object: kind, field: target, ...(f.name !== target ? { apiName: f.name } : {}), flow: flow.name, output, message: `${where}: the field is read-only (${f.crmType})`, fix: 'Map the output to a writable field.' });
         continue;
       }
       if (!fieldAccepts(type, f.type)) {
-        err({ code: 'IR_FIELD_TYPE_MISMATCH', object: kind, field: f.name, flow: flow.name, output, message: `${where}: the output is ${type}, the field is ${f.type} (${f.crmType}) and expects ${describeExpected(f)}`, fix: `Map the output to a ${ACCEPTS[type].slice(0, 3).join(' / ')} field, or change the flow's output.` });
+        err({ code: 'IR_FIELD_TYPE_MISMATCH', object: kind, field: target, ...(f.name !== target ? { apiName: f.name } : {}), flow: flow.name, output, message: `${where}: the output is ${type}, the field is ${f.type} (${f.crmType}) and expects ${describeExpected(f)}`, fix: `Map the output to a ${ACCEPTS[type].slice(0, 3).join(' / ')} field, or change the flow's output.` });
         continue;
       }
       if ((f.type === 'picklist' || f.type === 'multipicklist') && (f.options ?? []).length === 0) {
-        err({ code: 'IR_FIELD_VALUE_INVALID', object: kind, field: f.name, flow: flow.name, output, message: `${where}: the picklist has no options, so no value can be written`, fix: 'Add the options to the field in the CRM.' });
+        err({ code: 'IR_FIELD_VALUE_INVALID', object: kind, field: target, ...(f.name !== target ? { apiName: f.name } : {}), flow: flow.name, output, message: `${where}: the picklist has no options, so no value can be written`, fix: 'Add the options to the field in the CRM.' });
         continue;
       }
       const values = type === 'category' || type === 'categories' ? declaredValues(flow) : null;
       if (values && (f.type === 'picklist' || f.type === 'multipicklist')) {
         const bad = values.filter((v) => !coerceValue(v, { ...f, type: 'picklist', required: false }).ok);
         if (bad.length > 0) {
-          err({ code: 'IR_FIELD_VALUE_INVALID', object: kind, field: f.name, flow: flow.name, output, message: `${where}: the flow's values ${bad.map((b) => `"${b}"`).join(', ')} are not options of the field (${describeExpected(f)})`, fix: 'Add the options to the field in the CRM, or change the flow’s values to existing options.' });
+          err({ code: 'IR_FIELD_VALUE_INVALID', object: kind, field: target, ...(f.name !== target ? { apiName: f.name } : {}), flow: flow.name, output, message: `${where}: the flow's values ${bad.map((b) => `"${b}"`).join(', ')} are not options of the field (${describeExpected(f)})`, fix: 'Add the options to the field in the CRM, or change the flow’s values to existing options.' });
         }
       }
       if (!rule) {
-        warn({ code: 'IR_CONFIG_INVALID', object: kind, field: f.name, flow: flow.name, output, message: `${where}: the field has no ownership rule; it is treated as hybrid with onConflict: flag`, fix: `Declare objects.${kind}.fields.${f.name}: { owner: ai | hybrid | rep }.` });
+        warn({ code: 'IR_CONFIG_INVALID', object: kind, field: target, ...(f.name !== target ? { apiName: f.name } : {}), flow: flow.name, output, message: `${where}: the field has no ownership rule; it is treated as hybrid with onConflict: flag`, fix: `Declare objects.${kind}.fields.${ruleKeys.get(`${kind}.${f.name}`) ?? target}: { owner: ai | hybrid | rep }.` });
       }
     }
   }
   return problems;
 }
 
-function checkStamp(kind: ObjectKind, i: FieldIndex, field: FieldSchema, stamp: string, err: (p: Omit<CheckProblem, 'severity'>) => void): void {
+function checkStamp(kind: ObjectKind, i: FieldIndex, key: string, field: FieldSchema, stamp: string, err: (p: Omit<CheckProblem, 'severity'>) => void): void {
   const r = resolveField(i, stamp);
   if (!r.ok) {
     const ok = /^[A-Za-z][A-Za-z0-9_]*$/.test(stamp);
@@ -252,7 +257,7 @@ function checkStamp(kind: ObjectKind, i: FieldIndex, field: FieldSchema, stamp: 
       code: 'IR_FIELD_NOT_FOUND',
       object: kind,
       field: stamp,
-      message: `objects.${kind}.fields.${field.name}.stamp: no stamp field "${stamp}" on ${i.object}`,
+      message: `objects.${kind}.fields.${key}.stamp: no stamp field "${stamp}" on ${i.object}`,
       fix: ok ? 'Run `inrecord check --fix` to create it as a text field.' : 'Create the stamp field in the CRM or correct its name.',
       // The label folds back to the configured name (Pipedrive addresses custom fields by label).
       create: ok ? { name: stamp, label: humanise(stamp), type: 'string', maxLength: 255 } : undefined,
@@ -260,7 +265,7 @@ function checkStamp(kind: ObjectKind, i: FieldIndex, field: FieldSchema, stamp: 
     return;
   }
   if (!r.field.writable || (r.field.type !== 'string' && r.field.type !== 'text')) {
-    err({ code: 'IR_FIELD_TYPE_MISMATCH', object: kind, field: r.field.name, message: `objects.${kind}.fields.${field.name}.stamp: "${r.field.name}" is ${r.field.writable ? r.field.type : 'read-only'}; a stamp needs a writable text field`, fix: 'Point the stamp at a writable text field.' });
+    err({ code: 'IR_FIELD_TYPE_MISMATCH', object: kind, field: stamp, message: `objects.${kind}.fields.${key}.stamp: "${r.field.name}" is ${r.field.writable ? r.field.type : 'read-only'}; a stamp needs a writable text field`, fix: 'Point the stamp at a writable text field.' });
   }
 }
 
