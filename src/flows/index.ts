@@ -24,3 +24,4 @@ export * from './enrichment/offline.js';
 export * from './enrichment/http.js';
 export * from './enrichment/refresh.js';
 export * from './enrichment/flow.js';
+export * from './run.js';

@@ -8,15 +8,23 @@ import { type ModelChoice, type ScoringModel, chooseModel, restoreTrainedModel }
 import { buildRulesModel } from './rules.js';
 import { type ScoringSettingsInput, scoringSettingsSchema } from './settings.js';
 
+/** The flow's settings, or IR_CONFIG_INVALID naming the flow and the key. */
+export function flowSettings(flow: string, input: unknown) {
+  const r = scoringSettingsSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow}: settings.${issue?.path.join('.')}: ${issue?.message}`, { context: { flow } });
+}
+
 /** Chooses the model from the CRM's history; a trained one is versioned and stored as the flow's active model. */
 export async function trainScoringModel(
   store: Pick<Store, 'transaction'>,
   flow: string,
-  settings: ScoringSettingsInput,
+  settings: unknown,
   history: FlowRecord[],
   now: Date,
 ): Promise<ModelChoice> {
-  const choice = chooseModel(settings, history, now);
+  const choice = chooseModel(flowSettings(flow, settings), history, now);
   if (choice.model.kind === 'trained') {
     await saveModel(store, {
       version: choice.model.version,
@@ -39,9 +47,9 @@ export async function trainScoringModel(
 export async function loadScoringModel(
   db: Sql,
   flow: string,
-  settingsInput: ScoringSettingsInput,
+  settingsInput: unknown,
 ): Promise<{ model: ScoringModel; explanation: string }> {
-  const settings = scoringSettingsSchema.parse(settingsInput);
+  const settings = flowSettings(flow, settingsInput);
   const rules = buildRulesModel(settings);
   if (settings.model === 'rules') return { model: rules, explanation: 'rules model: chosen in settings (model: rules)' };
   const stored = await activeModel(db, flow);
