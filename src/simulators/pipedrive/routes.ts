@@ -440,66 +440,101 @@ function searchSpec(q: Record<string, string>, max: number): SearchSpec & { limi
   return { term: term.toLowerCase(), exact, fields: q.fields ? q.fields.split(',') : null, limit, offset: cur.offset };
 }
 
-function textMatch(s: unknown, spec: SearchSpec): number {
-  if (typeof s !== 'string' || s.length === 0) return 0;
-  const v = s.toLowerCase();
+const SEARCHABLE_CUSTOM = new Set(['varchar', 'varchar_auto', 'text', 'double', 'monetary', 'phone', 'address']);
+
+/** Lower-cased searchable texts of one entity, per search field (§3.1, §3.7 `fields`). */
+interface SearchTexts {
+  e: Entity;
+  name: string | null;
+  email: string[];
+  phone: string[];
+  address: string | null;
+  custom: string[];
+}
+
+function searchTexts(c: RouteContext, type: EntityType): SearchTexts[] {
+  return c.state.derived(type, 'search', (rows) => {
+    const defs = c.state.customDefs(type).filter((d) => SEARCHABLE_CUSTOM.has(d.field_type));
+    const lower = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.toLowerCase() : null);
+    return rows
+      .filter((e) => e.deletedAt === null)
+      .map((e) => ({
+        e,
+        name: lower(type === 'deal' ? e.core.title : e.core.name),
+        email: ((e.core.emails as { value: string }[] | undefined) ?? []).map((m) => m.value.toLowerCase()),
+        phone: ((e.core.phones as { value: string }[] | undefined) ?? []).map((m) => m.value.toLowerCase()),
+        address: lower((e.core.address as { value?: string } | null | undefined)?.value),
+        custom: defs
+          .map((d) => e.custom[d.key])
+          .filter((v) => v !== undefined && v !== null)
+          .map((v) => String(typeof v === 'object' ? (v as { value: unknown }).value : v).toLowerCase()),
+      }));
+  });
+}
+
+function textScore(v: string | null, spec: SearchSpec): number {
+  if (v === null) return 0;
   if (v === spec.term) return 1;
   if (spec.exact) return 0;
   if (v.startsWith(spec.term)) return 0.8;
   return v.includes(spec.term) ? 0.5 : 0;
 }
 
-const SEARCHABLE_CUSTOM = new Set(['varchar', 'varchar_auto', 'text', 'double', 'monetary', 'phone', 'address']);
-
-/** Best match score of one entity over the requested fields (0 = no match). */
-function scoreEntity(e: Entity, spec: SearchSpec, customDefs: FieldDef[]): number {
-  const want = (f: string) => spec.fields === null || spec.fields.includes(f);
+/** Best match score of one entity over the requested fields (0 = no match). Hot loop: no closures. */
+function scoreEntity(t: SearchTexts, spec: SearchSpec): number {
+  const f = spec.fields;
   let best = 0;
-  const consider = (s: number) => {
+  let s = 0;
+  if (f === null || f.includes(t.e.type === 'deal' ? 'title' : 'name')) best = textScore(t.name, spec);
+  if (t.e.type === 'person') {
+    if (f === null || f.includes('email'))
+      for (const m of t.email) {
+        s = textScore(m, spec);
+        if (s > best) best = s;
+      }
+    if (f === null || f.includes('phone'))
+      for (const m of t.phone) {
+        s = textScore(m, spec);
+        if (s > best) best = s;
+      }
+  }
+  if (t.e.type === 'organization' && (f === null || f.includes('address'))) {
+    s = textScore(t.address, spec);
     if (s > best) best = s;
-  };
-  const core = e.core;
-  if (e.type === 'deal') {
-    if (want('title')) consider(textMatch(core.title, spec));
-  } else if (want('name')) consider(textMatch(core.name, spec));
-  if (e.type === 'person') {
-    if (want('email')) for (const m of (core.emails as { value: string }[]) ?? []) consider(textMatch(m.value, spec));
-    if (want('phone')) for (const m of (core.phones as { value: string }[]) ?? []) consider(textMatch(m.value, spec));
   }
-  if (e.type === 'organization' && want('address')) consider(textMatch((core.address as { value?: string } | null)?.value, spec));
-  if (want('custom_fields')) {
-    for (const def of customDefs) {
-      const v = e.custom[def.key];
-      if (v !== undefined && v !== null) consider(textMatch(String(typeof v === 'object' ? (v as { value: unknown }).value : v), spec) * 0.9);
+  if (f === null || f.includes('custom_fields'))
+    for (const v of t.custom) {
+      s = textScore(v, spec) * 0.9;
+      if (s > best) best = s;
     }
-  }
   return best;
 }
 
 function runSearch(c: RouteContext, types: EntityType[], q: Record<string, string>, max: number, filter?: (e: Entity) => boolean): Answer {
   const spec = searchSpec(q, max);
-  const hits = new Map<Entity, number>();
+  const hits: { e: Entity; score: number }[] = [];
   const only = (fs: string[]) => spec.fields !== null && spec.fields.every((f) => fs.includes(f));
   // Exact e-mail / name terms are answered from indexes, the way a search engine would; other
-  // searches scan.
+  // searches scan precomputed lower-cased texts.
   if (spec.exact && only(['email', 'name'])) {
+    const seen = new Set<Entity>();
     for (const t of types) {
-      if (t === 'person' && spec.fields?.includes('email')) for (const e of c.state.personsByEmail(spec.term)) hits.set(e, 1);
-      if (spec.fields?.includes('name') || (t === 'deal' && spec.fields?.includes('title'))) for (const e of c.state.personsOrOrgsByName(t, spec.term)) hits.set(e, 1);
+      if (t === 'person' && spec.fields?.includes('email')) for (const e of c.state.personsByEmail(spec.term)) seen.add(e);
+      if (spec.fields?.includes('name')) for (const e of c.state.personsOrOrgsByName(t, spec.term)) seen.add(e);
     }
+    for (const e of seen) hits.push({ e, score: 1 });
   } else {
     for (const t of types) {
-      const defs = c.state.customDefs(t).filter((d) => SEARCHABLE_CUSTOM.has(d.field_type));
-      for (const e of c.state.all(t)) {
-        if (e.deletedAt !== null) continue;
-        const s = scoreEntity(e, spec, defs);
-        if (s > 0) hits.set(e, s);
+      for (const x of searchTexts(c, t)) {
+        const s = scoreEntity(x, spec);
+        if (s > 0) hits.push({ e: x.e, score: s });
       }
     }
   }
-  const all = [...hits].map(([e, score]) => ({ e, score }));
-  const filtered = filter ? all.filter((h) => filter(h.e)) : all;
-  filtered.sort((a, b) => b.score - a.score || a.e.id - b.e.id);
+  const filtered = filter ? hits.filter((h) => filter(h.e)) : hits;
+  // Best score first, then type and id; few distinct scores, so a stable sort on score suffices
+  // for scans (already in type/id order).
+  filtered.sort((a, b) => b.score - a.score || (a.e.type === b.e.type ? a.e.id - b.e.id : a.e.type < b.e.type ? -1 : 1));
   const page = filtered.slice(spec.offset, spec.offset + spec.limit);
   const more = spec.offset + spec.limit < filtered.length;
   return ok(

@@ -130,6 +130,7 @@ export class PipedriveState {
   private readonly nameIndex = new Map<string, Set<number>>();
   /** Entities of a type ordered by (sort key, id), rebuilt after a write (list sort_by ≠ id). */
   private readonly sortedCache = new Map<string, Entity[]>();
+  private readonly derivedCache = new Map<string, unknown>();
   private seq = 1;
   private fieldId = 1;
   private optionId = 1;
@@ -197,7 +198,19 @@ export class PipedriveState {
     return rows;
   }
 
+  /** A value derived from every entity of a type (e.g. search texts), dropped at the next write. */
+  derived<T>(type: EntityType, name: string, build: (rows: readonly Entity[]) => T): T {
+    const k = `${type}:#${name}`;
+    let v = this.derivedCache.get(k) as T | undefined;
+    if (v === undefined) {
+      v = build(this.lists[type]);
+      this.derivedCache.set(k, v);
+    }
+    return v;
+  }
+
   private touched(type: EntityType): void {
+    if (this.derivedCache.size > 0) for (const k of [...this.derivedCache.keys()]) if (k.startsWith(`${type}:`)) this.derivedCache.delete(k);
     if (this.sortedCache.size === 0) return;
     for (const k of [...this.sortedCache.keys()]) if (k.startsWith(`${type}:`)) this.sortedCache.delete(k);
   }
@@ -257,6 +270,7 @@ export class PipedriveState {
   addCustomField(type: FieldEntity, spec: CustomFieldSpec): FieldDef {
     const def = makeCustomField(type, spec, this.seed + this.fieldId * 7919, () => this.fieldId++, () => this.optionId++, this.now());
     this.fields[type].push(def);
+    this.touched(type);
     return def;
   }
 
@@ -270,6 +284,7 @@ export class PipedriveState {
     const i = this.fields[type].findIndex((f) => f.key === key && f.custom);
     if (i < 0) return false;
     this.fields[type].splice(i, 1);
+    this.touched(type);
     return true;
   }
 
