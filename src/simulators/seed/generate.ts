@@ -1,0 +1,980 @@
+/**
+ * generateWorld: the deterministic world. Faker (seeded) fills small name pools once; every record
+ * then draws from a mulberry32 PRNG, because one faker call per field is too slow for 100k
+ * contacts. Same seed and options → the same world, byte for byte.
+ */
+import { Faker, en } from '@faker-js/faker';
+import { composeMessage } from './messages.js';
+import type {
+  ActivityType,
+  DealStage,
+  GenerateWorldOptions,
+  Intent,
+  LeadSource,
+  SeedActivity,
+  SeedCompany,
+  SeedContact,
+  SeedDeal,
+  SeedLead,
+  SeedMessage,
+  SeedOutsider,
+  SeedOwner,
+  Seniority,
+  World,
+  WorldTruth,
+} from './types.js';
+
+export const DEAL_STAGES: readonly DealStage[] = [
+  'qualification',
+  'discovery',
+  'proposal',
+  'negotiation',
+  'closed_won',
+  'closed_lost',
+];
+export const STAGE_PROBABILITY: Record<DealStage, number> = {
+  qualification: 0.1,
+  discovery: 0.2,
+  proposal: 0.5,
+  negotiation: 0.8,
+  closed_won: 1,
+  closed_lost: 0,
+};
+export const LEAD_SOURCES: readonly LeadSource[] = [
+  'web_form',
+  'referral',
+  'event',
+  'webinar',
+  'cold_outbound',
+  'paid_search',
+  'partner',
+  'content_download',
+];
+export const INDUSTRIES = [
+  'software',
+  'financial_services',
+  'healthcare',
+  'manufacturing',
+  'retail',
+  'education',
+  'logistics',
+  'media',
+  'energy',
+  'government',
+] as const;
+export const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'NL', 'CA', 'AU', 'ES', 'SE', 'IE'] as const;
+export const SENIORITIES: readonly Seniority[] = [
+  'c_level',
+  'vp',
+  'director',
+  'manager',
+  'individual',
+  'intern',
+];
+export const ROLE_LOCAL_PARTS = ['info', 'sales', 'contact', 'hello', 'office', 'admin', 'support', 'team'];
+const FREE_MAIL = [
+  'gmail.com',
+  'yahoo.com',
+  'outlook.com',
+  'hotmail.com',
+  'icloud.com',
+  'googlemail.com',
+  'gmx.de',
+  'web.de',
+  'yahoo.co.uk',
+];
+const TLD: Record<string, string> = {
+  US: 'com',
+  GB: 'co.uk',
+  DE: 'de',
+  FR: 'fr',
+  NL: 'nl',
+  CA: 'ca',
+  AU: 'com.au',
+  ES: 'es',
+  SE: 'se',
+  IE: 'ie',
+};
+const LEGAL = [
+  'Inc',
+  'Inc.',
+  'LLC',
+  'Ltd',
+  'Ltd.',
+  'GmbH',
+  'Corp',
+  'Corporation',
+  'Co.',
+  'S.A.',
+  'B.V.',
+  'AB',
+  'PLC',
+  'Group',
+  'Holdings',
+  '',
+];
+const WORDS = [
+  'Summit',
+  'Northwind',
+  'Bluebird',
+  'Atlas',
+  'Vertex',
+  'Harbor',
+  'Granite',
+  'Pioneer',
+  'Cobalt',
+  'Maple',
+  'Beacon',
+  'Evergreen',
+  'Quantum',
+  'Redwood',
+  'Silverline',
+  'Keystone',
+  'Orbit',
+  'Lumen',
+  'Falcon',
+  'Sterling',
+];
+const NOUNS = [
+  'Partners',
+  'Systems',
+  'Labs',
+  'Logistics',
+  'Health',
+  'Capital',
+  'Foods',
+  'Energy',
+  'Media',
+  'Analytics',
+  'Dynamics',
+  'Solutions',
+  'Works',
+  'Industries',
+  'Networks',
+];
+const REGIONS = ['Europe', 'UK', 'Deutschland', 'France', 'Nordics', 'APAC', 'Canada', 'Iberia'];
+const ACCENTED_FIRST = [
+  'José',
+  'Zoë',
+  'Renée',
+  'Søren',
+  'Björn',
+  'François',
+  'Łukasz',
+  'Chloé',
+  'Joël',
+  'Inés',
+  'Ångström',
+  'Noémie',
+  'Jürgen',
+  'Siân',
+  'Dvořák',
+];
+const ACCENTED_LAST = [
+  'Müller',
+  'García',
+  'Núñez',
+  "O'Neil",
+  "D'Angelo",
+  'van der Berg',
+  'McDonald',
+  'Šimek',
+  'Lefèvre',
+  'Østergaard',
+  'Çelik',
+  'de la Cruz',
+  "O'Brien",
+  'Groß',
+];
+const NICK: [string, string][] = [
+  ['John', 'Jon'],
+  ['Catherine', 'Katherine'],
+  ['Steven', 'Stephen'],
+  ['Sara', 'Sarah'],
+  ['Philip', 'Phillip'],
+  ['Ann', 'Anne'],
+  ['Eric', 'Erik'],
+];
+const TITLES: Record<Seniority, readonly string[]> = {
+  c_level: ['CEO', 'Chief Revenue Officer', 'CFO', 'Chief Technology Officer', 'COO'],
+  vp: ['VP Sales', 'VP of Marketing', 'Vice President, Operations', 'VP Engineering'],
+  director: ['Director of Sales', 'Head of Marketing', 'IT Director', 'Director, Procurement'],
+  manager: ['Sales Manager', 'Marketing Manager', 'Operations Manager', 'Project Manager'],
+  individual: ['Account Executive', 'Analyst', 'Software Engineer', 'Specialist', 'Consultant'],
+  intern: ['Intern', 'Working Student', 'Marketing Intern'],
+};
+const DAY = 86_400_000;
+const LEGAL_TAIL = /\s+(Inc\.?|LLC|Ltd\.?|GmbH|Corp|Corporation|Co\.|S\.A\.|B\.V\.|AB|PLC|Group|Holdings)$/i;
+
+/** mulberry32: small, fast and deterministic. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The hidden model's features of a lead, as numbers (the same ones `truth.leadModel.weights` names). */
+export function leadFeatures(
+  l: Pick<
+    SeedLead,
+    | 'leadSource'
+    | 'industry'
+    | 'employees'
+    | 'seniority'
+    | 'emailOpens'
+    | 'pageViews'
+    | 'meetings'
+    | 'daysSinceLastActivity'
+    | 'annualRevenue'
+    | 'country'
+  >,
+): Record<string, number> {
+  return {
+    [`source_${l.leadSource}`]: 1,
+    [`industry_${l.industry}`]: 1,
+    [`seniority_${l.seniority}`]: 1,
+    [`country_${l.country}`]: 1,
+    log_employees: Math.log10(Math.max(1, l.employees)),
+    log_revenue: Math.log10(Math.max(1, l.annualRevenue)) - 6,
+    email_opens: Math.min(l.emailOpens, 20),
+    page_views: Math.min(l.pageViews, 60),
+    meetings: l.meetings,
+    // Engagement matters only when it is recent: the interaction a simple rule misses.
+    recent_meetings: l.daysSinceLastActivity <= 14 ? l.meetings : 0,
+    days_since_last_activity: Math.min(l.daysSinceLastActivity, 180),
+  };
+}
+
+/** Σ weight × feature without building the feature object (the generator's hot path). */
+function leadLogit(l: SeedLead): number {
+  const w = LEAD_WEIGHTS;
+  const recent = l.daysSinceLastActivity <= 14 ? l.meetings : 0;
+  return (
+    (w[`source_${l.leadSource}`] ?? 0) +
+    (w[`industry_${l.industry}`] ?? 0) +
+    (w[`seniority_${l.seniority}`] ?? 0) +
+    (w[`country_${l.country}`] ?? 0) +
+    (w.log_employees as number) * Math.log10(Math.max(1, l.employees)) +
+    (w.log_revenue as number) * (Math.log10(Math.max(1, l.annualRevenue)) - 6) +
+    (w.email_opens as number) * Math.min(l.emailOpens, 20) +
+    (w.page_views as number) * Math.min(l.pageViews, 60) +
+    (w.meetings as number) * l.meetings +
+    (w.recent_meetings as number) * recent +
+    (w.days_since_last_activity as number) * Math.min(l.daysSinceLastActivity, 180)
+  );
+}
+
+const LEAD_WEIGHTS: Record<string, number> = {
+  source_referral: 1.3,
+  source_partner: 0.9,
+  source_event: 0.6,
+  source_webinar: 0.4,
+  source_web_form: 0.3,
+  source_paid_search: 0,
+  source_content_download: -0.3,
+  source_cold_outbound: -0.9,
+  industry_software: 0.6,
+  industry_financial_services: 0.4,
+  industry_healthcare: 0.1,
+  industry_government: -0.7,
+  industry_education: -0.5,
+  seniority_c_level: 0.9,
+  seniority_vp: 0.8,
+  seniority_director: 0.5,
+  seniority_manager: 0.2,
+  seniority_intern: -1.2,
+  country_US: 0.3,
+  country_GB: 0.2,
+  country_DE: 0.1,
+  log_employees: 0.35,
+  log_revenue: 0.25,
+  email_opens: 0.06,
+  page_views: 0.02,
+  meetings: 0.35,
+  recent_meetings: 0.6,
+  days_since_last_activity: -0.025,
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const pad = (n: number, w = 6) => String(n).padStart(w, '0');
+const asciiCache = new Map<string, string>();
+/** Lower-case ASCII letters and digits only (for addresses and domains); names repeat, so memoised. */
+function ascii(s: string): string {
+  let v = asciiCache.get(s);
+  if (v === undefined) {
+    v = s
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/ß/g, 'ss')
+      .replace(/[øØ]/g, 'o')
+      .replace(/[łŁ]/g, 'l')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .toLowerCase();
+    if (asciiCache.size < 200_000) asciiCache.set(s, v);
+  }
+  return v;
+}
+
+export function generateWorld(opts: GenerateWorldOptions): World {
+  const seed = opts.seed;
+  const rnd = prng(seed);
+  const now = opts.now ?? Date.UTC(2026, 10, 1);
+  const nContacts = Math.max(0, Math.floor(opts.contacts));
+  const nCompanies = Math.max(5, Math.floor(opts.companies ?? nContacts / 5));
+  const faker = new Faker({ locale: [en] });
+  faker.seed(seed);
+  const firstPool = [...new Set(Array.from({ length: 600 }, () => faker.person.firstName()))];
+  const lastPool = [...new Set(Array.from({ length: 900 }, () => faker.person.lastName()))];
+  const cityPool = Array.from({ length: 120 }, () => faker.location.city());
+
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const int = (min: number, max: number) => min + Math.floor(rnd() * (max - min + 1));
+  const chance = (p: number) => rnd() < p;
+  const first = () => (chance(0.04) ? pick(ACCENTED_FIRST) : pick(firstPool));
+  const last = () => (chance(0.05) ? pick(ACCENTED_LAST) : pick(lastPool));
+
+  // Owners: the sales team, at its own domain.
+  const teamDomain = `${ascii(pick(WORDS))}-sales.example`;
+  const owners: SeedOwner[] = Array.from({ length: 8 }, (_, i) => {
+    const f = pick(firstPool);
+    const l = pick(lastPool);
+    return {
+      id: `ow_${pad(i + 1, 3)}`,
+      firstName: f,
+      lastName: l,
+      email: `${ascii(f)}.${ascii(l)}@${teamDomain}`,
+      active: i < 7,
+    };
+  });
+  const activeOwners = owners.filter((o) => o.active);
+  const owner = () => pick(activeOwners).id;
+
+  const usedDomains = new Set<string>();
+  // Unique names with a numbered suffix; the next number per stem is remembered (no rescans).
+  const nextNumber = new Map<string, number>();
+  const unique = (used: Set<string>, stem: string, tail: string) => {
+    let v = `${stem}${tail}`;
+    if (used.has(v)) {
+      let k = nextNumber.get(v) ?? 2;
+      while (used.has(`${stem}${k}${tail}`)) k++;
+      nextNumber.set(v, k + 1);
+      v = `${stem}${k}${tail}`;
+    }
+    used.add(v);
+    return v;
+  };
+
+  // Companies.
+  const uniqueDomain = (base: string, tld: string) => {
+    return unique(usedDomains, `${base || 'company'}`, `.${tld}`);
+  };
+  const companyName = () => {
+    const r = rnd();
+    const suffix = pick(LEGAL);
+    const base = r < 0.45 ? last() : r < 0.7 ? `${last()} & ${last()}` : `${pick(WORDS)} ${pick(NOUNS)}`;
+    return suffix ? `${base} ${suffix}` : base;
+  };
+  const stripLegal = (n: string) => n.replace(LEGAL_TAIL, '');
+  const messyDomain = (d: string): string | null => {
+    const r = rnd();
+    if (r < 0.04) return `https://www.${d}/`;
+    if (r < 0.07) return d.toUpperCase();
+    if (r < 0.1) return `www.${d}`;
+    if (r < 0.13) return null;
+    return d;
+  };
+  const phoneFor = (country: string): string => {
+    const a = int(200, 989);
+    const b = int(200, 999);
+    const c = pad(int(0, 9999), 4);
+    switch (country) {
+      case 'US':
+      case 'CA': {
+        const f = int(0, 3);
+        return f === 0
+          ? `+1 ${a}-${b}-${c}`
+          : f === 1
+            ? `(${a}) ${b}-${c}`
+            : f === 2
+              ? `${a}.${b}.${c}`
+              : `1${a}${b}${c}`;
+      }
+      case 'GB':
+        return chance(0.5) ? `+44 20 7${int(100, 999)} ${c}` : `020 7${int(100, 999)} ${c}`;
+      case 'DE':
+        return chance(0.5) ? `+49 30 ${int(1000000, 9999999)}` : `030 ${int(1000000, 9999999)}`;
+      case 'FR':
+        return `+33 1 ${int(10, 99)} ${int(10, 99)} ${int(10, 99)} ${int(10, 99)}`;
+      default:
+        return `+${int(30, 49)} ${a} ${b} ${c}`;
+    }
+  };
+
+  const companies: SeedCompany[] = [];
+  const sameNameCompanies = new Map<string, string[]>();
+  const subsidiaries: Record<string, string[]> = {};
+  for (let i = 0; i < nCompanies; i++) {
+    const id = `co_${pad(i + 1)}`;
+    const country = i === 0 ? 'US' : pick(COUNTRIES);
+    const industry = pick(INDUSTRIES);
+    // Heavy tail: a few large companies, many small ones; index 0 is the largest.
+    const employees = i === 0 ? 48_000 : Math.max(1, Math.round(10 ** (1 + rnd() * 3.6)));
+    const annualRevenue = Math.round(employees * (60_000 + rnd() * 240_000));
+    let name: string;
+    let trueDomain: string;
+    let parentId: string | null = null;
+    const r = rnd();
+    if (i > 20 && r < 0.03) {
+      // Subsidiary: shares the parent's domain, name derived from the parent's.
+      const parent = companies[int(0, Math.min(i - 1, 200))] as SeedCompany;
+      name =
+        `${stripLegal(parent.name)} ${pick(REGIONS)} ${pick(['GmbH', 'Ltd', 'B.V.', 'SAS', 'AB', ''])}`.trim();
+      trueDomain = parent.trueDomain;
+      parentId = parent.parentId ?? parent.id;
+      const pid = parentId;
+      subsidiaries[pid] ??= [];
+      subsidiaries[pid].push(id);
+    } else if (i > 20 && r < 0.05) {
+      // A different company with the same name as an existing one, elsewhere.
+      const other = companies[int(0, i - 1)] as SeedCompany;
+      name = other.name;
+      trueDomain = uniqueDomain(ascii(stripLegal(name)).slice(0, 24), TLD[country] ?? 'com');
+    } else {
+      name = companyName();
+      trueDomain = uniqueDomain(
+        ascii(stripLegal(name)).slice(0, 24),
+        chance(0.08) ? 'io' : (TLD[country] ?? 'com'),
+      );
+    }
+    const extra =
+      parentId === null && chance(0.05) ? [uniqueDomain(ascii(stripLegal(name)).slice(0, 20), 'net')] : [];
+    const domain = parentId !== null ? (chance(0.5) ? trueDomain : null) : messyDomain(trueDomain);
+    companies.push({
+      id,
+      name: chance(0.04) ? name.toUpperCase() : name,
+      domain,
+      additionalDomains: extra,
+      trueDomain,
+      website: chance(0.8)
+        ? `https://${chance(0.7) ? 'www.' : ''}${trueDomain}${chance(0.2) ? '/about-us' : ''}`
+        : null,
+      industry,
+      employees,
+      annualRevenue,
+      country,
+      city: pick(cityPool),
+      phone: chance(0.7) ? phoneFor(country) : null,
+      parentId,
+      ownerId: owner(),
+      createdAt: iso(now - int(30, 1500) * DAY),
+    });
+    const key = stripLegal(name).toLowerCase();
+    const group = sameNameCompanies.get(key);
+    if (group) group.push(id);
+    else sameNameCompanies.set(key, [id]);
+  }
+
+  // Contacts.
+  const usedEmails = new Set<string>();
+  const workEmail = (f: string, l: string, domain: string) => {
+    const fa = ascii(f) || 'x';
+    const la = ascii(l) || 'x';
+    const r = rnd();
+    const local =
+      r < 0.55
+        ? `${fa}.${la}`
+        : r < 0.75
+          ? `${fa[0]}${la}`
+          : r < 0.85
+            ? fa
+            : r < 0.95
+              ? `${fa}${la[0]}`
+              : `${fa}_${la}`;
+    return unique(usedEmails, local, `@${domain}`);
+  };
+  const personalEmail = (f: string, l: string) => {
+    const fa = ascii(f) || 'x';
+    const la = ascii(l) || 'x';
+    const provider = pick(FREE_MAIL);
+    const local = chance(0.5) ? `${fa}.${la}` : `${fa}${la}${int(1, 99)}`;
+    return unique(usedEmails, local, `@${provider}`);
+  };
+  const messyFirst = (f: string): string => {
+    const r = rnd();
+    if (r < 0.03) return `Dr. ${f}`;
+    if (r < 0.07) return `${f} ${String.fromCharCode(65 + int(0, 25))}.`;
+    if (r < 0.1) return f.toLowerCase();
+    if (r < 0.12) return f.toUpperCase();
+    return f;
+  };
+  const messyLast = (l: string): string => {
+    const r = rnd();
+    if (r < 0.06) return l.toUpperCase();
+    if (r < 0.09) return l.toLowerCase();
+    return l;
+  };
+  const companyIndex = () => Math.min(nCompanies - 1, Math.floor(nCompanies * rnd() ** 2.2));
+  const contactsByCompany = new Map<string, number[]>();
+  const contacts: SeedContact[] = [];
+  const persons: Record<string, string[]> = {};
+  const duplicates: [string, string][] = [];
+  const sameNameGroups: string[][] = [];
+  const roleByCompany = new Map<string, string>();
+  const roleInboxes = new Map<string, string[]>();
+  let personSeq = 0;
+
+  const pushContact = (c: SeedContact) => {
+    contacts.push(c);
+    const same = persons[c.personId];
+    if (same) same.push(c.id);
+    else persons[c.personId] = [c.id];
+    const list = contactsByCompany.get(c.companyId);
+    if (list) list.push(contacts.length - 1);
+    else contactsByCompany.set(c.companyId, [contacts.length - 1]);
+  };
+  const newPerson = (id: string, company: SeedCompany, f: string, l: string): SeedContact => {
+    const personId = `pe_${pad(++personSeq)}`;
+    const seniority = SENIORITIES[Math.min(5, Math.floor(rnd() ** 0.7 * 6))] as Seniority;
+    const work = workEmail(f, l, company.trueDomain);
+    const personal = chance(0.3) ? personalEmail(f, l) : null;
+    let email: string | null = work;
+    const additional: string[] = [];
+    const r = rnd();
+    if (r < 0.08 && personal) {
+      email = personal; // signed up with a personal address; work address added later
+      additional.push(work);
+    } else if (r < 0.03) email = null;
+    else if (personal && chance(0.5)) additional.push(personal);
+    const created = now - int(1, 1400) * DAY;
+    return {
+      id,
+      personId,
+      companyId: company.id,
+      firstName: messyFirst(f),
+      lastName: messyLast(l),
+      trueFirstName: f,
+      trueLastName: l,
+      email,
+      additionalEmails: additional,
+      personalEmail: personal,
+      workEmail: work,
+      phone: chance(0.6) ? phoneFor(company.country) : null,
+      title: pick(TITLES[seniority]),
+      seniority,
+      ownerId: owner(),
+      createdAt: iso(created),
+      updatedAt: iso(Math.min(now, created + int(0, 400) * DAY)),
+      lifecycleStage: pick(['subscriber', 'lead', 'opportunity', 'customer'] as const),
+      duplicateOf: null,
+    };
+  };
+
+  let seq = 0;
+  const nextId = () => `ct_${pad(++seq)}`;
+  // Several John Smiths at the largest company (different people, different addresses).
+  const big = companies[0] as SeedCompany;
+  const smiths = Math.min(4, nContacts);
+  if (smiths >= 2) {
+    const group: string[] = [];
+    for (let k = 0; k < smiths; k++) {
+      const c = newPerson(nextId(), big, 'John', 'Smith');
+      if (c.email === null || c.email === c.personalEmail) c.email = c.workEmail;
+      c.firstName = k === 2 ? 'John R.' : 'John';
+      c.lastName = k === 3 ? 'SMITH' : 'Smith';
+      pushContact(c);
+      group.push(c.id);
+    }
+    sameNameGroups.push(group);
+  }
+  while (contacts.length < nContacts) {
+    const r = rnd();
+    if (contacts.length > 10 && r < 0.04) {
+      // CRM duplicate: the same person imported again, the address in another case.
+      const orig = contacts[int(0, contacts.length - 1)] as SeedContact;
+      if (orig.duplicateOf !== null || !orig.email) continue;
+      const e = orig.email;
+      const at = e.indexOf('@');
+      const variant = chance(0.5)
+        ? e.toUpperCase()
+        : `${e[0]?.toUpperCase()}${e.slice(1, at)}@${e.slice(at + 1).toUpperCase()}`;
+      const dup: SeedContact = {
+        ...orig,
+        id: nextId(),
+        firstName: chance(0.5) ? orig.trueFirstName : messyFirst(orig.trueFirstName),
+        lastName: chance(0.5) ? orig.trueLastName : messyLast(orig.trueLastName),
+        email: variant === e ? e.toUpperCase() : variant,
+        additionalEmails: [],
+        phone: chance(0.5) ? orig.phone : null,
+        createdAt: iso(Date.parse(orig.createdAt) + int(1, 200) * DAY),
+        duplicateOf: orig.id,
+      };
+      pushContact(dup);
+      duplicates.push([orig.id, dup.id]);
+      continue;
+    }
+    const company = companies[companyIndex()] as SeedCompany;
+    if (contacts.length > 10 && r < 0.05) {
+      // Another pair of namesakes at one company (different people).
+      const idxs = contactsByCompany.get(company.id);
+      const other = idxs && (contacts[idxs[int(0, idxs.length - 1)] as number] as SeedContact);
+      if (other && other.duplicateOf === null && !sameNameGroups.some((g) => g.includes(other.id))) {
+        const c = newPerson(nextId(), company, other.trueFirstName, other.trueLastName);
+        if (c.email === null) c.email = c.workEmail;
+        pushContact(c);
+        sameNameGroups.push([other.id, c.id]);
+        continue;
+      }
+    }
+    const c = newPerson(nextId(), company, first(), last());
+    if (r > 0.975) {
+      // Shared role inbox as the primary address (own address kept as secondary, sometimes not).
+      let role = roleByCompany.get(company.id);
+      if (!role) {
+        role = `${pick(ROLE_LOCAL_PARTS)}@${company.trueDomain}`;
+        roleByCompany.set(company.id, role);
+      }
+      if (c.email && chance(0.7))
+        c.additionalEmails = [c.email, ...c.additionalEmails.filter((x) => x !== c.email)];
+      c.email = role;
+      pushContact(c);
+      const list = roleInboxes.get(role);
+      if (list) list.push(c.id);
+      else roleInboxes.set(role, [c.id]);
+      continue;
+    }
+    if (chance(0.01) && c.lastName && c.firstName) {
+      // Imported with the whole name in the last-name field, "LAST, First".
+      c.lastName = `${c.trueLastName.toUpperCase()}, ${c.trueFirstName}`;
+      c.firstName = null;
+    }
+    pushContact(c);
+  }
+
+  // Leads with a hidden logistic ground truth.
+  const wantConverted = opts.convertedLeads;
+  let nLeads = Math.floor(opts.leads ?? nContacts / 2);
+  if (wantConverted !== undefined && wantConverted > nLeads * 0.5) nLeads = Math.ceil(wantConverted / 0.35);
+  const leadDraft: SeedLead[] = [];
+  const logits: number[] = [];
+  for (let i = 0; i < nLeads; i++) {
+    const f = first();
+    const l = last();
+    const country = pick(COUNTRIES);
+    const employees = Math.max(1, Math.round(10 ** (0.5 + rnd() * 4)));
+    const seniority = SENIORITIES[Math.min(5, Math.floor(rnd() ** 0.8 * 6))] as Seniority;
+    const engaged = rnd();
+    const meetings = engaged > 0.85 ? int(1, 4) : engaged > 0.7 ? int(0, 1) : 0;
+    const name = companyName();
+    const lead: SeedLead = {
+      id: `ld_${pad(i + 1)}`,
+      firstName: f,
+      lastName: l,
+      email: `${ascii(f)}.${ascii(l)}${i}@${ascii(stripLegal(name)).slice(0, 20) || 'lead'}.${TLD[country] ?? 'com'}`,
+      companyName: name,
+      title: pick(TITLES[seniority]),
+      seniority,
+      leadSource: pick(LEAD_SOURCES),
+      industry: pick(INDUSTRIES),
+      employees,
+      annualRevenue: Math.round(employees * (50_000 + rnd() * 250_000)),
+      country,
+      emailOpens: Math.floor(engaged * engaged * int(0, 25)),
+      pageViews: Math.floor(engaged * int(0, 60)),
+      meetings,
+      daysSinceLastActivity: int(0, 180),
+      createdAt: iso(now - int(1, 720) * DAY),
+      ownerId: owner(),
+      status: 'new',
+      converted: false,
+      convertedAt: null,
+      convertedContactId: null,
+      conversionProbability: 0,
+    };
+    logits.push(leadLogit(lead));
+    leadDraft.push(lead);
+  }
+  // Solve the intercept so the expected number of conversions is what was asked (default 20%).
+  const target = wantConverted ?? nLeads * 0.2;
+  let lo = -30;
+  let hi = 30;
+  for (let it = 0; it < 60 && nLeads > 0; it++) {
+    const mid = (lo + hi) / 2;
+    let s = 0;
+    for (const z of logits) s += 1 / (1 + Math.exp(-(z + mid)));
+    if (s < target) lo = mid;
+    else hi = mid;
+  }
+  const intercept = (lo + hi) / 2;
+  let convertedCount = 0;
+  for (let i = 0; i < nLeads; i++) {
+    const lead = leadDraft[i] as SeedLead;
+    const p = 1 / (1 + Math.exp(-((logits[i] as number) + intercept)));
+    lead.conversionProbability = p;
+    lead.converted = rnd() < p;
+    const created = Date.parse(lead.createdAt);
+    if (lead.converted) {
+      convertedCount++;
+      lead.status = 'converted';
+      lead.convertedAt = iso(Math.min(now, created + int(3, 120) * DAY));
+      const c = contacts[i];
+      if (c && c.duplicateOf === null && c.email) {
+        // The contact this lead became: the same person.
+        lead.convertedContactId = c.id;
+        lead.firstName = c.trueFirstName;
+        lead.lastName = c.trueLastName;
+        lead.email = c.email;
+        lead.companyName = (companies[Number(c.companyId.slice(3)) - 1] ?? big).name;
+      }
+    } else lead.status = pick(['new', 'working', 'nurturing', 'unqualified'] as const);
+  }
+
+  // Deals, with stage history and activities.
+  const nDeals = Math.floor(opts.deals ?? nContacts * 0.3);
+  const deals: SeedDeal[] = [];
+  const activities: SeedActivity[] = [];
+  let actSeq = 0;
+  const ACT: readonly ActivityType[] = ['email', 'call', 'meeting', 'note'];
+  for (let i = 0; i < nDeals && contacts.length > 0; i++) {
+    const anchor = contacts[int(0, contacts.length - 1)] as SeedContact;
+    const company = companies[Number(anchor.companyId.slice(3)) - 1] as SeedCompany;
+    const peers = contactsByCompany.get(company.id) ?? [];
+    const contactIds = [anchor.id];
+    if (peers.length > 1 && chance(0.4)) {
+      const other = contacts[peers[int(0, peers.length - 1)] as number] as SeedContact;
+      if (other.id !== anchor.id) contactIds.push(other.id);
+    }
+    const s = rnd();
+    const stageIndex = s < 0.25 ? 0 : s < 0.45 ? 1 : s < 0.6 ? 2 : s < 0.7 ? 3 : s < 0.85 ? 4 : 5;
+    const stage = DEAL_STAGES[stageIndex] as DealStage;
+    const created = now - int(5, 400) * DAY;
+    const original = created + int(30, 120) * DAY;
+    const pushes = stageIndex >= 4 ? int(0, 1) : rnd() < 0.35 ? int(1, 3) : 0;
+    let close = original;
+    for (let k = 0; k < pushes; k++) close += int(14, 45) * DAY;
+    const stageEntered = created + Math.floor(rnd() * (now - created));
+    const ownerId = anchor.ownerId;
+    const deal: SeedDeal = {
+      id: `dl_${pad(i + 1)}`,
+      name: `${stripLegal(company.name)} — ${pick(['New business', 'Renewal', 'Expansion', 'Pilot', 'Upsell'])}`,
+      companyId: company.id,
+      contactIds,
+      ownerId,
+      stage,
+      stageIndex,
+      amount: Math.round(Math.exp(8 + rnd() * 4) / 100) * 100,
+      currency: company.country === 'US' ? 'USD' : company.country === 'GB' ? 'GBP' : 'EUR',
+      createdAt: iso(created),
+      closeDate: ymd(close),
+      originalCloseDate: ymd(original),
+      closeDatePushes: pushes,
+      stageEnteredAt: iso(stageEntered),
+      probability: STAGE_PROBABILITY[stage],
+    };
+    deals.push(deal);
+    const nAct = int(1, 6);
+    for (let k = 0; k < nAct; k++) {
+      const type = pick(ACT);
+      const at = created + Math.floor(rnd() * (now - created));
+      const who = pick(contactIds);
+      activities.push({
+        id: `ac_${pad(++actSeq, 7)}`,
+        type,
+        subject:
+          type === 'email'
+            ? pick(['Follow-up', 'Proposal attached', 'Pricing', 'Next steps', 'Intro'])
+            : type === 'call'
+              ? pick(['Discovery call', 'Check-in call', 'Pricing call'])
+              : type === 'meeting'
+                ? pick(['Demo', 'Kickoff', 'Negotiation meeting', 'QBR'])
+                : pick(['Note', 'Call summary', 'Internal note']),
+        body:
+          type === 'note'
+            ? pick([
+                'Champion is keen, economic buyer not yet engaged.',
+                'Budget confirmed for next quarter.',
+                'Competitor in the deal.',
+                'Legal review pending.',
+                'No reply for two weeks.',
+              ])
+            : pick([
+                'Discussed scope and timeline.',
+                'Sent the proposal.',
+                'They asked about security.',
+                'Agreed next steps.',
+                'Left a voicemail.',
+              ]),
+        at: iso(at),
+        ownerId,
+        contactId: who,
+        companyId: company.id,
+        dealId: deal.id,
+        direction: type === 'email' || type === 'call' ? (chance(0.3) ? 'inbound' : 'outbound') : null,
+        durationMinutes: type === 'call' ? int(2, 45) : type === 'meeting' ? pick([15, 30, 45, 60]) : null,
+      });
+    }
+  }
+
+  // Outsiders: people and companies not in the CRM, some deliberately close to CRM records.
+  const nOutsiders = Math.floor(opts.outsiders ?? Math.max(20, nContacts / 10));
+  const outsiders: SeedOutsider[] = [];
+  const freshDomain = (name: string) =>
+    uniqueDomain(`${ascii(stripLegal(name)).slice(0, 18) || 'co'}x`, pick(['com', 'io', 'de', 'co.uk']));
+  const companyNamesInCrm = new Set(companies.map((c) => stripLegal(c.name).toLowerCase()));
+  for (let i = 0; i < nOutsiders; i++) {
+    const id = `ou_${pad(i + 1)}`;
+    const r = rnd();
+    const someone = contacts.length > 0 ? (contacts[int(0, contacts.length - 1)] as SeedContact) : null;
+    const someCompany = companies[int(0, companies.length - 1)] as SeedCompany;
+    if (r < 0.35 || !someone) {
+      let name = companyName();
+      for (let k = 0; k < 5 && companyNamesInCrm.has(stripLegal(name).toLowerCase()); k++)
+        name = `${pick(WORDS)} ${last()} ${pick(NOUNS)}`;
+      const d = freshDomain(name);
+      const f = first();
+      const l = last();
+      outsiders.push({
+        id,
+        kind: 'person',
+        firstName: f,
+        lastName: l,
+        email: workEmail(f, l, d),
+        phone: chance(0.5) ? phoneFor('US') : null,
+        companyName: name,
+        companyDomain: d,
+        nearNamesakeOf: null,
+        pattern: 'stranger',
+      });
+    } else if (r < 0.55) {
+      const name = `${pick(WORDS)} ${last()} ${pick(NOUNS)}`;
+      const d = freshDomain(name);
+      outsiders.push({
+        id,
+        kind: 'person',
+        firstName: someone.trueFirstName,
+        lastName: someone.trueLastName,
+        email: workEmail(someone.trueFirstName, someone.trueLastName, d),
+        phone: null,
+        companyName: name,
+        companyDomain: d,
+        nearNamesakeOf: someone.id,
+        pattern: 'same_name_other_company',
+      });
+    } else if (r < 0.7) {
+      const co = companies[Number(someone.companyId.slice(3)) - 1] as SeedCompany;
+      const nick = NICK.find(([a, b]) => a === someone.trueFirstName || b === someone.trueFirstName);
+      const f = nick
+        ? nick[0] === someone.trueFirstName
+          ? nick[1]
+          : nick[0]
+        : `${someone.trueFirstName}${pick(['a', 'e', 'y'])}`;
+      outsiders.push({
+        id,
+        kind: 'person',
+        firstName: f,
+        lastName: someone.trueLastName,
+        email: workEmail(f, someone.trueLastName, co.trueDomain),
+        phone: null,
+        companyName: stripLegal(co.name),
+        companyDomain: co.trueDomain,
+        nearNamesakeOf: someone.id,
+        pattern: 'similar_name_same_company',
+      });
+    } else if (r < 0.87) {
+      outsiders.push({
+        id,
+        kind: 'company',
+        firstName: null,
+        lastName: null,
+        email: null,
+        phone: null,
+        companyName: someCompany.name,
+        companyDomain: freshDomain(someCompany.name),
+        nearNamesakeOf: someCompany.id,
+        pattern: 'same_company_name',
+      });
+    } else {
+      const name = `${stripLegal(someCompany.name)} ${pick(['Holdings', 'Digital', 'Consulting', 'Ventures', 'Labs'])}`;
+      outsiders.push({
+        id,
+        kind: 'company',
+        firstName: null,
+        lastName: null,
+        email: null,
+        phone: null,
+        companyName: name,
+        companyDomain: freshDomain(name),
+        nearNamesakeOf: someCompany.id,
+        pattern: 'similar_company_name',
+      });
+    }
+  }
+
+  // Inbound emails and call notes with intent labels.
+  const nMessages = Math.floor(opts.messages ?? Math.max(40, Math.min(2000, nContacts / 5)));
+  const messages: SeedMessage[] = [];
+  const INTENTS: readonly Intent[] = ['high', 'medium', 'low', 'not_sales'];
+  for (let i = 0; i < nMessages; i++) {
+    const ir = rnd();
+    const intent = INTENTS[ir < 0.18 ? 0 : ir < 0.43 ? 1 : ir < 0.7 ? 2 : 3] as Intent;
+    const kind = chance(0.7) ? 'email' : 'call_note';
+    const fromContact =
+      contacts.length > 0 && chance(0.75) ? (contacts[int(0, contacts.length - 1)] as SeedContact) : null;
+    const candidate =
+      fromContact || outsiders.length === 0
+        ? null
+        : (outsiders[int(0, outsiders.length - 1)] as SeedOutsider);
+    const outsider = candidate?.kind === 'person' ? candidate : null;
+    const fName = fromContact?.trueFirstName ?? outsider?.firstName ?? first();
+    const lName = fromContact?.trueLastName ?? outsider?.lastName ?? last();
+    const fromEmail =
+      fromContact?.workEmail ?? fromContact?.email ?? outsider?.email ?? personalEmail(fName, lName);
+    const { subject, body } = composeMessage(rnd, intent, kind, fName);
+    messages.push({
+      id: `ms_${pad(i + 1)}`,
+      kind,
+      fromEmail,
+      fromName: `${fName} ${lName}`,
+      contactId: fromContact?.id ?? null,
+      subject,
+      body,
+      at: iso(now - int(0, 90) * DAY - int(0, 86_399) * 1000),
+      intent,
+    });
+  }
+
+  const truth: WorldTruth = {
+    persons,
+    duplicates,
+    sameNameGroups,
+    roleInboxes: [...roleInboxes].map(([email, contactIds]) => ({ email, contactIds })),
+    subsidiaries,
+    sameNameCompanies: [...sameNameCompanies.values()].filter(
+      (g) => g.length > 1 && g.some((id) => !isSubsidiary(id)),
+    ),
+    leadModel: { intercept, weights: { ...LEAD_WEIGHTS } },
+    convertedLeads: convertedCount,
+  };
+  function isSubsidiary(id: string) {
+    return companies[Number(id.slice(3)) - 1]?.parentId != null;
+  }
+  return {
+    seed,
+    now: iso(now),
+    teamDomain,
+    owners,
+    companies,
+    contacts,
+    leads: leadDraft,
+    deals,
+    activities,
+    messages,
+    outsiders,
+    truth,
+  };
+}
