@@ -93,3 +93,11 @@ export async function trainingScores(db: Sql, flow: string, version: string): Pr
   const rows = await db.query<{ s: number[] }>('SELECT training_scores AS s FROM flow_models WHERE flow = $1 AND version = $2', [flow, version]);
   return rows[0] ? rows[0].s : null;
 }
+
+/**
+ * A reference source for monitor/ (its `ReferenceSource` shape): the stored training score
+ * distribution of the flow's model version, or null when none was trained.
+ */
+export function trainingScoreReference(db: Sql): (flow: { name: string }, modelVersion: string) => Promise<number[] | null> {
+  return (flow, modelVersion) => trainingScores(db, flow.name, modelVersion);
+}

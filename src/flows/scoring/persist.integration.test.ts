@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestStore, openTestStore } from '../../store/testing/index.js';
-import { activeModel, listModels, trainingScores } from '../queries.js';
+import { activeModel, listModels, trainingScoreReference, trainingScores } from '../queries.js';
 import { scoreRecord } from './model.js';
 import { loadScoringModel, trainScoringModel } from './persist.js';
 import { EXAMPLE_SCORING_SETTINGS } from './settings.js';
@@ -32,6 +32,8 @@ describe.each(BACKENDS)('scoring model store on %s', (backend) => {
     expect(stored?.version).toBe(choice.model.version);
     expect(stored?.metrics).toMatchObject({ holdoutAuc: choice.metrics?.holdoutAuc });
     expect((await trainingScores(store, 'lead-score', choice.model.version))?.length).toBe(choice.metrics?.trainRows);
+    expect(await trainingScoreReference(store)({ name: 'lead-score' }, choice.model.version)).toEqual(choice.trainingScores);
+    expect(await trainingScoreReference(store)({ name: 'lead-score' }, 'nope')).toBeNull();
     const loaded = await loadScoringModel(store, 'lead-score', EXAMPLE_SCORING_SETTINGS);
     for (const r of records.slice(0, 50)) expect(scoreRecord(loaded.model, r, now)).toEqual(scoreRecord(choice.model, r, now));
 
