@@ -180,7 +180,8 @@ describe('activities and actions', () => {
     expect(sim.org.rows('Task').get(t.id)).toMatchObject({ WhoId: contact, WhatId: account, Status: 'Not Started', ActivityDate: '2026-12-01', Subject: 'Call back' });
     const lead = firstId('Lead', 30);
     const n = await sf.createActivity({ kind: 'note', body: 'Scored 87: strong fit', associations: [{ object: 'lead', id: lead }, { object: 'company', id: account }] });
-    expect(sim.org.rows('Task').get(n.id)).toMatchObject({ WhoId: lead, WhatId: null, Status: 'Completed', Description: 'Scored 87: strong fit' });
+    expect(sim.org.rows('Task').get(n.id)).toMatchObject({ WhoId: lead, Status: 'Completed', Description: 'Scored 87: strong fit' });
+    expect(sim.org.rows('Task').get(n.id)?.WhatId ?? null).toBeNull(); // a Lead WhoId takes no WhatId
     const e = await sf.createActivity({ kind: 'email', subject: 'Re: pricing', body: 'hello', from: 'a@x.com', to: ['b@y.com'], occurredAt: '2026-11-20T09:00:00Z', associations: [{ object: 'contact', id: contact }] });
     expect(sim.org.rows('Task').get(e.id)).toMatchObject({ TaskSubtype: 'Email', Status: 'Completed', ActivityDate: '2026-11-20' });
     const m = await sf.createActivity({ kind: 'meeting', subject: 'Demo', occurredAt: '2026-11-21T15:00:00Z', associations: [{ object: 'contact', id: contact }] });

@@ -345,7 +345,15 @@ export interface CompiledQuery {
   count: boolean;
   fields: ResolvedPath[];
   filter: (row: Row) => boolean;
-  compare: ((a: Row, b: Row) => number) | null;
+  /** Sort keys computed once per row, then compared (decorate-sort: a 100k-row sort stays fast). */
+  order: {
+    key: (row: Row) => unknown[];
+    compare: (a: unknown[], b: unknown[]) => number;
+    /** Canonical ORDER BY text, the cache key of a sorted view. */
+    spec: string;
+    /** Only the object's own fields (no parent relationship): a sorted view can be reused. */
+    cacheable: boolean;
+  } | null;
   limit?: number;
   offset: number;
   /** Projects a row into the JSON record of a query response (canonical casing, nested parents). */
@@ -603,7 +611,7 @@ export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
 
   const fields = q.fields.map(resolve);
   const filter = q.where ? compileCond(q.where) : () => true;
-  let compare: CompiledQuery['compare'] = null;
+  let order: CompiledQuery['order'] = null;
   if (q.orderBy.length > 0) {
     const keys = q.orderBy.map((o) => {
       const r = resolve(o.field);
@@ -613,19 +621,26 @@ export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
       const g = getter(r);
       const lower = TEXTUAL.has(r.field.type) && r.field.type !== 'id' && r.field.type !== 'reference';
       // §3.5: sorting is case-insensitive and NULLS FIRST unless told otherwise.
-      return { get: lower ? (row: Row) => (row === null ? null : ((g(row) as string | null)?.toLowerCase() ?? null)) : g, desc: o.desc, nullsLast: o.nullsLast };
+      const get = lower ? (row: Row) => (g(row) as string | null)?.toLowerCase() ?? null : g;
+      return { get, desc: o.desc, nullsLast: o.nullsLast, spec: `${r.out.join('.')}:${o.desc ? 'd' : 'a'}:${o.nullsLast ? 'l' : 'f'}`, direct: !r.via };
     });
-    compare = (a, b) => {
-      for (const k of keys) {
-        const x = k.get(a);
-        const y = k.get(b);
-        if (x === y) continue;
-        if (x === null) return k.nullsLast ? 1 : -1;
-        if (y === null) return k.nullsLast ? -1 : 1;
-        const d = (x as number) < (y as number) ? -1 : 1;
-        return k.desc ? -d : d;
-      }
-      return 0;
+    order = {
+      spec: keys.map((k) => k.spec).join(','),
+      cacheable: keys.every((k) => k.direct),
+      key: (row) => keys.map((k) => k.get(row)),
+      compare: (a, b) => {
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i] as (typeof keys)[number];
+          const x = a[i];
+          const y = b[i];
+          if (x === y) continue;
+          if (x === null) return k.nullsLast ? 1 : -1;
+          if (y === null) return k.nullsLast ? -1 : 1;
+          const d = (x as number) < (y as number) ? -1 : 1;
+          return k.desc ? -d : d;
+        }
+        return 0;
+      },
     };
   }
 
@@ -654,7 +669,7 @@ export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
     return out;
   };
 
-  const compiled: CompiledQuery = { object, count: q.count, fields, filter, compare, offset: q.offset ?? 0, project };
+  const compiled: CompiledQuery = { object, count: q.count, fields, filter, order, offset: q.offset ?? 0, project };
   if (q.limit !== undefined) compiled.limit = q.limit;
   return compiled;
 }

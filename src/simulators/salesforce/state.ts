@@ -114,17 +114,21 @@ export class SalesforceOrg {
     const stamp = formatDateTime(opts.at ?? this.clock());
     const user = opts.userId ?? this.integrationUserId;
     const row: Row = {};
-    for (const f of obj.fields) row[f.name] = f.type === 'boolean' ? false : null;
-    Object.assign(row, values, { Id: id, IsDeleted: false });
+    // Only booleans get a stored default; an absent key reads as null everywhere (saves memory at 100k rows).
+    for (const f of obj.fields) if (f.type === 'boolean') row[f.name] = false;
+    for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) row[k] = v;
+    row.Id = id;
+    row.IsDeleted = false;
     row.CreatedDate ??= stamp;
     row.CreatedById ??= user;
     row.LastModifiedDate ??= row.CreatedDate;
     row.LastModifiedById ??= row.CreatedById;
     row.SystemModstamp ??= row.LastModifiedDate;
     if (obj.byLower.has('ownerid') && !row.OwnerId) row.OwnerId = user;
-    for (const f of obj.fields) if (f.defaultPicklist && row[f.name] === null) row[f.name] = f.defaultPicklist;
+    for (const f of obj.fields) if (f.defaultPicklist && (row[f.name] ?? null) === null) row[f.name] = f.defaultPicklist;
     derive(obj.name, row);
     this.rows(obj.name).set(id, row);
+    this.touch(obj.name);
     return id;
   }
 
@@ -313,9 +317,10 @@ export class SalesforceOrg {
     const changed: string[] = [];
     for (const [k, v] of Object.entries(values)) {
       const f = obj.byLower.get(k.toLowerCase()) as SfField;
-      if (row[k] !== v) {
+      const before = row[k] ?? null;
+      if (before !== v) {
         changed.push(k);
-        if (f.tracked) this.addHistory(obj, row.Id as string, k, row[k], v, userId, at);
+        if (f.tracked) this.addHistory(obj, row.Id as string, k, before, v, userId, at);
         row[k] = v;
       }
     }
@@ -323,6 +328,7 @@ export class SalesforceOrg {
     row.LastModifiedById = userId;
     row.SystemModstamp = at;
     derive(obj.name, row);
+    this.touch(obj.name);
     this.emit({ object: obj.name, id: row.Id as string, kind: 'updated', fields: changed, userId, at, source });
     return changed;
   }
@@ -339,6 +345,7 @@ export class SalesforceOrg {
     row.LastModifiedDate = at;
     row.LastModifiedById = userId;
     this.deletedRows(obj.name).set(id, row);
+    this.touch(obj.name);
     const log = this.deleteLog.get(obj.name) ?? [];
     log.push({ id, deletedDate: at });
     this.deleteLog.set(obj.name, log);
@@ -349,12 +356,45 @@ export class SalesforceOrg {
     return { object: (n) => this.object(n), lookup: (id) => this.lookup(id), now: new Date(this.clock()) };
   }
 
-  /** Runs a compiled query to the list of matching rows (ordered, offset/limit applied). */
+  /** Per object: a write counter, and sorted views of its live rows valid for one counter value. */
+  private readonly versions = new Map<string, number>();
+  private readonly sortedViews = new Map<string, { version: number; rows: Row[] }>();
+
+  /** Every insert, update and delete bumps the object's version (sorted views are then rebuilt). */
+  private touch(object: string): void {
+    this.versions.set(object, (this.versions.get(object) ?? 0) + 1);
+  }
+
+  private sorted(q: CompiledQuery, rows: Iterable<Row>): Row[] {
+    const order = q.order as NonNullable<CompiledQuery['order']>;
+    const decorated = Array.from(rows, (row) => ({ k: order.key(row), row }));
+    decorated.sort((a, b) => order.compare(a.k, b.k));
+    return decorated.map((d) => d.row);
+  }
+
+  /**
+   * Runs a compiled query to the list of matching rows (ordered, offset/limit applied). The live
+   * rows of an object are sorted once per ORDER BY and reused until the next write to the object,
+   * so a poller paging an unchanged 100k-row object does not sort it again (the real org has an
+   * index on SystemModstamp, §3.5).
+   */
   runQuery(q: CompiledQuery, scanAll: boolean): Row[] {
+    const name = q.object.name;
     let rows: Row[] = [];
-    for (const row of this.rows(q.object.name).values()) if (q.filter(row)) rows.push(row);
-    if (scanAll) for (const row of this.deletedRows(q.object.name).values()) if (q.filter(row)) rows.push(row);
-    if (q.compare) rows.sort(q.compare);
+    if (q.order && q.order.cacheable && !scanAll) {
+      const key = `${name}\u0000${q.order.spec}`;
+      const version = this.versions.get(name) ?? 0;
+      let view = this.sortedViews.get(key);
+      if (!view || view.version !== version) {
+        view = { version, rows: this.sorted(q, this.rows(name).values()) };
+        this.sortedViews.set(key, view);
+      }
+      for (const row of view.rows) if (q.filter(row)) rows.push(row);
+    } else {
+      for (const row of this.rows(name).values()) if (q.filter(row)) rows.push(row);
+      if (scanAll) for (const row of this.deletedRows(name).values()) if (q.filter(row)) rows.push(row);
+      if (q.order) rows = this.sorted(q, rows);
+    }
     if (q.offset) rows = rows.slice(q.offset);
     if (q.limit !== undefined) rows = rows.slice(0, q.limit);
     return rows;
@@ -404,8 +444,8 @@ export class SalesforceOrg {
       throw SfApiError.one(400, 'DUPLICATE_DEVELOPER_NAME', `There is already a field named ${field.name} on ${obj.name}.`);
     }
     addField(obj, field);
-    const nil = field.type === 'boolean' ? false : null;
-    for (const row of this.rows(obj.name).values()) row[field.name] = nil;
+    if (field.type === 'boolean') for (const row of this.rows(obj.name).values()) row[field.name] = false;
+    this.touch(obj.name);
     return field;
   }
 }
@@ -431,7 +471,7 @@ function derive(object: string, row: Row): void {
     const stage = row.StageName as string;
     row.IsClosed = stage === 'Closed Won' || stage === 'Closed Lost';
     row.IsWon = stage === 'Closed Won';
-    if (row.Probability === null && stage in STAGE_PROBABILITY) row.Probability = STAGE_PROBABILITY[stage];
+    if ((row.Probability ?? null) === null && stage in STAGE_PROBABILITY) row.Probability = STAGE_PROBABILITY[stage];
   } else if (object === 'Task') {
     row.IsClosed = row.Status === 'Completed';
   }
