@@ -49,7 +49,7 @@ export async function processRecordJob(deps: ProcessDeps, job: RecordJob): Promi
       await completeRecord(store, job.crm, job.object, job.id, deps.claimer, null);
       return { status: 'skipped', reason: 'already-processed' };
     }
-    const result = await deps.pipeline(record);
+    const result = await deps.pipeline(record, job.object);
     const after = result.modifiedAtAfterWrite ?? record.modifiedAt;
     const version = Date.parse(after) > Date.parse(record.modifiedAt) ? after : record.modifiedAt;
     await completeRecord(store, job.crm, job.object, job.id, deps.claimer, version);

@@ -23,4 +23,4 @@ export interface PipelineResult {
 }
 
 /** flows + write-back for one record, supplied by whoever wires the daemon. */
-export type RecordPipeline = (record: CrmRecord) => Promise<PipelineResult>;
+export type RecordPipeline = (record: CrmRecord, kind: ObjectKind) => Promise<PipelineResult>;

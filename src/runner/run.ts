@@ -1,0 +1,159 @@
+/**
+ * One run of the configured flows against one CRM: read records → flow outputs → the validation
+ * gate (shadow outputs are recorded, not written) → write-back (ownership, conflicts, verification,
+ * ledger) → trigger actions for what was allowed through. The same path serves `apply`, the
+ * daemon's per-record jobs and the demo.
+ */
+import type { FlowConfig, InrecordConfig } from '../config/index.js';
+import type { CrmConnector, CrmRecord, FieldValue } from '../crm/types.js';
+import { type ActionRule, actionRuleSchema, fireActions } from '../actions/index.js';
+import { InrecordError } from '../errors/index.js';
+import { type GateFilterStats, gateOutputs } from '../monitor/index.js';
+import type { Store } from '../store/index.js';
+import { type ApplySummary, type RecordOutputs, applyRun } from '../writeback/index.js';
+import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';
+
+export interface RunnerDeps {
+  store: Store;
+  connector: CrmConnector;
+  config: InrecordConfig;
+  now?: () => Date;
+}
+
+export interface FlowRunReport {
+  flow: string;
+  kind: string;
+  explanation: string;
+  records: number;
+  outputs: number;
+  rejected: Rejection[];
+  gate: GateFilterStats;
+  apply: ApplySummary | null;
+  actions: { done: number; alreadyDone: number; uncertain: number; failed: number; skipped: string[] };
+}
+
+export interface RunFlowsOptions {
+  /** Only these flows (default: all configured). */
+  flows?: string[];
+  /** Only these record ids (per flow object). */
+  ids?: string[];
+  /** Records modified since (ISO); null: all. Ignored with ids. */
+  since?: string | null;
+  /** Train scoring models from the CRM's history before scoring (default true). */
+  train?: boolean;
+  onProgress?: (flow: string, done: number) => void;
+  /** Prepared flows to reuse (the daemon prepares once). */
+  prepared?: Map<string, PreparedFlow>;
+}
+
+function pickFlows(config: InrecordConfig, names?: string[]): FlowConfig[] {
+  if (!names || names.length === 0) return config.flows;
+  return names.map((n) => {
+    const f = config.flows.find((x) => x.name === n);
+    if (!f) throw new InrecordError('IR_USAGE', `no flow named "${n}" in inrecord.yaml`, { fix: `Configured flows: ${config.flows.map((x) => x.name).join(', ') || '(none)'}` });
+    return f;
+  });
+}
+
+function actionRules(flow: FlowConfig): ActionRule[] {
+  return flow.actions.map((a, i) => {
+    const r = actionRuleSchema.safeParse(a);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new InrecordError('IR_CONFIG_INVALID', `flows.${flow.name}.actions.${i}.${issue.path.join('.')}: ${issue.message}`);
+    }
+    return r.data;
+  });
+}
+
+async function* records(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions): AsyncGenerator<CrmRecord[]> {
+  if (opts.ids) {
+    for (let i = 0; i < opts.ids.length; i += 500) yield await connector.read(flow.object, opts.ids.slice(i, i + 500), reads);
+    return;
+  }
+  yield* connector.readChanged(flow.object, opts.since ?? null, reads);
+}
+
+export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlowsOptions = {}): Promise<FlowRunReport> {
+  const now = deps.now ?? (() => new Date());
+  const prepared = opts.prepared?.get(flow.name) ?? (await prepareFlow({ store: deps.store, connector: deps.connector, now: now(), train: opts.train }, flow));
+  const rules = actionRules(flow);
+  const report: FlowRunReport = {
+    flow: flow.name,
+    kind: flow.kind,
+    explanation: prepared.explanation,
+    records: 0,
+    outputs: 0,
+    rejected: [],
+    gate: { shadowed: {}, passed: {}, gates: {} },
+    apply: null,
+    actions: { done: 0, alreadyDone: 0, uncertain: 0, failed: 0, skipped: [] },
+  };
+  const fields = new Map<string, Record<string, FieldValue>>();
+  const versions = new Map<string, string>();
+
+  async function* source(): AsyncGenerator<RecordOutputs> {
+    for await (const page of records(deps.connector, flow, prepared.reads, opts)) {
+      report.records += page.length;
+      for (const r of page) {
+        if (rules.length > 0) {
+          fields.set(r.id, r.fields);
+          versions.set(r.id, r.modifiedAt);
+        }
+      }
+      const produced = await produceOutputs(prepared, page, {
+        now: now(),
+        history: (ids, f) => deps.connector.history(flow.object, ids, f),
+      });
+      report.rejected.push(...produced.rejected);
+      for (const o of produced.outputs) {
+        report.outputs += o.outputs.length;
+        yield o;
+      }
+      opts.onProgress?.(flow.name, report.records);
+    }
+  }
+
+  const gated = gateOutputs(deps.store, source(), {
+    crm: deps.connector.crm,
+    flows: deps.config.flows,
+    currentValue: (rec, field) => fields.get(rec.recordId)?.[field],
+  });
+  report.gate = gated.stats;
+  const passed: RecordOutputs[] = [];
+  async function* tap(): AsyncGenerator<RecordOutputs> {
+    for await (const r of gated.source) {
+      if (rules.length > 0) passed.push(r);
+      yield r;
+    }
+  }
+  report.apply = await applyRun({ store: deps.store, connector: deps.connector, objects: deps.config.objects, now }, { source: tap(), flow: flow.name });
+
+  // actions fire only for outputs the gate let through: a flow in shadow mode acts on nothing
+  for (const r of passed) {
+    const outputs = Object.fromEntries(r.outputs.map((o) => [o.name, o.value as FieldValue]));
+    const fired = await fireActions(
+      { connector: deps.connector, store: deps.store },
+      {
+        flow: flow.name,
+        rules,
+        version: versions.get(r.recordId) ?? now().toISOString(),
+        context: { object: flow.object, recordId: r.recordId, record: fields.get(r.recordId) ?? {}, outputs, now: now() },
+      },
+    );
+    for (const f of fired.fired) {
+      if (f.outcome === 'done') report.actions.done++;
+      else if (f.outcome === 'already-done') report.actions.alreadyDone++;
+      else if (f.outcome === 'uncertain') report.actions.uncertain++;
+      else report.actions.failed++;
+    }
+    report.actions.skipped.push(...fired.skipped);
+  }
+  return report;
+}
+
+export async function runFlows(deps: RunnerDeps, opts: RunFlowsOptions = {}): Promise<FlowRunReport[]> {
+  const out: FlowRunReport[] = [];
+  for (const flow of pickFlows(deps.config, opts.flows)) out.push(await runFlow(deps, flow, opts));
+  return out;
+}
