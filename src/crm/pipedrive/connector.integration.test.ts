@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmConnectionSchema } from '../../config/index.js';
 import { type RunningPipedriveSimulator, startPipedriveSimulator } from '../../simulators/pipedrive/index.js';
 import type { CrmRecord, FieldSchema, WebhookRequest } from '../types.js';
+import { websiteDomain } from './codec.js';
 import { type PipedriveConnector, createPipedriveConnector } from './index.js';
 
 let sim: RunningPipedriveSimulator;
@@ -172,8 +173,9 @@ describe('identity lookups', () => {
   });
 
   it('findCompanies by website domain and by name', async () => {
-    const truth = sim.groundTruth() as { organizations: { id: number; name: string; domain: string | null }[] };
-    const org = truth.organizations.find((o) => o.domain !== null) as { id: number; name: string; domain: string };
+    const truth = sim.groundTruth() as { organizations: { id: number; name: string; domain: string; website: string | null }[] };
+    // An organization whose website names its real domain (some store none, or a URL form).
+    const org = truth.organizations.find((o) => websiteDomain(o.website) === o.domain) as { id: number; name: string; domain: string };
     const found = await pd.findCompanies({ domains: [org.domain] });
     expect(found.map((c) => c.id)).toContain(String(org.id));
     expect(found.find((c) => c.id === String(org.id))?.domain).toBe(org.domain);

@@ -1,273 +1,213 @@
 /**
- * Seeds the simulated company with realistic, messy data: users (the token owner plus reps), one
- * sales pipeline, organizations (some without a website, some sharing a domain), persons with
- * several e-mails (work + personal, shared `info@` inboxes, namesakes), deals across every stage,
- * activities and notes. Deterministic for a given seed.
+ * Seeds the simulated company from the CRM-neutral world (src/simulators/seed): owners → users
+ * (user 1 is the API token's owner, the integration), companies → organizations, contacts →
+ * persons with several e-mails (work + personal, shared role inboxes), deals across the stages of
+ * one pipeline (won/lost as deal status), e-mails/calls/meetings → activities, notes → notes.
+ * Keeps the world's ground truth and the world-id → Pipedrive-id maps; the world itself is dropped.
  */
-import { Faker, en } from '@faker-js/faker';
+import { INDUSTRIES, SENIORITIES, type WorldTruth, generateWorld } from '../seed/index.js';
 import type { PipedriveState } from './state.js';
 
-export const STAGES = ['Qualified', 'Contact made', 'Demo scheduled', 'Proposal made', 'Negotiations started'];
-
-const FREE_MAIL = ['gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com', 'proton.me'];
+/** Open stages of the "Sales" pipeline, in the order of the world's first four deal stages. */
+export const STAGES = ['Qualified', 'Discovery', 'Proposal made', 'Negotiations started'];
 
 export interface GroundTruthPerson {
   id: number;
+  worldId: string;
   name: string;
+  /** Every address on the record, trimmed and lower-cased. */
   emails: string[];
   orgId: number | null;
 }
 
+export interface GroundTruthOrganization {
+  id: number;
+  worldId: string;
+  name: string;
+  /** The registrable domain the company really uses. */
+  domain: string;
+  website: string | null;
+}
+
 export interface GroundTruth {
   persons: GroundTruthPerson[];
-  organizations: { id: number; name: string; domain: string | null }[];
-  /** Persons sharing an e-mail address with another person (identity must not pick one). */
-  sharedEmails: string[];
+  organizations: GroundTruthOrganization[];
+  /** The world's truth (duplicates, same-name groups, role inboxes, subsidiaries …) in world ids. */
+  world: WorldTruth;
+  /** World id → Pipedrive id. */
+  ids: { persons: Record<string, number>; organizations: Record<string, number>; deals: Record<string, number>; users: Record<string, number> };
 }
 
-/** mulberry32: a small, fast deterministic PRNG (faker per record is too slow for 100k persons). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Faker draws pools of realistic values once; records combine them with the fast PRNG. */
-function pools(seed: number) {
-  const f = new Faker({ locale: [en] });
-  f.seed(seed);
-  const many = <T>(n: number, g: () => T) => Array.from({ length: n }, g);
-  return {
-    first: many(600, () => f.person.firstName()),
-    last: many(900, () => f.person.lastName()),
-    company: many(1500, () => f.company.name()),
-    street: many(500, () => f.location.streetAddress()),
-    city: many(300, () => f.location.city()),
-    country: many(60, () => f.location.country()),
-    phone: many(2000, () => f.phone.number()),
-    job: many(300, () => f.person.jobTitle()),
-    product: many(300, () => f.commerce.productName()),
-    sentence: many(300, () => f.lorem.sentence()),
-  };
-}
+const ms = (iso: string) => Math.floor(Date.parse(iso) / 1000) * 1000;
 
 export function seedCompany(state: PipedriveState, seed: number, persons: number, now: number): GroundTruth {
-  const P = pools(seed);
-  const rnd = prng(seed * 2654435761);
-  const f = {
-    number: {
-      float: rnd,
-      int: ({ min, max }: { min: number; max: number }) => min + Math.floor(rnd() * (max - min + 1)),
-    },
-  };
-  const truth: GroundTruth = { persons: [], organizations: [], sharedEmails: [] };
+  // Leads and messages are not Pipedrive records here; keep them minimal to save start time.
+  const world = generateWorld({ seed, contacts: persons, leads: Math.min(50, persons), convertedLeads: Math.min(5, persons), messages: 40, outsiders: 20 });
+  const ids: GroundTruth['ids'] = { persons: {}, organizations: {}, deals: {}, users: {} };
 
-  state.addUser({ id: 1, name: 'Integration Admin', email: 'integration@simco.example', active_flag: true, is_admin: true });
-  const reps = ['Alex Rivera', 'Sam Okafor', 'Priya Natarajan', 'Jonas Berg', 'Mia Chen'];
-  for (const name of reps) state.addUser({ name, email: `${name.split(' ')[0].toLowerCase()}@simco.example`, active_flag: true, is_admin: false });
-  state.addUser({ name: 'Former Rep', email: 'former@simco.example', active_flag: false, is_admin: false });
+  state.addUser({ id: 1, name: 'Integration Admin', email: `integration@${world.teamDomain}`, active_flag: true, is_admin: true });
+  for (const o of world.owners) ids.users[o.id] = state.addUser({ name: `${o.firstName} ${o.lastName}`, email: o.email, active_flag: o.active, is_admin: false }).id;
   state.addPipeline('Sales', STAGES);
-  const repIds = state.users.filter((u) => u.active_flag && u.id !== 1).map((u) => u.id);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const year = 365 * 86_400_000;
-  const times = () => {
-    const add = now - Math.floor(f.number.float() * year) - 86_400_000;
-    const upd = Math.min(now - 60_000, add + Math.floor(f.number.float() * (now - add)));
-    return [Math.floor(add / 1000) * 1000, Math.floor(upd / 1000) * 1000] as const;
-  };
+  const owner = (id: string) => ids.users[id] ?? 1;
 
-  const personDefs = state.customDefs('person');
-  const orgDefs = state.customDefs('organization');
-  const dealDefs = state.customDefs('deal');
-  const opt = (defs: typeof personDefs, name: string) => defs.find((d) => d.name === name);
+  const industry = state.fieldDef('organization', 'industry');
+  if (industry) {
+    industry.options = [];
+    state.addFieldOptions(industry, [...INDUSTRIES]);
+  }
+  const seniority = state.customDefs('person').find((d) => d.name === 'Seniority');
+  if (seniority) {
+    seniority.options = [];
+    state.addFieldOptions(seniority, [...SENIORITIES]);
+  }
 
-  // Organizations.
-  const orgCount = Math.max(1, Math.ceil(persons / 4));
-  const orgDomains: (string | null)[] = [];
-  const segment = opt(orgDefs, 'Segment');
-  for (let i = 0; i < orgCount; i++) {
-    const name = i < P.company.length ? P.company[i] : `${pick(P.company)} ${pick(['Group', 'Holdings', 'Labs', 'Partners', 'Systems'])}`;
-    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '').slice(0, 20) || `org${i}`;
-    // Every 25th organization reuses the previous domain: a subsidiary or a duplicate record.
-    const domain = i % 25 === 24 && orgDomains[i - 1] ? orgDomains[i - 1] : i % 10 === 9 ? null : `${slug}${i}.example.com`;
-    orgDomains.push(domain);
-    const [add, upd] = times();
-    const custom: Record<string, unknown> = {};
-    if (segment?.options && f.number.float() < 0.6) custom[segment.key] = pick(segment.options).id;
+  const organizations: GroundTruthOrganization[] = [];
+  for (const c of world.companies) {
+    const at = ms(c.createdAt);
+    const website = c.website ?? c.domain;
     const e = state.insertSeeded(
       'organization',
       {
-        name,
-        owner_id: pick(repIds),
-        address: f.number.float() < 0.7 ? { value: `${pick(P.street)}, ${pick(P.city)}`, country: pick(P.country) } : null,
-        website: domain ? (f.number.float() < 0.5 ? `https://www.${domain}` : `http://${domain}/`) : null,
+        name: c.name,
+        owner_id: owner(c.ownerId),
+        address: { value: `${c.city}, ${c.country}`, locality: c.city, country: c.country },
+        website,
         linkedin: null,
-        industry: null,
-        annual_revenue: null,
-        employee_count: f.number.int({ min: 1, max: 5000 }),
+        industry: industry?.options?.find((o) => o.label === c.industry)?.id ?? null,
+        annual_revenue: c.annualRevenue,
+        employee_count: c.employees,
         visible_to: 3,
         label_ids: [],
       },
-      custom,
-      add,
-      upd,
+      {},
+      at,
+      at,
     );
-    truth.organizations.push({ id: e.id, name, domain });
+    ids.organizations[c.id] = e.id;
+    organizations.push({ id: e.id, worldId: c.id, name: c.name, domain: c.trueDomain, website });
   }
 
-  // Persons.
-  const grade = opt(personDefs, 'Lead grade');
-  const interests = opt(personDefs, 'Interests');
-  const infoInbox = new Map<number, string>();
-  for (let i = 0; i < persons; i++) {
-    const first = pick(P.first);
-    const last = pick(P.last);
-    const orgIdx = f.number.float() < 0.85 ? Math.floor(f.number.float() * orgCount) : -1;
-    const orgId = orgIdx >= 0 ? truth.organizations[orgIdx].id : null;
-    const domain = orgIdx >= 0 ? orgDomains[orgIdx] : null;
-    const local = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, '');
-    const emails: { value: string; primary: boolean; label: string }[] = [];
-    const r = f.number.float();
-    if (domain && r < 0.05) {
-      // A shared inbox used by several people of the same organization.
-      let inbox = infoInbox.get(orgIdx);
-      if (!inbox) {
-        inbox = `info@${domain}`;
-        infoInbox.set(orgIdx, inbox);
-      } else truth.sharedEmails.push(inbox);
-      emails.push({ value: inbox, primary: true, label: 'work' });
-    } else if (domain && r < 0.9) {
-      emails.push({ value: `${local}${i}@${domain}`, primary: true, label: 'work' });
-      if (f.number.float() < 0.4) emails.push({ value: `${local}${i}@${pick(FREE_MAIL)}`, primary: false, label: 'home' });
-    } else if (r < 0.97) {
-      emails.push({ value: `${local}${i}@${pick(FREE_MAIL)}`, primary: true, label: 'home' });
-    }
-    // Messy capitalisation and whitespace, as typed by hand.
-    if (emails.length > 0 && f.number.float() < 0.05) emails[0].value = ` ${emails[0].value.toUpperCase()}`;
-    const phones = f.number.float() < 0.6 ? [{ value: pick(P.phone), primary: true, label: 'work' }] : [];
-    const [add, upd] = times();
-    const custom: Record<string, unknown> = {};
-    if (grade?.options && f.number.float() < 0.3) custom[grade.key] = pick(grade.options).id;
-    if (interests?.options && f.number.float() < 0.2) custom[interests.key] = [pick(interests.options).id];
+  const people: GroundTruthPerson[] = [];
+  for (const p of world.contacts) {
+    const all = [p.email, ...p.additionalEmails].filter((m): m is string => !!m);
+    const emails = all.map((value, i) => ({
+      value,
+      primary: i === 0,
+      label: value.toLowerCase() === p.workEmail?.toLowerCase() ? 'work' : value.toLowerCase() === p.personalEmail?.toLowerCase() ? 'home' : 'other',
+    }));
+    const name = [p.firstName, p.lastName].filter((x) => x && x.length > 0).join(' ') || (p.email ?? 'Unknown');
+    const sen = seniority?.options?.find((o) => o.label === p.seniority)?.id;
+    const orgId = ids.organizations[p.companyId] ?? null;
     const e = state.insertSeeded(
       'person',
       {
-        name: `${first} ${last}`,
-        first_name: first,
-        last_name: last,
-        owner_id: pick(repIds),
+        name,
+        first_name: p.firstName,
+        last_name: p.lastName,
+        owner_id: owner(p.ownerId),
         org_id: orgId,
         emails,
-        phones,
+        phones: p.phone ? [{ value: p.phone, primary: true, label: 'work' }] : [],
         visible_to: 3,
         label_ids: [],
-        job_title: f.number.float() < 0.5 ? pick(P.job) : null,
+        job_title: p.title,
       },
-      custom,
-      add,
-      upd,
+      seniority && sen !== undefined ? { [seniority.key]: sen } : {},
+      ms(p.createdAt),
+      Math.max(ms(p.createdAt), ms(p.updatedAt)),
     );
-    truth.persons.push({ id: e.id, name: `${first} ${last}`, emails: emails.map((m) => m.value.trim().toLowerCase()), orgId });
+    ids.persons[p.id] = e.id;
+    people.push({ id: e.id, worldId: p.id, name, emails: all.map((m) => m.trim().toLowerCase()), orgId });
   }
 
-  // Deals across every stage.
-  const risk = opt(dealDefs, 'Deal risk');
-  const dealCount = Math.ceil(persons / 3);
-  for (let i = 0; i < dealCount; i++) {
-    const p = truth.persons[Math.floor(f.number.float() * truth.persons.length)];
-    const stage = state.stages[i % state.stages.length];
-    const r = f.number.float();
-    const status = r < 0.75 ? 'open' : r < 0.88 ? 'won' : 'lost';
-    const [add, upd] = times();
-    const custom: Record<string, unknown> = {};
-    if (risk?.options && f.number.float() < 0.2) custom[risk.key] = pick(risk.options).id;
-    state.insertSeeded(
+  for (const d of world.deals) {
+    const closed = d.stage === 'closed_won' || d.stage === 'closed_lost';
+    const stage = state.stages[Math.min(d.stageIndex, STAGES.length - 1)];
+    const at = ms(d.createdAt);
+    const upd = Math.max(at, ms(d.stageEnteredAt));
+    const status = d.stage === 'closed_won' ? 'won' : d.stage === 'closed_lost' ? 'lost' : 'open';
+    const e = state.insertSeeded(
       'deal',
       {
-        title: `${pick(P.product)} deal`,
-        owner_id: pick(repIds),
-        creator_user_id: pick(repIds),
-        value: f.number.int({ min: 500, max: 250_000 }),
-        currency: 'EUR',
-        person_id: p?.id ?? null,
-        org_id: p?.orgId ?? null,
+        title: d.name,
+        owner_id: owner(d.ownerId),
+        creator_user_id: owner(d.ownerId),
+        value: d.amount,
+        currency: d.currency,
+        person_id: d.contactIds.length > 0 ? (ids.persons[d.contactIds[0]] ?? null) : null,
+        org_id: ids.organizations[d.companyId] ?? null,
         pipeline_id: stage.pipeline_id,
         stage_id: stage.id,
         status,
-        probability: null,
-        lost_reason: status === 'lost' ? pick(['Price', 'Timing', 'Competitor', 'No budget']) : null,
-        expected_close_date: new Date(upd + 30 * 86_400_000).toISOString().slice(0, 10),
+        probability: Math.round(d.probability * 100),
+        lost_reason: status === 'lost' ? 'Lost to competitor' : null,
+        expected_close_date: d.closeDate,
         visible_to: 3,
         label_ids: [],
         stage_change_time: upd,
         won_time: status === 'won' ? upd : null,
         lost_time: status === 'lost' ? upd : null,
-        close_time: status === 'open' ? null : upd,
+        close_time: closed ? upd : null,
       },
-      custom,
-      add,
+      {},
+      at,
       upd,
     );
+    ids.deals[d.id] = e.id;
   }
 
-  // Activities and notes on persons (and their deals/orgs).
-  const activityCount = Math.ceil(persons / 2);
-  for (let i = 0; i < activityCount; i++) {
-    const p = truth.persons[Math.floor(f.number.float() * truth.persons.length)];
-    const [add, upd] = times();
-    const done = f.number.float() < 0.6;
+  for (const a of world.activities) {
+    const at = ms(a.at);
+    const personId = a.contactId ? (ids.persons[a.contactId] ?? null) : null;
+    const orgId = a.companyId ? (ids.organizations[a.companyId] ?? null) : null;
+    const dealId = a.dealId ? (ids.deals[a.dealId] ?? null) : null;
+    if (a.type === 'note') {
+      state.insertSeeded(
+        'note',
+        {
+          content: a.body,
+          user_id: owner(a.ownerId),
+          person_id: personId,
+          org_id: orgId,
+          deal_id: dealId,
+          lead_id: null,
+          pinned_to_deal_flag: false,
+          pinned_to_person_flag: false,
+          pinned_to_organization_flag: false,
+          pinned_to_lead_flag: false,
+          pinned_to_project_flag: false,
+        },
+        {},
+        at,
+        at,
+      );
+      continue;
+    }
+    const mins = a.durationMinutes ?? 0;
     state.insertSeeded(
       'activity',
       {
-        subject: pick(['Intro call', 'Follow-up', 'Demo', 'Send proposal', 'Check in']),
-        type: pick(['call', 'meeting', 'email', 'task']),
-        owner_id: pick(repIds),
-        creator_user_id: pick(repIds),
-        deal_id: null,
-        person_id: p.id,
-        org_id: p.orgId,
-        participants: [{ person_id: p.id, primary: true }],
-        due_date: new Date(upd).toISOString().slice(0, 10),
-        due_time: '10:00',
-        duration: '00:30',
+        subject: a.subject,
+        type: a.type,
+        owner_id: owner(a.ownerId),
+        creator_user_id: owner(a.ownerId),
+        deal_id: dealId,
+        person_id: personId,
+        org_id: orgId,
+        participants: personId ? [{ person_id: personId, primary: true }] : [],
+        due_date: a.at.slice(0, 10),
+        due_time: a.at.slice(11, 16),
+        duration: `${String(Math.floor(mins / 60)).padStart(2, '0')}:${String(mins % 60).padStart(2, '0')}`,
         busy: true,
-        done,
-        marked_as_done_time: done ? upd : null,
-        note: null,
+        done: at <= now,
+        marked_as_done_time: at <= now ? at : null,
+        note: a.body,
+        public_description: null,
       },
       {},
-      add,
-      upd,
+      at,
+      at,
     );
   }
-  const noteCount = Math.ceil(persons / 4);
-  for (let i = 0; i < noteCount; i++) {
-    const p = truth.persons[Math.floor(f.number.float() * truth.persons.length)];
-    const [add, upd] = times();
-    state.insertSeeded(
-      'note',
-      {
-        content: `<p>${pick(P.sentence)}</p>`,
-        user_id: pick(repIds),
-        person_id: p.id,
-        org_id: p.orgId,
-        deal_id: null,
-        lead_id: null,
-        pinned_to_deal_flag: false,
-        pinned_to_person_flag: false,
-        pinned_to_organization_flag: false,
-        pinned_to_lead_flag: false,
-        pinned_to_project_flag: false,
-      },
-      {},
-      add,
-      upd,
-    );
-  }
-  return truth;
+  return { persons: people, organizations, world: world.truth, ids };
 }
