@@ -84,7 +84,7 @@ describe.each(BACKENDS)('apply and rollback on %s', (backend) => {
     expect(first.stampsWritten).toBe(N);
     // 12 records at 5 per call: the minimum is 3
     expect(crm.counters.write).toBe(3);
-    expect(first.writeCalls).toBe(3);
+    expect(first.writeBatches).toBe(3);
     expect(crm.records.get('contact:c3')?.fields).toMatchObject({ score: 53, tier: 'a', summary: 'summary 3' });
     expect(String(crm.records.get('contact:c3')?.fields.score_stamp)).toMatch(/^AI · scoring · model v1 · confidence 0.90 · /);
     expect(events).toContain('planned');

@@ -10,7 +10,7 @@ import { InrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { valuesEqual } from './coerce.js';
 import { DEFAULT_RULE, resolveField } from './fields.js';
-import { type PlanContext, type PlanInput, planContext, planWrites } from './plan.js';
+import { type PlanContext, type PlanInput, fieldDisplay, planContext, planWrites } from './plan.js';
 import {
   type ConflictItem,
   type LedgerOutcome,
@@ -74,10 +74,13 @@ export interface ApplySummary {
   /** Per outcome, fields (stamps not counted). */
   fields: FieldOutcomeCounts;
   stampsWritten: number;
-  /** Records the CRM was asked to update, and the calls it took. */
+  /** Records the CRM was asked to update. */
   recordsWritten: number;
-  writeCalls: number;
-  verifyCalls: number;
+  /** Batches handed to the connector, each at most the CRM's write limit (Pipedrive: one call per record inside). */
+  writeBatches: number;
+  verifyBatches: number;
+  /** Every API call the connector made during the run (its own counter: reads, history, writes, retries). */
+  apiCalls: number;
   durationMs: number;
   error?: { code: string; message: string };
 }
@@ -254,8 +257,9 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   let stampsWritten = 0;
   let records = 0;
   let recordsWritten = 0;
-  let writeCalls = 0;
-  let verifyCalls = 0;
+  let writeBatches = 0;
+  let verifyBatches = 0;
+  const callsAtStart = connector.stats().calls;
   let done = 0;
   const pending = new Map<ObjectKind, Planned[]>();
 
@@ -290,7 +294,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     const rows: LedgerRow[] = [];
     let results: Awaited<ReturnType<CrmConnector['writeBatch']>>;
     try {
-      writeCalls += Math.ceil(updates.length / Math.max(1, connector.limits.write));
+      writeBatches += Math.ceil(updates.length / Math.max(1, connector.limits.write));
       results = await connector.writeBatch(object, updates);
     } catch (e) {
       const err = e as InrecordError;
@@ -318,7 +322,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     let verifyError: string | null = null;
     if (okIds.length > 0) {
       try {
-        verifyCalls += Math.ceil(okIds.length / Math.max(1, connector.limits.read));
+        verifyBatches += Math.ceil(okIds.length / Math.max(1, connector.limits.read));
         reread = recordsById(await connector.read(object, okIds, fields));
       } catch (e) {
         verifyError = (e as Error).message;
@@ -360,7 +364,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
         const stored = now2 ? (now2.fields[d.field] ?? null) : undefined;
         if (stored === undefined || !field.ok || !valuesEqual(stored, d.after, field.field)) {
           recordOk = false;
-          const message = `${object} ${b.input.recordId}: the CRM accepted ${JSON.stringify(d.after)} for field "${d.field}" but ${stored === undefined ? 'the record could not be re-read' : `stores ${JSON.stringify(stored)}`}; check the field's type and validation rules in the CRM`;
+          const message = `${object} ${b.input.recordId}: the CRM accepted ${JSON.stringify(d.after)} for field ${fieldDisplay({ name: d.field, label: d.label ?? d.field })} but ${stored === undefined ? 'the record could not be re-read' : `stores ${JSON.stringify(stored)}`}; check the field's type and validation rules in the CRM`;
           rows.push(ledgerRow(runId, crm, d, 'not_applied', { code: 'IR_WRITE_NOT_APPLIED', reason: 'not-applied', message, written_at: writtenAt }));
           count(d, 'not_applied');
         } else {
@@ -443,8 +447,9 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     fields: counts,
     stampsWritten,
     recordsWritten,
-    writeCalls,
-    verifyCalls,
+    writeBatches,
+    verifyBatches,
+    apiCalls: connector.stats().calls - callsAtStart,
     durationMs: Date.now() - started,
     ...(error ? { error } : {}),
   };

@@ -59,6 +59,7 @@ interface DecisionBase {
   confidence?: number;
   modelVersion?: string;
   field: string;
+  label?: string;
   owner: FieldDecision['owner'];
   onConflict?: FieldDecision['onConflict'];
   before: FieldValue;
@@ -78,12 +79,18 @@ function decide(b: DecisionBase, action: PlanAction, reason: string, after: Fiel
     after,
     owner: b.owner,
   };
+  if (b.label !== undefined && b.label !== b.field) d.label = b.label;
   if (b.onConflict !== undefined) d.onConflict = b.onConflict;
   if (b.confidence !== undefined) d.confidence = b.confidence;
   if (b.modelVersion !== undefined) d.modelVersion = b.modelVersion;
   if (message !== undefined) d.message = message;
   if (code !== undefined) d.code = code;
   return d;
+}
+
+/** A field as people know it: the label beside a key that is not readable (Pipedrive's 40-hex keys). */
+export function fieldDisplay(f: { name: string; label: string }): string {
+  return f.label && f.label !== f.name ? `"${f.label}" (${f.name})` : `"${f.name}"`;
 }
 
 function rejected(b: DecisionBase, reason: string, code: string, message: string): FieldDecision {
@@ -135,26 +142,27 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
       confidence: out.confidence,
       modelVersion: out.modelVersion,
       field: field.name,
+      label: field.label,
       owner: rule.owner,
       onConflict: rule.owner === 'hybrid' ? rule.onConflict : undefined,
       before,
     };
 
     if (seen.has(field.name)) {
-      decisions.push(rejected(d, 'duplicate-output', 'IR_FLOW_OUTPUT_INVALID', `${where}: field "${field.name}" has more than one output in this run (${out.flow}/${out.name} ignored); map each field once`));
+      decisions.push(rejected(d, 'duplicate-output', 'IR_FLOW_OUTPUT_INVALID', `${where}: field ${fieldDisplay(field)} has more than one output in this run (${out.flow}/${out.name} ignored); map each field once`));
       continue;
     }
     seen.add(field.name);
     if (!record) {
-      decisions.push(rejected(d, 'record-not-found', 'IR_CRM_NOT_FOUND', `${where}: the record no longer exists in the CRM (deleted or merged); field "${field.name}" not written`));
+      decisions.push(rejected(d, 'record-not-found', 'IR_CRM_NOT_FOUND', `${where}: the record no longer exists in the CRM (deleted or merged); field ${fieldDisplay(field)} not written`));
       continue;
     }
     if (rule.owner === 'rep') {
-      decisions.push(rejected(d, 'owned-by-rep', 'IR_FIELD_OWNED_BY_REP', `${where}: field "${field.name}" is owned by rep and never written; change its owner or remove the mapping of ${out.flow}/${out.name}`));
+      decisions.push(rejected(d, 'owned-by-rep', 'IR_FIELD_OWNED_BY_REP', `${where}: field ${fieldDisplay(field)} is owned by rep and never written; change its owner or remove the mapping of ${out.flow}/${out.name}`));
       continue;
     }
     if (!field.writable) {
-      decisions.push(rejected(d, 'field-read-only', 'IR_FIELD_READ_ONLY', `${where}: field "${field.name}" is read-only in the CRM; map ${out.flow}/${out.name} to a writable field`));
+      decisions.push(rejected(d, 'field-read-only', 'IR_FIELD_READ_ONLY', `${where}: field ${fieldDisplay(field)} is read-only in the CRM; map ${out.flow}/${out.name} to a writable field`));
       continue;
     }
     const c = coerceValue(out.value, field, { truncate: rule.truncate });
@@ -164,7 +172,7 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
           d,
           c.code === 'IR_FIELD_TYPE_MISMATCH' ? 'type-mismatch' : 'value-invalid',
           c.code,
-          `${where}: value ${show(out.value)} does not fit field "${field.name}" (${field.type}): ${c.reason}; expected ${describeExpected(field)}`,
+          `${where}: value ${show(out.value)} does not fit field ${fieldDisplay(field)} (${field.type}): ${c.reason}; expected ${describeExpected(field)}`,
         ),
       );
       continue;
@@ -190,7 +198,7 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
             action,
             'human-edit-since-read',
             after,
-            `${where}: field "${field.name}" was edited by ${who}, after the AI read the record (${since}); the AI value ${show(after)} was ${action === 'flagged' ? 'sent to the review queue' : 'skipped'}`,
+            `${where}: field ${fieldDisplay(field)} was edited by ${who}, after the AI read the record (${since}); the AI value ${show(after)} was ${action === 'flagged' ? 'sent to the review queue' : 'skipped'}`,
           );
           decision.conflict = conflict;
           decisions.push(decision);
@@ -224,16 +232,17 @@ function pushStamp(
   const base: DecisionBase = { object: ctx.object, recordId: input.recordId, output: out.name, flow: out.flow, owner: 'ai', field: stamp, before: null };
   const r = resolveField(ctx.index, stamp);
   if (!r.ok) {
-    const d = rejected(base, 'stamp-field-not-found', 'IR_FIELD_NOT_FOUND', `${where}: stamp field "${stamp}" of "${field.name}" does not exist; create it with \`inrecord check --fix\``);
+    const d = rejected(base, 'stamp-field-not-found', 'IR_FIELD_NOT_FOUND', `${where}: stamp field "${stamp}" of ${fieldDisplay(field)} does not exist; create it with \`inrecord check --fix\``);
     d.stampFor = field.name;
     decisions.push(d);
     return;
   }
   const sf = r.field;
   base.field = sf.name;
+  base.label = sf.label;
   base.before = input.record ? normaliseLenient(input.record.fields[sf.name] ?? null, sf) : null;
   if (!sf.writable || (sf.type !== 'string' && sf.type !== 'text')) {
-    const d = rejected(base, 'stamp-field-unfit', 'IR_FIELD_TYPE_MISMATCH', `${where}: stamp field "${sf.name}" must be a writable text field (it is ${sf.writable ? sf.type : 'read-only'}); point the stamp at a text field`);
+    const d = rejected(base, 'stamp-field-unfit', 'IR_FIELD_TYPE_MISMATCH', `${where}: stamp field ${fieldDisplay(sf)} must be a writable text field (it is ${sf.writable ? sf.type : 'read-only'}); point the stamp at a text field`);
     d.stampFor = field.name;
     decisions.push(d);
     return;

@@ -47,6 +47,8 @@ export interface FieldDecision {
   recordId: string;
   /** The resolved API name (the config/output name when it could not be resolved). */
   field: string;
+  /** The field's label, when it is not the API name (Pipedrive's 40-hex keys). */
+  label?: string;
   output: string;
   flow: string;
   action: PlanAction;

@@ -50,7 +50,7 @@ export function renderSummary(s: ApplySummary): void {
   const f = s.fields;
   printLine(`run ${s.runId} (${s.crm}) ${s.status}: ${s.records} record(s)`);
   printLine(`  written ${f.written}  unchanged ${f.unchanged}  flagged ${f.flagged}  conflict-skipped ${f.conflict_skipped}  rejected ${f.rejected}  failed ${f.failed}  not-applied ${f.not_applied}`);
-  printLine(`  ${s.recordsWritten} record update(s) in ${s.writeCalls} write call(s), ${s.verifyCalls} verification read(s); ${s.stampsWritten} stamp(s); ${s.durationMs} ms`);
+  printLine(`  ${s.recordsWritten} record update(s) in ${s.writeBatches} write batch(es); ${s.apiCalls} API call(s) in all; ${s.stampsWritten} stamp(s); ${s.durationMs} ms`);
   if (s.error) printLine(`  stopped: ${s.error.message} (${s.error.code})`);
   if (f.rejected + f.failed + f.not_applied + f.flagged > 0) printLine(`  details: inrecord runs ${s.runId}`);
 }

@@ -7,7 +7,7 @@ import { openWriteback, outputSource } from './apply.js';
 const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.stringify(v));
 
 function renderDecision(d: FieldDecision): string {
-  const name = d.stampFor ? `${d.field} (stamp of ${d.stampFor})` : d.field;
+  const name = `${d.label ?? d.field}${d.stampFor ? ' (stamp)' : ''}`;
   const change = d.action === 'write' || d.action === 'flagged' || d.action === 'conflict_skipped' ? `${show(d.before)} → ${show(d.after)}` : show(d.before);
   const extra = d.conflict ? ` — edited by ${d.conflict.by ?? 'a person'} at ${d.conflict.at}` : d.message && d.action === 'rejected' ? ` — ${d.message}` : '';
   return `  ${d.action.padEnd(16)} ${name}: ${change} (${d.reason})${extra}`;

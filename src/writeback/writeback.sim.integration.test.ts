@@ -1,0 +1,258 @@
+/**
+ * Write-back end to end against each CRM simulator through its real connector: the race between
+ * the AI's read and its write, type coercions and rejections pinned per CRM, a wrong mapping caught
+ * by check before any write, apply twice = zero write calls, rollback exact with skips reported.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InrecordConfig, configSchema, crmConnectionSchema } from '../config/index.js';
+import { createConnector } from '../crm/registry.js';
+import type { CrmConnector, CrmName, FieldSchema, FieldValue, ObjectKind, ObjectSchema } from '../crm/types.js';
+import { startSimulator } from '../simulators/index.js';
+import type { RunningSimulator } from '../simulators/types.js';
+import { type TestStore, openTestStore } from '../store/testing/index.js';
+import { applyRun } from './apply.js';
+import { checkLive } from './check.js';
+import { resolveField, indexFields } from './fields.js';
+import { ledgerForRun } from './queries.js';
+import { rollbackRun } from './rollback.js';
+import type { RecordOutputs } from './types.js';
+
+interface TypeCase {
+  /** Field name or label on the contact object. */
+  field: string;
+  value: FieldValue;
+  /** The normalised value read back, or 'rejected' with the code. */
+  expect: FieldValue | { rejected: 'IR_FIELD_VALUE_INVALID' | 'IR_FIELD_TYPE_MISMATCH' };
+}
+
+interface CrmSpec {
+  crm: CrmName;
+  object: ObjectKind;
+  /** ai-owned number field, hybrid picklist (flag), hybrid text (skip), rep-owned field. */
+  ai: string;
+  flag: string;
+  skip: string;
+  rep: string;
+  /** A stamp field `check --fix` creates (null where the CRM API cannot create fields). */
+  stamp: string | null;
+  /** AI value / rep value of the flag and skip fields, as option labels or text. */
+  flagValues: [ai: string, rep: string];
+  /** The simulator's wire form of a normalised value, for repEdit. */
+  wire(field: FieldSchema, value: FieldValue): unknown;
+  types: TypeCase[];
+}
+
+const SPECS: CrmSpec[] = [
+  {
+    crm: 'pipedrive',
+    object: 'contact',
+    ai: 'Lead score',
+    flag: 'Lead grade',
+    skip: 'AI summary',
+    rep: 'Seniority',
+    stamp: 'lead_score_stamp',
+    flagValues: ['A', 'D'],
+    wire: (f, v) => (f.type === 'picklist' && typeof v === 'string' ? Number(v) : v),
+    types: [
+      { field: 'Lead score', value: '42.5', expect: 42.5 },
+      { field: 'Lead score', value: 'high', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Lead grade', value: 'b', expect: 'B' },
+      { field: 'Lead grade', value: 'Z', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Interests', value: 'API;pricing', expect: ['Pricing', 'API'] },
+      { field: 'Interests', value: ['Pricing', 'Blockchain'], expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Last enriched', value: '2026-11-28T00:00:00+00:00', expect: '2026-11-28' },
+      { field: 'Last enriched', value: '28/11/2026', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Score reasons', value: 'x'.repeat(300), expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Score reasons', value: 7, expect: '7' },
+      { field: 'Lead score', value: true, expect: { rejected: 'IR_FIELD_TYPE_MISMATCH' } },
+    ],
+  },
+];
+
+/** Picklist expectations are given as labels; the CRM stores option values. */
+function expectedStored(schema: ObjectSchema, field: string, v: FieldValue): FieldValue {
+  const f = resolveField(indexFields(schema), field);
+  if (!f.ok || !f.field.options) return v;
+  const byLabel = (x: string) => f.field.options?.find((o) => o.label === x)?.value ?? x;
+  return Array.isArray(v) ? v.map(byLabel) : typeof v === 'string' ? byLabel(v) : v;
+}
+
+const WRITE_METHODS = /^(PATCH|PUT|POST|DELETE) /;
+const writeCalls = (sim: RunningSimulator) =>
+  Object.entries(sim.stats().calls)
+    .filter(([k]) => WRITE_METHODS.test(k) && !/search|query|oauth|token|composite\/sobjects\/.*GET/i.test(k))
+    .reduce((a, [, n]) => a + n, 0);
+
+describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
+  let sim: RunningSimulator;
+  let connector: CrmConnector;
+  let store: TestStore;
+  let schema: ObjectSchema;
+  let ids: string[];
+  let config: InrecordConfig;
+  const name = (label: string) => {
+    const r = resolveField(indexFields(schema), label);
+    if (!r.ok) throw new Error(`no field ${label}`);
+    return r.field;
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator(spec.crm, { records: 40, seed: 7 });
+    connector = await createConnector(crmConnectionSchema.parse({ kind: spec.crm, baseUrl: sim.apiBase, auth: { token: sim.token } }));
+    store = await openTestStore('pglite');
+    schema = await connector.describe(spec.object);
+    ids = [];
+    for await (const page of connector.readChanged(spec.object, null, [name(spec.ai).name])) {
+      ids.push(...page.map((r) => r.id));
+      if (ids.length >= 12) break;
+    }
+    ids = ids.slice(0, 12);
+    config = configSchema.parse({
+      crm: { kind: spec.crm, auth: { token: sim.token } },
+      objects: {
+        [spec.object]: {
+          fields: {
+            [spec.ai]: { owner: 'ai', ...(spec.stamp ? { stamp: spec.stamp } : {}) },
+            [spec.flag]: { owner: 'hybrid', onConflict: 'flag' },
+            [spec.skip]: { owner: 'hybrid', onConflict: 'skip' },
+            [spec.rep]: { owner: 'rep' },
+          },
+        },
+      },
+      flows: [{ name: 'scoring', kind: 'scoring', object: spec.object, outputs: { score: spec.ai, grade: spec.flag, reasons: spec.skip } }],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await connector?.close();
+    await sim?.close();
+    await store?.destroy();
+  });
+
+  it('check catches a wrong mapping before any write, and --fix creates the stamp field', async () => {
+    sim.resetStats();
+    const wrong = configSchema.parse({
+      ...config,
+      flows: [{ name: 'scoring', kind: 'scoring', object: spec.object, outputs: { score: spec.rep, reasons: spec.flag } }],
+    });
+    const bad = await checkLive(connector, wrong);
+    expect(bad.ok).toBe(false);
+    expect(bad.problems.filter((p) => p.severity === 'error').map((p) => p.code).sort()).toEqual(
+      [...(spec.stamp ? ['IR_FIELD_NOT_FOUND'] : []), 'IR_FIELD_OWNED_BY_REP', 'IR_FIELD_TYPE_MISMATCH'].sort(),
+    );
+    expect(writeCalls(sim)).toBe(0);
+    const fixed = await checkLive(connector, config, { fix: true });
+    if (spec.stamp) expect(fixed.created.map((c) => c.object)).toEqual([spec.object]);
+    expect(fixed.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(fixed.ok).toBe(true);
+    schema = await connector.describe(spec.object);
+  });
+
+  it('race: reps edit hybrid fields between the AI read and its write; no human edit is lost', async () => {
+    const flag = name(spec.flag);
+    const skip = name(spec.skip);
+    const ai = name(spec.ai);
+    const before = new Map((await connector.read(spec.object, ids, [flag.name, skip.name, ai.name])).map((r) => [r.id, r.fields]));
+    const readAt = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 1100));
+    const repFlag = flag.options?.find((o) => o.label === spec.flagValues[1])?.value as string;
+    const edited = ids.slice(0, 4);
+    for (const [i, id] of edited.entries()) {
+      const fields = i % 2 === 0 ? { [flag.name]: spec.wire(flag, repFlag) } : { [skip.name]: spec.wire(skip, `rep note ${i}`) };
+      await sim.repEdit({ object: connector.objectName(spec.object), id, fields, userId: '2' });
+    }
+    const outputs: RecordOutputs[] = ids.map((id, i) => ({
+      object: spec.object,
+      recordId: id,
+      readAt,
+      outputs: [
+        { name: 'score', field: spec.ai, value: 60 + i, flow: 'scoring', modelVersion: 'v1', confidence: 0.8 },
+        { name: 'grade', field: spec.flag, value: spec.flagValues[0], flow: 'scoring' },
+        { name: 'reasons', field: spec.skip, value: `AI reasons ${i}`, flow: 'scoring' },
+      ],
+    }));
+    const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs });
+    expect(run.status).toBe('succeeded');
+    expect(run.fields.failed + run.fields.not_applied).toBe(0);
+    const after = new Map((await connector.read(spec.object, ids, [flag.name, skip.name, ai.name])).map((r) => [r.id, r.fields]));
+    // every human edit still stands (from the CRM's own history)
+    const history = await connector.history(spec.object, edited, [flag.name, skip.name]);
+    const human = history.filter((h) => h.actor === 'human');
+    expect(human).toHaveLength(edited.length);
+    for (const h of human) expect(after.get(h.id)?.[h.field]).toEqual(h.value);
+    // AI-owned field updated everywhere
+    for (const [i, id] of ids.entries()) expect(after.get(id)?.[ai.name]).toBe(60 + i);
+    // flagged conflicts in the review queue
+    expect(run.fields.flagged).toBe(2);
+    expect(run.fields.conflict_skipped).toBe(2);
+    const items = await store.query<{ subject_key: string }>(`SELECT subject_key FROM review_items WHERE kind = 'conflict' AND payload->>'runId' = $1`, [run.runId]);
+    expect(items.map((i) => i.subject_key).sort()).toEqual([`${edited[0]}:${flag.name}`, `${edited[2]}:${flag.name}`].sort());
+    expect(before.size).toBe(ids.length);
+  });
+
+  it('applying the same outputs twice makes zero write calls the second time', async () => {
+    const outputs: RecordOutputs[] = ids.map((id, i) => ({
+      object: spec.object,
+      recordId: id,
+      outputs: [{ name: 'score', field: spec.ai, value: 300 + i, flow: 'scoring' }],
+    }));
+    await applyRun({ store, connector, objects: config.objects }, { source: outputs });
+    sim.resetStats();
+    const second = await applyRun({ store, connector, objects: config.objects }, { source: outputs });
+    expect(writeCalls(sim)).toBe(0);
+    expect(second.fields.unchanged).toBe(ids.length);
+    expect(second.fields.written).toBe(0);
+  });
+
+  it('rollback restores before-values exactly and reports the fields a person changed since', async () => {
+    const ai = name(spec.ai);
+    const skip = name(spec.skip);
+    const before = new Map((await connector.read(spec.object, ids, [ai.name, skip.name])).map((r) => [r.id, r.fields]));
+    const outputs: RecordOutputs[] = ids.map((id, i) => ({
+      object: spec.object,
+      recordId: id,
+      outputs: [
+        { name: 'score', field: spec.ai, value: 900 + i, flow: 'scoring' },
+        { name: 'reasons', field: spec.skip, value: `rollback test ${i}`, flow: 'scoring' },
+      ],
+    }));
+    const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs });
+    await new Promise((r) => setTimeout(r, 1100));
+    await sim.repEdit({ object: connector.objectName(spec.object), id: ids[5], fields: { [ai.name]: spec.wire(ai, 5) }, userId: '2' });
+    const report = await rollbackRun({ store, connector }, run.runId);
+    expect(report.failed).toEqual([]);
+    expect(report.skipped.map((s) => [s.recordId, s.field, s.reason])).toEqual([[ids[5], ai.name, 'human-edit-since']]);
+    const now = new Map((await connector.read(spec.object, ids, [ai.name, skip.name])).map((r) => [r.id, r.fields]));
+    for (const id of ids) {
+      const b = before.get(id) ?? {};
+      const n = now.get(id) ?? {};
+      expect(n[skip.name] ?? null).toEqual(b[skip.name] ?? null);
+      if (id === ids[5]) expect(n[ai.name]).toBe(5);
+      else expect(n[ai.name] ?? null).toEqual(b[ai.name] ?? null);
+    }
+    const ledger = await ledgerForRun(store, report.rollbackRunId as string);
+    expect(ledger.filter((l) => l.outcome === 'conflict_skipped')).toHaveLength(1);
+  });
+
+  it('pins every coercion and rejection of this CRM', async () => {
+    const id = ids[ids.length - 1];
+    for (const t of spec.types) {
+      const run = await applyRun(
+        { store, connector, objects: { [spec.object]: { fields: { [t.field]: { owner: 'ai', onConflict: 'flag', truncate: false } } } } },
+        { source: [{ object: spec.object, recordId: id, outputs: [{ name: 't', field: t.field, value: t.value, flow: 'types' }] }] },
+      );
+      const row = (await ledgerForRun(store, run.runId))[0];
+      if (t.expect && typeof t.expect === 'object' && !Array.isArray(t.expect)) {
+        expect({ field: t.field, value: t.value, outcome: row.outcome, code: row.code }).toEqual({ field: t.field, value: t.value, outcome: 'rejected', code: t.expect.rejected });
+      } else {
+        expect({ field: t.field, value: t.value, outcome: row.outcome }).toEqual({ field: t.field, value: t.value, outcome: expect.stringMatching(/^(written|unchanged)$/) });
+        const f = name(t.field);
+        const [rec] = await connector.read(spec.object, [id], [f.name]);
+        const stored = rec.fields[f.name];
+        const want = expectedStored(schema, t.field, t.expect);
+        if (Array.isArray(want)) expect([...(stored as string[])].sort()).toEqual([...want].sort());
+        else expect(stored).toEqual(want);
+      }
+    }
+  });
+});
