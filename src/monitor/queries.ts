@@ -347,14 +347,20 @@ export async function identityCounts(
     `SELECT count(*)::int AS n FROM identity_links WHERE decided_at >= $1 AND decided_at < $2 AND provenance = 'rule'`,
     [from, to],
   );
-  // The identity module records the outcome in payload.outcome; the reason text is the fallback.
+  // The identity decision's status (IdentityStatus: matched | ambiguous | unmatched) is read from the
+  // item's payload (status, outcome, or a nested result/decision); the reason text is the last resort.
+  // Items that fit neither are counted as `other`, never dropped.
   const items = await db.query<{ kind: string; n: number }>(
-    `SELECT CASE
-         WHEN payload->>'outcome' = 'ambiguous' OR (payload->>'outcome' IS NULL AND reason ILIKE '%ambiguous%') THEN 'ambiguous'
-         WHEN payload->>'outcome' = 'unmatched' OR (payload->>'outcome' IS NULL AND reason ILIKE '%unmatched%') THEN 'unmatched'
+    `WITH s AS (
+       SELECT coalesce(payload->>'status', payload->>'outcome', payload->'result'->>'status', payload->'decision'->>'status') AS status, reason
+       FROM review_items WHERE kind = 'identity' AND created_at >= $1 AND created_at < $2
+     )
+     SELECT CASE
+         WHEN status = 'ambiguous' OR (status IS NULL AND reason ILIKE '%ambiguous%') THEN 'ambiguous'
+         WHEN status = 'unmatched' OR (status IS NULL AND reason ILIKE '%unmatched%') THEN 'unmatched'
          ELSE 'other' END AS kind,
        count(*)::int AS n
-     FROM review_items WHERE kind = 'identity' AND created_at >= $1 AND created_at < $2 GROUP BY 1`,
+     FROM s GROUP BY 1`,
     [from, to],
   );
   const by = Object.fromEntries(items.map((r) => [r.kind, Number(r.n)]));

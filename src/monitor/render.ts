@@ -104,7 +104,7 @@ export function renderReport(r: MonitorReport): string {
   }
   const id = r.identity;
   lines.push(
-    `identity    ${id.decisions} decisions: ${id.linked} linked, unmatched ${id.unmatched} (${pct(id.unmatchedRate)}), ambiguous ${id.ambiguous} (${pct(id.ambiguousRate)})`,
+    `identity    ${id.decisions} decisions: ${id.linked} linked, unmatched ${id.unmatched} (${pct(id.unmatchedRate)}), ambiguous ${id.ambiguous} (${pct(id.ambiguousRate)})${id.otherReview ? `; ${id.otherReview} other identity item(s) in review` : ''}`,
   );
   const queues = Object.entries(r.deadLetters.byQueue)
     .map(([q, n]) => `${q} ${n}`)

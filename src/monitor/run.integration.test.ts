@@ -95,7 +95,9 @@ describe.each(BACKENDS)('monitoring run on %s', (backend) => {
     );
     await store.query(
       `INSERT INTO review_items (kind, crm, object, subject_key, reason, payload)
-       SELECT 'identity', 'hubspot', 'contact', 'u' || g, CASE WHEN g = 4 THEN 'ambiguous: two contacts share the email' ELSE 'unmatched: no contact has this email' END, '{}'::jsonb
+       SELECT 'identity', 'hubspot', 'contact', 'u' || g,
+         CASE WHEN g = 4 THEN '2 people named Jo Smith at acme.test' ELSE 'jo@acme.test is not in the CRM' END,
+         CASE WHEN g = 4 THEN '{"status":"ambiguous"}'::jsonb WHEN g = 3 THEN '{"result":{"status":"unmatched"}}'::jsonb ELSE '{"status":"unmatched"}'::jsonb END
        FROM generate_series(1, 4) g`,
     );
     await store.query(
