@@ -110,11 +110,20 @@ flows:
 
   it('review draws samples, a label opens the gate, and the decision is recorded', async () => {
     // gate: one label, threshold 0.2 — the Wilson lower bound of 1/1 is 0.207
-    const drawn = JSON.parse((await cli('--json', 'review', 'samples', 'lead-score', '--draw', '2', '--seed', 'x')).stdout);
+    const drawn = JSON.parse(
+      (await cli('--json', 'review', 'samples', 'lead-score', '--draw', '2', '--seed', 'x')).stdout,
+    );
     expect(drawn).toMatchObject({ modelVersion: 'v7', drawn: 2 });
     expect(drawn.samples).toHaveLength(2);
-    const labelled = JSON.parse((await cli('--json', 'review', 'label', `s${drawn.samples[0].id}`, 'correct', '--by', 'ana')).stdout);
-    expect(labelled.gate).toMatchObject({ mode: 'open', reasonCode: 'passed', decidedBy: 'ana', figures: { n: 1, correct: 1 } });
+    const labelled = JSON.parse(
+      (await cli('--json', 'review', 'label', `s${drawn.samples[0].id}`, 'correct', '--by', 'ana')).stdout,
+    );
+    expect(labelled.gate).toMatchObject({
+      mode: 'open',
+      reasonCode: 'passed',
+      decidedBy: 'ana',
+      figures: { n: 1, correct: 1 },
+    });
     const gate = JSON.parse((await cli('--json', 'review', 'gate', 'lead-score')).stdout);
     expect(gate.status).toMatchObject({ mode: 'open', decidedBy: 'ana' });
     expect(gate.history).toHaveLength(1);
