@@ -27,6 +27,8 @@ export interface RollbackItem {
   object: string;
   recordId: string;
   field: string;
+  /** The field's label, when it is not the API name. */
+  label?: string;
   /** The value restored (the run's before-value). */
   restore: FieldValue;
   /** The value the run wrote. */
@@ -95,6 +97,7 @@ export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dry
         report.skipped.push({ ...item, reason: rec ? 'field-not-found' : 'record-not-found', message: `${object} ${row.record_id}: ${rec ? `field "${row.field}" no longer exists` : 'the record no longer exists'}; nothing restored` });
         continue;
       }
+      if (f.field.label && f.field.label !== f.field.name) item.label = f.field.label;
       item.current = rec.fields[row.field] ?? null;
       const h = last.get(`${row.record_id}|${row.field}`);
       // Same one-second margin as the planner (CLOCK_MARGIN_MS): CRM change times are often second-precision.

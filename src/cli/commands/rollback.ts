@@ -10,9 +10,9 @@ const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.strin
 
 export function renderRollback(r: RollbackReport, dryRun: boolean): void {
   const verb = dryRun ? 'would restore' : 'restored';
-  for (const i of r.restored) printLine(`  ${verb} ${i.object} ${i.recordId} ${i.field}: ${show(i.written)} → ${show(i.restore)}${i.reason === 'already-restored' ? ' (already)' : ''}`);
-  for (const i of r.skipped) printLine(`  skipped ${i.object} ${i.recordId} ${i.field}: ${i.message ?? i.reason}`);
-  for (const i of r.failed) printLine(`  failed ${i.object} ${i.recordId} ${i.field}: ${i.message} (${i.code})`);
+  for (const i of r.restored) printLine(`  ${verb} ${i.object} ${i.recordId} ${i.label ?? i.field}: ${show(i.written)} → ${show(i.restore)}${i.reason === 'already-restored' ? ' (already)' : ''}`);
+  for (const i of r.skipped) printLine(`  skipped ${i.object} ${i.recordId} ${i.label ?? i.field}: ${i.message ?? i.reason}`);
+  for (const i of r.failed) printLine(`  failed ${i.object} ${i.recordId} ${i.label ?? i.field}: ${i.message} (${i.code})`);
   printLine(
     `${dryRun ? 'dry run of' : 'rollback'} ${r.runId}${r.rollbackRunId ? ` (run ${r.rollbackRunId})` : ''}: ${r.restored.length} ${verb}, ${r.skipped.length} skipped, ${r.failed.length} failed`,
   );
