@@ -268,3 +268,44 @@ describe('stats', () => {
     expect(pd.stats().calls).toBeGreaterThan(10);
   });
 });
+
+describe('runtime: OAuth refresh and injected faults', () => {
+  it('refreshes an expired OAuth access token once and carries on', async () => {
+    const s = await startPipedriveSimulator({ records: 20, seed: 12, tokenTtlSeconds: 2, refreshToken: 'rt-initial' });
+    try {
+      const conn = crmConnectionSchema.parse({
+        kind: 'pipedrive',
+        baseUrl: `${s.url}/api/v2`,
+        auth: { oauth: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', refreshToken: 'rt-initial', tokenUrl: `${s.url}/oauth/token`, refreshBefore: '0s' } },
+      });
+      const c = await createPipedriveConnector(conn, {});
+      expect((await c.read('contact', ['1'], ['name']))[0]?.id).toBe('1');
+      await new Promise((r) => setTimeout(r, 2100));
+      expect((await c.read('contact', ['2'], ['name']))[0]?.id).toBe('2');
+      expect(c.stats().tokenRefreshes).toBeGreaterThanOrEqual(2);
+      const bad = await createPipedriveConnector(
+        crmConnectionSchema.parse({ kind: 'pipedrive', baseUrl: s.url, auth: { oauth: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', refreshToken: 'revoked', tokenUrl: `${s.url}/oauth/token` } } }),
+        {},
+      );
+      await expect(bad.read('contact', ['1'], ['name'])).rejects.toMatchObject({ code: 'IR_CRM_GRANT_REVOKED' });
+    } finally {
+      await s.close();
+    }
+  }, 15_000);
+
+  it('retries 429 and 500 answers until each write lands; a bad token is IR_CRM_AUTH', async () => {
+    sim.setFaults({ error429: 0.3, error500: 0.2 });
+    try {
+      const res = await pd.writeBatch(
+        'contact',
+        Array.from({ length: 8 }, (_, i) => ({ id: String(40 + i), fields: { job_title: `Title ${i}` } })),
+      );
+      expect(res.every((r) => r.ok)).toBe(true);
+      expect(pd.stats().rateLimited + pd.stats().retries).toBeGreaterThan(0);
+    } finally {
+      sim.setFaults({});
+    }
+    const wrong = await createPipedriveConnector(crmConnectionSchema.parse({ kind: 'pipedrive', baseUrl: sim.url, auth: { token: 'nope' }, integrationUserId: '1' }), {});
+    await expect(wrong.read('contact', ['1'], ['name'])).rejects.toMatchObject({ code: 'IR_CRM_AUTH' });
+  }, 30_000);
+});
