@@ -445,3 +445,28 @@ describe('§3.8 paging past 10,000 records', () => {
     }
   }, 30_000);
 });
+
+describe('control API and record page', () => {
+  it('rep edits through /_sim are human in the changelog; faults through /_sim; the record page marks AI-written fields', async () => {
+    const score = customKey('person', 'Lead score');
+    await new v2.PersonsApi(c2).updatePerson({ id: 25, UpdatePersonRequest: { custom_fields: { [score.key]: 88 } } as never });
+    const edit = await fetch(`${sim.url}/_sim/rep-edit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'persons', id: '25', fields: { job_title: 'Head of Ops' }, userId: '3' }) });
+    expect(edit.status).toBe(200);
+    const rows = sim.state.changelog('person', 25);
+    expect(rows.at(-1)).toMatchObject({ field_key: 'job_title', change_source: 'app', actor_user_id: 3 });
+    const bad = await fetch(`${sim.url}/_sim/rep-edit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'persons', id: '25', fields: { nope: 1 } }) });
+    expect(bad.status).toBe(400);
+    const page = await (await fetch(`${sim.url}/ui/persons/25`)).text();
+    expect(page).toContain('Lead score');
+    expect(page).toMatch(/88 <span class="ai"/);
+    expect(page).toContain('Head of Ops');
+    expect((await fetch(`${sim.url}/ui/persons/99999999`)).status).toBe(404);
+    await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error500: 1, errorMethods: ['GET'] }) });
+    expect((await raw('/api/v2/persons/1')).status).toBe(500);
+    await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect((await raw('/api/v2/persons/1')).status).toBe(200);
+    const stats = await (await fetch(`${sim.url}/_sim/stats`)).json();
+    expect(stats.calls['GET /api/v2/persons/{id}']).toBeGreaterThan(0);
+    expect(stats.humanWrites).toBeGreaterThan(0);
+  });
+});

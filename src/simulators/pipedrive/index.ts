@@ -5,6 +5,10 @@
  * entities.ts (shapes and validation), routes.ts (HTTP), ratelimit.ts, webhooks.ts, seed.ts. It
  * must not import engine modules; the engine reaches Pipedrive only through src/crm/pipedrive.
  *
+ * Outside the API: `/_sim/stats`, `/_sim/reset-stats`, `/_sim/faults`, `/_sim/rep-edit`,
+ * `/_sim/ground-truth` (the control API) and `/ui/<persons|organizations|deals>/<id>` (the record
+ * page, AI-written fields marked).
+ *
  * `apiBase` is the v2 base path, `url + '/api/v2'` (what `new v2.Configuration({ basePath })`
  * takes); the v1 base path is `url + '/v1'` (or `url + '/api/v1'`). No trailing slash: the SDK
  * concatenates paths (§1.3).
@@ -19,6 +23,7 @@ import Fastify from 'fastify';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { SchemaError, decodeV2, deriveOnWrite } from './entities.js';
 import { HEX40 } from './fields.js';
+import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { DEFAULT_RATE_LIMITS, TokenRateLimiter } from './ratelimit.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedCompany } from './seed.js';
@@ -153,6 +158,13 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
       const msg = e instanceof SchemaError || e instanceof Error ? e.message : String(e);
       return reply.code(400).send({ ok: false, error: msg });
     }
+  });
+  app.get('/ui/:object/:id', async (req, reply) => {
+    const { object, id } = req.params as { object: string; id: string };
+    const type = PAGE_OBJECTS[object];
+    const e = type ? state.get(type, Number(id)) : undefined;
+    if (!type || !e) return reply.code(404).type('text/html').send('<!doctype html><p>No such record.</p>');
+    return reply.type('text/html; charset=utf-8').send(renderRecordPage(state, type, e, ctx.tokenUserId));
   });
   registerRoutes(app, ctx);
 
