@@ -470,3 +470,29 @@ describe('control API and record page', () => {
     expect(stats.humanWrites).toBeGreaterThan(0);
   });
 });
+
+describe('snapshot file', () => {
+  it('a restarted simulator comes back with the records, fields, changelog and webhooks it had', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = `${mkdtempSync(`${tmpdir()}/pd-snap-`)}/state.json`;
+    const a = await startPipedriveSimulator({ records: 30, seed: 21, snapshotFile: file });
+    const api = new v2.PersonsApi(new v2.Configuration({ apiKey: a.token, basePath: a.apiBase }));
+    await api.updatePerson({ id: 3, UpdatePersonRequest: { name: 'Kept Name' } });
+    const created = (await api.addPerson({ AddPersonRequest: { name: 'New One', emails: [{ value: 'new.one@kept.example' }] } })).data as { id: number };
+    await a.close();
+    const b = await startPipedriveSimulator({ records: 30, seed: 99, snapshotFile: file });
+    try {
+      const api2 = new v2.PersonsApi(new v2.Configuration({ apiKey: b.token, basePath: b.apiBase }));
+      expect((await api2.getPerson({ id: 3 })).data?.name).toBe('Kept Name');
+      const found = await api2.searchPersons({ term: 'new.one@kept.example', fields: 'email', exact_match: true });
+      expect(found.data?.items?.map((i) => i.item?.id)).toEqual([created.id]);
+      const next = (await api2.addPerson({ AddPersonRequest: { name: 'After' } })).data as { id: number };
+      expect(next.id).toBe(created.id + 1);
+      const log = await new v1.PersonsApi(new v1.Configuration({ apiKey: b.token, basePath: b.apiBaseV1 })).getPersonChangelog({ id: 3 });
+      expect(log.data?.some((r) => r.new_value === 'Kept Name')).toBe(true);
+    } finally {
+      await b.close();
+    }
+  });
+});

@@ -17,8 +17,9 @@
  * schedule; default 1), `strictCustomFieldKeys` (unknown keys in v2 `custom_fields` → 400 instead
  * of being ignored; default false), `dailyTokens`, `searchBurst`, `oauthClientId`,
  * `oauthClientSecret`, `webhookUser`/`webhookPassword` (Basic auth of the `webhookUrl`
- * subscription).
+ * subscription). `snapshotFile`: loaded instead of seeding when it exists, written on close.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { SchemaError, decodeV2, deriveOnWrite } from './entities.js';
@@ -27,7 +28,7 @@ import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { DEFAULT_RATE_LIMITS, TokenRateLimiter } from './ratelimit.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedCompany } from './seed.js';
-import { PipedriveState } from './state.js';
+import { PipedriveState, type PipedriveSnapshot } from './state.js';
 import type { EntityType } from './fields.js';
 import { WebhookDispatcher } from './webhooks.js';
 
@@ -60,9 +61,18 @@ const OBJECTS: Record<string, Exclude<EntityType, 'note'>> = {
 export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Promise<RunningPipedriveSimulator> {
   const seed = opts.seed ?? 1;
   const token = opts.token ?? 'a3f1c9e2b7d84f6a9c0e1d2b3a4f5e6d7c8b9a01';
-  const state = new PipedriveState(seed);
-  const started = Date.now();
-  const truth: GroundTruth = seedCompany(state, seed, opts.records ?? 200, started);
+  // A snapshot file, when it exists, replaces seeding; it is written back on close.
+  const snapshotFile = typeof opts.snapshotFile === 'string' ? opts.snapshotFile : undefined;
+  let state: PipedriveState;
+  let truth: GroundTruth;
+  if (snapshotFile && existsSync(snapshotFile)) {
+    const snap = JSON.parse(readFileSync(snapshotFile, 'utf8')) as { state: PipedriveSnapshot; truth: GroundTruth };
+    state = PipedriveState.fromSnapshot(snap.state);
+    truth = snap.truth;
+  } else {
+    state = new PipedriveState(seed);
+    truth = seedCompany(state, seed, opts.records ?? 200, Date.now());
+  }
   let faults: SimFaults = {};
   let stats = emptyStats();
   const limiter = new TokenRateLimiter({
@@ -193,6 +203,7 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
     async close() {
       dispatcher.close();
       await app.close();
+      if (snapshotFile) writeFileSync(snapshotFile, JSON.stringify({ state: state.toSnapshot(), truth }));
     },
   };
 }

@@ -102,6 +102,21 @@ export interface Actor {
   bulk?: boolean;
 }
 
+export interface PipedriveSnapshot {
+  version: number;
+  seed: number;
+  companyId: number;
+  companyDomain: string;
+  users: User[];
+  fields: Record<FieldEntity, FieldDef[]>;
+  pipelines: Pipeline[];
+  stages: Stage[];
+  webhooks: Webhook[];
+  entities: Record<EntityType, Entity[]>;
+  changelogs: [string, ChangelogRow[]][];
+  counters: { nextId: Record<EntityType, number>; seq: number; fieldId: number; optionId: number; webhookId: number };
+}
+
 export const ENTITY_TYPES: EntityType[] = ['person', 'organization', 'deal', 'activity', 'note'];
 export const FIELD_ENTITIES = ['person', 'organization', 'deal'] as const;
 export type FieldEntity = (typeof FIELD_ENTITIES)[number];
@@ -242,6 +257,51 @@ export class PipedriveState {
 
   user(id: number): User | undefined {
     return this.users.find((u) => u.id === id);
+  }
+
+  // ---------- snapshot ----------
+
+  /** Everything needed to restart the company where it was (the `snapshotFile` option). */
+  toSnapshot(): PipedriveSnapshot {
+    return {
+      version: 1,
+      seed: this.seed,
+      companyId: this.companyId,
+      companyDomain: this.companyDomain,
+      users: this.users,
+      fields: this.fields,
+      pipelines: this.pipelines,
+      stages: this.stages,
+      webhooks: this.webhooks,
+      entities: this.lists,
+      changelogs: [...this.changelogs],
+      counters: { nextId: this.nextId, seq: this.seq, fieldId: this.fieldId, optionId: this.optionId, webhookId: this.webhookId },
+    };
+  }
+
+  static fromSnapshot(snap: PipedriveSnapshot): PipedriveState {
+    if (snap.version !== 1) throw new Error(`unsupported Pipedrive simulator snapshot version ${String(snap.version)}`);
+    const st = new PipedriveState(snap.seed, snap.companyId, snap.companyDomain);
+    st.users.push(...snap.users);
+    Object.assign(st.fields, snap.fields);
+    st.pipelines.push(...snap.pipelines);
+    st.stages.push(...snap.stages);
+    st.webhooks.push(...snap.webhooks);
+    for (const t of ENTITY_TYPES) {
+      for (const e of snap.entities[t] ?? []) {
+        st.lists[t].push(e);
+        st.byId[t].set(e.id, e);
+        if (t === 'person' && e.deletedAt === null) st.indexEmails(e, []);
+        st.indexName(e, null);
+      }
+    }
+    for (const [k, rows] of snap.changelogs) st.changelogs.set(k, rows);
+    Object.assign(st.nextId, snap.counters.nextId);
+    st.seq = snap.counters.seq;
+    st.fieldId = snap.counters.fieldId;
+    st.optionId = snap.counters.optionId;
+    st.webhookId = snap.counters.webhookId;
+    return st;
   }
 
   // ---------- writes ----------
