@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldSchema } from '../../crm/types.js';
 import { dataPath } from '../data-path.js';
-import { buildDataset } from './build-dataset.js';
+import { generateWorld } from '../../simulators/seed/index.js';
+import { buildDataset, readManifest } from './build-dataset.js';
 import { enrichRecord, enrichmentSettingsSchema, shapeValue, type EnrichmentTarget } from './flow.js';
 import { OfflineProvider, deriveFirmographics, isReservedDomain } from './offline.js';
 import { normaliseDomain } from './types.js';
@@ -23,10 +24,33 @@ describe('offline provider', () => {
     expect(normaliseDomain(raw)).toBe(want);
   });
 
-  it('the shipped dataset is what the builder makes from the shipped domain list', () => {
-    const domains = readFileSync(dataPath('enrichment', 'domains.txt'), 'utf8').split('\n');
-    expect(readFileSync(dataPath('enrichment', 'companies.jsonl'), 'utf8')).toBe(buildDataset(domains));
-    expect(p.size).toBeGreaterThan(400);
+  it('the shipped dataset covers every company of the seeded world, by domain, consistent with it', async () => {
+    expect(p.size).toBeGreaterThan(2000);
+    const world = generateWorld({ seed: 1, contacts: 2000 });
+    let checked = 0;
+    for (const c of world.companies) {
+      const r = await p.lookupCompany({ domain: c.website ?? c.domain ?? c.trueDomain });
+      expect(r).toMatchObject({ ok: true, found: true });
+      if (r.ok && r.found && c.parentId === null) {
+        expect(r.data.employeeCount).toBe(c.employees);
+        expect(r.data.industry?.toLowerCase().replace(/ /g, '_')).toBe(c.industry);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+
+  it('the shipped file is what the builder makes from the manifest', () => {
+    const manifest = readManifest();
+    const small = buildDataset({ asOf: manifest.asOf, worlds: [{ seed: 1, contacts: 500 }] });
+    const shipped = new Map(
+      readFileSync(dataPath('enrichment', 'companies.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { domain: string })
+        .map((x) => [x.domain, x]),
+    );
+    for (const row of small) expect(shipped.get(row.domain)).toEqual(row);
   });
 
   it('answers from the dataset and for any reserved example domain, deterministically', async () => {

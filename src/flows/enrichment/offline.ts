@@ -1,6 +1,7 @@
 /**
  * The bundled offline provider: no network, no key. It answers from data/enrichment/companies.jsonl
- * (built by `npx tsx src/flows/enrichment/build-dataset.ts <domains-file>`) and, for domains under
+ * (every company of the seeded worlds in data/enrichment/manifest.json, built by
+ * `npx tsx src/flows/enrichment/build-dataset.ts`) and, for domains under
  * the names reserved for examples and tests (RFC 2606/6761: example.com/.net/.org, .example, .test,
  * .invalid, .localhost — where every simulator's companies live), from firmographics derived
  * deterministically from the domain itself. A real domain that is not in the file is "not found":
@@ -39,6 +40,12 @@ const INDUSTRIES = ['Software', 'Financial Services', 'Healthcare', 'Retail', 'M
 const TECH = ['Salesforce', 'HubSpot', 'Pipedrive', 'Snowflake', 'AWS', 'Google Cloud', 'Azure', 'Stripe', 'Segment', 'Zendesk', 'Intercom', 'Slack', 'Shopify', 'Marketo', 'Databricks', 'Okta'];
 const ROUNDS = ['Seed', 'Series A', 'Series B', 'Series C', 'Series D'];
 
+export function revenueRangeOf(revenue: number): (typeof REVENUE_RANGES)[number] {
+  const edges = [1e6, 1e7, 5e7, 1e8, 5e8, 1e9];
+  const i = edges.findIndex((e) => revenue < e);
+  return REVENUE_RANGES[i === -1 ? REVENUE_RANGES.length - 1 : i];
+}
+
 function seedOf(domain: string): number {
   return Number.parseInt(digest(domain), 16);
 }
@@ -49,9 +56,7 @@ export function deriveFirmographics(domain: string, asOf: string): Firmographics
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   const employees = Math.round(Math.exp(1.5 + rnd() * 9));
   const revenuePerHead = 80_000 + rnd() * 220_000;
-  const revenue = employees * revenuePerHead;
-  const revenueRange =
-    revenue < 1e6 ? REVENUE_RANGES[0] : revenue < 1e7 ? REVENUE_RANGES[1] : revenue < 5e7 ? REVENUE_RANGES[2] : revenue < 1e8 ? REVENUE_RANGES[3] : revenue < 5e8 ? REVENUE_RANGES[4] : revenue < 1e9 ? REVENUE_RANGES[5] : REVENUE_RANGES[6];
+  const revenueRange = revenueRangeOf(employees * revenuePerHead);
   const tech = new Set<string>();
   const nTech = 2 + Math.floor(rnd() * 5);
   while (tech.size < nTech) tech.add(pick(TECH));

@@ -77,10 +77,12 @@ const SMALL = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eig
 /** How a value reads in a reason: small counts in words, others rounded. */
 export function showValue(v: FeatureValue, type: FeatureSpec['type']): string {
   if (v === null) return 'none';
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return v.replaceAll('_', ' ');
   if (type === 'boolean') return v ? 'yes' : 'no';
   if (type === 'date') return String(Math.round(v));
   if (Number.isInteger(v) && v >= 0 && v < SMALL.length) return SMALL[v];
+  if (Math.abs(v) >= 1e9) return `${(v / 1e9).toFixed(1)}B`;
+  if (Math.abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }

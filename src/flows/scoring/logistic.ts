@@ -7,7 +7,7 @@
  */
 import type { FlowRecord } from '../types.js';
 import { type CompiledFeature, compileFeatures, type FeatureValue, formatReason, phrase, readFeature } from './features.js';
-import { type Factor, digest, type ScoreResult, topFactors } from './rules.js';
+import { type Factor, digest, type ScoreResult, topIndices } from './rules.js';
 import type { FeatureSpec } from './settings.js';
 
 /** How one feature maps to columns of the model; plain JSON. */
@@ -150,18 +150,20 @@ export function scoreWithTrained(model: TrainedModel, record: FlowRecord, nowMs:
     contrib[i] = t - f.meanTerm;
   }
   const p = sigmoid(eta);
+  // Points this factor adds over a record that is average on it: the score with and without it.
+  // Only the top factors are worded (wording is the costly part of scoring).
+  const exact = new Float64Array(n);
+  for (let i = 0; i < n; i++) exact[i] = 100 * (p - sigmoid(eta - contrib[i]));
   const factors: Factor[] = [];
-  for (let i = 0; i < n; i++) {
-    // Points this factor adds over a record that is average on it: the score with and without it.
-    const exact = 100 * (p - sigmoid(eta - contrib[i]));
-    const points = Math.round(exact);
-    if (points === 0) continue;
+  for (const i of topIndices(exact, model.reasons)) {
+    const points = Math.round(exact[i]);
+    if (points === 0) break;
     const f = model.fast[i];
     const v = values[i];
     const text = v === null && f.spec.missingLabel !== undefined ? f.spec.missingLabel : phrase(f.spec.label, f.name, v, f.spec.type);
-    factors.push({ feature: f.name, points, exact, text });
+    factors.push({ feature: f.name, points, exact: exact[i], text });
   }
-  const top = topFactors(factors, model.reasons);
+  const top = factors;
   return { score: Math.round(100 * p), probability: p, factors: top, reason: formatReason(top) };
 }
 

@@ -93,8 +93,10 @@ export function rulePoints(c: CompiledRule, v: FeatureValue): number {
 export function scoreWithRules(model: RulesModel, record: FlowRecord, nowMs: number): ScoreResult {
   const values = new Array<FeatureValue | undefined>(model.features.length);
   let total = model.base;
-  const fired: Factor[] = [];
-  for (const c of model.rules) {
+  const firedRule: number[] = [];
+  const firedPts: number[] = [];
+  for (let r = 0; r < model.rules.length; r++) {
+    const c = model.rules[r];
     let v = values[c.featureIndex];
     if (v === undefined) {
       v = readFeature(model.features[c.featureIndex].spec, record.fields, nowMs);
@@ -103,15 +105,37 @@ export function scoreWithRules(model: RulesModel, record: FlowRecord, nowMs: num
     const pts = rulePoints(c, v);
     if (pts === 0) continue;
     total += pts;
-    fired.push({ feature: c.rule.feature, points: 0, exact: pts, text: '' });
-    const f = fired[fired.length - 1];
+    firedRule.push(r);
+    firedPts.push(pts);
+  }
+  // Only the top factors are worded (wording is the costly part of scoring).
+  const factors: Factor[] = [];
+  for (const j of topIndices(firedPts, model.reasons)) {
+    const points = Math.round(firedPts[j]);
+    if (points === 0) break;
+    const c = model.rules[firedRule[j]];
     const spec = model.features[c.featureIndex].spec;
-    f.points = Math.round(pts);
-    f.text = v === null && c.rule.label === undefined && spec.missingLabel !== undefined ? spec.missingLabel : phrase(c.rule.label ?? spec.label, c.rule.feature, v, spec.type);
+    const v = values[c.featureIndex] ?? null;
+    const text = v === null && c.rule.label === undefined && spec.missingLabel !== undefined ? spec.missingLabel : phrase(c.rule.label ?? spec.label, c.rule.feature, v, spec.type);
+    factors.push({ feature: c.rule.feature, points, exact: firedPts[j], text });
   }
   const score = Math.max(0, Math.min(100, Math.round(total)));
-  const factors = topFactors(fired, model.reasons);
   return { score, factors, reason: formatReason(factors) };
+}
+
+/** Indices of the `k` largest |values|, largest first (k is small: a linear scan per pick). */
+export function topIndices(values: ArrayLike<number>, k: number): number[] {
+  const out: number[] = [];
+  for (let pick = 0; pick < k; pick++) {
+    let best = -1;
+    for (let i = 0; i < values.length; i++) {
+      if (out.includes(i)) continue;
+      if (best === -1 || Math.abs(values[i]) > Math.abs(values[best])) best = i;
+    }
+    if (best === -1) break;
+    out.push(best);
+  }
+  return out;
 }
 
 /** The largest contributions that round to at least one point. */
