@@ -37,6 +37,8 @@ interface CrmSpec {
   stamp: string | null;
   /** AI value / rep value of the flag and skip fields, as option labels or text. */
   flagValues: [ai: string, rep: string];
+  /** The CRM user a rep edit is made as (default: the simulator's own rep). */
+  repUser?: string;
   /** The simulator's wire form of a normalised value, for repEdit. */
   wire(field: FieldSchema, value: FieldValue): unknown;
   types: TypeCase[];
@@ -52,6 +54,7 @@ const SPECS: CrmSpec[] = [
     rep: 'Seniority',
     stamp: 'lead_score_stamp',
     flagValues: ['A', 'D'],
+    repUser: '2',
     wire: (f, v) => (f.type === 'picklist' && typeof v === 'string' ? Number(v) : v),
     types: [
       { field: 'Lead score', value: '42.5', expect: 42.5 },
@@ -67,6 +70,35 @@ const SPECS: CrmSpec[] = [
       { field: 'Lead score', value: true, expect: { rejected: 'IR_FIELD_TYPE_MISMATCH' } },
     ],
   },
+  {
+    // Leads: the seeded custom number field, and history-tracked Rating and Title for the hybrid fields
+    crm: 'salesforce',
+    object: 'lead',
+    ai: 'Web_Visits__c',
+    flag: 'Rating',
+    skip: 'Title',
+    rep: 'Industry',
+    stamp: 'AI_Stamp',
+    flagValues: ['Hot', 'Cold'],
+    wire: (_f, v) => v,
+    types: [
+      { field: 'Web_Visits__c', value: '42', expect: 42 },
+      { field: 'Web_Visits__c', value: 42.5, expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Web_Visits__c', value: 'many', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Rating', value: 'hot', expect: 'Hot' },
+      { field: 'Rating', value: 'Lukewarm', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      // unrestricted picklist: Salesforce would store it, inrecord does not send it
+      { field: 'Lead Source', value: 'Carrier pigeon', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'Last_Engaged__c', value: '2026-11-28T10:00:00+02:00', expect: '2026-11-28T08:00:00.000Z' },
+      { field: 'Last_Engaged__c', value: '2026-11-28T10:00:00', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'HasOptedOutOfEmail', value: 'yes', expect: true },
+      { field: 'Title', value: 'x'.repeat(200), expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'NumberOfEmployees', value: '12', expect: 12 },
+      { field: 'NumberOfEmployees', value: 3.5, expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+      { field: 'AnnualRevenue', value: 1000, expect: 1000 },
+      { field: 'Website', value: 'not a url', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
+    ],
+  },
 ];
 
 /** Picklist expectations are given as labels; the CRM stores option values. */
@@ -78,9 +110,11 @@ function expectedStored(schema: ObjectSchema, field: string, v: FieldValue): Fie
 }
 
 const WRITE_METHODS = /^(PATCH|PUT|POST|DELETE) /;
+/** POSTs that only read: HubSpot batch/read and search, Salesforce collections retrieve, queries, tokens. */
+const READ_POSTS = /batch\/read|search|query|oauth|token|^POST \/composite\/sobjects\/\{T\}$|^POST .*\/services\/data\/v[\d.]+\/composite\/sobjects\/[A-Za-z_]+$/i;
 const writeCalls = (sim: RunningSimulator) =>
   Object.entries(sim.stats().calls)
-    .filter(([k]) => WRITE_METHODS.test(k) && !/search|query|oauth|token|composite\/sobjects\/.*GET/i.test(k))
+    .filter(([k]) => WRITE_METHODS.test(k) && !(k.startsWith('POST ') && READ_POSTS.test(k)))
     .reduce((a, [, n]) => a + n, 0);
 
 describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
@@ -159,7 +193,7 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
     const edited = ids.slice(0, 4);
     for (const [i, id] of edited.entries()) {
       const fields = i % 2 === 0 ? { [flag.name]: spec.wire(flag, repFlag) } : { [skip.name]: spec.wire(skip, `rep note ${i}`) };
-      await sim.repEdit({ object: connector.objectName(spec.object), id, fields, userId: '2' });
+      await sim.repEdit({ object: connector.objectName(spec.object), id, fields, ...(spec.repUser ? { userId: spec.repUser } : {}) });
     }
     const outputs: RecordOutputs[] = ids.map((id, i) => ({
       object: spec.object,
@@ -177,7 +211,7 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
     const after = new Map((await connector.read(spec.object, ids, [flag.name, skip.name, ai.name])).map((r) => [r.id, r.fields]));
     // every human edit still stands (from the CRM's own history)
     const history = await connector.history(spec.object, edited, [flag.name, skip.name]);
-    const human = history.filter((h) => h.actor === 'human');
+    const human = history.filter((h) => h.actor === 'human' && Date.parse(h.at) >= Date.parse(readAt));
     expect(human).toHaveLength(edited.length);
     for (const h of human) expect(after.get(h.id)?.[h.field]).toEqual(h.value);
     // AI-owned field updated everywhere
@@ -200,6 +234,8 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
     sim.resetStats();
     const second = await applyRun({ store, connector, objects: config.objects }, { source: outputs });
     expect(writeCalls(sim)).toBe(0);
+    expect(sim.stats().integrationWrites).toBe(0);
+    expect(second.writeBatches).toBe(0);
     expect(second.fields.unchanged).toBe(ids.length);
     expect(second.fields.written).toBe(0);
   });
@@ -218,17 +254,17 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
     }));
     const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs });
     await new Promise((r) => setTimeout(r, 1100));
-    await sim.repEdit({ object: connector.objectName(spec.object), id: ids[5], fields: { [ai.name]: spec.wire(ai, 5) }, userId: '2' });
+    await sim.repEdit({ object: connector.objectName(spec.object), id: ids[5], fields: { [skip.name]: spec.wire(skip, 'rep edit after the run') }, ...(spec.repUser ? { userId: spec.repUser } : {}) });
     const report = await rollbackRun({ store, connector }, run.runId);
     expect(report.failed).toEqual([]);
-    expect(report.skipped.map((s) => [s.recordId, s.field, s.reason])).toEqual([[ids[5], ai.name, 'human-edit-since']]);
+    expect(report.skipped.map((s) => [s.recordId, s.field, s.reason])).toEqual([[ids[5], skip.name, 'human-edit-since']]);
     const now = new Map((await connector.read(spec.object, ids, [ai.name, skip.name])).map((r) => [r.id, r.fields]));
     for (const id of ids) {
       const b = before.get(id) ?? {};
       const n = now.get(id) ?? {};
-      expect(n[skip.name] ?? null).toEqual(b[skip.name] ?? null);
-      if (id === ids[5]) expect(n[ai.name]).toBe(5);
-      else expect(n[ai.name] ?? null).toEqual(b[ai.name] ?? null);
+      expect(n[ai.name] ?? null).toEqual(b[ai.name] ?? null);
+      if (id === ids[5]) expect(n[skip.name]).toBe('rep edit after the run');
+      else expect(n[skip.name] ?? null).toEqual(b[skip.name] ?? null);
     }
     const ledger = await ledgerForRun(store, report.rollbackRunId as string);
     expect(ledger.filter((l) => l.outcome === 'conflict_skipped')).toHaveLength(1);
