@@ -162,7 +162,7 @@ describe('history and writes', () => {
     expect(bad[1]).toMatchObject({ id: '00QR0000000zzzzAAA', ok: false });
     // Unrestricted picklist: stored as sent (§6.4).
     expect(sim.org.rows('Lead').get(ids[0] as string)?.Industry).toBe('Some New Industry');
-    expect(sim.org.rows('Lead').get(ids[5] as string)?.Rating).toBeNull();
+    expect(sim.org.rows('Lead').get(ids[5] as string)?.Rating ?? null).toBeNull();
   });
 
   it('encodes multi-selects with ";" on the wire', async () => {
@@ -191,7 +191,7 @@ describe('activities and actions', () => {
   it('assigns owners, changes stage/status, creates tasks and notes; enroll is unsupported', async () => {
     const users = await sf.listUsers();
     expect(users.length).toBe(sim.org.count('User'));
-    const rep = users.find((u) => u.active && u.id !== sim.integrationUserId && u.email.endsWith('acme-sales.sim')) as (typeof users)[number];
+    const rep = users.find((u) => u.active && sim.groundTruth().repUserIds.includes(u.id)) as (typeof users)[number];
     const deal = firstId('Opportunity', 5);
     const lead = firstId('Lead', 40);
     expect(await sf.performAction({ type: 'assign_owner', object: 'deal', id: deal, ownerId: rep.id })).toEqual({ ok: true });

@@ -85,7 +85,7 @@ export const INDUSTRIES = [
   'Government', 'Healthcare', 'Hospitality', 'Insurance', 'Machinery', 'Manufacturing', 'Media', 'Not For Profit',
   'Recreation', 'Retail', 'Shipping', 'Technology', 'Telecommunications', 'Transportation', 'Utilities', 'Other',
 ];
-export const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
+export const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'External Referral', 'Trade Show', 'Webinar', 'Advertisement', 'Outbound', 'Content Download', 'Other'];
 export const LEAD_STATUSES = ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'];
 export const STAGES = [
   'Prospecting', 'Qualification', 'Needs Analysis', 'Value Proposition', 'Id. Decision Makers', 'Perception Analysis',
@@ -136,6 +136,7 @@ const SPECS: Record<string, { label: string; plural: string; fields: Spec[]; his
       ...audit(),
       { name: 'Web_Visits__c', label: 'Web Visits', type: 'double', precision: 18, scale: 0, custom: true },
       { name: 'Email_Opens__c', label: 'Email Opens', type: 'double', precision: 18, scale: 0, custom: true },
+      { name: 'Meetings__c', label: 'Meetings', type: 'double', precision: 18, scale: 0, custom: true },
       { name: 'Last_Engaged__c', label: 'Last Engaged', type: 'datetime', custom: true },
     ],
   },
@@ -174,6 +175,7 @@ const SPECS: Record<string, { label: string; plural: string; fields: Spec[]; his
     fields: [
       { name: 'Id', label: 'Account ID', type: 'id', length: 18, ...ro },
       str('Name', 'Account Name', 255, { required: true, tracked: true }),
+      ref('ParentId', 'Parent Account ID', ['Account'], 'Parent'),
       pick('Type', 'Account Type', ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Channel Partner / Reseller', 'Installation Partner', 'Technology Partner', 'Other'], { length: 40, tracked: true }),
       pick('Industry', 'Industry', INDUSTRIES, { length: 40, tracked: true }),
       { name: 'AnnualRevenue', label: 'Annual Revenue', type: 'currency', precision: 18, scale: 0, tracked: true },

@@ -1,11 +1,12 @@
 /**
- * Seeds an org with realistic, messy sales data (reference salesforce.md §2.7, §10): users (one
- * integration user, reps), accounts, contacts, opportunities across stages, tasks, and leads of
- * which most are converted (IsConverted, Converted*Id, ConvertedDate) with engagement custom
- * fields, plus past rep edits in field history. Deterministic for a seed; fast enough for 100k.
+ * Seeds the org from the CRM-neutral world (src/simulators/seed): owners → Users (plus the
+ * integration user), companies → Accounts, contacts → Contacts, leads → Leads (converted ones with
+ * IsConverted, ConvertedDate, Converted{Contact,Account,Opportunity}Id, §2.7, §10), deals →
+ * Opportunities across stages (close-date pushes recorded in field history by the owner), activities
+ * → Tasks and Events; lead engagement goes to custom fields. A share of leads carries a past rep edit
+ * in LeadHistory, the human trail hybrid fields are checked against (§7.2).
  */
-import { Faker, en } from '@faker-js/faker';
-import { INDUSTRIES, LEAD_SOURCES, STAGES } from './schema.js';
+import { type DealStage, type World, generateWorld } from '../seed/index.js';
 import { formatDateTime } from './soql.js';
 import type { SalesforceOrg } from './state.js';
 
@@ -17,193 +18,188 @@ export interface SeedPerson {
   lastName: string;
   email: string | null;
 }
-export interface SeedCompany {
+export interface SeedCompanyRef {
   accountId: string;
   name: string;
   domain: string | null;
 }
 export interface SalesforceGroundTruth {
   integrationUserId: string;
+  /** Salesforce ids of the sales reps (the world's owners), in the world's order. */
   repUserIds: string[];
   people: SeedPerson[];
-  companies: SeedCompany[];
+  companies: SeedCompanyRef[];
   convertedLeads: number;
   openLeads: number;
   /** Lead id → whether it converted (labels for scoring). */
   leadOutcome: Record<string, boolean>;
+  /** World id (`ct_…`, `co_…`, `ld_…`, `dl_…`, `ow_…`) → Salesforce id. */
+  idOf: Record<string, string>;
+  /** The world itself: its `truth` (duplicates, namesakes, the lead model) scores identity and flows. */
+  world: World;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const FREE_MAIL = ['gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com'];
 const DAY = 86_400_000;
+const SOURCE: Record<string, string> = {
+  web_form: 'Web', referral: 'External Referral', event: 'Trade Show', webinar: 'Webinar', cold_outbound: 'Outbound',
+  paid_search: 'Advertisement', partner: 'Partner Referral', content_download: 'Content Download',
+};
+const INDUSTRY: Record<string, string> = {
+  software: 'Technology', financial_services: 'Finance', healthcare: 'Healthcare', manufacturing: 'Manufacturing', retail: 'Retail',
+  education: 'Education', logistics: 'Transportation', media: 'Media', energy: 'Energy', government: 'Government',
+};
+const STATUS: Record<string, string> = {
+  new: 'Open - Not Contacted', working: 'Working - Contacted', nurturing: 'Working - Contacted', unqualified: 'Closed - Not Converted', converted: 'Closed - Converted',
+};
+const STAGE: Record<DealStage, string> = {
+  qualification: 'Qualification', discovery: 'Needs Analysis', proposal: 'Proposal/Price Quote', negotiation: 'Negotiation/Review', closed_won: 'Closed Won', closed_lost: 'Closed Lost',
+};
+const ms = (iso: string) => Date.parse(iso);
 
 export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: number; now: number }): SalesforceGroundTruth {
-  const rnd = prng(opts.seed);
-  const faker = new Faker({ locale: [en] });
-  faker.seed(opts.seed);
-  const pickOf = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-  const firstNames = Array.from({ length: 400 }, () => faker.person.firstName());
-  const lastNames = Array.from({ length: 600 }, () => faker.person.lastName());
-  const titles = Array.from({ length: 80 }, () => faker.person.jobTitle());
-  const cities = Array.from({ length: 100 }, () => faker.location.city());
-  const words = Array.from({ length: 500 }, () => faker.company.name());
-  const now = opts.now;
-  const at = (daysAgo: number) => now - daysAgo * DAY - Math.floor(rnd() * DAY);
-
-  // Users: the integration user writes through the API; reps are the humans (§7.2).
-  const integrationUserId = org.insertRaw('User', { Username: 'integration@inrecord.sim', FirstName: 'Integration', LastName: 'User', Email: 'integration@inrecord.sim', IsActive: true, UserType: 'Standard' }, { at: at(400) });
-  org.integrationUserId = integrationUserId;
-  const reps: string[] = [];
-  for (let i = 0; i < 6; i++) {
-    const fn = pickOf(firstNames);
-    const ln = pickOf(lastNames);
-    const id = org.insertRaw('User', { Username: `${fn}.${ln}${i}@acme-sales.sim`.toLowerCase(), FirstName: fn, LastName: ln, Email: `${fn}.${ln}@acme-sales.sim`.toLowerCase(), IsActive: i !== 5, UserType: 'Standard' }, { userId: integrationUserId, at: at(390) });
-    reps.push(id);
-  }
-  org.insertRaw('User', { Username: 'autoproc@00d.sim', LastName: 'Automated Process', IsActive: true, UserType: 'AutomatedProcess' }, { userId: integrationUserId, at: at(400) });
-  const activeReps = reps.slice(0, 5);
-
   const contactsN = Math.max(1, opts.contacts);
-  const accountsN = Math.max(1, Math.round(contactsN / 4));
-  const companies: SeedCompany[] = [];
-  for (let i = 0; i < accountsN; i++) {
-    const base = pickOf(words);
-    const name = i < words.length ? base : `${base} ${Math.floor(i / words.length) + 1}`;
-    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '').slice(0, 24) || `co${i}`;
-    const domain = `${slug}${i >= words.length ? i : ''}.com`;
-    const r = rnd();
-    // Messy websites: bare domain, www, full URL with path, or missing.
-    const website = r < 0.1 ? null : r < 0.4 ? domain : r < 0.7 ? `www.${domain}` : `https://www.${domain}/`;
-    const created = at(150 + Math.floor(rnd() * 200));
+  // ≥ 1,000 converted leads at the default size (1,200 contacts); the generator adds leads as needed.
+  const world = generateWorld({
+    seed: opts.seed,
+    contacts: contactsN,
+    leads: Math.round(contactsN * 1.35),
+    convertedLeads: Math.round(Math.max(contactsN * 0.3, Math.min(1100, contactsN * 2))),
+    now: Math.floor(opts.now / DAY) * DAY,
+  });
+  const idOf: Record<string, string> = {};
+  const id = (worldId: string | null | undefined) => (worldId ? (idOf[worldId] ?? null) : null);
+  let r = (opts.seed * 2654435761) >>> 0 || 1;
+  const rnd = () => {
+    r = (Math.imul(r ^ (r >>> 15), 2246822519) + 0x9e3779b9) >>> 0;
+    return r / 4294967296;
+  };
+  const clamp = (t: number) => Math.min(t, opts.now - 1000);
+
+  // Users: the integration user writes through the API; the world's owners are the reps (§7.2).
+  const first = ms(world.now) - 800 * DAY;
+  const integrationUserId = org.insertRaw('User', { Username: 'integration@inrecord.sim', FirstName: 'Integration', LastName: 'User', Email: 'integration@inrecord.sim', IsActive: true, UserType: 'Standard' }, { at: first });
+  org.integrationUserId = integrationUserId;
+  const repUserIds: string[] = [];
+  for (const o of world.owners) {
+    const uid = org.insertRaw('User', { Username: o.email, FirstName: o.firstName, LastName: o.lastName, Email: o.email, IsActive: o.active, UserType: 'Standard' }, { userId: integrationUserId, at: first });
+    idOf[o.id] = uid;
+    repUserIds.push(uid);
+  }
+  org.insertRaw('User', { Username: 'autoproc@00d.sim', LastName: 'Automated Process', IsActive: true, UserType: 'AutomatedProcess' }, { userId: integrationUserId, at: first });
+
+  const companies: SeedCompanyRef[] = [];
+  for (const c of world.companies) {
+    const owner = id(c.ownerId) as string;
     const accountId = org.insertRaw(
       'Account',
       {
-        Name: rnd() < 0.05 ? name.toUpperCase() : name,
-        Website: website,
-        Industry: pickOf(INDUSTRIES),
+        Name: c.name, Website: c.website ?? c.domain, Industry: INDUSTRY[c.industry] ?? c.industry, NumberOfEmployees: c.employees,
+        AnnualRevenue: Math.min(c.annualRevenue, 9e17), BillingCity: c.city, BillingCountry: c.country, Phone: c.phone, OwnerId: owner,
         Type: rnd() < 0.3 ? 'Customer - Direct' : 'Prospect',
-        AnnualRevenue: Math.round(rnd() * 50_000) * 1000,
-        NumberOfEmployees: Math.floor(5 + rnd() ** 2 * 5000),
-        BillingCity: pickOf(cities),
-        Rating: pickOf(['Hot', 'Warm', 'Cold']),
-        OwnerId: pickOf(activeReps),
       },
-      { userId: pickOf(activeReps), at: created },
+      { userId: owner, at: clamp(ms(c.createdAt)) },
     );
-    companies.push({ accountId, name, domain: website ? domain : null });
+    idOf[c.id] = accountId;
+    companies.push({ accountId, name: c.name, domain: c.trueDomain });
   }
+  for (const c of world.companies) if (c.parentId) (org.rows('Account').get(idOf[c.id] as string) as Record<string, unknown>).ParentId = idOf[c.parentId];
 
-  const people: SeedPerson[] = [];
-  const leadOutcome: Record<string, boolean> = {};
-  let converted = 0;
-  for (let i = 0; i < contactsN; i++) {
-    const company = companies[Math.floor(rnd() * companies.length)] as SeedCompany;
-    // A few shared names on purpose: two John Smiths are two people (identity must not merge them).
-    const fn = pickOf(firstNames);
-    const ln = pickOf(lastNames);
-    const r = rnd();
-    const domain = company.domain ?? `${company.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.com`;
-    const email = r < 0.06 ? null : r < 0.12 ? `${fn}.${ln}${Math.floor(rnd() * 90)}@${pickOf(FREE_MAIL)}`.toLowerCase() : r < 0.14 ? `info@${domain}` : `${fn}.${ln}@${domain}`.toLowerCase();
-    const emailCased = email && rnd() < 0.05 ? email.replace(/^./, (c) => c.toUpperCase()) : email;
-    const createdDays = Math.floor(rnd() * 200);
-    const created = at(createdDays);
-    const owner = pickOf(activeReps);
-    const title = pickOf(titles);
+  for (const c of world.contacts) {
+    const owner = id(c.ownerId) as string;
     const contactId = org.insertRaw(
       'Contact',
-      { FirstName: fn, LastName: ln, Email: emailCased, Title: title, AccountId: company.accountId, Phone: rnd() < 0.7 ? faker.phone.number() : null, LeadSource: pickOf(LEAD_SOURCES), MailingCity: pickOf(cities), OwnerId: owner },
-      { userId: owner, at: created },
-    );
-    let leadId: string | null = null;
-    // ~85% of contacts came from a converted lead (the scoring history Einstein-style needs, §10).
-    if (rnd() < 0.85) {
-      let oppId: string | null = null;
-      if (rnd() < 0.5) {
-        const stage = pickOf(STAGES);
-        oppId = org.insertRaw(
-          'Opportunity',
-          { Name: `${company.name} - ${pickOf(['New Business', 'Expansion', 'Renewal', 'Pilot'])}`, AccountId: company.accountId, StageName: stage, Amount: Math.round(rnd() * 200) * 500, CloseDate: new Date(created + (30 + rnd() * 120) * DAY).toISOString().slice(0, 10), LeadSource: pickOf(LEAD_SOURCES), OwnerId: owner },
-          { userId: owner, at: created },
-        );
-      }
-      leadId = org.insertRaw(
-        'Lead',
-        {
-          FirstName: fn, LastName: ln, Email: emailCased, Company: company.name, Title: title, Status: 'Closed - Converted', LeadSource: pickOf(LEAD_SOURCES), Industry: pickOf(INDUSTRIES),
-          Rating: pickOf(['Hot', 'Warm', 'Cold']), NumberOfEmployees: Math.floor(5 + rnd() ** 2 * 5000), AnnualRevenue: Math.round(rnd() * 20_000) * 1000, Website: company.domain,
-          IsConverted: true, ConvertedDate: new Date(created).toISOString().slice(0, 10), ConvertedContactId: contactId, ConvertedAccountId: company.accountId, ConvertedOpportunityId: oppId,
-          Web_Visits__c: Math.floor(3 + rnd() * 40), Email_Opens__c: Math.floor(2 + rnd() * 25), Last_Engaged__c: formatDateTime(created - rnd() * 5 * DAY), OwnerId: owner,
-        },
-        { userId: owner, at: created - (5 + rnd() * 30) * DAY },
-      );
-      leadOutcome[leadId] = true;
-      converted++;
-    }
-    people.push({ contactId, leadId, accountId: company.accountId, firstName: fn, lastName: ln, email });
-  }
-
-  // Open and lost leads; some are people who already exist as contacts (duplicates across objects).
-  const openN = Math.round(contactsN * 0.5);
-  const leadRows = org.rows('Lead');
-  for (let i = 0; i < openN; i++) {
-    const dup = rnd() < 0.05 ? people[Math.floor(rnd() * people.length)] : undefined;
-    const fn = dup?.firstName ?? pickOf(firstNames);
-    const ln = dup?.lastName ?? pickOf(lastNames);
-    const companyName = pickOf(words);
-    const domain = `${companyName.toLowerCase().replace(/[^a-z0-9]+/g, '').slice(0, 24)}.io`;
-    const owner = pickOf(activeReps);
-    const created = at(Math.floor(rnd() * 200));
-    const status = pickOf(['Open - Not Contacted', 'Working - Contacted', 'Working - Contacted', 'Closed - Not Converted']);
-    const email = dup?.email ?? (rnd() < 0.1 ? null : `${fn}.${ln}@${rnd() < 0.2 ? pickOf(FREE_MAIL) : domain}`.toLowerCase());
-    const id = org.insertRaw(
-      'Lead',
       {
-        FirstName: fn, LastName: ln, Email: email, Company: companyName, Title: pickOf(titles), Status: status, LeadSource: rnd() < 0.1 ? null : pickOf(LEAD_SOURCES),
-        Industry: rnd() < 0.15 ? null : pickOf(INDUSTRIES), Rating: rnd() < 0.3 ? null : pickOf(['Hot', 'Warm', 'Cold']), NumberOfEmployees: rnd() < 0.2 ? null : Math.floor(1 + rnd() ** 3 * 3000),
-        AnnualRevenue: rnd() < 0.3 ? null : Math.round(rnd() * 10_000) * 1000, Website: rnd() < 0.5 ? domain : null, Phone: rnd() < 0.5 ? faker.phone.number() : null,
-        Web_Visits__c: Math.floor(rnd() * 15), Email_Opens__c: Math.floor(rnd() * 10), Last_Engaged__c: rnd() < 0.3 ? null : formatDateTime(created + rnd() * 10 * DAY), OwnerId: owner,
+        FirstName: c.firstName, LastName: c.lastName ?? '[not provided]', Email: c.email, Phone: c.phone, Title: c.title, AccountId: id(c.companyId), OwnerId: owner,
+        LastModifiedDate: formatDateTime(clamp(ms(c.updatedAt))),
       },
-      { userId: owner, at: created },
+      { userId: owner, at: clamp(ms(c.createdAt)) },
     );
-    leadOutcome[id] = false;
-    // Past rep edits recorded in history (§7.2): the human trail a hybrid field is checked against.
-    if (rnd() < 0.1) {
-      const row = leadRows.get(id);
-      const editAt = formatDateTime(Math.min(now - 60_000, created + rnd() * 20 * DAY));
-      const rep = pickOf(activeReps);
-      if (row) {
-        const old = row.Rating;
-        row.Rating = pickOf(['Hot', 'Warm', 'Cold']);
-        row.LastModifiedDate = editAt;
-        row.LastModifiedById = rep;
-        row.SystemModstamp = editAt;
-        org.addHistory(org.requireObject('Lead'), id, 'Rating', old, row.Rating, rep, editAt);
-      }
+    idOf[c.id] = contactId;
+  }
+
+  const dealOfContact = new Map<string, string>();
+  for (const d of world.deals) {
+    const owner = id(d.ownerId) as string;
+    const oppId = org.insertRaw(
+      'Opportunity',
+      {
+        Name: d.name, AccountId: id(d.companyId), StageName: STAGE[d.stage], Amount: d.amount, Probability: Math.round(d.probability * 100), CloseDate: d.closeDate, OwnerId: owner,
+        LastModifiedDate: formatDateTime(clamp(ms(d.stageEnteredAt))),
+      },
+      { userId: owner, at: clamp(ms(d.createdAt)) },
+    );
+    idOf[d.id] = oppId;
+    for (const c of d.contactIds) if (!dealOfContact.has(c)) dealOfContact.set(c, oppId);
+    // Close-date pushes are rep edits in OpportunityFieldHistory.
+    if (d.closeDatePushes > 0 && d.originalCloseDate !== d.closeDate) {
+      org.addHistory(org.requireObject('Opportunity'), oppId, 'CloseDate', d.originalCloseDate, d.closeDate, owner, formatDateTime(clamp(ms(d.stageEnteredAt))));
     }
   }
 
-  // Tasks on contacts and leads.
-  const taskN = Math.round(contactsN / 2);
-  for (let i = 0; i < taskN; i++) {
-    const person = people[Math.floor(rnd() * people.length)] as SeedPerson;
-    const owner = pickOf(activeReps);
-    const created = at(Math.floor(rnd() * 120));
-    org.insertRaw(
-      'Task',
-      { WhoId: person.contactId, WhatId: person.accountId, Subject: pickOf(['Call', 'Follow up', 'Send proposal', 'Email', 'Demo prep']), ActivityDate: new Date(created + 7 * DAY).toISOString().slice(0, 10), Status: rnd() < 0.6 ? 'Completed' : 'Not Started', Priority: 'Normal', TaskSubtype: rnd() < 0.5 ? 'Call' : 'Task', OwnerId: owner },
-      { userId: owner, at: created },
-    );
+  const leadOutcome: Record<string, boolean> = {};
+  const contactLead = new Map<string, string>();
+  let converted = 0;
+  const leadObj = org.requireObject('Lead');
+  for (const l of world.leads) {
+    const owner = id(l.ownerId) as string;
+    const created = clamp(ms(l.createdAt));
+    const lastEngaged = clamp(ms(world.now) - l.daysSinceLastActivity * DAY);
+    const contactId = id(l.convertedContactId);
+    const contactRow = contactId ? org.rows('Contact').get(contactId) : undefined;
+    const p = l.conversionProbability;
+    const values: Record<string, unknown> = {
+      FirstName: l.firstName, LastName: l.lastName, Email: l.email, Company: l.companyName, Title: l.title, Status: STATUS[l.status], LeadSource: SOURCE[l.leadSource] ?? 'Other',
+      Industry: INDUSTRY[l.industry] ?? l.industry, NumberOfEmployees: Math.min(l.employees, 99_999_999), AnnualRevenue: Math.min(l.annualRevenue, 9e17), Country: l.country,
+      Rating: rnd() < 0.3 ? null : p > 0.5 ? 'Hot' : p > 0.2 ? 'Warm' : 'Cold', Email_Opens__c: l.emailOpens, Web_Visits__c: l.pageViews, Meetings__c: l.meetings,
+      Last_Engaged__c: formatDateTime(Math.max(created, lastEngaged)), OwnerId: owner,
+    };
+    if (l.converted) {
+      converted++;
+      Object.assign(values, {
+        IsConverted: true, Status: 'Closed - Converted', ConvertedDate: (l.convertedAt ?? l.createdAt).slice(0, 10), ConvertedContactId: contactId,
+        ConvertedAccountId: (contactRow?.AccountId as string | undefined) ?? null, ConvertedOpportunityId: l.convertedContactId ? (dealOfContact.get(l.convertedContactId) ?? null) : null,
+      });
+    }
+    const leadId = org.insertRaw('Lead', values, { userId: owner, at: created });
+    idOf[l.id] = leadId;
+    leadOutcome[leadId] = l.converted;
+    if (contactId) contactLead.set(contactId, leadId);
+    // Past rep edits (§7.2): the owner changed the Rating on some open leads.
+    if (!l.converted && rnd() < 0.1) {
+      const row = org.rows('Lead').get(leadId) as Record<string, unknown>;
+      const editAt = formatDateTime(clamp(created + rnd() * 20 * DAY));
+      const before = row.Rating ?? null;
+      row.Rating = before === 'Hot' ? 'Warm' : 'Hot';
+      row.LastModifiedDate = editAt;
+      row.LastModifiedById = owner;
+      row.SystemModstamp = editAt;
+      org.addHistory(leadObj, leadId, 'Rating', before, row.Rating, owner, editAt);
+    }
   }
 
-  return { integrationUserId, repUserIds: reps, people, companies, convertedLeads: converted, openLeads: openN, leadOutcome };
+  for (const a of world.activities) {
+    const owner = id(a.ownerId) as string;
+    const at = clamp(ms(a.at));
+    const who = id(a.contactId);
+    const what = id(a.dealId) ?? id(a.companyId);
+    if (a.type === 'meeting') {
+      org.insertRaw('Event', { Subject: a.subject, Description: a.body, StartDateTime: formatDateTime(at), EndDateTime: formatDateTime(at + (a.durationMinutes ?? 30) * 60_000), WhoId: who, WhatId: what, OwnerId: owner }, { userId: owner, at });
+    } else {
+      org.insertRaw(
+        'Task',
+        { Subject: a.subject, Description: a.body, ActivityDate: new Date(at).toISOString().slice(0, 10), Status: 'Completed', Priority: 'Normal', TaskSubtype: a.type === 'email' ? 'Email' : a.type === 'call' ? 'Call' : 'Task', WhoId: who, WhatId: what, OwnerId: owner },
+        { userId: owner, at },
+      );
+    }
+  }
+
+  const people: SeedPerson[] = world.contacts.map((c) => ({
+    contactId: idOf[c.id] as string,
+    leadId: contactLead.get(idOf[c.id] as string) ?? null,
+    accountId: idOf[c.companyId] as string,
+    firstName: c.firstName ?? '',
+    lastName: c.lastName ?? '[not provided]',
+    email: c.email,
+  }));
+  return { integrationUserId, repUserIds, people, companies, convertedLeads: converted, openLeads: world.leads.length - converted, leadOutcome, idOf, world };
 }

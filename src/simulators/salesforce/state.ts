@@ -115,7 +115,8 @@ export class SalesforceOrg {
     const user = opts.userId ?? this.integrationUserId;
     const row: Row = {};
     // Only booleans get a stored default; an absent key reads as null everywhere (saves memory at 100k rows).
-    for (const f of obj.fields) if (f.type === 'boolean') row[f.name] = false;
+    const defaults = this.defaultsOf(obj);
+    for (const name of defaults.booleans) row[name] = false;
     for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) row[k] = v;
     row.Id = id;
     row.IsDeleted = false;
@@ -125,11 +126,25 @@ export class SalesforceOrg {
     row.LastModifiedById ??= row.CreatedById;
     row.SystemModstamp ??= row.LastModifiedDate;
     if (obj.byLower.has('ownerid') && !row.OwnerId) row.OwnerId = user;
-    for (const f of obj.fields) if (f.defaultPicklist && (row[f.name] ?? null) === null) row[f.name] = f.defaultPicklist;
+    for (const [name, value] of defaults.picklists) if ((row[name] ?? null) === null) row[name] = value;
     derive(obj.name, row);
     this.rows(obj.name).set(id, row);
     this.touch(obj.name);
     return id;
+  }
+
+  private readonly defaultsCache = new Map<SfObject, { size: number; booleans: string[]; picklists: [string, string][] }>();
+  /** Boolean fields and picklist defaults of an object, computed once per field list. */
+  private defaultsOf(obj: SfObject): { booleans: string[]; picklists: [string, string][] } {
+    const hit = this.defaultsCache.get(obj);
+    if (hit && hit.size === obj.fields.length) return hit;
+    const d = {
+      size: obj.fields.length,
+      booleans: obj.fields.filter((f) => f.type === 'boolean').map((f) => f.name),
+      picklists: obj.fields.filter((f) => f.defaultPicklist).map((f) => [f.name, f.defaultPicklist as string] as [string, string]),
+    };
+    this.defaultsCache.set(obj, d);
+    return d;
   }
 
   /** Adds a history row (§7.2): who (CreatedById) changed which field when. */
