@@ -10,7 +10,7 @@ import PgBoss from 'pg-boss';
 import { InrecordError, isInrecordError, isRetryable } from '../errors/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
 import type { Store } from '../store/index.js';
-import { countOpenDeadLetters, insertDeadLetter, sweepFailedJobs } from './queries.js';
+import { countOpenDeadLetters, insertDeadLetter, releaseJobs, sweepFailedJobs } from './queries.js';
 
 export interface JobContext {
   jobId: string;
@@ -186,7 +186,8 @@ export class JobEngine {
       const done: string[] = [];
       let next = 0;
       const lane = async () => {
-        while (next < jobs.length) {
+        // on stop, jobs in hand finish; jobs fetched but not started go back to the queue below
+        while (next < jobs.length && this.running) {
           const job = jobs[next++];
           if (await this.runOne(queue, reg, job)) done.push(job.id);
         }
@@ -195,6 +196,13 @@ export class JobEngine {
       if (done.length > 0) {
         await this.boss.complete(queue, done);
         this.counts.completed += done.length;
+      }
+      if (next < jobs.length) {
+        const unstarted = jobs.slice(next).map((j) => j.id);
+        await releaseJobs(this.store, queue, unstarted).catch((err) =>
+          // not lost: they expire and are retried, only later
+          this.log.warn({ err, queue, jobs: unstarted.length }, 'could not hand unstarted jobs back; they will be retried after expiry'),
+        );
       }
     }
   }

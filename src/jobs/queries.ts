@@ -70,6 +70,26 @@ export async function sweepFailedJobs(store: Store, queues: string[]): Promise<n
   return rows.length;
 }
 
+/**
+ * Hands fetched-but-unstarted jobs back to the queue (graceful stop) as if never fetched: the fetch
+ * counted a retry for a job started before (pg-boss 10 fetch: retry_count + 1 when started_on is
+ * set), so that is undone, and a first-time job gets its null started_on back.
+ */
+export async function releaseJobs(store: Store, queue: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const s = `"${store.bossSchema}"`;
+  const rows = await store.query(
+    `UPDATE ${s}.job
+        SET state = (CASE WHEN retry_count > 0 THEN 'retry' ELSE 'created' END)::${s}.job_state,
+            retry_count = GREATEST(retry_count - 1, 0),
+            started_on = CASE WHEN retry_count > 0 THEN started_on ELSE NULL END
+      WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'
+     RETURNING id`,
+    [queue, ids],
+  );
+  return rows.length;
+}
+
 /** Runs `effect` once per key, atomically with recording the key: a job that runs twice has its effect once. */
 export async function onceInTransaction<T>(store: Store, key: string, effect: (tx: Sql) => Promise<T>): Promise<{ fresh: boolean; result?: T }> {
   return store.transaction(async (tx) => {
