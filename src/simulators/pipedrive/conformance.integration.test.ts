@@ -496,3 +496,45 @@ describe('snapshot file', () => {
     }
   });
 });
+
+describe('§5.4 webhook ban, §3.7 itemSearch through the SDK', () => {
+  it('10 failures on a first try ban the webhook; events during the ban are lost, not retried', async () => {
+    const s = await startPipedriveSimulator({ records: 20, seed: 31, webhookRetryScale: 0.002 });
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.statusCode = 500;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      await new v1.WebhooksApi(new v1.Configuration({ apiKey: s.token, basePath: s.apiBaseV1 })).addWebhook({ AddWebhookRequest: { subscription_url: url, event_action: 'change', event_object: 'person', name: 'b' } as never });
+      const api = new v2.PersonsApi(new v2.Configuration({ apiKey: s.token, basePath: s.apiBase }));
+      for (let i = 0; i < 10; i++) await api.updatePerson({ id: 1, UpdatePersonRequest: { name: `Name ${i}` } });
+      for (let i = 0; i < 100 && hits < 40; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(hits).toBe(40);
+      expect(s.state.webhooks[0].bannedUntil).toBeGreaterThan(Date.now());
+      await api.updatePerson({ id: 1, UpdatePersonRequest: { name: 'During ban' } });
+      await s.webhooksIdle();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(hits).toBe(40);
+      expect(s.stats().webhooksFailed).toBe(40);
+    } finally {
+      server.close();
+      await s.close();
+    }
+  });
+
+  it('itemSearch: several item types, limit ≤ 100, items {result_score, item:{type}}', async () => {
+    const api = new v2.ItemSearchApi(c2);
+    const org = sim.state.get('organization', 1);
+    const word = String(org?.core.name).split(/\s+/)[0];
+    const r = await api.searchItem({ term: word, item_types: 'organization,person' as never, limit: 100 });
+    const items = r.data?.items ?? [];
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((i) => ['organization', 'person'].includes(String((i.item as { type?: string } | undefined)?.type)))).toBe(true);
+    expect(typeof items[0].result_score).toBe('number');
+    await expect(api.searchItem({ term: word, limit: 101 })).rejects.toMatchObject({ code: 'ERR_SCHEMA_VALIDATION_FAILED' });
+  });
+});
