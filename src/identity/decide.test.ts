@@ -4,8 +4,20 @@ import { resolveIdentity } from './decide.js';
 import { CrmSnapshot } from './snapshot.js';
 import type { IdentityInput } from './types.js';
 
-const co = (id: string, name: string, domain: string | null, additional: string[] = []): CompanyCandidate => ({ id, name, domain, additional_domains: additional });
-const ct = (id: string, first: string, last: string, email: string | null, company: string | null, more: Partial<ContactCandidate> = {}): ContactCandidate => ({
+const co = (
+  id: string,
+  name: string,
+  domain: string | null,
+  additional: string[] = [],
+): CompanyCandidate => ({ id, name, domain, additional_domains: additional });
+const ct = (
+  id: string,
+  first: string,
+  last: string,
+  email: string | null,
+  company: string | null,
+  more: Partial<ContactCandidate> = {},
+): ContactCandidate => ({
   id,
   email,
   additional_emails: [],
@@ -47,15 +59,55 @@ describe('resolveIdentity', () => {
     // [input, status, id or candidates, reason fragment]
     [c('a', { email: ' John.Smith@GLOBEX.com ' }), 'matched', 'c1', 'email matches one record'],
     [c('b', { email: 'janedoe+crm@gmail.com', full_name: 'DOE, Jane' }), 'matched', 'c3', 'email and name'],
-    [c('c', { email: 'info@initech.com', first_name: 'Ann', last_name: 'Lee' }), 'matched', 'c4', 'role inbox'],
-    [c('d', { email: 'info@initech.com' }), 'ambiguous', ['c4', 'c5'], 'role inbox info@initech.com is on 2 records'],
-    [c('e', { email: 'info@initech.com', first_name: 'Zed', last_name: 'Zane' }), 'unmatched', [], 'shared inbox identifies nobody'],
-    [c('f', { email: 'mary@hooli.com', first_name: 'Mary', last_name: 'Jones' }), 'ambiguous', ['c6', 'c7'], 'CRM duplicates'],
-    [c('g', { first_name: 'John', last_name: 'Smith', company_domain: 'globex.com' }), 'ambiguous', ['c1', 'c2'], '2 people named john smith'],
-    [c('h', { first_name: 'John', last_name: 'Smith', company_name: 'Globex', phone: '(415) 555-0102' }), 'matched', 'c2', 'one person'],
+    [
+      c('c', { email: 'info@initech.com', first_name: 'Ann', last_name: 'Lee' }),
+      'matched',
+      'c4',
+      'role inbox',
+    ],
+    [
+      c('d', { email: 'info@initech.com' }),
+      'ambiguous',
+      ['c4', 'c5'],
+      'role inbox info@initech.com is on 2 records',
+    ],
+    [
+      c('e', { email: 'info@initech.com', first_name: 'Zed', last_name: 'Zane' }),
+      'unmatched',
+      [],
+      'shared inbox identifies nobody',
+    ],
+    [
+      c('f', { email: 'mary@hooli.com', first_name: 'Mary', last_name: 'Jones' }),
+      'ambiguous',
+      ['c6', 'c7'],
+      'CRM duplicates',
+    ],
+    [
+      c('g', { first_name: 'John', last_name: 'Smith', company_domain: 'globex.com' }),
+      'ambiguous',
+      ['c1', 'c2'],
+      '2 people named john smith',
+    ],
+    [
+      c('h', { first_name: 'John', last_name: 'Smith', company_name: 'Globex', phone: '(415) 555-0102' }),
+      'matched',
+      'c2',
+      'one person',
+    ],
     [c('i', { first_name: 'Jane', last_name: 'Doe' }), 'unmatched', ['c3'], 'never matched by name alone'],
-    [c('j', { email: 'new.address@initech.com', first_name: 'Jane', last_name: 'Doe' }), 'matched', 'c3', 'one person of that name'],
-    [c('k', { email: 'sam@soylent.com', first_name: 'Samantha', last_name: 'Quinn' }), 'ambiguous', ['c8'], 'differs'],
+    [
+      c('j', { email: 'new.address@initech.com', first_name: 'Jane', last_name: 'Doe' }),
+      'matched',
+      'c3',
+      'one person of that name',
+    ],
+    [
+      c('k', { email: 'sam@soylent.com', first_name: 'Samantha', last_name: 'Quinn' }),
+      'ambiguous',
+      ['c8'],
+      'differs',
+    ],
     [c('l', { email: 'not-an-email' }), 'unmatched', [], 'not an email address'],
     [c('m', { email: 'nobody@nowhere.example' }), 'unmatched', [], 'not in the CRM'],
     [k('n', { domain: 'https://globex.com/about' }), 'matched', 'g1', 'belongs to one company'],
@@ -63,7 +115,12 @@ describe('resolveIdentity', () => {
     [k('p', { domain: 'soylent.com', name: 'Soylent Europe' }), 'matched', 's2', 'name singles out one'],
     [k('q', { name: 'Umbrella' }), 'ambiguous', ['u1', 'u2'], '2 companies are named'],
     [k('r', { name: 'Hooli Inc.' }), 'matched', 'h1', 'one company is named'],
-    [k('s', { name: 'Hooli', website: 'hooli.io' }), 'unmatched', ['h1'], 'different company of the same name'],
+    [
+      k('s', { name: 'Hooli', website: 'hooli.io' }),
+      'unmatched',
+      ['h1'],
+      'different company of the same name',
+    ],
     [k('t', { name: 'Pied Piper' }), 'unmatched', [], 'not in the CRM'],
   ] as const)('%# %j', (input, status, want, reason) => {
     const r = resolveIdentity(input, snap);

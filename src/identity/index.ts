@@ -2,12 +2,49 @@
  * identity — resolve every outside record to the CRM's internal ID before anything is written.
  * normalise.ts (emails, domains, names, company names, phones), snapshot.ts (the blocking index of
  * CRM contacts and companies), decide.ts (the pure decision: matched / ambiguous / unmatched, always
- * with a reason). Still to come in this folder: the persisted identity map (identity_links) with
+ * with a reason), reconcile.ts (`reconcile(inputs, snapshot)` in process, and the JSONL codec of
+ * `inrecord reconcile`), benchset.ts (the benchmark set from the seeded world's ground truth and its
+ * score: wrong matches, recall on what the data singles out). Still to come in this folder: the persisted identity map (identity_links) with
  * invalidation on merge/delete, the review queue for identity items, live lookups through
  * CrmConnector, `inrecord reconcile` and `inrecord validate identities`.
  * Must not: guess, create CRM records, or match a person by name alone.
  */
 export { resolveCompany, resolveContact, resolveIdentity } from './decide.js';
-export { firstNamesAgree, foldText, normaliseCompanyName, normaliseDomain, normaliseEmail, normaliseName, normalisePhone, type NormalEmail, type NormalName } from './normalise.js';
+export {
+  firstNamesAgree,
+  foldText,
+  normaliseCompanyName,
+  normaliseDomain,
+  normaliseEmail,
+  normaliseName,
+  normalisePhone,
+  phoneKey,
+  type NormalEmail,
+  type NormalName,
+} from './normalise.js';
 export { CrmSnapshot, type IndexedContact } from './snapshot.js';
-export { identityInputSchema, type IdentityInput, type IdentityResult, type IdentityStatus } from './types.js';
+export {
+  identityInputSchema,
+  type IdentityInput,
+  type IdentityResult,
+  type IdentityStatus,
+} from './types.js';
+export {
+  type InputProblem,
+  type ReconcileSummary,
+  type SnapshotData,
+  parseInputLines,
+  parseSnapshotLines,
+  reconcile,
+  resultLine,
+  summarise,
+  toSnapshot,
+} from './reconcile.js';
+export {
+  type Expectation,
+  type IdentityBenchSet,
+  type IdentityScore,
+  buildIdentityBenchSet,
+  scoreIdentity,
+  snapshotOfWorld,
+} from './benchset.js';

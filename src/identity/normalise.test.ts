@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { firstNamesAgree, normaliseCompanyName, normaliseDomain, normaliseEmail, normaliseName, normalisePhone } from './normalise.js';
+import {
+  firstNamesAgree,
+  normaliseCompanyName,
+  normaliseDomain,
+  normaliseEmail,
+  normaliseName,
+  normalisePhone,
+} from './normalise.js';
 
 describe('normaliseEmail', () => {
   it.each([
@@ -17,7 +24,8 @@ describe('normaliseEmail', () => {
     expect(e.role).toBe(role);
   });
   it('rejects what is not an address', () => {
-    for (const bad of ['', 'john', 'john@', '@acme.com', 'a b@acme.com', null]) expect(normaliseEmail(bad)).toBeNull();
+    for (const bad of ['', 'john', 'john@', '@acme.com', 'a b@acme.com', null])
+      expect(normaliseEmail(bad)).toBeNull();
   });
 });
 

@@ -13,7 +13,18 @@ const FREE_MAIL: ReadonlySet<string> = new Set(require('email-providers/all.json
 /** Providers that ignore dots in the local part (and googlemail.com is gmail.com). */
 const DOTLESS = new Set(['gmail.com', 'googlemail.com']);
 /** Providers that deliver `name+tag@` to `name@`. Work domains are never folded: their routing is their own. */
-const PLUS_TAGS = new Set(['gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'icloud.com', 'me.com', 'fastmail.com', 'protonmail.com', 'proton.me']);
+const PLUS_TAGS = new Set([
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'icloud.com',
+  'me.com',
+  'fastmail.com',
+  'protonmail.com',
+  'proton.me',
+]);
 
 /** Local parts of shared inboxes: several people read them, so they identify nobody on their own. */
 const ROLE_LOCALS = new Set(
@@ -35,7 +46,12 @@ export interface NormalEmail {
 
 export function normaliseEmail(raw: string | null | undefined): NormalEmail | null {
   if (!raw) return null;
-  const address = raw.normalize('NFKC').trim().replace(/^mailto:/i, '').replace(/^<|>$/g, '').toLowerCase();
+  const address = raw
+    .normalize('NFKC')
+    .trim()
+    .replace(/^mailto:/i, '')
+    .replace(/^<|>$/g, '')
+    .toLowerCase();
   const m = /^([^@\s]+)@([^@\s]+\.[^@\s]+)$/.exec(address);
   if (!m) return null;
   let [, local, domain] = m;
@@ -69,18 +85,58 @@ export function normaliseDomain(raw: string | null | undefined): string | null {
 }
 
 const TITLES = new Set(['dr', 'mr', 'mrs', 'ms', 'miss', 'mx', 'prof', 'sir', 'dame', 'rev', 'herr', 'frau']);
-const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'la', 'le', 'di', 'da', 'del', 'du', 'dos', 'st', 'ten', 'ter']);
+const PARTICLES = new Set([
+  'van',
+  'von',
+  'der',
+  'den',
+  'de',
+  'la',
+  'le',
+  'di',
+  'da',
+  'del',
+  'du',
+  'dos',
+  'st',
+  'ten',
+  'ter',
+]);
 const SUFFIXES = new Set(['jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'mba', 'esq', 'cpa']);
 
 /** Lower case, accents removed, letters and spaces only ("O'Néil-Smith" → "oneil smith"). */
+const FOLD_EXTRA: Record<string, string> = {
+  ß: 'ss',
+  ø: 'o',
+  Ø: 'o',
+  ł: 'l',
+  Ł: 'l',
+  đ: 'd',
+  Đ: 'd',
+  æ: 'ae',
+  Æ: 'ae',
+  œ: 'oe',
+  Œ: 'oe',
+  þ: 'th',
+  ı: 'i',
+};
+
+const PLAIN = /^[a-z0-9]*$/;
+
 export function foldText(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/['’`]/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+  const lower = s.toLowerCase();
+  if (PLAIN.test(lower)) return lower;
+  return (
+    s
+      // letters NFKD does not decompose ("Østergaard", "Groß", "Łukasz")
+      .replace(/[ßøØłŁđĐæÆœŒþı]/g, (ch) => FOLD_EXTRA[ch] ?? ch)
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/['’`]/g, '')
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim()
+  );
 }
 
 export interface NormalName {
@@ -92,12 +148,18 @@ export interface NormalName {
  * A person's first and last name from whatever the input has: separate fields, "First Last",
  * "LAST, First", titles, suffixes and middle names or initials.
  */
-export function normaliseName(first?: string | null, last?: string | null, full?: string | null): NormalName | null {
+export function normaliseName(
+  first?: string | null,
+  last?: string | null,
+  full?: string | null,
+): NormalName | null {
   let f = first ?? '';
   let l = last ?? '';
+  // words are split on spaces only: a hyphenated name ("Runte-Bergstrom") stays one word
   const clean = (s: string) =>
-    foldText(s)
-      .split(' ')
+    s
+      .split(/\s+/)
+      .map((t) => foldText(t).replace(/ /g, ''))
       .filter((t) => t && !TITLES.has(t) && !SUFFIXES.has(t));
   if (!f && !l && full) {
     const comma = full.indexOf(',');
@@ -105,34 +167,93 @@ export function normaliseName(first?: string | null, last?: string | null, full?
       l = full.slice(0, comma);
       f = full.slice(comma + 1);
     } else {
-      const parts = clean(full);
+      // raw words (titles and suffixes dropped) so the first and last name are cleaned below like separate fields
+      const parts = full.split(/\s+/).filter((t) => {
+        const k = foldText(t).replace(/ /g, '');
+        return k && !TITLES.has(k) && !SUFFIXES.has(k);
+      });
       // the last name is the last word with the particles before it ("van der Berg")
       let i = parts.length - 1;
-      while (i > 1 && PARTICLES.has(parts[i - 1])) i--;
+      while (i > 1 && PARTICLES.has(foldText(parts[i - 1]))) i--;
       l = parts.length > 1 ? parts.slice(i).join(' ') : '';
       f = parts.length > 1 ? parts.slice(0, i).join(' ') : (parts[0] ?? '');
     }
   } else if (!l && f.includes(',')) {
     [l, f] = f.split(',', 2);
+  } else if (!f && l.includes(',')) {
+    // imported as "SMITH, John" in the last-name field with no first name
+    [l, f] = l.split(',', 2);
   }
   const fs = clean(f);
   const ls = clean(l);
-  // middle names and initials belong to neither key
-  const firstKey = fs[0] ?? '';
+  // middle names and initials belong to neither key; of a hyphenated first name ("Mary-Kate") the first part
+  const firstKey =
+    (f.split(/\s+/).find((t) => fs.includes(foldText(t).replace(/ /g, ''))) ?? '')
+      .split('-')
+      .map((t) => foldText(t).replace(/ /g, ''))
+      .find(Boolean) ?? '';
   const lastKey = ls.filter((t) => t.length > 1).join('') || ls.join('');
   if (!firstKey && !lastKey) return null;
   return { first: firstKey, last: lastKey };
 }
 
 const NICKNAMES: Record<string, string> = {
-  bob: 'robert', rob: 'robert', bobby: 'robert', bill: 'william', will: 'william', billy: 'william', liam: 'william',
-  jim: 'james', jimmy: 'james', mike: 'michael', mick: 'michael', liz: 'elizabeth', beth: 'elizabeth', betty: 'elizabeth',
-  kate: 'katherine', katie: 'katherine', kathy: 'katherine', tom: 'thomas', tommy: 'thomas', dave: 'david', chris: 'christopher',
-  alex: 'alexander', dan: 'daniel', danny: 'daniel', joe: 'joseph', joey: 'joseph', matt: 'matthew', nick: 'nicholas',
-  sam: 'samuel', tony: 'anthony', steve: 'steven', stephen: 'steven', rick: 'richard', dick: 'richard', rich: 'richard',
-  jen: 'jennifer', jenny: 'jennifer', andy: 'andrew', drew: 'andrew', ben: 'benjamin', pat: 'patricia', sue: 'susan',
-  jon: 'jonathan', johnny: 'john', jack: 'john', greg: 'gregory', ed: 'edward', eddie: 'edward', ted: 'edward',
-  peggy: 'margaret', maggie: 'margaret', meg: 'margaret', ron: 'ronald', tim: 'timothy', vicky: 'victoria', abby: 'abigail',
+  bob: 'robert',
+  rob: 'robert',
+  bobby: 'robert',
+  bill: 'william',
+  will: 'william',
+  billy: 'william',
+  liam: 'william',
+  jim: 'james',
+  jimmy: 'james',
+  mike: 'michael',
+  mick: 'michael',
+  liz: 'elizabeth',
+  beth: 'elizabeth',
+  betty: 'elizabeth',
+  kate: 'katherine',
+  katie: 'katherine',
+  kathy: 'katherine',
+  tom: 'thomas',
+  tommy: 'thomas',
+  dave: 'david',
+  chris: 'christopher',
+  alex: 'alexander',
+  dan: 'daniel',
+  danny: 'daniel',
+  joe: 'joseph',
+  joey: 'joseph',
+  matt: 'matthew',
+  nick: 'nicholas',
+  sam: 'samuel',
+  tony: 'anthony',
+  steve: 'steven',
+  stephen: 'steven',
+  rick: 'richard',
+  dick: 'richard',
+  rich: 'richard',
+  jen: 'jennifer',
+  jenny: 'jennifer',
+  andy: 'andrew',
+  drew: 'andrew',
+  ben: 'benjamin',
+  pat: 'patricia',
+  sue: 'susan',
+  jon: 'jonathan',
+  johnny: 'john',
+  jack: 'john',
+  greg: 'gregory',
+  ed: 'edward',
+  eddie: 'edward',
+  ted: 'edward',
+  peggy: 'margaret',
+  maggie: 'margaret',
+  meg: 'margaret',
+  ron: 'ronald',
+  tim: 'timothy',
+  vicky: 'victoria',
+  abby: 'abigail',
 };
 
 /** First names that are the same person's: equal, or a known nickname of one another. */
@@ -143,7 +264,9 @@ export function firstNamesAgree(a: string, b: string): boolean {
 }
 
 const LEGAL = new Set(
-  'inc incorporated llc l l c ltd limited gmbh ag sa sas sarl bv nv plc corp corporation co company pty srl spa oy ab as kk lp llp pllc pc se kg ohg ug holdings holding group'.split(' '),
+  'inc incorporated llc l l c ltd limited gmbh ag sa sas sarl bv nv plc corp corporation co company pty srl spa oy ab as kk lp llp pllc pc se kg ohg ug holdings holding group'.split(
+    ' ',
+  ),
 );
 
 /** A company name without case, accents, punctuation, "the" and legal suffixes ("The ACME, Inc." → "acme"). */
@@ -154,7 +277,8 @@ export function normaliseCompanyName(raw: string | null | undefined): string | n
   // "S.A." and "L.L.C." fold to single letters: join each run of them back into one word
   for (const t of foldText(raw.replace(/&/g, ' and ')).split(' ').filter(Boolean)) {
     const prev = tokens[tokens.length - 1];
-    if (t.length === 1 && prev !== undefined && prev.length >= 1 && /^[a-z]+$/.test(prev) && lastWasLetter) tokens[tokens.length - 1] = prev + t;
+    if (t.length === 1 && prev !== undefined && prev.length >= 1 && /^[a-z]+$/.test(prev) && lastWasLetter)
+      tokens[tokens.length - 1] = prev + t;
     else tokens.push(t);
     lastWasLetter = t.length === 1;
   }
@@ -165,10 +289,24 @@ export function normaliseCompanyName(raw: string | null | undefined): string | n
 }
 
 /** E.164 where the number parses (default region US), else its last ten digits. */
-export function normalisePhone(raw: string | null | undefined, region: 'US' | 'GB' | 'DE' | 'FR' = 'US'): string | null {
+export function normalisePhone(
+  raw: string | null | undefined,
+  region: 'US' | 'GB' | 'DE' | 'FR' = 'US',
+): string | null {
   if (!raw) return null;
   const parsed = parsePhoneNumberFromString(raw, region);
   if (parsed?.isValid()) return parsed.number;
   const digits = raw.replace(/\D/g, '');
   return digits.length >= 7 ? digits.slice(-10) : null;
+}
+
+/**
+ * The comparison key of a phone: its last 9 digits, so national and international writings of one
+ * number ('020 7946 0958', '+44 20 7946 0958', '(415) 555-0101', '+1 415 555 0101') agree without
+ * knowing the country, and without a full parse per record.
+ */
+export function phoneKey(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  const digits = raw.replace(/\D/g, '');
+  return digits.length >= 7 ? digits.slice(-9) : null;
 }

@@ -1,6 +1,12 @@
 /** An in-memory index of CRM contacts and companies by every normalised key identity blocks on. */
 import type { CompanyCandidate, ContactCandidate } from '../crm/types.js';
-import { normaliseCompanyName, normaliseDomain, normaliseEmail, normaliseName, normalisePhone } from './normalise.js';
+import {
+  normaliseCompanyName,
+  normaliseDomain,
+  normaliseEmail,
+  normaliseName,
+  phoneKey,
+} from './normalise.js';
 
 export interface IndexedContact {
   c: ContactCandidate;
@@ -51,7 +57,7 @@ export class CrmSnapshot {
       emails.push(ne.canonical);
       push(this.byEmail, ne.canonical, c.id);
     }
-    const phone = normalisePhone(c.phone);
+    const phone = phoneKey(c.phone);
     const ic: IndexedContact = { c, first: name?.first ?? '', last: name?.last ?? '', emails, phone };
     this.contacts.set(c.id, ic);
     if (ic.last) push(this.byName, `${ic.first}|${ic.last}`, c.id);
