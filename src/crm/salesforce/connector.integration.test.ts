@@ -94,6 +94,37 @@ describe('reads', () => {
     expect(leads.length).toBe(sim.org.count('Lead'));
   });
 
+  it('pages 25,000 changed records with no record skipped or repeated, ties on SystemModstamp included', async () => {
+    const big = await startSalesforceSimulator({ records: 20, seed: 9 });
+    try {
+      const base = Date.now() - 3 * 86_400_000;
+      // 25,000 leads over few distinct stamps: many share a SystemModstamp, so order needs the Id tiebreak.
+      for (let i = 0; i < 25_000; i++) big.org.insertRaw('Lead', { LastName: `Bulk ${i}`, Company: 'Acme' }, { at: base + (i % 97) * 1000 });
+      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: big.apiBase, auth: { token: big.token } });
+      const c = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
+      const since = new Date(base - 1000).toISOString();
+      const pages: number[] = [];
+      const ids: string[] = [];
+      let prev = '';
+      for await (const page of c.readChanged('lead', since, ['LastName'])) {
+        pages.push(page.length);
+        for (const r of page) {
+          expect(r.modifiedAt >= prev).toBe(true);
+          prev = r.modifiedAt;
+          ids.push(r.id);
+        }
+      }
+      const sinceMs = Math.floor((base - 1000) / 1000) * 1000;
+      const expected = [...big.org.rows('Lead').values()].filter((r) => Date.parse(String(r.SystemModstamp).replace('+0000', 'Z')) >= sinceMs).length;
+      expect(expected).toBeGreaterThanOrEqual(25_000);
+      expect(ids.length).toBe(expected);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(pages.length).toBeGreaterThanOrEqual(13); // 2,000 per page
+    } finally {
+      await big.close();
+    }
+  }, 60_000);
+
   it('lists deleted records since a time (getDeleted)', async () => {
     const since = new Date(Date.now() - 60_000).toISOString();
     const id = firstId('Opportunity', 2);
