@@ -25,3 +25,4 @@ export * from './enrichment/http.js';
 export * from './enrichment/refresh.js';
 export * from './enrichment/flow.js';
 export * from './run.js';
+export * from './scoring/deal-risk.js';

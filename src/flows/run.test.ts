@@ -65,3 +65,25 @@ describe('flow processor', () => {
     expect(fresh.skipped.map((s) => s.field)).toEqual(['NumberOfEmployees', 'Industry']);
   });
 });
+
+describe('deal-risk processor', () => {
+  const deals: ObjectSchema = {
+    object: 'Opportunity',
+    fields: [
+      f('Risk__c', { type: 'number' }),
+      f('Risk_Level__c', { type: 'picklist', options: ['high', 'medium', 'low'].map((v) => ({ value: v, label: v })) }),
+      f('Risk_Note__c', { type: 'text', maxLength: 500 }),
+    ],
+  };
+  it('scores risk from pushes, stage age and silence, with a note that says why', async () => {
+    const { EXAMPLE_DEAL_RISK_SETTINGS } = await import('./scoring/deal-risk.js');
+    const flow = flowSchema.parse({ name: 'risk', kind: 'deal-risk', object: 'deal', outputs: { risk_score: 'Risk__c', risk_level: 'Risk_Level__c', risk_note: 'Risk_Note__c' }, settings: EXAMPLE_DEAL_RISK_SETTINGS });
+    const p = await createFlowProcessor(flow, { schema: deals, now });
+    const risky = await p.process({ id: '006A', fields: { close_date_pushes: 2, stage_entered_at: '2026-09-01', last_activity_at: null, close_date: '2026-11-20' } });
+    expect(risky.rejected).toEqual([]);
+    expect(risky.outputs.find((o) => o.name === 'risk_level')?.value).toBe('high');
+    expect(risky.outputs.find((o) => o.name === 'risk_note')?.value).toMatch(/^Deal risk high \(\d+\/100\): \+25 close date passed 8 days ago; \+24 close date pushed two times; \+20 no activity on record\.$/);
+    const calm = await p.process({ id: '006B', fields: { close_date_pushes: 0, stage_entered_at: '2026-11-20', last_activity_at: '2026-11-27', close_date: '2026-12-20' } });
+    expect(calm.outputs.find((o) => o.name === 'risk_level')?.value).toBe('low');
+  });
+});

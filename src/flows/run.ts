@@ -5,6 +5,7 @@
  * rejection and skip, so nothing is dropped silently. No CRM calls: records, schema, history and
  * stamps come in as values; the store is read only for the scoring model.
  */
+import { ZodError } from 'zod';
 import type { FlowConfig } from '../config/index.js';
 import type { FieldChange, FieldSchema, ObjectSchema } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
@@ -12,6 +13,7 @@ import type { Sql } from '../store/types.js';
 import { ENRICHMENT_OUTPUTS, type EnrichmentOutputName, type EnrichmentTarget, createEnrichmentProvider, enrichRecord, enrichmentSettingsSchema } from './enrichment/flow.js';
 import type { EnrichmentProvider } from './enrichment/types.js';
 import { type TextFlowContext, intentOutput, summaryOutput, textFlowContext } from './intent/flow.js';
+import { type DealRiskModel, buildDealRiskModel } from './scoring/deal-risk.js';
 import type { ScoringModel } from './scoring/model.js';
 import { scoringOutputs } from './scoring/model.js';
 import { loadScoringModel } from './scoring/persist.js';
@@ -200,6 +202,25 @@ export async function createFlowProcessor(flow: FlowConfig, deps: ProcessorDeps)
           if (r.lookup === 'not_found') for (const t of targets) result.skipped.push({ output: t.output, field: t.field.name, reason: `not found: ${r.why}` });
           for (const f of r.noValue) result.skipped.push({ output: targets.find((t) => t.field.name === f)?.output ?? f, field: f, reason: 'the provider has no value' });
           file(flow, schema, result, r.outputs, { employee_count: { min: 0 }, funding_total: { min: 0 } });
+          return result;
+        },
+      };
+    }
+    case 'deal-risk': {
+      let model: DealRiskModel;
+      try {
+        model = buildDealRiskModel(flow.settings);
+      } catch (err) {
+        const issue = err instanceof ZodError ? err.issues[0] : undefined;
+        throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow.name}: settings.${issue?.path.join('.') ?? ''}: ${issue?.message ?? String(err)}`, { context: { flow: flow.name }, cause: err });
+      }
+      return {
+        flow,
+        explanation: `deal-risk rules ${model.version}`,
+        modelVersion: model.version,
+        async process(record) {
+          const result = emptyResult(record.id);
+          file(flow, schema, result, model.score(record, now().getTime()), { risk_score: { min: 0, max: 100 } });
           return result;
         },
       };
