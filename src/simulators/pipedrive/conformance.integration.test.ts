@@ -538,3 +538,22 @@ describe('§5.4 webhook ban, §3.7 itemSearch through the SDK', () => {
     await expect(api.searchItem({ term: word, limit: 101 })).rejects.toMatchObject({ code: 'ERR_SCHEMA_VALIDATION_FAILED' });
   });
 });
+
+describe('§7.2 flow (updates)', () => {
+  it('lists field changes (custom ones only with all_changes=1), notes and activities, newest first', async () => {
+    const score = customKey('deal', 'Deal risk');
+    const deals = new v2.DealsApi(c2);
+    await deals.updateDeal({ id: 6, UpdateDealRequest: { title: 'Flow deal', custom_fields: { [score.key]: score.options?.[0].id } } as never });
+    await new v1.NotesApi(c1).addNote({ AddNoteRequest: { content: 'flow note', deal_id: 6 } });
+    const api = new v1.DealsApi(c1);
+    const plain = await api.getDealUpdates({ id: 6 });
+    const objects = (plain.data ?? []).map((x) => (x as { object: string }).object);
+    expect(objects[0]).toBe('note');
+    expect(objects).toContain('dealChange');
+    const keys = (plain.data ?? []).filter((x) => (x as { object: string }).object === 'dealChange').map((x) => (x as { data: { field_key: string } }).data.field_key);
+    expect(keys).toContain('title');
+    expect(keys).not.toContain(score.key);
+    const all = await api.getDealUpdates({ id: 6, all_changes: '1' });
+    expect((all.data ?? []).some((x) => (x as { data: { field_key?: string } }).data.field_key === score.key)).toBe(true);
+  });
+});

@@ -679,6 +679,64 @@ function changelogRoute(type: 'person' | 'organization' | 'deal'): Omit<Route, '
   };
 }
 
+/** `/v1/{entity}/{id}/flow` (updates, §7.2): field changes, notes and activities, newest first. */
+function flowRoute(type: 'person' | 'organization' | 'deal'): Omit<Route, 're' | 'names'> {
+  return {
+    method: 'GET',
+    version: 1,
+    template: `/${PLURAL[type]}/:id/flow`,
+    op: 'flow',
+    handler: (c, r) => {
+      const e = c.state.get(type, Number(r.params.id));
+      if (!e) return notFound(1, TITLE[type]);
+      const allChanges = r.query.all_changes === '1';
+      const wanted = r.query.items ? new Set(r.query.items.split(',')) : null;
+      const changeObject = `${type}Change`;
+      const link = type === 'person' ? 'person_id' : type === 'organization' ? 'org_id' : 'deal_id';
+      const items: { at: number; seq: number; item: Record<string, unknown> }[] = [];
+      if (!wanted || wanted.has(changeObject) || wanted.has('change')) {
+        for (const row of c.state.changelog(type, e.id)) {
+          // Custom field changes only with all_changes=1 (§7.2).
+          if (!allChanges && /^[0-9a-f]{40}$/.test(row.field_key)) continue;
+          items.push({
+            at: row.time,
+            seq: row.seq,
+            item: {
+              object: changeObject,
+              timestamp: v1Time(row.time),
+              data: {
+                id: row.seq,
+                item_id: e.id,
+                user_id: row.actor_user_id,
+                field_key: row.field_key,
+                old_value: row.old_value,
+                new_value: row.new_value,
+                is_bulk_update_flag: row.is_bulk_update_flag ? true : null,
+                log_time: v1Time(row.time),
+                change_source: row.change_source,
+                change_source_user_agent: row.change_source_user_agent,
+                additional_data: {},
+              },
+            },
+          });
+        }
+      }
+      for (const t of ['note', 'activity'] as const) {
+        if (wanted && !wanted.has(t)) continue;
+        for (const x of c.state.all(t)) {
+          if (x.deletedAt !== null || x.core[link] !== e.id) continue;
+          items.push({ at: x.addTime, seq: 0, item: { object: t, timestamp: v1Time(x.addTime), data: t === 'note' ? noteV1(c, x) : serializeV1(c.state, x) } });
+        }
+      }
+      items.sort((a, b) => b.at - a.at || b.seq - a.seq);
+      return pageV1(
+        items.map((x) => x.item),
+        r.query,
+      );
+    },
+  };
+}
+
 function noteV1(c: RouteContext, e: Entity): Record<string, unknown> {
   const n = serializeV1(c.state, e);
   const u = c.state.user(e.core.user_id as number);
@@ -978,6 +1036,7 @@ export function buildRoutes(): Route[] {
     ...(['person', 'organization', 'deal', 'activity'] as const).flatMap(entityRoutes),
     ...FIELD_ENTITIES.flatMap(fieldRoutes),
     ...(['person', 'organization', 'deal'] as const).map(changelogRoute),
+    ...(['person', 'organization', 'deal'] as const).map(flowRoute),
   ];
   return defs.map((d) => {
     const names: string[] = [];
