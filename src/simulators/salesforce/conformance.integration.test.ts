@@ -286,6 +286,20 @@ describe('getUpdated / getDeleted, history, limits (§7.2, §8.3, §9)', () => {
   });
 });
 
+describe('record page', () => {
+  it('renders a record with the integration’s writes marked and its timeline', async () => {
+    const lead = [...sim.org.rows('Lead').keys()][3] as string;
+    await conn.sobject('Lead').update({ Id: lead, Rating: 'Warm' === sim.org.rows('Lead').get(lead)?.Rating ? 'Hot' : 'Warm' });
+    await conn.sobject('Task').create({ WhoId: lead, Subject: 'Scored <87>', Status: 'Completed' });
+    const res = await fetch(`${sim.url}/ui/Lead/${lead.slice(0, 15)}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(/<th>Rating<\/th><td>\w+ <span class="ai">AI · /);
+    expect(html).toContain('Scored &lt;87&gt;');
+    expect((await fetch(`${sim.url}/ui/Lead/00QR00000000000AAA`)).status).toBe(404);
+  });
+});
+
 describe('limits and OAuth on a small org', () => {
   let small: RunningSalesforceSimulator;
   beforeAll(async () => {

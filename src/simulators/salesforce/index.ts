@@ -22,7 +22,8 @@
  *
  * Control API (outside Salesforce's paths): POST /_sim/rep-edit {object,id,fields,userId?},
  * POST /_sim/faults, GET /_sim/stats, POST /_sim/stats/reset, GET /_sim/ground-truth,
- * POST /_sim/outbound {url}, POST /_sim/revoke-grants.
+ * POST /_sim/outbound {url}, POST /_sim/revoke-grants; GET /ui/<Object>/<id> renders the record page
+ * (fields, the integration's last writes marked, the activity timeline).
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -31,6 +32,7 @@ import { OutboundMessenger } from './outbound.js';
 import { type RouteContext, type Session, registerRoutes } from './routes.js';
 import { type SalesforceGroundTruth, seedOrg } from './seed.js';
 import { CHANGE_OBJECTS, SalesforceOrg, SfApiError } from './state.js';
+import { renderRecordPage } from './ui.js';
 
 export { SalesforceOrg, SfApiError } from './state.js';
 export { normalizeId, to18 } from './ids.js';
@@ -245,6 +247,12 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     ctl.post('/_sim/outbound', async (req) => {
       outboundUrl = (req.body as { url?: string } | undefined)?.url;
       return { ok: true };
+    });
+    ctl.get('/ui/:object/:id', async (req, reply) => {
+      const p = req.params as { object: string; id: string };
+      const html = renderRecordPage(org, p.object, p.id);
+      if (!html) return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><p>No such record.</p>');
+      return reply.type('text/html; charset=utf-8').send(html);
     });
     ctl.post('/_sim/revoke-grants', async () => {
       for (const r of refreshTokens.values()) r.revoked = true;
