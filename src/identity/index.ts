@@ -4,9 +4,9 @@
  * CRM contacts and companies), decide.ts (the pure decision: matched / ambiguous / unmatched, always
  * with a reason), reconcile.ts (`reconcile(inputs, snapshot)` in process, and the JSONL codec of
  * `inrecord reconcile`), benchset.ts (the benchmark set from the seeded world's ground truth and its
- * score: wrong matches, recall on what the data singles out). Still to come in this folder: the persisted identity map (identity_links) with
- * invalidation on merge/delete, the review queue for identity items, live lookups through
- * CrmConnector, `inrecord reconcile` and `inrecord validate identities`.
+ * score: wrong matches, recall on what the data singles out). map.ts + queries.ts: the identity map (identity_links: reused, invalidated on merge/delete by
+ * `invalidateLinks`) and identity review items (review_items kind 'identity'; a reviewer's pick /
+ * not-in-CRM goes into the map through `identityReviewResolver`, the review queue's resolver hook).
  * Must not: guess, create CRM records, or match a person by name alone.
  */
 export { resolveCompany, resolveContact, resolveIdentity } from './decide.js';

@@ -9,7 +9,10 @@ const contacts = parseSnapshotLines<ContactCandidate>(
   ].join('\n'),
   'contacts',
 );
-const companies = parseSnapshotLines<CompanyCandidate>('{"id":"a1","name":"Acme Inc","domain":"acme.com"}\n', 'companies');
+const companies = parseSnapshotLines<CompanyCandidate>(
+  '{"id":"a1","name":"Acme Inc","domain":"acme.com"}\n',
+  'companies',
+);
 
 describe('parseInputLines', () => {
   it.each([
