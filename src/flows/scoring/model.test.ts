@@ -99,3 +99,26 @@ describe('model choice', () => {
     expect(x[1]).toBeCloseTo(1, 10);
   });
 });
+
+describe('model choice guards', () => {
+  it('auto never picks a trained model that ranks held-out records worse than the rules', () => {
+    const { records } = syntheticLeads(4000, 5, now);
+    // A rule on the label itself ranks perfectly: no trained model can beat it.
+    const settings = {
+      ...EXAMPLE_SCORING_SETTINGS,
+      minConversions: 100,
+      features: { ...EXAMPLE_SCORING_SETTINGS.features, conv: { field: 'converted', type: 'boolean' as const } },
+      rules: [{ feature: 'conv', equals: 1, points: 50 }],
+    };
+    const choice = chooseModel(settings, records, now);
+    expect(choice.metrics?.rulesHoldoutAuc).toBe(1);
+    expect(choice.model.kind).toBe('rules');
+    expect(choice.explanation).toMatch(/ranks held-out records worse than the rules .*keeping the rules/);
+  });
+
+  it('model: trained with no conversions is a typed error naming the label field', () => {
+    const { records } = syntheticLeads(200, 5, now);
+    const none = records.map((r) => ({ ...r, fields: { ...r.fields, converted: false } }));
+    expect(() => chooseModel({ ...EXAMPLE_SCORING_SETTINGS, model: 'trained' }, none, now)).toThrow(/no record is converted by field converted/);
+  });
+});

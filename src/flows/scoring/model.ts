@@ -6,6 +6,7 @@
  * measures both the trained and the rules model on it: AUC, Brier score, a reliability table.
  */
 import type { FieldValue } from '../../crm/types.js';
+import { InrecordError } from '../../errors/index.js';
 import type { FlowOutput, FlowRecord } from '../types.js';
 import { type ReliabilityBin, auc, brier, calibrationError, logLoss, reliability } from './metrics.js';
 import { type TrainedModel, type TrainedModelJson, compileTrainedModel, predictProbability, scoreWithTrained, trainLogistic } from './logistic.js';
@@ -98,6 +99,13 @@ export function chooseModel(settingsInput: ScoringSettingsInput | ScoringSetting
       trainingScores: null,
     };
   }
+  if (conversions === 0 || conversions === history.length) {
+    throw new InrecordError(
+      'IR_MODEL_NOT_TRAINED',
+      `cannot train: ${conversions === 0 ? 'no record is' : 'every record is'} converted by field ${settings.label.field} (${fmt(history.length)} records); check settings.label.positive`,
+      { context: { field: settings.label.field } },
+    );
+  }
   const trainIdx: number[] = [];
   const testIdx: number[] = [];
   history.forEach((r, i) => {
@@ -122,6 +130,16 @@ export function chooseModel(settingsInput: ScoringSettingsInput | ScoringSetting
     reliability: table,
   };
   const trainingScores = trainRecords.map((r) => Math.round(100 * predictProbability(model, r, nowMs)));
+  // auto keeps the rules when the trained model does not rank held-out records better than they do.
+  if (settings.model === 'auto' && !(metrics.holdoutAuc > metrics.rulesHoldoutAuc)) {
+    return {
+      model: rules,
+      explanation: `rules model: a model trained on ${fmt(conversions)} converted records ranks held-out records worse than the rules (AUC ${metrics.holdoutAuc.toFixed(3)} vs ${metrics.rulesHoldoutAuc.toFixed(3)}); keeping the rules`,
+      conversions,
+      metrics,
+      trainingScores: null,
+    };
+  }
   return {
     model,
     explanation: `trained model ${model.version}: ${fmt(conversions)} converted records out of ${fmt(history.length)}; held-out AUC ${metrics.holdoutAuc.toFixed(3)} (rules model ${metrics.rulesHoldoutAuc.toFixed(3)}), Brier ${metrics.brier.toFixed(3)} on ${fmt(testIdx.length)} records`,
