@@ -1,9 +1,64 @@
 import type { Command } from 'commander';
-import { action, notAvailable } from '../command.js';
+import type { CrmName } from '../../crm/types.js';
+import { InrecordError } from '../../errors/index.js';
+import { SIMULATED_CRMS, startSimulator } from '../../simulators/index.js';
+import { action, globals } from '../command.js';
+import { note, printJson, printLine } from '../output.js';
 
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InrecordError('IR_USAGE', `--${name} must be a whole number, got "${v}"`);
+    return n;
+  };
+}
+
+/**
+ * `inrecord sim <crm>`: runs a local simulator of the CRM's API until SIGINT/SIGTERM. Prints the
+ * URL on stdout (a JSON object with --json) so scripts can read it.
+ */
 export function register(program: Command): void {
   program
     .command('sim')
-    .description('sim')
-    .action(action(async () => notAvailable('sim')));
+    .description('run a local simulator of a CRM API (hubspot, salesforce, pipedrive) with seeded data')
+    .argument('<crm>', `one of ${SIMULATED_CRMS.join(', ')}`)
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', int('port'), 0)
+    .option('--seed <n>', 'seed of the generated data', int('seed'), 1)
+    .option('--records <n>', 'contacts to seed (companies and deals scale with it)', int('records'), 200)
+    .option('--token <t>', 'the API token the simulator accepts')
+    .option('--client-secret <s>', 'app secret webhooks are signed with (HubSpot)')
+    .option('--webhook-url <url>', 'deliver change events to this URL')
+    .option('--snapshot <file>', 'load state from / save state to this file')
+    .action(
+      action(async (crm: string, opts: { port: number; seed: number; records: number; token?: string; clientSecret?: string; webhookUrl?: string; snapshot?: string }, cmd: Command) => {
+        if (!SIMULATED_CRMS.includes(crm as CrmName)) {
+          throw new InrecordError('IR_USAGE', `unknown CRM "${crm}": use one of ${SIMULATED_CRMS.join(', ')}`);
+        }
+        const sim = await startSimulator(crm as CrmName, {
+          port: opts.port,
+          seed: opts.seed,
+          records: opts.records,
+          ...(opts.token ? { token: opts.token } : {}),
+          ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
+          ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
+          ...(opts.snapshot ? { snapshotFile: opts.snapshot } : {}),
+        });
+        if (globals(cmd).json) printJson({ crm, url: sim.url, apiBase: sim.apiBase, token: sim.token });
+        else {
+          printLine(`listening on ${sim.url}`);
+          note(`${crm} simulator: API base ${sim.apiBase}, token ${sim.token}; Ctrl-C to stop`);
+        }
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        await sim.close();
+        return 0;
+      }),
+    );
 }
