@@ -19,6 +19,7 @@ import {
   enrichRecord,
   enrichmentSettingsSchema,
   flowSettings,
+  labelOf,
   intentOutput,
   loadScoringModel,
   scoringOutputs,
@@ -47,7 +48,7 @@ export interface PreparedFlow {
   /** Fields the flow reads from each record. */
   reads: string[];
   explanation: string;
-  scoring?: { model: ScoringModel; trainingScores: number[] | null };
+  scoring?: { model: ScoringModel; trainingScores: number[] | null; settings: ReturnType<typeof flowSettings> };
   text?: TextFlowContext;
   enrichment?: { settings: EnrichmentSettings; provider: EnrichmentProvider };
 }
@@ -82,10 +83,10 @@ export async function prepareFlow(deps: { store: Store; connector: CrmConnector;
       if (deps.train !== false && settings.model !== 'rules') {
         const history = await readAll(deps.connector, flow, reads);
         const choice = await trainScoringModel(deps.store, flow.name, flow.settings, history, deps.now);
-        return { flow, schema, targets, reads, explanation: choice.explanation, scoring: { model: choice.model, trainingScores: choice.trainingScores } };
+        return { flow, schema, targets, reads, explanation: choice.explanation, scoring: { model: choice.model, trainingScores: choice.trainingScores, settings } };
       }
       const loaded = await loadScoringModel(deps.store, flow.name, flow.settings);
-      return { flow, schema, targets, reads, explanation: loaded.explanation, scoring: { model: loaded.model, trainingScores: null } };
+      return { flow, schema, targets, reads, explanation: loaded.explanation, scoring: { model: loaded.model, trainingScores: null, settings } };
     }
     case 'intent':
     case 'summary': {
@@ -137,6 +138,9 @@ export async function produceOutputs(
 
   if (prepared.scoring) {
     for (const r of records) {
+      // a record that already converted is history, not a lead to score (Salesforce also refuses
+      // updates to converted leads)
+      if (labelOf(prepared.scoring.settings, { id: r.id, fields: r.fields }) === 1) continue;
       const outs = scoringOutputs(prepared.scoring.model, { id: r.id, fields: r.fields }, ctx.now);
       const checked = outs.map((o) => {
         const field = targets.get(o.name);

@@ -95,11 +95,10 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
   async function* source(): AsyncGenerator<RecordOutputs> {
     for await (const page of records(deps.connector, flow, prepared.reads, opts)) {
       report.records += page.length;
+      // current values go beside shadow outputs (what a reviewer compares) and into action rules
       for (const r of page) {
-        if (rules.length > 0) {
-          fields.set(r.id, r.fields);
-          versions.set(r.id, r.modifiedAt);
-        }
+        fields.set(r.id, r.fields);
+        versions.set(r.id, r.modifiedAt);
       }
       const produced = await produceOutputs(prepared, page, {
         now: now(),

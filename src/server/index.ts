@@ -4,3 +4,4 @@
  */
 export { buildServer, type ServerDeps } from './app.js';
 export type { ConsoleActions, GateView, MonitorView, ReviewDecision, SampleView } from './types.js';
+export { consoleActions } from './actions.js';
