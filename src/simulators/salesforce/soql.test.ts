@@ -48,6 +48,11 @@ describe('SOQL engine (salesforce.md §3.4, §3.5)', () => {
     ['SELECT Id FROM Lead ORDER BY AnnualRevenue NULLS LAST', ['Smith', 'Zed', "O'Brien", 'smithers']],
     ['SELECT Id FROM Lead ORDER BY LastName LIMIT 2 OFFSET 1', ['Smith', 'smithers']],
     ["SELECT Id FROM Lead WHERE Owner.LastName = 'rep'", ['Smith']],
+    // Range-bounded scans over a sorted view (the SystemModstamp index path), nulls either side.
+    ['SELECT Id FROM Lead WHERE AnnualRevenue > 1000 ORDER BY AnnualRevenue', ['Zed', "O'Brien"]],
+    ['SELECT Id FROM Lead WHERE AnnualRevenue >= 1500 ORDER BY AnnualRevenue NULLS LAST', ['Zed', "O'Brien"]],
+    ["SELECT Id FROM Lead WHERE SystemModstamp >= 2026-11-01T00:00:00Z AND LastName != 'Smith' ORDER BY SystemModstamp, Id", ["O'Brien"]],
+    ['SELECT Id FROM Lead WHERE CreatedDate > 2026-11-28T12:00:00Z ORDER BY CreatedDate', []],
   ])('%s', (soql, expected) => {
     expect(names(soql)).toEqual(expected);
   });

@@ -353,9 +353,16 @@ export interface CompiledQuery {
     spec: string;
     /** Only the object's own fields (no parent relationship): a sorted view can be reused. */
     cacheable: boolean;
+    /** The first ORDER BY field when it is a direct field sorted ascending. */
+    leading: string | null;
   } | null;
   limit?: number;
   offset: number;
+  /**
+   * A lower bound on one date/datetime/number field, ANDed with the rest of the WHERE clause
+   * (`SystemModstamp >= …`): lets a sorted view start at the bound instead of scanning every row.
+   */
+  seek?: { field: string; strict: boolean; key: string | number };
   /** Projects a row into the JSON record of a query response (canonical casing, nested parents). */
   project: (row: Row, version: string) => Record<string, unknown>;
 }
@@ -611,6 +618,22 @@ export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
 
   const fields = q.fields.map(resolve);
   const filter = q.where ? compileCond(q.where) : () => true;
+  // The index-like bound: a top-level (or top-level AND) `field > / >= literal` on a direct field.
+  let seek: CompiledQuery['seek'];
+  const top = q.where ? ('and' in q.where ? q.where.and : [q.where]) : [];
+  for (const c of top) {
+    if (!('op' in c) || (c.op !== '>' && c.op !== '>=') || c.field.path.length !== 1) continue;
+    const f = object.byLower.get((c.field.path[0] as string).toLowerCase());
+    if (!f) continue;
+    let key: string | number | undefined;
+    if (f.type === 'datetime' && c.value.k === 'datetime') key = formatDateTime(Date.parse(c.value.v));
+    else if (f.type === 'date' && c.value.k === 'date') key = c.value.v;
+    else if (NUMERIC.has(f.type) && c.value.k === 'num') key = c.value.v;
+    if (key !== undefined) {
+      seek = { field: f.name, strict: c.op === '>', key };
+      break;
+    }
+  }
   let order: CompiledQuery['order'] = null;
   if (q.orderBy.length > 0) {
     const keys = q.orderBy.map((o) => {
@@ -622,9 +645,11 @@ export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
       const lower = TEXTUAL.has(r.field.type) && r.field.type !== 'id' && r.field.type !== 'reference';
       // §3.5: sorting is case-insensitive and NULLS FIRST unless told otherwise.
       const get = lower ? (row: Row) => (g(row) as string | null)?.toLowerCase() ?? null : g;
-      return { get, desc: o.desc, nullsLast: o.nullsLast, spec: `${r.out.join('.')}:${o.desc ? 'd' : 'a'}:${o.nullsLast ? 'l' : 'f'}`, direct: !r.via };
+      return { get, field: r.via ? null : r.field.name, desc: o.desc, nullsLast: o.nullsLast, spec: `${r.out.join('.')}:${o.desc ? 'd' : 'a'}:${o.nullsLast ? 'l' : 'f'}`, direct: !r.via };
     });
+    const lead = keys[0] as (typeof keys)[number];
     order = {
+      leading: lead.field && !lead.desc ? lead.field : null,
       spec: keys.map((k) => k.spec).join(','),
       cacheable: keys.every((k) => k.direct),
       key: (row) => keys.map((k) => k.get(row)),
@@ -670,6 +695,7 @@ export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
   };
 
   const compiled: CompiledQuery = { object, count: q.count, fields, filter, order, offset: q.offset ?? 0, project };
+  if (seek) compiled.seek = seek;
   if (q.limit !== undefined) compiled.limit = q.limit;
   return compiled;
 }

@@ -404,7 +404,28 @@ export class SalesforceOrg {
         view = { version, rows: this.sorted(q, this.rows(name).values()) };
         this.sortedViews.set(key, view);
       }
-      for (const row of view.rows) if (q.filter(row)) rows.push(row);
+      const all = view.rows;
+      let start = 0;
+      // Sorted ascending on the bounded field: binary-search the first row past the bound (nulls
+      // sort apart and never pass the bound; the full filter still checks every row taken).
+      if (q.seek && q.order.leading === q.seek.field) {
+        const { field, strict, key } = q.seek;
+        const nullsLast = q.order.spec.split(',')[0]?.endsWith(':l') ?? false;
+        const below = (row: Row) => {
+          const v = row[field] ?? null;
+          if (v === null) return !nullsLast;
+          return strict ? (v as number) <= (key as number) : (v as number) < (key as number);
+        };
+        let lo = 0;
+        let hi = all.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (below(all[mid] as Row)) lo = mid + 1;
+          else hi = mid;
+        }
+        start = lo;
+      }
+      for (let i = start; i < all.length; i++) if (q.filter(all[i] as Row)) rows.push(all[i] as Row);
     } else {
       for (const row of this.rows(name).values()) if (q.filter(row)) rows.push(row);
       if (scanAll) for (const row of this.deletedRows(name).values()) if (q.filter(row)) rows.push(row);
