@@ -125,3 +125,15 @@ describe('parseWebhookPayload (§5.2)', () => {
     expect(e).toMatchObject({ object: 'deal', id: '123', kind: 'updated', fields: ['title'], actor: 'human', occurredAt: '2018-04-11T09:50:13.000Z' });
   });
 });
+
+describe('built-in option fields', () => {
+  it('visible_to is a picklist of 1/3/5/7 written as a number; label_ids accepts ids', () => {
+    const vis = toFieldSchema('person', { field_code: 'visible_to', field_name: 'Visible to', field_type: 'visible_to' });
+    expect(vis.options?.map((o) => o.value)).toEqual(['1', '3', '5', '7']);
+    expect(encodeValue(vis, '7')).toEqual({ ok: true, value: 7 });
+    expect(encodeValue(vis, '2').ok).toBe(false);
+    const labels = toFieldSchema('person', { field_code: 'label_ids', field_name: 'Labels', field_type: 'set' });
+    expect(labels).toMatchObject({ type: 'multipicklist', restricted: false, writable: true });
+    expect(encodeValue(labels, ['4', '9'])).toEqual({ ok: true, value: [4, 9] });
+  });
+});

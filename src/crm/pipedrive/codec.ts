@@ -41,7 +41,7 @@ export const WRITABLE_SYSTEM: Record<PdKind, Set<string>> = {
 };
 
 const DATETIME_KEYS = new Set(['add_time', 'update_time', 'won_time', 'lost_time', 'close_time', 'stage_change_time', 'archive_time', 'marked_as_done_time']);
-const INTEGER_KEYS = new Set(['employee_count', 'visible_to']);
+const INTEGER_KEYS = new Set(['employee_count']);
 
 /** Pipedrive `field_type` → normalised type (§4.2). */
 export function fieldType(code: string, pdType: string): FieldType {
@@ -85,6 +85,13 @@ export function fieldType(code: string, pdType: string): FieldType {
   }
 }
 
+const VISIBILITY_OPTIONS = [
+  { value: '1', label: 'Owner only' },
+  { value: '3', label: "Owner's visibility group" },
+  { value: '5', label: "Owner's visibility group and sub-groups" },
+  { value: '7', label: 'Entire company' },
+];
+
 const STATUS_OPTIONS = ['open', 'won', 'lost'].map((v) => ({ value: v, label: v[0].toUpperCase() + v.slice(1) }));
 
 export function toFieldSchema(kind: PdKind, f: PdField): FieldSchema {
@@ -102,6 +109,13 @@ export function toFieldSchema(kind: PdKind, f: PdField): FieldSchema {
   if (f.field_code === 'status' && kind === 'deal') {
     s.options = STATUS_OPTIONS;
     s.restricted = true;
+  } else if (f.field_type === 'visible_to') {
+    // 1 owner only, 3 owner's visibility group, 5 owner's group and sub-groups, 7 entire company (§2).
+    s.options = VISIBILITY_OPTIONS;
+    s.restricted = true;
+  } else if (f.field_code === 'label_ids' && !(f.options && f.options.length > 0)) {
+    // Label ids live in the labels API, not in the field list: accepted as given.
+    s.restricted = false;
   } else if (f.options && f.options.length > 0) {
     // Option values are the option ids, as strings (§4.3: values are option IDs, never labels).
     s.options = f.options.map((o) => ({ value: String(o.id), label: o.label }));
