@@ -36,6 +36,9 @@ export const crmConnectionSchema = z
       .object({
         /** HubSpot: the app's client secret (v3 signatures). */
         secret: z.string().optional(),
+        /** HubSpot public apps: the app id and developer API key that manage webhook subscriptions. */
+        appId: z.string().optional(),
+        developerApiKey: z.string().optional(),
         /** Pipedrive: HTTP Basic credentials the subscription was created with. */
         basicUser: z.string().optional(),
         basicPassword: z.string().optional(),
