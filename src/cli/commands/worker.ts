@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import type { InrecordConfig } from '../../config/index.js';
-import { createConnector } from '../../crm/registry.js';
 import type { CrmConnector } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
 import { type QueueDefinition, createJobEngine, runWorkers } from '../../jobs/index.js';
 import { createLogger } from '../../log/index.js';
-import { type PreparedFlow, prepareFlow, recordPipeline } from '../../runner/index.js';
+import type { PreparedFlow } from '../../runner/index.js';
 import type { Store } from '../../store/index.js';
-import { type RecordJob, processRecordJob } from '../../triggers/index.js';
+import type { RecordJob } from '../../triggers/index.js';
 import { action, globals } from '../command.js';
 import { openCommandStore } from '../context.js';
 import { printJson, printLine } from '../output.js';
@@ -21,6 +20,9 @@ export const RECORDS_QUEUE = 'records';
  * per process with the stored models (no training in a worker).
  */
 export async function workerQueues(store: Store, config: InrecordConfig, connector: CrmConnector): Promise<QueueDefinition[]> {
+  // loaded here, not at CLI start: every other command pays nothing for the flow machinery
+  const { prepareFlow, recordPipeline } = await import('../../runner/index.js');
+  const { processRecordJob } = await import('../../triggers/index.js');
   const prepared = new Map<string, PreparedFlow>();
   for (const flow of config.flows) {
     prepared.set(flow.name, await prepareFlow({ store, connector, now: new Date(), train: false }, flow));
@@ -49,6 +51,7 @@ export function register(program: Command): void {
             });
           }
           const logger = createLogger();
+          const { createConnector } = await import('../../crm/registry.js');
           connector = await createConnector(config.crm, { store });
           const defs = (await workerQueues(store, config, connector)).map((d) =>
             opts.concurrency ? { ...d, options: { ...d.options, concurrency: opts.concurrency } } : d,
