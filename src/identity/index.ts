@@ -4,9 +4,12 @@
  * CRM contacts and companies), decide.ts (the pure decision: matched / ambiguous / unmatched, always
  * with a reason), reconcile.ts (`reconcile(inputs, snapshot)` in process, and the JSONL codec of
  * `inrecord reconcile`), benchset.ts (the benchmark set from the seeded world's ground truth and its
- * score: wrong matches, recall on what the data singles out). map.ts + queries.ts: the identity map (identity_links: reused, invalidated on merge/delete by
- * `invalidateLinks`) and identity review items (review_items kind 'identity'; a reviewer's pick /
- * not-in-CRM goes into the map through `identityReviewResolver`, the review queue's resolver hook).
+ * score: wrong matches, recall on what the data singles out), map.ts + queries.ts (the identity map,
+ * identity_links: reused, invalidated on merge/delete by `invalidateLinks`) and identity review items (review_items kind 'identity'; a reviewer's pick /
+ * not-in-CRM goes into the map through `identityReviewResolver`, the review queue's resolver hook),
+ * live.ts (candidates through CrmConnector only: batched findContacts / findCompanies, listContacts /
+ * listCompanies), validate.ts (`inrecord validate identities`: a sample of CRM records presented
+ * the way outside systems do, resolved, mismatches / ambiguities / misses with reasons).
  * Must not: guess, create CRM records, or match a person by name alone.
  */
 export { resolveCompany, resolveContact, resolveIdentity } from './decide.js';
@@ -48,3 +51,27 @@ export {
   scoreIdentity,
   snapshotOfWorld,
 } from './benchset.js';
+export {
+  type IdentityReviewDecision,
+  type ResolveWithMapOptions,
+  decideIdentityReview,
+  identityReviewResolver,
+  invalidateLinks,
+  openIdentityReviews,
+  resolveWithMap,
+} from './map.js';
+export {
+  type CandidateSource,
+  type LiveSnapshot,
+  fetchCandidates,
+  listSnapshot,
+  searchName,
+} from './live.js';
+export {
+  type ValidationCase,
+  type ValidationFinding,
+  type ValidationReport,
+  sampleExternalViews,
+  validateIdentities,
+} from './validate.js';
+export type { CompanyCandidate, ContactCandidate } from '../crm/types.js';
