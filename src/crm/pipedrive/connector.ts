@@ -248,9 +248,19 @@ export class PipedriveConnector implements CrmConnector {
     return { accessToken: String(body.access_token), expiresIn: Number(body.expires_in ?? 3600), refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined };
   }
 
-  private persons = () => this.api(new v2.PersonsApi(this.cfg2));
-  private orgs = () => this.api(new v2.OrganizationsApi(this.cfg2));
-  private deals = () => this.api(new v2.DealsApi(this.cfg2));
+  private readonly apis = new Map<string, unknown>();
+  /** One SDK API object per class, created (and instrumented) once. */
+  private cached<T>(name: string, make: () => T): T {
+    let a = this.apis.get(name) as T | undefined;
+    if (!a) {
+      a = this.api(make());
+      this.apis.set(name, a);
+    }
+    return a;
+  }
+  private persons = () => this.cached('v2.persons', () => new v2.PersonsApi(this.cfg2));
+  private orgs = () => this.cached('v2.organizations', () => new v2.OrganizationsApi(this.cfg2));
+  private deals = () => this.cached('v2.deals', () => new v2.DealsApi(this.cfg2));
 
   private kindOf(kind: ObjectKind): PdKind {
     const k = pdKind(kind);
