@@ -72,8 +72,15 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   const email = normaliseEmail(input.email);
   const name: Name = normaliseName(input.first_name, input.last_name, input.full_name);
   const phone = phoneKey(input.phone);
-  const workDomain = email && !email.freeMail ? normaliseDomain(email.domain) : null;
-  const company = companyEvidence(input, snap, workDomain);
+  // computed only when an email alone does not decide (domain parsing is the costly part)
+  let companyMemo: { ids: string[]; how: string } | undefined;
+  const companyOf = () => {
+    if (!companyMemo) {
+      const workDomain = email && !email.freeMail ? normaliseDomain(email.domain) : null;
+      companyMemo = companyEvidence(input, snap, workDomain);
+    }
+    return companyMemo;
+  };
 
   if (input.email && !email) {
     // a malformed address is not evidence; fall through to name + company, and say so
@@ -116,7 +123,8 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
         steps.push('phone');
       }
     }
-    if (pool.length > 1 && company.ids.length > 0) {
+    if (pool.length > 1 && companyOf().ids.length > 0) {
+      const company = companyOf();
       const p = pool.filter((ic) => snap.companiesOf(ic).some((c) => company.ids.includes(c)));
       if (p.length > 0) {
         pool = p;
@@ -167,6 +175,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
 
   // no email in the CRM: name + company, never name alone
   if (name?.last) {
+    const company = companyOf();
     if (company.ids.length > 0) {
       const pool = company.ids
         .flatMap((cid) => (snap.byCompany.get(cid) ?? []).map((id) => snap.contacts.get(id)!))

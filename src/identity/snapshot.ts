@@ -16,10 +16,11 @@ export interface IndexedContact {
   phone: string | null;
 }
 
+/** Appends v under k; ids arrive in order, so a repeat is always the last element. */
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const a = m.get(k);
   if (a) {
-    if (!a.includes(v)) a.push(v);
+    if (a[a.length - 1] !== v) a.push(v);
   } else m.set(k, [v]);
 }
 
@@ -39,6 +40,8 @@ export class CrmSnapshot {
   }
 
   addCompany(co: CompanyCandidate): void {
+    // a record listed twice (overlapping pages, a repeated file line) is one record
+    if (this.companies.has(co.id)) return;
     this.companies.set(co.id, co);
     for (const d of [co.domain, ...(co.additional_domains ?? [])]) {
       const nd = normaliseDomain(d);
@@ -49,6 +52,7 @@ export class CrmSnapshot {
   }
 
   addContact(c: ContactCandidate): void {
+    if (this.contacts.has(c.id)) return;
     const name = normaliseName(c.first_name, c.last_name);
     const emails: string[] = [];
     for (const e of [c.email, ...(c.additional_emails ?? [])]) {
