@@ -130,7 +130,7 @@ export function encodeValue(f: FieldSchema | undefined, v: FieldValue): string {
 
 /** Plain decimal notation: HubSpot rejects exponent notation "was not a valid number" (§5.3, §5.5). */
 export function numberString(n: number): string {
-  if (Number.isInteger(n)) return String(n);
+  if (Number.isInteger(n)) return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
   const s = String(n);
   if (!/e/i.test(s)) return s;
   return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
