@@ -140,9 +140,9 @@ export class PipedriveState {
   /** Changelog rows per `${type}:${id}`, oldest first. */
   private readonly changelogs = new Map<string, ChangelogRow[]>();
   /** Lower-cased email → person ids (the persons search index). */
-  private readonly emailIndex = new Map<string, Set<number>>();
+  private readonly emailIndex = new MultiIndex();
   /** `${type}:${lower-cased name or title}` → ids (exact-match search). */
-  private readonly nameIndex = new Map<string, Set<number>>();
+  private readonly nameIndex = new MultiIndex();
   /** Entities of a type ordered by (sort key, id), rebuilt after a write (list sort_by ≠ id). */
   private readonly sortedCache = new Map<string, Entity[]>();
   private readonly derivedCache = new Map<string, unknown>();
@@ -186,14 +186,12 @@ export class PipedriveState {
 
   personsByEmail(email: string): Entity[] {
     const ids = this.emailIndex.get(email.trim().toLowerCase());
-    if (!ids) return [];
-    return [...ids].map((id) => this.byId.person.get(id)).filter((e): e is Entity => !!e && e.deletedAt === null);
+    return ids.map((id) => this.byId.person.get(id)).filter((e): e is Entity => !!e && e.deletedAt === null);
   }
 
   personsOrOrgsByName(type: EntityType, name: string): Entity[] {
     const ids = this.nameIndex.get(`${type}:${name.trim().toLowerCase()}`);
-    if (!ids) return [];
-    return [...ids].map((id) => this.byId[type].get(id)).filter((e): e is Entity => !!e && e.deletedAt === null);
+    return ids.map((id) => this.byId[type].get(id)).filter((e): e is Entity => !!e && e.deletedAt === null);
   }
 
   /** Entities ordered ascending by (key, id); cached until the next write to this type. */
@@ -231,16 +229,11 @@ export class PipedriveState {
   }
 
   private indexName(e: Entity, old: unknown): void {
-    if (typeof old === 'string') this.nameIndex.get(`${e.type}:${old.trim().toLowerCase()}`)?.delete(e.id);
+    if (typeof old === 'string') this.nameIndex.remove(`${e.type}:${old.trim().toLowerCase()}`, e.id);
     const name = e.core.name ?? e.core.title;
     if (typeof name !== 'string' || e.deletedAt !== null) return;
     const key = `${e.type}:${name.trim().toLowerCase()}`;
-    let set = this.nameIndex.get(key);
-    if (!set) {
-      set = new Set();
-      this.nameIndex.set(key, set);
-    }
-    set.add(e.id);
+    this.nameIndex.add(key, e.id);
   }
 
   changelog(type: EntityType, id: number): readonly ChangelogRow[] {
@@ -470,19 +463,42 @@ export class PipedriveState {
   }
 
   private indexEmails(e: Entity, old: string[]): void {
-    for (const m of old) this.emailIndex.get(m)?.delete(e.id);
-    for (const m of emailsOf(e)) {
-      let s = this.emailIndex.get(m);
-      if (!s) {
-        s = new Set();
-        this.emailIndex.set(m, s);
-      }
-      s.add(e.id);
-    }
+    for (const m of old) this.emailIndex.remove(m, e.id);
+    for (const m of emailsOf(e)) this.emailIndex.add(m, e.id);
   }
 
   private emit(ev: ChangeEventRecord): void {
     for (const l of this.listeners) l(ev);
+  }
+}
+
+/** Key → ids, a plain number while a key has one id (most do): 100k Sets cost seconds of GC. */
+class MultiIndex {
+  private readonly map = new Map<string, number | number[]>();
+
+  get(key: string): number[] {
+    const v = this.map.get(key);
+    return v === undefined ? [] : typeof v === 'number' ? [v] : v;
+  }
+
+  add(key: string, id: number): void {
+    const v = this.map.get(key);
+    if (v === undefined) this.map.set(key, id);
+    else if (typeof v === 'number') {
+      if (v !== id) this.map.set(key, [v, id]);
+    } else if (!v.includes(id)) v.push(id);
+  }
+
+  remove(key: string, id: number): void {
+    const v = this.map.get(key);
+    if (v === undefined) return;
+    if (typeof v === 'number') {
+      if (v === id) this.map.delete(key);
+      return;
+    }
+    const rest = v.filter((x) => x !== id);
+    if (rest.length === 0) this.map.delete(key);
+    else this.map.set(key, rest.length === 1 ? rest[0] : rest);
   }
 }
 
