@@ -6,7 +6,7 @@
  * → Tasks and Events; lead engagement goes to custom fields. A share of leads carries a past rep edit
  * in LeadHistory, the human trail hybrid fields are checked against (§7.2).
  */
-import { type DealStage, type World, generateWorld } from '../seed/index.js';
+import { type DealStage, type World, generateWorld, prng } from '../seed/index.js';
 import { formatDateTime } from './soql.js';
 import type { SalesforceOrg } from './state.js';
 
@@ -68,11 +68,7 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
   });
   const idOf: Record<string, string> = {};
   const id = (worldId: string | null | undefined) => (worldId ? (idOf[worldId] ?? null) : null);
-  let r = (opts.seed * 2654435761) >>> 0 || 1;
-  const rnd = () => {
-    r = (Math.imul(r ^ (r >>> 15), 2246822519) + 0x9e3779b9) >>> 0;
-    return r / 4294967296;
-  };
+  const rnd = prng(opts.seed ^ 0x5f0e);
   const clamp = (t: number) => Math.min(t, opts.now - 1000);
 
   // Users: the integration user writes through the API; the world's owners are the reps (§7.2).
