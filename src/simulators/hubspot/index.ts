@@ -1,0 +1,153 @@
+/**
+ * The HubSpot simulator: a local HTTP server that answers like HubSpot's CRM API (v3 objects,
+ * batch, search, properties, owners; v4 associations) closely enough for `@hubspot/api-client`
+ * 14.0.1 to work unchanged with `new Client({ accessToken, basePath: sim.url })` (reference:
+ * /work/shared/reference/hubspot.md). Owns its folder only: properties.ts (catalogue and value
+ * rules), search.ts (filter engine), state.ts (the account), routes.ts (HTTP), seed.ts, page.ts,
+ * webhooks.ts. It must not import engine modules; the engine reaches HubSpot only through
+ * src/crm/hubspot.
+ *
+ * Outside the API: `/_sim/stats`, `/_sim/reset-stats`, `/_sim/faults`, `/_sim/rep-edit` (history
+ * source CRM_UI with the rep's user id), `/_sim/ground-truth`, and the record page
+ * `/ui/<contacts|companies|deals>/<id>`.
+ *
+ * `apiBase` = `url` (no trailing slash: the SDK concatenates paths, §1.1). Extra options besides
+ * SimulatorOptions: `searchLagMs` (search index lag, §4.4; default 0), `dailyLimit` (default
+ * 1,000,000), `searchPerSecond` (default 5), `webhookRetryScale` (multiplies the retry delays;
+ * default 1). `snapshotFile` is not supported.
+ */
+import Fastify from 'fastify';
+import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
+import { PAGE_OBJECTS, renderRecordPage } from './page.js';
+import { objectTypeOf } from './properties.js';
+import { type RouteContext, registerRoutes } from './routes.js';
+import { type GroundTruth, seedAccount } from './seed.js';
+import { HubspotState, ValuesError } from './state.js';
+import { WebhookDispatcher } from './webhooks.js';
+
+export { HubspotState } from './state.js';
+export type { GroundTruth } from './seed.js';
+
+export interface RunningHubspotSimulator extends RunningSimulator {
+  state: HubspotState;
+  /** The app id the integration's writes carry as history `sourceId` (§2.4). */
+  appId: number;
+  portalId: number;
+  /** Waits for webhook deliveries in flight (not the scheduled retries). */
+  webhooksIdle(): Promise<void>;
+}
+
+export const DEFAULT_TOKEN = 'pat-na1-7f3c2a1e-9b4d-4e8f-a6c5-2d1b0e9f8a7c';
+
+function emptyStats(): SimStats {
+  return { calls: {}, totalCalls: 0, integrationWrites: 0, humanWrites: 0, rateLimited: 0, webhooksDelivered: 0, webhooksFailed: 0, tokenRefreshes: 0 };
+}
+
+export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promise<RunningHubspotSimulator> {
+  const seed = opts.seed ?? 1;
+  const token = opts.token ?? DEFAULT_TOKEN;
+  const state = new HubspotState(seed);
+  const truth: GroundTruth = seedAccount(state, seed, opts.records ?? 200, Date.now());
+  let faults: SimFaults = {};
+  let stats = emptyStats();
+  const dispatcher = new WebhookDispatcher(state, {
+    secret: opts.clientSecret ?? 'sim-client-secret',
+    retryScale: typeof opts.webhookRetryScale === 'number' ? opts.webhookRetryScale : 1,
+    faults: () => faults,
+    onDelivered: () => stats.webhooksDelivered++,
+    onFailed: () => stats.webhooksFailed++,
+  });
+  if (opts.webhookUrl) dispatcher.setTarget(opts.webhookUrl);
+  state.listeners.push((n) => {
+    if (n.action !== 'deletion') {
+      if (n.source.sourceType === 'INTEGRATION') stats.integrationWrites += n.changes.length;
+      else if (n.source.sourceType === 'CRM_UI') stats.humanWrites += n.changes.length;
+    }
+    dispatcher.onChange(n);
+  });
+
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const ctx: RouteContext = {
+    state,
+    token,
+    limits: {
+      callsPerWindow: opts.rateLimit?.callsPerWindow ?? 190,
+      windowMs: opts.rateLimit?.windowMs ?? 10_000,
+      daily: typeof opts.dailyLimit === 'number' ? opts.dailyLimit : 1_000_000,
+      searchPerSecond: typeof opts.searchPerSecond === 'number' ? opts.searchPerSecond : 5,
+    },
+    faults: () => faults,
+    get stats() {
+      return stats;
+    },
+    searchLagMs: typeof opts.searchLagMs === 'number' ? opts.searchLagMs : 0,
+  };
+
+  const repEdit = async (edit: RepEdit): Promise<void> => {
+    const type = objectTypeOf(edit.object);
+    if (!type) throw new Error(`unknown object ${edit.object}: use contacts, companies, deals, notes or tasks`);
+    const r = state.live(type, Number(edit.id));
+    if (!r) throw new Error(`${edit.object} ${edit.id} not found`);
+    const owner = state.owners.find((o) => !o.archived);
+    const userId = edit.userId ? Number(edit.userId) : (owner?.userId ?? 1);
+    const values = state.check(type, edit.fields, r);
+    state.update(r, values, { sourceType: 'CRM_UI', sourceId: `userId:${userId}`, userId });
+  };
+
+  app.get('/_sim/stats', async () => stats);
+  app.post('/_sim/reset-stats', async () => {
+    stats = emptyStats();
+    return { ok: true };
+  });
+  app.post('/_sim/faults', async (req) => {
+    faults = (req.body ?? {}) as SimFaults;
+    return { ok: true };
+  });
+  app.get('/_sim/ground-truth', async () => truth);
+  app.post('/_sim/rep-edit', async (req, reply) => {
+    try {
+      await repEdit(req.body as RepEdit);
+      return { ok: true };
+    } catch (e) {
+      const msg = e instanceof ValuesError || e instanceof Error ? e.message : String(e);
+      return reply.code(400).send({ ok: false, error: msg });
+    }
+  });
+  app.get('/ui/:object/:id', async (req, reply) => {
+    const { object, id } = req.params as { object: string; id: string };
+    const type = PAGE_OBJECTS[object];
+    const r = type ? state.get(type, Number(id)) : undefined;
+    if (!r) return reply.code(404).type('text/html').send('<!doctype html><p>No such record.</p>');
+    return reply.type('text/html; charset=utf-8').send(renderRecordPage(state, r));
+  });
+  registerRoutes(app, ctx);
+
+  await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+
+  return {
+    crm: 'hubspot',
+    url,
+    apiBase: url,
+    token,
+    state,
+    appId: state.appId,
+    portalId: state.portalId,
+    repEdit,
+    setFaults(f) {
+      faults = f;
+    },
+    stats: () => stats,
+    resetStats() {
+      stats = emptyStats();
+    },
+    groundTruth: () => truth,
+    webhooksIdle: () => dispatcher.idle(),
+    async close() {
+      dispatcher.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,385 @@
+/**
+ * The simulated HubSpot account: records of each object type with their property history
+ * (reference §2.4), the property registry (§5), contact e-mail uniqueness (§6), associations v4
+ * (§7) and owners. No HTTP here: routes.ts turns requests into calls on this state.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CREATED_PROP,
+  type CheckContext,
+  DEAL_STAGE_IDS,
+  MODIFIED_PROP,
+  OBJECT_TYPES,
+  type ObjectType,
+  type PropertyDef,
+  type ValueError,
+  checkValue,
+  defaultProperties,
+} from './properties.js';
+
+export type SourceType = 'INTEGRATION' | 'CRM_UI' | 'IMPORT' | 'CALCULATED';
+
+export interface HistoryEntry {
+  value: string;
+  timestamp: string;
+  sourceType: SourceType;
+  sourceId?: string;
+  updatedByUserId?: number;
+}
+
+export interface HsRecord {
+  id: number;
+  type: ObjectType;
+  props: Record<string, string>;
+  /** Changes after creation, newest first (§2.4); `historyOf` adds the values set at creation. */
+  history: Record<string, HistoryEntry[]>;
+  /** Values set at creation and who set them (kept apart: seeding 20,000 records stays fast). */
+  initial: Record<string, string>;
+  origin: WriteSource;
+  createdAt: number;
+  updatedAt: number;
+  archivedAt: number | null;
+}
+
+export interface Owner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userId: number;
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WriteSource {
+  sourceType: SourceType;
+  sourceId?: string;
+  userId?: number;
+}
+
+/** One change, for the stats and the webhook dispatcher. */
+export interface ChangeNotice {
+  type: ObjectType;
+  id: number;
+  action: 'creation' | 'propertyChange' | 'deletion';
+  changes: { name: string; value: string }[];
+  source: WriteSource;
+  at: number;
+}
+
+/** Association type ids (§7.3): [from, to] → [typeId, inverse typeId]. Primary ones first. */
+const ASSOC: Record<string, { primary?: [number, number]; unlabeled: [number, number] }> = {
+  'contacts>companies': { primary: [1, 2], unlabeled: [279, 280] },
+  'deals>contacts': { unlabeled: [3, 4] },
+  'deals>companies': { primary: [5, 6], unlabeled: [341, 342] },
+  'notes>contacts': { unlabeled: [202, 201] },
+  'notes>companies': { unlabeled: [190, 189] },
+  'notes>deals': { unlabeled: [214, 213] },
+  'tasks>contacts': { unlabeled: [204, 203] },
+  'tasks>companies': { unlabeled: [192, 191] },
+  'tasks>deals': { unlabeled: [216, 215] },
+};
+
+/** The type id of the default (unlabeled) association from → to, and its inverse. */
+export function defaultAssociation(from: ObjectType, to: ObjectType): [number, number] | undefined {
+  const direct = ASSOC[`${from}>${to}`];
+  if (direct) return direct.unlabeled;
+  const inverse = ASSOC[`${to}>${from}`];
+  return inverse ? [inverse.unlabeled[1], inverse.unlabeled[0]] : undefined;
+}
+
+/** Every known type id from → to with its inverse (primary and unlabeled). */
+function knownTypes(from: ObjectType, to: ObjectType): Map<number, number> {
+  const m = new Map<number, number>();
+  const direct = ASSOC[`${from}>${to}`];
+  const inverse = ASSOC[`${to}>${from}`];
+  for (const pair of [direct?.primary, direct?.unlabeled]) if (pair) m.set(pair[0], pair[1]);
+  for (const pair of [inverse?.primary, inverse?.unlabeled]) if (pair) m.set(pair[1], pair[0]);
+  return m;
+}
+
+export function associationLabel(typeId: number): string | null {
+  return typeId === 1 || typeId === 2 || typeId === 5 || typeId === 6 ? 'Primary' : null;
+}
+
+/** The legacy v3 name of an association type on object GETs (§7.3). */
+export function legacyAssociationName(from: ObjectType, to: ObjectType, typeId: number): string {
+  const s = (t: ObjectType) => t.replace(/ies$/, 'y').replace(/s$/, '');
+  const unl = defaultAssociation(from, to)?.[0];
+  const primary = ASSOC[`${from}>${to}`]?.primary?.[0] ?? (ASSOC[`${to}>${from}`]?.primary?.[1] as number | undefined);
+  return `${s(from)}_to_${s(to)}${typeId === unl && primary !== undefined ? '_unlabeled' : ''}`;
+}
+
+export class ConflictError extends Error {
+  constructor(readonly existingId: number) {
+    super(`Contact already exists. Existing ID: ${existingId}`);
+  }
+}
+
+export class ValuesError extends Error {
+  constructor(readonly errors: ValueError[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
+}
+
+export class HubspotState {
+  readonly portalId: number;
+  readonly appId: number;
+  readonly records: Record<ObjectType, Map<number, HsRecord>>;
+  readonly properties: Record<ObjectType, Map<string, PropertyDef>>;
+  readonly owners: Owner[] = [];
+  /** Lower-cased e-mail (primary or additional) → contact id; a seeded duplicate keeps the first. */
+  private readonly emailIndex = new Map<string, number>();
+  /** `type:id` → `toType:toId` → type ids. */
+  private readonly assoc = new Map<string, Map<string, Set<number>>>();
+  private readonly nextId: Record<ObjectType, number>;
+  readonly listeners: ((n: ChangeNotice) => void)[] = [];
+  /** The pipeline stages (externalOptions of dealstage). */
+  readonly dealStages = [...DEAL_STAGE_IDS];
+
+  constructor(seed = 1) {
+    this.portalId = 20_000_000 + (seed % 1_000_000);
+    this.appId = 3_000_000 + (seed % 100_000);
+    this.records = { contacts: new Map(), companies: new Map(), deals: new Map(), notes: new Map(), tasks: new Map() };
+    this.properties = { contacts: new Map(), companies: new Map(), deals: new Map(), notes: new Map(), tasks: new Map() };
+    // Realistic id ranges: contact and company ids are unrelated numbers (§2.1: unique per type only).
+    this.nextId = { contacts: 51, companies: 18_000_000_001, deals: 9_000_000_001, notes: 40_000_000_001, tasks: 60_000_000_001 };
+    for (const t of OBJECT_TYPES) for (const d of defaultProperties(t)) this.properties[t].set(d.name, d);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  /** Allowed values of externalOptions enumerations. */
+  external(type: ObjectType): (name: string) => string[] | undefined {
+    return (name) => {
+      if (name === 'hubspot_owner_id') return this.owners.filter((o) => !o.archived).map((o) => o.id);
+      if (name === 'dealstage' && type === 'deals') return this.dealStages;
+      if (name === 'pipeline' && type === 'deals') return ['default'];
+      return undefined;
+    };
+  }
+
+  get(type: ObjectType, id: number): HsRecord | undefined {
+    return this.records[type].get(id);
+  }
+
+  live(type: ObjectType, id: number): HsRecord | undefined {
+    const r = this.records[type].get(id);
+    return r && r.archivedAt === null ? r : undefined;
+  }
+
+  contactByEmail(email: string): HsRecord | undefined {
+    const id = this.emailIndex.get(email.trim().toLowerCase());
+    return id === undefined ? undefined : this.live('contacts', id);
+  }
+
+  /** Validates `input` for `type`; returns stored strings or throws ValuesError (§5.5). */
+  check(type: ObjectType, input: Record<string, unknown>, current: HsRecord | undefined, opts: { allowReadOnly?: boolean } = {}): Record<string, string> {
+    const defs = this.properties[type];
+    const errors: ValueError[] = [];
+    const out: Record<string, string> = {};
+    const ctx: CheckContext = { external: this.external(type), allowReadOnly: opts.allowReadOnly };
+    for (const [name, raw] of Object.entries(input)) {
+      const c = checkValue(defs.get(name), name, raw, { ...ctx, current: current?.props[name] ?? null });
+      if (c.ok) out[name] = c.value;
+      else errors.push(c.err);
+    }
+    if (errors.length > 0) throw new ValuesError(errors);
+    return out;
+  }
+
+  /** Contacts only: the first contact other than `self` already holding one of `emails` (§6). */
+  emailConflict(values: Record<string, string>, self?: number): number | undefined {
+    const emails = [values.email, ...(values.hs_additional_emails ?? '').split(';')].filter((e): e is string => !!e);
+    for (const e of emails) {
+      const hit = this.contactByEmail(e);
+      if (hit && hit.id !== self) return hit.id;
+    }
+    return undefined;
+  }
+
+  private index(r: HsRecord, remove = false): void {
+    if (r.type !== 'contacts') return;
+    const emails = [r.props.email, ...(r.props.hs_additional_emails ?? '').split(';')].filter((e): e is string => !!e).map((e) => e.trim().toLowerCase());
+    for (const e of emails) {
+      if (remove) {
+        if (this.emailIndex.get(e) === r.id) this.emailIndex.delete(e);
+      } else if (!this.emailIndex.has(e)) this.emailIndex.set(e, r.id);
+    }
+  }
+
+  private derive(r: HsRecord, values: Record<string, string>): Record<string, string> {
+    const extra: Record<string, string> = {};
+    if (r.type === 'contacts' && 'email' in values) extra.hs_email_domain = values.email.includes('@') ? values.email.split('@')[1].toLowerCase() : '';
+    return extra;
+  }
+
+  /**
+   * Creates a record. `unique: false` is the import path: the seeded duplicates HubSpot lets in
+   * through imports (same person twice, e-mail in another case, §6) bypass the 409.
+   */
+  create(type: ObjectType, values: Record<string, string>, source: WriteSource, opts: { at?: number; unique?: boolean; id?: number } = {}): HsRecord {
+    if (type === 'contacts' && opts.unique !== false) {
+      const existing = this.emailConflict(values);
+      if (existing !== undefined) throw new ConflictError(existing);
+    }
+    const at = opts.at ?? this.now();
+    const id = opts.id ?? this.nextId[type]++;
+    if (opts.id !== undefined && opts.id >= this.nextId[type]) this.nextId[type] = opts.id + 1;
+    const iso = new Date(at).toISOString();
+    if (type === 'deals' && !values.pipeline) values = { ...values, pipeline: 'default' };
+    const r: HsRecord = { id, type, props: {}, history: {}, initial: {}, origin: source, createdAt: at, updatedAt: at, archivedAt: null };
+    const all = { ...values, ...this.derive(r, values) };
+    for (const k in all) if (all[k] === '') delete all[k];
+    r.initial = all;
+    const props: Record<string, string> = { ...all, hs_object_id: String(id) };
+    props[CREATED_PROP[type]] = iso;
+    props[MODIFIED_PROP[type]] = iso;
+    if (type === 'contacts') {
+      props.hs_lastmodifieddate = iso;
+      props.hs_object_source = source.sourceType === 'IMPORT' ? 'IMPORT' : source.sourceType === 'CRM_UI' ? 'CRM_UI' : 'INTEGRATION';
+    }
+    r.props = props;
+    this.records[type].set(id, r);
+    this.index(r);
+    this.notify({ type, id, action: 'creation', changes: Object.entries(all).map(([name, value]) => ({ name, value })), source, at });
+    return r;
+  }
+
+  /** The full history of one property, newest first, the creation value last (§2.4). */
+  historyOf(r: HsRecord, name: string): HistoryEntry[] {
+    const later = r.history[name] ?? [];
+    const created = new Date(r.createdAt).toISOString();
+    let first: HistoryEntry | undefined;
+    if (name in r.initial) {
+      first = { value: r.initial[name], timestamp: created, sourceType: r.origin.sourceType };
+      if (r.origin.sourceId !== undefined) first.sourceId = r.origin.sourceId;
+      if (r.origin.userId !== undefined) first.updatedByUserId = r.origin.userId;
+    } else if (name === 'hs_object_id' || name === CREATED_PROP[r.type]) {
+      first = { value: r.props[name] ?? '', timestamp: created, sourceType: 'CALCULATED' };
+    }
+    return first ? [...later, first] : [...later];
+  }
+
+  private setProp(r: HsRecord, name: string, value: string, source: WriteSource, at: number): void {
+    if (value === '') delete r.props[name];
+    else r.props[name] = value;
+    const entry: HistoryEntry = { value, timestamp: new Date(at).toISOString(), sourceType: source.sourceType };
+    if (source.sourceId !== undefined) entry.sourceId = source.sourceId;
+    if (source.userId !== undefined) entry.updatedByUserId = source.userId;
+    const h = r.history[name];
+    if (h) h.unshift(entry);
+    else r.history[name] = [entry];
+  }
+
+  /** Applies checked values; unchanged values are not recorded (HubSpot keeps no no-op history). */
+  update(r: HsRecord, values: Record<string, string>, source: WriteSource, at = this.now()): string[] {
+    if (r.type === 'contacts') {
+      const existing = this.emailConflict(values, r.id);
+      if (existing !== undefined) throw new ConflictError(existing);
+    }
+    // A record's timestamps only move forward even when two writes share a millisecond.
+    const t = Math.max(at, r.updatedAt + 1);
+    const all = { ...values, ...this.derive(r, values) };
+    const changed: string[] = [];
+    this.index(r, true);
+    for (const [k, v] of Object.entries(all)) {
+      if ((r.props[k] ?? '') === v) continue;
+      this.setProp(r, k, v, source, t);
+      changed.push(k);
+    }
+    this.index(r);
+    // Every write bumps the last-modified date, even a no-op one (§2.2).
+    r.updatedAt = t;
+    const iso = new Date(t).toISOString();
+    r.props[MODIFIED_PROP[r.type]] = iso;
+    if (r.type === 'contacts') r.props.hs_lastmodifieddate = iso;
+    if (changed.length > 0) this.notify({ type: r.type, id: r.id, action: 'propertyChange', changes: changed.filter((k) => !(k in this.derive(r, {}))).map((name) => ({ name, value: all[name] })), source, at: t });
+    return changed;
+  }
+
+  archive(r: HsRecord, source: WriteSource, at = this.now()): void {
+    if (r.archivedAt !== null) return;
+    r.archivedAt = at;
+    this.index(r, true);
+    this.notify({ type: r.type, id: r.id, action: 'deletion', changes: [], source, at });
+  }
+
+  /** Creates the association from → to with `typeIds` and the inverse types (§7.1: bidirectional). */
+  associate(from: ObjectType, fromId: number, to: ObjectType, toId: number, typeIds?: number[]): number[] {
+    const known = knownTypes(from, to);
+    const types = typeIds ?? [defaultAssociation(from, to)?.[0]].filter((x): x is number => x !== undefined);
+    const add = (a: string, b: string, t: number) => {
+      let m = this.assoc.get(a);
+      if (!m) {
+        m = new Map();
+        this.assoc.set(a, m);
+      }
+      let s = m.get(b);
+      if (!s) {
+        s = new Set();
+        m.set(b, s);
+      }
+      s.add(t);
+    };
+    const out: number[] = [];
+    for (const t of types) {
+      const inv = known.get(t);
+      if (inv === undefined) continue;
+      add(`${from}:${fromId}`, `${to}:${toId}`, t);
+      add(`${to}:${toId}`, `${from}:${fromId}`, inv);
+      out.push(t);
+      // A primary association also creates the unlabeled one (§7.2).
+      const unl = defaultAssociation(from, to);
+      if (unl && t !== unl[0]) {
+        add(`${from}:${fromId}`, `${to}:${toId}`, unl[0]);
+        add(`${to}:${toId}`, `${from}:${fromId}`, unl[1]);
+      }
+    }
+    return out;
+  }
+
+  isKnownType(from: ObjectType, to: ObjectType, typeId: number): boolean {
+    return knownTypes(from, to).has(typeId);
+  }
+
+  dissociate(from: ObjectType, fromId: number, to: ObjectType, toId: number): void {
+    this.assoc.get(`${from}:${fromId}`)?.delete(`${to}:${toId}`);
+    this.assoc.get(`${to}:${toId}`)?.delete(`${from}:${fromId}`);
+  }
+
+  /** Associated live records of `to`, in id order, with their type ids. */
+  associations(from: ObjectType, fromId: number, to: ObjectType): { id: number; types: number[] }[] {
+    const m = this.assoc.get(`${from}:${fromId}`);
+    if (!m) return [];
+    const out: { id: number; types: number[] }[] = [];
+    for (const [k, s] of m) {
+      const [t, id] = k.split(':');
+      if (t !== to || !this.live(to, Number(id))) continue;
+      out.push({ id: Number(id), types: [...s].sort((a, b) => a - b) });
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  addOwner(o: Omit<Owner, 'archived' | 'createdAt' | 'updatedAt'> & { archived?: boolean }): Owner {
+    const at = '2024-01-15T09:00:00.000Z';
+    const owner: Owner = { archived: false, createdAt: at, updatedAt: at, ...o };
+    this.owners.push(owner);
+    return owner;
+  }
+
+  addProperty(type: ObjectType, def: PropertyDef): void {
+    this.properties[type].set(def.name, def);
+  }
+
+  private notify(n: ChangeNotice): void {
+    for (const l of this.listeners) l(n);
+  }
+
+  correlationId(): string {
+    return randomUUID();
+  }
+}
