@@ -106,7 +106,8 @@ async function* chunks(source: OutputSource, size: number): AsyncGenerator<{ obj
     const prior = buf.get(item.recordId);
     if (prior) {
       const readAt = prior.readAt && item.readAt ? (Date.parse(prior.readAt) <= Date.parse(item.readAt) ? prior.readAt : item.readAt) : undefined;
-      buf.set(item.recordId, { ...prior, readAt, outputs: [...prior.outputs, ...item.outputs] });
+      const rejected = [...(prior.rejected ?? []), ...(item.rejected ?? [])];
+      buf.set(item.recordId, { ...prior, readAt, outputs: [...prior.outputs, ...item.outputs], ...(rejected.length ? { rejected } : {}) });
     } else buf.set(item.recordId, item);
     if (buf.size >= size) {
       buffers.delete(item.object);
@@ -202,6 +203,7 @@ class Planner {
         readAt: it.readAt ?? readAt,
         fieldReadAt: it.readAt ? undefined : written.get(it.recordId),
         now: stampTime,
+        rejected: it.rejected,
       };
       return { input, plan: planWrites(ctx, input) };
     });

@@ -88,6 +88,7 @@ function config(outputs: Record<string, string>): void {
     '  - name: scoring',
     '    kind: scoring',
     '    object: contact',
+    '    gate: { mode: open }',
     '    outputs:',
     ...Object.entries(outputs).map(([k, v]) => `      ${k}: ${v}`),
   ];

@@ -28,4 +28,5 @@ export {
 export { applyRun, assertApplied, planRun, type ApplySummary, type RunOptions, type WritebackDeps, type WritebackEvent } from './apply.js';
 export { rollbackRun, type RollbackItem, type RollbackReport } from './rollback.js';
 export { getRun, ledgerForRun, listRuns, type LedgerRow, type RunRow } from './queries.js';
-export { countOutputs, parseOutputLine, readOutputsFile } from './source.js';
+export { countOutputs, parseOutputLine, readOutputsFile, scanOutputs } from './source.js';
+export { flowOutputs, type FlowSourceOptions } from './flows-source.js';

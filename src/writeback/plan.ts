@@ -8,7 +8,7 @@ import type { CrmRecord, FieldChange, FieldSchema, FieldValue, ObjectKind, Objec
 import { coerceValue, describeExpected, normaliseLenient, sameNormalised } from './coerce.js';
 import { DEFAULT_RULE, type FieldIndex, indexFields, resolveField, resolveRules } from './fields.js';
 import { formatStamp } from './stamp.js';
-import type { FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordPlan } from './types.js';
+import type { FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordOutputs, RecordPlan } from './types.js';
 
 /**
  * CRMs keep change times at one-second precision (Pipedrive changelog "YYYY-MM-DD HH:MM:SS",
@@ -44,6 +44,8 @@ export interface PlanInput {
   fieldReadAt?: Record<string, string>;
   /** The time written into stamps. */
   now: string;
+  /** Outputs the flow refused before write-back: they become rejected decisions. */
+  rejected?: RecordOutputs['rejected'];
 }
 
 function show(v: unknown): string {
@@ -115,6 +117,9 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
     }
   }
   const where = `${object} ${recordId}`;
+  for (const r of input.rejected ?? []) {
+    decisions.push(rejected({ object, recordId, output: r.output, flow: r.flow, field: r.field ?? r.output, before: null, owner: 'hybrid' }, 'flow-rejected', r.code, r.message));
+  }
 
   for (const out of input.outputs) {
     const resolved = resolveField(ctx.index, out.field);

@@ -13,7 +13,7 @@ describe('parseOutputLine', () => {
   const bad: [string, string, RegExp][] = [
     ['not JSON', '{oops', /x.jsonl:3: not valid JSON/],
     ['unknown object', JSON.stringify({ object: 'ticket', recordId: '1', outputs: [{ name: 'a', field: 'b', value: 1, flow: 'f' }] }), /object/],
-    ['no outputs', JSON.stringify({ object: 'contact', recordId: '1', outputs: [] }), /outputs/],
+    ['no outputs key', JSON.stringify({ object: 'contact', recordId: '1' }), /outputs/],
     ['object value', JSON.stringify({ object: 'contact', recordId: '1', outputs: [{ name: 'a', field: 'b', value: { x: 1 }, flow: 'f' }] }), /outputs\.0\.value/],
     ['readAt without zone', JSON.stringify({ object: 'contact', recordId: '1', readAt: '2026-11-28T09:00:00', outputs: [{ name: 'a', field: 'b', value: 1, flow: 'f' }] }), /readAt/],
   ];

@@ -35,8 +35,18 @@ export async function* readOutputsFile(path: string): AsyncGenerator<RecordOutpu
 
 /** Counts the records in a JSONL file (for the progress bar's total). */
 export async function countOutputs(path: string): Promise<number> {
+  return (await scanOutputs(path)).records;
+}
+
+/** Records and the flows named in a JSONL file, read once before the run (progress total, gates). */
+export async function scanOutputs(path: string): Promise<{ records: number; flows: string[] }> {
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
-  for await (const line of rl) if (line.trim() !== '') n++;
-  return n;
+  const flows = new Set<string>();
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    n++;
+    for (const m of line.matchAll(/"flow"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) flows.add(JSON.parse(`"${m[1]}"`));
+  }
+  return { records: n, flows: [...flows] };
 }

@@ -26,7 +26,11 @@ export const recordOutputsSchema = z.object({
    * moment apply read the record (the conservative choice: it protects more edits).
    */
   readAt: z.string().datetime({ offset: true }).optional(),
-  outputs: z.array(flowOutputSchema).min(1),
+  outputs: z.array(flowOutputSchema),
+  /** Outputs the flow already refused (a value that does not fit its field): recorded in the ledger, never written. */
+  rejected: z
+    .array(z.object({ output: z.string(), field: z.string().nullable(), flow: z.string(), code: z.string(), message: z.string() }))
+    .optional(),
 });
 export type RecordOutputs = z.infer<typeof recordOutputsSchema>;
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { countActions, type FieldDecision, planRun, type RecordPlan } from '../../writeback/index.js';
 import { action, globals } from '../command.js';
-import { printJson, printLine, progressBar } from '../output.js';
-import { openWriteback, outputSource } from './apply.js';
+import { note, printJson, printLine, progressBar } from '../output.js';
+import { type SourceOptions, openWriteback, outputSource, sourceOptions } from './apply.js';
 
 const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.stringify(v));
 
@@ -25,19 +25,16 @@ export function renderPlans(plans: RecordPlan[], all: boolean): void {
 }
 
 export function register(program: Command): void {
-  program
-    .command('plan')
-    .description('dry run: per record and field, what would be written, left unchanged, skipped or flagged, and why')
-    .option('--outputs <file>', 'AI outputs, JSONL: { object, recordId, readAt?, outputs: [{ name, field, value, flow }] }')
+  sourceOptions(program.command('plan').description('dry run: per record and field, what would be written, left unchanged, skipped or flagged, and why'))
     .option('--all', 'also list fields that would stay unchanged')
-    .option('--chunk-size <n>', 'records read and planned together', (v) => Number.parseInt(v, 10), 500)
     .action(
-      action(async (opts: { outputs?: string; all?: boolean; chunkSize: number }, cmd: Command) => {
+      action(async (opts: SourceOptions & { all?: boolean; chunkSize: number }, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
-        const { source, total } = await outputSource(opts.outputs);
         const wb = await openWriteback(cmd);
         const bar = progressBar('plan');
         try {
+          // No gate here: the plan shows what the outputs would do; the gate decides at apply time.
+          const { source, total } = await outputSource(opts, wb, (flow, why) => note(`${flow.name}: ${why}`));
           const plans = await planRun(
             { store: wb.store, connector: wb.connector, objects: wb.config.objects, onEvent: (e) => bar.update(e.done, e.total) },
             { source, total, chunkSize: opts.chunkSize },
