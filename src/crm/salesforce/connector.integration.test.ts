@@ -148,6 +148,11 @@ describe('identity lookups', () => {
     const byName = await sf.findContacts({ names: [{ firstName: p.firstName, lastName: p.lastName }, { lastName: "O'Nobody" }] });
     expect(byName.map((c) => c.id)).toContain(p.contactId);
     expect(await sf.findContacts({ emails: [] })).toEqual([]);
+    // A custom email field (Secondary_Email__c) is searched and returned as additional_emails.
+    const withSecond = [...sim.org.rows('Contact').values()].find((r) => typeof r.Secondary_Email__c === 'string') as Record<string, unknown>;
+    const second = String(withSecond.Secondary_Email__c).toLowerCase();
+    const bySecond = await sf.findContacts({ emails: [second] });
+    expect(bySecond.find((c) => c.id === withSecond.Id)?.additional_emails).toContain(second);
   });
 
   it('finds companies by normalised website domain without suffix look-alikes, and by name', async () => {

@@ -291,12 +291,22 @@ export class SalesforceConnector implements CrmConnector {
     return res.deletedRecords.map((d) => ({ id: d.id, deletedAt: isoFromSf(d.deletedDate) }));
   }
 
-  private contactCandidate(r: Rec): ContactCandidate {
+  /**
+   * Custom email fields on Contact (e.g. a secondary address): Salesforce has no standard one, so
+   * every custom field of type email is searched too and returned as additional_emails.
+   */
+  private async extraEmailFields(): Promise<string[]> {
+    const s = await this.describe('contact');
+    return s.fields.filter((f) => f.custom && f.type === 'email').map((f) => f.name);
+  }
+
+  private contactCandidate(r: Rec, extra: string[]): ContactCandidate {
     const account = r.Account as Rec | null | undefined;
+    const additional = extra.map((f) => r[f]).filter((v): v is string => typeof v === 'string' && v.length > 0).map((v) => v.toLowerCase());
     return {
       id: String(r.Id),
       email: typeof r.Email === 'string' ? r.Email.toLowerCase() : null,
-      additional_emails: [],
+      additional_emails: [...new Set(additional)],
       first_name: (r.FirstName as string | null) ?? null,
       last_name: (r.LastName as string | null) ?? null,
       company_id: (r.AccountId as string | null) ?? null,
@@ -306,6 +316,9 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   private static CONTACT_FIELDS = 'Id, Email, FirstName, LastName, AccountId, Account.Name, Phone, MobilePhone';
+  private contactSelect(extra: string[]): string {
+    return [SalesforceConnector.CONTACT_FIELDS, ...extra].join(', ');
+  }
 
   /**
    * Candidates among Contacts only. A Lead is a different record kind in Salesforce (its own id
@@ -315,15 +328,18 @@ export class SalesforceConnector implements CrmConnector {
    */
   async findContacts(q: { emails?: string[]; names?: { firstName?: string; lastName: string }[] }): Promise<ContactCandidate[]> {
     const found = new Map<string, ContactCandidate>();
+    const extra = await this.extraEmailFields();
     const emails = [...new Set((q.emails ?? []).filter(Boolean))];
     for (const part of chunk(emails, IN_BATCH)) {
-      const soql = `SELECT ${SalesforceConnector.CONTACT_FIELDS} FROM Contact WHERE Email IN (${part.map(soqlString).join(', ')})`;
-      for (const r of await this.queryAllRecords('find contacts by email', soql)) found.set(String(r.Id), this.contactCandidate(r));
+      const list = part.map(soqlString).join(', ');
+      const where = ['Email', ...extra].map((f) => `${f} IN (${list})`).join(' OR ');
+      const soql = `SELECT ${this.contactSelect(extra)} FROM Contact WHERE ${where}`;
+      for (const r of await this.queryAllRecords('find contacts by email', soql)) found.set(String(r.Id), this.contactCandidate(r, extra));
     }
     for (const part of chunk(q.names ?? [], NAME_BATCH)) {
       const conds = part.map((n) => (n.firstName ? `(FirstName = ${soqlString(n.firstName)} AND LastName = ${soqlString(n.lastName)})` : `LastName = ${soqlString(n.lastName)}`));
-      const soql = `SELECT ${SalesforceConnector.CONTACT_FIELDS} FROM Contact WHERE ${conds.join(' OR ')}`;
-      for (const r of await this.queryAllRecords('find contacts by name', soql)) found.set(String(r.Id), this.contactCandidate(r));
+      const soql = `SELECT ${this.contactSelect(extra)} FROM Contact WHERE ${conds.join(' OR ')}`;
+      for (const r of await this.queryAllRecords('find contacts by name', soql)) found.set(String(r.Id), this.contactCandidate(r, extra));
     }
     return [...found.values()];
   }
@@ -356,7 +372,8 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   async *listContacts(): AsyncIterable<ContactCandidate[]> {
-    for await (const page of this.queryPages('list contacts', `SELECT ${SalesforceConnector.CONTACT_FIELDS} FROM Contact ORDER BY Id`)) yield page.map((r) => this.contactCandidate(r));
+    const extra = await this.extraEmailFields();
+    for await (const page of this.queryPages('list contacts', `SELECT ${this.contactSelect(extra)} FROM Contact ORDER BY Id`)) yield page.map((r) => this.contactCandidate(r, extra));
   }
 
   async *listCompanies(): AsyncIterable<CompanyCandidate[]> {

@@ -165,6 +165,7 @@ const SPECS: Record<string, { label: string; plural: string; fields: Spec[]; his
       { ...OWNER, tracked: true },
       { name: 'LastActivityDate', label: 'Last Activity', type: 'date', ...ro },
       ...audit(),
+      { name: 'Secondary_Email__c', label: 'Secondary Email', type: 'email', length: 80, custom: true },
       { name: 'Personas__c', label: 'Personas', type: 'multipicklist', length: 4099, picklist: ['Champion', 'Economic Buyer', 'Technical Evaluator', 'End User'], custom: true, tracked: true },
     ],
   },

@@ -105,7 +105,7 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
     const contactId = org.insertRaw(
       'Contact',
       {
-        FirstName: c.firstName, LastName: c.lastName ?? '[not provided]', Email: c.email, Phone: c.phone, Title: c.title, AccountId: id(c.companyId), OwnerId: owner,
+        FirstName: c.firstName, LastName: c.lastName ?? '[not provided]', Email: c.email, Secondary_Email__c: c.additionalEmails[0] ?? null, Phone: c.phone, Title: c.title, AccountId: id(c.companyId), OwnerId: owner,
         LastModifiedDate: formatDateTime(clamp(ms(c.updatedAt))),
       },
       { userId: owner, at: clamp(ms(c.createdAt)) },

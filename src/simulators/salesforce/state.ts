@@ -117,7 +117,10 @@ export class SalesforceOrg {
     // Only booleans get a stored default; an absent key reads as null everywhere (saves memory at 100k rows).
     const defaults = this.defaultsOf(obj);
     for (const name of defaults.booleans) row[name] = false;
-    for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) row[k] = v;
+    for (const k in values) {
+      const v = values[k];
+      if (v !== null && v !== undefined) row[k] = v;
+    }
     row.Id = id;
     row.IsDeleted = false;
     row.CreatedDate ??= stamp;
