@@ -172,6 +172,20 @@ describe('identity lookups', () => {
     expect(byName.map((x) => x.id)).toContain(String(withTwo.id));
   });
 
+  it('a large e-mail batch is answered from the e-mail index, kept fresh with updated_since', async () => {
+    const truth = sim.groundTruth() as { persons: { id: number; emails: string[] }[] };
+    const live = truth.persons.filter((p) => p.emails.length > 0 && sim.state.get('person', p.id)?.deletedAt === null).slice(0, 30);
+    const emails = [...new Set(live.flatMap((p) => p.emails))];
+    const before = sim.stats().calls['GET /api/v2/persons/search'] ?? 0;
+    const found = await pd.findContacts({ emails: [...emails, 'nobody-at-all@nowhere.example'] });
+    for (const p of live) expect(found.map((c) => c.id)).toContain(String(p.id));
+    expect(sim.stats().calls['GET /api/v2/persons/search'] ?? 0).toBe(before);
+    // an address added after the index was built is found by the next batch
+    await sim.repEdit({ object: 'persons', id: String(live[0].id), fields: { emails: [{ value: 'fresh.address@later.example', primary: true }] } });
+    const again = await pd.findContacts({ emails: ['fresh.address@later.example', ...emails.slice(1, 12)] });
+    expect(again.map((c) => c.id)).toContain(String(live[0].id));
+  });
+
   it('findCompanies by website domain and by name', async () => {
     const truth = sim.groundTruth() as { organizations: { id: number; name: string; domain: string; website: string | null }[] };
     // An organization whose website names its real domain (some store none, or a URL form).

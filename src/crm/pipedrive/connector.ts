@@ -100,6 +100,8 @@ export class PipedriveCallError extends Error {
 }
 
 const PAGE = 500;
+/** From this many e-mails in one findContacts call, an e-mail index beats one search per address. */
+const EMAIL_INDEX_THRESHOLD = 10;
 const ACTIVITY_TYPE: Record<string, string> = { task: 'task', email: 'email', meeting: 'meeting', call: 'call' };
 // Premium plan defaults (§6.3); refined from x-ratelimit-* headers on every answer.
 const DEFAULT_POLICY: RateLimitPolicy = { callsPerWindow: 100, windowMs: 2_000, dailyQuota: 1_500_000 };
@@ -137,6 +139,7 @@ export class PipedriveConnector implements CrmConnector {
   private integrationUserId: string | null;
   private stagesCache: { id: number; name: string; pipeline_id: number }[] | null = null;
   private orgIndex: { at: number; since: string | null; byDomain: Map<string, Set<string>> } | null = null;
+  private personIndex: { at: number; since: string | null; byEmail: Map<string, Set<string>>; emailsOf: Map<string, string[]> } | null = null;
 
   constructor(private readonly conn: CrmConnection, private readonly deps: ConnectorDeps) {
     this.root = companyRoot(conn.baseUrl);
@@ -448,6 +451,13 @@ export class PipedriveConnector implements CrmConnector {
     const ids = new Set<number>();
     const wantedEmails = new Set((q.emails ?? []).map(normaliseEmail));
     const persons = this.persons();
+    // Search is one term per call at 10 calls / 2 s (§6.3): a large batch is answered from an
+    // e-mail index of all persons instead, built by one paged scan and refreshed with updated_since.
+    if (wantedEmails.size >= EMAIL_INDEX_THRESHOLD) {
+      const index = await this.emailIndex();
+      for (const email of wantedEmails) for (const id of index.get(email) ?? []) ids.add(Number(id));
+      wantedEmails.clear();
+    }
     for (const email of wantedEmails) {
       const r = (await this.call(
         `search persons by email ${email}`,
@@ -504,6 +514,36 @@ export class PipedriveConnector implements CrmConnector {
       for (const o of p.data ?? []) if (o.is_deleted !== true) out.push(companyCandidate(o));
     }
     return out;
+  }
+
+  private async emailIndex(): Promise<Map<string, Set<string>>> {
+    const now = Date.now();
+    if (!this.personIndex || now - this.personIndex.at > 6 * 3600_000) this.personIndex = { at: now, since: null, byEmail: new Map(), emailsOf: new Map() };
+    const idx = this.personIndex;
+    const started = new Date(now - 2000).toISOString();
+    let cursor: string | undefined;
+    do {
+      const params: Rec = { sort_by: 'update_time', sort_direction: 'asc', limit: PAGE, cursor };
+      if (idx.since) params.updated_since = pdSince(idx.since);
+      const p = await this.list('person', params);
+      for (const r of p.data ?? []) {
+        const id = String(r.id);
+        for (const m of idx.emailsOf.get(id) ?? []) idx.byEmail.get(m)?.delete(id);
+        const emails = ((r.emails as { value?: string }[] | undefined) ?? []).map((m) => normaliseEmail(String(m.value ?? ''))).filter((m) => m.length > 0);
+        idx.emailsOf.set(id, emails);
+        for (const m of emails) {
+          let set = idx.byEmail.get(m);
+          if (!set) {
+            set = new Set();
+            idx.byEmail.set(m, set);
+          }
+          set.add(id);
+        }
+      }
+      cursor = p.additional_data?.next_cursor ?? undefined;
+    } while (cursor);
+    idx.since = started;
+    return idx.byEmail;
   }
 
   private async domainIndex(): Promise<Map<string, Set<string>>> {
