@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as workerCommand from '../cli/commands/worker.js';
-import { startSimulator } from '../simulators/index.js';
-import type { RunningSimulator } from '../simulators/types.js';
-import { openStore } from '../store/index.js';
-import { createJobEngine } from './index.js';
+import * as workerCommand from '../../src/cli/commands/worker.js';
+import { RECORD_QUEUE } from '../../src/server/index.js';
+import { startSimulator } from '../../src/simulators/index.js';
+import type { RunningSimulator } from '../../src/simulators/types.js';
+import { openStore } from '../../src/store/index.js';
+import { createJobEngine } from '../../src/jobs/index.js';
 
 describe('inrecord worker', () => {
   let sim: RunningSimulator;
@@ -21,7 +22,15 @@ describe('inrecord worker', () => {
     sim = await startSimulator('pipedrive', { records: 10, seed: 3 });
     writeFileSync(
       join(dir, 'inrecord.yaml'),
-      ['crm:', '  kind: pipedrive', `  baseUrl: ${sim.url}`, '  auth:', `    token: ${sim.token}`, 'flows: []', ''].join('\n'),
+      [
+        'crm:',
+        '  kind: pipedrive',
+        `  baseUrl: ${sim.url}`,
+        '  auth:',
+        `    token: ${sim.token}`,
+        'flows: []',
+        '',
+      ].join('\n'),
     );
   }, 30_000);
   afterAll(async () => {
@@ -33,22 +42,43 @@ describe('inrecord worker', () => {
     const dataDir = join(dir, 'data');
     const producer = await openStore({ dataDir });
     const engine = await createJobEngine(producer);
-    await engine.declare(workerCommand.RECORDS_QUEUE);
+    await engine.declare(RECORD_QUEUE);
     for (const id of ['1', '2', '3']) {
-      await engine.send(workerCommand.RECORDS_QUEUE, { crm: 'pipedrive', object: 'contact', id, source: 'manual', kind: 'updated', fields: [] });
+      await engine.send(RECORD_QUEUE, {
+        crm: 'pipedrive',
+        object: 'contact',
+        id,
+        source: 'manual',
+        kind: 'updated',
+        fields: [],
+      });
     }
     await engine.stop();
     await producer.close();
 
-    const program = new Command('inrecord').option('-c, --config <path>').option('--data-dir <dir>').option('--json').exitOverride();
+    const program = new Command('inrecord')
+      .option('-c, --config <path>')
+      .option('--data-dir <dir>')
+      .option('--json')
+      .exitOverride();
     workerCommand.register(program);
     const out: string[] = [];
     const write = process.stdout.write;
-    process.stdout.write = ((c: string | Uint8Array) => out.push(String(c)) > 0) as typeof process.stdout.write;
+    process.stdout.write = ((c: string | Uint8Array) =>
+      out.push(String(c)) > 0) as typeof process.stdout.write;
     const saved = process.env.DATABASE_URL;
     process.env.DATABASE_URL = '';
     process.exitCode = undefined;
-    const running = program.parseAsync(['node', 'inrecord', '--config', join(dir, 'inrecord.yaml'), '--data-dir', dataDir, '--json', 'worker']);
+    const running = program.parseAsync([
+      'node',
+      'inrecord',
+      '--config',
+      join(dir, 'inrecord.yaml'),
+      '--data-dir',
+      dataDir,
+      '--json',
+      'worker',
+    ]);
     try {
       // the command's store is private to it: wait for its start line, then for the CRM to have been read
       while (!out.join('').includes('"queues"')) await new Promise((r) => setTimeout(r, 50));
@@ -68,9 +98,13 @@ describe('inrecord worker', () => {
     process.exitCode = undefined;
 
     const store = await openStore({ dataDir });
-    const jobs = await store.query<{ state: string; n: number }>(`SELECT state::text, count(*) AS n FROM "${store.bossSchema}".job WHERE name = 'records' GROUP BY state`);
+    const jobs = await store.query<{ state: string; n: number }>(
+      `SELECT state::text, count(*) AS n FROM "${store.bossSchema}".job WHERE name = 'records' GROUP BY state`,
+    );
     expect(jobs).toEqual([{ state: 'completed', n: 3 }]);
-    const versions = await store.query<{ id: string }>("SELECT id FROM record_versions WHERE crm = 'pipedrive' AND processed_version IS NOT NULL ORDER BY id");
+    const versions = await store.query<{ id: string }>(
+      "SELECT id FROM record_versions WHERE crm = 'pipedrive' AND processed_version IS NOT NULL ORDER BY id",
+    );
     expect(versions.map((v) => v.id)).toEqual(['1', '2', '3']);
     await store.close();
   }, 90_000);
