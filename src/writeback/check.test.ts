@@ -57,8 +57,8 @@ describe('checkMapping', () => {
     ['output mapped to a rep field', { score: 'jobtitle' }, {}, 'IR_FIELD_OWNED_BY_REP', /owned by rep/],
     ['unknown field, with a suggestion', { score: 'lead_scor' }, {}, 'IR_FIELD_NOT_FOUND', /did you mean lead_score/],
     ['read-only field', { score: 'createdate' }, {}, 'IR_FIELD_READ_ONLY', /read-only/],
-    ['number output into a boolean field', { score: 'is_customer' }, {}, 'IR_FIELD_TYPE_MISMATCH', /the output is number, the field is boolean/],
-    ['text output into a picklist', { reasons: 'intent' }, {}, 'IR_FIELD_TYPE_MISMATCH', /text, the field is picklist/],
+    ['number output into a boolean field', { score: 'is_customer' }, {}, 'IR_FIELD_TYPE_MISMATCH', /the output is integer, the field is boolean/],
+    ['text output into a picklist', { score_reason: 'intent' }, {}, 'IR_FIELD_TYPE_MISMATCH', /text, the field is picklist/],
   ];
   it.each(cases)('%s', (_n, outputs, settings, code, msg) => {
     const p = checkMapping(config({ ...base, flows: [scoring(outputs, settings)] }), { contact }).filter((x) => x.severity === 'error');
@@ -104,7 +104,7 @@ describe('checkLive', () => {
     const fixed = await checkLive(crm, cfg, { fix: true });
     expect(fixed.created.map((c) => [c.field.name, c.field.type])).toEqual([
       ['ai_score_stamp', 'string'],
-      ['ai_score', 'number'],
+      ['ai_score', 'integer'],
     ]);
     expect(fixed.ok).toBe(true);
   });

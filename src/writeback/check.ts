@@ -33,10 +33,11 @@ export interface CheckProblem {
  * output not listed is 'any' and is checked value by value at write time.
  */
 const KNOWN_OUTPUTS: Record<string, Record<string, OutputType>> = {
-  scoring: { score: 'number', grade: 'category', tier: 'category', reasons: 'text', confidence: 'number' },
-  intent: { intent: 'category', label: 'category', confidence: 'number' },
+  // src/flows: scoring/model.ts, scoring/deal-risk.ts, intent/flow.ts
+  scoring: { score: 'integer', score_reason: 'text' },
+  'deal-risk': { risk_score: 'integer', risk_level: 'category', risk_note: 'text' },
+  intent: { intent: 'category' },
   summary: { summary: 'text' },
-  'deal-risk': { risk: 'number', riskLevel: 'category', level: 'category', reasons: 'text', summary: 'text' },
   enrichment: {},
   usage: {},
 };

@@ -153,7 +153,7 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
           },
         },
       },
-      flows: [{ name: 'scoring', kind: 'scoring', object: spec.object, outputs: { score: spec.ai, grade: spec.flag, reasons: spec.skip } }],
+      flows: [{ name: 'scoring', kind: 'scoring', object: spec.object, outputs: { score: spec.ai, score_reason: spec.skip } }],
     });
   }, 60_000);
 
@@ -167,7 +167,7 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
     sim.resetStats();
     const wrong = configSchema.parse({
       ...config,
-      flows: [{ name: 'scoring', kind: 'scoring', object: spec.object, outputs: { score: spec.rep, reasons: spec.flag } }],
+      flows: [{ name: 'scoring', kind: 'scoring', object: spec.object, outputs: { score: spec.rep, score_reason: spec.flag } }],
     });
     const bad = await checkLive(connector, wrong);
     expect(bad.ok).toBe(false);
