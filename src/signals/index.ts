@@ -1,0 +1,29 @@
+/**
+ * signals — data from outside the CRM brought in through identity: activity capture (emails and
+ * meetings from .eml / mbox / .ics / JSONL → native activities on the right contact and company,
+ * idempotent on Message-ID / UID), product-usage signals (CSV / JSONL / a Postgres query → typed,
+ * stamped properties through write-back) and deal-risk timeline notes.
+ * Owns: signal_activities, signal_usage_events (migration 05xx). Must not: create CRM contacts,
+ * match around identity, or write fields except through write-back.
+ */
+export {
+  type ImportActivitiesOptions,
+  type ItemPlan,
+  activityFor,
+  contactsOf,
+  importActivities,
+  isOwnAddress,
+  participantKey,
+  planItem,
+} from './capture.js';
+export { feedLineSchema, parseCalendar, parseFeed, parseMail, parseMessage, splitMbox } from './parse.js';
+export { type ActivitySourceKind, readActivitySource } from './sources.js';
+export type {
+  ActivityImportSummary,
+  ActivityItem,
+  ImportItemResult,
+  ItemOutcome,
+  ParsedItems,
+  ParseProblem,
+  Participant,
+} from './types.js';
