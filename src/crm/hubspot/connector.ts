@@ -100,14 +100,19 @@ function parseDuration(s: string): number {
   return Number(m[1]) * mult;
 }
 
+export interface HubspotConnectorOptions {
+  /** Search calls per second (HubSpot allows 5, §4.4); tests against a simulator raise it. */
+  searchPerSecond?: number;
+}
+
 export class HubspotConnector implements CrmConnector {
   readonly crm = 'hubspot' as const;
   readonly limits: BatchLimits = { read: BATCH, write: BATCH, search: 100 };
   readonly rateLimit: RateLimitPolicy;
   private readonly calls: CallStats = emptyStats();
   private readonly limiter: RateLimiter;
-  /** Search: 5 requests / second, no rate-limit headers (§4.4). */
-  private readonly searchLimiter = new RateLimiter({ callsPerWindow: 4, windowMs: 1_000 });
+  /** Search: 5 requests / second, no rate-limit headers (§4.4); we keep one in reserve. */
+  private readonly searchLimiter: RateLimiter;
   private readonly tokens: TokenSource;
   private readonly oauth: boolean;
   private readonly base: string;
@@ -119,7 +124,9 @@ export class HubspotConnector implements CrmConnector {
   constructor(
     private readonly conn: CrmConnection,
     private readonly deps: ConnectorDeps,
+    opts: HubspotConnectorOptions = {},
   ) {
+    this.searchLimiter = new RateLimiter({ callsPerWindow: opts.searchPerSecond ?? 4, windowMs: 1_000 });
     // basePath must not end with '/' (§1.1).
     this.base = (conn.baseUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
     this.appId = conn.webhooks.appId ?? null;
@@ -346,12 +353,14 @@ export class HubspotConnector implements CrmConnector {
         }
         if (batch.length > 0) yield batch;
         const next = page.paging?.next?.after;
-        if (!next) break;
-        after = Number(next);
-        if (after + SEARCH_PAGE > SEARCH_CAP) {
+        const reached = after + page.results.length;
+        // At the cap HubSpot stops offering a next page (or refuses one) while `total` says more.
+        if (reached + SEARCH_PAGE > SEARCH_CAP && (next !== undefined || (page.total ?? 0) > reached)) {
           full = true;
           break;
         }
+        if (!next) break;
+        after = Number(next);
       }
       if (!full) return;
       if (lastTs === from && atLast.size <= seenAtFrom.size) {

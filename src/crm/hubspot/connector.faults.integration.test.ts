@@ -1,0 +1,89 @@
+/**
+ * The HubSpot connector under HubSpot's hard edges, against the simulator: injected 429/500
+ * (retried, counted), a bad token (typed, not retried), the rate-limit headers, and change reads
+ * past the 10,000-result search cap (hubspot.md §4.1) — the one test with a large seed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crmConnectionSchema } from '../../config/index.js';
+import { type RunningHubspotSimulator, startHubspotSimulator } from '../../simulators/hubspot/index.js';
+import { HubspotConnector } from './connector.js';
+
+function connector(sim: RunningHubspotSimulator, token = sim.token, extra: Record<string, unknown> = {}, searchPerSecond = 4): HubspotConnector {
+  const conn = crmConnectionSchema.parse({ kind: 'hubspot', baseUrl: sim.apiBase, auth: { token }, ...extra });
+  return new HubspotConnector(conn, {}, { searchPerSecond });
+}
+
+describe('faults', () => {
+  let sim: RunningHubspotSimulator;
+  beforeAll(async () => {
+    sim = await startHubspotSimulator({ records: 60, seed: 5 });
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  it('retries injected 429 and 500 answers on writes and still writes every record', async () => {
+    const hs = connector(sim);
+    const ids: string[] = [];
+    for await (const page of hs.readChanged('contact', null, ['email'])) ids.push(...page.map((r) => r.id));
+    await hs.createField('contact', { name: 'ai_fit', label: 'AI fit', type: 'number' });
+    sim.setFaults({ error429: 0.15, error500: 0.3, errorMethods: ['POST'] });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const part = ids.slice(i * 10, i * 10 + 10);
+        const res = await hs.writeBatch('contact', part.map((id, j) => ({ id, fields: { ai_fit: j } })));
+        expect(res.every((r) => r.ok)).toBe(true);
+      }
+    } finally {
+      sim.setFaults({});
+    }
+    const s = hs.stats();
+    expect(s.rateLimited + s.retries).toBeGreaterThan(0);
+    const back = await hs.read('contact', ids.slice(0, 40), ['ai_fit']);
+    expect(back.filter((r) => r.fields.ai_fit !== null)).toHaveLength(40);
+  });
+
+  it('a bad token is IR_CRM_AUTH, not retried', async () => {
+    const hs = connector(sim, 'pat-na1-wrong');
+    await expect(hs.describe('contact')).rejects.toMatchObject({ code: 'IR_CRM_AUTH' });
+    expect(hs.stats().calls).toBe(1);
+  });
+
+  it('adopts the limit the X-HubSpot-RateLimit-Max header announces', async () => {
+    const hs = connector(sim, sim.token, { rateLimit: { callsPerWindow: 7 } });
+    expect(hs.rateLimit.callsPerWindow).toBe(7);
+    await hs.describe('company');
+    // the connector's limiter now follows the simulator's documented window (§9.2)
+    expect((hs as unknown as { limiter: { policy: { callsPerWindow: number } } }).limiter.policy.callsPerWindow).toBeGreaterThan(7);
+  });
+});
+
+describe('change reads past the 10,000-result search cap (§4.1)', () => {
+  let sim: RunningHubspotSimulator;
+  beforeAll(async () => {
+    sim = await startHubspotSimulator({ records: 10_300, seed: 9, searchPerSecond: 1000 });
+  }, 60_000);
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  it('returns every contact exactly once, oldest first', async () => {
+    const hs = connector(sim, sim.token, {}, 1000);
+    const seen = new Map<string, number>();
+    let last = 0;
+    let ordered = true;
+    for await (const page of hs.readChanged('contact', null, ['email'])) {
+      for (const r of page) {
+        seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+        const t = Date.parse(r.modifiedAt);
+        if (t < last) ordered = false;
+        last = t;
+      }
+    }
+    const total = [...sim.state.records.contacts.values()].filter((r) => !r.archivedAt).length;
+    expect(seen.size).toBeGreaterThan(10_000);
+    expect(seen.size).toBe(total);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    expect(ordered).toBe(true);
+  }, 60_000);
+});
