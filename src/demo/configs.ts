@@ -86,9 +86,9 @@ export function demoConfig(crm: CrmName, sim: RunningSimulator): InrecordConfig 
               },
               base: 30,
               rules: [
-                { feature: 'seniority', equals: ['C-level', 'VP'], points: 40, label: '{value} buyer' },
-                { feature: 'seniority', equals: ['Director'], points: 25, label: 'director-level buyer' },
-                { feature: 'seniority', equals: ['Manager'], points: 10, label: 'manager-level influencer' },
+                { feature: 'seniority', equals: ['c_level', 'vp'], points: 40, label: 'senior buyer ({value})' },
+                { feature: 'seniority', equals: ['director'], points: 25, label: 'director-level buyer' },
+                { feature: 'seniority', equals: ['manager'], points: 10, label: 'manager-level influencer' },
                 { feature: 'seniority', missing: true, points: -10, label: 'seniority unknown' },
               ],
             },

@@ -73,6 +73,17 @@ async function readAll(connector: CrmConnector, flow: FlowConfig, fields: string
 }
 
 export async function prepareFlow(deps: { store: Store; connector: CrmConnector; now: Date; train?: boolean }, flow: FlowConfig): Promise<PreparedFlow> {
+  const p = await prepareFlowAsConfigured(deps, flow);
+  // settings may name fields by label (Pipedrive custom fields have 40-hex keys): read by API name
+  const idx = indexFields(p.schema);
+  p.reads = uniq(p.reads.flatMap((f) => {
+    const r = resolveField(idx, f);
+    return r.ok ? [r.field.name] : [f];
+  }));
+  return p;
+}
+
+async function prepareFlowAsConfigured(deps: { store: Store; connector: CrmConnector; now: Date; train?: boolean }, flow: FlowConfig): Promise<PreparedFlow> {
   const schema = await deps.connector.describe(flow.object);
   const targets = resolveTargets(flow, schema);
   const outputFields = [...targets.values()].map((f) => f.name);
@@ -137,7 +148,29 @@ export async function produceOutputs(
   };
 
   if (prepared.scoring) {
-    for (const r of records) {
+    // rules are written in the words a person sees: picklist values (Pipedrive option ids) are read as their labels
+    const labels = new Map(
+      prepared.schema.fields
+        .filter((f) => (f.type === 'picklist' || f.type === 'multipicklist') && f.options?.length)
+        .map((f) => [f.name, new Map(f.options!.map((o) => [o.value, o.label]))]),
+    );
+    const labelCount = new Map<string, number>();
+    for (const f of prepared.schema.fields) labelCount.set(f.label, (labelCount.get(f.label) ?? 0) + 1);
+    const readable = (fields: CrmRecord['fields']): CrmRecord['fields'] => {
+      const out = { ...fields };
+      for (const [name, opts] of labels) {
+        const v = out[name];
+        if (typeof v === 'string') out[name] = opts.get(v) ?? v;
+        else if (Array.isArray(v)) out[name] = v.map((x) => opts.get(x) ?? x);
+      }
+      // and a field may be named by its label in the settings, when the label is unique
+      for (const f of prepared.schema.fields) {
+        if (f.name in out && !(f.label in out) && labelCount.get(f.label) === 1) out[f.label] = out[f.name];
+      }
+      return out;
+    };
+    for (const raw of records) {
+      const r = { ...raw, fields: readable(raw.fields) };
       // a record that already converted is history, not a lead to score (Salesforce also refuses
       // updates to converted leads)
       if (labelOf(prepared.scoring.settings, { id: r.id, fields: r.fields }) === 1) continue;

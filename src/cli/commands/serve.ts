@@ -1,9 +1,32 @@
 import type { Command } from 'commander';
-import { action, notAvailable } from '../command.js';
+import { createLogger } from '../../log/index.js';
+import { startDaemon } from '../../server/index.js';
+import { action, globals } from '../command.js';
+import { openConfigured } from './monitor.js';
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve')
-    .action(action(async () => notAvailable('serve')));
+    .description('webhooks and the console only (workers run elsewhere on the same Postgres server)')
+    .option('--port <n>', 'port for webhooks and the console (default: server.port)', (v) => Number.parseInt(v, 10))
+    .option('--no-poll', 'do not run pollers in this process')
+    .action(
+      action(async (opts: { port?: number; poll?: boolean; noPoll?: boolean }, cmd: Command) => {
+        opts.noPoll = opts.poll === false;
+        const { config, store } = await openConfigured(cmd);
+        const logger = createLogger();
+        const daemon = await startDaemon(store, config, { serve: true, work: false, poll: false, port: opts.port, logger });
+        const info = { ok: true, url: daemon.url, crm: daemon.connector.crm, store: store.backend };
+        if (globals(cmd).json) process.stdout.write(`${JSON.stringify(info)}\n`);
+        else logger.info(info, daemon.url ? `listening on ${daemon.url}` : 'working');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        logger.info('stopping: finishing the jobs in hand');
+        await daemon.stop();
+        await store.close();
+        return 0;
+      }),
+    );
 }

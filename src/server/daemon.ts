@@ -1,0 +1,157 @@
+/**
+ * The daemon for one CRM connection: webhook ingress and the console (serve), pollers as the safety
+ * net behind webhooks (poll), and workers that process each changed record through the flows and
+ * write-back (work). `inrecord run` starts all three in one process; `serve` and `worker` split them
+ * for scale-out on a Postgres server, where every process shares one queue and one ledger.
+ */
+import type { InrecordConfig } from '../config/index.js';
+import { createConnector } from '../crm/registry.js';
+import type { CrmConnector, ObjectKind } from '../crm/types.js';
+import { type JobEngine, createJobEngine } from '../jobs/index.js';
+import { type Logger, silentLogger } from '../log/index.js';
+import { runMonitorIfDue } from '../monitor/index.js';
+import { type PreparedFlow, prepareFlow, recordPipeline } from '../runner/index.js';
+import type { Store } from '../store/index.js';
+import { type RecordJob, type RecordQueue, pollOnce, processRecordJob } from '../triggers/index.js';
+import { consoleActions } from './actions.js';
+import { buildServer } from './app.js';
+
+export const RECORD_QUEUE = 'records';
+
+export interface DaemonOptions {
+  serve?: boolean;
+  work?: boolean;
+  poll?: boolean;
+  /** Override the console/webhook port (config server.port otherwise; 0 = any free port). */
+  port?: number;
+  /** Poll every … ms regardless of the flows' settings (tests). */
+  pollEveryMs?: number;
+  logger?: Logger;
+}
+
+export interface Daemon {
+  url: string | null;
+  engine: JobEngine;
+  connector: CrmConnector;
+  queue: RecordQueue;
+  /** Runs every poller once now (tests, `--once`). */
+  pollNow(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const durationMs = (d: string) => Number.parseInt(d, 10) * MS[d.replace(/^\d+/, '') as keyof typeof MS];
+
+/** The durable queue behind both webhooks and pollers. */
+export function jobQueue(engine: JobEngine): RecordQueue {
+  return {
+    async enqueue(jobs: RecordJob[]) {
+      await engine.sendBatch(
+        RECORD_QUEUE,
+        jobs.map((j) => ({ data: j, singletonKey: `${j.crm}:${j.object}:${j.id}` })),
+      );
+    },
+  };
+}
+
+export async function startDaemon(store: Store, config: InrecordConfig, opts: DaemonOptions = {}): Promise<Daemon> {
+  const log = opts.logger ?? silentLogger;
+  const roles = { serve: opts.serve ?? true, work: opts.work ?? true, poll: opts.poll ?? true };
+  const connector = await createConnector(config.crm, { store, logger: log });
+  const engine = await createJobEngine(store, {
+    logger: log,
+    deadLetterThreshold: config.monitor.deadLetterAlert,
+    onDeadLetters: (open) => log.warn({ open }, 'dead letters are growing'),
+  });
+  await engine.declare(RECORD_QUEUE, { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds, concurrency: config.jobs.concurrency });
+  const queue = jobQueue(engine);
+  const now = () => new Date();
+
+  const prepared = new Map<string, PreparedFlow>();
+  const reads = new Map<ObjectKind, Set<string>>();
+  if (roles.work || roles.poll) {
+    for (const flow of config.flows) {
+      const p = await prepareFlow({ store, connector, now: now(), train: roles.work }, flow);
+      prepared.set(flow.name, p);
+      const set = reads.get(flow.object) ?? new Set<string>();
+      for (const f of p.reads) set.add(f);
+      reads.set(flow.object, set);
+    }
+  }
+
+  if (roles.work) {
+    const pipeline = recordPipeline({ store, connector, config, now }, prepared);
+    await engine.register<RecordJob>(
+      RECORD_QUEUE,
+      async (job, ctx) => {
+        await processRecordJob({ connector, store, pipeline, fields: [...(reads.get(job.object) ?? [])], claimer: ctx.jobId }, job);
+      },
+      { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds, concurrency: config.jobs.concurrency },
+    );
+    engine.work([RECORD_QUEUE]);
+  }
+
+  const pollers = [...reads.keys()].map((kind) => ({
+    kind,
+    everyMs:
+      opts.pollEveryMs ?? Math.min(...config.flows.filter((f) => f.object === kind).map((f) => durationMs(f.trigger.poll))),
+  }));
+  const pollNow = async () => {
+    let n = 0;
+    for (const p of pollers) {
+      const r = await pollOnce({ connector, store, queue }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
+      n += r.enqueued;
+    }
+    return n;
+  };
+  const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+  if (roles.poll) {
+    for (const p of pollers) {
+      const tick = async () => {
+        if (stopping) return;
+        try {
+          await pollOnce({ connector, store, queue }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
+        } catch (err) {
+          log.error({ err, object: p.kind }, 'poll failed; the cursor did not move, the next poll retries');
+        }
+        if (!stopping) timers.push(setTimeout(tick, p.everyMs));
+      };
+      timers.push(setTimeout(tick, 0));
+    }
+    const monitorTick = async () => {
+      if (stopping) return;
+      await runMonitorIfDue(store, config).catch((err) => log.error({ err }, 'scheduled monitoring failed'));
+      if (!stopping) timers.push(setTimeout(monitorTick, 60 * 60_000));
+    };
+    timers.push(setTimeout(monitorTick, 60_000));
+  }
+
+  let url: string | null = null;
+  const app = roles.serve
+    ? buildServer({
+        store,
+        connectors: { [connector.crm]: connector },
+        queue,
+        actions: consoleActions({ store, config, connectors: { [connector.crm]: connector }, engine }),
+        token: config.server.token,
+        host: config.server.host,
+      })
+    : null;
+  if (app) url = await app.listen({ host: config.server.host, port: opts.port ?? config.server.port });
+
+  return {
+    url,
+    engine,
+    connector,
+    queue,
+    pollNow,
+    async stop() {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
+      await app?.close();
+      await engine.stop();
+      await connector.close();
+    },
+  };
+}
