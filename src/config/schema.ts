@@ -151,6 +151,13 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    signals: z
+      .object({
+        /** Imported emails and meetings keep their bodies (true) or only metadata: subject, time, participants. */
+        storeBodies: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
     objects: z.record(objectKind, objectRulesSchema).default({}),
     flows: z.array(flowSchema).default([]),
     monitor: z
