@@ -181,6 +181,10 @@ describe('history and writes', () => {
     expect(by.Rating).toMatchObject({ id, value: 'Warm', actor: 'integration', userId: sim.integrationUserId });
     expect(by.Title).toMatchObject({ id, value: 'Head of Sales', actor: 'human' });
     expect(by.Email).toBeUndefined();
+    const autoproc = [...sim.org.rows('User').values()].find((u) => u.UserType === 'AutomatedProcess')?.Id as string;
+    sim.org.update('Lead', id, { Rating: 'Cold' }, autoproc);
+    const [sys] = await sf.history('lead', [id], ['Rating']);
+    expect(sys).toMatchObject({ value: 'Cold', actor: 'system', userId: autoproc });
   });
 
   it('writes in batches of 200 and keeps every per-record error with field and fix', async () => {
@@ -289,14 +293,15 @@ describe('outbound messages', () => {
 describe('runtime: faults, OAuth refresh, quota', () => {
   it('retries injected 500s and 429s on writes and counts calls', async () => {
     const id = firstId('Account', 8);
-    sim.setFaults({ error500: 0.5, error429: 0.2 });
+    // Shares chosen so that a fault is near-certain over 10 writes and 5 failures in a row is not.
+    sim.setFaults({ error500: 0.2, error429: 0.3 });
     try {
-      for (let i = 0; i < 4; i++) expect(await sf.writeBatch('company', [{ id, fields: { NumberOfEmployees: 100 + i } }])).toEqual([{ id, ok: true }]);
+      for (let i = 0; i < 10; i++) expect(await sf.writeBatch('company', [{ id, fields: { NumberOfEmployees: 100 + i } }])).toEqual([{ id, ok: true }]);
     } finally {
       sim.setFaults({});
     }
     const s = sf.stats();
-    expect(s.calls).toBeGreaterThan(4);
+    expect(s.calls).toBeGreaterThan(10);
     expect(s.retries + s.rateLimited).toBeGreaterThan(0);
   }, 60_000);
 

@@ -380,6 +380,15 @@ export class SalesforceConnector implements CrmConnector {
     for await (const page of this.queryPages('list companies', 'SELECT Id, Name, Website FROM Account ORDER BY Id')) yield page.map((r) => this.companyCandidate(r));
   }
 
+  private systemUsers: Set<string> | null = null;
+  /** Platform users (Automated Process and the like): their changes are `system`, not a person's. */
+  private async systemUserIds(): Promise<Set<string>> {
+    if (this.systemUsers) return this.systemUsers;
+    const rows = await this.queryAllRecords('list system users', "SELECT Id FROM User WHERE UserType IN ('AutomatedProcess', 'CloudIntegrationUser', 'AutomatedCase')");
+    this.systemUsers = new Set(rows.map((r) => String(r.Id).slice(0, 15)));
+    return this.systemUsers;
+  }
+
   private async me(): Promise<string | null> {
     if (this.integrationUserId) return this.integrationUserId;
     const id = await this.call('identity', (c) => c.identity());
@@ -389,13 +398,14 @@ export class SalesforceConnector implements CrmConnector {
 
   /**
    * Field history objects (§7.2): the newest row per (record, field); CreatedById is who made it —
-   * the integration user → integration, anyone else → human. Only tracked fields have history;
+   * the integration user → integration, an Automated Process user → system, anyone else → human. Only tracked fields have history;
    * an untracked field gives no FieldChange.
    */
   async history(kind: ObjectKind, ids: string[], fields: string[]): Promise<FieldChange[]> {
     if (ids.length === 0 || fields.length === 0) return [];
     const h = HISTORY[kind];
     const me = await this.me();
+    const system = await this.systemUserIds();
     const types = await this.fieldTypes(kind);
     const canonical = fields.map((f) => types.get(f.toLowerCase())?.name ?? f);
     const latest = new Map<string, FieldChange>();
@@ -415,7 +425,7 @@ export class SalesforceConnector implements CrmConnector {
           field: t?.name ?? field,
           value: decodeValue(t?.type, r.NewValue),
           at: isoFromSf(String(r.CreatedDate)),
-          actor: by && me && sameId(by, me) ? 'integration' : 'human',
+          actor: by && me && sameId(by, me) ? 'integration' : by && system.has(by.slice(0, 15)) ? 'system' : 'human',
           userId: by,
         });
       }
