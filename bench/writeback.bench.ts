@@ -93,9 +93,9 @@ async function callsAgainstMemory(limit: number, records: number): Promise<{ rat
 
 /** Documented batch write limits: HubSpot batch update 100, Salesforce sObject Collections 200, Pipedrive none (one record per call). */
 const CRM_WRITE_LIMIT: Record<CrmName, number> = { hubspot: 100, salesforce: 200, pipedrive: 1 };
-/** The contact/lead number field each simulator seeds, written as the AI-owned field. */
+/** A writable field each simulator seeds, written as the AI-owned field (numbers land as text in jobtitle). */
 const SIM_TARGET: Record<CrmName, { object: ObjectKind; field: string }> = {
-  hubspot: { object: 'contact', field: 'hubspotscore' },
+  hubspot: { object: 'contact', field: 'jobtitle' },
   salesforce: { object: 'lead', field: 'Web_Visits__c' },
   pipedrive: { object: 'contact', field: 'Lead score' },
 };
