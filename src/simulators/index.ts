@@ -25,5 +25,7 @@ export const SIMULATED_CRMS: CrmName[] = ['hubspot', 'salesforce', 'pipedrive'];
 
 export async function startSimulator(crm: CrmName, opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const start = await STARTERS[crm]();
-  return start(opts);
+  // unset options keep each simulator's own defaults
+  const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+  return start(given);
 }
