@@ -303,7 +303,7 @@ describe('record page', () => {
 describe('limits and OAuth on a small org', () => {
   let small: RunningSalesforceSimulator;
   beforeAll(async () => {
-    small = await startSalesforceSimulator({ records: 40, tokenTtlSeconds: 1, rateLimit: { callsPerWindow: 1000, windowMs: 60_000 } });
+    small = await startSalesforceSimulator({ records: 40, tokenTtlSeconds: 2, rateLimit: { callsPerWindow: 1000, windowMs: 60_000 } });
   });
   afterAll(async () => {
     await small?.close();
@@ -335,7 +335,7 @@ describe('limits and OAuth on a small org', () => {
     let refreshed = 0;
     c.on('refresh', () => refreshed++);
     await c.query('SELECT Id FROM User LIMIT 1');
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 2100));
     await c.query('SELECT Id FROM User LIMIT 1');
     expect(refreshed).toBe(1);
     expect(small.stats().tokenRefreshes).toBe(1);
