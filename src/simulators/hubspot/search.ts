@@ -35,8 +35,19 @@ export const SEARCH_LIMITS = { groups: 5, perGroup: 6, total: 18, maxLimit: 200,
 
 const OPERATORS = new Set(['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN']);
 
+/** Parsed date strings, shared across searches (bounded): parsing dominated large searches. */
+const parsedDates = new Map<string, number>();
+
 function numeric(def: PropertyDef | undefined, v: string): number {
-  if (def?.type === 'date' || def?.type === 'datetime') return /^\d+$/.test(v) ? Number(v) : Date.parse(def.type === 'date' && v.length === 10 ? `${v}T00:00:00Z` : v);
+  if (def?.type === 'date' || def?.type === 'datetime') {
+    let t = parsedDates.get(v);
+    if (t === undefined) {
+      t = /^\d+$/.test(v) ? Number(v) : Date.parse(def.type === 'date' && v.length === 10 ? `${v}T00:00:00Z` : v);
+      if (parsedDates.size > 500_000) parsedDates.clear();
+      parsedDates.set(v, t);
+    }
+    return t;
+  }
   return Number(v);
 }
 
@@ -162,12 +173,13 @@ export function runSearch(records: Iterable<Searchable>, req: SearchRequest, def
       if (v === undefined || v === '') return isNum ? Number.NEGATIVE_INFINITY : '';
       return isNum ? numeric(def, v) : v.toLowerCase();
     };
-    hits.sort((a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      const c = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+    // Keys computed once per hit, not per comparison: parsing dates dominated large searches.
+    const keyed = hits.map((r) => ({ r, k: key(r) }));
+    keyed.sort((a, b) => {
+      const c = a.k < b.k ? -1 : a.k > b.k ? 1 : a.r.id - b.r.id;
       return sort.desc ? -c : c;
     });
+    for (let i = 0; i < keyed.length; i++) hits[i] = keyed[i].r;
   }
   const end = Math.min(offset + limit, SEARCH_LIMITS.maxResults);
   const page = hits.slice(offset, end);
