@@ -67,6 +67,9 @@ function tokenMatch(stored: string, pattern: string): boolean {
     .includes(p);
 }
 
+/** IN / NOT_IN values as a set, built once per filter rather than once per record. */
+const inValues = new WeakMap<SearchFilter, Set<string>>();
+
 /** Whether one record passes one filter. `value` strings compare case-insensitively, enumerations exactly (§4.2). */
 export function matchFilter(f: SearchFilter, props: Record<string, string>, def: PropertyDef | undefined): boolean {
   const raw = props[f.propertyName];
@@ -88,9 +91,11 @@ export function matchFilter(f: SearchFilter, props: Record<string, string>, def:
     case 'IN':
     case 'NOT_IN': {
       // IN is exact: string values must be given lower-case (§4.2); stored strings compare lower-cased.
-      const vals = (f.values ?? []).map(String);
+      let vals = inValues.get(f);
+      if (!vals) inValues.set(f, (vals = new Set((f.values ?? []).map(String))));
+      const set = vals;
       const stored = has ? parts(raw).map((p) => (def?.type === 'string' || !def ? p.toLowerCase() : p)) : [];
-      const hit = stored.some((s) => vals.includes(s));
+      const hit = stored.some((s) => set.has(s));
       return f.operator === 'IN' ? hit : !hit;
     }
     case 'LT':
