@@ -177,8 +177,11 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   if (name?.last) {
     const company = companyOf();
     if (company.ids.length > 0) {
+      // blocked on (company, last name): a large company's whole staff is never scanned
       const pool = company.ids
-        .flatMap((cid) => (snap.byCompany.get(cid) ?? []).map((id) => snap.contacts.get(id)!))
+        .flatMap((cid) =>
+          (snap.byCompanyLast.get(`${cid}|${name.last}`) ?? []).map((id) => snap.contacts.get(id)!),
+        )
         .filter((ic) => nameAgrees(name, ic));
       let ids = [...new Set(pool.map((ic) => ic.c.id))];
       if (ids.length > 1 && phone) {
@@ -245,8 +248,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
 function namesakesWithoutDomain(snap: CrmSnapshot, nn: string, except: string): string[] {
   return (snap.companiesByName.get(nn) ?? []).filter((id) => {
     if (id === except) return false;
-    const co = snap.companies.get(id)!;
-    return !normaliseDomain(co.domain) && !(co.additional_domains ?? []).some((d) => normaliseDomain(d));
+    return snap.companyDomains(id).length === 0;
   });
 }
 
@@ -301,9 +303,7 @@ export function resolveCompany(input: IdentityInput, snap: CrmSnapshot): Identit
     );
   }
   if (domainIds.length > 1) {
-    const named = nn
-      ? domainIds.filter((id) => normaliseCompanyName(snap.companies.get(id)!.name) === nn)
-      : [];
+    const named = nn ? domainIds.filter((id) => snap.companyNameKey(id) === nn) : [];
     const twins = named.length === 1 && nn ? namesakesWithoutDomain(snap, nn, named[0]) : [];
     if (twins.length > 0)
       return result(
@@ -333,7 +333,7 @@ export function resolveCompany(input: IdentityInput, snap: CrmSnapshot): Identit
   const nameIds = nn ? (snap.companiesByName.get(nn) ?? []) : [];
   if (nameIds.length === 1) {
     const co = snap.companies.get(nameIds[0])!;
-    const own = [co.domain, ...(co.additional_domains ?? [])].map((d) => normaliseDomain(d)).filter(Boolean);
+    const own = snap.companyDomains(co.id);
     if (domain && own.length > 0) {
       return result(
         input,

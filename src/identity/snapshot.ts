@@ -33,6 +33,9 @@ export class CrmSnapshot {
   readonly byPhone = new Map<string, string[]>();
   readonly companiesByDomain = new Map<string, string[]>();
   readonly companiesByName = new Map<string, string[]>();
+  /** `${companyId}|${last}` → contact ids: name + company lookups without scanning a company's staff. */
+  readonly byCompanyLast = new Map<string, string[]>();
+  private readonly companyKeys = new Map<string, { name: string | null; domains: string[] }>();
 
   constructor(contacts: Iterable<ContactCandidate> = [], companies: Iterable<CompanyCandidate> = []) {
     for (const co of companies) this.addCompany(co);
@@ -43,12 +46,17 @@ export class CrmSnapshot {
     // a record listed twice (overlapping pages, a repeated file line) is one record
     if (this.companies.has(co.id)) return;
     this.companies.set(co.id, co);
+    const domains: string[] = [];
     for (const d of [co.domain, ...(co.additional_domains ?? [])]) {
       const nd = normaliseDomain(d);
-      if (nd) push(this.companiesByDomain, nd, co.id);
+      if (nd && !domains.includes(nd)) {
+        domains.push(nd);
+        push(this.companiesByDomain, nd, co.id);
+      }
     }
     const nn = normaliseCompanyName(co.name);
     if (nn) push(this.companiesByName, nn, co.id);
+    this.companyKeys.set(co.id, { name: nn, domains });
   }
 
   addContact(c: ContactCandidate): void {
@@ -66,7 +74,18 @@ export class CrmSnapshot {
     this.contacts.set(c.id, ic);
     if (ic.last) push(this.byName, `${ic.first}|${ic.last}`, c.id);
     if (c.company_id) push(this.byCompany, c.company_id, c.id);
+    if (c.company_id && ic.last) push(this.byCompanyLast, `${c.company_id}|${ic.last}`, c.id);
     if (phone) push(this.byPhone, phone, c.id);
+  }
+
+  /** A company's normalised name (null when it has none or is unknown). */
+  companyNameKey(id: string): string | null {
+    return this.companyKeys.get(id)?.name ?? null;
+  }
+
+  /** A company's registrable domains, normalised. */
+  companyDomains(id: string): string[] {
+    return this.companyKeys.get(id)?.domains ?? [];
   }
 
   /** The company ids a contact belongs to: its company id, else companies named like its company name. */
