@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InrecordError } from '../errors/index.js';
+import { once } from '../store/index.js';
 import { BACKENDS, openTestStore, type TestStore } from '../store/testing/index.js';
 import { type JobEngine, createJobEngine, listDeadLetters, onceInTransaction, replayDeadLetter } from './index.js';
 
@@ -54,6 +55,25 @@ describe.each(BACKENDS)('job engine on %s', (backend) => {
     await engine.drain('work');
     const [row] = await store.query<{ n: number; d: number }>('SELECT count(*) AS n, count(DISTINCT n) AS d FROM test_effects');
     expect(row).toEqual({ n: 200, d: 200 });
+  });
+
+  it('does an effect once when the same key runs concurrently', async () => {
+    let calls = 0;
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        once(store, 'concurrent:1', async (tx) => {
+          calls++;
+          await new Promise((r) => setTimeout(r, 30));
+          await tx.query('INSERT INTO test_effects (n) VALUES ($1)', [-1]);
+          return { calls };
+        }),
+      ),
+    );
+    expect(calls).toBe(1);
+    expect(runs.filter((r) => r.fresh)).toHaveLength(1);
+    expect(runs.every((r) => r.result.calls === 1)).toBe(true);
+    const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM test_effects WHERE n = -1');
+    expect(row.n).toBe(1);
   });
 
   it('retries a transient failure with backoff and then succeeds', async () => {

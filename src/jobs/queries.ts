@@ -1,5 +1,5 @@
 /** Every SQL statement of the job layer (inrecord's tables; pg-boss keeps its own). */
-import type { Sql, Store } from '../store/index.js';
+import { type Sql, type Store, once } from '../store/index.js';
 
 export interface DeadLetter {
   id: number;
@@ -90,13 +90,8 @@ export async function releaseJobs(store: Store, queue: string, ids: string[]): P
   return rows.length;
 }
 
-/** Runs `effect` once per key, atomically with recording the key: a job that runs twice has its effect once. */
+/** Runs `effect` once per key, atomically with recording the key (the store's `once`): a job that runs twice has its effect once. */
 export async function onceInTransaction<T>(store: Store, key: string, effect: (tx: Sql) => Promise<T>): Promise<{ fresh: boolean; result?: T }> {
-  return store.transaction(async (tx) => {
-    const claimed = await tx.query('INSERT INTO effects (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key', [key]);
-    if (claimed.length === 0) return { fresh: false };
-    const result = await effect(tx);
-    await tx.query('UPDATE effects SET result = $2::jsonb WHERE key = $1', [key, JSON.stringify(result ?? null)]);
-    return { fresh: true, result };
-  });
+  const r = await once(store, key, effect);
+  return r.fresh ? r : { fresh: false };
 }

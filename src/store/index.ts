@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
-import type { Store, StoreOptions } from './types.js';
+import type { Sql, Store, StoreOptions } from './types.js';
 
 export type { Backend, Row, Sql, Store, StoreOptions } from './types.js';
 export { loadMigrations, migrate } from './migrate.js';
@@ -41,14 +41,22 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   return store;
 }
 
-/** Runs `fn` at most once per key, across processes: the effect's result is stored with its key. */
-export async function once<T>(store: Store, key: string, fn: () => Promise<T>): Promise<{ result: T; fresh: boolean }> {
-  const prior = await store.query<{ result: T }>('SELECT result FROM effects WHERE key = $1', [key]);
-  if (prior.length > 0) return { result: prior[0].result, fresh: false };
-  const result = await fn();
-  const inserted = await store.query<{ key: string }>(
-    'INSERT INTO effects (key, result) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING RETURNING key',
-    [key, JSON.stringify(result ?? null)],
-  );
-  return { result, fresh: inserted.length > 0 };
+/**
+ * Runs `fn` at most once per key, across processes: the key is claimed, the effect done and its
+ * result stored in one transaction, so two concurrent runs cannot both do it (the second waits on
+ * the key, then finds the result). Do the effect's own DB writes through `tx` (on the embedded store
+ * a query on the store itself would wait for this transaction). An effect outside the database is
+ * done once unless the process dies between that effect and the commit.
+ */
+export async function once<T>(store: Store, key: string, fn: (tx: Sql) => Promise<T>): Promise<{ result: T; fresh: boolean }> {
+  return store.transaction(async (tx) => {
+    const claimed = await tx.query('INSERT INTO effects (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key', [key]);
+    if (claimed.length === 0) {
+      const [prior] = await tx.query<{ result: T }>('SELECT result FROM effects WHERE key = $1', [key]);
+      return { result: prior.result, fresh: false };
+    }
+    const result = await fn(tx);
+    await tx.query('UPDATE effects SET result = $2::jsonb WHERE key = $1', [key, JSON.stringify(result ?? null)]);
+    return { result, fresh: true };
+  });
 }
