@@ -156,6 +156,17 @@ describe.each(BACKENDS)('apply and rollback on %s', (backend) => {
     expect(metric[0].value).toBe(N - 1);
   });
 
+  it('checks field by field when the connector itself answers not-applied', async () => {
+    crm.ignoreWrites.add('summary');
+    crm.reportIgnored = true;
+    const run = await applyRun({ store, connector: crm, objects }, { source: outputs(() => 33) });
+    expect(run.fields.failed).toBe(0);
+    expect(run.fields.not_applied).toBe(N);
+    const ledger = await ledgerForRun(store, run.runId);
+    expect(ledger.filter((r) => r.field === 'score').map((r) => r.outcome)).toEqual(Array(N).fill('written'));
+    expect(ledger.filter((r) => r.field === 'summary').map((r) => r.outcome)).toEqual(Array(N).fill('not_applied'));
+  });
+
   it('rolls back exactly, skipping and reporting fields a person changed since', async () => {
     const before = new Map([...crm.records].map(([k, r]) => [k, structuredClone(r.fields)]));
     const run = await applyRun({ store, connector: crm, objects }, { source: outputs((i) => i) });

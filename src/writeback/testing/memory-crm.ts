@@ -26,6 +26,8 @@ export interface MemoryCrm extends CrmConnector {
   schemas: Map<ObjectKind, ObjectSchema>;
   /** Fields whose writes answer ok but do not change the value. */
   ignoreWrites: Set<string>;
+  /** Answer IR_WRITE_NOT_APPLIED for an ignored field, as a connector that checks the CRM's answer does. */
+  reportIgnored: boolean;
   /** Record ids whose writes fail with a validation error. */
   failIds: Set<string>;
   counters: { read: number; write: number; history: number; describe: number; createField: number; updates: number };
@@ -52,6 +54,7 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
     log,
     schemas,
     ignoreWrites: new Set(),
+    reportIgnored: false,
     failIds: new Set(),
     counters,
     objectName: (k) => k,
@@ -131,13 +134,19 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
             continue;
           }
           const when = tick();
+          let ignored: string | null = null;
           for (const [f, v] of Object.entries(u.fields)) {
-            if (crm.ignoreWrites.has(f)) continue;
+            if (crm.ignoreWrites.has(f)) {
+              ignored ??= f;
+              continue;
+            }
             r.fields[f] = v;
             log.push({ id: u.id, field: f, value: v, at: when, actor: 'integration' });
           }
           r.modifiedAt = when;
-          results.push({ id: u.id, ok: true });
+          if (ignored && crm.reportIgnored) {
+            results.push({ id: u.id, ok: false, code: 'IR_WRITE_NOT_APPLIED', message: `${kind} ${u.id}: field ${ignored} did not take`, retryable: false, field: ignored });
+          } else results.push({ id: u.id, ok: true });
         }
       }
       return results;
