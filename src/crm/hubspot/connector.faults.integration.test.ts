@@ -87,3 +87,52 @@ describe('change reads past the 10,000-result search cap (§4.1)', () => {
     expect(ordered).toBe(true);
   }, 60_000);
 });
+
+describe('OAuth (expiring access tokens, refresh, revoked grant)', () => {
+  let sim: RunningHubspotSimulator;
+  beforeAll(async () => {
+    sim = await startHubspotSimulator({ records: 20, seed: 4, clientSecret: 'app-secret', tokenTtlSeconds: 1, refreshToken: 'rt-configured' });
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  const oauthConnector = () =>
+    new HubspotConnector(
+      crmConnectionSchema.parse({
+        kind: 'hubspot',
+        baseUrl: sim.apiBase,
+        auth: { oauth: { clientId: 'sim-client-id', clientSecret: 'app-secret', refreshToken: 'rt-configured', refreshBefore: '0s' } },
+      }),
+      {},
+    );
+
+  it('an expired access token is answered 401 EXPIRED_AUTHENTICATION', async () => {
+    const code = sim.oauth.issueCode();
+    const form = (b: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(b).toString() });
+    const res = await fetch(`${sim.url}/oauth/v1/token`, form({ grant_type: 'authorization_code', code, client_id: 'sim-client-id', client_secret: 'app-secret', redirect_uri: 'http://localhost/cb' }));
+    expect(res.status).toBe(200);
+    const grant = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+    expect(grant.expires_in).toBe(1);
+    const again = await fetch(`${sim.url}/oauth/v1/token`, form({ grant_type: 'authorization_code', code, client_id: 'sim-client-id', client_secret: 'app-secret' }));
+    expect(((await again.json()) as { status: string }).status).toBe('BAD_AUTH_CODE');
+    const ok = await fetch(`${sim.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${grant.access_token}` } });
+    expect(ok.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    const late = await fetch(`${sim.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${grant.access_token}` } });
+    expect(late.status).toBe(401);
+    expect(((await late.json()) as { category: string }).category).toBe('EXPIRED_AUTHENTICATION');
+  });
+
+  it('the connector refreshes expiring tokens, and a revoked grant is IR_CRM_GRANT_REVOKED', async () => {
+    const hs = oauthConnector();
+    await hs.describe('contact');
+    await new Promise((r) => setTimeout(r, 1100));
+    await hs.read('contact', ['1'], ['email']);
+    expect(hs.stats().tokenRefreshes).toBeGreaterThanOrEqual(2);
+    expect(sim.stats().tokenRefreshes).toBeGreaterThanOrEqual(2);
+    sim.oauth.revoke('rt-configured');
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(hs.describe('company')).rejects.toMatchObject({ code: 'IR_CRM_GRANT_REVOKED' });
+  });
+});

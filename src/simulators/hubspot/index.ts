@@ -14,7 +14,8 @@
  * `apiBase` = `url` (no trailing slash: the SDK concatenates paths, §1.1). Extra options besides
  * SimulatorOptions: `searchLagMs` (search index lag, §4.4; default 0), `dailyLimit` (default
  * 1,000,000), `searchPerSecond` (default 5), `webhookRetryScale` (multiplies the retry delays;
- * default 1). `snapshotFile` is not supported.
+ * default 1), `oauthClientId` and `refreshToken` (the OAuth endpoint in oauth.ts; its client secret is
+ * `clientSecret`, its access-token lifetime `tokenTtlSeconds`). `snapshotFile` is not supported.
  */
 import Fastify from 'fastify';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
@@ -24,6 +25,7 @@ import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedAccount } from './seed.js';
 import { HubspotState, ValuesError } from './state.js';
 import { WebhookDispatcher } from './webhooks.js';
+import { HubspotOAuth } from './oauth.js';
 
 export { HubspotState } from './state.js';
 export type { GroundTruth } from './seed.js';
@@ -35,6 +37,8 @@ export interface RunningHubspotSimulator extends RunningSimulator {
   portalId: number;
   /** Waits for webhook deliveries in flight (not the scheduled retries). */
   webhooksIdle(): Promise<void>;
+  /** The OAuth endpoint's state: `issueCode()` for the authorization_code grant, `revoke()`. */
+  oauth: HubspotOAuth;
 }
 
 export const DEFAULT_TOKEN = 'pat-na1-7f3c2a1e-9b4d-4e8f-a6c5-2d1b0e9f8a7c';
@@ -67,6 +71,16 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
   });
 
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const oauth = new HubspotOAuth({
+    clientId: typeof opts.oauthClientId === 'string' ? opts.oauthClientId : 'sim-client-id',
+    clientSecret: opts.clientSecret ?? 'sim-client-secret',
+    ttlSeconds: opts.tokenTtlSeconds ?? 1800,
+    refreshToken: typeof opts.refreshToken === 'string' ? opts.refreshToken : undefined,
+    onRefresh: () => stats.tokenRefreshes++,
+    portalId: state.portalId,
+    appId: state.appId,
+  });
+  oauth.register(app);
   const ctx: RouteContext = {
     state,
     token,
@@ -81,6 +95,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
       return stats;
     },
     searchLagMs: typeof opts.searchLagMs === 'number' ? opts.searchLagMs : 0,
+    oauth,
   };
 
   const repEdit = async (edit: RepEdit): Promise<void> => {
@@ -135,6 +150,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     state,
     appId: state.appId,
     portalId: state.portalId,
+    oauth,
     repEdit,
     setFaults(f) {
       faults = f;

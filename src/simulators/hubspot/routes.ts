@@ -43,6 +43,8 @@ export interface RouteContext {
   readonly stats: SimStats;
   /** Search index lag, ms (§4.4); 0 = immediately searchable. */
   searchLagMs: number;
+  /** Access tokens issued by the OAuth endpoint (oauth.ts), accepted besides `token`. */
+  oauth?: { check(token: string): { ok: true } | { ok: false; expired: true; expiredAt: number } | { ok: false; expired: false } };
 }
 
 type Rec = Record<string, unknown>;
@@ -130,7 +132,14 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     s.calls[key] = (s.calls[key] ?? 0) + 1;
     s.totalCalls++;
     const auth = req.headers.authorization ?? '';
-    if (auth !== `Bearer ${ctx.token}`) {
+    const oauth = auth !== `Bearer ${ctx.token}` && auth.startsWith('Bearer ') ? ctx.oauth?.check(auth.slice(7)) : undefined;
+    if (oauth && !oauth.ok && oauth.expired) {
+      const ago = Math.max(0, Math.round((Date.now() - oauth.expiredAt) / 1000));
+      return fail(ctx, reply, 401, 'EXPIRED_AUTHENTICATION', `The OAuth token used to make this call expired ${ago} second(s) ago.`, {
+        context: { 'expire time': [new Date(oauth.expiredAt).toISOString()] },
+      });
+    }
+    if (auth !== `Bearer ${ctx.token}` && !oauth?.ok) {
       return fail(
         ctx,
         reply,
