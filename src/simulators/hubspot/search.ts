@@ -74,7 +74,9 @@ const inValues = new WeakMap<SearchFilter, Set<string>>();
 export function matchFilter(f: SearchFilter, props: Record<string, string>, def: PropertyDef | undefined): boolean {
   const raw = props[f.propertyName];
   const has = raw !== undefined && raw !== null && raw !== '';
-  const enumeration = def?.type === 'enumeration';
+  // Secondary e-mails and domains are enumeration-typed lists of strings: compared like strings.
+  const listOfStrings = f.propertyName === 'hs_additional_emails' || f.propertyName === 'hs_additional_domains';
+  const enumeration = def?.type === 'enumeration' && !listOfStrings;
   const eq = (a: string, b: string) => (enumeration ? a === b : a.toLowerCase() === b.toLowerCase());
   // Multi-value properties (hs_additional_emails, checkboxes) match on any of their parts.
   const parts = (s: string) => (def?.type === 'enumeration' || f.propertyName === 'hs_additional_emails' ? s.split(';') : [s]);
@@ -94,7 +96,7 @@ export function matchFilter(f: SearchFilter, props: Record<string, string>, def:
       let vals = inValues.get(f);
       if (!vals) inValues.set(f, (vals = new Set((f.values ?? []).map(String))));
       const set = vals;
-      const stored = has ? parts(raw).map((p) => (def?.type === 'string' || !def ? p.toLowerCase() : p)) : [];
+      const stored = has ? parts(raw).map((p) => (def?.type === 'string' || !def || listOfStrings ? p.toLowerCase() : p)) : [];
       const hit = stored.some((s) => set.has(s));
       return f.operator === 'IN' ? hit : !hit;
     }
