@@ -48,6 +48,10 @@ form{display:inline}
 pre{background:#fff;border:1px solid #e3e6eb;padding:8px;overflow:auto;max-height:240px}
 .flash{background:#d8f0dd;border:1px solid #9bd3a6;padding:8px 12px;margin-bottom:12px}
 .flash.error{background:#f8d7d7;border-color:#e0a0a0}
+.choice{margin:3px 0;white-space:nowrap}.choice span{margin:0 4px}
+code{font:12px ui-monospace,Menlo,Consolas,monospace}
+details summary{cursor:pointer;color:#2857d6}
+a.card{color:inherit;text-decoration:none}a.card:hover{border-color:#2857d6}
 `;
 
 const NAV: [string, string][] = [

@@ -33,25 +33,44 @@ async function overview(deps: ServerDeps): Promise<Html> {
   <p class="muted">Store: ${deps.store.backend}. This console is for the people who run inrecord; reps see AI work inside their CRM records.</p>`;
 }
 
+/** A candidate as a reviewer needs to see it: who, which inbox, which company, which CRM id. */
+function candidateLabel(c: Record<string, unknown>): string {
+  const name = [c.first_name, c.last_name].filter(Boolean).join(' ') || (c.name as string | undefined) || '';
+  const parts = [name, c.email ?? c.domain, c.company_name].filter((p) => typeof p === 'string' && p.length > 0);
+  return parts.length > 0 ? parts.join(' · ') : String(c.label ?? c.id);
+}
+
+/** The outside record the item is about, in one line (identity items carry the input). */
+function subjectLine(p: Record<string, unknown>): string {
+  const input = p.input as Record<string, unknown> | undefined;
+  if (!input) return '';
+  return [input.full_name ?? [input.first_name, input.last_name].filter(Boolean).join(' '), input.email, input.company_name ?? input.domain, input.phone]
+    .filter((v) => typeof v === 'string' && v.length > 0)
+    .join(' · ');
+}
+
 async function review(deps: ServerDeps): Promise<Html> {
   const items = await listReview(deps.store);
   if (items.length === 0) return html`<p>Nothing waiting for review.</p>`;
-  return html`<table><thead><tr><th>#</th><th>kind</th><th>record</th><th>reason</th><th>details</th><th>decide</th></tr></thead><tbody>
+  const resolve = (id: number, action: string, label: string, primary = false, candidateId?: string) =>
+    html`<form method="post" action="/api/review/${id}/resolve"><input type="hidden" name="action" value="${action}">${
+      candidateId ? html`<input type="hidden" name="candidateId" value="${candidateId}">` : ''
+    }<button class="${primary ? 'primary' : ''}" data-testid="${candidateId ? `pick-${id}-${candidateId}` : `${action}-${id}`}">${label}</button></form>`;
+  return html`<p class="muted">${items.length} open item(s). Identity items: pick the CRM record the outside record belongs to, or mark it not in the CRM; nothing is written to a record until someone decides.</p>
+  <table class="review"><thead><tr><th>#</th><th>kind</th><th>record</th><th>reason</th><th>decide</th><th>details</th></tr></thead><tbody>
   ${items.map((it) => {
     const p = it.payload as Record<string, unknown>;
-    const candidates = (p.candidates as { id: string; label?: string; [k: string]: unknown }[] | undefined) ?? [];
+    const candidates = (p.candidates as Record<string, unknown>[] | undefined) ?? [];
     const actions =
       it.kind === 'identity'
-        ? html`${candidates.map(
-            (c) => html`<form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="pick"><input type="hidden" name="candidateId" value="${c.id}"><button class="primary" data-testid="pick-${it.id}-${c.id}">pick ${c.label ?? c.id}</button></form> `,
-          )}<form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="not_in_crm"><button>not in CRM</button></form>
-          <form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="dismiss"><button>dismiss</button></form>`
-        : html`<form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="keep_rep"><button class="primary">keep rep's value</button></form>
-          <form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="accept_ai"><button>write AI value</button></form>
-          <form method="post" action="/api/review/${it.id}/resolve"><input type="hidden" name="action" value="dismiss"><button>dismiss</button></form>`;
+        ? html`<div class="choices">${candidates.map(
+            (c) => html`<div class="choice">${resolve(it.id, 'pick', 'pick', true, String(c.id))} <span>${candidateLabel(c)}</span> <code class="muted">${String(c.id)}</code></div>`,
+          )}<div class="choice">${resolve(it.id, 'not_in_crm', 'not in CRM')} ${resolve(it.id, 'dismiss', 'dismiss')}</div></div>`
+        : html`<div class="choice">${resolve(it.id, 'keep_rep', "keep rep's value", true)} ${resolve(it.id, 'accept_ai', 'write AI value')} ${resolve(it.id, 'dismiss', 'dismiss')}</div>`;
+    const subject = subjectLine(p);
     return html`<tr data-review-id="${it.id}"><td>${it.id}</td><td><span class="pill">${it.kind}</span></td>
-      <td>${it.crm} ${it.object}<br><span class="muted">${it.subject_key}</span></td><td>${it.reason}</td>
-      <td><pre>${JSON.stringify(it.payload, null, 1).slice(0, 1500)}</pre></td><td>${actions}</td></tr>`;
+      <td>${it.crm} ${it.object}<br><span class="muted">${it.subject_key}</span>${subject ? html`<br>${subject}` : ''}</td><td>${it.reason}</td>
+      <td>${actions}</td><td><details><summary>payload</summary><pre>${JSON.stringify(it.payload, null, 1).slice(0, 1500)}</pre></details></td></tr>`;
   })}</tbody></table>`;
 }
 
@@ -81,13 +100,44 @@ async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
   const run = await getRun(deps.store, id);
   if (!run) return html`<p>No run ${id}.</p>`;
   const ledger = await runLedger(deps.store, id);
-  return html`<p>${run.kind} · ${run.crm ?? ''} · ${run.flow ?? ''} · <span class="pill">${run.status}</span> · started ${when(run.started_at)}</p>
-  ${run.status !== 'rolled_back' ? html`<form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback"><button class="primary" data-testid="rollback">roll back this run</button></form>` : ''}
-  <table><thead><tr><th>record</th><th>field</th><th>before</th><th>after</th><th>outcome</th><th>reason</th></tr></thead><tbody>
-  ${ledger.map(
-    (l) => html`<tr><td>${l.object} ${l.record_id}</td><td>${l.field}</td><td>${fmt(l.before_value)}</td><td>${fmt(l.after_value)}</td>
-      <td><span class="pill">${l.outcome}</span></td><td class="muted">${l.reason ?? ''}</td></tr>`,
-  )}</tbody></table>`;
+  // what each rollback of this run did to each field: restored, or left because it changed since
+  const rollbacks = (await listRuns(deps.store, 1000)).filter((r) => r.kind === 'rollback' && (r.summary as { of?: string } | null)?.of === id);
+  const fate = new Map<string, { label: string; cls: string; reason: string | null }>();
+  for (const rb of [...rollbacks].reverse()) {
+    for (const l of await runLedger(deps.store, rb.id)) {
+      const key = `${l.record_id}|${l.field}`;
+      if (l.outcome === 'written') fate.set(key, { label: 'rolled back', cls: 'ok', reason: `by ${rb.id}` });
+      else if (l.outcome === 'conflict_skipped' && fate.get(key)?.label !== 'rolled back')
+        fate.set(key, { label: 'kept: edited since', cls: 'warn', reason: l.reason === 'human-edit-since' ? 'a person edited it after this run' : (l.reason ?? null) });
+      else if (fate.get(key)?.label !== 'rolled back') fate.set(key, { label: `rollback ${l.outcome}`, cls: 'bad', reason: l.reason });
+    }
+  }
+  const outstanding = ledger.some((l) => l.outcome === 'written' && !fate.has(`${l.record_id}|${l.field}`));
+  const canRollBack = run.kind !== 'rollback' && run.status !== 'rolled_back' && outstanding;
+  const tally = (o: string) => ledger.filter((l) => l.outcome === o).length;
+  const outcomes = [...new Set(ledger.map((l) => l.outcome))];
+  return html`<p>${run.kind} · ${run.crm ?? ''} · ${run.flow ?? ''} · <span class="pill ${pillClass(run.status)}">${run.status}</span> · started ${when(run.started_at)}</p>
+  <div class="cards">${outcomes.map((o) => html`<div class="card"><b>${tally(o)}</b>${o}</div>`)}</div>
+  ${rollbacks.map((rb) => {
+    const s = rb.summary as { restored?: number; skipped?: number; failed?: number };
+    return html`<p>Rolled back by <a href="/runs/${encodeURIComponent(rb.id)}">${rb.id}</a> at ${when(rb.started_at)}: ${s.restored ?? 0} restored, ${s.skipped ?? 0} kept because they changed since${s.failed ? `, ${s.failed} failed` : ''}.</p>`;
+  })}
+  ${canRollBack ? html`<form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" onsubmit="return confirm('Restore the before-values of every field this run wrote? Fields changed since are left as they are.')"><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span>` : ''}
+  <table><thead><tr><th>record</th><th>field</th><th>before</th><th>after</th><th>outcome</th><th>reason</th>${rollbacks.length > 0 ? html`<th>after rollback</th>` : ''}</tr></thead><tbody>
+  ${ledger.map((l) => {
+    const f = fate.get(`${l.record_id}|${l.field}`);
+    return html`<tr><td>${l.object} ${l.record_id}</td><td>${l.field}</td><td>${fmt(l.before_value)}</td><td>${fmt(l.after_value)}</td>
+      <td><span class="pill ${pillClass(l.outcome)}">${l.outcome}</span></td><td class="muted">${l.reason ?? ''}</td>${
+        rollbacks.length > 0 ? html`<td>${f ? html`<span class="pill ${f.cls}">${f.label}</span> <span class="muted">${f.reason ?? ''}</span>` : ''}</td>` : ''
+      }</tr>`;
+  })}</tbody></table>`;
+}
+
+function pillClass(status: string): string {
+  if (['succeeded', 'written', 'open', 'resolved', 'replayed'].includes(status)) return 'ok';
+  if (['failed', 'rejected', 'not_applied'].includes(status)) return 'bad';
+  if (['conflict_skipped', 'flagged', 'running', 'rolled_back'].includes(status)) return 'warn';
+  return '';
 }
 
 async function validation(deps: ServerDeps): Promise<Html> {
