@@ -9,7 +9,11 @@ import { startSimulator } from '../simulators/index.js';
 import type { RunningSimulator } from '../simulators/types.js';
 import { generateWorld } from '../simulators/seed/index.js';
 import { openStore } from '../store/index.js';
+import { crmConnectionSchema } from '../config/index.js';
+import { createConnector } from '../crm/registry.js';
 import { buildIdentityBenchSet } from './benchset.js';
+import { listSnapshot } from './live.js';
+import { sampleExternalViews } from './validate.js';
 
 const run = promisify(execFile);
 const MAIN = resolve('src/cli/main.ts');
@@ -109,15 +113,28 @@ describe('inrecord reconcile / validate identities', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ total: 202, malformed: 2 });
   }, 60_000);
 
-  it('live: resolves through the connector, records links and review items, in few calls', async () => {
-    const listed = await cli('--json', 'validate', 'identities', '--sample', '40');
-    expect(listed.code).toBe(0);
-    const report = JSON.parse(listed.stdout);
-    expect(report).toMatchObject({ source: 'salesforce', sampled: 40, mismatches: 0 });
+  it('validate identities over files: a report with no mismatch, exit 0', async () => {
+    const r = await cli(
+      '--json',
+      'validate',
+      'identities',
+      '--sample',
+      '100',
+      '--crm-contacts',
+      join(dir, 'contacts.jsonl'),
+      '--crm-companies',
+      join(dir, 'companies.jsonl'),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: 'files', sampled: 100, mismatches: 0 });
+  }, 60_000);
 
+  it('live: resolves through the connector, records links and review items, in few calls', async () => {
+    const connector = await createConnector(
+      crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: sim.apiBase, auth: { token: sim.token } }),
+    );
+    const inputs = sampleExternalViews(await listSnapshot(connector), 40, 2).map((c) => c.input);
     const input = join(dir, 'live-input.jsonl');
-    const inputs = (report.findings as { input: unknown }[]).map((f) => f.input);
-    // sample again, this time the inputs themselves, through the CLI's own offline-free path
     writeFileSync(
       input,
       jsonl([
@@ -144,5 +161,5 @@ describe('inrecord reconcile / validate identities', () => {
     const wrong = await cli('reconcile', '--crm', 'hubspot', '--input', input, '--out', out);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('config connects to salesforce');
-  }, 90_000);
+  }, 180_000);
 });

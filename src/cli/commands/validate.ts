@@ -48,7 +48,7 @@ export function register(program: Command): void {
   validate
     .command('identities')
     .description(
-      'resolve a random sample of existing CRM records from outside-style fields and report mismatches, ambiguities and misses with reasons',
+      'resolve a random sample of existing CRM records from outside-style fields and report mismatches, ambiguities and misses with reasons; exit 1 when a record resolves to a different one',
     )
     .option('--sample <n>', 'how many records', (v) => Number.parseInt(v, 10), 500)
     .option('--seed <n>', 'the sample’s random seed', (v) => Number.parseInt(v, 10), 1)
