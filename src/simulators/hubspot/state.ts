@@ -89,13 +89,19 @@ export function defaultAssociation(from: ObjectType, to: ObjectType): [number, n
   return inverse ? [inverse.unlabeled[1], inverse.unlabeled[0]] : undefined;
 }
 
-/** Every known type id from → to with its inverse (primary and unlabeled). */
+const knownCache = new Map<string, Map<number, number>>();
+
+/** Every known type id from → to with its inverse (primary and unlabeled); cached per pair. */
 function knownTypes(from: ObjectType, to: ObjectType): Map<number, number> {
+  const key = `${from}>${to}`;
+  const hit = knownCache.get(key);
+  if (hit) return hit;
   const m = new Map<number, number>();
-  const direct = ASSOC[`${from}>${to}`];
+  const direct = ASSOC[key];
   const inverse = ASSOC[`${to}>${from}`];
   for (const pair of [direct?.primary, direct?.unlabeled]) if (pair) m.set(pair[0], pair[1]);
   for (const pair of [inverse?.primary, inverse?.unlabeled]) if (pair) m.set(pair[1], pair[0]);
+  knownCache.set(key, m);
   return m;
 }
 
@@ -232,10 +238,13 @@ export class HubspotState {
     const iso = new Date(at).toISOString();
     if (type === 'deals' && !values.pipeline) values = { ...values, pipeline: 'default' };
     const r: HsRecord = { id, type, props: {}, history: {}, initial: {}, origin: source, createdAt: at, updatedAt: at, archivedAt: null };
-    const all = { ...values, ...this.derive(r, values) };
-    for (const k in all) if (all[k] === '') delete all[k];
+    // One pass: empty strings are not stored (§2.3).
+    const all: Record<string, string> = {};
+    for (const k in values) if (values[k] !== '') all[k] = values[k];
+    if (type === 'contacts' && all.email) all.hs_email_domain = all.email.includes('@') ? all.email.split('@')[1].toLowerCase() : '';
     r.initial = all;
-    const props: Record<string, string> = { ...all, hs_object_id: String(id) };
+    const props: Record<string, string> = Object.assign({}, all);
+    props.hs_object_id = String(id);
     props[CREATED_PROP[type]] = iso;
     props[MODIFIED_PROP[type]] = iso;
     if (type === 'contacts') {
@@ -245,7 +254,7 @@ export class HubspotState {
     r.props = props;
     this.records[type].set(id, r);
     this.index(r);
-    this.notify({ type, id, action: 'creation', changes: Object.entries(all).map(([name, value]) => ({ name, value })), source, at });
+    if (this.listeners.length > 0) this.notify({ type, id, action: 'creation', changes: Object.entries(all).map(([name, value]) => ({ name, value })), source, at });
     return r;
   }
 
