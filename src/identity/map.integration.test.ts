@@ -109,6 +109,28 @@ describe.each(BACKENDS)('identity map and review queue on %s', (backend) => {
     expect((await openIdentityReviews(store, 'hubspot')).map((i) => i.subject_key)).toEqual(['e3']);
   });
 
+  it('honours a "not in CRM" resolved through the review queue’s generic path (no link written)', async () => {
+    const input: IdentityInput = { key: 'g1', type: 'contact', email: 'ghost@acme.com', full_name: 'Gho St' };
+    const snapshot = new CrmSnapshot(contacts, companies);
+    await resolveWithMap(store, { crm: 'pipedrive', inputs: [input], snapshot, complete: true });
+    const [item] = await openIdentityReviews(store, 'pipedrive');
+    await store.query(
+      `UPDATE review_items SET status = 'resolved', resolution = '{"action":"not_in_crm"}'::jsonb, resolved_by = 'sam', resolved_at = now() WHERE id = $1`,
+      [item!.id],
+    );
+    const again = await resolveWithMap(store, {
+      crm: 'pipedrive',
+      inputs: [input],
+      snapshot,
+      complete: true,
+    });
+    expect(again[0]).toMatchObject({
+      status: 'unmatched',
+      reason: expect.stringContaining('(sam) marked it not in the CRM'),
+    });
+    expect(await openIdentityReviews(store, 'pipedrive')).toEqual([]);
+  });
+
   it('invalidates links when the record is merged or deleted, and decides afresh', async () => {
     expect(
       await invalidateLinks(store, {
