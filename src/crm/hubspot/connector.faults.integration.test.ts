@@ -136,3 +136,25 @@ describe('OAuth (expiring access tokens, refresh, revoked grant)', () => {
     await expect(hs.describe('company')).rejects.toMatchObject({ code: 'IR_CRM_GRANT_REVOKED' });
   });
 });
+
+describe('webhook subscriptions (§8.1)', () => {
+  it('sets the target URL and subscribes creation, deletion, merge and one propertyChange per writable property', async () => {
+    const sim = await startHubspotSimulator({ records: 10, seed: 2, developerApiKey: 'dev-key' });
+    try {
+      const conn = crmConnectionSchema.parse({ kind: 'hubspot', baseUrl: sim.apiBase, auth: { token: sim.token }, webhooks: { appId: String(sim.appId), developerApiKey: 'dev-key' } });
+      const hs = new HubspotConnector(conn, {});
+      await hs.webhooks.subscribe('http://127.0.0.1:9/hooks', ['contact']);
+      expect(sim.subscriptions.targetUrl).toBe('http://127.0.0.1:9/hooks');
+      const types = sim.subscriptions.list.map((s) => `${s.eventType}:${s.propertyName ?? ''}`);
+      expect(types).toEqual(expect.arrayContaining(['contact.creation:', 'contact.deletion:', 'contact.merge:', 'contact.propertyChange:email']));
+      expect(types).not.toContain('contact.propertyChange:hs_lastmodifieddate');
+      const n = types.length;
+      await hs.webhooks.subscribe('http://127.0.0.1:9/hooks', ['contact']);
+      expect(sim.subscriptions.list).toHaveLength(n);
+      const noKey = new HubspotConnector(crmConnectionSchema.parse({ kind: 'hubspot', baseUrl: sim.apiBase, auth: { token: sim.token } }), {});
+      await expect(noKey.webhooks.subscribe('http://127.0.0.1:9/hooks', ['contact'])).rejects.toMatchObject({ code: 'IR_CRM_UNSUPPORTED' });
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -736,10 +736,20 @@ export class HubspotConnector implements CrmConnector {
       for (const kind of kinds) {
         const prefix = kind === 'contact' ? 'contact' : kind === 'company' ? 'company' : kind === 'deal' ? 'deal' : null;
         if (!prefix) continue;
-        for (const ev of ['creation', 'deletion', 'merge', 'propertyChange']) {
-          const key = `${prefix}.${ev}:`;
-          if (have.has(key)) continue;
-          await this.call(`subscribe ${prefix}.${ev}`, (c) => c.webhooks.subscriptionsApi.create(appId, { eventType: `${prefix}.${ev}`, active: true } as never));
+        const wanted: { eventType: string; propertyName?: string }[] = ['creation', 'deletion', 'merge'].map((ev) => ({ eventType: `${prefix}.${ev}` }));
+        // A propertyChange subscription names one property; hs_lastmodifieddate is refused (§8.1).
+        for (const f of (await this.describe(kind)).fields) {
+          if (f.writable && f.name !== MODIFIED) wanted.push({ eventType: `${prefix}.propertyChange`, propertyName: f.name });
+        }
+        for (const w of wanted) {
+          if (have.has(`${w.eventType}:${w.propertyName ?? ''}`)) continue;
+          if (have.size >= 1000) {
+            throw new InrecordError('IR_CRM_VALIDATION', `HubSpot app ${appId} has reached 1,000 webhook subscriptions; ${w.eventType} ${w.propertyName ?? ''} was not added`, {
+              context: { crm: 'hubspot', eventType: w.eventType, propertyName: w.propertyName },
+            });
+          }
+          await this.call(`subscribe ${w.eventType} ${w.propertyName ?? ''}`, (c) => c.webhooks.subscriptionsApi.create(appId, { ...w, active: true } as never));
+          have.add(`${w.eventType}:${w.propertyName ?? ''}`);
         }
       }
     },

@@ -26,6 +26,7 @@ import { type GroundTruth, seedAccount } from './seed.js';
 import { HubspotState, ValuesError } from './state.js';
 import { WebhookDispatcher } from './webhooks.js';
 import { HubspotOAuth } from './oauth.js';
+import { WebhookSubscriptions } from './subscriptions.js';
 
 export { HubspotState } from './state.js';
 export type { GroundTruth } from './seed.js';
@@ -39,6 +40,10 @@ export interface RunningHubspotSimulator extends RunningSimulator {
   webhooksIdle(): Promise<void>;
   /** The OAuth endpoint's state: `issueCode()` for the authorization_code grant, `revoke()`. */
   oauth: HubspotOAuth;
+  /** Webhook settings and subscriptions made through /webhooks/v3 (subscriptions.ts). */
+  subscriptions: WebhookSubscriptions;
+  /** The developer API key `/webhooks/v3` accepts as `hapikey` (option `developerApiKey`). */
+  developerApiKey: string;
 }
 
 export const DEFAULT_TOKEN = 'pat-na1-7f3c2a1e-9b4d-4e8f-a6c5-2d1b0e9f8a7c';
@@ -81,6 +86,9 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     appId: state.appId,
   });
   oauth.register(app);
+  const developerApiKey = typeof opts.developerApiKey === 'string' ? opts.developerApiKey : 'sim-developer-key';
+  const subscriptions = new WebhookSubscriptions(state.appId, (url) => dispatcher.setTarget(url));
+  subscriptions.register(app);
   const ctx: RouteContext = {
     state,
     token,
@@ -96,6 +104,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     },
     searchLagMs: typeof opts.searchLagMs === 'number' ? opts.searchLagMs : 0,
     oauth,
+    developerApiKey,
   };
 
   const repEdit = async (edit: RepEdit): Promise<void> => {
@@ -151,6 +160,8 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     appId: state.appId,
     portalId: state.portalId,
     oauth,
+    subscriptions,
+    developerApiKey,
     repEdit,
     setFaults(f) {
       faults = f;

@@ -43,6 +43,8 @@ export interface RouteContext {
   readonly stats: SimStats;
   /** Search index lag, ms (§4.4); 0 = immediately searchable. */
   searchLagMs: number;
+  /** The app's developer API key, accepted as `hapikey` on /webhooks/ (subscriptions.ts). */
+  developerApiKey?: string;
   /** Access tokens issued by the OAuth endpoint (oauth.ts), accepted besides `token`. */
   oauth?: { check(token: string): { ok: true } | { ok: false; expired: true; expiredAt: number } | { ok: false; expired: false } };
 }
@@ -131,6 +133,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const key = `${req.method} ${req.routeOptions.url ?? path}`;
     s.calls[key] = (s.calls[key] ?? 0) + 1;
     s.totalCalls++;
+    // Webhook settings are managed with the app's developer API key (`hapikey`, §8.1).
+    if (path.startsWith('/webhooks/') && ctx.developerApiKey && (req.query as Rec).hapikey === ctx.developerApiKey) return;
     const auth = req.headers.authorization ?? '';
     const oauth = auth !== `Bearer ${ctx.token}` && auth.startsWith('Bearer ') ? ctx.oauth?.check(auth.slice(7)) : undefined;
     if (oauth && !oauth.ok && oauth.expired) {
