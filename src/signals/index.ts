@@ -27,3 +27,14 @@ export type {
   ParseProblem,
   Participant,
 } from './types.js';
+export { type ImportUsageOptions, type UsageImportSummary, type UsageSource, companyKeyOf, importUsage } from './usage.js';
+export {
+  type UsageAggregate,
+  type UsageEvent,
+  type UsageTrend,
+  aggregateUsage,
+  parseCsv,
+  usageEventsOf,
+  usageOutputs,
+  usageTrend,
+} from './usage-aggregate.js';

@@ -68,3 +68,73 @@ export async function countOpenIdentityReviews(db: Sql, crm: string, keys: reado
   );
   return r[0]?.n ?? 0;
 }
+
+export interface UsageEventRow {
+  event_key: string;
+  user_email: string | null;
+  account_id: string | null;
+  domain: string | null;
+  feature: string | null;
+  occurred_at: Date | string;
+  contact_key: string | null;
+  company_key: string | null;
+}
+
+/** Inserts events (a repeated event key is a no-op); returns the keys that were new. */
+export async function insertUsageEvents(
+  db: Sql,
+  source: string,
+  rows: readonly { key: string; userEmail: string | null; accountId: string | null; domain: string | null; feature: string | null; at: string; contactKey: string | null; companyKey: string | null }[],
+): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const r = await db.query<{ event_key: string }>(
+    `INSERT INTO signal_usage_events (source, event_key, user_email, account_id, domain, feature, occurred_at, contact_key, company_key)
+     SELECT $1, x.key, x."userEmail", x."accountId", x.domain, x.feature, x.at, x."contactKey", x."companyKey"
+       FROM jsonb_to_recordset($2::jsonb) AS x(key text, "userEmail" text, "accountId" text, domain text, feature text, at timestamptz, "contactKey" text, "companyKey" text)
+     ON CONFLICT (source, event_key) DO NOTHING RETURNING event_key`,
+    [source, JSON.stringify(rows)],
+  );
+  return r.map((x) => x.event_key);
+}
+
+export async function selectUsageEventsByKeys(
+  db: Sql,
+  source: string,
+  contactKeys: readonly string[],
+  companyKeys: readonly string[],
+): Promise<UsageEventRow[]> {
+  return db.query<UsageEventRow>(
+    `SELECT event_key, user_email, account_id, domain, feature, occurred_at, contact_key, company_key FROM signal_usage_events
+      WHERE source = $1 AND (contact_key = ANY($2::text[]) OR company_key = ANY($3::text[]))`,
+    [source, contactKeys, companyKeys],
+  );
+}
+
+export async function countUsageFeatures(db: Sql, source: string): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    'SELECT count(DISTINCT feature)::int AS n FROM signal_usage_events WHERE source = $1 AND feature IS NOT NULL',
+    [source],
+  );
+  return r[0]?.n ?? 0;
+}
+
+/** Every live identity-map key linked to these CRM records (several addresses of one contact). */
+export async function selectLinkedKeys(db: Sql, crm: string, object: string, ids: readonly string[]): Promise<{ external_key: string; crm_id: string }[]> {
+  if (ids.length === 0) return [];
+  return db.query(
+    `SELECT external_key, crm_id FROM identity_links WHERE crm = $1 AND object = $2 AND crm_id = ANY($3::text[]) AND invalidated_at IS NULL`,
+    [crm, object, ids],
+  );
+}
+
+export async function readCursor(db: Sql, name: string): Promise<string | null> {
+  const r = await db.query<{ value: string }>('SELECT value FROM cursors WHERE name = $1', [name]);
+  return r[0]?.value ?? null;
+}
+
+export async function writeCursor(db: Sql, name: string, value: string): Promise<void> {
+  await db.query(
+    `INSERT INTO cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [name, value],
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * Product-usage import: rows from a CSV / JSONL file or a Postgres query → events (deduplicated,
+ * incremental on event time with a cursor) → identity (contacts by user email, companies by domain
+ * or account) → aggregates → write-back's applyRun, so values are typed, ownership applies, writes
+ * are verified, stamped and in the ledger. Only records with new events are recomputed, and
+ * write-back skips values that did not change.
+ */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { FlowConfig, InrecordConfig } from '../config/index.js';
+import type { CrmConnector } from '../crm/types.js';
+import { InrecordError } from '../errors/index.js';
+import { type IdentityInput, fetchCandidates, normaliseEmail, resolveWithMap } from '../identity/index.js';
+import type { Store } from '../store/index.js';
+import { applyRun } from '../writeback/index.js';
+import type { RecordOutputs } from '../writeback/index.js';
+import {
+  countUsageFeatures,
+  insertUsageEvents,
+  readCursor,
+  selectLinkedKeys,
+  selectUsageEventsByKeys,
+  writeCursor,
+} from './queries.js';
+import type { ParseProblem } from './types.js';
+import { type UsageEvent, aggregateUsage, parseCsv, usageEventsOf, usageOutputs } from './usage-aggregate.js';
+
+export type UsageSource = { kind: 'file'; path: string } | { kind: 'postgres'; url: string; query: string } | { kind: 'rows'; name: string; rows: Record<string, unknown>[] };
+
+export interface ImportUsageOptions {
+  source: UsageSource;
+  /** The source's name (cursor and dedupe key). Default: the file path / the query. */
+  name?: string;
+  /** The moment the aggregates are computed at (default now). */
+  asOf?: Date;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface UsageImportSummary {
+  source: string;
+  /** Rows read from the source (after the cursor). */
+  rows: number;
+  /** New events stored (a row seen before is not counted). */
+  events: number;
+  invalid: number;
+  problems: ParseProblem[];
+  contacts: number;
+  companies: number;
+  /** Identity keys that matched no single record: in the review queue. */
+  unmatched: number;
+  written: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  runIds: string[];
+  cursor: string | null;
+}
+
+const MODEL = 'usage-1';
+
+function contactKeyOf(e: UsageEvent): string | null {
+  const n = normaliseEmail(e.userEmail);
+  return n ? `email:${n.canonical}` : null;
+}
+
+/** A company by its domain (the event's, else the user's work address), else by the product's account id. */
+export function companyKeyOf(e: UsageEvent): string | null {
+  if (e.domain) return `domain:${e.domain}`;
+  const n = normaliseEmail(e.userEmail);
+  if (n && !n.freeMail && !n.role) return `domain:${n.domain}`;
+  if (n && !n.freeMail) return `domain:${n.domain}`;
+  return e.accountId ? `account:${e.accountId}` : null;
+}
+
+async function readRows(src: UsageSource, since: string | null): Promise<{ name: string; rows: Record<string, unknown>[] }> {
+  if (src.kind === 'rows') return { name: src.name, rows: src.rows };
+  if (src.kind === 'file') {
+    let text: string;
+    try {
+      text = readFileSync(src.path, 'utf8');
+    } catch (err) {
+      throw new InrecordError('IR_USAGE', `cannot read the usage file ${src.path}: ${(err as Error).message}`, {
+        fix: 'Pass an existing .csv or .jsonl file.',
+      });
+    }
+    if (/\.(jsonl|ndjson|json)$/i.test(src.path)) {
+      const rows: Record<string, unknown>[] = [];
+      for (const [i, line] of text.split(/\r?\n/).entries()) {
+        if (!line.trim()) continue;
+        try {
+          rows.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          rows.push({ __invalid: `line ${i + 1} is not JSON` });
+        }
+      }
+      return { name: src.path, rows };
+    }
+    return { name: src.path, rows: parseCsv(text) };
+  }
+  // the warehouse path: the user's SELECT, filtered on event time past the cursor, oldest first
+  const client = new pg.Client({ connectionString: src.url });
+  try {
+    await client.connect();
+    const sql = `SELECT * FROM (${src.query.replace(/;\s*$/, '')}) AS usage_rows WHERE ($1::timestamptz IS NULL OR occurred_at >= $1::timestamptz) ORDER BY occurred_at`;
+    const r = await client.query(sql, [since]);
+    return { name: src.query, rows: r.rows as Record<string, unknown>[] };
+  } catch (err) {
+    throw new InrecordError('IR_INPUT_INVALID', `usage query failed: ${(err as Error).message}`, {
+      fix: 'The query must return occurred_at (timestamptz) and user_email, account_id or domain; check the connection string and the SQL.',
+    });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function usageFlows(config: InrecordConfig): { contact?: FlowConfig; company?: FlowConfig } {
+  const flows = config.flows.filter((f) => f.kind === 'usage');
+  const out: { contact?: FlowConfig; company?: FlowConfig } = {};
+  for (const f of flows) if (f.object === 'contact' || f.object === 'company') out[f.object] ??= f;
+  if (!out.contact && !out.company)
+    throw new InrecordError('IR_CONFIG_INVALID', 'inrecord import usage: no flow of kind "usage" on contact or company in inrecord.yaml', {
+      fix: 'Add a flow {name: usage, kind: usage, object: contact, outputs: {last_active: <field>, events_30d: <field>, features_30d: <field>, feature_adoption: <field>, trend: <field>}} (company: also active_users_7d, active_users_30d).',
+    });
+  return out;
+}
+
+/** Imports usage rows and writes the aggregates of every record with new events. */
+export async function importUsage(
+  store: Store,
+  connector: CrmConnector,
+  config: InrecordConfig,
+  opts: ImportUsageOptions,
+): Promise<UsageImportSummary> {
+  const flows = usageFlows(config);
+  const crm = connector.crm;
+  const asOf = opts.asOf ?? new Date();
+  const provisional = opts.name ?? (opts.source.kind === 'file' ? opts.source.path : opts.source.kind === 'rows' ? opts.source.name : opts.source.query);
+  const cursorName = `signals.usage.${crm}.${provisional}`;
+  const since = await readCursor(store, cursorName);
+  const { rows } = await readRows(opts.source, since);
+  const source = provisional;
+  const invalidRows = rows.filter((r) => '__invalid' in r);
+  const parsed = usageEventsOf(rows.filter((r) => !('__invalid' in r)), source);
+  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems];
+  // incremental on event time: rows before the cursor were ingested by an earlier run
+  const fresh = parsed.events.filter((e) => !since || e.at >= since);
+  const stored = fresh.map((e) => ({ ...e, contactKey: contactKeyOf(e), companyKey: companyKeyOf(e) }));
+  const newKeys = new Set<string>();
+  for (let i = 0; i < stored.length; i += 1000) for (const k of await insertUsageEvents(store, source, stored.slice(i, i + 1000))) newKeys.add(k);
+  const added = stored.filter((e) => newKeys.has(e.key));
+
+  const summary: UsageImportSummary = {
+    source,
+    rows: rows.length,
+    events: added.length,
+    invalid: problems.length,
+    problems,
+    contacts: 0,
+    companies: 0,
+    unmatched: 0,
+    written: 0,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    runIds: [],
+    cursor: since,
+  };
+  if (added.length > 0) {
+    // identity: every key with new events, contacts by address, companies by domain / account
+    const inputs = new Map<string, IdentityInput>();
+    for (const e of added) {
+      if (flows.contact && e.contactKey && !inputs.has(e.contactKey))
+        inputs.set(e.contactKey, { key: e.contactKey, type: 'contact', email: e.userEmail, ...(e.domain ? { company_domain: e.domain } : {}) });
+      if (flows.company && e.companyKey && !inputs.has(e.companyKey))
+        inputs.set(e.companyKey, e.companyKey.startsWith('domain:') ? { key: e.companyKey, type: 'company', domain: e.companyKey.slice(7) } : { key: e.companyKey, type: 'company', name: e.accountName });
+    }
+    const list = [...inputs.values()];
+    const fetched = await fetchCandidates(connector, list);
+    const resolved = await resolveWithMap(store, { crm, inputs: list, snapshot: fetched.snapshot, complete: false });
+    const idOf = new Map<string, string>();
+    for (const r of resolved) {
+      if (r.status === 'matched' && r.id) idOf.set(r.key, r.id);
+      else summary.unmatched++;
+    }
+    const featureCount = await countUsageFeatures(store, source);
+    for (const object of ['contact', 'company'] as const) {
+      const flow = flows[object];
+      if (!flow) continue;
+      const ids = [...new Set(added.map((e) => (object === 'contact' ? e.contactKey : e.companyKey)).flatMap((k) => (k && idOf.has(k) ? [idOf.get(k) as string] : [])))];
+      if (ids.length === 0) continue;
+      // every key linked to these records (a contact's other addresses), so a record aggregates all its events
+      const keysById = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
+      for (const [k, id] of idOf) keysById.get(id)?.add(k);
+      for (const l of await selectLinkedKeys(store, crm, object, ids)) keysById.get(l.crm_id)?.add(l.external_key);
+      const allKeys = [...keysById.values()].flatMap((s) => [...s]);
+      const events = await selectUsageEventsByKeys(store, source, object === 'contact' ? allKeys : [], object === 'company' ? allKeys : []);
+      const byKey = new Map<string, UsageEvent[]>();
+      for (const r of events) {
+        const k = object === 'contact' ? r.contact_key : r.company_key;
+        if (!k) continue;
+        const ev: UsageEvent = { key: r.event_key, userEmail: r.user_email, accountId: r.account_id, accountName: null, domain: r.domain, feature: r.feature, at: new Date(r.occurred_at).toISOString() };
+        const a = byKey.get(k);
+        if (a) a.push(ev);
+        else byKey.set(k, [ev]);
+      }
+      // a datetime aggregate aimed at a date field is written as that day (UTC)
+      const schema = await connector.describe(object);
+      const dateFields = new Set(schema.fields.filter((x) => x.type === 'date').flatMap((x) => [x.name, x.label]));
+      const outputs: RecordOutputs[] = [];
+      for (const [id, keys] of keysById) {
+        const agg = aggregateUsage([...keys].flatMap((k) => byKey.get(k) ?? []), asOf, featureCount);
+        const values = usageOutputs(agg, object);
+        outputs.push({
+          object,
+          recordId: id,
+          outputs: Object.entries(flow.outputs)
+            .filter(([name]) => name in values)
+            .map(([name, field]) => {
+              const v = values[name] ?? null;
+              const value = typeof v === 'string' && name === 'last_active' && dateFields.has(field) ? v.slice(0, 10) : v;
+              return { name, field, value, flow: flow.name, modelVersion: MODEL, confidence: 1 };
+            }),
+        });
+      }
+      if (object === 'contact') summary.contacts = outputs.length;
+      else summary.companies = outputs.length;
+      const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs, flow: flow.name, total: outputs.length });
+      summary.runIds.push(run.runId);
+      summary.written += run.fields.written ?? 0;
+      summary.unchanged += run.fields.unchanged ?? 0;
+      summary.skipped += (run.fields.conflict_skipped ?? 0) + (run.fields.flagged ?? 0);
+      summary.failed += (run.fields.failed ?? 0) + (run.fields.rejected ?? 0) + (run.fields.not_applied ?? 0) + (run.status === 'failed' ? 1 : 0);
+    }
+  }
+  const latest = parsed.events.reduce<string | null>((m, e) => (m === null || e.at > m ? e.at : m), since);
+  if (latest && latest !== since) await writeCursor(store, cursorName, latest);
+  summary.cursor = latest;
+  opts.onProgress?.(1, 1);
+  return summary;
+}
