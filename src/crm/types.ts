@@ -264,6 +264,11 @@ export interface CrmConnector {
     parse(req: WebhookRequest): ChangeEvent[];
     /** Registers delivery to `targetUrl` where the API allows it. */
     subscribe(targetUrl: string, kinds: ObjectKind[]): Promise<void>;
+    /**
+     * The body the CRM expects in answer to an accepted delivery, when it expects one (Salesforce
+     * keeps retrying an Outbound Message until it gets its SOAP Ack). Absent: a JSON 200 will do.
+     */
+    acknowledgement?: { contentType: string; body: string };
   };
 
   stats(): CallStats;

@@ -106,8 +106,9 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
       });
       report.rejected.push(...produced.rejected);
       for (const o of produced.outputs) {
+        if (o.rejected?.length) refusals.push({ object: o.object, recordId: o.recordId, readAt: o.readAt, outputs: [], rejected: o.rejected });
         report.outputs += o.outputs.length;
-        yield o;
+        if (o.outputs.length > 0) yield { ...o, rejected: undefined };
       }
       opts.onProgress?.(flow.name, report.records);
     }
@@ -120,11 +121,14 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
   });
   report.gate = gated.stats;
   const passed: RecordOutputs[] = [];
+  const refusals: RecordOutputs[] = [];
   async function* tap(): AsyncGenerator<RecordOutputs> {
     for await (const r of gated.source) {
       if (rules.length > 0) passed.push(r);
-      yield r;
+      yield { ...r, rejected: undefined };
     }
+    // outputs the flow itself refused are recorded in the ledger whatever the gate says: never silent
+    yield* refusals;
   }
   report.apply = await applyRun({ store: deps.store, connector: deps.connector, objects: deps.config.objects, now }, { source: tap(), flow: flow.name });
 

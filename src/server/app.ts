@@ -82,6 +82,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const code = result.status === 401 ? 'IR_WEBHOOK_SIGNATURE' : 'IR_WEBHOOK_PAYLOAD';
       return reply.code(result.status).send({ ok: false, error: { code, message: result.reason } });
     }
+    const ack = connector.webhooks.acknowledgement;
+    if (ack) return reply.code(200).type(ack.contentType).send(ack.body);
     return reply.code(200).send({ ok: true, ...result });
   });
 

@@ -54,6 +54,7 @@ import {
   soqlString,
   toFieldSchema,
   websiteDomain,
+  OUTBOUND_ACK,
 } from './codec.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
@@ -549,6 +550,8 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   webhooks = {
+    /** Salesforce retries an Outbound Message for 24 hours until it is acknowledged with this body (§8.1). */
+    acknowledgement: { contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK },
     /**
      * Outbound Messages are not signed (§8.1): the endpoint URL carries a shared secret
      * (`?secret=…` or `?token=…`), compared in constant time, and the body's OrganizationId must be
