@@ -525,6 +525,7 @@ export function generateWorld(opts: GenerateWorldOptions): World {
   const persons: Record<string, string[]> = {};
   const duplicates: [string, string][] = [];
   const sameNameGroups: string[][] = [];
+  const inSameNameGroup = new Set<string>();
   const roleByCompany = new Map<string, string>();
   const roleInboxes = new Map<string, string[]>();
   let personSeq = 0;
@@ -591,6 +592,7 @@ export function generateWorld(opts: GenerateWorldOptions): World {
       group.push(c.id);
     }
     sameNameGroups.push(group);
+    for (const id of group) inSameNameGroup.add(id);
   }
   while (contacts.length < nContacts) {
     const r = rnd();
@@ -623,11 +625,13 @@ export function generateWorld(opts: GenerateWorldOptions): World {
       // Another pair of namesakes at one company (different people).
       const idxs = contactsByCompany.get(company.id);
       const other = idxs && (contacts[idxs[int(0, idxs.length - 1)] as number] as SeedContact);
-      if (other && other.duplicateOf === null && !sameNameGroups.some((g) => g.includes(other.id))) {
+      if (other && other.duplicateOf === null && !inSameNameGroup.has(other.id)) {
         const c = newPerson(nextId(), company, other.trueFirstName, other.trueLastName);
         if (c.email === null) c.email = c.workEmail;
         pushContact(c);
         sameNameGroups.push([other.id, c.id]);
+        inSameNameGroup.add(other.id);
+        inSameNameGroup.add(c.id);
         continue;
       }
     }
@@ -703,7 +707,7 @@ export function generateWorld(opts: GenerateWorldOptions): World {
   const target = wantConverted ?? nLeads * 0.2;
   let lo = -30;
   let hi = 30;
-  for (let it = 0; it < 60 && nLeads > 0; it++) {
+  for (let it = 0; it < 40 && nLeads > 0; it++) {
     const mid = (lo + hi) / 2;
     let s = 0;
     for (const z of logits) s += 1 / (1 + Math.exp(-(z + mid)));
