@@ -99,12 +99,13 @@ async function runs(deps: ServerDeps): Promise<Html> {
 async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
   const run = await getRun(deps.store, id);
   if (!run) return html`<p>No run ${id}.</p>`;
-  const ledger = await runLedger(deps.store, id);
+  // every row for the tallies and rollback fates; the table shows the first SHOWN
+  const ledger = await runLedger(deps.store, id, 100_000);
   // what each rollback of this run did to each field: restored, or left because it changed since
   const rollbacks = (await listRuns(deps.store, 1000)).filter((r) => r.kind === 'rollback' && (r.summary as { of?: string } | null)?.of === id);
   const fate = new Map<string, { label: string; cls: string; reason: string | null }>();
   for (const rb of [...rollbacks].reverse()) {
-    for (const l of await runLedger(deps.store, rb.id)) {
+    for (const l of await runLedger(deps.store, rb.id, 100_000)) {
       const key = `${l.record_id}|${l.field}`;
       if (l.outcome === 'written') fate.set(key, { label: 'rolled back', cls: 'ok', reason: `by ${rb.id}` });
       else if (l.outcome === 'conflict_skipped' && fate.get(key)?.label !== 'rolled back')
@@ -116,22 +117,29 @@ async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
   const canRollBack = run.kind !== 'rollback' && run.status !== 'rolled_back' && outstanding;
   const tally = (o: string) => ledger.filter((l) => l.outcome === o).length;
   const outcomes = [...new Set(ledger.map((l) => l.outcome))];
+  const fates = new Map<string, number>();
+  for (const f of fate.values()) fates.set(f.label, (fates.get(f.label) ?? 0) + 1);
   return html`<p>${run.kind} · ${run.crm ?? ''} · ${run.flow ?? ''} · <span class="pill ${pillClass(run.status)}">${run.status}</span> · started ${when(run.started_at)}</p>
-  <div class="cards">${outcomes.map((o) => html`<div class="card"><b>${tally(o)}</b>${o}</div>`)}</div>
+  <div class="cards">${outcomes.map((o) => html`<div class="card" data-outcome="${o}"><b>${tally(o)}</b>${o}</div>`)}${[...fates].map(
+    ([label, n]) => html`<div class="card" data-fate="${label}"><b>${n}</b>${label}</div>`,
+  )}</div>
   ${rollbacks.map((rb) => {
     const s = rb.summary as { restored?: number; skipped?: number; failed?: number };
     return html`<p>Rolled back by <a href="/runs/${encodeURIComponent(rb.id)}">${rb.id}</a> at ${when(rb.started_at)}: ${s.restored ?? 0} restored, ${s.skipped ?? 0} kept because they changed since${s.failed ? `, ${s.failed} failed` : ''}.</p>`;
   })}
   ${canRollBack ? html`<form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" onsubmit="return confirm('Restore the before-values of every field this run wrote? Fields changed since are left as they are.')"><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span>` : ''}
   <table><thead><tr><th>record</th><th>field</th><th>before</th><th>after</th><th>outcome</th><th>reason</th>${rollbacks.length > 0 ? html`<th>after rollback</th>` : ''}</tr></thead><tbody>
-  ${ledger.map((l) => {
+  ${ledger.slice(0, SHOWN).map((l) => {
     const f = fate.get(`${l.record_id}|${l.field}`);
     return html`<tr><td>${l.object} ${l.record_id}</td><td>${l.field}</td><td>${fmt(l.before_value)}</td><td>${fmt(l.after_value)}</td>
       <td><span class="pill ${pillClass(l.outcome)}">${l.outcome}</span></td><td class="muted">${l.reason ?? ''}</td>${
         rollbacks.length > 0 ? html`<td>${f ? html`<span class="pill ${f.cls}">${f.label}</span> <span class="muted">${f.reason ?? ''}</span>` : ''}</td>` : ''
       }</tr>`;
-  })}</tbody></table>`;
+  })}</tbody></table>
+  ${ledger.length > SHOWN ? html`<p class="muted">Showing the first ${SHOWN} of ${ledger.length} ledger rows; the figures above count them all.</p>` : ''}`;
 }
+
+const SHOWN = 500;
 
 function pillClass(status: string): string {
   if (['succeeded', 'written', 'open', 'resolved', 'replayed'].includes(status)) return 'ok';
