@@ -10,7 +10,7 @@ import PgBoss from 'pg-boss';
 import { InrecordError, isInrecordError, isRetryable } from '../errors/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
 import type { Store } from '../store/index.js';
-import { countOpenDeadLetters, insertDeadLetter, releaseJobs, sweepFailedJobs } from './queries.js';
+import { countOpenDeadLetters, insertDeadLetter, recordDeadLetterGauge, releaseJobs, sweepFailedJobs } from './queries.js';
 
 export interface JobContext {
   jobId: string;
@@ -47,7 +47,7 @@ export interface EngineOptions {
   logger?: Logger;
   /** How long an idle worker waits before polling again (default 500 ms). */
   pollIntervalMs?: number;
-  /** Called when open dead letters reach the threshold (the alert hook). */
+  /** Called on each new dead letter while the open ones are at or above the threshold (the alert hook). */
   onDeadLetters?: (open: number) => void | Promise<void>;
   deadLetterThreshold?: number;
   /** pg-boss maintenance interval: expiry detection speed (default 30 s). */
@@ -81,7 +81,6 @@ export class JobEngine {
   private readonly log: Logger;
   private readonly worker = `${hostname()}:${process.pid}`;
   private lastSweep = 0;
-  private alerted = 0;
   /** Counters for reports and benchmarks. */
   readonly counts = { completed: 0, retried: 0, deadLettered: 0 };
 
@@ -192,10 +191,20 @@ export class JobEngine {
           if (await this.runOne(queue, reg, job)) done.push(job.id);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(reg.options.concurrency, jobs.length) }, lane));
+      const lanes = await Promise.allSettled(Array.from({ length: Math.min(reg.options.concurrency, jobs.length) }, lane));
+      for (const l of lanes) {
+        // the store failed while recording an outcome: that job stays active, expires and is
+        // retried; the loop goes on
+        if (l.status === 'rejected') this.log.error({ err: l.reason, queue }, 'could not record a job outcome; the job will be retried after expiry');
+      }
       if (done.length > 0) {
-        await this.boss.complete(queue, done);
-        this.counts.completed += done.length;
+        try {
+          await this.boss.complete(queue, done);
+          this.counts.completed += done.length;
+        } catch (err) {
+          // effects are idempotent (once()): re-running these after expiry does no harm
+          this.log.error({ err, queue, jobs: done.length }, 'could not mark jobs completed; they will run again after expiry');
+        }
       }
       if (next < jobs.length) {
         const unstarted = jobs.slice(next).map((j) => j.id);
@@ -221,7 +230,7 @@ export class JobEngine {
         await insertDeadLetter(this.store, { queue, jobId: job.id, data: job.data, error: record, attempts: attempt });
         this.counts.deadLettered++;
         this.log.warn({ queue, jobId: job.id, code: record.code, attempt }, 'job moved to dead letters');
-        await this.afterDeadLetter();
+        await this.afterDeadLetter(queue);
         if (isRetryable(err)) {
           // its last attempt: record the final failure in pg-boss too
           await this.boss.fail(queue, job.id, record);
@@ -236,12 +245,16 @@ export class JobEngine {
     }
   }
 
-  private async afterDeadLetter(): Promise<void> {
-    if (!this.opts.onDeadLetters) return;
+  /** The open-dead-letter gauge (metrics `jobs_dead_letters_open`, for monitoring) and the alert hook. */
+  private async afterDeadLetter(queue?: string): Promise<void> {
     const open = await countOpenDeadLetters(this.store);
-    if (open >= (this.opts.deadLetterThreshold ?? 1) && open > this.alerted) {
-      this.alerted = open;
-      await this.opts.onDeadLetters(open);
+    await recordDeadLetterGauge(this.store, open, queue).catch((err) => this.log.warn({ err }, 'could not record the dead-letter gauge'));
+    if (!this.opts.onDeadLetters) return;
+    // every new dead letter at or above the threshold: the hook decides how often to page someone
+    if (open >= (this.opts.deadLetterThreshold ?? 1)) {
+      await Promise.resolve()
+        .then(() => this.opts.onDeadLetters?.(open))
+        .catch((err) => this.log.error({ err, open }, 'the dead-letter alert hook failed'));
     }
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InrecordError } from '../errors/index.js';
 import { once } from '../store/index.js';
 import { BACKENDS, openTestStore, type TestStore } from '../store/testing/index.js';
-import { type JobEngine, createJobEngine, listDeadLetters, onceInTransaction, replayDeadLetter } from './index.js';
+import { type JobEngine, countOpenDeadLetters, createJobEngine, listDeadLetters, onceInTransaction, replayDeadLetter } from './index.js';
 
 const until = async (pred: () => Promise<boolean>, ms = 20_000) => {
   const end = Date.now() + ms;
@@ -17,11 +17,12 @@ describe.each(BACKENDS)('job engine on %s', (backend) => {
   let engine: JobEngine;
   const seen: Record<string, number> = {};
   let poisonFixed = false;
+  const alerts: number[] = [];
 
   beforeAll(async () => {
     store = await openTestStore(backend);
     await store.exec('CREATE TABLE test_effects (n integer NOT NULL)');
-    engine = await createJobEngine(store, { pollIntervalMs: 50 });
+    engine = await createJobEngine(store, { pollIntervalMs: 50, onDeadLetters: (open) => void alerts.push(open) });
     await engine.register<{ n: number }>(
       'work',
       async (d) => {
@@ -107,5 +108,8 @@ describe.each(BACKENDS)('job engine on %s', (backend) => {
     const dl = (await listDeadLetters(store, { queue: 'flaky' })).find((d) => (d.data as { kind: string }).kind === 'always')!;
     expect(dl.attempts).toBe(2);
     expect(dl.error.message).toContain('CRM 503');
+    const [gauge] = await store.query<{ value: number }>("SELECT value FROM metrics WHERE name = 'jobs_dead_letters_open' ORDER BY id DESC LIMIT 1");
+    expect(gauge.value).toBe(await countOpenDeadLetters(store));
+    expect(alerts.at(-1)).toBe(gauge.value);
   });
 });

@@ -48,6 +48,14 @@ export async function countOpenDeadLetters(db: Sql): Promise<number> {
   return row.n;
 }
 
+export async function recordDeadLetterGauge(db: Sql, open: number, queue?: string): Promise<void> {
+  await db.query('INSERT INTO metrics (name, labels, value) VALUES ($1, $2::jsonb, $3)', [
+    'jobs_dead_letters_open',
+    JSON.stringify(queue ? { queue } : {}),
+    open,
+  ]);
+}
+
 /**
  * Final failures pg-boss recorded without our handler seeing them — a job whose worker died on every
  * attempt expires until its retries run out — are copied into dead_letters, so nothing is dropped.
