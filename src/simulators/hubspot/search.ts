@@ -93,9 +93,11 @@ export function matchFilter(f: SearchFilter, props: Record<string, string>, def:
     case 'IN':
     case 'NOT_IN': {
       // IN is exact: string values must be given lower-case (§4.2); stored strings compare lower-cased.
-      let vals = inValues.get(f);
-      if (!vals) inValues.set(f, (vals = new Set((f.values ?? []).map(String))));
-      const set = vals;
+      let set = inValues.get(f);
+      if (!set) {
+        set = new Set((f.values ?? []).map(String));
+        inValues.set(f, set);
+      }
       const stored = has ? parts(raw).map((p) => (def?.type === 'string' || !def || listOfStrings ? p.toLowerCase() : p)) : [];
       const hit = stored.some((s) => set.has(s));
       return f.operator === 'IN' ? hit : !hit;
