@@ -312,6 +312,18 @@ describe('history and rep edits (§2.4)', () => {
     expect(html).toMatch(/City<\/th><td>Lyon <\/td>/);
     expect(html).toContain('Intent: high');
   });
+  it('record pages exist for companies and deals, with their timeline; unknown records are 404', async () => {
+    const deal = [...sim.state.records.deals.values()].find((d) => sim.state.associations('deals', d.id, 'tasks').length > 0 || sim.state.associations('deals', d.id, 'notes').length > 0);
+    expect(deal).toBeDefined();
+    const dealHtml = await (await fetch(`${sim.url}/ui/deals/${deal?.id}`)).text();
+    expect(dealHtml).toContain(String(deal?.props.dealname).replace(/&/g, '&amp;'));
+    expect(dealHtml).not.toContain('Nothing yet.');
+    const company = [...sim.state.records.companies.values()][0];
+    const res = await fetch(`${sim.url}/ui/companies/${company.id}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Company Domain Name');
+    expect((await fetch(`${sim.url}/ui/contacts/1`)).status).toBe(404);
+  });
 });
 
 describe('associations v4 and activities (§7)', () => {
