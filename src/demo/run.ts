@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { InrecordConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, CrmName, FieldValue } from '../crm/types.js';
-import { CrmSnapshot, resolveIdentity } from '../identity/index.js';
+import { listSnapshot, sampleExternalViews, validateIdentities } from '../identity/index.js';
 import { type Sample, drawSample, evaluateGate, labelSample, runMonitor } from '../monitor/index.js';
 import { type FlowRunReport, runFlow } from '../runner/index.js';
 import { type RunningSimulator, startSimulator } from '../simulators/index.js';
@@ -80,51 +80,25 @@ export interface DemoRuntime {
   close(): Promise<void>;
 }
 
-const shuffle = <T>(xs: T[], seed: number): T[] => {
-  const a = [...xs];
-  let s = seed;
-  for (let i = a.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    const j = s % (i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-};
-
-/** Identity validation: sampled CRM contacts, presented as an outside system would, resolved back. */
+/** Identity validation: a sample of CRM records, presented as an outside system would, resolved back. */
 async function validateIdentity(connector: CrmConnector, size: number): Promise<NonNullable<DemoCrmReport['identity']>> {
-  const contacts = [];
-  const companies = [];
-  for await (const page of connector.listCompanies()) companies.push(...page);
-  for await (const page of connector.listContacts()) contacts.push(...page);
-  const snap = new CrmSnapshot(contacts, companies);
-  const byId = new Map(companies.map((c) => [c.id, c]));
-  const sample = shuffle(contacts.filter((c) => c.email), 7).slice(0, size);
-  const out = { sampled: sample.length, matched: 0, correct: 0, wrong: 0, ambiguous: 0, unmatched: 0, reasons: {} as Record<string, number> };
-  for (const c of sample) {
-    // as an outside system would show this person: upper-cased email, "Last, First", company by name
-    const company = c.company_id ? byId.get(c.company_id) : undefined;
-    const r = resolveIdentity(
-      {
-        key: c.id,
-        type: 'contact',
-        email: c.email?.toUpperCase(),
-        full_name: c.last_name ? `${c.last_name}, ${c.first_name ?? ''}` : c.first_name,
-        company_name: company?.name ?? c.company_name,
-      },
-      snap,
-    );
-    if (r.status === 'matched') {
-      out.matched++;
-      if (r.id === c.id) out.correct++;
-      else out.wrong++;
-    } else {
-      out[r.status]++;
-      const why = r.reason.replace(/[\w.+-]+@[\w.-]+|\d+|"[^"]*"|\([^)]*\)/g, '…').slice(0, 70);
-      out.reasons[why] = (out.reasons[why] ?? 0) + 1;
-    }
+  const snap = await listSnapshot(connector);
+  const { report, results } = validateIdentities(snap, sampleExternalViews(snap, size, 7));
+  const reasons: Record<string, number> = {};
+  for (const r of results) {
+    if (r.status === 'matched') continue;
+    const why = r.reason.replace(/[\w.+-]+@[\w.-]+|\d+|"[^"]*"|\([^)]*\)/g, '…').slice(0, 70);
+    reasons[why] = (reasons[why] ?? 0) + 1;
   }
-  return out;
+  return {
+    sampled: report.sampled,
+    matched: report.matched + report.mismatches,
+    correct: report.matched,
+    wrong: report.mismatches,
+    ambiguous: report.ambiguous,
+    unmatched: report.misses,
+    reasons,
+  };
 }
 
 type Truth = (sample: Sample) => boolean;

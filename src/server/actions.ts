@@ -6,6 +6,7 @@ import type { InrecordConfig } from '../config/index.js';
 import type { CrmConnector, CrmName } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import { type JobEngine, replayDeadLetter } from '../jobs/index.js';
+import { identityReviewResolver } from '../identity/index.js';
 import { monitorConsoleActions } from '../monitor/index.js';
 import type { ConsoleActions } from './types.js';
 import type { Store } from '../store/index.js';
@@ -17,7 +18,7 @@ export function consoleActions(deps: {
   connectors: Partial<Record<CrmName, CrmConnector>>;
   engine?: JobEngine;
 }): ConsoleActions {
-  const monitor = monitorConsoleActions(deps.store, deps.config);
+  const monitor = monitorConsoleActions(deps.store, deps.config, { resolvers: { identity: identityReviewResolver } });
   return {
     ...monitor,
     async rollbackRun(runId: string) {

@@ -7,6 +7,7 @@
 import type { InrecordConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, ObjectKind } from '../crm/types.js';
+import { invalidateLinks } from '../identity/index.js';
 import { type JobEngine, createJobEngine } from '../jobs/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
@@ -66,6 +67,11 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   await engine.declare(RECORD_QUEUE, { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds, concurrency: config.jobs.concurrency });
   const queue = jobQueue(engine);
   const now = () => new Date();
+  // a record the CRM confirms deleted or merged no longer anchors any identity link
+  const unlink = async (object: ObjectKind, id: string, mergedInto?: string) => {
+    if (object !== 'contact' && object !== 'company') return;
+    await invalidateLinks(store, { crm: connector.crm, object, crmIds: [id], reason: mergedInto ? 'merged' : 'deleted', mergedInto });
+  };
 
   const prepared = new Map<string, PreparedFlow>();
   const reads = new Map<ObjectKind, Set<string>>();
@@ -99,7 +105,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   const pollNow = async () => {
     let n = 0;
     for (const p of pollers) {
-      const r = await pollOnce({ connector, store, queue }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
+      const r = await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
       n += r.enqueued;
     }
     return n;
@@ -111,7 +117,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
       const tick = async () => {
         if (stopping) return;
         try {
-          await pollOnce({ connector, store, queue }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
+          await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
         } catch (err) {
           log.error({ err, object: p.kind }, 'poll failed; the cursor did not move, the next poll retries');
         }
@@ -133,6 +139,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
         store,
         connectors: { [connector.crm]: connector },
         queue,
+        onDeleted: (e) => unlink(e.object, e.id, e.mergedInto),
         actions: consoleActions({ store, config, connectors: { [connector.crm]: connector }, engine }),
         token: config.server.token,
         host: config.server.host,

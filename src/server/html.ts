@@ -48,7 +48,10 @@ form{display:inline}
 pre{background:#fff;border:1px solid #e3e6eb;padding:8px;overflow:auto;max-height:240px}
 .flash{background:#d8f0dd;border:1px solid #9bd3a6;padding:8px 12px;margin-bottom:12px}
 .flash.error{background:#f8d7d7;border-color:#e0a0a0}
-.choice{margin:3px 0;white-space:nowrap}.choice span{margin:0 4px}
+.choice{margin:3px 0}.choice span{margin:0 4px}
+td.reason{min-width:200px;max-width:320px}
+main{box-sizing:border-box}
+svg.chart{background:#fff;border:1px solid #e3e6eb;border-radius:6px;padding:8px;display:block;margin:6px 0 18px}
 code{font:12px ui-monospace,Menlo,Consolas,monospace}
 details summary{cursor:pointer;color:#2857d6}
 a.card{color:inherit;text-decoration:none}a.card:hover{border-color:#2857d6}
@@ -72,21 +75,37 @@ export function page(title: string, path: string, body: Html, flash?: { text: st
   }`;
 }
 
-/** A small inline SVG bar chart (two series side by side), for score distributions. */
+/**
+ * A small inline SVG bar chart (series side by side per label), for score distributions and daily
+ * write outcomes. Bars keep a readable width however few labels there are; the top of the scale is
+ * printed so the heights mean something.
+ */
 export function barChart(labels: string[], series: { name: string; values: number[]; color: string }[], height = 140): Html {
-  const w = Math.max(320, labels.length * 36);
+  const axis = 44;
+  const group = Math.min(36, Math.max(14, Math.floor(880 / Math.max(1, labels.length))));
+  const w = axis + Math.max(240, labels.length * group);
   const max = Math.max(1e-9, ...series.flatMap((s) => s.values));
-  const bw = (w / labels.length - 6) / series.length;
+  const bw = Math.min(14, (group - 6) / Math.max(1, series.length));
+  const top = 4;
+  const plot = height - 18 - top;
+  const scale = (v: number) => (Number.isInteger(max) ? String(v) : v.toFixed(v < 1 ? 3 : 1));
   const bars = labels.flatMap((_, i) =>
     series.map((s, j) => {
-      const h = ((s.values[i] ?? 0) / max) * (height - 20);
-      const x = (i * w) / labels.length + 3 + j * bw;
-      return `<rect x="${x.toFixed(1)}" y="${(height - 18 - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeHtml(s.name)} ${escapeHtml(labels[i])}: ${(s.values[i] ?? 0).toFixed(3)}</title></rect>`;
+      const h = ((s.values[i] ?? 0) / max) * plot;
+      const x = axis + i * group + 3 + j * bw;
+      return `<rect x="${x.toFixed(1)}" y="${(top + plot - h).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeHtml(s.name)} ${escapeHtml(labels[i])}: ${escapeHtml(scale(s.values[i] ?? 0))}</title></rect>`;
     }),
   );
-  const ticks = labels.map((l, i) => `<text x="${((i + 0.5) * w) / labels.length}" y="${height - 4}" font-size="10" text-anchor="middle">${escapeHtml(l)}</text>`);
+  const every = Math.ceil(labels.length / Math.floor((w - axis) / 44));
+  const ticks = labels.map((l, i) =>
+    i % every === 0 ? `<text x="${axis + i * group + (series.length * bw) / 2 + 3}" y="${height - 4}" font-size="10" text-anchor="middle">${escapeHtml(l)}</text>` : '',
+  );
+  const grid = [0, 0.5, 1].map((f) => {
+    const y = (top + plot - f * plot).toFixed(1);
+    return `<line x1="${axis - 4}" x2="${w}" y1="${y}" y2="${y}" stroke="#e3e6eb"/><text x="${axis - 6}" y="${Number(y) + 3}" font-size="10" text-anchor="end" fill="#6b7487">${escapeHtml(scale(max * f))}</text>`;
+  });
   const legend = series.map((s, j) => `<tspan fill="${s.color}" dx="${j ? 12 : 0}">■ ${escapeHtml(s.name)}</tspan>`).join('');
   return raw(
-    `<svg role="img" width="${w}" height="${height + 16}" viewBox="0 -16 ${w} ${height + 16}"><text x="0" y="-4" font-size="11">${legend}</text>${bars.join('')}${ticks.join('')}</svg>`,
+    `<svg class="chart" role="img" width="${w}" height="${height + 16}" viewBox="0 -16 ${w} ${height + 16}"><text x="${axis}" y="-4" font-size="11">${legend}</text>${grid.join('')}${bars.join('')}${ticks.join('')}</svg>`,
   );
 }

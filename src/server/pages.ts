@@ -33,17 +33,25 @@ async function overview(deps: ServerDeps): Promise<Html> {
   <p class="muted">Store: ${deps.store.backend}. This console is for the people who run inrecord; reps see AI work inside their CRM records.</p>`;
 }
 
-/** A candidate as a reviewer needs to see it: who, which inbox, which company, which CRM id. */
-function candidateLabel(c: Record<string, unknown>): string {
+/** A candidate as a reviewer needs to see it: who (on the button), then inbox and company. */
+function candidateName(c: Record<string, unknown>): string {
   const name = [c.first_name, c.last_name].filter(Boolean).join(' ') || (c.name as string | undefined) || '';
-  const parts = [name, c.email ?? c.domain, c.company_name].filter((p) => typeof p === 'string' && p.length > 0);
-  return parts.length > 0 ? parts.join(' · ') : String(c.label ?? c.id);
+  return name || String(c.label ?? c.id);
+}
+
+function candidateDetails(c: Record<string, unknown>): string {
+  return [c.email ?? c.domain, c.company_name].filter((p) => typeof p === 'string' && p.length > 0).join(' · ');
 }
 
 /** The outside record the item is about, in one line (identity items carry the input). */
 function subjectLine(p: Record<string, unknown>): string {
   const input = p.input as Record<string, unknown> | undefined;
-  if (!input) return '';
+  if (!input) {
+    // conflict items: the field, the rep's value and the value the AI wanted to write
+    if (!('repValue' in p)) return '';
+    const by = p.editedBy ? ` by ${String(p.editedBy)}` : '';
+    return `${String(p.field ?? '')}: rep set ${fmt(p.repValue)}${by}; AI wants ${fmt(p.aiValue)}`;
+  }
   return [input.full_name ?? [input.first_name, input.last_name].filter(Boolean).join(' '), input.email, input.company_name ?? input.domain, input.phone]
     .filter((v) => typeof v === 'string' && v.length > 0)
     .join(' · ');
@@ -64,12 +72,12 @@ async function review(deps: ServerDeps): Promise<Html> {
     const actions =
       it.kind === 'identity'
         ? html`<div class="choices">${candidates.map(
-            (c) => html`<div class="choice">${resolve(it.id, 'pick', 'pick', true, String(c.id))} <span>${candidateLabel(c)}</span> <code class="muted">${String(c.id)}</code></div>`,
+            (c) => html`<div class="choice">${resolve(it.id, 'pick', `pick ${candidateName(c)}`, true, String(c.id))} <span>${candidateDetails(c)}</span> <code class="muted">${String(c.id)}</code></div>`,
           )}<div class="choice">${resolve(it.id, 'not_in_crm', 'not in CRM')} ${resolve(it.id, 'dismiss', 'dismiss')}</div></div>`
         : html`<div class="choice">${resolve(it.id, 'keep_rep', "keep rep's value", true)} ${resolve(it.id, 'accept_ai', 'write AI value')} ${resolve(it.id, 'dismiss', 'dismiss')}</div>`;
     const subject = subjectLine(p);
     return html`<tr data-review-id="${it.id}"><td>${it.id}</td><td><span class="pill">${it.kind}</span></td>
-      <td>${it.crm} ${it.object}<br><span class="muted">${it.subject_key}</span>${subject ? html`<br>${subject}` : ''}</td><td>${it.reason}</td>
+      <td>${it.crm} ${it.object}<br><span class="muted">${it.subject_key}</span>${subject ? html`<br>${subject}` : ''}</td><td class="reason">${it.reason}</td>
       <td>${actions}</td><td><details><summary>payload</summary><pre>${JSON.stringify(it.payload, null, 1).slice(0, 1500)}</pre></details></td></tr>`;
   })}</tbody></table>`;
 }
@@ -77,9 +85,10 @@ async function review(deps: ServerDeps): Promise<Html> {
 async function deadLetters(deps: ServerDeps): Promise<Html> {
   const rows = await listDeadLetters(deps.store);
   if (rows.length === 0) return html`<p>No dead letters.</p>`;
-  return html`<table><thead><tr><th>#</th><th>queue</th><th>error</th><th>attempts</th><th>status</th><th>at</th><th></th></tr></thead><tbody>
+  return html`<p class="muted">Jobs that failed for good. Fix the cause (config, mapping, CRM permissions), then replay: the job runs again with its original data on its original queue.</p>
+  <table><thead><tr><th>#</th><th>queue</th><th>error</th><th>attempts</th><th>status</th><th>at</th><th></th></tr></thead><tbody>
   ${rows.map(
-    (r) => html`<tr data-dlq-id="${r.id}"><td>${r.id}</td><td>${r.queue}</td><td><b>${r.error?.code ?? ''}</b> ${r.error?.message ?? ''}</td>
+    (r) => html`<tr data-dlq-id="${r.id}"><td>${r.id}</td><td>${r.queue}</td><td><b>${r.error?.code ?? ''}</b> ${r.error?.message ?? ''}<details><summary>job data</summary><pre>${JSON.stringify(r.data, null, 1).slice(0, 1500)}</pre></details></td>
       <td>${r.attempts}</td><td><span class="pill ${r.status === 'open' ? 'bad' : 'ok'}">${r.status}</span></td><td>${when(r.created_at)}</td>
       <td>${r.status === 'open' ? html`<form method="post" action="/api/dlq/${r.id}/replay"><button class="primary">replay</button></form>` : ''}</td></tr>`,
   )}</tbody></table>`;
@@ -109,7 +118,7 @@ async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
       const key = `${l.record_id}|${l.field}`;
       if (l.outcome === 'written') fate.set(key, { label: 'rolled back', cls: 'ok', reason: `by ${rb.id}` });
       else if (l.outcome === 'conflict_skipped' && fate.get(key)?.label !== 'rolled back')
-        fate.set(key, { label: 'kept: edited since', cls: 'warn', reason: l.reason === 'human-edit-since' ? 'a person edited it after this run' : (l.reason ?? null) });
+        fate.set(key, { label: 'kept: edited since', cls: 'warn', reason: KEPT_WHY[l.reason ?? ''] ?? l.reason ?? null });
       else if (fate.get(key)?.label !== 'rolled back') fate.set(key, { label: `rollback ${l.outcome}`, cls: 'bad', reason: l.reason });
     }
   }
@@ -141,6 +150,13 @@ async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
 
 const SHOWN = 500;
 
+const KEPT_WHY: Record<string, string> = {
+  'human-edit-since': 'a person edited it after this run',
+  'changed-since': 'its value changed after this run wrote it',
+  'record-not-found': 'the record no longer exists',
+  'field-not-found': 'the field no longer exists',
+};
+
 function pillClass(status: string): string {
   if (['succeeded', 'written', 'open', 'resolved', 'replayed'].includes(status)) return 'ok';
   if (['failed', 'rejected', 'not_applied'].includes(status)) return 'bad';
@@ -155,21 +171,38 @@ async function validation(deps: ServerDeps): Promise<Html> {
   return html`<h2>Gates</h2>
   ${gates.length === 0 ? html`<p>No gated flows.</p>` : html`<table><thead><tr><th>flow</th><th>model</th><th>mode</th><th>labelled</th><th>correct</th><th>Wilson lower bound</th><th>needed</th><th>why</th></tr></thead><tbody>
     ${gates.map((g) => html`<tr data-gate="${g.flow}"><td>${g.flow}</td><td>${g.modelVersion}</td><td><span class="pill ${g.mode === 'open' ? 'ok' : 'warn'}">${g.mode}</span></td>
-      <td>${g.labelled}/${g.sampleSize}</td><td>${g.correct}</td><td>${g.lowerBound === null ? '—' : g.lowerBound.toFixed(3)}</td><td>≥ ${g.threshold}</td><td class="muted">${g.reason}</td></tr>`)}
+      <td>${g.labelled}/${g.sampleSize}</td><td>${g.correct}</td><td>${g.lowerBound === null ? '—' : pct(g.lowerBound)}</td><td>≥ ${pct(g.threshold)}</td><td class="muted">${g.reason}</td></tr>`)}
   </tbody></table>`}
   <h2>Samples to label (${open.length})</h2>
   ${open.length === 0 ? html`<p>No samples waiting.</p>` : html`<table><thead><tr><th>flow</th><th>record</th><th>field</th><th>AI value</th><th>context</th><th>label</th></tr></thead><tbody>
     ${open.slice(0, 100).map((s) => html`<tr data-sample-id="${s.id}"><td>${s.flow}</td><td>${s.recordId}</td><td>${s.field}</td><td><b>${fmt(s.value)}</b></td>
-      <td class="muted">${fmt(s.context).slice(0, 200)}</td>
+      <td class="muted">${contextLine(s.context)}</td>
       <td><form method="post" action="/api/validation/samples/${s.id}/label"><input type="hidden" name="label" value="correct"><button class="primary">correct</button></form>
           <form method="post" action="/api/validation/samples/${s.id}/label"><input type="hidden" name="label" value="incorrect"><button>incorrect</button></form></td></tr>`)}
   </tbody></table>`}`;
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** A sample's context as a reviewer reads it: known facts only, no JSON. */
+function contextLine(ctx: Record<string, unknown> | undefined): string {
+  if (!ctx) return '';
+  const names: Record<string, string> = { currentValue: 'now in the CRM', confidence: 'confidence', object: 'object' };
+  return Object.entries(ctx)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${names[k] ?? k}: ${fmt(v)}`)
+    .join(' · ')
+    .slice(0, 240);
+}
+
 async function monitor(deps: ServerDeps): Promise<Html> {
   const m = await deps.actions.monitor?.();
   if (!m) return html`<p>Monitoring is not configured.</p>`;
-  return html`${m.flows.map(
+  const totals = m.writeSuccess.reduce((t, d) => ({ written: t.written + d.written, failed: t.failed + d.failed }), { written: 0, failed: 0 });
+  const rate = totals.written + totals.failed > 0 ? `${((100 * totals.written) / (totals.written + totals.failed)).toFixed(1)}%` : '—';
+  return html`<h2>Score distribution vs training</h2>
+  ${m.flows.length === 0 ? html`<p class="muted">No score distribution yet: drift is measured once a flow has a training distribution and scores from a later run.</p>` : ''}
+  ${m.flows.map(
     (f) => html`<h2>${f.flow} <span class="pill ${f.level === 'ok' ? 'ok' : f.level === 'warn' ? 'warn' : 'bad'}">PSI ${f.psi === null ? '—' : f.psi.toFixed(3)} · KS ${f.ks === null ? '—' : f.ks.toFixed(3)}</span></h2>
       ${barChart(f.bins, [
         { name: 'training', values: f.training, color: '#8a94a6' },
@@ -177,6 +210,7 @@ async function monitor(deps: ServerDeps): Promise<Html> {
       ])}`,
   )}
   <h2>Write success over time</h2>
+  <p>Last 14 days: <b>${totals.written}</b> field(s) written, <b>${totals.failed}</b> failed — success rate <b data-testid="write-success-rate">${rate}</b>.</p>
   ${barChart(
     m.writeSuccess.map((d) => d.day.slice(5)),
     [

@@ -34,6 +34,9 @@ describe('triageEvents', () => {
     const out = triageEvents([ev(), ev({ eventId: 'dup' }), ev({ id: '7', actor: 'integration' }), ev({ id: '8', actor: 'system' })]);
     expect(out.map((o) => (o.verdict.act ? 'act' : o.verdict.reason))).toEqual(['act', 'duplicate-in-batch', 'own-write', 'act']);
   });
+  it('acts on a deletion whoever made it', () => {
+    expect(triageEvents([ev({ kind: 'deleted', actor: 'integration' })])[0].verdict.act).toBe(true);
+  });
 });
 
 describe('poll cursor', () => {

@@ -24,7 +24,10 @@ export function triageEvents(events: ChangeEvent[]): { event: ChangeEvent; key: 
   const seen = new Set<string>();
   return events.map((event) => {
     const key = changeKey(event);
-    if (event.actor === 'integration') return { event, key, verdict: { act: false, reason: 'own-write' } };
+    // a deletion or merge counts whoever made it: the record is gone either way
+    if (event.actor === 'integration' && (event.kind === 'updated' || event.kind === 'created')) {
+      return { event, key, verdict: { act: false, reason: 'own-write' } };
+    }
     if (seen.has(key)) return { event, key, verdict: { act: false, reason: 'duplicate-in-batch' } };
     seen.add(key);
     return { event, key, verdict: { act: true } };

@@ -103,6 +103,24 @@ describe('triggers on the Pipedrive simulator', () => {
     expect(await daemon.pollNow()).toBe(0);
   }, 60_000);
 
+  it('acts on a deletion only when the CRM confirms it: identity links to the record are invalidated', async () => {
+    await store.query(
+      `INSERT INTO identity_links (crm, object, external_key, crm_id, provenance, rule, confidence)
+       VALUES ('pipedrive', 'contact', 'ext-11', '11', 'rule', 'email', 0.97)`,
+    );
+    const res = await fetch(`${sim.url}/api/v2/persons/11`, { method: 'DELETE', headers: { 'x-api-token': sim.token } });
+    expect(res.status).toBe(200);
+    const link = await until(async () => {
+      const [row] = await store.query<{ invalidated_at: Date | null; invalidated_reason: string | null }>(
+        "SELECT invalidated_at, invalidated_reason FROM identity_links WHERE external_key = 'ext-11'",
+      );
+      return row.invalidated_at ? row : null;
+    });
+    expect(link.invalidated_reason).toContain('deleted');
+    const [v] = await store.query<{ deleted_at: Date | null }>("SELECT deleted_at FROM record_versions WHERE id = '11'");
+    expect(v.deleted_at).not.toBeNull();
+  }, 30_000);
+
   it('rejects forged, malformed and oversized webhooks and enqueues nothing', async () => {
     const before = await daemon.engine.pending('records');
     const url = `${daemon.url}/webhooks/pipedrive`;
