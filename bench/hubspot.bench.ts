@@ -23,7 +23,11 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, r];
 }
 
-const FAST = { rateLimit: { callsPerWindow: 1_000_000, windowMs: 10_000 }, searchPerSecond: 1_000_000, dailyLimit: 1e12 };
+const FAST = {
+  rateLimit: { callsPerWindow: 1_000_000, windowMs: 10_000 },
+  searchPerSecond: 1_000_000,
+  dailyLimit: 1e12,
+};
 
 export async function run(args: string[]): Promise<BenchResult> {
   const contacts = Number(args[0] ?? 20_000);
@@ -38,7 +42,12 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
 
   const sim = await startHubspotSimulator({ records: contacts, seed: 7, ...FAST });
-  const conn = crmConnectionSchema.parse({ kind: 'hubspot', baseUrl: sim.apiBase, auth: { token: sim.token }, rateLimit: { callsPerWindow: 1_000_000, windowMs: 10_000 } });
+  const conn = crmConnectionSchema.parse({
+    kind: 'hubspot',
+    baseUrl: sim.apiBase,
+    auth: { token: sim.token },
+    rateLimit: { callsPerWindow: 1_000_000, windowMs: 10_000 },
+  });
   const hs: CrmConnector = await createHubspotConnector(conn, {});
   const truth = sim.groundTruth() as GroundTruth;
 
@@ -50,7 +59,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     const before = hs.stats().calls;
     const [ms, n] = await timed(async () => {
       let n = 0;
-      for await (const page of hs.readChanged('contact', null, ['email', 'firstname', 'lastname'])) n += page.length;
+      for await (const page of hs.readChanged('contact', null, ['email', 'firstname', 'lastname']))
+        n += page.length;
       return n;
     });
     readMs.push(ms);
@@ -59,7 +69,10 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
 
   // Identity lookups: 500 addresses (primary and secondary), as the identity module batches them.
-  const emails = truth.contacts.flatMap((c) => c.emails).filter((_, i) => i % 7 === 0).slice(0, 500);
+  const emails = truth.contacts
+    .flatMap((c) => c.emails)
+    .filter((_, i) => i % 7 === 0)
+    .slice(0, 500);
   const findMs: number[] = [];
   let findCalls = 0;
   let found = 0;
@@ -78,7 +91,12 @@ export async function run(args: string[]): Promise<BenchResult> {
   let writeOk = 0;
   for (let i = 0; i < runs; i++) {
     const before = hs.stats().calls;
-    const [ms, res] = await timed(() => hs.writeBatch('contact', ids.map((id) => ({ id, fields: { jobtitle: `Scored run ${i}` } }))));
+    const [ms, res] = await timed(() =>
+      hs.writeBatch(
+        'contact',
+        ids.map((id) => ({ id, fields: { jobtitle: `Scored run ${i}` } })),
+      ),
+    );
     writeMs.push(ms);
     writeOk = res.filter((r) => r.ok).length;
     writeCalls = hs.stats().calls - before;
@@ -87,7 +105,14 @@ export async function run(args: string[]): Promise<BenchResult> {
   await sim.close();
 
   const rows: BenchRow[] = [
-    { metric: `start with ${contacts} contacts`, value: Math.round(median(starts)), unit: 'ms', target: '< 5000', pass: median(starts) < 5_000, note: `median of ${runs}` },
+    {
+      metric: `start with ${contacts} contacts`,
+      value: Math.round(median(starts)),
+      unit: 'ms',
+      target: '< 5000',
+      pass: median(starts) < 5_000,
+      note: `median of ${runs}`,
+    },
     { metric: 'RSS after the first start', value: Math.round(rss), unit: 'MB' },
     {
       metric: `readChanged: all ${readCount} contacts`,
@@ -95,10 +120,26 @@ export async function run(args: string[]): Promise<BenchResult> {
       unit: 'records/s',
       note: `${readCalls} calls, median ${Math.round(median(readMs))} ms`,
     },
-    { metric: `findContacts: ${emails.length} e-mails`, value: Math.round(median(findMs)), unit: 'ms', note: `${findCalls} calls, ${found} candidates` },
+    {
+      metric: `findContacts: ${emails.length} e-mails`,
+      value: Math.round(median(findMs)),
+      unit: 'ms',
+      note: `${findCalls} calls, ${found} candidates`,
+    },
     { metric: 'findContacts calls per 100 e-mails', value: (findCalls / emails.length) * 100, unit: 'calls' },
-    { metric: `writeBatch: ${ids.length} contacts`, value: Math.round(median(writeMs)), unit: 'ms', note: `${writeOk} ok` },
-    { metric: 'writeBatch calls per written record', value: writeCalls / ids.length, unit: 'calls', target: '<= 0.01', pass: writeCalls / ids.length <= 0.01 },
+    {
+      metric: `writeBatch: ${ids.length} contacts`,
+      value: Math.round(median(writeMs)),
+      unit: 'ms',
+      note: `${writeOk} ok`,
+    },
+    {
+      metric: 'writeBatch calls per written record',
+      value: writeCalls / ids.length,
+      unit: 'calls',
+      target: '<= 0.01',
+      pass: writeCalls / ids.length <= 0.01,
+    },
   ];
   return { name: 'hubspot', rows, meta: { contacts, runs } };
 }

@@ -26,7 +26,12 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
 
 beforeAll(async () => {
   // The 5/s search limit is raised here; its own test below runs at the real value (§4.4).
-  sim = await startHubspotSimulator({ records: 120, seed: 7, clientSecret: 'test-secret', searchPerSecond: 100 });
+  sim = await startHubspotSimulator({
+    records: 120,
+    seed: 7,
+    clientSecret: 'test-secret',
+    searchPerSecond: 100,
+  });
   // numberOfApiCallRetries 1 = exactly one call, no retry (§11.2).
   hs = new Client({ accessToken: sim.token, basePath: sim.url, numberOfApiCallRetries: 1 });
 }, 60_000);
@@ -37,7 +42,11 @@ afterAll(async () => {
 
 describe('transport and auth (§0, §1)', () => {
   it('answers a bad token with HubSpot 401 body', async () => {
-    const bad = new Client({ accessToken: 'pat-na1-00000000-0000-0000-0000-000000000000', basePath: sim.url, numberOfApiCallRetries: 1 });
+    const bad = new Client({
+      accessToken: 'pat-na1-00000000-0000-0000-0000-000000000000',
+      basePath: sim.url,
+      numberOfApiCallRetries: 1,
+    });
     const e = await failure(bad.crm.contacts.basicApi.getPage(1));
     expect(e.code).toBe(401);
     expect(e.body.category).toBe('INVALID_AUTHENTICATION');
@@ -51,7 +60,11 @@ describe('transport and auth (§0, §1)', () => {
     expect(res.headers.get('x-hubspot-ratelimit-max')).toBe('190');
     expect(res.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
     expect(Number(res.headers.get('x-hubspot-ratelimit-remaining'))).toBeLessThan(190);
-    const search = await hs.apiRequest({ method: 'POST', path: '/crm/v3/objects/contacts/search', body: { limit: 1 } });
+    const search = await hs.apiRequest({
+      method: 'POST',
+      path: '/crm/v3/objects/contacts/search',
+      body: { limit: 1 },
+    });
     expect(search.headers.get('x-hubspot-ratelimit-max')).toBeNull();
   });
 });
@@ -62,36 +75,70 @@ describe('objects (§2, §3)', () => {
     expect(page.results).toHaveLength(50);
     expect(page.paging?.next?.after).toBeTruthy();
     // Default properties plus the three system ones (§2.2).
-    expect(Object.keys(page.results[0].properties).sort()).toEqual(['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname']);
+    expect(Object.keys(page.results[0].properties).sort()).toEqual([
+      'createdate',
+      'email',
+      'firstname',
+      'hs_object_id',
+      'lastmodifieddate',
+      'lastname',
+    ]);
     const all = await hs.crm.contacts.getAll(100);
     expect(all.length).toBe(sim.state.records.contacts.size);
     expect(new Set(all.map((c) => c.id)).size).toBe(all.length);
   });
 
   it('creates (201), reads by id and by email, patches, archives (204) and 404s', async () => {
-    const created = await hs.crm.contacts.basicApi.create({ properties: { email: 'Jane.Roe@Example.com', firstname: 'Jane', lastname: 'Roe' }, associations: [] });
+    const created = await hs.crm.contacts.basicApi.create({
+      properties: { email: 'Jane.Roe@Example.com', firstname: 'Jane', lastname: 'Roe' },
+      associations: [],
+    });
     expect(created.id).toMatch(/^\d+$/);
     expect(created.properties.hs_object_id).toBe(created.id);
-    const byEmail = await hs.crm.contacts.basicApi.getById('jane.roe@example.com', ['email', 'phone'], undefined, undefined, false, 'email');
+    const byEmail = await hs.crm.contacts.basicApi.getById(
+      'jane.roe@example.com',
+      ['email', 'phone'],
+      undefined,
+      undefined,
+      false,
+      'email',
+    );
     expect(byEmail.id).toBe(created.id);
     // Requested-but-empty comes back as null (§2.3).
     expect(byEmail.properties.phone).toBeNull();
-    const patched = await hs.crm.contacts.basicApi.update(created.id, { properties: { jobtitle: 'CFO', lifecyclestage: 'opportunity' } });
+    const patched = await hs.crm.contacts.basicApi.update(created.id, {
+      properties: { jobtitle: 'CFO', lifecyclestage: 'opportunity' },
+    });
     expect(patched.properties.jobtitle).toBe('CFO');
     expect(patched.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
     await hs.crm.contacts.basicApi.archive(created.id);
     const e = await failure(hs.crm.contacts.basicApi.getById(created.id));
     expect(e.code).toBe(404);
     expect(e.body.category).toBe('OBJECT_NOT_FOUND');
-    const archived = await hs.crm.contacts.basicApi.getPage(100, undefined, ['email'], undefined, undefined, true);
+    const archived = await hs.crm.contacts.basicApi.getPage(
+      100,
+      undefined,
+      ['email'],
+      undefined,
+      undefined,
+      true,
+    );
     expect(archived.results.map((r) => r.id)).toContain(created.id);
   });
 
   it('refuses a second contact with an existing email, in any case, naming the existing id (§6)', async () => {
-    const first = await hs.crm.contacts.basicApi.create({ properties: { email: 'dup.check@example.org' }, associations: [] });
-    const e = await failure(hs.crm.contacts.basicApi.create({ properties: { email: 'DUP.CHECK@example.org' }, associations: [] }));
+    const first = await hs.crm.contacts.basicApi.create({
+      properties: { email: 'dup.check@example.org' },
+      associations: [],
+    });
+    const e = await failure(
+      hs.crm.contacts.basicApi.create({ properties: { email: 'DUP.CHECK@example.org' }, associations: [] }),
+    );
     expect(e.code).toBe(409);
-    expect(e.body).toMatchObject({ category: 'CONFLICT', message: `Contact already exists. Existing ID: ${first.id}` });
+    expect(e.body).toMatchObject({
+      category: 'CONFLICT',
+      message: `Contact already exists. Existing ID: ${first.id}`,
+    });
   });
 
   it('keeps the seeded import duplicates: the same person twice, email in another case (§6)', () => {
@@ -104,8 +151,14 @@ describe('objects (§2, §3)', () => {
   });
 
   it('companies are not deduplicated by domain (§6)', async () => {
-    const a = await hs.crm.companies.basicApi.create({ properties: { name: 'Twin A', domain: 'twin-example.com' }, associations: [] });
-    const b = await hs.crm.companies.basicApi.create({ properties: { name: 'Twin B', domain: 'twin-example.com' }, associations: [] });
+    const a = await hs.crm.companies.basicApi.create({
+      properties: { name: 'Twin A', domain: 'twin-example.com' },
+      associations: [],
+    });
+    const b = await hs.crm.companies.basicApi.create({
+      properties: { name: 'Twin B', domain: 'twin-example.com' },
+      associations: [],
+    });
     expect(a.id).not.toBe(b.id);
   });
 });
@@ -114,7 +167,9 @@ describe('validation errors (§5.5)', () => {
   const firstContact = () => [...sim.state.records.contacts.values()][0].id.toString();
 
   it('rejects an invalid enumeration option with the JSON-in-message body', async () => {
-    const e = await failure(hs.crm.contacts.basicApi.update(firstContact(), { properties: { lifecyclestage: 'hot' } }));
+    const e = await failure(
+      hs.crm.contacts.basicApi.update(firstContact(), { properties: { lifecyclestage: 'hot' } }),
+    );
     expect(e.code).toBe(400);
     expect(e.body.category).toBe('VALIDATION_ERROR');
     const msg = String(e.body.message);
@@ -122,31 +177,49 @@ describe('validation errors (§5.5)', () => {
     const inner = JSON.parse(msg.slice('Property values were not valid: '.length));
     expect(inner[0]).toMatchObject({ isValid: false, error: 'INVALID_OPTION', name: 'lifecyclestage' });
     expect(inner[0].message).toMatch(/^hot was not one of the allowed options: \[subscriber, lead/);
-    expect(e.body.errors).toEqual([expect.objectContaining({ code: 'INVALID_OPTION', context: { propertyName: ['lifecyclestage'] } })]);
+    expect(e.body.errors).toEqual([
+      expect.objectContaining({ code: 'INVALID_OPTION', context: { propertyName: ['lifecyclestage'] } }),
+    ]);
   });
 
   it('rejects a bad number, exponent notation included', async () => {
     const deal = [...sim.state.records.deals.values()][0].id.toString();
-    const e = await failure(hs.crm.deals.basicApi.update(deal, { properties: { amount: '1.4210854715202004e-14' } }));
+    const e = await failure(
+      hs.crm.deals.basicApi.update(deal, { properties: { amount: '1.4210854715202004e-14' } }),
+    );
     expect(e.code).toBe(400);
     expect(String(e.body.message)).toContain('1.4210854715202004e-14 was not a valid number.');
     expect(String(e.body.message)).toContain('"error":"INVALID_INTEGER"');
   });
 
   it('rejects a date that is not midnight UTC, accepts YYYY-MM-DD and midnight ms (§5.4)', async () => {
-    await hs.crm.properties.coreApi.create('contacts', { name: 'renewal_date', label: 'Renewal date', type: 'date' as never, fieldType: 'date' as never, groupName: 'contactinformation' });
+    await hs.crm.properties.coreApi.create('contacts', {
+      name: 'renewal_date',
+      label: 'Renewal date',
+      type: 'date' as never,
+      fieldType: 'date' as never,
+      groupName: 'contactinformation',
+    });
     const id = firstContact();
-    const e = await failure(hs.crm.contacts.basicApi.update(id, { properties: { renewal_date: '1606768561954' } }));
+    const e = await failure(
+      hs.crm.contacts.basicApi.update(id, { properties: { renewal_date: '1606768561954' } }),
+    );
     expect(e.code).toBe(400);
     expect(String(e.body.message)).toContain('1606768561954 is at 20:36:1.954 UTC, not midnight!');
-    const ok = await hs.crm.contacts.basicApi.update(id, { properties: { renewal_date: String(Date.UTC(2026, 11, 1)) } });
+    const ok = await hs.crm.contacts.basicApi.update(id, {
+      properties: { renewal_date: String(Date.UTC(2026, 11, 1)) },
+    });
     expect(ok.properties.renewal_date).toBe('2026-12-01');
   });
 
   it('rejects an unknown property and whitespace around an enumeration value', async () => {
-    const e = await failure(hs.crm.contacts.basicApi.update(firstContact(), { properties: { missing: 'x' } }));
+    const e = await failure(
+      hs.crm.contacts.basicApi.update(firstContact(), { properties: { missing: 'x' } }),
+    );
     expect(String(e.body.message)).toContain('PROPERTY_DOESNT_EXIST');
-    const w = await failure(hs.crm.contacts.basicApi.update(firstContact(), { properties: { lifecyclestage: ' lead' } }));
+    const w = await failure(
+      hs.crm.contacts.basicApi.update(firstContact(), { properties: { lifecyclestage: ' lead' } }),
+    );
     expect(String(w.body.message)).toContain('LEADING_TRAILING_WHITESPACE');
   });
 });
@@ -154,23 +227,40 @@ describe('validation errors (§5.5)', () => {
 describe('batch (§3.7)', () => {
   it('reads up to 100; missing ids come back as 207 OBJECT_NOT_FOUND', async () => {
     const ids = [...sim.state.records.contacts.values()].slice(0, 3).map((r) => ({ id: String(r.id) }));
-    const res = await hs.crm.contacts.batchApi.read({ inputs: [...ids, { id: '999999999' }], properties: ['email'], propertiesWithHistory: [] });
+    const res = await hs.crm.contacts.batchApi.read({
+      inputs: [...ids, { id: '999999999' }],
+      properties: ['email'],
+      propertiesWithHistory: [],
+    });
     expect(res.results).toHaveLength(3);
-    const withErrors = res as unknown as { numErrors: number; errors: { category: string; message: string; context: { ids: string[] } }[] };
+    const withErrors = res as unknown as {
+      numErrors: number;
+      errors: { category: string; message: string; context: { ids: string[] } }[];
+    };
     expect(withErrors.numErrors).toBe(1);
-    expect(withErrors.errors[0]).toMatchObject({ category: 'OBJECT_NOT_FOUND', context: { ids: ['999999999'] } });
+    expect(withErrors.errors[0]).toMatchObject({
+      category: 'OBJECT_NOT_FOUND',
+      context: { ids: ['999999999'] },
+    });
     expect(withErrors.errors[0].message).toMatch(/^Could not get some CONTACT objects/);
   });
 
   it('refuses more than 100 inputs', async () => {
     const inputs = Array.from({ length: 101 }, (_, i) => ({ id: String(51 + i) }));
-    const e = await failure(hs.crm.contacts.batchApi.read({ inputs, properties: ['email'], propertiesWithHistory: [] }));
+    const e = await failure(
+      hs.crm.contacts.batchApi.read({ inputs, properties: ['email'], propertiesWithHistory: [] }),
+    );
     expect(e.code).toBe(400);
     expect(e.body.category).toBe('VALIDATION_ERROR');
   });
 
   it('creates and updates in batch; one bad input fails the whole batch unless trace ids are given', async () => {
-    const created = await hs.crm.companies.batchApi.create({ inputs: [{ properties: { name: 'Batch One' }, associations: [] }, { properties: { name: 'Batch Two' }, associations: [] }] });
+    const created = await hs.crm.companies.batchApi.create({
+      inputs: [
+        { properties: { name: 'Batch One' }, associations: [] },
+        { properties: { name: 'Batch Two' }, associations: [] },
+      ],
+    });
     expect(created.results).toHaveLength(2);
     const [a, b] = created.results.map((r) => r.id);
     const whole = await failure(
@@ -190,12 +280,18 @@ describe('batch (§3.7)', () => {
       ],
     });
     expect(traced.results.map((r) => r.id)).toEqual([a]);
-    const errs = (traced as unknown as { errors: { category: string; context: { objectWriteTraceId: string[] } }[] }).errors;
+    const errs = (
+      traced as unknown as { errors: { category: string; context: { objectWriteTraceId: string[] } }[] }
+    ).errors;
     expect(errs[0]).toMatchObject({ category: 'VALIDATION_ERROR', context: { objectWriteTraceId: ['t-b'] } });
   });
 
   it('refuses batch update keyed by email (§6)', async () => {
-    const e = await failure(hs.crm.contacts.batchApi.update({ inputs: [{ id: 'a@b.com', idProperty: 'email', properties: { firstname: 'x' } }] }));
+    const e = await failure(
+      hs.crm.contacts.batchApi.update({
+        inputs: [{ id: 'a@b.com', idProperty: 'email', properties: { firstname: 'x' } }],
+      }),
+    );
     expect(String(e.body.message)).toBe('Unable to perform update/upsert by non-unique 0-1 property');
   });
 });
@@ -203,7 +299,10 @@ describe('batch (§3.7)', () => {
 describe('search (§4)', () => {
   it('filters with AND inside a group and OR across groups, sorts, pages with an integer after', async () => {
     const res = await hs.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [{ propertyName: 'lifecyclestage', operator: 'EQ' as never, value: 'customer' }] }, { filters: [{ propertyName: 'lifecyclestage', operator: 'EQ' as never, value: 'lead' }] }],
+      filterGroups: [
+        { filters: [{ propertyName: 'lifecyclestage', operator: 'EQ' as never, value: 'customer' }] },
+        { filters: [{ propertyName: 'lifecyclestage', operator: 'EQ' as never, value: 'lead' }] },
+      ],
       sorts: [{ propertyName: 'createdate', direction: 'DESCENDING' } as never],
       properties: ['lifecyclestage', 'createdate'],
       limit: 5,
@@ -217,14 +316,28 @@ describe('search (§4)', () => {
   });
 
   it('EQ on strings is case-insensitive; IN needs lower-case; secondary emails are searchable', async () => {
-    const withExtra = [...sim.state.records.contacts.values()].find((r) => r.props.hs_additional_emails && r.props.email);
+    const withExtra = [...sim.state.records.contacts.values()].find(
+      (r) => r.props.hs_additional_emails && r.props.email,
+    );
     expect(withExtra).toBeDefined();
     const rec = withExtra as NonNullable<typeof withExtra>;
-    const eq = await hs.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ' as never, value: rec.props.email.toUpperCase() }] }], limit: 10, after: '0', sorts: [], properties: ['email'] });
+    const eq = await hs.crm.contacts.searchApi.doSearch({
+      filterGroups: [
+        {
+          filters: [{ propertyName: 'email', operator: 'EQ' as never, value: rec.props.email.toUpperCase() }],
+        },
+      ],
+      limit: 10,
+      after: '0',
+      sorts: [],
+      properties: ['email'],
+    });
     expect(eq.results.map((r) => r.id)).toContain(String(rec.id));
     const extra = rec.props.hs_additional_emails.split(';')[0].toLowerCase();
     const inn = await hs.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [{ propertyName: 'hs_additional_emails', operator: 'IN' as never, values: [extra] }] }],
+      filterGroups: [
+        { filters: [{ propertyName: 'hs_additional_emails', operator: 'IN' as never, values: [extra] }] },
+      ],
       limit: 10,
       after: '0',
       sorts: [],
@@ -235,12 +348,23 @@ describe('search (§4)', () => {
 
   it('supports HAS_PROPERTY, NOT_HAS_PROPERTY, GT on dates as epoch ms, CONTAINS_TOKEN with a wildcard', async () => {
     const ops = async (filters: unknown[]) =>
-      (await hs.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: filters as never }], limit: 200, after: '0', sorts: [], properties: ['email', 'phone', 'createdate'] })).results;
+      (
+        await hs.crm.contacts.searchApi.doSearch({
+          filterGroups: [{ filters: filters as never }],
+          limit: 200,
+          after: '0',
+          sorts: [],
+          properties: ['email', 'phone', 'createdate'],
+        })
+      ).results;
     const has = await ops([{ propertyName: 'phone', operator: 'HAS_PROPERTY' }]);
     const hasNot = await ops([{ propertyName: 'phone', operator: 'NOT_HAS_PROPERTY' }]);
-    expect(has.length + hasNot.length).toBe([...sim.state.records.contacts.values()].filter((r) => r.archivedAt === null).length);
+    expect(has.length + hasNot.length).toBe(
+      [...sim.state.records.contacts.values()].filter((r) => r.archivedAt === null).length,
+    );
     const cutoff = Date.UTC(2026, 0, 1);
-    for (const r of await ops([{ propertyName: 'createdate', operator: 'GT', value: String(cutoff) }])) expect(Date.parse(r.properties.createdate as string)).toBeGreaterThan(cutoff);
+    for (const r of await ops([{ propertyName: 'createdate', operator: 'GT', value: String(cutoff) }]))
+      expect(Date.parse(r.properties.createdate as string)).toBeGreaterThan(cutoff);
     const domain = (has[0].properties.email ?? 'x@vanderberg.com').split('@')[1];
     const tok = await ops([{ propertyName: 'email', operator: 'CONTAINS_TOKEN', value: `*@${domain}` }]);
     expect(tok.length).toBeGreaterThan(0);
@@ -248,10 +372,29 @@ describe('search (§4)', () => {
   });
 
   it('refuses limit > 200 and too many filters', async () => {
-    const e = await failure(hs.crm.contacts.searchApi.doSearch({ filterGroups: [], limit: 201, after: '0', sorts: [], properties: [] }));
+    const e = await failure(
+      hs.crm.contacts.searchApi.doSearch({
+        filterGroups: [],
+        limit: 201,
+        after: '0',
+        sorts: [],
+        properties: [],
+      }),
+    );
     expect(e.code).toBe(400);
-    const filters = Array.from({ length: 7 }, () => ({ propertyName: 'email', operator: 'HAS_PROPERTY' as never }));
-    const f = await failure(hs.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters }], limit: 1, after: '0', sorts: [], properties: [] }));
+    const filters = Array.from({ length: 7 }, () => ({
+      propertyName: 'email',
+      operator: 'HAS_PROPERTY' as never,
+    }));
+    const f = await failure(
+      hs.crm.contacts.searchApi.doSearch({
+        filterGroups: [{ filters }],
+        limit: 1,
+        after: '0',
+        sorts: [],
+        properties: [],
+      }),
+    );
     expect(f.code).toBe(400);
   });
 });
@@ -276,9 +419,25 @@ describe('properties (§5)', () => {
     expect(created.name).toBe('ai_intent');
     const got = await hs.crm.properties.coreApi.getByName('contacts', 'ai_intent');
     expect(got.options.map((o) => o.value)).toEqual(['high', 'low']);
-    const dup = await failure(hs.crm.properties.coreApi.create('contacts', { name: 'ai_intent', label: 'x', type: 'string' as never, fieldType: 'text' as never, groupName: 'contactinformation' }));
+    const dup = await failure(
+      hs.crm.properties.coreApi.create('contacts', {
+        name: 'ai_intent',
+        label: 'x',
+        type: 'string' as never,
+        fieldType: 'text' as never,
+        groupName: 'contactinformation',
+      }),
+    );
     expect(dup.code).toBe(409);
-    const badPair = await failure(hs.crm.properties.coreApi.create('contacts', { name: 'ai_bad', label: 'x', type: 'number' as never, fieldType: 'select' as never, groupName: 'contactinformation' }));
+    const badPair = await failure(
+      hs.crm.properties.coreApi.create('contacts', {
+        name: 'ai_bad',
+        label: 'x',
+        type: 'number' as never,
+        fieldType: 'select' as never,
+        groupName: 'contactinformation',
+      }),
+    );
     expect(badPair.code).toBe(400);
   });
 });
@@ -290,30 +449,55 @@ describe('history and rep edits (§2.4)', () => {
     await sim.repEdit({ object: 'contacts', id, fields: { jobtitle: 'VP Data' }, userId: '9104201' });
     const got = await hs.crm.contacts.basicApi.getById(id, undefined, ['jobtitle']);
     const h = got.propertiesWithHistory?.jobtitle ?? [];
-    expect(h[0]).toMatchObject({ value: 'VP Data', sourceType: 'CRM_UI', sourceId: 'userId:9104201', updatedByUserId: 9104201 });
-    expect(h[1]).toMatchObject({ value: 'Head of Data', sourceType: 'INTEGRATION', sourceId: String(sim.appId) });
+    expect(h[0]).toMatchObject({
+      value: 'VP Data',
+      sourceType: 'CRM_UI',
+      sourceId: 'userId:9104201',
+      updatedByUserId: 9104201,
+    });
+    expect(h[1]).toMatchObject({
+      value: 'Head of Data',
+      sourceType: 'INTEGRATION',
+      sourceId: String(sim.appId),
+    });
     expect(h[2]?.sourceType).toBe('IMPORT');
     // propertiesWithHistory alone: the history props plus the system ones (§2.2).
-    expect(Object.keys(got.properties).sort()).toEqual(['createdate', 'hs_object_id', 'jobtitle', 'lastmodifieddate']);
+    expect(Object.keys(got.properties).sort()).toEqual([
+      'createdate',
+      'hs_object_id',
+      'jobtitle',
+      'lastmodifieddate',
+    ]);
     expect(sim.stats().humanWrites).toBeGreaterThan(0);
   });
 
   it('the control API edits as a rep over HTTP and the record page marks AI-written fields and shows the timeline', async () => {
     const id = String([...sim.state.records.contacts.values()][6].id);
-    const res = await fetch(`${sim.url}/_sim/rep-edit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'contacts', id, fields: { city: 'Lyon' } }) });
+    const res = await fetch(`${sim.url}/_sim/rep-edit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ object: 'contacts', id, fields: { city: 'Lyon' } }),
+    });
     expect(res.status).toBe(200);
     await hs.crm.contacts.basicApi.update(id, { properties: { jobtitle: 'Scored' } });
     await hs.crm.objects.notes.basicApi.create({
       properties: { hs_timestamp: new Date().toISOString(), hs_note_body: 'Intent: high' },
-      associations: [{ to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 202 }] }],
+      associations: [
+        { to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 202 }] },
+      ],
     });
     const html = await (await fetch(`${sim.url}/ui/contacts/${id}`)).text();
     expect(html).toMatch(/Job Title<\/th><td>Scored <span class="ai"/);
     expect(html).toMatch(/City<\/th><td>Lyon <\/td>/);
     expect(html).toContain('Intent: high');
   });
+
   it('record pages exist for companies and deals, with their timeline; unknown records are 404', async () => {
-    const deal = [...sim.state.records.deals.values()].find((d) => sim.state.associations('deals', d.id, 'tasks').length > 0 || sim.state.associations('deals', d.id, 'notes').length > 0);
+    const deal = [...sim.state.records.deals.values()].find(
+      (d) =>
+        sim.state.associations('deals', d.id, 'tasks').length > 0 ||
+        sim.state.associations('deals', d.id, 'notes').length > 0,
+    );
     expect(deal).toBeDefined();
     const dealHtml = await (await fetch(`${sim.url}/ui/deals/${deal?.id}`)).text();
     expect(dealHtml).toContain(String(deal?.props.dealname).replace(/&/g, '&amp;'));
@@ -328,42 +512,82 @@ describe('history and rep edits (§2.4)', () => {
 
 describe('associations v4 and activities (§7)', () => {
   it('creates default and labelled associations, reads them back one by one and in batch', async () => {
-    const contact = await hs.crm.contacts.basicApi.create({ properties: { email: 'assoc@example.net' }, associations: [] });
-    const company = await hs.crm.companies.basicApi.create({ properties: { name: 'Assoc Inc' }, associations: [] });
+    const contact = await hs.crm.contacts.basicApi.create({
+      properties: { email: 'assoc@example.net' },
+      associations: [],
+    });
+    const company = await hs.crm.companies.basicApi.create({
+      properties: { name: 'Assoc Inc' },
+      associations: [],
+    });
     await hs.crm.associations.v4.basicApi.createDefault('contacts', contact.id, 'companies', company.id);
-    const labelled = await hs.crm.associations.v4.basicApi.create('contacts', contact.id, 'companies', company.id, [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 1 }]);
+    const labelled = await hs.crm.associations.v4.basicApi.create(
+      'contacts',
+      contact.id,
+      'companies',
+      company.id,
+      [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 1 }],
+    );
     expect(labelled.labels).toEqual(['Primary']);
     const page = await hs.crm.associations.v4.basicApi.getPage('companies', company.id, 'contacts');
     expect(page.results).toHaveLength(1);
     expect(String(page.results[0].toObjectId)).toBe(contact.id);
     expect(page.results[0].associationTypes.map((t) => t.typeId).sort()).toEqual([2, 280]);
-    const batch = await hs.crm.associations.v4.batchApi.getPage('contacts', 'companies', { inputs: [{ id: contact.id }] });
+    const batch = await hs.crm.associations.v4.batchApi.getPage('contacts', 'companies', {
+      inputs: [{ id: contact.id }],
+    });
     expect(batch.results[0].to.map((t) => String(t.toObjectId))).toEqual([company.id]);
     const deal = await hs.crm.deals.basicApi.create({
       properties: { dealname: 'Assoc deal', dealstage: 'contractsent', amount: '1500.00' },
-      associations: [{ to: { id: contact.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 3 }] }],
+      associations: [
+        {
+          to: { id: contact.id },
+          types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 3 }],
+        },
+      ],
     });
     expect(deal.properties.pipeline).toBe('default');
-    const fromContact = await hs.crm.contacts.basicApi.getById(contact.id, undefined, undefined, ['deals', 'companies']);
+    const fromContact = await hs.crm.contacts.basicApi.getById(contact.id, undefined, undefined, [
+      'deals',
+      'companies',
+    ]);
     expect(fromContact.associations?.deals?.results.map((r) => r.id)).toEqual([deal.id]);
-    expect(fromContact.associations?.companies?.results.map((r) => r.type)).toEqual(['contact_to_company', 'contact_to_company_unlabeled']);
+    expect(fromContact.associations?.companies?.results.map((r) => r.type)).toEqual([
+      'contact_to_company',
+      'contact_to_company_unlabeled',
+    ]);
   });
 
   it('creates a task on a deal; missing hs_timestamp is refused (§7.4)', async () => {
     const deal = String([...sim.state.records.deals.values()][0].id);
     const task = await hs.crm.objects.tasks.basicApi.create({
-      properties: { hs_timestamp: '2026-12-01T09:00:00Z', hs_task_subject: 'Call back', hs_task_status: 'NOT_STARTED', hs_task_priority: 'HIGH' },
-      associations: [{ to: { id: deal }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }],
+      properties: {
+        hs_timestamp: '2026-12-01T09:00:00Z',
+        hs_task_subject: 'Call back',
+        hs_task_status: 'NOT_STARTED',
+        hs_task_priority: 'HIGH',
+      },
+      associations: [
+        {
+          to: { id: deal },
+          types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }],
+        },
+      ],
     });
     expect(task.properties.hs_timestamp).toBe('2026-12-01T09:00:00.000Z');
-    const e = await failure(hs.crm.objects.notes.basicApi.create({ properties: { hs_note_body: 'no time' }, associations: [] }));
+    const e = await failure(
+      hs.crm.objects.notes.basicApi.create({ properties: { hs_note_body: 'no time' }, associations: [] }),
+    );
     expect(e.code).toBe(400);
   });
 
   it('lists owners (/crm/v3/owners)', async () => {
     const owners = await hs.crm.owners.ownersApi.getPage();
     expect(owners.results.length).toBe(sim.state.owners.filter((o) => !o.archived).length);
-    expect(owners.results[0]).toMatchObject({ id: expect.stringMatching(/^\d+$/), email: expect.stringContaining('@') });
+    expect(owners.results[0]).toMatchObject({
+      id: expect.stringMatching(/^\d+$/),
+      email: expect.stringContaining('@'),
+    });
   });
 });
 
@@ -372,11 +596,24 @@ describe('scale, limits and faults (§4.1, §9, §11.2)', () => {
     const big = await startHubspotSimulator({ records: 10, seed: 3 });
     try {
       const at = Date.UTC(2026, 0, 1);
-      for (let i = 0; i < 10_050; i++) big.state.create('contacts', { email: `bulk${i}@bulk.example`, lifecyclestage: 'lead' }, { sourceType: 'IMPORT' }, { at: at + i, unique: false });
+      for (let i = 0; i < 10_050; i++)
+        big.state.create(
+          'contacts',
+          { email: `bulk${i}@bulk.example`, lifecyclestage: 'lead' },
+          { sourceType: 'IMPORT' },
+          { at: at + i, unique: false },
+        );
       const c = new Client({ accessToken: big.token, basePath: big.url, numberOfApiCallRetries: 1 });
       const all = await c.crm.contacts.getAll(100, undefined, ['email']);
       expect(all.length).toBe(big.state.records.contacts.size);
-      const req = { filterGroups: [{ filters: [{ propertyName: 'lifecyclestage', operator: 'EQ' as never, value: 'lead' }] }], limit: 200, sorts: [], properties: ['email'] };
+      const req = {
+        filterGroups: [
+          { filters: [{ propertyName: 'lifecyclestage', operator: 'EQ' as never, value: 'lead' }] },
+        ],
+        limit: 200,
+        sorts: [],
+        properties: ['email'],
+      };
       const last = await c.crm.contacts.searchApi.doSearch({ ...req, after: '9800' });
       expect(last.total).toBeGreaterThan(10_000);
       expect(last.paging).toBeUndefined();
@@ -388,19 +625,33 @@ describe('scale, limits and faults (§4.1, §9, §11.2)', () => {
   }, 120_000);
 
   it('answers the 10-second limit with 429 TEN_SECONDLY_ROLLING, and the SDK retries the search secondly limit', async () => {
-    const tight = await startHubspotSimulator({ records: 10, seed: 4, rateLimit: { callsPerWindow: 3, windowMs: 10_000 } });
+    const tight = await startHubspotSimulator({
+      records: 10,
+      seed: 4,
+      rateLimit: { callsPerWindow: 3, windowMs: 10_000 },
+    });
     try {
       const c = new Client({ accessToken: tight.token, basePath: tight.url, numberOfApiCallRetries: 1 });
       for (let i = 0; i < 3; i++) await c.crm.contacts.basicApi.getPage(1);
       const e = await failure(c.crm.contacts.basicApi.getPage(1));
       expect(e.code).toBe(429);
-      expect(e.body).toMatchObject({ errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', message: 'You have reached your ten_secondly_rolling limit.' });
+      expect(e.body).toMatchObject({
+        errorType: 'RATE_LIMIT',
+        policyName: 'TEN_SECONDLY_ROLLING',
+        message: 'You have reached your ten_secondly_rolling limit.',
+      });
       expect(e.body.category).toBeUndefined();
       expect(e.headers['x-hubspot-ratelimit-remaining']).toBe('0');
       // The SDK retries "secondly limit" 429s after 1 s × attempt (§11.2): 8 searches at 5/s all succeed.
-      const retrying = new Client({ accessToken: tight.token, basePath: tight.url, numberOfApiCallRetries: 3 });
+      const retrying = new Client({
+        accessToken: tight.token,
+        basePath: tight.url,
+        numberOfApiCallRetries: 3,
+      });
       const req = { filterGroups: [], limit: 1, after: '0', sorts: [], properties: [] };
-      const out = await Promise.all(Array.from({ length: 8 }, () => retrying.crm.contacts.searchApi.doSearch(req)));
+      const out = await Promise.all(
+        Array.from({ length: 8 }, () => retrying.crm.contacts.searchApi.doSearch(req)),
+      );
       expect(out).toHaveLength(8);
       expect(tight.stats().rateLimited).toBeGreaterThanOrEqual(2);
     } finally {
@@ -414,7 +665,8 @@ describe('scale, limits and faults (§4.1, §9, §11.2)', () => {
       faulty.setFaults({ error500: 0.3 });
       const c = new Client({ accessToken: faulty.token, basePath: faulty.url, numberOfApiCallRetries: 6 });
       const id = String([...faulty.state.records.contacts.values()][0].id);
-      for (let i = 0; i < 4; i++) await c.crm.contacts.basicApi.update(id, { properties: { jobtitle: `T${i}` } });
+      for (let i = 0; i < 4; i++)
+        await c.crm.contacts.basicApi.update(id, { properties: { jobtitle: `T${i}` } });
       expect(faulty.state.get('contacts', Number(id))?.props.jobtitle).toBe('T3');
       expect(faulty.stats().calls['PATCH /crm/v3/objects/:type/:id']).toBeGreaterThanOrEqual(4);
     } finally {

@@ -14,7 +14,11 @@ const esc = (s: unknown) =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
 
-export const PAGE_OBJECTS: Record<string, ObjectType> = { contacts: 'contacts', companies: 'companies', deals: 'deals' };
+export const PAGE_OBJECTS: Record<string, ObjectType> = {
+  contacts: 'contacts',
+  companies: 'companies',
+  deals: 'deals',
+};
 
 function display(state: HubspotState, type: ObjectType, name: string, v: string): string {
   if (name === 'hubspot_owner_id') {
@@ -22,7 +26,11 @@ function display(state: HubspotState, type: ObjectType, name: string, v: string)
     return o ? `${o.firstName} ${o.lastName}` : v;
   }
   const def = state.properties[type].get(name);
-  if (def?.options.length) return v.split(';').map((p) => def.options.find((o) => o.value === p)?.label ?? p).join(', ');
+  if (def?.options.length)
+    return v
+      .split(';')
+      .map((p) => def.options.find((o) => o.value === p)?.label ?? p)
+      .join(', ');
   return v;
 }
 
@@ -33,7 +41,9 @@ export function renderRecordPage(state: HubspotState, r: HsRecord): string {
     .map((d) => {
       const last = state.historyOf(r, d.name)[0];
       const ai =
-        last && last.sourceType === 'INTEGRATION' ? `<span class="ai" title="written by an integration (app ${esc(last.sourceId)})">AI · ${esc(last.timestamp)}</span>` : '';
+        last && last.sourceType === 'INTEGRATION'
+          ? `<span class="ai" title="written by an integration (app ${esc(last.sourceId)})">AI · ${esc(last.timestamp)}</span>`
+          : '';
       return `<tr><th>${esc(d.label)}</th><td>${esc(display(state, r.type, d.name, r.props[d.name]))} ${ai}</td></tr>`;
     })
     .join('');

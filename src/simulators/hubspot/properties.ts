@@ -32,9 +32,21 @@ export function objectTypeOf(segment: string): ObjectType | undefined {
   return map[s];
 }
 
-export const OBJECT_TYPE_IDS: Record<ObjectType, string> = { contacts: '0-1', companies: '0-2', deals: '0-3', notes: '0-46', tasks: '0-27' };
+export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
+  contacts: '0-1',
+  companies: '0-2',
+  deals: '0-3',
+  notes: '0-46',
+  tasks: '0-27',
+};
 /** Upper-case singular names used in batch error messages (§3.7). */
-export const OBJECT_UPPER: Record<ObjectType, string> = { contacts: 'CONTACT', companies: 'COMPANY', deals: 'DEAL', notes: 'NOTE', tasks: 'TASK' };
+export const OBJECT_UPPER: Record<ObjectType, string> = {
+  contacts: 'CONTACT',
+  companies: 'COMPANY',
+  deals: 'DEAL',
+  notes: 'NOTE',
+  tasks: 'TASK',
+};
 /** The last-modified property of each object (§2.2). */
 export const MODIFIED_PROP: Record<ObjectType, string> = {
   contacts: 'lastmodifieddate',
@@ -43,7 +55,13 @@ export const MODIFIED_PROP: Record<ObjectType, string> = {
   notes: 'hs_lastmodifieddate',
   tasks: 'hs_lastmodifieddate',
 };
-export const CREATED_PROP: Record<ObjectType, string> = { contacts: 'createdate', companies: 'createdate', deals: 'createdate', notes: 'hs_createdate', tasks: 'hs_createdate' };
+export const CREATED_PROP: Record<ObjectType, string> = {
+  contacts: 'createdate',
+  companies: 'createdate',
+  deals: 'createdate',
+  notes: 'hs_createdate',
+  tasks: 'hs_createdate',
+};
 
 /** Returned when no `properties` are asked for (§2.2, §4.1). */
 export const DEFAULT_READ: Record<ObjectType, string[]> = {
@@ -86,7 +104,12 @@ export interface PropertyDef {
   hidden: boolean;
   hubspotDefined: boolean;
   referencedObjectType?: string;
-  modificationMetadata: { archivable: boolean; readOnlyDefinition: boolean; readOnlyValue: boolean; readOnlyOptions?: boolean };
+  modificationMetadata: {
+    archivable: boolean;
+    readOnlyDefinition: boolean;
+    readOnlyValue: boolean;
+    readOnlyOptions?: boolean;
+  };
   formField: boolean;
   createdAt: string;
   updatedAt: string;
@@ -96,17 +119,50 @@ export interface PropertyDef {
 const CATALOGUE_TIME = '2019-08-06T02:43:12.000Z';
 
 const opts = (values: readonly string[], labels?: Record<string, string>): PropertyOption[] =>
-  values.map((v, i) => ({ label: labels?.[v] ?? v.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()), value: v, displayOrder: i, hidden: false }));
+  values.map((v, i) => ({
+    label: labels?.[v] ?? v.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
+    value: v,
+    displayOrder: i,
+    hidden: false,
+  }));
 
-type Spec = [name: string, label: string, type: PropertyDef['type'], fieldType: string, extra?: Partial<PropertyDef>];
+type Spec = [
+  name: string,
+  label: string,
+  type: PropertyDef['type'],
+  fieldType: string,
+  extra?: Partial<PropertyDef>,
+];
 
-const RO: Partial<PropertyDef> = { modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true } };
-const CALC: Partial<PropertyDef> = { calculated: true, modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true } };
+const RO: Partial<PropertyDef> = {
+  modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true },
+};
+const CALC: Partial<PropertyDef> = {
+  calculated: true,
+  modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true },
+};
 const OWNER: Partial<PropertyDef> = { externalOptions: true, referencedObjectType: 'OWNER' };
 
-export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
+export const LIFECYCLE_STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+];
 /** The default pipeline's stages (§13.3). */
-export const DEAL_STAGE_IDS = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent', 'closedwon', 'closedlost'];
+export const DEAL_STAGE_IDS = [
+  'appointmentscheduled',
+  'qualifiedtobuy',
+  'presentationscheduled',
+  'decisionmakerboughtin',
+  'contractsent',
+  'closedwon',
+  'closedlost',
+];
 
 const SPECS: Record<ObjectType, Spec[]> = {
   contacts: [
@@ -123,17 +179,51 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['zip', 'Postal Code', 'string', 'text'],
     ['country', 'Country/Region', 'string', 'text'],
     ['address', 'Street Address', 'string', 'text'],
-    ['lifecyclestage', 'Lifecycle Stage', 'enumeration', 'radio', { options: opts(LIFECYCLE_STAGES, { marketingqualifiedlead: 'Marketing Qualified Lead', salesqualifiedlead: 'Sales Qualified Lead' }) }],
+    [
+      'lifecyclestage',
+      'Lifecycle Stage',
+      'enumeration',
+      'radio',
+      {
+        options: opts(LIFECYCLE_STAGES, {
+          marketingqualifiedlead: 'Marketing Qualified Lead',
+          salesqualifiedlead: 'Sales Qualified Lead',
+        }),
+      },
+    ],
     [
       'hs_lead_status',
       'Lead Status',
       'enumeration',
       'radio',
-      { options: opts(['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING']) },
+      {
+        options: opts([
+          'NEW',
+          'OPEN',
+          'IN_PROGRESS',
+          'OPEN_DEAL',
+          'UNQUALIFIED',
+          'ATTEMPTED_TO_CONTACT',
+          'CONNECTED',
+          'BAD_TIMING',
+        ]),
+      },
     ],
-    ['seniority', 'Seniority', 'enumeration', 'select', { options: opts(SENIORITIES), hubspotDefined: false }],
+    [
+      'seniority',
+      'Seniority',
+      'enumeration',
+      'select',
+      { options: opts(SENIORITIES), hubspotDefined: false },
+    ],
     ['hubspot_owner_id', 'Contact owner', 'enumeration', 'select', OWNER],
-    ['hs_additional_emails', 'Additional email addresses', 'enumeration', 'text', { ...RO, calculated: false }],
+    [
+      'hs_additional_emails',
+      'Additional email addresses',
+      'enumeration',
+      'text',
+      { ...RO, calculated: false },
+    ],
     ['createdate', 'Create Date', 'datetime', 'date', RO],
     ['lastmodifieddate', 'Last Modified Date', 'datetime', 'date', RO],
     ['hs_lastmodifieddate', 'Object last modified date/time', 'datetime', 'date', RO],
@@ -145,7 +235,13 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['num_notes', 'Number of Sales Activities', 'number', 'number', CALC],
     ['hubspotscore', 'HubSpot Score', 'number', 'number', CALC],
     ['hs_predictivecontactscore_v2', 'Likelihood to close', 'number', 'number', CALC],
-    ['hs_predictivescoringtier', 'Contact priority', 'enumeration', 'select', { ...CALC, options: opts(['tier_1', 'tier_2', 'tier_3', 'tier_4']) }],
+    [
+      'hs_predictivescoringtier',
+      'Contact priority',
+      'enumeration',
+      'select',
+      { ...CALC, options: opts(['tier_1', 'tier_2', 'tier_3', 'tier_4']) },
+    ],
     ['hs_pinned_engagement_id', 'Pinned engagement ID', 'number', 'number'],
   ],
   companies: [
@@ -153,7 +249,13 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['domain', 'Company Domain Name', 'string', 'text'],
     ['website', 'Website URL', 'string', 'text'],
     ['phone', 'Phone Number', 'string', 'phonenumber'],
-    ['industry', 'Industry', 'enumeration', 'select', { options: opts(INDUSTRIES.map((i) => i.toUpperCase())) }],
+    [
+      'industry',
+      'Industry',
+      'enumeration',
+      'select',
+      { options: opts(INDUSTRIES.map((i) => i.toUpperCase())) },
+    ],
     ['annualrevenue', 'Annual Revenue', 'number', 'number'],
     ['numberofemployees', 'Number of Employees', 'number', 'number'],
     ['city', 'City', 'string', 'text'],
@@ -174,10 +276,27 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['amount', 'Amount', 'number', 'number'],
     ['closedate', 'Close Date', 'datetime', 'date'],
     ['hubspot_owner_id', 'Deal owner', 'enumeration', 'select', OWNER],
-    ['dealtype', 'Deal Type', 'enumeration', 'radio', { options: opts(['newbusiness', 'existingbusiness'], { newbusiness: 'New Business', existingbusiness: 'Existing Business' }) }],
+    [
+      'dealtype',
+      'Deal Type',
+      'enumeration',
+      'radio',
+      {
+        options: opts(['newbusiness', 'existingbusiness'], {
+          newbusiness: 'New Business',
+          existingbusiness: 'Existing Business',
+        }),
+      },
+    ],
     ['description', 'Deal Description', 'string', 'textarea'],
     ['hs_deal_stage_probability', 'Deal probability', 'number', 'number', CALC],
-    ['deal_currency_code', 'Currency', 'enumeration', 'select', { options: opts(['USD', 'EUR', 'GBP'], { USD: 'US Dollar', EUR: 'Euro', GBP: 'British Pound' }) }],
+    [
+      'deal_currency_code',
+      'Currency',
+      'enumeration',
+      'select',
+      { options: opts(['USD', 'EUR', 'GBP'], { USD: 'US Dollar', EUR: 'Euro', GBP: 'British Pound' }) },
+    ],
     ['createdate', 'Create Date', 'datetime', 'date', RO],
     ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', RO],
     ['hs_object_id', 'Record ID', 'number', 'number', RO],
@@ -195,8 +314,20 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['hs_timestamp', 'Due date', 'datetime', 'date'],
     ['hs_task_subject', 'Task Title', 'string', 'text'],
     ['hs_task_body', 'Notes', 'string', 'html'],
-    ['hs_task_status', 'Task Status', 'enumeration', 'select', { options: opts(['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'COMPLETED', 'DEFERRED']) }],
-    ['hs_task_priority', 'Priority', 'enumeration', 'select', { options: opts(['NONE', 'LOW', 'MEDIUM', 'HIGH']) }],
+    [
+      'hs_task_status',
+      'Task Status',
+      'enumeration',
+      'select',
+      { options: opts(['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'COMPLETED', 'DEFERRED']) },
+    ],
+    [
+      'hs_task_priority',
+      'Priority',
+      'enumeration',
+      'select',
+      { options: opts(['NONE', 'LOW', 'MEDIUM', 'HIGH']) },
+    ],
     ['hs_task_type', 'Task Type', 'enumeration', 'select', { options: opts(['EMAIL', 'CALL', 'TODO']) }],
     ['hs_task_reminders', 'Reminder', 'enumeration', 'checkbox', { externalOptions: true }],
     ['hubspot_owner_id', 'Assigned to', 'enumeration', 'select', OWNER],
@@ -206,9 +337,19 @@ const SPECS: Record<ObjectType, Spec[]> = {
   ],
 };
 
-const GROUP: Record<ObjectType, string> = { contacts: 'contactinformation', companies: 'companyinformation', deals: 'dealinformation', notes: 'engagement', tasks: 'task' };
+const GROUP: Record<ObjectType, string> = {
+  contacts: 'contactinformation',
+  companies: 'companyinformation',
+  deals: 'dealinformation',
+  notes: 'engagement',
+  tasks: 'task',
+};
 
-export function makeProperty(type: ObjectType, partial: Partial<PropertyDef> & Pick<PropertyDef, 'name' | 'label' | 'type' | 'fieldType'>, at = CATALOGUE_TIME): PropertyDef {
+export function makeProperty(
+  type: ObjectType,
+  partial: Partial<PropertyDef> & Pick<PropertyDef, 'name' | 'label' | 'type' | 'fieldType'>,
+  at = CATALOGUE_TIME,
+): PropertyDef {
   return {
     groupName: GROUP[type],
     description: '',
@@ -219,7 +360,12 @@ export function makeProperty(type: ObjectType, partial: Partial<PropertyDef> & P
     hasUniqueValue: false,
     hidden: false,
     hubspotDefined: true,
-    modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false, readOnlyOptions: false },
+    modificationMetadata: {
+      archivable: true,
+      readOnlyDefinition: false,
+      readOnlyValue: false,
+      readOnlyOptions: false,
+    },
     formField: true,
     createdAt: at,
     updatedAt: at,
@@ -229,7 +375,9 @@ export function makeProperty(type: ObjectType, partial: Partial<PropertyDef> & P
 }
 
 export function defaultProperties(type: ObjectType): PropertyDef[] {
-  return SPECS[type].map(([name, label, t, fieldType, extra], i) => makeProperty(type, { name, label, type: t, fieldType, displayOrder: i, ...extra }));
+  return SPECS[type].map(([name, label, t, fieldType, extra], i) =>
+    makeProperty(type, { name, label, type: t, fieldType, displayOrder: i, ...extra }),
+  );
 }
 
 /** One rejected value, as the entries JSON-encoded in a VALIDATION_ERROR message (§5.5). */
@@ -264,28 +412,51 @@ export interface CheckContext {
  * Checks one written value (always a string on the wire; numbers and booleans the client sent
  * unquoted are taken as their string form) and returns the stored string ('' clears, §2.3).
  */
-export function checkValue(def: PropertyDef | undefined, name: string, raw: unknown, ctx: CheckContext = {}): ValueCheck {
-  if (!def) return { ok: false, err: { error: 'PROPERTY_DOESNT_EXIST', name, message: `Property "${name}" does not exist` } };
+export function checkValue(
+  def: PropertyDef | undefined,
+  name: string,
+  raw: unknown,
+  ctx: CheckContext = {},
+): ValueCheck {
+  if (!def)
+    return {
+      ok: false,
+      err: { error: 'PROPERTY_DOESNT_EXIST', name, message: `Property "${name}" does not exist` },
+    };
   if (def.modificationMetadata.readOnlyValue && !ctx.allowReadOnly) {
-    return { ok: false, err: { error: 'READ_ONLY_VALUE', name, message: `Property "${name}" is a read only property; its value cannot be set.` } };
+    return {
+      ok: false,
+      err: {
+        error: 'READ_ONLY_VALUE',
+        name,
+        message: `Property "${name}" is a read only property; its value cannot be set.`,
+      },
+    };
   }
-  const value = raw === null || raw === undefined ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+  const value =
+    raw === null || raw === undefined ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
   if (value === '') return { ok: true, value: '' };
-  const bad = (error: string, message: string): ValueCheck => ({ ok: false, err: { error, name, message, propertyValue: value } });
+  const bad = (error: string, message: string): ValueCheck => ({
+    ok: false,
+    err: { error, name, message, propertyValue: value },
+  });
   // Since 2025-01-06 non-string values with leading/trailing whitespace are rejected (§5.4).
-  if (def.type !== 'string' && value.trim() !== value) return bad('LEADING_TRAILING_WHITESPACE', `"${value}" includes leading or trailing whitespace.`);
+  if (def.type !== 'string' && value.trim() !== value)
+    return bad('LEADING_TRAILING_WHITESPACE', `"${value}" includes leading or trailing whitespace.`);
   switch (def.type) {
     case 'string':
     case 'phone_number':
       if (value.length > 65_536) return bad('INVALID_STRING', `${name} is longer than 65536 characters.`);
-      if (name === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) return bad('INVALID_EMAIL', `Email address ${value} is invalid`);
+      if (name === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value))
+        return bad('INVALID_EMAIL', `Email address ${value} is invalid`);
       return { ok: true, value };
     case 'number':
       // "numeric digits and at most one decimal"; exponent notation is rejected in practice (§5.3, §5.5).
       if (!NUMBER.test(value)) return bad('INVALID_INTEGER', `${value} was not a valid number.`);
       return { ok: true, value };
     case 'bool':
-      if (value !== 'true' && value !== 'false') return bad('INVALID_BOOLEAN', `${value} was not a valid boolean (true or false).`);
+      if (value !== 'true' && value !== 'false')
+        return bad('INVALID_BOOLEAN', `${value} was not a valid boolean (true or false).`);
       return { ok: true, value };
     case 'date': {
       if (DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) return { ok: true, value };
@@ -294,7 +465,10 @@ export function checkValue(def: PropertyDef | undefined, name: string, raw: unkn
         if (ms % 86_400_000 !== 0) return bad('INVALID_DATE', notMidnight(ms));
         return { ok: true, value: new Date(ms).toISOString().slice(0, 10) };
       }
-      return bad('INVALID_DATE', `${value} is not a valid date; use YYYY-MM-DD or midnight UTC in milliseconds.`);
+      return bad(
+        'INVALID_DATE',
+        `${value} is not a valid date; use YYYY-MM-DD or midnight UTC in milliseconds.`,
+      );
     }
     case 'datetime': {
       const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
@@ -303,22 +477,37 @@ export function checkValue(def: PropertyDef | undefined, name: string, raw: unkn
     }
     case 'enumeration': {
       const allowed = def.externalOptions ? ctx.external?.(name) : def.options.map((o) => o.value);
-      if (def.fieldType === 'checkbox' || name === 'hs_additional_emails' || name === 'hs_additional_domains') {
+      if (
+        def.fieldType === 'checkbox' ||
+        name === 'hs_additional_emails' ||
+        name === 'hs_additional_domains'
+      ) {
         // Multi-select: ';'-joined; a leading ';' appends to the current value (§5.4).
         const append = value.startsWith(';');
         const parts = value.split(';').filter((p) => p !== '');
-        if (allowed) for (const p of parts) if (!allowed.includes(p)) return bad('INVALID_OPTION', `${p} was not one of the allowed options: [${allowed.join(', ')}]`);
+        if (allowed)
+          for (const p of parts)
+            if (!allowed.includes(p))
+              return bad(
+                'INVALID_OPTION',
+                `${p} was not one of the allowed options: [${allowed.join(', ')}]`,
+              );
         const base = append && ctx.current ? ctx.current.split(';').filter((p) => p !== '') : [];
         return { ok: true, value: [...new Set([...base, ...parts])].join(';') };
       }
-      if (allowed && !allowed.includes(value)) return bad('INVALID_OPTION', `${value} was not one of the allowed options: [${allowed.join(', ')}]`);
+      if (allowed && !allowed.includes(value))
+        return bad('INVALID_OPTION', `${value} was not one of the allowed options: [${allowed.join(', ')}]`);
       return { ok: true, value };
     }
   }
 }
 
 /** The 400 body of rejected values (§5.5): the entries JSON-encoded in `message`, plus `errors[]`. */
-export function validationErrorBody(errors: ValueError[], correlationId: string, portalId: number): Record<string, unknown> {
+export function validationErrorBody(
+  errors: ValueError[],
+  correlationId: string,
+  portalId: number,
+): Record<string, unknown> {
   const inner = errors.map((e) => ({
     isValid: false,
     message: e.message,

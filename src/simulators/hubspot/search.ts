@@ -28,12 +28,35 @@ export interface Searchable {
   props: Record<string, string>;
 }
 
-export type SearchOutcome = { ok: true; ids: number[]; total: number; next: string | null } | { ok: false; message: string };
+export type SearchOutcome =
+  | { ok: true; ids: number[]; total: number; next: string | null }
+  | { ok: false; message: string };
 
 /** Documented limits (§4.1): 5 groups, 6 filters a group, 18 in all, limit ≤ 200, 10,000 results. */
-export const SEARCH_LIMITS = { groups: 5, perGroup: 6, total: 18, maxLimit: 200, maxResults: 10_000, queryChars: 3_000 };
+export const SEARCH_LIMITS = {
+  groups: 5,
+  perGroup: 6,
+  total: 18,
+  maxLimit: 200,
+  maxResults: 10_000,
+  queryChars: 3_000,
+};
 
-const OPERATORS = new Set(['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN']);
+const OPERATORS = new Set([
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'BETWEEN',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+  'NOT_CONTAINS_TOKEN',
+]);
 
 /** Parsed date strings, shared across searches (bounded): parsing dominated large searches. */
 const parsedDates = new Map<string, number>();
@@ -42,7 +65,9 @@ function numeric(def: PropertyDef | undefined, v: string): number {
   if (def?.type === 'date' || def?.type === 'datetime') {
     let t = parsedDates.get(v);
     if (t === undefined) {
-      t = /^\d+$/.test(v) ? Number(v) : Date.parse(def.type === 'date' && v.length === 10 ? `${v}T00:00:00Z` : v);
+      t = /^\d+$/.test(v)
+        ? Number(v)
+        : Date.parse(def.type === 'date' && v.length === 10 ? `${v}T00:00:00Z` : v);
       if (parsedDates.size > 500_000) parsedDates.clear();
       parsedDates.set(v, t);
     }
@@ -54,7 +79,12 @@ function numeric(def: PropertyDef | undefined, v: string): number {
 function tokenMatch(stored: string, pattern: string): boolean {
   const p = pattern.toLowerCase();
   if (p.includes('*')) {
-    const re = new RegExp(`^${p.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const re = new RegExp(
+      `^${p
+        .split('*')
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     return stored
       .toLowerCase()
       .split(/[\s;,]+/)
@@ -71,15 +101,21 @@ function tokenMatch(stored: string, pattern: string): boolean {
 const inValues = new WeakMap<SearchFilter, Set<string>>();
 
 /** Whether one record passes one filter. `value` strings compare case-insensitively, enumerations exactly (§4.2). */
-export function matchFilter(f: SearchFilter, props: Record<string, string>, def: PropertyDef | undefined): boolean {
+export function matchFilter(
+  f: SearchFilter,
+  props: Record<string, string>,
+  def: PropertyDef | undefined,
+): boolean {
   const raw = props[f.propertyName];
   const has = raw !== undefined && raw !== null && raw !== '';
   // Secondary e-mails and domains are enumeration-typed lists of strings: compared like strings.
-  const listOfStrings = f.propertyName === 'hs_additional_emails' || f.propertyName === 'hs_additional_domains';
+  const listOfStrings =
+    f.propertyName === 'hs_additional_emails' || f.propertyName === 'hs_additional_domains';
   const enumeration = def?.type === 'enumeration' && !listOfStrings;
   const eq = (a: string, b: string) => (enumeration ? a === b : a.toLowerCase() === b.toLowerCase());
   // Multi-value properties (hs_additional_emails, checkboxes) match on any of their parts.
-  const parts = (s: string) => (def?.type === 'enumeration' || f.propertyName === 'hs_additional_emails' ? s.split(';') : [s]);
+  const parts = (s: string) =>
+    def?.type === 'enumeration' || f.propertyName === 'hs_additional_emails' ? s.split(';') : [s];
   const value = f.value === undefined || f.value === null ? '' : String(f.value);
   switch (f.operator) {
     case 'HAS_PROPERTY':
@@ -98,7 +134,9 @@ export function matchFilter(f: SearchFilter, props: Record<string, string>, def:
         set = new Set((f.values ?? []).map(String));
         inValues.set(f, set);
       }
-      const stored = has ? parts(raw).map((p) => (def?.type === 'string' || !def || listOfStrings ? p.toLowerCase() : p)) : [];
+      const stored = has
+        ? parts(raw).map((p) => (def?.type === 'string' || !def || listOfStrings ? p.toLowerCase() : p))
+        : [];
       const hit = stored.some((s) => set.has(s));
       return f.operator === 'IN' ? hit : !hit;
     }
@@ -130,46 +168,67 @@ export function matchFilter(f: SearchFilter, props: Record<string, string>, def:
 /** Validates the request shape against the documented limits; null when fine. */
 export function checkSearchRequest(req: SearchRequest): string | null {
   const groups = req.filterGroups ?? [];
-  if (groups.length > SEARCH_LIMITS.groups) return `Too many filter groups: ${groups.length}. The maximum is ${SEARCH_LIMITS.groups}.`;
+  if (groups.length > SEARCH_LIMITS.groups)
+    return `Too many filter groups: ${groups.length}. The maximum is ${SEARCH_LIMITS.groups}.`;
   let total = 0;
   for (const g of groups) {
     const n = g.filters?.length ?? 0;
-    if (n > SEARCH_LIMITS.perGroup) return `Too many filters in a filter group: ${n}. The maximum is ${SEARCH_LIMITS.perGroup}.`;
+    if (n > SEARCH_LIMITS.perGroup)
+      return `Too many filters in a filter group: ${n}. The maximum is ${SEARCH_LIMITS.perGroup}.`;
     total += n;
     for (const f of g.filters ?? []) {
       if (!OPERATORS.has(f.operator)) return `Invalid operator ${f.operator} for property ${f.propertyName}.`;
-      if ((f.operator === 'HAS_PROPERTY' || f.operator === 'NOT_HAS_PROPERTY') && f.value !== undefined) return `The ${f.operator} operator does not take a value (property ${f.propertyName}).`;
-      if ((f.operator === 'IN' || f.operator === 'NOT_IN') && !Array.isArray(f.values)) return `The ${f.operator} operator needs "values" (property ${f.propertyName}).`;
+      if ((f.operator === 'HAS_PROPERTY' || f.operator === 'NOT_HAS_PROPERTY') && f.value !== undefined)
+        return `The ${f.operator} operator does not take a value (property ${f.propertyName}).`;
+      if ((f.operator === 'IN' || f.operator === 'NOT_IN') && !Array.isArray(f.values))
+        return `The ${f.operator} operator needs "values" (property ${f.propertyName}).`;
     }
   }
-  if (total > SEARCH_LIMITS.total) return `Too many filters: ${total}. The maximum is ${SEARCH_LIMITS.total}.`;
-  if (req.limit !== undefined && (req.limit > SEARCH_LIMITS.maxLimit || req.limit < 0)) return `limit must be between 0 and ${SEARCH_LIMITS.maxLimit}; got ${req.limit}.`;
-  if (req.query !== undefined && req.query.length > SEARCH_LIMITS.queryChars) return `query is longer than ${SEARCH_LIMITS.queryChars} characters.`;
+  if (total > SEARCH_LIMITS.total)
+    return `Too many filters: ${total}. The maximum is ${SEARCH_LIMITS.total}.`;
+  if (req.limit !== undefined && (req.limit > SEARCH_LIMITS.maxLimit || req.limit < 0))
+    return `limit must be between 0 and ${SEARCH_LIMITS.maxLimit}; got ${req.limit}.`;
+  if (req.query !== undefined && req.query.length > SEARCH_LIMITS.queryChars)
+    return `query is longer than ${SEARCH_LIMITS.queryChars} characters.`;
   return null;
 }
 
 function sortSpec(req: SearchRequest): { prop: string; desc: boolean } | null {
   const s = req.sorts?.[0];
   if (s === undefined) return null;
-  if (typeof s === 'string') return s.startsWith('-') ? { prop: s.slice(1), desc: true } : { prop: s, desc: false };
+  if (typeof s === 'string')
+    return s.startsWith('-') ? { prop: s.slice(1), desc: true } : { prop: s, desc: false };
   if (!s.propertyName) return null;
   return { prop: s.propertyName, desc: s.direction === 'DESCENDING' };
 }
 
 /** Runs a search over `records` (in creation order). */
-export function runSearch(records: Iterable<Searchable>, req: SearchRequest, defs: Map<string, PropertyDef>, queryProps: string[]): SearchOutcome {
+export function runSearch(
+  records: Iterable<Searchable>,
+  req: SearchRequest,
+  defs: Map<string, PropertyDef>,
+  queryProps: string[],
+): SearchOutcome {
   const problem = checkSearchRequest(req);
   if (problem) return { ok: false, message: problem };
   const limit = req.limit ?? 10;
   const offset = req.after === undefined || req.after === '' ? 0 : Number(req.after);
   if (!Number.isInteger(offset) || offset < 0) return { ok: false, message: `Invalid after: ${req.after}` };
   // Paging past the 10,000th result is refused (§4.1).
-  if (offset >= SEARCH_LIMITS.maxResults) return { ok: false, message: `Paging beyond ${SEARCH_LIMITS.maxResults} results is not supported; narrow the filters (for example on the last-modified date).` };
+  if (offset >= SEARCH_LIMITS.maxResults)
+    return {
+      ok: false,
+      message: `Paging beyond ${SEARCH_LIMITS.maxResults} results is not supported; narrow the filters (for example on the last-modified date).`,
+    };
   const groups = (req.filterGroups ?? []).filter((g) => (g.filters?.length ?? 0) > 0);
   const q = req.query?.trim().toLowerCase();
   const hits: Searchable[] = [];
   for (const r of records) {
-    if (groups.length > 0 && !groups.some((g) => (g.filters ?? []).every((f) => matchFilter(f, r.props, defs.get(f.propertyName))))) continue;
+    if (
+      groups.length > 0 &&
+      !groups.some((g) => (g.filters ?? []).every((f) => matchFilter(f, r.props, defs.get(f.propertyName))))
+    )
+      continue;
     if (q && !queryProps.some((p) => r.props[p]?.toLowerCase().includes(q))) continue;
     hits.push(r);
   }

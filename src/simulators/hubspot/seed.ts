@@ -32,7 +32,12 @@ export interface GroundTruth {
   companies: GroundTruthCompany[];
   world: WorldTruth;
   /** World id → HubSpot id. */
-  ids: { contacts: Record<string, string>; companies: Record<string, string>; deals: Record<string, string>; owners: Record<string, string> };
+  ids: {
+    contacts: Record<string, string>;
+    companies: Record<string, string>;
+    deals: Record<string, string>;
+    owners: Record<string, string>;
+  };
 }
 
 /** World stage → the default pipeline's stage id (§13.3). */
@@ -45,16 +50,35 @@ export const STAGE_IDS: Record<DealStage, string> = {
   closed_lost: 'closedlost',
 };
 
-const LIFECYCLE: Record<string, string> = { subscriber: 'subscriber', lead: 'lead', opportunity: 'opportunity', customer: 'customer' };
+const LIFECYCLE: Record<string, string> = {
+  subscriber: 'subscriber',
+  lead: 'lead',
+  opportunity: 'opportunity',
+  customer: 'customer',
+};
 const ms = (iso: string) => Date.parse(iso);
 const IMPORT = { sourceType: 'IMPORT' as const, sourceId: 'import:1' };
 
 export function seedAccount(state: HubspotState, seed: number, contacts: number, now: number): GroundTruth {
-  const world = generateWorld({ seed, contacts, leads: Math.min(50, contacts), convertedLeads: Math.min(5, contacts), messages: 40, outsiders: 20 });
+  const world = generateWorld({
+    seed,
+    contacts,
+    leads: Math.min(50, contacts),
+    convertedLeads: Math.min(5, contacts),
+    messages: 40,
+    outsiders: 20,
+  });
   const ids: GroundTruth['ids'] = { contacts: {}, companies: {}, deals: {}, owners: {} };
 
   world.owners.forEach((o, i) => {
-    const owner = state.addOwner({ id: String(41_629_779 + i * 7), userId: 9_104_200 + i, email: o.email, firstName: o.firstName, lastName: o.lastName, archived: !o.active });
+    const owner = state.addOwner({
+      id: String(41_629_779 + i * 7),
+      userId: 9_104_200 + i,
+      email: o.email,
+      firstName: o.firstName,
+      lastName: o.lastName,
+      archived: !o.active,
+    });
     ids.owners[o.id] = owner.id;
   });
   const owner = (id: string) => ids.owners[id] ?? '';
@@ -80,7 +104,13 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
       { at: ms(c.createdAt), unique: false },
     );
     ids.companies[c.id] = String(r.id);
-    companies.push({ id: String(r.id), worldId: c.id, name: c.name, domain: c.trueDomain, website: c.website });
+    companies.push({
+      id: String(r.id),
+      worldId: c.id,
+      name: c.name,
+      domain: c.trueDomain,
+      website: c.website,
+    });
   }
 
   const people: GroundTruthContact[] = [];
@@ -114,7 +144,9 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
     if (companyId) state.associate('contacts', r.id, 'companies', Number(companyId), [1]);
     ids.contacts[p.id] = String(r.id);
     const name = [p.firstName, p.lastName].filter((x) => x).join(' ') || (p.email ?? 'Unknown');
-    const emails = [p.email, ...p.additionalEmails].filter((m): m is string => !!m).map((m) => m.trim().toLowerCase());
+    const emails = [p.email, ...p.additionalEmails]
+      .filter((m): m is string => !!m)
+      .map((m) => m.trim().toLowerCase());
     people.push({ id: String(r.id), worldId: p.id, name, emails, companyId });
   }
 
@@ -141,7 +173,8 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
     }
     const company = ids.companies[d.companyId];
     if (company) state.associate('deals', r.id, 'companies', Number(company), [5]);
-    for (const c of d.contactIds) if (ids.contacts[c]) state.associate('deals', r.id, 'contacts', Number(ids.contacts[c]));
+    for (const c of d.contactIds)
+      if (ids.contacts[c]) state.associate('deals', r.id, 'contacts', Number(ids.contacts[c]));
     ids.deals[d.id] = String(r.id);
   }
 
@@ -150,7 +183,11 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
     const type = a.type === 'note' ? 'notes' : 'tasks';
     const values: Record<string, string> =
       type === 'notes'
-        ? { hs_timestamp: new Date(at).toISOString(), hs_note_body: a.body, hubspot_owner_id: owner(a.ownerId) }
+        ? {
+            hs_timestamp: new Date(at).toISOString(),
+            hs_note_body: a.body,
+            hubspot_owner_id: owner(a.ownerId),
+          }
         : {
             hs_timestamp: new Date(at).toISOString(),
             hs_task_subject: a.subject,
@@ -160,9 +197,16 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
             hs_task_priority: 'NONE',
             hubspot_owner_id: owner(a.ownerId),
           };
-    const r = state.create(type, values, { sourceType: 'CRM_UI', sourceId: 'userId:9104200', userId: 9_104_200 }, { at, unique: false });
-    if (a.contactId && ids.contacts[a.contactId]) state.associate(type, r.id, 'contacts', Number(ids.contacts[a.contactId]));
-    if (a.companyId && ids.companies[a.companyId]) state.associate(type, r.id, 'companies', Number(ids.companies[a.companyId]));
+    const r = state.create(
+      type,
+      values,
+      { sourceType: 'CRM_UI', sourceId: 'userId:9104200', userId: 9_104_200 },
+      { at, unique: false },
+    );
+    if (a.contactId && ids.contacts[a.contactId])
+      state.associate(type, r.id, 'contacts', Number(ids.contacts[a.contactId]));
+    if (a.companyId && ids.companies[a.companyId])
+      state.associate(type, r.id, 'companies', Number(ids.companies[a.companyId]));
     if (a.dealId && ids.deals[a.dealId]) state.associate(type, r.id, 'deals', Number(ids.deals[a.dealId]));
   }
   return { contacts: people, companies, world: world.truth, ids };

@@ -113,7 +113,8 @@ export function associationLabel(typeId: number): string | null {
 export function legacyAssociationName(from: ObjectType, to: ObjectType, typeId: number): string {
   const s = (t: ObjectType) => t.replace(/ies$/, 'y').replace(/s$/, '');
   const unl = defaultAssociation(from, to)?.[0];
-  const primary = ASSOC[`${from}>${to}`]?.primary?.[0] ?? (ASSOC[`${to}>${from}`]?.primary?.[1] as number | undefined);
+  const primary =
+    ASSOC[`${from}>${to}`]?.primary?.[0] ?? (ASSOC[`${to}>${from}`]?.primary?.[1] as number | undefined);
   return `${s(from)}_to_${s(to)}${typeId === unl && primary !== undefined ? '_unlabeled' : ''}`;
 }
 
@@ -147,10 +148,28 @@ export class HubspotState {
   constructor(seed = 1) {
     this.portalId = 20_000_000 + (seed % 1_000_000);
     this.appId = 3_000_000 + (seed % 100_000);
-    this.records = { contacts: new Map(), companies: new Map(), deals: new Map(), notes: new Map(), tasks: new Map() };
-    this.properties = { contacts: new Map(), companies: new Map(), deals: new Map(), notes: new Map(), tasks: new Map() };
+    this.records = {
+      contacts: new Map(),
+      companies: new Map(),
+      deals: new Map(),
+      notes: new Map(),
+      tasks: new Map(),
+    };
+    this.properties = {
+      contacts: new Map(),
+      companies: new Map(),
+      deals: new Map(),
+      notes: new Map(),
+      tasks: new Map(),
+    };
     // Realistic id ranges: contact and company ids are unrelated numbers (§2.1: unique per type only).
-    this.nextId = { contacts: 51, companies: 18_000_000_001, deals: 9_000_000_001, notes: 40_000_000_001, tasks: 60_000_000_001 };
+    this.nextId = {
+      contacts: 51,
+      companies: 18_000_000_001,
+      deals: 9_000_000_001,
+      notes: 40_000_000_001,
+      tasks: 60_000_000_001,
+    };
     for (const t of OBJECT_TYPES) for (const d of defaultProperties(t)) this.properties[t].set(d.name, d);
   }
 
@@ -183,7 +202,12 @@ export class HubspotState {
   }
 
   /** Validates `input` for `type`; returns stored strings or throws ValuesError (§5.5). */
-  check(type: ObjectType, input: Record<string, unknown>, current: HsRecord | undefined, opts: { allowReadOnly?: boolean } = {}): Record<string, string> {
+  check(
+    type: ObjectType,
+    input: Record<string, unknown>,
+    current: HsRecord | undefined,
+    opts: { allowReadOnly?: boolean } = {},
+  ): Record<string, string> {
     const defs = this.properties[type];
     const errors: ValueError[] = [];
     const out: Record<string, string> = {};
@@ -199,7 +223,9 @@ export class HubspotState {
 
   /** Contacts only: the first contact other than `self` already holding one of `emails` (§6). */
   emailConflict(values: Record<string, string>, self?: number): number | undefined {
-    const emails = [values.email, ...(values.hs_additional_emails ?? '').split(';')].filter((e): e is string => !!e);
+    const emails = [values.email, ...(values.hs_additional_emails ?? '').split(';')].filter(
+      (e): e is string => !!e,
+    );
     for (const e of emails) {
       const hit = this.contactByEmail(e);
       if (hit && hit.id !== self) return hit.id;
@@ -209,7 +235,9 @@ export class HubspotState {
 
   private index(r: HsRecord, remove = false): void {
     if (r.type !== 'contacts') return;
-    const emails = [r.props.email, ...(r.props.hs_additional_emails ?? '').split(';')].filter((e): e is string => !!e).map((e) => e.trim().toLowerCase());
+    const emails = [r.props.email, ...(r.props.hs_additional_emails ?? '').split(';')]
+      .filter((e): e is string => !!e)
+      .map((e) => e.trim().toLowerCase());
     for (const e of emails) {
       if (remove) {
         if (this.emailIndex.get(e) === r.id) this.emailIndex.delete(e);
@@ -219,7 +247,8 @@ export class HubspotState {
 
   private derive(r: HsRecord, values: Record<string, string>): Record<string, string> {
     const extra: Record<string, string> = {};
-    if (r.type === 'contacts' && 'email' in values) extra.hs_email_domain = values.email.includes('@') ? values.email.split('@')[1].toLowerCase() : '';
+    if (r.type === 'contacts' && 'email' in values)
+      extra.hs_email_domain = values.email.includes('@') ? values.email.split('@')[1].toLowerCase() : '';
     return extra;
   }
 
@@ -227,7 +256,12 @@ export class HubspotState {
    * Creates a record. `unique: false` is the import path: the seeded duplicates HubSpot lets in
    * through imports (same person twice, e-mail in another case, §6) bypass the 409.
    */
-  create(type: ObjectType, values: Record<string, string>, source: WriteSource, opts: { at?: number; unique?: boolean; id?: number } = {}): HsRecord {
+  create(
+    type: ObjectType,
+    values: Record<string, string>,
+    source: WriteSource,
+    opts: { at?: number; unique?: boolean; id?: number } = {},
+  ): HsRecord {
     if (type === 'contacts' && opts.unique !== false) {
       const existing = this.emailConflict(values);
       if (existing !== undefined) throw new ConflictError(existing);
@@ -237,11 +271,22 @@ export class HubspotState {
     if (opts.id !== undefined && opts.id >= this.nextId[type]) this.nextId[type] = opts.id + 1;
     const iso = new Date(at).toISOString();
     if (type === 'deals' && !values.pipeline) values = { ...values, pipeline: 'default' };
-    const r: HsRecord = { id, type, props: {}, history: {}, initial: {}, origin: source, createdAt: at, updatedAt: at, archivedAt: null };
+    const r: HsRecord = {
+      id,
+      type,
+      props: {},
+      history: {},
+      initial: {},
+      origin: source,
+      createdAt: at,
+      updatedAt: at,
+      archivedAt: null,
+    };
     // One pass: empty strings are not stored (§2.3).
     const all: Record<string, string> = {};
     for (const k in values) if (values[k] !== '') all[k] = values[k];
-    if (type === 'contacts' && all.email) all.hs_email_domain = all.email.includes('@') ? all.email.split('@')[1].toLowerCase() : '';
+    if (type === 'contacts' && all.email)
+      all.hs_email_domain = all.email.includes('@') ? all.email.split('@')[1].toLowerCase() : '';
     r.initial = all;
     const props: Record<string, string> = Object.assign({}, all);
     props.hs_object_id = String(id);
@@ -249,12 +294,21 @@ export class HubspotState {
     props[MODIFIED_PROP[type]] = iso;
     if (type === 'contacts') {
       props.hs_lastmodifieddate = iso;
-      props.hs_object_source = source.sourceType === 'IMPORT' ? 'IMPORT' : source.sourceType === 'CRM_UI' ? 'CRM_UI' : 'INTEGRATION';
+      props.hs_object_source =
+        source.sourceType === 'IMPORT' ? 'IMPORT' : source.sourceType === 'CRM_UI' ? 'CRM_UI' : 'INTEGRATION';
     }
     r.props = props;
     this.records[type].set(id, r);
     this.index(r);
-    if (this.listeners.length > 0) this.notify({ type, id, action: 'creation', changes: Object.entries(all).map(([name, value]) => ({ name, value })), source, at });
+    if (this.listeners.length > 0)
+      this.notify({
+        type,
+        id,
+        action: 'creation',
+        changes: Object.entries(all).map(([name, value]) => ({ name, value })),
+        source,
+        at,
+      });
     return r;
   }
 
@@ -276,7 +330,11 @@ export class HubspotState {
   private setProp(r: HsRecord, name: string, value: string, source: WriteSource, at: number): void {
     if (value === '') delete r.props[name];
     else r.props[name] = value;
-    const entry: HistoryEntry = { value, timestamp: new Date(at).toISOString(), sourceType: source.sourceType };
+    const entry: HistoryEntry = {
+      value,
+      timestamp: new Date(at).toISOString(),
+      sourceType: source.sourceType,
+    };
     if (source.sourceId !== undefined) entry.sourceId = source.sourceId;
     if (source.userId !== undefined) entry.updatedByUserId = source.userId;
     const h = r.history[name];
@@ -306,7 +364,17 @@ export class HubspotState {
     const iso = new Date(t).toISOString();
     r.props[MODIFIED_PROP[r.type]] = iso;
     if (r.type === 'contacts') r.props.hs_lastmodifieddate = iso;
-    if (changed.length > 0) this.notify({ type: r.type, id: r.id, action: 'propertyChange', changes: changed.filter((k) => !(k in this.derive(r, {}))).map((name) => ({ name, value: all[name] })), source, at: t });
+    if (changed.length > 0)
+      this.notify({
+        type: r.type,
+        id: r.id,
+        action: 'propertyChange',
+        changes: changed
+          .filter((k) => !(k in this.derive(r, {})))
+          .map((name) => ({ name, value: all[name] })),
+        source,
+        at: t,
+      });
     return changed;
   }
 

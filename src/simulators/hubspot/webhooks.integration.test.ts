@@ -36,7 +36,12 @@ beforeAll(async () => {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const addr = server.address() as AddressInfo;
-      deliveries.push({ url: `http://127.0.0.1:${addr.port}${req.url}`, headers: req.headers, raw, events: JSON.parse(raw) });
+      deliveries.push({
+        url: `http://127.0.0.1:${addr.port}${req.url}`,
+        headers: req.headers,
+        raw,
+        events: JSON.parse(raw),
+      });
       res.statusCode = answers.shift() ?? 200;
       res.end();
     });
@@ -44,7 +49,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   target = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/hubspot?portal=1`;
   // Retry delays scaled down from seconds to milliseconds.
-  sim = await startHubspotSimulator({ records: 40, seed: 9, clientSecret: SECRET, webhookUrl: target, webhookRetryScale: 0.001 });
+  sim = await startHubspotSimulator({
+    records: 40,
+    seed: 9,
+    clientSecret: SECRET,
+    webhookUrl: target,
+    webhookRetryScale: 0.001,
+  });
   hs = new Client({ accessToken: sim.token, basePath: sim.url });
 }, 30_000);
 
@@ -69,7 +80,10 @@ async function settle(ms = 150): Promise<void> {
 
 describe('webhook deliveries (§8)', () => {
   it('signs each delivery v3 (base64 HMAC-SHA256 of method + uri + body + timestamp) and v1', async () => {
-    const c = await hs.crm.contacts.basicApi.create({ properties: { email: 'hook.one@example.com', firstname: 'Hook' }, associations: [] });
+    const c = await hs.crm.contacts.basicApi.create({
+      properties: { email: 'hook.one@example.com', firstname: 'Hook' },
+      associations: [],
+    });
     await settle();
     expect(deliveries.length).toBeGreaterThan(0);
     const d = deliveries[0];
@@ -78,22 +92,56 @@ describe('webhook deliveries (§8)', () => {
     expect(Math.abs(Date.now() - Number(ts))).toBeLessThan(60_000);
     const v3 = createHmac('sha256', SECRET).update(`POST${d.url}${d.raw}${ts}`).digest('base64');
     expect(d.headers['x-hubspot-signature-v3']).toBe(v3);
-    expect(d.headers['x-hubspot-signature']).toBe(createHash('sha256').update(SECRET + d.raw).digest('hex'));
+    expect(d.headers['x-hubspot-signature']).toBe(
+      createHash('sha256')
+        .update(SECRET + d.raw)
+        .digest('hex'),
+    );
     expect(d.headers['x-hubspot-signature-version']).toBe('v1');
-    expect(Signature.isValid({ signatureVersion: 'v3', signature: v3, clientSecret: SECRET, requestBody: d.raw, url: d.url, method: 'POST', timestamp: Number(ts) })).toBe(true);
-    const created = allEvents().find((e) => e.subscriptionType === 'contact.creation' && e.objectId === Number(c.id));
+    expect(
+      Signature.isValid({
+        signatureVersion: 'v3',
+        signature: v3,
+        clientSecret: SECRET,
+        requestBody: d.raw,
+        url: d.url,
+        method: 'POST',
+        timestamp: Number(ts),
+      }),
+    ).toBe(true);
+    const created = allEvents().find(
+      (e) => e.subscriptionType === 'contact.creation' && e.objectId === Number(c.id),
+    );
     // API writes carry the app as their source (§8.2, §14.10).
-    expect(created).toMatchObject({ changeSource: 'INTEGRATION', sourceId: String(sim.appId), changeFlag: 'NEW', attemptNumber: 0, portalId: sim.portalId, appId: sim.appId });
+    expect(created).toMatchObject({
+      changeSource: 'INTEGRATION',
+      sourceId: String(sim.appId),
+      changeFlag: 'NEW',
+      attemptNumber: 0,
+      portalId: sim.portalId,
+      appId: sim.appId,
+    });
     expect(typeof created?.occurredAt).toBe('number');
   });
 
   it('tells a rep edit (CRM_UI, userId) from the integration write, one event per changed property', async () => {
     const id = String([...sim.state.records.contacts.values()][3].id);
     await hs.crm.contacts.basicApi.update(id, { properties: { jobtitle: 'From the app' } });
-    await sim.repEdit({ object: 'contacts', id, fields: { city: 'Porto', jobtitle: 'From a rep' }, userId: '9104202' });
+    await sim.repEdit({
+      object: 'contacts',
+      id,
+      fields: { city: 'Porto', jobtitle: 'From a rep' },
+      userId: '9104202',
+    });
     await settle();
-    const changes = allEvents().filter((e) => e.subscriptionType === 'contact.propertyChange' && e.objectId === Number(id));
-    expect(changes.find((e) => e.propertyValue === 'From the app')).toMatchObject({ propertyName: 'jobtitle', changeSource: 'INTEGRATION', sourceId: String(sim.appId) });
+    const changes = allEvents().filter(
+      (e) => e.subscriptionType === 'contact.propertyChange' && e.objectId === Number(id),
+    );
+    expect(changes.find((e) => e.propertyValue === 'From the app')).toMatchObject({
+      propertyName: 'jobtitle',
+      changeSource: 'INTEGRATION',
+      sourceId: String(sim.appId),
+    });
     const rep = changes.filter((e) => e.changeSource === 'CRM_UI');
     expect(rep.map((e) => e.propertyName).sort()).toEqual(['city', 'jobtitle']);
     for (const e of rep) expect(e.sourceId).toBe('userId:9104202');
@@ -101,7 +149,10 @@ describe('webhook deliveries (§8)', () => {
 
   it('sends company and deal events, and deletions', async () => {
     const deal = String([...sim.state.records.deals.values()][0].id);
-    const company = await hs.crm.companies.basicApi.create({ properties: { name: 'Hooked Ltd' }, associations: [] });
+    const company = await hs.crm.companies.basicApi.create({
+      properties: { name: 'Hooked Ltd' },
+      associations: [],
+    });
     await hs.crm.deals.basicApi.update(deal, { properties: { dealstage: 'closedwon' } });
     await hs.crm.companies.basicApi.archive(company.id);
     await settle();
@@ -110,14 +161,22 @@ describe('webhook deliveries (§8)', () => {
     expect(types).toContain(`deal.propertyChange:${deal}`);
     expect(types).toContain(`company.deletion:${company.id}`);
     // Notes and tasks have no legacy subscriptions (§8.1).
-    await hs.crm.objects.notes.basicApi.create({ properties: { hs_timestamp: new Date().toISOString(), hs_note_body: 'x' }, associations: [] });
+    await hs.crm.objects.notes.basicApi.create({
+      properties: { hs_timestamp: new Date().toISOString(), hs_note_body: 'x' },
+      associations: [],
+    });
     await settle();
     expect(allEvents().some((e) => e.subscriptionType.startsWith('note'))).toBe(false);
   });
 
   it('batches at most 100 events a delivery', async () => {
     const ids = [...sim.state.records.contacts.values()].slice(0, 30).map((r) => String(r.id));
-    await hs.crm.contacts.batchApi.update({ inputs: ids.map((id, i) => ({ id, properties: { jobtitle: `Batch ${i}`, city: `City ${i}`, state: `S${i}`, zip: `${1000 + i}` } })) });
+    await hs.crm.contacts.batchApi.update({
+      inputs: ids.map((id, i) => ({
+        id,
+        properties: { jobtitle: `Batch ${i}`, city: `City ${i}`, state: `S${i}`, zip: `${1000 + i}` },
+      })),
+    });
     await settle();
     const mine = allEvents().filter((e) => e.propertyValue?.startsWith('Batch '));
     expect(mine).toHaveLength(30);
@@ -128,25 +187,36 @@ describe('webhook deliveries (§8)', () => {
 
   it('retries a failed delivery with the same events, attemptNumber + 1 and a fresh signature', async () => {
     answers = [500, 503];
-    const c = await hs.crm.contacts.basicApi.create({ properties: { email: 'hook.retry@example.com' }, associations: [] });
+    const c = await hs.crm.contacts.basicApi.create({
+      properties: { email: 'hook.retry@example.com' },
+      associations: [],
+    });
     await settle(400);
     const attempts = deliveries.filter((d) => d.events.some((e) => e.objectId === Number(c.id)));
     expect(attempts.map((d) => d.events[0].attemptNumber)).toEqual([0, 1, 2]);
     expect(new Set(attempts.map((d) => d.events[0].eventId)).size).toBe(1);
     for (const d of attempts) {
       const ts = String(d.headers['x-hubspot-request-timestamp']);
-      expect(d.headers['x-hubspot-signature-v3']).toBe(createHmac('sha256', SECRET).update(`POST${d.url}${d.raw}${ts}`).digest('base64'));
+      expect(d.headers['x-hubspot-signature-v3']).toBe(
+        createHmac('sha256', SECRET).update(`POST${d.url}${d.raw}${ts}`).digest('base64'),
+      );
     }
     expect(sim.stats().webhooksFailed).toBeGreaterThanOrEqual(2);
   });
 
   it('drops or duplicates deliveries when told to', async () => {
     sim.setFaults({ webhookDrop: 1 });
-    await hs.crm.contacts.basicApi.create({ properties: { email: 'hook.drop@example.com' }, associations: [] });
+    await hs.crm.contacts.basicApi.create({
+      properties: { email: 'hook.drop@example.com' },
+      associations: [],
+    });
     await settle();
     expect(deliveries).toHaveLength(0);
     sim.setFaults({ webhookDuplicate: 1 });
-    await hs.crm.contacts.basicApi.create({ properties: { email: 'hook.dup@example.com' }, associations: [] });
+    await hs.crm.contacts.basicApi.create({
+      properties: { email: 'hook.dup@example.com' },
+      associations: [],
+    });
     await settle();
     expect(deliveries).toHaveLength(2);
     expect(deliveries[0].events.map((e) => e.eventId)).toEqual(deliveries[1].events.map((e) => e.eventId));

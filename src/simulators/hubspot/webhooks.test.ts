@@ -8,10 +8,30 @@ const SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 
 describe('signatures (§8.4)', () => {
   it.each([
-    ['POST', 'https://www.example.com/webhook_uri', "{'example_field':'example_value'}", '1693657560000', 'K36dawei4A+QBNolUOqo7s91KQDWQ5MXZ/QufNYuk/Y='],
-    ['POST', 'https://www.example.com/webhook_uri', "{'example_field':'example_value'}", '1700000300000', 'RnbPH7+UMKVkbV32P8bz450N4M56aPmcru1+D3kSDtw='],
-    ['POST', 'https://www.example.com/webhook_uri', '{"example_field":"example_value"}', '1700000000000', 'rQEKkaNUiu+1qGF//O/pw4BCzstSqO1PyUnGICmf+7o='],
-  ])('v3 %s %s %s %s', (method, uri, body, ts, want) => expect(signV3(SECRET, method, uri, body, ts)).toBe(want));
+    [
+      'POST',
+      'https://www.example.com/webhook_uri',
+      "{'example_field':'example_value'}",
+      '1693657560000',
+      'K36dawei4A+QBNolUOqo7s91KQDWQ5MXZ/QufNYuk/Y=',
+    ],
+    [
+      'POST',
+      'https://www.example.com/webhook_uri',
+      "{'example_field':'example_value'}",
+      '1700000300000',
+      'RnbPH7+UMKVkbV32P8bz450N4M56aPmcru1+D3kSDtw=',
+    ],
+    [
+      'POST',
+      'https://www.example.com/webhook_uri',
+      '{"example_field":"example_value"}',
+      '1700000000000',
+      'rQEKkaNUiu+1qGF//O/pw4BCzstSqO1PyUnGICmf+7o=',
+    ],
+  ])('v3 %s %s %s %s', (method, uri, body, ts, want) =>
+    expect(signV3(SECRET, method, uri, body, ts)).toBe(want),
+  );
 
   it('v1 of the SDK fixture body', () => {
     const body =

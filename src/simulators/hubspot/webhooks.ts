@@ -27,7 +27,11 @@ export interface WebhookEvent {
   propertyValue?: string;
 }
 
-const SUBSCRIBED: Partial<Record<ObjectType, string>> = { contacts: 'contact', companies: 'company', deals: 'deal' };
+const SUBSCRIBED: Partial<Record<ObjectType, string>> = {
+  contacts: 'contact',
+  companies: 'company',
+  deals: 'deal',
+};
 const ACTIONS = ['creation', 'propertyChange', 'deletion'] as const;
 /** Base retry delays, seconds (randomised ±50 %): 10 retries spread over hours (§8.3). */
 const RETRY_S = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800];
@@ -39,7 +43,9 @@ export function signV3(secret: string, method: string, uri: string, body: string
 
 /** v1 signature: hex SHA-256 of secret + body (§8.4). */
 export function signV1(secret: string, body: string): string {
-  return createHash('sha256').update(secret + body).digest('hex');
+  return createHash('sha256')
+    .update(secret + body)
+    .digest('hex');
 }
 
 export interface DispatcherOptions {
@@ -81,12 +87,26 @@ export class WebhookDispatcher {
       changeSource: n.source.sourceType,
       ...(n.source.sourceId !== undefined ? { sourceId: n.source.sourceId } : {}),
     };
-    const sub = (action: (typeof ACTIONS)[number]) => 100 + Object.keys(SUBSCRIBED).indexOf(n.type) * 10 + ACTIONS.indexOf(action);
+    const sub = (action: (typeof ACTIONS)[number]) =>
+      100 + Object.keys(SUBSCRIBED).indexOf(n.type) * 10 + ACTIONS.indexOf(action);
     if (n.action === 'creation' || n.action === 'deletion') {
-      this.queue.push({ eventId: this.nextEventId++, subscriptionId: sub(n.action), subscriptionType: `${object}.${n.action}`, changeFlag: n.action === 'creation' ? 'NEW' : 'DELETED', ...base });
+      this.queue.push({
+        eventId: this.nextEventId++,
+        subscriptionId: sub(n.action),
+        subscriptionType: `${object}.${n.action}`,
+        changeFlag: n.action === 'creation' ? 'NEW' : 'DELETED',
+        ...base,
+      });
     } else {
       for (const c of n.changes) {
-        this.queue.push({ eventId: this.nextEventId++, subscriptionId: sub('propertyChange'), subscriptionType: `${object}.propertyChange`, propertyName: c.name, propertyValue: c.value, ...base });
+        this.queue.push({
+          eventId: this.nextEventId++,
+          subscriptionId: sub('propertyChange'),
+          subscriptionType: `${object}.propertyChange`,
+          propertyName: c.name,
+          propertyValue: c.value,
+          ...base,
+        });
       }
     }
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 20);
