@@ -275,6 +275,7 @@ describe.skipIf(!existsSync(CHROMIUM))('ops console in chromium', () => {
   it('renders the monitoring page', async () => {
     await page.goto(`${base}/monitor`);
     await expect(page.locator('svg').count()).resolves.toBeGreaterThan(0);
+    await expect(page.getByTestId('write-success-rate').textContent()).resolves.toMatch(/^\d+\.\d%$/);
     await shot('monitoring');
     await page.goto(`${base}/runs`);
     await shot('runs', false);
