@@ -38,3 +38,4 @@ export {
   usageOutputs,
   usageTrend,
 } from './usage-aggregate.js';
+export { type DealRiskNotesSummary, type RiskChange, noteDealRiskChanges, riskChanges } from './deal-risk.js';

@@ -138,3 +138,17 @@ export async function writeCursor(db: Sql, name: string, value: string): Promise
     [name, value],
   );
 }
+
+export async function selectRiskLevels(db: Sql, crm: string): Promise<Map<string, string>> {
+  const r = await db.query<{ deal_id: string; level: string }>('SELECT deal_id, level FROM signal_deal_risk WHERE crm = $1', [crm]);
+  return new Map(r.map((x) => [x.deal_id, x.level]));
+}
+
+export async function upsertRiskLevel(db: Sql, crm: string, dealId: string, level: string, score: number, noteId: string | null): Promise<void> {
+  await db.query(
+    `INSERT INTO signal_deal_risk (crm, deal_id, level, score, note_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (crm, deal_id) DO UPDATE SET level = EXCLUDED.level, score = EXCLUDED.score,
+       note_id = COALESCE(EXCLUDED.note_id, signal_deal_risk.note_id), updated_at = now()`,
+    [crm, dealId, level, score, noteId],
+  );
+}
