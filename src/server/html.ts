@@ -51,6 +51,8 @@ pre{background:#fff;border:1px solid #e3e6eb;padding:8px;overflow:auto;max-heigh
 .choice{margin:3px 0}.choice span{margin:0 4px}
 td.reason{min-width:200px;max-width:320px}
 main{box-sizing:border-box}
+.nowrap{white-space:nowrap}
+.cards+p,.cards+.actions{margin-top:14px}.actions{margin:10px 0}
 svg.chart{background:#fff;border:1px solid #e3e6eb;border-radius:6px;padding:8px;display:block;margin:6px 0 18px}
 code{font:12px ui-monospace,Menlo,Consolas,monospace}
 details summary{cursor:pointer;color:#2857d6}
@@ -88,7 +90,7 @@ export function barChart(labels: string[], series: { name: string; values: numbe
   const bw = Math.min(14, (group - 6) / Math.max(1, series.length));
   const top = 4;
   const plot = height - 18 - top;
-  const scale = (v: number) => (Number.isInteger(max) ? String(v) : v.toFixed(v < 1 ? 3 : 1));
+  const scale = (v: number) => (Number.isInteger(max) ? String(Math.round(v)) : v.toFixed(max < 1 ? 3 : 1));
   const bars = labels.flatMap((_, i) =>
     series.map((s, j) => {
       const h = ((s.values[i] ?? 0) / max) * plot;

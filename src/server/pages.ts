@@ -100,9 +100,27 @@ async function runs(deps: ServerDeps): Promise<Html> {
   return html`<table><thead><tr><th>run</th><th>kind</th><th>crm</th><th>flow</th><th>status</th><th>started</th><th>summary</th></tr></thead><tbody>
   ${rows.map(
     (r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.id)}">${r.id}</a></td><td>${r.kind}</td><td>${r.crm ?? ''}</td><td>${r.flow ?? ''}</td>
-      <td><span class="pill ${r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'bad' : ''}">${r.status}</span></td><td>${when(r.started_at)}</td>
-      <td class="muted">${fmt(r.summary).slice(0, 160)}</td></tr>`,
+      <td><span class="pill ${r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'bad' : ''}">${r.status}</span></td><td class="nowrap">${when(r.started_at)}</td>
+      <td class="muted">${summaryLine(r.summary)}</td></tr>`,
   )}</tbody></table>`;
+}
+
+/**
+ * A run's summary in one line: what it is of, then its non-zero counts (top level and per field
+ * outcome); the ids and the CRM already have their own columns.
+ */
+function summaryLine(summary: Record<string, unknown> | null): string {
+  if (!summary) return '';
+  const parts: string[] = [];
+  if (typeof summary.of === 'string') parts.push(`of ${summary.of}`);
+  const counts = (o: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === 'number' && v !== 0) parts.push(`${k.replace(/_/g, ' ')} ${v}`);
+      else if (v && typeof v === 'object' && !Array.isArray(v) && k === 'fields') counts(v as Record<string, unknown>);
+    }
+  };
+  counts(summary);
+  return parts.join(' · ').slice(0, 240);
 }
 
 async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
@@ -136,11 +154,11 @@ async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
     const s = rb.summary as { restored?: number; skipped?: number; failed?: number };
     return html`<p>Rolled back by <a href="/runs/${encodeURIComponent(rb.id)}">${rb.id}</a> at ${when(rb.started_at)}: ${s.restored ?? 0} restored, ${s.skipped ?? 0} kept because they changed since${s.failed ? `, ${s.failed} failed` : ''}.</p>`;
   })}
-  ${canRollBack ? html`<form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" onsubmit="return confirm('Restore the before-values of every field this run wrote? Fields changed since are left as they are.')"><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span>` : ''}
+  ${canRollBack ? html`<div class="actions"><form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" onsubmit="return confirm('Restore the before-values of every field this run wrote? Fields changed since are left as they are.')"><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span></div>` : ''}
   <table><thead><tr><th>record</th><th>field</th><th>before</th><th>after</th><th>outcome</th><th>reason</th>${rollbacks.length > 0 ? html`<th>after rollback</th>` : ''}</tr></thead><tbody>
   ${ledger.slice(0, SHOWN).map((l) => {
     const f = fate.get(`${l.record_id}|${l.field}`);
-    return html`<tr><td>${l.object} ${l.record_id}</td><td>${l.field}</td><td>${fmt(l.before_value)}</td><td>${fmt(l.after_value)}</td>
+    return html`<tr><td class="nowrap">${l.object} ${l.record_id}</td><td>${l.field}</td><td>${fmt(l.before_value)}</td><td>${fmt(l.after_value)}</td>
       <td><span class="pill ${pillClass(l.outcome)}">${l.outcome}</span></td><td class="muted">${l.reason ?? ''}</td>${
         rollbacks.length > 0 ? html`<td>${f ? html`<span class="pill ${f.cls}">${f.label}</span> <span class="muted">${f.reason ?? ''}</span>` : ''}</td>` : ''
       }</tr>`;

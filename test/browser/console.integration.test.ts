@@ -1,7 +1,8 @@
 /**
  * The ops console in a real browser (Debian's chromium driven by playwright-core) on the demo's
  * runtime: each action is clicked as a RevOps engineer would, then checked in the store and in the
- * simulated CRM through its connector. Screenshots of every page go to docs/screenshots/.
+ * simulated CRM through its connector. Every page is screenshotted; `UPDATE_SCREENSHOTS=1 npx vitest run
+ * test/browser` refreshes docs/screenshots/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ import { drawSample, latestModelVersion } from '../../src/monitor/index.js';
 import { buildServer, consoleActions } from '../../src/server/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+// UPDATE_SCREENSHOTS=1 refreshes the committed screenshots; otherwise they go to the run's temp dir
+const DOC_SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const QUEUE = 'console-test-notes';
 
 const until = async (pred: () => Promise<boolean>, ms = 20_000) => {
@@ -30,6 +32,7 @@ const until = async (pred: () => Promise<boolean>, ms = 20_000) => {
 
 describe.skipIf(!existsSync(CHROMIUM))('ops console in chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'inrecord-console-'));
+  const SHOTS = process.env.UPDATE_SCREENSHOTS ? DOC_SHOTS : join(dir, 'screenshots');
   let rt: DemoRuntime;
   let sf: CrmConnector;
   let engine: JobEngine;
