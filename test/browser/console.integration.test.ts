@@ -251,6 +251,23 @@ describe.skipIf(!existsSync(CHROMIUM))('ops console in chromium', () => {
     await expect(page.getByTestId('rollback').count(), 'nothing is left to roll back').resolves.toBe(0);
   });
 
+  it("keeps a rep's value in a conflict item, and the CRM still holds it", async () => {
+    const [item] = await rt.store.query<{ id: number; payload: { recordId: string; field: string; repValue: unknown } }>(
+      "SELECT id, payload FROM review_items WHERE kind = 'conflict' AND crm = 'salesforce' AND status = 'open' ORDER BY id LIMIT 1",
+    );
+    expect(item, 'the demo flagged a rep edit for review').toBeDefined();
+    await page.goto(`${base}/review`);
+    const row = page.locator(`tr[data-review-id="${item.id}"]`);
+    await expect(row.textContent()).resolves.toContain(`rep set ${String(item.payload.repValue)}`);
+    await row.getByTestId(`keep_rep-${item.id}`).click();
+    await page.waitForURL(/\/review\?done=/);
+    expect(await flash()).toContain(`Review item ${item.id} resolved (keep_rep)`);
+    const [after] = await rt.store.query<{ status: string; resolution: { action: string } }>('SELECT status, resolution FROM review_items WHERE id = $1', [item.id]);
+    expect(after).toMatchObject({ status: 'resolved', resolution: { action: 'keep_rep' } });
+    const [rec] = await sf.read('lead', [item.payload.recordId], [item.payload.field]);
+    expect(String(rec.fields[item.payload.field])).toBe(String(item.payload.repValue));
+  });
+
   it('labels validation samples and the gate figures follow', async () => {
     const flow = rt.config.flows.find((f) => f.object === 'lead')!;
     const version = (await latestModelVersion(rt.store, flow.name))!;
