@@ -7,10 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FlowConfig, crmConnectionSchema, flowSchema } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector } from '../crm/types.js';
-import { type RunningPipedriveSimulator } from '../simulators/pipedrive/index.js';
+import type { RunningSimulator } from '../simulators/types.js';
 import { startSimulator } from '../simulators/index.js';
 import { type TestStore, openTestStore } from '../store/testing/index.js';
 import { noteDealRiskChanges, riskChanges } from './deal-risk.js';
+
+/** The Pipedrive simulator's in-process state, seen structurally (no import of CRM-specific code). */
+type PipedriveSim = RunningSimulator & { state: { all(t: string): readonly { id: number; core: Record<string, unknown> }[] } };
 
 const NOW = new Date('2026-11-28T12:00:00.000Z');
 
@@ -27,7 +30,7 @@ describe('deal-risk notes', () => {
   });
 
   describe('on the Pipedrive simulator', () => {
-    let sim: RunningPipedriveSimulator;
+    let sim: PipedriveSim;
     let connector: CrmConnector;
     let store: TestStore;
     const flow: FlowConfig = flowSchema.parse({
@@ -48,7 +51,7 @@ describe('deal-risk notes', () => {
     });
 
     beforeAll(async () => {
-      sim = (await startSimulator('pipedrive', { records: 60, seed: 9 })) as RunningPipedriveSimulator;
+      sim = (await startSimulator('pipedrive', { records: 60, seed: 9 })) as PipedriveSim;
       connector = await createConnector(crmConnectionSchema.parse({ kind: 'pipedrive', baseUrl: sim.apiBase, auth: { token: sim.token } }));
       store = await openTestStore('pglite');
     }, 60_000);
