@@ -31,8 +31,29 @@ function files(path: string): string[] {
     .filter((p) => statSync(p).isFile());
 }
 
-/** Parses every item of an emails or calendar source (JSONL feeds are accepted for both). */
+/** Fetches a JSONL feed over HTTP(S); any answer but 2xx is an error naming the URL. */
+export async function fetchFeedText(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/x-ndjson, application/json, text/plain' } });
+  } catch (err) {
+    throw new InrecordError('IR_INPUT_INVALID', `the feed ${url} could not be fetched: ${(err as Error).message}`, {
+      fix: 'Check that the feed URL is reachable from this machine.',
+    });
+  }
+  if (!res.ok)
+    throw new InrecordError('IR_INPUT_INVALID', `the feed ${url} answered HTTP ${res.status}`, {
+      fix: 'Check the feed URL and its credentials.',
+    });
+  return res.text();
+}
+
+/**
+ * Parses every item of an emails or calendar source: a file, a folder, or an http(s) URL of a JSONL
+ * feed (JSONL feeds are accepted for both kinds).
+ */
 export async function readActivitySource(kind: ActivitySourceKind, path: string): Promise<ParsedItems> {
+  if (/^https?:\/\//i.test(path)) return parseFeed(await fetchFeedText(path), path);
   const out: ParsedItems = { items: [], problems: [] };
   for (const f of files(path)) {
     const ext = extname(f).toLowerCase();

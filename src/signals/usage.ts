@@ -22,6 +22,7 @@ import {
   selectUsageEventsByKeys,
   writeCursor,
 } from './queries.js';
+import { fetchFeedText } from './sources.js';
 import type { ParseProblem } from './types.js';
 import { type UsageEvent, aggregateUsage, parseCsv, usageEventsOf, usageOutputs } from './usage-aggregate.js';
 
@@ -72,8 +73,33 @@ export function companyKeyOf(e: UsageEvent): string | null {
   return e.accountId ? `account:${e.accountId}` : null;
 }
 
+function jsonLines(text: string): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (!line.trim()) continue;
+    try {
+      rows.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      rows.push({ __invalid: `line ${i + 1} is not JSON` });
+    }
+  }
+  return rows;
+}
+
 async function readRows(src: UsageSource, since: string | null): Promise<{ name: string; rows: Record<string, unknown>[] }> {
   if (src.kind === 'rows') return { name: src.name, rows: src.rows };
+  if (src.kind === 'file' && /^https?:\/\//i.test(src.path)) {
+    // an HTTP endpoint serving JSONL (or a JSON array) of usage rows
+    const text = (await fetchFeedText(src.path)).trim();
+    if (text.startsWith('[')) {
+      try {
+        return { name: src.path, rows: JSON.parse(text) as Record<string, unknown>[] };
+      } catch {
+        return { name: src.path, rows: [{ __invalid: 'the JSON array could not be parsed' }] };
+      }
+    }
+    return { name: src.path, rows: jsonLines(text) };
+  }
   if (src.kind === 'file') {
     let text: string;
     try {
@@ -83,18 +109,7 @@ async function readRows(src: UsageSource, since: string | null): Promise<{ name:
         fix: 'Pass an existing .csv or .jsonl file.',
       });
     }
-    if (/\.(jsonl|ndjson|json)$/i.test(src.path)) {
-      const rows: Record<string, unknown>[] = [];
-      for (const [i, line] of text.split(/\r?\n/).entries()) {
-        if (!line.trim()) continue;
-        try {
-          rows.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          rows.push({ __invalid: `line ${i + 1} is not JSON` });
-        }
-      }
-      return { name: src.path, rows };
-    }
+    if (/\.(jsonl|ndjson|json)$/i.test(src.path)) return { name: src.path, rows: jsonLines(text) };
     return { name: src.path, rows: parseCsv(text) };
   }
   // the warehouse path: the user's SELECT, filtered on event time past the cursor, oldest first
