@@ -55,6 +55,8 @@ export const crmConnectionSchema = z
       .object({
         callsPerWindow: z.number().int().positive().optional(),
         windowMs: z.number().int().positive().optional(),
+        /** Search calls per second, where the CRM limits search apart (HubSpot: 5). */
+        searchPerSecond: z.number().positive().optional(),
         /** Pause (not fail) when this share of the daily quota is spent. */
         dailyQuotaGuard: z.number().min(0).max(1).default(0.9),
       })

@@ -106,6 +106,8 @@ export function demoConfig(crm: CrmName, sim: RunningSimulator): InrecordConfig 
     case 'hubspot':
       return configSchema.parse({
         ...base,
+        // the simulated portal allows 20 search calls a second (a real portal: 5)
+        crm: { ...base.crm, rateLimit: { searchPerSecond: 20 } },
         objects: {
           contact: {
             fields: {
@@ -125,12 +127,16 @@ export function demoConfig(crm: CrmName, sim: RunningSimulator): InrecordConfig 
             settings: {
               model: 'auto',
               features: {
-                opens: { field: 'hs_email_open', label: '{value} email opens' },
-                visits: { field: 'hs_analytics_num_page_views', label: '{value} page views' },
+                seniority: { field: 'seniority', type: 'category', label: '{value} seniority' },
+                deals: { field: 'num_associated_deals', label: '{value} open deals' },
+                activities: { field: 'num_notes', label: '{value} sales activities' },
               },
+              base: 25,
               rules: [
-                { feature: 'opens', points: 3, per: 1, max: 30 },
-                { feature: 'visits', points: 1, per: 1, max: 30 },
+                { feature: 'seniority', equals: ['c_level', 'vp'], points: 35, label: 'senior buyer ({value})' },
+                { feature: 'seniority', equals: ['director'], points: 20, label: 'director-level buyer' },
+                { feature: 'deals', gte: 1, points: 15, label: 'already in a deal' },
+                { feature: 'activities', points: 4, per: 1, max: 20 },
               ],
             },
           },

@@ -164,7 +164,7 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
   const records = crm === 'hubspot' ? (opts.hubspotContacts ?? 20_000) : crm === 'salesforce' ? (opts.salesforcePeople ?? 1_400) : (opts.pipedrivePersons ?? 300);
   let sim: RunningSimulator;
   try {
-    sim = await startSimulator(crm, { seed: 42, records });
+    sim = await startSimulator(crm, { seed: 42, records, ...(crm === 'hubspot' ? { searchPerSecond: 20 } : {}) });
   } catch (err) {
     return { crm, available: false, note: (err as Error).message, flows: [], recordPages: [] };
   }
@@ -264,9 +264,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRuntime> {
   const connectors: Partial<Record<CrmName, CrmConnector>> = {};
   const configs: InrecordConfig[] = [];
   const crms: DemoCrmReport[] = [];
-  for (const crm of opts.crms ?? (['salesforce', 'pipedrive', 'hubspot'] as CrmName[])) {
-    crms.push(await demoCrm(store, crm, opts, say, sims, connectors, configs));
-  }
+  // the CRMs are independent: they run side by side and share the store
+  const order = opts.crms ?? (['salesforce', 'pipedrive', 'hubspot'] as CrmName[]);
+  crms.push(...(await Promise.all(order.map((crm) => demoCrm(store, crm, opts, say, sims, connectors, configs)))));
+  configs.sort((a, b) => order.indexOf(a.crm.kind) - order.indexOf(b.crm.kind));
   const merged: InrecordConfig = { ...(configs[0] ?? demoConfig('salesforce', sims[0])), flows: configs.flatMap((c) => c.flows), objects: {} };
   const monitor = await runMonitor(store, merged, { by: 'demo', trigger: 'demand' } as never).catch(() => null);
   const [{ dl }] = await store.query<{ dl: number }>("SELECT count(*) AS dl FROM dead_letters WHERE status = 'open'");

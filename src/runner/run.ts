@@ -71,7 +71,11 @@ async function* records(connector: CrmConnector, flow: FlowConfig, reads: string
     for (let i = 0; i < opts.ids.length; i += 500) yield await connector.read(flow.object, opts.ids.slice(i, i + 500), reads);
     return;
   }
-  yield* connector.readChanged(flow.object, opts.since ?? null, reads);
+  // Read every page before writing any: our own writes move records in the CRM's modified-date
+  // order, and paging while writing would meet them again (wasted reads and plans).
+  const pages: CrmRecord[][] = [];
+  for await (const page of connector.readChanged(flow.object, opts.since ?? null, reads)) pages.push(page);
+  yield* pages;
 }
 
 export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlowsOptions = {}): Promise<FlowRunReport> {

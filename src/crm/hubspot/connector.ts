@@ -126,7 +126,7 @@ export class HubspotConnector implements CrmConnector {
     private readonly deps: ConnectorDeps,
     opts: HubspotConnectorOptions = {},
   ) {
-    this.searchLimiter = new RateLimiter({ callsPerWindow: opts.searchPerSecond ?? 4, windowMs: 1_000 });
+    this.searchLimiter = new RateLimiter({ callsPerWindow: opts.searchPerSecond ?? conn.rateLimit.searchPerSecond ?? 4, windowMs: 1_000 });
     // basePath must not end with '/' (§1.1).
     this.base = (conn.baseUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
     this.appId = conn.webhooks.appId ?? null;
@@ -353,6 +353,13 @@ export class HubspotConnector implements CrmConnector {
         }
         if (batch.length > 0) yield batch;
         const next = page.paging?.next?.after;
+        // Keyset, not offset: a record written while we page (by us or anyone) moves to the end of
+        // the modified-date order and would shift every later record back one place, so an `after`
+        // offset would skip one. Each page past the window's first timestamp restarts the window there.
+        if (next && lastTs > from) {
+          full = true;
+          break;
+        }
         const reached = after + page.results.length;
         // At the cap HubSpot stops offering a next page (or refuses one) while `total` says more.
         if (reached + SEARCH_PAGE > SEARCH_CAP && (next !== undefined || (page.total ?? 0) > reached)) {
