@@ -38,6 +38,12 @@ export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
         `  reps' edits  ${n(c.humanEdits.made)} hybrid fields edited by simulated reps after the AI wrote them; after the next AI run ${n(c.humanEdits.kept)} still hold the rep's value (${n(c.humanEdits.flagged)} flagged for review), ${n(c.humanEdits.lost)} lost`,
       );
     }
+    if (c.activities) {
+      const a = c.activities;
+      out.push(
+        `  mailbox     ${n(a.items)} emails and meetings: ${n(a.imported)} landed as activities on their identified records, ${n(a.unmatched)} unknown senders in review, ${n(a.ownDomain)} internal skipped; a second import created ${n(a.reimported)}`,
+      );
+    }
     out.push(`  API calls   ${n(c.apiCalls ?? 0)} in all`);
     for (const p of c.recordPages) out.push(`  record page ${p}`);
   }

@@ -5,7 +5,7 @@
  * back, lets simulated reps edit fields, runs again, and reports figures computed from the store and
  * the simulators.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InrecordConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
@@ -16,6 +16,9 @@ import { type FlowRunReport, runFlow } from '../runner/index.js';
 import { type RunningSimulator, startSimulator } from '../simulators/index.js';
 import { type Store, openStore } from '../store/index.js';
 import { checkLive } from '../writeback/index.js';
+import { generateWorld } from '../simulators/seed/index.js';
+import { importActivities, readActivitySource } from '../signals/index.js';
+import { worldFixtures } from '../signals/testdata/world-fixtures.js';
 import { demoConfig } from './configs.js';
 
 export interface DemoOptions {
@@ -57,6 +60,8 @@ export interface DemoCrmReport {
   identity?: { sampled: number; matched: number; correct: number; wrong: number; ambiguous: number; unmatched: number; reasons: Record<string, number> };
   flows: DemoFlowReport[];
   humanEdits?: { made: number; kept: number; flagged: number; lost: number };
+  /** A mailbox and a calendar from the simulated company's own world, imported through identity. */
+  activities?: { items: number; imported: number; ownDomain: number; unmatched: number; reviewItems: number; reimported: number; crmCalls: number };
   apiCalls?: number;
   recordPages: string[];
 }
@@ -224,6 +229,7 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
     }
     flows.push(flowSummary(runs, gate, flow.gate.threshold, connector.limits.write));
   }
+  const activities = crm === 'pipedrive' ? await importMailbox(store, connector, crm, records, opts.dataDir, say) : undefined;
   const pages = await recordPages(sim, connector, store, config);
   return {
     crm,
@@ -232,9 +238,30 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
     identity,
     flows,
     humanEdits: { made: repEditsMade, kept: repEditsMade - lost, flagged: protectedEdits, lost },
+    activities,
     apiCalls: connector.stats().calls,
     recordPages: pages,
   };
+}
+
+/** The simulated team's mailbox and calendar, imported twice: once lands each item, once creates nothing. */
+async function importMailbox(store: Store, connector: CrmConnector, crm: CrmName, persons: number, dataDir: string, say: (m: string) => void) {
+  // the same world the simulator was seeded from (deterministic in seed and size)
+  const world = generateWorld({ seed: 42, contacts: persons, leads: Math.min(50, persons), convertedLeads: Math.min(5, persons), messages: 40, outsiders: 20 });
+  const fx = worldFixtures(world, { limit: 40 });
+  const dir = join(dataDir, 'demo', 'mailbox');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'inbox.mbox'), fx.mbox);
+  writeFileSync(join(dir, 'calendar.ics'), fx.ics);
+  const ownDomains = [...new Set(world.owners.map((o) => o.email.split('@')[1]))];
+  const mail = await readActivitySource('emails', join(dir, 'inbox.mbox'));
+  const cal = await readActivitySource('calendar', join(dir, 'calendar.ics'));
+  const items = [...mail.items, ...cal.items];
+  const first = await importActivities(store, connector, items, { crm, ownDomains, storeBodies: false, source: 'demo mailbox' });
+  const again = await importActivities(store, connector, items, { crm, ownDomains, storeBodies: false, source: 'demo mailbox' });
+  const s = first.summary;
+  say(`${crm}: mailbox and calendar: ${s.imported} activities on the right records, ${s.unmatched} unknown senders to review, ${s.skippedOwnDomain} internal skipped; re-import created ${again.summary.imported}`);
+  return { items: items.length, imported: s.imported, ownDomain: s.skippedOwnDomain, unmatched: s.unmatched, reviewItems: s.reviewItems, reimported: again.summary.imported, crmCalls: s.crmCalls };
 }
 
 async function recordPages(sim: RunningSimulator, connector: CrmConnector, store: Store, config: InrecordConfig): Promise<string[]> {

@@ -1,7 +1,8 @@
 /**
  * Test fixtures from the seeded world: a mailbox (mbox) of its inbound messages and of outbound and
  * internal mail, and a calendar (.ics) of its meetings, each item with the ground truth of who it
- * belongs to (world contact ids). Used by the acceptance tests and the benchmark; never by runtime code.
+ * belongs to (world contact ids). Used by the acceptance tests, the benchmark and `inrecord demo`
+ * (which imports the simulated team's mailbox); nothing else.
  */
 import type { World } from '../../simulators/seed/index.js';
 
