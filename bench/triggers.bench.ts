@@ -10,6 +10,7 @@
  *  - edit → written: the moment the bench issued the rep edit → write_ledger.created_at; this adds
  *    the simulator's webhook dispatch.
  * The ledger row is inserted once the CRM accepted the write, so the field is readable by then.
+ * Usage: `npm run bench -- triggers [seconds=10] [rate=200] [runs=3] [lifted|real] [concurrency=16]`.
  * Figures are medians over `runs` runs (fresh simulator, schema and daemon each run).
  */
 import { configSchema } from '../src/config/index.js';
@@ -41,7 +42,7 @@ interface RunFigures {
   apiCalls: number;
 }
 
-async function once(seconds: number, rate: number, unlimited: boolean): Promise<RunFigures> {
+async function once(seconds: number, rate: number, unlimited: boolean, concurrency: number): Promise<RunFigures> {
   const total = Math.round(seconds * rate);
   // Pipedrive's real burst limit (100 calls / 2 s, reference/pipedrive.md) caps a token at ~7
   // records/s with ~7 calls each, far below 200/s: the bench lifts it on both sides (`unlimited`)
@@ -57,7 +58,7 @@ async function once(seconds: number, rate: number, unlimited: boolean): Promise<
     flows: base.flows
       .filter((f) => f.name === 'person-scoring')
       .map((f) => ({ ...f, gate: { ...f.gate, mode: 'open' }, trigger: { webhook: true, poll: '1h' } })),
-    jobs: { retryLimit: 3, retryDelaySeconds: 1, concurrency: 16 },
+    jobs: { retryLimit: 3, retryDelaySeconds: 1, concurrency },
   });
   const setup = await createConnector(config.crm, {});
   await checkLive(setup, config, { fix: true });
@@ -135,9 +136,11 @@ export async function run(args: string[]): Promise<BenchResult> {
   const runs = Number(args[2] ?? 3);
   // 'real' keeps Pipedrive's real rate limit
   const unlimited = args[3] !== 'real';
+  // jobs.concurrency of the daemon's record worker
+  const concurrency = Number(args[4] ?? 16);
   const results: RunFigures[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = await once(seconds, rate, unlimited);
+    const r = await once(seconds, rate, unlimited, concurrency);
     console.error(`run ${i + 1}: ${JSON.stringify(r)}`);
     results.push(r);
   }
@@ -151,5 +154,5 @@ export async function run(args: string[]): Promise<BenchResult> {
     { metric: 'rep edit → field written, p99', value: m('editP99'), unit: 'ms', target: '< 1000', pass: m('editP99') < 1000 },
     { metric: 'CRM API calls per record', value: m('apiCalls') / m('edits'), unit: 'calls', note: unlimited ? 'rate limit lifted' : 'real rate limit' },
   ];
-  return { name: 'triggers', rows, meta: { seconds, rate, runs, rateLimit: unlimited ? 'lifted' : 'pipedrive default 100/2s', results, loadAverage: (await import('node:os')).loadavg() } };
+  return { name: 'triggers', rows, meta: { seconds, rate, runs, concurrency, rateLimit: unlimited ? 'lifted' : 'pipedrive default 100/2s', results, loadAverage: (await import('node:os')).loadavg() } };
 }
