@@ -133,8 +133,9 @@ export function demoConfig(crm: CrmName, sim: RunningSimulator): InrecordConfig 
               },
               base: 25,
               rules: [
-                { feature: 'seniority', equals: ['c_level', 'vp'], points: 35, label: 'senior buyer ({value})' },
-                { feature: 'seniority', equals: ['director'], points: 20, label: 'director-level buyer' },
+                // picklists are read by the label a rep sees in HubSpot ("C level", "Vp", "Director")
+                { feature: 'seniority', equals: ['C level', 'Vp'], points: 35, label: 'senior buyer ({value})' },
+                { feature: 'seniority', equals: ['Director'], points: 20, label: 'director-level buyer' },
                 { feature: 'deals', gte: 1, points: 15, label: 'already in a deal' },
                 { feature: 'activities', points: 4, per: 1, max: 20 },
               ],

@@ -109,14 +109,9 @@ describe('triggers on the HubSpot simulator', () => {
     expect(receipts).toBeGreaterThan(0);
   }, 60_000);
 
-  // Known defect, kept visible: the demo HubSpot scoring flow writes base 25 with the reason "no signal
-  // moved the score…" although the contact now has seniority vp / c_level (rule: +35). The write
-  // chain works; the flow reads picklists as option labels (src/runner/flows.ts, readableFields), so
-  // 'c_level' arrives as "C level" and the demo rule's equals ['c_level', 'vp'] does not match.
-  // Flip to it() once fixed.
-  it.fails('scores the rep-set seniority (base 25 + senior buyer 35)', async () => {
+  it('scores the rep-set seniority (base 25 + senior buyer 35)', async () => {
     const [r] = await daemon.connector.read('contact', ['60'], ['seniority', 'inrecord_score', 'inrecord_score_reason']);
-    expect(String(r.fields.inrecord_score_reason)).toContain(String(r.fields.seniority));
+    expect(String(r.fields.inrecord_score_reason)).toContain('senior buyer');
     expect(r.fields.inrecord_score).toBeGreaterThanOrEqual(60);
   });
 
