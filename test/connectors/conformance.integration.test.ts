@@ -248,7 +248,7 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('%s token ref
     const workers: CrmConnector[] = [];
     try {
       const conn = crmConnectionSchema.parse({ kind: crm, ...(await oauthFor(crm, sim)) });
-      for (let i = 0; i < 3; i++) workers.push(await createConnector(conn, { store: db.store }));
+      for (let i = 0; i < 3; i++) workers.push(await createConnector(conn, { store: db }));
       const f = await workers[0].createField('contact', { name: 'conformance_refresh', label: 'Conformance refresh', type: 'number' });
       const ids = (await all(workers[0].readChanged('contact', null, []))).map((r) => r.id).slice(0, N);
       expect(ids.length).toBe(N);
