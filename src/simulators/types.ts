@@ -40,6 +40,8 @@ export interface SimFaults {
   error500?: number;
   /** Only calls whose method is in this list get injected errors (default: writes only: POST/PATCH/PUT/DELETE). */
   errorMethods?: string[];
+  /** Seed for the fault draws: the same seed gives the same faults on the same calls (default: unseeded). */
+  seed?: number;
 }
 
 export interface SimStats {

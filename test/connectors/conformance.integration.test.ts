@@ -208,9 +208,9 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('%s connector
       const ids = (await all(tc.readChanged('contact', null, []))).map((r) => r.id).slice(0, N);
       expect(ids.length).toBe(N);
       // Batch endpoints need only ~10–20 writes for 2,000 records: at 10% a run could see no 429 at
-      // all (0.9^10 ≈ 35%), so there the share is higher and reads get them too.
+      // all (0.9^10 ≈ 35%), so there the share is higher and reads get them too; the draws are seeded.
       const fewCalls = N / tc.limits.write < 100;
-      tight.setFaults(fewCalls ? { error429: 0.3, errorMethods: ['GET', 'POST', 'PATCH', 'PUT'] } : { error429: 0.1 });
+      tight.setFaults(fewCalls ? { error429: 0.3, errorMethods: ['GET', 'POST', 'PATCH', 'PUT'], seed: 7 } : { error429: 0.1, seed: 7 });
       const updates = ids.map((id, i) => ({ id, fields: { [f.name]: i + 1 } }));
       const res = await tc.writeBatch('contact', updates);
       expect(res.filter((r) => !r.ok)).toEqual([]);

@@ -308,7 +308,7 @@ describe('runtime: OAuth refresh and injected faults', () => {
   }, 15_000);
 
   it('retries 429 and 500 answers until each write lands; a bad token is IR_CRM_AUTH', async () => {
-    sim.setFaults({ error429: 0.3, error500: 0.2 });
+    sim.setFaults({ error429: 0.3, error500: 0.2, seed: 7 });
     try {
       const res = await pd.writeBatch(
         'contact',

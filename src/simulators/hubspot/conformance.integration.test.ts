@@ -662,7 +662,7 @@ describe('scale, limits and faults (§4.1, §9, §11.2)', () => {
   it('injects 500s on writes and the SDK retries them', async () => {
     const faulty = await startHubspotSimulator({ records: 10, seed: 5 });
     try {
-      faulty.setFaults({ error500: 0.3 });
+      faulty.setFaults({ error500: 0.3, seed: 7 });
       const c = new Client({ accessToken: faulty.token, basePath: faulty.url, numberOfApiCallRetries: 6 });
       const id = String([...faulty.state.records.contacts.values()][0].id);
       for (let i = 0; i < 4; i++)

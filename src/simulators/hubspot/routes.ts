@@ -23,6 +23,7 @@ import {
 } from './properties.js';
 import { runSearch } from './search.js';
 import { ConflictError, type HsRecord, type HubspotState, ValuesError, type WriteSource, associationLabel, defaultAssociation, legacyAssociationName } from './state.js';
+import { injectedApiError } from '../faults.js';
 
 export const JSON_TYPE = 'application/json;charset=utf-8';
 
@@ -177,18 +178,13 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         return send(reply, 429, tenSecondly(ctx));
       }
     }
-    const f = ctx.faults();
-    const methods = f.errorMethods ?? ['POST', 'PATCH', 'PUT', 'DELETE'];
     // A search is a read even though it is a POST.
-    if (methods.includes(req.method) && !(search && !f.errorMethods)) {
-      if (f.error429 && Math.random() < f.error429) {
-        s.rateLimited++;
-        return send(reply, 429, tenSecondly(ctx));
-      }
-      if (f.error500 && Math.random() < f.error500) {
-        return fail(ctx, reply, 500, 'INTERNAL_ERROR', 'internal error');
-      }
+    const injected = injectedApiError(ctx.faults(), req.method, search);
+    if (injected === 429) {
+      s.rateLimited++;
+      return send(reply, 429, tenSecondly(ctx));
     }
+    if (injected === 500) return fail(ctx, reply, 500, 'INTERNAL_ERROR', 'internal error');
   });
 
   const typeOr400 = (reply: FastifyReply, seg: string): ObjectType | null => {

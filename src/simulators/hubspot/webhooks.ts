@@ -10,6 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { SimFaults } from '../types.js';
 import type { ObjectType } from './properties.js';
 import type { ChangeNotice, HubspotState } from './state.js';
+import { faultHits } from '../faults.js';
 
 export interface WebhookEvent {
   eventId: number;
@@ -121,8 +122,8 @@ export class WebhookDispatcher {
 
   private deliver(events: WebhookEvent[], attempt: number): void {
     const f = this.opts.faults();
-    if (attempt === 0 && f.webhookDrop && Math.random() < f.webhookDrop) return;
-    const copies = attempt === 0 && f.webhookDuplicate && Math.random() < f.webhookDuplicate ? 2 : 1;
+    if (attempt === 0 && faultHits(f, f.webhookDrop)) return;
+    const copies = attempt === 0 && faultHits(f, f.webhookDuplicate) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       const p = this.post(events, attempt).finally(() => this.inflight.delete(p));
       this.inflight.add(p);

@@ -22,6 +22,7 @@ import {
 import { CREATABLE_TYPES, type EntityType, type FieldDef, fieldV1, fieldV2, v1Time } from './fields.js';
 import { type OpKind, type TokenRateLimiter, tokenCost } from './ratelimit.js';
 import { type Actor, type Entity, FIELD_ENTITIES, type FieldEntity, type PipedriveState } from './state.js';
+import { injectedApiError } from '../faults.js';
 
 export interface OAuthClient {
   clientId: string;
@@ -1185,16 +1186,13 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       c.stats.rateLimited++;
       return reply.code(429).send({ success: false, error: 'Request over limit', errorCode: 429, error_info: 'Please check developers.pipedrive.com' });
     }
-    const f = c.faults();
-    const methods = f.errorMethods ?? ['POST', 'PATCH', 'PUT', 'DELETE'];
-    if (methods.includes(req.method)) {
-      if (f.error429 && Math.random() < f.error429) {
-        c.stats.rateLimited++;
-        return reply.code(429).header('x-ratelimit-remaining', '0').header('x-ratelimit-reset', '1').send({ success: false, error: 'Request over limit', errorCode: 429, error_info: 'Please check developers.pipedrive.com' });
-      }
-      if (f.error500 && Math.random() < f.error500) {
-        return reply.code(500).send(version === 2 ? { success: false, error: 'Internal Server Error', code: 'ERR_UNKNOWN' } : { success: false, error: 'Internal Server Error', error_info: ERR_INFO, data: null, additional_data: null });
-      }
+    const injected = injectedApiError(c.faults(), req.method);
+    if (injected === 429) {
+      c.stats.rateLimited++;
+      return reply.code(429).header('x-ratelimit-remaining', '0').header('x-ratelimit-reset', '1').send({ success: false, error: 'Request over limit', errorCode: 429, error_info: 'Please check developers.pipedrive.com' });
+    }
+    if (injected === 500) {
+      return reply.code(500).send(version === 2 ? { success: false, error: 'Internal Server Error', code: 'ERR_UNKNOWN' } : { success: false, error: 'Internal Server Error', error_info: ERR_INFO, data: null, additional_data: null });
     }
     const params: Record<string, string> = {};
     route.names.forEach((n, i) => {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimFaults } from '../types.js';
 import { serializeWebhook, webhookPrevious } from './entities.js';
 import type { ChangeEventRecord, PipedriveState, Webhook } from './state.js';
+import { faultHits } from '../faults.js';
 
 export interface DeliveryOptions {
   /** Multiplies the 3/30/150 s retry delays and the 30 min ban (1 = real time). */
@@ -84,9 +85,9 @@ export class WebhookDispatcher {
       // Events during a ban are lost, not retried (§5.4).
       if (hook.bannedUntil > now) continue;
       const f = this.opts.faults();
-      if (f.webhookDrop && Math.random() < f.webhookDrop) continue;
+      if (faultHits(f, f.webhookDrop)) continue;
       const eventId = randomUUID();
-      const copies = f.webhookDuplicate && Math.random() < f.webhookDuplicate ? 2 : 1;
+      const copies = faultHits(f, f.webhookDuplicate) ? 2 : 1;
       for (let i = 0; i < copies; i++) this.schedule(hook, ev, 1, eventId, f.webhookDelayMs ?? 0);
     }
   }

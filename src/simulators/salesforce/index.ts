@@ -33,6 +33,7 @@ import { type RouteContext, type Session, registerRoutes } from './routes.js';
 import { type SalesforceGroundTruth, seedOrg } from './seed.js';
 import { CHANGE_OBJECTS, SalesforceOrg, SfApiError } from './state.js';
 import { renderRecordPage } from './ui.js';
+import { injectedApiError } from '../faults.js';
 
 export { SalesforceOrg, SfApiError } from './state.js';
 export { normalizeId, to18 } from './ids.js';
@@ -143,14 +144,12 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
       return SfApiError.one(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
     }
     callTimes.push(Date.now());
-    const methods = faults.errorMethods ?? ['POST', 'PATCH', 'PUT', 'DELETE'];
-    if (methods.includes(req.method)) {
-      if (faults.error429 && Math.random() < faults.error429) {
-        stats.rateLimited++;
-        return SfApiError.one(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.');
-      }
-      if (faults.error500 && Math.random() < faults.error500) return SfApiError.one(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)');
+    const injected = injectedApiError(faults, req.method);
+    if (injected === 429) {
+      stats.rateLimited++;
+      return SfApiError.one(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.');
     }
+    if (injected === 500) return SfApiError.one(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)');
     return null;
   };
 

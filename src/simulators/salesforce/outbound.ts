@@ -7,6 +7,7 @@
 import type { SimFaults } from '../types.js';
 import type { IdGenerator } from './ids.js';
 import type { Row } from './soql.js';
+import { faultHits } from '../faults.js';
 
 export interface OutboundNotification {
   id: string;
@@ -98,14 +99,14 @@ export class OutboundMessenger {
 
   private send(p: Pending): void {
     const faults = this.opts.faults();
-    if (faults.webhookDrop && Math.random() < faults.webhookDrop) {
+    if (faultHits(faults, faults.webhookDrop)) {
       this.opts.onFailed();
       return;
     }
     const notifications = faults.webhookReorder ? [...p.notifications].reverse() : p.notifications;
     const run = async () => {
       if (faults.webhookDelayMs) await new Promise((r) => setTimeout(r, faults.webhookDelayMs));
-      const copies = faults.webhookDuplicate && Math.random() < faults.webhookDuplicate ? 2 : 1;
+      const copies = faultHits(faults, faults.webhookDuplicate) ? 2 : 1;
       let acked = false;
       for (let i = 0; i < copies; i++) acked = (await this.post(notifications)) || acked;
       if (acked) this.opts.onDelivered();
