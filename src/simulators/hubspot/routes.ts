@@ -21,7 +21,7 @@ import {
   objectTypeOf,
   validationErrorBody,
 } from './properties.js';
-import { runSearch } from './search.js';
+import type { SearchRequest } from './search.js';
 import { ConflictError, type HsRecord, type HubspotState, ValuesError, type WriteSource, associationLabel, defaultAssociation, legacyAssociationName } from './state.js';
 import { injectedApiError } from '../faults.js';
 
@@ -524,17 +524,11 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post('/crm/v3/objects/:type/search', async (req, reply) => {
     const type = typeOr400(reply, (req.params as Rec).type as string);
     if (!type) return reply;
-    const body = (req.body ?? {}) as Parameters<typeof runSearch>[1];
+    const body = (req.body ?? {}) as SearchRequest;
     const visibleBefore = Date.now() - ctx.searchLagMs;
-    const records = function* () {
-      for (const r of state.records[type].values()) {
-        // Archived records never appear; recent writes appear after the index lag (§4.4).
-        if (r.archivedAt !== null) continue;
-        if (ctx.searchLagMs > 0 && r.updatedAt > visibleBefore) continue;
-        yield r;
-      }
-    };
-    const out = runSearch(records(), body, state.properties[type], QUERY_PROPS[type]);
+    // Archived records never appear (the indexes hold live ones); recent writes appear after the index lag (§4.4).
+    const visible = ctx.searchLagMs > 0 ? (r: { updatedAt: number }) => r.updatedAt <= visibleBefore : undefined;
+    const out = state.searchIndex(type).search(body, state.properties[type], QUERY_PROPS[type], visible);
     if (!out.ok) return fail(ctx, reply, 400, 'VALIDATION_ERROR', out.message);
     const props = requestedProps(type, body.properties && body.properties.length > 0 ? body.properties : undefined, undefined);
     const results = out.ids.map((id) => serialize(state, state.get(type, id) as HsRecord, props));

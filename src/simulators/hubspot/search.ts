@@ -61,7 +61,8 @@ const OPERATORS = new Set([
 /** Parsed date strings, shared across searches (bounded): parsing dominated large searches. */
 const parsedDates = new Map<string, number>();
 
-function numeric(def: PropertyDef | undefined, v: string): number {
+/** A number or date property's value as a number (dates: ms since the epoch, cached). */
+export function numeric(def: PropertyDef | undefined, v: string): number {
   if (def?.type === 'date' || def?.type === 'datetime') {
     let t = parsedDates.get(v);
     if (t === undefined) {
@@ -193,7 +194,12 @@ export function checkSearchRequest(req: SearchRequest): string | null {
   return null;
 }
 
-function sortSpec(req: SearchRequest): { prop: string; desc: boolean } | null {
+export interface SortSpec {
+  prop: string;
+  desc: boolean;
+}
+
+function sortSpec(req: SearchRequest): SortSpec | null {
   const s = req.sorts?.[0];
   if (s === undefined) return null;
   if (typeof s === 'string')
@@ -202,13 +208,17 @@ function sortSpec(req: SearchRequest): { prop: string; desc: boolean } | null {
   return { prop: s.propertyName, desc: s.direction === 'DESCENDING' };
 }
 
-/** Runs a search over `records` (in creation order). */
-export function runSearch(
-  records: Iterable<Searchable>,
-  req: SearchRequest,
-  defs: Map<string, PropertyDef>,
-  queryProps: string[],
-): SearchOutcome {
+/** A validated request: its page window, the non-empty filter groups, the query text and the sort. */
+export interface PreparedSearch {
+  limit: number;
+  offset: number;
+  groups: { filters?: SearchFilter[] }[];
+  query: string | undefined;
+  sort: SortSpec | null;
+}
+
+/** Validates `req` and reads its paging, groups, query and sort; or the 400 message. */
+export function prepareSearch(req: SearchRequest): { ok: true; p: PreparedSearch } | { ok: false; message: string } {
   const problem = checkSearchRequest(req);
   if (problem) return { ok: false, message: problem };
   const limit = req.limit ?? 10;
@@ -221,36 +231,76 @@ export function runSearch(
       message: `Paging beyond ${SEARCH_LIMITS.maxResults} results is not supported; narrow the filters (for example on the last-modified date).`,
     };
   const groups = (req.filterGroups ?? []).filter((g) => (g.filters?.length ?? 0) > 0);
-  const q = req.query?.trim().toLowerCase();
+  return { ok: true, p: { limit, offset, groups, query: req.query?.trim().toLowerCase() || undefined, sort: sortSpec(req) } };
+}
+
+/** Whether a record passes the filter groups (AND inside a group, OR across) and the query text. */
+export function recordMatches(
+  r: Searchable,
+  p: PreparedSearch,
+  defs: Map<string, PropertyDef>,
+  queryProps: string[],
+): boolean {
+  if (
+    p.groups.length > 0 &&
+    !p.groups.some((g) => (g.filters ?? []).every((f) => matchFilter(f, r.props, defs.get(f.propertyName))))
+  )
+    return false;
+  const q = p.query;
+  return !q || queryProps.some((name) => r.props[name]?.toLowerCase().includes(q));
+}
+
+/** Whether `prop` sorts by number (number, date, datetime) rather than by lower-cased text. */
+export function sortsAsNumber(def: PropertyDef | undefined): boolean {
+  return !!def && (def.type === 'number' || def.type === 'date' || def.type === 'datetime');
+}
+
+/**
+ * The sort key of a record's value of one property: numbers and dates by value, text lower-cased;
+ * a record without the property sorts first ascending (−∞ or ''). Ties are broken by id.
+ */
+export function sortKey(value: string | undefined, def: PropertyDef | undefined): number | string {
+  const isNum = sortsAsNumber(def);
+  if (value === undefined || value === '') return isNum ? Number.NEGATIVE_INFINITY : '';
+  return isNum ? numeric(def, value) : value.toLowerCase();
+}
+
+/** Sorts `hits` in place by `sort` (key, then id). */
+export function sortHits<T extends Searchable>(hits: T[], sort: SortSpec, defs: Map<string, PropertyDef>): void {
+  const def = defs.get(sort.prop);
+  // Keys computed once per hit, not per comparison: parsing dates dominated large searches.
+  const keyed = hits.map((r) => ({ r, k: sortKey(r.props[sort.prop], def) }));
+  keyed.sort((a, b) => {
+    const c = a.k < b.k ? -1 : a.k > b.k ? 1 : a.r.id - b.r.id;
+    return sort.desc ? -c : c;
+  });
+  for (let i = 0; i < keyed.length; i++) hits[i] = keyed[i].r;
+}
+
+/** The page [offset, offset + limit) of the ordered hits, capped at 10,000 results (§4.1). */
+export function pageOf(ids: number[], total: number, p: PreparedSearch): SearchOutcome {
+  const end = Math.min(p.offset + p.limit, SEARCH_LIMITS.maxResults);
+  const next = end < total && end < SEARCH_LIMITS.maxResults ? String(end) : null;
+  return { ok: true, ids, total, next };
+}
+
+/** Runs a search over `records` (in creation order) by looking at every one of them. */
+export function runSearch(
+  records: Iterable<Searchable>,
+  req: SearchRequest,
+  defs: Map<string, PropertyDef>,
+  queryProps: string[],
+): SearchOutcome {
+  const prepared = prepareSearch(req);
+  if (!prepared.ok) return prepared;
+  const p = prepared.p;
   const hits: Searchable[] = [];
-  for (const r of records) {
-    if (
-      groups.length > 0 &&
-      !groups.some((g) => (g.filters ?? []).every((f) => matchFilter(f, r.props, defs.get(f.propertyName))))
-    )
-      continue;
-    if (q && !queryProps.some((p) => r.props[p]?.toLowerCase().includes(q))) continue;
-    hits.push(r);
-  }
-  const sort = sortSpec(req);
-  if (sort) {
-    const def = defs.get(sort.prop);
-    const isNum = def && ['number', 'date', 'datetime'].includes(def.type);
-    const key = (r: Searchable): number | string => {
-      const v = r.props[sort.prop];
-      if (v === undefined || v === '') return isNum ? Number.NEGATIVE_INFINITY : '';
-      return isNum ? numeric(def, v) : v.toLowerCase();
-    };
-    // Keys computed once per hit, not per comparison: parsing dates dominated large searches.
-    const keyed = hits.map((r) => ({ r, k: key(r) }));
-    keyed.sort((a, b) => {
-      const c = a.k < b.k ? -1 : a.k > b.k ? 1 : a.r.id - b.r.id;
-      return sort.desc ? -c : c;
-    });
-    for (let i = 0; i < keyed.length; i++) hits[i] = keyed[i].r;
-  }
-  const end = Math.min(offset + limit, SEARCH_LIMITS.maxResults);
-  const page = hits.slice(offset, end);
-  const next = end < hits.length && end < SEARCH_LIMITS.maxResults ? String(end) : null;
-  return { ok: true, ids: page.map((r) => r.id), total: hits.length, next };
+  for (const r of records) if (recordMatches(r, p, defs, queryProps)) hits.push(r);
+  if (p.sort) sortHits(hits, p.sort, defs);
+  const end = Math.min(p.offset + p.limit, SEARCH_LIMITS.maxResults);
+  return pageOf(
+    hits.slice(p.offset, end).map((r) => r.id),
+    hits.length,
+    p,
+  );
 }

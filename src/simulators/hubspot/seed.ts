@@ -136,11 +136,8 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
       // Imports let the same person in twice (§6): duplicates skip the e-mail uniqueness check.
       { at: ms(p.createdAt), unique: false },
     );
-    if (ms(p.updatedAt) > r.updatedAt) {
-      r.updatedAt = ms(p.updatedAt);
-      r.props.lastmodifieddate = new Date(r.updatedAt).toISOString();
-      r.props.hs_lastmodifieddate = r.props.lastmodifieddate;
-    }
+    const modifiedAt = ms(p.updatedAt);
+    if (modifiedAt > r.updatedAt) state.setModifiedAt(r, modifiedAt);
     if (companyId) state.associate('contacts', r.id, 'companies', Number(companyId), [1]);
     ids.contacts[p.id] = String(r.id);
     const name = [p.firstName, p.lastName].filter((x) => x).join(' ') || (p.email ?? 'Unknown');
@@ -167,10 +164,7 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
       { at: ms(d.createdAt), unique: false },
     );
     const stageAt = ms(d.stageEnteredAt);
-    if (stageAt > r.updatedAt) {
-      r.updatedAt = stageAt;
-      r.props.hs_lastmodifieddate = new Date(stageAt).toISOString();
-    }
+    if (stageAt > r.updatedAt) state.setModifiedAt(r, stageAt);
     const company = ids.companies[d.companyId];
     if (company) state.associate('deals', r.id, 'companies', Number(company), [5]);
     for (const c of d.contactIds)

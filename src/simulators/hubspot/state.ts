@@ -16,6 +16,7 @@ import {
   checkValue,
   defaultProperties,
 } from './properties.js';
+import { RecordIndex } from './indexes.js';
 
 export type SourceType = 'INTEGRATION' | 'CRM_UI' | 'IMPORT' | 'CALCULATED';
 
@@ -141,6 +142,8 @@ export class HubspotState {
   /** `type:id` → `toType:toId` → type ids. */
   private readonly assoc = new Map<string, Map<string, Set<number>>>();
   private readonly nextId: Record<ObjectType, number>;
+  /** Search indexes per object type (indexes.ts), made on the first search of that type. */
+  private readonly searchIndexes = new Map<ObjectType, RecordIndex>();
   readonly listeners: ((n: ChangeNotice) => void)[] = [];
   /** The pipeline stages (externalOptions of dealstage). */
   readonly dealStages = [...DEAL_STAGE_IDS];
@@ -194,6 +197,16 @@ export class HubspotState {
   live(type: ObjectType, id: number): HsRecord | undefined {
     const r = this.records[type].get(id);
     return r && r.archivedAt === null ? r : undefined;
+  }
+
+  /** The search indexes of `type`; they follow every create, update and archive from then on. */
+  searchIndex(type: ObjectType): RecordIndex {
+    let idx = this.searchIndexes.get(type);
+    if (!idx) {
+      idx = new RecordIndex(this.records[type]);
+      this.searchIndexes.set(type, idx);
+    }
+    return idx;
   }
 
   contactByEmail(email: string): HsRecord | undefined {
@@ -300,6 +313,7 @@ export class HubspotState {
     r.props = props;
     this.records[type].set(id, r);
     this.index(r);
+    this.searchIndexes.get(type)?.created(r);
     if (this.listeners.length > 0)
       this.notify({
         type,
@@ -310,6 +324,17 @@ export class HubspotState {
         at,
       });
     return r;
+  }
+
+  /** Import: the record was last modified at `at`, after its creation (seeded worlds). */
+  setModifiedAt(r: HsRecord, at: number): void {
+    const searchIndex = this.searchIndexes.get(r.type);
+    searchIndex?.remove(r);
+    r.updatedAt = at;
+    const iso = new Date(at).toISOString();
+    r.props[MODIFIED_PROP[r.type]] = iso;
+    if (r.type === 'contacts') r.props.hs_lastmodifieddate = iso;
+    searchIndex?.add(r);
   }
 
   /** The full history of one property, newest first, the creation value last (§2.4). */
@@ -352,6 +377,8 @@ export class HubspotState {
     const t = Math.max(at, r.updatedAt + 1);
     const all = { ...values, ...this.derive(r, values) };
     const changed: string[] = [];
+    const searchIndex = this.searchIndexes.get(r.type);
+    searchIndex?.remove(r);
     this.index(r, true);
     for (const [k, v] of Object.entries(all)) {
       if ((r.props[k] ?? '') === v) continue;
@@ -364,6 +391,7 @@ export class HubspotState {
     const iso = new Date(t).toISOString();
     r.props[MODIFIED_PROP[r.type]] = iso;
     if (r.type === 'contacts') r.props.hs_lastmodifieddate = iso;
+    searchIndex?.add(r);
     if (changed.length > 0)
       this.notify({
         type: r.type,
@@ -380,6 +408,7 @@ export class HubspotState {
 
   archive(r: HsRecord, source: WriteSource, at = this.now()): void {
     if (r.archivedAt !== null) return;
+    this.searchIndexes.get(r.type)?.remove(r);
     r.archivedAt = at;
     this.index(r, true);
     this.notify({ type: r.type, id: r.id, action: 'deletion', changes: [], source, at });
