@@ -2,8 +2,9 @@
  * The record page (`GET /ui/<contacts|companies|deals>/<id>`): the record as a rep would see it in
  * HubSpot — properties with labels (option labels, owner names), the ones last written by an
  * integration (history source INTEGRATION, §2.4) marked with when they were written, and the
- * timeline of notes and tasks associated with the record.
+ * timeline of notes, tasks, emails, meetings and calls associated with the record.
  */
+import { ENGAGEMENT_TYPES, engagementTimelineItem } from './engagements.js';
 import type { ObjectType } from './properties.js';
 import type { HsRecord, HubspotState } from './state.js';
 
@@ -61,6 +62,14 @@ export function renderRecordPage(state: HubspotState, r: HsRecord): string {
             ? `<li><b>Note</b> · ${esc(at)} · ${esc(who)}<div>${esc(x.props.hs_note_body)}</div></li>`
             : `<li><b>Task</b> ${esc(x.props.hs_task_subject)} · due ${esc(at)} · ${esc(x.props.hs_task_status ?? '')} · ${esc(who)}${x.props.hs_task_body ? `<div>${esc(x.props.hs_task_body)}</div>` : ''}</li>`,
       });
+    }
+  }
+  for (const t of ENGAGEMENT_TYPES) {
+    for (const a of state.associations(r.type, r.id, t)) {
+      const x = state.get(t, a.id);
+      if (!x || x.archivedAt !== null) continue;
+      const who = display(state, t, 'hubspot_owner_id', x.props.hubspot_owner_id ?? '');
+      timeline.push({ at: x.props.hs_timestamp ?? new Date(x.createdAt).toISOString(), html: engagementTimelineItem(t, x.props, who) });
     }
   }
   timeline.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));

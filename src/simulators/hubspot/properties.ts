@@ -5,9 +5,19 @@
  * on the wire is a string (§5.4); this module decides what string is stored.
  */
 import { INDUSTRIES, SENIORITIES } from '../seed/index.js';
+import {
+  ENGAGEMENT_GROUP,
+  ENGAGEMENT_QUERY_PROPS,
+  ENGAGEMENT_SEGMENTS,
+  ENGAGEMENT_SPECS,
+  ENGAGEMENT_TYPES,
+  ENGAGEMENT_TYPE_IDS,
+  ENGAGEMENT_UPPER,
+  type EngagementType,
+} from './engagements.js';
 
-export type ObjectType = 'contacts' | 'companies' | 'deals' | 'notes' | 'tasks';
-export const OBJECT_TYPES: ObjectType[] = ['contacts', 'companies', 'deals', 'notes', 'tasks'];
+export type ObjectType = 'contacts' | 'companies' | 'deals' | 'notes' | 'tasks' | EngagementType;
+export const OBJECT_TYPES: ObjectType[] = ['contacts', 'companies', 'deals', 'notes', 'tasks', ...ENGAGEMENT_TYPES];
 
 /** Path segment (plural, singular or object type id, §7.1) → object type. */
 export function objectTypeOf(segment: string): ObjectType | undefined {
@@ -28,6 +38,7 @@ export function objectTypeOf(segment: string): ObjectType | undefined {
     tasks: 'tasks',
     task: 'tasks',
     '0-27': 'tasks',
+    ...ENGAGEMENT_SEGMENTS,
   };
   return map[s];
 }
@@ -38,6 +49,7 @@ export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
   deals: '0-3',
   notes: '0-46',
   tasks: '0-27',
+  ...ENGAGEMENT_TYPE_IDS,
 };
 /** Upper-case singular names used in batch error messages (§3.7). */
 export const OBJECT_UPPER: Record<ObjectType, string> = {
@@ -46,6 +58,7 @@ export const OBJECT_UPPER: Record<ObjectType, string> = {
   deals: 'DEAL',
   notes: 'NOTE',
   tasks: 'TASK',
+  ...ENGAGEMENT_UPPER,
 };
 /** The last-modified property of each object (§2.2). */
 export const MODIFIED_PROP: Record<ObjectType, string> = {
@@ -54,6 +67,9 @@ export const MODIFIED_PROP: Record<ObjectType, string> = {
   deals: 'hs_lastmodifieddate',
   notes: 'hs_lastmodifieddate',
   tasks: 'hs_lastmodifieddate',
+  emails: 'hs_lastmodifieddate',
+  meetings: 'hs_lastmodifieddate',
+  calls: 'hs_lastmodifieddate',
 };
 export const CREATED_PROP: Record<ObjectType, string> = {
   contacts: 'createdate',
@@ -61,6 +77,9 @@ export const CREATED_PROP: Record<ObjectType, string> = {
   deals: 'createdate',
   notes: 'hs_createdate',
   tasks: 'hs_createdate',
+  emails: 'hs_createdate',
+  meetings: 'hs_createdate',
+  calls: 'hs_createdate',
 };
 
 /** Returned when no `properties` are asked for (§2.2, §4.1). */
@@ -70,6 +89,9 @@ export const DEFAULT_READ: Record<ObjectType, string[]> = {
   deals: ['dealname', 'amount', 'closedate', 'pipeline', 'dealstage'],
   notes: [],
   tasks: [],
+  emails: [],
+  meetings: [],
+  calls: [],
 };
 
 /** Searched by a free-text `query` (§4.1). */
@@ -79,6 +101,7 @@ export const QUERY_PROPS: Record<ObjectType, string[]> = {
   deals: ['dealname', 'pipeline', 'dealstage', 'description', 'dealtype'],
   notes: ['hs_note_body'],
   tasks: ['hs_task_body', 'hs_task_subject'],
+  ...ENGAGEMENT_QUERY_PROPS,
 };
 
 export interface PropertyOption {
@@ -335,6 +358,7 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', RO],
     ['hs_object_id', 'Record ID', 'number', 'number', RO],
   ],
+  ...ENGAGEMENT_SPECS,
 };
 
 const GROUP: Record<ObjectType, string> = {
@@ -343,6 +367,7 @@ const GROUP: Record<ObjectType, string> = {
   deals: 'dealinformation',
   notes: 'engagement',
   tasks: 'task',
+  ...ENGAGEMENT_GROUP,
 };
 
 export function makeProperty(

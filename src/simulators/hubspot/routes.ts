@@ -22,6 +22,7 @@ import {
   validationErrorBody,
 } from './properties.js';
 import type { SearchRequest } from './search.js';
+import { completeEngagement, isEngagement } from './engagements.js';
 import { ConflictError, type HsRecord, type HubspotState, ValuesError, type WriteSource, associationLabel, defaultAssociation, legacyAssociationName } from './state.js';
 import { injectedApiError } from '../faults.js';
 
@@ -248,6 +249,9 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if ((type === 'notes' || type === 'tasks') && !values.hs_timestamp) {
       return new ValuesError([{ error: 'REQUIRED_PROPERTY', name: 'hs_timestamp', message: 'hs_timestamp is required' }]);
     }
+    // Emails, meetings and calls: hs_timestamp too, and the values HubSpot fills in (engagements.ts).
+    const missing = isEngagement(type) ? completeEngagement(type, values) : null;
+    if (missing) return new ValuesError([{ error: 'REQUIRED_PROPERTY', ...missing }]);
     if (type === 'contacts' && !values.email && !values.firstname && !values.lastname) {
       return new ValuesError([{ error: 'REQUIRED_PROPERTY', name: 'email', message: 'A contact needs at least one of email, firstname or lastname' }]);
     }

@@ -17,6 +17,7 @@ import {
   defaultProperties,
 } from './properties.js';
 import { RecordIndex } from './indexes.js';
+import { ENGAGEMENT_ASSOC, ENGAGEMENT_FIRST_IDS } from './engagements.js';
 
 export type SourceType = 'INTEGRATION' | 'CRM_UI' | 'IMPORT' | 'CALCULATED';
 
@@ -80,6 +81,7 @@ const ASSOC: Record<string, { primary?: [number, number]; unlabeled: [number, nu
   'tasks>contacts': { unlabeled: [204, 203] },
   'tasks>companies': { unlabeled: [192, 191] },
   'tasks>deals': { unlabeled: [216, 215] },
+  ...ENGAGEMENT_ASSOC,
 };
 
 /** The type id of the default (unlabeled) association from → to, and its inverse. */
@@ -157,6 +159,9 @@ export class HubspotState {
       deals: new Map(),
       notes: new Map(),
       tasks: new Map(),
+      emails: new Map(),
+      meetings: new Map(),
+      calls: new Map(),
     };
     this.properties = {
       contacts: new Map(),
@@ -164,6 +169,9 @@ export class HubspotState {
       deals: new Map(),
       notes: new Map(),
       tasks: new Map(),
+      emails: new Map(),
+      meetings: new Map(),
+      calls: new Map(),
     };
     // Realistic id ranges: contact and company ids are unrelated numbers (§2.1: unique per type only).
     this.nextId = {
@@ -172,6 +180,7 @@ export class HubspotState {
       deals: 9_000_000_001,
       notes: 40_000_000_001,
       tasks: 60_000_000_001,
+      ...ENGAGEMENT_FIRST_IDS,
     };
     for (const t of OBJECT_TYPES) for (const d of defaultProperties(t)) this.properties[t].set(d.name, d);
   }
