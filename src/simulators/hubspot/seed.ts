@@ -6,7 +6,7 @@
  * Seeded values carry `IMPORT` as their history source. Keeps the ground truth and id maps.
  */
 import type { DealStage, WorldTruth } from '../seed/index.js';
-import { generateWorld } from '../seed/index.js';
+import { generateWorld, isoTime, parseIsoTime } from '../seed/index.js';
 import type { HubspotState } from './state.js';
 
 export interface GroundTruthContact {
@@ -56,7 +56,7 @@ const LIFECYCLE: Record<string, string> = {
   opportunity: 'opportunity',
   customer: 'customer',
 };
-const ms = (iso: string) => Date.parse(iso);
+const ms = parseIsoTime;
 const IMPORT = { sourceType: 'IMPORT' as const, sourceId: 'import:1' };
 
 export function seedAccount(state: HubspotState, seed: number, contacts: number, now: number): GroundTruth {
@@ -178,12 +178,12 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
     const values: Record<string, string> =
       type === 'notes'
         ? {
-            hs_timestamp: new Date(at).toISOString(),
+            hs_timestamp: isoTime(at),
             hs_note_body: a.body,
             hubspot_owner_id: owner(a.ownerId),
           }
         : {
-            hs_timestamp: new Date(at).toISOString(),
+            hs_timestamp: isoTime(at),
             hs_task_subject: a.subject,
             hs_task_body: a.body,
             hs_task_type: a.type === 'email' ? 'EMAIL' : a.type === 'call' ? 'CALL' : 'TODO',

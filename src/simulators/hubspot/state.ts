@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  CLOSED_STAGE_IDS,
   CREATED_PROP,
   type CheckContext,
   DEAL_STAGE_IDS,
@@ -16,6 +17,7 @@ import {
   checkValue,
   defaultProperties,
 } from './properties.js';
+import { isoTime } from '../seed/index.js';
 import { RecordIndex } from './indexes.js';
 import { ENGAGEMENT_ASSOC, ENGAGEMENT_FIRST_IDS } from './engagements.js';
 
@@ -141,8 +143,11 @@ export class HubspotState {
   readonly owners: Owner[] = [];
   /** Lower-cased e-mail (primary or additional) → contact id; a seeded duplicate keeps the first. */
   private readonly emailIndex = new Map<string, number>();
-  /** `type:id` → `toType:toId` → type ids. */
-  private readonly assoc = new Map<string, Map<string, Set<number>>>();
+  /**
+   * from type → to type → from id → to id → association type ids. Numeric keys: 250,000 seeded
+   * associations keyed by `type:id` strings made the start slow and the heap large.
+   */
+  private readonly assoc = new Map<ObjectType, Map<ObjectType, Map<number, Map<number, number[]>>>>();
   private readonly nextId: Record<ObjectType, number>;
   /** Search indexes per object type (indexes.ts), made on the first search of that type. */
   private readonly searchIndexes = new Map<ObjectType, RecordIndex>();
@@ -271,6 +276,7 @@ export class HubspotState {
     const extra: Record<string, string> = {};
     if (r.type === 'contacts' && 'email' in values)
       extra.hs_email_domain = values.email.includes('@') ? values.email.split('@')[1].toLowerCase() : '';
+    if (r.type === 'deals' && 'dealstage' in values) extra.hs_is_closed = String(CLOSED_STAGE_IDS.includes(values.dealstage));
     return extra;
   }
 
@@ -291,7 +297,7 @@ export class HubspotState {
     const at = opts.at ?? this.now();
     const id = opts.id ?? this.nextId[type]++;
     if (opts.id !== undefined && opts.id >= this.nextId[type]) this.nextId[type] = opts.id + 1;
-    const iso = new Date(at).toISOString();
+    const iso = isoTime(at);
     if (type === 'deals' && !values.pipeline) values = { ...values, pipeline: 'default' };
     const r: HsRecord = {
       id,
@@ -309,6 +315,7 @@ export class HubspotState {
     for (const k in values) if (values[k] !== '') all[k] = values[k];
     if (type === 'contacts' && all.email)
       all.hs_email_domain = all.email.includes('@') ? all.email.split('@')[1].toLowerCase() : '';
+    if (type === 'deals' && all.dealstage) all.hs_is_closed = String(CLOSED_STAGE_IDS.includes(all.dealstage));
     r.initial = all;
     const props: Record<string, string> = Object.assign({}, all);
     props.hs_object_id = String(id);
@@ -340,7 +347,7 @@ export class HubspotState {
     const searchIndex = this.searchIndexes.get(r.type);
     searchIndex?.remove(r);
     r.updatedAt = at;
-    const iso = new Date(at).toISOString();
+    const iso = isoTime(at);
     r.props[MODIFIED_PROP[r.type]] = iso;
     if (r.type === 'contacts') r.props.hs_lastmodifieddate = iso;
     searchIndex?.add(r);
@@ -427,34 +434,49 @@ export class HubspotState {
   associate(from: ObjectType, fromId: number, to: ObjectType, toId: number, typeIds?: number[]): number[] {
     const known = knownTypes(from, to);
     const types = typeIds ?? [defaultAssociation(from, to)?.[0]].filter((x): x is number => x !== undefined);
-    const add = (a: string, b: string, t: number) => {
-      let m = this.assoc.get(a);
-      if (!m) {
-        m = new Map();
-        this.assoc.set(a, m);
-      }
-      let s = m.get(b);
-      if (!s) {
-        s = new Set();
-        m.set(b, s);
-      }
-      s.add(t);
-    };
     const out: number[] = [];
     for (const t of types) {
       const inv = known.get(t);
       if (inv === undefined) continue;
-      add(`${from}:${fromId}`, `${to}:${toId}`, t);
-      add(`${to}:${toId}`, `${from}:${fromId}`, inv);
+      this.link(from, fromId, to, toId, t);
+      this.link(to, toId, from, fromId, inv);
       out.push(t);
       // A primary association also creates the unlabeled one (§7.2).
       const unl = defaultAssociation(from, to);
       if (unl && t !== unl[0]) {
-        add(`${from}:${fromId}`, `${to}:${toId}`, unl[0]);
-        add(`${to}:${toId}`, `${from}:${fromId}`, unl[1]);
+        this.link(from, fromId, to, toId, unl[0]);
+        this.link(to, toId, from, fromId, unl[1]);
       }
     }
     return out;
+  }
+
+  /** The links of `type` records to `to` records, by record id. */
+  private links(type: ObjectType, to: ObjectType): Map<number, Map<number, number[]>> {
+    let byTo = this.assoc.get(type);
+    if (!byTo) {
+      byTo = new Map();
+      this.assoc.set(type, byTo);
+    }
+    let byId = byTo.get(to);
+    if (!byId) {
+      byId = new Map();
+      byTo.set(to, byId);
+    }
+    return byId;
+  }
+
+  /** One direction of an association: `type` record `id` → `to` record `toId` with type id `t`. */
+  private link(type: ObjectType, id: number, to: ObjectType, toId: number, t: number): void {
+    const byId = this.links(type, to);
+    let m = byId.get(id);
+    if (!m) {
+      m = new Map();
+      byId.set(id, m);
+    }
+    const types = m.get(toId);
+    if (!types) m.set(toId, [t]);
+    else if (!types.includes(t)) types.push(t);
   }
 
   isKnownType(from: ObjectType, to: ObjectType, typeId: number): boolean {
@@ -462,19 +484,18 @@ export class HubspotState {
   }
 
   dissociate(from: ObjectType, fromId: number, to: ObjectType, toId: number): void {
-    this.assoc.get(`${from}:${fromId}`)?.delete(`${to}:${toId}`);
-    this.assoc.get(`${to}:${toId}`)?.delete(`${from}:${fromId}`);
+    this.assoc.get(from)?.get(to)?.get(fromId)?.delete(toId);
+    this.assoc.get(to)?.get(from)?.get(toId)?.delete(fromId);
   }
 
   /** Associated live records of `to`, in id order, with their type ids. */
   associations(from: ObjectType, fromId: number, to: ObjectType): { id: number; types: number[] }[] {
-    const m = this.assoc.get(`${from}:${fromId}`);
+    const m = this.assoc.get(from)?.get(to)?.get(fromId);
     if (!m) return [];
     const out: { id: number; types: number[] }[] = [];
-    for (const [k, s] of m) {
-      const [t, id] = k.split(':');
-      if (t !== to || !this.live(to, Number(id))) continue;
-      out.push({ id: Number(id), types: [...s].sort((a, b) => a - b) });
+    for (const [id, types] of m) {
+      if (!this.live(to, id)) continue;
+      out.push({ id, types: [...types].sort((a, b) => a - b) });
     }
     return out.sort((a, b) => a.id - b.id);
   }

@@ -5,6 +5,7 @@
  */
 import { Faker, en } from '@faker-js/faker';
 import { composeMessage } from './messages.js';
+import { isoTime } from './time.js';
 import type {
   ActivityType,
   DealStage,
@@ -300,8 +301,8 @@ const LEAD_WEIGHTS: Record<string, number> = {
   days_since_last_activity: -0.025,
 };
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const iso = isoTime;
+const ymd = (ms: number) => isoTime(ms).slice(0, 10);
 const pad = (n: number, w = 6) => String(n).padStart(w, '0');
 const asciiCache = new Map<string, string>();
 /** Lower-case ASCII letters and digits only (for addresses and domains); names repeat, so memoised. */

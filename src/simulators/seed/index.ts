@@ -46,3 +46,4 @@ export {
   leadFeatures,
   prng,
 } from './generate.js';
+export { isoTime, parseIsoTime } from './time.js';
