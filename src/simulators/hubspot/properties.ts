@@ -177,6 +177,8 @@ export const LIFECYCLE_STAGES = [
   'other',
 ];
 /** The default pipeline's stages (§13.3). */
+/** The default pipeline's closed stages (won and lost). */
+export const CLOSED_STAGE_IDS: readonly string[] = ['closedwon', 'closedlost'];
 export const DEAL_STAGE_IDS = [
   'appointmentscheduled',
   'qualifiedtobuy',
@@ -313,6 +315,8 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ],
     ['description', 'Deal Description', 'string', 'textarea'],
     ['hs_deal_stage_probability', 'Deal probability', 'number', 'number', CALC],
+    // "true" in a won or lost stage of any pipeline; recalculated on every stage change.
+    ['hs_is_closed', 'Is Deal Closed?', 'bool', 'booleancheckbox', CALC],
     [
       'deal_currency_code',
       'Currency',
