@@ -55,6 +55,8 @@ export const crmConnectionSchema = z
       .object({
         callsPerWindow: z.number().int().positive().optional(),
         windowMs: z.number().int().positive().optional(),
+        /** Calls in flight at once where a write is one call per record (Pipedrive). */
+        writeConcurrency: z.number().int().min(1).max(64).default(4),
         /** Search calls per second, where the CRM limits search apart (HubSpot: 5). */
         searchPerSecond: z.number().positive().optional(),
         /** Pause (not fail) when this share of the daily quota is spent. */
@@ -187,6 +189,10 @@ export const configSchema = z
         retryLimit: z.number().int().min(0).max(20).default(5),
         retryDelaySeconds: z.number().int().positive().default(2),
         concurrency: z.number().int().positive().default(4),
+        /** Record jobs worked together in one batch (one batched read and write per batch). */
+        batchSize: z.number().int().min(1).max(500).default(50),
+        /** A job not finished in this time counts as lost (its worker died) and runs again. */
+        expireInSeconds: z.number().int().min(5).optional(),
       })
       .strict()
       .default({}),

@@ -23,6 +23,20 @@ export interface JobContext {
 
 export type JobHandler<T = unknown> = (data: T, ctx: JobContext) => Promise<unknown>;
 
+export interface BatchItem<T = unknown> {
+  data: T;
+  ctx: JobContext;
+}
+
+/** One outcome per item, in order: a failed item is retried or dead-lettered on its own. */
+export type BatchOutcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * Works the jobs of one fetch together (one CRM read for many records, one batch write). The
+ * handler reports per item; if it throws, every item of the batch counts as failed with that error.
+ */
+export type BatchJobHandler<T = unknown> = (items: BatchItem<T>[]) => Promise<BatchOutcome[]>;
+
 export interface QueueOptions {
   /** Retries after the first attempt (default 5). */
   retryLimit?: number;
@@ -34,6 +48,8 @@ export interface QueueOptions {
   concurrency?: number;
   /** Jobs fetched per poll (default 50). */
   batchSize?: number;
+  /** Batch queues: fetch-and-work loops in this process, each on its own batch (default 2). */
+  parallelBatches?: number;
 }
 
 export interface SendOptions {
@@ -56,6 +72,7 @@ export interface EngineOptions {
 
 interface Registered {
   handler: JobHandler;
+  batch?: BatchJobHandler;
   options: Required<QueueOptions>;
 }
 
@@ -65,6 +82,7 @@ const DEFAULTS: Required<QueueOptions> = {
   expireInSeconds: 300,
   concurrency: 4,
   batchSize: 50,
+  parallelBatches: 2,
 };
 
 function errorRecord(err: unknown): Record<string, unknown> {
@@ -81,6 +99,8 @@ export class JobEngine {
   private readonly log: Logger;
   private readonly worker = `${hostname()}:${process.pid}`;
   private lastSweep = 0;
+  /** Idle loops of this process, per queue: woken when this process enqueues there. */
+  private readonly sleepers = new Map<string, Set<() => void>>();
   /** Counters for reports and benchmarks. */
   readonly counts = { completed: 0, retried: 0, deadLettered: 0 };
 
@@ -123,13 +143,46 @@ export class JobEngine {
     this.queues.set(queue, { handler: handler as JobHandler, options: o });
   }
 
+  /** Declares a queue whose jobs are worked a fetch at a time by one call of `handler`. */
+  async registerBatch<T>(queue: string, handler: BatchJobHandler<T>, options: QueueOptions = {}): Promise<void> {
+    await this.register(queue, async (data, ctx) => {
+      const [outcome] = await handler([{ data: data as T, ctx }]);
+      if (outcome && !outcome.ok) throw outcome.error;
+    }, options);
+    this.queues.get(queue)!.batch = handler as BatchJobHandler;
+  }
+
+  /** Wakes this process's idle loops on `queue`: a job sent here is fetched now, not at the next poll. */
+  private wake(queue: string): void {
+    const set = this.sleepers.get(queue);
+    if (!set) return;
+    this.sleepers.delete(queue);
+    for (const w of set) w();
+  }
+
+  private idle(queue: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.sleepers.get(queue) ?? new Set<() => void>();
+      this.sleepers.set(queue, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
   async send<T>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
     this.assertQueue(queue);
-    return this.boss.send(queue, data as object, {
+    const id = await this.boss.send(queue, data as object, {
       singletonKey: options.singletonKey,
       startAfter: options.startAfter instanceof Date ? options.startAfter : options.startAfter,
       id: options.id,
     });
+    if (!options.startAfter) this.wake(queue);
+    return id;
   }
 
   /** Many jobs in one statement (pollers, benchmarks). */
@@ -149,6 +202,7 @@ export class JobEngine {
         })),
       );
     }
+    if (items.length > 0) this.wake(queue);
   }
 
   private assertQueue(queue: string): void {
@@ -163,7 +217,8 @@ export class JobEngine {
     for (const q of queues) {
       const reg = this.queues.get(q);
       if (!reg) throw new InrecordError('IR_USAGE', `queue "${q}" is not registered`);
-      this.loops.push(this.loop(q, reg));
+      if (reg.batch) for (let i = 0; i < reg.options.parallelBatches; i++) this.loops.push(this.batchLoop(q, reg, reg.batch));
+      else this.loops.push(this.loop(q, reg));
     }
   }
 
@@ -179,7 +234,7 @@ export class JobEngine {
       }
       if (jobs.length === 0) {
         await this.maybeSweep();
-        await new Promise((r) => setTimeout(r, poll));
+        await this.idle(queue, poll);
         continue;
       }
       const done: string[] = [];
@@ -216,33 +271,85 @@ export class JobEngine {
     }
   }
 
+  /** A batch queue's loop: fetch, work the whole fetch in one handler call, settle each job. */
+  private async batchLoop(queue: string, reg: Registered, handler: BatchJobHandler): Promise<void> {
+    const poll = this.opts.pollIntervalMs ?? 500;
+    while (this.running) {
+      let jobs: PgBoss.JobWithMetadata[] = [];
+      try {
+        jobs = await this.boss.fetch(queue, { batchSize: reg.options.batchSize, includeMetadata: true });
+      } catch (err) {
+        if (!this.running) return;
+        this.log.warn({ err, queue }, 'fetch failed; retrying');
+      }
+      if (jobs.length === 0) {
+        await this.maybeSweep();
+        await this.idle(queue, poll);
+        continue;
+      }
+      const items = jobs.map((job) => ({ data: job.data, ctx: this.contextOf(queue, job) }));
+      let outcomes: BatchOutcome[];
+      try {
+        outcomes = await handler(items);
+        if (outcomes.length !== jobs.length) throw new InrecordError('IR_JOB_FAILED', `the ${queue} handler answered ${outcomes.length} outcomes for ${jobs.length} jobs`);
+      } catch (err) {
+        outcomes = jobs.map(() => ({ ok: false, error: err }));
+      }
+      const done: string[] = [];
+      for (let i = 0; i < jobs.length; i++) {
+        const o = outcomes[i];
+        try {
+          if (o.ok || (await this.settleFailure(queue, jobs[i], o.error))) done.push(jobs[i].id);
+        } catch (err) {
+          this.log.error({ err, queue, jobId: jobs[i].id }, 'could not record a job outcome; the job will be retried after expiry');
+        }
+      }
+      if (done.length > 0) {
+        try {
+          await this.boss.complete(queue, done);
+          this.counts.completed += done.length;
+        } catch (err) {
+          this.log.error({ err, queue, jobs: done.length }, 'could not mark jobs completed; they will run again after expiry');
+        }
+      }
+    }
+  }
+
+  private contextOf(queue: string, job: PgBoss.JobWithMetadata): JobContext {
+    return { jobId: job.id, queue, attempt: job.retryCount + 1, maxAttempts: job.retryLimit + 1 };
+  }
+
   /** True when the job is done (succeeded, or recorded as a dead letter); false when pg-boss must retry it. */
   private async runOne(queue: string, reg: Registered, job: PgBoss.JobWithMetadata): Promise<boolean> {
-    const attempt = job.retryCount + 1;
-    const ctx: JobContext = { jobId: job.id, queue, attempt, maxAttempts: job.retryLimit + 1 };
     try {
-      await reg.handler(job.data, ctx);
+      await reg.handler(job.data, this.contextOf(queue, job));
       return true;
     } catch (err) {
-      const record = errorRecord(err);
-      const last = attempt > job.retryLimit;
-      if (!isRetryable(err) || last) {
-        await insertDeadLetter(this.store, { queue, jobId: job.id, data: job.data, error: record, attempts: attempt });
-        this.counts.deadLettered++;
-        this.log.warn({ queue, jobId: job.id, code: record.code, attempt }, 'job moved to dead letters');
-        await this.afterDeadLetter(queue);
-        if (isRetryable(err)) {
-          // its last attempt: record the final failure in pg-boss too
-          await this.boss.fail(queue, job.id, record);
-          return false;
-        }
-        return true;
-      }
-      this.counts.retried++;
-      this.log.info({ queue, jobId: job.id, code: record.code, attempt }, 'job failed; will retry');
-      await this.boss.fail(queue, job.id, record);
-      return false;
+      return this.settleFailure(queue, job, err);
     }
+  }
+
+  /** A failed job: dead letter (not retryable, or its last attempt) or back to pg-boss for a retry. */
+  private async settleFailure(queue: string, job: PgBoss.JobWithMetadata, err: unknown): Promise<boolean> {
+    const attempt = job.retryCount + 1;
+    const record = errorRecord(err);
+    const last = attempt > job.retryLimit;
+    if (!isRetryable(err) || last) {
+      await insertDeadLetter(this.store, { queue, jobId: job.id, data: job.data, error: record, attempts: attempt });
+      this.counts.deadLettered++;
+      this.log.warn({ queue, jobId: job.id, code: record.code, attempt }, 'job moved to dead letters');
+      await this.afterDeadLetter(queue);
+      if (isRetryable(err)) {
+        // its last attempt: record the final failure in pg-boss too
+        await this.boss.fail(queue, job.id, record);
+        return false;
+      }
+      return true;
+    }
+    this.counts.retried++;
+    this.log.info({ queue, jobId: job.id, code: record.code, attempt }, 'job failed; will retry');
+    await this.boss.fail(queue, job.id, record);
+    return false;
   }
 
   /** The open-dead-letter gauge (metrics `jobs_dead_letters_open`, for monitoring) and the alert hook. */
@@ -294,6 +401,7 @@ export class JobEngine {
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const q of [...this.sleepers.keys()]) this.wake(q);
     await Promise.allSettled(this.loops);
     this.loops = [];
     await this.boss.stop({ graceful: true, wait: true, close: false } as PgBoss.StopOptions).catch(() => {});

@@ -3,7 +3,7 @@
  * replay, and effects done exactly once. Owns dead_letters and effects; pg-boss owns its schema
  * (`<schema>_boss`). Knows nothing of CRMs or flows: handlers are registered by whoever wires them.
  */
-export { createJobEngine, JobEngine, type EngineOptions, type JobContext, type JobHandler, type QueueOptions, type SendOptions } from './engine.js';
+export { createJobEngine, JobEngine, type BatchItem, type BatchJobHandler, type BatchOutcome, type EngineOptions, type JobContext, type JobHandler, type QueueOptions, type SendOptions } from './engine.js';
 export { discardDeadLetter, listDeadLetters, replayDeadLetter, requireDeadLetter } from './dlq.js';
 export { countOpenDeadLetters, getDeadLetter, onceInTransaction, releaseJobs, sweepFailedJobs, type DeadLetter } from './queries.js';
 export { queueOf, runWorkers, type QueueDefinition, type RunningWorkers } from './workers.js';

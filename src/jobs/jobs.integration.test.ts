@@ -17,6 +17,9 @@ describe.each(BACKENDS)('job engine on %s', (backend) => {
   let engine: JobEngine;
   const seen: Record<string, number> = {};
   let poisonFixed = false;
+  const batchSizes: number[] = [];
+  const batchDone: number[] = [];
+  const batchAttempts: Record<number, number> = {};
   const alerts: number[] = [];
 
   beforeAll(async () => {
@@ -43,6 +46,20 @@ describe.each(BACKENDS)('job engine on %s', (backend) => {
         if (d.kind === 'always') throw new Error('CRM 503');
       },
       { retryLimit: 1, retryDelaySeconds: 1 },
+    );
+    await engine.registerBatch<{ n: number; fail?: 'poison' | 'transient' }>(
+      'batched',
+      async (items) => {
+        batchSizes.push(items.length);
+        return items.map(({ data, ctx }) => {
+          batchAttempts[data.n] = ctx.attempt;
+          if (data.fail === 'poison') return { ok: false, error: new InrecordError('IR_JOB_POISON', `item ${data.n}: cannot be processed`, { context: { recordId: String(data.n) } }) };
+          if (data.fail === 'transient' && ctx.attempt < 2) return { ok: false, error: new Error('socket hang up') };
+          batchDone.push(data.n);
+          return { ok: true };
+        });
+      },
+      { retryLimit: 2, retryDelaySeconds: 1, batchSize: 25 },
     );
     engine.work();
   });
@@ -111,5 +128,19 @@ describe.each(BACKENDS)('job engine on %s', (backend) => {
     const [gauge] = await store.query<{ value: number }>("SELECT value FROM metrics WHERE name = 'jobs_dead_letters_open' ORDER BY id DESC LIMIT 1");
     expect(gauge.value).toBe(await countOpenDeadLetters(store));
     expect(alerts.at(-1)).toBe(gauge.value);
+  });
+
+  it('works a batch queue a fetch at a time and settles each job on its own', async () => {
+    const items = Array.from({ length: 60 }, (_, n) => ({ data: { n: 1000 + n, ...(n === 7 ? { fail: 'poison' as const } : n === 8 ? { fail: 'transient' as const } : {}) } }));
+    await engine.sendBatch('batched', items);
+    await engine.drain('batched');
+    // every good item once; the transient one on its second attempt; the poison one only in dead letters
+    expect([...batchDone].sort((a, b) => a - b)).toEqual(items.map((i) => i.data.n).filter((n) => n !== 1007));
+    expect(batchAttempts[1008]).toBe(2);
+    expect(batchAttempts[1007]).toBe(1);
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(25);
+    const dls = (await listDeadLetters(store, { queue: 'batched' })).map((d) => d.data as { n: number });
+    expect(dls).toEqual([{ n: 1007, fail: 'poison' }]);
   });
 });

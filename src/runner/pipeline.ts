@@ -5,20 +5,39 @@ import type { PreparedFlow } from './flows.js';
 import { type RunnerDeps, runFlow } from './run.js';
 
 /**
- * The per-record pipeline the trigger layer calls for each changed record: every flow on that
- * record's object, through the same gate and write path as a full run. Returns the record's version
- * after inrecord's own write, so that write does not trigger it again.
+ * The pipeline the trigger layer calls for a batch of changed records of one object: every flow on
+ * that object, through the same gate and write path as a full run, on the records as the trigger
+ * layer just read them (no second read). Returns each written record's version after inrecord's own
+ * write — from write-back's verification read, or read once more where there was none — so that
+ * write does not trigger it again.
  */
 export function recordPipeline(deps: RunnerDeps, prepared: Map<string, PreparedFlow>): RecordPipeline {
-  return async (record: CrmRecord, kind: ObjectKind): Promise<PipelineResult> => {
+  return async (records: CrmRecord[], kind: ObjectKind): Promise<Map<string, PipelineResult>> => {
     const flows: FlowConfig[] = deps.config.flows.filter((f) => prepared.has(f.name) && f.object === kind);
-    let written = 0;
+    const out = new Map<string, PipelineResult>(records.map((r) => [r.id, { written: 0, modifiedAtAfterWrite: null }]));
+    const unseen = new Set<string>();
     for (const flow of flows) {
-      const r = await runFlow(deps, flow, { ids: [record.id], prepared, train: false });
-      written += r.apply?.fields.written ?? 0;
+      await runFlow(deps, flow, {
+        records,
+        prepared,
+        train: false,
+        onWritten: (id, fields, modifiedAt) => {
+          const r = out.get(id) ?? { written: 0, modifiedAtAfterWrite: null };
+          r.written += fields;
+          // a later flow's write is the later version
+          if (modifiedAt) r.modifiedAtAfterWrite = modifiedAt;
+          else unseen.add(id);
+          out.set(id, r);
+        },
+      });
     }
-    if (written === 0) return { written, modifiedAtAfterWrite: null };
-    const [after] = await deps.connector.read(kind, [record.id], []);
-    return { written, modifiedAtAfterWrite: after?.modifiedAt ?? null };
+    const missing = [...unseen].filter((id) => out.get(id)?.written);
+    if (missing.length > 0) {
+      for (const after of await deps.connector.read(kind, missing, [])) {
+        const r = out.get(after.id);
+        if (r) r.modifiedAtAfterWrite = after.modifiedAt;
+      }
+    }
+    return out;
   };
 }

@@ -37,11 +37,15 @@ export interface RunFlowsOptions {
   flows?: string[];
   /** Only these record ids (per flow object). */
   ids?: string[];
+  /** These records as just read (with at least the flow's fields): no read of its own. */
+  records?: CrmRecord[];
   /** Records modified since (ISO); null: all. Ignored with ids. */
   since?: string | null;
   /** Train scoring models from the CRM's history before scoring (default true). */
   train?: boolean;
   onProgress?: (flow: string, done: number) => void;
+  /** Each record the CRM accepted a write for, with its version after the write (see applyRun). */
+  onWritten?: (recordId: string, fieldsWritten: number, modifiedAt: string | null) => void;
   /** Prepared flows to reuse (the daemon prepares once). */
   prepared?: Map<string, PreparedFlow>;
 }
@@ -67,6 +71,10 @@ function actionRules(flow: FlowConfig): ActionRule[] {
 }
 
 async function* records(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions): AsyncGenerator<CrmRecord[]> {
+  if (opts.records) {
+    for (let i = 0; i < opts.records.length; i += 500) yield opts.records.slice(i, i + 500);
+    return;
+  }
   if (opts.ids) {
     for (let i = 0; i < opts.ids.length; i += 500) yield await connector.read(flow.object, opts.ids.slice(i, i + 500), reads);
     return;
@@ -134,7 +142,7 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     // outputs the flow itself refused are recorded in the ledger whatever the gate says: never silent
     yield* refusals;
   }
-  report.apply = await applyRun({ store: deps.store, connector: deps.connector, objects: deps.config.objects, now }, { source: tap(), flow: flow.name });
+  report.apply = await applyRun({ store: deps.store, connector: deps.connector, objects: deps.config.objects, now }, { source: tap(), flow: flow.name, onWritten: opts.onWritten });
 
   // actions fire only for outputs the gate let through: a flow in shadow mode acts on nothing
   for (const r of passed) {

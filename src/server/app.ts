@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { CrmConnector, CrmName } from '../crm/types.js';
 import { InrecordError, isInrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
-import { acceptWebhook } from '../triggers/index.js';
+import { acceptWebhook, groupCommitter } from '../triggers/index.js';
 import type { RecordQueue } from '../triggers/index.js';
 import { renderPage } from './pages.js';
 import type { ConsoleActions } from './types.js';
@@ -42,6 +42,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     });
   }
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? 1024 * 1024 });
+  // webhooks that arrive together are stored together: one receipt insert and one enqueue under load
+  const commit = groupCommitter(deps.store, deps.queue);
 
   // webhooks need the exact bytes the CRM signed
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -74,7 +76,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!connector) return reply.code(404).send({ ok: false, error: { code: 'IR_USAGE', message: `no ${req.params.crm} connection here` } });
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : '');
     const result = await acceptWebhook(
-      { connector, store: deps.store, queue: deps.queue, onDeleted: deps.onDeleted },
+      { connector, store: deps.store, queue: deps.queue, onDeleted: deps.onDeleted, commit },
       { method: req.method, url: `http://${req.headers.host ?? host}${req.url}`, headers: flatHeaders(req), rawBody },
     );
     if (result.status !== 200) {

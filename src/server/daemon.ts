@@ -8,12 +8,12 @@ import type { InrecordConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, ObjectKind } from '../crm/types.js';
 import { invalidateLinks } from '../identity/index.js';
-import { type JobEngine, createJobEngine } from '../jobs/index.js';
+import { type JobEngine, type QueueOptions, createJobEngine } from '../jobs/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
 import { type PreparedFlow, prepareFlow, recordPipeline } from '../runner/index.js';
 import type { Store } from '../store/index.js';
-import { type RecordJob, type RecordQueue, pollOnce, processRecordJob } from '../triggers/index.js';
+import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs } from '../triggers/index.js';
 import { consoleActions } from './actions.js';
 import { buildServer } from './app.js';
 
@@ -55,6 +55,18 @@ export function jobQueue(engine: JobEngine): RecordQueue {
   };
 }
 
+/** The record queue's options from config: batches of up to `batchSize`, `concurrency` of them at once. */
+export function recordQueueOptions(config: InrecordConfig): QueueOptions {
+  return {
+    retryLimit: config.jobs.retryLimit,
+    retryDelaySeconds: config.jobs.retryDelaySeconds,
+    concurrency: config.jobs.concurrency,
+    parallelBatches: Math.max(1, Math.min(config.jobs.concurrency, 4)),
+    batchSize: config.jobs.batchSize,
+    ...(config.jobs.expireInSeconds ? { expireInSeconds: config.jobs.expireInSeconds } : {}),
+  };
+}
+
 export async function startDaemon(store: Store, config: InrecordConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.logger ?? silentLogger;
   const roles = { serve: opts.serve ?? true, work: opts.work ?? true, poll: opts.poll ?? true };
@@ -64,7 +76,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     deadLetterThreshold: config.monitor.deadLetterAlert,
     onDeadLetters: (open) => log.warn({ open }, 'dead letters are growing'),
   });
-  await engine.declare(RECORD_QUEUE, { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds, concurrency: config.jobs.concurrency });
+  await engine.declare(RECORD_QUEUE, recordQueueOptions(config));
   const queue = jobQueue(engine);
   const now = () => new Date();
   // a record the CRM confirms deleted or merged no longer anchors any identity link
@@ -87,12 +99,17 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
 
   if (roles.work) {
     const pipeline = recordPipeline({ store, connector, config, now }, prepared);
-    await engine.register<RecordJob>(
+    // a fetch of record jobs is worked together: one batched read, one run per flow, batched writes
+    await engine.registerBatch<RecordJob>(
       RECORD_QUEUE,
-      async (job, ctx) => {
-        await processRecordJob({ connector, store, pipeline, fields: [...(reads.get(job.object) ?? [])], claimer: ctx.jobId }, job);
+      async (items) => {
+        const outcomes = await processRecordJobs(
+          { connector, store, pipeline, fields: (object) => [...(reads.get(object) ?? [])], claimer: items[0].ctx.jobId },
+          items.map((i) => i.data),
+        );
+        return outcomes.map((o) => (o.status === 'failed' ? { ok: false as const, error: o.error } : { ok: true as const }));
       },
-      { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds, concurrency: config.jobs.concurrency },
+      recordQueueOptions(config),
     );
     engine.work([RECORD_QUEUE]);
   }

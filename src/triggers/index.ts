@@ -5,7 +5,8 @@
  * deletion from a read.
  */
 export { advanceCursor, changeKey, pollSince, triageEvents, type EventVerdict, type PollCursor } from './changes.js';
+export { directCommitter, groupCommitter, type ReceiptCommitter, type ReceiptItem } from './commit.js';
 export { acceptWebhook, type IngressDeps, type IngressResult } from './ingress.js';
 export { pollOnce, type PollDeps, type PollOptions, type PollResult } from './poller.js';
-export { processRecordJob, type ProcessDeps, type ProcessOutcome } from './processor.js';
+export { processRecordJob, processRecordJobs, type ProcessDeps, type ProcessOutcome } from './processor.js';
 export type { PipelineResult, RecordJob, RecordPipeline, RecordQueue } from './types.js';

@@ -5,7 +5,8 @@
 import type { ChangeEvent, CrmConnector, WebhookRequest } from '../crm/types.js';
 import type { Store } from '../store/index.js';
 import { triageEvents } from './changes.js';
-import { insertReceipts, markDeleted } from './queries.js';
+import { type ReceiptCommitter, directCommitter } from './commit.js';
+import { markDeleted } from './queries.js';
 import type { RecordJob, RecordQueue } from './types.js';
 
 export interface IngressResult {
@@ -24,6 +25,8 @@ export interface IngressDeps {
   queue: RecordQueue;
   /** Called for a confirmed deletion or merge (identity links are invalidated there). */
   onDeleted?: (event: ChangeEvent) => Promise<void>;
+  /** How receipts and jobs are stored (the server shares one group committer; default: each call on its own). */
+  commit?: ReceiptCommitter;
 }
 
 export async function acceptWebhook(deps: IngressDeps, req: WebhookRequest): Promise<IngressResult> {
@@ -38,30 +41,33 @@ export async function acceptWebhook(deps: IngressDeps, req: WebhookRequest): Pro
   }
   const triaged = triageEvents(events);
   const acting = triaged.filter((t) => t.verdict.act);
-  const fresh = await insertReceipts(
-    deps.store,
-    deps.connector.crm,
-    acting.map((t) => ({ key: t.key, payload: t.event })),
+  const commit = deps.commit ?? directCommitter(deps.store, deps.queue);
+  const isDeletion = (e: ChangeEvent) => e.kind === 'deleted' || e.kind === 'merged';
+  const fresh = await commit(
+    acting.map((t) => {
+      const e = t.event;
+      const job: RecordJob | undefined = isDeletion(e) ? undefined : { crm: e.crm, object: e.object, id: e.id, source: 'webhook', kind: e.kind, fields: e.fields };
+      return { crm: deps.connector.crm, key: t.key, payload: e, ...(job ? { job } : {}) };
+    }),
   );
-  const jobs: RecordJob[] = [];
+  let enqueued = 0;
   let deletions = 0;
   for (const t of acting) {
     if (!fresh.has(t.key)) continue;
     const e = t.event;
-    if (e.kind === 'deleted' || e.kind === 'merged') {
+    if (isDeletion(e)) {
       // a delete event is the CRM's own confirmation: act on it
       await markDeleted(deps.store, e.crm, e.object, e.id, e.occurredAt, e.mergedInto);
       await deps.onDeleted?.(e);
       deletions++;
       continue;
     }
-    jobs.push({ crm: e.crm, object: e.object, id: e.id, source: 'webhook', kind: e.kind, fields: e.fields });
+    enqueued++;
   }
-  if (jobs.length > 0) await deps.queue.enqueue(jobs);
   return {
     status: 200,
     received: events.length,
-    enqueued: jobs.length,
+    enqueued,
     duplicates: acting.length - fresh.size + triaged.filter((t) => !t.verdict.act && t.verdict.reason === 'duplicate-in-batch').length,
     ownWrites: triaged.filter((t) => !t.verdict.act && t.verdict.reason === 'own-write').length,
     deletions,

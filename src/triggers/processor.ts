@@ -1,61 +1,144 @@
 /**
- * Works one RecordJob: claim the record (one worker at a time), skip it when its current version
- * was already processed (a change seen by webhook and by poll, or delivered twice, runs once), run
- * the pipeline, and remember the version after our own write so it does not trigger us again.
+ * Works RecordJobs a batch at a time: claim the records (one worker at a time per record), read
+ * them in one batched call, skip the ones whose current version was already processed (a change
+ * seen by webhook and by poll, or delivered twice, runs once), run the pipeline on the rest
+ * together, and remember each version after our own write so it does not trigger us again.
+ *
+ * A batch that fails as a whole is worked again one record at a time, so a failure lands on the
+ * record that caused it and never on the records that happened to share its batch.
  */
-import type { CrmConnector } from '../crm/types.js';
+import type { CrmConnector, CrmRecord, ObjectKind } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
-import { claimRecord, completeRecord, releaseRecord } from './queries.js';
-import type { RecordJob, RecordPipeline } from './types.js';
+import { type Claim, claimRecords, completeRecords, releaseRecords } from './queries.js';
+import type { PipelineResult, RecordJob, RecordPipeline } from './types.js';
 
 export type ProcessOutcome =
   | { status: 'processed'; written: number; version: string }
-  | { status: 'skipped'; reason: 'already-processed' | 'deleted' | 'not-found-unconfirmed' };
+  | { status: 'skipped'; reason: 'already-processed' | 'deleted' | 'not-found-unconfirmed' }
+  | { status: 'failed'; error: unknown };
 
 export interface ProcessDeps {
   connector: CrmConnector;
   store: Store;
   pipeline: RecordPipeline;
-  /** Fields the pipeline needs read. */
-  fields: string[];
-  /** Who is working (job id); a claim expires after leaseMs. */
+  /** Fields the pipeline needs read, per object. */
+  fields: (object: ObjectKind) => string[];
+  /** Who is working (a job id); a claim expires after leaseMs. */
   claimer: string;
   leaseMs?: number;
 }
 
-export async function processRecordJob(deps: ProcessDeps, job: RecordJob): Promise<ProcessOutcome> {
-  const { store } = deps;
-  const claim = await claimRecord(store, job.crm, job.object, job.id, deps.claimer, deps.leaseMs ?? 120_000);
-  if (!claim) {
-    throw new InrecordError('IR_JOB_FAILED', `${job.crm} ${job.object} ${job.id} is being processed by another worker`, {
-      retryable: true,
-      context: { crm: job.crm, object: job.object, recordId: job.id },
-      fix: 'Nothing to do: the job is retried after the other worker finishes.',
-    });
+const keyOf = (j: { crm: string; object: string; id: string }) => `${j.crm}\u0000${j.object}\u0000${j.id}`;
+
+/** One outcome per job, in order. Jobs for the same record in one batch share one outcome. */
+export async function processRecordJobs(deps: ProcessDeps, jobs: RecordJob[]): Promise<ProcessOutcome[]> {
+  const byKey = new Map<string, ProcessOutcome>();
+  const groups = new Map<string, RecordJob[]>();
+  for (const j of jobs) {
+    if (byKey.has(keyOf(j))) continue;
+    byKey.set(keyOf(j), { status: 'failed', error: new Error('not processed') });
+    const g = `${j.crm}\u0000${j.object}`;
+    groups.set(g, [...(groups.get(g) ?? []), j]);
   }
+  for (const group of groups.values()) {
+    for (const [key, outcome] of await processGroup(deps, group)) byKey.set(key, outcome);
+  }
+  return jobs.map((j) => byKey.get(keyOf(j))!);
+}
+
+/** One record at a time (tests, tools): the same path as a batch of one. */
+export async function processRecordJob(deps: ProcessDeps, job: RecordJob): Promise<ProcessOutcome> {
+  const [outcome] = await processRecordJobs(deps, [job]);
+  if (outcome.status === 'failed') throw outcome.error;
+  return outcome;
+}
+
+/** Jobs of one CRM object. */
+async function processGroup(deps: ProcessDeps, jobs: RecordJob[]): Promise<Map<string, ProcessOutcome>> {
+  const { store } = deps;
+  const { crm, object } = jobs[0];
+  const out = new Map<string, ProcessOutcome>();
+  const claims = await claimRecords(store, crm, object, jobs.map((j) => j.id), deps.claimer, deps.leaseMs ?? 120_000);
+  const mine: RecordJob[] = [];
+  for (const j of jobs) {
+    if (claims.has(j.id)) mine.push(j);
+    else
+      out.set(keyOf(j), {
+        status: 'failed',
+        error: new InrecordError('IR_JOB_FAILED', `${crm} ${object} ${j.id} is being processed by another worker`, {
+          retryable: true,
+          context: { crm, object, recordId: j.id },
+          fix: 'Nothing to do: the job is retried after the other worker finishes.',
+        }),
+      });
+  }
+  if (mine.length === 0) return out;
+  const done: { id: string; version: string | null }[] = [];
+  const held = new Set(mine.map((j) => j.id));
   try {
-    if (claim.deletedAt) {
-      await completeRecord(store, job.crm, job.object, job.id, deps.claimer, null);
-      return { status: 'skipped', reason: 'deleted' };
+    const live = mine.filter((j) => !claims.get(j.id)!.deletedAt);
+    for (const j of mine) {
+      if (claims.get(j.id)!.deletedAt) {
+        out.set(keyOf(j), { status: 'skipped', reason: 'deleted' });
+        done.push({ id: j.id, version: null });
+      }
     }
-    const [record] = await deps.connector.read(job.object, [job.id], deps.fields);
-    if (!record) {
-      // a missing record is not a confirmed deletion: the poller's deleted-records check decides
-      await completeRecord(store, job.crm, job.object, job.id, deps.claimer, null);
-      return { status: 'skipped', reason: 'not-found-unconfirmed' };
+    const records = live.length > 0 ? await deps.connector.read(object, live.map((j) => j.id), deps.fields(object)) : [];
+    const found = new Map(records.map((r) => [r.id, r]));
+    const todo: CrmRecord[] = [];
+    for (const j of live) {
+      const record = found.get(j.id);
+      const claim = claims.get(j.id) as Claim;
+      if (!record) {
+        // a missing record is not a confirmed deletion: the poller's deleted-records check decides
+        out.set(keyOf(j), { status: 'skipped', reason: 'not-found-unconfirmed' });
+        done.push({ id: j.id, version: null });
+      } else if (claim.processedVersion && claim.processedVersion.getTime() >= Date.parse(record.modifiedAt)) {
+        out.set(keyOf(j), { status: 'skipped', reason: 'already-processed' });
+        done.push({ id: j.id, version: null });
+      } else todo.push(record);
     }
-    if (claim.processedVersion && claim.processedVersion.getTime() >= Date.parse(record.modifiedAt)) {
-      await completeRecord(store, job.crm, job.object, job.id, deps.claimer, null);
-      return { status: 'skipped', reason: 'already-processed' };
+    if (todo.length > 0) {
+      for (const [id, r] of await runPipeline(deps, todo, object)) {
+        const record = found.get(id)!;
+        const key = keyOf({ crm, object, id });
+        if ('error' in r) {
+          out.set(key, { status: 'failed', error: r.error });
+          continue;
+        }
+        const after = r.modifiedAtAfterWrite ?? record.modifiedAt;
+        const version = Date.parse(after) > Date.parse(record.modifiedAt) ? after : record.modifiedAt;
+        out.set(key, { status: 'processed', written: r.written, version });
+        done.push({ id, version });
+      }
     }
-    const result = await deps.pipeline(record, job.object);
-    const after = result.modifiedAtAfterWrite ?? record.modifiedAt;
-    const version = Date.parse(after) > Date.parse(record.modifiedAt) ? after : record.modifiedAt;
-    await completeRecord(store, job.crm, job.object, job.id, deps.claimer, version);
-    return { status: 'processed', written: result.written, version };
+    await completeRecords(store, crm, object, deps.claimer, done);
+    for (const d of done) held.delete(d.id);
   } catch (err) {
-    await releaseRecord(store, job.crm, job.object, job.id, deps.claimer).catch(() => {});
-    throw err;
+    for (const j of mine) if (!out.has(keyOf(j)) || held.has(j.id)) out.set(keyOf(j), { status: 'failed', error: err });
+  } finally {
+    if (held.size > 0) await releaseRecords(store, crm, object, [...held], deps.claimer).catch(() => {});
+  }
+  return out;
+}
+
+/** The pipeline on many records; when it fails as a whole, again one record at a time. */
+async function runPipeline(deps: ProcessDeps, records: CrmRecord[], object: ObjectKind): Promise<Map<string, PipelineResult | { error: unknown }>> {
+  try {
+    const results = await deps.pipeline(records, object);
+    return new Map(records.map((r) => [r.id, results.get(r.id) ?? { written: 0, modifiedAtAfterWrite: null }]));
+  } catch (err) {
+    if (records.length === 1) return new Map([[records[0].id, { error: err }]]);
+    const out = new Map<string, PipelineResult | { error: unknown }>();
+    for (const r of records) {
+      try {
+        const one = await deps.pipeline([r], object);
+        out.set(r.id, one.get(r.id) ?? { written: 0, modifiedAtAfterWrite: null });
+      } catch (e) {
+        out.set(r.id, { error: e });
+      }
+    }
+    return out;
   }
 }

@@ -6,38 +6,51 @@ export interface Claim {
   deletedAt: Date | null;
 }
 
-/** Takes the record for `claimer` for `leaseMs`; null when another worker holds it. */
-export async function claimRecord(db: Sql, crm: string, object: string, id: string, claimer: string, leaseMs: number): Promise<Claim | null> {
-  const rows = await db.query<{ processed_version: Date | null; deleted_at: Date | null }>(
+/** Takes the records for `claimer` for `leaseMs`: the claims of those it got (others are held by another worker). */
+export async function claimRecords(db: Sql, crm: string, object: string, ids: string[], claimer: string, leaseMs: number): Promise<Map<string, Claim>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ id: string; processed_version: Date | null; deleted_at: Date | null }>(
     `INSERT INTO record_versions (crm, object, id, claimed_by, claimed_until)
-     VALUES ($1, $2, $3, $4, now() + ($5::int * interval '1 millisecond'))
+     SELECT $1, $2, t.id, $4, now() + ($5::int * interval '1 millisecond') FROM unnest($3::text[]) AS t(id)
      ON CONFLICT (crm, object, id) DO UPDATE
        SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until, updated_at = now()
        WHERE record_versions.claimed_until IS NULL OR record_versions.claimed_until < now()
           OR record_versions.claimed_by = EXCLUDED.claimed_by
-     RETURNING processed_version, deleted_at`,
-    [crm, object, id, claimer, leaseMs],
+     RETURNING id, processed_version, deleted_at`,
+    [crm, object, [...new Set(ids)], claimer, leaseMs],
   );
-  return rows.length === 0 ? null : { processedVersion: rows[0].processed_version, deletedAt: rows[0].deleted_at };
+  return new Map(rows.map((r) => [r.id, { processedVersion: r.processed_version, deletedAt: r.deleted_at }]));
+}
+
+/** Ends the claims of `claimer`; a version moves the processed version forward (never back). */
+export async function completeRecords(db: Sql, crm: string, object: string, claimer: string, done: { id: string; version: string | null }[]): Promise<void> {
+  if (done.length === 0) return;
+  await db.query(
+    `UPDATE record_versions v
+        SET processed_version = GREATEST(v.processed_version, t.version),
+            processed_count = v.processed_count + CASE WHEN t.version IS NULL THEN 0 ELSE 1 END,
+            claimed_by = NULL, claimed_until = NULL, updated_at = now()
+       FROM unnest($4::text[], $5::timestamptz[]) AS t(id, version)
+      WHERE v.crm = $1 AND v.object = $2 AND v.id = t.id AND v.claimed_by = $3`,
+    [crm, object, claimer, done.map((d) => d.id), done.map((d) => d.version)],
+  );
+}
+
+export async function releaseRecords(db: Sql, crm: string, object: string, ids: string[], claimer: string): Promise<void> {
+  await db.query(
+    `UPDATE record_versions SET claimed_by = NULL, claimed_until = NULL, updated_at = now()
+      WHERE crm = $1 AND object = $2 AND id = ANY($3::text[]) AND claimed_by = $4`,
+    [crm, object, ids, claimer],
+  );
+}
+
+/** Takes one record for `claimer` for `leaseMs`; null when another worker holds it. */
+export async function claimRecord(db: Sql, crm: string, object: string, id: string, claimer: string, leaseMs: number): Promise<Claim | null> {
+  return (await claimRecords(db, crm, object, [id], claimer, leaseMs)).get(id) ?? null;
 }
 
 export async function completeRecord(db: Sql, crm: string, object: string, id: string, claimer: string, version: string | null): Promise<void> {
-  await db.query(
-    `UPDATE record_versions
-        SET processed_version = GREATEST(processed_version, $5::timestamptz),
-            processed_count = processed_count + CASE WHEN $5::timestamptz IS NULL THEN 0 ELSE 1 END,
-            claimed_by = NULL, claimed_until = NULL, updated_at = now()
-      WHERE crm = $1 AND object = $2 AND id = $3 AND claimed_by = $4`,
-    [crm, object, id, claimer, version],
-  );
-}
-
-export async function releaseRecord(db: Sql, crm: string, object: string, id: string, claimer: string): Promise<void> {
-  await db.query(
-    `UPDATE record_versions SET claimed_by = NULL, claimed_until = NULL, updated_at = now()
-      WHERE crm = $1 AND object = $2 AND id = $3 AND claimed_by = $4`,
-    [crm, object, id, claimer],
-  );
+  await completeRecords(db, crm, object, claimer, [{ id, version }]);
 }
 
 /** The ids of records whose version is newer than anything enqueued or processed before. */

@@ -22,5 +22,8 @@ export interface PipelineResult {
   written: number;
 }
 
-/** flows + write-back for one record, supplied by whoever wires the daemon. */
-export type RecordPipeline = (record: CrmRecord, kind: ObjectKind) => Promise<PipelineResult>;
+/**
+ * flows + write-back for records of one object, supplied by whoever wires the daemon: one result
+ * per record written or looked at (missing: nothing written). Throwing fails the whole call.
+ */
+export type RecordPipeline = (records: CrmRecord[], kind: ObjectKind) => Promise<Map<string, PipelineResult>>;

@@ -43,6 +43,11 @@ export interface RunOptions {
   chunkSize?: number;
   /** Records expected, for progress (optional). */
   total?: number;
+  /**
+   * Called for each record the CRM accepted a write for: the fields written (stamps not counted)
+   * and the record's modification time as the verification read saw it (null when not re-read).
+   */
+  onWritten?: (recordId: string, fieldsWritten: number, modifiedAt: string | null) => void;
 }
 
 /**
@@ -350,12 +355,14 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
       // went through, so the re-read below decides field by field what took.
       const now2 = reread.get(b.input.recordId);
       let recordOk = true;
+      let fieldsWritten = 0;
       for (const d of decisions) {
         const field = resolveField(ctx.index, d.field);
         if (verifyError !== null) {
           if (res.ok) {
             rows.push(ledgerRow(runId, crm, d, 'written', { reason: 'unverified', message: `verification read failed: ${verifyError}`, written_at: writtenAt }));
             count(d, 'written');
+            if (!d.stampFor) fieldsWritten++;
           } else {
             recordOk = false;
             rows.push(ledgerRow(runId, crm, d, 'not_applied', { code: res.code, reason: 'not-applied', message: res.message, written_at: writtenAt }));
@@ -372,8 +379,10 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
         } else {
           rows.push(ledgerRow(runId, crm, d, 'written', { written_at: writtenAt }));
           count(d, 'written');
+          if (!d.stampFor) fieldsWritten++;
         }
       }
+      opts.onWritten?.(b.input.recordId, fieldsWritten, now2?.modifiedAt ?? null);
       if (recordOk) ok++;
       else notApplied++;
     }
