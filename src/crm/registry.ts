@@ -10,6 +10,8 @@ export interface ConnectorDeps {
   /** Persists OAuth tokens and coordinates refreshes across workers. */
   store?: Store;
   logger?: Logger;
+  /** How often a paused rolling daily quota (Salesforce) is read again; default 5 minutes. */
+  quotaRecheckMs?: number;
 }
 
 export type ConnectorFactory = (conn: CrmConnection, deps: ConnectorDeps) => Promise<CrmConnector>;

@@ -141,6 +141,13 @@ export interface ActivityInput {
   direction?: 'inbound' | 'outbound';
 }
 
+/** An open deal (neither won nor lost) a contact takes part in, for associating activities with it. */
+export interface OpenDeal {
+  id: string;
+  /** Last modification, ISO 8601 UTC: of several open deals, the most recently updated is the current one. */
+  modifiedAt: string;
+}
+
 export type CrmAction =
   | { type: 'assign_owner'; object: ObjectKind; id: string; ownerId: string }
   | { type: 'change_stage'; object: ObjectKind; id: string; stage: string }
@@ -256,6 +263,11 @@ export interface CrmConnector {
   /** Updates at the CRM's batch limit; one result per update, a per-record error is never lost. */
   writeBatch(kind: ObjectKind, updates: RecordUpdate[]): Promise<WriteResult[]>;
   createActivity(activity: ActivityInput): Promise<{ id: string }>;
+  /**
+   * Per contact id, the open deals it takes part in, most recently modified first, batched at the
+   * CRM's limits; a contact with none is absent from the map.
+   */
+  openDeals(contactIds: string[]): Promise<Map<string, OpenDeal[]>>;
   performAction(action: CrmAction): Promise<ActionResult>;
   listUsers(): Promise<CrmUser[]>;
 

@@ -1,9 +1,10 @@
 /**
- * Activity capture acceptance on the Salesforce and Pipedrive simulators, through their real
- * connectors: a mailbox and a calendar built from the seeded world land once each as native
- * activities on the right contact (checked against the world's ground truth), a re-import creates
- * nothing, unknown senders are in the review queue, own-domain mail is skipped, and an item left
- * pending by an interrupted import goes to review instead of being created twice.
+ * Activity capture acceptance on the HubSpot, Salesforce and Pipedrive simulators, through their
+ * real connectors: a mailbox and a calendar built from the seeded world land once each as native
+ * activities (HubSpot email / meeting engagements, Salesforce Task / Event, Pipedrive activities) on
+ * the right contact and on that contact's open deal (checked against the world's ground truth), a
+ * re-import creates nothing, unknown senders are in the review queue, own-domain mail is skipped,
+ * and an item left pending by an interrupted import goes to review instead of being created twice.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { type World, generateWorld } from '../simulators/seed/index.js';
 import { startSimulator } from '../simulators/index.js';
 import type { RunningSimulator } from '../simulators/types.js';
 import { type TestStore, openTestStore } from '../store/testing/index.js';
-import { importActivities, participantKey } from './capture.js';
+import { chooseOpenDeal, importActivities, participantKey } from './capture.js';
 import { claimActivity } from './queries.js';
 import { readActivitySource } from './sources.js';
 import { type WorldFixtures, worldFixtures } from './testdata/world-fixtures.js';
@@ -29,17 +30,62 @@ interface Truthful {
   crmId(worldId: string): string | null;
   /** Activities in the CRM: id → the contact it is on. */
   activities(): Map<string, string | null>;
+  /** The deal an activity is on, if any. */
+  activityDeal(id: string): string | null;
+  /** The CRM ids of a world contact's open deals, as this CRM links deals to contacts. */
+  openDeals(worldContactId: string): string[];
 }
 
+const OPEN = (stage: string) => stage !== 'closed_won' && stage !== 'closed_lost';
+// the Pipedrive and HubSpot simulators seed from this world (src/simulators/<crm>/seed.ts)
+const seededWorld = () => generateWorld({ seed: SEED, contacts: RECORDS, leads: Math.min(50, RECORDS), convertedLeads: Math.min(5, RECORDS), messages: 40, outsiders: 20 });
+
 function truthOf(crm: CrmName, sim: RunningSimulator): Truthful {
+  if (crm === 'hubspot') {
+    const s = sim as RunningSimulator & {
+      state: {
+        records: Record<string, Map<number, unknown>>;
+        associations(from: string, id: number, to: string): { id: number }[];
+      };
+    };
+    const t = sim.groundTruth() as { ids: { contacts: Record<string, string>; deals: Record<string, string> } };
+    const world = seededWorld();
+    const kinds = ['emails', 'meetings'];
+    const firstOf = (id: string, to: string) => {
+      for (const k of kinds) if (s.state.records[k]?.has(Number(id))) return s.state.associations(k, Number(id), to)[0]?.id;
+      return undefined;
+    };
+    return {
+      world,
+      crmId: (w) => t.ids.contacts[w] ?? null,
+      activities: () => {
+        const out = new Map<string, string | null>();
+        for (const k of kinds) for (const id of s.state.records[k]?.keys() ?? []) out.set(String(id), s.state.associations(k, id, 'contacts')[0]?.id?.toString() ?? null);
+        return out;
+      },
+      activityDeal: (id) => firstOf(id, 'deals')?.toString() ?? null,
+      // HubSpot: the deals the contact is associated with
+      openDeals: (w) => world.deals.filter((d) => OPEN(d.stage) && d.contactIds.includes(w)).map((d) => t.ids.deals[d.id] as string),
+    };
+  }
   if (crm === 'salesforce') {
     const s = sim as RunningSimulator & {
       org: { rows(o: string): Map<string, Record<string, unknown>> };
     };
     const t = sim.groundTruth() as { world: World; idOf: Record<string, string> };
+    const companyOf = new Map(t.world.contacts.map((c) => [c.id, c.companyId]));
     return {
       world: t.world,
       crmId: (w) => t.idOf[w] ?? null,
+      activityDeal: (id) => {
+        for (const o of ['Task', 'Event']) {
+          const what = s.org.rows(o).get(id)?.WhatId as string | undefined;
+          if (what) return what.startsWith('006') ? what : null;
+        }
+        return null;
+      },
+      // Salesforce: the open Opportunities on the contact's Account
+      openDeals: (w) => t.world.deals.filter((d) => OPEN(d.stage) && d.companyId === companyOf.get(w)).map((d) => t.idOf[d.id] as string),
       activities: () => {
         const out = new Map<string, string | null>();
         for (const o of ['Task', 'Event'])
@@ -51,18 +97,23 @@ function truthOf(crm: CrmName, sim: RunningSimulator): Truthful {
   const s = sim as RunningSimulator & {
     state: { all(t: string): readonly { id: number; core: Record<string, unknown> }[] };
   };
-  const t = sim.groundTruth() as { ids: { persons: Record<string, number> } };
-  // the Pipedrive simulator seeds from this world (src/simulators/pipedrive/seed.ts)
-  const world = generateWorld({ seed: SEED, contacts: RECORDS, leads: Math.min(50, RECORDS), convertedLeads: Math.min(5, RECORDS), messages: 40, outsiders: 20 });
+  const t = sim.groundTruth() as { ids: { persons: Record<string, number>; deals: Record<string, number> } };
+  const world = seededWorld();
   return {
     world,
     crmId: (w) => (t.ids.persons[w] !== undefined ? String(t.ids.persons[w]) : null),
+    activityDeal: (id) => {
+      const a = s.state.all('activity').find((x) => String(x.id) === id);
+      return a?.core.deal_id != null ? String(a.core.deal_id) : null;
+    },
+    // Pipedrive: the open deals whose person is the contact
+    openDeals: (w) => world.deals.filter((d) => OPEN(d.stage) && d.contactIds[0] === w).map((d) => String(t.ids.deals[d.id])),
     activities: () =>
       new Map(s.state.all('activity').map((a) => [String(a.id), a.core.person_id != null ? String(a.core.person_id) : null])),
   };
 }
 
-describe.each<CrmName>(['salesforce', 'pipedrive'])('activity capture on %s', (crm) => {
+describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('activity capture on %s', (crm) => {
   let sim: RunningSimulator;
   let connector: CrmConnector;
   let store: TestStore;
@@ -109,6 +160,9 @@ describe.each<CrmName>(['salesforce', 'pipedrive'])('activity capture on %s', (c
     const roleInboxes = new Set(world.truth.roleInboxes.map((r) => r.email.toLowerCase()));
     const outcome = new Map(first.results.map((r) => [r.externalId, r.outcome]));
     let clean = 0;
+    let onDeal = 0;
+    let several = 0;
+    const worldIdOf = new Map(world.contacts.map((c) => [truth.crmId(c.id), c.id]));
     for (const it of fx.items) {
       const o = outcome.get(it.externalId);
       expect(o, it.externalId).toBeDefined();
@@ -130,6 +184,19 @@ describe.each<CrmName>(['salesforce', 'pipedrive'])('activity capture on %s', (c
         // never on the wrong human; and the CRM shows it on that contact
         expect(sameHuman).toContain(o.contactId);
         expect(after.get(o.activityId)).toBe(o.contactId);
+        // and on that contact's open deal: none, the only one, or (several) one of them, most recently updated
+        const open = truth.openDeals(worldIdOf.get(o.contactId) as string);
+        expect(o.openDeals, it.externalId).toBe(open.length);
+        if (open.length === 0) expect(o.dealId).toBeNull();
+        else {
+          expect(open).toContain(o.dealId);
+          onDeal++;
+        }
+        if (open.length > 1) {
+          several++;
+          expect(o.dealId).toBe(chooseOpenDeal((await connector.openDeals([o.contactId])).get(o.contactId)));
+        }
+        expect(truth.activityDeal(o.activityId)).toBe(o.dealId);
       }
       const stored = [c.email, ...c.additionalEmails].filter(Boolean).map((e) => (e as string).toLowerCase());
       const unique = sameHuman.length === 1 && stored.includes(it.externalEmail as string) && !roleInboxes.has(it.externalEmail as string);
@@ -139,6 +206,9 @@ describe.each<CrmName>(['salesforce', 'pipedrive'])('activity capture on %s', (c
       } else expect(['imported', 'unmatched']).toContain(o?.status);
     }
     expect(clean).toBeGreaterThan(20);
+    expect(onDeal).toBeGreaterThan(5);
+    expect(first.summary.withDeal).toBe(onDeal);
+    expect(first.summary.severalOpenDeals).toBe(several);
     expect(first.summary.reviewItems).toBeGreaterThan(0);
 
     const again = await importActivities(store, connector, items, { crm, ownDomains: own, storeBodies: false, source: dir });

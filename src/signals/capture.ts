@@ -2,9 +2,11 @@
  * Activity capture: emails and meetings → native CRM activities on the right contact and company.
  * Participants go through identity (the identity map, batched candidate lookups, the review queue)
  * and never around it: a participant that does not match exactly one contact is reviewed, never
- * created. Idempotent on the item's external id through signal_activities (pending → done).
+ * created. Each activity is on the contact, its company and its open deal (the most recently
+ * updated one when several are open). Idempotent on the item's external id through
+ * signal_activities (pending → done).
  */
-import type { ActivityInput, CrmConnector, CrmName } from '../crm/types.js';
+import type { ActivityInput, CrmConnector, CrmName, OpenDeal } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import {
   type CrmSnapshot,
@@ -82,12 +84,23 @@ export function contactsOf(plan: ItemPlan, byKey: ReadonlyMap<string, IdentityRe
   return ids;
 }
 
+/**
+ * The deal an activity goes on, of the contact's open deals (pure): none when there is none; the
+ * most recently updated when there are several (ties: the lowest id, so re-runs agree).
+ */
+export function chooseOpenDeal(deals: readonly OpenDeal[] | undefined): string | null {
+  if (!deals || deals.length === 0) return null;
+  const sorted = [...deals].sort((a, b) => (a.modifiedAt !== b.modifiedAt ? (a.modifiedAt < b.modifiedAt ? 1 : -1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return (sorted[0] as OpenDeal).id;
+}
+
 /** The CRM activity for an item (pure). Bodies only when the configuration stores them. */
 export function activityFor(
   plan: ItemPlan,
   contactIds: readonly string[],
   companyId: string | null,
   storeBodies: boolean,
+  dealId: string | null = null,
 ): ActivityInput {
   const { item } = plan;
   const from = item.participants.find((p) => p.role === 'from' || p.role === 'organizer');
@@ -100,6 +113,7 @@ export function activityFor(
     associations: [
       ...contactIds.map((id) => ({ object: 'contact' as const, id })),
       ...(companyId ? [{ object: 'company' as const, id: companyId }] : []),
+      ...(dealId ? [{ object: 'deal' as const, id: dealId }] : []),
     ],
     ...(from ? { from: from.email } : {}),
     to: item.participants.filter((p) => p !== from).map((p) => p.email),
@@ -153,7 +167,7 @@ function companyOf(snapshot: CrmSnapshot, contactId: string): string | null {
  */
 export async function importActivities(
   store: Store,
-  connector: Pick<CrmConnector, 'findContacts' | 'findCompanies' | 'createActivity'>,
+  connector: Pick<CrmConnector, 'findContacts' | 'findCompanies' | 'createActivity' | 'openDeals' | 'stats'>,
   items: readonly ActivityItem[],
   opts: ImportActivitiesOptions,
 ): Promise<{ summary: ActivityImportSummary; results: ImportItemResult[] }> {
@@ -170,6 +184,8 @@ export async function importActivities(
     failed: 0,
     invalid: 0,
     reviewItems: 0,
+    withDeal: 0,
+    severalOpenDeals: 0,
     crmCalls: 0,
   };
   const record = (r: ImportItemResult) => {
@@ -187,6 +203,8 @@ export async function importActivities(
   const size = opts.batchSize ?? 200;
   const seenIds = new Set<string>();
   const reviewKeys = new Set<string>();
+  // a contact's open deals, read once per import (batched per identity batch)
+  const openDealsOf = new Map<string, OpenDeal[]>();
   for (let start = 0; start < items.length; start += size) {
     const batch: ActivityItem[] = [];
     for (const it of items.slice(start, start + size)) {
@@ -242,7 +260,17 @@ export async function importActivities(
       } else toCreate.push({ plan, contactIds, companyId: companyOf(fetched.snapshot, contactIds[0] as string) });
     }
 
+    const unknown = [...new Set(toCreate.map((t) => t.contactIds[0] as string))].filter((id) => !openDealsOf.has(id));
+    if (unknown.length > 0) {
+      const before = connector.stats().calls;
+      const found = await connector.openDeals(unknown);
+      summary.crmCalls += connector.stats().calls - before;
+      for (const id of unknown) openDealsOf.set(id, found.get(id) ?? []);
+    }
+
     await pool(toCreate, opts.concurrency ?? 4, async ({ plan, contactIds, companyId }) => {
+      const deals = openDealsOf.get(contactIds[0] as string) ?? [];
+      const dealId = chooseOpenDeal(deals);
       const { item } = plan;
       const claimed = await claimActivity(store, {
         crm,
@@ -259,7 +287,7 @@ export async function importActivities(
       let created: { id: string };
       try {
         summary.crmCalls++;
-        created = await connector.createActivity(activityFor(plan, contactIds, companyId, opts.storeBodies));
+        created = await connector.createActivity(activityFor(plan, contactIds, companyId, opts.storeBodies, dealId));
       } catch (err) {
         const e = err instanceof InrecordError ? err : null;
         // a refusal (4xx) created nothing: release the claim so a later import retries; anything else
@@ -277,10 +305,12 @@ export async function importActivities(
         return;
       }
       await completeActivity(store, crm, item.externalId, created.id);
+      if (dealId) summary.withDeal++;
+      if (deals.length > 1) summary.severalOpenDeals++;
       record({
         externalId: item.externalId,
         origin: item.origin,
-        outcome: { status: 'imported', activityId: created.id, contactId: contactIds[0] as string, companyId },
+        outcome: { status: 'imported', activityId: created.id, contactId: contactIds[0] as string, companyId, dealId, openDeals: deals.length },
       });
     });
   }

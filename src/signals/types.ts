@@ -34,7 +34,16 @@ export interface ParsedItems {
 }
 
 export type ItemOutcome =
-  | { status: 'imported'; activityId: string; contactId: string; companyId: string | null }
+  | {
+      status: 'imported';
+      activityId: string;
+      contactId: string;
+      companyId: string | null;
+      /** The contact's open deal the activity is also on (the most recently updated when several are open). */
+      dealId: string | null;
+      /** How many open deals the contact had (more than one: `dealId` is the most recently updated). */
+      openDeals: number;
+    }
   | { status: 'duplicate'; activityId: string | null }
   | { status: 'uncertain'; reason: string }
   | { status: 'own_domain'; reason: string }
@@ -64,5 +73,8 @@ export interface ActivityImportSummary {
   invalid: number;
   /** Identity review items opened or kept open for participants. */
   reviewItems: number;
+  /** Imported items also associated with an open deal; of those, how many chose among several. */
+  withDeal: number;
+  severalOpenDeals: number;
   crmCalls: number;
 }

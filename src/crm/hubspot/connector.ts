@@ -27,6 +27,7 @@ import type {
   FieldSpec,
   ObjectKind,
   ObjectSchema,
+  OpenDeal,
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
@@ -647,12 +648,20 @@ export class HubspotConnector implements CrmConnector {
           hs_email_text: a.body ?? '',
           hs_email_direction: a.direction === 'inbound' ? 'INCOMING_EMAIL' : 'EMAIL',
           hs_email_status: 'SENT',
-          ...(a.from || a.to ? { hs_email_headers: JSON.stringify({ from: { email: a.from }, to: (a.to ?? []).map((email) => ({ email })) }) } : {}),
+          // HubSpot fills hs_email_from_email / hs_email_to_email from these headers (JSON, "Activities | Email").
+          ...(a.from || a.to?.length ? { hs_email_headers: JSON.stringify({ ...(a.from ? { from: { email: a.from } } : {}), to: (a.to ?? []).map((email) => ({ email })), cc: [], bcc: [] }) } : {}),
         };
         break;
       case 'meeting':
         type = 'meetings';
-        properties = { hs_timestamp: when, hs_meeting_title: a.subject ?? '', hs_meeting_body: a.body ?? '', hs_meeting_start_time: when, ...(a.endsAt ? { hs_meeting_end_time: a.endsAt } : {}) };
+        properties = {
+          hs_timestamp: when,
+          hs_meeting_title: a.subject ?? '',
+          hs_meeting_body: a.body ?? '',
+          hs_meeting_start_time: when,
+          ...(a.endsAt ? { hs_meeting_end_time: a.endsAt } : {}),
+          hs_meeting_outcome: Date.parse(when) <= Date.now() ? 'COMPLETED' : 'SCHEDULED',
+        };
         break;
       default:
         type = 'calls';
@@ -665,6 +674,34 @@ export class HubspotConnector implements CrmConnector {
     });
     const created = (await this.call(`create ${type.slice(0, -1)}`, (c) => c.crm.objects.basicApi.create(type, { properties, associations } as never))) as unknown as { id: string };
     return { id: String(created.id) };
+  }
+
+  /**
+   * contact → deal associations (v4 batch read, 1,000 a call), then the deals (batch read, 100 a
+   * call) whose calculated hs_is_closed is not "true" — won and lost stages of any pipeline.
+   */
+  async openDeals(contactIds: string[]): Promise<Map<string, OpenDeal[]>> {
+    const dealsOf = new Map<string, string[]>();
+    for (const part of chunk([...new Set(contactIds)], 1000)) {
+      const res = (await this.call('batch read contact→deal associations', (c) =>
+        c.crm.associations.v4.batchApi.getPage('contacts', 'deals', { inputs: part.map((id) => ({ id })) } as never),
+      )) as unknown as { results: { _from?: { id: string }; from?: { id: string }; to: { toObjectId: number | string }[] }[] };
+      for (const r of res.results) dealsOf.set(String((r._from ?? r.from)?.id), [...new Set(r.to.map((t) => String(t.toObjectId)))]);
+    }
+    const open = new Map<string, OpenDeal>();
+    for (const part of chunk([...new Set([...dealsOf.values()].flat())], BATCH)) {
+      const res = (await this.call('batch read deals', (c) =>
+        c.crm.deals.batchApi.read({ inputs: part.map((id) => ({ id })), properties: ['hs_is_closed', 'hs_lastmodifieddate'], propertiesWithHistory: [] } as never),
+      )) as unknown as BatchJson;
+      for (const d of res.results)
+        if (d.properties.hs_is_closed !== 'true') open.set(String(d.id), { id: String(d.id), modifiedAt: new Date(d.properties.hs_lastmodifieddate ?? d.updatedAt ?? 0).toISOString() });
+    }
+    const out = new Map<string, OpenDeal[]>();
+    for (const [contact, ids] of dealsOf) {
+      const deals = ids.map((id) => open.get(id)).filter((d): d is OpenDeal => d !== undefined);
+      if (deals.length > 0) out.set(contact, deals.sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : a.modifiedAt > b.modifiedAt ? -1 : 0)));
+    }
+    return out;
   }
 
   async performAction(action: CrmAction): Promise<ActionResult> {

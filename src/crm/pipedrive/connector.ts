@@ -39,6 +39,7 @@ import type {
   FieldValue,
   ObjectKind,
   ObjectSchema,
+  OpenDeal,
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
@@ -107,6 +108,8 @@ const ACTIVITY_TYPE: Record<string, string> = { task: 'task', email: 'email', me
 const DEFAULT_POLICY: RateLimitPolicy = { callsPerWindow: 100, windowMs: 2_000, dailyQuota: 1_500_000 };
 
 type Rec = Record<string, unknown>;
+/** Up to this many contacts, openDeals asks per person; beyond, it lists the open deals once. */
+const OPEN_DEALS_PER_PERSON_MAX = 10;
 type Page<T> = { data?: T[] | null; additional_data?: { next_cursor?: string | null; pagination?: { more_items_in_collection?: boolean; next_start?: number } } | null };
 
 export interface PipedriveConnectorOptions {
@@ -723,6 +726,43 @@ export class PipedriveConnector implements CrmConnector {
     for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
     const res = (await this.call('add activity', () => acts.addActivity({ AddActivityRequest: body as never }))) as { data?: { id?: number } };
     return { id: String(res.data?.id) };
+  }
+
+  /**
+   * Open deals (status open) whose person is the contact, most recently updated first. Few contacts:
+   * one `GET /api/v2/deals?person_id=…&status=open` each; more: the open deals listed page by page
+   * (500 a page) and matched locally — whichever takes fewer calls.
+   */
+  async openDeals(contactIds: string[]): Promise<Map<string, OpenDeal[]>> {
+    const wanted = new Set(contactIds.map((id) => Number(id)).filter((n) => Number.isInteger(n)));
+    const found: Rec[] = [];
+    if (wanted.size <= OPEN_DEALS_PER_PERSON_MAX) {
+      for (const person of wanted) {
+        let cursor: string | undefined;
+        do {
+          const p = await this.list('deal', { person_id: person, status: 'open', limit: PAGE, cursor });
+          found.push(...(p.data ?? []));
+          cursor = p.additional_data?.next_cursor ?? undefined;
+        } while (cursor);
+      }
+    } else {
+      let cursor: string | undefined;
+      do {
+        const p = await this.list('deal', { status: 'open', limit: PAGE, cursor });
+        found.push(...(p.data ?? []).filter((d) => wanted.has(Number(d.person_id))));
+        cursor = p.additional_data?.next_cursor ?? undefined;
+      } while (cursor);
+    }
+    const out = new Map<string, OpenDeal[]>();
+    for (const d of found) {
+      if (d.status !== 'open' || d.person_id == null) continue;
+      const key = String(d.person_id);
+      const list = out.get(key) ?? [];
+      if (!list.some((x) => x.id === String(d.id))) list.push({ id: String(d.id), modifiedAt: isoFromPd(String(d.update_time)) });
+      out.set(key, list);
+    }
+    for (const list of out.values()) list.sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : a.modifiedAt > b.modifiedAt ? -1 : 0));
+    return out;
   }
 
   async performAction(action: CrmAction): Promise<ActionResult> {

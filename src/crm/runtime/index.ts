@@ -7,5 +7,5 @@
  */
 export { RateLimiter, type RateWindow, type Sleep, sleep } from './limiter.js';
 export { callWithRetry, backoffMs, emptyStats, DEFAULT_RETRY, type CallFailure, type CallOptions, type RetryPolicy } from './retry.js';
-export { QuotaGuard } from './quota.js';
+export { DEFAULT_QUOTA_RECHECK_MS, QuotaGuard, type QuotaGuardOptions } from './quota.js';
 export { GrantRevoked, isConnectionPaused, oauthToken, staticToken, type OAuthSourceOptions, type TokenGrant, type TokenSource } from './tokens.js';

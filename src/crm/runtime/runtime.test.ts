@@ -124,4 +124,46 @@ describe('QuotaGuard', () => {
       expect((err as InrecordError).context.resumeAt).toBe('2026-11-29T00:00:00.000Z');
     }
   });
+
+  it('a quota with a reset time counts afresh once the reset has passed', () => {
+    const c = fakeClock();
+    const g = new QuotaGuard(0.9, 'Pipedrive', { now: c.now });
+    g.observe(950, 1000, c.now() + 60_000);
+    expect(() => g.check()).toThrow(/until the quota resets/);
+    c.sleep(60_000);
+    expect(() => g.check()).not.toThrow();
+    expect(g.share).toBe(0);
+  });
+
+  it('a rolling allocation (no reset time) stays paused until a fresh reading is under the guard', () => {
+    const c = fakeClock();
+    const g = new QuotaGuard(0.9, 'Salesforce', { now: c.now, recheckMs: 300_000 });
+    g.observe(95, 100);
+    expect(g.needsProbe()).toBe(false);
+    let err: InrecordError | null = null;
+    try {
+      g.check();
+    } catch (e) {
+      err = e as InrecordError;
+    }
+    expect(err?.code).toBe('IR_CRM_QUOTA_EXHAUSTED');
+    // The pause lasts until the next look, not a fixed hour.
+    expect(Date.parse(String(err?.context.resumeAt))).toBe(c.now() + 300_000);
+    c.sleep(300_000);
+    expect(g.needsProbe()).toBe(true);
+    expect(() => g.check()).toThrow();
+    g.observe(96, 100);
+    expect(g.needsProbe()).toBe(false);
+    c.sleep(300_000);
+    g.observe(40, 100);
+    expect(g.needsProbe()).toBe(false);
+    expect(() => g.check()).not.toThrow();
+  });
+
+  it('a refusal from the CRM arms the guard even without a reading', () => {
+    const g = new QuotaGuard(0.9, 'Salesforce');
+    expect(() => g.check()).not.toThrow();
+    g.spent();
+    expect(() => g.check()).toThrow(expect.objectContaining({ code: 'IR_CRM_QUOTA_EXHAUSTED' }));
+  });
 });

@@ -344,4 +344,80 @@ describe('runtime: faults, OAuth refresh, quota', () => {
       await tight.close();
     }
   });
+
+  it('a short-window limit (429 REQUEST_LIMIT_EXCEEDED ConcurrentRequests) is waited out and retried, never a quota pause', async () => {
+    const burst = await startSalesforceSimulator({ records: 60, shortTermLimit: { callsPerWindow: 4, windowMs: 1000 } });
+    try {
+      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: burst.apiBase, auth: { token: burst.token } });
+      const c = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
+      const ids = (await collect(c.readChanged('company', null, []))).map((r) => r.id).slice(0, 12);
+      expect(ids).toHaveLength(12);
+      await new Promise((r) => setTimeout(r, 1000));
+      // 12 single-record writes at once against 4 calls per second: most are refused at first
+      // (jsforce retries GETs itself, so writes show the connector's own handling); every one lands.
+      const results = await Promise.all(ids.map((id, i) => c.writeBatch('company', [{ id, fields: { NumberOfEmployees: 500 + i } }])));
+      expect(results.flat()).toEqual(ids.map((id) => ({ id, ok: true })));
+      expect(burst.stats().rateLimited).toBeGreaterThan(0);
+      expect(c.stats().rateLimited).toBeGreaterThan(0);
+      const back = await c.read('company', ids, ['NumberOfEmployees']);
+      expect(new Map(back.map((r) => [r.id, r.fields.NumberOfEmployees]))).toEqual(new Map(ids.map((id, i) => [id, 500 + i])));
+    } finally {
+      await burst.close();
+    }
+  }, 30_000);
+
+  it('the daily allocation pauses at the guard until usage falls under it again (rolling window), not for a fixed hour', async () => {
+    // A 20-call allocation over a rolling 3 s window stands in for the org's rolling 24 h one.
+    const org = await startSalesforceSimulator({ records: 10, rateLimit: { callsPerWindow: 20, windowMs: 3000 } });
+    try {
+      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: org.apiBase, auth: { token: org.token }, rateLimit: { dailyQuotaGuard: 0.9 } });
+      const c = (await createSalesforceConnector(conn, { quotaRecheckMs: 500 })) as SalesforceConnector;
+      const t0 = Date.now();
+      let err: InrecordError | null = null;
+      let ok = 0;
+      while (!err && ok < 40) {
+        try {
+          await c.listUsers();
+          ok++;
+        } catch (e) {
+          err = e as InrecordError;
+        }
+      }
+      expect(err?.code).toBe('IR_CRM_QUOTA_EXHAUSTED');
+      expect(err?.retryable).toBe(true);
+      // Paused at 90% of the allocation, before Salesforce refused anything.
+      expect(ok).toBe(18);
+      expect(org.stats().rateLimited).toBe(0);
+      const resumeAt = Date.parse(String(err?.context.resumeAt));
+      expect(resumeAt - Date.now()).toBeLessThanOrEqual(500);
+      // Still paused while the window holds the calls; resumes once they have rolled out of it.
+      expect((await rejection(c.listUsers())).code).toBe('IR_CRM_QUOTA_EXHAUSTED');
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + 3200 - Date.now())));
+      expect((await c.listUsers()).length).toBeGreaterThan(0);
+    } finally {
+      await org.close();
+    }
+  }, 30_000);
+
+  it('a 403 TotalRequests (the allocation spent by another worker) pauses at once: no retry spends more of it', async () => {
+    const org = await startSalesforceSimulator({ records: 10, rateLimit: { callsPerWindow: 6, windowMs: 60_000 } });
+    try {
+      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: org.apiBase, auth: { token: org.token }, rateLimit: { dailyQuotaGuard: 1 } });
+      const a = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
+      const b = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
+      await b.listUsers();
+      for (let i = 0; i < 5; i++) await a.listUsers().catch(() => undefined);
+      const callsBefore = org.stats().totalCalls;
+      const e = await rejection(b.listUsers());
+      expect(e.code).toBe('IR_CRM_QUOTA_EXHAUSTED');
+      expect(e.retryable).toBe(true);
+      expect(e.message).toMatch(/TotalRequests/);
+      expect(org.stats().totalCalls - callsBefore).toBe(1);
+      // The guard is armed now: the next call does not reach Salesforce.
+      expect((await rejection(b.listUsers())).code).toBe('IR_CRM_QUOTA_EXHAUSTED');
+      expect(org.stats().totalCalls - callsBefore).toBe(1);
+    } finally {
+      await org.close();
+    }
+  });
 });

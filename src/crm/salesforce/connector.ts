@@ -28,6 +28,7 @@ import type {
   FieldValue,
   ObjectKind,
   ObjectSchema,
+  OpenDeal,
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
@@ -86,6 +87,12 @@ function parseDuration(d: string): number {
   return Number(m[1]) * (mult[m[2] ?? 's'] ?? 1000);
 }
 
+/** 403 REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.`: the rolling allocation is spent (§6.3). */
+function isAllocationSpent(err: unknown): boolean {
+  const e = err as { errorCode?: string; name?: string; message?: string };
+  return (e?.errorCode ?? e?.name) === 'REQUEST_LIMIT_EXCEEDED' && /TotalRequests/i.test(String(e.message));
+}
+
 export class SalesforceConnector implements CrmConnector {
   readonly crm = 'salesforce' as const;
   readonly limits = LIMITS;
@@ -97,6 +104,8 @@ export class SalesforceConnector implements CrmConnector {
   private readonly conn: Conn;
   private readonly schemaCache = new Map<ObjectKind, { at: number; schema: ObjectSchema }>();
   private integrationUserId: string | null;
+  /** A GET /limits in flight while the daily-quota guard is paused. */
+  private probing: Promise<void> | null = null;
 
   constructor(
     private readonly cfg: CrmConnection,
@@ -107,7 +116,8 @@ export class SalesforceConnector implements CrmConnector {
     }
     this.rateLimit = { ...DEFAULT_POLICY, ...(cfg.rateLimit.callsPerWindow ? { callsPerWindow: cfg.rateLimit.callsPerWindow } : {}), ...(cfg.rateLimit.windowMs ? { windowMs: cfg.rateLimit.windowMs } : {}) };
     this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
-    this.quota = new QuotaGuard(cfg.rateLimit.dailyQuotaGuard, 'Salesforce daily API requests');
+    // The rolling 24 h allocation (§9.1) has no reset time: a paused guard re-reads /limits.
+    this.quota = new QuotaGuard(cfg.rateLimit.dailyQuotaGuard, 'Salesforce daily API requests', { ...(deps.quotaRecheckMs ? { recheckMs: deps.quotaRecheckMs } : {}) });
     this.integrationUserId = cfg.integrationUserId ?? null;
     const instanceUrl = cfg.baseUrl.replace(/\/+$/, '');
     if ('token' in cfg.auth) {
@@ -149,40 +159,76 @@ export class SalesforceConnector implements CrmConnector {
     if (!code && (e.code || /fetch failed|ECONNRE|ETIMEDOUT|socket/i.test(String(e.message)))) return { message: String(e.message) };
     const c = classifySfError(code, String(e.message ?? ''));
     const f: CallFailure = { message: String(e.message ?? err), ...(code ? { crmCode: code } : {}) };
-    if (c.code === 'IR_CRM_QUOTA_EXHAUSTED') return f; // handled below, not a blind retry
     if (c.status !== undefined) f.status = c.status;
     return f;
   }
 
-  /** One API call through the runtime: quota guard, limiter, retries, refresh on 401. */
+  /**
+   * One API call through the runtime: daily-quota guard, limiter, retries, refresh on 401.
+   * Two different refusals share the code REQUEST_LIMIT_EXCEEDED (§6.3, §9.1): `TotalRequests` is
+   * the rolling 24 h allocation — the guard pauses, nothing is retried — while `ConcurrentRequests`
+   * (or any 429) is short-term and retried after a backoff like any rate limit.
+   */
   private async call<T>(what: string, fn: (c: Conn) => Promise<T>): Promise<T> {
+    if (this.quota.needsProbe()) await this.probeDailyUsage();
     this.quota.check();
     try {
-      return await callWithRetry(
-        async () => {
-          this.conn.accessToken = await this.tokens.token();
-          return fn(this.conn);
-        },
-        {
-          what: `Salesforce ${what}`,
-          describe: (e) => this.describeFailure(e),
-          limiter: this.limiter,
-          stats: this.calls,
-          onUnauthorized: async () => {
-            this.conn.accessToken = await this.tokens.refresh(this.conn.accessToken ?? '');
-          },
-        },
-      );
-    } catch (err) {
-      const cause = (err as { cause?: { errorCode?: string; message?: string } }).cause ?? (err as { errorCode?: string; message?: string });
-      if (cause?.errorCode === 'REQUEST_LIMIT_EXCEEDED' && /TotalRequests/i.test(String(cause.message))) {
-        throw new InrecordError('IR_CRM_QUOTA_EXHAUSTED', `Salesforce ${what}: the org's rolling 24 h API allocation is spent (REQUEST_LIMIT_EXCEEDED)`, { cause: err });
-      }
-      throw err;
+      return await this.attempt(what, fn);
     } finally {
-      const usage = (this.conn.limitInfo as { apiUsage?: { used: number; limit: number } } | undefined)?.apiUsage;
-      if (usage) this.quota.observe(usage.used, usage.limit);
+      this.observeUsage();
     }
+  }
+
+  private attempt<T>(what: string, fn: (c: Conn) => Promise<T>): Promise<T> {
+    return callWithRetry(
+      async () => {
+        this.conn.accessToken = await this.tokens.token();
+        try {
+          return await fn(this.conn);
+        } catch (err) {
+          if (!isAllocationSpent(err)) throw err;
+          this.quota.spent();
+          const paused = this.quota.error();
+          throw new InrecordError('IR_CRM_QUOTA_EXHAUSTED', `Salesforce ${what}: the org's rolling 24 h API allocation is spent (REQUEST_LIMIT_EXCEEDED TotalRequests); ${paused.message}`, {
+            context: paused.context,
+            cause: err,
+          });
+        }
+      },
+      {
+        what: `Salesforce ${what}`,
+        describe: (e) => this.describeFailure(e),
+        limiter: this.limiter,
+        stats: this.calls,
+        onUnauthorized: async () => {
+          this.conn.accessToken = await this.tokens.refresh(this.conn.accessToken ?? '');
+        },
+      },
+    );
+  }
+
+  /** `Sforce-Limit-Info: api-usage=used/max` on the last answer is the daily allocation (§9.3). */
+  private observeUsage(): void {
+    const usage = (this.conn.limitInfo as { apiUsage?: { used: number; limit: number } } | undefined)?.apiUsage;
+    if (usage) this.quota.observe(usage.used, usage.limit);
+  }
+
+  /** A paused guard looks again: GET /limits DailyApiRequests (§9.2), one look for all callers. */
+  private probeDailyUsage(): Promise<void> {
+    this.probing ??= (async () => {
+      try {
+        const l = (await this.attempt('GET /limits', (c) => c.limits())) as unknown as { DailyApiRequests?: { Max: number; Remaining: number } };
+        const d = l.DailyApiRequests;
+        if (d) this.quota.observe(d.Max - d.Remaining, d.Max);
+        else this.observeUsage();
+      } catch (err) {
+        // Still spent: the guard was re-armed by attempt(); the caller's check() reports the pause.
+        if (!(err instanceof InrecordError && err.code === 'IR_CRM_QUOTA_EXHAUSTED')) throw err;
+      }
+    })().finally(() => {
+      this.probing = null;
+    });
+    return this.probing;
   }
 
   objectName(kind: ObjectKind): string {
@@ -475,12 +521,13 @@ export class SalesforceConnector implements CrmConnector {
 
   /**
    * Task (note/task/email/call) or Event (meeting). Salesforce takes one WhoId (Contact/Lead) and one
-   * WhatId (Account/Opportunity) per activity: the first of each is used, and a Lead WhoId takes no
-   * WhatId (a platform rule).
+   * WhatId (Account/Opportunity) per activity: the first contact or lead, the first deal or else the
+   * first company; a Lead WhoId takes no WhatId (a platform rule).
    */
   async createActivity(a: ActivityInput): Promise<{ id: string }> {
     const who = a.associations.find((x) => x.object === 'contact' || x.object === 'lead');
-    const what = who?.object === 'lead' ? undefined : a.associations.find((x) => x.object === 'company' || x.object === 'deal');
+    // One WhatId: the deal when there is one (Salesforce rolls an Opportunity's activities up to its Account).
+    const what = who?.object === 'lead' ? undefined : (a.associations.find((x) => x.object === 'deal') ?? a.associations.find((x) => x.object === 'company'));
     if (!who && !what) throw new InrecordError('IR_CRM_VALIDATION', 'Salesforce activity: no contact, lead, company or deal to attach it to');
     const links: Rec = { ...(who ? { WhoId: who.id } : {}), ...(what ? { WhatId: what.id } : {}), ...(a.ownerId ? { OwnerId: a.ownerId } : {}) };
     let object = 'Task';
@@ -502,6 +549,36 @@ export class SalesforceConnector implements CrmConnector {
     const res = (await this.call(`create ${object}`, (c) => c.sobject(object).create(rec as never))) as unknown as SaveResult;
     if (!res.success || !res.id) throw this.saveError(object, (who ?? what)?.id ?? '', res);
     return { id: res.id };
+  }
+
+  /**
+   * The open Opportunities (IsClosed = false) on each contact's Account: two SOQL queries per 200
+   * contacts. OpportunityContactRole is not read: roles are optional in many orgs, the Account link
+   * is always there.
+   */
+  async openDeals(contactIds: string[]): Promise<Map<string, OpenDeal[]>> {
+    const out = new Map<string, OpenDeal[]>();
+    for (const part of chunk([...new Set(contactIds)], IN_BATCH)) {
+      const contacts = await this.queryAllRecords('read contact accounts', `SELECT Id, AccountId FROM Contact WHERE Id IN (${part.map(soqlString).join(', ')})`);
+      const accountOf = new Map(contacts.filter((r) => typeof r.AccountId === 'string').map((r) => [String(r.Id), r.AccountId as string]));
+      const accounts = [...new Set(accountOf.values())];
+      if (accounts.length === 0) continue;
+      const opps = await this.queryAllRecords(
+        'find open opportunities',
+        `SELECT Id, AccountId, LastModifiedDate FROM Opportunity WHERE IsClosed = false AND AccountId IN (${accounts.map(soqlString).join(', ')}) ORDER BY LastModifiedDate DESC, Id ASC`,
+      );
+      const byAccount = new Map<string, OpenDeal[]>();
+      for (const o of opps) {
+        const list = byAccount.get(o.AccountId as string) ?? [];
+        list.push({ id: String(o.Id), modifiedAt: isoFromSf(o.LastModifiedDate as string) });
+        byAccount.set(o.AccountId as string, list);
+      }
+      for (const [contact, account] of accountOf) {
+        const deals = byAccount.get(account);
+        if (deals?.length) out.set(contact, deals);
+      }
+    }
+    return out;
   }
 
   private saveError(object: string, id: string, res: SaveResult): InrecordError {

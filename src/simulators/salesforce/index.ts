@@ -16,7 +16,9 @@
  *
  * Extra options (besides SimulatorOptions): `oauthClientId` / `oauthClientSecret` (defaults
  * 'sim-client-id' / 'sim-client-secret'), `dailyApiRequests` (rolling 24 h allocation, default
- * 100,000), `outboundRetryMs` (first Outbound Message retry delay, default 1000 ms; the 2 h / 24 h
+ * 100,000; `rateLimit` replaces it with a shorter rolling window for tests), `shortTermLimit`
+({ callsPerWindow, windowMs }: calls over it are answered 429 REQUEST_LIMIT_EXCEEDED
+ConcurrentRequests, a short-term refusal that is not part of the allocation), `outboundRetryMs` (first Outbound Message retry delay, default 1000 ms; the 2 h / 24 h
  * caps scale with it), `webhookUrl` is the Outbound Message endpoint. `snapshotFile` is not
  * supported (the org is rebuilt from the seed).
  *
@@ -79,6 +81,17 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
   const maxCalls = opts.rateLimit?.callsPerWindow ?? (typeof opts.dailyApiRequests === 'number' ? opts.dailyApiRequests : 100_000);
   const callTimes: number[] = [];
   let callHead = 0;
+  // Short-term limit (`shortTermLimit`): refused calls get the ConcurrentRequests answer (§6.3).
+  const shortTerm = opts.shortTermLimit as { callsPerWindow: number; windowMs: number } | undefined;
+  const recent: number[] = [];
+  const overShortTerm = () => {
+    if (!shortTerm) return false;
+    const t = Date.now();
+    while (recent.length > 0 && (recent[0] as number) <= t - shortTerm.windowMs) recent.shift();
+    if (recent.length >= shortTerm.callsPerWindow) return true;
+    recent.push(t);
+    return false;
+  };
   const used = () => {
     const cutoff = Date.now() - windowMs;
     while (callHead < callTimes.length && (callTimes[callHead] as number) <= cutoff) callHead++;
@@ -139,6 +152,10 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
   const admit = (req: FastifyRequest, template: string): SfApiError | null => {
     stats.totalCalls++;
     stats.calls[template] = (stats.calls[template] ?? 0) + 1;
+    if (overShortTerm()) {
+      stats.rateLimited++;
+      return SfApiError.one(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.');
+    }
     if (used() >= maxCalls) {
       stats.rateLimited++;
       return SfApiError.one(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');

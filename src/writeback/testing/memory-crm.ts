@@ -154,6 +154,9 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
     async createActivity() {
       return { id: 'a1' };
     },
+    async openDeals() {
+      return new Map();
+    },
     async performAction() {
       return { ok: true };
     },
