@@ -427,7 +427,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   let status: ApplySummary['status'] = 'succeeded';
   let error: ApplySummary['error'];
   try {
-    const limit = Math.max(1, connector.limits.write);
+    const limit = Math.max(1, connector.limits.writeChunk ?? connector.limits.write);
     for await (const { object, items } of chunks(opts.source, opts.chunkSize ?? 500)) {
       const { planned } = await planner.planChunk(object, items, false);
       records += planned.length;

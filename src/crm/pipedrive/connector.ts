@@ -125,8 +125,9 @@ export function companyRoot(baseUrl: string | undefined): string {
 
 export class PipedriveConnector implements CrmConnector {
   readonly crm = 'pipedrive' as const;
-  // Pipedrive has no batch update: writeBatch takes up to 50 and makes one call per record (4 in flight).
-  readonly limits: BatchLimits = { read: 100, write: 50, search: 1 };
+  // Pipedrive has no batch update: one call per record. writeBatch runs several of them at
+  // once (paced by the limiter), so callers hand it 50 records at a time.
+  readonly limits: BatchLimits = { read: 100, write: 1, search: 1, writeChunk: 50 };
   readonly rateLimit: RateLimitPolicy;
   private readonly calls: CallStats = emptyStats();
   private readonly limiter: RateLimiter;
