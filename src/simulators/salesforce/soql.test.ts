@@ -53,8 +53,31 @@ describe('SOQL engine (salesforce.md §3.4, §3.5)', () => {
     ['SELECT Id FROM Lead WHERE AnnualRevenue >= 1500 ORDER BY AnnualRevenue NULLS LAST', ['Zed', "O'Brien"]],
     ["SELECT Id FROM Lead WHERE SystemModstamp >= 2026-11-01T00:00:00Z AND LastName != 'Smith' ORDER BY SystemModstamp, Id", ["O'Brien"]],
     ['SELECT Id FROM Lead WHERE CreatedDate > 2026-11-28T12:00:00Z ORDER BY CreatedDate', []],
+    // The bound alone on a date field: the rows past it are taken without the filter, nulls left out.
+    ['SELECT Id FROM Lead WHERE ConvertedDate >= 2026-01-01 ORDER BY ConvertedDate', ['Zed']],
+    ['SELECT Id FROM Lead WHERE ConvertedDate >= 2026-01-01 ORDER BY ConvertedDate NULLS LAST', ['Zed']],
+    ['SELECT Id FROM Lead WHERE ConvertedDate > 2026-11-01 ORDER BY ConvertedDate NULLS LAST', []],
+    ['SELECT Id FROM Lead WHERE CreatedDate >= 2026-11-25T12:00:00Z ORDER BY CreatedDate, Id', ["O'Brien", 'Smith']],
+    ['SELECT Id FROM Lead WHERE CreatedDate > 2026-11-25T11:00:00Z ORDER BY CreatedDate DESC', ['Smith', "O'Brien"]],
   ])('%s', (soql, expected) => {
     expect(names(soql)).toEqual(expected);
+  });
+
+  it('answers a bare modified-since bound exactly as the full filter does', () => {
+    const big = new SalesforceOrg();
+    big.clock = () => NOW;
+    big.integrationUserId = big.insertRaw('User', { LastName: 'Integration', IsActive: true });
+    for (let i = 0; i < 300; i++)
+      big.insertRaw('Lead', { LastName: `L${i}`, Company: 'Co' }, { at: NOW - ((i * 7919) % 200) * 3_600_000 - (i % 3) * 1000 });
+    const ids = (soql: string) => big.runQuery(big.compile(soql), false).map((r) => r.Id);
+    for (const since of ['2026-11-20T00:00:00Z', '2026-11-25T07:00:00Z', '2026-11-27T23:59:59Z', '2026-12-01T00:00:00Z']) {
+      for (const op of ['>=', '>']) {
+        const bare = ids(`SELECT Id FROM Lead WHERE SystemModstamp ${op} ${since} ORDER BY SystemModstamp ASC, Id ASC`);
+        const filtered = ids(`SELECT Id FROM Lead WHERE SystemModstamp ${op} ${since} AND Id != null ORDER BY SystemModstamp ASC, Id ASC`);
+        expect(bare).toEqual(filtered);
+      }
+    }
+    expect(ids('SELECT Id FROM Lead WHERE SystemModstamp >= 2026-11-25T07:00:00Z ORDER BY SystemModstamp ASC, Id ASC').length).toBeGreaterThan(50);
   });
 
   it('matches a 15-char id literal against the stored 18-char id (§3.5)', () => {

@@ -362,7 +362,16 @@ export interface CompiledQuery {
    * A lower bound on one date/datetime/number field, ANDed with the rest of the WHERE clause
    * (`SystemModstamp >= …`): lets a sorted view start at the bound instead of scanning every row.
    */
-  seek?: { field: string; strict: boolean; key: string | number };
+  seek?: {
+    field: string;
+    strict: boolean;
+    key: string | number;
+    /**
+     * The bound is the whole WHERE clause and the field a date or datetime (stored as strings that
+     * sort as they compare): every non-null row past the bound matches, without evaluating the filter.
+     */
+    whole: boolean;
+  };
   /** Projects a row into the JSON record of a query response (canonical casing, nested parents). */
   project: (row: Row, version: string) => Record<string, unknown>;
 }
@@ -630,7 +639,7 @@ export function compileQuery(text: string, ctx: QueryContext): CompiledQuery {
     else if (f.type === 'date' && c.value.k === 'date') key = c.value.v;
     else if (NUMERIC.has(f.type) && c.value.k === 'num') key = c.value.v;
     if (key !== undefined) {
-      seek = { field: f.name, strict: c.op === '>', key };
+      seek = { field: f.name, strict: c.op === '>', key, whole: top.length === 1 && (f.type === 'datetime' || f.type === 'date') };
       break;
     }
   }

@@ -427,8 +427,15 @@ export class SalesforceOrg {
           else hi = mid;
         }
         start = lo;
+        if (q.seek.whole) {
+          // Past the bound every row matches but the nulls (sorted last under NULLS LAST).
+          let end = all.length;
+          while (end > start && ((all[end - 1] as Row)[field] ?? null) === null) end--;
+          rows = all.slice(start, end);
+        }
       }
-      for (let i = start; i < all.length; i++) if (q.filter(all[i] as Row)) rows.push(all[i] as Row);
+      if (!q.seek?.whole || q.order.leading !== q.seek.field)
+        for (let i = start; i < all.length; i++) if (q.filter(all[i] as Row)) rows.push(all[i] as Row);
     } else {
       for (const row of this.rows(name).values()) if (q.filter(row)) rows.push(row);
       if (scanAll) for (const row of this.deletedRows(name).values()) if (q.filter(row)) rows.push(row);
