@@ -210,10 +210,20 @@ export interface RateLimitPolicy {
   dailyQuota?: number;
 }
 
+/** What the CRM's API takes per call (reference/<crm>.md), not what the connector chooses. */
 export interface BatchLimits {
+  /** Records per read-by-ids call. */
   read: number;
+  /** Records per update call: HubSpot batch update 100, Salesforce sObject Collections 200, Pipedrive 1 (no batch update). */
   write: number;
+  /** Search terms per call. */
   search: number;
+  /**
+   * Records worth handing to one writeBatch when it is more than `write`: where every record is
+   * its own call (Pipedrive), writeBatch runs several at once, so callers gather this many.
+   * Absent: `write`.
+   */
+  writeChunk?: number;
 }
 
 export interface FieldSpec {
