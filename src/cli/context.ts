@@ -15,6 +15,7 @@ export async function openCommandStore(cmd: Command): Promise<{ store: Store; co
   const store = await openStore({
     dataDir: g.dataDir ?? config?.store.dataDir,
     databaseUrl: config?.store.databaseUrl,
+    ...(config?.store.schema ? { schema: config.store.schema } : {}),
   });
   return { store, config };
 }

@@ -133,6 +133,11 @@ export const configSchema = z
       .object({
         dataDir: z.string().optional(),
         databaseUrl: z.string().optional(),
+        /** The Postgres schema inrecord's tables live in (default inrecord): several deployments can share one database. */
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case Postgres identifier: letters, digits and _')
+          .optional(),
       })
       .strict()
       .default({}),

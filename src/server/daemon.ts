@@ -71,8 +71,11 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   const log = opts.logger ?? silentLogger;
   const roles = { serve: opts.serve ?? true, work: opts.work ?? true, poll: opts.poll ?? true };
   const connector = await createConnector(config.crm, { store, logger: log });
+  const expireSeconds = config.jobs.expireInSeconds ?? 300;
   const engine = await createJobEngine(store, {
     logger: log,
+    // a lost job (its worker died) is found within half its expiry
+    maintenanceIntervalSeconds: Math.max(1, Math.min(30, Math.floor(expireSeconds / 2))),
     deadLetterThreshold: config.monitor.deadLetterAlert,
     onDeadLetters: (open) => log.warn({ open }, 'dead letters are growing'),
   });
@@ -104,8 +107,10 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
       RECORD_QUEUE,
       async (items) => {
         const outcomes = await processRecordJobs(
-          { connector, store, pipeline, fields: (object) => [...(reads.get(object) ?? [])], claimer: items[0].ctx.jobId },
-          items.map((i) => i.data),
+          // each record is claimed by its own job: a retry after a crash takes it back at once; a
+          // claim whose job is gone lapses with the job's expiry
+          { connector, store, pipeline, fields: (object) => [...(reads.get(object) ?? [])], claimer: items[0].ctx.jobId, leaseMs: expireSeconds * 1000 },
+          items.map((i) => ({ job: i.data, claimer: i.ctx.jobId })),
         );
         return outcomes.map((o) => (o.status === 'failed' ? { ok: false as const, error: o.error } : { ok: true as const }));
       },

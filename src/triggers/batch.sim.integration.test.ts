@@ -25,7 +25,7 @@ describe('record jobs in batches (Pipedrive simulator)', () => {
     sim = await startSimulator('pipedrive', { records: 30, seed: 8 });
     store = await openTestStore('pglite');
     connector = await createConnector(crmConnectionSchema.parse({ kind: 'pipedrive', baseUrl: sim.apiBase, auth: { token: sim.token } }), {});
-  }, 30_000);
+  }, 90_000);
   afterAll(async () => {
     await connector?.close();
     await store?.destroy();

@@ -24,27 +24,35 @@ export interface ProcessDeps {
   pipeline: RecordPipeline;
   /** Fields the pipeline needs read, per object. */
   fields: (object: ObjectKind) => string[];
-  /** Who is working (a job id); a claim expires after leaseMs. */
+  /** Who works a job when the job names no claimer of its own (a claim expires after leaseMs). */
   claimer: string;
+  /** How long a claim holds when its worker dies mid-batch (default 2 min; the daemon uses the job expiry). */
   leaseMs?: number;
+}
+
+/** A job and who works it: its job id, so a retry of the same job after a crash takes its claim back at once. */
+export interface ClaimedJob {
+  job: RecordJob;
+  claimer?: string;
 }
 
 const keyOf = (j: { crm: string; object: string; id: string }) => `${j.crm}\u0000${j.object}\u0000${j.id}`;
 
 /** One outcome per job, in order. Jobs for the same record in one batch share one outcome. */
-export async function processRecordJobs(deps: ProcessDeps, jobs: RecordJob[]): Promise<ProcessOutcome[]> {
+export async function processRecordJobs(deps: ProcessDeps, jobs: (RecordJob | ClaimedJob)[]): Promise<ProcessOutcome[]> {
+  const items = jobs.map((j): Required<ClaimedJob> => ('job' in j ? { job: j.job, claimer: j.claimer ?? deps.claimer } : { job: j, claimer: deps.claimer }));
   const byKey = new Map<string, ProcessOutcome>();
-  const groups = new Map<string, RecordJob[]>();
-  for (const j of jobs) {
-    if (byKey.has(keyOf(j))) continue;
-    byKey.set(keyOf(j), { status: 'failed', error: new Error('not processed') });
-    const g = `${j.crm}\u0000${j.object}`;
-    groups.set(g, [...(groups.get(g) ?? []), j]);
+  const groups = new Map<string, Required<ClaimedJob>[]>();
+  for (const it of items) {
+    if (byKey.has(keyOf(it.job))) continue;
+    byKey.set(keyOf(it.job), { status: 'failed', error: new Error('not processed') });
+    const g = `${it.job.crm}\u0000${it.job.object}`;
+    groups.set(g, [...(groups.get(g) ?? []), it]);
   }
   for (const group of groups.values()) {
     for (const [key, outcome] of await processGroup(deps, group)) byKey.set(key, outcome);
   }
-  return jobs.map((j) => byKey.get(keyOf(j))!);
+  return items.map((it) => byKey.get(keyOf(it.job))!);
 }
 
 /** One record at a time (tests, tools): the same path as a batch of one. */
@@ -55,11 +63,13 @@ export async function processRecordJob(deps: ProcessDeps, job: RecordJob): Promi
 }
 
 /** Jobs of one CRM object. */
-async function processGroup(deps: ProcessDeps, jobs: RecordJob[]): Promise<Map<string, ProcessOutcome>> {
+async function processGroup(deps: ProcessDeps, items: Required<ClaimedJob>[]): Promise<Map<string, ProcessOutcome>> {
   const { store } = deps;
-  const { crm, object } = jobs[0];
+  const { crm, object } = items[0].job;
+  const jobs = items.map((i) => i.job);
+  const claimerOf = new Map(items.map((i) => [i.job.id, i.claimer]));
   const out = new Map<string, ProcessOutcome>();
-  const claims = await claimRecords(store, crm, object, jobs.map((j) => j.id), deps.claimer, deps.leaseMs ?? 120_000);
+  const claims = await claimRecords(store, crm, object, items.map((i) => ({ id: i.job.id, claimer: i.claimer })), deps.leaseMs ?? 120_000);
   const mine: RecordJob[] = [];
   for (const j of jobs) {
     if (claims.has(j.id)) mine.push(j);
@@ -113,12 +123,12 @@ async function processGroup(deps: ProcessDeps, jobs: RecordJob[]): Promise<Map<s
         done.push({ id, version });
       }
     }
-    await completeRecords(store, crm, object, deps.claimer, done);
+    await completeRecords(store, crm, object, done.map((d) => ({ ...d, claimer: claimerOf.get(d.id)! })));
     for (const d of done) held.delete(d.id);
   } catch (err) {
     for (const j of mine) if (!out.has(keyOf(j)) || held.has(j.id)) out.set(keyOf(j), { status: 'failed', error: err });
   } finally {
-    if (held.size > 0) await releaseRecords(store, crm, object, [...held], deps.claimer).catch(() => {});
+    if (held.size > 0) await releaseRecords(store, crm, object, [...held].map((id) => ({ id, claimer: claimerOf.get(id)! }))).catch(() => {});
   }
   return out;
 }

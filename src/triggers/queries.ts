@@ -6,51 +6,58 @@ export interface Claim {
   deletedAt: Date | null;
 }
 
-/** Takes the records for `claimer` for `leaseMs`: the claims of those it got (others are held by another worker). */
-export async function claimRecords(db: Sql, crm: string, object: string, ids: string[], claimer: string, leaseMs: number): Promise<Map<string, Claim>> {
-  if (ids.length === 0) return new Map();
+/**
+ * Takes records for their claimers (a claimer is the job working the record) for `leaseMs`: the
+ * claims of those taken. A record held by another live claim is not taken; the same claimer takes
+ * its own claim again (a job retried after its worker died goes on at once).
+ */
+export async function claimRecords(db: Sql, crm: string, object: string, items: { id: string; claimer: string }[], leaseMs: number): Promise<Map<string, Claim>> {
+  if (items.length === 0) return new Map();
+  const unique = [...new Map(items.map((i) => [i.id, i])).values()];
   const rows = await db.query<{ id: string; processed_version: Date | null; deleted_at: Date | null }>(
     `INSERT INTO record_versions (crm, object, id, claimed_by, claimed_until)
-     SELECT $1, $2, t.id, $4, now() + ($5::int * interval '1 millisecond') FROM unnest($3::text[]) AS t(id)
+     SELECT $1, $2, t.id, t.claimer, now() + ($5::int * interval '1 millisecond') FROM unnest($3::text[], $4::text[]) AS t(id, claimer)
      ON CONFLICT (crm, object, id) DO UPDATE
        SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until, updated_at = now()
        WHERE record_versions.claimed_until IS NULL OR record_versions.claimed_until < now()
           OR record_versions.claimed_by = EXCLUDED.claimed_by
      RETURNING id, processed_version, deleted_at`,
-    [crm, object, [...new Set(ids)], claimer, leaseMs],
+    [crm, object, unique.map((i) => i.id), unique.map((i) => i.claimer), leaseMs],
   );
   return new Map(rows.map((r) => [r.id, { processedVersion: r.processed_version, deletedAt: r.deleted_at }]));
 }
 
-/** Ends the claims of `claimer`; a version moves the processed version forward (never back). */
-export async function completeRecords(db: Sql, crm: string, object: string, claimer: string, done: { id: string; version: string | null }[]): Promise<void> {
+/** Ends the claims (each by its claimer); a version moves the processed version forward (never back). */
+export async function completeRecords(db: Sql, crm: string, object: string, done: { id: string; claimer: string; version: string | null }[]): Promise<void> {
   if (done.length === 0) return;
   await db.query(
     `UPDATE record_versions v
         SET processed_version = GREATEST(v.processed_version, t.version),
             processed_count = v.processed_count + CASE WHEN t.version IS NULL THEN 0 ELSE 1 END,
             claimed_by = NULL, claimed_until = NULL, updated_at = now()
-       FROM unnest($4::text[], $5::timestamptz[]) AS t(id, version)
-      WHERE v.crm = $1 AND v.object = $2 AND v.id = t.id AND v.claimed_by = $3`,
-    [crm, object, claimer, done.map((d) => d.id), done.map((d) => d.version)],
+       FROM unnest($3::text[], $4::text[], $5::timestamptz[]) AS t(id, claimer, version)
+      WHERE v.crm = $1 AND v.object = $2 AND v.id = t.id AND v.claimed_by = t.claimer`,
+    [crm, object, done.map((d) => d.id), done.map((d) => d.claimer), done.map((d) => d.version)],
   );
 }
 
-export async function releaseRecords(db: Sql, crm: string, object: string, ids: string[], claimer: string): Promise<void> {
+export async function releaseRecords(db: Sql, crm: string, object: string, items: { id: string; claimer: string }[]): Promise<void> {
+  if (items.length === 0) return;
   await db.query(
-    `UPDATE record_versions SET claimed_by = NULL, claimed_until = NULL, updated_at = now()
-      WHERE crm = $1 AND object = $2 AND id = ANY($3::text[]) AND claimed_by = $4`,
-    [crm, object, ids, claimer],
+    `UPDATE record_versions v SET claimed_by = NULL, claimed_until = NULL, updated_at = now()
+       FROM unnest($3::text[], $4::text[]) AS t(id, claimer)
+      WHERE v.crm = $1 AND v.object = $2 AND v.id = t.id AND v.claimed_by = t.claimer`,
+    [crm, object, items.map((i) => i.id), items.map((i) => i.claimer)],
   );
 }
 
 /** Takes one record for `claimer` for `leaseMs`; null when another worker holds it. */
 export async function claimRecord(db: Sql, crm: string, object: string, id: string, claimer: string, leaseMs: number): Promise<Claim | null> {
-  return (await claimRecords(db, crm, object, [id], claimer, leaseMs)).get(id) ?? null;
+  return (await claimRecords(db, crm, object, [{ id, claimer }], leaseMs)).get(id) ?? null;
 }
 
 export async function completeRecord(db: Sql, crm: string, object: string, id: string, claimer: string, version: string | null): Promise<void> {
-  await completeRecords(db, crm, object, claimer, [{ id, version }]);
+  await completeRecords(db, crm, object, [{ id, claimer, version }]);
 }
 
 /** The ids of records whose version is newer than anything enqueued or processed before. */
