@@ -1,7 +1,8 @@
 /**
  * signals — data from outside the CRM brought in through identity: activity capture (emails and
- * meetings from .eml / mbox / .ics / JSONL → native activities on the right contact and company,
- * idempotent on Message-ID / UID), product-usage signals (CSV / JSONL / a Postgres query → typed,
+ * meetings from .eml / mbox / .ics / JSONL → native activities on the right contact, its company
+ * and its open deal, idempotent on Message-ID / UID), product-usage signals (usage events aggregated,
+ * or account / user snapshots taken as-is, from CSV / JSONL / a Postgres query / HTTP → typed,
  * stamped properties through write-back) and deal-risk timeline notes.
  * Owns: signal_activities, signal_usage_events (migration 05xx). Must not: create CRM contacts,
  * match around identity, or write fields except through write-back.
@@ -10,6 +11,7 @@ export {
   type ImportActivitiesOptions,
   type ItemPlan,
   activityFor,
+  chooseOpenDeal,
   contactsOf,
   importActivities,
   isOwnAddress,
@@ -38,4 +40,5 @@ export {
   usageOutputs,
   usageTrend,
 } from './usage-aggregate.js';
+export { type UsageSnapshot, isSnapshotSource, latestSnapshots, usageSnapshotsOf } from './usage-snapshot.js';
 export { type DealRiskNotesSummary, type RiskChange, noteDealRiskChanges, riskChanges } from './deal-risk.js';

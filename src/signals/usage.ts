@@ -3,7 +3,9 @@
  * incremental on event time with a cursor) → identity (contacts by user email, companies by domain
  * or account) → aggregates → write-back's applyRun, so values are typed, ownership applies, writes
  * are verified, stamped and in the ledger. Only records with new events are recomputed, and
- * write-back skips values that did not change.
+ * write-back skips values that did not change. A source of account (or user) snapshots — rows that
+ * state active users, last active, features… as of a time — is taken as-is instead: the latest
+ * snapshot of each record is written, nothing is aggregated (usage-snapshot.ts).
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -25,6 +27,7 @@ import {
 import { fetchFeedText } from './sources.js';
 import type { ParseProblem } from './types.js';
 import { type UsageEvent, aggregateUsage, parseCsv, usageEventsOf, usageOutputs } from './usage-aggregate.js';
+import { SNAPSHOT_TIME_COLUMNS, type UsageSnapshot, isSnapshotSource, latestSnapshots, usageSnapshotsOf } from './usage-snapshot.js';
 
 export type UsageSource = { kind: 'file'; path: string } | { kind: 'postgres'; url: string; query: string } | { kind: 'rows'; name: string; rows: Record<string, unknown>[] };
 
@@ -32,13 +35,23 @@ export interface ImportUsageOptions {
   source: UsageSource;
   /** The source's name (cursor and dedupe key). Default: the file path / the query. */
   name?: string;
-  /** The moment the aggregates are computed at (default now). */
+  /** The moment the aggregates are computed at (default now); a snapshot without a time is taken at it. */
   asOf?: Date;
+  /**
+   * `events` are aggregated, `snapshots` taken as-is; `auto` (default) reads a source with any
+   * snapshot column (active_users_7d, active_users_30d, last_active, events_30d, feature_adoption,
+   * features) as snapshots.
+   */
+  mode?: 'auto' | 'events' | 'snapshots';
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface UsageImportSummary {
   source: string;
+  /** How the rows were read: events aggregated, or snapshots taken as-is. */
+  mode: 'events' | 'snapshots';
+  /** Snapshots at or after the cursor (snapshot sources). */
+  snapshots: number;
   /** Rows read from the source (after the cursor). */
   rows: number;
   /** New events stored (a row seen before is not counted). */
@@ -86,7 +99,9 @@ function jsonLines(text: string): Record<string, unknown>[] {
   return rows;
 }
 
-async function readRows(src: UsageSource, since: string | null): Promise<{ name: string; rows: Record<string, unknown>[] }> {
+type Mode = NonNullable<ImportUsageOptions['mode']>;
+
+async function readRows(src: UsageSource, since: string | null, mode: Mode): Promise<{ name: string; rows: Record<string, unknown>[]; snapshots?: boolean }> {
   if (src.kind === 'rows') return { name: src.name, rows: src.rows };
   if (src.kind === 'file' && /^https?:\/\//i.test(src.path)) {
     // an HTTP endpoint serving JSONL (or a JSON array) of usage rows
@@ -112,16 +127,26 @@ async function readRows(src: UsageSource, since: string | null): Promise<{ name:
     if (/\.(jsonl|ndjson|json)$/i.test(src.path)) return { name: src.path, rows: jsonLines(text) };
     return { name: src.path, rows: parseCsv(text) };
   }
-  // the warehouse path: the user's SELECT, filtered on event time past the cursor, oldest first
+  // the warehouse path: the user's SELECT, filtered on event (or snapshot) time past the cursor, oldest first
   const client = new pg.Client({ connectionString: src.url });
   try {
     await client.connect();
-    const sql = `SELECT * FROM (${src.query.replace(/;\s*$/, '')}) AS usage_rows WHERE ($1::timestamptz IS NULL OR occurred_at >= $1::timestamptz) ORDER BY occurred_at`;
-    const r = await client.query(sql, [since]);
-    return { name: src.query, rows: r.rows as Record<string, unknown>[] };
+    const inner = src.query.replace(/;\s*$/, '');
+    let snapshots = mode === 'snapshots';
+    let timeColumn: string | undefined = 'occurred_at';
+    if (mode !== 'events') {
+      const columns = (await client.query(`SELECT * FROM (${inner}) AS usage_rows LIMIT 0`)).fields.map((f) => f.name.toLowerCase());
+      snapshots ||= isSnapshotSource(columns);
+      if (snapshots) timeColumn = SNAPSHOT_TIME_COLUMNS.find((c) => columns.includes(c));
+    }
+    const sql = timeColumn
+      ? `SELECT * FROM (${inner}) AS usage_rows WHERE ($1::timestamptz IS NULL OR ${timeColumn} >= $1::timestamptz) ORDER BY ${timeColumn}`
+      : `SELECT * FROM (${inner}) AS usage_rows`;
+    const r = await client.query(sql, timeColumn ? [since] : []);
+    return { name: src.query, rows: r.rows as Record<string, unknown>[], snapshots };
   } catch (err) {
     throw new InrecordError('IR_INPUT_INVALID', `usage query failed: ${(err as Error).message}`, {
-      fix: 'The query must return occurred_at (timestamptz) and user_email, account_id or domain; check the connection string and the SQL.',
+      fix: 'The query must return occurred_at (timestamptz) and user_email, account_id or domain — or, for snapshots, active_users_7d / active_users_30d / last_active … with an optional snapshot_at; check the connection string and the SQL.',
     });
   } finally {
     await client.end().catch(() => {});
@@ -152,8 +177,12 @@ export async function importUsage(
   const provisional = opts.name ?? (opts.source.kind === 'file' ? opts.source.path : opts.source.kind === 'rows' ? opts.source.name : opts.source.query);
   const cursorName = `signals.usage.${crm}.${provisional}`;
   const since = await readCursor(store, cursorName);
-  const { rows } = await readRows(opts.source, since);
+  const mode = opts.mode ?? 'auto';
+  const read = await readRows(opts.source, since, mode);
+  const { rows } = read;
   const source = provisional;
+  const snapshotMode = read.snapshots ?? (mode === 'snapshots' || (mode === 'auto' && isSnapshotSource(new Set(rows.slice(0, 100).flatMap((r) => Object.keys(r))))));
+  if (snapshotMode) return importSnapshots(store, connector, config, { rows, source, since, cursorName, asOf, flows, onProgress: opts.onProgress });
   const invalidRows = rows.filter((r) => '__invalid' in r);
   const parsed = usageEventsOf(rows.filter((r) => !('__invalid' in r)), source);
   const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems];
@@ -166,6 +195,8 @@ export async function importUsage(
 
   const summary: UsageImportSummary = {
     source,
+    mode: 'events',
+    snapshots: 0,
     rows: rows.length,
     events: added.length,
     invalid: problems.length,
@@ -251,5 +282,125 @@ export async function importUsage(
   if (latest && latest !== since) await writeCursor(store, cursorName, latest);
   summary.cursor = latest;
   opts.onProgress?.(1, 1);
+  return summary;
+}
+
+/** Output values → RecordOutputs of a usage flow; a datetime aimed at a date field is written as that day (UTC). */
+async function flowOutputs(
+  connector: CrmConnector,
+  object: 'contact' | 'company',
+  flow: FlowConfig,
+  valuesById: Map<string, Record<string, string | number | null>>,
+): Promise<RecordOutputs[]> {
+  const schema = await connector.describe(object);
+  const dateFields = new Set(schema.fields.filter((x) => x.type === 'date').flatMap((x) => [x.name, x.label]));
+  return [...valuesById].map(([id, values]) => ({
+    object,
+    recordId: id,
+    outputs: Object.entries(flow.outputs)
+      .filter(([name]) => name in values)
+      .map(([name, field]) => {
+        const v = values[name] ?? null;
+        const value = typeof v === 'string' && name === 'last_active' && dateFields.has(field) ? v.slice(0, 10) : v;
+        return { name, field, value, flow: flow.name, modelVersion: MODEL, confidence: 1 };
+      }),
+  }));
+}
+
+/**
+ * Snapshot rows: parsed, those at or after the cursor resolved through identity (users by address,
+ * accounts by domain or account id), and each record's latest snapshot written as-is through
+ * write-back — unchanged figures are skipped there, so a second run writes only what changed.
+ */
+async function importSnapshots(
+  store: Store,
+  connector: CrmConnector,
+  config: InrecordConfig,
+  ctx: {
+    rows: Record<string, unknown>[];
+    source: string;
+    since: string | null;
+    cursorName: string;
+    asOf: Date;
+    flows: { contact?: FlowConfig; company?: FlowConfig };
+    onProgress?: (done: number, total: number) => void;
+  },
+): Promise<UsageImportSummary> {
+  const { rows, source, since, flows } = ctx;
+  const crm = connector.crm;
+  const invalidRows = rows.filter((r) => '__invalid' in r);
+  const parsed = usageSnapshotsOf(rows.filter((r) => !('__invalid' in r)), source, ctx.asOf);
+  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems];
+  const fresh = parsed.snapshots.filter((s) => !since || s.at >= since);
+  const summary: UsageImportSummary = {
+    source,
+    mode: 'snapshots',
+    snapshots: fresh.length,
+    rows: rows.length,
+    events: 0,
+    invalid: problems.length,
+    problems,
+    contacts: 0,
+    companies: 0,
+    unmatched: 0,
+    written: 0,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    runIds: [],
+    cursor: since,
+  };
+  const keyOf = (s: UsageSnapshot): string | null => {
+    if (s.object === 'contact') {
+      const n = normaliseEmail(s.userEmail);
+      return n ? `email:${n.canonical}` : null;
+    }
+    return s.domain ? `domain:${s.domain}` : s.accountId ? `account:${s.accountId}` : null;
+  };
+  const keyed = fresh.filter((s) => flows[s.object]).flatMap((s) => {
+    const k = keyOf(s);
+    return k ? [[k, s] as [string, UsageSnapshot]] : [];
+  });
+  if (keyed.length > 0) {
+    const inputs = new Map<string, IdentityInput>();
+    for (const [k, s] of keyed)
+      if (!inputs.has(k))
+        inputs.set(
+          k,
+          s.object === 'contact'
+            ? { key: k, type: 'contact', email: s.userEmail, ...(s.domain ? { company_domain: s.domain } : {}) }
+            : k.startsWith('domain:')
+              ? { key: k, type: 'company', domain: k.slice(7), ...(s.accountName ? { name: s.accountName } : {}) }
+              : { key: k, type: 'company', name: s.accountName },
+        );
+    const list = [...inputs.values()];
+    const fetched = await fetchCandidates(connector, list);
+    const resolved = await resolveWithMap(store, { crm, inputs: list, snapshot: fetched.snapshot, complete: false });
+    const idOf = new Map<string, string>();
+    for (const r of resolved) {
+      if (r.status === 'matched' && r.id) idOf.set(r.key, r.id);
+      else summary.unmatched++;
+    }
+    for (const object of ['contact', 'company'] as const) {
+      const flow = flows[object];
+      if (!flow) continue;
+      // a record named by two keys (two addresses, a domain and an account id) takes its latest snapshot
+      const latest = latestSnapshots(keyed.filter(([k, s]) => s.object === object && idOf.has(k)).map(([k, s]) => [idOf.get(k) as string, s] as [string, UsageSnapshot]));
+      if (latest.size === 0) continue;
+      const outputs = await flowOutputs(connector, object, flow, new Map([...latest].map(([id, s]) => [id, s.values])));
+      if (object === 'contact') summary.contacts = outputs.length;
+      else summary.companies = outputs.length;
+      const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs, flow: flow.name, total: outputs.length });
+      summary.runIds.push(run.runId);
+      summary.written += run.fields.written ?? 0;
+      summary.unchanged += run.fields.unchanged ?? 0;
+      summary.skipped += (run.fields.conflict_skipped ?? 0) + (run.fields.flagged ?? 0);
+      summary.failed += (run.fields.failed ?? 0) + (run.fields.rejected ?? 0) + (run.fields.not_applied ?? 0) + (run.status === 'failed' ? 1 : 0);
+    }
+  }
+  const latest = parsed.snapshots.reduce<string | null>((m, s) => (m === null || s.at > m ? s.at : m), since);
+  if (latest && latest !== since) await writeCursor(store, ctx.cursorName, latest);
+  summary.cursor = latest;
+  ctx.onProgress?.(1, 1);
   return summary;
 }

@@ -68,7 +68,7 @@ export function register(program: Command): void {
               if (json) printJson(summary);
               else
                 printLine(
-                  `usage: ${summary.events} new event(s) from ${summary.source}; ${summary.contacts} contact(s) and ${summary.companies} company(ies) aggregated; ${summary.written} field(s) written, ${summary.unchanged} unchanged, ${summary.unmatched} key(s) unmatched → review, ${summary.failed} failed`,
+                  `usage: ${summary.mode === 'snapshots' ? `${summary.snapshots} snapshot(s)` : `${summary.events} new event(s)`} from ${summary.source}; ${summary.contacts} contact(s) and ${summary.companies} company(ies) ${summary.mode === 'snapshots' ? 'updated' : 'aggregated'}; ${summary.written} field(s) written, ${summary.unchanged} unchanged, ${summary.unmatched} key(s) unmatched → review, ${summary.failed} failed`,
                 );
               return summary.failed > 0 ? EXIT.failed : EXIT.ok;
             }

@@ -176,9 +176,9 @@ export const LIFECYCLE_STAGES = [
   'evangelist',
   'other',
 ];
-/** The default pipeline's stages (§13.3). */
 /** The default pipeline's closed stages (won and lost). */
 export const CLOSED_STAGE_IDS: readonly string[] = ['closedwon', 'closedlost'];
+/** The default pipeline's stages (§13.3). */
 export const DEAL_STAGE_IDS = [
   'appointmentscheduled',
   'qualifiedtobuy',
