@@ -144,10 +144,11 @@ export class HubspotState {
   /** Lower-cased e-mail (primary or additional) → contact id; a seeded duplicate keeps the first. */
   private readonly emailIndex = new Map<string, number>();
   /**
-   * from type → to type → from id → to id → association type ids. Numeric keys: 250,000 seeded
-   * associations keyed by `type:id` strings made the start slow and the heap large.
+   * from type → to type → from id → flat pairs [toId, typeId, toId, typeId, …]. Flat arrays, not a
+   * map per record: 100,000 seeded contacts have ~900,000 association lists, and per-record maps (or
+   * `type:id` string keys) made the start slow and the heap large.
    */
-  private readonly assoc = new Map<ObjectType, Map<ObjectType, Map<number, Map<number, number[]>>>>();
+  private readonly assoc = new Map<ObjectType, Map<ObjectType, Map<number, number[]>>>();
   private readonly nextId: Record<ObjectType, number>;
   /** Search indexes per object type (indexes.ts), made on the first search of that type. */
   private readonly searchIndexes = new Map<ObjectType, RecordIndex>();
@@ -452,7 +453,7 @@ export class HubspotState {
   }
 
   /** The links of `type` records to `to` records, by record id. */
-  private links(type: ObjectType, to: ObjectType): Map<number, Map<number, number[]>> {
+  private links(type: ObjectType, to: ObjectType): Map<number, number[]> {
     let byTo = this.assoc.get(type);
     if (!byTo) {
       byTo = new Map();
@@ -469,14 +470,26 @@ export class HubspotState {
   /** One direction of an association: `type` record `id` → `to` record `toId` with type id `t`. */
   private link(type: ObjectType, id: number, to: ObjectType, toId: number, t: number): void {
     const byId = this.links(type, to);
-    let m = byId.get(id);
-    if (!m) {
-      m = new Map();
-      byId.set(id, m);
+    const pairs = byId.get(id);
+    if (!pairs) {
+      byId.set(id, [toId, t]);
+      return;
     }
-    const types = m.get(toId);
-    if (!types) m.set(toId, [t]);
-    else if (!types.includes(t)) types.push(t);
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === toId && pairs[i + 1] === t) return;
+    pairs.push(toId, t);
+  }
+
+  /** Removes every link of `type` record `id` to `to` record `toId`. */
+  private unlink(type: ObjectType, id: number, to: ObjectType, toId: number): void {
+    const pairs = this.assoc.get(type)?.get(to)?.get(id);
+    if (!pairs) return;
+    let w = 0;
+    for (let i = 0; i < pairs.length; i += 2)
+      if (pairs[i] !== toId) {
+        pairs[w++] = pairs[i];
+        pairs[w++] = pairs[i + 1];
+      }
+    pairs.length = w;
   }
 
   isKnownType(from: ObjectType, to: ObjectType, typeId: number): boolean {
@@ -484,18 +497,24 @@ export class HubspotState {
   }
 
   dissociate(from: ObjectType, fromId: number, to: ObjectType, toId: number): void {
-    this.assoc.get(from)?.get(to)?.get(fromId)?.delete(toId);
-    this.assoc.get(to)?.get(from)?.get(toId)?.delete(fromId);
+    this.unlink(from, fromId, to, toId);
+    this.unlink(to, toId, from, fromId);
   }
 
   /** Associated live records of `to`, in id order, with their type ids. */
   associations(from: ObjectType, fromId: number, to: ObjectType): { id: number; types: number[] }[] {
-    const m = this.assoc.get(from)?.get(to)?.get(fromId);
-    if (!m) return [];
+    const pairs = this.assoc.get(from)?.get(to)?.get(fromId);
+    if (!pairs) return [];
+    const byId = new Map<number, number[]>();
+    for (let i = 0; i < pairs.length; i += 2) {
+      const types = byId.get(pairs[i]);
+      if (types) types.push(pairs[i + 1]);
+      else byId.set(pairs[i], [pairs[i + 1]]);
+    }
     const out: { id: number; types: number[] }[] = [];
-    for (const [id, types] of m) {
+    for (const [id, types] of byId) {
       if (!this.live(to, id)) continue;
-      out.push({ id, types: [...types].sort((a, b) => a - b) });
+      out.push({ id, types: types.sort((a, b) => a - b) });
     }
     return out.sort((a, b) => a.id - b.id);
   }
