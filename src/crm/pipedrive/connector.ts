@@ -88,6 +88,8 @@ export class PipedriveCallError extends Error {
     readonly status: number | undefined,
     readonly body: unknown,
     readonly headers: Record<string, unknown>,
+    /** The OAuth access token the failed request carried (a 401 refreshes exactly that one). */
+    readonly sentToken?: string,
   ) {
     const b = body as { error?: unknown; message?: unknown; errors?: unknown } | undefined;
     const msg = typeof body === 'string' ? body.slice(0, 200) : String(b?.error ?? b?.message ?? (b?.errors ? JSON.stringify(b.errors) : 'no answer'));
@@ -188,9 +190,11 @@ export class PipedriveConnector implements CrmConnector {
         return res.data ? res.data : res;
       },
       (err) => {
-        const e = err as { response?: AxiosLike; message?: string };
+        const e = err as { response?: AxiosLike; message?: string; config?: { headers?: Record<string, unknown> } };
         if (e.response) this.observe(e.response.headers, e.response.config?.url);
-        return Promise.reject(new PipedriveCallError(e.response?.status, e.response?.data ?? e.message, e.response?.headers ?? {}));
+        const auth = e.config?.headers?.Authorization ?? e.config?.headers?.authorization;
+        const sent = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
+        return Promise.reject(new PipedriveCallError(e.response?.status, e.response?.data ?? e.message, e.response?.headers ?? {}, sent));
       },
     );
     return instance;
@@ -232,8 +236,10 @@ export class PipedriveConnector implements CrmConnector {
       limiter: this.limiter,
       stats: this.calls,
       onUnauthorized: this.oauth
-        ? async () => {
-            await this.tokens.refresh(await this.tokens.token());
+        ? async (err) => {
+            // The token this request sent, not the one held now: another call of this worker may
+            // have refreshed meanwhile, and refreshing that fresh token again would waste a grant.
+            await this.tokens.refresh((err instanceof PipedriveCallError ? err.sentToken : undefined) ?? (await this.tokens.token()));
           }
         : undefined,
     });
@@ -858,7 +864,8 @@ export class PipedriveConnector implements CrmConnector {
   };
 
   stats(): CallStats {
-    return { ...this.calls, tokenRefreshes: this.calls.tokenRefreshes + this.tokens.refreshes };
+    // exchange() counts every refresh_token grant this connector made; the token source's own count is the same grants.
+    return { ...this.calls };
   }
 
   async close(): Promise<void> {}

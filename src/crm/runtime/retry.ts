@@ -40,8 +40,8 @@ export interface CallOptions<T> {
   limiter?: RateLimiter;
   policy?: RetryPolicy;
   stats?: CallStats;
-  /** Called on a 401 with the token that failed; the call is then tried once more. */
-  onUnauthorized?: () => Promise<void>;
+  /** Called on a 401 with what the client threw (it may say which token failed); the call is then tried once more. */
+  onUnauthorized?: (err: unknown) => Promise<void>;
   /** Label for error messages: "HubSpot batch update contacts". */
   what: string;
   sleep?: Sleep;
@@ -83,7 +83,7 @@ export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T
       }
       if (f.status === 401 && opts.onUnauthorized && !refreshed) {
         refreshed = true;
-        await opts.onUnauthorized();
+        await opts.onUnauthorized(err);
         continue;
       }
       const retryable = f.status === undefined || f.status >= 500 || f.status === 408;
