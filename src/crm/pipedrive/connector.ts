@@ -131,6 +131,8 @@ export class PipedriveConnector implements CrmConnector {
   // once (paced by the limiter), so callers hand it 50 records at a time.
   readonly limits: BatchLimits = { read: 100, write: 1, search: 1, writeChunk: 50 };
   readonly rateLimit: RateLimitPolicy;
+  /** One call per record: this many in flight at once (the rate limiter still paces them). */
+  private readonly writeConcurrency: number;
   private readonly calls: CallStats = emptyStats();
   private readonly limiter: RateLimiter;
   /** Search has its own 10 requests / 2 s on every plan (§6.3). */
@@ -156,6 +158,7 @@ export class PipedriveConnector implements CrmConnector {
       dailyQuota: DEFAULT_POLICY.dailyQuota,
     };
     this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
+    this.writeConcurrency = conn.rateLimit.writeConcurrency ?? 4;
     this.quota = new QuotaGuard(conn.rateLimit.dailyQuotaGuard, 'Pipedrive daily API tokens');
     if ('token' in conn.auth) {
       this.oauth = false;
@@ -610,27 +613,37 @@ export class PipedriveConnector implements CrmConnector {
     const me = await this.me();
     const api = this.api(k === 'person' ? new v1.PersonsApi(this.cfg1) : k === 'organization' ? new v1.OrganizationsApi(this.cfg1) : new v1.DealsApi(this.cfg1));
     const method = k === 'person' ? 'getPersonChangelog' : k === 'organization' ? 'getOrganizationChangelog' : 'getDealChangelog';
-    const out: FieldChange[] = [];
     const wanted = fields.map((f) => (f === 'emails' ? 'email' : f));
-    for (const id of ids) {
-      const rows: ChangelogRow[] = [];
-      let cursor: string | undefined;
-      do {
-        let p: Page<ChangelogRow>;
-        try {
-          p = (await this.call(`changelog of ${k} ${id}`, () => (api as unknown as { [m: string]: (p: Rec) => Promise<Page<ChangelogRow>> })[method]({ id: Number(id), cursor, limit: PAGE }))) as Page<ChangelogRow>;
-        } catch (e) {
-          if (e instanceof InrecordError && e.code === 'IR_CRM_NOT_FOUND') break;
-          throw e;
-        }
-        rows.push(...(p.data ?? []));
-        // Rows come newest first: once every wanted field has a row, older pages cannot change the answer.
-        if (wanted.every((f) => rows.some((r) => r.field_key === f))) break;
-        cursor = p.additional_data?.next_cursor ?? undefined;
-      } while (cursor);
-      out.push(...lastChanges(id, rows, wanted, schemas, me));
-    }
-    return out;
+    // One changelog per record (there is no batch form): several in flight, paced by the limiter.
+    const perId: FieldChange[][] = new Array(ids.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const i = next++;
+        perId[i] = await this.changelogOf(api, method, k, ids[i], wanted, schemas, me);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.writeConcurrency, ids.length) }, worker));
+    return perId.flat();
+  }
+
+  private async changelogOf(api: unknown, method: string, k: PdKind, id: string, wanted: string[], schemas: Map<string, FieldSchema>, me: string | null): Promise<FieldChange[]> {
+    const rows: ChangelogRow[] = [];
+    let cursor: string | undefined;
+    do {
+      let p: Page<ChangelogRow>;
+      try {
+        p = (await this.call(`changelog of ${k} ${id}`, () => (api as unknown as { [m: string]: (p: Rec) => Promise<Page<ChangelogRow>> })[method]({ id: Number(id), cursor, limit: PAGE }))) as Page<ChangelogRow>;
+      } catch (e) {
+        if (e instanceof InrecordError && e.code === 'IR_CRM_NOT_FOUND') break;
+        throw e;
+      }
+      rows.push(...(p.data ?? []));
+      // Rows come newest first: once every wanted field has a row, older pages cannot change the answer.
+      if (wanted.every((f) => rows.some((r) => r.field_key === f))) break;
+      cursor = p.additional_data?.next_cursor ?? undefined;
+    } while (cursor);
+    return lastChanges(id, rows, wanted, schemas, me);
   }
 
   async writeBatch(kind: ObjectKind, updates: RecordUpdate[]): Promise<WriteResult[]> {
@@ -646,7 +659,7 @@ export class PipedriveConnector implements CrmConnector {
         results[i] = await this.writeOne(k, updates[i], schemas);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(4, updates.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.writeConcurrency, updates.length) }, worker));
     return results;
   }
 
