@@ -261,3 +261,53 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('%s token ref
     }
   }, 120_000);
 });
+
+/**
+ * Paging 25,000 changed records to the end while records are written between pages (issue 4).
+ * Pipedrive pages by cursor; Salesforce's queryMore is proven at 25,000 in its own connector test.
+ * HubSpot (10,000-result search cap, window split on the modified timestamp) is not in this list
+ * yet: at 25,000 with writes between pages it misses a few records near each split (open in the
+ * README), and one run takes over a minute on the simulator.
+ * A record written during the read moves to the end of the modified order and may legitimately
+ * come again; every other record must come exactly once, and none may be missing.
+ */
+describe.each(['pipedrive'] as CrmName[])('%s readChanged across 25,000 records', (crm) => {
+  const N = 25_000;
+
+  it('no record skipped, none repeated unless written during the read', async () => {
+    const sim = await startSimulator(crm, { records: N, seed: 25, ...SIM_OPTS[crm], searchPerSecond: 1000, rateLimit: { callsPerWindow: 1_000_000, windowMs: 1000 } });
+    try {
+      const c = await connect(crm, sim, { rateLimit: { callsPerWindow: 1_000_000, windowMs: 1000 } } as Partial<CrmConnection>);
+      const f = await c.createField('contact', { name: 'paging_mark', label: 'Paging mark', type: 'number' });
+      const times = new Map<string, number>();
+      const written = new Set<string>();
+      let page = 0;
+      let last = '';
+      let ordered = true;
+      for await (const rows of c.readChanged('contact', null, [])) {
+        for (const r of rows) {
+          times.set(r.id, (times.get(r.id) ?? 0) + 1);
+          if (r.modifiedAt < last) ordered = false;
+          last = r.modifiedAt;
+        }
+        // Every 5th page, write two of its records: they move behind the cursor.
+        if (++page % 5 === 0 && rows.length >= 2) {
+          const pick = [rows[0].id, rows[rows.length - 1].id];
+          const res = await c.writeBatch('contact', pick.map((id) => ({ id, fields: { [f.name]: page } })));
+          expect(res.every((x) => x.ok)).toBe(true);
+          for (const id of pick) written.add(id);
+        }
+      }
+      const everything = new Set((await all(c.readChanged('contact', null, []))).map((r) => r.id));
+      expect(everything.size).toBeGreaterThanOrEqual(N);
+      expect([...everything].filter((id) => !times.has(id)), 'skipped').toEqual([]);
+      expect([...times].filter(([id, n]) => n > 1 && !written.has(id)), 'repeated').toEqual([]);
+      expect([...times].filter(([, n]) => n > 2), 'seen more than twice').toEqual([]);
+      expect(written.size).toBeGreaterThanOrEqual(10);
+      expect(ordered).toBe(true);
+      await c.close();
+    } finally {
+      await sim.close();
+    }
+  }, 240_000);
+});
