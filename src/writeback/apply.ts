@@ -196,8 +196,8 @@ class Planner {
     const readAt = now().toISOString();
     const records = read.length > 0 ? recordsById(await connector.read(object, ids, read)) : new Map<string, CrmRecord>();
     const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : new Map<string, FieldChange[]>();
-    const needLedger = hybrid.length > 0 && items.some((i) => !i.readAt);
-    const written = needLedger ? await lastWrites(store, connector.crm, object, items.filter((i) => !i.readAt).map((i) => i.recordId)) : new Map();
+    // when inrecord last wrote each hybrid field: a rep's edit since then is protected from this run too
+    const written = hybrid.length > 0 ? await lastWrites(store, connector.crm, object, ids) : new Map<string, Record<string, string>>();
     const stampTime = now().toISOString();
     const planned = items.map((it) => {
       const input: PlanInput = {
@@ -206,7 +206,7 @@ class Planner {
         history: history.get(it.recordId) ?? [],
         outputs: it.outputs,
         readAt: it.readAt ?? readAt,
-        fieldReadAt: it.readAt ? undefined : written.get(it.recordId),
+        fieldReadAt: written.get(it.recordId),
         now: stampTime,
         rejected: it.rejected,
       };

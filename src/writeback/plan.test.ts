@@ -129,6 +129,22 @@ describe('planWrites', () => {
     expect(plan.decisions[0].action).toBe('flagged');
   });
 
+  it('flags a rep edit made after the AI last wrote the field, even when this run read the record after the edit', () => {
+    const plan = planWrites(ctx, {
+      recordId: 'c1',
+      record,
+      history: [human('tier', AFTER)],
+      outputs: [out('tier', 'a')],
+      readAt: '2026-11-28T10:00:00.000Z',
+      fieldReadAt: { tier: READ },
+      now: NOW,
+    });
+    expect(plan.decisions[0].action).toBe('flagged');
+    // an edit before the AI's last write was seen and overwritten then: no conflict now
+    const old = planWrites(ctx, { recordId: 'c1', record, history: [human('tier', '2026-11-28T08:00:00.000Z')], outputs: [out('tier', 'a')], readAt: '2026-11-28T10:00:00.000Z', fieldReadAt: { tier: READ }, now: NOW });
+    expect(old.decisions[0].action).toBe('write');
+  });
+
   it('writes a stamp with the field, never alone', () => {
     const written = planWrites(ctx, { recordId: 'c1', record, history: [], outputs: [out('score', 90, { modelVersion: 'v3', confidence: 0.87 })], readAt: READ, now: NOW });
     expect(written.update).toEqual({ score: 90, score_stamp: 'AI · scoring · model v3 · confidence 0.87 · 2026-11-28 09:05 UTC'.slice(0, 40) });

@@ -40,7 +40,7 @@ export interface PlanInput {
   outputs: FlowOutput[];
   /** When the AI read the record its outputs are based on (ISO 8601). */
   readAt: string;
-  /** Per field, a read time that overrides readAt (apply: when inrecord last wrote that field). */
+  /** Per field, when inrecord last wrote it: a person's edit since then is a conflict even if readAt is later. */
   fieldReadAt?: Record<string, string>;
   /** The time written into stamps. */
   now: string;
@@ -192,7 +192,10 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
     let conflict: FieldDecision['conflict'];
     const change = rule.owner === 'hybrid' ? lastChange?.get(field.name) : undefined;
     if (change && change.actor === 'human') {
-      const since = input.fieldReadAt?.[field.name] ?? input.readAt;
+      // a person's edit after inrecord last wrote the field counts even when this run read the record
+      // later: the next AI run must not overwrite it (the earlier of the two times)
+      const last = input.fieldReadAt?.[field.name];
+      const since = last !== undefined && Date.parse(last) < Date.parse(input.readAt) ? last : input.readAt;
       if (Date.parse(change.at) > Date.parse(since) - CLOCK_MARGIN_MS) {
         conflict = { repValue: normaliseLenient(change.value, field), by: change.userId ?? null, at: change.at };
         if (rule.onConflict !== 'overwrite') {
