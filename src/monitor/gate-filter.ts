@@ -41,6 +41,8 @@ export interface GateFilterOptions {
   currentValue?: (record: GatedRecord, field: string) => unknown;
 }
 
+const SHADOW_BATCH = 1000;
+
 /**
  * Filters an output stream through each flow's gate. The gate is read once per flow and model
  * version per run, so a decision taken mid-run applies from the next run.
@@ -62,40 +64,51 @@ export function gateOutputs<T extends GatedRecord>(
       );
     return stats.gates[key];
   };
+  // shadow outputs are recorded in batches of many records: one statement per batch, not per record
+  type ShadowRow = Parameters<typeof recordShadowOutputs>[1]['outputs'][number];
+  const pending = new Map<string, ShadowRow[]>();
+  let pendingRows = 0;
+  const flush = async () => {
+    for (const [key, outputs] of pending) {
+      const [flow, modelVersion] = key.split('\u0000');
+      await recordShadowOutputs(store, { flow, modelVersion, runId: opts.runId ?? null, outputs });
+    }
+    pending.clear();
+    pendingRows = 0;
+  };
   async function* run(): AsyncIterable<T> {
-    for await (const record of source as AsyncIterable<T>) {
-      const keep: T['outputs'] = [];
-      const shadow = new Map<string, T['outputs']>();
-      for (const o of record.outputs) {
-        const version = o.modelVersion ?? opts.defaultModelVersion ?? 'default';
-        if ((await status(o.flow, version)).mode === 'open') {
-          keep.push(o);
-          stats.passed[o.flow] = (stats.passed[o.flow] ?? 0) + 1;
-        } else {
-          const key = `${o.flow}\u0000${version}`;
-          shadow.set(key, [...(shadow.get(key) ?? []), o]);
-          stats.shadowed[o.flow] = (stats.shadowed[o.flow] ?? 0) + 1;
+    try {
+      for await (const record of source as AsyncIterable<T>) {
+        const keep: T['outputs'] = [];
+        for (const o of record.outputs) {
+          const version = o.modelVersion ?? opts.defaultModelVersion ?? 'default';
+          if ((await status(o.flow, version)).mode === 'open') {
+            keep.push(o);
+            stats.passed[o.flow] = (stats.passed[o.flow] ?? 0) + 1;
+          } else {
+            const key = `${o.flow}\u0000${version}`;
+            const rows = pending.get(key) ?? [];
+            rows.push({
+              crm: opts.crm,
+              object: record.object,
+              recordId: record.recordId,
+              output: o.name,
+              field: o.field,
+              value: o.value,
+              currentValue: opts.currentValue?.(record, o.field) ?? null,
+              confidence: o.confidence ?? null,
+            });
+            pending.set(key, rows);
+            pendingRows++;
+            stats.shadowed[o.flow] = (stats.shadowed[o.flow] ?? 0) + 1;
+          }
         }
+        if (pendingRows >= SHADOW_BATCH) await flush();
+        if (keep.length > 0) yield { ...record, outputs: keep };
       }
-      for (const [key, outs] of shadow) {
-        const [flow, modelVersion] = key.split('\u0000');
-        await recordShadowOutputs(store, {
-          flow,
-          modelVersion,
-          runId: opts.runId ?? null,
-          outputs: outs.map((o) => ({
-            crm: opts.crm,
-            object: record.object,
-            recordId: record.recordId,
-            output: o.name,
-            field: o.field,
-            value: o.value,
-            currentValue: opts.currentValue?.(record, o.field) ?? null,
-            confidence: o.confidence ?? null,
-          })),
-        });
-      }
-      if (keep.length > 0) yield { ...record, outputs: keep };
+    } finally {
+      // also when the consumer stops early: what was computed is recorded
+      await flush();
     }
   }
   return { source: run(), stats };
