@@ -55,7 +55,10 @@ async function readAll(connector: CrmConnector, flow: FlowConfig, fields: string
   return out;
 }
 
-export async function prepareFlow(deps: { store: Store; connector: CrmConnector; now: Date; train?: boolean }, flow: FlowConfig): Promise<PreparedFlow> {
+export async function prepareFlow(
+  deps: { store: Store; connector: CrmConnector; now: Date; train?: boolean; /** Every record of the flow's object, already read with the flow's fields: trained on instead of read again. */ history?: FlowRecord[] },
+  flow: FlowConfig,
+): Promise<PreparedFlow> {
   const schema = await deps.connector.describe(flow.object);
   // settings may name fields by label (Pipedrive custom fields have 40-hex keys): read by API name
   const idx = indexFields(schema);
@@ -68,7 +71,7 @@ export async function prepareFlow(deps: { store: Store; connector: CrmConnector;
     const settings = flowSettings(flow.name, flow.settings);
     const converted = settings.label ? (r: FlowRecord) => labelOf(settings, r) === 1 : undefined;
     if (deps.train !== false && settings.model !== 'rules') {
-      const history = (await readAll(deps.connector, flow, reads)).map((r) => ({ ...r, fields: readableFields(schema, r.fields) }));
+      const history = (deps.history ?? (await readAll(deps.connector, flow, reads))).map((r) => ({ ...r, fields: readableFields(schema, r.fields) }));
       const choice = await trainScoringModel(deps.store, flow.name, flow.settings, history, deps.now);
       const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: choice.model });
       return { flow, schema, processor, reads, explanation: choice.explanation, converted };
