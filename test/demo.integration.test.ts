@@ -1,7 +1,9 @@
 /**
- * The main job end to end on small simulated CRMs: every figure of the report is computed from the
- * store and the simulators, and the promises hold — no wrong identity match, writes land, reps'
- * edits survive the next AI run, shadow mode writes nothing until the gate opens.
+ * The main job end to end on small simulated CRMs, each simulator in its own process as in
+ * `inrecord demo`: every figure of the report is computed from the store and the simulators, and
+ * the promises hold — no wrong identity match, writes land, reps' edits made between inrecord's
+ * read and its write (and after it) survive, shadow mode writes nothing until the gate opens; the
+ * intent, deal-risk, usage and mailbox parts land in the CRM.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,15 @@ describe('inrecord demo', () => {
   });
 
   it('reconciles, gates, writes back, protects rep edits and reports real figures', async () => {
-    rt = await runDemo({ dataDir: dir, crms: ['salesforce', 'pipedrive'], salesforcePeople: 400, pipedrivePersons: 120, identitySample: 150, repEdits: 10 });
+    rt = await runDemo({
+      dataDir: dir,
+      crms: ['salesforce', 'pipedrive'],
+      salesforcePeople: 400,
+      pipedrivePersons: 120,
+      identitySample: 150,
+      repEdits: 10,
+      simulatorCommand: [process.execPath, '--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')],
+    });
     const { report, store } = rt;
     for (const crm of report.crms) {
       expect(crm.available, crm.crm).toBe(true);
@@ -27,18 +37,52 @@ describe('inrecord demo', () => {
       const scoring = crm.flows[0];
       expect(scoring.shadowed, 'the first run is in shadow').toBeGreaterThan(0);
       expect(scoring.gate.labelled).toBe(100);
+      expect(typeof crm.simulatorPid, 'the simulator ran in a process of its own').toBe('number');
       if (scoring.gate.mode === 'open') {
         expect(scoring.written).toBeGreaterThan(0);
         expect(scoring.writeCalls).toBe(scoring.minimumWriteCalls);
-        expect(crm.humanEdits!.made).toBeGreaterThan(0);
+        expect(crm.repEdits!.race.made).toBeGreaterThan(0);
+        expect(crm.repEdits!.afterWrite.made).toBeGreaterThan(0);
       } else {
         // a closed gate writes nothing: shadow mode only records
         expect(scoring.written).toBe(0);
         expect(scoring.gate.lowerBound!).toBeLessThan(scoring.gate.threshold);
       }
-      expect(crm.humanEdits!.lost).toBe(0);
+      // reps' edits: made between read and write, none lost; after the write, none lost either
+      expect(crm.repEdits!.race.lost, `${crm.crm} race edits lost`).toBe(0);
+      expect(crm.repEdits!.race.kept).toBe(crm.repEdits!.race.made);
+      expect(crm.repEdits!.afterWrite.lost, `${crm.crm} edits lost to the next run`).toBe(0);
+      expect(crm.activities?.imported, `${crm.crm} mailbox`).toBeGreaterThan(0);
+      expect(crm.activities?.reimported).toBe(0);
+      expect(Object.keys(crm.phases)).toContain('simulator start and seed');
     }
-    expect(report.crms.some((c) => c.flows[0].gate.mode === 'open' && c.humanEdits!.made > 0)).toBe(true);
+    expect(report.crms.some((c) => c.flows[0].gate.mode === 'open' && c.repEdits!.race.caught > 0)).toBe(true);
+    const [sf, pd] = report.crms;
+    // intent: labels from the senders' own intent; the flow classified the filed messages
+    const intent = sf!.flows.find((f) => f.kind === 'intent')!;
+    expect(sf!.inbound!.contacts).toBeGreaterThan(0);
+    expect(intent.records).toBeGreaterThanOrEqual(sf!.inbound!.contacts);
+    expect(intent.gate.labelsFrom).toContain('intent');
+    expect(intent.gate.labelled).toBeGreaterThan(0);
+    // deal risk: a baseline, then exactly the changed levels noted, each note id kept in the store
+    const risk = pd!.dealRisk!;
+    expect(risk.deals).toBeGreaterThan(0);
+    expect(risk.baseline).toBe(risk.deals);
+    expect(risk.notes).toBe(risk.changed);
+    expect(risk.notes).toBeGreaterThan(0);
+    expect(risk.notesInStore).toBe(risk.notes);
+    expect(pd!.flows.find((f) => f.kind === 'deal-risk')!.records).toBe(risk.deals);
+    // usage: the written aggregates read back from the CRM, and a re-import adds nothing
+    const usage = pd!.usage!;
+    expect(usage.events).toBeGreaterThan(0);
+    expect(usage.written).toBeGreaterThan(0);
+    expect(usage.verified).toBe(usage.written);
+    expect(usage.failed).toBe(0);
+    expect(usage.reimportEvents).toBe(0);
+    const [{ usageWrites }] = await store.query<{ usageWrites: number }>(
+      "SELECT count(*)::int AS \"usageWrites\" FROM write_ledger WHERE flow LIKE 'usage-%' AND outcome = 'written'",
+    );
+    expect(usageWrites).toBe(usage.written);
     // the figures are the store's
     const [{ written }] = await store.query<{ written: number }>("SELECT count(*) AS written FROM write_ledger WHERE outcome = 'written'");
     const reported = report.crms.flatMap((c) => c.flows).reduce((s, f) => s + f.written, 0);

@@ -9,7 +9,7 @@ import type { RunningSimulator } from '../simulators/index.js';
 // The demo's bar: the Wilson lower bound of accuracy on 100 labels must reach 70%.
 const GATE = { mode: 'gated' as const, threshold: 0.7, sampleSize: 100 };
 
-export function demoConfig(crm: CrmName, sim: RunningSimulator): InrecordConfig {
+export function demoConfig(crm: CrmName, sim: Pick<RunningSimulator, 'apiBase' | 'token'>): InrecordConfig {
   const base = { crm: { kind: crm, baseUrl: sim.apiBase, auth: { token: sim.token } } };
   switch (crm) {
     case 'salesforce':
@@ -143,5 +143,77 @@ export function demoConfig(crm: CrmName, sim: RunningSimulator): InrecordConfig 
           },
         ],
       });
+  }
+}
+
+/** A field the demo creates before `check --fix`: a type the check cannot infer from the flow (usage aggregates, an intent picklist). */
+export interface DemoFieldSpec {
+  object: 'contact' | 'company' | 'deal' | 'lead';
+  name: string;
+  label: string;
+  type: 'date' | 'number' | 'string' | 'picklist';
+  options?: string[];
+}
+
+/**
+ * The demo's signal flows beside each CRM's scoring and enrichment: intent on the inbound messages
+ * (Salesforce contacts), deal risk and product usage (Pipedrive). Kept apart from `demoConfig`,
+ * which other suites reuse as a plain scoring setup.
+ */
+export function demoSignalConfig(base: InrecordConfig): { config: InrecordConfig; fields: DemoFieldSpec[] } {
+  const extra = signalParts(base.crm.kind);
+  const objects: Record<string, { fields: Record<string, unknown> }> = structuredClone(base.objects) as never;
+  for (const [kind, rules] of Object.entries(extra.objects)) objects[kind] = { ...objects[kind], fields: { ...objects[kind]?.fields, ...rules.fields } };
+  return { config: configSchema.parse({ ...base, objects, flows: [...base.flows, ...extra.flows] }), fields: extra.fields };
+}
+
+function signalParts(crm: CrmName): { objects: Record<string, { fields: Record<string, unknown> }>; flows: unknown[]; fields: DemoFieldSpec[] } {
+  switch (crm) {
+    case 'salesforce':
+      return {
+        fields: [{ object: 'contact', name: 'Inrecord_Intent__c', label: 'Inrecord Intent', type: 'picklist', options: ['high', 'medium', 'low', 'not_sales'] }],
+        objects: { contact: { fields: { Inrecord_Intent__c: { owner: 'ai' } } } },
+        flows: [{ name: 'inbound-intent', kind: 'intent', object: 'contact', outputs: { intent: 'Inrecord_Intent__c' }, gate: GATE, settings: { textField: 'Description' } }],
+      };
+    case 'pipedrive':
+      return {
+        fields: [
+          { object: 'contact', name: 'usage_last_active', label: 'Usage last active', type: 'date' },
+          { object: 'contact', name: 'usage_events_30d', label: 'Usage events 30d', type: 'number' },
+          { object: 'contact', name: 'usage_trend', label: 'Usage trend', type: 'string' },
+          { object: 'company', name: 'usage_active_users_30d', label: 'Usage active users 30d', type: 'number' },
+          { object: 'deal', name: 'deal_risk_score', label: 'Deal risk score', type: 'number' },
+          { object: 'deal', name: 'deal_risk_level', label: 'Deal risk level', type: 'string' },
+        ],
+        objects: {
+          contact: { fields: { 'Usage last active': { owner: 'ai' }, 'Usage events 30d': { owner: 'ai' }, 'Usage trend': { owner: 'ai' } } },
+          company: { fields: { 'Usage active users 30d': { owner: 'ai' } } },
+          deal: { fields: { 'Deal risk score': { owner: 'ai' }, 'Deal risk level': { owner: 'ai' } } },
+        },
+        flows: [
+          {
+            name: 'deal-risk',
+            kind: 'deal-risk',
+            object: 'deal',
+            outputs: { risk_score: 'Deal risk score', risk_level: 'Deal risk level' },
+            gate: GATE,
+            settings: {
+              base: 0,
+              features: {
+                close_in: { field: 'expected_close_date', type: 'date', label: 'close date passed {value} days ago' },
+                stage_age: { field: 'stage_change_time', type: 'date', label: '{value} days in the current stage' },
+              },
+              rules: [
+                { feature: 'close_in', gte: 1, points: 40 },
+                { feature: 'stage_age', gte: 45, points: 25 },
+              ],
+            },
+          },
+          { name: 'usage-contact', kind: 'usage', object: 'contact', outputs: { last_active: 'Usage last active', events_30d: 'Usage events 30d', trend: 'Usage trend' } },
+          { name: 'usage-company', kind: 'usage', object: 'company', outputs: { active_users_30d: 'Usage active users 30d' } },
+        ],
+      };
+    case 'hubspot':
+      return { fields: [], objects: {}, flows: [] };
   }
 }

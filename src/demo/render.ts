@@ -3,6 +3,8 @@ import type { DemoReport } from './run.js';
 const n = (x: number) => x.toLocaleString('en-US');
 const NAMES = { hubspot: 'HubSpot', salesforce: 'Salesforce', pipedrive: 'Pipedrive' } as const;
 
+const phaseLine = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k} ${v}`).join(' · ');
+
 /** The demo report as text. Every figure comes from the store and the simulators. */
 export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
   const out: string[] = [];
@@ -14,7 +16,7 @@ export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
       out.push(`${NAMES[c.crm]}: not run (${c.note ?? 'unavailable'})`);
       continue;
     }
-    out.push(`${NAMES[c.crm]} (${c.url})`);
+    out.push(`${NAMES[c.crm]} (${c.url}, ${n(c.records ?? 0)} seeded, simulator ${c.simulatorPid === 'in-process' ? 'in this process' : `process ${c.simulatorPid}`})`);
     if (c.identity) {
       const i = c.identity;
       out.push(
@@ -24,18 +26,37 @@ export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
       for (const [why, k] of top) out.push(`            ${k}× ${why}`);
     }
     for (const f of c.flows) {
-      out.push(`  ${f.flow}  ${f.explanation}`);
+      out.push(`  ${f.flow} (${f.kind})  ${f.explanation}`);
       out.push(
-        `    gate ${f.gate.mode}: ${f.gate.reason}${f.gate.labelled ? ` (${f.gate.correct}/${f.gate.labelled} labels correct)` : ''}`,
+        `    gate ${f.gate.mode}: ${f.gate.reason}${f.gate.labelled ? ` (${f.gate.correct}/${f.gate.labelled} labels correct; labels from ${f.gate.labelsFrom})` : ''}`,
       );
       out.push(
         `    ${n(f.records)} records read · ${n(f.shadowed)} outputs held in shadow · fields written ${n(f.written)}, unchanged ${n(f.unchanged)}, rejected ${n(f.rejected)}, conflicts ${n(f.conflicts)}, failed ${n(f.failed)}, not applied ${n(f.notApplied)}`,
       );
       if (f.written > 0) out.push(`    write calls ${n(f.writeCalls)} (minimum the batch limit allows: ${n(f.minimumWriteCalls)})`);
     }
-    if (c.humanEdits) {
+    if (c.inbound) out.push(`  inbound     ${n(c.inbound.contacts)} contacts' latest inbound message (of ${n(c.inbound.messages)}) filed in their description by their rep: the intent flow's input`);
+    if (c.repEdits) {
+      const r = c.repEdits.race;
+      const a = c.repEdits.afterWrite;
+      if (r.made > 0)
+        out.push(
+          `  reps' edits ${n(r.made)} made during the write run, after inrecord read the record: ${n(r.caught)} caught by the conflict check before the write, ${n(r.landedAfterWrite)} landed after it; ${n(r.kept)} hold the rep's value, ${n(r.lost)} lost`,
+        );
+      if (a.made > 0)
+        out.push(`              ${n(a.made)} made after the AI wrote, then another AI run: ${n(a.flagged)} flagged for review, ${n(a.kept)} hold the rep's value, ${n(a.lost)} lost`);
+    }
+    if (c.dealRisk) {
+      const d = c.dealRisk;
+      const levels = Object.entries(d.levels).map(([l, k]) => `${n(k)} ${l}`).join(', ');
       out.push(
-        `  reps' edits  ${n(c.humanEdits.made)} hybrid fields edited by simulated reps after the AI wrote them; after the next AI run ${n(c.humanEdits.kept)} still hold the rep's value (${n(c.humanEdits.flagged)} flagged for review), ${n(c.humanEdits.lost)} lost`,
+        `  deal risk   ${n(d.deals)} deals scored (${levels}), first pass a baseline; reps moved ${n(d.repEdits)} close dates: ${n(d.changed)} levels changed, ${n(d.notes)} notes on the deals' timelines, ${n(d.failed)} failed`,
+      );
+    }
+    if (c.usage) {
+      const u = c.usage;
+      out.push(
+        `  usage       ${n(u.rows)} product events from ${u.file}: ${n(u.contacts)} contacts and ${n(u.companies)} companies updated, ${n(u.written)} fields written (${n(u.verified)} read back from the CRM), ${n(u.unmatched)} unknown users in review; a second import added ${n(u.reimportEvents)} events`,
       );
     }
     if (c.activities) {
@@ -43,15 +64,17 @@ export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
       out.push(
         `  mailbox     ${n(a.items)} emails and meetings: ${n(a.imported)} landed as activities on their identified records, ${n(a.unmatched)} unknown senders in review, ${n(a.ownDomain)} internal skipped; a second import created ${n(a.reimported)}`,
       );
-    }
-    out.push(`  API calls   ${n(c.apiCalls ?? 0)} in all`);
+    } else if (c.activitiesNote) out.push(`  mailbox     ${c.activitiesNote}`);
+    out.push(`  API calls   ${n(c.apiCalls ?? 0)} in all${c.rateLimit ? ` (rate limit ${n(c.rateLimit.callsPerWindow)} per ${c.rateLimit.windowMs / 1000} s)` : ''}`);
     for (const p of c.recordPages) out.push(`  record page ${p}`);
+    out.push(`  seconds     ${phaseLine(c.phases)}`);
   }
   out.push('');
   if (r.drift.length > 0) {
     out.push(`drift        ${r.drift.map((d) => `${d.flow} PSI ${d.psi === null ? 'n/a' : d.psi.toFixed(3)} (${d.level})`).join(' · ')}`);
   }
   out.push(`dead letters ${n(r.deadLetters)} open · review queue ${n(r.reviewQueue)} open`);
+  out.push(`seconds      ${phaseLine(r.phases)}`);
   if (consoleUrl) out.push(`console      ${consoleUrl}`);
   return out.join('\n');
 }

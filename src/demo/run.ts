@@ -1,25 +1,26 @@
 /**
- * `inrecord demo`: the whole promise with no credentials. Starts the simulated CRMs, validates
- * identity on a sample of their records, runs the flows in shadow mode, opens each gate on a
- * labelled sample (labels taken from the simulator's ground truth — simulated, and said so), writes
- * back, lets simulated reps edit fields, runs again, and reports figures computed from the store and
- * the simulators.
+ * `inrecord demo`: the whole promise with no credentials. Starts the simulated CRMs (each in a
+ * process of its own), validates identity on a sample of their records, runs the flows in shadow
+ * mode, opens each gate on a labelled sample (labels taken from the simulator's ground truth —
+ * simulated, and said so), writes back while simulated reps edit the same records, imports a
+ * mailbox and product usage, notes deal-risk changes, and reports figures computed from the store
+ * and the simulators. Each phase is timed.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InrecordConfig } from '../config/index.js';
+import type { FlowConfig, InrecordConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
-import type { CrmConnector, CrmName, FieldValue } from '../crm/types.js';
+import type { CrmConnector, CrmName, CrmRecord, FieldValue } from '../crm/types.js';
 import { listSnapshot, sampleExternalViews, validateIdentities } from '../identity/index.js';
 import { type Sample, drawSample, evaluateGate, labelSample, runMonitor } from '../monitor/index.js';
-import { type FlowRunReport, runFlow } from '../runner/index.js';
-import { type RunningSimulator, startSimulator } from '../simulators/index.js';
-import { type Store, openStore } from '../store/index.js';
-import { checkLive } from '../writeback/index.js';
-import { generateWorld } from '../simulators/seed/index.js';
-import { importActivities, readActivitySource } from '../signals/index.js';
+import { type FlowRunReport, prepareFlow, runFlow } from '../runner/index.js';
+import { type World, generateWorld, prng } from '../simulators/seed/index.js';
+import { importActivities, importUsage, noteDealRiskChanges, readActivitySource } from '../signals/index.js';
 import { worldFixtures } from '../signals/testdata/world-fixtures.js';
-import { demoConfig } from './configs.js';
+import { type Store, openStore } from '../store/index.js';
+import { checkLive, resolveField } from '../writeback/index.js';
+import { demoConfig, demoSignalConfig } from './configs.js';
+import { type DemoSimulator, startDemoSimulator } from './sims.js';
 
 export interface DemoOptions {
   dataDir: string;
@@ -31,16 +32,22 @@ export interface DemoOptions {
   pipedrivePersons?: number;
   crms?: CrmName[];
   identitySample?: number;
+  /** Rep edits per flow and scenario (racing the write, then after it). */
   repEdits?: number;
+  /** 'process' (default): each simulator in a child process; 'in-process': on this event loop. */
+  simulators?: 'process' | 'in-process';
+  /** The command that runs the inrecord CLI for the simulator processes (default: this one). */
+  simulatorCommand?: string[];
   onProgress?: (message: string) => void;
 }
 
 export interface DemoFlowReport {
   flow: string;
+  kind: string;
   explanation: string;
   records: number;
   shadowed: number;
-  gate: { mode: string; reason: string; labelled: number; correct: number; lowerBound: number | null; threshold: number; simulatedLabels: true };
+  gate: { mode: string; reason: string; labelled: number; correct: number; lowerBound: number | null; threshold: number; simulatedLabels: true; labelsFrom: string };
   written: number;
   unchanged: number;
   rejected: number;
@@ -52,28 +59,53 @@ export interface DemoFlowReport {
   runIds: string[];
 }
 
+/** Rep edits of the AI's hybrid fields, and what became of them — read back from the ledger and the CRM. */
+export interface DemoRepEdits {
+  /** Edits made during the write run, after inrecord read the record and before it wrote it. */
+  race: { made: number; caught: number; landedAfterWrite: number; kept: number; lost: number };
+  /** Edits made after the AI wrote, followed by another AI run over the same records. */
+  afterWrite: { made: number; flagged: number; kept: number; lost: number };
+}
+
 export interface DemoCrmReport {
   crm: CrmName;
   available: boolean;
   note?: string;
   url?: string;
+  /** Where the simulator ran: its process id, or 'in-process'. */
+  simulatorPid?: number | 'in-process';
+  records?: number;
   identity?: { sampled: number; matched: number; correct: number; wrong: number; ambiguous: number; unmatched: number; reasons: Record<string, number> };
   flows: DemoFlowReport[];
-  humanEdits?: { made: number; kept: number; flagged: number; lost: number };
+  repEdits?: DemoRepEdits;
+  /** Inbound messages a rep filed in the contact's description, classified by the intent flow. */
+  inbound?: { messages: number; contacts: number };
   /** A mailbox and a calendar from the simulated company's own world, imported through identity. */
   activities?: { items: number; imported: number; ownDomain: number; unmatched: number; reviewItems: number; reimported: number; crmCalls: number };
+  activitiesNote?: string;
+  /** Product usage written from the seeded world to a file, imported through identity and write-back. */
+  usage?: { file: string; rows: number; events: number; contacts: number; companies: number; unmatched: number; written: number; unchanged: number; failed: number; verified: number; reimportEvents: number };
+  /** Deal-risk levels noted on the deals' timelines: a baseline, reps move close dates, the changes noted. */
+  dealRisk?: { deals: number; baseline: number; levels: Record<string, number>; repEdits: number; changed: number; notes: number; failed: number; notesInStore: number };
   apiCalls?: number;
+  /** The CRM's API rate limit the connector keeps to (the simulator enforces the same). */
+  rateLimit?: { callsPerWindow: number; windowMs: number };
   recordPages: string[];
+  /** Seconds per phase, in the order run. */
+  phases: Record<string, number>;
 }
 
 export interface DemoReport {
   store: string;
   startedAt: string;
   seconds: number;
+  /** Where the CRMs' simulators ran. */
+  simulators: 'process' | 'in-process';
   crms: DemoCrmReport[];
   drift: { flow: string; psi: number | null; level: string }[];
   deadLetters: number;
   reviewQueue: number;
+  phases: Record<string, number>;
 }
 
 export interface DemoRuntime {
@@ -81,8 +113,24 @@ export interface DemoRuntime {
   store: Store;
   config: InrecordConfig;
   connectors: Partial<Record<CrmName, CrmConnector>>;
-  sims: RunningSimulator[];
+  sims: DemoSimulator[];
   close(): Promise<void>;
+}
+
+/** Seconds per named phase; a phase run twice adds up. */
+function phaseClock() {
+  const phases: Record<string, number> = {};
+  return {
+    phases,
+    async time<T>(name: string, fn: () => Promise<T>): Promise<T> {
+      const t = performance.now();
+      try {
+        return await fn();
+      } finally {
+        phases[name] = Math.round(((phases[name] ?? 0) + (performance.now() - t) / 1000) * 10) / 10;
+      }
+    },
+  };
 }
 
 /** Identity validation: a sample of CRM records, presented as an outside system would, resolved back. */
@@ -106,52 +154,66 @@ async function validateIdentity(connector: CrmConnector, size: number): Promise<
   };
 }
 
-type Truth = (sample: Sample) => boolean;
+/** What a simulator's ground truth holds that the demo uses (seen structurally, whatever the CRM). */
+interface DemoTruth {
+  leadOutcome?: Record<string, boolean>;
+  idOf?: Record<string, string>;
+  world?: World;
+}
 
-function truthFor(crm: CrmName, sim: RunningSimulator): Truth {
-  const gt = sim.groundTruth() as { leadOutcome?: Record<string, boolean> };
-  if (crm === 'salesforce' && gt.leadOutcome) {
+interface Truth {
+  judge: (sample: Sample) => boolean;
+  from: string;
+}
+
+function truthFor(crm: CrmName, flow: FlowConfig, gt: DemoTruth, intentOf: Map<string, string>): Truth {
+  if (flow.kind === 'intent' && intentOf.size > 0)
+    return { judge: (s) => intentOf.get(s.output.record_id) === String(s.output.value), from: 'the intent each simulated sender wrote with' };
+  if (flow.kind === 'scoring' && crm === 'salesforce' && gt.leadOutcome) {
     // a score is judged right when its band matches the lead's known outcome so far
-    return (s) => s.output.output !== 'score' || Number(s.output.value) >= 50 === Boolean(gt.leadOutcome?.[s.output.record_id]);
+    const outcome = gt.leadOutcome;
+    return { judge: (s) => s.output.output !== 'score' || Number(s.output.value) >= 50 === Boolean(outcome[s.output.record_id]), from: 'the leads’ seeded conversion outcomes' };
   }
-  // elsewhere the seed has no outcome to judge a score by: a reviewer checks the value is sane
-  return (s) => {
-    if (s.output.output !== 'score') return typeof s.output.value === 'string' && s.output.value.length > 0;
-    const v = Number(s.output.value);
-    return Number.isFinite(v) && v >= 0 && v <= 100;
+  // elsewhere the seed has no outcome to judge by: a reviewer checks the value is sane
+  return {
+    judge: (s) => {
+      const v = s.output.value;
+      if (typeof v === 'number') return Number.isFinite(v) && v >= 0 && v <= 100;
+      return typeof v === 'string' && v.length > 0;
+    },
+    from: 'a sanity check (in range, not empty): the seed holds no outcome for this flow',
   };
 }
 
-async function openGate(store: Store, crm: CrmName, sim: RunningSimulator, report: FlowRunReport, config: InrecordConfig, truth: Truth) {
-  const flow = config.flows.find((f) => f.name === report.flow)!;
+async function openGate(store: Store, crm: CrmName, report: FlowRunReport, flow: FlowConfig, truth: Truth) {
   const versions = Object.keys(report.gate.gates).map((k) => k.slice(k.indexOf('@') + 1));
   let last: Awaited<ReturnType<typeof evaluateGate>> | null = null;
   for (const modelVersion of versions) {
     const samples = await drawSample(store, { flow: flow.name, modelVersion, size: flow.gate.sampleSize, drawnBy: 'demo (simulated reviewer)', seed: `${crm}-demo` });
-    for (const s of samples) await labelSample(store, { sampleId: Number(s.id), label: truth(s) ? 'correct' : 'incorrect', by: 'demo (simulated from ground truth)' });
+    for (const s of samples) await labelSample(store, { sampleId: Number(s.id), label: truth.judge(s) ? 'correct' : 'incorrect', by: 'demo (simulated from ground truth)' });
     last = await evaluateGate(store, { flow, modelVersion, by: 'demo' });
   }
-  void sim;
   return last;
 }
 
-function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof evaluateGate>> | null, threshold: number, batch: number): DemoFlowReport {
+function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof evaluateGate>> | null, flow: FlowConfig, batch: number, labelsFrom: string): DemoFlowReport {
   const sum = (f: (r: FlowRunReport) => number) => runs.reduce((s, r) => s + f(r), 0);
   const a = (r: FlowRunReport) => r.apply?.fields;
-  const recordsWritten = sum((r) => r.apply?.recordsWritten ?? 0);
   return {
-    flow: runs[0].flow,
+    flow: flow.name,
+    kind: flow.kind,
     explanation: runs[0].explanation,
     records: runs[0].records,
     shadowed: sum((r) => Object.values(r.gate.shadowed).reduce((x, y) => x + y, 0)),
     gate: {
-      mode: gate?.mode ?? 'open',
-      reason: gate?.reason ?? 'gate mode open in config',
+      mode: gate?.mode ?? (flow.gate.mode === 'open' ? 'open' : 'shadow'),
+      reason: gate?.reason ?? `gate mode ${flow.gate.mode} in config`,
       labelled: gate?.figures.n ?? 0,
       correct: gate?.figures.correct ?? 0,
       lowerBound: gate?.figures.lower ?? null,
-      threshold,
+      threshold: flow.gate.threshold,
       simulatedLabels: true,
+      labelsFrom,
     },
     written: sum((r) => a(r)?.written ?? 0),
     unchanged: sum((r) => a(r)?.unchanged ?? 0),
@@ -165,91 +227,285 @@ function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof eval
   };
 }
 
-async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: string) => void, sims: RunningSimulator[], connectors: Partial<Record<CrmName, CrmConnector>>, configs: InrecordConfig[]): Promise<DemoCrmReport> {
+const PAGE = 500;
+
+/**
+ * The simulated HubSpot portal: Enterprise with the API Limit Increase pack (250 calls / 10 s, the
+ * most HubSpot sells) and 20 search calls a second (a real portal: 5).
+ */
+const HUBSPOT_PORTAL = { searchPerSecond: 20, rateLimit: { callsPerWindow: 250, windowMs: 10_000 } };
+
+function repValueFor(type: string | undefined): FieldValue {
+  return type === 'number' || type === 'integer' || type === 'percent' || type === 'currency' ? 99 : 'set by rep';
+}
+
+/** The world the simulator was seeded from: its ground truth's, else regenerated (deterministic in seed and size). */
+function worldOf(gt: DemoTruth, records: number): World {
+  return gt.world ?? generateWorld({ seed: 42, contacts: records, leads: Math.min(50, records), convertedLeads: Math.min(5, records), messages: 40, outsiders: 20 });
+}
+
+async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: string) => void, sims: DemoSimulator[], connectors: Partial<Record<CrmName, CrmConnector>>, configs: InrecordConfig[]): Promise<DemoCrmReport> {
   const records = crm === 'hubspot' ? (opts.hubspotContacts ?? 20_000) : crm === 'salesforce' ? (opts.salesforcePeople ?? 1_400) : (opts.pipedrivePersons ?? 300);
-  let sim: RunningSimulator;
+  const clock = phaseClock();
+  const time = clock.time;
+  let sim: DemoSimulator;
   try {
-    sim = await startSimulator(crm, { seed: 42, records, ...(crm === 'hubspot' ? { searchPerSecond: 20 } : {}) });
+    sim = await time('simulator start and seed', () =>
+      startDemoSimulator(crm, { seed: 42, records, mode: opts.simulators ?? 'process', ...(opts.simulatorCommand ? { command: opts.simulatorCommand } : {}), ...(crm === 'hubspot' ? HUBSPOT_PORTAL : {}) }),
+    );
   } catch (err) {
-    return { crm, available: false, note: (err as Error).message, flows: [], recordPages: [] };
+    return { crm, available: false, note: (err as Error).message, flows: [], recordPages: [], phases: clock.phases };
   }
   sims.push(sim);
-  say(`${crm}: simulator on ${sim.url} with ${records.toLocaleString('en-US')} seeded records`);
-  const config = demoConfig(crm, sim);
+  say(`${crm}: simulator on ${sim.url} (${sim.pid === 'in-process' ? 'in process' : `process ${sim.pid}`}) with ${records.toLocaleString('en-US')} seeded records`);
+  const base = demoConfig(crm, sim);
+  if (crm === 'hubspot') base.crm.rateLimit = { ...base.crm.rateLimit, callsPerWindow: HUBSPOT_PORTAL.rateLimit.callsPerWindow, windowMs: HUBSPOT_PORTAL.rateLimit.windowMs };
+  const { config, fields: demoFields } = demoSignalConfig(base);
   configs.push(config);
   const connector = await createConnector(config.crm, { store });
   connectors[crm] = connector;
 
-  const check = await checkLive(connector, config, { fix: true });
-  say(`${crm}: check --fix created ${check.created.length} field(s)${check.ok ? '' : `; ${check.problems.filter((p) => p.severity === 'error').length} problem(s) left`}`);
+  const check = await time('check --fix', async () => {
+    // fields whose type the check cannot infer from the flow (usage aggregates, the intent picklist)
+    for (const f of demoFields) {
+      const schema = await connector.describe(f.object);
+      if (schema.fields.some((x) => x.name === f.name || x.label === f.label)) continue;
+      await connector.createField(f.object, { name: f.name, label: f.label, type: f.type, ...(f.options ? { options: f.options.map((o) => ({ value: o, label: o })) } : {}), ...(f.type === 'string' ? { maxLength: 255 } : {}) });
+    }
+    return checkLive(connector, config, { fix: true });
+  });
+  say(`${crm}: check --fix created ${check.created.length + demoFields.length} field(s)${check.ok ? '' : `; ${check.problems.filter((p) => p.severity === 'error').length} problem(s) left`}`);
 
-  const identity = await validateIdentity(connector, opts.identitySample ?? 500);
+  const identity = await time('identity validation', () => validateIdentity(connector, opts.identitySample ?? 500));
   say(`${crm}: identity validation on ${identity.sampled} records: ${identity.correct} matched correctly, ${identity.wrong} wrong, ${identity.ambiguous} ambiguous, ${identity.unmatched} unmatched`);
 
+  const gt = config.flows.some((f) => f.kind === 'intent') || crm === 'salesforce' ? await time('ground truth', () => sim.groundTruth<DemoTruth>()) : {};
+  const intentOf = new Map<string, string>();
+  let inbound: DemoCrmReport['inbound'];
+  if (config.flows.some((f) => f.kind === 'intent') && gt.world && gt.idOf) {
+    // the prospects' inbound emails and call notes, filed by their rep in the contact's description
+    const idOf = gt.idOf;
+    const latest = new Map<string, { text: string; intent: string }>();
+    for (const m of gt.world.messages) if (m.contactId && idOf[m.contactId]) latest.set(idOf[m.contactId] as string, { text: `${m.subject}\n\n${m.body}`, intent: m.intent });
+    await time('inbound messages filed', async () => {
+      const list = [...latest];
+      for (let i = 0; i < list.length; i += 20)
+        await Promise.all(list.slice(i, i + 20).map(([id, m]) => sim.repEdit({ object: connector.objectName('contact'), id, fields: { Description: m.text } })));
+    });
+    for (const [id, m] of latest) intentOf.set(id, m.intent);
+    inbound = { messages: gt.world.messages.filter((m) => m.contactId && idOf[m.contactId]).length, contacts: latest.size };
+    say(`${crm}: ${latest.size} contacts' latest inbound message filed in their description`);
+  }
+
   const flows: DemoFlowReport[] = [];
-  let repEditsMade = 0;
-  let protectedEdits = 0;
-  let lost = 0;
-  for (const flow of config.flows) {
+  const repEdits: DemoRepEdits = { race: { made: 0, caught: 0, landedAfterWrite: 0, kept: 0, lost: 0 }, afterWrite: { made: 0, flagged: 0, kept: 0, lost: 0 } };
+  const budget = opts.repEdits ?? 25;
+  const deps = { store, connector, config };
+  for (const flow of config.flows.filter((f) => f.kind !== 'usage')) {
     const runs: FlowRunReport[] = [];
-    const shadow = await runFlow({ store, connector, config }, flow);
+    // one read of the flow's records serves training, the shadow run and the write run
+    const reads = (await prepareFlow({ store, connector, now: new Date(), train: false }, flow)).reads;
+    const recs = await time(`${flow.name}: read`, async () => {
+      const out: CrmRecord[] = [];
+      for await (const page of connector.readChanged(flow.object, null, reads)) out.push(...page);
+      return out;
+    });
+    const prepared = await time(`${flow.name}: prepare`, () => prepareFlow({ store, connector, now: new Date(), history: recs.map((r) => ({ id: r.id, fields: r.fields })) }, flow));
+    const preparedMap = new Map([[flow.name, prepared]]);
+    const shadow = await time(`${flow.name}: shadow run`, () => runFlow(deps, flow, { prepared: preparedMap, records: recs }));
     runs.push(shadow);
+    const truth = truthFor(crm, flow, gt, intentOf);
     let gate: Awaited<ReturnType<typeof evaluateGate>> | null = null;
     if (flow.gate.mode === 'gated') {
-      gate = await openGate(store, crm, sim, shadow, config, truthFor(crm, sim));
+      gate = await time(`${flow.name}: gate`, () => openGate(store, crm, shadow, flow, truth));
       say(`${crm}/${flow.name}: ${gate?.mode === 'open' ? 'gate opened' : 'gate stays closed'} — ${gate?.reason ?? ''}`);
-      if (gate?.mode === 'open') runs.push(await runFlow({ store, connector, config }, flow, { train: false }));
     }
-    // reps edit hybrid fields the AI just wrote; the next run must not overwrite them
-    const written = runs.at(-1)?.apply;
-    const hybrid = Object.entries(config.objects[flow.object]?.fields ?? {}).find(([, r]) => r.owner === 'hybrid')?.[0];
-    if (written && written.fields.written > 0 && hybrid) {
-      const ledger = await store.query<{ record_id: string; field: string }>(
-        `SELECT record_id, field FROM write_ledger WHERE run_id = $1 AND outcome = 'written' ORDER BY id LIMIT $2`,
-        [written.runId, 200],
-      );
-      const schema = await connector.describe(flow.object);
-      const byLabel = schema.fields.find((f) => f.name === hybrid || f.label === hybrid);
-      const targets = ledger.filter((l) => l.field === byLabel?.name).slice(0, opts.repEdits ?? 25);
-      const repValues = new Map<string, FieldValue>();
-      for (const t of targets) {
-        const value = byLabel?.type === 'number' || byLabel?.type === 'integer' || byLabel?.type === 'percent' ? 99 : 'set by rep';
-        await sim.repEdit({ object: connector.objectName(flow.object), id: t.record_id, fields: { [t.field]: value } });
-        repValues.set(t.record_id, value);
+    const schema = await connector.describe(flow.object);
+    const hybridName = Object.entries(config.objects[flow.object]?.fields ?? {}).find(([name, r]) => r.owner === 'hybrid' && Object.values(flow.outputs).includes(name))?.[0];
+    const hybrid = hybridName ? schema.fields.find((f) => f.name === hybridName || f.label === hybridName) : undefined;
+    if (gate?.mode === 'open' || flow.gate.mode === 'open') {
+      // simulated reps edit the hybrid field of records inrecord has read and not yet written
+      const scored = hybrid ? new Set((await store.query<{ record_id: string }>('SELECT DISTINCT record_id FROM shadow_outputs WHERE flow = $1 AND crm = $2', [flow.name, crm])).map((r) => r.record_id)) : new Set<string>();
+      const perPage = Math.max(1, Math.ceil(budget / Math.max(1, Math.ceil(recs.length / PAGE))));
+      const race = new Map<string, FieldValue>();
+      const edits: Promise<void>[] = [];
+      const onProgress = (_flow: string, done: number) => {
+        if (!hybrid || race.size >= budget) return;
+        const page = recs.slice(Math.max(0, done - PAGE), done).filter((r) => scored.has(r.id));
+        for (const r of page.slice(0, Math.min(perPage, budget - race.size))) {
+          const value = repValueFor(hybrid.type);
+          race.set(r.id, value);
+          edits.push(sim.repEdit({ object: connector.objectName(flow.object), id: r.id, fields: { [hybrid.name]: value } }));
+        }
+      };
+      const write = await time(`${flow.name}: write run`, () => runFlow(deps, flow, { prepared: preparedMap, records: recs, onProgress }));
+      await Promise.all(edits);
+      runs.push(write);
+      if (hybrid && race.size > 0 && write.apply) {
+        const fate = await fateOf(store, connector, flow, hybrid.name, write.apply.runId, race);
+        repEdits.race.made += race.size;
+        repEdits.race.caught += fate.caught;
+        repEdits.race.landedAfterWrite += fate.writtenThenKept;
+        repEdits.race.kept += fate.kept;
+        repEdits.race.lost += fate.lost;
       }
-      repEditsMade += targets.length;
-      if (targets.length > 0) {
-        // a second AI pass (e.g. after a model refresh) wants to write again
-        const again = await runFlow({ store, connector, config }, flow, { train: false, ids: targets.map((t) => t.record_id) });
-        runs.push(again);
-        protectedEdits += (again.apply?.fields.flagged ?? 0) + (again.apply?.fields.conflict_skipped ?? 0);
-        const after = await connector.read(flow.object, [...repValues.keys()], [byLabel!.name]);
-        lost += after.filter((r) => String(r.fields[byLabel!.name]) !== String(repValues.get(r.id))).length;
+      // reps edit hybrid fields the AI just wrote; the next AI run must not overwrite them
+      if (hybrid && write.apply && write.apply.fields.written > 0) {
+        await time(`${flow.name}: rep edits after the write`, async () => {
+          const ledger = await store.query<{ record_id: string }>(
+            `SELECT record_id FROM write_ledger WHERE run_id = $1 AND outcome = 'written' AND field = $2 ORDER BY id LIMIT $3`,
+            [write.apply?.runId, hybrid.name, budget],
+          );
+          const after = new Map<string, FieldValue>();
+          for (const t of ledger) {
+            const value = repValueFor(hybrid.type);
+            await sim.repEdit({ object: connector.objectName(flow.object), id: t.record_id, fields: { [hybrid.name]: value } });
+            after.set(t.record_id, value);
+          }
+          if (after.size === 0) return;
+          // a second AI pass (e.g. after a model refresh) wants to write again
+          const again = await runFlow(deps, flow, { prepared: preparedMap, ids: [...after.keys()] });
+          runs.push(again);
+          const fate = await fateOf(store, connector, flow, hybrid.name, again.apply?.runId ?? '', after);
+          repEdits.afterWrite.made += after.size;
+          repEdits.afterWrite.flagged += fate.caught;
+          repEdits.afterWrite.kept += fate.kept;
+          repEdits.afterWrite.lost += fate.lost;
+        });
       }
     }
-    flows.push(flowSummary(runs, gate, flow.gate.threshold, connector.limits.write));
+    flows.push(flowSummary(runs, gate, flow, connector.limits.write, truth.from));
+    const last = flows.at(-1) as DemoFlowReport;
+    say(`${crm}/${flow.name}: ${last.records} records read, ${last.written} fields written, ${last.conflicts} conflicts`);
   }
-  const activities = crm === 'pipedrive' ? await importMailbox(store, connector, crm, records, opts.dataDir, say) : undefined;
+
+  const dealFlow = config.flows.find((f) => f.kind === 'deal-risk');
+  const dealRisk = dealFlow ? await time('deal-risk notes', () => dealRiskNotes(store, connector, sim, dealFlow, say)) : undefined;
+  const usage = config.flows.some((f) => f.kind === 'usage') ? await time('usage import', () => usageImport(store, connector, config, worldOf(gt, records), opts.dataDir, say)) : undefined;
+  let activities: DemoCrmReport['activities'];
+  let activitiesNote: string | undefined;
+  try {
+    activities = await time('mailbox import', () => importMailbox(store, connector, crm, worldOf(gt, records), opts.dataDir, say));
+  } catch (err) {
+    activitiesNote = `mailbox not imported: ${(err as Error).message.split('\n')[0]}`;
+    say(`${crm}: ${activitiesNote}`);
+  }
   const pages = await recordPages(sim, connector, store, config);
   return {
     crm,
     available: true,
     url: sim.url,
+    simulatorPid: sim.pid,
+    records,
     identity,
     flows,
-    humanEdits: { made: repEditsMade, kept: repEditsMade - lost, flagged: protectedEdits, lost },
-    activities,
+    repEdits,
+    ...(inbound ? { inbound } : {}),
+    ...(activities ? { activities } : {}),
+    ...(activitiesNote ? { activitiesNote } : {}),
+    ...(usage ? { usage } : {}),
+    ...(dealRisk ? { dealRisk } : {}),
     apiCalls: connector.stats().calls,
+    rateLimit: { callsPerWindow: connector.rateLimit.callsPerWindow, windowMs: connector.rateLimit.windowMs },
     recordPages: pages,
+    phases: clock.phases,
+  };
+}
+
+/** What became of rep edits: the run's ledger outcome for the field, and the value in the CRM now. */
+async function fateOf(store: Store, connector: CrmConnector, flow: FlowConfig, field: string, runId: string, edits: Map<string, FieldValue>) {
+  const ids = [...edits.keys()];
+  const ledger = await store.query<{ record_id: string; outcome: string }>('SELECT record_id, outcome FROM write_ledger WHERE run_id = $1 AND field = $2 AND record_id = ANY($3::text[])', [runId, field, ids]);
+  const outcome = new Map(ledger.map((l) => [l.record_id, l.outcome]));
+  const now = await connector.read(flow.object, ids, [field]);
+  const held = new Set(now.filter((r) => String(r.fields[field]) === String(edits.get(r.id))).map((r) => r.id));
+  let caught = 0;
+  let writtenThenKept = 0;
+  for (const id of ids) {
+    const o = outcome.get(id);
+    if (o === 'flagged' || o === 'conflict_skipped') caught++;
+    else if (o === 'written' && held.has(id)) writtenThenKept++;
+  }
+  return { caught, writtenThenKept, kept: held.size, lost: ids.length - held.size };
+}
+
+/** Deal risk on the deals' timelines: a baseline, reps move some close dates, the level changes noted. */
+async function dealRiskNotes(store: Store, connector: CrmConnector, sim: DemoSimulator, flow: FlowConfig, say: (m: string) => void): Promise<NonNullable<DemoCrmReport['dealRisk']>> {
+  const first = await noteDealRiskChanges(store, connector, flow);
+  const levels = await store.query<{ deal_id: string; level: string }>('SELECT deal_id, level FROM signal_deal_risk WHERE crm = $1 ORDER BY deal_id', [connector.crm]);
+  const count: Record<string, number> = {};
+  for (const l of levels) count[l.level] = (count[l.level] ?? 0) + 1;
+  // reps push two high-risk deals' close dates a quarter out, and let one other deal's date pass
+  const future = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+  const past = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
+  const edits = [
+    ...levels.filter((l) => l.level === 'high').slice(0, 2).map((l) => ({ id: l.deal_id, date: future })),
+    ...levels.filter((l) => l.level === 'low').slice(0, 1).map((l) => ({ id: l.deal_id, date: past })),
+  ];
+  for (const e of edits) await sim.repEdit({ object: connector.objectName('deal'), id: e.id, fields: { expected_close_date: e.date } });
+  const second = await noteDealRiskChanges(store, connector, flow);
+  // the notes the store links to a deal: each is a note id the CRM returned
+  const [{ n }] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM signal_deal_risk WHERE crm = $1 AND note_id IS NOT NULL', [connector.crm]);
+  say(`${connector.crm}: deal risk on ${first.deals} deals (baseline); after ${edits.length} rep edits of close dates, ${second.notes} timeline notes`);
+  return { deals: first.deals, baseline: first.baseline, levels: count, repEdits: edits.length, changed: second.changed, notes: second.notes, failed: first.failed.length + second.failed.length, notesInStore: n };
+}
+
+const FEATURES = ['reports', 'dashboards', 'export', 'api', 'alerts', 'sso'];
+
+/** Product usage from the seeded world: events for some of the people (and a few strangers) in a CSV file, imported twice. */
+async function usageImport(store: Store, connector: CrmConnector, config: InrecordConfig, world: World, dataDir: string, say: (m: string) => void): Promise<NonNullable<DemoCrmReport['usage']>> {
+  const rnd = prng(4242);
+  const now = Date.now();
+  const rows: string[] = ['event_id,user_email,feature,occurred_at'];
+  let k = 0;
+  const users = [...world.contacts.filter((c) => c.email).slice(0, 120).map((c) => c.email as string), ...world.outsiders.flatMap((o) => (o.email ? [o.email] : [])).slice(0, 5)];
+  for (const email of users) {
+    if (rnd() < 0.3) continue;
+    const n = 1 + Math.floor(rnd() * 10);
+    for (let i = 0; i < n; i++) {
+      const at = new Date(now - Math.floor(rnd() * 45 * 86_400_000)).toISOString();
+      rows.push(`ev${++k},${email},${FEATURES[Math.floor(rnd() * FEATURES.length)]},${at}`);
+    }
+  }
+  const dir = join(dataDir, 'demo', 'usage');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'usage.csv');
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  const first = await importUsage(store, connector, config, { source: { kind: 'file', path: file } });
+  const again = await importUsage(store, connector, config, { source: { kind: 'file', path: file } });
+  // read back what the ledger says was written
+  const written = await store.query<{ object: string; record_id: string; field: string; after_value: unknown }>(
+    "SELECT object, record_id, field, after_value FROM write_ledger WHERE run_id = ANY($1::text[]) AND outcome = 'written'",
+    [first.runIds],
+  );
+  let verified = 0;
+  for (const object of ['contact', 'company'] as const) {
+    const mine = written.filter((w) => w.object === object);
+    if (mine.length === 0) continue;
+    const fields = [...new Set(mine.map((w) => w.field))];
+    const recs = new Map((await connector.read(object, [...new Set(mine.map((w) => w.record_id))], fields)).map((r) => [r.id, r.fields]));
+    for (const w of mine) if (String(recs.get(w.record_id)?.[w.field]) === String(w.after_value)) verified++;
+  }
+  say(`${connector.crm}: usage file of ${rows.length - 1} events: ${first.contacts} contacts and ${first.companies} companies updated, ${first.written} fields written (${verified} read back), ${first.unmatched} unknown users in review; re-import added ${again.events} events`);
+  return {
+    file,
+    rows: first.rows,
+    events: first.events,
+    contacts: first.contacts,
+    companies: first.companies,
+    unmatched: first.unmatched,
+    written: written.length,
+    unchanged: first.unchanged,
+    failed: first.failed,
+    verified,
+    reimportEvents: again.events,
   };
 }
 
 /** The simulated team's mailbox and calendar, imported twice: once lands each item, once creates nothing. */
-async function importMailbox(store: Store, connector: CrmConnector, crm: CrmName, persons: number, dataDir: string, say: (m: string) => void) {
-  // the same world the simulator was seeded from (deterministic in seed and size)
-  const world = generateWorld({ seed: 42, contacts: persons, leads: Math.min(50, persons), convertedLeads: Math.min(5, persons), messages: 40, outsiders: 20 });
+async function importMailbox(store: Store, connector: CrmConnector, crm: CrmName, world: World, dataDir: string, say: (m: string) => void) {
   const fx = worldFixtures(world, { limit: 40 });
-  const dir = join(dataDir, 'demo', 'mailbox');
+  const dir = join(dataDir, 'demo', 'mailbox', crm);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'inbox.mbox'), fx.mbox);
   writeFileSync(join(dir, 'calendar.ics'), fx.ics);
@@ -264,12 +520,12 @@ async function importMailbox(store: Store, connector: CrmConnector, crm: CrmName
   return { items: items.length, imported: s.imported, ownDomain: s.skippedOwnDomain, unmatched: s.unmatched, reviewItems: s.reviewItems, reimported: again.summary.imported, crmCalls: s.crmCalls };
 }
 
-async function recordPages(sim: RunningSimulator, connector: CrmConnector, store: Store, config: InrecordConfig): Promise<string[]> {
+async function recordPages(sim: DemoSimulator, connector: CrmConnector, store: Store, config: InrecordConfig): Promise<string[]> {
   const flow = config.flows[0];
   if (!flow) return [];
   const rows = await store.query<{ record_id: string }>(
-    `SELECT DISTINCT record_id FROM write_ledger WHERE crm = $1 AND outcome = 'written' LIMIT 3`,
-    [connector.crm],
+    `SELECT DISTINCT record_id FROM write_ledger WHERE crm = $1 AND object = $2 AND outcome = 'written' LIMIT 3`,
+    [connector.crm, flow.object],
   );
   const pages = rows.map((r) => `${sim.url}/ui/${connector.objectName(flow.object)}/${r.record_id}`);
   const live = [];
@@ -283,35 +539,38 @@ async function recordPages(sim: RunningSimulator, connector: CrmConnector, store
 export async function runDemo(opts: DemoOptions): Promise<DemoRuntime> {
   const say = opts.onProgress ?? (() => {});
   const started = Date.now();
+  const clock = phaseClock();
   const dir = join(opts.dataDir, 'demo');
   rmSync(dir, { recursive: true, force: true });
-  const store = await openStore({ dataDir: dir, databaseUrl: '' });
+  const store = await clock.time('store open', () => openStore({ dataDir: dir, databaseUrl: '' }));
   say(`store: embedded Postgres in ${dir}`);
-  const sims: RunningSimulator[] = [];
+  const sims: DemoSimulator[] = [];
   const connectors: Partial<Record<CrmName, CrmConnector>> = {};
   const configs: InrecordConfig[] = [];
-  const crms: DemoCrmReport[] = [];
   // the CRMs are independent: they run side by side and share the store
   const order = opts.crms ?? (['salesforce', 'pipedrive', 'hubspot'] as CrmName[]);
-  crms.push(...(await Promise.all(order.map((crm) => demoCrm(store, crm, opts, say, sims, connectors, configs)))));
+  const crms = await clock.time('CRMs side by side', () => Promise.all(order.map((crm) => demoCrm(store, crm, opts, say, sims, connectors, configs))));
   configs.sort((a, b) => order.indexOf(a.crm.kind) - order.indexOf(b.crm.kind));
-  const merged: InrecordConfig = { ...(configs[0] ?? demoConfig('salesforce', sims[0])), flows: configs.flatMap((c) => c.flows), objects: {} };
-  const monitor = await runMonitor(store, merged, { by: 'demo', trigger: 'demand' } as never).catch(() => null);
+  const first = configs[0];
+  const merged: InrecordConfig | null = first ? { ...first, flows: configs.flatMap((c) => c.flows), objects: {} } : null;
+  const monitor = merged ? await clock.time('monitor', () => runMonitor(store, merged, { by: 'demo', trigger: 'demand' } as never).catch(() => null)) : null;
   const [{ dl }] = await store.query<{ dl: number }>("SELECT count(*) AS dl FROM dead_letters WHERE status = 'open'");
   const [{ rq }] = await store.query<{ rq: number }>("SELECT count(*) AS rq FROM review_items WHERE status = 'open'");
   const report: DemoReport = {
     store: dir,
     startedAt: new Date(started).toISOString(),
     seconds: Math.round((Date.now() - started) / 100) / 10,
+    simulators: opts.simulators ?? 'process',
     crms,
     drift: (monitor?.flows ?? []).map((f) => ({ flow: f.flow, psi: f.drift.psi ?? null, level: f.drift.level ?? 'ok' })),
     deadLetters: dl,
     reviewQueue: rq,
+    phases: clock.phases,
   };
   return {
     report,
     store,
-    config: merged,
+    config: merged ?? (configs[0] as InrecordConfig),
     connectors,
     sims,
     async close() {

@@ -29,8 +29,14 @@ export function register(program: Command): void {
     .option('--client-secret <s>', 'app secret webhooks are signed with (HubSpot)')
     .option('--webhook-url <url>', 'deliver change events to this URL')
     .option('--snapshot <file>', 'load state from / save state to this file')
+    .option('--rate-limit <calls/ms>', 'the API rate limit: calls per window of ms, e.g. 250/10000 (default: the CRM\'s documented limit)', (v: string) => {
+      const m = /^(\d+)\/(\d+)$/.exec(v);
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InrecordError('IR_USAGE', `--rate-limit must be <calls>/<window ms>, e.g. 250/10000; got "${v}"`);
+      return { callsPerWindow: Number(m[1]), windowMs: Number(m[2]) };
+    })
+    .option('--search-per-second <n>', 'search calls a second the simulated portal admits (HubSpot; default 5, as a real portal)', int('search-per-second'))
     .action(
-      action(async (crm: string, opts: { port: number; seed: number; records: number; token?: string; clientSecret?: string; webhookUrl?: string; snapshot?: string }, cmd: Command) => {
+      action(async (crm: string, opts: { port: number; seed: number; records: number; token?: string; clientSecret?: string; webhookUrl?: string; snapshot?: string; searchPerSecond?: number; rateLimit?: { callsPerWindow: number; windowMs: number } }, cmd: Command) => {
         if (!SIMULATED_CRMS.includes(crm as CrmName)) {
           throw new InrecordError('IR_USAGE', `unknown CRM "${crm}": use one of ${SIMULATED_CRMS.join(', ')}`);
         }
@@ -42,6 +48,8 @@ export function register(program: Command): void {
           ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
           ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
           ...(opts.snapshot ? { snapshotFile: opts.snapshot } : {}),
+          ...(opts.searchPerSecond ? { searchPerSecond: opts.searchPerSecond } : {}),
+          ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         });
         if (globals(cmd).json) printJson({ crm, url: sim.url, apiBase: sim.apiBase, token: sim.token });
         else {
