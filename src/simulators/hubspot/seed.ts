@@ -139,12 +139,13 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
     const modifiedAt = ms(p.updatedAt);
     if (modifiedAt > r.updatedAt) state.setModifiedAt(r, modifiedAt);
     if (companyId) state.associate('contacts', r.id, 'companies', Number(companyId), [1]);
-    ids.contacts[p.id] = String(r.id);
+    const id = String(r.id);
+    ids.contacts[p.id] = id;
     const name = [p.firstName, p.lastName].filter((x) => x).join(' ') || (p.email ?? 'Unknown');
     const emails = [p.email, ...p.additionalEmails]
       .filter((m): m is string => !!m)
       .map((m) => m.trim().toLowerCase());
-    people.push({ id: String(r.id), worldId: p.id, name, emails, companyId });
+    people.push({ id, worldId: p.id, name, emails, companyId });
   }
 
   for (const d of world.deals) {

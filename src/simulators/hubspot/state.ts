@@ -88,25 +88,42 @@ const ASSOC: Record<string, { primary?: [number, number]; unlabeled: [number, nu
 
 /** The type id of the default (unlabeled) association from → to, and its inverse. */
 export function defaultAssociation(from: ObjectType, to: ObjectType): [number, number] | undefined {
-  const direct = ASSOC[`${from}>${to}`];
-  if (direct) return direct.unlabeled;
-  const inverse = ASSOC[`${to}>${from}`];
-  return inverse ? [inverse.unlabeled[1], inverse.unlabeled[0]] : undefined;
+  return pairCached(defaultCache, from, to, () => {
+    const direct = ASSOC[`${from}>${to}`];
+    if (direct) return direct.unlabeled;
+    const inverse = ASSOC[`${to}>${from}`];
+    return inverse ? [inverse.unlabeled[1], inverse.unlabeled[0]] : undefined;
+  });
 }
 
-const knownCache = new Map<string, Map<number, number>>();
+/** Per (from, to) type pair, computed once: seeding makes ~600,000 association calls. */
+function pairCached<T>(cache: Map<string, Map<string, T>>, from: string, to: string, compute: () => T): T {
+  let byTo = cache.get(from);
+  if (!byTo) {
+    byTo = new Map();
+    cache.set(from, byTo);
+  }
+  if (byTo.has(to)) return byTo.get(to) as T;
+  const v = compute();
+  byTo.set(to, v);
+  return v;
+}
+
+const defaultCache = new Map<string, Map<string, [number, number] | undefined>>();
+const knownCache = new Map<string, Map<string, Map<number, number>>>();
 
 /** Every known type id from → to with its inverse (primary and unlabeled); cached per pair. */
 function knownTypes(from: ObjectType, to: ObjectType): Map<number, number> {
+  return pairCached(knownCache, from, to, () => knownTypesOf(from, to));
+}
+
+function knownTypesOf(from: ObjectType, to: ObjectType): Map<number, number> {
   const key = `${from}>${to}`;
-  const hit = knownCache.get(key);
-  if (hit) return hit;
   const m = new Map<number, number>();
   const direct = ASSOC[key];
   const inverse = ASSOC[`${to}>${from}`];
   for (const pair of [direct?.primary, direct?.unlabeled]) if (pair) m.set(pair[0], pair[1]);
   for (const pair of [inverse?.primary, inverse?.unlabeled]) if (pair) m.set(pair[1], pair[0]);
-  knownCache.set(key, m);
   return m;
 }
 
@@ -263,14 +280,16 @@ export class HubspotState {
 
   private index(r: HsRecord, remove = false): void {
     if (r.type !== 'contacts') return;
-    const emails = [r.props.email, ...(r.props.hs_additional_emails ?? '').split(';')]
-      .filter((e): e is string => !!e)
-      .map((e) => e.trim().toLowerCase());
-    for (const e of emails) {
+    const one = (raw: string | undefined) => {
+      if (!raw) return;
+      const e = raw.trim().toLowerCase();
       if (remove) {
         if (this.emailIndex.get(e) === r.id) this.emailIndex.delete(e);
       } else if (!this.emailIndex.has(e)) this.emailIndex.set(e, r.id);
-    }
+    };
+    one(r.props.email);
+    const extra = r.props.hs_additional_emails;
+    if (extra) for (const e of extra.split(';')) one(e);
   }
 
   private derive(r: HsRecord, values: Record<string, string>): Record<string, string> {
