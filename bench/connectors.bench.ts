@@ -95,7 +95,8 @@ export async function run(args: string[]): Promise<BenchResult> {
   const crmAt = args.indexOf('--crm');
   const crms = (crmAt >= 0 ? args[crmAt + 1].split(',') : ['hubspot', 'salesforce', 'pipedrive']) as CrmName[];
   const rows: BenchRow[] = [];
-  for (const crm of crms) {
+  // `--runs 0 --refresh` measures refresh under load alone.
+  for (const crm of runs > 0 ? crms : []) {
     const samples: Sample[] = [];
     for (let i = 0; i < runs; i++) samples.push(await once(crm));
     const m = (k: keyof Sample) => median(samples.map((s) => s[k]));

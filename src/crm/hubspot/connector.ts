@@ -318,66 +318,82 @@ export class HubspotConnector implements CrmConnector {
   }
 
   /**
-   * Search on hs_lastmodifieddate ascending, 200 a page. Search stops at 10,000 results (§4.1), so
-   * when a window reaches the cap a new one starts at the last modified timestamp seen (GTE), with
-   * the ids already returned at that exact timestamp skipped.
+   * Search on hs_lastmodifieddate ascending, 200 a page, by key, never by offset: each page is a new
+   * search from the last modified timestamp seen (GTE, the ids already returned at that timestamp
+   * skipped). A record written while we page (by us or anyone) moves to the end of the order and
+   * would shift every later record back one place, so an offset would skip one; and no window ever
+   * nears the 10,000-result cap (§4.1). When more records share one timestamp than a page holds,
+   * that timestamp is read by record id instead (keyset again), then paging goes on after it.
    */
   async *readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
     const o = this.obj(kind);
     const schema = await this.fields(kind);
     const props = [...new Set([...fields, MODIFIED])];
+    const tsOf = (r: HsObjectJson) => Date.parse(r.properties[MODIFIED] ?? '') || Date.parse(iso(r.updatedAt));
     let from = since ? Date.parse(since) : 0;
+    let op: 'GTE' | 'GT' = 'GTE';
     let seenAtFrom = new Set<string>();
     for (;;) {
-      let after = 0;
+      const page = await this.search(o, {
+        filterGroups: [{ filters: [{ propertyName: MODIFIED, operator: op, value: String(from) }] }],
+        sorts: [{ propertyName: MODIFIED, direction: 'ASCENDING' }],
+        properties: props,
+        limit: SEARCH_PAGE,
+        after: '0',
+      });
+      const batch: CrmRecord[] = [];
       let lastTs = from;
       let atLast = new Set<string>(seenAtFrom);
-      let full = false;
-      for (;;) {
-        const page = await this.search(o, {
-          filterGroups: [{ filters: [{ propertyName: MODIFIED, operator: 'GTE', value: String(from) }] }],
-          sorts: [{ propertyName: MODIFIED, direction: 'ASCENDING' }],
-          properties: props,
-          limit: SEARCH_PAGE,
-          after: String(after),
-        });
-        const batch: CrmRecord[] = [];
-        for (const r of page.results) {
-          const ts = Date.parse(r.properties[MODIFIED] ?? '') || Date.parse(iso(r.updatedAt));
-          if (ts === from && seenAtFrom.has(r.id)) continue;
-          if (ts > lastTs) {
-            lastTs = ts;
-            atLast = new Set();
-          }
-          if (ts === lastTs) atLast.add(r.id);
-          batch.push(this.toRecord(o, r, schema, fields));
+      for (const r of page.results) {
+        const ts = tsOf(r);
+        if (ts === from && seenAtFrom.has(r.id)) continue;
+        if (ts > lastTs) {
+          lastTs = ts;
+          atLast = new Set();
         }
-        if (batch.length > 0) yield batch;
-        const next = page.paging?.next?.after;
-        // Keyset, not offset: a record written while we page (by us or anyone) moves to the end of
-        // the modified-date order and would shift every later record back one place, so an `after`
-        // offset would skip one. Each page past the window's first timestamp restarts the window there.
-        if (next && lastTs > from) {
-          full = true;
-          break;
-        }
-        const reached = after + page.results.length;
-        // At the cap HubSpot stops offering a next page (or refuses one) while `total` says more.
-        if (reached + SEARCH_PAGE > SEARCH_CAP && (next !== undefined || (page.total ?? 0) > reached)) {
-          full = true;
-          break;
-        }
-        if (!next) break;
-        after = Number(next);
+        if (ts === lastTs) atLast.add(r.id);
+        batch.push(this.toRecord(o, r, schema, fields));
       }
-      if (!full) return;
-      if (lastTs === from && atLast.size <= seenAtFrom.size) {
-        throw new InrecordError('IR_CRM_BAD_RESPONSE', `HubSpot ${o}: more than ${SEARCH_CAP} records share the modification time ${new Date(from).toISOString()}; the search API cannot page past them`, {
-          context: { object: o, at: new Date(from).toISOString() },
-        });
+      if (batch.length > 0) yield batch;
+      const more = page.paging?.next?.after !== undefined || (page.total ?? 0) > page.results.length;
+      if (!more) return;
+      if (lastTs > from) {
+        from = lastTs;
+        op = 'GTE';
+        seenAtFrom = atLast;
+        continue;
       }
-      seenAtFrom = lastTs === from ? new Set([...seenAtFrom, ...atLast]) : atLast;
-      from = lastTs;
+      // A whole page at the one timestamp `from`: read the rest of it by id, then go on after it.
+      yield* this.readAtTimestamp(o, from, atLast, props, schema, fields);
+      op = 'GT';
+      seenAtFrom = new Set();
+    }
+  }
+
+  /** Every record modified exactly at `ts` not in `seen`, paged by hs_object_id (keyset). */
+  private async *readAtTimestamp(o: HsObject, ts: number, seen: Set<string>, props: string[], schema: Map<string, FieldSchema>, fields: string[]): AsyncIterable<CrmRecord[]> {
+    let lastId = '0';
+    for (;;) {
+      const page = await this.search(o, {
+        filterGroups: [
+          {
+            filters: [
+              { propertyName: MODIFIED, operator: 'GTE', value: String(ts) },
+              { propertyName: MODIFIED, operator: 'LTE', value: String(ts) },
+              { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
+            ],
+          },
+        ],
+        sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+        properties: props,
+        limit: SEARCH_PAGE,
+        after: '0',
+      });
+      const batch = page.results.filter((r) => !seen.has(r.id)).map((r) => this.toRecord(o, r, schema, fields));
+      if (batch.length > 0) yield batch;
+      const last = page.results.at(-1);
+      if (!last || page.results.length < SEARCH_PAGE) return;
+      lastId = last.id;
     }
   }
 
