@@ -84,8 +84,11 @@ function truthOf(crm: CrmName, sim: RunningSimulator): Truthful {
         }
         return null;
       },
-      // Salesforce: the open Opportunities on the contact's Account
-      openDeals: (w) => t.world.deals.filter((d) => OPEN(d.stage) && d.companyId === companyOf.get(w)).map((d) => t.idOf[d.id] as string),
+      // Salesforce: the open Opportunities the contact has a role on, else those on its Account
+      openDeals: (w) => {
+        const byRole = t.world.deals.filter((d) => OPEN(d.stage) && d.contactIds.includes(w));
+        return (byRole.length > 0 ? byRole : t.world.deals.filter((d) => OPEN(d.stage) && d.companyId === companyOf.get(w))).map((d) => t.idOf[d.id] as string);
+      },
       activities: () => {
         const out = new Map<string, string | null>();
         for (const o of ['Task', 'Event'])

@@ -552,30 +552,39 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   /**
-   * The open Opportunities (IsClosed = false) on each contact's Account: two SOQL queries per 200
-   * contacts. OpportunityContactRole is not read: roles are optional in many orgs, the Account link
-   * is always there.
+   * Per contact, the open Opportunities (IsClosed = false) it has a contact role on; a contact with
+   * no role on an open one takes the open Opportunities of its Account (roles are optional in many
+   * orgs, the Account link is always there). Three or four SOQL queries per 200 contacts.
    */
   async openDeals(contactIds: string[]): Promise<Map<string, OpenDeal[]>> {
     const out = new Map<string, OpenDeal[]>();
     for (const part of chunk([...new Set(contactIds)], IN_BATCH)) {
-      const contacts = await this.queryAllRecords('read contact accounts', `SELECT Id, AccountId FROM Contact WHERE Id IN (${part.map(soqlString).join(', ')})`);
+      const ids = part.map(soqlString).join(', ');
+      const roles = await this.queryAllRecords('read contact roles', `SELECT ContactId, OpportunityId FROM OpportunityContactRole WHERE ContactId IN (${ids})`);
+      const contacts = await this.queryAllRecords('read contact accounts', `SELECT Id, AccountId FROM Contact WHERE Id IN (${ids})`);
       const accountOf = new Map(contacts.filter((r) => typeof r.AccountId === 'string').map((r) => [String(r.Id), r.AccountId as string]));
-      const accounts = [...new Set(accountOf.values())];
-      if (accounts.length === 0) continue;
-      const opps = await this.queryAllRecords(
-        'find open opportunities',
-        `SELECT Id, AccountId, LastModifiedDate FROM Opportunity WHERE IsClosed = false AND AccountId IN (${accounts.map(soqlString).join(', ')}) ORDER BY LastModifiedDate DESC, Id ASC`,
-      );
-      const byAccount = new Map<string, OpenDeal[]>();
-      for (const o of opps) {
-        const list = byAccount.get(o.AccountId as string) ?? [];
-        list.push({ id: String(o.Id), modifiedAt: isoFromSf(o.LastModifiedDate as string) });
-        byAccount.set(o.AccountId as string, list);
+      const open = new Map<string, Rec>();
+      const roleOpps = [...new Set(roles.map((r) => String(r.OpportunityId)))];
+      for (const opps of chunk(roleOpps, IN_BATCH)) {
+        const soql = `SELECT Id, AccountId, LastModifiedDate FROM Opportunity WHERE IsClosed = false AND Id IN (${opps.map(soqlString).join(', ')})`;
+        for (const o of await this.queryAllRecords('find open opportunities by role', soql)) open.set(String(o.Id), o);
       }
-      for (const [contact, account] of accountOf) {
-        const deals = byAccount.get(account);
-        if (deals?.length) out.set(contact, deals);
+      const byContact = new Map<string, Set<string>>();
+      for (const r of roles) if (open.has(String(r.OpportunityId))) byContact.set(String(r.ContactId), (byContact.get(String(r.ContactId)) ?? new Set()).add(String(r.OpportunityId)));
+      const accounts = [...new Set(part.filter((c) => !byContact.has(c)).flatMap((c) => (accountOf.has(c) ? [accountOf.get(c) as string] : [])))];
+      const byAccount = new Map<string, string[]>();
+      for (const acc of chunk(accounts, IN_BATCH)) {
+        const soql = `SELECT Id, AccountId, LastModifiedDate FROM Opportunity WHERE IsClosed = false AND AccountId IN (${acc.map(soqlString).join(', ')})`;
+        for (const o of await this.queryAllRecords('find open opportunities by account', soql)) {
+          open.set(String(o.Id), o);
+          byAccount.set(o.AccountId as string, [...(byAccount.get(o.AccountId as string) ?? []), String(o.Id)]);
+        }
+      }
+      for (const c of part) {
+        const opps = byContact.get(c) ?? (accountOf.has(c) ? byAccount.get(accountOf.get(c) as string) : undefined);
+        if (!opps || (opps instanceof Set ? opps.size : opps.length) === 0) continue;
+        const deals = [...opps].map((id) => ({ id, modifiedAt: isoFromSf((open.get(id) as Rec).LastModifiedDate as string) }));
+        out.set(c, deals.sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : a.modifiedAt > b.modifiedAt ? -1 : a.id < b.id ? -1 : 1)));
       }
     }
     return out;

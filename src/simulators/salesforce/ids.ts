@@ -13,6 +13,7 @@ export const KEY_PREFIX: Record<string, string> = {
   Contact: '003',
   User: '005',
   Opportunity: '006',
+  OpportunityContactRole: '00K',
   Lead: '00Q',
   Task: '00T',
   Event: '00U',

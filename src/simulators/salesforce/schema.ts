@@ -252,6 +252,19 @@ const SPECS: Record<string, { label: string; plural: string; fields: Spec[]; his
       ...audit(),
     ],
   },
+  // The standard junction between Contact and Opportunity: who takes part in a deal, and how.
+  OpportunityContactRole: {
+    label: 'Opportunity Contact Role',
+    plural: 'Opportunity Contact Role',
+    fields: [
+      { name: 'Id', label: 'Opportunity Contact Role ID', type: 'id', length: 18, ...ro },
+      ref('OpportunityId', 'Opportunity ID', ['Opportunity'], 'Opportunity', { required: true }),
+      ref('ContactId', 'Contact ID', ['Contact'], 'Contact', { required: true }),
+      pick('Role', 'Role', ['Business User', 'Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Evaluator', 'Executive Sponsor', 'Influencer', 'Technical Buyer', 'Other'], { length: 40 }),
+      { name: 'IsPrimary', label: 'Primary', type: 'boolean' },
+      ...audit(),
+    ],
+  },
   User: {
     label: 'User',
     plural: 'Users',

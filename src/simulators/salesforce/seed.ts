@@ -126,6 +126,10 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
     );
     idOf[d.id] = oppId;
     for (const c of d.contactIds) if (!dealOfContact.has(c)) dealOfContact.set(c, oppId);
+    // the deal's contacts as contact roles, the first one primary
+    d.contactIds.forEach((c, i) => {
+      if (idOf[c]) org.insertRaw('OpportunityContactRole', { OpportunityId: oppId, ContactId: idOf[c], Role: i === 0 ? 'Decision Maker' : 'Influencer', IsPrimary: i === 0 }, { userId: owner, at: clamp(ms(d.createdAt)) });
+    });
     // Close-date pushes are rep edits in OpportunityFieldHistory.
     if (d.closeDatePushes > 0 && d.originalCloseDate !== d.closeDate) {
       org.addHistory(org.requireObject('Opportunity'), oppId, 'CloseDate', d.originalCloseDate, d.closeDate, owner, formatDateTime(clamp(ms(d.stageEnteredAt))));
