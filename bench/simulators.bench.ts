@@ -1,6 +1,8 @@
 /**
  * Simulators at scale (HubSpot rows): N seeded contacts start in < 10 s and < 1 GB RSS; list and
- * search pages answer in a median < 50 ms on loopback, through `@hubspot/api-client` v14.
+ * search pages answer in a median < 50 ms on loopback, through `@hubspot/api-client` v14. Searches
+ * read the simulator's indexes (src/simulators/hubspot/indexes.ts); the first search of a shape
+ * builds its index and is reported apart.
  * `npm run bench -- simulators [contacts] [runs]` (defaults 100000, 3).
  */
 import { Client } from '@hubspot/api-client';
@@ -86,11 +88,14 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
   await sim.close();
 
+  // The first search of a shape builds its index (a sort of every record); later ones read it.
+  const firstChangedMs = changedMs.shift() as number;
   const rows: BenchRow[] = [
     { metric: `hubspot start · ${contacts} contacts`, value: Math.round(median(startTimes)), unit: 'ms', target: '< 10000', pass: median(startTimes) < 10_000, note: `median of ${runs}` },
     { metric: 'hubspot RSS after start', value: Math.round(rss[0]), unit: 'MB', target: '< 1024', pass: rss[0] < 1024 },
     { metric: 'hubspot list page (100, after cursor)', value: median(listMs), unit: 'ms', target: '< 50', pass: median(listMs) < 50, note: `median of ${listMs.length}` },
-    { metric: 'hubspot search page (modified since, 200)', value: median(changedMs), unit: 'ms', target: '< 50', pass: median(changedMs) < 50, note: `median of ${changedMs.length}` },
+    { metric: 'hubspot search page (modified since, 200)', value: median(changedMs), unit: 'ms', target: '< 50', pass: median(changedMs) < 50, note: `median of ${changedMs.length} after the first` },
+    { metric: 'hubspot first search (builds the sorted index)', value: firstChangedMs, unit: 'ms' },
     { metric: 'hubspot search (email IN 100 values)', value: median(emailMs), unit: 'ms', target: '< 50', pass: median(emailMs) < 50, note: `median of ${emailMs.length}` },
   ];
   return { name: 'simulators', rows, meta: { contacts, runs } };
