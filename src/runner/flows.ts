@@ -114,12 +114,12 @@ export interface ProducedOutputs {
 export async function produceOutputs(
   prepared: PreparedFlow,
   records: CrmRecord[],
-  ctx: { now: Date; history?: (ids: string[], fields: string[]) => Promise<FieldChange[]> },
+  ctx: { now: Date; history?: (ids: string[], fields: string[]) => Promise<FieldChange[]>; /** When the records were read, if not now (ISO 8601). */ readAt?: string },
 ): Promise<ProducedOutputs> {
   const { flow } = prepared;
   const rejected: Rejection[] = [];
   const outputs: RecordOutputs[] = [];
-  const readAt = ctx.now.toISOString();
+  const readAt = ctx.readAt ?? ctx.now.toISOString();
   // enrichment refreshes by age and never over a fresher human value: it needs each field's last change
   const targetFields = Object.values(flow.outputs).map((f) => {
     const r = resolveField(indexFields(prepared.schema), f);

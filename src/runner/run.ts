@@ -39,6 +39,8 @@ export interface RunFlowsOptions {
   ids?: string[];
   /** These records as just read (with at least the flow's fields): no read of its own. */
   records?: CrmRecord[];
+  /** When `records` were read (ISO 8601): a person's edit since then is a conflict for hybrid fields. Default: now. */
+  readAt?: string;
   /** Records modified since (ISO); null: all. Ignored with ids. */
   since?: string | null;
   /** Train scoring models from the CRM's history before scoring (default true). */
@@ -115,6 +117,7 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
       const produced = await produceOutputs(prepared, page, {
         now: now(),
         history: (ids, f) => deps.connector.history(flow.object, ids, f),
+        ...(opts.records && opts.readAt ? { readAt: opts.readAt } : {}),
       });
       report.rejected.push(...produced.rejected);
       for (const o of produced.outputs) {
