@@ -265,19 +265,25 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
   const connector = await createConnector(config.crm, { store });
   connectors[crm] = connector;
 
+  let created = 0;
   const check = await time('check --fix', async () => {
     // fields whose type the check cannot infer from the flow (usage aggregates, the intent picklist)
     for (const f of demoFields) {
       const schema = await connector.describe(f.object);
       if (schema.fields.some((x) => x.name === f.name || x.label === f.label)) continue;
+      created++;
       await connector.createField(f.object, { name: f.name, label: f.label, type: f.type, ...(f.options ? { options: f.options.map((o) => ({ value: o, label: o })) } : {}), ...(f.type === 'string' ? { maxLength: 255 } : {}) });
     }
     return checkLive(connector, config, { fix: true });
   });
-  say(`${crm}: check --fix created ${check.created.length + demoFields.length} field(s)${check.ok ? '' : `; ${check.problems.filter((p) => p.severity === 'error').length} problem(s) left`}`);
+  say(`${crm}: check --fix created ${check.created.length + created} field(s)${check.ok ? '' : `; ${check.problems.filter((p) => p.severity === 'error').length} problem(s) left`}`);
 
-  const identity = await time('identity validation', () => validateIdentity(connector, opts.identitySample ?? 500));
-  say(`${crm}: identity validation on ${identity.sampled} records: ${identity.correct} matched correctly, ${identity.wrong} wrong, ${identity.ambiguous} ambiguous, ${identity.unmatched} unmatched`);
+  // identity validation only reads: it runs beside the flows, sharing the CRM's rate limit with them
+  const identityRun = time('identity validation', () => validateIdentity(connector, opts.identitySample ?? 500)).then((identity) => {
+    say(`${crm}: identity validation on ${identity.sampled} records: ${identity.correct} matched correctly, ${identity.wrong} wrong, ${identity.ambiguous} ambiguous, ${identity.unmatched} unmatched`);
+    return identity;
+  });
+  identityRun.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
 
   const gt = config.flows.some((f) => f.kind === 'intent') || crm === 'salesforce' ? await time('ground truth', () => sim.groundTruth<DemoTruth>()) : {};
   const intentOf = new Map<string, string>();
@@ -305,6 +311,7 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
     const runs: FlowRunReport[] = [];
     // one read of the flow's records serves training, the shadow run and the write run
     const reads = (await prepareFlow({ store, connector, now: new Date(), train: false }, flow)).reads;
+    const readAt = new Date().toISOString();
     const recs = await time(`${flow.name}: read`, async () => {
       const out: CrmRecord[] = [];
       for await (const page of connector.readChanged(flow.object, null, reads)) out.push(...page);
@@ -312,7 +319,7 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
     });
     const prepared = await time(`${flow.name}: prepare`, () => prepareFlow({ store, connector, now: new Date(), history: recs.map((r) => ({ id: r.id, fields: r.fields })) }, flow));
     const preparedMap = new Map([[flow.name, prepared]]);
-    const shadow = await time(`${flow.name}: shadow run`, () => runFlow(deps, flow, { prepared: preparedMap, records: recs }));
+    const shadow = await time(`${flow.name}: shadow run`, () => runFlow(deps, flow, { prepared: preparedMap, records: recs, readAt }));
     runs.push(shadow);
     const truth = truthFor(crm, flow, gt, intentOf);
     let gate: Awaited<ReturnType<typeof evaluateGate>> | null = null;
@@ -324,21 +331,25 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
     const hybridName = Object.entries(config.objects[flow.object]?.fields ?? {}).find(([name, r]) => r.owner === 'hybrid' && Object.values(flow.outputs).includes(name))?.[0];
     const hybrid = hybridName ? schema.fields.find((f) => f.name === hybridName || f.label === hybridName) : undefined;
     if (gate?.mode === 'open' || flow.gate.mode === 'open') {
-      // simulated reps edit the hybrid field of records inrecord has read and not yet written
+      // simulated reps edit the hybrid field of records inrecord has read and not yet written: as
+      // each page goes to write-back, a few records of the next page
       const scored = hybrid ? new Set((await store.query<{ record_id: string }>('SELECT DISTINCT record_id FROM shadow_outputs WHERE flow = $1 AND crm = $2', [flow.name, crm])).map((r) => r.record_id)) : new Set<string>();
       const perPage = Math.max(1, Math.ceil(budget / Math.max(1, Math.ceil(recs.length / PAGE))));
       const race = new Map<string, FieldValue>();
       const edits: Promise<void>[] = [];
-      const onProgress = (_flow: string, done: number) => {
+      const editPage = (from: number) => {
         if (!hybrid || race.size >= budget) return;
-        const page = recs.slice(Math.max(0, done - PAGE), done).filter((r) => scored.has(r.id));
+        const page = recs.slice(from, from + PAGE).filter((r) => scored.has(r.id));
         for (const r of page.slice(0, Math.min(perPage, budget - race.size))) {
           const value = repValueFor(hybrid.type);
           race.set(r.id, value);
           edits.push(sim.repEdit({ object: connector.objectName(flow.object), id: r.id, fields: { [hybrid.name]: value } }));
         }
       };
-      const write = await time(`${flow.name}: write run`, () => runFlow(deps, flow, { prepared: preparedMap, records: recs, onProgress }));
+      const onProgress = (_flow: string, done: number) => editPage(done);
+      editPage(0);
+      await Promise.all(edits);
+      const write = await time(`${flow.name}: write run`, () => runFlow(deps, flow, { prepared: preparedMap, records: recs, readAt, onProgress }));
       await Promise.all(edits);
       runs.push(write);
       if (hybrid && race.size > 0 && write.apply) {
@@ -390,6 +401,7 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
     activitiesNote = `mailbox not imported: ${(err as Error).message.split('\n')[0]}`;
     say(`${crm}: ${activitiesNote}`);
   }
+  const identity = await identityRun;
   const pages = await recordPages(sim, connector, store, config);
   return {
     crm,

@@ -40,7 +40,9 @@ export interface DemoSimulatorOptions {
 function cliCommand(): string[] {
   const here = fileURLToPath(import.meta.url);
   const entry = fileURLToPath(new URL(`../cli/main${extname(here)}`, import.meta.url));
-  return [process.execPath, ...process.execArgv, entry];
+  // from the TypeScript sources (tests, `npx tsx`), the child needs tsx's loader too
+  const loader = extname(here) === '.ts' && !process.execArgv.some((a) => a.includes('tsx')) ? ['--import', 'tsx'] : [];
+  return [process.execPath, ...process.execArgv, ...loader, entry];
 }
 
 async function control(url: string, path: string, body?: unknown): Promise<unknown> {
