@@ -163,7 +163,8 @@ function companyOf(snapshot: CrmSnapshot, contactId: string): string | null {
 
 /**
  * Imports items into the CRM as native activities; one result per distinct external id. Faults of
- * the store or of identity lookups throw; a CRM refusal of one item is that item's `failed` outcome.
+ * the store, of identity lookups or of open-deal lookups throw (nothing of that batch was created);
+ * a CRM refusal of one item is that item's `failed` outcome.
  */
 export async function importActivities(
   store: Store,
