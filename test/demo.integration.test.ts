@@ -42,6 +42,8 @@ describe('inrecord demo', () => {
         expect(scoring.written).toBeGreaterThan(0);
         expect(scoring.writeCalls).toBe(scoring.minimumWriteCalls);
         expect(crm.repEdits!.race.made).toBeGreaterThan(0);
+        // the first page's edits land before the write run starts, after the read: always caught
+        expect(crm.repEdits!.race.caught, `${crm.crm} race edits caught by the conflict check`).toBeGreaterThan(0);
         expect(crm.repEdits!.afterWrite.made).toBeGreaterThan(0);
       } else {
         // a closed gate writes nothing: shadow mode only records

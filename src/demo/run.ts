@@ -244,7 +244,7 @@ function worldOf(gt: DemoTruth, records: number): World {
   return gt.world ?? generateWorld({ seed: 42, contacts: records, leads: Math.min(50, records), convertedLeads: Math.min(5, records), messages: 40, outsiders: 20 });
 }
 
-async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: string) => void, sims: DemoSimulator[], connectors: Partial<Record<CrmName, CrmConnector>>, configs: InrecordConfig[]): Promise<DemoCrmReport> {
+async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptions, say: (m: string) => void, sims: DemoSimulator[], connectors: Partial<Record<CrmName, CrmConnector>>, configs: InrecordConfig[]): Promise<DemoCrmReport> {
   const records = crm === 'hubspot' ? (opts.hubspotContacts ?? 20_000) : crm === 'salesforce' ? (opts.salesforcePeople ?? 1_400) : (opts.pipedrivePersons ?? 300);
   const clock = phaseClock();
   const time = clock.time;
@@ -257,6 +257,7 @@ async function demoCrm(store: Store, crm: CrmName, opts: DemoOptions, say: (m: s
     return { crm, available: false, note: (err as Error).message, flows: [], recordPages: [], phases: clock.phases };
   }
   sims.push(sim);
+  const store = await storeReady;
   say(`${crm}: simulator on ${sim.url} (${sim.pid === 'in-process' ? 'in process' : `process ${sim.pid}`}) with ${records.toLocaleString('en-US')} seeded records`);
   const base = demoConfig(crm, sim);
   if (crm === 'hubspot') base.crm.rateLimit = { ...base.crm.rateLimit, callsPerWindow: HUBSPOT_PORTAL.rateLimit.callsPerWindow, windowMs: HUBSPOT_PORTAL.rateLimit.windowMs };
@@ -554,14 +555,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRuntime> {
   const clock = phaseClock();
   const dir = join(opts.dataDir, 'demo');
   rmSync(dir, { recursive: true, force: true });
-  const store = await clock.time('store open', () => openStore({ dataDir: dir, databaseUrl: '' }));
-  say(`store: embedded Postgres in ${dir}`);
+  // the store opens while the simulators start and seed in their own processes
+  const storeReady = clock.time('store open', () => openStore({ dataDir: dir, databaseUrl: '' }));
+  storeReady.then(() => say(`store: embedded Postgres in ${dir}`)).catch(() => {});
   const sims: DemoSimulator[] = [];
   const connectors: Partial<Record<CrmName, CrmConnector>> = {};
   const configs: InrecordConfig[] = [];
   // the CRMs are independent: they run side by side and share the store
   const order = opts.crms ?? (['salesforce', 'pipedrive', 'hubspot'] as CrmName[]);
-  const crms = await clock.time('CRMs side by side', () => Promise.all(order.map((crm) => demoCrm(store, crm, opts, say, sims, connectors, configs))));
+  const crms = await clock.time('CRMs side by side', () => Promise.all(order.map((crm) => demoCrm(storeReady, crm, opts, say, sims, connectors, configs))));
+  const store = await storeReady;
   configs.sort((a, b) => order.indexOf(a.crm.kind) - order.indexOf(b.crm.kind));
   const first = configs[0];
   const merged: InrecordConfig | null = first ? { ...first, flows: configs.flatMap((c) => c.flows), objects: {} } : null;
