@@ -27,7 +27,7 @@ describe('inrecord demo', () => {
       pipedrivePersons: 120,
       identitySample: 150,
       repEdits: 10,
-      simulatorCommand: [process.execPath, '--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')],
+      // the default: each simulator a child process running this CLI (from the sources here, with tsx)
     });
     const { report, store } = rt;
     for (const crm of report.crms) {
