@@ -94,6 +94,9 @@ export async function run(args: string[]): Promise<BenchResult> {
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
   const crmAt = args.indexOf('--crm');
   const crms = (crmAt >= 0 ? args[crmAt + 1].split(',') : ['hubspot', 'salesforce', 'pipedrive']) as CrmName[];
+  // `--records N` writes N records on every CRM named (Pipedrive defaults to 1,000: one call per record)
+  const recordsAt = args.indexOf('--records');
+  if (recordsAt >= 0) for (const crm of crms) RECORDS[crm] = Number(args[recordsAt + 1]);
   const rows: BenchRow[] = [];
   // `--runs 0 --refresh` measures refresh under load alone.
   for (const crm of runs > 0 ? crms : []) {

@@ -86,7 +86,9 @@ describe('search indexes agree with the scan (§4)', () => {
     cs.slice(0, 300).forEach((r, i) => {
       state.update(r, { lifecyclestage: i % 2 ? 'customer' : 'lead', lastname: i % 5 ? `Changed${i}` : '' }, rep, Date.UTC(2025, 0, 1) + i * 60_000);
     });
-    cs.slice(300, 320).forEach((r, i) => state.update(r, { email: `moved${i}@example.org` }, rep, Date.UTC(2025, 1, 1)));
+    cs.slice(300, 320).forEach((r, i) => {
+      state.update(r, { email: `moved${i}@example.org` }, rep, Date.UTC(2025, 1, 1));
+    });
     for (const r of cs.slice(320, 360)) state.archive(r, rep, Date.UTC(2025, 2, 1));
     for (let i = 0; i < 40; i++)
       state.create('contacts', { email: `new${i}@example.net`, firstname: i % 3 ? 'New' : '', lastname: `Person${i}` }, rep, { at: Date.parse(isoAt(i)) });
