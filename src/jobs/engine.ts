@@ -222,21 +222,26 @@ export class JobEngine {
     }
   }
 
+  /** The next fetch of a queue's jobs; when there are none, sweeps and waits (an enqueue here wakes it). */
+  private async fetchOrIdle(queue: string, reg: Registered): Promise<PgBoss.JobWithMetadata[]> {
+    let jobs: PgBoss.JobWithMetadata[] = [];
+    try {
+      jobs = await this.boss.fetch(queue, { batchSize: reg.options.batchSize, includeMetadata: true });
+    } catch (err) {
+      if (!this.running) return [];
+      this.log.warn({ err, queue }, 'fetch failed; retrying');
+    }
+    if (jobs.length === 0 && this.running) {
+      await this.maybeSweep();
+      await this.idle(queue, this.opts.pollIntervalMs ?? 500);
+    }
+    return jobs;
+  }
+
   private async loop(queue: string, reg: Registered): Promise<void> {
-    const poll = this.opts.pollIntervalMs ?? 500;
     while (this.running) {
-      let jobs: PgBoss.JobWithMetadata[] = [];
-      try {
-        jobs = await this.boss.fetch(queue, { batchSize: reg.options.batchSize, includeMetadata: true });
-      } catch (err) {
-        if (!this.running) return;
-        this.log.warn({ err, queue }, 'fetch failed; retrying');
-      }
-      if (jobs.length === 0) {
-        await this.maybeSweep();
-        await this.idle(queue, poll);
-        continue;
-      }
+      const jobs = await this.fetchOrIdle(queue, reg);
+      if (jobs.length === 0) continue;
       const done: string[] = [];
       let next = 0;
       const lane = async () => {
@@ -273,20 +278,9 @@ export class JobEngine {
 
   /** A batch queue's loop: fetch, work the whole fetch in one handler call, settle each job. */
   private async batchLoop(queue: string, reg: Registered, handler: BatchJobHandler): Promise<void> {
-    const poll = this.opts.pollIntervalMs ?? 500;
     while (this.running) {
-      let jobs: PgBoss.JobWithMetadata[] = [];
-      try {
-        jobs = await this.boss.fetch(queue, { batchSize: reg.options.batchSize, includeMetadata: true });
-      } catch (err) {
-        if (!this.running) return;
-        this.log.warn({ err, queue }, 'fetch failed; retrying');
-      }
-      if (jobs.length === 0) {
-        await this.maybeSweep();
-        await this.idle(queue, poll);
-        continue;
-      }
+      const jobs = await this.fetchOrIdle(queue, reg);
+      if (jobs.length === 0) continue;
       const items = jobs.map((job) => ({ data: job.data, ctx: this.contextOf(queue, job) }));
       let outcomes: BatchOutcome[];
       try {

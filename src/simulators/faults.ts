@@ -1,3 +1,4 @@
+import { prng } from './seed/index.js';
 import type { SimFaults } from './types.js';
 
 /**
@@ -7,24 +8,12 @@ import type { SimFaults } from './types.js';
  */
 const streams = new WeakMap<SimFaults, () => number>();
 
-/** mulberry32: small, fast, good enough to spread faults over calls. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One draw in [0, 1) from the faults' stream. */
 export function faultDraw(f: SimFaults): number {
   if (f.seed === undefined) return Math.random();
   let next = streams.get(f);
   if (!next) {
-    next = seeded(f.seed);
+    next = prng(f.seed);
     streams.set(f, next);
   }
   return next();
