@@ -257,15 +257,7 @@ export class JobEngine {
         // retried; the loop goes on
         if (l.status === 'rejected') this.log.error({ err: l.reason, queue }, 'could not record a job outcome; the job will be retried after expiry');
       }
-      if (done.length > 0) {
-        try {
-          await this.boss.complete(queue, done);
-          this.counts.completed += done.length;
-        } catch (err) {
-          // effects are idempotent (once()): re-running these after expiry does no harm
-          this.log.error({ err, queue, jobs: done.length }, 'could not mark jobs completed; they will run again after expiry');
-        }
-      }
+      await this.completeDone(queue, done);
       if (next < jobs.length) {
         const unstarted = jobs.slice(next).map((j) => j.id);
         await releaseJobs(this.store, queue, unstarted).catch((err) =>
@@ -298,14 +290,19 @@ export class JobEngine {
           this.log.error({ err, queue, jobId: jobs[i].id }, 'could not record a job outcome; the job will be retried after expiry');
         }
       }
-      if (done.length > 0) {
-        try {
-          await this.boss.complete(queue, done);
-          this.counts.completed += done.length;
-        } catch (err) {
-          this.log.error({ err, queue, jobs: done.length }, 'could not mark jobs completed; they will run again after expiry');
-        }
-      }
+      await this.completeDone(queue, done);
+    }
+  }
+
+  /** Marks finished jobs completed; if the store fails, they run again after expiry. */
+  private async completeDone(queue: string, done: string[]): Promise<void> {
+    if (done.length === 0) return;
+    try {
+      await this.boss.complete(queue, done);
+      this.counts.completed += done.length;
+    } catch (err) {
+      // effects are idempotent (once()): re-running these after expiry does no harm
+      this.log.error({ err, queue, jobs: done.length }, 'could not mark jobs completed; they will run again after expiry');
     }
   }
 

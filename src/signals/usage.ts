@@ -72,6 +72,28 @@ export interface UsageImportSummary {
 
 const MODEL = 'usage-1';
 
+/** A summary before any record is resolved or written. */
+function emptySummary(s: { source: string; mode: UsageImportSummary['mode']; rows: number; events?: number; snapshots?: number; problems: ParseProblem[]; cursor: string | null }): UsageImportSummary {
+  return {
+    source: s.source,
+    mode: s.mode,
+    snapshots: s.snapshots ?? 0,
+    rows: s.rows,
+    events: s.events ?? 0,
+    invalid: s.problems.length,
+    problems: s.problems,
+    contacts: 0,
+    companies: 0,
+    unmatched: 0,
+    written: 0,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    runIds: [],
+    cursor: s.cursor,
+  };
+}
+
 function contactKeyOf(e: UsageEvent): string | null {
   const n = normaliseEmail(e.userEmail);
   return n ? `email:${n.canonical}` : null;
@@ -193,24 +215,7 @@ export async function importUsage(
   for (let i = 0; i < stored.length; i += 1000) for (const k of await insertUsageEvents(store, source, stored.slice(i, i + 1000))) newKeys.add(k);
   const added = stored.filter((e) => newKeys.has(e.key));
 
-  const summary: UsageImportSummary = {
-    source,
-    mode: 'events',
-    snapshots: 0,
-    rows: rows.length,
-    events: added.length,
-    invalid: problems.length,
-    problems,
-    contacts: 0,
-    companies: 0,
-    unmatched: 0,
-    written: 0,
-    unchanged: 0,
-    skipped: 0,
-    failed: 0,
-    runIds: [],
-    cursor: since,
-  };
+  const summary = emptySummary({ source, mode: 'events', rows: rows.length, events: added.length, problems, cursor: since });
   if (added.length > 0) {
     // identity: every key with new events, contacts by address, companies by domain / account
     const inputs = new Map<string, IdentityInput>();
@@ -332,24 +337,7 @@ async function importSnapshots(
   const parsed = usageSnapshotsOf(rows.filter((r) => !('__invalid' in r)), source, ctx.asOf);
   const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems];
   const fresh = parsed.snapshots.filter((s) => !since || s.at >= since);
-  const summary: UsageImportSummary = {
-    source,
-    mode: 'snapshots',
-    snapshots: fresh.length,
-    rows: rows.length,
-    events: 0,
-    invalid: problems.length,
-    problems,
-    contacts: 0,
-    companies: 0,
-    unmatched: 0,
-    written: 0,
-    unchanged: 0,
-    skipped: 0,
-    failed: 0,
-    runIds: [],
-    cursor: since,
-  };
+  const summary = emptySummary({ source, mode: 'snapshots', rows: rows.length, snapshots: fresh.length, problems, cursor: since });
   const keyOf = (s: UsageSnapshot): string | null => {
     if (s.object === 'contact') {
       const n = normaliseEmail(s.userEmail);

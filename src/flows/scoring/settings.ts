@@ -87,7 +87,8 @@ export type ScoringSettingsInput = z.input<typeof scoringSettingsSchema>;
 
 /**
  * A starting point that reads well on a typical lead: engagement, meetings, stage age, product
- * usage and firmographics. Field names are placeholders for the mapping in inrecord.yaml.
+ * usage and firmographics, used by the tests. Its field names are examples: a flow's settings in
+ * inrecord.yaml point each feature (`features.<name>.field`) at the CRM field that holds it.
  */
 export const EXAMPLE_SCORING_SETTINGS: ScoringSettingsInput = {
   model: 'auto',

@@ -190,7 +190,8 @@ export function completeEngagement(type: EngagementType, values: Record<string, 
   return null;
 }
 
-const esc = (s: unknown) =>
+/** Text for HTML: the record pages and their timelines. */
+export const esc = (s: unknown) =>
   String(s ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -4,16 +4,9 @@
  * integration (history source INTEGRATION, §2.4) marked with when they were written, and the
  * timeline of notes, tasks, emails, meetings and calls associated with the record.
  */
-import { ENGAGEMENT_TYPES, engagementTimelineItem } from './engagements.js';
+import { ENGAGEMENT_TYPES, engagementTimelineItem, esc } from './engagements.js';
 import type { ObjectType } from './properties.js';
 import type { HsRecord, HubspotState } from './state.js';
-
-const esc = (s: unknown) =>
-  String(s ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
 
 export const PAGE_OBJECTS: Record<string, ObjectType> = {
   contacts: 'contacts',
