@@ -54,6 +54,8 @@ export interface SimStats {
   rateLimited: number;
   webhooksDelivered: number;
   webhooksFailed: number;
+  /** How long the sender waited for each acknowledged delivery's answer, ms (the most recent 20,000). */
+  webhookResponseMs: number[];
   tokenRefreshes: number;
 }
 

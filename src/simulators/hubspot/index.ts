@@ -18,6 +18,7 @@
  * `clientSecret`, its access-token lifetime `tokenTtlSeconds`). `snapshotFile` is not supported.
  */
 import Fastify from 'fastify';
+import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { objectTypeOf } from './properties.js';
@@ -48,10 +49,6 @@ export interface RunningHubspotSimulator extends RunningSimulator {
 
 export const DEFAULT_TOKEN = 'pat-na1-7f3c2a1e-9b4d-4e8f-a6c5-2d1b0e9f8a7c';
 
-function emptyStats(): SimStats {
-  return { calls: {}, totalCalls: 0, integrationWrites: 0, humanWrites: 0, rateLimited: 0, webhooksDelivered: 0, webhooksFailed: 0, tokenRefreshes: 0 };
-}
-
 export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promise<RunningHubspotSimulator> {
   const seed = opts.seed ?? 1;
   const token = opts.token ?? DEFAULT_TOKEN;
@@ -63,7 +60,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     secret: opts.clientSecret ?? 'sim-client-secret',
     retryScale: typeof opts.webhookRetryScale === 'number' ? opts.webhookRetryScale : 1,
     faults: () => faults,
-    onDelivered: () => stats.webhooksDelivered++,
+    onDelivered: (ms) => countDelivery(stats, ms),
     onFailed: () => stats.webhooksFailed++,
   });
   if (opts.webhookUrl) dispatcher.setTarget(opts.webhookUrl);

@@ -11,6 +11,7 @@ import type { SimFaults } from '../types.js';
 import type { ObjectType } from './properties.js';
 import type { ChangeNotice, HubspotState } from './state.js';
 import { faultHits } from '../faults.js';
+import { webhookSender } from '../sender.js';
 
 export interface WebhookEvent {
   eventId: number;
@@ -53,11 +54,13 @@ export interface DispatcherOptions {
   secret: string;
   retryScale: number;
   faults: () => SimFaults;
-  onDelivered: () => void;
+  /** An acknowledged delivery and how long its answer took, ms. */
+  onDelivered: (ms: number) => void;
   onFailed: () => void;
 }
 
 export class WebhookDispatcher {
+  private readonly sender = webhookSender();
   private target: string | null = null;
   private queue: WebhookEvent[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
@@ -136,10 +139,11 @@ export class WebhookDispatcher {
     const body = JSON.stringify(events.map((e) => ({ ...e, attemptNumber: attempt })));
     const ts = String(Date.now());
     let ok = false;
+    const sent = performance.now();
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
+      const { status } = await this.sender.post(
+        url,
+        {
           'content-type': 'application/json',
           'x-hubspot-signature': signV1(this.opts.secret, body),
           'x-hubspot-signature-version': 'v1',
@@ -148,15 +152,14 @@ export class WebhookDispatcher {
           'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/)',
         },
         body,
-        signal: AbortSignal.timeout(5_000),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      ok = res.status >= 200 && res.status < 300;
+        5_000,
+      );
+      ok = status >= 200 && status < 300;
     } catch {
       ok = false;
     }
     if (ok) {
-      this.opts.onDelivered();
+      this.opts.onDelivered(performance.now() - sent);
       return;
     }
     this.opts.onFailed();
@@ -185,5 +188,6 @@ export class WebhookDispatcher {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.sender.close();
   }
 }

@@ -21,6 +21,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
+import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { SchemaError, decodeV2, deriveOnWrite } from './entities.js';
 import { HEX40 } from './fields.js';
@@ -41,10 +42,6 @@ export interface RunningPipedriveSimulator extends RunningSimulator {
   state: PipedriveState;
   /** Waits for webhook deliveries in flight (not the scheduled retries). */
   webhooksIdle(): Promise<void>;
-}
-
-function emptyStats(): SimStats {
-  return { calls: {}, totalCalls: 0, integrationWrites: 0, humanWrites: 0, rateLimited: 0, webhooksDelivered: 0, webhooksFailed: 0, tokenRefreshes: 0 };
 }
 
 const OBJECTS: Record<string, Exclude<EntityType, 'note'>> = {
@@ -85,7 +82,7 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
     retryScale: typeof opts.webhookRetryScale === 'number' ? opts.webhookRetryScale : 1,
     timeoutMs: 10_000,
     faults: () => faults,
-    onDelivered: () => stats.webhooksDelivered++,
+    onDelivered: (ms) => countDelivery(stats, ms),
     onFailed: () => stats.webhooksFailed++,
   });
   state.listeners.push((ev) => {

@@ -10,13 +10,15 @@ import type { SimFaults } from '../types.js';
 import { serializeWebhook, webhookPrevious } from './entities.js';
 import type { ChangeEventRecord, PipedriveState, Webhook } from './state.js';
 import { faultHits } from '../faults.js';
+import { webhookSender } from '../sender.js';
 
 export interface DeliveryOptions {
   /** Multiplies the 3/30/150 s retry delays and the 30 min ban (1 = real time). */
   retryScale: number;
   timeoutMs: number;
   faults: () => SimFaults;
-  onDelivered: () => void;
+  /** An acknowledged delivery and how long its answer took, ms. */
+  onDelivered: (ms: number) => void;
   onFailed: () => void;
 }
 
@@ -63,6 +65,7 @@ export function buildPayload(state: PipedriveState, hook: Webhook, ev: ChangeEve
 }
 
 export class WebhookDispatcher {
+  private readonly sender = webhookSender();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
@@ -117,16 +120,10 @@ export class WebhookDispatcher {
       headers.authorization = `Basic ${Buffer.from(`${hook.http_auth_user}:${hook.http_auth_password ?? ''}`).toString('base64')}`;
     }
     let status = 0;
+    const sent = performance.now();
     try {
-      const res = await fetch(hook.subscription_url, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-      });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
+      // a redirect is not followed: it is an answer other than 2xx
+      status = (await this.sender.post(hook.subscription_url, headers, body, this.opts.timeoutMs)).status;
     } catch {
       status = 0;
     }
@@ -135,7 +132,7 @@ export class WebhookDispatcher {
     hook.last_http_status = status || null;
     if (status >= 200 && status < 300) {
       hook.lastSuccess = now;
-      this.opts.onDelivered();
+      this.opts.onDelivered(performance.now() - sent);
       return;
     }
     this.opts.onFailed();
@@ -168,5 +165,6 @@ export class WebhookDispatcher {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.sender.close();
   }
 }

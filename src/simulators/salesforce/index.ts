@@ -29,6 +29,7 @@ ConcurrentRequests, a short-term refusal that is not part of the allocation), `o
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { OutboundMessenger } from './outbound.js';
 import { type RouteContext, type Session, registerRoutes } from './routes.js';
@@ -55,10 +56,6 @@ export interface RunningSalesforceSimulator extends RunningSimulator {
   /** Waits for Outbound Messages buffered or in flight (not scheduled retries). */
   outboundIdle(): Promise<void>;
   oauth: { clientId: string; clientSecret: string };
-}
-
-function emptyStats(): SimStats {
-  return { calls: {}, totalCalls: 0, integrationWrites: 0, humanWrites: 0, rateLimited: 0, webhooksDelivered: 0, webhooksFailed: 0, tokenRefreshes: 0 };
 }
 
 const WINDOW_MS = 86_400_000;
@@ -119,7 +116,7 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     ids: org.ids,
     faults: () => faults,
     retryBaseMs: typeof opts.outboundRetryMs === 'number' ? opts.outboundRetryMs : 1000,
-    onDelivered: () => stats.webhooksDelivered++,
+    onDelivered: (ms) => countDelivery(stats, ms),
     onFailed: () => stats.webhooksFailed++,
   });
 

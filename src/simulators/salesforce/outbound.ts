@@ -8,6 +8,7 @@ import type { SimFaults } from '../types.js';
 import type { IdGenerator } from './ids.js';
 import type { Row } from './soql.js';
 import { faultHits } from '../faults.js';
+import { webhookSender } from '../sender.js';
 
 export interface OutboundNotification {
   id: string;
@@ -26,7 +27,8 @@ export interface OutboundOptions {
   faults: () => SimFaults;
   /** First retry delay; doubles each time up to 2 h / 24 h scaled by the same factor. Default 1000 ms. */
   retryBaseMs?: number;
-  onDelivered: () => void;
+  /** An acknowledged delivery and how long its answer took, ms. */
+  onDelivered: (ms: number) => void;
   onFailed: () => void;
 }
 
@@ -71,6 +73,7 @@ interface Pending {
 }
 
 export class OutboundMessenger {
+  private readonly sender = webhookSender();
   private buffer: OutboundNotification[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -108,8 +111,9 @@ export class OutboundMessenger {
       if (faults.webhookDelayMs) await new Promise((r) => setTimeout(r, faults.webhookDelayMs));
       const copies = faultHits(faults, faults.webhookDuplicate) ? 2 : 1;
       let acked = false;
+      const sent = performance.now();
       for (let i = 0; i < copies; i++) acked = (await this.post(notifications)) || acked;
-      if (acked) this.opts.onDelivered();
+      if (acked) this.opts.onDelivered((performance.now() - sent) / copies);
       else this.retry(p);
     };
     const job = run().finally(() => this.inFlight.delete(job));
@@ -120,13 +124,8 @@ export class OutboundMessenger {
     const url = this.opts.url();
     if (!url) return true;
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
-        body: buildNotificationsXml({ ...this.opts, notifications }),
-        signal: AbortSignal.timeout(60_000),
-      });
-      return isAck(res.status, await res.text());
+      const res = await this.sender.post(url, { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' }, buildNotificationsXml({ ...this.opts, notifications }), 60_000);
+      return isAck(res.status, res.body);
     } catch {
       return false;
     }
@@ -159,5 +158,6 @@ export class OutboundMessenger {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.sender.close();
   }
 }
