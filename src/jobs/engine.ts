@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import PgBoss from 'pg-boss';
 import { InrecordError, isInrecordError, isRetryable } from '../errors/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
-import type { Store } from '../store/index.js';
+import type { Sql, Store } from '../store/index.js';
 import { countOpenDeadLetters, insertDeadLetter, recordDeadLetterGauge, releaseJobs, sweepFailedJobs } from './queries.js';
 
 export interface JobContext {
@@ -152,8 +152,11 @@ export class JobEngine {
     this.queues.get(queue)!.batch = handler as BatchJobHandler;
   }
 
-  /** Wakes this process's idle loops on `queue`: a job sent here is fetched now, not at the next poll. */
-  private wake(queue: string): void {
+  /**
+   * Wakes this process's idle loops on `queue`: a job sent here is fetched now, not at the next poll.
+   * sendBatch with a transaction leaves this to its caller, once the transaction has committed.
+   */
+  wake(queue: string): void {
     const set = this.sleepers.get(queue);
     if (!set) return;
     this.sleepers.delete(queue);
@@ -185,10 +188,15 @@ export class JobEngine {
     return id;
   }
 
-  /** Many jobs in one statement (pollers, benchmarks). */
-  async sendBatch<T>(queue: string, items: { data: T; singletonKey?: string }[]): Promise<void> {
+  /**
+   * Many jobs in one statement (pollers, webhook ingress). With `tx` the jobs are inserted in the
+   * caller's transaction — they exist exactly when the rest of its work does — and the caller wakes
+   * the queue (`wake`) after the commit.
+   */
+  async sendBatch<T>(queue: string, items: { data: T; singletonKey?: string }[], tx?: Sql): Promise<void> {
     this.assertQueue(queue);
     const o = this.queues.get(queue)!.options;
+    const db = tx ? { executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.query(text, values) }) } : undefined;
     for (let i = 0; i < items.length; i += 1000) {
       await this.boss.insert(
         items.slice(i, i + 1000).map((it) => ({
@@ -200,9 +208,10 @@ export class JobEngine {
           retryBackoff: true,
           expireInSeconds: o.expireInSeconds,
         })),
+        db ? { db } : {},
       );
     }
-    if (items.length > 0) this.wake(queue);
+    if (items.length > 0 && !tx) this.wake(queue);
   }
 
   private assertQueue(queue: string): void {

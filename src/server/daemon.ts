@@ -12,7 +12,7 @@ import { type JobEngine, type QueueOptions, createJobEngine } from '../jobs/inde
 import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
 import { type PreparedFlow, prepareFlow, recordPipeline } from '../runner/index.js';
-import type { Store } from '../store/index.js';
+import type { Sql, Store } from '../store/index.js';
 import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs } from '../triggers/index.js';
 import { consoleActions } from './actions.js';
 import { buildServer } from './app.js';
@@ -46,12 +46,14 @@ const durationMs = (d: string) => Number.parseInt(d, 10) * MS[d.replace(/^\d+/, 
 /** The durable queue behind both webhooks and pollers. */
 export function jobQueue(engine: JobEngine): RecordQueue {
   return {
-    async enqueue(jobs: RecordJob[]) {
+    async enqueue(jobs: RecordJob[], tx?: Sql) {
       await engine.sendBatch(
         RECORD_QUEUE,
         jobs.map((j) => ({ data: j, singletonKey: `${j.crm}:${j.object}:${j.id}` })),
+        tx,
       );
     },
+    committed: () => engine.wake(RECORD_QUEUE),
   };
 }
 

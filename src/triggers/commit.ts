@@ -27,21 +27,29 @@ export function directCommitter(store: Store, queue: RecordQueue): ReceiptCommit
   };
 }
 
+/**
+ * Receipts and the jobs of the new ones in one transaction: a crash between the two would leave a
+ * receipt whose redelivery counts as a duplicate while its job was never stored.
+ */
 async function storeReceipts(store: Store, queue: RecordQueue, items: ReceiptItem[]): Promise<Set<string>> {
   const fresh = new Set<string>();
-  for (const crm of new Set(items.map((i) => i.crm))) {
-    const mine = items.filter((i) => i.crm === crm);
-    for (const k of await insertReceipts(store, crm, mine.map((i) => ({ key: i.key, payload: i.payload })))) fresh.add(k);
-  }
-  const jobs: RecordJob[] = [];
-  const seen = new Set<string>();
-  for (const i of items) {
-    // the same key twice in one commit: the first is the new one, the second a duplicate
-    if (!i.job || !fresh.has(i.key) || seen.has(i.key)) continue;
-    seen.add(i.key);
-    jobs.push(i.job);
-  }
-  if (jobs.length > 0) await queue.enqueue(jobs);
+  const enqueued = await store.transaction(async (tx) => {
+    for (const crm of new Set(items.map((i) => i.crm))) {
+      const mine = items.filter((i) => i.crm === crm);
+      for (const k of await insertReceipts(tx, crm, mine.map((i) => ({ key: i.key, payload: i.payload })))) fresh.add(k);
+    }
+    const jobs: RecordJob[] = [];
+    const seen = new Set<string>();
+    for (const i of items) {
+      // the same key twice in one commit: the first is the new one, the second a duplicate
+      if (!i.job || !fresh.has(i.key) || seen.has(i.key)) continue;
+      seen.add(i.key);
+      jobs.push(i.job);
+    }
+    if (jobs.length > 0) await queue.enqueue(jobs, tx);
+    return jobs.length;
+  });
+  if (enqueued > 0) queue.committed?.();
   return fresh;
 }
 

@@ -43,20 +43,27 @@ export async function pollOnce(deps: PollDeps, opts: PollOptions): Promise<PollR
   for await (const page of connector.readChanged(opts.kind, since, opts.fields)) {
     result.pages++;
     result.seen += page.length;
-    const admitted = await admitVersions(
-      store,
-      connector.crm,
-      opts.kind,
-      page.map((r) => ({ id: r.id, modifiedAt: r.modifiedAt })),
-    );
-    const jobs: RecordJob[] = page
-      .filter((r) => admitted.has(r.id))
-      .map((r) => ({ crm: connector.crm, object: opts.kind, id: r.id, source: 'poll', kind: 'updated', fields: [] }));
-    if (jobs.length > 0) await deps.queue.enqueue(jobs);
-    result.enqueued += jobs.length;
-    // only now, with the page durably enqueued, may the cursor move
-    cursor = advanceCursor(cursor, page.map((r) => r.modifiedAt));
-    if (cursor.at) await writeCursor(store, opts.name, JSON.stringify(cursor));
+    // admitted versions, their jobs and the cursor in one transaction: a crash between admitting a
+    // version and enqueueing its job would leave it admitted (so never admitted again) and never worked
+    const next = advanceCursor(cursor, page.map((r) => r.modifiedAt));
+    const enqueued = await store.transaction(async (tx) => {
+      const admitted = await admitVersions(
+        tx,
+        connector.crm,
+        opts.kind,
+        page.map((r) => ({ id: r.id, modifiedAt: r.modifiedAt })),
+      );
+      const jobs: RecordJob[] = page
+        .filter((r) => admitted.has(r.id))
+        .map((r) => ({ crm: connector.crm, object: opts.kind, id: r.id, source: 'poll', kind: 'updated', fields: [] }));
+      if (jobs.length > 0) await deps.queue.enqueue(jobs, tx);
+      // the cursor moves only with the page durably enqueued
+      if (next.at) await writeCursor(tx, opts.name, JSON.stringify(next));
+      return jobs.length;
+    });
+    cursor = next;
+    if (enqueued > 0) deps.queue.committed?.();
+    result.enqueued += enqueued;
   }
 
   if (since) {

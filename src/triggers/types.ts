@@ -1,4 +1,5 @@
 import type { ChangeKind, CrmName, CrmRecord, ObjectKind } from '../crm/types.js';
+import type { Sql } from '../store/index.js';
 
 /** One unit of work: look at this record again. Version checks happen when it is processed. */
 export interface RecordJob {
@@ -12,7 +13,13 @@ export interface RecordJob {
 
 /** The durable queue both paths feed (the job engine in production, same interface in tests). */
 export interface RecordQueue {
-  enqueue(jobs: RecordJob[]): Promise<void>;
+  /**
+   * With `tx` the jobs are stored in that transaction, together with what made them due (receipts,
+   * admitted versions, the cursor): a crash leaves all or none. The caller calls `committed` after.
+   */
+  enqueue(jobs: RecordJob[], tx?: Sql): Promise<void>;
+  /** After a transaction that enqueued has committed: idle workers of this process take the jobs now. */
+  committed?(): void;
 }
 
 /** What processing one record did; the version after our own write keeps it from re-triggering. */
