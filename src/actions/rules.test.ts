@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CrmUser } from '../crm/types.js';
-import { type ActionRule, actionKey, decideActions, fillTemplate } from './rules.js';
+import { type ActionRule, actionKey, decideActions, fillTemplate, nextRuleState, type RuleState } from './rules.js';
 
 const users: CrmUser[] = [
   { id: 'u1', name: 'Ana', email: 'ana@team.test', active: true },
@@ -57,10 +57,29 @@ describe('decideActions', () => {
     expect(decideActions(rule, ctx({ score: 79 })).actions).toEqual([]);
   });
 
-  it('keys an action by decision and record version, so a retry is the same action', () => {
+  it('keys an action by rule episode, so a retry or a re-run is the same action and a new episode is not', () => {
     const [task] = decideActions({ ...hot, assign: undefined }, ctx({ intent: 'high' })).actions;
-    expect(actionKey('f', 'r', task, 'v1')).toBe(actionKey('f', 'r', task, 'v1'));
-    expect(actionKey('f', 'r', task, 'v1')).not.toBe(actionKey('f', 'r', task, 'v2'));
+    expect(actionKey('f', 'r', task, 1)).toBe(actionKey('f', 'r', task, 1));
+    expect(actionKey('f', 'r', task, 1)).not.toBe(actionKey('f', 'r', task, 2));
+  });
+
+  it('moves to a new episode only when the condition turns true again after being false', () => {
+    const steps = [true, true, false, false, true, true, false, true];
+    let s: RuleState | null = null;
+    const episodes: number[] = [];
+    for (const holds of steps) {
+      s = nextRuleState(s, holds);
+      episodes.push(s.episode);
+    }
+    expect(episodes).toEqual([1, 1, 1, 1, 2, 2, 2, 3]);
+    // first seen not holding: the first time it holds is a new episode too
+    expect(nextRuleState(nextRuleState(null, false), true)).toEqual({ holds: true, episode: 2 });
+  });
+
+  it('keeps the owner an episode already assigned instead of taking the next in the round-robin', () => {
+    const d = decideActions(hot, { ...ctx({ intent: 'high' }, 1), assigned: 'u1' });
+    expect(d.actions.map((a) => (a as { ownerId?: string }).ownerId)).toEqual(['u1', 'u1']);
+    expect(d.nextPosition).toBe(1);
   });
 
   it('fills templates from record and outputs, blank for missing values', () => {

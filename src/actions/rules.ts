@@ -64,6 +64,8 @@ export interface ActionContext {
   users: CrmUser[];
   /** Current round-robin position of this rule. */
   position: number;
+  /** The owner this episode already assigned (a retry): kept, so the task goes to the same person. */
+  assigned?: string;
 }
 
 export type ActionDecision = { actions: CrmAction[]; nextPosition: number; skipped: string[] };
@@ -77,7 +79,8 @@ export function decideActions(rule: ActionRule, ctx: ActionContext): ActionDecis
   const actions: CrmAction[] = [];
   let next = ctx.position;
   let owner: string | undefined;
-  if (rule.assign) {
+  if (rule.assign && ctx.assigned) owner = ctx.assigned;
+  else if (rule.assign) {
     if ('roundRobin' in rule.assign) {
       const pool = rule.assign.roundRobin.filter((id) => active.has(id));
       if (pool.length === 0) skipped.push('no active owner in the round-robin pool');
@@ -96,8 +99,8 @@ export function decideActions(rule: ActionRule, ctx: ActionContext): ActionDecis
       }
     } else if (active.has(rule.assign.ownerId)) owner = rule.assign.ownerId;
     else skipped.push(`owner ${rule.assign.ownerId} is not an active user`);
-    if (owner) actions.push({ type: 'assign_owner', object: ctx.object, id: ctx.recordId, ownerId: owner });
   }
+  if (rule.assign && owner) actions.push({ type: 'assign_owner', object: ctx.object, id: ctx.recordId, ownerId: owner });
   if (rule.stage) actions.push({ type: 'change_stage', object: ctx.object, id: ctx.recordId, stage: rule.stage });
   if (rule.task) {
     actions.push({
@@ -116,9 +119,26 @@ export function decideActions(rule: ActionRule, ctx: ActionContext): ActionDecis
 }
 
 /**
- * The idempotency key of one action: the same decision on the same record version fires once,
- * however often the job runs. A new decision (another version) may fire again.
+ * The idempotency key of one action: a rule acts once per episode of its condition on a record,
+ * however often the record is processed, the job retried or the flow re-run. Not the record's
+ * version: inrecord's own write (the score, an owner) moves that, and a retry would act again.
  */
-export function actionKey(flow: string, rule: string, action: CrmAction, version: string): string {
-  return [flow, rule, action.object, action.id, action.type, version].join('|');
+export function actionKey(flow: string, rule: string, action: CrmAction, episode: number): string {
+  return [flow, rule, action.object, action.id, action.type, `e${episode}`].join('|');
+}
+
+/** A rule's condition on one record, as last evaluated. */
+export interface RuleState {
+  holds: boolean;
+  episode: number;
+}
+
+/**
+ * The rule's state after evaluating its condition now: the first time it holds is episode 1; each
+ * time it turns true again after having been false, the next episode. Actions fire while it holds,
+ * keyed by the episode, so only a new episode can act again.
+ */
+export function nextRuleState(prev: RuleState | null, holds: boolean): RuleState {
+  if (!prev) return { holds, episode: 1 };
+  return { holds, episode: holds && !prev.holds ? prev.episode + 1 : prev.episode };
 }

@@ -8,8 +8,8 @@ import { type RunnerDeps, runFlow } from './run.js';
  * The pipeline the trigger layer calls for a batch of changed records of one object: every flow on
  * that object, through the same gate and write path as a full run, on the records as the trigger
  * layer just read them (no second read). Returns each written record's version after inrecord's own
- * write — from write-back's verification read, or read once more where there was none — so that
- * write does not trigger it again.
+ * changes — from write-back's verification read, or read once more where there was none or where an
+ * action then changed the record's owner or stage — so those changes do not trigger it again.
  */
 export function recordPipeline(deps: RunnerDeps, prepared: Map<string, PreparedFlow>): RecordPipeline {
   return async (records: CrmRecord[], kind: ObjectKind): Promise<Map<string, PipelineResult>> => {
@@ -29,9 +29,11 @@ export function recordPipeline(deps: RunnerDeps, prepared: Map<string, PreparedF
           else unseen.add(id);
           out.set(id, r);
         },
+        // an owner or stage change moved the record past the version write-back saw: read it after
+        onActed: (id) => unseen.add(id),
       });
     }
-    const missing = [...unseen].filter((id) => out.get(id)?.written);
+    const missing = [...unseen];
     if (missing.length > 0) {
       for (const after of await deps.connector.read(kind, missing, [])) {
         const r = out.get(after.id);

@@ -48,6 +48,8 @@ export interface RunFlowsOptions {
   onProgress?: (flow: string, done: number) => void;
   /** Each record the CRM accepted a write for, with its version after the write (see applyRun). */
   onWritten?: (recordId: string, fieldsWritten: number, modifiedAt: string | null) => void;
+  /** Each record an action changed itself (a new owner, a new stage): its version moved after the write. */
+  onActed?: (recordId: string) => void;
   /** Prepared flows to reuse (the daemon prepares once). */
   prepared?: Map<string, PreparedFlow>;
 }
@@ -104,7 +106,6 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     actions: { done: 0, alreadyDone: 0, uncertain: 0, failed: 0, skipped: [] },
   };
   const fields = new Map<string, Record<string, FieldValue>>();
-  const versions = new Map<string, string>();
 
   async function* source(): AsyncGenerator<RecordOutputs> {
     for await (const page of records(deps.connector, flow, prepared.reads, opts)) {
@@ -112,7 +113,6 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
       // current values go beside shadow outputs (what a reviewer compares) and into action rules
       for (const r of page) {
         fields.set(r.id, r.fields);
-        versions.set(r.id, r.modifiedAt);
       }
       const produced = await produceOutputs(prepared, page, {
         now: now(),
@@ -155,11 +155,11 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
       {
         flow: flow.name,
         rules,
-        version: versions.get(r.recordId) ?? now().toISOString(),
         context: { object: flow.object, recordId: r.recordId, record: fields.get(r.recordId) ?? {}, outputs, now: now() },
       },
     );
     for (const f of fired.fired) {
+      if (f.outcome === 'done' && (f.action.type === 'assign_owner' || f.action.type === 'change_stage') && f.action.id === r.recordId) opts.onActed?.(r.recordId);
       if (f.outcome === 'done') report.actions.done++;
       else if (f.outcome === 'already-done') report.actions.alreadyDone++;
       else if (f.outcome === 'uncertain') report.actions.uncertain++;

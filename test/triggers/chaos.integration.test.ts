@@ -1,8 +1,9 @@
 /**
  * Triggers under chaos on the Pipedrive simulator: webhooks dropped, duplicated and reordered, and
  * writes answered 429 / 500 at random. After a poll and a drain, every record a rep changed was
- * processed exactly once, its AI field is present when read back from the CRM, and each field was
- * written once in the ledger. Dead letters, if any, must each carry a reason.
+ * processed exactly once, its AI field is present when read back from the CRM, each field was
+ * written once in the ledger, and the trigger flow's task exists once per person in the CRM. Dead
+ * letters, if any, must each carry a reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type InrecordConfig } from '../../src/config/index.js';
@@ -42,7 +43,13 @@ describe('triggers under webhook and API chaos (Pipedrive simulator)', () => {
       server: { port: 0 },
       flows: base.flows
         .filter((f) => f.name === 'person-scoring')
-        .map((f) => ({ ...f, gate: { ...f.gate, mode: 'open' }, trigger: { webhook: true, poll: '1h' } })),
+        .map((f) => ({
+          ...f,
+          gate: { ...f.gate, mode: 'open' },
+          trigger: { webhook: true, poll: '1h' },
+          // a trigger flow on every scored person: the task must exist once, whatever was retried
+          actions: [{ name: 'follow-up', when: { output: 'score', gte: 0 }, task: { subject: 'Chaos follow-up', dueInHours: 2 } }],
+        })),
       jobs: { retryLimit: 6, retryDelaySeconds: 1, concurrency: 4 },
     });
     const setup = await createConnector(config.crm, {});
@@ -112,6 +119,12 @@ describe('triggers under webhook and API chaos (Pipedrive simulator)', () => {
     expect(new Set(scoreWrites.map((w) => w.record_id)).size).toBe(N);
     const twice = written.filter((w) => w.n !== 1);
     expect(twice, `fields written more than once: ${JSON.stringify(twice)}`).toEqual([]);
+
+    // one task per person: no retry, duplicate delivery or reprocessing created a second
+    const activities = (sim as unknown as { state: { all(t: string): readonly { core: Record<string, unknown> }[] } }).state.all('activity');
+    const tasks = new Map<string, number>();
+    for (const a of activities) if (a.core.subject === 'Chaos follow-up') tasks.set(String(a.core.person_id), (tasks.get(String(a.core.person_id)) ?? 0) + 1);
+    expect(ids.filter((id) => tasks.get(id) !== 1), 'persons without exactly one task').toEqual([]);
 
     const dead = await store.query<{ reason?: string; error?: unknown }>('SELECT * FROM dead_letters');
     for (const d of dead) expect(JSON.stringify(d)).toMatch(/IR_[A-Z_]+/);
