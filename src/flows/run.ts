@@ -7,6 +7,7 @@
  */
 import { ZodError } from 'zod';
 import type { FlowConfig } from '../config/index.js';
+import { fieldIndexOf, resolveField as resolveCrmField } from '../crm/fields.js';
 import type { FieldChange, FieldSchema, ObjectSchema } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import type { Sql } from '../store/types.js';
@@ -62,11 +63,10 @@ export interface ProcessorDeps {
 }
 
 /** The field an output is written to: by API name, else by a unique label. */
+/** A mapped field by API name or label, resolved exactly as check and write-back resolve it. */
 export function resolveField(schema: ObjectSchema, name: string): FieldSchema | null {
-  const exact = schema.fields.find((f) => f.name === name);
-  if (exact) return exact;
-  const byLabel = schema.fields.filter((f) => f.label.toLowerCase() === name.toLowerCase());
-  return byLabel.length === 1 ? byLabel[0] : null;
+  const r = resolveCrmField(fieldIndexOf(schema), name);
+  return r.ok ? r.field : null;
 }
 
 function emptyResult(recordId: string): FlowRecordResult {
@@ -83,7 +83,7 @@ function file(flow: FlowConfig, schema: ObjectSchema, result: FlowRecordResult, 
     }
     const field = resolveField(schema, target);
     if (!field) {
-      result.rejected.push({ recordId: result.recordId, output: o.name, field: target, code: 'IR_FIELD_NOT_FOUND', message: `record ${result.recordId}: field ${target} (output ${o.name}) does not exist on ${schema.object}; create it or correct the mapping` });
+      result.rejected.push({ recordId: result.recordId, output: o.name, field: target, code: 'IR_FIELD_NOT_FOUND', message: `record ${result.recordId}: field ${target} (output ${o.name}) does not exist on ${schema.object}; create it with \`inrecord check --fix\` or correct the mapping` });
       continue;
     }
     const c = validateOutput(result.recordId, o, field, bounds[o.name]);
@@ -182,7 +182,7 @@ export async function createFlowProcessor(flow: FlowConfig, deps: ProcessorDeps)
             }
             const field = resolveField(schema, target);
             if (!field) {
-              result.rejected.push({ recordId: record.id, output, field: target, code: 'IR_FIELD_NOT_FOUND', message: `record ${record.id}: field ${target} (output ${output}) does not exist on ${schema.object}` });
+              result.rejected.push({ recordId: record.id, output, field: target, code: 'IR_FIELD_NOT_FOUND', message: `record ${record.id}: field ${target} (output ${output}) does not exist on ${schema.object}; create it with \`inrecord check --fix\` or correct the mapping` });
               continue;
             }
             targets.push({ output: output as EnrichmentOutputName, field, current: record.fields[field.name] ?? null, stampedAt: rctx.stampedAt?.[field.name] ?? null, lastChange: rctx.history?.[field.name] ?? null });
