@@ -249,7 +249,11 @@ export interface CrmConnector {
   /** The CRM's object name for an engine kind ('contact' → 'contacts' | 'Contact' | 'persons'). */
   objectName(kind: ObjectKind): string;
 
-  describe(kind: ObjectKind): Promise<ObjectSchema>;
+  /**
+   * The object's fields. Kept for a minute or so; `fresh` asks the CRM now (a field created
+   * elsewhere, by `inrecord check --fix` in another process, is then seen at once).
+   */
+  describe(kind: ObjectKind, opts?: { fresh?: boolean }): Promise<ObjectSchema>;
   /** Creates a custom field (for `check --fix`); `IR_CRM_UNSUPPORTED` where the API does not allow it. */
   createField(kind: ObjectKind, spec: FieldSpec): Promise<FieldSchema>;
 

@@ -6,7 +6,7 @@
  */
 import type { FlowConfig } from '../config/index.js';
 import type { CrmConnector, CrmRecord, FieldChange, ObjectSchema } from '../crm/types.js';
-import { type FlowProcessor, type FlowRecord, createFlowProcessor, flowSettings, labelOf, trainScoringModel } from '../flows/index.js';
+import { type FlowProcessor, type FlowRecord, type ScoringModel, createFlowProcessor, flowSettings, labelOf, trainScoringModel } from '../flows/index.js';
 import type { Store } from '../store/index.js';
 import { indexFields, type RecordOutputs, resolveField } from '../writeback/index.js';
 
@@ -28,6 +28,38 @@ export interface PreparedFlow {
   explanation: string;
   /** Scoring with a conversion label: records already converted are history, not leads to score. */
   converted?: (record: FlowRecord) => boolean;
+  /** The trained scoring model, kept when the flow is prepared again for a changed schema. */
+  scoringModel?: ScoringModel;
+  /** Fields the flow names (settings, outputs) that the object did not have when it was prepared. */
+  missing: string[];
+  /** When the CRM was last asked for the fields afresh because some were missing (epoch ms). */
+  freshAt?: number;
+}
+
+/** The fields of a schema, as a comparable key: a field created or removed changes it. */
+export function schemaKey(schema: ObjectSchema): string {
+  return schema.fields
+    .map((f) => `${f.name}\u0000${f.label}\u0000${f.type}\u0000${f.writable ? 1 : 0}`)
+    .sort()
+    .join('\u0001');
+}
+
+/** How often a flow with missing fields asks the CRM afresh whether they exist now. */
+export const MISSING_FIELDS_RECHECK_MS = 10_000;
+
+/**
+ * The flow prepared again when its object's fields changed since it was prepared — a field created
+ * by `inrecord check --fix` while the daemon runs is then read and written without a restart (within
+ * 10 s while the flow has fields missing; otherwise when the connector's field list next expires).
+ * Keeps the trained model (no new training); the same prepared flow when nothing changed.
+ */
+export async function refreshPrepared(deps: { store: Store; connector: CrmConnector; now: Date }, prepared: PreparedFlow): Promise<PreparedFlow> {
+  const recheck = prepared.missing.length > 0 && Date.now() - (prepared.freshAt ?? 0) >= MISSING_FIELDS_RECHECK_MS;
+  if (recheck) prepared.freshAt = Date.now();
+  const schema = await deps.connector.describe(prepared.flow.object, recheck ? { fresh: true } : {});
+  if (schema === prepared.schema || schemaKey(schema) === schemaKey(prepared.schema)) return prepared;
+  const fresh = await prepareFlow({ ...deps, train: false, ...(prepared.scoringModel ? { scoringModel: prepared.scoringModel } : {}) }, prepared.flow);
+  return { ...fresh, explanation: prepared.explanation, freshAt: prepared.freshAt };
 }
 
 const uniq = (xs: (string | undefined | null)[]) => [...new Set(xs.filter((x): x is string => Boolean(x)))];
@@ -56,31 +88,46 @@ async function readAll(connector: CrmConnector, flow: FlowConfig, fields: string
 }
 
 export async function prepareFlow(
-  deps: { store: Store; connector: CrmConnector; now: Date; train?: boolean; /** Every record of the flow's object, already read with the flow's fields: trained on instead of read again. */ history?: FlowRecord[] },
+  deps: {
+    store: Store;
+    connector: CrmConnector;
+    now: Date;
+    train?: boolean;
+    /** Every record of the flow's object, already read with the flow's fields: trained on instead of read again. */
+    history?: FlowRecord[];
+    /** A model trained before: used as it is. */
+    scoringModel?: ScoringModel;
+  },
   flow: FlowConfig,
 ): Promise<PreparedFlow> {
   const schema = await deps.connector.describe(flow.object);
   // settings may name fields by label (Pipedrive custom fields have 40-hex keys): read by API name
   const idx = indexFields(schema);
+  const missing: string[] = [];
   const reads = fieldsNamed(flow).map((f) => {
     const r = resolveField(idx, f);
+    if (!r.ok) missing.push(f);
     return r.ok ? r.field.name : f;
   });
   const now = () => deps.now;
   if (flow.kind === 'scoring') {
     const settings = flowSettings(flow.name, flow.settings);
     const converted = settings.label ? (r: FlowRecord) => labelOf(settings, r) === 1 : undefined;
+    if (deps.scoringModel) {
+      const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: deps.scoringModel });
+      return { flow, schema, processor, reads, missing, explanation: processor.explanation, converted, scoringModel: deps.scoringModel };
+    }
     if (deps.train !== false && settings.model !== 'rules') {
       const history = (deps.history ?? (await readAll(deps.connector, flow, reads))).map((r) => ({ ...r, fields: readableFields(schema, r.fields) }));
       const choice = await trainScoringModel(deps.store, flow.name, flow.settings, history, deps.now);
       const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: choice.model });
-      return { flow, schema, processor, reads, explanation: choice.explanation, converted };
+      return { flow, schema, processor, reads, missing, explanation: choice.explanation, converted, scoringModel: choice.model };
     }
     const processor = await createFlowProcessor(flow, { schema, db: deps.store, now });
-    return { flow, schema, processor, reads, explanation: processor.explanation, converted };
+    return { flow, schema, processor, reads, missing, explanation: processor.explanation, converted };
   }
   const processor = await createFlowProcessor(flow, { schema, db: deps.store, now });
-  return { flow, schema, processor, reads, explanation: processor.explanation };
+  return { flow, schema, processor, reads, missing, explanation: processor.explanation };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FlowConfig } from '../config/index.js';
 import type { CrmRecord, ObjectKind } from '../crm/types.js';
 import type { PipelineResult, RecordPipeline } from '../triggers/index.js';
-import type { PreparedFlow } from './flows.js';
+import { type PreparedFlow, refreshPrepared } from './flows.js';
 import { type RunnerDeps, runFlow } from './run.js';
 
 /**
@@ -17,6 +17,10 @@ export function recordPipeline(deps: RunnerDeps, prepared: Map<string, PreparedF
     const out = new Map<string, PipelineResult>(records.map((r) => [r.id, { written: 0, modifiedAtAfterWrite: null }]));
     const unseen = new Set<string>();
     for (const flow of flows) {
+      // a field created since the flow was prepared (`inrecord check --fix`) counts from now on
+      const current = prepared.get(flow.name)!;
+      const fresh = await refreshPrepared({ store: deps.store, connector: deps.connector, now: (deps.now ?? (() => new Date()))() }, current);
+      if (fresh !== current) prepared.set(flow.name, fresh);
       await runFlow(deps, flow, {
         records,
         prepared,

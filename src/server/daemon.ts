@@ -90,17 +90,13 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     await invalidateLinks(store, { crm: connector.crm, object, crmIds: [id], reason: mergedInto ? 'merged' : 'deleted', mergedInto });
   };
 
+  // the pipeline prepares a flow again when its object's fields change: what is read follows
   const prepared = new Map<string, PreparedFlow>();
-  const reads = new Map<ObjectKind, Set<string>>();
   if (roles.work || roles.poll) {
-    for (const flow of config.flows) {
-      const p = await prepareFlow({ store, connector, now: now(), train: roles.work }, flow);
-      prepared.set(flow.name, p);
-      const set = reads.get(flow.object) ?? new Set<string>();
-      for (const f of p.reads) set.add(f);
-      reads.set(flow.object, set);
-    }
+    for (const flow of config.flows) prepared.set(flow.name, await prepareFlow({ store, connector, now: now(), train: roles.work }, flow));
   }
+  const readsOf = (object: ObjectKind) => [...new Set([...prepared.values()].filter((p) => p.flow.object === object).flatMap((p) => p.reads))];
+  const objects = [...new Set(config.flows.filter((f) => prepared.has(f.name)).map((f) => f.object))];
 
   if (roles.work) {
     const pipeline = recordPipeline({ store, connector, config, now }, prepared);
@@ -111,7 +107,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
         const outcomes = await processRecordJobs(
           // each record is claimed by its own job: a retry after a crash takes it back at once; a
           // claim whose job is gone lapses with the job's expiry
-          { connector, store, pipeline, fields: (object) => [...(reads.get(object) ?? [])], claimer: items[0].ctx.jobId, leaseMs: expireSeconds * 1000 },
+          { connector, store, pipeline, fields: readsOf, claimer: items[0].ctx.jobId, leaseMs: expireSeconds * 1000 },
           items.map((i) => ({ job: i.data, claimer: i.ctx.jobId })),
         );
         return outcomes.map((o) => (o.status === 'failed' ? { ok: false as const, error: o.error } : { ok: true as const }));
@@ -121,7 +117,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     engine.work([RECORD_QUEUE]);
   }
 
-  const pollers = [...reads.keys()].map((kind) => ({
+  const pollers = objects.map((kind) => ({
     kind,
     everyMs:
       opts.pollEveryMs ?? Math.min(...config.flows.filter((f) => f.object === kind).map((f) => durationMs(f.trigger.poll))),
@@ -129,7 +125,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   const pollNow = async () => {
     let n = 0;
     for (const p of pollers) {
-      const r = await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
+      const r = await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: readsOf(p.kind) });
       n += r.enqueued;
     }
     return n;
@@ -141,7 +137,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
       const tick = async () => {
         if (stopping) return;
         try {
-          await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: [...(reads.get(p.kind) ?? [])] });
+          await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: readsOf(p.kind) });
         } catch (err) {
           log.error({ err, object: p.kind }, 'poll failed; the cursor did not move, the next poll retries');
         }

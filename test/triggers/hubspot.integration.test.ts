@@ -54,8 +54,8 @@ describe('triggers on the HubSpot simulator', () => {
       flows: base.flows.map((f) => ({ ...f, gate: { ...f.gate, mode: 'open' }, trigger: { webhook: true, poll: '1h' } })),
       jobs: { retryLimit: 3, retryDelaySeconds: 1, concurrency: 4 },
     });
-    // Create the inrecord_* properties before the daemon starts: a daemon started first keeps the
-    // field list it read at start-up and rejects the writes with IR_FIELD_NOT_FOUND.
+    // Create the inrecord_* properties before the daemon starts, so the first change is written (a
+    // daemon started first refuses the outputs until it sees the fields: fields.integration.test.ts).
     const setup = await createConnector(config.crm, {});
     const check = await checkLive(setup, config, { fix: true });
     expect(check.ok).toBe(true);

@@ -291,8 +291,8 @@ export class HubspotConnector implements CrmConnector {
     return kind === 'contact' ? 'contacts' : kind === 'company' ? 'companies' : kind === 'deal' ? 'deals' : 'leads';
   }
 
-  async describe(kind: ObjectKind): Promise<ObjectSchema> {
-    const map = await this.fields(kind);
+  async describe(kind: ObjectKind, opts: { fresh?: boolean } = {}): Promise<ObjectSchema> {
+    const map = await this.fields(kind, opts.fresh);
     return { object: this.obj(kind), fields: [...map.values()] };
   }
 

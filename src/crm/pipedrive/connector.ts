@@ -314,10 +314,10 @@ export class PipedriveConnector implements CrmConnector {
     return kind === 'contact' ? 'persons' : kind === 'company' ? 'organizations' : kind === 'deal' ? 'deals' : 'leads';
   }
 
-  async describe(kind: ObjectKind): Promise<ObjectSchema> {
+  async describe(kind: ObjectKind, opts: { fresh?: boolean } = {}): Promise<ObjectSchema> {
     const k = this.kindOf(kind);
     const cached = this.schemaCache.get(k);
-    if (cached && Date.now() - cached.at < 60_000) return cached.schema;
+    if (!opts.fresh && cached && Date.now() - cached.at < 60_000) return cached.schema;
     const api =
       k === 'person' ? this.api(new v2.PersonFieldsApi(this.cfg2)) : k === 'organization' ? this.api(new v2.OrganizationFieldsApi(this.cfg2)) : this.api(new v2.DealFieldsApi(this.cfg2));
     const fields: PdField[] = [];

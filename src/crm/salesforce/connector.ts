@@ -235,9 +235,9 @@ export class SalesforceConnector implements CrmConnector {
     return SF_OBJECT[kind];
   }
 
-  async describe(kind: ObjectKind): Promise<ObjectSchema> {
+  async describe(kind: ObjectKind, opts: { fresh?: boolean } = {}): Promise<ObjectSchema> {
     const hit = this.schemaCache.get(kind);
-    if (hit && Date.now() - hit.at < SCHEMA_TTL_MS) return hit.schema;
+    if (!opts.fresh && hit && Date.now() - hit.at < SCHEMA_TTL_MS) return hit.schema;
     const object = SF_OBJECT[kind];
     const d = await this.call(`describe ${object}`, (c) => c.sobject(object).describe());
     const schema: ObjectSchema = { object, fields: (d.fields as unknown as SfDescribeField[]).map(toFieldSchema) };
