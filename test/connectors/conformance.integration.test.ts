@@ -241,7 +241,7 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('%s connector
 const REFRESH: Record<CrmName, RefreshLoadOptions> = {
   hubspot: { records: 10_000, ttlSeconds: 1, simOptions: { ...SIM_OPTS.hubspot, rateLimit: { callsPerWindow: 25, windowMs: 1000 } } },
   salesforce: { records: 10_000, ttlSeconds: 1, simOptions: { shortTermLimit: { callsPerWindow: 12, windowMs: 1000 } }, rateLimit: { callsPerWindow: 4, windowMs: 1000 } },
-  pipedrive: { records: 2_000, ttlSeconds: 2 },
+  pipedrive: { records: 2_000, ttlSeconds: 1 },
 };
 
 describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('%s token refresh under load', (crm) => {
