@@ -74,11 +74,13 @@ describe('SIGKILL a record worker mid-batch (Postgres server, Pipedrive simulato
     );
     children.push(...(await Promise.all([startWorker(configPath), startWorker(configPath)])));
 
-    // kill the first worker once both hold a batch (more active jobs than one batch)
+    // kill the first worker once it surely holds jobs: more jobs active than one worker can hold
+    // (its batches in flight × batch size), so some of them are the first worker's
+    const perWorker = recordQueueOptions(config).parallelBatches! * config.jobs.batchSize;
     const active = async () =>
       (await store.query<{ n: number }>(`SELECT count(*) AS n FROM "${store.bossSchema}".job WHERE name = $1 AND state = 'active'`, [RECORD_QUEUE]))[0].n;
     const started = Date.now();
-    while ((await active()) <= 10) {
+    while ((await active()) <= perWorker) {
       if (Date.now() - started > 60_000) throw new Error('the workers never held two batches at once');
       await new Promise((r) => setTimeout(r, 20));
     }
