@@ -225,14 +225,7 @@ export async function importUsage(
       if (flows.company && e.companyKey && !inputs.has(e.companyKey))
         inputs.set(e.companyKey, e.companyKey.startsWith('domain:') ? { key: e.companyKey, type: 'company', domain: e.companyKey.slice(7) } : { key: e.companyKey, type: 'company', name: e.accountName });
     }
-    const list = [...inputs.values()];
-    const fetched = await fetchCandidates(connector, list);
-    const resolved = await resolveWithMap(store, { crm, inputs: list, snapshot: fetched.snapshot, complete: false });
-    const idOf = new Map<string, string>();
-    for (const r of resolved) {
-      if (r.status === 'matched' && r.id) idOf.set(r.key, r.id);
-      else summary.unmatched++;
-    }
+    const idOf = await resolveKeys(store, connector, [...inputs.values()], summary);
     const featureCount = await countUsageFeatures(store, source);
     for (const object of ['contact', 'company'] as const) {
       const flow = flows[object];
@@ -254,40 +247,52 @@ export async function importUsage(
         if (a) a.push(ev);
         else byKey.set(k, [ev]);
       }
-      // a datetime aggregate aimed at a date field is written as that day (UTC)
-      const schema = await connector.describe(object);
-      const dateFields = new Set(schema.fields.filter((x) => x.type === 'date').flatMap((x) => [x.name, x.label]));
-      const outputs: RecordOutputs[] = [];
-      for (const [id, keys] of keysById) {
-        const agg = aggregateUsage([...keys].flatMap((k) => byKey.get(k) ?? []), asOf, featureCount);
-        const values = usageOutputs(agg, object);
-        outputs.push({
-          object,
-          recordId: id,
-          outputs: Object.entries(flow.outputs)
-            .filter(([name]) => name in values)
-            .map(([name, field]) => {
-              const v = values[name] ?? null;
-              const value = typeof v === 'string' && name === 'last_active' && dateFields.has(field) ? v.slice(0, 10) : v;
-              return { name, field, value, flow: flow.name, modelVersion: MODEL, confidence: 1 };
-            }),
-        });
-      }
-      if (object === 'contact') summary.contacts = outputs.length;
-      else summary.companies = outputs.length;
-      const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs, flow: flow.name, total: outputs.length });
-      summary.runIds.push(run.runId);
-      summary.written += run.fields.written ?? 0;
-      summary.unchanged += run.fields.unchanged ?? 0;
-      summary.skipped += (run.fields.conflict_skipped ?? 0) + (run.fields.flagged ?? 0);
-      summary.failed += (run.fields.failed ?? 0) + (run.fields.rejected ?? 0) + (run.fields.not_applied ?? 0) + (run.status === 'failed' ? 1 : 0);
+      const values = new Map([...keysById].map(([id, keys]) => [id, usageOutputs(aggregateUsage([...keys].flatMap((k) => byKey.get(k) ?? []), asOf, featureCount), object)]));
+      await writeUsage(store, connector, config, summary, object, flow, await flowOutputs(connector, object, flow, values));
     }
   }
-  const latest = parsed.events.reduce<string | null>((m, e) => (m === null || e.at > m ? e.at : m), since);
-  if (latest && latest !== since) await writeCursor(store, cursorName, latest);
-  summary.cursor = latest;
+  summary.cursor = await advanceCursor(store, cursorName, since, parsed.events.map((e) => e.at));
   opts.onProgress?.(1, 1);
   return summary;
+}
+
+/** Record ids of the identity keys that matched; each key that did not is counted as unmatched. */
+async function resolveKeys(store: Store, connector: CrmConnector, inputs: IdentityInput[], summary: UsageImportSummary): Promise<Map<string, string>> {
+  const fetched = await fetchCandidates(connector, inputs);
+  const resolved = await resolveWithMap(store, { crm: connector.crm, inputs, snapshot: fetched.snapshot, complete: false });
+  const idOf = new Map<string, string>();
+  for (const r of resolved) {
+    if (r.status === 'matched' && r.id) idOf.set(r.key, r.id);
+    else summary.unmatched++;
+  }
+  return idOf;
+}
+
+/** One object's usage outputs through write-back, counted into the summary. */
+async function writeUsage(
+  store: Store,
+  connector: CrmConnector,
+  config: InrecordConfig,
+  summary: UsageImportSummary,
+  object: 'contact' | 'company',
+  flow: FlowConfig,
+  outputs: RecordOutputs[],
+): Promise<void> {
+  if (object === 'contact') summary.contacts = outputs.length;
+  else summary.companies = outputs.length;
+  const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs, flow: flow.name, total: outputs.length });
+  summary.runIds.push(run.runId);
+  summary.written += run.fields.written ?? 0;
+  summary.unchanged += run.fields.unchanged ?? 0;
+  summary.skipped += (run.fields.conflict_skipped ?? 0) + (run.fields.flagged ?? 0);
+  summary.failed += (run.fields.failed ?? 0) + (run.fields.rejected ?? 0) + (run.fields.not_applied ?? 0) + (run.status === 'failed' ? 1 : 0);
+}
+
+/** The cursor moved to the latest row time read (never back); the cursor after. */
+async function advanceCursor(store: Store, name: string, since: string | null, times: string[]): Promise<string | null> {
+  const latest = times.reduce<string | null>((m, t) => (m === null || t > m ? t : m), since);
+  if (latest && latest !== since) await writeCursor(store, name, latest);
+  return latest;
 }
 
 /** Output values → RecordOutputs of a usage flow; a datetime aimed at a date field is written as that day (UTC). */
@@ -332,7 +337,6 @@ async function importSnapshots(
   },
 ): Promise<UsageImportSummary> {
   const { rows, source, since, flows } = ctx;
-  const crm = connector.crm;
   const invalidRows = rows.filter((r) => '__invalid' in r);
   const parsed = usageSnapshotsOf(rows.filter((r) => !('__invalid' in r)), source, ctx.asOf);
   const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems];
@@ -361,34 +365,17 @@ async function importSnapshots(
               ? { key: k, type: 'company', domain: k.slice(7), ...(s.accountName ? { name: s.accountName } : {}) }
               : { key: k, type: 'company', name: s.accountName },
         );
-    const list = [...inputs.values()];
-    const fetched = await fetchCandidates(connector, list);
-    const resolved = await resolveWithMap(store, { crm, inputs: list, snapshot: fetched.snapshot, complete: false });
-    const idOf = new Map<string, string>();
-    for (const r of resolved) {
-      if (r.status === 'matched' && r.id) idOf.set(r.key, r.id);
-      else summary.unmatched++;
-    }
+    const idOf = await resolveKeys(store, connector, [...inputs.values()], summary);
     for (const object of ['contact', 'company'] as const) {
       const flow = flows[object];
       if (!flow) continue;
       // a record named by two keys (two addresses, a domain and an account id) takes its latest snapshot
       const latest = latestSnapshots(keyed.filter(([k, s]) => s.object === object && idOf.has(k)).map(([k, s]) => [idOf.get(k) as string, s] as [string, UsageSnapshot]));
       if (latest.size === 0) continue;
-      const outputs = await flowOutputs(connector, object, flow, new Map([...latest].map(([id, s]) => [id, s.values])));
-      if (object === 'contact') summary.contacts = outputs.length;
-      else summary.companies = outputs.length;
-      const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs, flow: flow.name, total: outputs.length });
-      summary.runIds.push(run.runId);
-      summary.written += run.fields.written ?? 0;
-      summary.unchanged += run.fields.unchanged ?? 0;
-      summary.skipped += (run.fields.conflict_skipped ?? 0) + (run.fields.flagged ?? 0);
-      summary.failed += (run.fields.failed ?? 0) + (run.fields.rejected ?? 0) + (run.fields.not_applied ?? 0) + (run.status === 'failed' ? 1 : 0);
+      await writeUsage(store, connector, config, summary, object, flow, await flowOutputs(connector, object, flow, new Map([...latest].map(([id, s]) => [id, s.values]))));
     }
   }
-  const latest = parsed.snapshots.reduce<string | null>((m, s) => (m === null || s.at > m ? s.at : m), since);
-  if (latest && latest !== since) await writeCursor(store, ctx.cursorName, latest);
-  summary.cursor = latest;
+  summary.cursor = await advanceCursor(store, ctx.cursorName, since, parsed.snapshots.map((x) => x.at));
   ctx.onProgress?.(1, 1);
   return summary;
 }
