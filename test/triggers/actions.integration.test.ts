@@ -8,74 +8,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type InrecordConfig } from '../../src/config/index.js';
 import { createConnector } from '../../src/crm/registry.js';
-import type { CrmName, ObjectKind } from '../../src/crm/types.js';
+import type { CrmName } from '../../src/crm/types.js';
 import { demoConfig } from '../../src/demo/index.js';
 import { runFlows } from '../../src/runner/index.js';
 import { type Daemon, startDaemon } from '../../src/server/index.js';
 import { type RunningSimulator, startSimulator } from '../../src/simulators/index.js';
 import { openTestStore, type TestStore } from '../../src/store/testing/index.js';
 import { checkLive } from '../../src/writeback/index.js';
+import { ownerOf, tasksWithSubject } from './crm-tasks.js';
 
 const SUBJECT = 'Follow up: inrecord score';
 
 interface Case {
-  object: ObjectKind;
-  /** The simulator's name for that object in a rep edit. */
+  /** The simulator's name for the object in a rep edit. */
   simObject: string;
   /** A field a rep edits: changes the record (a new version) but not whether the rule holds. */
   edit: (i: number) => Record<string, unknown>;
-  /** Tasks inrecord created in the CRM: the record each is on, and its owner. */
-  tasks: (sim: RunningSimulator) => { recordId: string; ownerId: string | null }[];
-  /** The record's owner in the CRM now. */
-  ownerOf: (sim: RunningSimulator, id: string) => string | null;
 }
 
 const CASES: Record<CrmName, Case> = {
-  hubspot: {
-    object: 'contact',
-    simObject: 'contacts',
-    edit: (i) => ({ jobtitle: `Buyer ${i}` }),
-    tasks: (sim) => {
-      const s = (sim as unknown as { state: { records: Record<string, Map<number, { props: Record<string, string> }>>; associations(from: string, id: number, to: string): { id: number }[] } }).state;
-      return [...(s.records.tasks ?? new Map()).entries()]
-        .filter(([, t]) => t.props.hs_task_subject === SUBJECT)
-        .map(([id, t]) => ({ recordId: String(s.associations('tasks', id, 'contacts')[0]?.id), ownerId: t.props.hubspot_owner_id ?? null }));
-    },
-    ownerOf: (sim, id) => {
-      const s = (sim as unknown as { state: { records: Record<string, Map<number, { props: Record<string, string> }>> } }).state;
-      return s.records.contacts.get(Number(id))?.props.hubspot_owner_id ?? null;
-    },
-  },
-  salesforce: {
-    object: 'lead',
-    simObject: 'Lead',
-    edit: (i) => ({ Title: `Buyer ${i}` }),
-    tasks: (sim) => {
-      const org = (sim as unknown as { org: { rows(o: string): Map<string, Record<string, unknown>> } }).org;
-      return [...org.rows('Task').values()].filter((t) => t.Subject === SUBJECT).map((t) => ({ recordId: String(t.WhoId), ownerId: (t.OwnerId as string) ?? null }));
-    },
-    ownerOf: (sim, id) => {
-      const org = (sim as unknown as { org: { rows(o: string): Map<string, Record<string, unknown>> } }).org;
-      return (org.rows('Lead').get(id)?.OwnerId as string) ?? null;
-    },
-  },
-  pipedrive: {
-    object: 'contact',
-    simObject: 'persons',
-    edit: (i) => ({ job_title: `Buyer ${i}` }),
-    tasks: (sim) => {
-      const s = (sim as unknown as { state: { all(t: string): readonly { id: number; core: Record<string, unknown> }[] } }).state;
-      return s
-        .all('activity')
-        .filter((a) => a.core.subject === SUBJECT)
-        .map((a) => ({ recordId: String(a.core.person_id), ownerId: a.core.owner_id != null ? String(a.core.owner_id) : null }));
-    },
-    ownerOf: (sim, id) => {
-      const s = (sim as unknown as { state: { all(t: string): readonly { id: number; core: Record<string, unknown> }[] } }).state;
-      const p = s.all('person').find((x) => String(x.id) === id);
-      return p?.core.owner_id != null ? String(p.core.owner_id) : null;
-    },
-  },
+  hubspot: { simObject: 'contacts', edit: (i) => ({ jobtitle: `Buyer ${i}` }) },
+  salesforce: { simObject: 'Lead', edit: (i) => ({ Title: `Buyer ${i}` }) },
+  pipedrive: { simObject: 'persons', edit: (i) => ({ job_title: `Buyer ${i}` }) },
 };
 
 describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('trigger-flow actions on %s', (crm) => {
@@ -118,7 +72,7 @@ describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('trigger-flow act
   });
 
   const onePerRecord = () => {
-    const tasks = c.tasks(sim);
+    const tasks = tasksWithSubject(crm, sim, SUBJECT);
     const perRecord = new Map<string, number>();
     for (const t of tasks) perRecord.set(t.recordId, (perRecord.get(t.recordId) ?? 0) + 1);
     return { tasks, perRecord, twice: [...perRecord].filter(([, n]) => n > 1) };
@@ -136,7 +90,7 @@ describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('trigger-flow act
     const tasked = [...first.perRecord.keys()];
     expect(tasked.length).toBeGreaterThan(10);
     // the record's owner is the task's owner: a retry did not move the round-robin between the two
-    for (const t of first.tasks) expect(c.ownerOf(sim, t.recordId), `owner of ${t.recordId}`).toBe(t.ownerId);
+    for (const t of first.tasks) expect(ownerOf(crm, sim, t.recordId), `owner of ${t.recordId}`).toBe(t.ownerId);
     const owners = new Set(first.tasks.map((t) => t.ownerId));
     expect(owners.size).toBe(2);
 
@@ -166,12 +120,12 @@ describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('trigger-flow act
     const rows = await store.query<{ record_id: string }>("SELECT record_id FROM rule_state WHERE holds AND rule = 'follow-up' ORDER BY record_id LIMIT 1");
     const id = rows[0].record_id;
     const flow = config.flows[0];
-    const before = c.tasks(sim).filter((t) => t.recordId === id).length;
+    const before = tasksWithSubject(crm, sim, SUBJECT).filter((t) => t.recordId === id).length;
     const withRule = (gte: number) => configSchema.parse({ ...config, flows: [{ ...flow, actions: [{ ...flow.actions[0], when: { output: 'score', gte } }] }] });
     // the bar moves above every score: the rule no longer holds; then back: a new decision
     await runFlows({ store, connector: daemon.connector, config: withRule(1000) }, { ids: [id] });
     const [again] = await runFlows({ store, connector: daemon.connector, config: withRule(0) }, { ids: [id] });
     expect(again.actions.done).toBeGreaterThanOrEqual(1);
-    expect(c.tasks(sim).filter((t) => t.recordId === id).length).toBe(before + 1);
+    expect(tasksWithSubject(crm, sim, SUBJECT).filter((t) => t.recordId === id).length).toBe(before + 1);
   }, 120_000);
 });

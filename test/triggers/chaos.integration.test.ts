@@ -14,14 +14,12 @@ import { type Daemon, startDaemon } from '../../src/server/index.js';
 import { type RunningSimulator, startSimulator } from '../../src/simulators/index.js';
 import { openTestStore, type TestStore } from '../../src/store/testing/index.js';
 import { checkLive } from '../../src/writeback/index.js';
+import { tasksPerRecord } from './crm-tasks.js';
 
 const N = 40;
 const SUBJECT = 'Chaos follow-up';
 
 type Sim = RunningSimulator & { appId?: number; orgId?: string; setOutboundUrl?: (u: string | undefined) => void };
-type HubspotState = { records: Record<string, Map<number, { props: Record<string, string> }>>; associations(from: string, id: number, to: string): { id: number }[] };
-type SalesforceOrg = { rows(o: string): Map<string, Record<string, unknown>> };
-type PipedriveState = { all(t: string): readonly { core: Record<string, unknown> }[] };
 
 interface ChaosCase {
   object: ObjectKind;
@@ -35,15 +33,7 @@ interface ChaosCase {
   pick: (records: CrmRecord[]) => CrmRecord[];
   /** Fields read to make the edit, and the edit: each one changes a value the flow reads. */
   editFields: (c: CrmConnector) => Promise<{ read: string[]; edit: (r: CrmRecord) => Record<string, unknown> }>;
-  /** The trigger flow's tasks in the CRM, per record. */
-  tasks: (sim: Sim) => Map<string, number>;
 }
-
-const count = (ids: string[]) => {
-  const m = new Map<string, number>();
-  for (const id of ids) m.set(id, (m.get(id) ?? 0) + 1);
-  return m;
-};
 
 const CASES: Record<CrmName, ChaosCase> = {
   hubspot: {
@@ -54,10 +44,6 @@ const CASES: Record<CrmName, ChaosCase> = {
     subscribe: async (_sim, daemon) => daemon.connector.webhooks.subscribe(`${daemon.url}/webhooks/hubspot`, ['contact']),
     pick: (rs) => rs,
     editFields: async () => ({ read: ['seniority'], edit: (r) => ({ seniority: r.fields.seniority === 'vp' ? 'c_level' : 'vp' }) }),
-    tasks: (sim) => {
-      const s = (sim as unknown as { state: HubspotState }).state;
-      return count([...(s.records.tasks ?? new Map()).entries()].filter(([, t]) => t.props.hs_task_subject === SUBJECT).map(([id]) => String(s.associations('tasks', id, 'contacts')[0]?.id)));
-    },
   },
   salesforce: {
     object: 'lead',
@@ -67,10 +53,6 @@ const CASES: Record<CrmName, ChaosCase> = {
     subscribe: async (sim, daemon) => sim.setOutboundUrl?.(`${daemon.url}/webhooks/salesforce?secret=chaos-secret`),
     pick: (rs) => rs.filter((r) => r.fields.IsConverted === false),
     editFields: async () => ({ read: ['Web_Visits__c', 'IsConverted'], edit: (r) => ({ Web_Visits__c: Number(r.fields.Web_Visits__c ?? 0) + 1 }) }),
-    tasks: (sim) => {
-      const org = (sim as unknown as { org: SalesforceOrg }).org;
-      return count([...org.rows('Task').values()].filter((t) => t.Subject === SUBJECT).map((t) => String(t.WhoId)));
-    },
   },
   pipedrive: {
     object: 'contact',
@@ -84,7 +66,6 @@ const CASES: Record<CrmName, ChaosCase> = {
       const options = seniority.options!.map((o) => Number(o.value));
       return { read: [seniority.name], edit: (r) => ({ [seniority.name]: options.find((o) => o !== Number(r.fields[seniority.name]))! }) };
     },
-    tasks: (sim) => count((sim as unknown as { state: PipedriveState }).state.all('activity').filter((a) => a.core.subject === SUBJECT).map((a) => String(a.core.person_id))),
   },
 };
 
@@ -196,7 +177,7 @@ describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('triggers under w
     expect(twice, `fields written more than once: ${JSON.stringify(twice)}`).toEqual([]);
 
     // one task per record: no retry, duplicate delivery or reprocessing created a second
-    const tasks = c.tasks(sim);
+    const tasks = tasksPerRecord(crm, sim, SUBJECT);
     expect(ids.filter((id) => tasks.get(id) !== 1), 'records without exactly one task').toEqual([]);
 
     const dead = await store.query<{ reason?: string; error?: unknown }>('SELECT * FROM dead_letters');
