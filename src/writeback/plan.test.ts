@@ -116,20 +116,7 @@ describe('planWrites', () => {
     expect(plan.decisions[0]).toMatchObject({ before: 'b', after: 'a' });
   });
 
-  it('uses a per-field read time over the record read time', () => {
-    const plan = planWrites(ctx, {
-      recordId: 'c1',
-      record,
-      history: [human('tier', AFTER)],
-      outputs: [out('tier', 'a')],
-      readAt: '2026-11-28T10:00:00.000Z',
-      fieldReadAt: { tier: READ },
-      now: NOW,
-    });
-    expect(plan.decisions[0].action).toBe('flagged');
-  });
-
-  it('flags a rep edit made after the AI last wrote the field, even when this run read the record after the edit', () => {
+  it('uses a per-field read time over the record read time: a rep edit made after the AI last wrote the field is flagged, even when this run read the record after the edit', () => {
     const plan = planWrites(ctx, {
       recordId: 'c1',
       record,
