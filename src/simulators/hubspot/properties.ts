@@ -355,6 +355,7 @@ const SPECS: Record<ObjectType, Spec[]> = {
       'select',
       { options: opts(['NONE', 'LOW', 'MEDIUM', 'HIGH']) },
     ],
+    // 'TODO' is HubSpot's "To-do" task type, not unfinished work (reference/hubspot.md)
     ['hs_task_type', 'Task Type', 'enumeration', 'select', { options: opts(['EMAIL', 'CALL', 'TODO']) }],
     ['hs_task_reminders', 'Reminder', 'enumeration', 'checkbox', { externalOptions: true }],
     ['hubspot_owner_id', 'Assigned to', 'enumeration', 'select', OWNER],
