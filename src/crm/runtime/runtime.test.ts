@@ -111,17 +111,19 @@ describe('callWithRetry', () => {
 
 describe('QuotaGuard', () => {
   it('pauses with a retryable error at the guard, not before', () => {
-    const g = new QuotaGuard(0.9, 'Salesforce');
+    const c = fakeClock();
+    const g = new QuotaGuard(0.9, 'Salesforce', { now: c.now });
     g.observe(899, 1000);
     expect(() => g.check()).not.toThrow();
-    g.observe(900, 1000, Date.parse('2026-11-29T00:00:00Z'));
+    const resetAt = c.now() + 3_600_000;
+    g.observe(900, 1000, resetAt);
     try {
       g.check();
       expect.unreachable();
     } catch (err) {
       expect((err as InrecordError).code).toBe('IR_CRM_QUOTA_EXHAUSTED');
       expect((err as InrecordError).retryable).toBe(true);
-      expect((err as InrecordError).context.resumeAt).toBe('2026-11-29T00:00:00.000Z');
+      expect((err as InrecordError).context.resumeAt).toBe(new Date(resetAt).toISOString());
     }
   });
 
