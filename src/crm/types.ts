@@ -234,6 +234,36 @@ export interface FieldSpec {
   maxLength?: number;
 }
 
+/**
+ * A CRM as data (`src/crm/<crm>/card.ts`): its documented limits, how its record ids compare, and
+ * what its API can do. Engine modules read CRM facts from here, never from a CRM's folder.
+ */
+export interface ProviderCard {
+  crm: CrmName;
+  /** The name people use ("HubSpot"). */
+  displayName: string;
+  rateLimit: RateLimitPolicy;
+  batch: BatchLimits;
+  ids: {
+    /** The one form of a record id the engine stores and compares (Salesforce: 18 characters). */
+    canonical(id: string): string;
+    /** Every form the CRM may hand back for the same record (Salesforce: the 15- and 18-character ids). */
+    aliases(id: string): string[];
+  };
+  capabilities: {
+    /** Field history says who changed a field and when. */
+    fieldHistory: boolean;
+    /** How change notifications reach inrecord. */
+    changeNotifications: ('webhook' | 'outbound-message' | 'change-data-capture')[];
+    /** The API reports merges of records. */
+    merges: boolean;
+    /** A deleted record can come back (HubSpot restore, Salesforce undelete). */
+    restores: boolean;
+    /** A bulk API for large reads and writes. */
+    bulk: boolean;
+  };
+}
+
 /** Counters a connector keeps, for benchmarks and the report. */
 export interface CallStats {
   calls: number;
