@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { configSchema } from '../src/config/index.js';
 import { createConnector } from '../src/crm/registry.js';
 import { demoConfig } from '../src/demo/index.js';
-import { startDaemon } from '../src/server/index.js';
+import { startDaemon } from '../src/daemon/index.js';
 import type { RunningSimulator } from '../src/simulators/types.js';
 import { openTestStore } from '../src/store/testing/index.js';
 import { checkLive } from '../src/writeback/index.js';

@@ -1,21 +1,64 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type InrecordConfig, defaultConfigPath, loadConfig } from '../config/index.js';
-import { type Store, openStore } from '../store/index.js';
+import { createConnector } from '../crm/registry.js';
+import type { CrmConnector } from '../crm/types.js';
+import type { Logger } from '../log/index.js';
+import { type Store, type StoreOptions, openStore } from '../store/index.js';
 import { globals } from './command.js';
 
 /**
- * The store a command works on: --data-dir, else the config's store section (when there is a
- * config), else DATABASE_URL / the embedded default. Commands that need no CRM need no config.
+ * Where the store is, for every command alike: --data-dir, else the config's store section (data
+ * dir, server URL and schema), else DATABASE_URL / the embedded default.
  */
+export function storeOptions(g: { dataDir?: string }, config?: InrecordConfig): StoreOptions {
+  return {
+    dataDir: g.dataDir ?? config?.store.dataDir,
+    databaseUrl: config?.store.databaseUrl,
+    ...(config?.store.schema ? { schema: config.store.schema } : {}),
+  };
+}
+
+export interface CommandContext {
+  config: InrecordConfig;
+  store: Store;
+  /** The CRM connection (absent when the command asked for none). */
+  connector: CrmConnector;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place a command opens what it works on: the config, the store it names and, unless told
+ * otherwise, the CRM connection. Everything opened is closed by `close()`, also when a later step
+ * fails to open.
+ */
+export async function openCommandContext(cmd: Command, opts: { connector?: boolean; logger?: Logger } = {}): Promise<CommandContext> {
+  const g = globals(cmd);
+  const config = loadConfig(g.config);
+  const store = await openStore(storeOptions(g, config));
+  let connector: CrmConnector | undefined;
+  try {
+    connector = opts.connector === false ? undefined : await createConnector(config.crm, { store, ...(opts.logger ? { logger: opts.logger } : {}) });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return {
+    config,
+    store,
+    connector: connector as CrmConnector,
+    async close() {
+      await connector?.close().catch(() => {});
+      await store.close();
+    },
+  };
+}
+
+/** The store for commands that need no CRM and may run without a config (dlq, review, import …). */
 export async function openCommandStore(cmd: Command): Promise<{ store: Store; config?: InrecordConfig }> {
   const g = globals(cmd);
   const path = g.config ?? defaultConfigPath();
   const config = g.config || existsSync(path) ? loadConfig(path) : undefined;
-  const store = await openStore({
-    dataDir: g.dataDir ?? config?.store.dataDir,
-    databaseUrl: config?.store.databaseUrl,
-    ...(config?.store.schema ? { schema: config.store.schema } : {}),
-  });
+  const store = await openStore(storeOptions(g, config));
   return { store, config };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FLOW_KINDS, FLOW_KIND_NAMES } from './kinds.js';
 
 /**
  * The shape of inrecord.yaml. Every section is validated here; TypeScript types come from z.infer.
@@ -92,7 +93,7 @@ export const objectRulesSchema = z
 export const gateSchema = z
   .object({
     /** shadow: compute and record, write nothing; gated: shadow until the sample passes, then write; open: write. */
-    mode: z.enum(['shadow', 'gated', 'open']).default('gated'),
+    mode: z.enum(['shadow', 'gated', 'open']),
     /** Lower bound of the Wilson 95% interval of accuracy that opens the gate. */
     threshold: z.number().min(0).max(1).default(0.9),
     sampleSize: z.number().int().positive().default(100),
@@ -101,7 +102,10 @@ export const gateSchema = z
   })
   .strict();
 
-export const flowKind = z.enum(['scoring', 'enrichment', 'intent', 'summary', 'deal-risk', 'usage']);
+export const flowKind = z.enum(FLOW_KIND_NAMES);
+
+/** A flow's gate as written: the mode defaults by the flow's kind (config/kinds.ts). */
+const flowGateSchema = gateSchema.extend({ mode: gateSchema.shape.mode.optional() });
 
 export const flowSchema = z
   .object({
@@ -112,7 +116,7 @@ export const flowSchema = z
     outputs: z.record(z.string(), z.string()).default({}),
     /** Flow-specific settings (model, provider, points, refresh period …), validated by the flow. */
     settings: z.record(z.string(), z.unknown()).default({}),
-    gate: gateSchema.default({}),
+    gate: flowGateSchema.default({}),
     trigger: z
       .object({
         webhook: z.boolean().default(true),
@@ -123,7 +127,8 @@ export const flowSchema = z
     /** Actions an output fires (trigger flows). */
     actions: z.array(z.record(z.string(), z.unknown())).default([]),
   })
-  .strict();
+  .strict()
+  .transform((f) => ({ ...f, gate: { ...f.gate, mode: f.gate.mode ?? FLOW_KINDS[f.kind].gate } }));
 
 export const configSchema = z
   .object({

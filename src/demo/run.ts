@@ -13,7 +13,7 @@ import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, CrmName, CrmRecord, FieldValue } from '../crm/types.js';
 import { listSnapshot, sampleExternalViews, validateIdentities } from '../identity/index.js';
 import { type Sample, drawSample, evaluateGate, labelSample, runMonitor } from '../monitor/index.js';
-import { type FlowRunReport, prepareFlow, runFlow } from '../runner/index.js';
+import { type FlowRunReport, prepareFlow, runFlow } from '../pipeline/index.js';
 import { type World, generateWorld, prng } from '../simulators/seed/index.js';
 import { importActivities, importUsage, noteDealRiskChanges, readActivitySource } from '../signals/index.js';
 import { worldFixtures } from '../signals/testdata/world-fixtures.js';

@@ -39,6 +39,8 @@ export interface GateFilterOptions {
   defaultModelVersion?: string;
   /** Current field values by `recordId:field`, recorded beside each shadow output for the reviewer. */
   currentValue?: (record: GatedRecord, field: string) => unknown;
+  /** Record shadow outputs (default true); a dry run (`inrecord plan`) filters without recording. */
+  record?: boolean;
 }
 
 const SHADOW_BATCH = 1000;
@@ -69,6 +71,7 @@ export function gateOutputs<T extends GatedRecord>(
   const pending = new Map<string, ShadowRow[]>();
   let pendingRows = 0;
   const flush = async () => {
+    if (opts.record === false) pending.clear();
     for (const [key, outputs] of pending) {
       const [flow, modelVersion] = key.split('\u0000');
       await recordShadowOutputs(store, { flow, modelVersion, runId: opts.runId ?? null, outputs });

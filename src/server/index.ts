@@ -5,4 +5,3 @@
 export { buildServer, type ServerDeps } from './app.js';
 export type { ConsoleActions, GateView, MonitorView, ReviewDecision, SampleView } from './types.js';
 export { consoleActions } from './actions.js';
-export { RECORD_QUEUE, jobQueue, recordQueueOptions, startDaemon, type Daemon, type DaemonOptions } from './daemon.js';

@@ -1,7 +1,7 @@
 /**
  * Product-usage import: rows from a CSV / JSONL file or a Postgres query → events (deduplicated,
  * incremental on event time with a cursor) → identity (contacts by user email, companies by domain
- * or account) → aggregates → write-back's applyRun, so values are typed, ownership applies, writes
+ * or account) → aggregates → the pipeline's write step (the flow's gate, then write-back), so values are typed, ownership applies, writes
  * are verified, stamped and in the ledger. Only records with new events are recomputed, and
  * write-back skips values that did not change. A source of account (or user) snapshots — rows that
  * state active users, last active, features… as of a time — is taken as-is instead: the latest
@@ -14,7 +14,7 @@ import type { CrmConnector } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import { type IdentityInput, fetchCandidates, normaliseEmail, resolveWithMap } from '../identity/index.js';
 import type { Store } from '../store/index.js';
-import { applyRun } from '../writeback/index.js';
+import { writeOutputs } from '../pipeline/index.js';
 import type { RecordOutputs } from '../writeback/index.js';
 import {
   countUsageFeatures,
@@ -280,12 +280,18 @@ async function writeUsage(
 ): Promise<void> {
   if (object === 'contact') summary.contacts = outputs.length;
   else summary.companies = outputs.length;
-  const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs, flow: flow.name, total: outputs.length });
+  // the one write step: the flow's validation gate, then write-back
+  const { apply: run } = await writeOutputs({ store, connector, config }, toAsync(outputs), { flow: flow.name, flowNames: [flow.name], total: outputs.length });
+  if (!run) return;
   summary.runIds.push(run.runId);
   summary.written += run.fields.written ?? 0;
   summary.unchanged += run.fields.unchanged ?? 0;
   summary.skipped += (run.fields.conflict_skipped ?? 0) + (run.fields.flagged ?? 0);
   summary.failed += (run.fields.failed ?? 0) + (run.fields.rejected ?? 0) + (run.fields.not_applied ?? 0) + (run.status === 'failed' ? 1 : 0);
+}
+
+async function* toAsync<T>(items: T[]): AsyncIterable<T> {
+  yield* items;
 }
 
 /** The cursor moved to the latest row time read (never back); the cursor after. */

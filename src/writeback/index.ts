@@ -29,4 +29,3 @@ export { applyRun, assertApplied, planRun, type ApplySummary, type RunOptions, t
 export { rollbackRun, type RollbackItem, type RollbackReport } from './rollback.js';
 export { getRun, ledgerForRun, listRuns, type LedgerRow, type RunRow } from './queries.js';
 export { countOutputs, parseOutputLine, readOutputsFile, scanOutputs } from './source.js';
-export { flowOutputs, type FlowSourceOptions } from './flows-source.js';

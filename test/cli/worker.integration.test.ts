@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as workerCommand from '../../src/cli/commands/worker.js';
-import { RECORD_QUEUE } from '../../src/server/index.js';
+import { RECORD_QUEUE } from '../../src/daemon/index.js';
 import { startSimulator } from '../../src/simulators/index.js';
 import type { RunningSimulator } from '../../src/simulators/types.js';
 import { openStore } from '../../src/store/index.js';

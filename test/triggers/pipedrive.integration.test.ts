@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type InrecordConfig } from '../../src/config/index.js';
 import { demoConfig } from '../../src/demo/index.js';
-import { type Daemon, startDaemon } from '../../src/server/index.js';
+import { type Daemon, startDaemon } from '../../src/daemon/index.js';
 import { type RunningSimulator, startSimulator } from '../../src/simulators/index.js';
 import { openTestStore, type TestStore } from '../../src/store/testing/index.js';
 import { checkLive } from '../../src/writeback/index.js';

@@ -13,7 +13,7 @@ import { configSchema } from '../../src/config/index.js';
 import { createConnector } from '../../src/crm/registry.js';
 import { demoConfig } from '../../src/demo/configs.js';
 import { createJobEngine } from '../../src/jobs/index.js';
-import { RECORD_QUEUE, recordQueueOptions } from '../../src/server/index.js';
+import { RECORD_QUEUE, recordQueueOptions } from '../../src/daemon/index.js';
 import { startSimulator } from '../../src/simulators/index.js';
 import type { RunningSimulator } from '../../src/simulators/types.js';
 import { openStore } from '../../src/store/index.js';

@@ -1,101 +1,53 @@
 import type { Command } from 'commander';
-import { type FlowConfig, type GateConfig, type InrecordConfig, loadConfig } from '../../config/index.js';
-import { createConnector } from '../../crm/registry.js';
-import type { CrmConnector } from '../../crm/types.js';
+import type { InrecordConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
-import { type Store, openStore } from '../../store/index.js';
-import { type GateFilterStats, gateOutputs } from '../../monitor/index.js';
-import { type ApplySummary, type RecordOutputs, applyRun, flowOutputs, readOutputsFile, scanOutputs } from '../../writeback/index.js';
+import { type FlowRunReport, type RunnerDeps, type WrittenOutputs, runFlows, writeOutputs } from '../../pipeline/index.js';
+import { type ApplySummary, readOutputsFile, scanOutputs } from '../../writeback/index.js';
 import { action, globals } from '../command.js';
+import { type CommandContext, openCommandContext } from '../context.js';
 import { EXIT, note, printJson, printLine, progressBar } from '../output.js';
-
-export interface Writeback {
-  config: InrecordConfig;
-  store: Store;
-  connector: CrmConnector;
-  close(): Promise<void>;
-}
-
-/** Config, store and connector for the write-back commands (check, plan, apply, rollback, runs). */
-export async function openWriteback(cmd: Command, opts: { connector?: boolean } = {}): Promise<Writeback> {
-  const g = globals(cmd);
-  const config = loadConfig(g.config);
-  const store = await openStore({ dataDir: g.dataDir ?? config.store.dataDir, databaseUrl: config.store.databaseUrl });
-  let connector: CrmConnector | undefined;
-  try {
-    connector = opts.connector === false ? undefined : await createConnector(config.crm, { store });
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
-  return {
-    config,
-    store,
-    connector: connector as CrmConnector,
-    async close() {
-      await connector?.close().catch(() => {});
-      await store.close();
-    },
-  };
-}
 
 export interface SourceOptions {
   outputs?: string;
   flow?: string[];
   since?: string;
   limit?: number;
+  chunkSize?: number;
+}
+
+/** What `plan` and `apply` ran: the configured flows, or an outputs file. */
+export type PipelineResult = { kind: 'flows'; flows: FlowRunReport[] } | { kind: 'outputs'; result: WrittenOutputs };
+
+function checkFlows(config: InrecordConfig, names: string[] | undefined): void {
+  const unknown = (names ?? []).filter((n) => !config.flows.some((f) => f.name === n));
+  if (unknown.length > 0) throw new InrecordError('IR_USAGE', `no flow named ${unknown.join(', ')} in inrecord.yaml (flows: ${config.flows.map((f) => f.name).join(', ') || 'none'})`);
+  if (config.flows.length === 0) {
+    throw new InrecordError('IR_USAGE', 'nothing to run: inrecord.yaml has no flows; add one, or pass --outputs <file.jsonl> (one { object, recordId, outputs: [{ name, field, value, flow }] } per line)');
+  }
 }
 
 /**
- * The outputs to plan or apply: a JSONL file (`--outputs`), else the flows configured in
- * inrecord.yaml (all, or those named with `--flow`) run over the CRM's records.
+ * `plan` and `apply` share this: the configured flows through the one pipeline (the daemon's), or
+ * the outputs of a JSONL file through the same gate and write step. `dryRun` plans and writes
+ * nothing; the gate is consulted alike, so the plan shows what apply will do.
  */
-export async function outputSource(
-  opts: SourceOptions,
-  wb: Writeback,
-  onFlow?: (flow: FlowConfig, explanation: string) => void,
-): Promise<{ source: AsyncIterable<RecordOutputs>; total?: number; flowNames: string[] }> {
+export async function runPipeline(ctx: CommandContext, opts: SourceOptions, run: { dryRun: boolean; onEvent?: RunnerDeps['onEvent'] }): Promise<PipelineResult> {
+  const deps: RunnerDeps = { store: ctx.store, connector: ctx.connector, config: ctx.config, onEvent: run.onEvent };
   if (opts.outputs) {
     const scan = await scanOutputs(opts.outputs);
-    return { source: readOutputsFile(opts.outputs), total: scan.records, flowNames: scan.flows };
+    const result = await writeOutputs(deps, readOutputsFile(opts.outputs), { flowNames: scan.flows, total: scan.records, dryRun: run.dryRun, chunkSize: opts.chunkSize });
+    return { kind: 'outputs', result };
   }
-  const flows = wb.config.flows.filter((f) => !opts.flow?.length || opts.flow.includes(f.name));
-  const unknown = (opts.flow ?? []).filter((n) => !wb.config.flows.some((f) => f.name === n));
-  if (unknown.length > 0) throw new InrecordError('IR_USAGE', `no flow named ${unknown.join(', ')} in inrecord.yaml (flows: ${wb.config.flows.map((f) => f.name).join(', ') || 'none'})`);
-  if (flows.length === 0) {
-    throw new InrecordError('IR_USAGE', 'nothing to apply: inrecord.yaml has no flows; add one, or pass --outputs <file.jsonl> (one { object, recordId, outputs: [{ name, field, value, flow }] } per line)');
-  }
-  const source = flowOutputs({ connector: wb.connector, store: wb.store, flows, since: opts.since ?? null, limit: opts.limit, onFlow });
-  return { source, flowNames: flows.map((f) => f.name) };
-}
-
-/**
- * The validation gate in front of the write: outputs of a flow in shadow are recorded, not written
- * (monitor/). Flows a JSONL file names that inrecord.yaml does not configure have no gate of their
- * own: they pass. A flow's own rejections bypass the gate so they still reach the ledger.
- */
-export function gated(wb: Writeback, source: AsyncIterable<RecordOutputs>, flowNames: string[]): { source: AsyncIterable<RecordOutputs>; stats: GateFilterStats } {
-  const open: GateConfig = { mode: 'open', threshold: 0.9, sampleSize: 100, shadowOnDrift: false };
-  const flows = [
-    ...wb.config.flows,
-    ...flowNames.filter((n) => !wb.config.flows.some((f) => f.name === n)).map((name) => ({ name, gate: open }) as FlowConfig),
-  ];
-  const side: RecordOutputs[] = [];
-  async function* split(): AsyncIterable<RecordOutputs> {
-    for await (const r of source) {
-      if (r.rejected?.length) side.push({ object: r.object, recordId: r.recordId, readAt: r.readAt, outputs: [], rejected: r.rejected });
-      if (r.outputs.length > 0) yield { object: r.object, recordId: r.recordId, readAt: r.readAt, outputs: r.outputs };
-    }
-  }
-  const g = gateOutputs(wb.store, split(), { crm: wb.connector.crm, flows });
-  async function* merged(): AsyncIterable<RecordOutputs> {
-    for await (const r of g.source) {
-      yield r;
-      while (side.length > 0) yield side.shift() as RecordOutputs;
-    }
-    while (side.length > 0) yield side.shift() as RecordOutputs;
-  }
-  return { source: merged(), stats: g.stats };
+  checkFlows(ctx.config, opts.flow);
+  const flows = await runFlows(deps, {
+    ...(opts.flow?.length ? { flows: opts.flow } : {}),
+    since: opts.since ?? null,
+    ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+    dryRun: run.dryRun,
+    chunkSize: opts.chunkSize,
+    onPrepared: (p) => note(`${p.flow.name}: ${p.explanation}`),
+  });
+  return { kind: 'flows', flows };
 }
 
 export function renderSummary(s: ApplySummary): void {
@@ -105,6 +57,11 @@ export function renderSummary(s: ApplySummary): void {
   printLine(`  ${s.recordsWritten} record update(s) in ${s.writeBatches} write batch(es); ${s.apiCalls} API call(s) in all; ${s.stampsWritten} stamp(s); ${s.durationMs} ms`);
   if (s.error) printLine(`  stopped: ${s.error.message} (${s.error.code})`);
   if (f.rejected + f.failed + f.not_applied + f.flagged > 0) printLine(`  details: inrecord runs ${s.runId}`);
+}
+
+function renderShadowed(shadowed: Record<string, number>): void {
+  const n = Object.values(shadowed).reduce((a, b) => a + b, 0);
+  if (n > 0) printLine(`  ${n} output(s) held in shadow by their flow's validation gate (${Object.entries(shadowed).map(([f, k]) => `${f}: ${k}`).join(', ')}); see inrecord review`);
 }
 
 function collect(value: string, prev: string[] = []): string[] {
@@ -121,30 +78,40 @@ export function sourceOptions(cmd: Command): Command {
     .option('--chunk-size <n>', 'records read and planned together', (v) => Number.parseInt(v, 10), 500);
 }
 
+const failed = (s: ApplySummary | null) => Boolean(s && (s.status === 'failed' || s.fields.failed + s.fields.not_applied > 0));
+
 export function register(program: Command): void {
-  sourceOptions(program.command('apply').description('one write-back run: the flows (or --outputs) → plan → batched writes → verification → ledger'))
+  sourceOptions(program.command('apply').description('one run of the flows (or --outputs): outputs → validation gate → plan → batched writes → verification → ledger → actions'))
     .action(
-      action(async (opts: SourceOptions & { chunkSize: number }, cmd: Command) => {
+      action(async (opts: SourceOptions, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
-        const wb = await openWriteback(cmd);
+        const ctx = await openCommandContext(cmd);
         const bar = progressBar('apply');
         try {
-          const src = await outputSource(opts, wb, (flow, why) => note(`${flow.name}: ${why}`));
-          const gate = gated(wb, src.source, src.flowNames);
-          const summary = await applyRun(
-            { store: wb.store, connector: wb.connector, objects: wb.config.objects, onEvent: (e) => bar.update(e.done, e.total) },
-            { source: gate.source, total: src.total, chunkSize: opts.chunkSize },
-          );
+          const res = await runPipeline(ctx, opts, { dryRun: false, onEvent: (e) => bar.update(e.done, e.total) });
           bar.end();
-          const shadowed = Object.values(gate.stats.shadowed).reduce((a, b) => a + b, 0);
-          if (json) printJson({ ...summary, gate: gate.stats });
-          else {
-            renderSummary(summary);
-            if (shadowed > 0) printLine(`  ${shadowed} output(s) held in shadow by their flow's validation gate (${Object.entries(gate.stats.shadowed).map(([f, n]) => `${f}: ${n}`).join(', ')}); see inrecord review`);
+          if (res.kind === 'outputs') {
+            const summary = res.result.apply as ApplySummary;
+            if (json) printJson({ ...summary, gate: res.result.gate });
+            else {
+              renderSummary(summary);
+              renderShadowed(res.result.gate.shadowed);
+            }
+            return failed(summary) ? EXIT.failed : EXIT.ok;
           }
-          return summary.status === 'failed' || summary.fields.failed + summary.fields.not_applied > 0 ? EXIT.failed : EXIT.ok;
+          if (json) printJson({ flows: res.flows });
+          else {
+            for (const r of res.flows) {
+              printLine(`flow ${r.flow} (${r.kind}): ${r.records} record(s) read, ${r.outputs} output(s), ${r.rejected.length} refused by the flow`);
+              if (r.apply) renderSummary(r.apply);
+              renderShadowed(r.gate.shadowed);
+              const a = r.actions;
+              if (a.done + a.alreadyDone + a.uncertain + a.failed > 0) printLine(`  actions: ${a.done} done, ${a.alreadyDone} already done, ${a.uncertain} uncertain, ${a.failed} failed`);
+            }
+          }
+          return res.flows.some((r) => failed(r.apply) || r.actions.failed > 0) ? EXIT.failed : EXIT.ok;
         } finally {
-          await wb.close();
+          await ctx.close();
         }
       }),
     );

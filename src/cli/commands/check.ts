@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { type CheckReport, checkLive } from '../../writeback/index.js';
 import { action, globals } from '../command.js';
 import { EXIT, printJson, printLine } from '../output.js';
-import { openWriteback } from './apply.js';
+import { openCommandContext } from '../context.js';
 
 export function renderCheck(r: CheckReport, fix: boolean): void {
   for (const c of r.created) printLine(`+ created ${c.object}.${c.field.name} (${c.field.type}${c.field.label !== c.field.name ? `, label "${c.field.label}"` : ''})`);
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts: { fix?: boolean }, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
-        const wb = await openWriteback(cmd);
+        const wb = await openCommandContext(cmd);
         try {
           const report = await checkLive(wb.connector, wb.config, { fix: opts.fix });
           if (json) printJson(report);

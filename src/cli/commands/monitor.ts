@@ -11,20 +11,9 @@ import {
   runMonitor,
   runMonitorIfDue,
 } from '../../monitor/index.js';
-import { type Store, openStore } from '../../store/index.js';
 import { action, globals } from '../command.js';
+import { openCommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
-
-/** Loads inrecord.yaml and opens the store it names (--data-dir wins over the config's). */
-export async function openConfigured(cmd: Command): Promise<{ config: InrecordConfig; store: Store }> {
-  const g = globals(cmd);
-  const config = loadConfig(g.config);
-  const store = await openStore({
-    dataDir: g.dataDir ?? config.store.dataDir,
-    databaseUrl: config.store.databaseUrl,
-  });
-  return { config, store };
-}
 
 /** The person acting: --by, else the OS user. */
 export function actor(by?: string): string {
@@ -108,7 +97,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts: MonitorOptions, cmd: Command) => {
         const g = globals(cmd);
-        const { config, store } = await openConfigured(cmd);
+        const { config, store } = await openCommandContext(cmd, { connector: false });
         try {
           const references = Object.fromEntries(
             Object.entries(pairs(opts.reference, '--reference')).map(([f, p]) => [f, readReference(f, p)]),
@@ -151,7 +140,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'how many', '50')
     .action(
       action(async (opts: { open?: boolean; limit: string }, cmd: Command) => {
-        const { store } = await openConfigured(cmd);
+        const { store } = await openCommandContext(cmd, { connector: false });
         try {
           const alerts = await listAlerts(store, { open: opts.open, limit: Number(opts.limit) });
           if (globals(cmd).json) return void printJson(alerts);
@@ -174,7 +163,7 @@ export function register(program: Command): void {
     .option('--by <name>', 'who acknowledges (default: the OS user)')
     .action(
       action(async (id: string, opts: { by?: string }, cmd: Command) => {
-        const { store } = await openConfigured(cmd);
+        const { store } = await openCommandContext(cmd, { connector: false });
         try {
           const a = await acknowledgeAlert(store, parseId(id, 'alert'), actor(opts.by));
           if (globals(cmd).json) printJson(a);

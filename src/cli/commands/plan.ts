@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { countActions, type FieldDecision, planRun, type RecordPlan } from '../../writeback/index.js';
+import { countActions, type FieldDecision, type RecordPlan } from '../../writeback/index.js';
 import { action, globals } from '../command.js';
-import { note, printJson, printLine, progressBar } from '../output.js';
-import { type SourceOptions, openWriteback, outputSource, sourceOptions } from './apply.js';
+import { printJson, printLine, progressBar } from '../output.js';
+import { openCommandContext } from '../context.js';
+import { type SourceOptions, runPipeline, sourceOptions } from './apply.js';
 
 const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.stringify(v));
 
@@ -30,20 +31,24 @@ export function register(program: Command): void {
     .action(
       action(async (opts: SourceOptions & { all?: boolean; chunkSize: number }, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
-        const wb = await openWriteback(cmd);
+        const ctx = await openCommandContext(cmd);
         const bar = progressBar('plan');
         try {
-          // No gate here: the plan shows what the outputs would do; the gate decides at apply time.
-          const { source, total } = await outputSource(opts, wb, (flow, why) => note(`${flow.name}: ${why}`));
-          const plans = await planRun(
-            { store: wb.store, connector: wb.connector, objects: wb.config.objects, onEvent: (e) => bar.update(e.done, e.total) },
-            { source, total, chunkSize: opts.chunkSize },
-          );
+          // the same pipeline and gate as apply, planned and not written: what apply will do
+          const res = await runPipeline(ctx, opts, { dryRun: true, onEvent: (e) => bar.update(e.done, e.total) });
           bar.end();
-          if (json) printJson({ counts: countActions(plans), plans });
-          else renderPlans(plans, Boolean(opts.all));
+          const plans = res.kind === 'outputs' ? (res.result.plans ?? []) : res.flows.flatMap((r) => r.plans ?? []);
+          const gates = res.kind === 'outputs' ? [res.result.gate] : res.flows.map((r) => r.gate);
+          const shadowed: Record<string, number> = {};
+          for (const g of gates) for (const [f, n] of Object.entries(g.shadowed)) shadowed[f] = (shadowed[f] ?? 0) + n;
+          if (json) printJson({ counts: countActions(plans), shadowed, plans });
+          else {
+            renderPlans(plans, Boolean(opts.all));
+            const n = Object.values(shadowed).reduce((a, b) => a + b, 0);
+            if (n > 0) printLine(`${n} output(s) would be held in shadow by their flow's validation gate (${Object.entries(shadowed).map(([f, k]) => `${f}: ${k}`).join(', ')}): not written`);
+          }
         } finally {
-          await wb.close();
+          await ctx.close();
         }
       }),
     );

@@ -22,7 +22,8 @@ import {
 import type { Store } from '../../store/index.js';
 import { action, globals } from '../command.js';
 import { printJson, printLine } from '../output.js';
-import { actor, openConfigured, parseId } from './monitor.js';
+import { openCommandContext } from '../context.js';
+import { actor, parseId } from './monitor.js';
 
 const KINDS = ['identity', 'conflict', 'validation'];
 
@@ -93,7 +94,7 @@ async function withStore<T>(
   cmd: Command,
   fn: (config: InrecordConfig, store: Store) => Promise<T>,
 ): Promise<T> {
-  const { config, store } = await openConfigured(cmd);
+  const { config, store } = await openCommandContext(cmd, { connector: false });
   try {
     return await fn(config, store);
   } finally {

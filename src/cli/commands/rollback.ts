@@ -4,7 +4,7 @@ import { InrecordError } from '../../errors/index.js';
 import { type RollbackReport, rollbackRun } from '../../writeback/index.js';
 import { action, globals } from '../command.js';
 import { EXIT, printJson, printLine } from '../output.js';
-import { openWriteback } from './apply.js';
+import { openCommandContext } from '../context.js';
 
 const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.stringify(v));
 
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .action(
       action(async (run: string, opts: { yes?: boolean; dryRun?: boolean }, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
-        const wb = await openWriteback(cmd);
+        const wb = await openCommandContext(cmd);
         try {
           const deps = { store: wb.store, connector: wb.connector };
           if (!opts.dryRun && !opts.yes) {

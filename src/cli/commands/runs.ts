@@ -3,7 +3,7 @@ import { InrecordError } from '../../errors/index.js';
 import { getRun, ledgerForRun, listRuns } from '../../writeback/index.js';
 import { action, globals } from '../command.js';
 import { printJson, printLine } from '../output.js';
-import { openWriteback } from './apply.js';
+import { openCommandContext } from '../context.js';
 
 export function register(program: Command): void {
   program
@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .action(
       action(async (id: string | undefined, opts: { limit: number; kind?: string; all?: boolean }, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
-        const wb = await openWriteback(cmd, { connector: false });
+        const wb = await openCommandContext(cmd, { connector: false });
         try {
           if (!id) {
             const runs = await listRuns(wb.store, { limit: opts.limit, kind: opts.kind });

@@ -1,21 +1,20 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../log/index.js';
-import { startDaemon } from '../../server/index.js';
+import { startDaemon } from '../../daemon/index.js';
 import { action, globals } from '../command.js';
-import { openConfigured } from './monitor.js';
+import { openCommandContext } from '../context.js';
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('webhooks and the console only (workers run elsewhere on the same Postgres server)')
+    .description('webhooks, pollers and the console, no workers (workers run elsewhere on the same Postgres server; --no-poll leaves polling to another process)')
     .option('--port <n>', 'port for webhooks and the console (default: server.port)', (v) => Number.parseInt(v, 10))
     .option('--no-poll', 'do not run pollers in this process')
     .action(
-      action(async (opts: { port?: number; poll?: boolean; noPoll?: boolean }, cmd: Command) => {
-        opts.noPoll = opts.poll === false;
-        const { config, store } = await openConfigured(cmd);
+      action(async (opts: { port?: number; poll?: boolean }, cmd: Command) => {
+        const { config, store } = await openCommandContext(cmd, { connector: false });
         const logger = createLogger();
-        const daemon = await startDaemon(store, config, { serve: true, work: false, poll: false, port: opts.port, logger });
+        const daemon = await startDaemon(store, config, { serve: true, work: false, poll: opts.poll !== false, port: opts.port, logger });
         const info = { ok: true, url: daemon.url, crm: daemon.connector.crm, store: store.backend };
         if (globals(cmd).json) process.stdout.write(`${JSON.stringify(info)}\n`);
         else logger.info(info, daemon.url ? `listening on ${daemon.url}` : 'working');

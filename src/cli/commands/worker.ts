@@ -26,7 +26,7 @@ export function register(program: Command): void {
           }
           const logger = createLogger();
           // loaded here, not at CLI start: other commands pay nothing for the flow machinery
-          const { startDaemon, RECORD_QUEUE } = await import('../../server/index.js');
+          const { startDaemon, RECORD_QUEUE } = await import('../../daemon/index.js');
           const stopped = new Promise<NodeJS.Signals>((resolve) => {
             process.once('SIGTERM', () => resolve('SIGTERM'));
             process.once('SIGINT', () => resolve('SIGINT'));

@@ -1,16 +1,17 @@
 /**
  * One run of the configured flows against one CRM: read records → flow outputs → the validation
  * gate (shadow outputs are recorded, not written) → write-back (ownership, conflicts, verification,
- * ledger) → trigger actions for what was allowed through. The same path serves `apply`, the
- * daemon's per-record jobs and the demo.
+ * ledger) → trigger actions for what was allowed through. The same path serves `apply`, `plan` (a
+ * dry run: the same records, outputs and gate, planned and not written), the daemon's record jobs,
+ * output files, signal imports and the demo.
  */
-import type { FlowConfig, InrecordConfig } from '../config/index.js';
+import { type FlowConfig, type GateConfig, type InrecordConfig, readsRecords } from '../config/index.js';
 import type { CrmConnector, CrmRecord, FieldValue } from '../crm/types.js';
 import { type ActionRule, actionRuleSchema, fireActions } from '../actions/index.js';
 import { InrecordError } from '../errors/index.js';
 import { type GateFilterStats, gateOutputs } from '../monitor/index.js';
 import type { Store } from '../store/index.js';
-import { type ApplySummary, type RecordOutputs, applyRun } from '../writeback/index.js';
+import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackEvent, applyRun, planRun } from '../writeback/index.js';
 import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';
 
 export interface RunnerDeps {
@@ -18,6 +19,8 @@ export interface RunnerDeps {
   connector: CrmConnector;
   config: InrecordConfig;
   now?: () => Date;
+  /** Write-back progress (records planned and written). */
+  onEvent?: (e: WritebackEvent) => void;
 }
 
 export interface FlowRunReport {
@@ -29,6 +32,8 @@ export interface FlowRunReport {
   rejected: Rejection[];
   gate: GateFilterStats;
   apply: ApplySummary | null;
+  /** A dry run's plans: what the write would do, record by record. */
+  plans?: RecordPlan[];
   actions: { done: number; alreadyDone: number; uncertain: number; failed: number; skipped: string[] };
 }
 
@@ -52,13 +57,23 @@ export interface RunFlowsOptions {
   onActed?: (recordId: string) => void;
   /** Prepared flows to reuse (the daemon prepares once). */
   prepared?: Map<string, PreparedFlow>;
+  /** At most this many records per flow. */
+  limit?: number;
+  /** Plan only: outputs through the gate (nothing recorded) into write plans; nothing written, no action. */
+  dryRun?: boolean;
+  /** Records planned and written together (default 500). */
+  chunkSize?: number;
+  /** Each flow once prepared: the model that answers and why. */
+  onPrepared?: (prepared: PreparedFlow) => void;
 }
 
+/** The flows a run reads records for: those named, else every configured flow whose kind reads records. */
 function pickFlows(config: InrecordConfig, names?: string[]): FlowConfig[] {
-  if (!names || names.length === 0) return config.flows;
+  if (!names || names.length === 0) return config.flows.filter((f) => readsRecords(f.kind));
   return names.map((n) => {
     const f = config.flows.find((x) => x.name === n);
     if (!f) throw new InrecordError('IR_USAGE', `no flow named "${n}" in inrecord.yaml`, { fix: `Configured flows: ${config.flows.map((x) => x.name).join(', ') || '(none)'}` });
+    if (!readsRecords(f.kind)) throw new InrecordError('IR_USAGE', `flow "${n}" is a ${f.kind} flow: its outputs come from an import, not from reading records`, { fix: `Run \`inrecord import ${f.kind} <source>\`.` });
     return f;
   });
 }
@@ -75,6 +90,19 @@ function actionRules(flow: FlowConfig): ActionRule[] {
 }
 
 async function* records(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions): AsyncGenerator<CrmRecord[]> {
+  if (opts.limit === undefined) {
+    yield* allRecords(connector, flow, reads, opts);
+    return;
+  }
+  let left = opts.limit;
+  for await (const page of allRecords(connector, flow, reads, opts)) {
+    if (left <= 0) return;
+    yield page.slice(0, left);
+    left -= page.length;
+  }
+}
+
+async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions): AsyncGenerator<CrmRecord[]> {
   if (opts.records) {
     for (let i = 0; i < opts.records.length; i += 500) yield opts.records.slice(i, i + 500);
     return;
@@ -93,6 +121,7 @@ async function* records(connector: CrmConnector, flow: FlowConfig, reads: string
 export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlowsOptions = {}): Promise<FlowRunReport> {
   const now = deps.now ?? (() => new Date());
   const prepared = opts.prepared?.get(flow.name) ?? (await prepareFlow({ store: deps.store, connector: deps.connector, now: now(), train: opts.train }, flow));
+  opts.onPrepared?.(prepared);
   const rules = actionRules(flow);
   const report: FlowRunReport = {
     flow: flow.name,
@@ -111,41 +140,32 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     for await (const page of records(deps.connector, flow, prepared.reads, opts)) {
       report.records += page.length;
       // current values go beside shadow outputs (what a reviewer compares) and into action rules
-      for (const r of page) {
-        fields.set(r.id, r.fields);
-      }
+      for (const r of page) fields.set(r.id, r.fields);
       const produced = await produceOutputs(prepared, page, {
         now: now(),
         history: (ids, f) => deps.connector.history(flow.object, ids, f),
         ...(opts.records && opts.readAt ? { readAt: opts.readAt } : {}),
       });
       report.rejected.push(...produced.rejected);
-      for (const o of produced.outputs) {
-        if (o.rejected?.length) refusals.push({ object: o.object, recordId: o.recordId, readAt: o.readAt, outputs: [], rejected: o.rejected });
-        report.outputs += o.outputs.length;
-        if (o.outputs.length > 0) yield { ...o, rejected: undefined };
-      }
+      for (const o of produced.outputs) report.outputs += o.outputs.length;
+      yield* produced.outputs;
       opts.onProgress?.(flow.name, report.records);
     }
   }
 
-  const gated = gateOutputs(deps.store, source(), {
-    crm: deps.connector.crm,
-    flows: deps.config.flows,
-    currentValue: (rec, field) => fields.get(rec.recordId)?.[field],
-  });
-  report.gate = gated.stats;
   const passed: RecordOutputs[] = [];
-  const refusals: RecordOutputs[] = [];
-  async function* tap(): AsyncGenerator<RecordOutputs> {
-    for await (const r of gated.source) {
-      if (rules.length > 0) passed.push(r);
-      yield { ...r, rejected: undefined };
-    }
-    // outputs the flow itself refused are recorded in the ledger whatever the gate says: never silent
-    yield* refusals;
-  }
-  report.apply = await applyRun({ store: deps.store, connector: deps.connector, objects: deps.config.objects, now }, { source: tap(), flow: flow.name, onWritten: opts.onWritten });
+  const written = await writeOutputs(deps, source(), {
+    flow: flow.name,
+    flowNames: [flow.name],
+    dryRun: opts.dryRun,
+    chunkSize: opts.chunkSize,
+    currentValue: (rec, field) => fields.get(rec.recordId)?.[field],
+    onWritten: opts.onWritten,
+    onPassed: rules.length > 0 && !opts.dryRun ? (r) => passed.push(r) : undefined,
+  });
+  report.gate = written.gate;
+  report.apply = written.apply;
+  if (written.plans) report.plans = written.plans;
 
   // actions fire only for outputs the gate let through: a flow in shadow mode acts on nothing
   for (const r of passed) {
@@ -168,6 +188,71 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     report.actions.skipped.push(...fired.skipped);
   }
   return report;
+}
+
+export interface WriteOutputsOptions {
+  /** The flow the run belongs to, when one (ledger, runs list). */
+  flow?: string;
+  /** Flows the outputs come from: configured ones pass their validation gate, others have none. */
+  flowNames: string[];
+  dryRun?: boolean;
+  chunkSize?: number;
+  /** Records expected, for progress. */
+  total?: number;
+  currentValue?: (record: RecordOutputs, field: string) => unknown;
+  onWritten?: RunFlowsOptions['onWritten'];
+  /** Each record's outputs the gate let through (actions act on these). */
+  onPassed?: (r: RecordOutputs) => void;
+}
+
+export interface WrittenOutputs {
+  gate: GateFilterStats;
+  /** The write run (null on a dry run). */
+  apply: ApplySummary | null;
+  /** A dry run's plans (null when written). */
+  plans: RecordPlan[] | null;
+}
+
+const OPEN_GATE: GateConfig = { mode: 'open', threshold: 0.9, sampleSize: 100, shadowOnDrift: false };
+
+/**
+ * The one write step: outputs → each flow's validation gate → write-back (or its plan, on a dry
+ * run). A flow's own refusals bypass the gate so they always reach the ledger; outputs of a flow
+ * inrecord.yaml does not configure (an outputs file's) have no gate of their own and pass.
+ */
+export async function writeOutputs(deps: RunnerDeps, source: AsyncIterable<RecordOutputs>, opts: WriteOutputsOptions): Promise<WrittenOutputs> {
+  const flows = [
+    ...deps.config.flows,
+    ...opts.flowNames.filter((n) => !deps.config.flows.some((f) => f.name === n)).map((name) => ({ name, gate: OPEN_GATE }) as FlowConfig),
+  ];
+  const refusals: RecordOutputs[] = [];
+  async function* split(): AsyncIterable<RecordOutputs> {
+    for await (const r of source) {
+      if (r.rejected?.length) refusals.push({ object: r.object, recordId: r.recordId, readAt: r.readAt, outputs: [], rejected: r.rejected });
+      if (r.outputs.length > 0) yield { object: r.object, recordId: r.recordId, readAt: r.readAt, outputs: r.outputs };
+    }
+  }
+  const gated = gateOutputs(deps.store, split(), {
+    crm: deps.connector.crm,
+    flows,
+    record: !opts.dryRun,
+    ...(opts.currentValue ? { currentValue: (rec, field) => opts.currentValue!(rec as RecordOutputs, field) } : {}),
+  });
+  async function* merged(): AsyncIterable<RecordOutputs> {
+    for await (const r of gated.source) {
+      opts.onPassed?.(r);
+      yield r;
+      while (refusals.length > 0) yield refusals.shift() as RecordOutputs;
+    }
+    while (refusals.length > 0) yield refusals.shift() as RecordOutputs;
+  }
+  const wb = { store: deps.store, connector: deps.connector, objects: deps.config.objects, now: deps.now, onEvent: deps.onEvent };
+  if (opts.dryRun) {
+    const plans = await planRun(wb, { source: merged(), total: opts.total, chunkSize: opts.chunkSize });
+    return { gate: gated.stats, apply: null, plans };
+  }
+  const apply = await applyRun(wb, { source: merged(), total: opts.total, chunkSize: opts.chunkSize, flow: opts.flow, onWritten: opts.onWritten });
+  return { gate: gated.stats, apply, plans: null };
 }
 
 export async function runFlows(deps: RunnerDeps, opts: RunFlowsOptions = {}): Promise<FlowRunReport[]> {

@@ -4,18 +4,17 @@
  * write-back (work). `inrecord run` starts all three in one process; `serve` and `worker` split them
  * for scale-out on a Postgres server, where every process shares one queue and one ledger.
  */
-import type { InrecordConfig } from '../config/index.js';
+import { type InrecordConfig, readsRecords } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, ObjectKind } from '../crm/types.js';
 import { invalidateLinks } from '../identity/index.js';
 import { type JobEngine, type QueueOptions, createJobEngine } from '../jobs/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
-import { type PreparedFlow, prepareFlow, recordPipeline } from '../runner/index.js';
+import { type PreparedFlow, prepareFlow, recordPipeline } from '../pipeline/index.js';
 import type { Sql, Store } from '../store/index.js';
 import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs } from '../triggers/index.js';
-import { consoleActions } from './actions.js';
-import { buildServer } from './app.js';
+import { buildServer, consoleActions } from '../server/index.js';
 
 export const RECORD_QUEUE = 'records';
 
@@ -93,7 +92,8 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   // the pipeline prepares a flow again when its object's fields change: what is read follows
   const prepared = new Map<string, PreparedFlow>();
   if (roles.work || roles.poll) {
-    for (const flow of config.flows) prepared.set(flow.name, await prepareFlow({ store, connector, now: now(), train: roles.work }, flow));
+    // flows fed by an import (usage) have no records to read here: `inrecord import` writes them
+    for (const flow of config.flows.filter((f) => readsRecords(f.kind))) prepared.set(flow.name, await prepareFlow({ store, connector, now: now(), train: roles.work }, flow));
   }
   const readsOf = (object: ObjectKind) => [...new Set([...prepared.values()].filter((p) => p.flow.object === object).flatMap((p) => p.reads))];
   const objects = [...new Set(config.flows.filter((f) => prepared.has(f.name)).map((f) => f.object))];
