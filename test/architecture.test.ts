@@ -52,10 +52,28 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
-  it('never lets an engine module import the CLI or the server', () => {
+  it('never lets an engine module import the CLI, the daemon, the demo or the server', () => {
+    const roots = ['cli', 'daemon', 'demo'];
     const bad = all
-      .filter(({ file }) => !['cli', 'server'].includes(top(file)) && !file.endsWith('.test.ts'))
-      .flatMap(({ file, imports: deps }) => deps.filter((d) => ['cli', 'server'].includes(top(d))).map((d) => `${file} → ${d}`));
+      .filter(({ file }) => ![...roots, 'server'].includes(top(file)) && !file.endsWith('.test.ts'))
+      .flatMap(({ file, imports: deps }) => deps.filter((d) => [...roots, 'server'].includes(top(d))).map((d) => `${file} → ${d}`));
+    expect(bad).toEqual([]);
+    // the server serves; the daemon and the CLI start it, never the reverse
+    const up = all
+      .filter(({ file }) => top(file) === 'server' && !file.endsWith('.test.ts'))
+      .flatMap(({ file, imports: deps }) => deps.filter((d) => roots.includes(top(d))).map((d) => `${file} → ${d}`));
+    expect(up).toEqual([]);
+  });
+
+  it('composes a flow run only in pipeline/', () => {
+    // the steps of a run, each owned by its module; only the pipeline chains them
+    const steps = /\b(createFlowProcessor|applyRun|planRun|gateOutputs)\b/;
+    const owners = ['pipeline', 'flows', 'writeback', 'monitor'];
+    const bad = files(SRC)
+      .map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }))
+      .filter(({ file }) => !owners.includes(top(file)) && !file.endsWith('.test.ts'))
+      .filter(({ text }) => [...text.matchAll(/import[^;]*?from\s+['"][^'"]+['"]/gs)].some((m) => steps.test(m[0])))
+      .map(({ file }) => file);
     expect(bad).toEqual([]);
   });
 

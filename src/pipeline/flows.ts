@@ -104,10 +104,12 @@ export async function prepareFlow(
   // settings may name fields by label (Pipedrive custom fields have 40-hex keys): read by API name
   const idx = indexFields(schema);
   const missing: string[] = [];
-  const reads = fieldsNamed(flow).map((f) => {
+  // a field the object does not have (yet: `check --fix` creates it) is not asked for: the CRM
+  // would refuse the whole read
+  const reads = fieldsNamed(flow).flatMap((f) => {
     const r = resolveField(idx, f);
     if (!r.ok) missing.push(f);
-    return r.ok ? r.field.name : f;
+    return r.ok ? [r.field.name] : [];
   });
   const now = () => deps.now;
   if (flow.kind === 'scoring') {
