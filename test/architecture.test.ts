@@ -83,4 +83,46 @@ describe('architecture', () => {
       .flatMap(({ file, imports: deps }) => deps.filter((d) => !['store', 'errors'].includes(top(d))).map((d) => `${file} → ${d}`));
     expect(bad).toEqual([]);
   });
+
+  it('lets only the owner of a table touch it', () => {
+    // every table inrecord creates (src/store/migrations) and the one module whose code may name it
+    const OWNER: Record<string, string> = {
+      runs: 'writeback',
+      write_ledger: 'writeback',
+      identity_links: 'identity',
+      review_items: 'review',
+      cursors: 'triggers',
+      webhook_receipts: 'triggers',
+      record_versions: 'triggers',
+      metrics: 'store',
+      effects: 'store',
+      dead_letters: 'jobs',
+      action_log: 'actions',
+      assignment_state: 'actions',
+      rule_state: 'actions',
+      flow_models: 'flows',
+      signal_activities: 'signals',
+      signal_usage_events: 'signals',
+      signal_deal_risk: 'signals',
+      shadow_outputs: 'monitor',
+      gate_samples: 'monitor',
+      gate_decisions: 'monitor',
+      monitor_alerts: 'monitor',
+      monitor_reports: 'monitor',
+      oauth_tokens: 'crm',
+    };
+    const created = readdirSync(join(SRC, 'store/migrations'))
+      .flatMap((f) => [...readFileSync(join(SRC, 'store/migrations', f), 'utf8').matchAll(/CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)/g)].map((m) => m[1]));
+    expect(created.filter((t) => !OWNER[t])).toEqual([]);
+    const bad: string[] = [];
+    for (const f of files(SRC).filter((x) => !x.endsWith('.test.ts') && !x.includes('/testing/') && !x.includes('/migrations/'))) {
+      const file = relative(SRC, f);
+      const text = readFileSync(f, 'utf8');
+      for (const [table, owner] of Object.entries(OWNER)) {
+        if (top(file) !== owner && new RegExp(`\\b(FROM|INTO|UPDATE|JOIN|TABLE)\\s+"?${table}\\b`).test(text)) bad.push(`${file} → ${table} (owned by ${owner}/)`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
 });
+

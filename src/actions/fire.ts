@@ -8,6 +8,7 @@
  */
 import type { CrmAction, CrmConnector, CrmUser } from '../crm/types.js';
 import { isInrecordError } from '../errors/index.js';
+import { openReviewItems } from '../review/index.js';
 import type { Sql, Store } from '../store/index.js';
 import { type ActionContext, type ActionRule, actionKey, conditionHolds, decideActions, nextRuleState, type RuleState } from './rules.js';
 
@@ -150,15 +151,18 @@ async function fireOnce(deps: { connector: CrmConnector; store: Store }, flow: s
 
 async function markUncertain(store: Store, crm: string, key: string, flow: string, action: CrmAction, why: string): Promise<void> {
   await store.query(`UPDATE action_log SET status = 'uncertain', updated_at = now() WHERE key = $1`, [key]);
-  await store.query(
-    `INSERT INTO review_items (kind, crm, object, subject_key, reason, payload)
-     VALUES ('action', $1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
+  await openReviewItems(
+    store,
     [
-      crm,
-      action.object,
-      key,
-      `${action.type} on ${action.object} ${action.id} may or may not have happened (${why}); check the record before repeating it`,
-      JSON.stringify({ action, flow }),
+      {
+        kind: 'action',
+        crm,
+        object: action.object,
+        subjectKey: key,
+        reason: `${action.type} on ${action.object} ${action.id} may or may not have happened (${why}); check the record before repeating it`,
+        payload: { action, flow },
+      },
     ],
+    'keep',
   );
 }

@@ -12,13 +12,15 @@ import type { FlowConfig, InrecordConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, CrmName, CrmRecord, FieldValue } from '../crm/types.js';
 import { listSnapshot, sampleExternalViews, validateIdentities } from '../identity/index.js';
-import { type Sample, drawSample, evaluateGate, labelSample, runMonitor } from '../monitor/index.js';
+import { countOpenDeadLetters } from '../jobs/index.js';
+import { type Sample, drawSample, evaluateGate, labelSample, runMonitor, shadowRecordIds } from '../monitor/index.js';
 import { type FlowRunReport, prepareFlow, runFlow } from '../pipeline/index.js';
 import { type World, generateWorld, prng } from '../simulators/seed/index.js';
-import { importActivities, importUsage, noteDealRiskChanges, readActivitySource } from '../signals/index.js';
+import { countReviewItems } from '../review/index.js';
+import { countRiskNotes, importActivities, importUsage, noteDealRiskChanges, readActivitySource, selectRiskLevels } from '../signals/index.js';
 import { worldFixtures } from '../signals/testdata/world-fixtures.js';
 import { type Store, openStore } from '../store/index.js';
-import { checkLive, resolveField } from '../writeback/index.js';
+import { checkLive, ledgerForRun, resolveField, writtenRecordIds } from '../writeback/index.js';
 import { demoConfig, demoSignalConfig } from './configs.js';
 import { type DemoSimulator, startDemoSimulator } from './sims.js';
 
@@ -334,7 +336,7 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
     if (gate?.mode === 'open' || flow.gate.mode === 'open') {
       // simulated reps edit the hybrid field of records inrecord has read and not yet written: as
       // each page goes to write-back, a few records of the next page
-      const scored = hybrid ? new Set((await store.query<{ record_id: string }>('SELECT DISTINCT record_id FROM shadow_outputs WHERE flow = $1 AND crm = $2', [flow.name, crm])).map((r) => r.record_id)) : new Set<string>();
+      const scored = hybrid ? new Set(await shadowRecordIds(store, flow.name, crm)) : new Set<string>();
       const perPage = Math.max(1, Math.ceil(budget / Math.max(1, Math.ceil(recs.length / PAGE))));
       const race = new Map<string, FieldValue>();
       const edits: Promise<void>[] = [];
@@ -364,10 +366,7 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
       // reps edit hybrid fields the AI just wrote; the next AI run must not overwrite them
       if (hybrid && write.apply && write.apply.fields.written > 0) {
         await time(`${flow.name}: rep edits after the write`, async () => {
-          const ledger = await store.query<{ record_id: string }>(
-            `SELECT record_id FROM write_ledger WHERE run_id = $1 AND outcome = 'written' AND field = $2 ORDER BY id LIMIT $3`,
-            [write.apply?.runId, hybrid.name, budget],
-          );
+          const ledger = (await ledgerForRun(store, write.apply?.runId as string)).filter((l) => l.outcome === 'written' && l.field === hybrid.name).slice(0, budget);
           const after = new Map<string, FieldValue>();
           for (const t of ledger) {
             const value = repValueFor(hybrid.type);
@@ -428,7 +427,8 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
 /** What became of rep edits: the run's ledger outcome for the field, and the value in the CRM now. */
 async function fateOf(store: Store, connector: CrmConnector, flow: FlowConfig, field: string, runId: string, edits: Map<string, FieldValue>) {
   const ids = [...edits.keys()];
-  const ledger = await store.query<{ record_id: string; outcome: string }>('SELECT record_id, outcome FROM write_ledger WHERE run_id = $1 AND field = $2 AND record_id = ANY($3::text[])', [runId, field, ids]);
+  const wanted = new Set(ids);
+  const ledger = (await ledgerForRun(store, runId)).filter((l) => l.field === field && wanted.has(l.record_id));
   const outcome = new Map(ledger.map((l) => [l.record_id, l.outcome]));
   const now = await connector.read(flow.object, ids, [field]);
   const held = new Set(now.filter((r) => String(r.fields[field]) === String(edits.get(r.id))).map((r) => r.id));
@@ -445,7 +445,7 @@ async function fateOf(store: Store, connector: CrmConnector, flow: FlowConfig, f
 /** Deal risk on the deals' timelines: a baseline, reps move some close dates, the level changes noted. */
 async function dealRiskNotes(store: Store, connector: CrmConnector, sim: DemoSimulator, flow: FlowConfig, say: (m: string) => void): Promise<NonNullable<DemoCrmReport['dealRisk']>> {
   const first = await noteDealRiskChanges(store, connector, flow);
-  const levels = await store.query<{ deal_id: string; level: string }>('SELECT deal_id, level FROM signal_deal_risk WHERE crm = $1 ORDER BY deal_id', [connector.crm]);
+  const levels = [...(await selectRiskLevels(store, connector.crm))].map(([deal_id, level]) => ({ deal_id, level })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : a.deal_id > b.deal_id ? 1 : 0));
   const count: Record<string, number> = {};
   for (const l of levels) count[l.level] = (count[l.level] ?? 0) + 1;
   // reps push two high-risk deals' close dates a quarter out, and let one other deal's date pass
@@ -458,7 +458,7 @@ async function dealRiskNotes(store: Store, connector: CrmConnector, sim: DemoSim
   for (const e of edits) await sim.repEdit({ object: connector.objectName('deal'), id: e.id, fields: { expected_close_date: e.date } });
   const second = await noteDealRiskChanges(store, connector, flow);
   // the notes the store links to a deal: each is a note id the CRM returned
-  const [{ n }] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM signal_deal_risk WHERE crm = $1 AND note_id IS NOT NULL', [connector.crm]);
+  const n = await countRiskNotes(store, connector.crm);
   say(`${connector.crm}: deal risk on ${first.deals} deals (baseline); after ${edits.length} rep edits of close dates, ${second.notes} timeline notes`);
   return { deals: first.deals, baseline: first.baseline, levels: count, repEdits: edits.length, changed: second.changed, notes: second.notes, failed: first.failed.length + second.failed.length, notesInStore: n };
 }
@@ -487,10 +487,8 @@ async function usageImport(store: Store, connector: CrmConnector, config: Inreco
   const first = await importUsage(store, connector, config, { source: { kind: 'file', path: file } });
   const again = await importUsage(store, connector, config, { source: { kind: 'file', path: file } });
   // read back what the ledger says was written
-  const written = await store.query<{ object: string; record_id: string; field: string; after_value: unknown }>(
-    "SELECT object, record_id, field, after_value FROM write_ledger WHERE run_id = ANY($1::text[]) AND outcome = 'written'",
-    [first.runIds],
-  );
+  const written = [];
+  for (const runId of first.runIds) written.push(...(await ledgerForRun(store, runId)).filter((l) => l.outcome === 'written'));
   let verified = 0;
   for (const object of ['contact', 'company'] as const) {
     const mine = written.filter((w) => w.object === object);
@@ -536,11 +534,8 @@ async function importMailbox(store: Store, connector: CrmConnector, crm: CrmName
 async function recordPages(sim: DemoSimulator, connector: CrmConnector, store: Store, config: InrecordConfig): Promise<string[]> {
   const flow = config.flows[0];
   if (!flow) return [];
-  const rows = await store.query<{ record_id: string }>(
-    `SELECT DISTINCT record_id FROM write_ledger WHERE crm = $1 AND object = $2 AND outcome = 'written' LIMIT 3`,
-    [connector.crm, flow.object],
-  );
-  const pages = rows.map((r) => `${sim.url}/ui/${connector.objectName(flow.object)}/${r.record_id}`);
+  const ids = await writtenRecordIds(store, connector.crm, flow.object, 3);
+  const pages = ids.map((id) => `${sim.url}/ui/${connector.objectName(flow.object)}/${id}`);
   const live = [];
   for (const p of pages) {
     const res = await fetch(p).catch(() => null);
@@ -569,8 +564,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRuntime> {
   const first = configs[0];
   const merged: InrecordConfig | null = first ? { ...first, flows: configs.flatMap((c) => c.flows), objects: {} } : null;
   const monitor = merged ? await clock.time('monitor', () => runMonitor(store, merged, { by: 'demo', trigger: 'demand' } as never).catch(() => null)) : null;
-  const [{ dl }] = await store.query<{ dl: number }>("SELECT count(*) AS dl FROM dead_letters WHERE status = 'open'");
-  const [{ rq }] = await store.query<{ rq: number }>("SELECT count(*) AS rq FROM review_items WHERE status = 'open'");
+  const dl = await countOpenDeadLetters(store);
+  const rq = await countReviewItems(store, { status: 'open' });
   const report: DemoReport = {
     store: dir,
     startedAt: new Date(started).toISOString(),

@@ -101,3 +101,22 @@ export async function trainingScores(db: Sql, flow: string, version: string): Pr
 export function trainingScoreReference(db: Sql): (flow: { name: string }, modelVersion: string) => Promise<number[] | null> {
   return (flow, modelVersion) => trainingScores(db, flow.name, modelVersion);
 }
+
+/** The training score distribution the flows module stored with a model version. */
+export async function storedTrainingScores(db: Sql, flow: string, version: string): Promise<number[] | null> {
+  const rows = await db.query<{ s: unknown }>(
+    'SELECT training_scores AS s FROM flow_models WHERE flow = $1 AND version = $2',
+    [flow, version],
+  );
+  const s = rows[0]?.s;
+  return Array.isArray(s) && s.length > 0 ? s.map(Number).filter(Number.isFinite) : null;
+}
+
+/** The flow's active trained model version, newest first. */
+export async function activeModelVersion(db: Sql, flow: string): Promise<string | null> {
+  const rows = await db.query<{ version: string }>(
+    'SELECT version FROM flow_models WHERE flow = $1 AND active ORDER BY created_at DESC LIMIT 1',
+    [flow],
+  );
+  return rows[0]?.version ?? null;
+}

@@ -75,3 +75,4 @@ export {
   validateIdentities,
 } from './validate.js';
 export type { CompanyCandidate, ContactCandidate } from '../crm/types.js';
+export { countActiveLinks, countRuleLinks, selectLinkedKeys } from './queries.js';

@@ -4,6 +4,7 @@
  * row with crm_id '' and rule 'not_in_crm' (provenance 'reviewer').
  */
 import type { Sql } from '../store/index.js';
+import { type ReviewRow, closeReviewItem, latestResolutions, openReviewItems, selectReviewItem, selectReviewItems } from '../review/index.js';
 
 export const NOT_IN_CRM = 'not_in_crm';
 
@@ -52,31 +53,8 @@ export async function selectNotInCrmReviews(
 ): Promise<
   { object: string; subject_key: string; resolved_by: string | null; resolved_at: Date | string }[]
 > {
-  const out: {
-    object: string;
-    subject_key: string;
-    resolved_by: string | null;
-    resolved_at: Date | string;
-  }[] = [];
-  for (const part of chunks([...new Set(keys)])) {
-    out.push(
-      ...(
-        await db.query<{
-          object: string;
-          subject_key: string;
-          resolved_by: string | null;
-          resolved_at: Date | string;
-        }>(
-          `SELECT DISTINCT ON (object, subject_key) object, subject_key, resolution->>'action' AS action, resolved_by, resolved_at
-         FROM review_items
-         WHERE kind = 'identity' AND crm = $1 AND subject_key = ANY($2::text[]) AND status = 'resolved'
-         ORDER BY object, subject_key, resolved_at DESC`,
-          [crm, part],
-        )
-      ).filter((r) => (r as unknown as { action: string }).action === NOT_IN_CRM),
-    );
-  }
-  return out;
+  const latest = await latestResolutions(db, { kind: 'identity', crm, subjectKeys: keys });
+  return latest.filter((r) => r.action === NOT_IN_CRM);
 }
 
 /** Links decided by rule; a valid reviewer link is never overwritten by a rule. */
@@ -169,47 +147,20 @@ export async function upsertOpenReviews(
   crm: string,
   items: readonly { object: string; key: string; reason: string; payload: unknown }[],
 ): Promise<void> {
-  for (const part of chunks(items)) {
-    await db.query(
-      `INSERT INTO review_items (kind, crm, object, subject_key, reason, payload)
-       SELECT 'identity', $1, o, k, r, p::jsonb
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(o, k, r, p)
-       ON CONFLICT (kind, crm, object, subject_key) WHERE status = 'open'
-       DO UPDATE SET reason = EXCLUDED.reason, payload = EXCLUDED.payload`,
-      [
-        crm,
-        part.map((i) => i.object),
-        part.map((i) => i.key),
-        part.map((i) => i.reason),
-        part.map((i) => JSON.stringify(i.payload)),
-      ],
-    );
-  }
+  await openReviewItems(
+    db,
+    items.map((i) => ({ kind: 'identity' as const, crm, object: i.object, subjectKey: i.key, reason: i.reason, payload: i.payload })),
+  );
 }
 
-export interface ReviewRow {
-  id: number;
-  kind: string;
-  crm: string;
-  object: string;
-  subject_key: string;
-  status: string;
-  reason: string;
-  payload: Record<string, unknown>;
-  resolution: Record<string, unknown> | null;
-  resolved_by: string | null;
-}
+export type { ReviewRow } from '../review/index.js';
 
 export async function selectReviewForUpdate(db: Sql, id: number): Promise<ReviewRow | undefined> {
-  const rows = await db.query<ReviewRow>('SELECT * FROM review_items WHERE id = $1 FOR UPDATE', [id]);
-  return rows[0];
+  return selectReviewItem(db, id, { forUpdate: true });
 }
 
 export async function selectOpenIdentityReviews(db: Sql, crm: string): Promise<ReviewRow[]> {
-  return db.query<ReviewRow>(
-    `SELECT * FROM review_items WHERE kind = 'identity' AND crm = $1 AND status = 'open' ORDER BY id`,
-    [crm],
-  );
+  return selectReviewItems(db, { kind: 'identity', crm, status: 'open', limit: 1_000_000 });
 }
 
 export async function closeReview(
@@ -219,8 +170,28 @@ export async function closeReview(
   resolution: unknown,
   by: string,
 ): Promise<void> {
-  await db.query(
-    `UPDATE review_items SET status = $2, resolution = $3::jsonb, resolved_by = $4, resolved_at = now() WHERE id = $1`,
-    [id, status, JSON.stringify(resolution), by],
+  await closeReviewItem(db, id, status, resolution, by);
+}
+
+/** Links the rules made in the window (the monitor's identity figures). */
+export async function countRuleLinks(db: Sql, from: Date, to: Date): Promise<number> {
+  const [r] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM identity_links WHERE decided_at >= $1 AND decided_at < $2 AND provenance = 'rule'`,
+    [from, to],
+  );
+  return Number(r?.n ?? 0);
+}
+
+export async function countActiveLinks(db: Sql): Promise<number> {
+  const [r] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM identity_links WHERE invalidated_at IS NULL');
+  return Number(r?.n ?? 0);
+}
+
+/** Every live identity-map key linked to these CRM records (several addresses of one contact). */
+export async function selectLinkedKeys(db: Sql, crm: string, object: string, ids: readonly string[]): Promise<{ external_key: string; crm_id: string }[]> {
+  if (ids.length === 0) return [];
+  return db.query(
+    `SELECT external_key, crm_id FROM identity_links WHERE crm = $1 AND object = $2 AND crm_id = ANY($3::text[]) AND invalidated_at IS NULL`,
+    [crm, object, ids],
   );
 }

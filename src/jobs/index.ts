@@ -5,5 +5,5 @@
  */
 export { createJobEngine, JobEngine, type BatchItem, type BatchJobHandler, type BatchOutcome, type EngineOptions, type JobContext, type JobHandler, type QueueOptions, type SendOptions } from './engine.js';
 export { discardDeadLetter, listDeadLetters, replayDeadLetter, requireDeadLetter } from './dlq.js';
-export { countOpenDeadLetters, getDeadLetter, onceInTransaction, releaseJobs, sweepFailedJobs, type DeadLetter } from './queries.js';
+export { countOpenDeadLetters, deadLetterCounts, selectDeadLetters, type DeadLetterListRow, getDeadLetter, onceInTransaction, releaseJobs, sweepFailedJobs, type DeadLetter } from './queries.js';
 export { queueOf, runWorkers, type QueueDefinition, type RunningWorkers } from './workers.js';

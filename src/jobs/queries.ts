@@ -1,5 +1,5 @@
 /** Every SQL statement of the job layer (inrecord's tables; pg-boss keeps its own). */
-import { type Sql, type Store, once } from '../store/index.js';
+import { type Sql, type Store, once, recordMetrics } from '../store/index.js';
 
 export interface DeadLetter {
   id: number;
@@ -49,11 +49,7 @@ export async function countOpenDeadLetters(db: Sql): Promise<number> {
 }
 
 export async function recordDeadLetterGauge(db: Sql, open: number, queue?: string): Promise<void> {
-  await db.query('INSERT INTO metrics (name, labels, value) VALUES ($1, $2::jsonb, $3)', [
-    'jobs_dead_letters_open',
-    JSON.stringify(queue ? { queue } : {}),
-    open,
-  ]);
+  await recordMetrics(db, [{ name: 'jobs_dead_letters_open', labels: queue ? { queue } : {}, value: open }]);
 }
 
 /**
@@ -102,4 +98,38 @@ export async function releaseJobs(store: Store, queue: string, ids: string[]): P
 export async function onceInTransaction<T>(store: Store, key: string, effect: (tx: Sql) => Promise<T>): Promise<{ fresh: boolean; result?: T }> {
   const r = await once(store, key, effect);
   return r.fresh ? r : { fresh: false };
+}
+
+export async function deadLetterCounts(
+  db: Sql,
+  from: Date,
+  to: Date,
+): Promise<{ open: number; newInWindow: number; byQueue: Record<string, number> }> {
+  const rows = await db.query<{ queue: string; open: number; fresh: number }>(
+    `SELECT queue, count(*) FILTER (WHERE status = 'open')::int AS open,
+       count(*) FILTER (WHERE created_at >= $1 AND created_at < $2)::int AS fresh
+     FROM dead_letters GROUP BY queue ORDER BY queue`,
+    [from, to],
+  );
+  return {
+    open: rows.reduce((s, r) => s + Number(r.open), 0),
+    newInWindow: rows.reduce((s, r) => s + Number(r.fresh), 0),
+    byQueue: Object.fromEntries(rows.filter((r) => Number(r.open) > 0).map((r) => [r.queue, Number(r.open)])),
+  };
+}
+
+export interface DeadLetterListRow {
+  id: number;
+  queue: string;
+  job_id: string;
+  data: unknown;
+  error: { code?: string; message?: string };
+  attempts: number;
+  status: string;
+  created_at: Date;
+}
+
+/** The newest dead letters first. */
+export async function selectDeadLetters(db: Sql, limit = 200): Promise<DeadLetterListRow[]> {
+  return db.query<DeadLetterListRow>('SELECT * FROM dead_letters ORDER BY id DESC LIMIT $1', [limit]);
 }

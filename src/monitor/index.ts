@@ -53,7 +53,7 @@ export {
   scoreOutputOf,
 } from './run.js';
 export { bar, histogramPair, renderReport, sparkline } from './render.js';
-export { latestModelVersion } from './queries.js';
+export { latestModelVersion, shadowRecordIds } from './queries.js';
 export {
   type HandoverField,
   type HandoverOptions,
@@ -64,17 +64,6 @@ export {
   handoverProblems,
   renderHandover,
 } from './handover.js';
-export {
-  type ReviewDecision,
-  type ReviewItem,
-  type ReviewKind,
-  type ReviewResolver,
-  type ReviewResolvers,
-  type ReviewStatus,
-  getReviewItem,
-  listReviewItems,
-  resolveReviewItem,
-} from './review.js';
 export {
   type ConsoleGate,
   type ConsoleMonitor,

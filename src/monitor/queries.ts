@@ -272,150 +272,13 @@ export async function latestModelVersion(db: Sql, flow: string): Promise<string 
   return rows[0]?.model_version ?? null;
 }
 
-// ── monitoring: figures read from the engine's tables ───────────────────────────────────────────
 
-export async function ledgerOutcomes(
-  db: Sql,
-  flow: string,
-  from: Date,
-  to: Date,
-): Promise<Record<string, number>> {
-  const rows = await db.query<{ outcome: string; n: number }>(
-    `SELECT outcome, count(*)::int AS n FROM write_ledger
-     WHERE flow = $1 AND created_at >= $2 AND created_at < $3 GROUP BY outcome`,
-    [flow, from, to],
-  );
-  return Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
-}
 
-export async function fieldUpdates(
-  db: Sql,
-  flow: string,
-  from: Date,
-  to: Date,
-): Promise<{ object: string; field: string; writes: number; records: number }[]> {
-  const rows = await db.query<{ object: string; field: string; writes: number; records: number }>(
-    `SELECT object, field, count(*)::int AS writes, count(DISTINCT record_id)::int AS records FROM write_ledger
-     WHERE flow = $1 AND outcome = 'written' AND created_at >= $2 AND created_at < $3
-     GROUP BY object, field ORDER BY object, field`,
-    [flow, from, to],
-  );
-  return rows.map((r) => ({ ...r, writes: Number(r.writes), records: Number(r.records) }));
-}
 
-/**
- * The numeric values a flow produced for one output in the window: shadow outputs (what it would
- * have written) and ledger rows (what it meant to write, whatever the outcome: drift is about the
- * model, not the CRM; a rollback's row carries the restored value, so it is left out). Shadow outputs
- * are those of the model version judged; the ledger does not record versions. Numbers stored as JSON
- * strings count too: some CRMs return numeric fields as strings.
- */
-export async function observedScores(
-  db: Sql,
-  args: {
-    flow: string;
-    output: string;
-    field: string | null;
-    from: Date;
-    to: Date;
-    modelVersion?: string | null;
-  },
-): Promise<number[]> {
-  const rows = await db.query<{ v: number }>(
-    `WITH vals AS (
-       SELECT value AS v FROM shadow_outputs
-       WHERE flow = $1 AND output = $2 AND created_at >= $4 AND created_at < $5 AND ($6::text IS NULL OR model_version = $6::text)
-       UNION ALL
-       SELECT after_value AS v FROM write_ledger
-       WHERE flow = $1 AND $3::text IS NOT NULL AND field = $3::text AND outcome <> 'rolled_back'
-         AND created_at >= $4 AND created_at < $5
-     )
-     SELECT (v #>> '{}')::double precision AS v FROM vals
-     WHERE jsonb_typeof(v) = 'number' OR (jsonb_typeof(v) = 'string' AND (v #>> '{}') ~ '^-?[0-9]+(\\.[0-9]+)?$')`,
-    [args.flow, args.output, args.field, args.from, args.to, args.modelVersion ?? null],
-  );
-  return rows.map((r) => Number(r.v));
-}
 
-/** Identity decisions in the window: links made, and identity review items by kind of failure. */
-export async function identityCounts(
-  db: Sql,
-  from: Date,
-  to: Date,
-): Promise<{ linked: number; unmatched: number; ambiguous: number; otherReview: number }> {
-  const links = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM identity_links WHERE decided_at >= $1 AND decided_at < $2 AND provenance = 'rule'`,
-    [from, to],
-  );
-  // The identity decision's status (IdentityStatus: matched | ambiguous | unmatched) is read from the
-  // item's payload (status, outcome, or a nested result/decision); the reason text is the last resort.
-  // Items that fit neither are counted as `other`, never dropped.
-  const items = await db.query<{ kind: string; n: number }>(
-    `WITH s AS (
-       SELECT coalesce(payload->>'status', payload->>'outcome', payload->'result'->>'status', payload->'decision'->>'status') AS status, reason
-       FROM review_items WHERE kind = 'identity' AND created_at >= $1 AND created_at < $2
-     )
-     SELECT CASE
-         WHEN status = 'ambiguous' OR (status IS NULL AND reason ILIKE '%ambiguous%') THEN 'ambiguous'
-         WHEN status = 'unmatched' OR (status IS NULL AND reason ILIKE '%unmatched%') THEN 'unmatched'
-         ELSE 'other' END AS kind,
-       count(*)::int AS n
-     FROM s GROUP BY 1`,
-    [from, to],
-  );
-  const by = Object.fromEntries(items.map((r) => [r.kind, Number(r.n)]));
-  return {
-    linked: Number(links[0]?.n ?? 0),
-    unmatched: by.unmatched ?? 0,
-    ambiguous: by.ambiguous ?? 0,
-    otherReview: by.other ?? 0,
-  };
-}
 
-export async function deadLetterCounts(
-  db: Sql,
-  from: Date,
-  to: Date,
-): Promise<{ open: number; newInWindow: number; byQueue: Record<string, number> }> {
-  const rows = await db.query<{ queue: string; open: number; fresh: number }>(
-    `SELECT queue, count(*) FILTER (WHERE status = 'open')::int AS open,
-       count(*) FILTER (WHERE created_at >= $1 AND created_at < $2)::int AS fresh
-     FROM dead_letters GROUP BY queue ORDER BY queue`,
-    [from, to],
-  );
-  return {
-    open: rows.reduce((s, r) => s + Number(r.open), 0),
-    newInWindow: rows.reduce((s, r) => s + Number(r.fresh), 0),
-    byQueue: Object.fromEntries(rows.filter((r) => Number(r.open) > 0).map((r) => [r.queue, Number(r.open)])),
-  };
-}
 
-export async function insertMetrics(
-  db: Sql,
-  rows: { name: string; labels: Record<string, string>; value: number; at: Date }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await db.query(
-    `INSERT INTO metrics (name, labels, value, at)
-     SELECT r.name, r.labels, r.value, r.at FROM jsonb_to_recordset($1::jsonb) AS r(name text, labels jsonb, value double precision, at timestamptz)`,
-    [JSON.stringify(rows.map((r) => ({ ...r, at: r.at.toISOString() })))],
-  );
-}
 
-/** The last `limit` values of a metric for one flow, oldest first (for sparklines). */
-export async function metricHistory(
-  db: Sql,
-  name: string,
-  flow: string | null,
-  limit: number,
-): Promise<{ value: number; at: Date }[]> {
-  const rows = await db.query<{ value: number; at: Date }>(
-    `SELECT value, at FROM metrics WHERE name = $1 AND ($2::text IS NULL OR labels->>'flow' = $2::text)
-     ORDER BY at DESC, id DESC LIMIT $3`,
-    [name, flow, limit],
-  );
-  return rows.reverse().map((r) => ({ value: Number(r.value), at: r.at }));
-}
 
 export interface AlertRow {
   id: number;
@@ -519,20 +382,6 @@ export async function lastReportAt(db: Sql, trigger: string | null): Promise<Dat
   return rows[0]?.at ?? null;
 }
 
-/** Written and failed writes per UTC day over the last `days` days, for the console's chart. */
-export async function writesPerDay(
-  db: Sql,
-  since: Date,
-): Promise<{ day: string; written: number; failed: number }[]> {
-  const rows = await db.query<{ day: string; written: number; failed: number }>(
-    `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
-       count(*) FILTER (WHERE outcome = 'written')::int AS written,
-       count(*) FILTER (WHERE outcome IN ('failed', 'rejected', 'not_applied'))::int AS failed
-     FROM write_ledger WHERE created_at >= $1 AND flow IS NOT NULL GROUP BY 1 ORDER BY 1`,
-    [since],
-  );
-  return rows.map((r) => ({ day: r.day, written: Number(r.written), failed: Number(r.failed) }));
-}
 
 export async function latestReport(db: Sql): Promise<unknown | null> {
   const rows = await db.query<{ report: unknown }>(
@@ -541,30 +390,25 @@ export async function latestReport(db: Sql): Promise<unknown | null> {
   return rows[0]?.report ?? null;
 }
 
-// ── the flows module's trained models (0401_flow_models.sql), read when that table exists ──────
 
-export async function hasTable(db: Sql, name: string): Promise<boolean> {
-  const rows = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [name]);
-  return Boolean(rows[0]?.t);
+
+
+
+/** The numeric values a flow's model version would have written for one output in the window (shadow outputs). */
+export async function shadowNumbers(
+  db: Sql,
+  args: { flow: string; output: string; from: Date; to: Date; modelVersion?: string | null },
+): Promise<number[]> {
+  const rows = await db.query<{ v: number }>(
+    `SELECT (value #>> '{}')::double precision AS v FROM shadow_outputs
+      WHERE flow = $1 AND output = $2 AND created_at >= $3 AND created_at < $4 AND ($5::text IS NULL OR model_version = $5::text)
+        AND (jsonb_typeof(value) = 'number' OR (jsonb_typeof(value) = 'string' AND (value #>> '{}') ~ '^-?[0-9]+(\\.[0-9]+)?$'))`,
+    [args.flow, args.output, args.from, args.to, args.modelVersion ?? null],
+  );
+  return rows.map((r) => Number(r.v));
 }
 
-/** The training score distribution the flows module stored with a model version. */
-export async function storedTrainingScores(db: Sql, flow: string, version: string): Promise<number[] | null> {
-  if (!(await hasTable(db, 'flow_models'))) return null;
-  const rows = await db.query<{ s: unknown }>(
-    'SELECT training_scores AS s FROM flow_models WHERE flow = $1 AND version = $2',
-    [flow, version],
-  );
-  const s = rows[0]?.s;
-  return Array.isArray(s) && s.length > 0 ? s.map(Number).filter(Number.isFinite) : null;
-}
-
-/** The flow's active trained model version, newest first. */
-export async function activeModelVersion(db: Sql, flow: string): Promise<string | null> {
-  if (!(await hasTable(db, 'flow_models'))) return null;
-  const rows = await db.query<{ version: string }>(
-    'SELECT version FROM flow_models WHERE flow = $1 AND active ORDER BY created_at DESC LIMIT 1',
-    [flow],
-  );
-  return rows[0]?.version ?? null;
+/** Records a flow has shadow outputs for, in one CRM. */
+export async function shadowRecordIds(db: Sql, flow: string, crm: string): Promise<string[]> {
+  return (await db.query<{ record_id: string }>('SELECT DISTINCT record_id FROM shadow_outputs WHERE flow = $1 AND crm = $2', [flow, crm])).map((r) => r.record_id);
 }

@@ -3,7 +3,6 @@
  * metrics, alerts and the report, deliver alerts, and send drifting gated flows back to shadow.
  */
 import type { FlowConfig, InrecordConfig } from '../config/index.js';
-import type { Store } from '../store/index.js';
 import type { FetchLike, RaisedAlert } from './alerts.js';
 import { raiseAlerts } from './alerts.js';
 import {
@@ -21,20 +20,32 @@ import {
   writeFigures,
 } from './assess.js';
 import { type GateDecisionRecord, type GateStatus, fallBackToShadow, gateStatus } from './gate.js';
-import {
-  activeModelVersion,
-  deadLetterCounts,
-  fieldUpdates,
-  identityCounts,
-  insertMetrics,
-  insertReport,
-  lastReportAt,
-  latestModelVersion,
-  ledgerOutcomes,
-  metricHistory,
-  observedScores,
-  storedTrainingScores,
-} from './queries.js';
+import { activeModelVersion, storedTrainingScores } from '../flows/index.js';
+import { countRuleLinks } from '../identity/index.js';
+import { deadLetterCounts } from '../jobs/index.js';
+import { countReviewItemsByStatus } from '../review/index.js';
+import { type Sql, type Store, metricHistory, recordMetrics } from '../store/index.js';
+import { fieldUpdates, ledgerNumbers, ledgerOutcomes } from '../writeback/index.js';
+import { insertReport, lastReportAt, latestModelVersion, shadowNumbers } from './queries.js';
+
+/**
+ * Identity decisions in the window: links the rules made, and identity review items by kind of
+ * failure — the decision's status from the item's payload, the reason text as the last resort;
+ * items that fit neither are counted as `other`, never dropped.
+ */
+async function identityCounts(store: Sql, from: Date, to: Date): Promise<{ linked: number; unmatched: number; ambiguous: number; otherReview: number }> {
+  const by = { unmatched: 0, ambiguous: 0, other: 0 };
+  for (const r of await countReviewItemsByStatus(store, { kind: 'identity', createdFrom: from, createdTo: to })) {
+    const k = r.status === 'ambiguous' || (!r.status && /ambiguous/i.test(r.reason)) ? 'ambiguous' : r.status === 'unmatched' || (!r.status && /unmatched/i.test(r.reason)) ? 'unmatched' : 'other';
+    by[k] += Number(r.n);
+  }
+  return { linked: await countRuleLinks(store, from, to), unmatched: by.unmatched, ambiguous: by.ambiguous, otherReview: by.other };
+}
+
+/** The numbers a flow's model produced for its score output: what it would have written (shadow) and what it meant to write (ledger). */
+async function observedScores(store: Sql, a: { flow: string; output: string; field: string | null; from: Date; to: Date; modelVersion?: string | null }): Promise<number[]> {
+  return [...(await shadowNumbers(store, a)), ...(a.field ? await ledgerNumbers(store, { flow: a.flow, field: a.field, from: a.from, to: a.to }) : [])];
+}
 
 /**
  * Where a flow's training score distribution comes from. The flows module stores it with the
@@ -239,7 +250,7 @@ export async function runMonitor(
     }));
     return report;
   }
-  await insertMetrics(store, metricRows);
+  await recordMetrics(store, metricRows);
   report.alerts = await raiseAlerts(store, drafts, {
     at: now,
     webhook: opts.notify === false ? undefined : t.alertWebhook,

@@ -7,3 +7,4 @@
 export { prepareFlow, produceOutputs, type PreparedFlow, type ProducedOutputs, type Rejection } from './flows.js';
 export { runFlow, runFlows, writeOutputs, type FlowRunReport, type RunFlowsOptions, type RunnerDeps, type WriteOutputsOptions, type WrittenOutputs } from './run.js';
 export { recordPipeline } from './pipeline.js';
+export { reviewResolvers } from './review.js';

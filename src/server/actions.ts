@@ -6,8 +6,8 @@ import type { InrecordConfig } from '../config/index.js';
 import type { CrmConnector, CrmName } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import { type JobEngine, replayDeadLetter } from '../jobs/index.js';
-import { identityReviewResolver } from '../identity/index.js';
 import { monitorConsoleActions } from '../monitor/index.js';
+import { reviewResolvers } from '../pipeline/index.js';
 import type { ConsoleActions } from './types.js';
 import type { Store } from '../store/index.js';
 import { getRun, rollbackRun } from '../writeback/index.js';
@@ -18,7 +18,7 @@ export function consoleActions(deps: {
   connectors: Partial<Record<CrmName, CrmConnector>>;
   engine?: JobEngine;
 }): ConsoleActions {
-  const monitor = monitorConsoleActions(deps.store, deps.config, { resolvers: { identity: identityReviewResolver } });
+  const monitor = monitorConsoleActions(deps.store, deps.config, { resolvers: reviewResolvers() });
   return {
     ...monitor,
     async rollbackRun(runId: string) {

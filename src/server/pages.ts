@@ -6,7 +6,7 @@ import type { ServerDeps } from './app.js';
 type Flash = { text: string; error?: boolean };
 
 const fmt = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-const when = (d: Date | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—');
+const when = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—');
 
 export async function renderPage(deps: ServerDeps, path: string, flash?: Flash): Promise<string | null> {
   if (path === '/') return page('Overview', '/', await overview(deps), flash);

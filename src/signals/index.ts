@@ -42,3 +42,4 @@ export {
 } from './usage-aggregate.js';
 export { type UsageSnapshot, isSnapshotSource, latestSnapshots, usageSnapshotsOf } from './usage-snapshot.js';
 export { type DealRiskNotesSummary, type RiskChange, noteDealRiskChanges, riskChanges } from './deal-risk.js';
+export { countRiskNotes, selectRiskLevels } from './queries.js';

@@ -1,4 +1,5 @@
 /** Every SQL statement of signals/. */
+import { countReviewItems, openReviewItems } from '../review/index.js';
 import type { Sql } from '../store/index.js';
 
 export interface ActivityRow {
@@ -51,22 +52,12 @@ export async function openUncertainReview(
   reason: string,
   payload: unknown,
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO review_items (kind, crm, object, subject_key, reason, payload)
-     VALUES ('conflict', $1, 'activity', $2, $3, $4::jsonb)
-     ON CONFLICT (kind, crm, object, subject_key) WHERE status = 'open' DO NOTHING`,
-    [crm, externalId, reason, JSON.stringify(payload)],
-  );
+  await openReviewItems(db, [{ kind: 'conflict', crm, object: 'activity', subjectKey: externalId, reason, payload }], 'keep');
 }
 
 export async function countOpenIdentityReviews(db: Sql, crm: string, keys: readonly string[]): Promise<number> {
   if (keys.length === 0) return 0;
-  const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM review_items WHERE kind = 'identity' AND crm = $1 AND object = 'contact'
-       AND status = 'open' AND subject_key = ANY($2::text[])`,
-    [crm, keys],
-  );
-  return r[0]?.n ?? 0;
+  return countReviewItems(db, { kind: 'identity', crm, object: 'contact', status: 'open', subjectKeys: keys });
 }
 
 export interface UsageEventRow {
@@ -118,30 +109,18 @@ export async function countUsageFeatures(db: Sql, source: string): Promise<numbe
   return r[0]?.n ?? 0;
 }
 
-/** Every live identity-map key linked to these CRM records (several addresses of one contact). */
-export async function selectLinkedKeys(db: Sql, crm: string, object: string, ids: readonly string[]): Promise<{ external_key: string; crm_id: string }[]> {
-  if (ids.length === 0) return [];
-  return db.query(
-    `SELECT external_key, crm_id FROM identity_links WHERE crm = $1 AND object = $2 AND crm_id = ANY($3::text[]) AND invalidated_at IS NULL`,
-    [crm, object, ids],
-  );
-}
 
-export async function readCursor(db: Sql, name: string): Promise<string | null> {
-  const r = await db.query<{ value: string }>('SELECT value FROM cursors WHERE name = $1', [name]);
-  return r[0]?.value ?? null;
-}
-
-export async function writeCursor(db: Sql, name: string, value: string): Promise<void> {
-  await db.query(
-    `INSERT INTO cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [name, value],
-  );
-}
+export { readCursor, writeCursor } from '../triggers/index.js';
 
 export async function selectRiskLevels(db: Sql, crm: string): Promise<Map<string, string>> {
   const r = await db.query<{ deal_id: string; level: string }>('SELECT deal_id, level FROM signal_deal_risk WHERE crm = $1', [crm]);
   return new Map(r.map((x) => [x.deal_id, x.level]));
+}
+
+/** Deals whose risk change was noted on the CRM's timeline (a note id the CRM returned). */
+export async function countRiskNotes(db: Sql, crm: string): Promise<number> {
+  const [r] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM signal_deal_risk WHERE crm = $1 AND note_id IS NOT NULL', [crm]);
+  return Number(r?.n ?? 0);
 }
 
 export async function upsertRiskLevel(db: Sql, crm: string, dealId: string, level: string, score: number, noteId: string | null): Promise<void> {

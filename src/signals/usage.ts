@@ -12,7 +12,7 @@ import pg from 'pg';
 import type { FlowConfig, InrecordConfig } from '../config/index.js';
 import type { CrmConnector } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
-import { type IdentityInput, fetchCandidates, normaliseEmail, resolveWithMap } from '../identity/index.js';
+import { type IdentityInput, fetchCandidates, normaliseEmail, resolveWithMap, selectLinkedKeys } from '../identity/index.js';
 import type { Store } from '../store/index.js';
 import { writeOutputs } from '../pipeline/index.js';
 import type { RecordOutputs } from '../writeback/index.js';
@@ -20,7 +20,6 @@ import {
   countUsageFeatures,
   insertUsageEvents,
   readCursor,
-  selectLinkedKeys,
   selectUsageEventsByKeys,
   writeCursor,
 } from './queries.js';

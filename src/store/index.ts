@@ -13,6 +13,7 @@ import type { Sql, Store, StoreOptions } from './types.js';
 export type { Backend, Row, Sql, Store, StoreOptions } from './types.js';
 export { loadMigrations, migrate } from './migrate.js';
 export { redactUrl } from './postgres.js';
+export { type MetricRow, metricHistory, recordMetrics } from './metrics.js';
 
 export const DEFAULT_DATA_DIR = '.inrecord';
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FieldRule, InrecordConfig } from '../config/index.js';
 import type { CrmConnector, CrmRecord, FieldChange, FieldValue, ObjectKind, ObjectSchema, RecordUpdate } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
-import type { Store } from '../store/index.js';
+import { type Store, recordMetrics } from '../store/index.js';
 import { valuesEqual } from './coerce.js';
 import { DEFAULT_RULE, resolveField } from './fields.js';
 import { type PlanContext, type PlanInput, fieldDisplay, planContext, planWrites } from './plan.js';
@@ -17,7 +17,6 @@ import {
   type LedgerRow,
   finishRun,
   insertLedger,
-  insertMetrics,
   insertRun,
   lastWrites,
   upsertConflicts,
@@ -464,7 +463,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     durationMs: Date.now() - started,
     ...(error ? { error } : {}),
   };
-  await insertMetrics(
+  await recordMetrics(
     store,
     (['written', 'unchanged', 'conflict_skipped', 'flagged', 'rejected', 'failed', 'not_applied'] as const).map((o) => ({
       name: `writeback.${o}`,

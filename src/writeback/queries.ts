@@ -1,5 +1,6 @@
 /** Every SQL statement of write-back: runs, the ledger, conflict review items, metrics. */
 import type { FieldValue } from '../crm/types.js';
+import { openReviewItems } from '../review/index.js';
 import type { Sql } from '../store/index.js';
 
 export type LedgerOutcome =
@@ -155,20 +156,91 @@ export interface ConflictItem {
 /** A flagged conflict, one open item per (record, field): a newer conflict refreshes the open one. */
 export async function upsertConflicts(db: Sql, items: ConflictItem[]): Promise<void> {
   if (items.length === 0) return;
-  await db.query(
-    `INSERT INTO review_items (kind, crm, object, subject_key, reason, payload)
-     SELECT 'conflict', crm, object, subject_key, 'human-edit-since-read', payload
-       FROM jsonb_to_recordset($1::jsonb) AS x(crm text, object text, subject_key text, payload jsonb)
-     ON CONFLICT (kind, crm, object, subject_key) WHERE status = 'open'
-     DO UPDATE SET payload = EXCLUDED.payload`,
-    [JSON.stringify(items.map((i) => ({ crm: i.crm, object: i.object, subject_key: `${i.recordId}:${i.field}`, payload: i.payload })))],
+  await openReviewItems(
+    db,
+    items.map((i) => ({ kind: 'conflict' as const, crm: i.crm, object: i.object, subjectKey: `${i.recordId}:${i.field}`, reason: 'human-edit-since-read', payload: i.payload })),
   );
 }
 
-export async function insertMetrics(db: Sql, rows: { name: string; labels: Record<string, string>; value: number }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.query(
-    `INSERT INTO metrics (name, labels, value) SELECT name, labels, value FROM jsonb_to_recordset($1::jsonb) AS x(name text, labels jsonb, value double precision)`,
-    [JSON.stringify(rows)],
+
+// ── figures the monitor reads from the ledger ───────────────────────────────────────────────────
+
+export async function ledgerOutcomes(
+  db: Sql,
+  flow: string,
+  from: Date,
+  to: Date,
+): Promise<Record<string, number>> {
+  const rows = await db.query<{ outcome: string; n: number }>(
+    `SELECT outcome, count(*)::int AS n FROM write_ledger
+     WHERE flow = $1 AND created_at >= $2 AND created_at < $3 GROUP BY outcome`,
+    [flow, from, to],
   );
+  return Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
+}
+
+export async function fieldUpdates(
+  db: Sql,
+  flow: string,
+  from: Date,
+  to: Date,
+): Promise<{ object: string; field: string; writes: number; records: number }[]> {
+  const rows = await db.query<{ object: string; field: string; writes: number; records: number }>(
+    `SELECT object, field, count(*)::int AS writes, count(DISTINCT record_id)::int AS records FROM write_ledger
+     WHERE flow = $1 AND outcome = 'written' AND created_at >= $2 AND created_at < $3
+     GROUP BY object, field ORDER BY object, field`,
+    [flow, from, to],
+  );
+  return rows.map((r) => ({ ...r, writes: Number(r.writes), records: Number(r.records) }));
+}
+
+/** Written and failed writes per UTC day over the last `days` days, for the console's chart. */
+export async function writesPerDay(
+  db: Sql,
+  since: Date,
+): Promise<{ day: string; written: number; failed: number }[]> {
+  const rows = await db.query<{ day: string; written: number; failed: number }>(
+    `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+       count(*) FILTER (WHERE outcome = 'written')::int AS written,
+       count(*) FILTER (WHERE outcome IN ('failed', 'rejected', 'not_applied'))::int AS failed
+     FROM write_ledger WHERE created_at >= $1 AND flow IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    [since],
+  );
+  return rows.map((r) => ({ day: r.day, written: Number(r.written), failed: Number(r.failed) }));
+}
+
+/**
+ * The numeric values a flow meant to write to one field in the window, whatever the outcome (drift
+ * is about the model, not the CRM; a rollback's row carries the restored value, so it is left out).
+ * Numbers stored as JSON strings count too: some CRMs return numeric fields as strings.
+ */
+export async function ledgerNumbers(db: Sql, args: { flow: string; field: string; from: Date; to: Date }): Promise<number[]> {
+  const rows = await db.query<{ v: number }>(
+    `SELECT (after_value #>> '{}')::double precision AS v FROM write_ledger
+      WHERE flow = $1 AND field = $2 AND outcome <> 'rolled_back' AND created_at >= $3 AND created_at < $4
+        AND (jsonb_typeof(after_value) = 'number' OR (jsonb_typeof(after_value) = 'string' AND (after_value #>> '{}') ~ '^-?[0-9]+(\\.[0-9]+)?$'))`,
+    [args.flow, args.field, args.from, args.to],
+  );
+  return rows.map((r) => Number(r.v));
+}
+
+/** Fields written, in all runs. */
+export async function countWrittenFields(db: Sql): Promise<number> {
+  const [r] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM write_ledger WHERE outcome = 'written'");
+  return Number(r?.n ?? 0);
+}
+
+export async function countRuns(db: Sql): Promise<number> {
+  const [r] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM runs');
+  return Number(r?.n ?? 0);
+}
+
+/** Some records a CRM object had fields written on (links to records to look at). */
+export async function writtenRecordIds(db: Sql, crm: string, object: string, limit: number): Promise<string[]> {
+  return (
+    await db.query<{ record_id: string }>(
+      `SELECT DISTINCT record_id FROM write_ledger WHERE crm = $1 AND object = $2 AND outcome = 'written' LIMIT $3`,
+      [crm, object, limit],
+    )
+  ).map((r) => r.record_id);
 }

@@ -2,23 +2,19 @@ import type { Command } from 'commander';
 import type { FlowConfig, InrecordConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import {
-  type ReviewDecision,
-  type ReviewItem,
-  type ReviewKind,
   type Sample,
   decisionHistory,
   drawSample,
   evaluateGate,
   gateStatus,
-  getReviewItem,
   getSample,
   labelSample,
   labelsToOpen,
   latestModelVersion,
-  listReviewItems,
   listSamples,
-  resolveReviewItem,
 } from '../../monitor/index.js';
+import { reviewResolvers } from '../../pipeline/index.js';
+import { type ReviewDecision, type ReviewItem, type ReviewKind, getReviewItem, listReviewItems, resolveReviewItem } from '../../review/index.js';
 import type { Store } from '../../store/index.js';
 import { action, globals } from '../command.js';
 import { printJson, printLine } from '../output.js';
@@ -186,6 +182,7 @@ export function register(program: Command): void {
             id: parseId(id, 'review item'),
             decision,
             by: actor(opts.by),
+            resolvers: reviewResolvers(),
           });
           if (globals(cmd).json) return printJson(item);
           printLine(`#${item.id} ${item.status}: ${JSON.stringify(item.resolution)}`);

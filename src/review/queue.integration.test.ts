@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestStore, openTestStore } from '../store/testing/index.js';
-import { getReviewItem, listReviewItems, resolveReviewItem } from './review.js';
+import { getReviewItem, listReviewItems, resolveReviewItem } from './queue.js';
 
 describe.each(BACKENDS)('review queue on %s', (backend) => {
   let store: TestStore;

@@ -1,16 +1,16 @@
 /**
  * The review queue surface behind `inrecord review` and the console: list, show and resolve the
- * identity and conflict items other modules put in review_items. The decision for an identity
- * item belongs to the identity module and a conflict's AI value to write-back: when they provide
- * a resolver it is called; otherwise only what needs no other module is done here (recording a
- * reviewer's identity link, keeping the rep's value, dismissing), and anything else is refused
+ * items other modules open (identity, conflict, action). What a decision does belongs to the
+ * module whose item it is: identity records a reviewer's link, write-back writes an accepted AI
+ * value. They hand their resolvers in (`pipeline/review.ts` composes them); only what needs no
+ * other module is done here (keeping the rep's value, dismissing), and anything else is refused
  * with the reason — never recorded as done when it was not.
  */
 import { InrecordError } from '../errors/index.js';
 import type { Sql, Store } from '../store/index.js';
+import { type ReviewKind, type ReviewRow, type ReviewStatus, closeReviewItem, selectReviewItem, selectReviewItems } from './queries.js';
 
-export type ReviewKind = 'identity' | 'conflict' | 'validation';
-export type ReviewStatus = 'open' | 'resolved' | 'dismissed';
+export type { ReviewKind, ReviewStatus } from './queries.js';
 
 export interface ReviewItem {
   id: number;
@@ -44,25 +44,13 @@ export type ReviewResolver = (
 ) => Promise<Record<string, unknown>>;
 
 export interface ReviewResolvers {
+  /** Records a reviewer's identity decision (identity's `identityReviewResolver`). */
   identity?: ReviewResolver;
   /** Writes the AI value of a conflict (write-back), for `accept_ai`. */
   conflictAcceptAi?: ReviewResolver;
 }
 
-interface Row {
-  id: number;
-  kind: ReviewKind;
-  crm: string;
-  object: string;
-  subject_key: string;
-  status: ReviewStatus;
-  reason: string;
-  payload: Record<string, unknown>;
-  resolution: Record<string, unknown> | null;
-  resolved_by: string | null;
-  created_at: Date;
-  resolved_at: Date | null;
-}
+type Row = ReviewRow;
 
 const iso = (d: Date | string | null) =>
   d === null ? null : (d instanceof Date ? d : new Date(d)).toISOString();
@@ -88,42 +76,24 @@ export async function listReviewItems(
   store: Sql,
   opts: { kind?: ReviewKind; status?: ReviewStatus | 'all'; limit?: number } = {},
 ): Promise<ReviewItem[]> {
-  const rows = await store.query<Row>(
-    `SELECT * FROM review_items WHERE ($1::text IS NULL OR kind = $1::text) AND ($2 = 'all' OR status = $2)
-     ORDER BY id LIMIT $3`,
-    [opts.kind ?? null, opts.status ?? 'open', opts.limit ?? 100],
-  );
+  const rows = await selectReviewItems(store, { kind: opts.kind, status: opts.status ?? 'open', limit: opts.limit ?? 100 });
   return rows.map(toItem);
 }
 
 export async function getReviewItem(store: Sql, id: number): Promise<ReviewItem> {
-  const rows = await store.query<Row>('SELECT * FROM review_items WHERE id = $1', [id]);
-  if (!rows[0])
+  const row = await selectReviewItem(store, id);
+  if (!row)
     throw new InrecordError('IR_REVIEW_NOT_FOUND', `review item ${id} does not exist`, {
       context: { reviewId: id },
     });
-  return toItem(rows[0]);
+  return toItem(row);
 }
 
 const ACTIONS: Record<ReviewKind, ReviewDecision['action'][]> = {
   identity: ['pick', 'not_in_crm', 'dismiss'],
   conflict: ['keep_rep', 'accept_ai', 'dismiss'],
   validation: [],
-};
-
-/** Records a reviewer's link from the item's external key to the chosen CRM record. */
-const recordReviewerLink: ReviewResolver = async (tx, item, decision, by) => {
-  if (decision.action === 'pick') {
-    await tx.query(
-      `INSERT INTO identity_links (crm, object, external_key, crm_id, provenance, rule, confidence, decided_by, decided_at)
-       VALUES ($1, $2, $3, $4, 'reviewer', NULL, 1, $5, now())
-       ON CONFLICT (crm, object, external_key) DO UPDATE SET crm_id = EXCLUDED.crm_id, provenance = 'reviewer', rule = NULL,
-         confidence = 1, decided_by = EXCLUDED.decided_by, decided_at = now(), invalidated_at = NULL, invalidated_reason = NULL`,
-      [item.crm, item.object, item.subjectKey, decision.candidateId, by],
-    );
-    return { action: 'pick', crmId: decision.candidateId };
-  }
-  return { action: decision.action };
+  action: ['dismiss'],
 };
 
 /**
@@ -136,12 +106,12 @@ export async function resolveReviewItem(
 ): Promise<ReviewItem> {
   const { id, decision, by } = args;
   return store.transaction(async (tx) => {
-    const rows = await tx.query<Row>('SELECT * FROM review_items WHERE id = $1 FOR UPDATE', [id]);
-    if (!rows[0])
+    const row = await selectReviewItem(tx, id, { forUpdate: true });
+    if (!row)
       throw new InrecordError('IR_REVIEW_NOT_FOUND', `review item ${id} does not exist`, {
         context: { reviewId: id },
       });
-    const item = toItem(rows[0]);
+    const item = toItem(row);
     if (item.status !== 'open') {
       throw new InrecordError(
         'IR_REVIEW_ALREADY_RESOLVED',
@@ -175,8 +145,10 @@ export async function resolveReviewItem(
     }
     let resolution: Record<string, unknown>;
     if (decision.action === 'dismiss') resolution = { action: 'dismiss' };
-    else if (item.kind === 'identity')
-      resolution = await (args.resolvers?.identity ?? recordReviewerLink)(tx, item, decision, by);
+    else if (item.kind === 'identity') {
+      if (!args.resolvers?.identity) throw new InrecordError('IR_INTERNAL', `review item ${id}: no identity resolver was handed to the review queue`);
+      resolution = await args.resolvers.identity(tx, item, decision, by);
+    }
     else if (decision.action === 'keep_rep')
       resolution = { action: 'keep_rep', repValue: item.payload.repValue ?? null };
     else {
@@ -193,10 +165,6 @@ export async function resolveReviewItem(
       resolution = await args.resolvers.conflictAcceptAi(tx, item, decision, by);
     }
     if (decision.note) resolution = { ...resolution, note: decision.note };
-    const updated = await tx.query<Row>(
-      `UPDATE review_items SET status = $2, resolution = $3::jsonb, resolved_by = $4, resolved_at = now() WHERE id = $1 RETURNING *`,
-      [id, decision.action === 'dismiss' ? 'dismissed' : 'resolved', JSON.stringify(resolution), by],
-    );
-    return toItem(updated[0]);
+    return toItem(await closeReviewItem(tx, id, decision.action === 'dismiss' ? 'dismissed' : 'resolved', resolution, by));
   });
 }
