@@ -22,7 +22,9 @@ function files(dir: string): string[] {
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+  for (const m of text.matchAll(
+    /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+  )) {
     const spec = m[1] ?? m[2];
     out.push(relative(SRC, resolve(dirname(file), spec)));
   }
@@ -42,10 +44,14 @@ describe('architecture', () => {
         if ((mod === 'crm' || mod === 'simulators') && CRMS.includes(crm)) {
           const [fmod, fcrm] = file.split('/');
           const inside = fcrm === crm && (fmod === 'crm' || fmod === 'simulators');
-          const registry = file === 'crm/registry.ts' || file === 'simulators/index.ts' || file.startsWith('simulators/testing');
+          const registry =
+            file === 'crm/registry.ts' ||
+            file === 'simulators/index.ts' ||
+            file.startsWith('simulators/testing');
           // connectors' own tests and simulators' conformance suites may pair a connector with its simulator
           const pairTest = file.endsWith('.test.ts') && fcrm === crm;
-          if (!inside && !registry && !pairTest && !file.startsWith('crm/testing')) bad.push(`${file} → ${dep}`);
+          if (!inside && !registry && !pairTest && !file.startsWith('crm/testing'))
+            bad.push(`${file} → ${dep}`);
         }
       }
     }
@@ -56,12 +62,16 @@ describe('architecture', () => {
     const roots = ['cli', 'daemon', 'demo'];
     const bad = all
       .filter(({ file }) => ![...roots, 'server'].includes(top(file)) && !file.endsWith('.test.ts'))
-      .flatMap(({ file, imports: deps }) => deps.filter((d) => [...roots, 'server'].includes(top(d))).map((d) => `${file} → ${d}`));
+      .flatMap(({ file, imports: deps }) =>
+        deps.filter((d) => [...roots, 'server'].includes(top(d))).map((d) => `${file} → ${d}`),
+      );
     expect(bad).toEqual([]);
     // the server serves; the daemon and the CLI start it, never the reverse
     const up = all
       .filter(({ file }) => top(file) === 'server' && !file.endsWith('.test.ts'))
-      .flatMap(({ file, imports: deps }) => deps.filter((d) => roots.includes(top(d))).map((d) => `${file} → ${d}`));
+      .flatMap(({ file, imports: deps }) =>
+        deps.filter((d) => roots.includes(top(d))).map((d) => `${file} → ${d}`),
+      );
     expect(up).toEqual([]);
   });
 
@@ -72,7 +82,9 @@ describe('architecture', () => {
     const bad = files(SRC)
       .map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }))
       .filter(({ file }) => !owners.includes(top(file)) && !file.endsWith('.test.ts'))
-      .filter(({ text }) => [...text.matchAll(/import[^;]*?from\s+['"][^'"]+['"]/gs)].some((m) => steps.test(m[0])))
+      .filter(({ text }) =>
+        [...text.matchAll(/import[^;]*?from\s+['"][^'"]+['"]/gs)].some((m) => steps.test(m[0])),
+      )
       .map(({ file }) => file);
     expect(bad).toEqual([]);
   });
@@ -80,7 +92,9 @@ describe('architecture', () => {
   it('keeps store/ and errors/ at the bottom', () => {
     const bad = all
       .filter(({ file }) => ['store', 'errors'].includes(top(file)))
-      .flatMap(({ file, imports: deps }) => deps.filter((d) => !['store', 'errors'].includes(top(d))).map((d) => `${file} → ${d}`));
+      .flatMap(({ file, imports: deps }) =>
+        deps.filter((d) => !['store', 'errors'].includes(top(d))).map((d) => `${file} → ${d}`),
+      );
     expect(bad).toEqual([]);
   });
 
@@ -111,18 +125,25 @@ describe('architecture', () => {
       monitor_reports: 'monitor',
       oauth_tokens: 'crm',
     };
-    const created = readdirSync(join(SRC, 'store/migrations'))
-      .flatMap((f) => [...readFileSync(join(SRC, 'store/migrations', f), 'utf8').matchAll(/CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)/g)].map((m) => m[1]));
+    const created = readdirSync(join(SRC, 'store/migrations')).flatMap((f) =>
+      [
+        ...readFileSync(join(SRC, 'store/migrations', f), 'utf8').matchAll(
+          /CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)/g,
+        ),
+      ].map((m) => m[1]),
+    );
     expect(created.filter((t) => !OWNER[t])).toEqual([]);
     const bad: string[] = [];
-    for (const f of files(SRC).filter((x) => !x.endsWith('.test.ts') && !x.includes('/testing/') && !x.includes('/migrations/'))) {
+    for (const f of files(SRC).filter(
+      (x) => !x.endsWith('.test.ts') && !x.includes('/testing/') && !x.includes('/migrations/'),
+    )) {
       const file = relative(SRC, f);
       const text = readFileSync(f, 'utf8');
       for (const [table, owner] of Object.entries(OWNER)) {
-        if (top(file) !== owner && new RegExp(`\\b(FROM|INTO|UPDATE|JOIN|TABLE)\\s+"?${table}\\b`).test(text)) bad.push(`${file} → ${table} (owned by ${owner}/)`);
+        if (top(file) !== owner && new RegExp(`\\b(FROM|INTO|UPDATE|JOIN|TABLE)\\s+"?${table}\\b`).test(text))
+          bad.push(`${file} → ${table} (owned by ${owner}/)`);
       }
     }
     expect(bad).toEqual([]);
   });
 });
-

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InrecordError } from '../errors/index.js';
-import { exampleConfig, parseConfig, redactConfig, substituteEnv } from './index.js';
+import { durationMs, exampleConfig, parseConfig, redactConfig, substituteEnv } from './index.js';
 
 describe('config', () => {
   it('substitutes ${ENV} and ${ENV:-default}', () => {
@@ -47,5 +47,19 @@ describe('config', () => {
   it('redacts secrets for logs and --json', () => {
     const cfg = parseConfig('crm: { kind: hubspot, auth: { token: s3cret } }', {});
     expect(JSON.stringify(redactConfig(cfg))).not.toContain('s3cret');
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    { d: '7d', ms: 604_800_000 },
+    { d: '6h', ms: 21_600_000 },
+    { d: '15m', ms: 900_000 },
+    { d: '30s', ms: 30_000 },
+    { d: '500ms', ms: 500 },
+  ])('$d = $ms ms', ({ d, ms }) => expect(durationMs(d)).toBe(ms));
+
+  it('refuses what is not a duration, saying what one looks like', () => {
+    expect(() => durationMs('15 minutes')).toThrow(/30s, 15m/);
   });
 });

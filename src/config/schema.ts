@@ -10,6 +10,15 @@ const duration = z
   .string()
   .regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 6h or 30d');
 
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `7d`, `6h`, `15m`, `30s`, `500ms` → milliseconds: the one reader of the config's duration format. */
+export function durationMs(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
+  if (!m) throw new RangeError(`not a duration: ${d} (a duration looks like 30s, 15m, 6h or 30d)`);
+  return Number(m[1]) * DURATION_UNITS[m[2] as keyof typeof DURATION_UNITS];
+}
+
 export const crmKind = z.enum(['hubspot', 'salesforce', 'pipedrive']);
 
 export const oauthSchema = z.object({
@@ -214,5 +223,10 @@ export type CrmConnection = z.infer<typeof crmConnectionSchema>;
 export type FieldRule = z.infer<typeof fieldRuleSchema>;
 export type FlowConfig = z.infer<typeof flowSchema>;
 export type GateConfig = z.infer<typeof gateSchema>;
+
+/** A gate with every setting at its default but the mode: the one place gate defaults come from. */
+export function defaultGate(mode: GateConfig['mode']): GateConfig {
+  return gateSchema.parse({ mode });
+}
 export type Ownership = z.infer<typeof ownershipSchema>;
 export type ConflictPolicy = z.infer<typeof conflictPolicySchema>;

@@ -4,7 +4,7 @@
  * write-back (work). `inrecord run` starts all three in one process; `serve` and `worker` split them
  * for scale-out on a Postgres server, where every process shares one queue and one ledger.
  */
-import { type InrecordConfig, readsRecords } from '../config/index.js';
+import { type InrecordConfig, durationMs, readsRecords } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, ObjectKind } from '../crm/types.js';
 import { invalidateLinks } from '../identity/index.js';
@@ -39,8 +39,6 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-const MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const durationMs = (d: string) => Number.parseInt(d, 10) * MS[d.replace(/^\d+/, '') as keyof typeof MS];
 
 /** The durable queue behind both webhooks and pollers. */
 export function jobQueue(engine: JobEngine): RecordQueue {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   chooseBinning,
-  durationMs,
   flowAlerts,
   globalAlerts,
   identityFigures,
@@ -102,14 +101,6 @@ describe('write and identity figures', () => {
 });
 
 describe('schedule', () => {
-  it.each([
-    { d: '7d', ms: 604_800_000 },
-    { d: '6h', ms: 21_600_000 },
-    { d: '15m', ms: 900_000 },
-    { d: '30s', ms: 30_000 },
-    { d: '500ms', ms: 500 },
-  ])('$d = $ms ms', ({ d, ms }) => expect(durationMs(d)).toBe(ms));
-
   it('is due when never run or a schedule has passed', () => {
     const now = new Date('2026-11-28T10:00:00Z');
     expect(monitorDue(null, 1000, now)).toBe(true);

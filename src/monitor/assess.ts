@@ -223,15 +223,6 @@ export function globalAlerts(
   return out;
 }
 
-/** `7d`, `6h`, `15m`, `30s`, `500ms` → milliseconds (the config's duration format). */
-export function durationMs(d: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
-  if (!m) throw new RangeError(`not a duration: ${d}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
-  ];
-  return Number(m[1]) * unit;
-}
 
 /** Whether a scheduled monitoring run is due: never run, or the last one ended a schedule ago. */
 export function monitorDue(lastAt: Date | null, scheduleMs: number, now: Date): boolean {

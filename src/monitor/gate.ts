@@ -4,7 +4,7 @@
  * random sample; `evaluateGate` records each decision with its figures; `gateStatus` is what the
  * write path consults before writing.
  */
-import type { GateConfig } from '../config/index.js';
+import { type GateConfig, defaultGate } from '../config/index.js';
 import { InrecordError } from '../errors/index.js';
 import type { Sql, Store } from '../store/index.js';
 import { type GateFigures, type GateMode, type GateReasonCode, decideGate } from './gate-decision.js';
@@ -30,12 +30,8 @@ export interface GatedFlow {
   gate: GateConfig;
 }
 
-export const DEFAULT_GATE: GateConfig = {
-  mode: 'gated',
-  threshold: 0.9,
-  sampleSize: 100,
-  shadowOnDrift: true,
-};
+/** The gate of a flow inrecord.yaml does not configure. */
+export const DEFAULT_GATE: GateConfig = defaultGate('gated');
 
 export interface GateStatus {
   flow: string;

@@ -2,7 +2,7 @@
  * One monitoring run: read the window's figures from the store, judge them (assess.ts), record
  * metrics, alerts and the report, deliver alerts, and send drifting gated flows back to shadow.
  */
-import type { FlowConfig, InrecordConfig } from '../config/index.js';
+import { type FlowConfig, type InrecordConfig, durationMs } from '../config/index.js';
 import type { FetchLike, RaisedAlert } from './alerts.js';
 import { raiseAlerts } from './alerts.js';
 import {
@@ -11,7 +11,6 @@ import {
   type IdentityFigures,
   type WriteFigures,
   chooseBinning,
-  durationMs,
   flowAlerts,
   globalAlerts,
   identityFigures,

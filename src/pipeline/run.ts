@@ -5,7 +5,7 @@
  * dry run: the same records, outputs and gate, planned and not written), the daemon's record jobs,
  * output files, signal imports and the demo.
  */
-import { type FlowConfig, type GateConfig, type InrecordConfig, readsRecords } from '../config/index.js';
+import { type FlowConfig, type GateConfig, type InrecordConfig, defaultGate, readsRecords } from '../config/index.js';
 import type { CrmConnector, CrmRecord, FieldValue } from '../crm/types.js';
 import { type ActionRule, actionRuleSchema, fireActions } from '../actions/index.js';
 import { InrecordError } from '../errors/index.js';
@@ -213,7 +213,7 @@ export interface WrittenOutputs {
   plans: RecordPlan[] | null;
 }
 
-const OPEN_GATE: GateConfig = { mode: 'open', threshold: 0.9, sampleSize: 100, shadowOnDrift: false };
+const OPEN_GATE: GateConfig = defaultGate('open');
 
 /**
  * The one write step: outputs → each flow's validation gate → write-back (or its plan, on a dry

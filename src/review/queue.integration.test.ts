@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestStore, openTestStore } from '../store/testing/index.js';
+import { reviewResolvers } from '../pipeline/index.js';
 import { getReviewItem, listReviewItems, resolveReviewItem } from './queue.js';
 
 describe.each(BACKENDS)('review queue on %s', (backend) => {
@@ -31,6 +32,7 @@ describe.each(BACKENDS)('review queue on %s', (backend) => {
 
   it('picking a record for an identity item records a reviewer link', async () => {
     const item = await resolveReviewItem(store, {
+      resolvers: reviewResolvers(),
       id: ids['email:jo@acme.test'],
       decision: { action: 'pick', candidateId: '102', note: 'same person, new job' },
       by: 'ana',
@@ -46,23 +48,35 @@ describe.each(BACKENDS)('review queue on %s', (backend) => {
     );
     expect(links).toEqual([{ crm_id: '102', provenance: 'reviewer', decided_by: 'ana' }]);
     await expect(
-      resolveReviewItem(store, { id: item.id, decision: { action: 'dismiss' }, by: 'bo' }),
+      resolveReviewItem(store, {
+        resolvers: reviewResolvers(),
+        id: item.id,
+        decision: { action: 'dismiss' },
+        by: 'bo',
+      }),
     ).rejects.toMatchObject({ code: 'IR_REVIEW_ALREADY_RESOLVED' });
   });
 
   it('refuses actions that do not fit the item, and accept_ai without write-back', async () => {
     await expect(
       resolveReviewItem(store, {
+        resolvers: reviewResolvers(),
         id: ids['email:x@nowhere.test'],
         decision: { action: 'keep_rep' },
         by: 'ana',
       }),
     ).rejects.toMatchObject({ code: 'IR_USAGE' });
     await expect(
-      resolveReviewItem(store, { id: ids['email:x@nowhere.test'], decision: { action: 'pick' }, by: 'ana' }),
+      resolveReviewItem(store, {
+        resolvers: reviewResolvers(),
+        id: ids['email:x@nowhere.test'],
+        decision: { action: 'pick' },
+        by: 'ana',
+      }),
     ).rejects.toMatchObject({ code: 'IR_USAGE' });
     await expect(
       resolveReviewItem(store, {
+        resolvers: reviewResolvers(),
         id: ids['101:lifecyclestage'],
         decision: { action: 'accept_ai' },
         by: 'ana',
@@ -75,6 +89,7 @@ describe.each(BACKENDS)('review queue on %s', (backend) => {
   it('keeps the rep value, dismisses, and calls a module resolver when given one', async () => {
     expect(
       await resolveReviewItem(store, {
+        resolvers: reviewResolvers(),
         id: ids['101:lifecyclestage'],
         decision: { action: 'keep_rep' },
         by: 'ana',
@@ -86,6 +101,7 @@ describe.each(BACKENDS)('review queue on %s', (backend) => {
     expect(
       (
         await resolveReviewItem(store, {
+          resolvers: reviewResolvers(),
           id: ids['email:x@nowhere.test'],
           decision: { action: 'dismiss' },
           by: 'ana',

@@ -8,7 +8,14 @@
  */
 import { InrecordError } from '../errors/index.js';
 import type { Sql, Store } from '../store/index.js';
-import { type ReviewKind, type ReviewRow, type ReviewStatus, closeReviewItem, selectReviewItem, selectReviewItems } from './queries.js';
+import {
+  type ReviewKind,
+  type ReviewRow,
+  type ReviewStatus,
+  closeReviewItem,
+  selectReviewItem,
+  selectReviewItems,
+} from './queries.js';
 
 export type { ReviewKind, ReviewStatus } from './queries.js';
 
@@ -76,7 +83,11 @@ export async function listReviewItems(
   store: Sql,
   opts: { kind?: ReviewKind; status?: ReviewStatus | 'all'; limit?: number } = {},
 ): Promise<ReviewItem[]> {
-  const rows = await selectReviewItems(store, { kind: opts.kind, status: opts.status ?? 'open', limit: opts.limit ?? 100 });
+  const rows = await selectReviewItems(store, {
+    kind: opts.kind,
+    status: opts.status ?? 'open',
+    limit: opts.limit ?? 100,
+  });
   return rows.map(toItem);
 }
 
@@ -146,10 +157,13 @@ export async function resolveReviewItem(
     let resolution: Record<string, unknown>;
     if (decision.action === 'dismiss') resolution = { action: 'dismiss' };
     else if (item.kind === 'identity') {
-      if (!args.resolvers?.identity) throw new InrecordError('IR_INTERNAL', `review item ${id}: no identity resolver was handed to the review queue`);
+      if (!args.resolvers?.identity)
+        throw new InrecordError(
+          'IR_INTERNAL',
+          `review item ${id}: no identity resolver was handed to the review queue`,
+        );
       resolution = await args.resolvers.identity(tx, item, decision, by);
-    }
-    else if (decision.action === 'keep_rep')
+    } else if (decision.action === 'keep_rep')
       resolution = { action: 'keep_rep', repValue: item.payload.repValue ?? null };
     else {
       if (!args.resolvers?.conflictAcceptAi) {
@@ -165,6 +179,8 @@ export async function resolveReviewItem(
       resolution = await args.resolvers.conflictAcceptAi(tx, item, decision, by);
     }
     if (decision.note) resolution = { ...resolution, note: decision.note };
-    return toItem(await closeReviewItem(tx, id, decision.action === 'dismiss' ? 'dismissed' : 'resolved', resolution, by));
+    return toItem(
+      await closeReviewItem(tx, id, decision.action === 'dismiss' ? 'dismissed' : 'resolved', resolution, by),
+    );
   });
 }

@@ -60,18 +60,32 @@ describe('inrecord run', () => {
   });
 
   it('starts with a usage flow, uses the configured schema, and polls nothing with --no-poll', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', resolve('src/cli/main.ts'), '--config', join(dir, 'inrecord.yaml'), '--json', 'run', '--no-poll'], {
-      cwd: resolve('.'),
-      env: { ...process.env, DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        resolve('src/cli/main.ts'),
+        '--config',
+        join(dir, 'inrecord.yaml'),
+        '--json',
+        'run',
+        '--no-poll',
+      ],
+      {
+        cwd: resolve('.'),
+        env: { ...process.env, DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout?.on('data', (c) => (out += String(c)));
     child.stderr?.on('data', (c) => (err += String(c)));
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     const deadline = Date.now() + 60_000;
-    while (!out.includes('"ok"') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    while (!out.includes('"ok"') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
     expect(err).not.toMatch(/IR_NOT_IMPLEMENTED/);
     const started = out.split('\n').find((l) => l.startsWith('{"ok"'));
     expect(started, `stdout: ${out}\nstderr: ${err}`).toBeDefined();
@@ -86,7 +100,10 @@ describe('inrecord run', () => {
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await client.connect();
     try {
-      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'write_ledger'", [schema]);
+      const { rows } = await client.query<{ n: string }>(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'write_ledger'",
+        [schema],
+      );
       expect(Number(rows[0].n)).toBe(1);
     } finally {
       await client.end();

@@ -14,14 +14,20 @@ import { type RunningSimulator, startSimulator } from '../../src/simulators/inde
 import { openTestStore, type TestStore } from '../../src/store/testing/index.js';
 import { checkLive } from '../../src/writeback/index.js';
 
-const SCORING: Record<CrmName, string> = { salesforce: 'lead-scoring', hubspot: 'contact-scoring', pipedrive: 'person-scoring' };
+const SCORING: Record<CrmName, string> = {
+  salesforce: 'lead-scoring',
+  hubspot: 'contact-scoring',
+  pipedrive: 'person-scoring',
+};
 
 function scoringConfig(crm: CrmName, sim: RunningSimulator): InrecordConfig {
   const base = demoConfig(crm, sim);
   return configSchema.parse({
     ...base,
     server: { port: 0 },
-    flows: base.flows.filter((f) => f.name === SCORING[crm]).map((f) => ({ ...f, gate: { ...f.gate, mode: 'open' }, trigger: { webhook: false, poll: '1h' } })),
+    flows: base.flows
+      .filter((f) => f.name === SCORING[crm])
+      .map((f) => ({ ...f, gate: { ...f.gate, mode: 'open' }, trigger: { webhook: false, poll: '1h' } })),
     jobs: { retryLimit: 2, retryDelaySeconds: 1, concurrency: 4 },
   });
 }
@@ -43,10 +49,16 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('apply and th
   it('write the same values to the same records', async () => {
     const simApply = await startSimulator(crm, { seed: 21, records: 40 });
     const simDaemon = await startSimulator(crm, { seed: 21, records: 40 });
-    cleanup.push(() => simApply.close(), () => simDaemon.close());
+    cleanup.push(
+      () => simApply.close(),
+      () => simDaemon.close(),
+    );
     const storeApply = await openTestStore('pglite');
     const storeDaemon = await openTestStore('pglite');
-    cleanup.push(() => storeApply.destroy(), () => storeDaemon.destroy());
+    cleanup.push(
+      () => storeApply.destroy(),
+      () => storeDaemon.destroy(),
+    );
 
     // apply: what `inrecord apply` runs
     const cfgApply = scoringConfig(crm, simApply);

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { type InrecordConfig, loadConfig } from '../../config/index.js';
+import { type InrecordConfig, durationMs, loadConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import {
   acknowledgeAlert,
-  durationMs,
   listAlerts,
   renderReport,
   runMonitor,
