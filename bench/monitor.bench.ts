@@ -3,8 +3,8 @@
  * alerts fire on unchanged vs shifted data, and how the validation gate behaves for a good and a
  * poor model. `npm run bench -- monitor [--rows N]`.
  */
-import { decideGate } from '../src/monitor/gate-decision.js';
-import { recordShadowOutputs } from '../src/monitor/gate.js';
+import { decideGate } from '../src/gate/decision.js';
+import { recordShadowOutputs } from '../src/gate/gate.js';
 import { runMonitor } from '../src/monitor/run.js';
 import { SCORE_BINNING, ksTest, psi } from '../src/monitor/stats.js';
 import { normalScores, seededRandom } from '../src/monitor/testing/distributions.js';

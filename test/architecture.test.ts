@@ -78,7 +78,7 @@ describe('architecture', () => {
   it('composes a flow run only in pipeline/', () => {
     // the steps of a run, each owned by its module; only the pipeline chains them
     const steps = /\b(createFlowProcessor|applyRun|planRun|gateOutputs)\b/;
-    const owners = ['pipeline', 'flows', 'writeback', 'monitor'];
+    const owners = ['pipeline', 'flows', 'writeback', 'gate'];
     const bad = files(SRC)
       .map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }))
       .filter(({ file }) => !owners.includes(top(file)) && !file.endsWith('.test.ts'))
@@ -118,9 +118,9 @@ describe('architecture', () => {
       signal_activities: 'signals',
       signal_usage_events: 'signals',
       signal_deal_risk: 'signals',
-      shadow_outputs: 'monitor',
-      gate_samples: 'monitor',
-      gate_decisions: 'monitor',
+      shadow_outputs: 'gate',
+      gate_samples: 'gate',
+      gate_decisions: 'gate',
       monitor_alerts: 'monitor',
       monitor_reports: 'monitor',
       oauth_tokens: 'crm',

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../store/index.js';
-import { recordShadowOutputs } from './gate.js';
+import { recordShadowOutputs } from '../gate/index.js';
 import { normalScores } from './testing/distributions.js';
 
 const run = promisify(execFile);

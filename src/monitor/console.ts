@@ -5,10 +5,10 @@
  */
 import type { InrecordConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { evaluateGate, gateStatus, labelSample, listSamples } from './gate.js';
-import { labelsToOpen } from './gate-decision.js';
+import { evaluateGate, gateStatus, labelSample, listSamples } from '../gate/index.js';
 import { writesPerDay } from '../writeback/index.js';
-import { latestModelVersion, latestReport, selectAlerts } from './queries.js';
+import { labelsToOpen, latestModelVersion } from '../gate/index.js';
+import { latestReport, selectAlerts } from './queries.js';
 import { type ReviewDecision, type ReviewResolvers, resolveReviewItem } from '../review/index.js';
 import type { MonitorReport, RunMonitorOptions } from './run.js';
 import { runMonitor } from './run.js';

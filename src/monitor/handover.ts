@@ -6,7 +6,7 @@
  */
 import type { FieldRule, FlowConfig, InrecordConfig } from '../config/index.js';
 import type { FieldSchema, ObjectKind, ObjectSchema } from '../crm/types.js';
-import type { GateStatus } from './gate.js';
+import type { GateStatus } from '../gate/index.js';
 
 export type SchemaMap = Partial<Record<ObjectKind, ObjectSchema>>;
 

@@ -1,38 +1,16 @@
 /**
- * monitor — watches what the AI writes and decides whether it may write at all.
+ * monitor — watches what the AI writes: drift, write health, identity and dead-letter figures, alerts.
  *
- * Owns: drift statistics (PSI, KS, Wilson: stats.ts, pure), the monitoring run over the store's
- * tables (run.ts) with its alerts (alerts.ts) and text report (render.ts), the validation gate
- * (gate-decision.ts pure, gate.ts I/O: shadow outputs, samples, labels, decisions; gate-filter.ts
- * wraps the output stream going to write-back so shadowed outputs never reach it), the review
- * queue surface for `inrecord review` (review.ts) and the ownership handover document (handover.ts).
- * Tables: 0601_monitor.sql (shadow_outputs, gate_samples, gate_decisions, monitor_alerts,
- * monitor_reports); reads write_ledger, review_items, identity_links, dead_letters, metrics.
+ * Owns: drift statistics (PSI, KS: stats.ts, pure), the monitoring run (run.ts) with its alerts
+ * (alerts.ts) and text report (render.ts), the console's monitoring and gate views (console.ts)
+ * and the ownership handover document (handover.ts). Tables: monitor_alerts, monitor_reports
+ * (0601_monitor.sql); other modules' figures (ledger, identity links, review items, dead letters,
+ * models, shadow outputs) are read through their owners' functions, metrics through store/.
  *
- * Must not touch: the CRM (nothing here calls a connector; the handover takes schemas as values),
- * the write path itself (write-back consults `gateStatus` and records shadow outputs; this module
- * never writes a field), and other modules' tables beyond reading them — except resolving
- * review_items through `resolveReviewItem` when the identity module does not handle the item.
+ * Must not touch: the CRM (nothing here calls a connector; the handover takes schemas as values)
+ * and the write path (the gate is gate/'s; this module never writes a field).
  */
 export * from './stats.js';
-export * from './gate-decision.js';
-export {
-  DEFAULT_GATE,
-  type GateDecisionRecord,
-  type GateStatus,
-  type GatedFlow,
-  type Sample,
-  type ShadowOutput,
-  decisionHistory,
-  drawSample,
-  evaluateGate,
-  fallBackToShadow,
-  gateStatus,
-  getSample,
-  labelSample,
-  listSamples,
-  recordShadowOutputs,
-} from './gate.js';
 export * from './assess.js';
 export {
   type FetchLike,
@@ -53,7 +31,6 @@ export {
   scoreOutputOf,
 } from './run.js';
 export { bar, histogramPair, renderReport, sparkline } from './render.js';
-export { latestModelVersion, shadowRecordIds } from './queries.js';
 export {
   type HandoverField,
   type HandoverOptions,
@@ -74,9 +51,3 @@ export {
   consoleSamples,
   monitorConsoleActions,
 } from './console.js';
-export {
-  type GateFilterOptions,
-  type GateFilterStats,
-  type GatedRecord,
-  gateOutputs,
-} from './gate-filter.js';

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import { BACKENDS, type TestStore, openTestStore } from '../store/testing/index.js';
-import { drawSample, evaluateGate, gateStatus, labelSample, recordShadowOutputs } from './gate.js';
+import { drawSample, evaluateGate, gateStatus, labelSample, recordShadowOutputs } from '../gate/index.js';
 import type { ConsoleActions } from '../server/index.js';
 import {
   consoleGates,

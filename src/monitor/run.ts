@@ -18,14 +18,15 @@ import {
   monitorDue,
   writeFigures,
 } from './assess.js';
-import { type GateDecisionRecord, type GateStatus, fallBackToShadow, gateStatus } from './gate.js';
+import { type GateDecisionRecord, type GateStatus, fallBackToShadow, gateStatus } from '../gate/index.js';
 import { activeModelVersion, storedTrainingScores } from '../flows/index.js';
 import { countRuleLinks } from '../identity/index.js';
 import { deadLetterCounts } from '../jobs/index.js';
 import { countReviewItemsByStatus } from '../review/index.js';
 import { type Sql, type Store, metricHistory, recordMetrics } from '../store/index.js';
 import { fieldUpdates, ledgerNumbers, ledgerOutcomes } from '../writeback/index.js';
-import { insertReport, lastReportAt, latestModelVersion, shadowNumbers } from './queries.js';
+import { latestModelVersion, shadowNumbers } from '../gate/index.js';
+import { insertReport, lastReportAt } from './queries.js';
 
 /**
  * Identity decisions in the window: links the rules made, and identity review items by kind of

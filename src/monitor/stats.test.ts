@@ -7,7 +7,6 @@ import {
   psi,
   psiFromProportions,
   quantile,
-  wilsonInterval,
 } from './stats.js';
 
 describe('psiFromProportions', () => {
@@ -117,22 +116,3 @@ describe('ksTest', () => {
   });
 });
 
-describe('wilsonInterval', () => {
-  // reference values: Wilson (1927), as tabulated by Newcombe (1998) and statsmodels proportion_confint(method='wilson')
-  it.each([
-    { s: 90, n: 100, lower: 0.825634, upper: 0.944771 },
-    { s: 0, n: 10, lower: 0, upper: 0.277533 },
-    { s: 10, n: 10, lower: 0.722467, upper: 1 },
-    { s: 50, n: 100, lower: 0.403832, upper: 0.596168 },
-    { s: 97, n: 100, lower: 0.915481, upper: 0.989745 },
-    { s: 0, n: 0, lower: 0, upper: 1 },
-  ])('$s/$n → [$lower, $upper]', ({ s, n, lower, upper }) => {
-    const i = wilsonInterval(s, n);
-    expect(i.lower).toBeCloseTo(lower, 5);
-    expect(i.upper).toBeCloseTo(upper, 5);
-  });
-
-  it('refuses more successes than trials', () => {
-    expect(() => wilsonInterval(11, 10)).toThrow(RangeError);
-  });
-});

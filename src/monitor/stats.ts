@@ -170,22 +170,3 @@ export function ksTest(sample1: readonly number[], sample2: readonly number[]): 
   return { d, pValue, n1, n2 };
 }
 
-/** z for a two-sided 95% interval. */
-export const Z95 = 1.959963984540054;
-
-export interface Interval {
-  lower: number;
-  upper: number;
-}
-
-/** Wilson score interval for a binomial proportion (successes out of n). n = 0 gives [0, 1]. */
-export function wilsonInterval(successes: number, n: number, z = Z95): Interval {
-  if (n === 0) return { lower: 0, upper: 1 };
-  if (successes < 0 || successes > n) throw new RangeError('successes must be between 0 and n');
-  const p = successes / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const centre = (p + z2 / (2 * n)) / denom;
-  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
-}

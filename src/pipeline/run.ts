@@ -9,7 +9,7 @@ import { type FlowConfig, type GateConfig, type InrecordConfig, defaultGate, rea
 import type { CrmConnector, CrmRecord, FieldValue } from '../crm/types.js';
 import { type ActionRule, actionRuleSchema, fireActions } from '../actions/index.js';
 import { InrecordError } from '../errors/index.js';
-import { type GateFilterStats, gateOutputs } from '../monitor/index.js';
+import { type GateFilterStats, gateOutputs } from '../gate/index.js';
 import type { Store } from '../store/index.js';
 import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackEvent, applyRun, planRun } from '../writeback/index.js';
 import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';

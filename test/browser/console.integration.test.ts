@@ -14,7 +14,7 @@ import { type DemoRuntime, runDemo } from '../../src/demo/index.js';
 import { InrecordError } from '../../src/errors/index.js';
 import { CrmSnapshot, type IdentityInput, resolveIdentity, resolveWithMap } from '../../src/identity/index.js';
 import { type JobEngine, createJobEngine, listDeadLetters } from '../../src/jobs/index.js';
-import { drawSample, latestModelVersion } from '../../src/monitor/index.js';
+import { drawSample, latestModelVersion } from '../../src/gate/index.js';
 import { buildServer, consoleActions } from '../../src/server/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

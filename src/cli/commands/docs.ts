@@ -3,13 +3,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { createConnector } from '../../crm/registry.js';
 import type { ObjectKind } from '../../crm/types.js';
-import {
-  type GateStatus,
-  type SchemaMap,
-  gateStatus,
-  latestModelVersion,
-  renderHandover,
-} from '../../monitor/index.js';
+import { type GateStatus, gateStatus, latestModelVersion } from '../../gate/index.js';
+import { type SchemaMap, renderHandover } from '../../monitor/index.js';
 import { openStore } from '../../store/index.js';
 import { action, globals } from '../command.js';
 import { note, printJson, printLine } from '../output.js';

@@ -1,18 +1,7 @@
 import type { Command } from 'commander';
 import type { FlowConfig, InrecordConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
-import {
-  type Sample,
-  decisionHistory,
-  drawSample,
-  evaluateGate,
-  gateStatus,
-  getSample,
-  labelSample,
-  labelsToOpen,
-  latestModelVersion,
-  listSamples,
-} from '../../monitor/index.js';
+import { type Sample, decisionHistory, drawSample, evaluateGate, gateStatus, getSample, labelSample, labelsToOpen, latestModelVersion, listSamples } from '../../gate/index.js';
 import { reviewResolvers } from '../../pipeline/index.js';
 import { type ReviewDecision, type ReviewItem, type ReviewKind, getReviewItem, listReviewItems, resolveReviewItem } from '../../review/index.js';
 import type { Store } from '../../store/index.js';

@@ -10,7 +10,7 @@ import { applyRun } from '../writeback/apply.js';
 import { memoryCrm } from '../writeback/testing/memory-crm.js';
 import type { RecordOutputs } from '../writeback/types.js';
 import { drawSample, evaluateGate, labelSample } from './gate.js';
-import { gateOutputs } from './gate-filter.js';
+import { gateOutputs } from './filter.js';
 
 const config = parseConfig(`
 crm: { kind: hubspot, auth: { token: t } }

@@ -7,7 +7,7 @@
 import { type GateConfig, defaultGate } from '../config/index.js';
 import { InrecordError } from '../errors/index.js';
 import type { Sql, Store } from '../store/index.js';
-import { type GateFigures, type GateMode, type GateReasonCode, decideGate } from './gate-decision.js';
+import { type GateFigures, type GateMode, type GateReasonCode, decideGate } from './decision.js';
 import {
   type DecisionRow,
   type SampleWithOutput,

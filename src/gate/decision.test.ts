@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideGate, labelsToOpen } from './gate-decision.js';
+import { decideGate, labelsToOpen, wilsonInterval } from './decision.js';
 
 const gate = { threshold: 0.9, sampleSize: 100 };
 
@@ -36,5 +36,25 @@ describe('decideGate', () => {
     expect(labelsToOpen({ n: 0, correct: 0 }, gate)).toBe(100);
     expect(labelsToOpen({ n: 100, correct: 97 }, gate)).toBe(0);
     expect(labelsToOpen({ n: 100, correct: 90 }, { ...gate, threshold: 0.999 }, 1000)).toBeNull();
+  });
+});
+
+describe('wilsonInterval', () => {
+  // reference values: Wilson (1927), as tabulated by Newcombe (1998) and statsmodels proportion_confint(method='wilson')
+  it.each([
+    { s: 90, n: 100, lower: 0.825634, upper: 0.944771 },
+    { s: 0, n: 10, lower: 0, upper: 0.277533 },
+    { s: 10, n: 10, lower: 0.722467, upper: 1 },
+    { s: 50, n: 100, lower: 0.403832, upper: 0.596168 },
+    { s: 97, n: 100, lower: 0.915481, upper: 0.989745 },
+    { s: 0, n: 0, lower: 0, upper: 1 },
+  ])('$s/$n → [$lower, $upper]', ({ s, n, lower, upper }) => {
+    const i = wilsonInterval(s, n);
+    expect(i.lower).toBeCloseTo(lower, 5);
+    expect(i.upper).toBeCloseTo(upper, 5);
+  });
+
+  it('refuses more successes than trials', () => {
+    expect(() => wilsonInterval(11, 10)).toThrow(RangeError);
   });
 });

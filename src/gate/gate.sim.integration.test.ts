@@ -12,7 +12,7 @@ import { type TestStore, openTestStore } from '../store/testing/index.js';
 import { applyRun } from '../writeback/index.js';
 import type { RecordOutputs } from '../writeback/types.js';
 import { drawSample, evaluateGate, labelSample } from './gate.js';
-import { gateOutputs } from './gate-filter.js';
+import { gateOutputs } from './filter.js';
 
 const WRITE_METHODS = /^(PATCH|PUT|POST|DELETE) /;
 const writeCalls = (sim: RunningSimulator) =>
