@@ -4,11 +4,11 @@
  * turns CRM records into the outputs write-back takes. Outputs that do not fit their field are
  * rejected by the flow, named, and counted; they never reach a write.
  */
-import type { FlowConfig } from '../config/index.js';
+import type { FieldRule, FlowConfig, InrecordConfig } from '../config/index.js';
 import type { CrmConnector, CrmRecord, FieldChange, ObjectSchema } from '../crm/types.js';
 import { type FlowProcessor, type FlowRecord, type ScoringModel, createFlowProcessor, flowSettings, labelOf, trainScoringModel } from '../flows/index.js';
 import type { Store } from '../store/index.js';
-import { indexFields, type RecordOutputs, resolveField } from '../writeback/index.js';
+import { indexFields, type RecordOutputs, resolveField, resolveRules } from '../writeback/index.js';
 
 export interface Rejection {
   flow: string;
@@ -53,7 +53,7 @@ export const MISSING_FIELDS_RECHECK_MS = 10_000;
  * 10 s while the flow has fields missing; otherwise when the connector's field list next expires).
  * Keeps the trained model (no new training); the same prepared flow when nothing changed.
  */
-export async function refreshPrepared(deps: { store: Store; connector: CrmConnector; now: Date }, prepared: PreparedFlow): Promise<PreparedFlow> {
+export async function refreshPrepared(deps: { store: Store; connector: CrmConnector; now: Date; objects?: InrecordConfig['objects'] }, prepared: PreparedFlow): Promise<PreparedFlow> {
   const recheck = prepared.missing.length > 0 && Date.now() - (prepared.freshAt ?? 0) >= MISSING_FIELDS_RECHECK_MS;
   if (recheck) prepared.freshAt = Date.now();
   const schema = await deps.connector.describe(prepared.flow.object, recheck ? { fresh: true } : {});
@@ -97,6 +97,8 @@ export async function prepareFlow(
     history?: FlowRecord[];
     /** A model trained before: used as it is. */
     scoringModel?: ScoringModel;
+    /** Ownership rules (inrecord.yaml `objects`): the stamp fields of the flow's outputs are read with the record. */
+    objects?: InrecordConfig['objects'];
   },
   flow: FlowConfig,
 ): Promise<PreparedFlow> {
@@ -111,6 +113,14 @@ export async function prepareFlow(
     if (!r.ok) missing.push(f);
     return r.ok ? [r.field.name] : [];
   });
+  // the stamps beside the outputs: write-back plans on the record as read here, stamps included
+  const rules = resolveRules(idx, (deps.objects?.[flow.object]?.fields ?? {}) as Record<string, FieldRule>).byField;
+  for (const target of Object.values(flow.outputs)) {
+    const t = resolveField(idx, target);
+    const stamp = t.ok ? rules.get(t.field.name)?.stamp : undefined;
+    const s = stamp ? resolveField(idx, stamp) : null;
+    if (s?.ok && !reads.includes(s.field.name)) reads.push(s.field.name);
+  }
   const now = () => deps.now;
   if (flow.kind === 'scoring') {
     const settings = flowSettings(flow.name, flow.settings);
@@ -191,6 +201,7 @@ export async function produceOutputs(
         object: flow.object,
         recordId: raw.id,
         readAt,
+        record: raw,
         outputs: res.outputs,
         ...(res.rejected.length > 0
           ? { rejected: res.rejected.map((r) => ({ output: r.output, field: r.field, flow: flow.name, code: r.code, message: r.message })) }

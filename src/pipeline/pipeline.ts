@@ -19,7 +19,7 @@ export function recordPipeline(deps: RunnerDeps, prepared: Map<string, PreparedF
     for (const flow of flows) {
       // a field created since the flow was prepared (`inrecord check --fix`) counts from now on
       const current = prepared.get(flow.name)!;
-      const fresh = await refreshPrepared({ store: deps.store, connector: deps.connector, now: (deps.now ?? (() => new Date()))() }, current);
+      const fresh = await refreshPrepared({ store: deps.store, connector: deps.connector, now: (deps.now ?? (() => new Date()))(), objects: deps.config.objects }, current);
       if (fresh !== current) prepared.set(flow.name, fresh);
       await runFlow(deps, flow, {
         records,

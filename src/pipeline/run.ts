@@ -120,7 +120,7 @@ async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: str
 
 export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlowsOptions = {}): Promise<FlowRunReport> {
   const now = deps.now ?? (() => new Date());
-  const prepared = opts.prepared?.get(flow.name) ?? (await prepareFlow({ store: deps.store, connector: deps.connector, now: now(), train: opts.train }, flow));
+  const prepared = opts.prepared?.get(flow.name) ?? (await prepareFlow({ store: deps.store, connector: deps.connector, now: now(), train: opts.train, objects: deps.config.objects }, flow));
   opts.onPrepared?.(prepared);
   const rules = actionRules(flow);
   const report: FlowRunReport = {
@@ -229,7 +229,7 @@ export async function writeOutputs(deps: RunnerDeps, source: AsyncIterable<Recor
   async function* split(): AsyncIterable<RecordOutputs> {
     for await (const r of source) {
       if (r.rejected?.length) refusals.push({ object: r.object, recordId: r.recordId, readAt: r.readAt, outputs: [], rejected: r.rejected });
-      if (r.outputs.length > 0) yield { object: r.object, recordId: r.recordId, readAt: r.readAt, outputs: r.outputs };
+      if (r.outputs.length > 0) yield { object: r.object, recordId: r.recordId, readAt: r.readAt, outputs: r.outputs, ...(r.record ? { record: r.record } : {}) };
     }
   }
   const gated = gateOutputs(deps.store, split(), {

@@ -167,6 +167,16 @@ class Planner {
     return { read: [...read], hybrid: [...hybrid] };
   }
 
+  /**
+   * The chunk's records with the fields the plan needs: as the pipeline read them when every one
+   * came with them (one read per record on the daemon's path, not two), else read now.
+   */
+  async records(object: ObjectKind, items: RecordOutputs[], read: string[]): Promise<Map<string, CrmRecord>> {
+    const given = items.every((i) => i.record && read.every((f) => f in (i.record as CrmRecord).fields));
+    if (given) return new Map(items.map((i) => [i.recordId, i.record as CrmRecord]));
+    return recordsById(await this.deps.connector.read(object, items.map((i) => i.recordId), read));
+  }
+
   async history(object: ObjectKind, ids: string[], fields: string[]): Promise<Map<string, FieldChange[]>> {
     const byRecord = new Map<string, FieldChange[]>();
     if (fields.length === 0 || ids.length === 0) return byRecord;
@@ -193,7 +203,7 @@ class Planner {
     const { read, hybrid } = this.fieldsOf(ctx, items);
     // The read time is taken before the read: an edit racing the read counts as after it.
     const readAt = now().toISOString();
-    const records = read.length > 0 ? recordsById(await connector.read(object, ids, read)) : new Map<string, CrmRecord>();
+    const records = read.length > 0 ? await this.records(object, items, read) : new Map<string, CrmRecord>();
     const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : new Map<string, FieldChange[]>();
     // when inrecord last wrote each hybrid field: a rep's edit since then is protected from this run too
     const written = hybrid.length > 0 ? await lastWrites(store, connector.crm, object, ids) : new Map<string, Record<string, string>>();

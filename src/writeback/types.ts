@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConflictPolicy, Ownership } from '../config/index.js';
-import type { FieldValue, ObjectKind } from '../crm/types.js';
+import type { CrmRecord, FieldValue, ObjectKind } from '../crm/types.js';
 
 /** One AI output aimed at one CRM field. `field` is the API name or, where unique, the field label. */
 export const flowOutputSchema = z.object({
@@ -32,7 +32,13 @@ export const recordOutputsSchema = z.object({
     .array(z.object({ output: z.string(), field: z.string().nullable(), flow: z.string(), code: z.string(), message: z.string() }))
     .optional(),
 });
-export type RecordOutputs = z.infer<typeof recordOutputsSchema>;
+export type RecordOutputs = z.infer<typeof recordOutputsSchema> & {
+  /**
+   * The record as it was read at `readAt` (the pipeline's own read, with the outputs' fields and
+   * stamps): write-back plans on it instead of reading the record again. Never taken from a file.
+   */
+  record?: CrmRecord;
+};
 
 /** Where apply and plan take their outputs from: flows, a JSONL file, a test. */
 export type OutputSource = AsyncIterable<RecordOutputs> | Iterable<RecordOutputs>;
