@@ -89,25 +89,27 @@ function actionRules(flow: FlowConfig): ActionRule[] {
   });
 }
 
-async function* records(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions): AsyncGenerator<CrmRecord[]> {
+async function* records(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions, onTotal: (n: number) => void): AsyncGenerator<CrmRecord[]> {
   if (opts.limit === undefined) {
-    yield* allRecords(connector, flow, reads, opts);
+    yield* allRecords(connector, flow, reads, opts, onTotal);
     return;
   }
   let left = opts.limit;
-  for await (const page of allRecords(connector, flow, reads, opts)) {
+  for await (const page of allRecords(connector, flow, reads, opts, (n) => onTotal(Math.min(n, opts.limit as number)))) {
     if (left <= 0) return;
     yield page.slice(0, left);
     left -= page.length;
   }
 }
 
-async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions): AsyncGenerator<CrmRecord[]> {
+async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: string[], opts: RunFlowsOptions, onTotal: (n: number) => void): AsyncGenerator<CrmRecord[]> {
   if (opts.records) {
+    onTotal(opts.records.length);
     for (let i = 0; i < opts.records.length; i += 500) yield opts.records.slice(i, i + 500);
     return;
   }
   if (opts.ids) {
+    onTotal(opts.ids.length);
     for (let i = 0; i < opts.ids.length; i += 500) yield await connector.read(flow.object, opts.ids.slice(i, i + 500), reads);
     return;
   }
@@ -115,6 +117,7 @@ async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: str
   // order, and paging while writing would meet them again (wasted reads and plans).
   const pages: CrmRecord[][] = [];
   for await (const page of connector.readChanged(flow.object, opts.since ?? null, reads)) pages.push(page);
+  onTotal(pages.reduce((n, p) => n + p.length, 0));
   yield* pages;
 }
 
@@ -135,9 +138,11 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     actions: { done: 0, alreadyDone: 0, uncertain: 0, failed: 0, skipped: [] },
   };
   const fields = new Map<string, Record<string, FieldValue>>();
+  // the records to work, once read: progress counts against it
+  let total: number | undefined;
 
   async function* source(): AsyncGenerator<RecordOutputs> {
-    for await (const page of records(deps.connector, flow, prepared.reads, opts)) {
+    for await (const page of records(deps.connector, flow, prepared.reads, opts, (n) => (total = n))) {
       report.records += page.length;
       // current values go beside shadow outputs (what a reviewer compares) and into action rules
       for (const r of page) fields.set(r.id, r.fields);
@@ -154,7 +159,8 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
   }
 
   const passed: RecordOutputs[] = [];
-  const written = await writeOutputs(deps, source(), {
+  const withTotal = deps.onEvent ? { ...deps, onEvent: (e: WritebackEvent) => deps.onEvent?.({ ...e, total: e.total ?? total }) } : deps;
+  const written = await writeOutputs(withTotal, source(), {
     flow: flow.name,
     flowNames: [flow.name],
     dryRun: opts.dryRun,

@@ -86,7 +86,7 @@ export function register(program: Command): void {
       action(async (opts: SourceOptions, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
         const ctx = await openCommandContext(cmd);
-        const bar = progressBar('apply');
+        const bar = progressBar('apply', { json, budget: () => ({ calls: ctx.connector.stats().calls, ...ctx.connector.rateLimit }) });
         try {
           const res = await runPipeline(ctx, opts, { dryRun: false, onEvent: (e) => bar.update(e.done, e.total) });
           bar.end();

@@ -32,7 +32,7 @@ export function register(program: Command): void {
       action(async (opts: SourceOptions & { all?: boolean; chunkSize: number }, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
         const ctx = await openCommandContext(cmd);
-        const bar = progressBar('plan');
+        const bar = progressBar('plan', { json, budget: () => ({ calls: ctx.connector.stats().calls, ...ctx.connector.rateLimit }) });
         try {
           // the same pipeline and gate as apply, planned and not written: what apply will do
           const res = await runPipeline(ctx, opts, { dryRun: true, onEvent: (e) => bar.update(e.done, e.total) });
