@@ -11,7 +11,7 @@ import { type ActionRule, actionRuleSchema, fireActions } from '../actions/index
 import { InrecordError } from '../errors/index.js';
 import { type GateFilterStats, gateOutputs } from '../gate/index.js';
 import type { Store } from '../store/index.js';
-import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackEvent, applyRun, planRun } from '../writeback/index.js';
+import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackEvent, applyRun, decidedRecordIds, planRun } from '../writeback/index.js';
 import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';
 
 export interface RunnerDeps {
@@ -34,6 +34,8 @@ export interface FlowRunReport {
   apply: ApplySummary | null;
   /** A dry run's plans: what the write would do, record by record. */
   plans?: RecordPlan[];
+  /** A resumed run: the records it had already decided on, left alone. */
+  resumedAfter?: number;
   actions: { done: number; alreadyDone: number; uncertain: number; failed: number; skipped: string[] };
 }
 
@@ -65,6 +67,11 @@ export interface RunFlowsOptions {
   chunkSize?: number;
   /** Each flow once prepared: the model that answers and why. */
   onPrepared?: (prepared: PreparedFlow) => void;
+  /**
+   * Take up this run again (stopped half-way: killed, crashed): every record is read again, those
+   * the run already decided on (ledger) are left alone, the rest are worked into the same run.
+   */
+  resume?: string;
 }
 
 /** The flows a run reads records for: those named, else every configured flow whose kind reads records. */
@@ -140,9 +147,13 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
   const fields = new Map<string, Record<string, FieldValue>>();
   // the records to work, once read: progress counts against it
   let total: number | undefined;
+  // a resumed run leaves the records it already decided on alone
+  const decided = new Set(opts.resume ? await decidedRecordIds(deps.store, opts.resume) : []);
+  if (opts.resume) report.resumedAfter = decided.size;
 
   async function* source(): AsyncGenerator<RecordOutputs> {
-    for await (const page of records(deps.connector, flow, prepared.reads, opts, (n) => (total = n))) {
+    for await (const all of records(deps.connector, flow, prepared.reads, opts, (n) => (total = n - decided.size))) {
+      const page = decided.size > 0 ? all.filter((r) => !decided.has(r.id)) : all;
       report.records += page.length;
       // current values go beside shadow outputs (what a reviewer compares) and into action rules
       for (const r of page) fields.set(r.id, r.fields);
@@ -162,6 +173,7 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
   const withTotal = deps.onEvent ? { ...deps, onEvent: (e: WritebackEvent) => deps.onEvent?.({ ...e, total: e.total ?? total }) } : deps;
   const written = await writeOutputs(withTotal, source(), {
     flow: flow.name,
+    ...(opts.resume ? { runId: opts.resume, resume: true } : {}),
     flowNames: [flow.name],
     dryRun: opts.dryRun,
     chunkSize: opts.chunkSize,
@@ -209,6 +221,9 @@ export interface WriteOutputsOptions {
   onWritten?: RunFlowsOptions['onWritten'];
   /** Each record's outputs the gate let through (actions act on these). */
   onPassed?: (r: RecordOutputs) => void;
+  /** The write run's id (default: a new one); with `resume`, a run stopped half-way taken up again. */
+  runId?: string;
+  resume?: boolean;
 }
 
 export interface WrittenOutputs {
@@ -257,7 +272,14 @@ export async function writeOutputs(deps: RunnerDeps, source: AsyncIterable<Recor
     const plans = await planRun(wb, { source: merged(), total: opts.total, chunkSize: opts.chunkSize });
     return { gate: gated.stats, apply: null, plans };
   }
-  const apply = await applyRun(wb, { source: merged(), total: opts.total, chunkSize: opts.chunkSize, flow: opts.flow, onWritten: opts.onWritten });
+  const apply = await applyRun(wb, {
+    source: merged(),
+    total: opts.total,
+    chunkSize: opts.chunkSize,
+    flow: opts.flow,
+    onWritten: opts.onWritten,
+    ...(opts.runId ? { runId: opts.runId, resume: opts.resume } : {}),
+  });
   return { gate: gated.stats, apply, plans: null };
 }
 

@@ -18,6 +18,7 @@ import {
   finishRun,
   insertLedger,
   insertRun,
+  resumeRun,
   lastWrites,
   upsertConflicts,
 } from './queries.js';
@@ -260,13 +261,14 @@ function ledgerRow(runId: string, crm: string, d: FieldDecision, outcome: Ledger
 }
 
 /** One apply run: plan, write, verify, ledger. Resolves with the summary; faults end the run as `failed`. */
-export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?: string; flow?: string }): Promise<ApplySummary> {
+export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?: string; flow?: string; /** Take up run `runId`, stopped half-way, again. */ resume?: boolean }): Promise<ApplySummary> {
   const { store, connector } = deps;
   const now = deps.now ?? (() => new Date());
   const runId = opts.runId ?? `run_${now().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
   const crm = connector.crm;
   const started = Date.now();
-  await insertRun(store, { id: runId, kind: 'apply', crm, flow: opts.flow ?? null });
+  if (opts.resume) await resumeRun(store, runId);
+  else await insertRun(store, { id: runId, kind: 'apply', crm, flow: opts.flow ?? null });
 
   const planner = new Planner(deps);
   const counts = emptyCounts();

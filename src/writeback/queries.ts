@@ -46,6 +46,16 @@ export async function insertRun(db: Sql, run: { id: string; kind: string; crm: s
   await db.query('INSERT INTO runs (id, kind, crm, flow) VALUES ($1, $2, $3, $4)', [run.id, run.kind, run.crm, run.flow ?? null]);
 }
 
+/** A run stopped half-way taken up again: running once more, its earlier ledger rows kept. */
+export async function resumeRun(db: Sql, id: string): Promise<void> {
+  await db.query(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = $1`, [id]);
+}
+
+/** Records a run has decided on (any ledger row): what a resumed run does not take up again. */
+export async function decidedRecordIds(db: Sql, runId: string): Promise<string[]> {
+  return (await db.query<{ record_id: string }>('SELECT DISTINCT record_id FROM write_ledger WHERE run_id = $1', [runId])).map((r) => r.record_id);
+}
+
 export async function finishRun(db: Sql, id: string, status: string, summary: unknown): Promise<void> {
   await db.query('UPDATE runs SET status = $2, finished_at = now(), summary = $3::jsonb WHERE id = $1', [id, status, JSON.stringify(summary)]);
 }

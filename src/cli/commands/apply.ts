@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { InrecordConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import { type FlowRunReport, type RunnerDeps, type WrittenOutputs, runFlows, writeOutputs } from '../../pipeline/index.js';
-import { type ApplySummary, readOutputsFile, scanOutputs } from '../../writeback/index.js';
+import { type ApplySummary, getRun, readOutputsFile, scanOutputs } from '../../writeback/index.js';
 import { action, globals } from '../command.js';
 import { type CommandContext, openCommandContext } from '../context.js';
 import { EXIT, note, printJson, printLine, progressBar } from '../output.js';
@@ -13,6 +13,8 @@ export interface SourceOptions {
   since?: string;
   limit?: number;
   chunkSize?: number;
+  /** A run stopped half-way, taken up again (apply only). */
+  resume?: string;
 }
 
 /** What `plan` and `apply` ran: the configured flows, or an outputs file. */
@@ -39,7 +41,9 @@ export async function runPipeline(ctx: CommandContext, opts: SourceOptions, run:
     return { kind: 'outputs', result };
   }
   checkFlows(ctx.config, opts.flow);
+  const resume = opts.resume ? await resumable(ctx, opts.resume) : undefined;
   const flows = await runFlows(deps, {
+    ...(resume ? { flows: [resume.flow], resume: resume.id } : {}),
     ...(opts.flow?.length ? { flows: opts.flow } : {}),
     since: opts.since ?? null,
     ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
@@ -48,6 +52,17 @@ export async function runPipeline(ctx: CommandContext, opts: SourceOptions, run:
     onPrepared: (p) => note(`${p.flow.name}: ${p.explanation}`),
   });
   return { kind: 'flows', flows };
+}
+
+/** The run `--resume` names, when it can be taken up again: a flow's apply run that did not finish. */
+async function resumable(ctx: CommandContext, id: string): Promise<{ id: string; flow: string }> {
+  const run = await getRun(ctx.store, id);
+  if (!run) throw new InrecordError('IR_RUN_NOT_FOUND', `no run ${id} in this store`, { fix: 'List runs with `inrecord runs`.' });
+  if (run.kind !== 'apply' || !run.flow) throw new InrecordError('IR_USAGE', `run ${id} is a ${run.kind} run${run.flow ? '' : ' of an outputs file'}: only a flow's apply run can be resumed`);
+  if (run.status !== 'running' && run.status !== 'failed')
+    throw new InrecordError('IR_USAGE', `run ${id} is ${run.status}: there is nothing to resume`, { fix: 'Start a new run with `inrecord apply`.' });
+  if (!ctx.config.flows.some((f) => f.name === run.flow)) throw new InrecordError('IR_USAGE', `run ${id} belongs to flow "${run.flow}", which inrecord.yaml no longer configures`);
+  return { id, flow: run.flow };
 }
 
 export function renderSummary(s: ApplySummary): void {
@@ -82,6 +97,7 @@ const failed = (s: ApplySummary | null) => Boolean(s && (s.status === 'failed' |
 
 export function register(program: Command): void {
   sourceOptions(program.command('apply').description('one run of the flows (or --outputs): outputs → validation gate → plan → batched writes → verification → ledger → actions'))
+    .option('--resume <run>', 'take up a run that stopped half-way (killed, crashed): records it decided on are left alone, the rest are worked into the same run')
     .action(
       action(async (opts: SourceOptions, cmd: Command) => {
         const json = Boolean(globals(cmd).json);
@@ -102,7 +118,7 @@ export function register(program: Command): void {
           if (json) printJson({ flows: res.flows });
           else {
             for (const r of res.flows) {
-              printLine(`flow ${r.flow} (${r.kind}): ${r.records} record(s) read, ${r.outputs} output(s), ${r.rejected.length} refused by the flow`);
+              printLine(`flow ${r.flow} (${r.kind}): ${r.records} record(s) read, ${r.outputs} output(s), ${r.rejected.length} refused by the flow${r.resumedAfter !== undefined ? ` (resumed: ${r.resumedAfter} record(s) decided before the stop left alone)` : ''}`);
               if (r.apply) renderSummary(r.apply);
               renderShadowed(r.gate.shadowed);
               const a = r.actions;
