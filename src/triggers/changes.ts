@@ -6,7 +6,7 @@ import type { ChangeEvent } from '../crm/types.js';
 
 /**
  * The identity of a change: object, id, kind, the fields it touched and when. HubSpot's eventId is
- * not unique across deliveries (a retry and a batch can repeat it — reference/hubspot.md §8.3), so
+ * not unique across deliveries (a retry and a batch can repeat it — docs/reference/hubspot.md §8.3), so
  * the event id alone cannot deduplicate.
  */
 export function changeKey(e: ChangeEvent): string {
