@@ -10,7 +10,9 @@ export default defineConfig({
     // keep two cores busy
     poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // a hook that opens stores and starts simulators waits its turn for the cores on a loaded
+    // machine (an in-memory PGlite took over 60 s to open at a load of 20 on two cores)
+    hookTimeout: 180_000,
     reporters: ['default'],
   },
 });
