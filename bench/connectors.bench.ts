@@ -21,7 +21,7 @@ import type { BenchResult, BenchRow } from './run.js';
 const RECORDS: Record<CrmName, number> = { hubspot: 10_000, salesforce: 10_000, pipedrive: 1_000 };
 /**
  * Calls per second. Salesforce has no per-second limit, only its rolling daily allocation
- * (reference/salesforce.md §9.1), so its tight limit is the simulator's short-term one, refused
+ * (docs/reference/salesforce.md §9.1), so its tight limit is the simulator's short-term one, refused
  * with 429 REQUEST_LIMIT_EXCEEDED ConcurrentRequests; the daily allocation stays at its default.
  */
 const TIGHT: Record<CrmName, number> = { hubspot: 10, salesforce: 5, pipedrive: 40 };

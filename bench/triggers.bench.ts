@@ -88,7 +88,7 @@ async function crmSide(options: Record<string, unknown>) {
 
 async function once(seconds: number, rate: number, unlimited: boolean, concurrency: number): Promise<RunFigures> {
   const total = Math.round(seconds * rate);
-  // Pipedrive's real burst limit (100 calls / 2 s, reference/pipedrive.md) caps a token at ~50
+  // Pipedrive's real burst limit (100 calls / 2 s, docs/reference/pipedrive.md) caps a token at ~50
   // records/s with ~2 calls each, below 200/s: the bench lifts it on both sides (`unlimited`)
   // to measure inrecord's own latency, or keeps it to show the CRM-bound figure.
   const limit = unlimited ? { callsPerWindow: 100_000, windowMs: 2_000 } : undefined;

@@ -210,7 +210,7 @@ export interface RateLimitPolicy {
   dailyQuota?: number;
 }
 
-/** What the CRM's API takes per call (reference/<crm>.md), not what the connector chooses. */
+/** What the CRM's API takes per call (docs/reference/<crm>.md), not what the connector chooses. */
 export interface BatchLimits {
   /** Records per read-by-ids call. */
   read: number;

@@ -16,7 +16,7 @@ describe.each(BACKENDS)('signals queries on %s', (backend) => {
   let store: TestStore;
   beforeAll(async () => {
     store = await openTestStore(backend);
-  }, 30_000);
+  });
   afterAll(async () => {
     await store?.destroy();
   });

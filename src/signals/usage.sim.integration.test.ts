@@ -2,7 +2,8 @@
  * Product-usage acceptance on the Salesforce and Pipedrive simulators: usage from a CSV file and
  * from a Postgres table (the test database, a schema of its own) lands as typed, stamped properties
  * through write-back; a second run after new events writes only the values that changed, on the
- * records that had new events; a run with no new events writes nothing.
+ * records that had new events; a run with no new events writes nothing; a row dated in the future
+ * is set aside and moves no cursor.
  */
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,6 +170,18 @@ describe.each<CrmName>(['pipedrive', 'salesforce'])('usage signals on %s', (crm)
       expect(written.length).toBeGreaterThan(0);
       expect(written.every((x) => x.record_id === e?.id || x.record_id === e?.company_id)).toBe(true);
       await check([e?.id as string], { [e?.id as string]: { last: day(2).slice(0, 10), events: 2 } });
+
+      // a row dated 2062 by a typo is set aside and listed; it moves no cursor, so later events still come in
+      await db.query(`INSERT INTO ${schema}.events VALUES ('p5', $1, 'reports', '2062-11-27T10:00:00Z'), ('p6', $1, 'export', $2)`, [e?.email, day(1)]);
+      const third = await importUsage(store, connector, config, { source: src, name: 'warehouse', asOf: AS_OF });
+      expect(third.future).toBe(1);
+      expect(third.problems.map((p) => p.message)).toEqual([expect.stringMatching(/dated 2062-11-27T10:00:00.000Z, after the import's time/)]);
+      expect(third.events).toBe(1);
+      expect(third.cursor).toBe(day(1));
+      await db.query(`INSERT INTO ${schema}.events VALUES ('p7', $1, 'reports', $2)`, [e?.email, day(0, 11)]);
+      const fourth = await importUsage(store, connector, config, { source: src, name: 'warehouse', asOf: AS_OF });
+      expect(fourth.events).toBe(1);
+      await check([e?.id as string], { [e?.id as string]: { last: day(0, 11).slice(0, 10), events: 4 } });
     } finally {
       await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
       await db.end();

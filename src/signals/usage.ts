@@ -56,6 +56,8 @@ export interface UsageImportSummary {
   /** New events stored (a row seen before is not counted). */
   events: number;
   invalid: number;
+  /** Rows dated after the import's time (beyond a few minutes of clock difference): set aside, listed in problems. */
+  future: number;
   problems: ParseProblem[];
   contacts: number;
   companies: number;
@@ -70,6 +72,24 @@ export interface UsageImportSummary {
 }
 
 const MODEL = 'usage-1';
+/** How far a row may be dated after the import's time (clock differences) before it is set aside. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * Rows dated after the import's time are not trusted: a row dated 2062 by a typo would move the
+ * cursor past every real event to come. They are set aside and listed, and the cursor never passes
+ * the import's time.
+ */
+function setAsideFuture<T extends { at: string }>(rows: T[], asOf: Date, source: string): { trusted: T[]; problems: ParseProblem[] } {
+  const limit = asOf.getTime() + FUTURE_TOLERANCE_MS;
+  const trusted: T[] = [];
+  const problems: ParseProblem[] = [];
+  for (const r of rows) {
+    if (Date.parse(r.at) > limit) problems.push({ origin: source, message: `dated ${r.at}, after the import's time ${asOf.toISOString()}: set aside (check the row's date)` });
+    else trusted.push(r);
+  }
+  return { trusted, problems };
+}
 
 /** A summary before any record is resolved or written. */
 function emptySummary(s: { source: string; mode: UsageImportSummary['mode']; rows: number; events?: number; snapshots?: number; problems: ParseProblem[]; cursor: string | null }): UsageImportSummary {
@@ -80,6 +100,7 @@ function emptySummary(s: { source: string; mode: UsageImportSummary['mode']; row
     rows: s.rows,
     events: s.events ?? 0,
     invalid: s.problems.length,
+    future: 0,
     problems: s.problems,
     contacts: 0,
     companies: 0,
@@ -206,15 +227,17 @@ export async function importUsage(
   if (snapshotMode) return importSnapshots(store, connector, config, { rows, source, since, cursorName, asOf, flows, onProgress: opts.onProgress });
   const invalidRows = rows.filter((r) => '__invalid' in r);
   const parsed = usageEventsOf(rows.filter((r) => !('__invalid' in r)), source);
-  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems];
+  const future = setAsideFuture(parsed.events, asOf, source);
+  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems, ...future.problems];
   // incremental on event time: rows before the cursor were ingested by an earlier run
-  const fresh = parsed.events.filter((e) => !since || e.at >= since);
+  const fresh = future.trusted.filter((e) => !since || e.at >= since);
   const stored = fresh.map((e) => ({ ...e, contactKey: contactKeyOf(e), companyKey: companyKeyOf(e) }));
   const newKeys = new Set<string>();
   for (let i = 0; i < stored.length; i += 1000) for (const k of await insertUsageEvents(store, source, stored.slice(i, i + 1000))) newKeys.add(k);
   const added = stored.filter((e) => newKeys.has(e.key));
 
   const summary = emptySummary({ source, mode: 'events', rows: rows.length, events: added.length, problems, cursor: since });
+  summary.future = future.problems.length;
   if (added.length > 0) {
     // identity: every key with new events, contacts by address, companies by domain / account
     const inputs = new Map<string, IdentityInput>();
@@ -250,7 +273,7 @@ export async function importUsage(
       await writeUsage(store, connector, config, summary, object, flow, await flowOutputs(connector, object, flow, values));
     }
   }
-  summary.cursor = await advanceCursor(store, cursorName, since, parsed.events.map((e) => e.at));
+  summary.cursor = await advanceCursor(store, cursorName, since, future.trusted.map((e) => e.at), asOf);
   opts.onProgress?.(1, 1);
   return summary;
 }
@@ -293,9 +316,13 @@ async function* toAsync<T>(items: T[]): AsyncIterable<T> {
   yield* items;
 }
 
-/** The cursor moved to the latest row time read (never back); the cursor after. */
-async function advanceCursor(store: Store, name: string, since: string | null, times: string[]): Promise<string | null> {
-  const latest = times.reduce<string | null>((m, t) => (m === null || t > m ? t : m), since);
+/** The cursor moved to the latest row time read (never back, never past the import's time); the cursor after. */
+async function advanceCursor(store: Store, name: string, since: string | null, times: string[], asOf: Date): Promise<string | null> {
+  const ceiling = asOf.toISOString();
+  const latest = times.reduce<string | null>((m, t) => {
+    const c = t > ceiling ? ceiling : t;
+    return m === null || c > m ? c : m;
+  }, since);
   if (latest && latest !== since) await writeCursor(store, name, latest);
   return latest;
 }
@@ -344,9 +371,11 @@ async function importSnapshots(
   const { rows, source, since, flows } = ctx;
   const invalidRows = rows.filter((r) => '__invalid' in r);
   const parsed = usageSnapshotsOf(rows.filter((r) => !('__invalid' in r)), source, ctx.asOf);
-  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems];
-  const fresh = parsed.snapshots.filter((s) => !since || s.at >= since);
+  const future = setAsideFuture(parsed.snapshots, ctx.asOf, source);
+  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems, ...future.problems];
+  const fresh = future.trusted.filter((s) => !since || s.at >= since);
   const summary = emptySummary({ source, mode: 'snapshots', rows: rows.length, snapshots: fresh.length, problems, cursor: since });
+  summary.future = future.problems.length;
   const keyOf = (s: UsageSnapshot): string | null => {
     if (s.object === 'contact') {
       const n = normaliseEmail(s.userEmail);
@@ -380,7 +409,7 @@ async function importSnapshots(
       await writeUsage(store, connector, config, summary, object, flow, await flowOutputs(connector, object, flow, new Map([...latest].map(([id, s]) => [id, s.values]))));
     }
   }
-  summary.cursor = await advanceCursor(store, ctx.cursorName, since, parsed.snapshots.map((x) => x.at));
+  summary.cursor = await advanceCursor(store, ctx.cursorName, since, future.trusted.map((x) => x.at), ctx.asOf);
   ctx.onProgress?.(1, 1);
   return summary;
 }

@@ -8,10 +8,31 @@ const parsers = {
   [types.NUMERIC]: (v: string) => Number(v),
 };
 
+/**
+ * A freshly initialised cluster, made once per process: every in-memory store starts from a copy
+ * of it instead of running initdb again (initdb is most of the cost of opening one — about 28 s
+ * against 4 s on a loaded two-core machine).
+ */
+let freshCluster: Promise<Blob> | undefined;
+function initialisedCluster(): Promise<Blob> {
+  freshCluster ??= (async () => {
+    const db = await PGlite.create();
+    try {
+      return await db.dumpDataDir('none');
+    } finally {
+      await db.close();
+    }
+  })();
+  freshCluster.catch(() => {
+    freshCluster = undefined;
+  });
+  return freshCluster;
+}
+
 export async function openPglite(dataDir: string, schema: string): Promise<Store> {
   const memory = dataDir === 'memory://';
   if (!memory) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(memory ? undefined : dataDir, { parsers });
+  const db = memory ? await PGlite.create({ parsers, loadDataDir: await initialisedCluster() }) : await PGlite.create(dataDir, { parsers });
   await db.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}", public;`);
 
   const sqlOf = (q: Pick<PGlite, 'query' | 'exec'>): Sql => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../crm/types.js';
-import { advanceCursor, changeKey, pollSince, triageEvents } from './changes.js';
+import { advanceCursor, changeKey, pollSince, splitFuture, triageEvents } from './changes.js';
 
 const ev = (over: Partial<ChangeEvent> = {}): ChangeEvent => ({
   crm: 'hubspot',
@@ -49,5 +49,14 @@ describe('poll cursor', () => {
     expect(c.at).toBe('2026-11-28T09:00:09.000Z');
     expect(advanceCursor(c, ['2026-11-28T08:00:00.000Z']).at).toBe('2026-11-28T09:00:09.000Z');
     expect(advanceCursor({ at: null }, []).at).toBeNull();
+  });
+  it('never runs ahead of the CRM\'s current time, nor moves back to it', () => {
+    expect(advanceCursor({ at: null }, ['2027-02-11T00:00:00.000Z'], '2026-12-06T07:00:00.000Z').at).toBe('2026-12-06T07:00:00.000Z');
+    expect(advanceCursor({ at: '2026-12-06T08:00:00.000Z' }, [], '2026-12-06T07:00:00.000Z').at).toBe('2026-12-06T08:00:00.000Z');
+  });
+  it('sets aside versions modified after the clock plus the tolerance', () => {
+    const now = Date.parse('2026-12-06T07:00:00.000Z');
+    const page = [{ modifiedAt: '2026-12-06T07:04:00.000Z' }, { modifiedAt: '2062-12-06T07:00:00.000Z' }];
+    expect(splitFuture(page, now, 5 * 60_000)).toEqual({ trusted: [page[0]], future: [page[1]] });
   });
 });

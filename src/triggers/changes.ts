@@ -6,7 +6,7 @@ import type { ChangeEvent } from '../crm/types.js';
 
 /**
  * The identity of a change: object, id, kind, the fields it touched and when. HubSpot's eventId is
- * not unique across deliveries (a retry and a batch can repeat it — reference/hubspot.md §8.3), so
+ * not unique across deliveries (a retry and a batch can repeat it — docs/reference/hubspot.md §8.3), so
  * the event id alone cannot deduplicate.
  */
 export function changeKey(e: ChangeEvent): string {
@@ -49,9 +49,26 @@ export function pollSince(cursor: PollCursor, overlapMs: number): string | null 
   return new Date(Date.parse(cursor.at) - overlapMs).toISOString();
 }
 
-/** The cursor after a durably enqueued page: never moves backwards. */
-export function advanceCursor(cursor: PollCursor, pageModifiedAts: string[]): PollCursor {
+/**
+ * The cursor after a durably enqueued page: never moves backwards, and never past `ceiling` (the
+ * CRM's current time as of the poll): a cursor ahead of the clock would skip every real change
+ * made until the clock caught up with it.
+ */
+export function advanceCursor(cursor: PollCursor, pageModifiedAts: string[], ceiling?: string): PollCursor {
   let at = cursor.at ? Date.parse(cursor.at) : Number.NEGATIVE_INFINITY;
   for (const m of pageModifiedAts) at = Math.max(at, Date.parse(m));
+  if (ceiling !== undefined) at = Math.min(at, Math.max(Date.parse(ceiling), cursor.at ? Date.parse(cursor.at) : Number.NEGATIVE_INFINITY));
   return { at: Number.isFinite(at) ? new Date(at).toISOString() : cursor.at };
+}
+
+/**
+ * Splits a page into the versions to trust and those modified after `now` plus `toleranceMs` (the
+ * clock difference allowed between the CRM and us): a modified time in the future is a data or
+ * clock error, and trusting it would move the cursor and the record's version past every later edit.
+ */
+export function splitFuture<T extends { modifiedAt: string }>(page: T[], now: number, toleranceMs: number): { trusted: T[]; future: T[] } {
+  const trusted: T[] = [];
+  const future: T[] = [];
+  for (const r of page) (Date.parse(r.modifiedAt) > now + toleranceMs ? future : trusted).push(r);
+  return { trusted, future };
 }

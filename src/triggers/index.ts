@@ -1,10 +1,10 @@
 /**
  * triggers — webhook ingress and pollers with persistent cursors. Both feed one queue, and a change
- * seen twice (two deliveries, webhook and poll) is processed once. Owns record_versions,
+ * seen twice (two deliveries, webhook and poll) is processed once. Owns record_versions, future_versions,
  * webhook_receipts and cursors; never processes work inside a webhook request; never infers a
  * deletion from a read.
  */
-export { advanceCursor, changeKey, pollSince, triageEvents, type EventVerdict, type PollCursor } from './changes.js';
+export { advanceCursor, changeKey, pollSince, splitFuture, triageEvents, type EventVerdict, type PollCursor } from './changes.js';
 export { directCommitter, groupCommitter, type ReceiptCommitter, type ReceiptItem } from './commit.js';
 export { acceptWebhook, type IngressDeps, type IngressResult } from './ingress.js';
 export { pollOnce, type PollDeps, type PollOptions, type PollResult } from './poller.js';

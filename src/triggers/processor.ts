@@ -10,7 +10,7 @@
 import type { CrmConnector, CrmRecord, ObjectKind } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
-import { type Claim, claimRecords, completeRecords, releaseRecords } from './queries.js';
+import { type Claim, claimRecords, completeRecords, liftTombstones, releaseRecords } from './queries.js';
 import type { PipelineResult, RecordJob, RecordPipeline } from './types.js';
 
 export type ProcessOutcome =
@@ -87,28 +87,28 @@ async function processGroup(deps: ProcessDeps, items: Required<ClaimedJob>[]): P
   const done: { id: string; version: string | null }[] = [];
   const held = new Set(mine.map((j) => j.id));
   try {
-    const live = mine.filter((j) => !claims.get(j.id)!.deletedAt);
-    for (const j of mine) {
-      if (claims.get(j.id)!.deletedAt) {
-        out.set(keyOf(j), { status: 'skipped', reason: 'deleted' });
-        done.push({ id: j.id, version: null });
-      }
-    }
-    const records = live.length > 0 ? await deps.connector.read(object, live.map((j) => j.id), deps.fields(object)) : [];
+    // a tombstoned record is read too: found live, it was restored (or the deletion was never
+    // final) and is processed again; still missing, it stays deleted
+    const records = await deps.connector.read(object, mine.map((j) => j.id), deps.fields(object));
     const found = new Map(records.map((r) => [r.id, r]));
     const todo: CrmRecord[] = [];
-    for (const j of live) {
+    const restored: string[] = [];
+    for (const j of mine) {
       const record = found.get(j.id);
       const claim = claims.get(j.id) as Claim;
       if (!record) {
         // a missing record is not a confirmed deletion: the poller's deleted-records check decides
-        out.set(keyOf(j), { status: 'skipped', reason: 'not-found-unconfirmed' });
+        out.set(keyOf(j), { status: 'skipped', reason: claim.deletedAt ? 'deleted' : 'not-found-unconfirmed' });
         done.push({ id: j.id, version: null });
+      } else if (claim.deletedAt) {
+        restored.push(j.id);
+        todo.push(record);
       } else if (claim.processedVersion && claim.processedVersion.getTime() >= Date.parse(record.modifiedAt)) {
         out.set(keyOf(j), { status: 'skipped', reason: 'already-processed' });
         done.push({ id: j.id, version: null });
       } else todo.push(record);
     }
+    await liftTombstones(store, crm, object, restored);
     if (todo.length > 0) {
       for (const [id, r] of await runPipeline(deps, todo, object)) {
         const record = found.get(id)!;

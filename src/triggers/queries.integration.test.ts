@@ -43,8 +43,9 @@ describe.each(BACKENDS)('trigger bookkeeping on %s', (backend) => {
     expect(again).toEqual(new Set(['k3']));
   });
 
-  it('never admits a confirmed-deleted record again', async () => {
+  it('admits a deleted record only for a version changed after its deletion (a restore)', async () => {
     await markDeleted(store, 'hubspot', 'contact', 'gone', '2026-11-28T09:00:00.000Z');
-    expect(await admitVersions(store, 'hubspot', 'contact', [{ id: 'gone', modifiedAt: '2026-11-28T10:00:00.000Z' }])).toEqual(new Set());
+    expect(await admitVersions(store, 'hubspot', 'contact', [{ id: 'gone', modifiedAt: '2026-11-28T08:00:00.000Z' }])).toEqual(new Set());
+    expect(await admitVersions(store, 'hubspot', 'contact', [{ id: 'gone', modifiedAt: '2026-11-28T10:00:00.000Z' }])).toEqual(new Set(['gone']));
   });
 });

@@ -60,7 +60,11 @@ export async function completeRecord(db: Sql, crm: string, object: string, id: s
   await completeRecords(db, crm, object, [{ id, claimer, version }]);
 }
 
-/** The ids of records whose version is newer than anything enqueued or processed before. */
+/**
+ * The ids of records whose version is newer than anything enqueued or processed before. A record
+ * tombstoned before this version was changed after its deletion (restored): it is admitted again,
+ * and the processor lifts the tombstone once it reads the record live.
+ */
 export async function admitVersions(db: Sql, crm: string, object: string, records: { id: string; modifiedAt: string }[]): Promise<Set<string>> {
   if (records.length === 0) return new Set();
   const rows = await db.query<{ id: string }>(
@@ -70,11 +74,40 @@ export async function admitVersions(db: Sql, crm: string, object: string, record
        SET enqueued_at_version = EXCLUDED.enqueued_at_version, updated_at = now()
        WHERE (record_versions.enqueued_at_version IS NULL OR record_versions.enqueued_at_version < EXCLUDED.enqueued_at_version)
          AND (record_versions.processed_version IS NULL OR record_versions.processed_version < EXCLUDED.enqueued_at_version)
-         AND record_versions.deleted_at IS NULL
+         AND (record_versions.deleted_at IS NULL OR record_versions.deleted_at < EXCLUDED.enqueued_at_version)
      RETURNING id`,
     [crm, object, records.map((r) => r.id), records.map((r) => r.modifiedAt)],
   );
   return new Set(rows.map((r) => r.id));
+}
+
+/** Records seen modified after the CRM's current time; a later sight of a sane version clears them (admitVersions). */
+export async function recordFutureVersions(db: Sql, crm: string, object: string, records: { id: string; modifiedAt: string }[]): Promise<void> {
+  if (records.length === 0) return;
+  await db.query(
+    `INSERT INTO future_versions (crm, object, id, modified_at)
+     SELECT $1, $2, t.id, t.m FROM unnest($3::text[], $4::timestamptz[]) AS t(id, m)
+     ON CONFLICT (crm, object, id) DO UPDATE SET modified_at = EXCLUDED.modified_at, last_seen = now()`,
+    [crm, object, records.map((r) => r.id), records.map((r) => r.modifiedAt)],
+  );
+}
+
+export async function clearFutureVersions(db: Sql, crm: string, object: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('DELETE FROM future_versions WHERE crm = $1 AND object = $2 AND id = ANY($3::text[])', [crm, object, ids]);
+}
+
+/** A record read live after it was tombstoned (restored, or the tombstone came from a stale event): it is processed again. */
+export async function liftTombstones(db: Sql, crm: string, object: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    'UPDATE record_versions SET deleted_at = NULL, merged_into = NULL, updated_at = now() WHERE crm = $1 AND object = $2 AND id = ANY($3::text[])',
+    [crm, object, ids],
+  );
+}
+
+export async function selectFutureVersions(db: Sql, crm: string, object: string): Promise<{ id: string; modified_at: Date }[]> {
+  return db.query(`SELECT id, modified_at FROM future_versions WHERE crm = $1 AND object = $2 ORDER BY id`, [crm, object]);
 }
 
 export async function markDeleted(db: Sql, crm: string, object: string, id: string, at: string, mergedInto?: string): Promise<void> {

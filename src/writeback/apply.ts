@@ -52,7 +52,7 @@ export interface RunOptions {
 
 /**
  * Records by id as requested. A connector may answer with the CRM's canonical id (Salesforce returns
- * 18-character ids for 15-character ones, reference/salesforce.md "IDs"), so the 15-character
+ * 18-character ids for 15-character ones, docs/reference/salesforce.md "IDs"), so the 15-character
  * prefix of an 18-character id finds it too.
  */
 export function recordsById(records: CrmRecord[]): Map<string, CrmRecord> {

@@ -3,7 +3,7 @@
  * conventions in src/crm/types.ts). Pure. A value that does not fit is a rejection value here and
  * never reaches the CRM: the CRMs answer some misfits with 200 and store nothing or something else
  * (HubSpot non-midnight dates, Pipedrive unknown option ids, Salesforce unrestricted picklists
- * storing any string — reference/salesforce.md "Picklists"), so inrecord checks first.
+ * storing any string — docs/reference/salesforce.md "Picklists"), so inrecord checks first.
  */
 import type { FieldSchema, FieldValue } from '../crm/types.js';
 
@@ -116,7 +116,7 @@ function validDate(y: number, m: number, d: number): boolean {
 
 function coerceDate(raw: unknown): Coercion {
   if (typeof raw === 'number') {
-    // HubSpot's wire form (reference/hubspot.md "Date properties"): only midnight UTC is a date.
+    // HubSpot's wire form (docs/reference/hubspot.md "Date properties"): only midnight UTC is a date.
     if (!Number.isInteger(raw) || raw % 86_400_000 !== 0) return invalid(`${raw} ms is not midnight UTC, so it is not a date`);
     return { ok: true, value: new Date(raw).toISOString().slice(0, 10) };
   }

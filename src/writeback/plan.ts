@@ -12,7 +12,7 @@ import type { FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordOutputs, 
 
 /**
  * CRMs keep change times at one-second precision (Pipedrive changelog "YYYY-MM-DD HH:MM:SS",
- * reference/pipedrive.md), so an edit in the same second as the read may show as just before it.
+ * docs/reference/pipedrive.md), so an edit in the same second as the read may show as just before it.
  * Such an edit counts as after the read: a false conflict goes to review, a missed one loses an edit.
  */
 export const CLOCK_MARGIN_MS = 1000;

@@ -37,7 +37,7 @@ async function all<T>(it: AsyncIterable<T[]>): Promise<T[]> {
 
 /**
  * Calls per second on the tight simulator. Salesforce has no per-second limit, only its rolling
- * daily allocation (reference/salesforce.md §9.1), on which the connector pauses; its tight limit
+ * daily allocation (docs/reference/salesforce.md §9.1), on which the connector pauses; its tight limit
  * is the simulator's short-term one, refused with 429 REQUEST_LIMIT_EXCEEDED ConcurrentRequests.
  */
 const TIGHT: Record<CrmName, number> = { hubspot: 10, salesforce: 5, pipedrive: 40 };

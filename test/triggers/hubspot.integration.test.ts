@@ -1,7 +1,7 @@
 /**
  * Triggers end to end on the HubSpot simulator: a rep's property change arrives as a v3-signed
  * webhook, is processed once through the scoring flow and write-back, and the AI score lands in that
- * same contact. Forged and stale signatures (reference/hubspot.md, webhooks: v3 signature, 5-minute
+ * same contact. Forged and stale signatures (docs/reference/hubspot.md, webhooks: v3 signature, 5-minute
  * timestamp window) are rejected with 401 and enqueue nothing.
  */
 import { createHmac } from 'node:crypto';

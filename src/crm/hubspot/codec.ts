@@ -1,5 +1,5 @@
 /**
- * Pure HubSpot ↔ engine conversions (reference: /work/shared/reference/hubspot.md): property
+ * Pure HubSpot ↔ engine conversions (reference: docs/reference/hubspot.md): property
  * definitions → FieldSchema (§5.2, §5.3), value encoding both ways (§5.4: every value a string,
  * dates `YYYY-MM-DD`, multi-selects `;`-joined), who made a change (§2.4 sourceType), validation
  * errors (§5.5), webhook signatures v3 (§8.4) and payloads (§8.2). No I/O.

@@ -1,5 +1,5 @@
 /**
- * The HubSpot CrmConnector on `@hubspot/api-client` v14 (reference: /work/shared/reference/hubspot.md).
+ * The HubSpot CrmConnector on `@hubspot/api-client` v14 (reference: docs/reference/hubspot.md).
  * Every call goes through the shared runtime (rate limiter fed by the X-HubSpot-RateLimit-*
  * headers, one retry policy, one token refresh at a time). The SDK's own retry decorator is left
  * off (§11.2): it would wait 10 s × attempt on a 429 and hide the attempts from our counters.

@@ -2,7 +2,7 @@
  * Pure translation between Pipedrive's wire formats and the engine's normalised values
  * (src/crm/types.ts header): field definitions → FieldSchema, v2 records → CrmRecord fields,
  * normalised values → v2 `custom_fields` / body values, changelog rows → FieldChange, webhook v2
- * payloads → ChangeEvent. Reference: /work/shared/reference/pipedrive.md (sections cited inline).
+ * payloads → ChangeEvent. Reference: docs/reference/pipedrive.md (sections cited inline).
  */
 import type {
   ActorKind,

@@ -1,6 +1,6 @@
 /**
  * crm/pipedrive — the Pipedrive implementation of CrmConnector, on the `pipedrive` npm client v33
- * (reference: /work/shared/reference/pipedrive.md). Owns the translation between Pipedrive's wire
+ * (reference: docs/reference/pipedrive.md). Owns the translation between Pipedrive's wire
  * formats (option ids, v1/v2 times, custom_fields, webhook v2 payloads, changelog rows) and the
  * normalised values of src/crm/types.ts. Must not import engine modules; only crm/types,
  * crm/registry, crm/runtime, config, errors.

@@ -81,7 +81,7 @@ describe('salesforce codec', () => {
     expect(customFieldMetadata({ name: 'x', label: 'X', type: 'reference' })).toBeNull();
   });
 
-  // The envelope from salesforce.md §8.1, with a second, nil-valued and a deleted notification.
+  // The envelope from salesforce.md §8.1, with a second, nil-valued and an Id-only notification.
   const XML = `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
  <soapenv:Body>
@@ -117,7 +117,8 @@ describe('salesforce codec', () => {
     const events = outboundToEvents(msg, '005xx0000000001', '2026-11-28T10:00:00.000Z');
     expect(events).toEqual([
       { crm: 'salesforce', object: 'lead', id: '00Qxx0000000001EAA', kind: 'updated', fields: [], occurredAt: '2026-11-28T09:05:00.000Z', actor: 'integration', eventId: '04lxx0000000001AAA' },
-      { crm: 'salesforce', object: 'contact', id: '003xx0000000001AAA', kind: 'deleted', fields: [], occurredAt: '2026-11-28T10:00:00.000Z', actor: 'human', eventId: '04lxx0000000002AAA' },
+      // Id only: an update to read, never a deletion (the record may well exist)
+      { crm: 'salesforce', object: 'contact', id: '003xx0000000001AAA', kind: 'updated', fields: [], occurredAt: '2026-11-28T10:00:00.000Z', actor: 'human', eventId: '04lxx0000000002AAA' },
     ]);
     expect(() => parseOutboundMessage('{"not":"xml"}')).toThrow(/no <notifications>/);
     expect(isoFromSf('garbage')).toBe('garbage');

@@ -236,7 +236,8 @@ export const OUTBOUND_ACK =
 /**
  * Notifications → ChangeEvents. An Outbound Message carries the latest values of the configured
  * fields, not what changed: `fields` is empty; created vs updated is told by CreatedDate =
- * LastModifiedDate; a notification with no data is a record deleted before sending; the actor comes
+ * LastModifiedDate; a notification with no data (sent for a record deleted before sending, or
+ * configured with Id only) is an update to look at — the record is read, never taken as deleted; the actor comes
  * from LastModifiedById when the message includes it.
  */
 export function outboundToEvents(msg: OutboundMessage, integrationUserId: string | null, now: string): ChangeEvent[] {
@@ -245,10 +246,10 @@ export function outboundToEvents(msg: OutboundMessage, integrationUserId: string
     const object = KIND_OF_OBJECT[n.object];
     const id = n.fields.Id;
     if (!object || !id) continue;
-    const hasData = Object.keys(n.fields).some((k) => k !== 'Id');
+    // a notification without data is not a deletion: the record is read, and only the CRM's
+    // deleted-records answer confirms a deletion (§8.1)
     let kind: ChangeKind = 'updated';
-    if (!hasData) kind = 'deleted';
-    else if (n.fields.CreatedDate && n.fields.CreatedDate === n.fields.LastModifiedDate) kind = 'created';
+    if (n.fields.CreatedDate && n.fields.CreatedDate === n.fields.LastModifiedDate) kind = 'created';
     const by = n.fields.LastModifiedById;
     const at = n.fields.SystemModstamp ?? n.fields.LastModifiedDate;
     out.push({

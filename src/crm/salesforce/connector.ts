@@ -1,5 +1,5 @@
 /**
- * The Salesforce CrmConnector on jsforce v3 (reference: /work/shared/reference/salesforce.md).
+ * The Salesforce CrmConnector on jsforce v3 (reference: docs/reference/salesforce.md).
  * Every call goes through the shared runtime: rate limiter, one retry policy, the daily-quota guard
  * fed from `Sforce-Limit-Info` (§9.3), and one token refresh at a time on a 401.
  */

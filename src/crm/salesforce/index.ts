@@ -2,7 +2,7 @@
  * crm/salesforce — the Salesforce CrmConnector on jsforce (connector.ts) and its pure codec
  * (codec.ts: describe → FieldSchema, wire values ↔ normalised values, SOQL literals, error
  * classification, Outbound Message SOAP parsing). Owns only Salesforce specifics; must not touch
- * engine modules, the store schema or other connectors. Reference: /work/shared/reference/salesforce.md.
+ * engine modules, the store schema or other connectors. Reference: docs/reference/salesforce.md.
  *
  * Config: `crm.baseUrl` is the instance URL (https://<MyDomain>.my.salesforce.com, or a
  * simulator's `apiBase`); `auth.token` (an access token) or `auth.oauth` (refresh-token grant at

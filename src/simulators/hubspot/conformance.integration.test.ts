@@ -1,6 +1,6 @@
 /**
  * Conformance of the HubSpot simulator, driven only through `@hubspot/api-client` 14.0.1 (as the
- * connector and any user would). Each quirk cites its section of reference/hubspot.md.
+ * connector and any user would). Each quirk cites its section of docs/reference/hubspot.md.
  */
 import { Client } from '@hubspot/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

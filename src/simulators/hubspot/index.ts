@@ -2,7 +2,7 @@
  * The HubSpot simulator: a local HTTP server that answers like HubSpot's CRM API (v3 objects,
  * batch, search, properties, owners; v4 associations) closely enough for `@hubspot/api-client`
  * 14.0.1 to work unchanged with `new Client({ accessToken, basePath: sim.url })` (reference:
- * /work/shared/reference/hubspot.md). Owns its folder only: properties.ts (catalogue and value
+ * docs/reference/hubspot.md). Owns its folder only: properties.ts (catalogue and value
  * rules), search.ts (filter engine), state.ts (the account), routes.ts (HTTP), seed.ts, page.ts,
  * webhooks.ts. It must not import engine modules; the engine reaches HubSpot only through
  * src/crm/hubspot.

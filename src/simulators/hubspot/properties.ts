@@ -1,5 +1,5 @@
 /**
- * HubSpot's property catalogue and value rules (reference: /work/shared/reference/hubspot.md §5,
+ * HubSpot's property catalogue and value rules (reference: docs/reference/hubspot.md §5,
  * §13): the default properties of contacts, companies, deals, notes and tasks, and the pure check
  * of one written value against its definition, with the error codes and texts of §5.5. Everything
  * on the wire is a string (§5.4); this module decides what string is stored.
@@ -355,7 +355,7 @@ const SPECS: Record<ObjectType, Spec[]> = {
       'select',
       { options: opts(['NONE', 'LOW', 'MEDIUM', 'HIGH']) },
     ],
-    // 'TODO' is HubSpot's "To-do" task type, not unfinished work (reference/hubspot.md)
+    // 'TODO' is HubSpot's "To-do" task type, not unfinished work (docs/reference/hubspot.md)
     ['hs_task_type', 'Task Type', 'enumeration', 'select', { options: opts(['EMAIL', 'CALL', 'TODO']) }],
     ['hs_task_reminders', 'Reminder', 'enumeration', 'checkbox', { externalOptions: true }],
     ['hubspot_owner_id', 'Assigned to', 'enumeration', 'select', OWNER],

@@ -187,7 +187,7 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
             hs_timestamp: isoTime(at),
             hs_task_subject: a.subject,
             hs_task_body: a.body,
-            // HubSpot's own task types: EMAIL | CALL | TODO ("To-do"), reference/hubspot.md §7.4
+            // HubSpot's own task types: EMAIL | CALL | TODO ("To-do"), docs/reference/hubspot.md §7.4
             hs_task_type: a.type === 'email' ? 'EMAIL' : a.type === 'call' ? 'CALL' : 'TODO',
             hs_task_status: at <= now ? 'COMPLETED' : 'NOT_STARTED',
             hs_task_priority: 'NONE',

@@ -2,7 +2,7 @@
  * Conformance: the simulator driven through the `pipedrive` npm client v33 (v2 entity APIs; v1
  * for notes, webhooks, changelog, fields, users), plus raw HTTP where the SDK hides what is being
  * checked (status codes, headers, legacy v1 CRUD). Every quirk cites its section of
- * /work/shared/reference/pipedrive.md.
+ * docs/reference/pipedrive.md.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * The Pipedrive simulator: a local HTTP server that answers like Pipedrive's API v1 and v2 closely
- * enough for the `pipedrive` npm client v33 to work unchanged (reference: /work/shared/reference/
+ * enough for the `pipedrive` npm client v33 to work unchanged (reference: docs/reference/
  * pipedrive.md). Owns its folder only: state.ts (the company), fields.ts (custom-field formats),
  * entities.ts (shapes and validation), routes.ts (HTTP), ratelimit.ts, webhooks.ts, seed.ts. It
  * must not import engine modules; the engine reaches Pipedrive only through src/crm/pipedrive.

@@ -1,6 +1,6 @@
 /**
  * Conformance of the simulator, driven only through jsforce (and a plain HTTP receiver for Outbound
- * Messages). Each quirk cites its section of /work/shared/reference/salesforce.md.
+ * Messages). Each quirk cites its section of docs/reference/salesforce.md.
  */
 import { type Server, createServer } from 'node:http';
 import jsforce from 'jsforce';

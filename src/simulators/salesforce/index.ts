@@ -1,6 +1,6 @@
 /**
  * The Salesforce simulator: a local HTTP server that answers like the Salesforce REST API closely
- * enough for jsforce v3 to work unchanged (reference: /work/shared/reference/salesforce.md). Owns
+ * enough for jsforce v3 to work unchanged (reference: docs/reference/salesforce.md). Owns
  * this folder only: ids.ts (15/18-char ids), schema.ts (describe metadata), soql.ts (the SOQL
  * engine), state.ts (the org and its write path), seed.ts, outbound.ts (Outbound Messages),
  * routes.ts (HTTP). It must not import engine modules; the engine reaches Salesforce only through
