@@ -108,6 +108,7 @@ describe('architecture', () => {
       cursors: 'triggers',
       webhook_receipts: 'triggers',
       record_versions: 'triggers',
+      future_versions: 'triggers',
       metrics: 'store',
       effects: 'store',
       dead_letters: 'jobs',
