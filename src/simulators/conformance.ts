@@ -135,7 +135,9 @@ export function validate(schema: Schema | null | undefined, value: unknown, sche
     return errors;
   }
   if (schema.enum && value !== undefined && !schema.enum.includes(value)) errors.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
-  if (Array.isArray(value) && schema.items) value.forEach((v, i) => errors.push(...validate(schema.items, v, schemas, `${at}[${i}]`)));
+  if (Array.isArray(value) && schema.items) {
+    for (const [i, v] of value.entries()) errors.push(...validate(schema.items, v, schemas, `${at}[${i}]`));
+  }
   if (isObject(value)) {
     for (const name of schema.required ?? []) if (!(name in value)) errors.push(`${at}.${name}: missing (required)`);
     const props = schema.properties ?? {};
@@ -221,7 +223,7 @@ export function checkAnswers(spec: DerivedSpec, answers: SimAnswer[], allowances
 
 /** `at` against an allowance path, where `[*]` is any array index and `.*` any key. */
 function pathMatches(pattern: string, at: string): boolean {
-  const escape = (s: string) => s.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
-  const re = new RegExp(`^${pattern.split('[*]').map((part) => part.split('.*').map(escape).join('\\.[^.[]+')).join('\\[\\d+\\]')}$`);
+  const literal = (s: string) => s.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+  const re = new RegExp(`^${pattern.split('[*]').map((part) => part.split('.*').map(literal).join('\\.[^.[]+')).join('\\[\\d+\\]')}$`);
   return re.test(at);
 }
