@@ -628,6 +628,65 @@ describe('§7.2 flow (updates)', () => {
   });
 });
 
+describe('every implemented operation once, over HTTP (for the published-description check below)', () => {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res =
+      body === undefined
+        ? await fetch(`${sim.url}${path}`, { method, headers: { 'x-api-token': sim.token } })
+        : await raw(path, { method, body: JSON.stringify(body) });
+    const json = (await res.json()) as { data?: Record<string, unknown> | null };
+    expect(res.status, `${method} ${path}: ${JSON.stringify(json).slice(0, 200)}`).toBeLessThan(300);
+    return json.data as Record<string, unknown>;
+  };
+
+  it('entities v2 and legacy v1, searches, notes, users, catalogue, webhooks, changelog and flow', async () => {
+    const bodies: Record<string, Record<string, unknown>> = { persons: { name: 'Sweep Person' }, organizations: { name: 'Sweep Org' }, deals: { title: 'Sweep deal' }, activities: { subject: 'Sweep call', type: 'call' } };
+    for (const [plural, body] of Object.entries(bodies)) {
+      await call('GET', `/api/v2/${plural}?limit=2`);
+      const made = await call('POST', `/api/v2/${plural}`, body);
+      await call('GET', `/api/v2/${plural}/${made.id}`);
+      await call('PATCH', `/api/v2/${plural}/${made.id}`, plural === 'deals' ? { title: 'Sweep deal 2' } : plural === 'activities' ? { subject: 'Sweep 2' } : { name: 'Sweep 2' });
+      await call('DELETE', `/api/v2/${plural}/${made.id}`);
+      await call('GET', `/v1/${plural}?limit=2`);
+      const old = await call('POST', `/v1/${plural}`, body);
+      await call('GET', `/v1/${plural}/${old.id}`);
+      await call('PUT', `/v1/${plural}/${old.id}`, plural === 'deals' ? { title: 'Sweep v1' } : plural === 'activities' ? { subject: 'Sweep v1' } : { name: 'Sweep v1' });
+      await call('DELETE', `/v1/${plural}/${old.id}`);
+    }
+    for (const q of ['persons/search?term=sweep', 'organizations/search?term=org', 'deals/search?term=deal', 'itemSearch?term=sweep&item_types=person,deal']) await call('GET', `/api/v2/${q}`);
+    const note = await call('POST', '/v1/notes', { content: 'Sweep note', person_id: 1 });
+    await call('GET', '/v1/notes?limit=2');
+    await call('GET', `/v1/notes/${note.id}`);
+    await call('PUT', `/v1/notes/${note.id}`, { content: 'Sweep note 2' });
+    await call('DELETE', `/v1/notes/${note.id}`);
+    await call('GET', '/v1/recents?since_timestamp=2020-01-01%2000:00:00');
+    for (const p of ['/v1/users', '/v1/users/me', '/v1/users/1', '/v1/activityTypes', '/api/v2/pipelines', '/api/v2/pipelines/1', '/api/v2/stages', '/api/v2/stages/1', '/api/v2/deals/archived', '/api/v2/deals/products?deal_ids=1']) await call('GET', p);
+    const hook = await call('POST', '/v1/webhooks', { subscription_url: 'http://127.0.0.1:9/sweep', event_action: '*', event_object: '*', version: '2.0' });
+    await call('GET', '/v1/webhooks');
+    await call('DELETE', `/v1/webhooks/${hook.id}`);
+    for (const plural of ['persons', 'organizations', 'deals']) {
+      await call('GET', `/v1/${plural}/1/changelog`);
+      await call('GET', `/v1/${plural}/1/flow`);
+    }
+  });
+
+  it('field APIs of persons, organizations and deals, v1 and v2', async () => {
+    for (const path of ['personFields', 'organizationFields', 'dealFields']) {
+      const v1Fields = (await call('GET', `/v1/${path}`)) as unknown as { id: number }[];
+      await call('GET', `/v1/${path}/${v1Fields[0].id}`);
+      const v1Made = await call('POST', `/v1/${path}`, { name: 'Sweep v1 field', field_type: 'varchar' });
+      await call('DELETE', `/v1/${path}/${v1Made.id}`);
+      await call('GET', `/api/v2/${path}`);
+      const made = await call('POST', `/api/v2/${path}`, { field_name: 'Sweep field', field_type: 'enum', options: [{ label: 'One' }] });
+      await call('GET', `/api/v2/${path}/${made.field_code}`);
+      await call('PATCH', `/api/v2/${path}/${made.field_code}`, { field_name: 'Sweep field 2' });
+      const added = (await call('POST', `/api/v2/${path}/${made.field_code}/options`, [{ label: 'Two' }])) as unknown as { id: number }[];
+      await call('PATCH', `/api/v2/${path}/${made.field_code}/options`, [{ id: added[0].id, label: 'Deux' }]);
+      await call('DELETE', `/api/v2/${path}/${made.field_code}`);
+    }
+  });
+});
+
 // Last in the file: it reads the answers of every test above.
 describe("Pipedrive's published OpenAPI description", () => {
   it('every answer above has a documented status and matches the documented schema', () => {

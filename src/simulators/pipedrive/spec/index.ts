@@ -32,6 +32,7 @@ const NULLS: [string, string][] = [
   ['person', 'v1 spec examples of notes: the related-object summaries are null when the note is not on one'],
   ['organization', 'v1 spec examples of notes: the related-object summaries are null when the note is not on one'],
   ['user.icon_url', 'v1 spec examples of notes and users ("icon_url: null")'],
+  ['address', 'v1 spec examples of organizations without an address ("address: null")'],
   ['item.address', 'v2 organization search: an organization without an address answers null (reference pipedrive.md §3.1)'],
 ];
 
@@ -45,6 +46,16 @@ export const PIPEDRIVE_SPEC_ALLOWANCES: SpecAllowance[] = [
           { operation: '*', at: `$.data.items[*].${field}`, evidence },
         ],
   ),
+  ...['GET /v1/personFields', 'GET /v1/organizationFields', 'GET /v1/dealFields'].map((operation) => ({
+    operation,
+    at: '$.data[*].field_type',
+    evidence: 'v1 lists 17 field types, while the v2 spec of the same fields (GET /api/v2/dealFields) lists the ones Pipedrive answers for system fields too: int, stage, status, …',
+  })),
+  {
+    operation: 'GET /v1/recents',
+    at: '$.data[*].item',
+    evidence: 'the response enum says only "activityType", while the operation\'s own `items` parameter lists activity, deal, note, person, organization, … (the kinds recents are answered for)',
+  },
   {
     operation: '*',
     at: '$.data',
