@@ -44,7 +44,7 @@ Control API (every simulator, beside the CRM's own paths; JSON bodies; a malform
   POST ${CONTROL_PATHS.faults}         {"error429":0.1,"error500":0.05,"errorMethods":["POST"],"webhookDrop":0.2,"webhookDuplicate":0.1,"webhookReorder":true,"webhookDelayMs":500,"seed":1}; {} clears
   POST ${CONTROL_PATHS.repEdit}       {"object":"contacts","id":"123","fields":{"jobtitle":"CFO"},"userId":"7"}: an edit made by a rep in the CRM's UI
   GET  ${CONTROL_PATHS.groundTruth}   the seeded truth (duplicates, intent labels)
-  GET  /ui/<object>/<id>       the record page, AI-written fields marked
+  GET  /ui/<object>/<id>      the record page, AI-written fields marked
 Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_sim/revoke-grants.`,
     )
     .option('--search-per-second <n>', 'search calls a second the simulated portal admits (HubSpot; default 5, as a real portal)', int('search-per-second'))
