@@ -164,6 +164,12 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         return send(reply, 429, { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: state.correlationId() });
       }
     } else {
+      if (dailyUsed >= ctx.limits.daily) {
+        // The daily allowance is spent until midnight (§9.3): its own 429 body, the daily headers at 0.
+        s.rateLimited++;
+        reply.headers({ 'x-hubspot-ratelimit-daily': String(ctx.limits.daily), 'x-hubspot-ratelimit-daily-remaining': '0' });
+        return send(reply, 429, { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', correlationId: state.correlationId(), policyName: 'DAILY', requestId: state.correlationId() });
+      }
       const a = admit(`api:${ctx.token}`, ctx.limits.callsPerWindow, ctx.limits.windowMs);
       if (a.ok) dailyUsed++;
       reply.headers({
