@@ -3,6 +3,7 @@
  * API (`/_sim/…`, outside the CRM's own paths) and the same in-process handle for tests and the demo.
  */
 import type { CrmName } from '../crm/types.js';
+import type { SimAnswer } from './conformance.js';
 
 export interface SimulatorOptions {
   /** 0 picks a free port. */
@@ -24,6 +25,8 @@ export interface SimulatorOptions {
   tokenTtlSeconds?: number;
   /** Override the CRM's documented rate limit (tests use tight limits). */
   rateLimit?: { callsPerWindow: number; windowMs: number };
+  /** Called with every answer the simulator gives (the conformance suites check them against the vendor's spec). */
+  onAnswer?: (answer: SimAnswer) => void;
   /** Extra options a single simulator understands. */
   [key: string]: unknown;
 }

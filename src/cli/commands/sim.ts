@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CrmName } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
+import { CONTROL_PATHS } from '../../simulators/control.js';
 import { SIMULATED_CRMS, startSimulator } from '../../simulators/index.js';
 import { action, globals } from '../command.js';
 import { note, printJson, printLine } from '../output.js';
@@ -34,6 +35,18 @@ export function register(program: Command): void {
       if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InrecordError('IR_USAGE', `--rate-limit must be <calls>/<window ms>, e.g. 250/10000; got "${v}"`);
       return { callsPerWindow: Number(m[1]), windowMs: Number(m[2]) };
     })
+    .addHelpText(
+      'after',
+      `
+Control API (every simulator, beside the CRM's own paths; JSON bodies; a malformed request is 400 {ok:false,error}):
+  GET  ${CONTROL_PATHS.stats}          call counts, writes by integration and by reps, 429s, webhook deliveries
+  POST ${CONTROL_PATHS.resetStats}    zero the counters
+  POST ${CONTROL_PATHS.faults}         {"error429":0.1,"error500":0.05,"errorMethods":["POST"],"webhookDrop":0.2,"webhookDuplicate":0.1,"webhookReorder":true,"webhookDelayMs":500,"seed":1}; {} clears
+  POST ${CONTROL_PATHS.repEdit}       {"object":"contacts","id":"123","fields":{"jobtitle":"CFO"},"userId":"7"}: an edit made by a rep in the CRM's UI
+  GET  ${CONTROL_PATHS.groundTruth}   the seeded truth (duplicates, intent labels)
+  GET  /ui/<object>/<id>      the record page, AI-written fields marked
+Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_sim/revoke-grants.`,
+    )
     .option('--search-per-second <n>', 'search calls a second the simulated portal admits (HubSpot; default 5, as a real portal)', int('search-per-second'))
     .action(
       action(async (crm: string, opts: { port: number; seed: number; records: number; token?: string; clientSecret?: string; webhookUrl?: string; snapshot?: string; searchPerSecond?: number; rateLimit?: { callsPerWindow: number; windowMs: number } }, cmd: Command) => {

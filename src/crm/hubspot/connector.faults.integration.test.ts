@@ -59,6 +59,36 @@ describe('faults', () => {
   });
 });
 
+describe('the daily limit (§9.1, §9.3)', () => {
+  it('a 429 DAILY pauses with a retryable IR_CRM_QUOTA_EXHAUSTED until midnight, and no further call reaches HubSpot', async () => {
+    const sim = await startHubspotSimulator({ records: 10, seed: 2, dailyLimit: 6 });
+    try {
+      // guard 1: only the CRM's own refusal trips it
+      const hs = connector(sim, sim.token, { rateLimit: { dailyQuotaGuard: 1 } });
+      const id = String([...sim.state.records.contacts.keys()][0]);
+      let failure: unknown;
+      for (let i = 0; i < 10 && !failure; i++) {
+        await hs.writeBatch('contact', [{ id, fields: { jobtitle: `T${i}` } }]).catch((e) => {
+          failure = e;
+        });
+      }
+      // the guard read the daily headers and paused before HubSpot had to refuse
+      expect(failure).toMatchObject({ code: 'IR_CRM_QUOTA_EXHAUSTED', retryable: true });
+      expect(sim.stats().rateLimited).toBe(0);
+      // a connector that has not read them yet gets HubSpot's 429 DAILY, and pauses on it
+      const fresh = connector(sim, sim.token, { rateLimit: { dailyQuotaGuard: 1 } });
+      const refused = await fresh.writeBatch('contact', [{ id, fields: { jobtitle: 'again' } }]).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'IR_CRM_QUOTA_EXHAUSTED', retryable: true });
+      expect(String((refused as Error).message)).toMatch(/429 DAILY/);
+      expect(sim.stats().rateLimited).toBe(1);
+      await expect(fresh.writeBatch('contact', [{ id, fields: { jobtitle: 'again' } }])).rejects.toMatchObject({ code: 'IR_CRM_QUOTA_EXHAUSTED' });
+      expect(sim.stats().rateLimited).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('change reads past the 10,000-result search cap (§4.1)', () => {
   let sim: RunningHubspotSimulator;
   beforeAll(async () => {

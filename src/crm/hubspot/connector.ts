@@ -8,7 +8,7 @@ import { Client } from '@hubspot/api-client';
 import type { CrmConnection } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
-import { type CallFailure, GrantRevoked, RateLimiter, type TokenSource, callWithRetry, emptyStats, oauthToken, staticToken } from '../runtime/index.js';
+import { type CallFailure, GrantRevoked, QuotaGuard, RateLimiter, type TokenSource, callWithRetry, emptyStats, oauthToken, staticToken } from '../runtime/index.js';
 import type {
   ActionResult,
   ActivityInput,
@@ -121,6 +121,8 @@ export class HubspotConnector implements CrmConnector {
   private currentToken = '';
   private readonly schemas = new Map<HsObject, { at: number; fields: Map<string, FieldSchema> }>();
   private readonly appId: string | null;
+  /** The account's daily call allowance (private apps: X-HubSpot-RateLimit-Daily*, §9.1). */
+  private readonly quota: QuotaGuard;
 
   constructor(
     private readonly conn: CrmConnection,
@@ -137,6 +139,7 @@ export class HubspotConnector implements CrmConnector {
       dailyQuota: DEFAULT_POLICY.dailyQuota,
     };
     this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
+    this.quota = new QuotaGuard(conn.rateLimit.dailyQuotaGuard, 'HubSpot daily API calls');
     if ('token' in conn.auth) {
       this.oauth = false;
       this.tokens = staticToken(conn.auth.token);
@@ -174,6 +177,9 @@ export class HubspotConnector implements CrmConnector {
     const remaining = num('x-hubspot-ratelimit-remaining');
     const limit = num('x-hubspot-ratelimit-max');
     const windowMs = num('x-hubspot-ratelimit-interval-milliseconds');
+    const daily = num('x-hubspot-ratelimit-daily');
+    const dailyLeft = num('x-hubspot-ratelimit-daily-remaining');
+    if (daily !== undefined && dailyLeft !== undefined && daily > 0) this.quota.observe(daily - dailyLeft, daily, nextMidnight());
     if (remaining !== undefined || limit !== undefined) this.limiter.observe({ remaining, limit, windowMs });
   }
 
@@ -195,7 +201,13 @@ export class HubspotConnector implements CrmConnector {
     return { message: err instanceof Error ? err.message : String(err) };
   }
 
+  /**
+   * One call through the runtime. The 10-second limit (429 TEN_SECONDLY_ROLLING) and search's
+   * secondly limit are waits and retries; the daily limit (429 DAILY) pauses the flows until the
+   * allowance resets at midnight, as the guard does before it is reached.
+   */
   private async call<T>(what: string, fn: (c: Client) => Promise<T>, search = false): Promise<T> {
+    this.quota.check();
     return callWithRetry(
       async () => {
         const t = await this.tokens.token();
@@ -203,7 +215,15 @@ export class HubspotConnector implements CrmConnector {
           this.client.setAccessToken(t);
           this.currentToken = t;
         }
-        return fn(this.client);
+        try {
+          return await fn(this.client);
+        } catch (err) {
+          const e = err as ApiError;
+          if (e?.code !== 429 || (e.body as { policyName?: string } | undefined)?.policyName !== 'DAILY') throw err;
+          this.quota.spent(nextMidnight());
+          const paused = this.quota.error();
+          throw new InrecordError('IR_CRM_QUOTA_EXHAUSTED', `HubSpot ${what}: the account's daily API limit is reached (429 DAILY); ${paused.message}`, { context: paused.context, cause: err });
+        }
       },
       {
         what: `HubSpot ${what}`,
@@ -820,4 +840,11 @@ export class HubspotConnector implements CrmConnector {
   }
 
   async close(): Promise<void> {}
+}
+
+/** When HubSpot's daily allowance resets: midnight in the account's time zone, which the API does not name; the next UTC midnight stands for it. */
+function nextMidnight(now = Date.now()): number {
+  const d = new Date(now);
+  d.setUTCHours(24, 0, 0, 0);
+  return d.getTime();
 }

@@ -4,10 +4,14 @@
  */
 import { Client } from '@hubspot/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SimAnswer, checkAnswers } from '../conformance.js';
 import { type GroundTruth, type RunningHubspotSimulator, startHubspotSimulator } from './index.js';
+import { HUBSPOT_SPEC, HUBSPOT_SPEC_ALLOWANCES } from './spec/index.js';
 
 let sim: RunningHubspotSimulator;
 let hs: Client;
+/** Every answer the simulator gave in this file, checked against HubSpot's published spec at the end. */
+const answers: SimAnswer[] = [];
 
 interface ApiError {
   code: number;
@@ -31,6 +35,7 @@ beforeAll(async () => {
     seed: 7,
     clientSecret: 'test-secret',
     searchPerSecond: 100,
+    onAnswer: (a) => answers.push(a),
   });
   // numberOfApiCallRetries 1 = exactly one call, no retry (§11.2).
   hs = new Client({ accessToken: sim.token, basePath: sim.url, numberOfApiCallRetries: 1 });
@@ -673,4 +678,103 @@ describe('scale, limits and faults (§4.1, §9, §11.2)', () => {
       await faulty.close();
     }
   }, 30_000);
+});
+
+describe('properties, groups, owners, associations, webhooks and OAuth through the official client (§5, §7, §8)', () => {
+  it('lists property groups (not shadowed by the property route), creates, updates and archives one; a property needs an existing group', async () => {
+    const groups = await hs.crm.properties.groupsApi.getAll('contacts');
+    expect(groups.results.map((g) => g.name)).toContain('contactinformation');
+    const made = await hs.crm.properties.groupsApi.create('contacts', { name: 'inrecord_ai', label: 'inrecord AI', displayOrder: -1 });
+    expect(made).toMatchObject({ name: 'inrecord_ai', label: 'inrecord AI', archived: false });
+    expect((await hs.crm.properties.groupsApi.update('contacts', 'inrecord_ai', { label: 'AI fields' })).label).toBe('AI fields');
+    expect((await hs.crm.properties.groupsApi.getByName('contacts', 'inrecord_ai')).label).toBe('AI fields');
+    const noGroup = await failure(hs.crm.properties.coreApi.create('contacts', { name: 'ai_orphan', label: 'Orphan', type: 'string' as never, fieldType: 'text' as never, groupName: 'no_such_group' }));
+    expect(noGroup.code).toBe(400);
+    expect(String(noGroup.body.message)).toMatch(/no_such_group does not exist/);
+    await hs.crm.properties.coreApi.create('contacts', { name: 'ai_summary_g', label: 'AI summary', type: 'string' as never, fieldType: 'text' as never, groupName: 'inrecord_ai' });
+    const busy = await failure(hs.crm.properties.groupsApi.archive('contacts', 'inrecord_ai'));
+    expect(busy.code).toBe(400);
+    const updated = await hs.crm.properties.coreApi.update('contacts', 'ai_summary_g', { label: 'AI account summary', description: 'Written by inrecord' });
+    expect(updated).toMatchObject({ name: 'ai_summary_g', label: 'AI account summary', groupName: 'inrecord_ai' });
+    await hs.crm.properties.coreApi.archive('contacts', 'ai_summary_g');
+    expect((await failure(hs.crm.properties.coreApi.getByName('contacts', 'ai_summary_g'))).code).toBe(404);
+    expect((await failure(hs.crm.properties.coreApi.archive('contacts', 'email'))).code).toBe(400);
+    await hs.crm.properties.groupsApi.archive('contacts', 'inrecord_ai');
+    expect((await failure(hs.crm.properties.groupsApi.getByName('contacts', 'inrecord_ai'))).code).toBe(404);
+  });
+
+  it('moves lifecyclestage only forward through the API unless cleared first (§5.5)', async () => {
+    const c = await hs.crm.contacts.basicApi.create({ properties: { email: 'stage@forward.example', lifecyclestage: 'opportunity' }, associations: [] });
+    const back = await hs.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'lead' } });
+    expect(back.properties.lifecyclestage).toBe('opportunity');
+    await hs.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: '' } });
+    const again = await hs.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'lead' } });
+    expect(again.properties.lifecyclestage).toBe('lead');
+    expect((await hs.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'customer' } })).properties.lifecyclestage).toBe('customer');
+  });
+
+  it('upserts and archives in batch; reads one owner with its type', async () => {
+    const up = await hs.crm.contacts.batchApi.upsert({ inputs: [{ id: 'upsert@batch.example', idProperty: 'email', properties: { firstname: 'Up' } }] });
+    expect(up.results).toHaveLength(1);
+    await hs.crm.contacts.batchApi.archive({ inputs: [{ id: up.results[0].id }] });
+    expect((await failure(hs.crm.contacts.basicApi.getById(up.results[0].id))).code).toBe(404);
+    const owners = await hs.crm.owners.ownersApi.getPage();
+    const one = await hs.crm.owners.ownersApi.getById(Number(owners.results[0].id));
+    expect(one).toMatchObject({ id: owners.results[0].id, type: 'PERSON' });
+  });
+
+  it('creates associations in batch, removes one, and unassociates in bulk', async () => {
+    const contact = (await hs.crm.contacts.basicApi.getPage(2)).results[1].id;
+    const companies = (await hs.crm.companies.basicApi.getPage(3)).results.map((r) => r.id);
+    const made = await hs.crm.associations.v4.batchApi.create('contacts', 'companies', {
+      inputs: companies.map((id) => ({ _from: { id: contact }, to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 279 }] })),
+    });
+    expect(made.results).toHaveLength(3);
+    await hs.crm.associations.v4.basicApi.archive('contacts', contact, 'companies', companies[0]);
+    await hs.crm.associations.v4.batchApi.archive('contacts', 'companies', { inputs: [{ _from: { id: contact }, to: [{ id: companies[1] }, { id: companies[2] }] }] });
+    const left = await hs.crm.associations.v4.basicApi.getPage('contacts', contact, 'companies');
+    expect(left.results.map((r) => String(r.toObjectId))).not.toEqual(expect.arrayContaining([companies[0]]));
+    expect(left.results.some((r) => companies.includes(String(r.toObjectId)))).toBe(false);
+  });
+
+  it('manages webhook settings and v3 subscriptions (string ids, no createdBy): create, list, get, update, delete', async () => {
+    const dev = new Client({ developerApiKey: sim.developerApiKey, basePath: sim.url, numberOfApiCallRetries: 1 });
+    await dev.webhooks.settingsApi.configure(sim.appId, { targetUrl: 'http://127.0.0.1:9/hooks', throttling: { maxConcurrentRequests: 10 } });
+    expect((await dev.webhooks.settingsApi.getAll(sim.appId)).targetUrl).toBe('http://127.0.0.1:9/hooks');
+    const sub = await dev.webhooks.subscriptionsApi.create(sim.appId, { eventType: 'contact.propertyChange' as never, propertyName: 'jobtitle', active: true });
+    expect(typeof sub.id).toBe('string');
+    expect(sub).not.toHaveProperty('createdBy');
+    expect((await dev.webhooks.subscriptionsApi.getAll(sim.appId)).results.map((r) => r.id)).toContain(sub.id);
+    expect((await dev.webhooks.subscriptionsApi.getById(Number(sub.id), sim.appId)).propertyName).toBe('jobtitle');
+    expect((await dev.webhooks.subscriptionsApi.update(Number(sub.id), sim.appId, { active: false })).active).toBe(false);
+    await dev.webhooks.subscriptionsApi.archive(Number(sub.id), sim.appId);
+    expect((await failure(dev.webhooks.subscriptionsApi.getById(Number(sub.id), sim.appId))).code).toBe(404);
+  });
+
+  it('exchanges an authorization code, reads the access token, revokes the refresh token', async () => {
+    const code = sim.oauth.issueCode();
+    const tokens = await hs.oauth.tokensApi.create('authorization_code', code, 'http://localhost/cb', 'sim-client-id', 'test-secret');
+    expect(tokens.accessToken).toBeTruthy();
+    const info = await hs.oauth.accessTokensApi.get(tokens.accessToken);
+    expect(info.hubId).toBe(sim.portalId);
+    await hs.oauth.refreshTokensApi.archive(tokens.refreshToken);
+  });
+});
+
+// Last in the file: it reads the answers of every test above.
+describe("HubSpot's published OpenAPI description", () => {
+  it('every answer above has a documented status and matches the documented schema', () => {
+    const report = checkAnswers(HUBSPOT_SPEC, answers, HUBSPOT_SPEC_ALLOWANCES);
+    expect(report.violations).toEqual([]);
+    expect(report.checked).toBeGreaterThan(50);
+    // only the control API and the record pages are outside HubSpot's paths
+    expect([...new Set(report.unmatched.map((a) => `${a.method} ${a.path.split('/').slice(0, 3).join('/')}`))].sort()).toEqual([
+      'GET /ui/companies',
+      'GET /ui/contacts',
+      'GET /ui/deals',
+      'POST /_sim/rep-edit',
+    ]);
+    // every operation the simulator implements answered at least once above
+    expect(Object.keys(HUBSPOT_SPEC.operations).filter((op) => !report.operations.has(op))).toEqual([]);
+  });
 });

@@ -7,9 +7,8 @@
  * webhooks.ts. It must not import engine modules; the engine reaches HubSpot only through
  * src/crm/hubspot.
  *
- * Outside the API: `/_sim/stats`, `/_sim/reset-stats`, `/_sim/faults`, `/_sim/rep-edit` (history
- * source CRM_UI with the rep's user id), `/_sim/ground-truth`, and the record page
- * `/ui/<contacts|companies|deals>/<id>`.
+ * Outside the API: the shared control API (../control.ts; a rep edit is history source CRM_UI with
+ * the rep's user id) and the record page `/ui/<contacts|companies|deals>/<id>`.
  *
  * `apiBase` = `url` (no trailing slash: the SDK concatenates paths, §1.1). Extra options besides
  * SimulatorOptions: `searchLagMs` (search index lag, §4.4; default 0), `dailyLimit` (default
@@ -18,13 +17,15 @@
  * `clientSecret`, its access-token lifetime `tokenTtlSeconds`). `snapshotFile` is not supported.
  */
 import Fastify from 'fastify';
+import { observeAnswers } from '../conformance.js';
+import { registerControl } from '../control.js';
 import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { objectTypeOf } from './properties.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedAccount } from './seed.js';
-import { HubspotState, ValuesError } from './state.js';
+import { HubspotState } from './state.js';
 import { WebhookDispatcher } from './webhooks.js';
 import { HubspotOAuth } from './oauth.js';
 import { WebhookSubscriptions } from './subscriptions.js';
@@ -73,6 +74,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
   });
 
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  observeAnswers(app, opts.onAnswer);
   const oauth = new HubspotOAuth({
     clientId: typeof opts.oauthClientId === 'string' ? opts.oauthClientId : 'sim-client-id',
     clientSecret: opts.clientSecret ?? 'sim-client-secret',
@@ -84,7 +86,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
   });
   oauth.register(app);
   const developerApiKey = typeof opts.developerApiKey === 'string' ? opts.developerApiKey : 'sim-developer-key';
-  const subscriptions = new WebhookSubscriptions(state.appId, (url) => dispatcher.setTarget(url));
+  const subscriptions = new WebhookSubscriptions((url) => dispatcher.setTarget(url));
   subscriptions.register(app);
   const ctx: RouteContext = {
     state,
@@ -115,24 +117,16 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     state.update(r, values, { sourceType: 'CRM_UI', sourceId: `userId:${userId}`, userId });
   };
 
-  app.get('/_sim/stats', async () => stats);
-  app.post('/_sim/reset-stats', async () => {
-    stats = emptyStats();
-    return { ok: true };
-  });
-  app.post('/_sim/faults', async (req) => {
-    faults = (req.body ?? {}) as SimFaults;
-    return { ok: true };
-  });
-  app.get('/_sim/ground-truth', async () => truth);
-  app.post('/_sim/rep-edit', async (req, reply) => {
-    try {
-      await repEdit(req.body as RepEdit);
-      return { ok: true };
-    } catch (e) {
-      const msg = e instanceof ValuesError || e instanceof Error ? e.message : String(e);
-      return reply.code(400).send({ ok: false, error: msg });
-    }
+  registerControl(app, {
+    stats: () => stats,
+    resetStats: () => {
+      stats = emptyStats();
+    },
+    setFaults: (f) => {
+      faults = f;
+    },
+    repEdit,
+    groundTruth: () => truth,
   });
   app.get('/ui/:object/:id', async (req, reply) => {
     const { object, id } = req.params as { object: string; id: string };

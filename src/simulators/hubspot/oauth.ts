@@ -9,6 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
+/** The scopes every token of the simulated app carries. */
+const SCOPES = ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.contacts.write'];
+
 export interface OAuthOptions {
   clientId: string;
   clientSecret: string;
@@ -53,7 +56,7 @@ export class HubspotOAuth {
   private grant(refreshToken: string): Record<string, unknown> {
     const accessToken = `CN${randomUUID().replace(/-/g, '')}`;
     this.access.set(accessToken, Date.now() + this.opts.ttlSeconds * 1000);
-    return { token_type: 'bearer', refresh_token: refreshToken, access_token: accessToken, expires_in: this.opts.ttlSeconds };
+    return { token_type: 'bearer', token_use: 'access_token', refresh_token: refreshToken, access_token: accessToken, expires_in: this.opts.ttlSeconds, hub_id: this.opts.portalId, scopes: SCOPES };
   }
 
   register(app: FastifyInstance): void {
@@ -95,7 +98,7 @@ export class HubspotOAuth {
       return reply
         .code(200)
         .header('content-type', json)
-        .send(JSON.stringify({ token: t, hub_id: this.opts.portalId, app_id: this.opts.appId, expires_in: Math.round((exp - Date.now()) / 1000), user_id: 1, token_type: 'access' }));
+        .send(JSON.stringify({ token: t, hub_id: this.opts.portalId, app_id: this.opts.appId, expires_in: Math.round((exp - Date.now()) / 1000), user_id: 1, token_type: 'access', scopes: SCOPES }));
     });
   }
 }

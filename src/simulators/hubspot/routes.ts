@@ -25,6 +25,7 @@ import type { SearchRequest } from './search.js';
 import { completeEngagement, isEngagement } from './engagements.js';
 import { ConflictError, type HsRecord, type HubspotState, ValuesError, type WriteSource, associationLabel, defaultAssociation, legacyAssociationName } from './state.js';
 import { injectedApiError } from '../faults.js';
+import { registerPropertyRoutes } from './routes/properties.js';
 
 export const JSON_TYPE = 'application/json;charset=utf-8';
 
@@ -57,11 +58,11 @@ const BATCH_MAX = 100;
 const HISTORY_BATCH_MAX = 50;
 const LIST_MAX = 100;
 
-function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+export function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).header('content-type', JSON_TYPE).send(JSON.stringify(body));
 }
 
-function fail(ctx: RouteContext, reply: FastifyReply, status: number, category: string, message: string, extra: Rec = {}): FastifyReply {
+export function fail(ctx: RouteContext, reply: FastifyReply, status: number, category: string, message: string, extra: Rec = {}): FastifyReply {
   const correlationId = ctx.state.correlationId();
   reply.header('x-hubspot-correlation-id', correlationId);
   return send(reply, status, { status: 'error', message, correlationId, ...extra, category });
@@ -163,6 +164,12 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         return send(reply, 429, { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: state.correlationId() });
       }
     } else {
+      if (dailyUsed >= ctx.limits.daily) {
+        // The daily allowance is spent until midnight (§9.3): its own 429 body, the daily headers at 0.
+        s.rateLimited++;
+        reply.headers({ 'x-hubspot-ratelimit-daily': String(ctx.limits.daily), 'x-hubspot-ratelimit-daily-remaining': '0' });
+        return send(reply, 429, { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', correlationId: state.correlationId(), policyName: 'DAILY', requestId: state.correlationId() });
+      }
       const a = admit(`api:${ctx.token}`, ctx.limits.callsPerWindow, ctx.limits.windowMs);
       if (a.ok) dailyUsed++;
       reply.headers({
@@ -539,73 +546,12 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return send(reply, 200, out.next === null ? { total: out.total, results } : { total: out.total, results, paging: { next: { after: out.next } } });
   });
 
-  // ---------- properties ----------
-
-  const TYPE_FIELDS: Record<string, string[]> = {
-    string: ['text', 'textarea', 'html', 'phonenumber', 'file', 'calculation_equation'],
-    number: ['number', 'calculation_equation'],
-    bool: ['booleancheckbox', 'calculation_equation'],
-    enumeration: ['select', 'radio', 'checkbox', 'booleancheckbox', 'calculation_equation'],
-    date: ['date'],
-    datetime: ['date'],
-    phone_number: ['phonenumber'],
-  };
-
-  app.get('/crm/v3/properties/:type', async (req, reply) => {
-    const type = typeOr400(reply, (req.params as Rec).type as string);
-    if (!type) return reply;
-    const archived = (req.query as Rec).archived === 'true';
-    return send(reply, 200, { results: [...state.properties[type].values()].filter((d) => d.archived === archived).map((d) => propertyJson(state, type, d)) });
-  });
-
-  app.get('/crm/v3/properties/:type/:name', async (req, reply) => {
-    const p = req.params as Rec;
-    const type = typeOr400(reply, p.type as string);
-    if (!type) return reply;
-    const d = state.properties[type].get(String(p.name));
-    if (!d) return fail(ctx, reply, 404, 'OBJECT_NOT_FOUND', `property ${p.name} does not exist on ${type}`, { context: { name: [String(p.name)] } });
-    return send(reply, 200, propertyJson(state, type, d));
-  });
-
-  app.post('/crm/v3/properties/:type', async (req, reply) => {
-    const type = typeOr400(reply, (req.params as Rec).type as string);
-    if (!type) return reply;
-    const b = (req.body ?? {}) as Partial<PropertyDef> & { options?: { label: string; value: string; displayOrder?: number; hidden?: boolean }[] };
-    for (const k of ['name', 'label', 'type', 'fieldType', 'groupName'] as const) {
-      if (!b[k]) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Property ${k} is required.`, { errors: [{ message: `${k} is required`, in: k }] });
-    }
-    const name = String(b.name);
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Property name ${name} is invalid: use lower-case letters, digits and underscores.`);
-    if (state.properties[type].has(name)) return fail(ctx, reply, 409, 'OBJECT_ALREADY_EXISTS', `A property named '${name}' already exists.`);
-    const allowed = TYPE_FIELDS[String(b.type)];
-    if (!allowed) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Property type ${b.type} is not valid; use one of ${Object.keys(TYPE_FIELDS).join(', ')}.`);
-    if (!allowed.includes(String(b.fieldType))) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `fieldType ${b.fieldType} is not valid for type ${b.type}; use one of ${allowed.join(', ')}.`);
-    if (b.type === 'enumeration' && (!b.options || b.options.length === 0) && b.fieldType !== 'booleancheckbox') {
-      return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Enumeration property ${name} needs options.`);
-    }
-    const at = new Date().toISOString();
-    const def = makeProperty(
-      type,
-      {
-        name,
-        label: String(b.label),
-        type: b.type as PropertyDef['type'],
-        fieldType: String(b.fieldType),
-        groupName: String(b.groupName),
-        description: String(b.description ?? ''),
-        hasUniqueValue: b.hasUniqueValue === true,
-        hubspotDefined: false,
-        options: (b.options ?? []).map((o, i) => ({ label: o.label, value: o.value, displayOrder: o.displayOrder ?? i, hidden: o.hidden ?? false })),
-      },
-      at,
-    );
-    state.addProperty(type, def);
-    return send(reply, 201, propertyJson(state, type, def));
-  });
+  registerPropertyRoutes(app, ctx, typeOr400);
 
   // ---------- owners ----------
 
-  const ownerJson = (o: (typeof state.owners)[number]) => ({ ...o, teams: [] });
+  // every seeded owner is a person (HubSpot's other owner type is QUEUE)
+  const ownerJson = (o: (typeof state.owners)[number]) => ({ ...o, type: 'PERSON', teams: [] });
   // The SDK's ownersApi.getPage requests '/crm/v3/owners/' (trailing slash); HubSpot answers both.
   const listOwners = async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Rec;
@@ -739,6 +685,20 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     }
     return send(reply, errors.length > 0 ? 207 : 201, batchBody(results, errors, started));
   });
+
+  // Bulk unassociate: removes every association between each pair (204, like the single DELETE).
+  app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/archive', async (req, reply) => {
+    const p = req.params as Rec;
+    const from = typeOr400(reply, String(p.fromObjectType));
+    if (!from) return reply;
+    const to = typeOr400(reply, String(p.toObjectType));
+    if (!to) return reply;
+    const inputs = ((req.body ?? {}) as { inputs?: { from?: { id?: string }; to?: { id?: string }[] }[] }).inputs;
+    if (!Array.isArray(inputs)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'inputs is required: [{ from: { id }, to: [{ id }] }]');
+    if (inputs.length > BATCH_MAX) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Batch input limit is ${BATCH_MAX}.`);
+    for (const i of inputs) for (const t of i.to ?? []) state.dissociate(from, Number(i.from?.id), to, Number(t.id));
+    return reply.code(204).send();
+  });
 }
 
 function tenSecondly(ctx: RouteContext): Rec {
@@ -767,11 +727,3 @@ function writeFailure(ctx: RouteContext, reply: FastifyReply, e: unknown): Fasti
   throw e;
 }
 
-function propertyJson(state: HubspotState, type: ObjectType, d: PropertyDef): Rec {
-  // Owner options are external: the property lists none (§5.6); clients read /crm/v3/owners.
-  // Deal stages are listed from the default pipeline so a client can validate a stage name.
-  if (d.name === 'dealstage' && type === 'deals') {
-    return { ...d, options: state.dealStages.map((s, i) => ({ label: s, value: s, displayOrder: i, hidden: false })) };
-  }
-  return { ...d };
-}

@@ -152,6 +152,34 @@ export class ValuesError extends Error {
   }
 }
 
+/** HubSpot's default lifecycle stages, earliest first. */
+const LIFECYCLE = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
+
+/** True when `next` is a default stage earlier than `current` (custom stages have no known order). */
+export function lifecycleBackward(current: string | undefined, next: string | undefined): boolean {
+  if (!current || !next) return false;
+  const from = LIFECYCLE.indexOf(current);
+  const to = LIFECYCLE.indexOf(next);
+  return from >= 0 && to >= 0 && to < from;
+}
+
+/** A property group (`/crm/v3/properties/{type}/groups`): every property names one. */
+export interface PropertyGroup {
+  name: string;
+  label: string;
+  displayOrder: number;
+  archived: boolean;
+}
+
+/** Labels of the groups HubSpot's own properties sit in. */
+const GROUP_LABELS: Record<string, string> = {
+  contactinformation: 'Contact information',
+  companyinformation: 'Company information',
+  dealinformation: 'Deal information',
+  engagement: 'Engagement',
+  task: 'Task',
+};
+
 export class HubspotState {
   readonly portalId: number;
   readonly appId: number;
@@ -411,6 +439,12 @@ export class HubspotState {
     }
     // A record's timestamps only move forward even when two writes share a millisecond.
     const t = Math.max(at, r.updatedAt + 1);
+    if (source.sourceType === 'INTEGRATION' && lifecycleBackward(r.props.lifecyclestage, values.lifecyclestage)) {
+      // Through the API the lifecycle stage only moves forward: an earlier stage is ignored unless
+      // the value is cleared first (reference §5.5, [S9]).
+      values = { ...values };
+      delete values.lifecyclestage;
+    }
     const all = { ...values, ...this.derive(r, values) };
     const changed: string[] = [];
     const searchIndex = this.searchIndexes.get(r.type);
@@ -547,6 +581,21 @@ export class HubspotState {
 
   addProperty(type: ObjectType, def: PropertyDef): void {
     this.properties[type].set(def.name, def);
+  }
+
+  private readonly groups = new Map<ObjectType, Map<string, PropertyGroup>>();
+
+  /** The property groups of a type: on first use, the groups its seeded properties sit in. */
+  propertyGroups(type: ObjectType): Map<string, PropertyGroup> {
+    let groups = this.groups.get(type);
+    if (!groups) {
+      groups = new Map();
+      for (const d of this.properties[type].values()) {
+        if (!groups.has(d.groupName)) groups.set(d.groupName, { name: d.groupName, label: GROUP_LABELS[d.groupName] ?? d.groupName, displayOrder: groups.size, archived: false });
+      }
+      this.groups.set(type, groups);
+    }
+    return groups;
   }
 
   private notify(n: ChangeNotice): void {

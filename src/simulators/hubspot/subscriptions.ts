@@ -2,17 +2,19 @@
  * The app's webhook settings and subscriptions (hubspot.md §8.1): `GET/PUT /webhooks/v3/{appId}/settings`
  * (the one target URL per app) and `GET/POST /webhooks/v3/{appId}/subscriptions` (one event type each;
  * propertyChange names one property; at most 1,000; `hs_lastmodifieddate` and
- * `num_unique_conversion_events` refused). Authenticated by the developer API key (`hapikey`).
+ * `num_unique_conversion_events` refused), `GET/PATCH/DELETE /webhooks/v3/{appId}/subscriptions/{id}`
+ * (PATCH sets `active` only). Subscriptions have the v3 shape (`SubscriptionResponse`: string id,
+ * `createdAt`, `updatedAt`). Authenticated by the developer API key (`hapikey`).
  */
 import type { FastifyInstance } from 'fastify';
 
 export interface Subscription {
-  id: number;
+  id: string;
   eventType: string;
   propertyName?: string;
   active: boolean;
   createdAt: string;
-  createdBy: number;
+  updatedAt: string;
 }
 
 const JSON_TYPE = 'application/json;charset=utf-8';
@@ -21,11 +23,9 @@ const EVENT = /^(contact|company|deal)\.(creation|deletion|propertyChange|merge|
 export class WebhookSubscriptions {
   readonly list: Subscription[] = [];
   targetUrl: string | null = null;
+  private nextId = 1;
 
-  constructor(
-    private readonly appId: number,
-    private readonly onTarget: (url: string | null) => void,
-  ) {}
+  constructor(private readonly onTarget: (url: string | null) => void) {}
 
   register(app: FastifyInstance): void {
     const send = (reply: { code(n: number): { header(k: string, v: string): { send(b: string): unknown } } }, status: number, body: unknown) =>
@@ -61,16 +61,40 @@ export class WebhookSubscriptions {
           requestId: crypto.randomUUID(),
         });
       }
+      const now = new Date().toISOString();
       const sub: Subscription = {
-        id: this.list.length + 1,
+        id: String(this.nextId++),
         eventType: b.eventType,
         ...(b.propertyName ? { propertyName: b.propertyName } : {}),
         active: b.active ?? true,
-        createdAt: new Date().toISOString(),
-        createdBy: this.appId,
+        createdAt: now,
+        updatedAt: now,
       };
       this.list.push(sub);
       return send(reply, 201, sub);
+    });
+    const notFound = (id: string) => ({ ...error(`Subscription ${id} not found`), category: 'OBJECT_NOT_FOUND' });
+    app.get('/webhooks/v3/:appId/subscriptions/:subscriptionId', async (req, reply) => {
+      const { subscriptionId } = req.params as { subscriptionId: string };
+      const sub = this.list.find((s) => s.id === subscriptionId);
+      return sub ? send(reply, 200, sub) : send(reply, 404, notFound(subscriptionId));
+    });
+    app.patch('/webhooks/v3/:appId/subscriptions/:subscriptionId', async (req, reply) => {
+      const { subscriptionId } = req.params as { subscriptionId: string };
+      const sub = this.list.find((s) => s.id === subscriptionId);
+      if (!sub) return send(reply, 404, notFound(subscriptionId));
+      const b = (req.body ?? {}) as { active?: unknown };
+      if (typeof b.active !== 'boolean') return send(reply, 400, error('active is required (true or false)'));
+      sub.active = b.active;
+      sub.updatedAt = new Date().toISOString();
+      return send(reply, 200, sub);
+    });
+    app.delete('/webhooks/v3/:appId/subscriptions/:subscriptionId', async (req, reply) => {
+      const { subscriptionId } = req.params as { subscriptionId: string };
+      const i = this.list.findIndex((s) => s.id === subscriptionId);
+      if (i < 0) return send(reply, 404, notFound(subscriptionId));
+      this.list.splice(i, 1);
+      return reply.code(204).send();
     });
   }
 }

@@ -8,14 +8,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { v1, v2 } from 'pipedrive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SimAnswer, checkAnswers } from '../conformance.js';
 import { type RunningPipedriveSimulator, startPipedriveSimulator } from './index.js';
+import { PIPEDRIVE_SPEC, PIPEDRIVE_SPEC_ALLOWANCES, specPath } from './spec/index.js';
 
 let sim: RunningPipedriveSimulator;
 let c2: v2.Configuration;
 let c1: v1.Configuration;
+/** Every answer the simulator gave in this file, checked against Pipedrive's published spec at the end. */
+const answers: SimAnswer[] = [];
 
 beforeAll(async () => {
-  sim = await startPipedriveSimulator({ records: 400, seed: 5, webhookRetryScale: 0.001 });
+  sim = await startPipedriveSimulator({ records: 400, seed: 5, webhookRetryScale: 0.001, onAnswer: (a) => answers.push(a) });
   c2 = new v2.Configuration({ apiKey: sim.token, basePath: sim.apiBase });
   c1 = new v1.Configuration({ apiKey: sim.token, basePath: sim.apiBaseV1 });
 });
@@ -26,6 +30,15 @@ afterAll(async () => {
 
 const raw = (path: string, init: RequestInit = {}, token: string | null = sim.token) =>
   fetch(`${sim.url}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(token ? { 'x-api-token': token } : {}), ...(init.headers ?? {}) } });
+
+async function failure(p: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Record<string, unknown>;
+  }
+  throw new Error('expected the call to fail');
+}
 
 const customKey = (entity: 'person' | 'organization' | 'deal', name: string) => {
   const d = sim.state.fields[entity].find((f) => f.name === name);
@@ -288,8 +301,65 @@ describe('§4.1 fields', () => {
     expect(code).toMatch(/^[0-9a-f]{40}$/);
     const opts = await api.addDealFieldOptions({ field_code: code, AddDealFieldOptionsRequestInner: [{ label: 'No' }] } as never);
     expect((opts as { data: { label: string }[] }).data[0].label).toBe('No');
-    await api.deleteDealField({ field_code: code });
+    const renamed = await api.updateDealField({ field_code: code, UpdateDealFieldRequest: { field_name: 'Executive champion' } });
+    expect(renamed.data?.field_name).toBe('Executive champion');
+    const yes = (opts as { data: { id: number }[] }).data[0].id;
+    const relabelled = await api.updateDealFieldOptions({ field_code: code, UpdateDealFieldOptionsRequestInner: [{ id: yes, label: 'Nope' }] });
+    expect((relabelled as { data: { id: number; label: string }[] }).data).toEqual([{ id: yes, label: 'Nope' }]);
+    const deleted = await api.deleteDealField({ field_code: code });
+    // v2 answers the deleted field itself, not only its code
+    expect(deleted.data).toMatchObject({ field_code: code, field_name: 'Executive champion', is_custom_field: true });
     expect(sim.state.fields.deal.some((f) => f.key === code)).toBe(false);
+    const system = await failure(api.updateDealField({ field_code: 'title', UpdateDealFieldRequest: { field_name: 'Name' } }));
+    expect(system).toMatchObject({ success: false, code: 'ERR_SCHEMA_VALIDATION_FAILED' });
+  });
+
+  it('person labels are a set field with options (v1 and v2)', async () => {
+    const v2Labels = (await new v2.PersonFieldsApi(c2).getPersonField({ field_code: 'label_ids' })).data;
+    expect(v2Labels?.options?.map((o) => o.label)).toEqual(['Customer', 'Hot lead', 'Warm lead', 'Cold lead']);
+    const v1Fields = await new v1.PersonFieldsApi(c1).getPersonFields({});
+    const labels = v1Fields.data?.find((f) => f.key === 'label_ids');
+    expect(labels?.options?.length).toBe(4);
+  });
+});
+
+describe('pipelines, stages, archived deals, deal products, users (official client)', () => {
+  it('reads one pipeline and one stage; 404 for an unknown one', async () => {
+    const pipelines = await new v2.PipelinesApi(c2).getPipelines({});
+    const first = pipelines.data?.[0];
+    const one = await new v2.PipelinesApi(c2).getPipeline({ id: Number(first?.id) });
+    expect(one.data).toMatchObject({ id: first?.id, name: first?.name });
+    const stages = await new v2.StagesApi(c2).getStages({ pipeline_id: Number(first?.id) });
+    const stage = await new v2.StagesApi(c2).getStage({ id: Number(stages.data?.[0]?.id) });
+    expect(stage.data).toMatchObject({ id: stages.data?.[0]?.id, pipeline_id: first?.id });
+    expect(await failure(new v2.StagesApi(c2).getStage({ id: 999_999 }))).toMatchObject({ success: false });
+  });
+
+  it('archived deals leave the deal list and are listed by /deals/archived (not shadowed by /deals/{id})', async () => {
+    const deals = new v2.DealsApi(c2);
+    const made = await deals.addDeal({ AddDealRequest: { title: 'Archive me' } });
+    const id = Number(made.data?.id);
+    const archived = await deals.updateDeal({ id, UpdateDealRequest: { is_archived: true } as never });
+    expect(archived.data?.is_archived).toBe(true);
+    expect((await deals.getArchivedDeals({ limit: 500 })).data?.map((d) => d.id)).toContain(id);
+    expect((await deals.getDeals({ ids: String(id) })).data ?? []).toEqual([]);
+    const products = await new v2.DealProductsApi(c2).getDealsProducts({ deal_ids: [id] });
+    expect(products.data).toEqual([]);
+  });
+
+  it('finds users by name and by e-mail (/users/find, not shadowed by /users/{id})', async () => {
+    const me = await new v1.UsersApi(c1).getCurrentUser();
+    const byName = await new v1.UsersApi(c1).findUsersByName({ term: String(me.data?.name).slice(0, 4) });
+    expect(byName.data?.map((u) => u.id)).toContain(me.data?.id);
+    const byEmail = await new v1.UsersApi(c1).findUsersByName({ term: String(me.data?.email), search_by_email: 1 });
+    expect(byEmail.data?.map((u) => u.id)).toEqual([me.data?.id]);
+  });
+
+  it('v1 deals expand creator_user_id and owner to user objects; nested organizations carry their cc_email', async () => {
+    const body = await (await raw('/v1/deals?limit=5')).json();
+    const deal = body.data.find((d: { org_id: unknown }) => d.org_id !== null);
+    expect(deal.creator_user_id).toMatchObject({ id: expect.any(Number), name: expect.any(String), email: expect.any(String) });
+    expect(deal.org_id.cc_email).toMatch(/@pipedrivemail\.com$/);
   });
 });
 
@@ -555,5 +625,85 @@ describe('§7.2 flow (updates)', () => {
     expect(keys).not.toContain(score.key);
     const all = await api.getDealUpdates({ id: 6, all_changes: '1' });
     expect((all.data ?? []).some((x) => (x as { data: { field_key?: string } }).data.field_key === score.key)).toBe(true);
+  });
+});
+
+describe('every implemented operation once, over HTTP (for the published-description check below)', () => {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res =
+      body === undefined
+        ? await fetch(`${sim.url}${path}`, { method, headers: { 'x-api-token': sim.token } })
+        : await raw(path, { method, body: JSON.stringify(body) });
+    const json = (await res.json()) as { data?: Record<string, unknown> | null };
+    expect(res.status, `${method} ${path}: ${JSON.stringify(json).slice(0, 200)}`).toBeLessThan(300);
+    return json.data as Record<string, unknown>;
+  };
+
+  it('entities v2 and legacy v1, searches, notes, users, catalogue, webhooks, changelog and flow', async () => {
+    const bodies: Record<string, Record<string, unknown>> = { persons: { name: 'Sweep Person' }, organizations: { name: 'Sweep Org' }, deals: { title: 'Sweep deal' }, activities: { subject: 'Sweep call', type: 'call' } };
+    for (const [plural, body] of Object.entries(bodies)) {
+      await call('GET', `/api/v2/${plural}?limit=2`);
+      const made = await call('POST', `/api/v2/${plural}`, body);
+      await call('GET', `/api/v2/${plural}/${made.id}`);
+      await call('PATCH', `/api/v2/${plural}/${made.id}`, plural === 'deals' ? { title: 'Sweep deal 2' } : plural === 'activities' ? { subject: 'Sweep 2' } : { name: 'Sweep 2' });
+      await call('DELETE', `/api/v2/${plural}/${made.id}`);
+      await call('GET', `/v1/${plural}?limit=2`);
+      const old = await call('POST', `/v1/${plural}`, body);
+      await call('GET', `/v1/${plural}/${old.id}`);
+      await call('PUT', `/v1/${plural}/${old.id}`, plural === 'deals' ? { title: 'Sweep v1' } : plural === 'activities' ? { subject: 'Sweep v1' } : { name: 'Sweep v1' });
+      await call('DELETE', `/v1/${plural}/${old.id}`);
+    }
+    for (const q of ['persons/search?term=sweep', 'organizations/search?term=org', 'deals/search?term=deal', 'itemSearch?term=sweep&item_types=person,deal']) await call('GET', `/api/v2/${q}`);
+    const note = await call('POST', '/v1/notes', { content: 'Sweep note', person_id: 1 });
+    await call('GET', '/v1/notes?limit=2');
+    await call('GET', `/v1/notes/${note.id}`);
+    await call('PUT', `/v1/notes/${note.id}`, { content: 'Sweep note 2' });
+    await call('DELETE', `/v1/notes/${note.id}`);
+    await call('GET', '/v1/recents?since_timestamp=2020-01-01%2000:00:00');
+    for (const p of ['/v1/users', '/v1/users/me', '/v1/users/1', '/v1/activityTypes', '/api/v2/pipelines', '/api/v2/pipelines/1', '/api/v2/stages', '/api/v2/stages/1', '/api/v2/deals/archived', '/api/v2/deals/products?deal_ids=1']) await call('GET', p);
+    const hook = await call('POST', '/v1/webhooks', { subscription_url: 'http://127.0.0.1:9/sweep', event_action: '*', event_object: '*', version: '2.0' });
+    await call('GET', '/v1/webhooks');
+    await call('DELETE', `/v1/webhooks/${hook.id}`);
+    for (const plural of ['persons', 'organizations', 'deals']) {
+      await call('GET', `/v1/${plural}/1/changelog`);
+      await call('GET', `/v1/${plural}/1/flow`);
+    }
+  });
+
+  it('field APIs of persons, organizations and deals, v1 and v2', async () => {
+    for (const path of ['personFields', 'organizationFields', 'dealFields']) {
+      const v1Fields = (await call('GET', `/v1/${path}`)) as unknown as { id: number }[];
+      await call('GET', `/v1/${path}/${v1Fields[0].id}`);
+      const v1Made = await call('POST', `/v1/${path}`, { name: 'Sweep v1 field', field_type: 'varchar' });
+      await call('DELETE', `/v1/${path}/${v1Made.id}`);
+      await call('GET', `/api/v2/${path}`);
+      const made = await call('POST', `/api/v2/${path}`, { field_name: 'Sweep field', field_type: 'enum', options: [{ label: 'One' }] });
+      await call('GET', `/api/v2/${path}/${made.field_code}`);
+      await call('PATCH', `/api/v2/${path}/${made.field_code}`, { field_name: 'Sweep field 2' });
+      const added = (await call('POST', `/api/v2/${path}/${made.field_code}/options`, [{ label: 'Two' }])) as unknown as { id: number }[];
+      await call('PATCH', `/api/v2/${path}/${made.field_code}/options`, [{ id: added[0].id, label: 'Deux' }]);
+      await call('DELETE', `/api/v2/${path}/${made.field_code}`);
+    }
+  });
+});
+
+// Last in the file: it reads the answers of every test above.
+describe("Pipedrive's published OpenAPI description", () => {
+  it('every answer above has a documented status and matches the documented schema', () => {
+    const report = checkAnswers(PIPEDRIVE_SPEC, answers, PIPEDRIVE_SPEC_ALLOWANCES, specPath);
+    expect(report.violations).toEqual([]);
+    expect(report.checked).toBeGreaterThan(100);
+    // outside Pipedrive's paths: the control API, the record page, and the unknown paths probed above
+    expect([...new Set(report.unmatched.map((a) => `${a.method} ${a.path.split('/').slice(0, 3).join('/')}`))].sort()).toEqual([
+      'GET /_sim/stats',
+      'GET /nowhere',
+      'GET /ui/persons',
+      'GET /v1/anything',
+      'GET /v2/persons',
+      'POST /_sim/faults',
+      'POST /_sim/rep-edit',
+    ]);
+    // every operation the simulator implements answered at least once above
+    expect(Object.keys(PIPEDRIVE_SPEC.operations).filter((op) => !report.operations.has(op))).toEqual([]);
   });
 });

@@ -412,7 +412,7 @@ export function serializeV2(state: PipedriveState, e: Entity, opts: { withLabels
     out.last_name ??= null;
     out.picture_id = null;
   }
-  if (e.type === 'deal') out.is_archived = false;
+  if (e.type === 'deal') out.is_archived = e.core.is_archived === true;
   if (e.type !== 'activity' && e.type !== 'note') {
     const custom: Record<string, unknown> = {};
     for (const def of state.customDefs(e.type)) {
@@ -424,10 +424,11 @@ export function serializeV2(state: PipedriveState, e: Entity, opts: { withLabels
   return out;
 }
 
-function userObject(state: PipedriveState, id: unknown): Record<string, unknown> | null {
+/** A v1 user reference. `has_pic` is a boolean on deals and 0/1 elsewhere (as Pipedrive's v1 spec describes each). */
+function userObject(state: PipedriveState, id: unknown, booleanPic = false): Record<string, unknown> | null {
   if (typeof id !== 'number') return null;
   const u = state.user(id);
-  return { id, name: u?.name ?? null, email: u?.email ?? null, has_pic: 0, pic_hash: null, active_flag: u?.active_flag ?? true, value: id };
+  return { id, name: u?.name ?? null, email: u?.email ?? null, has_pic: booleanPic ? false : 0, pic_hash: null, active_flag: u?.active_flag ?? true, value: id };
 }
 
 function orgObject(state: PipedriveState, id: unknown): Record<string, unknown> | null {
@@ -439,7 +440,8 @@ function orgObject(state: PipedriveState, id: unknown): Record<string, unknown> 
     owner_id: o?.core.owner_id ?? null,
     address: (o?.core.address as { value?: string } | null)?.value ?? null,
     active_flag: o ? o.deletedAt === null : false,
-    cc_email: null,
+    // the organization's Smart BCC address (mail sent to it lands on the organization)
+    cc_email: `${state.companyDomain}+o${id}@pipedrivemail.com`,
     value: id,
   };
 }
@@ -456,7 +458,9 @@ export function serializeV1(state: PipedriveState, e: Entity): Record<string, un
   out.add_time = v1Time(e.addTime);
   out.update_time = v1Time(e.updateTime);
   if (typeof c.visible_to === 'number') out.visible_to = String(c.visible_to);
-  if (e.type === 'person' || e.type === 'deal' || e.type === 'organization') out.owner_id = userObject(state, c.owner_id);
+  if (e.type === 'person' || e.type === 'deal' || e.type === 'organization') out.owner_id = userObject(state, c.owner_id, e.type === 'deal');
+  // v1 expands the creator to a user object, as it does the owner
+  if (e.type === 'deal' && 'creator_user_id' in c) out.creator_user_id = userObject(state, c.creator_user_id, true);
   if (e.type === 'person') {
     out.org_id = orgObject(state, c.org_id);
     out.email = c.emails ?? [];
@@ -516,7 +520,7 @@ export function serializeWebhook(state: PipedriveState, e: Entity): Record<strin
       for (const [k, v] of Object.entries(c)) out[k] = timeV2(k, v);
       out.visible_to = String(c.visible_to ?? 3);
       out.custom_fields = custom;
-      if (e.type === 'deal') out.is_archived = false;
+      if (e.type === 'deal') out.is_archived = e.core.is_archived === true;
       return out;
     }
   }

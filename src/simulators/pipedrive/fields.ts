@@ -125,6 +125,22 @@ export const DEFAULT_CUSTOM_FIELDS: Record<'person' | 'organization' | 'deal', C
 
 export const INDUSTRY_OPTIONS = ['Software', 'Manufacturing', 'Finance', 'Healthcare', 'Retail', 'Education'];
 
+/**
+ * The default labels a new company has (label_ids options): persons and organizations share one
+ * set, deals have their own. Label ids are per company and small, apart from option ids.
+ */
+const LABELS: Record<'person' | 'organization' | 'deal', string[]> = {
+  person: ['Customer', 'Hot lead', 'Warm lead', 'Cold lead'],
+  organization: ['Customer', 'Hot lead', 'Warm lead', 'Cold lead'],
+  deal: ['Hot', 'Warm', 'Cold'],
+};
+
+function systemOptions(entity: 'person' | 'organization' | 'deal', key: string, nextOptionId: () => number): FieldOptionDef[] | null {
+  if (key === 'industry') return INDUSTRY_OPTIONS.map((label) => ({ id: nextOptionId(), label }));
+  if (key === 'label_ids') return LABELS[entity].map((label, i) => ({ id: i + 1, label }));
+  return null;
+}
+
 /** Builds the field list of one entity type: system fields then custom ones. */
 export function buildFieldDefs(
   entity: 'person' | 'organization' | 'deal',
@@ -138,7 +154,7 @@ export function buildFieldDefs(
     key,
     name,
     field_type: type,
-    options: key === 'industry' ? INDUSTRY_OPTIONS.map((label) => ({ id: nextOptionId(), label })) : null,
+    options: systemOptions(entity, key, nextOptionId),
     custom: false,
     mandatory: mandatory ?? false,
     readOnly: readOnly ?? false,

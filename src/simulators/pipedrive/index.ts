@@ -5,9 +5,8 @@
  * entities.ts (shapes and validation), routes.ts (HTTP), ratelimit.ts, webhooks.ts, seed.ts. It
  * must not import engine modules; the engine reaches Pipedrive only through src/crm/pipedrive.
  *
- * Outside the API: `/_sim/stats`, `/_sim/reset-stats`, `/_sim/faults`, `/_sim/rep-edit`,
- * `/_sim/ground-truth` (the control API) and `/ui/<persons|organizations|deals>/<id>` (the record
- * page, AI-written fields marked).
+ * Outside the API: the shared control API (../control.ts) and `/ui/<persons|organizations|deals>/<id>`
+ * (the record page, AI-written fields marked).
  *
  * `apiBase` is the v2 base path, `url + '/api/v2'` (what `new v2.Configuration({ basePath })`
  * takes); the v1 base path is `url + '/v1'` (or `url + '/api/v1'`). No trailing slash: the SDK
@@ -21,9 +20,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
+import { observeAnswers } from '../conformance.js';
+import { registerControl } from '../control.js';
 import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
-import { SchemaError, decodeV2, deriveOnWrite } from './entities.js';
+import { decodeV2, deriveOnWrite } from './entities.js';
 import { HEX40 } from './fields.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { DEFAULT_RATE_LIMITS, TokenRateLimiter } from './ratelimit.js';
@@ -106,6 +107,7 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
   }
 
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  observeAnswers(app, opts.onAnswer);
   let url = '';
   const ctx: RouteContext = {
     state,
@@ -147,24 +149,16 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
     state.update(e, d.core, d.custom, { userId, source: 'app', userAgent: 'Mozilla/5.0 (simulated rep)' });
   };
 
-  app.get('/_sim/stats', async () => stats);
-  app.post('/_sim/reset-stats', async () => {
-    stats = emptyStats();
-    return { ok: true };
-  });
-  app.post('/_sim/faults', async (req) => {
-    faults = (req.body ?? {}) as SimFaults;
-    return { ok: true };
-  });
-  app.get('/_sim/ground-truth', async () => truth);
-  app.post('/_sim/rep-edit', async (req, reply) => {
-    try {
-      await repEdit(req.body as RepEdit);
-      return { ok: true };
-    } catch (e) {
-      const msg = e instanceof SchemaError || e instanceof Error ? e.message : String(e);
-      return reply.code(400).send({ ok: false, error: msg });
-    }
+  registerControl(app, {
+    stats: () => stats,
+    resetStats: () => {
+      stats = emptyStats();
+    },
+    setFaults: (f) => {
+      faults = f;
+    },
+    repEdit,
+    groundTruth: () => truth,
   });
   app.get('/ui/:object/:id', async (req, reply) => {
     const { object, id } = req.params as { object: string; id: string };

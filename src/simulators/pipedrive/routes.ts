@@ -23,6 +23,7 @@ import { CREATABLE_TYPES, type EntityType, type FieldDef, fieldV1, fieldV2, v1Ti
 import { type OpKind, type TokenRateLimiter, tokenCost } from './ratelimit.js';
 import { type Actor, type Entity, FIELD_ENTITIES, type FieldEntity, type PipedriveState } from './state.js';
 import { injectedApiError } from '../faults.js';
+import { catalogRoutes, pipelineV2, stageV2 } from './routes/catalog.js';
 
 export interface OAuthClient {
   clientId: string;
@@ -47,7 +48,7 @@ export interface RouteContext {
   apiDomain: () => string;
 }
 
-interface Req {
+export interface Req {
   version: 1 | 2;
   params: Record<string, string>;
   query: Record<string, string>;
@@ -55,14 +56,14 @@ interface Req {
   actor: Actor;
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: unknown;
 }
 
-type Handler = (c: RouteContext, r: Req) => Answer;
+export type Handler = (c: RouteContext, r: Req) => Answer;
 
-interface Route {
+export interface Route {
   method: string;
   version: 1 | 2;
   template: string;
@@ -75,18 +76,18 @@ interface Route {
 
 const ERR_INFO = 'Please check developers.pipedrive.com for more information about Pipedrive API.';
 
-const ok = (data: unknown, additional_data?: unknown): Answer => ({
+export const ok = (data: unknown, additional_data?: unknown): Answer => ({
   status: 200,
   body: additional_data === undefined ? { success: true, data } : { success: true, data, additional_data },
 });
 
-function notFound(version: 1 | 2, what: string): Answer {
+export function notFound(version: 1 | 2, what: string): Answer {
   return version === 2
     ? { status: 404, body: { success: false, error: `${what} not found`, code: 'ERR_NOT_FOUND' } }
     : { status: 404, body: { success: false, error: `${what} not found`, error_info: ERR_INFO, data: null, additional_data: null } };
 }
 
-function badRequest(version: 1 | 2, message: string): Answer {
+export function badRequest(version: 1 | 2, message: string): Answer {
   return version === 2
     ? { status: 400, body: { success: false, error: message, code: 'ERR_SCHEMA_VALIDATION_FAILED' } }
     : { status: 400, body: { success: false, error: message, error_info: ERR_INFO, data: null, additional_data: null } };
@@ -94,7 +95,7 @@ function badRequest(version: 1 | 2, message: string): Answer {
 
 const PLURAL: Record<EntityType, string> = { person: 'persons', organization: 'organizations', deal: 'deals', activity: 'activities', note: 'notes' };
 const TITLE: Record<EntityType, string> = { person: 'Person', organization: 'Organization', deal: 'Deal', activity: 'Activity', note: 'Note' };
-const FIELD_PATH: Record<FieldEntity, string> = { person: 'personFields', organization: 'organizationFields', deal: 'dealFields' };
+export const FIELD_PATH: Record<FieldEntity, string> = { person: 'personFields', organization: 'organizationFields', deal: 'dealFields' };
 
 // ---------- paging ----------
 
@@ -111,7 +112,7 @@ function decodeCursor(s: string): Record<string, unknown> | null {
   }
 }
 
-function intParam(q: Record<string, string>, k: string): number | undefined {
+export function intParam(q: Record<string, string>, k: string): number | undefined {
   if (q[k] === undefined || q[k] === '') return undefined;
   const n = Number(q[k]);
   return Number.isInteger(n) ? n : Number.NaN;
@@ -155,7 +156,7 @@ function checkQuery(q: Record<string, string>, allowed: string[]): string[] {
  * v2 keyset paging (§3.1, §3.8): cursor = base64url JSON `{field, fieldValue, sortDirection, id}`,
  * `next_cursor: null` at the end, `updated_since` inclusive and `updated_until` exclusive.
  */
-function listV2(c: RouteContext, r: Req, type: Exclude<EntityType, 'note'>): Answer {
+export function listV2(c: RouteContext, r: Req, type: Exclude<EntityType, 'note'>, archived = false): Answer {
   const q = r.query;
   const clauses = checkQuery(q, V2_LIST_PARAMS[type]);
   if (clauses.length > 0) throw new SchemaError(clauses);
@@ -175,6 +176,8 @@ function listV2(c: RouteContext, r: Req, type: Exclude<EntityType, 'note'>): Ans
     filters.push((e) => e.deletedAt === null);
     if (statuses) filters.push((e) => statuses.has(e.core.status as string));
   }
+  // archived deals are listed only by /deals/archived
+  if (type === 'deal') filters.push((e) => (e.core.is_archived === true) === archived);
   if (ids) filters.push((e) => ids.has(e.id));
   if (since !== undefined) filters.push((e) => sec(e.updateTime) >= since);
   if (until !== undefined) filters.push((e) => sec(e.updateTime) < until);
@@ -339,7 +342,7 @@ function entityRoutes(type: Exclude<EntityType, 'note'>): Omit<Route, 're' | 'na
           return ok(serializeV2(c.state, e));
         }
         delete d.core.is_deleted;
-        delete d.core.is_archived;
+        if (type !== 'deal') delete d.core.is_archived;
         return ok(serializeV2(c.state, applyUpdate(c, r, e, d)));
       },
     },
@@ -619,7 +622,8 @@ function fieldRoutes(type: FieldEntity): Omit<Route, 're' | 'names'>[] {
         const d = byCode(c, r.params.code);
         if (!d || !d.custom) return notFound(2, 'Field');
         c.state.deleteCustomField(type, d.key);
-        return ok({ field_code: d.key });
+        // v2 answers the deleted field itself
+        return ok(fieldV2(d));
       },
     },
     {
@@ -759,7 +763,7 @@ function noteV1(c: RouteContext, e: Entity): Record<string, unknown> {
   };
 }
 
-function userV1(c: RouteContext, id: number): Record<string, unknown> | null {
+export function userV1(c: RouteContext, id: number): Record<string, unknown> | null {
   const u = c.state.user(id);
   if (!u) return null;
   return {
@@ -961,7 +965,7 @@ function otherRoutes(): Omit<Route, 're' | 'names'>[] {
       },
     },
     // Pipelines and stages.
-    { method: 'GET', version: 2, template: '/pipelines', op: 'list', handler: (c) => ok(c.state.pipelines.map((p) => ({ id: p.id, name: p.name, order_nr: p.id, is_deleted: false, is_deal_probability_enabled: true, add_time: '2024-01-02T09:00:00Z', update_time: '2024-01-02T09:00:00Z', is_selected: p.id === 1 })), { next_cursor: null }) },
+    { method: 'GET', version: 2, template: '/pipelines', op: 'list', handler: (c) => ok(c.state.pipelines.map((p) => pipelineV2(c, p)), { next_cursor: null }) },
     {
       method: 'GET',
       version: 2,
@@ -971,7 +975,7 @@ function otherRoutes(): Omit<Route, 're' | 'names'>[] {
         const pid = intParam(r.query, 'pipeline_id');
         const rows = c.state.stages.filter((s) => pid === undefined || s.pipeline_id === pid);
         return ok(
-          rows.map((s) => ({ id: s.id, order_nr: s.order_nr, name: s.name, is_deleted: false, deal_probability: s.deal_probability, pipeline_id: s.pipeline_id, is_deal_rot_enabled: false, days_to_rotten: null, add_time: '2024-01-02T09:00:00Z', update_time: '2024-01-02T09:00:00Z' })),
+          rows.map(stageV2),
           { next_cursor: null },
         );
       },
@@ -1038,7 +1042,11 @@ export function buildRoutes(): Route[] {
     ...FIELD_ENTITIES.flatMap(fieldRoutes),
     ...(['person', 'organization', 'deal'] as const).map(changelogRoute),
     ...(['person', 'organization', 'deal'] as const).map(flowRoute),
+    ...catalogRoutes(),
   ];
+  // A literal segment wins over a parameter (`/deals/archived` before `/deals/:id`): fewer parameters first.
+  const params = (t: string) => (t.match(/:/g) ?? []).length;
+  defs.sort((a, b) => params(a.template) - params(b.template));
   return defs.map((d) => {
     const names: string[] = [];
     const re = new RegExp(

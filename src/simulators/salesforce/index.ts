@@ -29,6 +29,7 @@ ConcurrentRequests, a short-term refusal that is not part of the allocation), `o
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { registerControl } from '../control.js';
 import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { OutboundMessenger } from './outbound.js';
@@ -243,20 +244,17 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
   };
 
   app.register(async (ctl) => {
-    ctl.post('/_sim/rep-edit', async (req) => {
-      await repEdit(req.body as RepEdit);
-      return { ok: true };
+    registerControl(ctl, {
+      stats: () => stats,
+      resetStats: () => {
+        stats = emptyStats();
+      },
+      setFaults: (f) => {
+        faults = f;
+      },
+      repEdit,
+      groundTruth: () => truth,
     });
-    ctl.post('/_sim/faults', async (req) => {
-      faults = (req.body ?? {}) as SimFaults;
-      return { ok: true };
-    });
-    ctl.get('/_sim/stats', async () => stats);
-    ctl.post('/_sim/stats/reset', async () => {
-      stats = emptyStats();
-      return { ok: true };
-    });
-    ctl.get('/_sim/ground-truth', async () => truth);
     ctl.post('/_sim/outbound', async (req) => {
       outboundUrl = (req.body as { url?: string } | undefined)?.url;
       return { ok: true };
