@@ -5,19 +5,19 @@
  * - a record modified "in the future" neither moves the poll cursor nor hides later edits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crmConnectionSchema } from '../config/index.js';
-import { createConnector } from '../crm/registry.js';
-import type { CrmConnector, CrmRecord, WebhookRequest } from '../crm/types.js';
-import { demoConfig } from '../demo/configs.js';
-import { startSimulator } from '../simulators/index.js';
-import { type RunningSalesforceSimulator, buildNotificationsXml } from '../simulators/salesforce/index.js';
-import type { RunningPipedriveSimulator } from '../simulators/pipedrive/index.js';
-import { BACKENDS, openTestStore, type TestStore } from '../store/testing/index.js';
-import { acceptWebhook } from './ingress.js';
-import { pollOnce } from './poller.js';
-import { processRecordJob } from './processor.js';
-import { markDeleted, readCursor, selectFutureVersions } from './queries.js';
-import type { RecordJob, RecordQueue } from './types.js';
+import { crmConnectionSchema } from '../../src/config/index.js';
+import { createConnector } from '../../src/crm/registry.js';
+import type { CrmConnector, CrmRecord, WebhookRequest } from '../../src/crm/types.js';
+import { demoConfig } from '../../src/demo/configs.js';
+import { startSimulator } from '../../src/simulators/index.js';
+import { type RunningSalesforceSimulator, buildNotificationsXml } from '../../src/simulators/salesforce/index.js';
+import type { RunningPipedriveSimulator } from '../../src/simulators/pipedrive/index.js';
+import { BACKENDS, openTestStore, type TestStore } from '../../src/store/testing/index.js';
+import { acceptWebhook } from '../../src/triggers/ingress.js';
+import { pollOnce } from '../../src/triggers/poller.js';
+import { processRecordJob } from '../../src/triggers/processor.js';
+import { markDeleted, readCursor, selectFutureVersions } from '../../src/triggers/queries.js';
+import type { RecordJob, RecordQueue } from '../../src/triggers/types.js';
 
 const YEAR = 365 * 86_400_000;
 
