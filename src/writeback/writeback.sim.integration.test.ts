@@ -21,8 +21,10 @@ interface TypeCase {
   /** Field name or label on the contact object. */
   field: string;
   value: FieldValue;
-  /** The normalised value read back, or 'rejected' with the code. */
-  expect: FieldValue | { rejected: string };
+  /** The normalised value read back, 'rejected' with the code, or 'not_applied' (answered 200, not stored). */
+  expect: FieldValue | { rejected: string } | { not_applied: string };
+  /** A value (wire form) a rep gives the field first, from the CRM's own UI. */
+  repFirst?: unknown;
 }
 
 interface CrmSpec {
@@ -61,7 +63,10 @@ const SPECS: CrmSpec[] = [
       { field: 'ai_lead_score', value: 'NaN', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
       { field: 'hs_lead_status', value: 'open deal', expect: 'OPEN_DEAL' },
       { field: 'hs_lead_status', value: 'Maybe', expect: { rejected: 'IR_FIELD_VALUE_INVALID' } },
-      { field: 'Lifecycle Stage', value: 'Sales Qualified Lead', expect: 'salesqualifiedlead' },
+      // the API moves the lifecycle stage only forward: a later stage is stored, an earlier one is
+      // answered 200 and ignored, which the verify read reports instead of calling it written
+      { field: 'Lifecycle Stage', value: 'Sales Qualified Lead', expect: 'salesqualifiedlead', repFirst: 'lead' },
+      { field: 'Lifecycle Stage', value: 'Subscriber', expect: { not_applied: 'IR_WRITE_NOT_APPLIED' } },
       { field: 'hubspotscore', value: 10, expect: { rejected: 'IR_FIELD_READ_ONLY' } },
       { field: 'jobtitle', value: 12, expect: '12' },
       { field: 'jobtitle', value: ['a'], expect: { rejected: 'IR_FIELD_TYPE_MISMATCH' } },
@@ -295,12 +300,18 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
   it('pins every coercion and rejection of this CRM', async () => {
     const id = ids[ids.length - 1];
     for (const t of spec.types) {
+      if (t.repFirst !== undefined) {
+        const f = name(t.field);
+        await sim.repEdit({ object: connector.objectName(spec.object), id, fields: { [f.name]: t.repFirst }, ...(spec.repUser ? { userId: spec.repUser } : {}) });
+      }
       const run = await applyRun(
         { store, connector, objects: { [spec.object]: { fields: { [t.field]: { owner: 'ai', onConflict: 'flag', truncate: false } } } } },
         { source: [{ object: spec.object, recordId: id, outputs: [{ name: 't', field: t.field, value: t.value, flow: 'types' }] }] },
       );
       const row = (await ledgerForRun(store, run.runId))[0];
-      if (t.expect && typeof t.expect === 'object' && !Array.isArray(t.expect)) {
+      if (t.expect && typeof t.expect === 'object' && 'not_applied' in t.expect) {
+        expect({ field: t.field, value: t.value, outcome: row.outcome, code: row.code }).toEqual({ field: t.field, value: t.value, outcome: 'not_applied', code: t.expect.not_applied });
+      } else if (t.expect && typeof t.expect === 'object' && 'rejected' in t.expect) {
         expect({ field: t.field, value: t.value, outcome: row.outcome, code: row.code }).toEqual({ field: t.field, value: t.value, outcome: 'rejected', code: t.expect.rejected });
       } else {
         expect({ field: t.field, value: t.value, outcome: row.outcome }).toEqual({ field: t.field, value: t.value, outcome: expect.stringMatching(/^(written|unchanged)$/) });
