@@ -12,10 +12,12 @@ import * as importCmd from '../cli/commands/import.js';
 import { generateWorld } from '../simulators/seed/index.js';
 import { startSimulator } from '../simulators/index.js';
 import type { RunningSimulator } from '../simulators/types.js';
+import { splitMbox } from './parse.js';
 import { worldFixtures } from './testdata/world-fixtures.js';
 
 let sim: RunningSimulator;
 let dir: string;
+let fx: ReturnType<typeof worldFixtures>;
 
 async function inrecord(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('inrecord').option('-c, --config <path>').option('--data-dir <dir>').option('--json').exitOverride();
@@ -52,7 +54,7 @@ beforeAll(async () => {
   sim = await startSimulator('pipedrive', { records: 40, seed: 4 });
   dir = mkdtempSync(join(tmpdir(), 'inrecord-import-'));
   const world = generateWorld({ seed: 4, contacts: 40, leads: 40, convertedLeads: 5, messages: 40, outsiders: 20 });
-  const fx = worldFixtures(world);
+  fx = worldFixtures(world);
   writeFileSync(join(dir, 'inbox.mbox'), fx.mbox);
   writeFileSync(join(dir, 'cal.ics'), fx.ics);
   writeFileSync(
@@ -85,6 +87,39 @@ describe('inrecord import', () => {
     const r = await inrecord('import', 'calendar', join(dir, 'cal.ics'), '--no-bodies');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^calendar: \d+ item\(s\) — \d+ imported/);
+  }, 60_000);
+
+  it('a calendar cut short: the whole events before the cut are imported, the cut is listed, exit 1 unless --allow-rejects', async () => {
+    const whole = fx.ics.split(/\r?\n/);
+    const ends = whole.flatMap((l, i) => (l.trim() === 'END:VEVENT' ? [i] : []));
+    expect(ends.length).toBeGreaterThan(3);
+    // cut in the middle of the fourth event
+    writeFileSync(join(dir, 'cut.ics'), whole.slice(0, ends[2] + 3).join('\r\n'));
+    const r = await inrecord('--json', 'import', 'calendar', join(dir, 'cut.ics'));
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.stdout);
+    expect(s.invalid).toBe(1);
+    expect(s.problems.find((p: { skipped?: boolean }) => !p.skipped).message).toMatch(/cut short.*3 whole event/);
+    expect(s.total).toBe(3 - s.problems.filter((p: { skipped?: boolean }) => p.skipped).length);
+    const allowed = await inrecord('import', 'calendar', join(dir, 'cut.ics'), '--allow-rejects');
+    expect(allowed.code, allowed.stderr).toBe(0);
+    writeFileSync(join(dir, 'junk.ics'), 'this is not a calendar\n');
+    const junk = await inrecord('import', 'calendar', join(dir, 'junk.ics'));
+    expect(junk.code).toBe(1);
+    expect(junk.stderr).toContain('does not start with BEGIN:VCALENDAR');
+  }, 60_000);
+
+  it('a message cut in its headers is refused, so the full copy imported later is the only one', async () => {
+    const msg = splitMbox(fx.mbox)[0].replace(/^Message-ID:.*\r?\n/im, '').replace(/^Subject:.*$/im, 'Subject: Cut copy test');
+    const cut = msg.slice(0, msg.search(/\r?\n\r?\n/));
+    writeFileSync(join(dir, 'cut.eml'), cut);
+    const first = await inrecord('--json', 'import', 'emails', join(dir, 'cut.eml'));
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.stdout)).toMatchObject({ total: 0, invalid: 1 });
+    expect(first.stdout).toContain('ends inside its headers');
+    writeFileSync(join(dir, 'cut.eml'), msg);
+    const full = JSON.parse((await inrecord('--json', 'import', 'emails', join(dir, 'cut.eml'))).stdout);
+    expect(full).toMatchObject({ total: 1, invalid: 0, duplicates: 0 });
   }, 60_000);
 
   it.each([

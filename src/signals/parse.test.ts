@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activityFor, contactsOf, isOwnAddress, participantKey, planItem } from './capture.js';
-import { parseCalendar, parseFeed, parseMail, splitMbox } from './parse.js';
+import { calendarShape, parseCalendar, parseFeed, parseMail, splitMbox, truncatedMessage } from './parse.js';
 import type { ActivityItem } from './types.js';
 
 const EML = [
@@ -149,5 +149,44 @@ describe('planning an item', () => {
     expect(meta.associations).toEqual([{ object: 'contact', id: 'c1' }, { object: 'company', id: 'co1' }]);
     expect(meta).toMatchObject({ kind: 'email', from: 'sam@eu.team.example', direction: 'outbound' });
     expect(activityFor(plan, ids, null, true).body).toBe('secret body');
+  });
+});
+
+describe('cut-short and damaged files', () => {
+  const ev = (uid: string, day: number) => ['BEGIN:VEVENT', `UID:${uid}`, `DTSTART:202601${String(day).padStart(2, '0')}T100000Z`, 'SUMMARY:Call', 'END:VEVENT'];
+  const cal = ['BEGIN:VCALENDAR', 'VERSION:2.0', ...ev('a', 1), ...ev('b', 2), ...ev('c', 3), 'END:VCALENDAR', ''];
+
+  it('a whole calendar has no problem', () => {
+    expect(calendarShape(cal.join('\r\n'))).toEqual({ problem: null, complete: null });
+    expect(parseCalendar(cal.join('\r\n'), 'x.ics').items.map((i) => i.externalId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a calendar cut inside an event keeps the whole events before the cut and says so', () => {
+    const cut = cal.slice(0, 14).join('\r\n'); // inside event c
+    const r = parseCalendar(cut, 'x.ics');
+    expect(r.items.map((i) => i.externalId)).toEqual(['a', 'b']);
+    expect(r.problems).toEqual([{ origin: 'x.ics', message: expect.stringMatching(/cut short: it ends inside BEGIN:VEVENT of line 13 .* 2 whole event/) }]);
+  });
+
+  it('junk, a calendar cut before any event, and mismatched END lines are problems', () => {
+    expect(parseCalendar('hello\nworld', 'j.ics')).toEqual({ items: [], problems: [{ origin: 'j.ics', message: expect.stringContaining('does not start with BEGIN:VCALENDAR') }] });
+    expect(parseCalendar(cal.slice(0, 5).join('\r\n'), 'e.ics')).toMatchObject({ items: [], problems: [{ message: expect.stringContaining('cut short') }] });
+    const bad = [...cal.slice(0, 6), 'END:VTODO', ...cal.slice(7)].join('\r\n');
+    expect(parseCalendar(bad, 'b.ics').problems[0]?.message).toMatch(/line 7: END:VTODO does not close BEGIN:VEVENT of line 3; the file is damaged after 0 whole event/);
+  });
+
+  it('a cancelled event is skipped, not rejected', () => {
+    const c = ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:z', 'DTSTART:20260101T100000Z', 'STATUS:CANCELLED', 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+    expect(parseCalendar(c, 'c.ics').problems).toEqual([{ origin: 'c.ics event z', message: expect.any(String), skipped: true }]);
+  });
+
+  it('a message cut in its headers or before its closing MIME boundary is refused', async () => {
+    expect(truncatedMessage('From: a@b.example\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000', null)).toMatch(/ends inside its headers/);
+    const multipart = ['From: a@b.example', 'Date: Tue, 24 Nov 2026 10:00:00 +0000', 'Content-Type: multipart/alternative; boundary="xyz"', '', '--xyz', 'Content-Type: text/plain', '', 'Hello', ''].join('\r\n');
+    expect(truncatedMessage(multipart, 'xyz')).toMatch(/no closing boundary \(--xyz--\)/);
+    expect(truncatedMessage(`${multipart}--xyz--\r\n`, 'xyz')).toBeNull();
+    const r = await parseMail(multipart, 'm.eml');
+    expect(r).toEqual({ items: [], problems: [{ origin: 'm.eml', message: expect.stringContaining('no closing boundary') }] });
+    expect((await parseMail(`${multipart}--xyz--\r\n`, 'm.eml')).items).toHaveLength(1);
   });
 });

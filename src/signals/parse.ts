@@ -42,6 +42,18 @@ export function splitMbox(text: string): string[] {
   return out;
 }
 
+/**
+ * Why a message looks cut short, or null: its headers never end (no blank line before a body), or a
+ * multipart body lacks its closing boundary. A cut copy is rejected rather than imported, so the full
+ * copy imported later is the only one.
+ */
+export function truncatedMessage(raw: string, boundary: string | null): string | null {
+  if (!/\r?\n\r?\n/.test(raw.trimStart())) return 'the message ends inside its headers (no blank line before the body): the file looks cut short';
+  if (boundary && !raw.includes(`--${boundary}--`))
+    return `the multipart body has no closing boundary (--${boundary}--): the file looks cut short`;
+  return null;
+}
+
 /** Parses one RFC 5322 message. A message without Message-ID gets a stable id from its content. */
 export async function parseMessage(raw: string | Buffer, origin: string): Promise<ActivityItem | ParseProblem> {
   let m: Awaited<ReturnType<typeof simpleParser>>;
@@ -50,6 +62,10 @@ export async function parseMessage(raw: string | Buffer, origin: string): Promis
   } catch (err) {
     return { origin, message: `not an RFC 5322 message: ${(err as Error).message}` };
   }
+  const type = m.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const boundary = type?.value?.toLowerCase().startsWith('multipart/') ? (type.params?.boundary ?? null) : null;
+  const cut = truncatedMessage(typeof raw === 'string' ? raw : raw.toString('utf8'), boundary);
+  if (cut) return { origin, message: cut };
   const from = addresses(m.from, 'from');
   if (from.length === 0) return { origin, message: 'the message has no From address' };
   const participants = [...from, ...addresses(m.to, 'to'), ...addresses(m.cc, 'cc')];
@@ -101,16 +117,68 @@ function textOf(v: unknown): string | null {
   return String(v);
 }
 
+/**
+ * The component structure of an iCalendar text (RFC 5545 §3.4, §3.6): a file that does not open with
+ * BEGIN:VCALENDAR is not a calendar; one whose BEGIN/END lines do not pair up is cut short or
+ * damaged. For a damaged file, `complete` is the text up to the last whole component inside the
+ * calendar, closed again, so the events before the damage are still read.
+ */
+export function calendarShape(text: string): { problem: string | null; complete: string | null } {
+  const lines = text.split(/\r?\n/);
+  const first = lines.findIndex((l) => l.trim() !== '');
+  if (first < 0 || lines[first].trim().toUpperCase() !== 'BEGIN:VCALENDAR')
+    return { problem: 'not an iCalendar file: it does not start with BEGIN:VCALENDAR', complete: null };
+  const open: { name: string; line: number }[] = [];
+  let lastWhole = -1;
+  let wholeEvents = 0;
+  const closeAt = (n: number) => [...lines.slice(0, n + 1), 'END:VCALENDAR', ''].join('\r\n');
+  for (let i = first; i < lines.length; i++) {
+    const m = /^(BEGIN|END):([A-Za-z0-9-]+)\s*$/i.exec(lines[i]);
+    if (!m) continue;
+    const name = m[2].toUpperCase();
+    if (m[1].toUpperCase() === 'BEGIN') {
+      if (open.length === 0 && i !== first)
+        return { problem: `line ${i + 1}: BEGIN:${name} after the calendar ended`, complete: closeAt(lastWhole) };
+      open.push({ name, line: i + 1 });
+      continue;
+    }
+    const top = open.pop();
+    if (!top || top.name !== name)
+      return {
+        problem: `line ${i + 1}: END:${name} does not close ${top ? `BEGIN:${top.name} of line ${top.line}` : 'any component'}; the file is damaged after ${wholeEvents} whole event(s)`,
+        complete: lastWhole > first ? closeAt(lastWhole) : null,
+      };
+    if (open.length === 1) {
+      lastWhole = i;
+      if (name === 'VEVENT') wholeEvents++;
+    }
+  }
+  if (open.length > 0) {
+    const top = open[open.length - 1];
+    return {
+      problem: `the file is cut short: it ends inside BEGIN:${top.name} of line ${top.line} with no END:VCALENDAR; the ${wholeEvents} whole event(s) before the cut are read, the rest of the file is missing`,
+      complete: lastWhole > first ? closeAt(lastWhole) : null,
+    };
+  }
+  return { problem: null, complete: null };
+}
+
 /** Parses an iCalendar file: one item per VEVENT (cancelled events are not meetings that happened). */
 export function parseCalendar(text: string, origin: string): ParsedItems {
+  const items: ActivityItem[] = [];
+  const problems: ParseProblem[] = [];
+  const shape = calendarShape(text);
+  if (shape.problem) {
+    problems.push({ origin, message: shape.problem });
+    if (shape.complete === null) return { items, problems };
+    text = shape.complete;
+  }
   let cal: ical.CalendarResponse;
   try {
     cal = ical.sync.parseICS(text);
   } catch (err) {
-    return { items: [], problems: [{ origin, message: `not an iCalendar file: ${(err as Error).message}` }] };
+    return { items: [], problems: [...problems, { origin, message: `not an iCalendar file: ${(err as Error).message}` }] };
   }
-  const items: ActivityItem[] = [];
-  const problems: ParseProblem[] = [];
   for (const comp of Object.values(cal)) {
     if (comp.type !== 'VEVENT') continue;
     const ev = comp as ical.VEvent;
@@ -120,7 +188,7 @@ export function parseCalendar(text: string, origin: string): ParsedItems {
       continue;
     }
     if (String(ev.status ?? '').toUpperCase() === 'CANCELLED') {
-      problems.push({ origin: where, message: 'the event is cancelled: not imported' });
+      problems.push({ origin: where, message: 'the event is cancelled: not imported', skipped: true });
       continue;
     }
     const start = ev.start instanceof Date && !Number.isNaN(ev.start.getTime()) ? ev.start : null;

@@ -63,11 +63,12 @@ export async function readActivitySource(kind: ActivitySourceKind, path: string)
     else if (kind === 'calendar' && CAL.has(ext)) parsed = parseCalendar(text, f);
     else if (kind === 'emails' && MAIL.has(ext)) parsed = await parseMail(text, f);
     else {
-      out.problems.push({ origin: f, message: `a ${ext || 'extension-less'} file is not a ${kind} source: skipped` });
+      out.problems.push({ origin: f, message: `a ${ext || 'extension-less'} file is not a ${kind} source: skipped`, skipped: true });
       continue;
     }
-    out.items.push(...parsed.items);
-    out.problems.push(...parsed.problems);
+    // one push per item: spreading a file of 100,000s of items into push() overflows the call stack
+    for (const item of parsed.items) out.items.push(item);
+    for (const problem of parsed.problems) out.problems.push(problem);
   }
   return out;
 }

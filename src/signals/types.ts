@@ -26,6 +26,12 @@ export interface ActivityItem {
 export interface ParseProblem {
   origin: string;
   message: string;
+  /**
+   * `skipped`: the item is readable but is not a meeting or message to import (a cancelled event,
+   * a file of another kind). Anything else is a rejected item: the import exits non-zero for it
+   * unless `--allow-rejects`.
+   */
+  skipped?: true;
 }
 
 export interface ParsedItems {

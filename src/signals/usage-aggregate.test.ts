@@ -63,3 +63,11 @@ describe('usage', () => {
     expect(companyKeyOf({ key: 'k', accountName: null, feature: null, at: ago(0), ...e })).toBe(key);
   });
 });
+
+describe('parseCsv on a damaged file', () => {
+  it('an unterminated quote is refused with the line it opens on, never swallowing the rows after it', () => {
+    expect(() => parseCsv('email,event,at\na@x.example,login,2026-01-01\nb@x.example,"login,2026-01-02\nc@x.example,login,2026-01-03\n', 'usage.csv')).toThrow(
+      /usage\.csv line 3: a quoted field opens here and is never closed/,
+    );
+  });
+});

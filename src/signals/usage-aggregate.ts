@@ -5,6 +5,7 @@
  * days, feature adoption and trend.
  */
 import { createHash } from 'node:crypto';
+import { InrecordError } from '../errors/index.js';
 import { normaliseDomain, normaliseEmail } from '../identity/index.js';
 import type { ParseProblem } from './types.js';
 
@@ -77,31 +78,44 @@ export function usageEventsOf(
 }
 
 /** RFC 4180 CSV (quoted fields, doubled quotes, CRLF) → records keyed by the header row. */
-export function parseCsv(text: string): Record<string, string>[] {
+export function parseCsv(text: string, origin = 'the CSV file'): Record<string, string>[] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  let line = 1;
+  let quoteLine = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i] as string;
+    if (ch === '\n') line++;
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {
         field += '"';
         i++;
       } else if (ch === '"') quoted = false;
       else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
+    } else if (ch === '"') {
+      quoted = true;
+      quoteLine = line;
+    } else if (ch === ',') {
       row.push(field);
       field = '';
     } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
+      if (ch === '\r' && text[i + 1] === '\n') {
+        i++;
+        line++;
+      }
       row.push(field);
       rows.push(row);
       row = [];
       field = '';
     } else field += ch;
   }
+  if (quoted)
+    // An unterminated quote would swallow every later row into one field: refuse the file instead.
+    throw new InrecordError('IR_INPUT_INVALID', `${origin} line ${quoteLine}: a quoted field opens here and is never closed`, {
+      fix: 'Close the quote (a quote inside a quoted field is written twice: "") or check that the file is complete, then import it again.',
+    });
   if (field !== '' || row.length > 0) {
     row.push(field);
     rows.push(row);

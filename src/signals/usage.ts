@@ -167,7 +167,7 @@ async function readRows(src: UsageSource, since: string | null, mode: Mode): Pro
       });
     }
     if (/\.(jsonl|ndjson|json)$/i.test(src.path)) return { name: src.path, rows: jsonLines(text) };
-    return { name: src.path, rows: parseCsv(text) };
+    return { name: src.path, rows: parseCsv(text, src.path) };
   }
   // the warehouse path: the user's SELECT, filtered on event (or snapshot) time past the cursor, oldest first
   const client = new pg.Client({ connectionString: src.url });

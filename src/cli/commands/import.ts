@@ -12,6 +12,7 @@ interface ImportOptions {
   query?: string;
   databaseUrl?: string;
   source?: string;
+  allowRejects?: boolean;
 }
 
 const KINDS = ['emails', 'calendar', 'usage'] as const;
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'items resolved per identity batch', (v) => Number.parseInt(v, 10), 200)
     .option('--query <sql>', 'usage from Postgres: the SELECT over the table or view (columns as in a usage file)')
     .option('--source <name>', 'usage: the name of this source (cursor and dedupe key; default: the file or URL)')
+    .option('--allow-rejects', 'exit 0 even when items were unreadable or cut short (they are still listed)')
     .action(
       action(async (kind: string, source: string, opts: ImportOptions, cmd: Command) => {
         if (!(KINDS as readonly string[]).includes(kind))
@@ -65,12 +67,15 @@ export function register(program: Command): void {
                 onProgress: (d, t) => bar.update(d, t),
               });
               bar.end();
+              for (const p of summary.problems) process.stderr.write(`✖ ${p.origin}: ${p.message}\n`);
               if (json) printJson(summary);
               else
                 printLine(
                   `usage: ${summary.mode === 'snapshots' ? `${summary.snapshots} snapshot(s)` : `${summary.events} new event(s)`} from ${summary.source}; ${summary.contacts} contact(s) and ${summary.companies} company(ies) ${summary.mode === 'snapshots' ? 'updated' : 'aggregated'}; ${summary.written} field(s) written, ${summary.unchanged} unchanged, ${summary.unmatched} key(s) unmatched → review, ${summary.failed} failed`,
                 );
-              return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+              if (summary.invalid > 0 && !opts.allowRejects && !json)
+                process.stderr.write(`✖ ${summary.invalid} row(s) could not be used (listed above): fix the rows and import again, or pass --allow-rejects\n`);
+              return summary.failed > 0 || (summary.invalid > 0 && !opts.allowRejects) ? EXIT.failed : EXIT.ok;
             }
             const { importActivities, readActivitySource } = await import('../../signals/index.js');
             const parsed = await readActivitySource(kind as 'emails' | 'calendar', source);
@@ -85,15 +90,18 @@ export function register(program: Command): void {
               onProgress: (d, t) => bar.update(d, t),
             });
             bar.end();
-            summary.invalid = parsed.problems.length;
+            const rejected = parsed.problems.filter((p) => !p.skipped).length;
+            summary.invalid = rejected;
             const failures = results.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'uncertain');
             for (const f of failures) process.stderr.write(`✖ ${f.origin}: ${'reason' in f.outcome ? f.outcome.reason : f.outcome.status}\n`);
-            if (json) printJson({ ...summary, problems: parsed.problems, failures });
+            if (json) printJson({ ...summary, skipped: parsed.problems.length - rejected, problems: parsed.problems, failures });
             else
               printLine(
                 `${kind}: ${summary.total} item(s) — ${summary.imported} imported, ${summary.skippedOwnDomain} skipped (own domain), ${summary.duplicates} duplicate(s), ${summary.unmatched} unmatched → review (${summary.reviewItems} open item(s)), ${summary.uncertain} uncertain → review, ${summary.failed} failed, ${summary.invalid} unreadable; ${summary.crmCalls} CRM call(s)`,
               );
-            return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+            if (rejected > 0 && !opts.allowRejects && !json)
+              process.stderr.write(`✖ ${rejected} item(s) could not be read (listed above): fix or complete the files and import again, or pass --allow-rejects\n`);
+            return summary.failed > 0 || (rejected > 0 && !opts.allowRejects) ? EXIT.failed : EXIT.ok;
           } finally {
             await connector.close();
           }
