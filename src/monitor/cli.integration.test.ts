@@ -129,6 +129,29 @@ flows:
     expect(gate.history).toHaveLength(1);
   }, 120_000);
 
+  it('review labels many samples in one process: ranges, a file, and nothing labelled when one id is wrong', async () => {
+    const drawn = JSON.parse((await cli('--json', 'review', 'samples', 'lead-score', '--draw', '4', '--seed', 'y')).stdout);
+    // the draw lists every unlabelled sample: the four new ones and any left from before
+    const ids = (drawn.samples as { id: number }[]).map((x) => x.id).sort((a, b) => a - b).slice(-4);
+    expect(ids).toHaveLength(4);
+    const bad = await cli('review', 'label', `s${ids[0]}`, 's999999', 'incorrect', '--by', 'ana');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('gate sample 999999 does not exist');
+    const untouched = JSON.parse((await cli('--json', 'review', 'samples', 'lead-score', '--all')).stdout);
+    expect(untouched.samples.find((x: { id: number }) => x.id === ids[0]).label).toBeNull();
+    writeFileSync(join(dir, 'labels.txt'), [`# first pass`, `s${ids[0]} correct`, `s${ids[1]},incorrect,wrong tier`, ''].join('\n'));
+    const fromFile = JSON.parse((await cli('--json', 'review', 'label', '--from-file', join(dir, 'labels.txt'), '--by', 'ana')).stdout);
+    expect(fromFile.samples.map((x: { id: number; label: string; note: string | null }) => [x.id, x.label, x.note])).toEqual([
+      [ids[0], 'correct', null],
+      [ids[1], 'incorrect', 'wrong tier'],
+    ]);
+    const consecutive = ids[3] - ids[2] === 1;
+    const args = consecutive ? [`s${ids[2]}-s${ids[3]}`] : [`s${ids[2]}`, `s${ids[3]}`];
+    const ranged = JSON.parse((await cli('--json', 'review', 'label', ...args, 'correct', '--by', 'ana')).stdout);
+    expect(ranged.samples.map((x: { id: number }) => x.id)).toEqual([ids[2], ids[3]]);
+    expect(ranged.gates).toHaveLength(1);
+  }, 120_000);
+
   it('review lists and resolves a conflict', async () => {
     const list = await cli('review', 'list', '--kind', 'conflict');
     expect(list.stdout).toMatch(/^#1 {2}conflict/);
