@@ -215,6 +215,16 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    triggers: z
+      .object({
+        /**
+         * Where a poller starts when it has no cursor yet (a first start, a new flow's object): `now`
+         * processes only changes from then on; `backfill` reads and processes every record first.
+         */
+        firstPoll: z.enum(['now', 'backfill']).default('now'),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

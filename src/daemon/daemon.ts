@@ -26,6 +26,8 @@ export interface DaemonOptions {
   port?: number;
   /** Poll every … ms regardless of the flows' settings (tests). */
   pollEveryMs?: number;
+  /** A poller with no cursor yet reads every record (true) or starts from now (false); default: config triggers.firstPoll. */
+  backfill?: boolean;
   logger?: Logger;
 }
 
@@ -81,6 +83,10 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   await engine.declare(RECORD_QUEUE, recordQueueOptions(config));
   const queue = jobQueue(engine);
   const now = () => new Date();
+  // A poller's first start (no cursor yet) reads nothing from before this moment unless asked to
+  // backfill: a first start's full read would rewrite rolled-back and hand-set values, and re-score a
+  // large CRM by surprise.
+  const startFrom = (opts.backfill ?? config.triggers.firstPoll === 'backfill') ? undefined : now().toISOString();
   // a record the CRM confirms deleted or merged no longer anchors any identity link
   const unlink = async (object: ObjectKind, id: string, mergedInto?: string) => {
     if (object !== 'contact' && object !== 'company') return;
@@ -120,12 +126,21 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     everyMs:
       opts.pollEveryMs ?? Math.min(...config.flows.filter((f) => f.object === kind).map((f) => durationMs(f.trigger.poll))),
   }));
+  const pollOne = async (kind: ObjectKind) => {
+    const r = await pollOnce(
+      { connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) },
+      { name: `poll:${connector.crm}:${kind}`, kind, fields: readsOf(kind), ...(startFrom ? { startFrom } : {}) },
+    );
+    if (r.firstFrom)
+      log.info(
+        { object: kind, from: r.firstFrom },
+        `${kind}: first start, processing changes from ${r.firstFrom} on; records changed before are not read (run with --backfill, or set triggers.firstPoll: backfill, to process them all)`,
+      );
+    return r;
+  };
   const pollNow = async () => {
     let n = 0;
-    for (const p of pollers) {
-      const r = await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: readsOf(p.kind) });
-      n += r.enqueued;
-    }
+    for (const p of pollers) n += (await pollOne(p.kind)).enqueued;
     return n;
   };
   const timers: NodeJS.Timeout[] = [];
@@ -135,7 +150,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
       const tick = async () => {
         if (stopping) return;
         try {
-          await pollOnce({ connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) }, { name: `poll:${connector.crm}:${p.kind}`, kind: p.kind, fields: readsOf(p.kind) });
+          await pollOne(p.kind);
         } catch (err) {
           log.error({ err, object: p.kind }, 'poll failed; the cursor did not move, the next poll retries');
         }

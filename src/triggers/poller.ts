@@ -19,6 +19,11 @@ export interface PollOptions {
   overlapMs?: number;
   /** How far a modified time may be ahead of our clock before it is taken as from the future (default 5 min). */
   futureToleranceMs?: number;
+  /**
+   * Where a poller with no cursor yet starts: absent, it reads every record (a backfill); an ISO time
+   * (the daemon's start), it reads only records changed since then.
+   */
+  startFrom?: string;
 }
 
 export interface PollResult {
@@ -29,6 +34,8 @@ export interface PollResult {
   cursor: string | null;
   /** Records modified after the CRM's current time: not admitted, cursor not moved (listed in future_versions). */
   future: { id: string; modifiedAt: string }[];
+  /** This poll found no cursor and started from `startFrom` instead of reading every record. */
+  firstFrom?: string;
 }
 
 export interface PollDeps {
@@ -43,9 +50,9 @@ export interface PollDeps {
 export async function pollOnce(deps: PollDeps, opts: PollOptions): Promise<PollResult> {
   const { connector, store } = deps;
   const raw = await readCursor(store, opts.name);
-  let cursor: PollCursor = raw ? (JSON.parse(raw) as PollCursor) : { at: null };
+  let cursor: PollCursor = raw ? (JSON.parse(raw) as PollCursor) : { at: opts.startFrom ?? null };
   const since = pollSince(cursor, opts.overlapMs ?? 5000);
-  const result: PollResult = { pages: 0, seen: 0, enqueued: 0, deleted: 0, cursor: cursor.at, future: [] };
+  const result: PollResult = { pages: 0, seen: 0, enqueued: 0, deleted: 0, cursor: cursor.at, future: [], ...(!raw && opts.startFrom ? { firstFrom: opts.startFrom } : {}) };
   // the CRM's current time as of this poll, taken before the read: nothing it returns can be newer
   const startedAt = (deps.now ?? Date.now)();
   const ceiling = new Date(startedAt).toISOString();
@@ -87,6 +94,9 @@ export async function pollOnce(deps: PollDeps, opts: PollOptions): Promise<PollR
       result.deleted++;
     }
   }
+  // a poller that started from a given time keeps it even when nothing changed since: a restart
+  // must not move its start past changes made in between
+  if (!raw && opts.startFrom && cursor.at === opts.startFrom) await writeCursor(store, opts.name, JSON.stringify(cursor));
   result.cursor = cursor.at;
   return result;
 }

@@ -70,7 +70,7 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('apply and th
 
     // the daemon: a full poll, every record a job, worked through the same pipeline
     const cfgDaemon = scoringConfig(crm, simDaemon);
-    const daemon = await startDaemon(storeDaemon, cfgDaemon, { serve: false, poll: false });
+    const daemon = await startDaemon(storeDaemon, cfgDaemon, { serve: false, poll: false, backfill: true });
     cleanup.push(() => daemon.stop());
     expect((await checkLive(daemon.connector, cfgDaemon, { fix: true })).ok).toBe(true);
     expect(await daemon.pollNow()).toBeGreaterThan(0);

@@ -62,7 +62,7 @@ describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('trigger-flow act
     });
     expect((await checkLive(setup, config, { fix: true })).ok).toBe(true);
     await setup.close();
-    daemon = await startDaemon(store, config, { port: 0, poll: false });
+    daemon = await startDaemon(store, config, { port: 0, poll: false, backfill: true });
   }, 120_000);
 
   afterAll(async () => {

@@ -109,7 +109,7 @@ describe.each<CrmName>(['hubspot', 'salesforce', 'pipedrive'])('triggers under w
     const setup = await createConnector(config.crm, {});
     expect((await checkLive(setup, config, { fix: true })).ok).toBe(true);
     await setup.close();
-    daemon = await startDaemon(store, config, { port: 0, poll: false });
+    daemon = await startDaemon(store, config, { port: 0, poll: false, backfill: true });
     await c.subscribe(sim, daemon);
   }, 120_000);
 

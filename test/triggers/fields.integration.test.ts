@@ -37,7 +37,7 @@ describe('fields created while the daemon runs (Pipedrive simulator)', () => {
         })),
     });
     // fit_score and fit_reasons do not exist yet
-    daemon = await startDaemon(store, config, { port: 0, poll: false });
+    daemon = await startDaemon(store, config, { port: 0, poll: false, backfill: true });
   }, 90_000);
 
   afterAll(async () => {
