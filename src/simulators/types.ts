@@ -37,7 +37,7 @@ export interface SimFaults {
   webhookDuplicate?: number;
   webhookReorder?: boolean;
   webhookDelayMs?: number;
-  /** Share of API calls answered 429 (on top of the real rate limit). */
+  /** Share of API calls refused as over a limit (on top of the real limits): 429, or the CRM's own refusal where it never answers 429. */
   error429?: number;
   /** Share of API calls answered 500. */
   error500?: number;

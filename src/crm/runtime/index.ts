@@ -1,9 +1,10 @@
 /**
  * crm/runtime — what every connector needs around its client library, written once: the rate
- * limiter (documented limit, corrected from live headers), one retry policy for every call
- * (429 after the reset without burning the retry budget; 5xx and network faults with backoff and
- * jitter; one token refresh on 401), the daily-quota guard, and token sources (static or OAuth,
- * persisted, one refresh at a time across workers). CRM-neutral: no CRM names in here.
+ * limiter (documented limit, corrected from live headers), one retry policy for every call (429
+ * and other short-lived limit refusals waited out without burning the retry budget; 5xx and
+ * network faults with backoff and jitter; one token refresh on 401), the daily-quota guard, and
+ * token sources (static or OAuth, persisted, one refresh at a time across workers). CRM-neutral:
+ * no CRM names in here.
  */
 export { RateLimiter, type RateWindow, type Sleep, sleep } from './limiter.js';
 export { callWithRetry, backoffMs, emptyStats, DEFAULT_RETRY, type CallFailure, type CallOptions, type RetryPolicy } from './retry.js';

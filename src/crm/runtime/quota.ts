@@ -6,9 +6,9 @@ import { InrecordError } from '../../errors/index.js';
  * engine when to resume — instead of spending the rest of the org's allowance and failing
  * everything else.
  *
- * Only a *daily* quota belongs here. A short-window limit (a 429, Salesforce's
- * REQUEST_LIMIT_EXCEEDED ConcurrentRequests) is the rate limiter's and callWithRetry's business: a
- * wait and a retry, never a pause of the flows.
+ * Only a *daily* quota belongs here. A short-lived limit (a 429, or a refusal the connector marks
+ * `limited`, such as a concurrent-request limit) is the rate limiter's and callWithRetry's
+ * business: a wait and a retry, never a pause of the flows.
  *
  * A quota with a fixed reset (Pipedrive: midnight) pauses until that time and then counts afresh.
  * A rolling allocation (Salesforce) has no reset time: the pause lasts until a fresh reading
@@ -19,6 +19,8 @@ export interface QuotaGuardOptions {
   now?: () => number;
   /** A paused rolling quota is re-read this often (Salesforce's /limits is accurate to ~5 min). */
   recheckMs?: number;
+  /** What the user can do while paused, when the CRM's quota has more to say than the catalogue's fix. */
+  fix?: string;
 }
 
 export const DEFAULT_QUOTA_RECHECK_MS = 5 * 60 * 1000;
@@ -30,6 +32,7 @@ export class QuotaGuard {
   private observedAt = 0;
   private readonly now: () => number;
   private readonly recheckMs: number;
+  private readonly fix: string | undefined;
 
   constructor(
     private readonly guard: number,
@@ -39,6 +42,7 @@ export class QuotaGuard {
     const o = typeof opts === 'function' ? { now: opts } : opts;
     this.now = o.now ?? Date.now;
     this.recheckMs = o.recheckMs ?? DEFAULT_QUOTA_RECHECK_MS;
+    this.fix = o.fix;
   }
 
   /** A reading of the daily quota: units used of max, and when it resets if the CRM says so. */
@@ -91,7 +95,7 @@ export class QuotaGuard {
     return new InrecordError(
       'IR_CRM_QUOTA_EXHAUSTED',
       `${this.what}: ${this.used} of ${this.max} daily API units used (guard ${Math.round(this.guard * 100)}%); paused ${until}`,
-      { context: { used: this.used, max: this.max, resumeAt } },
+      { context: { used: this.used, max: this.max, resumeAt }, ...(this.fix ? { fix: this.fix } : {}) },
     );
   }
 }

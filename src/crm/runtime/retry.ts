@@ -11,6 +11,11 @@ export interface CallFailure {
   message: string;
   /** CRM error code, when the body carries one. */
   crmCode?: string;
+  /**
+   * A short-lived limit refusal whatever its status (a CRM that answers such a limit with something
+   * other than 429): waited out and retried like a 429.
+   */
+  limited?: boolean;
 }
 
 export interface RetryPolicy {
@@ -49,9 +54,10 @@ export interface CallOptions<T> {
 }
 
 /**
- * Runs one CRM call: waits for the rate limiter, retries 429 (after the server's reset, without
- * burning the retry budget), 5xx and network faults (exponential backoff with jitter), refreshes
- * the token once on a 401, and turns the final failure into a typed InrecordError.
+ * Runs one CRM call: waits for the rate limiter, retries 429 and other short-lived limit refusals
+ * (`limited`) after the server's reset or a jittered backoff without burning the retry budget,
+ * retries 5xx and network faults (exponential backoff with jitter), refreshes the token once on a
+ * 401, and turns the final failure into a typed InrecordError.
  */
 export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T>): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY;
@@ -67,7 +73,7 @@ export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T
     } catch (err) {
       if (err instanceof InrecordError) throw err;
       const f = opts.describe(err);
-      if (f.status === 429) {
+      if (f.status === 429 || f.limited) {
         if (opts.stats) opts.stats.rateLimited++;
         rateWaits++;
         const ms = f.retryAfterMs ?? backoffMs(Math.min(rateWaits, 6), policy);
@@ -77,7 +83,7 @@ export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T
           continue;
         }
         throw new InrecordError('IR_CRM_RATE_LIMITED', `${opts.what}: still rate limited after ${rateWaits} waits: ${f.message}`, {
-          context: { status: 429, retryAfterMs: ms },
+          context: { status: f.status, crmCode: f.crmCode, retryAfterMs: ms },
           cause: err,
         });
       }

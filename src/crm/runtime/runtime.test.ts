@@ -59,6 +59,44 @@ describe('callWithRetry', () => {
     expect(stats.retries).toBe(1);
   });
 
+  it('waits out a limit refusal marked `limited` whatever its status, with a jittered backoff, and gives up as rate limited', async () => {
+    const c = fakeClock();
+    const stats = emptyStats();
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      await c.sleep(ms);
+    };
+    const limited = (err: unknown) => ({ ...describeErr(err), limited: true, crmCode: 'LIMIT' });
+    let n = 0;
+    const out = await callWithRetry(
+      async () => {
+        n++;
+        if (n <= 3) throw httpError(403);
+        return 'ok';
+      },
+      { describe: limited, stats, what: 'test call', sleep, policy: { ...DEFAULT_RETRY, maxRetries: 0 } },
+    );
+    expect(out).toBe('ok');
+    expect(stats.rateLimited).toBe(3);
+    expect(stats.retries).toBe(0);
+    // Full jitter over the doubling cap: each wait lies in [cap/2, cap].
+    waits.forEach((ms, i) => {
+      const cap = DEFAULT_RETRY.baseDelayMs * 2 ** (i + 1);
+      expect(ms).toBeGreaterThanOrEqual(cap / 2);
+      expect(ms).toBeLessThanOrEqual(cap);
+    });
+    const err = await callWithRetry(
+      async () => {
+        throw httpError(403);
+      },
+      { describe: limited, what: 'test call', sleep: c.sleep, policy: { ...DEFAULT_RETRY, maxRateLimitWaits: 2 } },
+    ).catch((e) => e);
+    expect(err.code).toBe('IR_CRM_RATE_LIMITED');
+    expect(err.retryable).toBe(true);
+    expect(err.context).toMatchObject({ status: 403, crmCode: 'LIMIT' });
+  });
+
   it('does not retry a validation error and names the call', async () => {
     let n = 0;
     const err = await callWithRetry(
@@ -125,6 +163,15 @@ describe('QuotaGuard', () => {
       expect((err as InrecordError).retryable).toBe(true);
       expect((err as InrecordError).context.resumeAt).toBe(new Date(resetAt).toISOString());
     }
+  });
+
+  it('carries the CRM’s own fix when given one, the catalogue’s otherwise', () => {
+    const plain = new QuotaGuard(0.9, 'Pipedrive');
+    plain.spent();
+    expect(plain.error().fix).toMatch(/daily API quota is spent/);
+    const own = new QuotaGuard(0.9, 'Salesforce', { fix: 'wait for the rolling window' });
+    own.observe(10, 10);
+    expect(own.error().fix).toBe('wait for the rolling window');
   });
 
   it('a quota with a reset time counts afresh once the reset has passed', () => {

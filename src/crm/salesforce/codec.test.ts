@@ -65,13 +65,22 @@ describe('salesforce codec', () => {
   it.each([
     ['INVALID_SESSION_ID', '', 'IR_CRM_AUTH', false],
     ['REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', 'IR_CRM_QUOTA_EXHAUSTED', true],
+    ['REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.', 'IR_CRM_RATE_LIMITED', true],
     ['REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.', 'IR_CRM_RATE_LIMITED', true],
+    ['ERROR_HTTP_412', '', 'IR_CRM_VALIDATION', false],
     ['ENTITY_IS_DELETED', '', 'IR_CRM_NOT_FOUND', false],
     ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', '', 'IR_CRM_VALIDATION', false],
     ['UNABLE_TO_LOCK_ROW', '', 'IR_CRM_UNAVAILABLE', true],
     ['ERROR_HTTP_503', '', 'IR_CRM_UNAVAILABLE', true],
   ])('classifies %s %s → %s', (code, msg, want, retryable) => {
     expect(classifySfError(code, msg)).toMatchObject({ code: want, retryable });
+  });
+
+  it('tells the two 403 REQUEST_LIMIT_EXCEEDED apart: the daily allocation pauses, the concurrent limit is waited out', () => {
+    expect(classifySfError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')).toEqual({ code: 'IR_CRM_QUOTA_EXHAUSTED', retryable: true, status: 403 });
+    for (const msg of ['ConcurrentPerOrgLongTxn Limit exceeded.', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.']) {
+      expect(classifySfError('REQUEST_LIMIT_EXCEEDED', msg)).toEqual({ code: 'IR_CRM_RATE_LIMITED', retryable: true, status: 403, limited: true });
+    }
   });
 
   it('names custom fields and builds Tooling metadata', () => {

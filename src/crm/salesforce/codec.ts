@@ -122,20 +122,30 @@ export function websiteDomain(website: unknown): string | null {
   }
 }
 
+/** The message of the 403 REQUEST_LIMIT_EXCEEDED that means the rolling 24 h allocation is spent. */
+export function isTotalRequests(message: string): boolean {
+  return /TotalRequests/i.test(message);
+}
+
 export function chunk<T>(xs: T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 }
 
-/** How one Salesforce error code is handled: the engine's code and whether a retry can help (§6.3). */
-export function classifySfError(code: string | undefined, message = ''): { code: string; retryable: boolean; status: number | undefined } {
+/**
+ * How one Salesforce error code is handled: the engine's code, whether a retry can help, and
+ * whether it is a short-lived limit to wait out (§6.3).
+ */
+export function classifySfError(code: string | undefined, message = ''): { code: string; retryable: boolean; status: number | undefined; limited?: boolean } {
   switch (code) {
     case 'INVALID_SESSION_ID':
       return { code: 'IR_CRM_AUTH', retryable: false, status: 401 };
     case 'REQUEST_LIMIT_EXCEEDED':
-      // TotalRequests = the rolling daily allocation; ConcurrentRequests = a short-term limit (§9.1).
-      return /TotalRequests/i.test(message) ? { code: 'IR_CRM_QUOTA_EXHAUSTED', retryable: true, status: 403 } : { code: 'IR_CRM_RATE_LIMITED', retryable: true, status: 429 };
+      // Both request limits answer 403 with this code (§9.1): `TotalRequests` is the rolling 24 h
+      // allocation; any other (`ConcurrentPerOrgLongTxn`, `ConcurrentRequests`) is the concurrent
+      // long-running limit, which frees as the slow requests finish.
+      return isTotalRequests(message) ? { code: 'IR_CRM_QUOTA_EXHAUSTED', retryable: true, status: 403 } : { code: 'IR_CRM_RATE_LIMITED', retryable: true, status: 403, limited: true };
     case 'NOT_FOUND':
     case 'ENTITY_IS_DELETED':
     case 'INVALID_CROSS_REFERENCE_KEY':
@@ -144,14 +154,13 @@ export function classifySfError(code: string | undefined, message = ''): { code:
     case 'SERVER_UNAVAILABLE':
     case 'UNKNOWN_EXCEPTION':
       return { code: 'IR_CRM_UNAVAILABLE', retryable: true, status: 503 };
-    case 'PRECONDITION_FAILED':
+    // §7.3: the 412 has no published body; jsforce names a bodiless answer by its status.
     case 'ERROR_HTTP_412':
       return { code: 'IR_CRM_VALIDATION', retryable: false, status: 412 };
     default: {
       const http = /^ERROR_HTTP_(\d{3})$/.exec(code ?? '');
       if (http) {
         const status = Number(http[1]);
-        if (status === 429) return { code: 'IR_CRM_RATE_LIMITED', retryable: true, status };
         if (status >= 500) return { code: 'IR_CRM_UNAVAILABLE', retryable: true, status };
         if (status === 401) return { code: 'IR_CRM_AUTH', retryable: false, status };
         if (status === 404) return { code: 'IR_CRM_NOT_FOUND', retryable: false, status };

@@ -291,7 +291,7 @@ describe('outbound messages', () => {
 });
 
 describe('runtime: faults, OAuth refresh, quota', () => {
-  it('retries injected 500s and 429s on writes and counts calls', async () => {
+  it('retries injected 500s and limit refusals (Salesforce answers them 403 REQUEST_LIMIT_EXCEEDED, never 429) on writes and counts calls', async () => {
     const id = firstId('Account', 8);
     // Seeded draws: the same faults on every run; a fault is all but certain over 10 writes and 5 failures in a row is not.
     sim.setFaults({ error500: 0.2, error429: 0.3, seed: 7 });
@@ -345,24 +345,32 @@ describe('runtime: faults, OAuth refresh, quota', () => {
     }
   });
 
-  it('a short-window limit (429 REQUEST_LIMIT_EXCEEDED ConcurrentRequests) is waited out and retried, never a quota pause', async () => {
-    const burst = await startSalesforceSimulator({ records: 60, shortTermLimit: { callsPerWindow: 4, windowMs: 1000 } });
+  it('the concurrent long-running limit (403 REQUEST_LIMIT_EXCEEDED ConcurrentPerOrgLongTxn) is waited out with a jittered backoff and retried until the write lands, never a quota pause', async () => {
+    // Two calls in service for 100 ms or more stand in for production's 25 of 20 s or more.
+    const org = await startSalesforceSimulator({ records: 20, longRunning: { limit: 2, afterMs: 100 } });
     try {
-      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: burst.apiBase, auth: { token: burst.token } });
+      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: org.apiBase, auth: { token: org.token } });
       const c = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
-      const ids = (await collect(c.readChanged('company', null, []))).map((r) => r.id).slice(0, 12);
-      expect(ids).toHaveLength(12);
-      await new Promise((r) => setTimeout(r, 1000));
-      // 12 single-record writes at once against 4 calls per second: most are refused at first
-      // (jsforce retries GETs itself, so writes show the connector's own handling); every one lands.
-      const results = await Promise.all(ids.map((id, i) => c.writeBatch('company', [{ id, fields: { NumberOfEmployees: 500 + i } }])));
-      expect(results.flat()).toEqual(ids.map((id) => ({ id, ok: true })));
-      expect(burst.stats().rateLimited).toBeGreaterThan(0);
-      expect(c.stats().rateLimited).toBeGreaterThan(0);
-      const back = await c.read('company', ids, ['NumberOfEmployees']);
-      expect(new Map(back.map((r) => [r.id, r.fields.NumberOfEmployees]))).toEqual(new Map(ids.map((id, i) => [id, 500 + i])));
+      const id = [...org.org.rows('Account').keys()][0] as string;
+      await c.describe('company');
+      // Two slow reads by another client of the org fill the long-running slots for 2 s.
+      org.setSlowRequests({ ms: 2000, methods: ['GET'] });
+      const slowRead = () => fetch(`${org.apiBase}/services/data/v62.0/query?q=SELECT+Id+FROM+User`, { headers: { authorization: `Bearer ${org.token}` } }).then((r) => r.text());
+      const slow = [slowRead(), slowRead()];
+      while ((org.stats().calls['GET /query'] ?? 0) < 2) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 300));
+      const callsBefore = c.stats().calls;
+      const results = await c.writeBatch('company', [{ id, fields: { NumberOfEmployees: 4242 } }]);
+      await Promise.all(slow);
+      org.setSlowRequests(undefined);
+      expect(results).toEqual([{ id, ok: true }]);
+      // Refused at least once, then retried: one call per refusal plus the one that landed, no quota pause.
+      expect(org.stats().rateLimited).toBeGreaterThan(0);
+      expect(c.stats().rateLimited).toBe(org.stats().rateLimited);
+      expect(c.stats().calls - callsBefore).toBe(org.stats().rateLimited + 1);
+      expect((await c.read('company', [id], ['NumberOfEmployees']))[0]?.fields.NumberOfEmployees).toBe(4242);
     } finally {
-      await burst.close();
+      await org.close();
     }
   }, 30_000);
 
@@ -398,6 +406,35 @@ describe('runtime: faults, OAuth refresh, quota', () => {
       await org.close();
     }
   }, 30_000);
+
+  it('a connector whose first call meets a spent allocation stops at once with the org’s own figures and what to do; later calls do not reach Salesforce', async () => {
+    const org = await startSalesforceSimulator({ records: 10, rateLimit: { callsPerWindow: 3, windowMs: 60_000 } });
+    try {
+      // Another client of the org spends the allocation.
+      for (let i = 0; i < 3; i++) await fetch(`${org.apiBase}/services/data/v62.0/limits`, { headers: { authorization: `Bearer ${org.token}` } });
+      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: org.apiBase, auth: { token: org.token } });
+      const c = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
+      const callsBefore = org.stats().totalCalls;
+      const e = await rejection(c.listUsers());
+      expect(e.code).toBe('IR_CRM_QUOTA_EXHAUSTED');
+      expect(e.retryable).toBe(true);
+      expect(e.message).toMatch(/REQUEST_LIMIT_EXCEEDED TotalRequests/);
+      // The figures come from the refusal's Sforce-Limit-Info, not a guess.
+      expect(e.message).toContain('3 of 3 daily API units used');
+      expect(e.context).toMatchObject({ used: 3, max: 3 });
+      expect(e.fix).toMatch(/rolling 24 h/);
+      expect(e.fix).toMatch(/nothing is lost/);
+      expect(org.stats().totalCalls - callsBefore).toBe(1);
+      // Every later call, a write included, is refused by the guard without a call: the records stay for the retried job.
+      const w = await rejection(c.writeBatch('company', [{ id: [...org.org.rows('Account').keys()][0] as string, fields: { NumberOfEmployees: 1 } }]));
+      expect(w.code).toBe('IR_CRM_QUOTA_EXHAUSTED');
+      expect(w.retryable).toBe(true);
+      expect(w.fix).toBe(e.fix);
+      expect(org.stats().totalCalls - callsBefore).toBe(1);
+    } finally {
+      await org.close();
+    }
+  });
 
   it('a 403 TotalRequests (the allocation spent by another worker) pauses at once: no retry spends more of it', async () => {
     const org = await startSalesforceSimulator({ records: 10, rateLimit: { callsPerWindow: 6, windowMs: 60_000 } });

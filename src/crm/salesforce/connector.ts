@@ -46,6 +46,7 @@ import {
   decodeValue,
   encodeValue,
   fixFor,
+  isTotalRequests,
   isoFromSf,
   outboundToEvents,
   parseOutboundMessage,
@@ -90,8 +91,12 @@ function parseDuration(d: string): number {
 /** 403 REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.`: the rolling allocation is spent (§6.3). */
 function isAllocationSpent(err: unknown): boolean {
   const e = err as { errorCode?: string; name?: string; message?: string };
-  return (e?.errorCode ?? e?.name) === 'REQUEST_LIMIT_EXCEEDED' && /TotalRequests/i.test(String(e.message));
+  return (e?.errorCode ?? e?.name) === 'REQUEST_LIMIT_EXCEEDED' && isTotalRequests(String(e.message));
 }
+
+/** What to do about a spent allocation: nothing is lost, calls resume by themselves (§9.1, §9.2). */
+const ALLOCATION_FIX =
+  'Salesforce counts API requests over a rolling 24 h: calls resume by themselves once the oldest requests roll out of the window (GET /limits is read again until then), and the paused jobs are retried, nothing is lost. To resume sooner, find what spends the allocation in Setup → System Overview (API usage) or buy more API requests; a lower rateLimit.dailyQuotaGuard keeps headroom for the org’s other integrations.';
 
 export class SalesforceConnector implements CrmConnector {
   readonly crm = 'salesforce' as const;
@@ -117,7 +122,7 @@ export class SalesforceConnector implements CrmConnector {
     this.rateLimit = { ...DEFAULT_POLICY, ...(cfg.rateLimit.callsPerWindow ? { callsPerWindow: cfg.rateLimit.callsPerWindow } : {}), ...(cfg.rateLimit.windowMs ? { windowMs: cfg.rateLimit.windowMs } : {}) };
     this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
     // The rolling 24 h allocation (§9.1) has no reset time: a paused guard re-reads /limits.
-    this.quota = new QuotaGuard(cfg.rateLimit.dailyQuotaGuard, 'Salesforce daily API requests', { ...(deps.quotaRecheckMs ? { recheckMs: deps.quotaRecheckMs } : {}) });
+    this.quota = new QuotaGuard(cfg.rateLimit.dailyQuotaGuard, 'Salesforce daily API requests', { fix: ALLOCATION_FIX, ...(deps.quotaRecheckMs ? { recheckMs: deps.quotaRecheckMs } : {}) });
     this.integrationUserId = cfg.integrationUserId ?? null;
     const instanceUrl = cfg.baseUrl.replace(/\/+$/, '');
     if ('token' in cfg.auth) {
@@ -160,14 +165,16 @@ export class SalesforceConnector implements CrmConnector {
     const c = classifySfError(code, String(e.message ?? ''));
     const f: CallFailure = { message: String(e.message ?? err), ...(code ? { crmCode: code } : {}) };
     if (c.status !== undefined) f.status = c.status;
+    if (c.limited) f.limited = true;
     return f;
   }
 
   /**
    * One API call through the runtime: daily-quota guard, limiter, retries, refresh on 401.
-   * Two different refusals share the code REQUEST_LIMIT_EXCEEDED (§6.3, §9.1): `TotalRequests` is
-   * the rolling 24 h allocation — the guard pauses, nothing is retried — while `ConcurrentRequests`
-   * (or any 429) is short-term and retried after a backoff like any rate limit.
+   * Salesforce's two request limits both answer 403 REQUEST_LIMIT_EXCEEDED (§6.3, §9.1):
+   * `TotalRequests` is the rolling 24 h allocation — the guard pauses, no call is made until a
+   * fresh reading shows room — while the concurrent long-running limit frees as slow requests
+   * finish, so it is waited out with a jittered backoff and retried.
    */
   private async call<T>(what: string, fn: (c: Conn) => Promise<T>): Promise<T> {
     if (this.quota.needsProbe()) await this.probeDailyUsage();
@@ -187,11 +194,14 @@ export class SalesforceConnector implements CrmConnector {
           return await fn(this.conn);
         } catch (err) {
           if (!isAllocationSpent(err)) throw err;
+          // The refusal carries Sforce-Limit-Info too: the guard records the org's own figures.
+          this.observeUsage();
           this.quota.spent();
           const paused = this.quota.error();
           throw new InrecordError('IR_CRM_QUOTA_EXHAUSTED', `Salesforce ${what}: the org's rolling 24 h API allocation is spent (REQUEST_LIMIT_EXCEEDED TotalRequests); ${paused.message}`, {
             context: paused.context,
             cause: err,
+            fix: paused.fix,
           });
         }
       },

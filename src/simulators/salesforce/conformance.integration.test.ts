@@ -69,6 +69,55 @@ describe('describe (§2.6)', () => {
     const global = await conn.describeGlobal();
     expect(global.sobjects.map((s) => s.name)).toEqual(expect.arrayContaining(['Lead', 'Contact', 'Account', 'Opportunity', 'Task', 'User', 'LeadHistory', 'OpportunityFieldHistory']));
   });
+
+  it('carries the keys of the real describe: idEnabled, isSubtype, mruEnabled on every object, polymorphicForeignKey on every field', async () => {
+    const keys = { idEnabled: true, isSubtype: false, isInterface: false, hasSubtypes: false, mruEnabled: true, deepCloneable: false };
+    expect(await conn.sobject('Lead').describe()).toMatchObject(keys);
+    const global = await conn.describeGlobal();
+    expect(global.sobjects.find((o) => o.name === 'Lead')).toMatchObject(keys);
+    for (const o of global.sobjects) expect(Object.keys(o)).toEqual(expect.arrayContaining(Object.keys(keys)));
+    const task = await conn.sobject('Task').describe();
+    const field = (n: string) => task.fields.find((f) => f.name === n) as unknown as AnyRec;
+    // WhoId points at Contact or Lead: a polymorphic lookup; Subject is no lookup at all.
+    expect(field('WhoId')).toMatchObject({ polymorphicForeignKey: true, referenceTo: ['Contact', 'Lead'] });
+    expect(field('Subject')).toMatchObject({ polymorphicForeignKey: false });
+    for (const f of task.fields) expect(f).toHaveProperty('polymorphicForeignKey');
+  });
+
+  it('gives OpportunityContactRole its key prefix 00K, in describe and in its record ids (§5.1)', async () => {
+    const d = await conn.sobject('OpportunityContactRole').describe();
+    expect(d.keyPrefix).toBe('00K');
+    expect((await conn.describeGlobal()).sobjects.find((o) => o.name === 'OpportunityContactRole')?.keyPrefix).toBe('00K');
+    const rows = (await conn.query('SELECT Id FROM OpportunityContactRole LIMIT 5')).records as AnyRec[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(String(r.Id).slice(0, 3)).toBe('00K');
+  });
+
+  it('answers describe with If-Modified-Since 304 and no body while the metadata is unchanged, the full describe once it changed (§2.6, §7.3)', async () => {
+    const org = await startSalesforceSimulator({ records: 10 });
+    try {
+      const c = new jsforce.Connection({ instanceUrl: org.apiBase, accessToken: org.token, version: '62.0' });
+      const describeSince = (path: string, since: Date) => c.request({ method: 'GET', url: `/services/data/v62.0/sobjects${path}`, headers: { 'If-Modified-Since': since.toUTCString() } });
+      const now = new Date();
+      // Unchanged since now: jsforce hands back the empty body of the 304.
+      expect(await describeSince('/Lead/describe', now)).toBe('');
+      expect(await describeSince('', now)).toBe('');
+      const raw = await fetch(`${org.apiBase}/services/data/v62.0/sobjects/Lead/describe`, { headers: { authorization: `Bearer ${org.token}`, 'if-modified-since': now.toUTCString() } });
+      expect(raw.status).toBe(304);
+      expect(await raw.text()).toBe('');
+      // Changed since the epoch: the full describe.
+      expect(((await describeSince('/Lead/describe', new Date(0))) as AnyRec).name).toBe('Lead');
+      // A custom field added after `now` (the org's clock set ahead, past the header's second) changes Lead's metadata, not Contact's.
+      org.org.clock = () => Date.now() + 5000;
+      await c.tooling.sobject('CustomField').create({ FullName: 'Lead.Fresh__c', Metadata: { label: 'Fresh', type: 'Text', length: 20 } });
+      const lead = (await describeSince('/Lead/describe', now)) as { fields: { name: string }[] };
+      expect(lead.fields.map((f) => f.name)).toContain('Fresh__c');
+      expect(await describeSince('/Contact/describe', now)).toBe('');
+      expect(((await describeSince('', now)) as { sobjects: unknown[] }).sobjects.length).toBeGreaterThan(0);
+    } finally {
+      await org.close();
+    }
+  });
 });
 
 describe('sObject rows (§2.1–§2.4, §6)', () => {
@@ -115,6 +164,16 @@ describe('sObject rows (§2.1–§2.4, §6)', () => {
     expect(e.message).toContain(message);
   });
 
+  it('answers a method the resource does not take with 405 METHOD_NOT_ALLOWED naming the allowed ones (§1.4, §6.3)', async () => {
+    const patch = await apiError(conn.request({ method: 'PATCH', url: '/services/data/v62.0/sobjects/Lead', body: JSON.stringify({ LastName: 'x' }), headers: { 'content-type': 'application/json' } }));
+    expect(patch.errorCode).toBe('METHOD_NOT_ALLOWED');
+    expect(patch.message).toBe("HTTP Method 'PATCH' not allowed. Allowed are HEAD,GET,POST");
+    const id = sim.org.rows('Lead').keys().next().value as string;
+    const put = await apiError(conn.request({ method: 'PUT', url: `/services/data/v62.0/sobjects/Lead/${id}`, body: JSON.stringify({ LastName: 'x' }), headers: { 'content-type': 'application/json' } }));
+    expect(put.errorCode).toBe('METHOD_NOT_ALLOWED');
+    expect(put.message).toBe("HTTP Method 'PUT' not allowed. Allowed are HEAD,GET,PATCH,DELETE");
+  });
+
   it('answers REQUIRED_FIELD_MISSING, a garbage id and a wrong-prefix id like the real API (§2.2, §6.3)', async () => {
     const missing = await apiError(conn.sobject('Lead').create({ FirstName: 'NoLast' }));
     expect(missing.errorCode).toBe('REQUIRED_FIELD_MISSING');
@@ -126,11 +185,14 @@ describe('sObject rows (§2.1–§2.4, §6)', () => {
     expect(wrong.errorCode).toBe('MALFORMED_ID');
   });
 
-  it('refuses a PATCH with If-Unmodified-Since older than the last change (412, §7.3)', async () => {
+  it('refuses a PATCH with If-Unmodified-Since older than the last change: 412 with no body, the only part Salesforce publishes (§6.2, §7.3)', async () => {
     const { id } = (await conn.sobject('Lead').create({ LastName: 'Cond', Company: 'Acme' })) as { id: string };
     const before = new Date(Date.now() - 10_000).toUTCString();
     const e = await apiError(conn.sobject('Lead').update({ Id: id, Title: 'late' }, { headers: { 'If-Unmodified-Since': before } } as never));
-    expect(e.errorCode).toBe('PRECONDITION_FAILED');
+    // jsforce names a bodiless error answer by its status.
+    expect(e.errorCode).toBe('ERROR_HTTP_412');
+    expect(e.message).toBe('');
+    expect(((await conn.sobject('Lead').retrieve(id, { fields: ['Title'] })) as AnyRec).Title).toBeNull();
     const after = new Date(Date.now() + 10_000).toUTCString();
     await conn.sobject('Lead').update({ Id: id, Title: 'fine' }, { headers: { 'If-Unmodified-Since': after } } as never);
     expect(((await conn.sobject('Lead').retrieve(id, { fields: ['Title'] })) as AnyRec).Title).toBe('fine');
@@ -309,17 +371,53 @@ describe('limits and OAuth on a small org', () => {
     await small?.close();
   });
 
-  it('answers 403 REQUEST_LIMIT_EXCEEDED when the allocation is spent, not retried by jsforce (§6.5, §9.1)', async () => {
+  it('answers 403 REQUEST_LIMIT_EXCEEDED when the allocation is spent, shown in /limits and Sforce-Limit-Info, not retried by jsforce (§6.5, §9.1–§9.3)', async () => {
     const tight = await startSalesforceSimulator({ records: 10, rateLimit: { callsPerWindow: 3, windowMs: 60_000 } });
     try {
       const c = new jsforce.Connection({ instanceUrl: tight.apiBase, accessToken: tight.token, version: '62.0' });
-      for (let i = 0; i < 3; i++) await c.query('SELECT Id FROM User LIMIT 1');
-      const e = await apiError(c.query('SELECT Id FROM User LIMIT 1'));
-      expect(e.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
-      expect(e.message).toBe('TotalRequests Limit exceeded.');
-      expect(tight.stats().totalCalls).toBe(4);
+      for (let i = 0; i < 2; i++) await c.query('SELECT Id FROM User LIMIT 1');
+      // The third call is the allocation's last: /limits shows none remaining.
+      expect((await c.limits()).DailyApiRequests).toEqual({ Max: 3, Remaining: 0 });
+      expect(c.limitInfo).toEqual({ apiUsage: { used: 3, limit: 3 } });
+      for (const refused of [() => c.query('SELECT Id FROM User LIMIT 1'), () => c.sobject('Lead').create({ LastName: 'Late', Company: 'Acme' }), () => c.limits()]) {
+        const e = await apiError(refused());
+        expect(e.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
+        expect(e.message).toBe('TotalRequests Limit exceeded.');
+      }
+      // The refusals carry the header too, and are not counted.
+      expect(c.limitInfo).toEqual({ apiUsage: { used: 3, limit: 3 } });
+      expect(tight.stats().totalCalls).toBe(6);
+      expect(tight.stats().rateLimited).toBe(3);
     } finally {
       await tight.close();
+    }
+  });
+
+  it('refuses new calls with 403 REQUEST_LIMIT_EXCEEDED while the concurrent long-running limit is reached, and takes them again once the slow ones finish (§6.3, §9.1)', async () => {
+    // Two calls in service for 100 ms or more stand in for production's 25 of 20 s or more.
+    const org = await startSalesforceSimulator({ records: 10, longRunning: { limit: 2, afterMs: 100 } });
+    try {
+      const c = new jsforce.Connection({ instanceUrl: org.apiBase, accessToken: org.token, version: '62.0' });
+      org.setSlowRequests({ ms: 3000, methods: ['GET'] });
+      // A jsforce Query runs once it is awaited: Promise.resolve starts both now.
+      const slow = [Promise.resolve(c.query('SELECT Id FROM User')), Promise.resolve(c.query('SELECT Id FROM Lead'))];
+      // Both admitted, then in service past the 100 ms mark.
+      while ((org.stats().calls['GET /query'] ?? 0) < 2) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 300));
+      const e = await apiError(c.sobject('Lead').create({ LastName: 'Crowded', Company: 'Acme' }));
+      expect(e.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
+      expect(e.message).toBe('ConcurrentPerOrgLongTxn Limit exceeded.');
+      expect(org.stats().rateLimited).toBe(1);
+      await Promise.all(slow);
+      org.setSlowRequests(undefined);
+      expect(((await c.sobject('Lead').create({ LastName: 'Crowded', Company: 'Acme' })) as { success: boolean }).success).toBe(true);
+      // Salesforce never answers 429: an injected share of refusals is this same 403.
+      org.setFaults({ error429: 1 });
+      const injected = await apiError(c.sobject('Lead').create({ LastName: 'Injected', Company: 'Acme' }));
+      expect(injected.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
+      expect(injected.message).toBe('ConcurrentPerOrgLongTxn Limit exceeded.');
+    } finally {
+      await org.close();
     }
   });
 

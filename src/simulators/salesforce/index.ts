@@ -16,11 +16,17 @@
  *
  * Extra options (besides SimulatorOptions): `oauthClientId` / `oauthClientSecret` (defaults
  * 'sim-client-id' / 'sim-client-secret'), `dailyApiRequests` (rolling 24 h allocation, default
- * 100,000; `rateLimit` replaces it with a shorter rolling window for tests), `shortTermLimit`
-({ callsPerWindow, windowMs }: calls over it are answered 429 REQUEST_LIMIT_EXCEEDED
-ConcurrentRequests, a short-term refusal that is not part of the allocation), `outboundRetryMs` (first Outbound Message retry delay, default 1000 ms; the 2 h / 24 h
- * caps scale with it), `webhookUrl` is the Outbound Message endpoint. `snapshotFile` is not
- * supported (the org is rebuilt from the seed).
+ * 100,000; `rateLimit` replaces it with a shorter rolling window for tests; once spent, calls are
+ * answered 403 REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.`), `longRunning`
+ * ({ limit, afterMs }, default 25 requests running 20 s or more: while that many are in service, new
+ * calls are answered 403 REQUEST_LIMIT_EXCEEDED `ConcurrentPerOrgLongTxn Limit exceeded.`),
+ * `slowRequests` ({ ms, methods? }: calls of those methods, default all, take that long to answer;
+ * also `setSlowRequests` on the handle), `outboundRetryMs` (first Outbound Message retry delay,
+ * default 1000 ms; the 2 h / 24 h caps scale with it), `webhookUrl` is the Outbound Message
+ * endpoint. `snapshotFile` is not supported (the org is rebuilt from the seed).
+ *
+ * Salesforce's REST API never answers 429 (§6.2): the control API's `error429` share is answered
+ * here with Salesforce's own short-lived refusal, the concurrent-limit 403 above.
  *
  * Control API (outside Salesforce's paths): POST /_sim/rep-edit {object,id,fields,userId?},
  * POST /_sim/faults, GET /_sim/stats, POST /_sim/stats/reset, GET /_sim/ground-truth,
@@ -54,12 +60,28 @@ export interface RunningSalesforceSimulator extends RunningSimulator {
   /** Revokes every refresh token (and the access tokens issued from them): the next refresh is invalid_grant. */
   revokeGrants(): void;
   setOutboundUrl(url: string | undefined): void;
+  /** Makes calls slow (of the given methods, default all), so that the long-running limit can be reached; undefined: back to full speed. */
+  setSlowRequests(slow: SlowRequests | undefined): void;
   /** Waits for Outbound Messages buffered or in flight (not scheduled retries). */
   outboundIdle(): Promise<void>;
   oauth: { clientId: string; clientSecret: string };
 }
 
 const WINDOW_MS = 86_400_000;
+
+/** Calls that take `ms` to answer: all of them, or those whose method is in `methods`. */
+export interface SlowRequests {
+  ms: number;
+  methods?: string[];
+}
+
+/**
+ * The two request limits of §9.1, both refused with 403 REQUEST_LIMIT_EXCEEDED (§6.3): the
+ * rolling 24 h allocation, and the concurrent long-running limit (requests in service 20 s or
+ * more; 25 per production org). Salesforce publishes no other request limit, and no 429.
+ */
+const TOTAL_REQUESTS = 'TotalRequests Limit exceeded.';
+const LONG_RUNNING = 'ConcurrentPerOrgLongTxn Limit exceeded.';
 
 export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Promise<RunningSalesforceSimulator> {
   const staticToken = opts.token ?? '00DRO0000008aXd!AQ8AQSimulatorStaticAccessToken';
@@ -79,16 +101,16 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
   const maxCalls = opts.rateLimit?.callsPerWindow ?? (typeof opts.dailyApiRequests === 'number' ? opts.dailyApiRequests : 100_000);
   const callTimes: number[] = [];
   let callHead = 0;
-  // Short-term limit (`shortTermLimit`): refused calls get the ConcurrentRequests answer (§6.3).
-  const shortTerm = opts.shortTermLimit as { callsPerWindow: number; windowMs: number } | undefined;
-  const recent: number[] = [];
-  const overShortTerm = () => {
-    if (!shortTerm) return false;
-    const t = Date.now();
-    while (recent.length > 0 && (recent[0] as number) <= t - shortTerm.windowMs) recent.shift();
-    if (recent.length >= shortTerm.callsPerWindow) return true;
-    recent.push(t);
-    return false;
+  // Concurrent long-running limit (§9.1): calls in service, by when they were admitted.
+  const longRunning = { limit: 25, afterMs: 20_000, ...(opts.longRunning as { limit?: number; afterMs?: number } | undefined) };
+  let slow = opts.slowRequests as SlowRequests | undefined;
+  const inService = new Map<number, number>();
+  let served = 0;
+  const longRunningNow = () => {
+    const cutoff = Date.now() - longRunning.afterMs;
+    let n = 0;
+    for (const since of inService.values()) if (since <= cutoff) n++;
+    return n;
   };
   const used = () => {
     const cutoff = Date.now() - windowMs;
@@ -150,22 +172,30 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
   const admit = (req: FastifyRequest, template: string): SfApiError | null => {
     stats.totalCalls++;
     stats.calls[template] = (stats.calls[template] ?? 0) + 1;
-    if (overShortTerm()) {
+    // No new call is taken while `limit` calls have been in service `afterMs` or longer.
+    if (longRunningNow() >= longRunning.limit) {
       stats.rateLimited++;
-      return SfApiError.one(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.');
+      return SfApiError.one(403, 'REQUEST_LIMIT_EXCEEDED', LONG_RUNNING);
     }
     if (used() >= maxCalls) {
       stats.rateLimited++;
-      return SfApiError.one(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+      return SfApiError.one(403, 'REQUEST_LIMIT_EXCEEDED', TOTAL_REQUESTS);
     }
     callTimes.push(Date.now());
     const injected = injectedApiError(faults, req.method);
     if (injected === 429) {
       stats.rateLimited++;
-      return SfApiError.one(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.');
+      return SfApiError.one(403, 'REQUEST_LIMIT_EXCEEDED', LONG_RUNNING);
     }
     if (injected === 500) return SfApiError.one(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)');
     return null;
+  };
+
+  const serve = async (req: FastifyRequest, reply: FastifyReply) => {
+    const id = served++;
+    inService.set(id, Date.now());
+    reply.raw.once('close', () => inService.delete(id));
+    if (slow && slow.ms > 0 && (!slow.methods || slow.methods.includes(req.method))) await new Promise((r) => setTimeout(r, slow?.ms));
   };
 
   const issue = (userId: string, refresh?: string) => {
@@ -271,7 +301,7 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     });
   });
 
-  registerRoutes(app, { org, baseUrl: () => baseUrl, authenticate, admit, limitInfo: () => ({ used: used(), max: maxCalls }), oauth });
+  registerRoutes(app, { org, baseUrl: () => baseUrl, authenticate, admit, serve, limitInfo: () => ({ used: used(), max: maxCalls }), oauth });
 
   const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
   const port = new URL(address).port;
@@ -301,6 +331,9 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     },
     setOutboundUrl: (url) => {
       outboundUrl = url;
+    },
+    setSlowRequests: (s) => {
+      slow = s;
     },
     outboundIdle: () => messenger.idle(),
     close: async () => {

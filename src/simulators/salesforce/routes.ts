@@ -27,6 +27,8 @@ export interface RouteContext {
   authenticate(token: string | undefined): Session | null;
   /** Counts one API call; returns an error to answer instead (limits, injected faults). */
   admit(req: FastifyRequest, template: string): SfApiError | null;
+  /** An admitted call is in service until its answer is sent (the long-running limit counts these); waits any configured latency. */
+  serve(req: FastifyRequest, reply: FastifyReply): Promise<void>;
   limitInfo(): { used: number; max: number };
   oauth(req: FastifyRequest, reply: FastifyReply): Promise<unknown>;
 }
@@ -39,7 +41,9 @@ interface Cursor {
   expires: number;
 }
 
+/** An error answer: the error array, or no body where Salesforce publishes only the status (412). */
 function sendErrors(reply: FastifyReply, status: number, errors: SfErrorItem[]) {
+  if (errors.length === 0) return reply.code(status).send();
   return reply.code(status).type(JSON_TYPE).send(errors);
 }
 
@@ -72,6 +76,17 @@ function resolveFields(obj: SfObject, names: string[] | undefined): SfField[] {
     if (!f) throw SfApiError.one(400, 'INVALID_FIELD', `No such column '${n.trim()}' on sobject of type ${obj.name}`);
     return f;
   });
+}
+
+/** `If-Modified-Since` on describe (§2.6): unchanged since the header's date (whole seconds) → 304. */
+function metadataUnchanged(req: FastifyRequest, modifiedAt: number): boolean {
+  const since = httpDate(req.headers['if-modified-since'] as string | undefined);
+  return since !== undefined && Math.floor(modifiedAt / 1000) * 1000 <= since;
+}
+
+/** §1.4: a method the resource does not take → 405 METHOD_NOT_ALLOWED naming the ones it does. */
+function methodNotAllowed(method: string, allowed: string): SfApiError {
+  return SfApiError.one(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed}`);
 }
 
 function httpDate(s: string | undefined): number | undefined {
@@ -122,6 +137,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (!session) return sendErrors(reply, 401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
       const refused = ctx.admit(req, template);
       if (refused) return sendErrors(reply, refused.status, refused.errors);
+      await ctx.serve(req, reply);
       const out = await handler(req, reply, { ...session, version });
       if (reply.sent) return reply;
       return reply.type(JSON_TYPE).send(out);
@@ -164,22 +180,28 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get(
     '/services/data/:v/sobjects',
-    rest('GET /sobjects', (_req, _reply, s) => ({
-      encoding: 'UTF-8',
-      maxBatchSize: COLLECTION_MAX,
-      sobjects: [...org.schema.values()].map((o) => ({
-        name: o.name, label: o.label, labelPlural: o.labelPlural, keyPrefix: o.keyPrefix, custom: false, createable: o.createable, updateable: o.updateable,
-        deletable: o.deletable, queryable: true, retrieveable: true, searchable: !o.name.endsWith('History'), replicateable: true, triggerable: !o.name.endsWith('History'),
-        layoutable: !o.name.endsWith('History'), activateable: false, customSetting: false, deprecatedAndHidden: false, feedEnabled: false, mergeable: ['Lead', 'Contact', 'Account'].includes(o.name),
-        undeletable: o.deletable, urls: { sobject: `/services/data/v${s.version}/sobjects/${o.name}`, describe: `/services/data/v${s.version}/sobjects/${o.name}/describe`, rowTemplate: `/services/data/v${s.version}/sobjects/${o.name}/{ID}` },
-      })),
-    })),
+    rest('GET /sobjects', (req, reply, s) => {
+      const objects = [...org.schema.values()];
+      if (metadataUnchanged(req, Math.max(...objects.map((o) => org.metadataModifiedAt(o.name))))) return reply.code(304).send();
+      return {
+        encoding: 'UTF-8',
+        maxBatchSize: COLLECTION_MAX,
+        sobjects: objects.map((o) => ({
+          name: o.name, label: o.label, labelPlural: o.labelPlural, keyPrefix: o.keyPrefix, custom: false, createable: o.createable, updateable: o.updateable,
+          deletable: o.deletable, queryable: true, retrieveable: true, searchable: !o.name.endsWith('History'), replicateable: true, triggerable: !o.name.endsWith('History'),
+          layoutable: !o.name.endsWith('History'), activateable: false, customSetting: false, deprecatedAndHidden: false, feedEnabled: false, mergeable: ['Lead', 'Contact', 'Account'].includes(o.name),
+          undeletable: o.deletable, deepCloneable: false, hasSubtypes: false, idEnabled: true, isInterface: false, isSubtype: false, mruEnabled: !o.name.endsWith('History'),
+          urls: { sobject: `/services/data/v${s.version}/sobjects/${o.name}`, describe: `/services/data/v${s.version}/sobjects/${o.name}/describe`, rowTemplate: `/services/data/v${s.version}/sobjects/${o.name}/{ID}` },
+        })),
+      };
+    }),
   );
 
   app.get(
     '/services/data/:v/sobjects/:type/describe',
-    rest('GET /sobjects/{T}/describe', (req, _reply, s) => {
+    rest('GET /sobjects/{T}/describe', (req, reply, s) => {
       const o = org.requireObject((req.params as { type: string }).type);
+      if (metadataUnchanged(req, org.metadataModifiedAt(o.name))) return reply.code(304).send();
       const base = `/services/data/v${s.version}/sobjects/${o.name}`;
       return {
         name: o.name, label: o.label, labelPlural: o.labelPlural, keyPrefix: o.keyPrefix, custom: false, createable: o.createable, updateable: o.updateable,
@@ -254,6 +276,22 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const ius = httpDate(req.headers['if-unmodified-since'] as string | undefined);
       org.update(p.type, p.id, (req.body ?? {}) as Record<string, unknown>, s.userId, 'api', ius);
       return reply.code(204).send();
+    }),
+  );
+
+  app.route({
+    method: ['PATCH', 'PUT', 'DELETE'],
+    url: '/services/data/:v/sobjects/:type',
+    handler: rest('PATCH|PUT|DELETE /sobjects/{T}', (req) => {
+      org.requireObject((req.params as { type: string }).type);
+      throw methodNotAllowed(req.method, 'HEAD,GET,POST');
+    }),
+  });
+  app.put(
+    '/services/data/:v/sobjects/:type/:id',
+    rest('PUT /sobjects/{T}/{id}', (req) => {
+      org.requireObject((req.params as { type: string }).type);
+      throw methodNotAllowed(req.method, 'HEAD,GET,PATCH,DELETE');
     }),
   );
 

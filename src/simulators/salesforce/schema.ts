@@ -3,6 +3,7 @@
  * (reference salesforce.md §2.6, §2.7). Field names are canonical here; lookups are
  * case-insensitive (§1.4). Custom fields (`__c`) are added at runtime through the Tooling API path.
  */
+import { KEY_PREFIX } from './ids.js';
 
 export type SfType =
   | 'id'
@@ -313,16 +314,15 @@ function build(name: string, label: string, plural: string, specs: Spec[], prefi
   return obj;
 }
 
-const PREFIXES: Record<string, string> = { Lead: '00Q', Contact: '003', Account: '001', Opportunity: '006', Task: '00T', Event: '00U', User: '005' };
 
 /** A fresh copy of the org's metadata (each simulator gets its own: custom fields are per org). */
 export function buildSchema(): Map<string, SfObject> {
   const out = new Map<string, SfObject>();
   for (const [name, spec] of Object.entries(SPECS)) {
-    out.set(name.toLowerCase(), build(name, spec.label, spec.plural, spec.fields, PREFIXES[name] as string, spec.history));
+    out.set(name.toLowerCase(), build(name, spec.label, spec.plural, spec.fields, KEY_PREFIX[name] as string, spec.history));
     if (spec.history) {
       const h = spec.history;
-      out.set(h.object.toLowerCase(), build(h.object, `${spec.label} History`, `${spec.label} History`, historySpec(name, h.parentField), '017'));
+      out.set(h.object.toLowerCase(), build(h.object, `${spec.label} History`, `${spec.label} History`, historySpec(name, h.parentField), KEY_PREFIX[h.object] as string));
     }
   }
   return out;
@@ -346,6 +346,7 @@ export function describeField(f: SfField): Record<string, unknown> {
   const defaulted = f.type === 'boolean' || f.type === 'id' || f.name === 'OwnerId' || ['CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'CreatedById', 'LastModifiedById'].includes(f.name) || !!f.defaultPicklist;
   return {
     aggregatable: !longText && f.type !== 'multipicklist',
+    aiPredictionField: false,
     autoNumber: false,
     byteLength: isText ? (f.type === 'multipicklist' ? length : length * 3) : 0,
     calculated: false,
@@ -368,6 +369,7 @@ export function describeField(f: SfField): Record<string, unknown> {
     extraTypeInfo: f.type === 'textarea' ? 'plaintextarea' : null,
     filterable: f.filterable ?? !longText,
     filteredLookupInfo: null,
+    formulaTreatNullNumberAsZero: false,
     groupable: !['double', 'currency', 'percent', 'datetime', 'multipicklist'].includes(f.type) && !longText,
     highScaleNumber: false,
     htmlFormatted: false,
@@ -383,6 +385,8 @@ export function describeField(f: SfField): Record<string, unknown> {
     nillable: !f.required && f.type !== 'boolean' && f.type !== 'id' && !(['CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'CreatedById', 'LastModifiedById'].includes(f.name)),
     permissionable: !!f.custom || (!f.required && f.createable),
     picklistValues: (f.picklist ?? []).map((v) => ({ active: true, defaultValue: v === f.defaultPicklist, label: v, validFor: null, value: v })),
+    // A lookup that can point at more than one object (Task.WhoId: Contact or Lead).
+    polymorphicForeignKey: (f.referenceTo?.length ?? 0) > 1,
     precision: f.precision ?? 0,
     queryByDistance: false,
     referenceTargetField: null,
@@ -392,6 +396,7 @@ export function describeField(f: SfField): Record<string, unknown> {
     restrictedDelete: false,
     restrictedPicklist: !!f.restricted,
     scale: f.scale ?? 0,
+    searchPrefilterable: false,
     soapType: soap[f.type],
     sortable: !longText && f.type !== 'multipicklist',
     type: f.type,

@@ -59,6 +59,9 @@ export class SalesforceOrg {
   integrationUserId = '';
   /** Fixed clock for tests; Date.now() otherwise. */
   clock: () => number = () => Date.now();
+  /** When the org's metadata last changed, per object (a custom field added); the org's creation otherwise. */
+  private readonly metadataChanged = new Map<string, number>();
+  private readonly createdAt = Date.now();
 
   constructor(pod = 'R') {
     this.ids = new IdGenerator(pod);
@@ -323,7 +326,8 @@ export class SalesforceOrg {
     const row = this.requireRow(obj, idIn);
     // §7.3: modified after the header date → 412, request not processed (second granularity).
     if (ifUnmodifiedSince !== undefined && parseDateTime(row.LastModifiedDate as string) > ifUnmodifiedSince) {
-      throw SfApiError.one(412, 'PRECONDITION_FAILED', `The record has been modified since ${new Date(ifUnmodifiedSince).toUTCString()}`);
+      // The body of this answer is not published (only the status is): none is sent.
+      throw new SfApiError(412, []);
     }
     const values = this.coerceBody(obj, body, 'update');
     this.applyUpdate(obj, row, values, userId, source);
@@ -484,12 +488,18 @@ export class SalesforceOrg {
     return [s, e];
   }
 
+  /** When an object's describe last changed (§2.6 `If-Modified-Since`), ms. */
+  metadataModifiedAt(objectName: string): number {
+    return this.metadataChanged.get(this.requireObject(objectName).name) ?? this.createdAt;
+  }
+
   addCustomField(objectName: string, field: SfField): SfField {
     const obj = this.requireObject(objectName);
     if (obj.byLower.has(field.name.toLowerCase())) {
       throw SfApiError.one(400, 'DUPLICATE_DEVELOPER_NAME', `There is already a field named ${field.name} on ${obj.name}.`);
     }
     addField(obj, field);
+    this.metadataChanged.set(obj.name, this.clock());
     if (field.type === 'boolean') for (const row of this.rows(obj.name).values()) row[field.name] = false;
     this.touch(obj.name);
     return field;
