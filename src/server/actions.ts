@@ -7,10 +7,10 @@ import type { CrmConnector, CrmName } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import { type JobEngine, replayDeadLetter } from '../jobs/index.js';
 import { monitorConsoleActions } from '../monitor/index.js';
-import { reviewResolvers } from '../pipeline/index.js';
+import { reviewResolvers, rollback } from '../pipeline/index.js';
 import type { ConsoleActions } from './types.js';
 import type { Store } from '../store/index.js';
-import { getRun, rollbackRun } from '../writeback/index.js';
+import { getRun } from '../writeback/index.js';
 
 export function consoleActions(deps: {
   store: Store;
@@ -26,7 +26,7 @@ export function consoleActions(deps: {
       if (!run) throw new InrecordError('IR_RUN_NOT_FOUND', `no run ${runId}`);
       const connector = run.crm ? deps.connectors[run.crm as CrmName] : undefined;
       if (!connector) throw new InrecordError('IR_USAGE', `run ${runId} wrote to ${run.crm ?? 'no CRM'}, which this server has no connection for`);
-      const r = await rollbackRun({ store: deps.store, connector }, runId);
+      const r = await rollback({ store: deps.store, connector }, { runId });
       return `Rolled back ${runId}: ${r.restored.length} field(s) restored, ${r.skipped.length} skipped (a person changed them since)${r.failed.length ? `, ${r.failed.length} failed` : ''}.`;
     },
     async replayDeadLetter(id: number) {

@@ -10,4 +10,4 @@ export { acceptWebhook, type IngressDeps, type IngressResult } from './ingress.j
 export { pollOnce, type PollDeps, type PollOptions, type PollResult } from './poller.js';
 export { processRecordJob, processRecordJobs, type ProcessDeps, type ProcessOutcome } from './processor.js';
 export type { PipelineResult, RecordJob, RecordPipeline, RecordQueue } from './types.js';
-export { readCursor, writeCursor } from './queries.js';
+export { readCursor, rememberOwnVersions, writeCursor } from './queries.js';

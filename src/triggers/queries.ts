@@ -41,6 +41,21 @@ export async function completeRecords(db: Sql, crm: string, object: string, done
   );
 }
 
+/**
+ * Remembers versions made by inrecord outside a record job (a rollback's restore) as processed, so
+ * the poll or webhook that sees them does not act on inrecord's own change. Never moves a version back.
+ */
+export async function rememberOwnVersions(db: Sql, crm: string, object: string, versions: { id: string; version: string }[]): Promise<void> {
+  if (versions.length === 0) return;
+  await db.query(
+    `INSERT INTO record_versions (crm, object, id, processed_version)
+     SELECT $1, $2, t.id, t.version FROM unnest($3::text[], $4::timestamptz[]) AS t(id, version)
+     ON CONFLICT (crm, object, id) DO UPDATE
+       SET processed_version = GREATEST(record_versions.processed_version, EXCLUDED.processed_version), updated_at = now()`,
+    [crm, object, versions.map((v) => v.id), versions.map((v) => v.version)],
+  );
+}
+
 export async function releaseRecords(db: Sql, crm: string, object: string, items: { id: string; claimer: string }[]): Promise<void> {
   if (items.length === 0) return;
   await db.query(

@@ -26,6 +26,6 @@ export {
   type OutputType,
 } from './check.js';
 export { applyRun, assertApplied, planRun, type ApplySummary, type RunOptions, type WritebackDeps, type WritebackEvent } from './apply.js';
-export { rollbackRun, type RollbackItem, type RollbackReport } from './rollback.js';
+export { rollbackRun, rollbackWindow, type RollbackItem, type RollbackReport, type RollbackWindowReport } from './rollback.js';
 export { countRuns, countWrittenFields, decidedRecordIds, fieldUpdates, getRun, ledgerForRun, ledgerNumbers, ledgerOutcomes, listRuns, writesPerDay, writtenRecordIds, type LedgerRow, type RunRow } from './queries.js';
 export { countOutputs, parseOutputLine, readOutputsFile, scanOutputs } from './source.js';

@@ -132,13 +132,42 @@ export interface WrittenRow {
 }
 
 /** The fields a run wrote that have not been rolled back yet. */
-export async function writtenByRun(db: Sql, runId: string): Promise<WrittenRow[]> {
+/** Which of a run's writes a rollback takes: one flow's (with the stamps of its fields), in a time window. */
+export interface WrittenFilter {
+  flow?: string;
+  since?: string;
+  until?: string;
+}
+
+export async function writtenByRun(db: Sql, runId: string, filter: WrittenFilter = {}): Promise<WrittenRow[]> {
   return db.query<WrittenRow>(
     `SELECT id, object, record_id, field, before_value, after_value, stamp_for, flow,
             to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS written_at
-       FROM write_ledger WHERE run_id = $1 AND outcome = 'written' AND rolled_back_by IS NULL ORDER BY id`,
-    [runId],
+       FROM write_ledger w
+      WHERE run_id = $1 AND outcome = 'written' AND rolled_back_by IS NULL
+        AND ($2::text IS NULL OR w.flow = $2
+             OR (w.stamp_for IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM write_ledger f
+                    WHERE f.run_id = w.run_id AND f.object = w.object AND f.record_id = w.record_id
+                      AND f.field = w.stamp_for AND f.flow = $2 AND f.outcome = 'written')))
+        AND ($3::timestamptz IS NULL OR w.written_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR w.written_at < $4::timestamptz)
+      ORDER BY id`,
+    [runId, filter.flow ?? null, filter.since ?? null, filter.until ?? null],
   );
+}
+
+/** Runs (not rollbacks) with writes still standing in a window, optionally of one flow: newest first. */
+export async function runsWithWrites(db: Sql, crm: string, filter: WrittenFilter & { since: string }): Promise<string[]> {
+  const rows = await db.query<{ run_id: string }>(
+    `SELECT w.run_id FROM write_ledger w JOIN runs r ON r.id = w.run_id
+      WHERE w.crm = $1 AND r.kind <> 'rollback' AND w.outcome = 'written' AND w.rolled_back_by IS NULL
+        AND w.written_at >= $2::timestamptz AND ($3::timestamptz IS NULL OR w.written_at < $3::timestamptz)
+        AND ($4::text IS NULL OR w.flow = $4)
+      GROUP BY w.run_id ORDER BY max(w.written_at) DESC, w.run_id DESC`,
+    [crm, filter.since, filter.until ?? null, filter.flow ?? null],
+  );
+  return rows.map((r) => r.run_id);
 }
 
 export async function markRolledBack(db: Sql, ids: number[], rollbackRun: string): Promise<void> {

@@ -19,7 +19,9 @@ import {
   insertLedger,
   insertRun,
   markRolledBack,
+  runsWithWrites,
   setRunStatus,
+  type WrittenFilter,
   writtenByRun,
 } from './queries.js';
 
@@ -47,6 +49,8 @@ export interface RollbackReport {
   restored: RollbackItem[];
   skipped: RollbackItem[];
   failed: RollbackItem[];
+  /** Each restored record's modified time after the restore: inrecord's own change, not a new one to act on. */
+  versions: { object: ObjectKind; id: string; modifiedAt: string }[];
 }
 
 export interface RollbackDeps {
@@ -56,7 +60,7 @@ export interface RollbackDeps {
 }
 
 /** What a rollback would do (dryRun) or did. */
-export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dryRun?: boolean } = {}): Promise<RollbackReport> {
+export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dryRun?: boolean } & WrittenFilter = {}): Promise<RollbackReport> {
   const { store, connector } = deps;
   const now = deps.now ?? (() => new Date());
   const run = await getRun(store, runId);
@@ -64,8 +68,9 @@ export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dry
   if (run.crm && run.crm !== connector.crm) {
     throw new InrecordError('IR_USAGE', `run ${runId} wrote to ${run.crm}, but the configured CRM is ${connector.crm}`);
   }
-  const rows = await writtenByRun(store, runId);
-  const report: RollbackReport = { runId, rollbackRunId: null, restored: [], skipped: [], failed: [] };
+  const filtered = Boolean(opts.flow || opts.since || opts.until);
+  const rows = await writtenByRun(store, runId, opts);
+  const report: RollbackReport = { runId, rollbackRunId: null, restored: [], skipped: [], failed: [], versions: [] };
   if (rows.length === 0) return report;
 
   const byObject = new Map<string, WrittenRow[]>();
@@ -167,6 +172,8 @@ export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dry
           restoredIds.push(row.id);
         }
       }
+      const after = reread.get(recordId)?.modifiedAt;
+      if (res?.ok && after) report.versions.push({ object: kind, id: recordId, modifiedAt: after });
     }
   }
   if (!rollbackRunId) return report;
@@ -193,6 +200,26 @@ export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dry
   await markRolledBack(store, restoredIds, rollbackRunId);
   const summary = { of: runId, restored: report.restored.length, skipped: report.skipped.length, failed: report.failed.length };
   await finishRun(store, rollbackRunId, report.failed.length > 0 ? 'failed' : 'succeeded', summary);
-  if (report.skipped.length === 0 && report.failed.length === 0) await setRunStatus(store, runId, 'rolled_back');
+  if (report.skipped.length === 0 && report.failed.length === 0 && (!filtered || (await writtenByRun(store, runId)).length === 0))
+    await setRunStatus(store, runId, 'rolled_back');
+  return report;
+}
+
+/** What `rollback --flow X --since T [--until U]` undid: each run's rollback, newest run first. */
+export interface RollbackWindowReport {
+  since: string;
+  until: string | null;
+  flow: string | null;
+  runs: RollbackReport[];
+}
+
+/**
+ * Rolls back every run's writes in a time window (optionally one flow's), newest run first, so a
+ * field written by several runs ends at its value from before the window.
+ */
+export async function rollbackWindow(deps: RollbackDeps, window: WrittenFilter & { since: string }, opts: { dryRun?: boolean } = {}): Promise<RollbackWindowReport> {
+  const runIds = await runsWithWrites(deps.store, deps.connector.crm, window);
+  const report: RollbackWindowReport = { since: window.since, until: window.until ?? null, flow: window.flow ?? null, runs: [] };
+  for (const id of runIds) report.runs.push(await rollbackRun(deps, id, { ...opts, ...window }));
   return report;
 }
