@@ -46,8 +46,6 @@ export type FlowOutput = z.infer<typeof flowOutputSchema>;
 export interface FlowRecord {
   id: string;
   fields: Record<string, FieldValue>;
-  /** Last modification (ISO 8601), when the CRM reported it: scoring's time-aware hold-out. */
-  modifiedAt?: string;
 }
 
 /** Bounds a flow declares for its own outputs (a score is 0..100 whatever the field allows). */

@@ -84,7 +84,7 @@ export function fieldsNamed(flow: FlowConfig): string[] {
 /** Reads every record of the flow's object with the given fields (training history). */
 async function readAll(connector: CrmConnector, flow: FlowConfig, fields: string[]): Promise<FlowRecord[]> {
   const out: FlowRecord[] = [];
-  for await (const page of connector.readChanged(flow.object, null, fields)) for (const r of page) out.push({ id: r.id, fields: r.fields, modifiedAt: r.modifiedAt });
+  for await (const page of connector.readChanged(flow.object, null, fields)) for (const r of page) out.push({ id: r.id, fields: r.fields });
   return out;
 }
 

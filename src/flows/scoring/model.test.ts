@@ -233,17 +233,14 @@ describe('hold-out', () => {
     expect(choice.explanation).toContain('2,400 newest held-out records');
   });
 
-  it('falls back to the last-modified time, and to the id hash when any record lacks a time', () => {
-    const s = scoringSettingsSchema.parse(EXAMPLE_SCORING_SETTINGS);
-    const recs = Array.from({ length: 10 }, (_, i) => ({
-      id: `r${i}`,
-      fields: {},
-      modifiedAt: new Date(Date.UTC(2026, 0, 10 - i)).toISOString(),
-    }));
+  it('reads epoch milliseconds too, and falls back to the id hash without the setting or when a record has no date', () => {
+    const s = scoringSettingsSchema.parse({ ...EXAMPLE_SCORING_SETTINGS, holdoutBy: { field: 'created' } });
+    const recs = Array.from({ length: 10 }, (_, i) => ({ id: `r${i}`, fields: { created: Date.UTC(2026, 0, 10 - i) } }));
     const split = holdoutSplit(s, recs);
     expect(split.split).toBe('time');
     expect(split.test.sort()).toEqual([0, 1]);
     expect(holdoutSplit(s, [...recs, { id: 'undated', fields: {} }]).split).toBe('hash');
+    expect(holdoutSplit(scoringSettingsSchema.parse(EXAMPLE_SCORING_SETTINGS), recs).split).toBe('hash');
   });
 });
 

@@ -96,17 +96,21 @@ export function labelOf(settings: ScoringSettings, record: FlowRecord): 0 | 1 | 
   return null;
 }
 
-/** When a record came in, for a time-aware hold-out: settings.holdoutBy's date, else its last modification. */
+/**
+ * When a record came in (settings.holdoutBy: a created date, or epoch ms). Not the last-modified
+ * time: writing scores back touches every open record, which would put them all in the hold-out.
+ */
 function recordTime(settings: ScoringSettings, record: FlowRecord): number {
-  if (settings.holdoutBy) {
-    const v = record.fields[settings.holdoutBy.field];
-    if (typeof v === 'number') return v;
-    return typeof v === 'string' ? Date.parse(v) : Number.NaN;
-  }
-  return record.modifiedAt ? Date.parse(record.modifiedAt) : Number.NaN;
+  if (!settings.holdoutBy) return Number.NaN;
+  const v = record.fields[settings.holdoutBy.field];
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' ? Date.parse(v) : Number.NaN;
 }
 
-/** Training and hold-out positions (into `records`): the newest share when every record has a time, else by id hash. */
+/**
+ * Training and hold-out positions (into `records`): with settings.holdoutBy and a date on every
+ * record, the newest `holdout` share is held out; otherwise a stable hash of the id decides.
+ */
 export function holdoutSplit(
   settings: ScoringSettings,
   records: FlowRecord[],

@@ -83,8 +83,8 @@ export const scoringSettingsSchema = z
     holdout: z.number().gt(0).lt(1).default(0.2),
     /**
      * The records' created date (or another date that grows with time): the hold-out is then the
-     * newest `holdout` share — trained on older records, judged on newer ones. Without it the
-     * records' last-modified time is used when every record has one, else a hash of the id.
+     * newest `holdout` share — trained on older records, judged on newer ones. Without it, or when
+     * a record has no date, a stable hash of the record id picks the hold-out.
      */
     holdoutBy: z.object({ field: z.string().min(1) }).strict().optional(),
   })
