@@ -274,6 +274,21 @@ describe('serving', () => {
     );
   });
 
+  it('a hold-out with one class cannot judge the model: it is not served', () => {
+    const { records } = syntheticLeads(3000, 3, now);
+    // Every conversion is older than every other record: the newest 20% hold no conversion.
+    const dated = records.map((r, i) => ({
+      ...r,
+      fields: { ...r.fields, created: Date.UTC(2026, 0, 1) + (r.fields.converted ? 0 : 86_400_000) + i },
+    }));
+    const choice = chooseModel({ ...EXAMPLE_SCORING_SETTINGS, minConversions: 100, holdoutBy: { field: 'created' } }, dated, now);
+    expect(choice.model.kind).toBe('rules');
+    expect(choice.rejected).toBe('hold-out lacks a class');
+    expect(choice.explanation).toBe(
+      'rules model: the 600 newest held-out records are all not converted, so the trained model cannot be judged against the rules; keeping the rules',
+    );
+  });
+
   it('a trained model that ranks better on this hold-out but not clearly better than the rules is not served', () => {
     const { records } = syntheticLeads(3000, 3, now);
     const choice = chooseModel({ ...EXAMPLE_SCORING_SETTINGS, minConversions: 100 }, records, now);

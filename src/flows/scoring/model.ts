@@ -230,8 +230,8 @@ export function chooseModel(
     return reject('not converged', `the model fitted on ${fmt(train.length)} records did not converge (${describeFit(fit)}), so it is not served`);
   }
   if (Number.isNaN(ci.auc) || Number.isNaN(metrics.rulesHoldoutAuc)) {
-    const only = testLabels.every((y) => y === 1) ? 'converted' : 'not converted';
-    return reject('hold-out lacks a class', `the ${heldOut} are all ${only}, so the trained model cannot be judged against the rules`);
+    const what = test.length === 0 ? 'empty' : `all ${testLabels[0] === 1 ? 'converted' : 'not converted'}`;
+    return reject('hold-out lacks a class', `the ${heldOut} are ${what}, so the trained model cannot be judged against the rules`);
   }
   if (!(ci.lower > metrics.rulesHoldoutAuc)) {
     return reject('not better than rules', `the trained model's ${aucText} does not clear the rules' AUC ${f3(metrics.rulesHoldoutAuc)} on the ${heldOut}`);
