@@ -67,9 +67,17 @@ export async function run(args: string[]): Promise<BenchResult> {
   if (worldChoice.metrics) {
     const m = worldChoice.metrics;
     const note = `seeded world, ${m.conversions.toLocaleString('en-US')} conversions, ${m.holdoutRows.toLocaleString('en-US')} held out`;
-    rows.push({ metric: 'held-out AUC · seeded world · trained', value: m.holdoutAuc, unit: 'AUC', target: '> rules', pass: m.holdoutAuc > m.rulesHoldoutAuc, note });
+    rows.push({ metric: 'held-out AUC · seeded world · trained', value: m.holdoutAuc, unit: 'AUC', note: `95% CI ${m.holdoutAucLower.toFixed(3)}–${m.holdoutAucUpper.toFixed(3)}; ${note}` });
+    rows.push({
+      metric: 'held-out AUC lower 95% bound · seeded world',
+      value: m.holdoutAucLower,
+      unit: 'AUC',
+      target: '> rules',
+      pass: worldChoice.model.kind === 'trained' && m.holdoutAucLower > m.rulesHoldoutAuc,
+      note: `served: ${worldChoice.model.kind}; fit ${m.fit.stopped} in ${m.fit.iterations} steps, L2 ${m.fit.lambda} (${m.fit.lambdaChosenBy})`,
+    });
     rows.push({ metric: 'held-out AUC · seeded world · rules', value: m.rulesHoldoutAuc, unit: 'AUC', note });
-    rows.push({ metric: 'training time · seeded world', value: Math.round(trainMs), unit: 'ms', note: `${leads.length.toLocaleString('en-US')} leads, split, fit, held-out metrics, training scores` });
+    rows.push({ metric: 'training time · seeded world', value: Math.round(trainMs), unit: 'ms', note: `${leads.length.toLocaleString('en-US')} leads, split, 5-fold penalty choice, fit, held-out metrics, refit on all, training scores` });
     rows.push({ metric: 'Brier · seeded world · trained', value: m.brier, unit: '', note: `calibration error ${m.calibrationError.toFixed(3)}` });
   }
   return { name: 'scoring', rows, meta: { model: choice.model.version, explanation: choice.explanation } };

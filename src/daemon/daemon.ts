@@ -97,7 +97,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   const prepared = new Map<string, PreparedFlow>();
   if (roles.work || roles.poll) {
     // flows fed by an import (usage) have no records to read here: `inrecord import` writes them
-    for (const flow of config.flows.filter((f) => readsRecords(f.kind))) prepared.set(flow.name, await prepareFlow({ store, connector, now: now(), train: roles.work, objects: config.objects }, flow));
+    for (const flow of config.flows.filter((f) => readsRecords(f.kind))) prepared.set(flow.name, await prepareFlow({ store, connector, now: now(), train: roles.work, objects: config.objects, logger: log }, flow));
   }
   const readsOf = (object: ObjectKind) => [...new Set([...prepared.values()].filter((p) => p.flow.object === object).flatMap((p) => p.reads))];
   const objects = [...new Set(config.flows.filter((f) => prepared.has(f.name)).map((f) => f.object))];

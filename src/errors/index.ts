@@ -62,6 +62,9 @@ export const ERROR_CATALOGUE = {
   IR_LLM_BAD_RESPONSE: { status: 502, retryable: false, fix: 'The LLM answered something that is not the requested JSON; set fallback: local, or use a model that supports structured output.' },
   IR_LLM_REFUSED: { status: 422, retryable: false, fix: 'The LLM refused the request; the local model answers when fallback: local is set.' },
   IR_ENRICHMENT_UNAVAILABLE: { status: 503, retryable: true, fix: 'The enrichment provider did not answer or answered an error; retried with backoff. Check its URL and auth header.' },
+  IR_MODEL_TOO_FEW_LABELS: { status: 409, retryable: false, fix: 'Label more records as converted or not (settings.label.positive / negative, or settings.label.decided for a field whose "no" also means "still open"), or use `model: auto` or `model: rules`.' },
+  IR_MODEL_NOT_CONVERGED: { status: 409, retryable: false, fix: 'The fit is reported with the flow’s model metrics; set a stronger settings.l2 or remove features that copy one another, or use `model: auto`, which keeps the rules.' },
+  IR_MODEL_NOT_BETTER: { status: 409, retryable: false, fix: 'The trained model does not rank held-out records clearly better than the rules; use `model: auto` (keeps the rules until it does) or `model: rules`, or add more labelled history.' },
   // monitor
   IR_GATE_CLOSED: { status: 409, retryable: false, fix: 'The flow is in shadow mode until its validation sample passes; label samples with `inrecord review`.' },
   IR_GATE_SAMPLE_NOT_FOUND: { status: 404, retryable: false, fix: 'List the flow’s samples with `inrecord review samples <flow>`.' },

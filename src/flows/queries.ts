@@ -45,19 +45,22 @@ function fromRow(r: ModelRow): StoredModel {
 /**
  * Stores a model version and makes it the flow's active one, in one transaction. Saving the same
  * version again (a deterministic retrain on unchanged data) updates it instead of failing.
+ * `active: false` records a model that was trained but not served: no version of the flow stays
+ * active, so the flow scores with its rules, and the row keeps the reason.
  */
 export async function saveModel(
   db: { transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> },
-  m: Omit<StoredModel, 'createdAt' | 'active'>,
+  m: Omit<StoredModel, 'createdAt' | 'active'> & { active?: boolean },
 ): Promise<void> {
+  const active = m.active ?? true;
   await db.transaction(async (tx) => {
     await tx.query('UPDATE flow_models SET active = false WHERE flow = $1 AND version <> $2', [m.flow, m.version]);
     await tx.query(
       `INSERT INTO flow_models (version, flow, kind, features, weights, metrics, training_scores, explanation, active)
-       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8, true)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9)
        ON CONFLICT (flow, version) DO UPDATE SET kind = EXCLUDED.kind, features = EXCLUDED.features, weights = EXCLUDED.weights,
          metrics = EXCLUDED.metrics, training_scores = EXCLUDED.training_scores, explanation = EXCLUDED.explanation,
-         active = true, created_at = now()`,
+         active = EXCLUDED.active, created_at = now()`,
       [
         m.version,
         m.flow,
@@ -67,6 +70,7 @@ export async function saveModel(
         JSON.stringify(m.metrics ?? {}),
         JSON.stringify(m.trainingScores),
         m.explanation,
+        active,
       ],
     );
   });
@@ -75,6 +79,12 @@ export async function saveModel(
 /** The flow's active model, or null when none was trained. */
 export async function activeModel(db: Sql, flow: string): Promise<StoredModel | null> {
   const rows = await db.query<ModelRow>('SELECT * FROM flow_models WHERE flow = $1 AND active ORDER BY created_at DESC LIMIT 1', [flow]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+/** The flow's most recently trained model, served or not. */
+export async function latestModel(db: Sql, flow: string): Promise<StoredModel | null> {
+  const rows = await db.query<ModelRow>('SELECT * FROM flow_models WHERE flow = $1 ORDER BY created_at DESC LIMIT 1', [flow]);
   return rows[0] ? fromRow(rows[0]) : null;
 }
 

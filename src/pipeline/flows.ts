@@ -7,6 +7,7 @@
 import type { FieldRule, FlowConfig, InrecordConfig } from '../config/index.js';
 import type { CrmConnector, CrmRecord, FieldChange, ObjectSchema } from '../crm/types.js';
 import { type FlowProcessor, type FlowRecord, type ScoringModel, createFlowProcessor, flowSettings, labelOf, trainScoringModel } from '../flows/index.js';
+import type { Logger } from '../log/index.js';
 import type { Store } from '../store/index.js';
 import { indexFields, type RecordOutputs, resolveField, resolveRules } from '../writeback/index.js';
 
@@ -99,6 +100,8 @@ export async function prepareFlow(
     scoringModel?: ScoringModel;
     /** Ownership rules (inrecord.yaml `objects`): the stamp fields of the flow's outputs are read with the record. */
     objects?: InrecordConfig['objects'];
+    /** Where a trained model that is not served is reported. */
+    logger?: Logger;
   },
   flow: FlowConfig,
 ): Promise<PreparedFlow> {
@@ -131,7 +134,7 @@ export async function prepareFlow(
     }
     if (deps.train !== false && settings.model !== 'rules') {
       const history = (deps.history ?? (await readAll(deps.connector, flow, reads))).map((r) => ({ ...r, fields: readableFields(schema, r.fields) }));
-      const choice = await trainScoringModel(deps.store, flow.name, flow.settings, history, deps.now);
+      const choice = await trainScoringModel(deps.store, flow.name, flow.settings, history, deps.now, { logger: deps.logger });
       const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: choice.model });
       return { flow, schema, processor, reads, missing, explanation: choice.explanation, converted, scoringModel: choice.model };
     }

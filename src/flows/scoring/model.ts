@@ -1,25 +1,40 @@
 /**
  * Choosing and building the scoring model, and turning a score into flow outputs.
- * `model: auto` trains only when the CRM's own history holds enough conversions (minConversions,
- * default 1,000) and says in words which model it chose and why. Training holds out a share of
- * the labelled records (by a hash of the record id, so the split is stable across runs) and
- * measures both the trained and the rules model on it: AUC, Brier score, a reliability table.
+ * `model: auto` trains only when the CRM's own history holds enough decided records (minConversions
+ * converted, default 1,000) and says in words which model it chose and why. Training holds out a
+ * share of the decided records (the newest when records carry a time, else by a hash of the record
+ * id, so the split is stable across runs) and measures both the trained and the rules model on it:
+ * AUC with its 95% interval, Brier score, a reliability table.
  */
 import type { FieldValue } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
 import type { FlowOutput, FlowRecord } from '../types.js';
-import { type ReliabilityBin, auc, brier, calibrationError, logLoss, reliability } from './metrics.js';
-import { type TrainedModel, type TrainedModelJson, compileTrainedModel, predictProbability, scoreWithTrained, trainLogistic } from './logistic.js';
+import { type FitReport, type TrainedModel, type TrainedModelJson, compileTrainedModel, predictProbability, scoreWithTrained, splitKey, trainLogistic } from './logistic.js';
+import { type ReliabilityBin, auc, aucInterval, brier, calibrationError, logLoss, reliability } from './metrics.js';
 import { type RulesModel, type ScoreResult, buildRulesModel, scoreWithRules } from './rules.js';
 import { type ScoringSettings, type ScoringSettingsInput, scoringSettingsSchema } from './settings.js';
 
 export type ScoringModel = RulesModel | TrainedModel;
 
+/** Each class needs this many decided records before a model is trained (cross-validation folds and the hold-out need both). */
+export const MIN_PER_CLASS = 50;
+
 export interface ModelMetrics {
+  /** Decided records (converted or not) and those left out as undecided. */
+  labelled: number;
+  undecided: number;
+  conversions: number;
+  negatives: number;
+  /** `time`: the hold-out is the newest records; `hash`: a stable hash of the record id. */
+  split: 'time' | 'hash';
+  /** With a time split: the time from which records were held out (ISO 8601). */
+  holdoutFrom: string | null;
   trainRows: number;
   holdoutRows: number;
-  conversions: number;
   holdoutAuc: number;
+  /** DeLong 95% interval of the held-out AUC; the lower bound must clear the rules' AUC. */
+  holdoutAucLower: number;
+  holdoutAucUpper: number;
   /** The rules model on the same held-out records, for comparison. */
   rulesHoldoutAuc: number;
   brier: number;
@@ -27,7 +42,14 @@ export interface ModelMetrics {
   /** Expected calibration error over the reliability table. */
   calibrationError: number;
   reliability: ReliabilityBin[];
+  /** The fit on the training part (the one judged on the hold-out). */
+  fit: FitReport;
+  /** The fit on every decided record, served when the judged fit passed; null when it was not made. */
+  refit: FitReport | null;
 }
+
+/** Why a trained model was not served. */
+export type ModelRejection = 'not converged' | 'not better than rules' | 'hold-out lacks a class';
 
 export interface ModelChoice {
   model: ScoringModel;
@@ -35,8 +57,12 @@ export interface ModelChoice {
   explanation: string;
   conversions: number;
   metrics: ModelMetrics | null;
-  /** Training-set scores (0–100): the reference distribution for drift monitoring. */
+  /** Training scores (0–100) of the served model: the reference distribution for drift monitoring. */
   trainingScores: number[] | null;
+  /** Set when a model was trained but not served; the explanation says why. */
+  rejected: ModelRejection | null;
+  /** The trained model that was judged, served or not (its fit report is in metrics). */
+  candidate: TrainedModel | null;
 }
 
 export function parseScoringSettings(input: unknown): ScoringSettings {
@@ -44,108 +70,191 @@ export function parseScoringSettings(input: unknown): ScoringSettings {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+const f3 = (n: number) => n.toFixed(3);
 
-/** 1 when the record converted, per the label settings; empty counts as not converted. */
-export function labelOf(settings: ScoringSettings, record: FlowRecord): 0 | 1 {
-  if (!settings.label) return 0;
+const sameValue = (key: FieldValue, values: readonly (string | number | boolean)[]): boolean =>
+  values.some((p) => (typeof p === 'string' ? typeof key === 'string' && p.trim().toLowerCase() === key : p === key || String(p) === key));
+
+/**
+ * 1 when the record converted, 0 when it was decided against (settings.label.negative, within
+ * settings.label.decided when set), null while undecided (empty, 'open', …): undecided records are
+ * neither trained on nor judged.
+ */
+export function labelOf(settings: ScoringSettings, record: FlowRecord): 0 | 1 | null {
+  if (!settings.label) return null;
   const v: FieldValue | undefined = record.fields[settings.label.field];
-  if (v === null || v === undefined) return 0;
+  if (v === null || v === undefined || Array.isArray(v)) return null;
   const key = typeof v === 'string' ? v.trim().toLowerCase() : v;
-  return settings.label.positive.some((p) => (typeof p === 'string' ? p.toLowerCase() === key : p === key || String(p) === key)) ? 1 : 0;
+  const decided = settings.label.decided;
+  if (decided) {
+    const d = record.fields[decided.field];
+    if (d === null || d === undefined || Array.isArray(d)) return null;
+    if (!sameValue(typeof d === 'string' ? d.trim().toLowerCase() : d, decided.values)) return null;
+  }
+  if (sameValue(key, settings.label.positive)) return 1;
+  if (sameValue(key, settings.label.negative)) return 0;
+  return null;
 }
 
-/** Stable hash of the record id in [0, 1): the same record is always on the same side of the split. */
-export function splitKey(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+/**
+ * When a record came in (settings.holdoutBy: a created date, or epoch ms). Not the last-modified
+ * time: writing scores back touches every open record, which would put them all in the hold-out.
+ */
+function recordTime(settings: ScoringSettings, record: FlowRecord): number {
+  if (!settings.holdoutBy) return Number.NaN;
+  const v = record.fields[settings.holdoutBy.field];
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' ? Date.parse(v) : Number.NaN;
+}
+
+/**
+ * Training and hold-out positions (into `records`): with settings.holdoutBy and a date on every
+ * record, the newest `holdout` share is held out; otherwise a stable hash of the id decides.
+ */
+export function holdoutSplit(
+  settings: ScoringSettings,
+  records: FlowRecord[],
+): { train: number[]; test: number[]; split: 'time' | 'hash'; holdoutFrom: string | null } {
+  const times = records.map((r) => recordTime(settings, r));
+  if (records.length > 0 && times.every(Number.isFinite)) {
+    const order = records.map((_, i) => i).sort((a, b) => times[a] - times[b] || splitKey(records[a].id) - splitKey(records[b].id));
+    const cut = Math.round(records.length * (1 - settings.holdout));
+    const test = order.slice(cut);
+    return { train: order.slice(0, cut), test, split: 'time', holdoutFrom: test.length > 0 ? new Date(times[test[0]]).toISOString() : null };
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return (h >>> 0) / 2 ** 32;
+  const train: number[] = [];
+  const test: number[] = [];
+  records.forEach((r, i) => {
+    (splitKey(r.id) < settings.holdout ? test : train).push(i);
+  });
+  return { train, test, split: 'hash', holdoutFrom: null };
+}
+
+function describeFit(fit: FitReport): string {
+  return `${fit.stopped} after ${fit.iterations} Newton step${fit.iterations === 1 ? '' : 's'}, gradient ${fit.gradientNorm.toExponential(1)}`;
 }
 
 /**
  * Picks the model for a flow from the CRM's labelled history. `history` is every record that can
- * carry the label (converted or not); with `model: rules` it is not read.
+ * carry the label; only decided ones are trained on. A trained model is served only when its fit
+ * converged and the lower bound of its held-out AUC's 95% interval is above the rules' AUC on the
+ * same records; it is then refitted on every decided record. Otherwise `model: auto` keeps the
+ * rules (and says why) and `model: trained` is a typed error. With `model: rules` nothing is read.
  */
-export function chooseModel(settingsInput: ScoringSettingsInput | ScoringSettings, history: FlowRecord[], now: Date): ModelChoice {
+export function chooseModel(
+  settingsInput: ScoringSettingsInput | ScoringSettings,
+  history: FlowRecord[],
+  now: Date,
+  opts: { flow?: string; maxIterations?: number } = {},
+): ModelChoice {
   const settings = scoringSettingsSchema.parse(settingsInput);
   const rules = buildRulesModel(settings);
   const nowMs = now.getTime();
-  if (settings.model === 'rules') {
-    return { model: rules, explanation: 'rules model: chosen in settings (model: rules)', conversions: 0, metrics: null, trainingScores: null };
-  }
+  const flow = opts.flow ?? 'scoring';
+  const keepRules = (
+    explanation: string,
+    conversions = 0,
+    metrics: ModelMetrics | null = null,
+    rejected: ModelRejection | null = null,
+    candidate: TrainedModel | null = null,
+  ): ModelChoice => ({ model: rules, explanation, conversions, metrics, trainingScores: null, rejected, candidate });
+  if (settings.model === 'rules') return keepRules('rules model: chosen in settings (model: rules)');
   if (!settings.label) {
-    if (settings.model === 'trained') throw new Error('model: trained needs settings.label (the field that says a record converted)');
-    return {
-      model: rules,
-      explanation: 'rules model: no conversion label is configured (settings.label), so there is no history to learn from',
-      conversions: 0,
-      metrics: null,
-      trainingScores: null,
-    };
+    if (settings.model === 'trained') {
+      throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow}: model: trained needs settings.label (the field that says a record converted)`, { context: { flow } });
+    }
+    return keepRules('rules model: no conversion label is configured (settings.label), so there is no history to learn from');
   }
-  const labels = history.map((r) => labelOf(settings, r));
+  const field = settings.label.field;
+  const all = history.map((r) => labelOf(settings, r));
+  const decided = history.filter((_, i) => all[i] !== null);
+  const labels = all.filter((y): y is 0 | 1 => y !== null);
+  const undecided = history.length - decided.length;
   const conversions = labels.reduce<number>((s, y) => s + y, 0);
+  const negatives = labels.length - conversions;
+  const openNote = undecided > 0 ? ` (${fmt(undecided)} more undecided, not counted)` : '';
   if (settings.model === 'auto' && conversions < settings.minConversions) {
-    return {
-      model: rules,
-      explanation: `rules model: the CRM holds ${fmt(conversions)} converted record${conversions === 1 ? '' : 's'} (field ${settings.label.field}) out of ${fmt(history.length)}, fewer than the ${fmt(settings.minConversions)} needed to train a model that beats the rules (minConversions); it will train once there are enough`,
+    return keepRules(
+      `rules model: the CRM holds ${fmt(conversions)} converted record${conversions === 1 ? '' : 's'} (field ${field}) out of ${fmt(decided.length)} decided${openNote}, fewer than the ${fmt(settings.minConversions)} needed to train a model that beats the rules (minConversions); it will train once there are enough`,
       conversions,
-      metrics: null,
-      trainingScores: null,
-    };
-  }
-  if (conversions === 0 || conversions === history.length) {
-    throw new InrecordError(
-      'IR_MODEL_NOT_TRAINED',
-      `cannot train: ${conversions === 0 ? 'no record is' : 'every record is'} converted by field ${settings.label.field} (${fmt(history.length)} records); check settings.label.positive`,
-      { context: { field: settings.label.field } },
     );
   }
-  const trainIdx: number[] = [];
-  const testIdx: number[] = [];
-  history.forEach((r, i) => {
-    (splitKey(r.id) < settings.holdout ? testIdx : trainIdx).push(i);
-  });
-  const trainRecords = trainIdx.map((i) => history[i]);
-  const trainLabels = trainIdx.map((i) => labels[i]);
-  const model = trainLogistic(settings.features, trainRecords, trainLabels, nowMs, { l2: settings.l2, reasons: settings.reasons });
-  const testLabels = testIdx.map((i) => labels[i]);
-  const probs = testIdx.map((i) => predictProbability(model, history[i], nowMs));
-  const rulesScores = testIdx.map((i) => scoreWithRules(rules, history[i], nowMs).score);
+  if (conversions < MIN_PER_CLASS || negatives < MIN_PER_CLASS) {
+    const what = `${fmt(conversions)} converted and ${fmt(negatives)} not-converted decided records by field ${field}${openNote}; at least ${MIN_PER_CLASS} of each are needed to train`;
+    if (settings.model === 'auto') return keepRules(`rules model: ${what}`, conversions);
+    throw new InrecordError('IR_MODEL_TOO_FEW_LABELS', `flow ${flow}: cannot train: ${what}`, { context: { flow, field } });
+  }
+
+  const { train, test, split, holdoutFrom } = holdoutSplit(settings, decided);
+  const trainRecords = train.map((i) => decided[i]);
+  const { model: judged, fit } = trainLogistic(
+    settings.features,
+    trainRecords,
+    train.map((i) => labels[i]),
+    nowMs,
+    { l2: settings.l2, reasons: settings.reasons, maxIterations: opts.maxIterations },
+  );
+  const testLabels = test.map((i) => labels[i]);
+  const probs = test.map((i) => predictProbability(judged, decided[i], nowMs));
+  const rulesScores = test.map((i) => scoreWithRules(rules, decided[i], nowMs).score);
+  const ci = aucInterval(probs, testLabels);
   const table = reliability(probs, testLabels);
   const metrics: ModelMetrics = {
-    trainRows: trainIdx.length,
-    holdoutRows: testIdx.length,
+    labelled: decided.length,
+    undecided,
     conversions,
-    holdoutAuc: auc(probs, testLabels),
+    negatives,
+    split,
+    holdoutFrom,
+    trainRows: train.length,
+    holdoutRows: test.length,
+    holdoutAuc: ci.auc,
+    holdoutAucLower: ci.lower,
+    holdoutAucUpper: ci.upper,
     rulesHoldoutAuc: auc(rulesScores, testLabels),
     brier: brier(probs, testLabels),
     logLoss: logLoss(probs, testLabels),
     calibrationError: calibrationError(table),
     reliability: table,
+    fit,
+    refit: null,
   };
-  const trainingScores = trainRecords.map((r) => Math.round(100 * predictProbability(model, r, nowMs)));
-  // auto keeps the rules when the trained model does not rank held-out records better than they do.
-  if (settings.model === 'auto' && !(metrics.holdoutAuc > metrics.rulesHoldoutAuc)) {
-    return {
-      model: rules,
-      explanation: `rules model: a model trained on ${fmt(conversions)} converted records ranks held-out records worse than the rules (AUC ${metrics.holdoutAuc.toFixed(3)} vs ${metrics.rulesHoldoutAuc.toFixed(3)}); keeping the rules`,
-      conversions,
-      metrics,
-      trainingScores: null,
-    };
+  const heldOut = `${fmt(test.length)} ${split === 'time' ? 'newest ' : ''}held-out records`;
+  const aucText = `held-out AUC ${f3(ci.auc)} (95% CI ${f3(ci.lower)}–${f3(ci.upper)})`;
+  const reject = (reason: ModelRejection, why: string): ModelChoice => {
+    if (settings.model === 'auto') return keepRules(`rules model: ${why}; keeping the rules`, conversions, metrics, reason, judged);
+    const code = reason === 'not converged' ? 'IR_MODEL_NOT_CONVERGED' : 'IR_MODEL_NOT_BETTER';
+    throw new InrecordError(code, `flow ${flow}: model: trained: ${why}`, { context: { flow, field } });
+  };
+  if (!fit.converged) {
+    return reject('not converged', `the model fitted on ${fmt(train.length)} records did not converge (${describeFit(fit)}), so it is not served`);
   }
+  if (Number.isNaN(ci.auc) || Number.isNaN(metrics.rulesHoldoutAuc)) {
+    const what = test.length === 0 ? 'empty' : `all ${testLabels[0] === 1 ? 'converted' : 'not converted'}`;
+    return reject('hold-out lacks a class', `the ${heldOut} are ${what}, so the trained model cannot be judged against the rules`);
+  }
+  if (!(ci.lower > metrics.rulesHoldoutAuc)) {
+    return reject('not better than rules', `the trained model's ${aucText} does not clear the rules' AUC ${f3(metrics.rulesHoldoutAuc)} on the ${heldOut}`);
+  }
+  // Judged good enough: refit on every decided record with the same penalty, and serve that.
+  const { model, fit: refit } = trainLogistic(settings.features, decided, labels, nowMs, {
+    l2: fit.lambda,
+    reasons: settings.reasons,
+    maxIterations: opts.maxIterations,
+  });
+  metrics.refit = refit;
+  if (!refit.converged) {
+    return reject('not converged', `the refit on all ${fmt(decided.length)} decided records did not converge (${describeFit(refit)}), so it is not served`);
+  }
+  const trainingScores = decided.map((r) => Math.round(100 * predictProbability(model, r, nowMs)));
   return {
     model,
-    explanation: `trained model ${model.version}: ${fmt(conversions)} converted records out of ${fmt(history.length)}; held-out AUC ${metrics.holdoutAuc.toFixed(3)} (rules model ${metrics.rulesHoldoutAuc.toFixed(3)}), Brier ${metrics.brier.toFixed(3)} on ${fmt(testIdx.length)} records`,
+    explanation: `trained model ${model.version}: ${fmt(conversions)} converted and ${fmt(negatives)} not-converted records${openNote}; ${aucText} vs rules ${f3(metrics.rulesHoldoutAuc)}, Brier ${f3(metrics.brier)} on the ${heldOut}; L2 ${fit.lambda} (${fit.lambdaChosenBy}); refitted on all ${fmt(decided.length)} decided records`,
     conversions,
     metrics,
     trainingScores,
+    rejected: null,
+    candidate: judged,
   };
 }
 

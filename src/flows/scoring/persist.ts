@@ -1,7 +1,8 @@
 /** The scoring model's life in the store: train-and-save, and load the active version to score with. */
 import { InrecordError } from '../../errors/index.js';
 import type { Sql, Store } from '../../store/types.js';
-import { activeModel, saveModel } from '../queries.js';
+import { type Logger, silentLogger } from '../../log/index.js';
+import { activeModel, latestModel, saveModel } from '../queries.js';
 import type { FlowRecord } from '../types.js';
 import type { TrainedModelJson } from './logistic.js';
 import { type ModelChoice, type ScoringModel, chooseModel, restoreTrainedModel } from './model.js';
@@ -16,26 +17,51 @@ export function flowSettings(flow: string, input: unknown) {
   throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow}: settings.${issue?.path.join('.')}: ${issue?.message}`, { context: { flow } });
 }
 
-/** Chooses the model from the CRM's history; a trained one is versioned and stored as the flow's active model. */
+/**
+ * Chooses the model from the CRM's history; a trained one is versioned and stored as the flow's
+ * active model. A model trained but not served (did not converge, or not clearly better than the
+ * rules) is stored inactive with its metrics and the reason, no version stays active — the flow
+ * scores with its rules — and a warning is logged.
+ */
 export async function trainScoringModel(
   store: Pick<Store, 'transaction'>,
   flow: string,
   settings: unknown,
   history: FlowRecord[],
   now: Date,
+  opts: { logger?: Logger } = {},
 ): Promise<ModelChoice> {
-  const choice = chooseModel(flowSettings(flow, settings), history, now);
-  if (choice.model.kind === 'trained') {
+  const choice = chooseModel(flowSettings(flow, settings), history, now, { flow });
+  const served = choice.model.kind === 'trained' ? choice.model : null;
+  const stored = served ?? (choice.rejected ? choice.candidate : null);
+  if (stored) {
     await saveModel(store, {
-      version: choice.model.version,
+      version: stored.version,
       flow,
       kind: 'trained',
-      features: choice.model.json.features,
-      weights: choice.model.json,
-      metrics: { ...choice.metrics, explanation: choice.explanation },
+      features: stored.json.features,
+      weights: stored.json,
+      metrics: { ...choice.metrics, explanation: choice.explanation, ...(choice.rejected ? { rejected: choice.rejected } : {}) },
       trainingScores: choice.trainingScores ?? [],
       explanation: choice.explanation,
+      active: served !== null,
     });
+  }
+  if (choice.rejected) {
+    const m = choice.metrics;
+    (opts.logger ?? silentLogger).warn(
+      {
+        flow,
+        rejected: choice.rejected,
+        converged: m?.fit.converged,
+        stopped: m?.fit.stopped,
+        holdoutAuc: m?.holdoutAuc,
+        holdoutAucLower: m?.holdoutAucLower,
+        rulesHoldoutAuc: m?.rulesHoldoutAuc,
+        holdoutRows: m?.holdoutRows,
+      },
+      `flow ${flow}: trained model not served: ${choice.explanation}`,
+    );
   }
   return choice;
 }
@@ -53,11 +79,16 @@ export async function loadScoringModel(
   const rules = buildRulesModel(settings);
   if (settings.model === 'rules') return { model: rules, explanation: 'rules model: chosen in settings (model: rules)' };
   const stored = await activeModel(db, flow);
-  if (stored && stored.kind === 'trained') {
-    return { model: restoreTrainedModel(stored.weights as TrainedModelJson), explanation: stored.explanation ?? `trained model ${stored.version}` };
+  const json = stored?.kind === 'trained' ? (stored.weights as TrainedModelJson) : null;
+  // A fit that did not converge is never served, whatever the store says.
+  if (stored && json && json.fit?.converged !== false) {
+    return { model: restoreTrainedModel(json), explanation: stored.explanation ?? `trained model ${stored.version}` };
   }
   if (settings.model === 'trained') {
-    throw new InrecordError('IR_MODEL_NOT_TRAINED', `flow ${flow}: model: trained is set but no trained model is stored`, { context: { flow } });
+    throw new InrecordError('IR_MODEL_NOT_TRAINED', `flow ${flow}: model: trained is set but no servable trained model is stored`, { context: { flow } });
   }
+  // The last training's reason when it was not served ("rules model: the trained model's held-out AUC …").
+  const latest = stored ? null : await latestModel(db, flow);
+  if (latest?.explanation) return { model: rules, explanation: latest.explanation };
   return { model: rules, explanation: 'rules model: no trained model is stored yet for this flow (model: auto trains once the CRM holds minConversions converted records)' };
 }

@@ -52,8 +52,16 @@ export const labelSpecSchema = z
   .object({
     /** The field that says whether a record converted (Lead IsConverted, a lifecycle stage, a won deal …). */
     field: z.string().min(1),
-    /** Values meaning "converted"; default true / 'true' / 'yes' / 'converted' / 'won'. */
+    /** Values meaning "converted". */
     positive: z.array(scalar).default([true, 'true', 'yes', 'converted', 'won', 'closedwon', 'customer']),
+    /** Values meaning "decided, did not convert". Any other value (empty, 'open', 'working' …) is undecided and not trained on. */
+    negative: z.array(scalar).default([false, 'false', 'no', 'not converted', 'lost', 'closedlost', 'unqualified', 'disqualified']),
+    /**
+     * Optional: only records whose `field` holds one of `values` are decided (Lead Status
+     * 'Closed - Converted' / 'Closed - Not Converted'), for labels such as IsConverted whose false
+     * also means "still open".
+     */
+    decided: z.object({ field: z.string().min(1), values: z.array(scalar).min(1) }).strict().optional(),
   })
   .strict();
 
@@ -69,10 +77,16 @@ export const scoringSettingsSchema = z
     rules: z.array(ruleSchema).default([]),
     /** How many factors the reason lists. */
     reasons: z.number().int().min(1).max(10).default(3),
-    /** L2 penalty of the trained model. */
-    l2: z.number().nonnegative().default(1),
-    /** Share of labelled records held out to measure the model. */
+    /** L2 penalty of the trained model; by default chosen by 5-fold cross-validation. */
+    l2: z.number().nonnegative().optional(),
+    /** Share of decided records held out to measure the model. */
     holdout: z.number().gt(0).lt(1).default(0.2),
+    /**
+     * The records' created date (or another date that grows with time): the hold-out is then the
+     * newest `holdout` share — trained on older records, judged on newer ones. Without it, or when
+     * a record has no date, a stable hash of the record id picks the hold-out.
+     */
+    holdoutBy: z.object({ field: z.string().min(1) }).strict().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
