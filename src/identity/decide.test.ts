@@ -132,3 +132,77 @@ describe('resolveIdentity', () => {
     else expect(r.id).toBeNull();
   });
 });
+
+describe('resolveIdentity on messy data: conflicts go to review, small typos are not misses', () => {
+  const messy = new CrmSnapshot(
+    [
+      ct('k1', 'Karli', 'Campbell', 'campbells@gmail.com', 'a1'),
+      ct('e1', 'Priya', 'Natarajan', 'priya.n@acme.com', 'a1', { phone: '+1 212 555 0111' }),
+      ct('e2', 'Tom', 'Wexler', 'tom.wexler@acme.com', 'a1', { phone: '+1 212 555 0199' }),
+      ct('d1', 'Lena', 'Ortiz', 'lena.ortiz@acme.com', 'a1', { phone: '+1 212 555 0123' }),
+      ct('d2', 'Lena', 'Ortiz', 'LENA.ORTIZ@acme.com', 'a1'),
+      ct('b1', 'Bianca', 'Cobbett', 'bcobbett@acme.com', 'a1', { phone: '+61 412 345 678' }),
+      ct('b2', 'Bridget', 'Knopf', 'bknopf@acme.com', 'a1'),
+      ct('u1', 'Amy', 'Urena', 'amy@acme.com', 'a1'),
+      ct('p1', 'Gareth', 'Oyelaran', null, null, { phone: '+44 20 7946 0321' }),
+    ],
+    [co('a1', 'Acme Corp', 'acme.com')],
+  );
+  it.each([
+    [
+      c('household', { email: 'campbells@gmail.com', first_name: 'Alice', last_name: 'Campbell' }),
+      'ambiguous',
+      ['k1'],
+      'first name',
+    ],
+    [
+      c('email-vs-phone', { email: 'priya.n@acme.com', full_name: 'Priya Natarajan', phone: '212-555-0199' }),
+      'ambiguous',
+      ['e1', 'e2'],
+      'phone',
+    ],
+    [
+      c('dups', { email: 'lena.ortiz@acme.com', full_name: 'Lena Ortiz', phone: '(212) 555-0123' }),
+      'ambiguous',
+      ['d1', 'd2'],
+      'CRM duplicates',
+    ],
+    [
+      c('typos', {
+        email: 'bcobbett@acme.com',
+        first_name: 'biana',
+        last_name: 'cbobett',
+        phone: '0412 345 678',
+      }),
+      'matched',
+      'b1',
+      'email',
+    ],
+    [
+      c('first-typo', { first_name: 'bridegt', last_name: 'knopf', company_name: 'Acme' }),
+      'ambiguous',
+      ['b2'],
+      'bridget',
+    ],
+    [
+      c('last-typo', { first_name: 'amy', last_name: 'urenea', company_name: 'Acme' }),
+      'ambiguous',
+      ['u1'],
+      'urena',
+    ],
+    [
+      c('phone-typo', { first_name: 'Gareth', last_name: 'Oyelaram', phone: '020 7946 0321' }),
+      'matched',
+      'p1',
+      'phone',
+    ],
+    [c('phone-only', { phone: '020 7946 0321' }), 'ambiguous', ['p1'], 'phone'],
+  ] as const)('%# %j', (input, status, want, reason) => {
+    const r = resolveIdentity(input, messy);
+    expect(r.status).toBe(status);
+    if (typeof want === 'string') expect(r.id).toBe(want);
+    else expect(r.candidates).toEqual(want);
+    expect(r.reason.toLowerCase()).toContain(reason.toLowerCase());
+    if (r.status !== 'matched') expect(r.id).toBeNull();
+  });
+});
