@@ -134,6 +134,15 @@ export async function run(args: string[]): Promise<BenchResult> {
   const results = reconcile(set.inputs, set);
   const s = scoreIdentity(results, set.expected);
   const inCrm = [...set.expected.values()].filter((e) => e.truth.length > 0).length;
+  // in-CRM inputs whose record is matched, or offered as a candidate in review
+  let reachable = 0;
+  let offered = 0;
+  for (const r of results) {
+    const e = set.expected.get(r.key);
+    if (!e?.singledOut) continue;
+    reachable++;
+    if (r.status !== 'unmatched' && r.candidates.includes(e.truth[0] as string)) offered++;
+  }
   const missed = Object.entries(s.missedByPattern)
     .map(([p, n]) => `${p} ${n}`)
     .join(', ');
@@ -158,6 +167,11 @@ export async function run(args: string[]): Promise<BenchResult> {
         note: missed ? `missed: ${missed}` : undefined,
       },
       { metric: `recall on all ${inCrm} in-CRM inputs`, value: (s.found / inCrm) * 100, unit: '%' },
+      {
+        metric: `in-CRM inputs with an identifier: record matched or offered in review`,
+        value: (offered / reachable) * 100,
+        unit: '%',
+      },
       { metric: 'matched', value: s.matched, unit: 'inputs' },
       { metric: 'review (ambiguous)', value: s.ambiguous, unit: 'inputs' },
       { metric: 'unmatched', value: s.unmatched, unit: 'inputs' },

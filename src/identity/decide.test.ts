@@ -93,7 +93,7 @@ describe('resolveIdentity', () => {
       c('h', { first_name: 'John', last_name: 'Smith', company_name: 'Globex', phone: '(415) 555-0102' }),
       'matched',
       'c2',
-      'one person',
+      'phone and name match one record',
     ],
     [c('i', { first_name: 'Jane', last_name: 'Doe' }), 'unmatched', ['c3'], 'never matched by name alone'],
     [
@@ -145,6 +145,12 @@ describe('resolveIdentity on messy data: conflicts go to review, small typos are
       ct('b2', 'Bridget', 'Knopf', 'bknopf@acme.com', 'a1'),
       ct('u1', 'Amy', 'Urena', 'amy@acme.com', 'a1'),
       ct('p1', 'Gareth', 'Oyelaran', null, null, { phone: '+44 20 7946 0321' }),
+      ct('m1', 'Omar', 'Haddad', 'omar@acme.com', 'a1', { phone: '+1 212 555 0140' }),
+      ct('m2', 'Omar', 'Haddad', 'OMAR@acme.com', 'a1', { phone: '+1 212 555 0141' }),
+      ct('r1', 'Roy', 'Howie', 'roy.howie@gmail.com', null, { phone: '+1 646 555 0150' }),
+      ct('h1', 'Mark', 'Fell', 'fells@gmail.com', null),
+      ct('s1', 'Sarah', 'Lund', 'sarah.lund@acme.com', 'a1'),
+      ct('s2', 'Sara', 'Lund', 'sara.lund@acme.com', 'a1'),
     ],
     [co('a1', 'Acme Corp', 'acme.com')],
   );
@@ -197,6 +203,42 @@ describe('resolveIdentity on messy data: conflicts go to review, small typos are
       'phone',
     ],
     [c('phone-only', { phone: '020 7946 0321' }), 'ambiguous', ['p1'], 'phone'],
+    [
+      c('phone-singles-out', { email: 'omar@acme.com', full_name: 'Omar Haddad', phone: '212 555 0141' }),
+      'matched',
+      'm2',
+      'single out one',
+    ],
+    [
+      c('slip-with-two', { email: 'roy.howie@gmail.com', full_name: 'riy howie', phone: '646-555-0150' }),
+      'matched',
+      'r1',
+      'written "riy howie"',
+    ],
+    [
+      c('slip-with-one', { email: 'roy.howie@gmail.com', full_name: 'riy howie' }),
+      'ambiguous',
+      ['r1'],
+      'first name',
+    ],
+    [
+      c('household-one-letter', { email: 'fells@gmail.com', full_name: 'Mary Fell' }),
+      'ambiguous',
+      ['h1'],
+      'first name',
+    ],
+    [
+      c('near-namesakes', { full_name: 'Sarah Lund', company_name: 'Acme' }),
+      'ambiguous',
+      ['s1', 's2'],
+      'about equally',
+    ],
+    [
+      c('swapped', { first_name: 'Urena', last_name: 'Amy', company_domain: 'acme.com' }),
+      'matched',
+      'u1',
+      'on record',
+    ],
   ] as const)('%# %j', (input, status, want, reason) => {
     const r = resolveIdentity(input, messy);
     expect(r.status).toBe(status);

@@ -55,9 +55,12 @@ export const CONTACT_WEIGHTS = {
 /** At or above: matched (name + company alone reach it only with both names exact). */
 export const MATCH_AT = 16;
 /** At or above, below MATCH_AT: a review candidate. Below: not this record. */
-export const REVIEW_AT = 7;
+export const REVIEW_AT = 10;
 /** A second record within this many bits of the best, not contradicted, makes the decision a review. */
 export const MARGIN = 4;
+/** The most a record found through the company alone can score: both names exact at that company. */
+const COMPANY_ALONE =
+  CONTACT_WEIGHTS.first.exact + CONTACT_WEIGHTS.last.exact + CONTACT_WEIGHTS.company.agree;
 /** Prior log2-odds that a candidate is the person, turning a score into a confidence. */
 const PRIOR = -12;
 
@@ -186,8 +189,7 @@ function agreementText(c: ContactComparison, name: Name): string {
   const nameOk = (c.first === 'exact' || c.first === 'missing') && c.last === 'exact';
   if (nameOk && !c.swapped) parts.push('name');
   else if (c.first !== 'missing' || c.last !== 'missing')
-    if (c.first !== 'different' && c.last !== 'different')
-      parts.push(`name (written "${show(name)}", on record "${label(c.ic)}")`);
+    parts.push(`name (written "${show(name)}", on record "${label(c.ic)}")`);
   if (c.company === 'agree') parts.push('company');
   return parts.length <= 1 ? (parts[0] ?? 'nothing') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
@@ -201,6 +203,18 @@ function evidenceOf(c: ContactComparison): string {
   if (c.phone === 'agree') parts.push('phone');
   if (c.company === 'agree') parts.push('company');
   return parts.join('+');
+}
+
+/**
+ * A record as good as the best: within MARGIN of it, or holding the same email or phone (CRM
+ * duplicates: a missing phone on one of them is no reason to pick the other).
+ */
+function isRival(c: ContactComparison, best: ContactComparison): boolean {
+  return (
+    best.score - c.score < MARGIN ||
+    (best.email === 'agree' && c.email === 'agree') ||
+    (best.phone === 'agree' && c.phone === 'agree')
+  );
 }
 
 /** Records another record leaves behind: it differs where the best one agrees. */
@@ -220,19 +234,6 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   const phone = phoneKey(input.phone);
   const byEmail = email ? (snap.byEmail.get(email.canonical) ?? []) : [];
   const byPhone = phone ? (snap.byPhone.get(phone) ?? []) : [];
-  // The email's work domain speaks for the company only when the email found no one: an address
-  // on record already says everything its domain does, and is not counted twice.
-  const companyFields = Boolean(input.company_name || input.company_domain || input.domain || input.website);
-  const company =
-    companyFields || byEmail.length === 0
-      ? companyEvidence(
-          input,
-          snap,
-          byEmail.length === 0 && email && !email.freeMail ? normaliseDomain(email.domain) : null,
-        )
-      : { ids: [], how: '' };
-  const where = company.ids.length === 1 ? company.how : `${company.how} (${company.ids.length} companies)`;
-
   if (
     email &&
     !email.role &&
@@ -251,8 +252,37 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
     );
   }
 
+  const rank = (ids: Iterable<string>, companies: readonly string[]) =>
+    [...ids]
+      .map((id) =>
+        compareContact({ email, name, phone, companies }, snap.contacts.get(id) as IndexedContact, snap),
+      )
+      .sort((a, b) => b.score - a.score || (a.ic.c.id < b.ic.c.id ? -1 : 1));
+  // The email and the phone first: when they single out one record so firmly that no one found
+  // through the company alone could come within MARGIN of it, the company need not be looked at.
+  const strong = new Set([...byEmail, ...byPhone]);
+  const first = rank(strong, []);
+  const top = first[0];
+  const sure =
+    top !== undefined &&
+    top.score >= COMPANY_ALONE + MARGIN &&
+    first.every((c) => !c.conflict) &&
+    first.slice(1).every((c) => contradicted(c, top) || !isRival(c, top));
+
+  // The email's work domain speaks for the company only when the email found no one: an address
+  // on record already says everything its domain does, and is not counted twice.
+  const companyFields = Boolean(input.company_name || input.company_domain || input.domain || input.website);
+  const company =
+    !sure && (companyFields || byEmail.length === 0)
+      ? companyEvidence(
+          input,
+          snap,
+          byEmail.length === 0 && email && !email.freeMail ? normaliseDomain(email.domain) : null,
+        )
+      : { ids: [], how: '' };
+  const where = company.ids.length === 1 ? company.how : `${company.how} (${company.ids.length} companies)`;
   // Candidates come from an email, a phone or a company: never from a name alone.
-  const ids = new Set<string>([...byEmail, ...byPhone]);
+  const ids = new Set(strong);
   if (name?.last)
     for (const cid of company.ids) {
       for (const id of snap.byCompanyLast.get(`${cid}|${name.last}`) ?? []) ids.add(id);
@@ -262,10 +292,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
       for (const id of snap.byCompanyLast.get(`${cid}|${name.first}`) ?? []) ids.add(id);
       for (const id of snap.byCompanyFirst.get(`${cid}|${name.last}`) ?? []) ids.add(id);
     }
-  const ev: ContactEvidence = { email, name, phone, companies: company.ids };
-  const scored = [...ids]
-    .map((id) => compareContact(ev, snap.contacts.get(id) as IndexedContact, snap))
-    .sort((a, b) => b.score - a.score || (a.ic.c.id < b.ic.c.id ? -1 : 1));
+  const scored = sure ? first : rank(ids, company.ids);
   const viable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
   const viableIds = viable.slice(0, 20).map((c) => c.ic.c.id);
 
@@ -287,9 +314,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
 
   const best = viable[0];
   if (best && best.score >= MATCH_AT) {
-    const rivals = viable
-      .slice(1)
-      .filter((c) => !contradicted(c, best) && (c.score >= MATCH_AT || best.score - c.score < MARGIN));
+    const rivals = viable.slice(1).filter((c) => !contradicted(c, best) && isRival(c, best));
     if (rivals.length === 0) {
       const what = agreementText(best, name);
       const shared = byEmail.length > 1 && best.email !== 'missing';
@@ -305,7 +330,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
     }
     const group = [best, ...rivals];
     const ids2 = group.map((c) => c.ic.c.id);
-    const sameName = group.every((c) => c.first !== 'different' && c.last === 'exact');
+    const sameName = group.every((c) => (c.first === 'exact' || c.first === 'missing') && c.last === 'exact');
     const strongShared = group.every((c) => c.email === 'agree' || c.phone === 'agree');
     return result(
       input,
