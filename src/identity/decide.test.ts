@@ -151,6 +151,8 @@ describe('resolveIdentity on messy data: conflicts go to review, small typos are
       ct('h1', 'Mark', 'Fell', 'fells@gmail.com', null),
       ct('s1', 'Sarah', 'Lund', 'sarah.lund@acme.com', 'a1'),
       ct('s2', 'Sara', 'Lund', 'sara.lund@acme.com', 'a1'),
+      ct('g1', 'Mozell', 'Green', 'mozell.green@acme.com', 'a1', { phone: '+30 212 989 8653' }),
+      ct('g2', 'Agnes', 'Durgan', 'adurgan@acme.fr', null, { phone: '+33 1 29 89 86 53' }),
     ],
     [co('a1', 'Acme Corp', 'acme.com')],
   );
@@ -232,6 +234,16 @@ describe('resolveIdentity on messy data: conflicts go to review, small typos are
       'ambiguous',
       ['s1', 's2'],
       'about equally',
+    ],
+    [
+      c('phone-key-collision', {
+        full_name: 'Mozell Green',
+        email: 'mozell.green@acme.com',
+        phone: '+30 212 989 8653',
+      }),
+      'matched',
+      'g1',
+      'email, phone and name',
     ],
     [
       c('swapped', { first_name: 'Urena', last_name: 'Amy', company_domain: 'acme.com' }),

@@ -217,6 +217,16 @@ function isRival(c: ContactComparison, best: ContactComparison): boolean {
   );
 }
 
+/**
+ * The candidate whose conflict stands: one not outscored by a record without a conflict that it
+ * contradicts (a phone that, by its last digits, is also on a stranger's record who has another
+ * email and name, does not stop the record that email, phone and name all agree on).
+ */
+function openConflict(ranked: readonly ContactComparison[]): ContactComparison | undefined {
+  const clean = ranked.find((c) => !c.conflict);
+  return ranked.find((c) => c.conflict && !(clean && clean.score > c.score && contradicted(c, clean)));
+}
+
 /** Records another record leaves behind: it differs where the best one agrees. */
 function contradicted(c: ContactComparison, best: ContactComparison): boolean {
   return (
@@ -266,7 +276,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   const sure =
     top !== undefined &&
     top.score >= COMPANY_ALONE + MARGIN &&
-    first.every((c) => !c.conflict) &&
+    !openConflict(first) &&
     first.slice(1).every((c) => contradicted(c, top) || !isRival(c, top));
 
   // The email's work domain speaks for the company only when the email found no one: an address
@@ -296,7 +306,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   const viable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
   const viableIds = viable.slice(0, 20).map((c) => c.ic.c.id);
 
-  const conflicted = viable.find((c) => c.conflict);
+  const conflicted = openConflict(viable);
   if (conflicted) {
     const c = conflicted;
     const via = c.email === 'agree' ? `email ${email?.address}` : `phone ${input.phone}`;
