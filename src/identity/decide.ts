@@ -262,22 +262,27 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
     );
   }
 
-  const rank = (ids: Iterable<string>, companies: readonly string[]) =>
-    [...ids]
-      .map((id) =>
-        compareContact({ email, name, phone, companies }, snap.contacts.get(id) as IndexedContact, snap),
-      )
-      .sort((a, b) => b.score - a.score || (a.ic.c.id < b.ic.c.id ? -1 : 1));
-  // The email and the phone first: when they single out one record so firmly that no one found
-  // through the company alone could come within MARGIN of it, the company need not be looked at.
-  const strong = new Set([...byEmail, ...byPhone]);
+  const rank = (ids: Iterable<string>, companies: readonly string[]) => {
+    const ev: ContactEvidence = { email, name, phone, companies };
+    const out: ContactComparison[] = [];
+    for (const id of ids) out.push(compareContact(ev, snap.contacts.get(id) as IndexedContact, snap));
+    return out.length < 2 ? out : out.sort((a, b) => b.score - a.score || (a.ic.c.id < b.ic.c.id ? -1 : 1));
+  };
+  // The email and the phone first. When they single out one record so firmly that the company
+  // could neither pull it under MATCH_AT nor bring another record within MARGIN of it — nor anyone
+  // found through the company alone come close — the company need not be looked at.
+  const strong = byPhone.length === 0 ? byEmail : [...new Set([...byEmail, ...byPhone])];
   const first = rank(strong, []);
   const top = first[0];
+  const swing = CONTACT_WEIGHTS.company.agree - CONTACT_WEIGHTS.company.differ;
   const sure =
     top !== undefined &&
-    top.score >= COMPANY_ALONE + MARGIN &&
+    top.score + CONTACT_WEIGHTS.company.differ >= MATCH_AT &&
+    (!name?.last || top.score >= COMPANY_ALONE + MARGIN) &&
     !openConflict(first) &&
-    first.slice(1).every((c) => contradicted(c, top) || !isRival(c, top));
+    first
+      .slice(1)
+      .every((c) => contradicted(c, top) || (!isRival(c, top) && top.score - c.score >= MARGIN + swing));
 
   // The email's work domain speaks for the company only when the email found no one: an address
   // on record already says everything its domain does, and is not counted twice.
