@@ -180,7 +180,7 @@ function companyEvidence(
   return { ids: byName, how: nn ? `company name "${input.company_name ?? input.name}"` : '' };
 }
 
-/** What agrees, in words ("email and name", "phone, name (spelt "biana cbobett") and company"). */
+/** What agrees, in words ("email and name", "phone, name (written "riy howie", on record "Roy Howie") and company"). */
 function agreementText(c: ContactComparison, name: Name): string {
   const parts: string[] = [];
   if (c.email === 'agree') parts.push('email');
@@ -196,8 +196,7 @@ function agreementText(c: ContactComparison, name: Name): string {
 
 function evidenceOf(c: ContactComparison): string {
   const parts: string[] = [];
-  if (c.email === 'agree') parts.push('email');
-  if (c.email === 'role') parts.push('email');
+  if (c.email === 'agree' || c.email === 'role') parts.push('email');
   if (c.first !== 'missing' || c.last !== 'missing')
     if (c.first !== 'different' && c.last !== 'different') parts.push('name');
   if (c.phone === 'agree') parts.push('phone');
