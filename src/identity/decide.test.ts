@@ -97,7 +97,14 @@ describe('resolveIdentity', () => {
     ],
     [c('i', { first_name: 'Jane', last_name: 'Doe' }), 'unmatched', ['c3'], 'never matched by name alone'],
     [
+      // another address at her company's domain: a namesake colleague as likely as Jane with a new one
       c('j', { email: 'new.address@initech.com', first_name: 'Jane', last_name: 'Doe' }),
+      'ambiguous',
+      ['c3'],
+      'closest: jane doe',
+    ],
+    [
+      c('j2', { email: 'jd1990@gmail.com', first_name: 'Jane', last_name: 'Doe', company_name: 'Initech' }),
       'matched',
       'c3',
       'one person of that name',

@@ -33,6 +33,8 @@ import type { IdentityInput, IdentityResult } from './types.js';
 
 type Name = { first: string; last: string } | null;
 type Agreement = 'agree' | 'role' | 'differ' | 'missing';
+/** 'colleague': another address at the same work domain (a company gives each person one). */
+type EmailAgreement = Agreement | 'colleague';
 
 /**
  * log2(m/u) per comparison outcome. m: how often a person's own record compares this way; u: how
@@ -40,8 +42,10 @@ type Agreement = 'agree' | 'role' | 'differ' | 'missing';
  */
 export const CONTACT_WEIGHTS = {
   // m 0.9, u 1 in 300,000 (a mailbox is one person's); a role inbox: u 1 in 70 (a company's people
-  // share it: it says the company, not the person); differ: m 0.35 (people have several addresses)
-  email: { agree: 18, role: 6, differ: -1.5, missing: 0 },
+  // share it: it says the company, not the person); differ: m 0.35 (people have several addresses);
+  // another address at the same work domain: m 0.09 (an address changes within a company rarely;
+  // a namesake colleague has one of their own)
+  email: { agree: 18, role: 6, differ: -1.5, colleague: -3.5, missing: 0 },
   // m 0.8, u 1 in 20,000 (switchboards are shared); differ: m 0.25
   phone: { agree: 14, role: 0, differ: -2, missing: 0 },
   // exact or nickname: m 0.9, u 1 in 36; similar (a typo): m 0.05, u 1 in 110; initial: m 0.03,
@@ -67,7 +71,7 @@ const PRIOR = -12;
 /** How one CRM contact compares with the input, and what that adds up to. */
 export interface ContactComparison {
   ic: IndexedContact;
-  email: Agreement;
+  email: EmailAgreement;
   phone: Agreement;
   first: NameAgreement;
   last: NameAgreement;
@@ -94,15 +98,18 @@ export function compareContact(
   ic: IndexedContact,
   snap: CrmSnapshot,
 ): ContactComparison {
-  const email: Agreement = !ev.email
+  const e = ev.email;
+  const email: EmailAgreement = !e
     ? 'missing'
-    : ic.emails.includes(ev.email.canonical)
-      ? ev.email.role
+    : ic.emails.includes(e.canonical)
+      ? e.role
         ? 'role'
         : 'agree'
-      : ic.emails.length > 0
-        ? 'differ'
-        : 'missing';
+      : ic.emails.length === 0
+        ? 'missing'
+        : !e.freeMail && !e.role && ic.emails.some((x) => x.endsWith(`@${e.domain}`))
+          ? 'colleague'
+          : 'differ';
   const phone: Agreement = !ev.phone || !ic.phone ? 'missing' : ev.phone === ic.phone ? 'agree' : 'differ';
   let first = compareNameKeys(ev.name?.first ?? '', ic.first, 'first');
   let last = compareNameKeys(ev.name?.last ?? '', ic.last, 'last');
@@ -140,7 +147,7 @@ const label = (ic: IndexedContact) => `${ic.c.first_name ?? ''} ${ic.c.last_name
 const named = (ic: IndexedContact) => `${label(ic)} (${ic.c.id})`;
 const confidenceOf = (score: number) => Math.min(0.99, 1 / (1 + 2 ** -(score + PRIOR)));
 const agrees = (a: string) => a === 'agree' || a === 'exact';
-const differs = (a: string) => a === 'differ' || a === 'different';
+const differs = (a: string) => a === 'differ' || a === 'different' || a === 'colleague';
 
 function result(
   input: IdentityInput,
