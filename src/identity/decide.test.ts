@@ -93,11 +93,18 @@ describe('resolveIdentity', () => {
       c('h', { first_name: 'John', last_name: 'Smith', company_name: 'Globex', phone: '(415) 555-0102' }),
       'matched',
       'c2',
-      'one person',
+      'phone and name match one record',
     ],
     [c('i', { first_name: 'Jane', last_name: 'Doe' }), 'unmatched', ['c3'], 'never matched by name alone'],
     [
+      // another address at her company's domain: a namesake colleague as likely as Jane with a new one
       c('j', { email: 'new.address@initech.com', first_name: 'Jane', last_name: 'Doe' }),
+      'ambiguous',
+      ['c3'],
+      'closest: jane doe',
+    ],
+    [
+      c('j2', { email: 'jd1990@gmail.com', first_name: 'Jane', last_name: 'Doe', company_name: 'Initech' }),
       'matched',
       'c3',
       'one person of that name',
@@ -130,5 +137,133 @@ describe('resolveIdentity', () => {
     expect(r.reason.toLowerCase()).toContain(reason.toLowerCase());
     if (r.status === 'matched') expect(r.confidence).toBeGreaterThan(0.5);
     else expect(r.id).toBeNull();
+  });
+});
+
+describe('resolveIdentity on messy data: conflicts go to review, small typos are not misses', () => {
+  const messy = new CrmSnapshot(
+    [
+      ct('k1', 'Karli', 'Campbell', 'campbells@gmail.com', 'a1'),
+      ct('e1', 'Priya', 'Natarajan', 'priya.n@acme.com', 'a1', { phone: '+1 212 555 0111' }),
+      ct('e2', 'Tom', 'Wexler', 'tom.wexler@acme.com', 'a1', { phone: '+1 212 555 0199' }),
+      ct('d1', 'Lena', 'Ortiz', 'lena.ortiz@acme.com', 'a1', { phone: '+1 212 555 0123' }),
+      ct('d2', 'Lena', 'Ortiz', 'LENA.ORTIZ@acme.com', 'a1'),
+      ct('b1', 'Bianca', 'Cobbett', 'bcobbett@acme.com', 'a1', { phone: '+61 412 345 678' }),
+      ct('b2', 'Bridget', 'Knopf', 'bknopf@acme.com', 'a1'),
+      ct('u1', 'Amy', 'Urena', 'amy@acme.com', 'a1'),
+      ct('p1', 'Gareth', 'Oyelaran', null, null, { phone: '+44 20 7946 0321' }),
+      ct('m1', 'Omar', 'Haddad', 'omar@acme.com', 'a1', { phone: '+1 212 555 0140' }),
+      ct('m2', 'Omar', 'Haddad', 'OMAR@acme.com', 'a1', { phone: '+1 212 555 0141' }),
+      ct('r1', 'Roy', 'Howie', 'roy.howie@gmail.com', null, { phone: '+1 646 555 0150' }),
+      ct('h1', 'Mark', 'Fell', 'fells@gmail.com', null),
+      ct('s1', 'Sarah', 'Lund', 'sarah.lund@acme.com', 'a1'),
+      ct('s2', 'Sara', 'Lund', 'sara.lund@acme.com', 'a1'),
+      ct('g1', 'Mozell', 'Green', 'mozell.green@acme.com', 'a1', { phone: '+30 212 989 8653' }),
+      ct('g2', 'Agnes', 'Durgan', 'adurgan@acme.fr', null, { phone: '+33 1 29 89 86 53' }),
+    ],
+    [co('a1', 'Acme Corp', 'acme.com')],
+  );
+  it.each([
+    [
+      c('household', { email: 'campbells@gmail.com', first_name: 'Alice', last_name: 'Campbell' }),
+      'ambiguous',
+      ['k1'],
+      'first name',
+    ],
+    [
+      c('email-vs-phone', { email: 'priya.n@acme.com', full_name: 'Priya Natarajan', phone: '212-555-0199' }),
+      'ambiguous',
+      ['e1', 'e2'],
+      'phone',
+    ],
+    [
+      c('dups', { email: 'lena.ortiz@acme.com', full_name: 'Lena Ortiz', phone: '(212) 555-0123' }),
+      'ambiguous',
+      ['d1', 'd2'],
+      'CRM duplicates',
+    ],
+    [
+      c('typos', {
+        email: 'bcobbett@acme.com',
+        first_name: 'biana',
+        last_name: 'cbobett',
+        phone: '0412 345 678',
+      }),
+      'matched',
+      'b1',
+      'email',
+    ],
+    [
+      c('first-typo', { first_name: 'bridegt', last_name: 'knopf', company_name: 'Acme' }),
+      'ambiguous',
+      ['b2'],
+      'bridget',
+    ],
+    [
+      c('last-typo', { first_name: 'amy', last_name: 'urenea', company_name: 'Acme' }),
+      'ambiguous',
+      ['u1'],
+      'urena',
+    ],
+    [
+      c('phone-typo', { first_name: 'Gareth', last_name: 'Oyelaram', phone: '020 7946 0321' }),
+      'matched',
+      'p1',
+      'phone',
+    ],
+    [c('phone-only', { phone: '020 7946 0321' }), 'ambiguous', ['p1'], 'phone'],
+    [
+      c('phone-singles-out', { email: 'omar@acme.com', full_name: 'Omar Haddad', phone: '212 555 0141' }),
+      'matched',
+      'm2',
+      'single out one',
+    ],
+    [
+      c('slip-with-two', { email: 'roy.howie@gmail.com', full_name: 'riy howie', phone: '646-555-0150' }),
+      'matched',
+      'r1',
+      'written "riy howie"',
+    ],
+    [
+      c('slip-with-one', { email: 'roy.howie@gmail.com', full_name: 'riy howie' }),
+      'ambiguous',
+      ['r1'],
+      'first name',
+    ],
+    [
+      c('household-one-letter', { email: 'fells@gmail.com', full_name: 'Mary Fell' }),
+      'ambiguous',
+      ['h1'],
+      'first name',
+    ],
+    [
+      c('near-namesakes', { full_name: 'Sarah Lund', company_name: 'Acme' }),
+      'ambiguous',
+      ['s1', 's2'],
+      'about equally',
+    ],
+    [
+      c('phone-key-collision', {
+        full_name: 'Mozell Green',
+        email: 'mozell.green@acme.com',
+        phone: '+30 212 989 8653',
+      }),
+      'matched',
+      'g1',
+      'email, phone and name',
+    ],
+    [
+      c('swapped', { first_name: 'Urena', last_name: 'Amy', company_domain: 'acme.com' }),
+      'matched',
+      'u1',
+      'on record',
+    ],
+  ] as const)('%# %j', (input, status, want, reason) => {
+    const r = resolveIdentity(input, messy);
+    expect(r.status).toBe(status);
+    if (typeof want === 'string') expect(r.id).toBe(want);
+    else expect(r.candidates).toEqual(want);
+    expect(r.reason.toLowerCase()).toContain(reason.toLowerCase());
+    if (r.status !== 'matched') expect(r.id).toBeNull();
   });
 });

@@ -1,15 +1,27 @@
 /**
  * The identity decision: given one outside record and the CRM's candidates, exactly one CRM record
- * (matched), several (ambiguous) or none (unmatched) — always with the reason. Rules that hold
- * whatever else the data says:
- * - an email several CRM records share (a role inbox, CRM duplicates) is not a unique match unless
- *   other evidence (name, phone, company) singles one record out;
+ * (matched), several (ambiguous: review) or none (unmatched) — always with the reason.
+ *
+ * A person is decided by evidence weights in the manner of Fellegi and Sunter: each comparison of
+ * the input with a candidate (email, phone, first name, last name, company) comes out as agreeing,
+ * similar, different or missing, and adds log2(m/u) — how much likelier that outcome is for the same
+ * person (m) than for two different people (u). A missing value adds nothing: it is not a
+ * difference. The sum is matched at MATCH_AT or above, a review candidate from REVIEW_AT, not this
+ * record below. Rules that hold whatever the sum:
+ * - an email or phone that agrees while the name does not (another first name on a household
+ *   mailbox, another name altogether) goes to review;
+ * - an email on one record and a phone on another go to review;
+ * - several records that fit as well as the best (CRM duplicates, namesakes at one company), and
+ *   that nothing the best agrees on contradicts, go to review: never an arbitrary pick;
+ * - a person is never matched by name alone: candidates come from an email, a phone or a company;
  * - a domain that belongs to several companies does not identify a company on its own;
- * - a person is never matched by name alone across companies;
- * - nothing is guessed and nothing is created: what is not certain goes to review.
+ * - nothing is guessed and nothing is created.
  */
 import {
-  firstNamesAgree,
+  type NameAgreement,
+  type NormalEmail,
+  compareNameKeys,
+  nearlySameName,
   normaliseCompanyName,
   normaliseDomain,
   normaliseEmail,
@@ -20,15 +32,122 @@ import type { CrmSnapshot, IndexedContact } from './snapshot.js';
 import type { IdentityInput, IdentityResult } from './types.js';
 
 type Name = { first: string; last: string } | null;
+type Agreement = 'agree' | 'role' | 'differ' | 'missing';
+/** 'colleague': another address at the same work domain (a company gives each person one). */
+type EmailAgreement = Agreement | 'colleague';
 
-const nameAgrees = (n: Name, ic: IndexedContact) =>
-  Boolean(n?.last) && n!.last === ic.last && (!n!.first || !ic.first || firstNamesAgree(n!.first, ic.first));
-const nameConflicts = (n: Name, ic: IndexedContact) =>
-  Boolean(n?.last && ic.last) &&
-  n!.last !== ic.last &&
-  !(n!.first && ic.first && firstNamesAgree(n!.first, ic.first));
+/**
+ * log2(m/u) per comparison outcome. m: how often a person's own record compares this way; u: how
+ * often another person's record does (among the candidates an email, phone or company brings up).
+ */
+export const CONTACT_WEIGHTS = {
+  // m 0.9, u 1 in 300,000 (a mailbox is one person's); a role inbox: u 1 in 70 (a company's people
+  // share it: it says the company, not the person); differ: m 0.35 (people have several addresses);
+  // another address at the same work domain: m 0.09 (an address changes within a company rarely;
+  // a namesake colleague has one of their own)
+  email: { agree: 18, role: 6, differ: -1.5, colleague: -3.5, missing: 0 },
+  // m 0.8, u 1 in 20,000 (switchboards are shared); differ: m 0.25
+  phone: { agree: 14, role: 0, differ: -2, missing: 0 },
+  // exact or nickname: m 0.9, u 1 in 36; similar (a typo): m 0.05, u 1 in 110; initial: m 0.03,
+  // u 1 in 90; different: m 0.06, u 0.96
+  first: { exact: 5, similar: 2.5, initial: 1.5, different: -4, missing: 0 },
+  // exact: m 0.9, u 1 in 140; similar: m 0.05, u 1 in 320; different: m 0.03, u 0.96
+  last: { exact: 7, similar: 4, initial: 1, different: -5, missing: 0 },
+  // m 0.8, u 1 in 80; differ: m 0.5 (people move, records lag)
+  company: { agree: 6, role: 0, differ: -1, missing: 0 },
+} as const;
+/** At or above: matched (name + company alone reach it only with both names exact). */
+export const MATCH_AT = 16;
+/** At or above, below MATCH_AT: a review candidate. Below: not this record. */
+export const REVIEW_AT = 10;
+/** A second record within this many bits of the best, not contradicted, makes the decision a review. */
+export const MARGIN = 4;
+/** The most a record found through the company alone can score: both names exact at that company. */
+const COMPANY_ALONE =
+  CONTACT_WEIGHTS.first.exact + CONTACT_WEIGHTS.last.exact + CONTACT_WEIGHTS.company.agree;
+/** Prior log2-odds that a candidate is the person, turning a score into a confidence. */
+const PRIOR = -12;
+
+/** How one CRM contact compares with the input, and what that adds up to. */
+export interface ContactComparison {
+  ic: IndexedContact;
+  email: EmailAgreement;
+  phone: Agreement;
+  first: NameAgreement;
+  last: NameAgreement;
+  company: Agreement;
+  /** The first and last name agree only the other way round ("Smith John"). */
+  swapped: boolean;
+  score: number;
+  /** An email or phone agrees but the name is another person's: never matched without review. */
+  conflict: 'first name' | 'name' | null;
+}
+
+/** What the input says about a person, normalised once. */
+export interface ContactEvidence {
+  email: NormalEmail | null;
+  name: Name;
+  phone: string | null;
+  /** Companies the input points at (empty: none). */
+  companies: readonly string[];
+}
+
+/** Compares one candidate with the input (pure; the weights are CONTACT_WEIGHTS). */
+export function compareContact(
+  ev: ContactEvidence,
+  ic: IndexedContact,
+  snap: CrmSnapshot,
+): ContactComparison {
+  const e = ev.email;
+  const email: EmailAgreement = !e
+    ? 'missing'
+    : ic.emails.includes(e.canonical)
+      ? e.role
+        ? 'role'
+        : 'agree'
+      : ic.emails.length === 0
+        ? 'missing'
+        : !e.freeMail && !e.role && ic.emails.some((x) => x.endsWith(`@${e.domain}`))
+          ? 'colleague'
+          : 'differ';
+  const phone: Agreement = !ev.phone || !ic.phone ? 'missing' : ev.phone === ic.phone ? 'agree' : 'differ';
+  let first = compareNameKeys(ev.name?.first ?? '', ic.first, 'first');
+  let last = compareNameKeys(ev.name?.last ?? '', ic.last, 'last');
+  let swapped = false;
+  if (first === 'different' && last === 'different') {
+    const f = compareNameKeys(ev.name?.last ?? '', ic.first, 'first');
+    const l = compareNameKeys(ev.name?.first ?? '', ic.last, 'last');
+    if ((f === 'exact' || f === 'similar') && (l === 'exact' || l === 'similar')) {
+      first = f;
+      last = l;
+      swapped = true;
+    }
+  }
+  let company: Agreement = 'missing';
+  if (ev.companies.length > 0) {
+    const own = snap.companiesOf(ic);
+    if (own.length > 0) company = own.some((c) => ev.companies.includes(c)) ? 'agree' : 'differ';
+  }
+  const w = CONTACT_WEIGHTS;
+  const score = w.email[email] + w.phone[phone] + w.first[first] + w.last[last] + w.company[company];
+  const strong = email === 'agree' || phone === 'agree';
+  // with both an email and a phone agreeing, a first name one slip away is a typo, not a person
+  const slip = email === 'agree' && phone === 'agree' && nearlySameName(ev.name?.first ?? '', ic.first);
+  const conflict =
+    strong && last === 'different' && first !== 'exact'
+      ? 'name'
+      : strong && first === 'different' && !slip
+        ? 'first name'
+        : null;
+  return { ic, email, phone, first, last, company, swapped, score, conflict };
+}
+
 const show = (n: Name) => (n ? `${n.first} ${n.last}`.trim() : '');
 const label = (ic: IndexedContact) => `${ic.c.first_name ?? ''} ${ic.c.last_name ?? ''}`.trim() || ic.c.id;
+const named = (ic: IndexedContact) => `${label(ic)} (${ic.c.id})`;
+const confidenceOf = (score: number) => Math.min(0.99, 1 / (1 + 2 ** -(score + PRIOR)));
+const agrees = (a: string) => a === 'agree' || a === 'exact';
+const differs = (a: string) => a === 'differ' || a === 'different' || a === 'colleague';
 
 function result(
   input: IdentityInput,
@@ -68,161 +187,230 @@ function companyEvidence(
   return { ids: byName, how: nn ? `company name "${input.company_name ?? input.name}"` : '' };
 }
 
+/** What agrees, in words ("email and name", "phone, name (written "riy howie", on record "Roy Howie") and company"). */
+function agreementText(c: ContactComparison, name: Name): string {
+  const parts: string[] = [];
+  if (c.email === 'agree') parts.push('email');
+  if (c.email === 'role') parts.push('role inbox');
+  if (c.phone === 'agree') parts.push('phone');
+  const nameOk = (c.first === 'exact' || c.first === 'missing') && c.last === 'exact';
+  if (nameOk && !c.swapped) parts.push('name');
+  else if (c.first !== 'missing' || c.last !== 'missing')
+    parts.push(`name (written "${show(name)}", on record "${label(c.ic)}")`);
+  if (c.company === 'agree') parts.push('company');
+  return parts.length <= 1 ? (parts[0] ?? 'nothing') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+function evidenceOf(c: ContactComparison): string {
+  const parts: string[] = [];
+  if (c.email === 'agree' || c.email === 'role') parts.push('email');
+  if (c.first !== 'missing' || c.last !== 'missing')
+    if (c.first !== 'different' && c.last !== 'different') parts.push('name');
+  if (c.phone === 'agree') parts.push('phone');
+  if (c.company === 'agree') parts.push('company');
+  return parts.join('+');
+}
+
+/**
+ * A record as good as the best: within MARGIN of it, or holding the same email or phone (CRM
+ * duplicates: a missing phone on one of them is no reason to pick the other).
+ */
+function isRival(c: ContactComparison, best: ContactComparison): boolean {
+  return (
+    best.score - c.score < MARGIN ||
+    (best.email === 'agree' && c.email === 'agree') ||
+    (best.phone === 'agree' && c.phone === 'agree')
+  );
+}
+
+/**
+ * The candidate whose conflict stands: one not outscored by a record without a conflict that it
+ * contradicts (a phone that, by its last digits, is also on a stranger's record who has another
+ * email and name, does not stop the record that email, phone and name all agree on).
+ */
+function openConflict(ranked: readonly ContactComparison[]): ContactComparison | undefined {
+  const clean = ranked.find((c) => !c.conflict);
+  return ranked.find((c) => c.conflict && !(clean && clean.score > c.score && contradicted(c, clean)));
+}
+
+/** Records another record leaves behind: it differs where the best one agrees. */
+function contradicted(c: ContactComparison, best: ContactComparison): boolean {
+  return (
+    (agrees(best.email) && differs(c.email)) ||
+    (agrees(best.phone) && differs(c.phone)) ||
+    (agrees(best.first) && differs(c.first)) ||
+    (agrees(best.last) && differs(c.last)) ||
+    (agrees(best.company) && differs(c.company))
+  );
+}
+
 export function resolveContact(input: IdentityInput, snap: CrmSnapshot): IdentityResult {
   const email = normaliseEmail(input.email);
   const name: Name = normaliseName(input.first_name, input.last_name, input.full_name);
   const phone = phoneKey(input.phone);
-  // computed only when an email alone does not decide (domain parsing is the costly part)
-  let companyMemo: { ids: string[]; how: string } | undefined;
-  const companyOf = () => {
-    if (!companyMemo) {
-      const workDomain = email && !email.freeMail ? normaliseDomain(email.domain) : null;
-      companyMemo = companyEvidence(input, snap, workDomain);
-    }
-    return companyMemo;
-  };
-
-  if (input.email && !email) {
-    // a malformed address is not evidence; fall through to name + company, and say so
-  }
   const byEmail = email ? (snap.byEmail.get(email.canonical) ?? []) : [];
-  if (byEmail.length === 1 && !email!.role) {
-    const ic = snap.contacts.get(byEmail[0])!;
-    if (name && nameConflicts(name, ic)) {
+  const byPhone = phone ? (snap.byPhone.get(phone) ?? []) : [];
+  if (
+    email &&
+    !email.role &&
+    byEmail.length > 0 &&
+    byPhone.length > 0 &&
+    !byEmail.some((id) => byPhone.includes(id))
+  ) {
+    const e = snap.contacts.get(byEmail[0] as string) as IndexedContact;
+    const p = snap.contacts.get(byPhone[0] as string) as IndexedContact;
+    return result(
+      input,
+      'ambiguous',
+      [...new Set([...byEmail, ...byPhone])],
+      0,
+      `email ${email.address} is on ${named(e)} but phone ${input.phone} is on ${named(p)}: the evidence points at different records; confirm in review`,
+    );
+  }
+
+  const rank = (ids: Iterable<string>, companies: readonly string[]) => {
+    const ev: ContactEvidence = { email, name, phone, companies };
+    const out: ContactComparison[] = [];
+    for (const id of ids) out.push(compareContact(ev, snap.contacts.get(id) as IndexedContact, snap));
+    return out.length < 2 ? out : out.sort((a, b) => b.score - a.score || (a.ic.c.id < b.ic.c.id ? -1 : 1));
+  };
+  // The email and the phone first. When they single out one record so firmly that the company
+  // could neither pull it under MATCH_AT nor bring another record within MARGIN of it — nor anyone
+  // found through the company alone come close — the company need not be looked at.
+  const strong = byPhone.length === 0 ? byEmail : [...new Set([...byEmail, ...byPhone])];
+  const first = rank(strong, []);
+  const top = first[0];
+  const swing = CONTACT_WEIGHTS.company.agree - CONTACT_WEIGHTS.company.differ;
+  const sure =
+    top !== undefined &&
+    top.score + CONTACT_WEIGHTS.company.differ >= MATCH_AT &&
+    (!name?.last || top.score >= COMPANY_ALONE + MARGIN) &&
+    !openConflict(first) &&
+    first
+      .slice(1)
+      .every((c) => contradicted(c, top) || (!isRival(c, top) && top.score - c.score >= MARGIN + swing));
+
+  // The email's work domain speaks for the company only when the email found no one: an address
+  // on record already says everything its domain does, and is not counted twice.
+  const companyFields = Boolean(input.company_name || input.company_domain || input.domain || input.website);
+  const company =
+    !sure && (companyFields || byEmail.length === 0)
+      ? companyEvidence(
+          input,
+          snap,
+          byEmail.length === 0 && email && !email.freeMail ? normaliseDomain(email.domain) : null,
+        )
+      : { ids: [], how: '' };
+  const where = company.ids.length === 1 ? company.how : `${company.how} (${company.ids.length} companies)`;
+  // Candidates come from an email, a phone or a company: never from a name alone.
+  const ids = new Set(strong);
+  if (name?.last)
+    for (const cid of company.ids) {
+      for (const id of snap.byCompanyLast.get(`${cid}|${name.last}`) ?? []) ids.add(id);
+      if (!name.first) continue;
+      // a misspelt last name is found by the first name; first and last written the other way round, crosswise
+      for (const id of snap.byCompanyFirst.get(`${cid}|${name.first}`) ?? []) ids.add(id);
+      for (const id of snap.byCompanyLast.get(`${cid}|${name.first}`) ?? []) ids.add(id);
+      for (const id of snap.byCompanyFirst.get(`${cid}|${name.last}`) ?? []) ids.add(id);
+    }
+  const scored = sure ? first : rank(ids, company.ids);
+  const viable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
+  const viableIds = viable.slice(0, 20).map((c) => c.ic.c.id);
+
+  const conflicted = openConflict(viable);
+  if (conflicted) {
+    const c = conflicted;
+    const via = c.email === 'agree' ? `email ${email?.address}` : `phone ${input.phone}`;
+    return result(
+      input,
+      'ambiguous',
+      viableIds,
+      0,
+      c.conflict === 'first name'
+        ? `${via} is on ${named(c.ic)} but the first name "${name?.first}" is another person's (a shared or household mailbox?): confirm in review`
+        : `${via} is on ${named(c.ic)} but the name "${show(name)}" differs: confirm in review`,
+      c.email === 'agree' ? 'email' : 'phone',
+    );
+  }
+
+  const best = viable[0];
+  if (best && best.score >= MATCH_AT) {
+    const rivals = viable.slice(1).filter((c) => !contradicted(c, best) && isRival(c, best));
+    if (rivals.length === 0) {
+      const what = agreementText(best, name);
+      const shared = byEmail.length > 1 && best.email !== 'missing';
+      const reason =
+        best.email === 'agree' && !shared
+          ? `${what} match${what === 'email' ? 'es' : ''} one record`
+          : shared
+            ? `${email?.role ? `role inbox ${email.address}` : `email ${email?.address}`} is on ${byEmail.length} records; ${what} single out one`
+            : best.company === 'agree' && best.first === 'exact' && best.last === 'exact' && !best.swapped
+              ? `${show(name)} is the one person of that name at ${where}${best.phone === 'agree' ? ', and the phone agrees' : ''}`
+              : `${what} match one record`;
+      return result(input, 'matched', [best.ic.c.id], confidenceOf(best.score), reason, evidenceOf(best));
+    }
+    const group = [best, ...rivals];
+    const ids2 = group.map((c) => c.ic.c.id);
+    const sameName = group.every((c) => (c.first === 'exact' || c.first === 'missing') && c.last === 'exact');
+    const strongShared = group.every((c) => c.email === 'agree' || c.phone === 'agree');
+    return result(
+      input,
+      'ambiguous',
+      ids2,
+      0,
+      sameName && strongShared
+        ? `CRM duplicates: ${group.length} records for ${label(best.ic)} share ${best.email === 'agree' ? email?.address : `phone ${input.phone}`}; merge them in the CRM or pick one in review`
+        : sameName && best.company === 'agree'
+          ? `${group.length} people named ${show(name)} at ${where}`
+          : `${group.length} records fit about equally (${group.map((c) => named(c.ic)).join(', ')}) and nothing singles one out: pick one in review`,
+    );
+  }
+  if (best) {
+    return result(
+      input,
+      'ambiguous',
+      viableIds,
+      0,
+      `closest: ${named(best.ic)}, on ${agreementText(best, name)}; not enough to match on${viable.length > 1 ? ` (${viable.length} candidates)` : ''}: confirm in review`,
+    );
+  }
+
+  // No record reaches review.
+  if (email?.role && byEmail.length > 0) {
+    if (!name && !phone && company.ids.length === 0)
       return result(
         input,
         'ambiguous',
         byEmail,
-        0.5,
-        `email ${email!.address} is on ${label(ic)} (${ic.c.id}) but the name "${show(name)}" differs: confirm in review`,
-        'email',
+        0,
+        byEmail.length === 1
+          ? `role inbox ${email.address} is a shared inbox (on ${named(snap.contacts.get(byEmail[0] as string) as IndexedContact)}) and the input has no name, phone or company to confirm the person: confirm in review`
+          : `role inbox ${email.address} is on ${byEmail.length} records and nothing singles one out`,
       );
-    }
-    const agrees = name ? nameAgrees(name, ic) : false;
     return result(
       input,
-      'matched',
-      byEmail,
-      agrees ? 0.99 : 0.97,
-      agrees ? 'email and name match one record' : 'email matches one record',
-      agrees ? 'email+name' : 'email',
-    );
-  }
-  if (byEmail.length >= 1) {
-    const why = email!.role ? `role inbox ${email!.address}` : `email ${email!.address}`;
-    let pool = byEmail.map((id) => snap.contacts.get(id)!);
-    const steps: string[] = [];
-    if (name?.last) {
-      pool = pool.filter((ic) => nameAgrees(name, ic));
-      steps.push('name');
-    }
-    if (pool.length > 1 && phone) {
-      const p = pool.filter((ic) => ic.phone === phone);
-      if (p.length > 0) {
-        pool = p;
-        steps.push('phone');
-      }
-    }
-    if (pool.length > 1 && companyOf().ids.length > 0) {
-      const company = companyOf();
-      const p = pool.filter((ic) => snap.companiesOf(ic).some((c) => company.ids.includes(c)));
-      if (p.length > 0) {
-        pool = p;
-        steps.push('company');
-      }
-    }
-    const ids = pool.map((ic) => ic.c.id);
-    if (pool.length === 1 && steps.length === 0) {
-      // a role inbox on one record with nothing else to go on: the mailbox is known, the person is not
-      return result(
-        input,
-        'ambiguous',
-        ids,
-        0,
-        `${why} is a shared inbox (on ${label(pool[0])}, ${ids[0]}) and the input has no name, phone or company to confirm the person: confirm in review`,
-      );
-    }
-    if (pool.length === 1) {
-      return result(
-        input,
-        'matched',
-        ids,
-        0.9,
-        `${why} is on ${byEmail.length} records; ${steps.join(' and ')} single out one`,
-        `email+${steps.join('+')}`,
-      );
-    }
-    if (pool.length === 0) {
-      return result(
-        input,
-        email!.role ? 'unmatched' : 'ambiguous',
-        email!.role ? [] : byEmail,
-        0,
-        `${why} is on ${byEmail.length} record(s), none of them ${show(name) || 'identifiable'}${email!.role ? ': a shared inbox identifies nobody' : ''}`,
-      );
-    }
-    const sameName = pool.every((ic) => ic.last === pool[0].last && firstNamesAgree(ic.first, pool[0].first));
-    return result(
-      input,
-      'ambiguous',
-      ids,
+      'unmatched',
+      [],
       0,
-      sameName && pool[0].last
-        ? `CRM duplicates: ${pool.length} records for ${label(pool[0])} share ${email!.address}; merge them in the CRM or pick one in review`
-        : `${why} is on ${pool.length} records and nothing singles one out`,
+      `role inbox ${email.address} is on ${byEmail.length} record(s), none of them ${show(name) || 'identifiable'}: a shared inbox identifies nobody`,
     );
   }
-
-  // no email in the CRM: name + company, never name alone
+  if (name?.last && company.ids.length > 0)
+    return result(
+      input,
+      'unmatched',
+      [],
+      0,
+      `no one named ${show(name)} at ${where}${email && byEmail.length === 0 ? `, and ${email.address} is not in the CRM` : ''}`,
+    );
   if (name?.last) {
-    const company = companyOf();
-    if (company.ids.length > 0) {
-      // blocked on (company, last name): a large company's whole staff is never scanned
-      const pool = company.ids
-        .flatMap((cid) =>
-          (snap.byCompanyLast.get(`${cid}|${name.last}`) ?? []).map((id) => snap.contacts.get(id)!),
-        )
-        .filter((ic) => nameAgrees(name, ic));
-      let ids = [...new Set(pool.map((ic) => ic.c.id))];
-      if (ids.length > 1 && phone) {
-        const p = ids.filter((id) => snap.contacts.get(id)!.phone === phone);
-        if (p.length === 1) ids = p;
-      }
-      const where =
-        company.ids.length === 1 ? company.how : `${company.how} (${company.ids.length} companies)`;
-      if (ids.length === 1)
-        return result(
-          input,
-          'matched',
-          ids,
-          company.ids.length === 1 ? 0.85 : 0.8,
-          `${show(name)} is the one person of that name at ${where}`,
-          'name+company',
-        );
-      if (ids.length > 1)
-        return result(input, 'ambiguous', ids, 0, `${ids.length} people named ${show(name)} at ${where}`);
-      return result(
-        input,
-        'unmatched',
-        [],
-        0,
-        `no one named ${show(name)} at ${where}${email ? `, and ${email.address} is not in the CRM` : ''}`,
-      );
-    }
-    if (phone) {
-      const byPhone = (snap.byPhone.get(phone) ?? []).filter((id) =>
-        nameAgrees(name, snap.contacts.get(id)!),
-      );
-      if (byPhone.length === 1)
-        return result(input, 'matched', byPhone, 0.85, `name and phone match one record`, 'name+phone');
-    }
     const namesakes = snap.byName.get(`${name.first}|${name.last}`) ?? [];
     return result(
       input,
       'unmatched',
       namesakes.slice(0, 20),
       0,
-      `${email ? `${email.address} is not in the CRM; ` : ''}${namesakes.length} record(s) named ${show(name)}, but a person is never matched by name alone: give an email or a company`,
+      `${email && byEmail.length === 0 ? `${email.address} is not in the CRM; ` : ''}${namesakes.length} record(s) named ${show(name)}, but a person is never matched by name alone: give an email or a company`,
     );
   }
   if (input.email && !email)
@@ -239,7 +427,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
     [],
     0,
     email
-      ? `${email.address} is not in the CRM and there is no name to match on`
+      ? `${email.address} is ${byEmail.length === 0 ? 'not in the CRM' : 'on a record that nothing else confirms'} and there is no name to match on`
       : 'no email, name or company to match on',
   );
 }

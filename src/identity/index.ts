@@ -1,8 +1,8 @@
 /**
  * identity — resolve every outside record to the CRM's internal ID before anything is written.
  * normalise.ts (emails, domains, names, company names, phones), snapshot.ts (the blocking index of
- * CRM contacts and companies), decide.ts (the pure decision: matched / ambiguous / unmatched, always
- * with a reason), reconcile.ts (`reconcile(inputs, snapshot)` in process, and the JSONL codec of
+ * CRM contacts and companies), decide.ts (the pure decision: evidence weights and two thresholds for
+ * people; matched / ambiguous / unmatched, always with a reason), reconcile.ts (`reconcile(inputs, snapshot)` in process, and the JSONL codec of
  * `inrecord reconcile`), benchset.ts (the benchmark set from the seeded world's ground truth and its
  * score: wrong matches, recall on what the data singles out), map.ts + queries.ts (the identity map,
  * identity_links: reused, invalidated on merge/delete by `invalidateLinks`) and identity review items (review_items kind 'identity'; a reviewer's pick /

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compareNameKeys,
+  editDistance,
   firstNamesAgree,
+  jaroWinkler,
+  nearlySameName,
   normaliseCompanyName,
   normaliseDomain,
   normaliseEmail,
@@ -75,5 +79,50 @@ describe('normalisePhone', () => {
     const a = normalisePhone('(415) 555-0132');
     expect(a).toBe(normalisePhone('+1 415 555 0132'));
     expect(a).toBe(normalisePhone('415.555.0132'));
+  });
+});
+
+describe('name comparison', () => {
+  it.each([
+    ['martha', 'marhta', 1],
+    ['bridegt', 'bridget', 1],
+    ['urenea', 'urena', 1],
+    ['kitten', 'sitting', 3],
+    ['ca', 'abc', 3],
+    ['', 'abc', 3],
+  ])('edit distance %s / %s = %i', (a, b, d) => {
+    expect(editDistance(a, b)).toBe(d);
+    expect(editDistance(b, a)).toBe(d);
+  });
+
+  it.each([
+    ['martha', 'marhta', 0.961],
+    ['dixon', 'dicksonx', 0.813],
+    ['dwayne', 'duane', 0.84],
+    ['abc', 'xyz', 0],
+  ])('Jaro–Winkler %s / %s ≈ %f', (a, b, v) => {
+    expect(jaroWinkler(a, b)).toBeCloseTo(v, 3);
+  });
+
+  it.each([
+    ['bianca', 'biana', 'first', 'similar'],
+    ['cobbett', 'cbobett', 'last', 'similar'],
+    ['bob', 'robert', 'first', 'exact'],
+    ['j', 'john', 'first', 'initial'],
+    ['k', 'john', 'first', 'different'],
+    ['alice', 'karli', 'first', 'different'],
+    ['jon', 'john', 'first', 'different'],
+    ['mark', 'mary', 'first', 'different'],
+    ['', 'john', 'first', 'missing'],
+  ] as const)('%s / %s (%s name) → %s', (a, b, kind, want) => {
+    expect(compareNameKeys(a, b, kind)).toBe(want);
+  });
+
+  it('tells a slip of the keys from another name', () => {
+    expect(nearlySameName('riy', 'roy')).toBe(true);
+    expect(nearlySameName('jac', 'jack')).toBe(true);
+    expect(nearlySameName('isablel', 'isabella')).toBe(true);
+    expect(nearlySameName('alice', 'karli')).toBe(false);
+    expect(nearlySameName('kynan', 'matthew')).toBe(false);
   });
 });

@@ -263,6 +263,98 @@ export function firstNamesAgree(a: string, b: string): boolean {
   return (NICKNAMES[a] ?? a) === (NICKNAMES[b] ?? b);
 }
 
+/**
+ * Optimal-string-alignment distance (Damerau–Levenshtein where no substring is edited twice):
+ * insertions, deletions, substitutions and transpositions of neighbours each cost one
+ * ("bridegt" → "bridget" is 1, "urenea" → "urena" is 1).
+ */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!a) return b.length;
+  if (!b) return a.length;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, (prev2[j - 2] as number) + 1);
+      cur.push(d);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
+/** Jaro–Winkler similarity in [0, 1] (Winkler's prefix bonus: 0.1 per common letter, up to 4). */
+export function jaroWinkler(a: string, b: string): number {
+  if (a === b) return a ? 1 : 0;
+  if (!a || !b) return 0;
+  const window = Math.max(0, Math.floor(Math.max(a.length, b.length) / 2) - 1);
+  const aHit = new Array<boolean>(a.length).fill(false);
+  const bHit = new Array<boolean>(b.length).fill(false);
+  let matches = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = Math.max(0, i - window); j < Math.min(b.length, i + window + 1); j++) {
+      if (bHit[j] || a[i] !== b[j]) continue;
+      aHit[i] = bHit[j] = true;
+      matches++;
+      break;
+    }
+  }
+  if (matches === 0) return 0;
+  let k = 0;
+  let halfTranspositions = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (!aHit[i]) continue;
+    while (!bHit[k]) k++;
+    if (a[i] !== b[k]) halfTranspositions++;
+    k++;
+  }
+  const m = matches;
+  const jaro = (m / a.length + m / b.length + (m - halfTranspositions / 2) / m) / 3;
+  let prefix = 0;
+  while (prefix < 4 && a[prefix] !== undefined && a[prefix] === b[prefix]) prefix++;
+  return jaro + prefix * 0.1 * (1 - jaro);
+}
+
+/** How two name keys (as normaliseName gives them) compare. */
+export type NameAgreement = 'exact' | 'similar' | 'initial' | 'different' | 'missing';
+
+/**
+ * Exact (for first names: equal or a known nickname), similar (a typo: one edit on names of four
+ * letters or more, two on names of eight or more, with a Jaro–Winkler similarity of at least 0.9),
+ * initial (one side is the other's initial), different or missing. "Jon" / "John" and "Ann" / "Anne"
+ * are not typos of one another: under four letters one letter is a different name.
+ */
+export function compareNameKeys(a: string, b: string, kind: 'first' | 'last'): NameAgreement {
+  if (!a || !b) return 'missing';
+  if (a === b || (kind === 'first' && firstNamesAgree(a, b))) return 'exact';
+  if (a.length === 1 || b.length === 1) return a[0] === b[0] ? 'initial' : 'different';
+  const shorter = Math.min(a.length, b.length);
+  if (shorter < 4 || Math.abs(a.length - b.length) > 2) return 'different';
+  const d = editDistance(a, b);
+  if (d === 1 || (d === 2 && shorter >= 8)) return jaroWinkler(a, b) >= 0.9 ? 'similar' : 'different';
+  return 'different';
+}
+
+/**
+ * Two first names that could be one name mistyped, though too far apart to count as similar:
+ * one edit ("riy" / "roy"), a cut-off ending ("jac" / "jack"), or two edits on a long name. Not
+ * enough to agree on; enough not to call the name another person's when an email and a phone both
+ * agree.
+ */
+export function nearlySameName(a: string, b: string): boolean {
+  if (!a || !b) return false;
+  const shorter = Math.min(a.length, b.length);
+  if (shorter >= 3 && (a.startsWith(b) || b.startsWith(a))) return true;
+  const d = editDistance(a, b);
+  return (d <= 1 && shorter >= 3) || (d <= 2 && shorter >= 6 && jaroWinkler(a, b) >= 0.85);
+}
+
 const LEGAL = new Set(
   'inc incorporated llc l l c ltd limited gmbh ag sa sas sarl bv nv plc corp corporation co company pty srl spa oy ab as kk lp llp pllc pc se kg ohg ug holdings holding group'.split(
     ' ',

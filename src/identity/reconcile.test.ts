@@ -55,7 +55,7 @@ describe('reconcile', () => {
         status: 'matched',
         id: 'c1',
         candidates: ['c1'],
-        confidence: 0.97,
+        confidence: 0.98,
         reason: expect.any(String),
       },
       {

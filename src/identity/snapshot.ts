@@ -35,6 +35,8 @@ export class CrmSnapshot {
   readonly companiesByName = new Map<string, string[]>();
   /** `${companyId}|${last}` → contact ids: name + company lookups without scanning a company's staff. */
   readonly byCompanyLast = new Map<string, string[]>();
+  /** `${companyId}|${first}` → contact ids: finds a person at a company whose last name is misspelt. */
+  readonly byCompanyFirst = new Map<string, string[]>();
   private readonly companyKeys = new Map<string, { name: string | null; domains: string[] }>();
 
   constructor(contacts: Iterable<ContactCandidate> = [], companies: Iterable<CompanyCandidate> = []) {
@@ -75,6 +77,7 @@ export class CrmSnapshot {
     if (ic.last) push(this.byName, `${ic.first}|${ic.last}`, c.id);
     if (c.company_id) push(this.byCompany, c.company_id, c.id);
     if (c.company_id && ic.last) push(this.byCompanyLast, `${c.company_id}|${ic.last}`, c.id);
+    if (c.company_id && ic.first) push(this.byCompanyFirst, `${c.company_id}|${ic.first}`, c.id);
     if (phone) push(this.byPhone, phone, c.id);
   }
 
