@@ -26,3 +26,4 @@ export * from './enrichment/refresh.js';
 export * from './enrichment/flow.js';
 export * from './run.js';
 export * from './scoring/deal-risk.js';
+export * from './outputs.js';

@@ -8,3 +8,4 @@ export { prepareFlow, produceOutputs, type PreparedFlow, type ProducedOutputs, t
 export { runFlow, runFlows, writeOutputs, type FlowRunReport, type RunFlowsOptions, type RunnerDeps, type WriteOutputsOptions, type WrittenOutputs } from './run.js';
 export { recordPipeline } from './pipeline.js';
 export { reviewResolvers } from './review.js';
+export { checkConfig, type ConfigCheckReport, type ConfigProblem } from './check.js';
