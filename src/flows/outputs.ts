@@ -140,25 +140,28 @@ function usageOutputs(object: FlowConfig['object']): Record<string, DeclaredOutp
 }
 
 /**
- * The outputs a flow of a records kind emits, with the values of its category outputs as its
- * settings map them (intent `labelMap`, deal-risk `levelMap`). Null when the settings do not parse.
+ * The outputs a flow emits, with the values of its category outputs as its settings map them
+ * (intent `labelMap`, deal-risk `levelMap`; unmapped when the settings do not parse).
  */
 export function declaredOutputs(
   flow: Pick<FlowConfig, 'kind' | 'settings' | 'object'>,
-): Record<string, DeclaredOutput> | null {
+): Record<string, DeclaredOutput> {
   const parsed = parseFlowSettings(flow);
-  if (!parsed.ok) return null;
+  const settings = (parsed.ok ? parsed.settings : {}) as {
+    labelMap?: Partial<Record<string, string>>;
+    levelMap?: Partial<Record<string, string>>;
+  };
   switch (flow.kind) {
     case 'scoring':
       return { score: { type: 'integer' }, score_reason: { type: 'text' } };
     case 'intent': {
-      const map = (parsed.settings as z.infer<typeof textFlowSettingsSchema>).labelMap ?? {};
+      const map = settings.labelMap ?? {};
       return { intent: { type: 'category', values: INTENT_LABELS.map((l) => map[l] ?? l) } };
     }
     case 'summary':
       return { summary: { type: 'text' } };
     case 'deal-risk': {
-      const map = (parsed.settings as z.infer<typeof dealRiskSettingsSchema>).levelMap;
+      const map = settings.levelMap ?? {};
       return {
         risk_score: { type: 'integer' },
         risk_level: { type: 'category', values: DEAL_RISK_LEVELS.map((l) => map[l] ?? l) },
@@ -189,25 +192,24 @@ export interface FlowProblem {
 /** Every fault of a flow's settings, and every mapped output the flow never emits. Pure. */
 export function checkFlowDeclaration(
   flow: FlowConfig,
-  outputs: Record<string, DeclaredOutput> | null,
+  outputs: Record<string, DeclaredOutput>,
 ): FlowProblem[] {
   const parsed = parseFlowSettings(flow);
-  if (!parsed.ok) {
-    return parsed.issues.map((i) => ({
-      code: 'IR_CONFIG_INVALID',
-      flow: flow.name,
-      object: flow.object,
-      setting: i.setting,
-      message: `flow ${flow.name}: settings${i.setting ? `.${i.setting}` : ''}: ${i.message}`,
-      fix: i.fix,
-    }));
-  }
-  if (!outputs) return [];
+  const settings: FlowProblem[] = parsed.ok
+    ? []
+    : parsed.issues.map((i) => ({
+        code: 'IR_CONFIG_INVALID',
+        flow: flow.name,
+        object: flow.object,
+        setting: i.setting,
+        message: `flow ${flow.name}: settings${i.setting ? `.${i.setting}` : ''}: ${i.message}`,
+        fix: i.fix,
+      }));
   const names = Object.keys(outputs);
-  return Object.entries(flow.outputs)
+  const unknown: FlowProblem[] = Object.entries(flow.outputs)
     .filter(([output]) => !(output in outputs))
     .map(([output, field]) => ({
-      code: 'IR_CONFIG_INVALID' as const,
+      code: 'IR_CONFIG_INVALID',
       flow: flow.name,
       object: flow.object,
       output,
@@ -215,6 +217,7 @@ export function checkFlowDeclaration(
       message: `flow ${flow.name}: the ${flow.kind} flow has no output "${output}" (it emits ${names.join(', ')}); nothing would be written to ${field}`,
       fix: `Rename the output in flows[${flow.name}].outputs to one of ${names.join(', ')}.`,
     }));
+  return [...settings, ...unknown];
 }
 
 /**
@@ -228,7 +231,9 @@ export function checkOutputValues(
   declared: DeclaredOutput,
   field: FieldSchema,
 ): FlowProblem | null {
-  if (declared.type !== 'category' || !declared.values || !field.writable) return null;
+  const parsed = parseFlowSettings(flow);
+  // settings the flow refuses are reported as such; the values they would map are not judged
+  if (!parsed.ok || declared.type !== 'category' || !declared.values || !field.writable) return null;
   const where = `flow ${flow.name} output ${output} → ${flow.object}.${field.name}`;
   const base = {
     code: 'IR_FIELD_VALUE_INVALID' as const,
@@ -249,8 +254,7 @@ export function checkOutputValues(
         fix: `Map the output to a picklist field with options ${declared.values.join(', ')} (\`inrecord check --fix\` creates a missing one so), or map the labels with settings.labelMap.`,
       };
     }
-    const map = (parseFlowSettings(flow) as { ok: true; settings: z.infer<typeof textFlowSettingsSchema> })
-      .settings.labelMap;
+    const map = (parsed.settings as z.infer<typeof textFlowSettingsSchema>).labelMap;
     const bad = INTENT_LABELS.filter((l) => optionForLabel(field, l, map) === null);
     if (bad.length === 0) return null;
     return {

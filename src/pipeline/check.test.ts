@@ -55,6 +55,26 @@ describe('checkConfig', () => {
     ]);
   });
 
+  it('fails an output the flow never emits once, naming the outputs it does', async () => {
+    const r = await checkConfig(
+      memoryCrm({ schemas: { contact: contact() } }),
+      config([
+        {
+          ...scoring({ features: { m: { field: 'meetings' } } }),
+          outputs: { score: 'meetings', reason: 'ai_reason' },
+        },
+      ]),
+    );
+    expect(errors(r)).toEqual([
+      expect.objectContaining({
+        code: 'IR_CONFIG_INVALID',
+        flow: 'scoring',
+        output: 'reason',
+        message: expect.stringMatching(/emits score, score_reason/),
+      }),
+    ]);
+  });
+
   it('fails a setting that names a field the object does not have', async () => {
     const r = await checkConfig(
       memoryCrm({ schemas: { contact: contact() } }),

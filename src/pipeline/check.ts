@@ -54,12 +54,12 @@ function asProblem(p: FlowProblem): ConfigProblem {
  */
 function withValues(
   flow: FlowConfig,
-  outputs: Record<string, DeclaredOutput> | null,
+  outputs: Record<string, DeclaredOutput>,
   schema: ObjectSchema | undefined,
 ): FlowConfig {
   if (!schema) return flow;
   const idx = indexFields(schema);
-  const missing = Object.entries(outputs ?? {}).find(
+  const missing = Object.entries(outputs).find(
     ([name, o]) => o.values && name in flow.outputs && !resolveField(idx, flow.outputs[name] as string).ok,
   );
   return missing ? { ...flow, settings: { ...flow.settings, values: missing[1].values } } : flow;
@@ -121,14 +121,14 @@ export async function checkConfig(
 ): Promise<ConfigCheckReport> {
   const declared = new Map(config.flows.map((f) => [f.name, declaredOutputs(f)]));
   const flowProblems = config.flows
-    .flatMap((f) => checkFlowDeclaration(f, declared.get(f.name) ?? null))
+    .flatMap((f) => checkFlowDeclaration(f, declared.get(f.name) ?? {}))
     .map(asProblem);
   const before = await describeAll(connector, objectsInConfig(config));
   const report = await checkLive(
     connector,
     {
       objects: config.objects,
-      flows: config.flows.map((f) => withValues(f, declared.get(f.name) ?? null, before[f.object])),
+      flows: config.flows.map((f) => withValues(f, declared.get(f.name) ?? {}, before[f.object])),
     },
     { fix: opts.fix, outputTypes: (flow, output) => declared.get(flow.name)?.[output]?.type ?? 'any' },
   );
@@ -151,10 +151,13 @@ export async function checkConfig(
       if (p) valueProblems.push(asProblem({ ...p, field: target }));
     }
   }
+  // an output the flow never emits is one fault, not also a missing field
+  const unknownOutput = (p: ConfigProblem) =>
+    flowProblems.some((q) => q.output !== undefined && q.flow === p.flow && q.output === p.output);
   const problems = [
     ...flowProblems,
     ...settingFieldProblems(config.flows, schemas),
-    ...report.problems,
+    ...report.problems.filter((p) => !unknownOutput(p)),
     ...valueProblems,
   ];
   return { ...report, problems, ok: !problems.some((p) => p.severity === 'error') };

@@ -8,8 +8,9 @@ export function renderCheck(r: ConfigCheckReport, fix: boolean): void {
   for (const c of r.created) printLine(`+ created ${c.object}.${c.field.name} (${c.field.type}${c.field.label !== c.field.name ? `, label "${c.field.label}"` : ''})`);
   for (const n of r.notCreated) printLine(`✖ could not create ${n.object}.${n.spec.name}: ${n.message} (${n.code})`);
   for (const p of r.problems) {
-    const where = p.setting !== undefined ? `flow ${p.flow}` : `${p.object}.${p.field}`;
-    printLine(`${p.severity === 'error' ? '✖' : '!'} ${where}: ${p.message} (${p.code})`);
+    // a flow's setting: the message names the flow and the setting
+    const where = p.setting !== undefined ? '' : `${p.object}.${p.field}: `;
+    printLine(`${p.severity === 'error' ? '✖' : '!'} ${where}${p.message} (${p.code})`);
     printLine(`  → ${p.fix}`);
   }
   const errors = r.problems.filter((p) => p.severity === 'error').length;
