@@ -74,6 +74,7 @@ function trial(stdout: string): { crm: CrmName; token: string; env: Record<strin
 }
 
 describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('inrecord init --crm %s', (crm) => {
+  // a fresh simulator, a store, three commands and a read-back: minutes on a loaded two-core machine
   it('writes a config that passes check --fix, plan and apply against the simulator init names, and the scores land', async () => {
     const dir = mkdtempSync(join(tmpdir(), `inrecord-init-${crm}-`));
     dirs.push(dir);
@@ -148,5 +149,5 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('inrecord ini
     } finally {
       await sim.close();
     }
-  });
+  }, 300_000);
 });
