@@ -14,22 +14,12 @@ import { INTENT_LABELS } from './intent/classifier.js';
 import { optionForLabel, textFlowSettingsSchema } from './intent/flow.js';
 import { dealRiskSettingsSchema } from './scoring/deal-risk.js';
 import { scoringSettingsSchema } from './scoring/settings.js';
+import type { OutputType } from '../writeback/index.js';
 import { validateOutput } from './types.js';
 
-/** An output's type as the mapping sees it; `category` writes one of `values`. */
-export type DeclaredOutputType =
-  | 'number'
-  | 'integer'
-  | 'text'
-  | 'boolean'
-  | 'date'
-  | 'datetime'
-  | 'category'
-  | 'categories'
-  | 'any';
-
+/** An output as the mapping sees it: its type (write-back's), and what a `category` output writes. */
 export interface DeclaredOutput {
-  type: DeclaredOutputType;
+  type: OutputType;
   /** category outputs: every value the flow can write, after the flow's own value map. */
   values?: string[];
 }
