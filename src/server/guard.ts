@@ -221,27 +221,35 @@ export function decideRequest(req: RequestFacts, s: GateSettings): GateDecision 
 
 /**
  * Why a state-changing request is not from the console's own pages, or null. Browsers send
- * `Sec-Fetch-Site` and `Origin` with every form post and fetch; a page on another port of the
- * same machine is `same-site`, not `same-origin`. Clients that are not browsers send neither.
+ * `Sec-Fetch-Site` with every request (scripts cannot set it): only `same-origin` (or `none`, the
+ * user's own action) may write; a page on another port of the same machine is `same-site`. Where it
+ * is missing, `Origin` must be this server's (the console's own form posts say `Origin: null`, as
+ * `Referrer-Policy: no-referrer` asks, so they rely on `Sec-Fetch-Site`). Clients that are not
+ * browsers send neither.
  */
 export function crossSiteReason(
   headers: Record<string, string | undefined>,
   publicOrigin?: string,
 ): string | null {
   const site = headers['sec-fetch-site']?.toLowerCase();
-  if (site && site !== 'same-origin' && site !== 'none')
-    return `a ${site} request may not change anything here`;
+  if (site)
+    return site === 'same-origin' || site === 'none'
+      ? null
+      : `a ${site} request may not change anything here`;
   const origin = headers.origin;
   if (origin === undefined) return null;
-  let from: URL;
+  let from: URL | null = null;
   try {
     from = new URL(origin);
   } catch {
-    return `a request from origin ${JSON.stringify(origin.slice(0, 100))} may not change anything here`;
+    from = null;
   }
-  if (from.host === (headers.host ?? '').toLowerCase() || (publicOrigin && from.origin === publicOrigin))
+  if (
+    from &&
+    (from.host === (headers.host ?? '').toLowerCase() || (publicOrigin && from.origin === publicOrigin))
+  )
     return null;
-  return `a request from ${from.origin} may not change anything here`;
+  return `a request from origin ${JSON.stringify(origin.slice(0, 100))} may not change anything here`;
 }
 
 /** Why a body's type is not one the route takes, or null. A request with no body needs no type. */
