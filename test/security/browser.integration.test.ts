@@ -160,7 +160,7 @@ fetch(${JSON.stringify(`${base}/api/validation/samples/${s2}/label`)}, { method:
     await page.close();
   });
 
-  it("still takes the console's own form from the same browser, and records the local user", async () => {
+  it("still takes the console's own forms from the same browser, records the local user, and asks before a rollback", async () => {
     const page = await context.newPage();
     await page.goto(`${base}/validation`);
     const [sample] = fx.samples;
@@ -176,6 +176,23 @@ fetch(${JSON.stringify(`${base}/api/validation/samples/${s2}/label`)}, { method:
     );
     expect(row).toEqual({ label: 'correct', labelled_by: 'console' });
     expect((await fx.state()).gateLabelled).toBe(1);
+
+    // the rollback form asks first (the served script, not an inline handler); declined, nothing is sent
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
+    await page.goto(`${base}/runs/run_1`);
+    const asked = new Promise<string>((resolve) =>
+      page.once('dialog', (d) => {
+        resolve(d.message());
+        void d.dismiss();
+      }),
+    );
+    await page.getByTestId('rollback').click();
+    expect(await asked).toContain('Restore the before-values of every field this run wrote?');
+    await page.waitForLoadState('networkidle');
+    expect(posts).toEqual([]);
     await page.close();
   });
 });

@@ -51,6 +51,10 @@ flows:
   await store.query(
     "INSERT INTO runs (id, kind, crm, status) VALUES ('run_1', 'apply', 'hubspot', 'succeeded')",
   );
+  await store.query(
+    `INSERT INTO write_ledger (run_id, crm, object, record_id, field, before_value, after_value, outcome, reason)
+     VALUES ('run_1', 'hubspot', 'contact', '101', 'ai_score', '10', '80', 'written', 'ai-owned field')`,
+  );
   await recordShadowOutputs(store, {
     flow: 'steady',
     modelVersion: 'v1',
