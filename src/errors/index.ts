@@ -60,6 +60,7 @@ export const ERROR_CATALOGUE = {
   IR_SERVER_CROSS_SITE: { status: 403, retryable: false, fix: 'Use the console’s own pages; another site cannot act on it. API clients send no Origin header.' },
   IR_SERVER_CONTENT_TYPE: { status: 415, retryable: false, fix: 'Send the body as application/json or as a form (application/x-www-form-urlencoded).' },
   IR_SERVER_BIND: { status: 503, retryable: false, fix: 'Stop the process that holds the port, or choose another with server.port or --port.' },
+  IR_SERVER_BODY_TOO_LARGE: { status: 413, retryable: false, fix: 'Send a smaller body: the server takes at most 1 MiB per request.' },
   IR_SERVER_STARTING: { status: 503, retryable: true, fix: 'Retry in a few seconds: the daemon is starting.' },
   IR_SERVER_NOT_FOUND: { status: 404, retryable: false, fix: 'Follow the console’s links; the API lives under /api and webhooks under /webhooks/<crm>.' },
   // flows

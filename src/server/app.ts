@@ -287,10 +287,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 function publicError(err: unknown): InrecordError {
   if (isInrecordError(err)) return err;
   const status = (err as { statusCode?: number }).statusCode ?? 500;
-  if (status === 413)
-    return new InrecordError('IR_WEBHOOK_PAYLOAD', 'the request body is larger than this server takes', {
-      fix: 'Send a smaller body; webhooks are limited to 1 MiB.',
-    });
+  if (status === 413) return new InrecordError('IR_SERVER_BODY_TOO_LARGE', 'the request body is larger than this server takes');
   if (status === 415)
     return new InrecordError(
       'IR_SERVER_CONTENT_TYPE',

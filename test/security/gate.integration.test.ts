@@ -297,7 +297,15 @@ describe('console gate', () => {
       });
       expect(bad.status).toBe(400);
       expect(json(bad.body).error).toMatchObject({ code: 'IR_USAGE' });
-      for (const body of [res.body, bad.body]) {
+      const big = await send(f, {
+        method: 'POST',
+        path: '/webhooks/hubspot',
+        headers: { 'content-type': 'application/json' },
+        body: 'x'.repeat(2 * 1024 * 1024),
+      });
+      expect(big.status).toBe(413);
+      expect(json(big.body).error).toMatchObject({ code: 'IR_SERVER_BODY_TOO_LARGE' });
+      for (const body of [res.body, bad.body, big.body]) {
         expect(body).not.toMatch(/\/home\/|\.ts\b|node_modules|\n\s+at /);
       }
     } finally {
