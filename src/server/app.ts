@@ -139,10 +139,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     { config: { rules: WEBHOOK } },
     async (req, reply) => {
       const connector = deps.connectors[req.params.crm as CrmName];
-      if (!connector)
-        return reply
-          .code(404)
-          .send({ ok: false, error: { code: 'IR_USAGE', message: `no ${req.params.crm} connection here` } });
+      if (!connector) {
+        const e = new InrecordError(
+          'IR_SERVER_NOT_FOUND',
+          `no ${req.params.crm.slice(0, 40)} connection here`,
+          {
+            fix: 'Subscribe the CRM’s webhooks to /webhooks/<crm> of the server that holds its connection.',
+          },
+        );
+        return reply.code(e.status).send({ ok: false, error: e.toJSON() });
+      }
       const rawBody = Buffer.isBuffer(req.body)
         ? req.body
         : Buffer.from(typeof req.body === 'string' ? req.body : '');
@@ -157,8 +163,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       );
       if (result.status !== 200) {
         log.warn({ crm: req.params.crm, reason: result.reason }, 'webhook rejected');
-        const code = result.status === 401 ? 'IR_WEBHOOK_SIGNATURE' : 'IR_WEBHOOK_PAYLOAD';
-        return reply.code(result.status).send({ ok: false, error: { code, message: result.reason } });
+        const e = new InrecordError(
+          result.status === 401 ? 'IR_WEBHOOK_SIGNATURE' : 'IR_WEBHOOK_PAYLOAD',
+          result.reason ?? 'webhook rejected',
+        );
+        return reply.code(result.status).send({ ok: false, error: e.toJSON() });
       }
       const ack = connector.webhooks.acknowledgement;
       if (ack) return reply.code(200).type(ack.contentType).send(ack.body);
@@ -287,7 +296,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 function publicError(err: unknown): InrecordError {
   if (isInrecordError(err)) return err;
   const status = (err as { statusCode?: number }).statusCode ?? 500;
-  if (status === 413) return new InrecordError('IR_SERVER_BODY_TOO_LARGE', 'the request body is larger than this server takes');
+  if (status === 413)
+    return new InrecordError('IR_SERVER_BODY_TOO_LARGE', 'the request body is larger than this server takes');
   if (status === 415)
     return new InrecordError(
       'IR_SERVER_CONTENT_TYPE',

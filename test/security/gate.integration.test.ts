@@ -92,7 +92,7 @@ describe('console gate', () => {
       body: '[]',
     });
     expect(hook.status).toBe(404);
-    expect(json(hook.body).error?.code).toBe('IR_USAGE');
+    expect(json(hook.body).error?.code).toBe('IR_SERVER_NOT_FOUND');
   });
 
   it('answers only for its own host names', async () => {
