@@ -17,7 +17,13 @@ import type { RecordQueue } from '../triggers/index.js';
 import { flashBoard } from './flash.js';
 import { FORM_OR_JSON, type RouteRules, allowedHosts, checkServerSettings, decideRequest } from './guard.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './html.js';
-import { SERVER_TIMEOUTS, type ServerTimeouts, attachApp, createHttpServer } from './listen.js';
+import {
+  SECURITY_HEADERS,
+  SERVER_TIMEOUTS,
+  type ServerTimeouts,
+  attachApp,
+  createHttpServer,
+} from './listen.js';
 import { renderPage } from './pages.js';
 import type { ConsoleActions } from './types.js';
 
@@ -46,15 +52,6 @@ declare module 'fastify' {
     actor: string;
   }
 }
-
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
-};
 
 const WEBHOOK: RouteRules = { access: 'webhook' };
 const READ: RouteRules = { access: 'console' };

@@ -27,6 +27,16 @@ export const SERVER_TIMEOUTS: ServerTimeouts = {
   idleMs: 30_000,
 };
 
+/** On every answer: no inline script, no framing, no type sniffing, no referrer, no caching. */
+export const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+
 const starting = new WeakMap<Server, (req: IncomingMessage, res: ServerResponse) => void>();
 
 export function createHttpServer(t: ServerTimeouts = SERVER_TIMEOUTS): Server {
@@ -54,9 +64,9 @@ export async function bindHttpServer(
   const notYet = (_req: IncomingMessage, res: ServerResponse) => {
     const e = new InrecordError('IR_SERVER_STARTING', 'the server is starting');
     res.writeHead(503, {
+      ...SECURITY_HEADERS,
       'content-type': 'application/json; charset=utf-8',
       'retry-after': '2',
-      'x-content-type-options': 'nosniff',
     });
     res.end(JSON.stringify({ ok: false, error: e.toJSON() }));
   };
