@@ -174,9 +174,10 @@ store:
   databaseUrl: \${DATABASE_URL:-}
 
 server:
-  host: 127.0.0.1        # bind elsewhere only with a token
+  host: 127.0.0.1        # bind elsewhere only with a token and publicUrl
   port: 4600
   token: \${INRECORD_CONSOLE_TOKEN:-}
+  # publicUrl: https://inrecord.example.com   # beyond loopback: the only host the server answers for
 
 identity:
   ownDomains: []         # your team's email domains: their participants are never matched

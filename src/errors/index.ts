@@ -54,7 +54,15 @@ export const ERROR_CATALOGUE = {
   // triggers / server
   IR_WEBHOOK_SIGNATURE: { status: 401, retryable: false, fix: 'Check the app secret / Basic auth / org id configured for this CRM’s webhooks.' },
   IR_WEBHOOK_PAYLOAD: { status: 400, retryable: false, fix: 'The webhook body is not valid JSON/XML for this CRM.' },
-  IR_SERVER_UNAUTHORISED: { status: 401, retryable: false, fix: 'Send the console token as `Authorization: Bearer <token>`.' },
+  IR_SERVER_UNAUTHORISED: { status: 401, retryable: false, fix: 'Send the console token as `Authorization: Bearer <token>`, or open the console once with `?token=<token>`.' },
+  IR_SERVER_BAD_PATH: { status: 400, retryable: false, fix: 'Request the path as the console links it: no `.` or `..` segments and no encoded slashes.' },
+  IR_SERVER_HOST_REFUSED: { status: 421, retryable: false, fix: 'Open the console at the address in server.publicUrl (or localhost when it listens on loopback); set server.publicUrl to the name clients use.' },
+  IR_SERVER_CROSS_SITE: { status: 403, retryable: false, fix: 'Use the console’s own pages; another site cannot act on it. API clients send no Origin header.' },
+  IR_SERVER_CONTENT_TYPE: { status: 415, retryable: false, fix: 'Send the body as application/json or as a form (application/x-www-form-urlencoded).' },
+  IR_SERVER_BIND: { status: 503, retryable: false, fix: 'Stop the process that holds the port, or choose another with server.port or --port.' },
+  IR_SERVER_BODY_TOO_LARGE: { status: 413, retryable: false, fix: 'Send a smaller body: the server takes at most 1 MiB per request.' },
+  IR_SERVER_STARTING: { status: 503, retryable: true, fix: 'Retry in a few seconds: the daemon is starting.' },
+  IR_SERVER_NOT_FOUND: { status: 404, retryable: false, fix: 'Follow the console’s links; the API lives under /api and webhooks under /webhooks/<crm>.' },
   // flows
   IR_FLOW_OUTPUT_INVALID: { status: 422, retryable: false, fix: 'The model produced a value that does not fit the target field; it was not written.' },
   IR_LLM_UNAVAILABLE: { status: 503, retryable: true, fix: 'The LLM endpoint did not answer; retried with backoff.' },
