@@ -62,7 +62,9 @@ identity:
   createMissing: false   # unmatched records go to the review queue, never a new CRM record
 
 # Who owns each field. ai: the AI may overwrite. hybrid: the AI writes only if no person edited the
-# field since the AI last read it (onConflict: skip | flag | overwrite). rep: never written.
+# field since the AI last read it, nor set the value found before its first write (onConflict:
+# skip | flag | overwrite; a value with no history counts as a person's unless firstWrite: overwrite).
+# rep: never written.
 objects:
   ${f.contact}:
     fields:
