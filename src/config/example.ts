@@ -184,8 +184,9 @@ identity:
   createMissing: false   # unmatched records go to the review queue, never a new CRM record
 
 # Who owns each field. ai: the AI may overwrite. hybrid: the AI writes only if no person edited the
-# field since the AI last read it (onConflict: skip | flag | overwrite). rep: never written.
-# \`inrecord check --fix\` creates the missing fields the flows write, of the types they write.
+# field since the AI last read it, nor set the value found before its first write (onConflict:
+# skip | flag | overwrite; a value with no history counts as a person's unless firstWrite: overwrite).
+# rep: never written. \`inrecord check --fix\` creates the missing fields the flows write, of the types they write.
 objects:
   ${f.object}:
     fields:

@@ -78,12 +78,20 @@ export const crmConnectionSchema = z
 
 export const ownershipSchema = z.enum(['ai', 'hybrid', 'rep']);
 export const conflictPolicySchema = z.enum(['skip', 'flag', 'overwrite']);
+export const firstWritePolicySchema = z.enum(['protect', 'overwrite']);
 
 export const fieldRuleSchema = z
   .object({
     owner: ownershipSchema,
     /** hybrid only: what to do when a person edited the field since the AI last read it. */
     onConflict: conflictPolicySchema.default('flag'),
+    /**
+     * hybrid only: a value already in the field before inrecord first writes it, when the CRM's field
+     * history cannot say who set it (an untracked field). protect: it is a person's (onConflict
+     * applies); overwrite: the AI may replace it. A value the history shows a person set is always
+     * a person's.
+     */
+    firstWrite: firstWritePolicySchema.default('protect'),
     /** Text fields: cut values longer than the field instead of rejecting them. */
     truncate: z.boolean().default(false),
     /** Companion field that receives the AI stamp (written at, flow, model version, confidence). */
@@ -241,3 +249,4 @@ export function defaultGate(mode: GateConfig['mode']): GateConfig {
 }
 export type Ownership = z.infer<typeof ownershipSchema>;
 export type ConflictPolicy = z.infer<typeof conflictPolicySchema>;
+export type FirstWritePolicy = z.infer<typeof firstWritePolicySchema>;

@@ -67,7 +67,9 @@ export function demoConfig(crm: CrmName, sim: Pick<RunningSimulator, 'apiBase' |
           },
           company: {
             fields: {
-              employee_count: { owner: 'hybrid', onConflict: 'skip' },
+              // the seeded counts have no changelog row: enrichment may refresh them, while a count
+              // a rep typed in the app is still kept
+              employee_count: { owner: 'hybrid', onConflict: 'skip', firstWrite: 'overwrite' },
             },
           },
         },

@@ -10,7 +10,13 @@ const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.strin
 function renderDecision(d: FieldDecision): string {
   const name = `${d.label ?? d.field}${d.stampFor ? ' (stamp)' : ''}`;
   const change = d.action === 'write' || d.action === 'flagged' || d.action === 'conflict_skipped' ? `${show(d.before)} → ${show(d.after)}` : show(d.before);
-  const extra = d.conflict ? ` — edited by ${d.conflict.by ?? 'a person'} at ${d.conflict.at}` : d.message && d.action === 'rejected' ? ` — ${d.message}` : '';
+  const extra = d.conflict
+    ? d.conflict.at
+      ? ` — edited by ${d.conflict.by ?? 'a person'} at ${d.conflict.at}`
+      : ' — set before inrecord first wrote the field, with no history of who set it: kept as a person’s'
+    : d.message && d.action === 'rejected'
+      ? ` — ${d.message}`
+      : '';
   return `  ${d.action.padEnd(16)} ${name}: ${change} (${d.reason})${extra}`;
 }
 
