@@ -25,6 +25,8 @@ export const ERROR_CATALOGUE = {
   // store
   IR_STORE_UNAVAILABLE: { status: 503, retryable: true, fix: 'Check DATABASE_URL and that the Postgres server is running, or unset it to use the embedded store.' },
   IR_STORE_MIGRATION_FAILED: { status: 500, retryable: false, fix: 'Check the database user may create tables; the failed migration is named in the message.' },
+  IR_SECRET_KEY_INVALID: { status: 400, retryable: false, fix: 'Set INRECORD_SECRET_KEY to 32 random bytes as base64 or hex (`openssl rand -base64 32`), or unset it to use the key file.' },
+  IR_SECRET_KEY_MISMATCH: { status: 500, retryable: false, fix: 'Set INRECORD_SECRET_KEY to the key the secrets were stored with, or re-authorise with `inrecord auth <crm>`.' },
   // jobs
   IR_JOB_FAILED: { status: 500, retryable: true, fix: 'See the dead-letter entry for the cause; `inrecord dlq replay <id>` runs it again.' },
   IR_JOB_NOT_FOUND: { status: 404, retryable: false, fix: 'List dead letters with `inrecord dlq list`.' },
