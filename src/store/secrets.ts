@@ -54,9 +54,13 @@ export function parseSecretKey(text: string, source: string): SecretKey {
     if (b.length === KEY_BYTES) key = b;
   }
   if (!key) {
-    throw new InrecordError('IR_SECRET_KEY_INVALID', `${source} is not a 32-byte key: expected 64 hex digits or 44 base64 characters, got ${t.length} characters`, {
-      context: { source },
-    });
+    throw new InrecordError(
+      'IR_SECRET_KEY_INVALID',
+      `${source} is not a 32-byte key: expected 64 hex digits or 44 base64 characters, got ${t.length} characters`,
+      {
+        context: { source },
+      },
+    );
   }
   return { key, id: keyFingerprint(key), source };
 }
@@ -100,7 +104,13 @@ export function seal(k: SecretKey, plain: string): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', k.key, iv);
   const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return [PREFIX, k.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join(':');
+  return [
+    PREFIX,
+    k.id,
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    ct.toString('base64url'),
+  ].join(':');
 }
 
 const MISMATCH_FIX = `Set ${SECRET_KEY_ENV} to the key the values were sealed with (or restore that key file), or re-authorise with \`inrecord auth <crm>\` to store a new grant under the current key.`;
@@ -108,25 +118,36 @@ const MISMATCH_FIX = `Set ${SECRET_KEY_ENV} to the key the values were sealed wi
 export function open(k: SecretKey, sealed: string, what: string): string {
   const parts = sealed.split(':');
   if (parts.length !== 5 || parts[0] !== PREFIX) {
-    throw new InrecordError('IR_SECRET_KEY_MISMATCH', `${what}: the stored value is not a sealed secret`, { context: { what }, fix: MISMATCH_FIX });
+    throw new InrecordError('IR_SECRET_KEY_MISMATCH', `${what}: the stored value is not a sealed secret`, {
+      context: { what },
+      fix: MISMATCH_FIX,
+    });
   }
   const [, id, iv, tag, ct] = parts as [string, string, string, string, string];
   if (id !== k.id) {
-    throw new InrecordError('IR_SECRET_KEY_MISMATCH', `${what} were sealed with key ${id}, but the current key (${k.source}) is ${k.id}`, {
-      context: { what, expectedKeyId: id, currentKeyId: k.id },
-      fix: MISMATCH_FIX,
-    });
+    throw new InrecordError(
+      'IR_SECRET_KEY_MISMATCH',
+      `${what} were sealed with key ${id}, but the current key (${k.source}) is ${k.id}`,
+      {
+        context: { what, expectedKeyId: id, currentKeyId: k.id },
+        fix: MISMATCH_FIX,
+      },
+    );
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', k.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   } catch (err) {
-    throw new InrecordError('IR_SECRET_KEY_MISMATCH', `${what}: the sealed value does not authenticate under key ${k.id} (altered or damaged)`, {
-      context: { what, expectedKeyId: id, currentKeyId: k.id },
-      fix: MISMATCH_FIX,
-      cause: err,
-    });
+    throw new InrecordError(
+      'IR_SECRET_KEY_MISMATCH',
+      `${what}: the sealed value does not authenticate under key ${k.id} (altered or damaged)`,
+      {
+        context: { what, expectedKeyId: id, currentKeyId: k.id },
+        fix: MISMATCH_FIX,
+        cause: err,
+      },
+    );
   }
 }
 
@@ -150,7 +171,11 @@ export function secretBox(opts: SecretKeyOptions): SecretBox {
  * (`<data dir>/secret.key`), or beside the config for a Postgres server store (`inrecord.key`);
  * none for an in-memory store.
  */
-export function secretKeyFile(where: { server: boolean; dataDir: string | null; configDir?: string }): string | null {
+export function secretKeyFile(where: {
+  server: boolean;
+  dataDir: string | null;
+  configDir?: string;
+}): string | null {
   if (where.server) return resolve(where.configDir ?? '.', 'inrecord.key');
   return where.dataDir ? join(where.dataDir, 'secret.key') : null;
 }

@@ -16,14 +16,20 @@ import { openStore } from '../../src/store/index.js';
 
 /** The command module in this process, as the other CLI tests run theirs. */
 async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command('inrecord').option('-c, --config <path>').option('--data-dir <dir>').option('--json').exitOverride();
+  const program = new Command('inrecord')
+    .option('-c, --config <path>')
+    .option('--data-dir <dir>')
+    .option('--json')
+    .exitOverride();
   authCommand.register(program);
   const out: string[] = [];
   const err: string[] = [];
   const write = process.stdout.write;
   const writeErr = process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) =>
+    out.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) =>
+    err.push(String(chunk)) > 0) as typeof process.stderr.write;
   process.exitCode = undefined;
   try {
     await program.parseAsync(['node', 'inrecord', ...args]);
@@ -45,7 +51,12 @@ describe('inrecord auth', () => {
 
   beforeAll(async () => {
     delete process.env.INRECORD_SECRET_KEY;
-    sim = (await startSimulator('hubspot', { records: 5, seed: 4, refreshToken: 'rt-config-7f3a9c', clientSecret: 'app-secret' })) as RunningHubspotSimulator;
+    sim = (await startSimulator('hubspot', {
+      records: 5,
+      seed: 4,
+      refreshToken: 'rt-config-7f3a9c',
+      clientSecret: 'app-secret',
+    })) as RunningHubspotSimulator;
     writeFileSync(
       configPath,
       [
@@ -74,7 +85,9 @@ describe('inrecord auth', () => {
   });
 
   /** A worker's view: the store and a connector, as the daemon opens them; closed before the CLI opens the store. */
-  async function withConnector<T>(fn: (c: Awaited<ReturnType<typeof createConnector>>, raw: () => Promise<string>) => Promise<T>): Promise<T> {
+  async function withConnector<T>(
+    fn: (c: Awaited<ReturnType<typeof createConnector>>, raw: () => Promise<string>) => Promise<T>,
+  ): Promise<T> {
     const store = await openStore({ dataDir, configDir: dir });
     const connector = await createConnector(loadConfig(configPath).crm, { store });
     try {
@@ -86,8 +99,18 @@ describe('inrecord auth', () => {
   }
 
   async function codeGrant(): Promise<string> {
-    const body = new URLSearchParams({ grant_type: 'authorization_code', code: sim.oauth.issueCode(), client_id: 'sim-client-id', client_secret: 'app-secret', redirect_uri: 'http://127.0.0.1:8787/oauth/callback' });
-    const res = await fetch(`${sim.apiBase}/oauth/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const body = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: sim.oauth.issueCode(),
+      client_id: 'sim-client-id',
+      client_secret: 'app-secret',
+      redirect_uri: 'http://127.0.0.1:8787/oauth/callback',
+    });
+    const res = await fetch(`${sim.apiBase}/oauth/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     return ((await res.json()) as { refresh_token: string }).refresh_token;
   }
 
@@ -141,7 +164,15 @@ describe('inrecord auth', () => {
     expect(printed.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:8787/oauth/callback');
     expect(printed.searchParams.get('scope')).toContain('crm.objects.contacts.write');
 
-    const done = await inProcess('--config', configPath, '--json', 'auth', 'hubspot', '--code', sim.oauth.issueCode());
+    const done = await inProcess(
+      '--config',
+      configPath,
+      '--json',
+      'auth',
+      'hubspot',
+      '--code',
+      sim.oauth.issueCode(),
+    );
     expect(done.stderr).toBe('');
     expect(JSON.parse(done.stdout)).toMatchObject({ crm: 'hubspot', reauthorised: true });
 

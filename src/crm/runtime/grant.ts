@@ -24,7 +24,11 @@ export function tokenHash(token: string): string {
  * `configIsStored`: the config token is the stored refresh token (only read for rows without a
  * recorded source: a revoked grant is then replaced only by another token than the revoked one).
  */
-export function seedAction(row: StoredGrantState, configHash: string, configIsStored: () => boolean): SeedAction {
+export function seedAction(
+  row: StoredGrantState,
+  configHash: string,
+  configIsStored: () => boolean,
+): SeedAction {
   if (row.sourceHash === configHash) return 'keep';
   if (row.sourceHash !== null) return 'replace';
   return row.status === 'revoked' && !configIsStored() ? 'replace' : 'adopt';
