@@ -33,7 +33,7 @@ export const ERROR_CATALOGUE = {
   IR_JOB_POISON: { status: 422, retryable: false, fix: 'Fix the job input named in the message, then `inrecord dlq replay <id>`.' },
   // crm
   IR_CRM_AUTH: { status: 401, retryable: false, fix: 'Check the token or re-authorise the app; flows for this CRM are paused until then.' },
-  IR_CRM_GRANT_REVOKED: { status: 401, retryable: false, fix: 'The OAuth grant was revoked: re-authorise the app, then resume the flows.' },
+  IR_CRM_GRANT_REVOKED: { status: 401, retryable: false, fix: 'The OAuth grant was revoked: re-authorise with `inrecord auth <crm>` (or put a new refresh token in inrecord.yaml); the flows resume with the new grant.' },
   IR_CRM_RATE_LIMITED: { status: 429, retryable: true, fix: 'Nothing to do: the call is retried after the CRM’s reset time.' },
   IR_CRM_QUOTA_EXHAUSTED: { status: 429, retryable: true, fix: 'The daily API quota is spent; flows resume when it resets, or raise the quota guard in config.' },
   IR_CRM_UNAVAILABLE: { status: 503, retryable: true, fix: 'The CRM answered 5xx or did not answer; the call is retried with backoff.' },

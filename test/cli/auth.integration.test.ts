@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as authCommand from '../../src/cli/commands/auth.js';
-import { loadConfig } from '../../src/config/index.js';
+import { crmConnectionSchema, loadConfig } from '../../src/config/index.js';
 import { createConnector } from '../../src/crm/index.js';
 import type { RunningHubspotSimulator } from '../../src/simulators/hubspot/index.js';
 import { startSimulator } from '../../src/simulators/index.js';
@@ -180,4 +180,48 @@ describe('inrecord auth', () => {
     expect(used.code).toBe(1);
     expect(used.stderr).toContain('IR_CRM_AUTH');
   }, 60_000);
+});
+
+describe('the authorise URL of each CRM', () => {
+  const oauth = { clientId: 'app-1', clientSecret: 's', refreshToken: 'rt' };
+  const cases = [
+    {
+      kind: 'hubspot',
+      conn: { auth: { oauth } },
+      page: 'https://app.hubspot.com/oauth/authorize',
+      params: { client_id: 'app-1', redirect_uri: 'https://example.com/cb' },
+    },
+    {
+      kind: 'salesforce',
+      conn: {
+        baseUrl: 'https://acme.my.salesforce.com',
+        auth: { oauth: { ...oauth, tokenUrl: 'https://acme.my.salesforce.com/services/oauth2/token' } },
+      },
+      page: 'https://acme.my.salesforce.com/services/oauth2/authorize',
+      params: { response_type: 'code', client_id: 'app-1' },
+    },
+    {
+      kind: 'pipedrive',
+      conn: { auth: { oauth } },
+      page: 'https://oauth.pipedrive.com/oauth/authorize',
+      params: { client_id: 'app-1' },
+    },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.kind}: the CRM's page with the app's client id and the redirect URL`, async () => {
+      const connector = await createConnector(crmConnectionSchema.parse({ kind: c.kind, ...c.conn }));
+      const url = new URL(connector.authorisation?.authorizeUrl('https://example.com/cb') ?? '');
+      expect(`${url.origin}${url.pathname}`).toBe(c.page);
+      for (const [k, v] of Object.entries(c.params)) expect(url.searchParams.get(k)).toBe(v);
+      expect(url.searchParams.get('redirect_uri')).toBe('https://example.com/cb');
+      await connector.close();
+    });
+  }
+  it('is absent for a static token', async () => {
+    const connector = await createConnector(
+      crmConnectionSchema.parse({ kind: 'hubspot', auth: { token: 'pat-1' } }),
+    );
+    expect(connector.authorisation).toBeUndefined();
+    await connector.close();
+  });
 });
