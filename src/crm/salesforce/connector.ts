@@ -166,7 +166,7 @@ export class SalesforceConnector implements CrmConnector {
       });
       this.tokens = tokens;
       this.authorisation = {
-        // The web-server flow's page sits beside the token endpoint: {loginUrl}/services/oauth2/authorize (§1.2).
+        // The web-server flow's authorise page sits beside the token endpoint: {loginUrl}/services/oauth2/authorize.
         authorizeUrl: (redirectUri) =>
           authorizeUrl(o.authorizeUrl ?? tokenUrl.replace(/\/token$/, '/authorize'), { response_type: 'code', client_id: o.clientId, redirect_uri: redirectUri }),
         reauthorise: (how) => reauthorise(tokens, how, exchange, `Salesforce connected app ${o.clientId}`),
