@@ -27,6 +27,10 @@ export const oauthSchema = z.object({
   refreshToken: z.string().min(1),
   /** Token endpoint; defaults to the CRM's own. */
   tokenUrl: z.string().url().optional(),
+  /** The CRM's authorise page (`inrecord auth`); defaults to the CRM's own. */
+  authorizeUrl: z.string().url().optional(),
+  /** The redirect URL registered with the app, where the authorise page sends the code. */
+  redirectUri: z.string().url().optional(),
   /** Refresh this long before expiry. */
   refreshBefore: duration.default('60s'),
 });

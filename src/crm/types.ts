@@ -272,8 +272,18 @@ export interface CallStats {
   tokenRefreshes: number;
 }
 
+/** Re-authorising an OAuth connection (`inrecord auth`). */
+export interface ConnectorOAuth {
+  /** The CRM's page where a user approves the app; it redirects to `redirectUri` with `?code=…`. */
+  authorizeUrl(redirectUri: string): string;
+  /** Turns a code (or checks a refresh token) into a grant that replaces the stored one and clears a revoked state. */
+  reauthorise(how: { code: string; redirectUri: string } | { refreshToken: string }): Promise<void>;
+}
+
 export interface CrmConnector {
   readonly crm: CrmName;
+  /** Present when the connection authenticates with OAuth (not a static token). */
+  readonly authorisation?: ConnectorOAuth;
   readonly limits: BatchLimits;
   readonly rateLimit: RateLimitPolicy;
   /** The CRM's object name for an engine kind ('contact' → 'contacts' | 'Contact' | 'persons'). */

@@ -25,13 +25,15 @@ export const ERROR_CATALOGUE = {
   // store
   IR_STORE_UNAVAILABLE: { status: 503, retryable: true, fix: 'Check DATABASE_URL and that the Postgres server is running, or unset it to use the embedded store.' },
   IR_STORE_MIGRATION_FAILED: { status: 500, retryable: false, fix: 'Check the database user may create tables; the failed migration is named in the message.' },
+  IR_SECRET_KEY_INVALID: { status: 400, retryable: false, fix: 'Set INRECORD_SECRET_KEY to 32 random bytes as base64 or hex (`openssl rand -base64 32`), or unset it to use the key file.' },
+  IR_SECRET_KEY_MISMATCH: { status: 500, retryable: false, fix: 'Set INRECORD_SECRET_KEY to the key the secrets were stored with, or re-authorise with `inrecord auth <crm>`.' },
   // jobs
   IR_JOB_FAILED: { status: 500, retryable: true, fix: 'See the dead-letter entry for the cause; `inrecord dlq replay <id>` runs it again.' },
   IR_JOB_NOT_FOUND: { status: 404, retryable: false, fix: 'List dead letters with `inrecord dlq list`.' },
   IR_JOB_POISON: { status: 422, retryable: false, fix: 'Fix the job input named in the message, then `inrecord dlq replay <id>`.' },
   // crm
   IR_CRM_AUTH: { status: 401, retryable: false, fix: 'Check the token or re-authorise the app; flows for this CRM are paused until then.' },
-  IR_CRM_GRANT_REVOKED: { status: 401, retryable: false, fix: 'The OAuth grant was revoked: re-authorise the app, then resume the flows.' },
+  IR_CRM_GRANT_REVOKED: { status: 401, retryable: false, fix: 'The OAuth grant was revoked: re-authorise with `inrecord auth <crm>` (or put a new refresh token in inrecord.yaml); the flows resume with the new grant.' },
   IR_CRM_RATE_LIMITED: { status: 429, retryable: true, fix: 'Nothing to do: the call is retried after the CRM’s reset time.' },
   IR_CRM_QUOTA_EXHAUSTED: { status: 429, retryable: true, fix: 'The daily API quota is spent; flows resume when it resets, or raise the quota guard in config.' },
   IR_CRM_UNAVAILABLE: { status: 503, retryable: true, fix: 'The CRM answered 5xx or did not answer; the call is retried with backoff.' },

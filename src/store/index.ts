@@ -8,11 +8,13 @@ import { join, resolve } from 'node:path';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
+import { secretBox, secretKeyFile } from './secrets.js';
 import type { Sql, Store, StoreOptions } from './types.js';
 
 export type { Backend, Row, Sql, Store, StoreOptions } from './types.js';
 export { loadMigrations, migrate } from './migrate.js';
 export { redactUrl } from './postgres.js';
+export { SECRET_KEY_ENV, type SecretBox, isSealed, secretKeyFile } from './secrets.js';
 export { type MetricRow, metricHistory, recordMetrics } from './metrics.js';
 
 export const DEFAULT_DATA_DIR = '.inrecord';
@@ -25,12 +27,16 @@ export function resolveDataDir(dataDir?: string): string {
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   const schema = opts.schema ?? 'inrecord';
   const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL;
-  const store = databaseUrl
+  const backend = databaseUrl
     ? await openPostgres(databaseUrl, schema, opts.poolSize)
     : await openPglite(
         opts.dataDir === 'memory://' ? 'memory://' : join(resolveDataDir(opts.dataDir), 'db'),
         schema,
       );
+  const keyFile = secretKeyFile({ server: Boolean(databaseUrl), dataDir: opts.dataDir === 'memory://' ? null : resolveDataDir(opts.dataDir), configDir: opts.configDir });
+  const store: Store = Object.assign(backend, {
+    secrets: secretBox({ ...(opts.secretKey !== undefined ? { key: opts.secretKey } : {}), ...(keyFile ? { keyFile } : {}) }),
+  });
   if (opts.migrate !== false) {
     try {
       await migrate(store);

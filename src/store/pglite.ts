@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Row, Sql, Store } from './types.js';
+import type { Row, Sql, StoreBackend } from './types.js';
 
 /** Same value parsing as the server backend: int8 and numeric as JS numbers. */
 const parsers = {
@@ -29,7 +29,7 @@ function initialisedCluster(): Promise<Blob> {
   return freshCluster;
 }
 
-export async function openPglite(dataDir: string, schema: string): Promise<Store> {
+export async function openPglite(dataDir: string, schema: string): Promise<StoreBackend> {
   const memory = dataDir === 'memory://';
   if (!memory) mkdirSync(dataDir, { recursive: true });
   const db = memory ? await PGlite.create({ parsers, loadDataDir: await initialisedCluster() }) : await PGlite.create(dataDir, { parsers });

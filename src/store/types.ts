@@ -1,3 +1,5 @@
+import type { SecretBox } from './secrets.js';
+
 export type Row = Record<string, unknown>;
 
 /** The SQL surface every module uses. Same SQL on both backends. */
@@ -22,7 +24,12 @@ export interface Store extends Sql {
   /** pg-boss's `db` adapter: statements without parameters go through exec (several statements). */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
   close(): Promise<void>;
+  /** Seals and opens the secrets this store keeps (secrets.ts). */
+  readonly secrets: SecretBox;
 }
+
+/** What a backend opens; openStore adds the secrets. */
+export type StoreBackend = Omit<Store, 'secrets'>;
 
 export interface StoreOptions {
   /** Postgres server URL; when absent, the embedded store is used. */
@@ -35,4 +42,8 @@ export interface StoreOptions {
   migrate?: boolean;
   /** Pool size on the server (default 10). */
   poolSize?: number;
+  /** Key material for secrets (base64 or hex); before INRECORD_SECRET_KEY. */
+  secretKey?: string;
+  /** The directory of the config file: a server store's key file is `inrecord.key` there (default: the working directory). */
+  configDir?: string;
 }

@@ -8,12 +8,25 @@ import jsforce from 'jsforce';
 import type { CrmConnection } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
-import { type CallFailure, GrantRevoked, QuotaGuard, RateLimiter, type TokenSource, callWithRetry, emptyStats, oauthToken, staticToken } from '../runtime/index.js';
+import {
+  type CallFailure,
+  GrantRevoked,
+  QuotaGuard,
+  RateLimiter,
+  type TokenSource,
+  authorizeUrl,
+  callWithRetry,
+  emptyStats,
+  oauthToken,
+  reauthorise,
+  staticToken,
+} from '../runtime/index.js';
 import type {
   ActionResult,
   ActivityInput,
   BatchLimits,
   CallStats,
+  ConnectorOAuth,
   ChangeEvent,
   CompanyCandidate,
   ContactCandidate,
@@ -118,6 +131,7 @@ export class SalesforceConnector implements CrmConnector {
   private readonly limiter: RateLimiter;
   private readonly quota: QuotaGuard;
   private readonly tokens: TokenSource;
+  readonly authorisation?: ConnectorOAuth;
   private readonly conn: Conn;
   private readonly schemaCache = new Map<ObjectKind, { at: number; schema: ObjectSchema }>();
   private integrationUserId: string | null;
@@ -142,13 +156,21 @@ export class SalesforceConnector implements CrmConnector {
     } else {
       const o = cfg.auth.oauth;
       const tokenUrl = o.tokenUrl ?? 'https://login.salesforce.com/services/oauth2/token';
-      this.tokens = oauthToken({
+      const exchange = (form: Record<string, string>) => this.exchange(tokenUrl, o.clientId, o.clientSecret, form);
+      const tokens = oauthToken({
         connection: `salesforce:${o.clientId}`,
         refreshToken: o.refreshToken,
         ...(deps.store ? { store: deps.store } : {}),
         refreshBeforeMs: parseDuration(o.refreshBefore),
-        exchange: (rt) => this.exchange(tokenUrl, o.clientId, o.clientSecret, rt),
+        exchange: (rt) => exchange({ grant_type: 'refresh_token', refresh_token: rt }),
       });
+      this.tokens = tokens;
+      this.authorisation = {
+        // The web-server flow's authorise page sits beside the token endpoint: {loginUrl}/services/oauth2/authorize.
+        authorizeUrl: (redirectUri) =>
+          authorizeUrl(o.authorizeUrl ?? tokenUrl.replace(/\/token$/, '/authorize'), { response_type: 'code', client_id: o.clientId, redirect_uri: redirectUri }),
+        reauthorise: (how) => reauthorise(tokens, how, exchange, `Salesforce connected app ${o.clientId}`),
+      };
     }
     // The token is set before each call from the token source; jsforce's own refresh is not used
     // so that one refresh happens across workers (crm/runtime).
@@ -156,18 +178,21 @@ export class SalesforceConnector implements CrmConnector {
     withoutClientRetries(this.conn);
   }
 
-  /** §1.2 refresh_token grant. Salesforce returns no expires_in: assume the default 2 h session. */
-  private async exchange(url: string, clientId: string, clientSecret: string, refreshToken: string) {
+  /**
+   * §1.2 refresh_token and authorization_code grants. Salesforce returns no expires_in (assume the
+   * default 2 h session) and a refresh token only for a code.
+   */
+  private async exchange(url: string, clientId: string, clientSecret: string, form: Record<string, string>) {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret }).toString(),
+      body: new URLSearchParams({ ...form, client_id: clientId, client_secret: clientSecret }).toString(),
     });
     const body = (await res.json().catch(() => ({}))) as Rec;
     if (res.status === 400 && body.error === 'invalid_grant') throw new GrantRevoked(String(body.error_description ?? 'invalid_grant'));
     if (!res.ok) throw new InrecordError(res.status >= 500 ? 'IR_CRM_UNAVAILABLE' : 'IR_CRM_AUTH', `Salesforce token endpoint answered HTTP ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
     this.calls.tokenRefreshes++;
-    return { accessToken: String(body.access_token), expiresIn: Number(body.expires_in ?? 7200) };
+    return { accessToken: String(body.access_token), expiresIn: Number(body.expires_in ?? 7200), ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}) };
   }
 
   private describeFailure(err: unknown): CallFailure {
