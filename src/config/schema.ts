@@ -161,7 +161,10 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(4600),
         /** Required for every request when host is not loopback. */
         token: z.string().optional(),
+        /** The address CRMs post to (https behind a proxy): HubSpot signs it, so signatures are checked against it. */
         publicUrl: z.string().url().optional(),
+        /** Believe X-Forwarded-Proto / X-Forwarded-Host (set only behind a proxy that overwrites them). */
+        trustProxy: z.boolean().default(false),
       })
       .strict()
       .default({}),
@@ -222,6 +225,8 @@ export const configSchema = z
          * processes only changes from then on; `backfill` reads and processes every record first.
          */
         firstPoll: z.enum(['now', 'backfill']).default('now'),
+        /** Webhook receipts (dedupe keys and refused events) older than this are deleted by the daemon. */
+        receiptRetention: duration.default('30d'),
       })
       .strict()
       .default({}),

@@ -13,7 +13,7 @@ import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
 import { type PreparedFlow, prepareFlow, recordPipeline } from '../pipeline/index.js';
 import type { Sql, Store } from '../store/index.js';
-import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs } from '../triggers/index.js';
+import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs, pruneReceipts } from '../triggers/index.js';
 import { buildServer, consoleActions } from '../server/index.js';
 
 export const RECORD_QUEUE = 'records';
@@ -166,6 +166,19 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     timers.push(setTimeout(monitorTick, 60_000));
   }
 
+  if (roles.serve) {
+    // receipts only dedupe redeliveries (a day at most) and keep refused events for a look: old ones go
+    const retentionMs = durationMs(config.triggers.receiptRetention);
+    const pruneTick = async () => {
+      if (stopping) return;
+      await pruneReceipts(store, new Date(now().getTime() - retentionMs))
+        .then((n) => n > 0 && log.info({ pruned: n }, `webhook receipts older than ${config.triggers.receiptRetention} deleted`))
+        .catch((err) => log.error({ err }, 'pruning webhook receipts failed; the next hour retries'));
+      if (!stopping) timers.push(setTimeout(pruneTick, 60 * 60_000));
+    };
+    timers.push(setTimeout(pruneTick, 0));
+  }
+
   let url: string | null = null;
   const app = roles.serve
     ? buildServer({
@@ -176,6 +189,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
         actions: consoleActions({ store, config, connectors: { [connector.crm]: connector }, engine }),
         token: config.server.token,
         host: config.server.host,
+        webhookAddress: { publicUrl: config.server.publicUrl, trustProxy: config.server.trustProxy },
       })
     : null;
   if (app) url = await app.listen({ host: config.server.host, port: opts.port ?? config.server.port });

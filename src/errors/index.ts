@@ -54,6 +54,7 @@ export const ERROR_CATALOGUE = {
   // triggers / server
   IR_WEBHOOK_SIGNATURE: { status: 401, retryable: false, fix: 'Check the app secret / Basic auth / org id configured for this CRM’s webhooks.' },
   IR_WEBHOOK_PAYLOAD: { status: 400, retryable: false, fix: 'The webhook body is not valid JSON/XML for this CRM.' },
+  IR_WEBHOOK_TOO_LARGE: { status: 413, retryable: false, fix: 'The delivery holds more events or bytes than the CRM sends in one; check what is posting to this endpoint.' },
   IR_SERVER_UNAUTHORISED: { status: 401, retryable: false, fix: 'Send the console token as `Authorization: Bearer <token>`.' },
   // flows
   IR_FLOW_OUTPUT_INVALID: { status: 422, retryable: false, fix: 'The model produced a value that does not fit the target field; it was not written.' },

@@ -9,7 +9,7 @@ import type { CrmConnector, CrmName } from '../crm/types.js';
 import { InrecordError, isInrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { acceptWebhook, groupCommitter } from '../triggers/index.js';
-import type { RecordQueue } from '../triggers/index.js';
+import type { RecordQueue, WebhookAddress } from '../triggers/index.js';
 import { renderPage } from './pages.js';
 import type { ConsoleActions } from './types.js';
 
@@ -24,6 +24,8 @@ export interface ServerDeps {
   /** Webhook body limit, bytes (default 1 MiB). */
   bodyLimit?: number;
   onDeleted?: Parameters<typeof acceptWebhook>[0]['onDeleted'];
+  /** The address CRMs post webhooks to (`server.publicUrl`, `server.trustProxy`): HubSpot signs it. */
+  webhookAddress?: WebhookAddress;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -76,7 +78,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!connector) return reply.code(404).send({ ok: false, error: { code: 'IR_USAGE', message: `no ${req.params.crm} connection here` } });
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : '');
     const result = await acceptWebhook(
-      { connector, store: deps.store, queue: deps.queue, onDeleted: deps.onDeleted, commit },
+      { connector, store: deps.store, queue: deps.queue, onDeleted: deps.onDeleted, commit, address: deps.webhookAddress },
       { method: req.method, url: `http://${req.headers.host ?? host}${req.url}`, headers: flatHeaders(req), rawBody },
     );
     if (result.status !== 200) {

@@ -141,7 +141,8 @@ describe('webhook payloads (§8.2)', () => {
       { eventId: 5, subscriptionType: 'ticket.creation', objectId: 1, occurredAt: 1700000000004 },
       { eventId: 6, subscriptionType: 'object.propertyChange', objectTypeId: '0-2', objectId: 8, propertyName: 'name', occurredAt: 1700000000005, sourceId: 'userId:3' },
     ]);
-    const events = parseWebhookBody(body, '54321');
+    const { events, rejected } = parseWebhookBody(body, '54321');
+    expect(rejected).toEqual([]);
     expect(events.map((e) => [e.object, e.id, e.kind, e.fields, e.actor, e.mergedInto])).toEqual([
       ['contact', '123', 'created', [], 'human', undefined],
       ['deal', '9', 'updated', ['dealstage'], 'integration', undefined],

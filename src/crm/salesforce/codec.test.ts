@@ -123,7 +123,8 @@ describe('salesforce codec', () => {
       object: 'Lead',
       fields: { Id: '00Qxx0000000001EAA', Company: 'Acme & Sons', Rating: null, LastModifiedById: '005xx0000000001AAA', CreatedDate: '2026-11-28T09:00:00.000Z', LastModifiedDate: '2026-11-28T09:05:00.000Z' },
     });
-    const events = outboundToEvents(msg, '005xx0000000001', '2026-11-28T10:00:00.000Z');
+    const { events, rejected } = outboundToEvents(msg, '005xx0000000001', '2026-11-28T10:00:00.000Z');
+    expect(rejected).toEqual([]);
     expect(events).toEqual([
       { crm: 'salesforce', object: 'lead', id: '00Qxx0000000001EAA', kind: 'updated', fields: [], occurredAt: '2026-11-28T09:05:00.000Z', actor: 'integration', eventId: '04lxx0000000001AAA' },
       // Id only: an update to read, never a deletion (the record may well exist)

@@ -32,6 +32,7 @@ import type {
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
+  WebhookBatch,
   WebhookRequest,
   WriteResult,
 } from '../types.js';
@@ -48,6 +49,7 @@ import {
   fixFor,
   isTotalRequests,
   isoFromSf,
+  MAX_OUTBOUND_BYTES,
   outboundToEvents,
   parseOutboundMessage,
   sameId,
@@ -670,7 +672,8 @@ export class SalesforceConnector implements CrmConnector {
       if (!orgId || !sameId(orgId, org)) return { ok: false, reason: `outbound message from org ${orgId ?? '(none)'}, expected ${org}` };
       return { ok: true };
     },
-    parse: (req: WebhookRequest): ChangeEvent[] => {
+    maxBodyBytes: MAX_OUTBOUND_BYTES,
+    parse: (req: WebhookRequest): WebhookBatch => {
       let msg: ReturnType<typeof parseOutboundMessage>;
       try {
         msg = parseOutboundMessage(req.rawBody.toString('utf8'));
