@@ -120,6 +120,22 @@ describe('parseWebhookPayload (§5.2)', () => {
     expect(parseWebhookPayload({ meta: { ...meta, entity: 'activity' }, data: {}, previous: {} }, '1')).toEqual({ events: [], rejected: [] });
     expect(parseWebhookPayload({ meta: { ...meta, entity: 'organization', action: 'create' }, data: { id: 8 }, previous: null }, '1').events[0]).toMatchObject({ object: 'company', kind: 'created' });
   });
+  it('refuses an event that names no record, rather than one for record "undefined"', () => {
+    const body = { meta: { ...meta, entity_id: undefined }, data: { name: 'no id' }, previous: { name: 'x' } };
+    const { events, rejected } = parseWebhookPayload(body, '1');
+    expect(events).toEqual([]);
+    expect(rejected).toEqual([{ index: 0, reason: 'person change event names no record id (meta.entity_id null)', event: body }]);
+    // the id from data or previous is enough
+    expect(parseWebhookPayload({ meta: { ...meta, entity_id: undefined }, data: { id: 8 }, previous: {} }, '1').events[0]).toMatchObject({ id: '8' });
+    // a time that is not one refuses the event too
+    expect(parseWebhookPayload({ meta: { ...meta, timestamp: 'soon' }, data: { id: 8 }, previous: {} }, '1').rejected[0].reason).toMatch(/not a time/);
+    expect(parseWebhookPayload({ v: 1, meta: { v: 1, action: 'updated', object: 'deal' }, current: {}, previous: {} }, '1').rejected[0].reason).toMatch(/no record id/);
+  });
+  it('refuses a body that is not one Pipedrive event (one per request, §5.2)', () => {
+    expect(() => parseWebhookPayload([{ meta }, { meta }], '1')).toThrow(expect.objectContaining({ code: 'IR_WEBHOOK_TOO_LARGE' }));
+    expect(() => parseWebhookPayload({ data: { id: 8 } }, '1')).toThrow(expect.objectContaining({ code: 'IR_WEBHOOK_PAYLOAD' }));
+    expect(() => parseWebhookPayload('8', '1')).toThrow(expect.objectContaining({ code: 'IR_WEBHOOK_PAYLOAD' }));
+  });
   it('v1 payloads', () => {
     const [e] = parseWebhookPayload({ v: 1, meta: { v: 1, action: 'updated', object: 'deal', id: 123, user_id: 789, change_source: 'app', timestamp: 1523440213 }, current: { id: 123, title: 'B' }, previous: { id: 123, title: 'A' }, event: 'updated.deal' }, '1').events;
     expect(e).toMatchObject({ object: 'deal', id: '123', kind: 'updated', fields: ['title'], actor: 'human', occurredAt: '2018-04-11T09:50:13.000Z' });

@@ -257,6 +257,7 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
   let note: { n: OutboundNotification; depth: number; sObjectDepth: number } | null = null;
 
   const open = (name: string, attrsFrom: number, attrsTo: number) => {
+    if (stack.length >= MAX_XML_DEPTH) throw new Error(`malformed outbound message: elements nested deeper than ${MAX_XML_DEPTH}`);
     const top = stack[stack.length - 1];
     if (top) top.parent = true;
     const depth = stack.length + 1;
@@ -270,6 +271,10 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
       note.sObjectDepth = depth;
     }
   };
+  const textOf = (to: number) => {
+    const tail = unescapeXml(xml.slice(textFrom, to));
+    return textParts === null ? tail : textParts.join('') + tail;
+  };
   // `to`: where the end tag starts; null for an empty element (`<x/>`)
   const close = (name: string, to: number | null) => {
     let at = stack.length - 1;
@@ -278,20 +283,20 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
     while (stack.length > at) {
       const depth = stack.length;
       const el = stack.pop() as { name: string; parent: boolean; nil: boolean };
-      const text = () => (el.parent || depth !== at + 1 || to === null ? null : (textParts?.join('') ?? '') + unescapeXml(xml.slice(textFrom, to)));
+      const leaf = !el.parent && depth === at + 1 && to !== null;
       if (note !== null && note.sObjectDepth > 0 && depth === note.sObjectDepth + 1) {
-        note.n.fields[el.name] = el.nil ? null : text();
+        note.n.fields[el.name] = el.nil || !leaf ? null : textOf(to);
       } else if (note !== null && depth === note.depth + 1 && el.name === 'Id' && !note.n.notificationId) {
-        note.n.notificationId = (text() ?? '').trim();
+        note.n.notificationId = leaf ? textOf(to).trim() : '';
       } else if (note !== null && depth === note.sObjectDepth) {
         note.sObjectDepth = -1;
       } else if (note !== null && depth === note.depth) {
         if (note.sObjectDepth !== 0) notifications.push(note.n);
         note = null;
       } else if (note === null && el.name === 'OrganizationId' && organizationId === null) {
-        organizationId = (text() ?? '').trim();
+        organizationId = leaf ? textOf(to).trim() : '';
       } else if (note === null && el.name === 'ActionId' && actionId === null) {
-        actionId = (text() ?? '').trim();
+        actionId = leaf ? textOf(to).trim() : '';
       }
     }
   };
@@ -332,6 +337,8 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
   return { organizationId: organizationId || null, actionId: actionId || null, notifications };
 }
 
+/** An outbound message nests six elements deep (envelope, body, notifications, notification, sObject, field). */
+const MAX_XML_DEPTH = 32;
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** The acknowledgement Salesforce waits for; without it the message is retried for 24 h (§8.1). */
