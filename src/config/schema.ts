@@ -159,9 +159,9 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4600),
-        /** Required for every request when host is not loopback. */
+        /** Required when host is not loopback; when set, every console request needs it. */
         token: z.string().optional(),
-        /** The address CRMs post to (https behind a proxy): HubSpot signs it, so signatures are checked against it. */
+        /** The address browsers and CRMs use; required when host is not loopback (the only Host answered there). HubSpot signs it: webhook signatures are checked against it. */
         publicUrl: z.string().url().optional(),
         /** Believe X-Forwarded-Proto / X-Forwarded-Host (set only behind a proxy that overwrites them). */
         trustProxy: z.boolean().default(false),

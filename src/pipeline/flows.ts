@@ -65,20 +65,26 @@ export async function refreshPrepared(deps: { store: Store; connector: CrmConnec
 
 const uniq = (xs: (string | undefined | null)[]) => [...new Set(xs.filter((x): x is string => Boolean(x)))];
 
-/** Every field a flow's settings name (`field`, `textField`, `keyField` at any depth), and its outputs. */
-export function fieldsNamed(flow: FlowConfig): string[] {
-  const found: string[] = [];
-  const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
+/** Every field settings name (`field`, `textField`, `keyField` at any depth), with the setting's path. */
+export function settingFields(settings: unknown): { setting: string; name: string }[] {
+  const found: { setting: string; name: string }[] = [];
+  const walk = (v: unknown, path: string[]) => {
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, String(i)]);
+    } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if ((k === 'field' || k === 'textField' || k === 'keyField') && typeof x === 'string') found.push(x);
-        else walk(x);
+        if ((k === 'field' || k === 'textField' || k === 'keyField') && typeof x === 'string') found.push({ setting: [...path, k].join('.'), name: x });
+        else walk(x, [...path, k]);
       }
     }
   };
-  walk(flow.settings);
-  return uniq([...found, ...Object.values(flow.outputs)]);
+  walk(settings, []);
+  return found;
+}
+
+/** Every field a flow's settings name, and its outputs. */
+export function fieldsNamed(flow: FlowConfig): string[] {
+  return uniq([...settingFields(flow.settings).map((f) => f.name), ...Object.values(flow.outputs)]);
 }
 
 /** Reads every record of the flow's object with the given fields (training history). */

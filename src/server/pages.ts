@@ -154,7 +154,7 @@ async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
     const s = rb.summary as { restored?: number; skipped?: number; failed?: number };
     return html`<p>Rolled back by <a href="/runs/${encodeURIComponent(rb.id)}">${rb.id}</a> at ${when(rb.started_at)}: ${s.restored ?? 0} restored, ${s.skipped ?? 0} kept because they changed since${s.failed ? `, ${s.failed} failed` : ''}.</p>`;
   })}
-  ${canRollBack ? html`<div class="actions"><form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" onsubmit="return confirm('Restore the before-values of every field this run wrote? Fields changed since are left as they are.')"><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span></div>` : ''}
+  ${canRollBack ? html`<div class="actions"><form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" data-confirm="Restore the before-values of every field this run wrote? Fields changed since are left as they are."><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span></div>` : ''}
   <table><thead><tr><th>record</th><th>field</th><th>before</th><th>after</th><th>outcome</th><th>reason</th>${rollbacks.length > 0 ? html`<th>after rollback</th>` : ''}</tr></thead><tbody>
   ${ledger.slice(0, SHOWN).map((l) => {
     const f = fate.get(`${l.record_id}|${l.field}`);

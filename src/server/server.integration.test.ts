@@ -49,7 +49,8 @@ describe('server', () => {
 
   it('refuses to bind beyond loopback without a token, and then requires it on every request', async () => {
     expect(() => buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0' })).toThrow(/token/);
-    const app = buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0', token: 's3cret' });
+    expect(() => buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0', token: 's3cret' })).toThrow(/publicUrl/);
+    const app = buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0', token: 's3cret', publicUrl: 'https://localhost' });
     expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/', headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);

@@ -89,6 +89,7 @@ function config(outputs: Record<string, string>): void {
     '    kind: scoring',
     '    object: contact',
     '    gate: { mode: open }',
+    '    settings: { features: { seniority: { field: Seniority, type: category } } }',
     '    outputs:',
     ...Object.entries(outputs).map(([k, v]) => `      ${k}: ${v}`),
   ];

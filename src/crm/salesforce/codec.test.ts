@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifySfError,
+  customFieldLabel,
   customFieldMetadata,
   customFieldName,
   decodeValue,
@@ -86,6 +87,11 @@ describe('salesforce codec', () => {
   it('names custom fields and builds Tooling metadata', () => {
     expect(customFieldName('AI Score')).toBe('AI_Score__c');
     expect(customFieldName('Score__c')).toBe('Score__c');
+    // a label spelled from the API name loses the suffix; a label of its own is kept as written
+    expect(customFieldLabel({ name: 'Inrecord_Score__c', label: 'Inrecord Score c' })).toBe('Inrecord Score');
+    expect(customFieldMetadata({ name: 'Inrecord_Score__c', label: 'Inrecord Score c', type: 'number' })).toMatchObject({ label: 'Inrecord Score' });
+    expect(customFieldLabel({ name: 'Vitamin__c', label: 'Vitamin C' })).toBe('Vitamin C');
+    expect(customFieldLabel({ name: 'AI_Score', label: 'AI score' })).toBe('AI score');
     expect(customFieldMetadata({ name: 'x', label: 'X', type: 'picklist', options: [{ value: 'a', label: 'A' }] })).toMatchObject({ type: 'Picklist', valueSet: { restricted: true } });
     expect(customFieldMetadata({ name: 'x', label: 'X', type: 'reference' })).toBeNull();
   });

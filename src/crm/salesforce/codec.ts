@@ -398,7 +398,7 @@ export function sameId(a: string, b: string): boolean {
 
 /** Tooling API `CustomField` metadata for a field spec; null when the type has no custom field. */
 export function customFieldMetadata(spec: FieldSpec): Record<string, unknown> | null {
-  const base = { label: spec.label };
+  const base = { label: customFieldLabel(spec) };
   const values = () => ({ restricted: true, valueSetDefinition: { sorted: false, value: (spec.options ?? []).map((o) => ({ fullName: o.value, label: o.label, default: false })) } });
   switch (spec.type) {
     case 'string':
@@ -435,6 +435,18 @@ export function customFieldMetadata(spec: FieldSpec): Record<string, unknown> | 
 }
 
 /** `AI Score` / `ai_score` → `AI_Score__c` (custom field API names end in __c, §2.6). */
+/**
+ * The label of a custom field: a label spelled from the API name drops the `__c` suffix, which
+ * Salesforce adds to every custom field's API name and never shows in a label
+ * ('Inrecord_Score__c' → 'Inrecord Score', not 'Inrecord Score c').
+ */
+export function customFieldLabel(spec: Pick<FieldSpec, 'name' | 'label'>): string {
+  const words = (s: string) => s.toLowerCase().split(/[\s_-]+/).filter(Boolean).join(' ');
+  // the suffix spelled as a word is a lower-case 'c' ('Vitamin C' is a label of its own)
+  if (/__c$/.test(spec.name) && / c$/.test(spec.label) && words(spec.label) === words(spec.name)) return spec.label.slice(0, -2);
+  return spec.label;
+}
+
 export function customFieldName(name: string): string {
   if (name.endsWith('__c')) return name;
   const base = name.trim().replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/_+/g, '_');

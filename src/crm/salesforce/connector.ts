@@ -90,6 +90,18 @@ function parseDuration(d: string): number {
   return Number(m[1]) * (mult[m[2] ?? 's'] ?? 1000);
 }
 
+/**
+ * jsforce retries refused connections, 429 and 5xx itself (five times, 0.5–8 s apart) beneath the
+ * runtime's retry, so an unreachable org took over a minute to report and every fault was retried
+ * 5 × 5 times. One retry policy: the runtime's. (jsforce takes per-request `retry` options only
+ * through its transport.)
+ */
+function withoutClientRetries(conn: Conn): void {
+  const transport = (conn as unknown as { _transport: { httpRequest(req: unknown, opts?: Record<string, unknown>): unknown } })._transport;
+  const send = transport.httpRequest.bind(transport);
+  transport.httpRequest = (req, opts = {}) => send(req, { ...opts, retry: { ...((opts.retry as object | undefined) ?? {}), maxRetries: 0 } });
+}
+
 /** 403 REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.`: the rolling allocation is spent (§6.3). */
 function isAllocationSpent(err: unknown): boolean {
   const e = err as { errorCode?: string; name?: string; message?: string };
@@ -143,6 +155,7 @@ export class SalesforceConnector implements CrmConnector {
     // The token is set before each call from the token source; jsforce's own refresh is not used
     // so that one refresh happens across workers (crm/runtime).
     this.conn = new jsforce.Connection({ instanceUrl, accessToken: 'pending', version: cfg.apiVersion });
+    withoutClientRetries(this.conn);
   }
 
   /** §1.2 refresh_token grant. Salesforce returns no expires_in: assume the default 2 h session. */

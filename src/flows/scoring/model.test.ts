@@ -5,7 +5,8 @@ import { chooseModel, holdoutSplit, labelOf, scoreRecord, scoringOutputs } from 
 import { buildRulesModel, rulePoints } from './rules.js';
 import { EXAMPLE_SCORING_SETTINGS, scoringSettingsSchema } from './settings.js';
 import { choleskySolve } from './solver.js';
-import { mulberry32, syntheticLeads } from './synthetic.js';
+import { mulberry32 } from '../../random/index.js';
+import { syntheticLeads } from './synthetic.js';
 
 const now = new Date('2026-11-28T09:00:00.000Z');
 const settings = scoringSettingsSchema.parse(EXAMPLE_SCORING_SETTINGS);

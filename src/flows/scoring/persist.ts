@@ -7,14 +7,12 @@ import type { FlowRecord } from '../types.js';
 import type { TrainedModelJson } from './logistic.js';
 import { type ModelChoice, type ScoringModel, chooseModel, restoreTrainedModel } from './model.js';
 import { buildRulesModel } from './rules.js';
-import { type ScoringSettingsInput, scoringSettingsSchema } from './settings.js';
+import { flowSettingsOf } from '../outputs.js';
+import type { ScoringSettings, ScoringSettingsInput } from './settings.js';
 
-/** The flow's settings, or IR_CONFIG_INVALID naming the flow and the key. */
-export function flowSettings(flow: string, input: unknown) {
-  const r = scoringSettingsSchema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow}: settings.${issue?.path.join('.')}: ${issue?.message}`, { context: { flow } });
+/** The scoring flow's settings, or IR_CONFIG_INVALID naming the flow, the setting and the fix. */
+export function flowSettings(flow: string, input: unknown): ScoringSettings {
+  return flowSettingsOf<ScoringSettings>({ name: flow, kind: 'scoring', settings: (input ?? {}) as Record<string, unknown> });
 }
 
 /**
