@@ -106,7 +106,8 @@ export async function acceptWebhook(deps: IngressDeps, delivered: WebhookRequest
   ]);
   // nothing in the delivery could be taken: the sender hears why (the refusals are stored too)
   if (events.length === 0 && rejected.length > 0) {
-    return { ...empty, status: 400, reason: `${crm} webhook: ${rejected.map((r) => r.reason).join('; ')}`, rejected };
+    const more = rejected.length > 3 ? ` (and ${rejected.length - 3} more)` : '';
+    return { ...empty, status: 400, reason: `${crm} webhook: ${rejected.slice(0, 3).map((r) => r.reason).join('; ')}${more}`, rejected };
   }
   let enqueued = 0;
   let deletions = 0;
