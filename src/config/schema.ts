@@ -55,7 +55,7 @@ export const crmConnectionSchema = z
         /** Salesforce outbound messages: expected org id, and a shared secret carried in the URL. */
         orgId: z.string().optional(),
         urlSecret: z.string().optional(),
-        /** Reject signed requests older than this (HubSpot allows 5 minutes). */
+        /** Reject signed requests older than this, or dated further ahead (HubSpot allows 5 minutes). */
         maxAge: duration.default('5m'),
       })
       .default({}),
