@@ -178,6 +178,7 @@ server:
   port: 4600
   token: \${INRECORD_CONSOLE_TOKEN:-}
   # publicUrl: https://inrecord.example.com   # beyond loopback: the only host the server answers for
+  # trustProxy: false    # true: webhook signatures use X-Forwarded-Proto/Host (only behind a proxy that sets them)
 
 identity:
   ownDomains: []         # your team's email domains: their participants are never matched

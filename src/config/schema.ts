@@ -59,7 +59,7 @@ export const crmConnectionSchema = z
         /** Salesforce outbound messages: expected org id, and a shared secret carried in the URL. */
         orgId: z.string().optional(),
         urlSecret: z.string().optional(),
-        /** Reject signed requests older than this (HubSpot allows 5 minutes). */
+        /** Reject signed requests older than this, or dated further ahead (HubSpot allows 5 minutes). */
         maxAge: duration.default('5m'),
       })
       .default({}),
@@ -173,8 +173,10 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(4600),
         /** Required when host is not loopback; when set, every console request needs it. */
         token: z.string().optional(),
-        /** The address browsers and CRMs use; required when host is not loopback (the only Host answered there). */
+        /** The address browsers and CRMs use; required when host is not loopback (the only Host answered there). HubSpot signs it: webhook signatures are checked against it. */
         publicUrl: z.string().url().optional(),
+        /** Believe X-Forwarded-Proto / X-Forwarded-Host (set only behind a proxy that overwrites them). */
+        trustProxy: z.boolean().default(false),
       })
       .strict()
       .default({}),
@@ -235,6 +237,8 @@ export const configSchema = z
          * processes only changes from then on; `backfill` reads and processes every record first.
          */
         firstPoll: z.enum(['now', 'backfill']).default('now'),
+        /** Webhook receipts (dedupe keys and refused events) older than this are deleted by the daemon. */
+        receiptRetention: duration.default('30d'),
       })
       .strict()
       .default({}),

@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
 import { type PreparedFlow, prepareFlow, recordPipeline } from '../pipeline/index.js';
 import type { Sql, Store } from '../store/index.js';
-import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs } from '../triggers/index.js';
+import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs, pruneReceipts } from '../triggers/index.js';
 import { bindHttpServer, buildServer, checkServerSettings, closeHttpServer, consoleActions } from '../server/index.js';
 
 export const RECORD_QUEUE = 'records';
@@ -147,6 +147,7 @@ async function startRoles(
         token: config.server.token,
         host: config.server.host,
         publicUrl: config.server.publicUrl,
+        trustProxy: config.server.trustProxy,
         logger: log,
         server: bound.server,
       })
@@ -232,6 +233,18 @@ async function startRoles(
       if (!stopping) timers.push(setTimeout(monitorTick, 60 * 60_000));
     };
     timers.push(setTimeout(monitorTick, 60_000));
+  }
+  if (roles.serve) {
+    // receipts only dedupe redeliveries (a day at most) and keep refused events for a look: old ones go
+    const retentionMs = durationMs(config.triggers.receiptRetention);
+    const pruneTick = async () => {
+      if (stopping) return;
+      await pruneReceipts(store, new Date(now().getTime() - retentionMs))
+        .then((n) => n > 0 && log.info({ pruned: n }, `webhook receipts older than ${config.triggers.receiptRetention} deleted`))
+        .catch((err) => log.error({ err }, 'pruning webhook receipts failed; the next hour retries'));
+      if (!stopping) timers.push(setTimeout(pruneTick, 60 * 60_000));
+    };
+    timers.push(setTimeout(pruneTick, 0));
   }
 
   return {

@@ -44,6 +44,8 @@ export interface ServerDeps {
   server?: Server;
   logger?: Logger;
   onDeleted?: Parameters<typeof acceptWebhook>[0]['onDeleted'];
+  /** Believe X-Forwarded-Proto / X-Forwarded-Host for the address a webhook was posted to (HubSpot signs it). */
+  trustProxy?: boolean;
 }
 
 declare module 'fastify' {
@@ -150,7 +152,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         ? req.body
         : Buffer.from(typeof req.body === 'string' ? req.body : '');
       const result = await acceptWebhook(
-        { connector, store: deps.store, queue: deps.queue, onDeleted: deps.onDeleted, commit },
+        {
+          connector,
+          store: deps.store,
+          queue: deps.queue,
+          onDeleted: deps.onDeleted,
+          commit,
+          address: { publicUrl: deps.publicUrl, trustProxy: deps.trustProxy },
+        },
         {
           method: req.method,
           url: `http://${req.headers.host ?? host}${req.url}`,
@@ -161,7 +170,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       if (result.status !== 200) {
         log.warn({ crm: req.params.crm, reason: result.reason }, 'webhook rejected');
         const e = new InrecordError(
-          result.status === 401 ? 'IR_WEBHOOK_SIGNATURE' : 'IR_WEBHOOK_PAYLOAD',
+          result.status === 401 ? 'IR_WEBHOOK_SIGNATURE' : result.status === 413 ? 'IR_WEBHOOK_TOO_LARGE' : 'IR_WEBHOOK_PAYLOAD',
           result.reason ?? 'webhook rejected',
         );
         return reply.code(result.status).send({ ok: false, error: e.toJSON() });

@@ -44,6 +44,7 @@ import type {
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
+  WebhookBatch,
   WebhookRequest,
   WriteResult,
 } from '../types.js';
@@ -828,7 +829,7 @@ export class HubspotConnector implements CrmConnector {
       if (!secret) return { ok: false, reason: 'no webhooks.secret (the app client secret) configured for this HubSpot connection' };
       return verifyV3(secret, req, parseDuration(this.conn.webhooks.maxAge));
     },
-    parse: (req: WebhookRequest): ChangeEvent[] => parseWebhookBody(req.rawBody, this.appId),
+    parse: (req: WebhookRequest): WebhookBatch => parseWebhookBody(req.rawBody, this.appId),
     subscribe: async (targetUrl: string, kinds: ObjectKind[]): Promise<void> => {
       const appId = Number(this.appId);
       if (!this.appId || !Number.isFinite(appId) || !this.conn.webhooks.developerApiKey) {

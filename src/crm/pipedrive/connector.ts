@@ -46,6 +46,7 @@ import type {
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
+  WebhookBatch,
   WebhookRequest,
   WriteResult,
 } from '../types.js';
@@ -863,7 +864,7 @@ export class PipedriveConnector implements CrmConnector {
       const want = Buffer.from(`${user}:${pass}`);
       return got.length === want.length && timingSafeEqual(got, want) ? { ok: true } : { ok: false, reason: 'wrong HTTP Basic credentials' };
     },
-    parse: (req: WebhookRequest): ChangeEvent[] => {
+    parse: (req: WebhookRequest): WebhookBatch => {
       let body: unknown;
       try {
         body = JSON.parse(req.rawBody.toString('utf8'));

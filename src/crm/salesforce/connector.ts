@@ -45,6 +45,7 @@ import type {
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
+  WebhookBatch,
   WebhookRequest,
   WriteResult,
 } from '../types.js';
@@ -61,6 +62,7 @@ import {
   fixFor,
   isTotalRequests,
   isoFromSf,
+  MAX_OUTBOUND_BYTES,
   outboundToEvents,
   parseOutboundMessage,
   sameId,
@@ -708,7 +710,8 @@ export class SalesforceConnector implements CrmConnector {
       if (!orgId || !sameId(orgId, org)) return { ok: false, reason: `outbound message from org ${orgId ?? '(none)'}, expected ${org}` };
       return { ok: true };
     },
-    parse: (req: WebhookRequest): ChangeEvent[] => {
+    maxBodyBytes: MAX_OUTBOUND_BYTES,
+    parse: (req: WebhookRequest): WebhookBatch => {
       let msg: ReturnType<typeof parseOutboundMessage>;
       try {
         msg = parseOutboundMessage(req.rawBody.toString('utf8'));

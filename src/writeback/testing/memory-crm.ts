@@ -172,7 +172,7 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
     },
     webhooks: {
       verify: () => ({ ok: true }),
-      parse: () => [],
+      parse: () => ({ events: [], rejected: [] }),
       subscribe: async () => {},
     },
     stats: () => ({ calls: counters.read + counters.write + counters.history + counters.describe, rateLimited: 0, retries: 0, tokenRefreshes: 0 }),
