@@ -40,18 +40,19 @@ export function renderReport(r: ModelReport & { active?: boolean }): void {
   if (r.penalty && r.fit) {
     const refit =
       r.fit.refitIterations === null ? '' : `; refit on all decided records: ${r.fit.refitIterations} steps`;
+    const fit = r.fit.converged ? 'converged' : `did not converge (${r.fit.stopped})`;
     printLine(
-      `  penalty: L2 ${r.penalty.l2} (${r.penalty.chosenBy}); fit: ${r.fit.converged ? 'converged' : 'did not converge'} (${r.fit.stopped}) after ${r.fit.iterations} Newton steps${refit}`,
+      `  penalty: L2 ${r.penalty.l2} (${r.penalty.chosenBy}); fit: ${fit} after ${r.fit.iterations} Newton steps${refit}`,
     );
   }
   if (r.strongest.length > 0) {
     printLine(
-      '  strongest factors (change in log-odds; per unit of the value, per unit of log(1 + value) where marked log, or for having it):',
+      '  strongest factors (change in log-odds: per unit of the value, of log(1 + value) where marked log, or for having it):',
     );
-    for (const f of r.strongest)
-      printLine(
-        `    ${signed(f.coefficient).padStart(8)}  ${f.name}${f.log ? ' (log)' : ''}  [${signed(f.effect)} per standard deviation]`,
-      );
+    for (const f of r.strongest) {
+      const sd = f.kind === 'value' ? `  [${signed(f.effect)} per standard deviation]` : '';
+      printLine(`    ${signed(f.coefficient).padStart(8)}  ${f.name}${f.log ? ' (log)' : ''}${sd}`);
+    }
   }
   if (r.lift.length > 0) {
     printLine('  lift on the hold-out (deciles by score, highest first):');
