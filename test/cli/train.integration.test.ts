@@ -8,7 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { startDaemon } from '../../src/daemon/index.js';
+import { openStore } from '../../src/store/index.js';
 import { startSimulator } from '../../src/simulators/index.js';
 import type { RunningSimulator } from '../../src/simulators/types.js';
 import { TEST_DATABASE_URL, dropSchemas, uniqueSchema } from '../../src/store/testing/index.js';
@@ -132,4 +136,33 @@ describe('inrecord train', () => {
       fix: expect.stringContaining('inrecord train enrich'),
     });
   }, 60_000);
+
+  it('the daemon logs the choice once at start, in one info line with its figures', async () => {
+    const cfg = loadConfig(config);
+    const store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema });
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const daemon = await startDaemon(store, cfg, { serve: false, poll: false, logger });
+    await daemon.stop();
+    await store.close();
+    const choice = lines.filter(
+      (l) =>
+        l.flow === 'lead-scoring' &&
+        typeof l.msg === 'string' &&
+        l.msg.startsWith('flow lead-scoring: scoring with'),
+    );
+    expect(choice).toHaveLength(1);
+    const [line] = choice;
+    expect(line.level).toBe(30);
+    expect(line.modelVersion).toEqual(expect.any(String));
+    if (line.chosen === 'trained') {
+      expect(line.msg).toMatch(
+        /^flow lead-scoring: scoring with trained model lr-\w+: held-out AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) vs rules \d\.\d{3}$/,
+      );
+      expect(line.aucLower as number).toBeGreaterThan(line.rulesAuc as number);
+    } else {
+      expect(line.chosen).toBe('rules');
+      expect(line.msg).toContain('scoring with rules model');
+    }
+  }, 120_000);
 });
