@@ -146,25 +146,26 @@ export async function prepareFlow(
   if (flow.kind === 'scoring') {
     const settings = flowSettings(flow.name, flow.settings);
     const decided = settings.label ? (r: FlowRecord) => isDecided(settings, r) : undefined;
-    const served = (processor: FlowProcessor, explanation: string, modelReport?: ModelReport): PreparedFlow => {
+    // `keep`: the model was given or trained now, and is kept when the flow is prepared again
+    const served = (processor: FlowProcessor, explanation: string, keep: boolean, modelReport?: ModelReport): PreparedFlow => {
       const model = processor.scoringModel as ScoringModel;
       const summary: ModelSummary = modelReport
         ? summariseModel(modelReport)
         : { flow: flow.name, chosen: model.kind, modelVersion: model.version, holdoutAuc: null, aucLower: null, aucUpper: null, rulesAuc: null, rejected: null, why: explanation };
-      return { flow, schema, processor, reads, missing, explanation, decided, scoringModel: model, model: summary, ...(modelReport ? { modelReport } : {}) };
+      return { flow, schema, processor, reads, missing, explanation, decided, model: summary, ...(keep ? { scoringModel: model } : {}), ...(modelReport ? { modelReport } : {}) };
     };
     if (deps.scoringModel) {
       const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: deps.scoringModel });
-      return served(processor, processor.explanation);
+      return served(processor, processor.explanation, true);
     }
     if (deps.train !== false && settings.model !== 'rules') {
       const history = (deps.history ?? (await readAll(deps.connector, flow, reads))).map((r) => ({ ...r, fields: readableFields(schema, r.fields) }));
       const choice = await trainScoringModel(deps.store, flow.name, flow.settings, history, deps.now, { logger: deps.logger });
       const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: choice.model });
-      return served(processor, choice.explanation, choice.report);
+      return served(processor, choice.explanation, true, choice.report);
     }
     const processor = await createFlowProcessor(flow, { schema, db: deps.store, now });
-    return served(processor, processor.explanation);
+    return served(processor, processor.explanation, false);
   }
   const processor = await createFlowProcessor(flow, { schema, db: deps.store, now });
   return { flow, schema, processor, reads, missing, explanation: processor.explanation };
