@@ -21,6 +21,7 @@ import * as run from './commands/run.js';
 import * as runs from './commands/runs.js';
 import * as serve from './commands/serve.js';
 import * as sim from './commands/sim.js';
+import * as train from './commands/train.js';
 import * as validate from './commands/validate.js';
 import * as worker from './commands/worker.js';
 
@@ -38,7 +39,7 @@ export function buildProgram(): Command {
       'after',
       '\nExit codes: 0 ok, 1 failed, 2 usage or configuration error.\nDocs: README.md and ARCHITECTURE.md',
     );
-  for (const m of [demo, init, check, auth, plan, apply, run, serve, worker, reconcile, importCmd, validate, review, dlq, rollback, runs, monitor, docs, sim]) {
+  for (const m of [demo, init, check, auth, plan, apply, train, run, serve, worker, reconcile, importCmd, validate, review, dlq, rollback, runs, monitor, docs, sim]) {
     m.register(program);
   }
   program.exitOverride((err) => {

@@ -9,6 +9,7 @@ import { type InrecordConfig, durationMs, readsRecords } from '../config/index.j
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, ObjectKind } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
+import { describeModelChoice } from '../flows/index.js';
 import { invalidateLinks } from '../identity/index.js';
 import { type JobEngine, type QueueOptions, createJobEngine } from '../jobs/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
@@ -163,6 +164,8 @@ async function startRoles(
   if (roles.work || roles.poll) {
     // flows fed by an import (usage) have no records to read here: `inrecord import` writes them
     for (const flow of config.flows.filter((f) => readsRecords(f.kind))) prepared.set(flow.name, await prepareFlow({ store, connector, now: now(), train: roles.work, objects: config.objects, logger: log }, flow));
+    // each scoring flow's model, once at start: which one answers, its hold-out AUC, or why the rules stay
+    for (const p of prepared.values()) if (p.model) log.info({ ...p.model }, describeModelChoice(p.model));
   }
   const readsOf = (object: ObjectKind) => [...new Set([...prepared.values()].filter((p) => p.flow.object === object).flatMap((p) => p.reads))];
   const objects = [...new Set(config.flows.filter((f) => prepared.has(f.name)).map((f) => f.object))];

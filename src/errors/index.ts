@@ -69,7 +69,7 @@ export const ERROR_CATALOGUE = {
   // flows
   IR_FLOW_OUTPUT_INVALID: { status: 422, retryable: false, fix: 'The model produced a value that does not fit the target field; it was not written.' },
   IR_LLM_UNAVAILABLE: { status: 503, retryable: true, fix: 'The LLM endpoint did not answer; retried with backoff.' },
-  IR_MODEL_NOT_TRAINED: { status: 409, retryable: false, fix: 'Train the model (`inrecord apply --flow scoring`) or use `model: rules`.' },
+  IR_MODEL_NOT_TRAINED: { status: 409, retryable: false, fix: 'Train the model with `inrecord train <flow>` (its report says why a model was not served), or use `model: auto` or `model: rules`.' },
   IR_LLM_BAD_RESPONSE: { status: 502, retryable: false, fix: 'The LLM answered something that is not the requested JSON; set fallback: local, or use a model that supports structured output.' },
   IR_LLM_REFUSED: { status: 422, retryable: false, fix: 'The LLM refused the request; the local model answers when fallback: local is set.' },
   IR_ENRICHMENT_UNAVAILABLE: { status: 503, retryable: true, fix: 'The enrichment provider did not answer or answered an error; retried with backoff. Check its URL and auth header.' },

@@ -17,6 +17,7 @@ export * from './scoring/rules.js';
 export * from './scoring/logistic.js';
 export * from './scoring/model.js';
 export * from './scoring/persist.js';
+export * from './scoring/report.js';
 export * from './intent/classifier.js';
 export * from './intent/summarise.js';
 export * from './intent/llm.js';

@@ -49,6 +49,8 @@ export interface FlowProcessor {
   /** Which model answers and why ("rules model: 312 converted …"). */
   explanation: string;
   modelVersion: string;
+  /** The scoring model that answers (scoring flows). */
+  scoringModel?: ScoringModel;
   process(record: FlowRecord, ctx?: RecordContext): Promise<FlowRecordResult>;
 }
 
@@ -126,6 +128,7 @@ export async function createFlowProcessor(flow: FlowConfig, deps: ProcessorDeps)
         flow,
         explanation,
         modelVersion: model.version,
+        scoringModel: model,
         async process(record) {
           const result = emptyResult(record.id);
           file(flow, schema, result, scoringOutputs(model, record, now()), { score: { min: 0, max: 100 } });

@@ -6,7 +6,7 @@
  * and outputs (flows/), the mapping and `--fix` (writeback/).
  */
 export { prepareFlow, produceOutputs, type PreparedFlow, type ProducedOutputs, type Rejection } from './flows.js';
-export { runFlow, runFlows, writeOutputs, type FlowRunReport, type RunFlowsOptions, type RunnerDeps, type WriteOutputsOptions, type WrittenOutputs } from './run.js';
+export { runFlow, runFlows, trainFlow, writeOutputs, type FlowRunReport, type RunFlowsOptions, type RunnerDeps, type WriteOutputsOptions, type WrittenOutputs } from './run.js';
 export { recordPipeline } from './pipeline.js';
 export { reviewResolvers } from './review.js';
 export { rollback, type RollbackTarget } from './rollback.js';

@@ -75,6 +75,7 @@ const NAV: [string, string][] = [
   ['/runs', 'Runs'],
   ['/validation', 'Validation'],
   ['/monitor', 'Monitoring'],
+  ['/models', 'Models'],
 ];
 
 export function page(title: string, path: string, body: Html, flash?: { text: string; error?: boolean }): string {

@@ -47,7 +47,9 @@ export function register(program: Command): void {
           const gates = res.kind === 'outputs' ? [res.result.gate] : res.flows.map((r) => r.gate);
           const shadowed: Record<string, number> = {};
           for (const g of gates) for (const [f, n] of Object.entries(g.shadowed)) shadowed[f] = (shadowed[f] ?? 0) + n;
-          if (json) printJson({ counts: countActions(plans), shadowed, plans });
+          // each scoring flow's model: which one answered and why (the same summary the daemon logs)
+          const models = res.kind === 'flows' ? res.flows.flatMap((r) => (r.model ? [r.model] : [])) : [];
+          if (json) printJson({ counts: countActions(plans), shadowed, models, plans });
           else {
             renderPlans(plans, Boolean(opts.all));
             const n = Object.values(shadowed).reduce((a, b) => a + b, 0);
