@@ -5,7 +5,7 @@
  * off (§11.2): it would wait 10 s × attempt on a 429 and hide the attempts from our counters.
  */
 import { Client } from '@hubspot/api-client';
-import type { CrmConnection } from '../../config/index.js';
+import { type CrmConnection, durationMs } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
 import {
@@ -108,12 +108,6 @@ function iso(d: Date | string | undefined): string {
   return (d instanceof Date ? d : new Date(d)).toISOString();
 }
 
-function parseDuration(s: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
-  if (!m) return 60_000;
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
-  return Number(m[1]) * mult;
-}
 
 /** The scopes the connector's calls need (hubspot.md §1.4): records, properties, notes and tasks. */
 const OAUTH_SCOPES = ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.contacts.write'];
@@ -170,7 +164,7 @@ export class HubspotConnector implements CrmConnector {
         connection: `hubspot:${o.clientId}`,
         refreshToken: o.refreshToken,
         store: deps.store,
-        refreshBeforeMs: parseDuration(o.refreshBefore),
+        refreshBeforeMs: durationMs(o.refreshBefore),
         exchange: (rt) => exchange({ grant_type: 'refresh_token', refresh_token: rt }),
       });
       this.tokens = tokens;
@@ -827,7 +821,7 @@ export class HubspotConnector implements CrmConnector {
     verify: (req: WebhookRequest): VerifyResult => {
       const secret = this.conn.webhooks.secret;
       if (!secret) return { ok: false, reason: 'no webhooks.secret (the app client secret) configured for this HubSpot connection' };
-      return verifyV3(secret, req, parseDuration(this.conn.webhooks.maxAge));
+      return verifyV3(secret, req, durationMs(this.conn.webhooks.maxAge));
     },
     parse: (req: WebhookRequest): WebhookBatch => parseWebhookBody(req.rawBody, this.appId),
     subscribe: async (targetUrl: string, kinds: ObjectKind[]): Promise<void> => {

@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { v1, v2 } from 'pipedrive';
-import type { CrmConnection } from '../../config/index.js';
+import { type CrmConnection, durationMs } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
 import {
@@ -176,7 +176,7 @@ export class PipedriveConnector implements CrmConnector {
         connection: `pipedrive:${o.clientId}`,
         refreshToken: o.refreshToken,
         store: deps.store,
-        refreshBeforeMs: parseDuration(o.refreshBefore),
+        refreshBeforeMs: durationMs(o.refreshBefore),
         exchange: (rt) => exchange({ grant_type: 'refresh_token', refresh_token: rt }),
       });
       this.tokens = tokens;
@@ -918,10 +918,4 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function parseDuration(d: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
-  if (!m) return 60_000;
-  const n = Number(m[1]);
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-}
 

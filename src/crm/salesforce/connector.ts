@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import jsforce from 'jsforce';
-import type { CrmConnection } from '../../config/index.js';
+import { type CrmConnection, durationMs } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
 import {
@@ -96,12 +96,6 @@ const SCHEMA_TTL_MS = 5 * 60_000;
 const IN_BATCH = 200;
 const NAME_BATCH = 50;
 
-function parseDuration(d: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(d.trim());
-  if (!m) return 60_000;
-  const mult: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return Number(m[1]) * (mult[m[2] ?? 's'] ?? 1000);
-}
 
 /**
  * jsforce retries refused connections, 429 and 5xx itself (five times, 0.5–8 s apart) beneath the
@@ -163,7 +157,7 @@ export class SalesforceConnector implements CrmConnector {
         connection: `salesforce:${o.clientId}`,
         refreshToken: o.refreshToken,
         ...(deps.store ? { store: deps.store } : {}),
-        refreshBeforeMs: parseDuration(o.refreshBefore),
+        refreshBeforeMs: durationMs(o.refreshBefore),
         exchange: (rt) => exchange({ grant_type: 'refresh_token', refresh_token: rt }),
       });
       this.tokens = tokens;
