@@ -101,7 +101,10 @@ const PARTS: Record<
     stamp: 'Inrecord_Stamp__c',
     title: 'Title',
     rep: 'Status',
-    features: `      label: { field: IsConverted }   # converted leads are history, not leads to score
+    features: `      label:                  # converted and closed leads are history to learn from, not leads to score
+        field: IsConverted
+        # IsConverted is false on open leads too: only closed statuses are decided
+        decided: { field: Status, values: [Closed - Converted, Closed - Not Converted] }
       features:               # feature name → the CRM field it is read from (the *__c ones are the simulator's)
         employees: { field: NumberOfEmployees, label: "{value} employees" }
         opens: { field: Email_Opens__c, label: "{value} email opens" }

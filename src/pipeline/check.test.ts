@@ -179,4 +179,18 @@ describe('checkConfig', () => {
     expect(r.created[0]?.field.options?.map((o) => o.value)).toEqual(['Hot', 'Warm', 'Cold', 'Other']);
     expect(r.ok).toBe(true);
   });
+
+  it('warns when a checkbox label (false on open records too) has no decided filter', async () => {
+    const schema = { ...contact(), fields: [...contact().fields, f('converted', 'boolean'), f('status', 'string')] };
+    const warned = await checkConfig(memoryCrm({ schemas: { contact: schema } }), config([scoring({ features: { m: { field: 'meetings' } }, label: { field: 'converted' } })]));
+    expect(warned.ok).toBe(true);
+    expect(warned.problems.filter((p) => p.severity === 'warning' && p.setting === 'label')).toEqual([
+      expect.objectContaining({ flow: 'scoring', setting: 'label', field: 'converted', fix: expect.stringMatching(/label\.decided/) }),
+    ]);
+    const decided = await checkConfig(
+      memoryCrm({ schemas: { contact: schema } }),
+      config([scoring({ features: { m: { field: 'meetings' } }, label: { field: 'converted', decided: { field: 'status', values: ['Closed'] } } })]),
+    );
+    expect(decided.problems.filter((p) => p.setting === 'label')).toEqual([]);
+  });
 });

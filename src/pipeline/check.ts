@@ -109,6 +109,20 @@ function settingFieldProblems(
             : `Point settings.${setting} at a field of ${schema.object} (API name or label).`,
       });
     }
+    const label = (parsed.settings as { label?: { field: string; negative?: unknown[]; decided?: unknown } }).label;
+    const labelField = label ? resolveField(idx, label.field) : null;
+    if (label && !label.decided && labelField?.ok && labelField.field.type === 'boolean' && (label.negative ?? []).includes(false))
+      // IsConverted-style flags are false on open records too: every open record would count as lost
+      out.push({
+        severity: 'warning',
+        code: 'IR_CONFIG_INVALID',
+        object: flow.object,
+        field: label.field,
+        flow: flow.name,
+        setting: 'label',
+        message: `flow ${flow.name}: settings.label.field ${label.field} is a checkbox, false on open records as well as on those decided against: every open record would count as decided (never scored) and as a loss in training`,
+        fix: 'Add settings.label.decided: { field: <a status field>, values: [<the closed statuses>] }, or label.negative: [] when only conversions are known.',
+      });
   }
   return out;
 }
