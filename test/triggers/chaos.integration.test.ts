@@ -51,8 +51,9 @@ const CASES: Record<CrmName, ChaosCase> = {
     simOptions: { outboundRetryMs: 200 },
     webhooks: (sim) => ({ orgId: sim.orgId, urlSecret: 'chaos-secret' }),
     subscribe: async (sim, daemon) => sim.setOutboundUrl?.(`${daemon.url}/webhooks/salesforce?secret=chaos-secret`),
-    pick: (rs) => rs.filter((r) => r.fields.IsConverted === false),
-    editFields: async () => ({ read: ['Web_Visits__c', 'IsConverted'], edit: (r) => ({ Web_Visits__c: Number(r.fields.Web_Visits__c ?? 0) + 1 }) }),
+    // open leads: converted and closed ones are history, never scored
+    pick: (rs) => rs.filter((r) => r.fields.IsConverted === false && !String(r.fields.Status ?? '').startsWith('Closed')),
+    editFields: async () => ({ read: ['Web_Visits__c', 'IsConverted', 'Status'], edit: (r) => ({ Web_Visits__c: Number(r.fields.Web_Visits__c ?? 0) + 1 }) }),
   },
   pipedrive: {
     object: 'contact',
