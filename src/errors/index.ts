@@ -25,6 +25,16 @@ export const ERROR_CATALOGUE = {
   // store
   IR_STORE_UNAVAILABLE: { status: 503, retryable: true, fix: 'Check DATABASE_URL and that the Postgres server is running, or unset it to use the embedded store.' },
   IR_STORE_MIGRATION_FAILED: { status: 500, retryable: false, fix: 'Check the database user may create tables; the failed migration is named in the message.' },
+  IR_STORE_IN_USE: {
+    status: 409,
+    retryable: false,
+    fix: 'The embedded store has one owner at a time. Run the command after the process named in the message stops (Ctrl-C or `kill <pid>` for `inrecord run`), or point both at a Postgres server with DATABASE_URL (or store.databaseUrl in inrecord.yaml).',
+  },
+  IR_STORE_DAMAGED: {
+    status: 500,
+    retryable: false,
+    fix: 'Move the data dir named in the message aside (keep it until the restore is checked), then `inrecord restore <file>` from the last `inrecord backup`, or start empty.',
+  },
   // jobs
   IR_JOB_FAILED: { status: 500, retryable: true, fix: 'See the dead-letter entry for the cause; `inrecord dlq replay <id>` runs it again.' },
   IR_JOB_NOT_FOUND: { status: 404, retryable: false, fix: 'List dead letters with `inrecord dlq list`.' },

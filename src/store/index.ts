@@ -5,6 +5,7 @@
  * new numbered files in `migrations/`, never by editing an applied one.
  */
 import { join, resolve } from 'node:path';
+import { InrecordError } from '../errors/index.js';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
@@ -13,9 +14,14 @@ import type { Sql, Store, StoreOptions } from './types.js';
 export type { Backend, Row, Sql, Store, StoreOptions } from './types.js';
 export { loadMigrations, migrate } from './migrate.js';
 export { redactUrl } from './postgres.js';
+export type { StoreLockHolder } from './lock.js';
 export { type MetricRow, metricHistory, recordMetrics } from './metrics.js';
 
 export const DEFAULT_DATA_DIR = '.inrecord';
+/** The owner runs one statement at a time; a few connections are enough for a command beside it. */
+const BESIDE_POOL_SIZE = 4;
+/** The embedded store's lock file, in the data dir: the one process that has it open. */
+export const STORE_LOCK_FILE = 'store.lock';
 
 /** Where the embedded store lives: --data-dir, then INRECORD_DATA_DIR, then ./.inrecord. */
 export function resolveDataDir(dataDir?: string): string {
@@ -25,12 +31,12 @@ export function resolveDataDir(dataDir?: string): string {
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   const schema = opts.schema ?? 'inrecord';
   const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL;
+  const root = opts.dataDir === 'memory://' ? undefined : resolveDataDir(opts.dataDir);
   const store = databaseUrl
     ? await openPostgres(databaseUrl, schema, opts.poolSize)
-    : await openPglite(
-        opts.dataDir === 'memory://' ? 'memory://' : join(resolveDataDir(opts.dataDir), 'db'),
-        schema,
-      );
+    : root
+      ? await openEmbedded(root, schema, opts)
+      : await openPglite('memory://', schema);
   if (opts.migrate !== false) {
     try {
       await migrate(store);
@@ -40,6 +46,41 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     }
   }
   return store;
+}
+
+/**
+ * The embedded store in `root`, or — when another process owns it and serves it (`inrecord run`)
+ * — the same store reached through that process's socket, with the server backend's code path.
+ */
+async function openEmbedded(root: string, schema: string, opts: StoreOptions): Promise<Store> {
+  try {
+    return await openPglite(join(root, 'db'), schema, {
+      lockPath: join(root, STORE_LOCK_FILE),
+      root,
+      ...(opts.onLockTakeover ? { onTakeover: opts.onLockTakeover } : {}),
+      ...(opts.serve ? { serve: true } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof InrecordError) || err.code !== 'IR_STORE_IN_USE' || opts.serve) throw err;
+    const endpoint = err.context.endpoint;
+    if (typeof endpoint !== 'string') throw err;
+    let beside: Store;
+    try {
+      beside = await openPostgres(endpoint, schema, opts.poolSize ?? BESIDE_POOL_SIZE);
+    } catch {
+      throw err; // the owner stopped serving (it is stopping): say who has the store
+    }
+    // The owner's one session keeps the owner's search_path: a command configured for another
+    // schema would read and write the owner's tables.
+    const [{ search_path: path }] = await beside.query<{ search_path: string }>('SHOW search_path');
+    if (path.split(',')[0].trim().replace(/"/g, '') !== schema) {
+      await beside.close().catch(() => {});
+      throw new InrecordError('IR_STORE_IN_USE', `${err.message}, with schema ${path.split(',')[0].trim()}; this command is configured for schema ${schema}`, {
+        context: err.context,
+      });
+    }
+    return beside;
+  }
 }
 
 /**

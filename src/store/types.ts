@@ -1,3 +1,5 @@
+import type { StoreLockHolder } from './lock.js';
+
 export type Row = Record<string, unknown>;
 
 /** The SQL surface every module uses. Same SQL on both backends. */
@@ -35,4 +37,12 @@ export interface StoreOptions {
   migrate?: boolean;
   /** Pool size on the server (default 10). */
   poolSize?: number;
+  /** Told when the embedded store's lock, left by a process that is gone, is taken over. */
+  onLockTakeover?: (previous: StoreLockHolder) => void;
+  /**
+   * Own the embedded store and serve it on a Unix socket in the data dir, so commands run beside
+   * this process reach it through this process (the daemon does). Without it, a command that
+   * finds the store served by its owner connects through the owner's socket.
+   */
+  serve?: boolean;
 }
