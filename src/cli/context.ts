@@ -17,10 +17,7 @@ export function storeOptions(g: { dataDir?: string }, config?: InrecordConfig): 
     databaseUrl: config?.store.databaseUrl,
     ...(config?.store.schema ? { schema: config.store.schema } : {}),
     onLockTakeover: (previous) =>
-      createLogger().warn(
-        { previous },
-        `taking over the embedded store's lock from PID ${previous.pid} (${previous.command || 'inrecord'}), which is no longer running`,
-      ),
+      createLogger().warn({ previous }, `taking over the embedded store's lock from PID ${previous.pid} (${previous.command || 'inrecord'}), which is no longer running`),
   };
 }
 
@@ -38,19 +35,13 @@ export interface CommandContext {
  * fails to open. An embedded store has one owner: a long-running command (`run`, `serve`) asks to
  * `serve` it, and a command started beside it then reaches the store through it.
  */
-export async function openCommandContext(
-  cmd: Command,
-  opts: { connector?: boolean; logger?: Logger; serve?: boolean } = {},
-): Promise<CommandContext> {
+export async function openCommandContext(cmd: Command, opts: { connector?: boolean; logger?: Logger; serve?: boolean } = {}): Promise<CommandContext> {
   const g = globals(cmd);
   const config = loadConfig(g.config);
   const store = await openStore({ ...storeOptions(g, config), ...(opts.serve ? { serve: true } : {}) });
   let connector: CrmConnector | undefined;
   try {
-    connector =
-      opts.connector === false
-        ? undefined
-        : await createConnector(config.crm, { store, ...(opts.logger ? { logger: opts.logger } : {}) });
+    connector = opts.connector === false ? undefined : await createConnector(config.crm, { store, ...(opts.logger ? { logger: opts.logger } : {}) });
   } catch (e) {
     await store.close();
     throw e;

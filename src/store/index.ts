@@ -75,13 +75,9 @@ async function openEmbedded(root: string, schema: string, opts: StoreOptions): P
     const [{ search_path: path }] = await beside.query<{ search_path: string }>('SHOW search_path');
     if (path.split(',')[0].trim().replace(/"/g, '') !== schema) {
       await beside.close().catch(() => {});
-      throw new InrecordError(
-        'IR_STORE_IN_USE',
-        `${err.message}, with schema ${path.split(',')[0].trim()}; this command is configured for schema ${schema}`,
-        {
-          context: err.context,
-        },
-      );
+      throw new InrecordError('IR_STORE_IN_USE', `${err.message}, with schema ${path.split(',')[0].trim()}; this command is configured for schema ${schema}`, {
+        context: err.context,
+      });
     }
     return beside;
   }
@@ -94,25 +90,15 @@ async function openEmbedded(root: string, schema: string, opts: StoreOptions): P
  * a query on the store itself would wait for this transaction). An effect outside the database is
  * done once unless the process dies between that effect and the commit.
  */
-export async function once<T>(
-  store: Store,
-  key: string,
-  fn: (tx: Sql) => Promise<T>,
-): Promise<{ result: T; fresh: boolean }> {
+export async function once<T>(store: Store, key: string, fn: (tx: Sql) => Promise<T>): Promise<{ result: T; fresh: boolean }> {
   return store.transaction(async (tx) => {
-    const claimed = await tx.query(
-      'INSERT INTO effects (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key',
-      [key],
-    );
+    const claimed = await tx.query('INSERT INTO effects (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key', [key]);
     if (claimed.length === 0) {
       const [prior] = await tx.query<{ result: T }>('SELECT result FROM effects WHERE key = $1', [key]);
       return { result: prior.result, fresh: false };
     }
     const result = await fn(tx);
-    await tx.query('UPDATE effects SET result = $2::jsonb WHERE key = $1', [
-      key,
-      JSON.stringify(result ?? null),
-    ]);
+    await tx.query('UPDATE effects SET result = $2::jsonb WHERE key = $1', [key, JSON.stringify(result ?? null)]);
     return { result, fresh: true };
   });
 }

@@ -119,19 +119,9 @@ function withTakeoverGuard<T>(path: string, fn: () => T): T | undefined {
 
 export function storeInUseError(dataDir: string, holder: StoreLockHolder): InrecordError {
   const endpoint = holder.endpoint ? { endpoint: holder.endpoint } : {};
-  const who =
-    holder.pid === 0
-      ? holder.command
-      : `PID ${holder.pid} on ${holder.host} (${holder.command || 'inrecord'}, since ${holder.startedAt})`;
+  const who = holder.pid === 0 ? holder.command : `PID ${holder.pid} on ${holder.host} (${holder.command || 'inrecord'}, since ${holder.startedAt})`;
   return new InrecordError('IR_STORE_IN_USE', `the embedded store at ${dataDir} is in use by ${who}`, {
-    context: {
-      dataDir,
-      pid: holder.pid,
-      host: holder.host,
-      command: holder.command,
-      startedAt: holder.startedAt,
-      ...endpoint,
-    },
+    context: { dataDir, pid: holder.pid, host: holder.host, command: holder.command, startedAt: holder.startedAt, ...endpoint },
   });
 }
 
@@ -140,12 +130,7 @@ export function storeInUseError(dataDir: string, holder: StoreLockHolder): Inrec
  * longer alive on this host) is taken over and reported in `tookOver`.
  */
 export function acquireStoreLock(path: string, dataDir: string): StoreLock {
-  const holder: StoreLockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: new Date().toISOString(),
-    command: commandLine(),
-  };
+  const holder: StoreLockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: commandLine() };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(path, holder)) return lockOf(path, holder);
     const current = readHolder(path);
@@ -161,10 +146,7 @@ export function acquireStoreLock(path: string, dataDir: string): StoreLock {
     pause(50); // another process is taking the stale lock over
   }
   const current = readHolder(path);
-  throw storeInUseError(
-    dataDir,
-    current ?? { pid: 0, host: '', startedAt: '', command: 'another process taking it over' },
-  );
+  throw storeInUseError(dataDir, current ?? { pid: 0, host: '', startedAt: '', command: 'another process taking it over' });
 }
 
 function lockOf(path: string, first: StoreLockHolder, tookOver?: StoreLockHolder): StoreLock {

@@ -59,14 +59,10 @@ async function openCluster(dataDir: string, lock: StoreLock | undefined, root: s
   } catch (err) {
     lock?.release();
     if (!isDamagedClusterError(err)) throw err;
-    throw new InrecordError(
-      'IR_STORE_DAMAGED',
-      `the embedded store at ${dataDir} cannot be opened: Postgres found no consistent state to start from (${(err as Error).message.split('.')[0]})`,
-      {
-        cause: err,
-        context: { dataDir: root },
-      },
-    );
+    throw new InrecordError('IR_STORE_DAMAGED', `the embedded store at ${dataDir} cannot be opened: Postgres found no consistent state to start from (${(err as Error).message.split('.')[0]})`, {
+      cause: err,
+      context: { dataDir: root },
+    });
   }
 }
 
@@ -75,9 +71,7 @@ export async function openPglite(dataDir: string, schema: string, locking?: Pgli
   if (!memory) mkdirSync(dataDir, { recursive: true });
   const lock = memory || !locking ? undefined : acquireStoreLock(locking.lockPath, locking.root);
   if (lock?.tookOver) locking?.onTakeover?.(lock.tookOver);
-  const db = memory
-    ? await PGlite.create({ parsers, loadDataDir: await initialisedCluster() })
-    : await openCluster(dataDir, lock, locking?.root ?? dataDir);
+  const db = memory ? await PGlite.create({ parsers, loadDataDir: await initialisedCluster() }) : await openCluster(dataDir, lock, locking?.root ?? dataDir);
   const gate = new SessionGate();
   let socket: StoreSocket | undefined;
   try {

@@ -94,8 +94,7 @@ class Connection {
       if (b.length < length) return undefined;
       const code = b.readInt32BE(4);
       this.buffer = b.subarray(length);
-      if (code === SSL_REQUEST || code === GSSENC_REQUEST)
-        return { message: new Uint8Array(), kind: 'negotiate' };
+      if (code === SSL_REQUEST || code === GSSENC_REQUEST) return { message: new Uint8Array(), kind: 'negotiate' };
       if (code === CANCEL_REQUEST) return { message: new Uint8Array(), kind: 'cancel' };
       if (code !== PROTOCOL_3) return { message: new Uint8Array(), kind: 'cancel' };
       this.started = true;
