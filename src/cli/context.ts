@@ -57,11 +57,17 @@ export async function openCommandContext(cmd: Command, opts: { connector?: boole
   };
 }
 
-/** The store for commands that need no CRM and may run without a config (dlq, review, import …). */
-export async function openCommandStore(cmd: Command): Promise<{ store: Store; config?: InrecordConfig }> {
+/** Where the store is for commands that may run without a config (dlq, review, import, backup …). */
+export function commandStoreOptions(cmd: Command): { options: StoreOptions; config?: InrecordConfig } {
   const g = globals(cmd);
   const path = g.config ?? defaultConfigPath();
   const config = g.config || existsSync(path) ? loadConfig(path) : undefined;
-  const store = await openStore(storeOptions(g, config));
+  return { options: storeOptions(g, config), config };
+}
+
+/** The store for commands that need no CRM and may run without a config (dlq, review, import …). */
+export async function openCommandStore(cmd: Command): Promise<{ store: Store; config?: InrecordConfig }> {
+  const { options, config } = commandStoreOptions(cmd);
+  const store = await openStore(options);
   return { store, config };
 }

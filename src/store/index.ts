@@ -4,10 +4,11 @@
  * dialect, one code path. Modules keep their own SQL in their own folder; they add tables through
  * new numbered files in `migrations/`, never by editing an applied one.
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InrecordError } from '../errors/index.js';
 import { migrate } from './migrate.js';
-import { openPglite } from './pglite.js';
+import { backupPglite, openPglite, restorePglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import type { Sql, Store, StoreOptions } from './types.js';
 
@@ -48,6 +49,32 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   return store;
 }
 
+function embeddedOnly(opts: StoreOptions, what: string): string {
+  if (opts.databaseUrl ?? process.env.DATABASE_URL) {
+    throw new InrecordError('IR_USAGE', `${what} is for the embedded store; this one is a Postgres server`, {
+      fix: 'Back up a Postgres server with its own tools (pg_dump, pg_restore).',
+    });
+  }
+  return resolveDataDir(opts.dataDir);
+}
+
+const lockingOf = (root: string) => ({ lockPath: join(root, STORE_LOCK_FILE), root });
+
+/** Writes the embedded store to one file (gzipped tar). Needs the store to itself: stop the daemon first. */
+export async function backupStore(file: string, opts: StoreOptions = {}): Promise<{ file: string; dataDir: string; bytes: number }> {
+  const root = embeddedOnly(opts, 'a backup');
+  const { bytes } = await backupPglite(join(root, 'db'), lockingOf(root), resolve(file));
+  return { file: resolve(file), dataDir: root, bytes };
+}
+
+/** Makes the embedded store from a backup file, into a data dir that holds no store yet. */
+export async function restoreStore(file: string, opts: StoreOptions = {}): Promise<{ file: string; dataDir: string }> {
+  const root = embeddedOnly(opts, 'a restore');
+  mkdirSync(root, { recursive: true });
+  await restorePglite(join(root, 'db'), lockingOf(root), resolve(file));
+  return { file: resolve(file), dataDir: root };
+}
+
 /**
  * The embedded store in `root`, or — when another process owns it and serves it (`inrecord run`)
  * — the same store reached through that process's socket, with the server backend's code path.
@@ -55,8 +82,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
 async function openEmbedded(root: string, schema: string, opts: StoreOptions): Promise<Store> {
   try {
     return await openPglite(join(root, 'db'), schema, {
-      lockPath: join(root, STORE_LOCK_FILE),
-      root,
+      ...lockingOf(root),
       ...(opts.onLockTakeover ? { onTakeover: opts.onLockTakeover } : {}),
       ...(opts.serve ? { serve: true } : {}),
     });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import { InrecordError } from '../errors/index.js';
 import { type StoreLock, type StoreLockHolder, acquireStoreLock } from './lock.js';
@@ -125,4 +125,40 @@ export async function openPglite(dataDir: string, schema: string, locking?: Pgli
       }
     },
   };
+}
+
+/**
+ * Copies the embedded store into one gzipped tar file (PGlite's own dump of its data dir). The
+ * store's lock is held meanwhile, so nothing writes while it is copied.
+ */
+export async function backupPglite(dataDir: string, locking: PgliteLocking, file: string): Promise<{ bytes: number }> {
+  const lock = acquireStoreLock(locking.lockPath, locking.root);
+  const db = await openCluster(dataDir, lock, locking.root);
+  try {
+    const dump = await db.dumpDataDir('gzip');
+    const bytes = Buffer.from(await dump.arrayBuffer());
+    writeFileSync(file, bytes);
+    return { bytes: bytes.length };
+  } finally {
+    await db.close().catch(() => {});
+    lock.release();
+  }
+}
+
+/** Makes a new embedded store from a backup file; an existing store is never overwritten. */
+export async function restorePglite(dataDir: string, locking: PgliteLocking, file: string): Promise<void> {
+  const lock = acquireStoreLock(locking.lockPath, locking.root);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    if (readdirSync(dataDir).length > 0) {
+      throw new InrecordError('IR_USAGE', `${locking.root} already holds a store; a restore makes a new one`, {
+        fix: `Move ${locking.root} aside (keep it until the restored store is checked), then run the restore again.`,
+        context: { dataDir: locking.root },
+      });
+    }
+    const db = await PGlite.create(dataDir, { parsers, loadDataDir: new Blob([readFileSync(file)]) });
+    await db.close();
+  } finally {
+    lock.release();
+  }
 }

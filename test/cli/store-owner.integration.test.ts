@@ -213,4 +213,44 @@ describe('the embedded store beside a running daemon', () => {
     // and the store is whole afterwards
     expect((await cli('--json', 'runs')).code).toBe(0);
   }, 120_000);
+
+  it('backs the store up to one file and restores it into an empty data dir, never over a store', async () => {
+    const runs = await applyRuns();
+    const file = join(dir, 'backup.tar.gz');
+    const backedUp = await cli('--json', 'backup', file);
+    expect(backedUp.code, backedUp.stdout + backedUp.stderr).toBe(0);
+    expect(JSON.parse(backedUp.stdout)).toMatchObject({ file, dataDir: dir });
+
+    const elsewhere = mkdtempSync(join(tmpdir(), 'inrecord-restored-'));
+    try {
+      const at = (...args: string[]) =>
+        new Promise<Done>((done) => {
+          execFile(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              resolve('src/cli/main.ts'),
+              '--config',
+              config,
+              '--data-dir',
+              elsewhere,
+              ...args,
+            ],
+            { cwd: resolve('.'), env, timeout: 120_000 },
+            (err, stdout, stderr) =>
+              done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          );
+        });
+      expect((await at('restore', file)).code).toBe(0);
+      const listed = await at('--json', 'runs', '--kind', 'apply', '--limit', '100');
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).map((r: { id: string }) => r.id)).toEqual(runs.map((r) => r.id));
+      const again = await at('restore', file);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toContain('already holds a store');
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
