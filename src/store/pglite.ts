@@ -77,8 +77,10 @@ export async function openPglite(dataDir: string, schema: string, locking?: Pgli
   try {
     await db.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}", public;`);
     if (lock && locking?.serve) {
-      socket = await serveSession(db, gate, locking.root);
-      lock.publish(socket.url);
+      // Serving is a convenience: where the socket cannot be made (a data dir path longer than a
+      // Unix socket path may be), the owner works alone and a command beside it is told who owns it.
+      socket = await serveSession(db, gate, locking.root).catch(() => undefined);
+      if (socket) lock.publish(socket.url);
     }
   } catch (err) {
     await db.close().catch(() => {});
