@@ -7,7 +7,8 @@ import { decideGate } from '../src/gate/decision.js';
 import { recordShadowOutputs } from '../src/gate/gate.js';
 import { runMonitor } from '../src/monitor/run.js';
 import { SCORE_BINNING, ksTest, psi } from '../src/monitor/stats.js';
-import { normalScores, seededRandom } from '../src/monitor/testing/distributions.js';
+import { normalScores } from '../src/monitor/testing/distributions.js';
+import { mulberry32 } from '../src/random/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { openTestStore } from '../src/store/testing/index.js';
 import type { BenchResult, BenchRow } from './run.js';
@@ -81,7 +82,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   // 3. the gate: how often it opens for a model of given true accuracy (threshold 0.9, 100 labels)
   const gate = { threshold: 0.9, sampleSize: 100 };
   const openRate = (accuracy: number, n: number) => {
-    const rnd = seededRandom(Math.round(accuracy * 1000) + n);
+    const rnd = mulberry32(Math.round(accuracy * 1000) + n);
     let opened = 0;
     for (let t = 0; t < 2000; t++) {
       let correct = 0;

@@ -45,10 +45,10 @@ const schema: ObjectSchema = {
   ],
 };
 const rules: Record<string, FieldRule> = {
-  score: { owner: 'ai', onConflict: 'flag', truncate: false, stamp: 'score_stamp' },
-  tier: { owner: 'hybrid', onConflict: 'flag', truncate: false },
-  summary: { owner: 'hybrid', onConflict: 'skip', truncate: true },
-  next_step: { owner: 'hybrid', onConflict: 'overwrite', truncate: false },
+  score: { owner: 'ai', onConflict: 'flag', firstWrite: 'protect', truncate: false, stamp: 'score_stamp' },
+  tier: { owner: 'hybrid', onConflict: 'flag', firstWrite: 'protect', truncate: false },
+  summary: { owner: 'hybrid', onConflict: 'skip', firstWrite: 'protect', truncate: true },
+  next_step: { owner: 'hybrid', onConflict: 'overwrite', firstWrite: 'protect', truncate: false },
 };
 
 function outputsFor(i: number, round: number): RecordOutputs['outputs'] {

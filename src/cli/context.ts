@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type InrecordConfig, defaultConfigPath, loadConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
@@ -9,15 +10,17 @@ import { globals } from './command.js';
 
 /**
  * Where the store is, for every command alike: --data-dir, else the config's store section (data
- * dir, server URL and schema), else DATABASE_URL / the embedded default.
+ * dir, server URL and schema), else DATABASE_URL / the embedded default. A server store's secret key
+ * file sits beside the config.
  */
-export function storeOptions(g: { dataDir?: string }, config?: InrecordConfig): StoreOptions {
+export function storeOptions(g: { dataDir?: string; config?: string }, config?: InrecordConfig): StoreOptions {
   return {
     dataDir: g.dataDir ?? config?.store.dataDir,
     databaseUrl: config?.store.databaseUrl,
     ...(config?.store.schema ? { schema: config.store.schema } : {}),
     onLockTakeover: (previous) =>
       createLogger().warn({ previous }, `taking over the embedded store's lock from PID ${previous.pid} (${previous.command || 'inrecord'}), which is no longer running`),
+    configDir: dirname(resolve(g.config ?? defaultConfigPath())),
   };
 }
 

@@ -27,7 +27,8 @@ describe('config', () => {
       PIPEDRIVE_API_TOKEN: 't',
     });
     expect(cfg.crm.kind).toBe(kind);
-    expect(cfg.flows.length).toBe(2);
+    expect(cfg.flows.map((f) => f.name)).toEqual(kind === 'salesforce' ? ['lead-scoring', 'inbound-intent'] : ['lead-scoring']);
+    expect(cfg.flows[0]?.outputs).toEqual({ score: expect.any(String), score_reason: expect.any(String) });
     expect(cfg.store.databaseUrl).toBeUndefined();
   });
 

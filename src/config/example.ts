@@ -3,10 +3,30 @@ import type { crmKind } from './schema.js';
 
 type Kind = z.infer<typeof crmKind>;
 
+/** The local simulator `init` points at: `inrecord sim <crm>` with these flags, then the two variables set. */
+export const SIMULATOR_TRIAL: Record<
+  Kind,
+  { port: number; token: string; urlVar: string; tokenVar: string }
+> = {
+  hubspot: { port: 4601, token: 'sim-hubspot-token', urlVar: 'HUBSPOT_BASE_URL', tokenVar: 'HUBSPOT_TOKEN' },
+  salesforce: {
+    port: 4602,
+    token: 'sim-salesforce-token',
+    urlVar: 'SALESFORCE_INSTANCE_URL',
+    tokenVar: 'SALESFORCE_ACCESS_TOKEN',
+  },
+  pipedrive: {
+    port: 4603,
+    token: 'sim-pipedrive-token',
+    urlVar: 'PIPEDRIVE_BASE_URL',
+    tokenVar: 'PIPEDRIVE_API_TOKEN',
+  },
+};
+
 const CONNECTION: Record<Kind, string> = {
   hubspot: `crm:
   kind: hubspot
-  # baseUrl: https://api.hubapi.com          # or a simulator: http://127.0.0.1:4601
+  baseUrl: \${HUBSPOT_BASE_URL:-https://api.hubapi.com}   # or a simulator: http://127.0.0.1:4601
   auth:
     token: \${HUBSPOT_TOKEN}                  # private app token
     # oauth: { clientId: ..., clientSecret: \${HUBSPOT_CLIENT_SECRET}, refreshToken: \${HUBSPOT_REFRESH_TOKEN} }
@@ -14,7 +34,7 @@ const CONNECTION: Record<Kind, string> = {
     secret: \${HUBSPOT_CLIENT_SECRET:-}       # the app's client secret, for X-HubSpot-Signature-v3`,
   salesforce: `crm:
   kind: salesforce
-  baseUrl: \${SALESFORCE_INSTANCE_URL}        # https://yourorg.my.salesforce.com
+  baseUrl: \${SALESFORCE_INSTANCE_URL}        # https://yourorg.my.salesforce.com, or a simulator: http://127.0.0.1:4602
   apiVersion: "62.0"
   auth:
     token: \${SALESFORCE_ACCESS_TOKEN}
@@ -24,7 +44,7 @@ const CONNECTION: Record<Kind, string> = {
     urlSecret: \${SALESFORCE_OUTBOUND_SECRET:-}`,
   pipedrive: `crm:
   kind: pipedrive
-  # baseUrl: https://yourcompany.pipedrive.com
+  baseUrl: \${PIPEDRIVE_BASE_URL:-https://api.pipedrive.com}   # https://yourcompany.pipedrive.com, or a simulator: http://127.0.0.1:4603
   auth:
     token: \${PIPEDRIVE_API_TOKEN}
   webhooks:
@@ -32,18 +52,119 @@ const CONNECTION: Record<Kind, string> = {
     basicPassword: \${PIPEDRIVE_WEBHOOK_PASSWORD:-}`,
 };
 
-const FIELDS: Record<Kind, { contact: string; score: string; reason: string; intent: string; title: string; stamp: string; stage: string }> = {
-  hubspot: { contact: 'contact', score: 'inrecord_score', reason: 'inrecord_score_reason', intent: 'inrecord_intent', title: 'jobtitle', stamp: 'inrecord_stamp', stage: 'lifecyclestage' },
-  salesforce: { contact: 'lead', score: 'Inrecord_Score__c', reason: 'Inrecord_Score_Reason__c', intent: 'Inrecord_Intent__c', title: 'Title', stamp: 'Inrecord_Stamp__c', stage: 'Status' },
-  pipedrive: { contact: 'contact', score: 'inrecord score', reason: 'inrecord score reason', intent: 'inrecord intent', title: 'job_title', stamp: 'inrecord stamp', stage: 'label' },
+/**
+ * Each CRM's part of the example: the object scored, the fields the flows write (created by
+ * `check --fix` where missing), the rep-owned field, and the scoring features — standard fields
+ * of the CRM, or the simulator's, each named where a real account differs.
+ */
+const PARTS: Record<
+  Kind,
+  {
+    object: string;
+    score: string;
+    reason: string;
+    stamp: string;
+    title: string;
+    rep: string;
+    features: string;
+    intent: string;
+  }
+> = {
+  hubspot: {
+    object: 'contact',
+    score: 'inrecord_score',
+    reason: 'inrecord_score_reason',
+    stamp: 'inrecord_stamp',
+    title: 'jobtitle',
+    rep: 'lifecyclestage',
+    features: `      features:               # feature name → the CRM field it is read from
+        deals: { field: num_associated_deals, label: "{value} associated deals" }
+        activities: { field: num_notes, label: "{value} sales activities" }
+        last_activity: { field: notes_last_updated, type: date, label: "last activity {value} days ago", missingLabel: no activity on record }
+      rules:
+        - { feature: deals, gte: 1, points: 20, label: already in a deal }
+        - { feature: activities, points: 4, per: 1, max: 20 }
+        - { feature: last_activity, points: 15, halfLifeDays: 14 }
+        - { feature: last_activity, gte: 60, orMissing: true, points: -10, label: no activity in 60 days }`,
+    intent: `  # Intent of an inbound message, written as an option of a picklist (check --fix creates it with
+  # the options high, medium, low, not_sales; settings.labelMap maps them to an existing field's).
+  # - name: inbound-intent
+  #   kind: intent
+  #   object: contact
+  #   outputs: { intent: inrecord_intent }
+  #   settings: { textField: <the contact property holding the message> }`,
+  },
+  salesforce: {
+    object: 'lead',
+    score: 'Inrecord_Score__c',
+    reason: 'Inrecord_Score_Reason__c',
+    stamp: 'Inrecord_Stamp__c',
+    title: 'Title',
+    rep: 'Status',
+    features: `      label: { field: IsConverted }   # converted leads are history, not leads to score
+      features:               # feature name → the CRM field it is read from (the *__c ones are the simulator's)
+        employees: { field: NumberOfEmployees, label: "{value} employees" }
+        opens: { field: Email_Opens__c, label: "{value} email opens" }
+        visits: { field: Web_Visits__c, label: "{value} website visits" }
+        engaged: { field: Last_Engaged__c, type: date, label: "last engaged {value} days ago", missingLabel: never engaged }
+      rules:
+        - { feature: employees, gte: 500, points: 10, label: "company of {value} employees" }
+        - { feature: opens, points: 3, per: 1, max: 30 }
+        - { feature: visits, points: 2, per: 1, max: 20 }
+        - { feature: engaged, points: 15, halfLifeDays: 14 }
+        - { feature: engaged, gte: 60, orMissing: true, points: -10, label: no engagement in 60 days }`,
+    intent: `  # Intent of the inbound message in a contact's Description, written as an option of a picklist
+  # (check --fix creates it with the options high, medium, low, not_sales; settings.labelMap maps them
+  # to an existing field's, e.g. { high: Hot, medium: Warm, low: Cold, not_sales: Other }). Gated: held
+  # in shadow until a sampled review (inrecord validate) opens the gate.
+  - name: inbound-intent
+    kind: intent
+    object: contact
+    outputs: { intent: Inrecord_Intent__c }
+    settings: { textField: Description }`,
+  },
+  pipedrive: {
+    object: 'contact',
+    // Pipedrive keys custom fields by a 40-hex key: they are named here by a name whose words are
+    // the label check --fix gives them ("Inrecord score")
+    score: 'inrecord_score',
+    reason: 'inrecord_score_reason',
+    stamp: 'inrecord_stamp',
+    title: 'job_title',
+    rep: 'label_ids',
+    features: `      features:               # feature name → the CRM field it is read from (Seniority is the simulator's)
+        seniority: { field: Seniority, type: category, label: "{value} seniority" }
+        title: { field: job_title, type: category, label: "title {value}" }
+      rules:
+        - { feature: seniority, equals: [C-level, VP], points: 40, label: "senior buyer ({value})" }
+        - { feature: seniority, equals: [Director], points: 25, label: director-level buyer }
+        - { feature: seniority, equals: [Manager], points: 10, label: manager-level influencer }
+        - { feature: seniority, missing: true, points: -10, label: seniority unknown }`,
+    intent: `  # Intent of an inbound message, written as an option of a picklist (check --fix creates it with
+  # the options high, medium, low, not_sales; settings.labelMap maps them to an existing field's).
+  # - name: inbound-intent
+  #   kind: intent
+  #   object: contact
+  #   outputs: { intent: inrecord_intent }
+  #   settings: { textField: <the person field holding the message> }`,
+  },
 };
 
 /** The commented inrecord.yaml that `inrecord init --crm <kind>` writes. */
 export function exampleConfig(kind: Kind): string {
-  const f = FIELDS[kind];
+  const f = PARTS[kind];
+  const sim = SIMULATOR_TRIAL[kind];
+  const intentRule =
+    kind === 'salesforce'
+      ? `\n  contact:\n    fields:\n      Inrecord_Intent__c: { owner: hybrid, onConflict: flag }`
+      : '';
   return `# inrecord.yaml — what inrecord reads, what it writes, and who owns each field.
 # \${NAME} reads an environment variable; \${NAME:-default} gives it a default. Secrets belong in the
-# environment, never in this file. Validate against your CRM with \`inrecord check\`.
+# environment, never in this file. Try it on the local simulator first:
+#   inrecord sim ${kind} --port ${sim.port} --token ${sim.token}      (in another terminal)
+#   export ${sim.urlVar}=http://127.0.0.1:${sim.port} ${sim.tokenVar}=${sim.token}
+#   inrecord check --fix && inrecord plan && inrecord apply
+# then point the two variables at your CRM, and the features below at your fields.
 version: 1
 
 ${CONNECTION[kind]}
@@ -53,38 +174,43 @@ store:
   databaseUrl: \${DATABASE_URL:-}
 
 server:
-  host: 127.0.0.1        # bind elsewhere only with a token
+  host: 127.0.0.1        # bind elsewhere only with a token and publicUrl
   port: 4600
   token: \${INRECORD_CONSOLE_TOKEN:-}
+  # publicUrl: https://inrecord.example.com   # beyond loopback: the only host the server answers for
+  # trustProxy: false    # true: webhook signatures use X-Forwarded-Proto/Host (only behind a proxy that sets them)
 
 identity:
   ownDomains: []         # your team's email domains: their participants are never matched
   createMissing: false   # unmatched records go to the review queue, never a new CRM record
 
 # Who owns each field. ai: the AI may overwrite. hybrid: the AI writes only if no person edited the
-# field since the AI last read it (onConflict: skip | flag | overwrite). rep: never written.
+# field since the AI last read it, nor set the value found before its first write (onConflict:
+# skip | flag | overwrite; a value with no history counts as a person's unless firstWrite: overwrite).
+# rep: never written. \`inrecord check --fix\` creates the missing fields the flows write, of the types they write.
 objects:
-  ${f.contact}:
+  ${f.object}:
     fields:
       ${f.score}: { owner: ai, stamp: ${f.stamp} }
       ${f.reason}: { owner: ai, truncate: true }
-      ${f.intent}: { owner: hybrid, onConflict: flag }
       ${f.title}: { owner: hybrid, onConflict: skip }
-      ${f.stage}: { owner: rep }
+      ${f.rep}: { owner: rep }${intentRule}
 
 flows:
+  # Lead scoring by rules: points per feature, with the reasons written beside the score. Rules are
+  # points you wrote and can read, so the gate is open. With model: auto a model trained on your
+  # conversions takes over once there are minConversions of them: then use gate: { mode: gated }.
   - name: lead-scoring
     kind: scoring
-    object: ${f.contact}
-    outputs: { score: ${JSON.stringify(f.score)}, reason: ${JSON.stringify(f.reason)} }
-    settings: { model: auto, minConversions: 1000 }
-    gate: { mode: gated, threshold: 0.9, sampleSize: 100 }
+    object: ${f.object}
+    outputs: { score: ${f.score}, score_reason: ${f.reason} }
+    settings:
+      model: rules
+      base: 20
+${f.features}
+    gate: { mode: open }
     trigger: { webhook: true, poll: 15m }
-  - name: inbound-intent
-    kind: intent
-    object: ${f.contact}
-    outputs: { intent: ${JSON.stringify(f.intent)} }
-    settings: { provider: local }   # or { provider: openai, baseUrl: ..., model: ..., apiKey: \${OPENAI_API_KEY} }
+${f.intent}
 
 monitor:
   schedule: 7d

@@ -27,6 +27,10 @@ export const oauthSchema = z.object({
   refreshToken: z.string().min(1),
   /** Token endpoint; defaults to the CRM's own. */
   tokenUrl: z.string().url().optional(),
+  /** The CRM's authorise page (`inrecord auth`); defaults to the CRM's own. */
+  authorizeUrl: z.string().url().optional(),
+  /** The redirect URL registered with the app, where the authorise page sends the code. */
+  redirectUri: z.string().url().optional(),
   /** Refresh this long before expiry. */
   refreshBefore: duration.default('60s'),
 });
@@ -55,7 +59,7 @@ export const crmConnectionSchema = z
         /** Salesforce outbound messages: expected org id, and a shared secret carried in the URL. */
         orgId: z.string().optional(),
         urlSecret: z.string().optional(),
-        /** Reject signed requests older than this (HubSpot allows 5 minutes). */
+        /** Reject signed requests older than this, or dated further ahead (HubSpot allows 5 minutes). */
         maxAge: duration.default('5m'),
       })
       .default({}),
@@ -78,12 +82,20 @@ export const crmConnectionSchema = z
 
 export const ownershipSchema = z.enum(['ai', 'hybrid', 'rep']);
 export const conflictPolicySchema = z.enum(['skip', 'flag', 'overwrite']);
+export const firstWritePolicySchema = z.enum(['protect', 'overwrite']);
 
 export const fieldRuleSchema = z
   .object({
     owner: ownershipSchema,
     /** hybrid only: what to do when a person edited the field since the AI last read it. */
     onConflict: conflictPolicySchema.default('flag'),
+    /**
+     * hybrid only: a value already in the field before inrecord first writes it, when the CRM's field
+     * history cannot say who set it (an untracked field). protect: it is a person's (onConflict
+     * applies); overwrite: the AI may replace it. A value the history shows a person set is always
+     * a person's.
+     */
+    firstWrite: firstWritePolicySchema.default('protect'),
     /** Text fields: cut values longer than the field instead of rejecting them. */
     truncate: z.boolean().default(false),
     /** Companion field that receives the AI stamp (written at, flow, model version, confidence). */
@@ -159,9 +171,12 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4600),
-        /** Required for every request when host is not loopback. */
+        /** Required when host is not loopback; when set, every console request needs it. */
         token: z.string().optional(),
+        /** The address browsers and CRMs use; required when host is not loopback (the only Host answered there). HubSpot signs it: webhook signatures are checked against it. */
         publicUrl: z.string().url().optional(),
+        /** Believe X-Forwarded-Proto / X-Forwarded-Host (set only behind a proxy that overwrites them). */
+        trustProxy: z.boolean().default(false),
       })
       .strict()
       .default({}),
@@ -222,6 +237,8 @@ export const configSchema = z
          * processes only changes from then on; `backfill` reads and processes every record first.
          */
         firstPoll: z.enum(['now', 'backfill']).default('now'),
+        /** Webhook receipts (dedupe keys and refused events) older than this are deleted by the daemon. */
+        receiptRetention: duration.default('30d'),
       })
       .strict()
       .default({}),
@@ -240,3 +257,4 @@ export function defaultGate(mode: GateConfig['mode']): GateConfig {
 }
 export type Ownership = z.infer<typeof ownershipSchema>;
 export type ConflictPolicy = z.infer<typeof conflictPolicySchema>;
+export type FirstWritePolicy = z.infer<typeof firstWritePolicySchema>;

@@ -202,6 +202,21 @@ export interface WebhookRequest {
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
+/** One event of a delivery that cannot be acted on (no record id, a time that is not one), with why. */
+export interface RejectedEvent {
+  /** Its position in the delivery. */
+  index: number;
+  reason: string;
+  /** The event as the CRM sent it. */
+  event: unknown;
+}
+
+/** A delivery read: the events to act on, and those refused one by one (the rest still count). */
+export interface WebhookBatch {
+  events: ChangeEvent[];
+  rejected: RejectedEvent[];
+}
+
 export interface RateLimitPolicy {
   /** Calls allowed per window (from documentation; refined from live headers). */
   callsPerWindow: number;
@@ -272,8 +287,18 @@ export interface CallStats {
   tokenRefreshes: number;
 }
 
+/** Re-authorising an OAuth connection (`inrecord auth`). */
+export interface ConnectorOAuth {
+  /** The CRM's page where a user approves the app; it redirects to `redirectUri` with `?code=…`. */
+  authorizeUrl(redirectUri: string): string;
+  /** Turns a code (or checks a refresh token) into a grant that replaces the stored one and clears a revoked state. */
+  reauthorise(how: { code: string; redirectUri: string } | { refreshToken: string }): Promise<void>;
+}
+
 export interface CrmConnector {
   readonly crm: CrmName;
+  /** Present when the connection authenticates with OAuth (not a static token). */
+  readonly authorisation?: ConnectorOAuth;
   readonly limits: BatchLimits;
   readonly rateLimit: RateLimitPolicy;
   /** The CRM's object name for an engine kind ('contact' → 'contacts' | 'Contact' | 'persons'). */
@@ -317,7 +342,13 @@ export interface CrmConnector {
 
   webhooks: {
     verify(req: WebhookRequest): VerifyResult;
-    parse(req: WebhookRequest): ChangeEvent[];
+    /**
+     * Throws `IR_WEBHOOK_PAYLOAD` for a body that is not a delivery, `IR_WEBHOOK_TOO_LARGE` for one
+     * over the CRM's documented limits (events per delivery) or inrecord's size limit.
+     */
+    parse(req: WebhookRequest): WebhookBatch;
+    /** Bodies longer than this are refused before they are read (413). Absent: the server's limit. */
+    maxBodyBytes?: number;
     /** Registers delivery to `targetUrl` where the API allows it. */
     subscribe(targetUrl: string, kinds: ObjectKind[]): Promise<void>;
     /**

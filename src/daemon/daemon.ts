@@ -4,17 +4,20 @@
  * write-back (work). `inrecord run` starts all three in one process; `serve` and `worker` split them
  * for scale-out on a Postgres server, where every process shares one queue and one ledger.
  */
+import type { Server } from 'node:http';
 import { type InrecordConfig, durationMs, readsRecords } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, ObjectKind } from '../crm/types.js';
+import { InrecordError } from '../errors/index.js';
+import { describeModelChoice } from '../flows/index.js';
 import { invalidateLinks } from '../identity/index.js';
 import { type JobEngine, type QueueOptions, createJobEngine } from '../jobs/index.js';
 import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
 import { type PreparedFlow, prepareFlow, recordPipeline } from '../pipeline/index.js';
 import type { Sql, Store } from '../store/index.js';
-import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs } from '../triggers/index.js';
-import { buildServer, consoleActions } from '../server/index.js';
+import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs, pruneReceipts } from '../triggers/index.js';
+import { bindHttpServer, buildServer, checkServerSettings, closeHttpServer, consoleActions } from '../server/index.js';
 
 export const RECORD_QUEUE = 'records';
 
@@ -68,10 +71,50 @@ export function recordQueueOptions(config: InrecordConfig): QueueOptions {
   };
 }
 
+/**
+ * Starts the daemon's roles, all or nothing: the server settings, the store and the port are checked
+ * first; the CRM connection, job engine, workers and pollers start after them; and when a step
+ * fails, everything already started is stopped before the error is thrown.
+ */
 export async function startDaemon(store: Store, config: InrecordConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.logger ?? silentLogger;
   const roles = { serve: opts.serve ?? true, work: opts.work ?? true, poll: opts.poll ?? true };
+  if (roles.serve) checkServerSettings(config.server);
+  await checkStore(store);
+  const started: (() => Promise<unknown>)[] = [];
+  const bound = roles.serve ? await bindHttpServer(config.server.host, opts.port ?? config.server.port) : null;
+  if (bound) started.push(() => closeHttpServer(bound.server));
+  try {
+    return await startRoles(store, config, { ...opts, log, roles, bound, started });
+  } catch (err) {
+    for (const stop of [...started].reverse()) await stop().catch((e) => log.error({ err: e }, 'stopping after a failed start'));
+    throw err;
+  }
+}
+
+/** The store answers (the caller opened and migrated it; a server may have gone since). */
+async function checkStore(store: Store): Promise<void> {
+  try {
+    await store.query('SELECT 1');
+  } catch (err) {
+    throw new InrecordError('IR_STORE_UNAVAILABLE', `the store does not answer: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function startRoles(
+  store: Store,
+  config: InrecordConfig,
+  opts: DaemonOptions & {
+    log: Logger;
+    roles: { serve: boolean; work: boolean; poll: boolean };
+    bound: { server: Server; url: string } | null;
+    /** What has started, in order: stopped in reverse by `stop()` or a failed start. */
+    started: (() => Promise<unknown>)[];
+  },
+): Promise<Daemon> {
+  const { log, roles, bound, started } = opts;
   const connector = await createConnector(config.crm, { store, logger: log });
+  started.push(() => connector.close());
   const expireSeconds = config.jobs.expireInSeconds ?? 300;
   const engine = await createJobEngine(store, {
     logger: log,
@@ -80,6 +123,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     deadLetterThreshold: config.monitor.deadLetterAlert,
     onDeadLetters: (open) => log.warn({ open }, 'dead letters are growing'),
   });
+  started.push(() => engine.stop());
   await engine.declare(RECORD_QUEUE, recordQueueOptions(config));
   const queue = jobQueue(engine);
   const now = () => new Date();
@@ -93,11 +137,35 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     await invalidateLinks(store, { crm: connector.crm, object, crmIds: [id], reason: mergedInto ? 'merged' : 'deleted', mergedInto });
   };
 
+  // the server answers as soon as the queue it feeds exists; workers and pollers start after it
+  const app = bound
+    ? buildServer({
+        store,
+        connectors: { [connector.crm]: connector },
+        queue,
+        onDeleted: (e) => unlink(e.object, e.id, e.mergedInto),
+        actions: consoleActions({ store, config, connectors: { [connector.crm]: connector }, engine }),
+        token: config.server.token,
+        host: config.server.host,
+        publicUrl: config.server.publicUrl,
+        trustProxy: config.server.trustProxy,
+        logger: log,
+        server: bound.server,
+      })
+    : null;
+  if (app) {
+    started.push(() => app.close());
+    await app.ready();
+  }
+  const url = bound?.url ?? null;
+
   // the pipeline prepares a flow again when its object's fields change: what is read follows
   const prepared = new Map<string, PreparedFlow>();
   if (roles.work || roles.poll) {
     // flows fed by an import (usage) have no records to read here: `inrecord import` writes them
     for (const flow of config.flows.filter((f) => readsRecords(f.kind))) prepared.set(flow.name, await prepareFlow({ store, connector, now: now(), train: roles.work, objects: config.objects, logger: log }, flow));
+    // each scoring flow's model, once at start: which one answers, its hold-out AUC, or why the rules stay
+    for (const p of prepared.values()) if (p.model) log.info({ ...p.model }, describeModelChoice(p.model));
   }
   const readsOf = (object: ObjectKind) => [...new Set([...prepared.values()].filter((p) => p.flow.object === object).flatMap((p) => p.reads))];
   const objects = [...new Set(config.flows.filter((f) => prepared.has(f.name)).map((f) => f.object))];
@@ -145,6 +213,10 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
   };
   const timers: NodeJS.Timeout[] = [];
   let stopping = false;
+  started.push(async () => {
+    stopping = true;
+    for (const t of timers) clearTimeout(t);
+  });
   if (roles.poll) {
     for (const p of pollers) {
       const tick = async () => {
@@ -165,20 +237,18 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     };
     timers.push(setTimeout(monitorTick, 60_000));
   }
-
-  let url: string | null = null;
-  const app = roles.serve
-    ? buildServer({
-        store,
-        connectors: { [connector.crm]: connector },
-        queue,
-        onDeleted: (e) => unlink(e.object, e.id, e.mergedInto),
-        actions: consoleActions({ store, config, connectors: { [connector.crm]: connector }, engine }),
-        token: config.server.token,
-        host: config.server.host,
-      })
-    : null;
-  if (app) url = await app.listen({ host: config.server.host, port: opts.port ?? config.server.port });
+  if (roles.serve) {
+    // receipts only dedupe redeliveries (a day at most) and keep refused events for a look: old ones go
+    const retentionMs = durationMs(config.triggers.receiptRetention);
+    const pruneTick = async () => {
+      if (stopping) return;
+      await pruneReceipts(store, new Date(now().getTime() - retentionMs))
+        .then((n) => n > 0 && log.info({ pruned: n }, `webhook receipts older than ${config.triggers.receiptRetention} deleted`))
+        .catch((err) => log.error({ err }, 'pruning webhook receipts failed; the next hour retries'));
+      if (!stopping) timers.push(setTimeout(pruneTick, 60 * 60_000));
+    };
+    timers.push(setTimeout(pruneTick, 0));
+  }
 
   return {
     url,
@@ -187,11 +257,7 @@ export async function startDaemon(store: Store, config: InrecordConfig, opts: Da
     queue,
     pollNow,
     async stop() {
-      stopping = true;
-      for (const t of timers) clearTimeout(t);
-      await app?.close();
-      await engine.stop();
-      await connector.close();
+      for (const stop of [...started].reverse()) await stop();
     },
   };
 }

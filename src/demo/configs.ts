@@ -34,7 +34,11 @@ export function demoConfig(crm: CrmName, sim: Pick<RunningSimulator, 'apiBase' |
             settings: {
               model: 'auto',
               minConversions: 1000,
-              label: { field: 'IsConverted' },
+              // IsConverted is false on open leads too: the lead status says which are closed
+              label: {
+                field: 'IsConverted',
+                decided: { field: 'Status', values: ['Closed - Converted', 'Closed - Not Converted'] },
+              },
               features: {
                 visits: { field: 'Web_Visits__c', label: '{value} website visits' },
                 opens: { field: 'Email_Opens__c', label: '{value} email opens' },
@@ -67,7 +71,9 @@ export function demoConfig(crm: CrmName, sim: Pick<RunningSimulator, 'apiBase' |
           },
           company: {
             fields: {
-              employee_count: { owner: 'hybrid', onConflict: 'skip' },
+              // the seeded counts have no changelog row: enrichment may refresh them, while a count
+              // a rep typed in the app is still kept
+              employee_count: { owner: 'hybrid', onConflict: 'skip', firstWrite: 'overwrite' },
             },
           },
         },

@@ -15,13 +15,13 @@ import { listSnapshot, sampleExternalViews, validateIdentities } from '../identi
 import { countOpenDeadLetters } from '../jobs/index.js';
 import { type Sample, drawSample, evaluateGate, labelSample, shadowRecordIds } from '../gate/index.js';
 import { runMonitor } from '../monitor/index.js';
-import { type FlowRunReport, prepareFlow, runFlow } from '../pipeline/index.js';
+import { type FlowRunReport, checkConfig, prepareFlow, runFlow } from '../pipeline/index.js';
 import { type World, generateWorld, prng } from '../simulators/seed/index.js';
 import { countReviewItems } from '../review/index.js';
 import { countRiskNotes, importActivities, importUsage, noteDealRiskChanges, readActivitySource, selectRiskLevels } from '../signals/index.js';
 import { worldFixtures } from '../signals/testdata/world-fixtures.js';
 import { type Store, openStore } from '../store/index.js';
-import { checkLive, ledgerForRun, resolveField, writtenRecordIds } from '../writeback/index.js';
+import { ledgerForRun, resolveField, writtenRecordIds } from '../writeback/index.js';
 import { demoConfig, demoSignalConfig } from './configs.js';
 import { type DemoSimulator, startDemoSimulator } from './sims.js';
 
@@ -271,14 +271,14 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
 
   let created = 0;
   const check = await time('check --fix', async () => {
-    // fields whose type the check cannot infer from the flow (usage aggregates, the intent picklist)
+    // fields the demo names by label (Pipedrive), which `check --fix` does not create from a label
     for (const f of demoFields) {
       const schema = await connector.describe(f.object);
       if (schema.fields.some((x) => x.name === f.name || x.label === f.label)) continue;
       created++;
       await connector.createField(f.object, { name: f.name, label: f.label, type: f.type, ...(f.options ? { options: f.options.map((o) => ({ value: o, label: o })) } : {}), ...(f.type === 'string' ? { maxLength: 255 } : {}) });
     }
-    return checkLive(connector, config, { fix: true });
+    return checkConfig(connector, config, { fix: true });
   });
   say(`${crm}: check --fix created ${check.created.length + created} field(s)${check.ok ? '' : `; ${check.problems.filter((p) => p.severity === 'error').length} problem(s) left`}`);
 

@@ -5,6 +5,8 @@
  * schema by `validateOutput` before write-back sees them. Flows never call a CRM and never write:
  * they take `FlowRecord`s by the CRM's own field names (a settings mapping picks them) and hand
  * values to writeback/. The only state they own is the model store (flow_models, migration 0401).
+ * Each kind's settings schema and outputs are declared once (outputs.ts), for the processors and
+ * for `inrecord check` alike.
  */
 export * from './types.js';
 export * from './queries.js';
@@ -15,6 +17,7 @@ export * from './scoring/rules.js';
 export * from './scoring/logistic.js';
 export * from './scoring/model.js';
 export * from './scoring/persist.js';
+export * from './scoring/report.js';
 export * from './intent/classifier.js';
 export * from './intent/summarise.js';
 export * from './intent/llm.js';
@@ -26,3 +29,4 @@ export * from './enrichment/refresh.js';
 export * from './enrichment/flow.js';
 export * from './run.js';
 export * from './scoring/deal-risk.js';
+export * from './outputs.js';

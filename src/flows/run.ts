@@ -5,18 +5,18 @@
  * rejection and skip, so nothing is dropped silently. No CRM calls: records, schema, history and
  * stamps come in as values; the store is read only for the scoring model.
  */
-import { ZodError } from 'zod';
 import type { FlowConfig } from '../config/index.js';
 import { fieldIndexOf, resolveField as resolveCrmField } from '../crm/fields.js';
 import type { FieldChange, FieldSchema, ObjectSchema } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import type { Sql } from '../store/types.js';
-import { ENRICHMENT_OUTPUTS, type EnrichmentOutputName, type EnrichmentTarget, createEnrichmentProvider, enrichRecord, enrichmentSettingsSchema } from './enrichment/flow.js';
+import { ENRICHMENT_OUTPUTS, type EnrichmentOutputName, type EnrichmentTarget, type EnrichmentSettings, createEnrichmentProvider, enrichRecord } from './enrichment/flow.js';
 import type { EnrichmentProvider } from './enrichment/types.js';
-import { type TextFlowContext, intentOutput, summaryOutput, textFlowContext } from './intent/flow.js';
+import { type TextFlowContext, type TextFlowSettingsInput, intentOutput, summaryOutput, textFlowContext } from './intent/flow.js';
 import { type DealRiskModel, buildDealRiskModel } from './scoring/deal-risk.js';
 import type { ScoringModel } from './scoring/model.js';
 import { scoringOutputs } from './scoring/model.js';
+import { flowSettingsOf } from './outputs.js';
 import { loadScoringModel } from './scoring/persist.js';
 import { type FlowOutput, type FlowRecord, type MappedOutput, validateOutput } from './types.js';
 
@@ -49,6 +49,8 @@ export interface FlowProcessor {
   /** Which model answers and why ("rules model: 312 converted …"). */
   explanation: string;
   modelVersion: string;
+  /** The scoring model that answers (scoring flows). */
+  scoringModel?: ScoringModel;
   process(record: FlowRecord, ctx?: RecordContext): Promise<FlowRecordResult>;
 }
 
@@ -126,6 +128,7 @@ export async function createFlowProcessor(flow: FlowConfig, deps: ProcessorDeps)
         flow,
         explanation,
         modelVersion: model.version,
+        scoringModel: model,
         async process(record) {
           const result = emptyResult(record.id);
           file(flow, schema, result, scoringOutputs(model, record, now()), { score: { min: 0, max: 100 } });
@@ -135,7 +138,7 @@ export async function createFlowProcessor(flow: FlowConfig, deps: ProcessorDeps)
     }
     case 'intent':
     case 'summary': {
-      const ctx: TextFlowContext = textFlowContext(flow.settings);
+      const ctx: TextFlowContext = textFlowContext(flowSettingsOf<TextFlowSettingsInput>(flow));
       const outputName = flow.kind === 'intent' ? 'intent' : 'summary';
       return {
         flow,
@@ -166,7 +169,7 @@ export async function createFlowProcessor(flow: FlowConfig, deps: ProcessorDeps)
       };
     }
     case 'enrichment': {
-      const settings = enrichmentSettingsSchema.parse(flow.settings);
+      const settings = flowSettingsOf<EnrichmentSettings>(flow);
       const provider = deps.enrichmentProvider ?? createEnrichmentProvider(settings);
       return {
         flow,
@@ -207,13 +210,7 @@ export async function createFlowProcessor(flow: FlowConfig, deps: ProcessorDeps)
       };
     }
     case 'deal-risk': {
-      let model: DealRiskModel;
-      try {
-        model = buildDealRiskModel(flow.settings);
-      } catch (err) {
-        const issue = err instanceof ZodError ? err.issues[0] : undefined;
-        throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow.name}: settings.${issue?.path.join('.') ?? ''}: ${issue?.message ?? String(err)}`, { context: { flow: flow.name }, cause: err });
-      }
+      const model: DealRiskModel = buildDealRiskModel(flowSettingsOf(flow));
       return {
         flow,
         explanation: `deal-risk rules ${model.version}`,

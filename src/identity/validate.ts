@@ -5,22 +5,14 @@
  * it through the identity layer, and report what came back to a different record (mismatch), to
  * several (ambiguous) or to none (miss), each with its reason. Pure: the caller brings the snapshot.
  */
+import { mulberry32 } from '../random/index.js';
 import { resolveIdentity } from './decide.js';
 import { normaliseDomain } from './normalise.js';
 import type { CrmSnapshot } from './snapshot.js';
 import type { IdentityInput, IdentityResult } from './types.js';
 
-/** mulberry32, so a sample is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A sample is reproducible from its seed (seed 0 taken as 1). */
+const prng = (seed: number) => mulberry32(seed >>> 0 || 1);
 
 export interface ValidationCase {
   /** The record the input was made from. */

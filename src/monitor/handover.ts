@@ -259,7 +259,7 @@ export function renderHandover(config: InrecordConfig, opts: HandoverOptions = {
     `- **Written by the AI** — ${ai.length ? ai.join(', ') : 'none'}. Kept up to date automatically; an edit you make is replaced on the next run. If a value looks wrong, tell sales operations rather than correcting it.`,
   );
   L.push(
-    `- **Shared with you** — ${hybrid.length ? hybrid.join(', ') : 'none'}. The AI fills these in until a person edits them; after your edit it leaves the field alone (unless the table below says otherwise).`,
+    `- **Shared with you** — ${hybrid.length ? hybrid.join(', ') : 'none'}. The AI fills these in until a person edits them; after your edit it leaves the field alone, and a value you entered before the AI first wrote the field stays too (unless the table below says otherwise).`,
   );
   L.push(`- **Yours only; the AI never writes them** — ${rep.length ? rep.join(', ') : 'none'}.`);
   const stamped = fields.filter((f) => f.stamp);

@@ -6,7 +6,18 @@
  */
 import type { FieldRule, FlowConfig, InrecordConfig } from '../config/index.js';
 import type { CrmConnector, CrmRecord, FieldChange, ObjectSchema } from '../crm/types.js';
-import { type FlowProcessor, type FlowRecord, type ScoringModel, createFlowProcessor, flowSettings, labelOf, trainScoringModel } from '../flows/index.js';
+import {
+  type FlowProcessor,
+  type FlowRecord,
+  type ModelReport,
+  type ModelSummary,
+  type ScoringModel,
+  createFlowProcessor,
+  flowSettings,
+  isDecided,
+  summariseModel,
+  trainScoringModel,
+} from '../flows/index.js';
 import type { Logger } from '../log/index.js';
 import type { Store } from '../store/index.js';
 import { indexFields, type RecordOutputs, resolveField, resolveRules } from '../writeback/index.js';
@@ -27,10 +38,17 @@ export interface PreparedFlow {
   /** Fields the flow reads from each record (API names). */
   reads: string[];
   explanation: string;
-  /** Scoring with a conversion label: records already converted are history, not leads to score. */
-  converted?: (record: FlowRecord) => boolean;
+  /**
+   * Scoring with a conversion label: records the label says are decided (converted, lost, closed)
+   * are history, not leads to score.
+   */
+  decided?: (record: FlowRecord) => boolean;
   /** The trained scoring model, kept when the flow is prepared again for a changed schema. */
   scoringModel?: ScoringModel;
+  /** Scoring: the model that answers and why (with the hold-out figures when it was trained now). */
+  model?: ModelSummary;
+  /** Scoring: the report of the training done when the flow was prepared. */
+  modelReport?: ModelReport;
   /** Fields the flow names (settings, outputs) that the object did not have when it was prepared. */
   missing: string[];
   /** When the CRM was last asked for the fields afresh because some were missing (epoch ms). */
@@ -60,25 +78,31 @@ export async function refreshPrepared(deps: { store: Store; connector: CrmConnec
   const schema = await deps.connector.describe(prepared.flow.object, recheck ? { fresh: true } : {});
   if (schema === prepared.schema || schemaKey(schema) === schemaKey(prepared.schema)) return prepared;
   const fresh = await prepareFlow({ ...deps, train: false, ...(prepared.scoringModel ? { scoringModel: prepared.scoringModel } : {}) }, prepared.flow);
-  return { ...fresh, explanation: prepared.explanation, freshAt: prepared.freshAt };
+  return { ...fresh, explanation: prepared.explanation, model: prepared.model, modelReport: prepared.modelReport, freshAt: prepared.freshAt };
 }
 
 const uniq = (xs: (string | undefined | null)[]) => [...new Set(xs.filter((x): x is string => Boolean(x)))];
 
-/** Every field a flow's settings name (`field`, `textField`, `keyField` at any depth), and its outputs. */
-export function fieldsNamed(flow: FlowConfig): string[] {
-  const found: string[] = [];
-  const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
+/** Every field settings name (`field`, `textField`, `keyField` at any depth), with the setting's path. */
+export function settingFields(settings: unknown): { setting: string; name: string }[] {
+  const found: { setting: string; name: string }[] = [];
+  const walk = (v: unknown, path: string[]) => {
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, String(i)]);
+    } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if ((k === 'field' || k === 'textField' || k === 'keyField') && typeof x === 'string') found.push(x);
-        else walk(x);
+        if ((k === 'field' || k === 'textField' || k === 'keyField') && typeof x === 'string') found.push({ setting: [...path, k].join('.'), name: x });
+        else walk(x, [...path, k]);
       }
     }
   };
-  walk(flow.settings);
-  return uniq([...found, ...Object.values(flow.outputs)]);
+  walk(settings, []);
+  return found;
+}
+
+/** Every field a flow's settings name, and its outputs. */
+export function fieldsNamed(flow: FlowConfig): string[] {
+  return uniq([...settingFields(flow.settings).map((f) => f.name), ...Object.values(flow.outputs)]);
 }
 
 /** Reads every record of the flow's object with the given fields (training history). */
@@ -127,19 +151,27 @@ export async function prepareFlow(
   const now = () => deps.now;
   if (flow.kind === 'scoring') {
     const settings = flowSettings(flow.name, flow.settings);
-    const converted = settings.label ? (r: FlowRecord) => labelOf(settings, r) === 1 : undefined;
+    const decided = settings.label ? (r: FlowRecord) => isDecided(settings, r) : undefined;
+    // `keep`: the model was given or trained now, and is kept when the flow is prepared again
+    const served = (processor: FlowProcessor, explanation: string, keep: boolean, modelReport?: ModelReport): PreparedFlow => {
+      const model = processor.scoringModel as ScoringModel;
+      const summary: ModelSummary = modelReport
+        ? summariseModel(modelReport)
+        : { flow: flow.name, chosen: model.kind, modelVersion: model.version, holdoutAuc: null, aucLower: null, aucUpper: null, rulesAuc: null, rejected: null, why: explanation };
+      return { flow, schema, processor, reads, missing, explanation, decided, model: summary, ...(keep ? { scoringModel: model } : {}), ...(modelReport ? { modelReport } : {}) };
+    };
     if (deps.scoringModel) {
       const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: deps.scoringModel });
-      return { flow, schema, processor, reads, missing, explanation: processor.explanation, converted, scoringModel: deps.scoringModel };
+      return served(processor, processor.explanation, true);
     }
     if (deps.train !== false && settings.model !== 'rules') {
       const history = (deps.history ?? (await readAll(deps.connector, flow, reads))).map((r) => ({ ...r, fields: readableFields(schema, r.fields) }));
       const choice = await trainScoringModel(deps.store, flow.name, flow.settings, history, deps.now, { logger: deps.logger });
       const processor = await createFlowProcessor(flow, { schema, db: deps.store, now, scoringModel: choice.model });
-      return { flow, schema, processor, reads, missing, explanation: choice.explanation, converted, scoringModel: choice.model };
+      return served(processor, choice.explanation, true, choice.report);
     }
     const processor = await createFlowProcessor(flow, { schema, db: deps.store, now });
-    return { flow, schema, processor, reads, missing, explanation: processor.explanation, converted };
+    return served(processor, processor.explanation, false);
   }
   const processor = await createFlowProcessor(flow, { schema, db: deps.store, now });
   return { flow, schema, processor, reads, missing, explanation: processor.explanation };
@@ -191,7 +223,8 @@ export async function produceOutputs(
   for (const raw of records) {
     // the flow reads the record in people's words; write-back compares against the raw values
     const record: FlowRecord = { id: raw.id, fields: flow.kind === 'scoring' ? readableFields(prepared.schema, raw.fields) : raw.fields };
-    if (prepared.converted?.(record)) continue; // already converted: history, not a lead (Salesforce refuses updates to converted leads)
+    // decided (converted, lost, closed): history, not a lead (Salesforce refuses updates to converted leads)
+    if (prepared.decided?.(record)) continue;
     const mine = history.filter((h) => h.id === raw.id);
     const last = (field: string) => mine.filter((h) => h.field === field).sort((a, b) => (a.at < b.at ? 1 : -1))[0] ?? null;
     const res = await prepared.processor.process(record, {

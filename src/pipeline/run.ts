@@ -10,6 +10,7 @@ import type { CrmConnector, CrmRecord, FieldValue } from '../crm/types.js';
 import { type ActionRule, actionRuleSchema, fireActions } from '../actions/index.js';
 import { InrecordError } from '../errors/index.js';
 import { type GateFilterStats, gateOutputs } from '../gate/index.js';
+import { type ModelReport, type ModelSummary, reportWithoutTraining } from '../flows/index.js';
 import type { Store } from '../store/index.js';
 import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackEvent, applyRun, decidedRecordIds, planRun } from '../writeback/index.js';
 import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';
@@ -27,6 +28,8 @@ export interface FlowRunReport {
   flow: string;
   kind: string;
   explanation: string;
+  /** Scoring: the model that answered and why. */
+  model?: ModelSummary;
   records: number;
   outputs: number;
   rejected: Rejection[];
@@ -128,6 +131,18 @@ async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: str
   yield* pages;
 }
 
+/**
+ * Trains the scoring flow's model now, the way every run prepares it (prepareFlow: the CRM's
+ * history read, the model chosen, stored with its report), and returns the report.
+ */
+export async function trainFlow(deps: RunnerDeps, name: string): Promise<ModelReport> {
+  const [flow] = pickFlows(deps.config, [name]);
+  if (flow.kind !== 'scoring') throw new InrecordError('IR_USAGE', `flow "${name}" is a ${flow.kind} flow: only scoring flows train a model`);
+  const now = (deps.now ?? (() => new Date()))();
+  const prepared = await prepareFlow({ store: deps.store, connector: deps.connector, now, train: true, objects: deps.config.objects }, flow);
+  return prepared.modelReport ?? reportWithoutTraining(prepared.model!, now);
+}
+
 export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlowsOptions = {}): Promise<FlowRunReport> {
   const now = deps.now ?? (() => new Date());
   const prepared = opts.prepared?.get(flow.name) ?? (await prepareFlow({ store: deps.store, connector: deps.connector, now: now(), train: opts.train, objects: deps.config.objects }, flow));
@@ -137,6 +152,7 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     flow: flow.name,
     kind: flow.kind,
     explanation: prepared.explanation,
+    ...(prepared.model ? { model: prepared.model } : {}),
     records: 0,
     outputs: 0,
     rejected: [],

@@ -23,7 +23,9 @@ export {
   type ReviewResolver,
   type ReviewResolvers,
   type ReviewStatus,
+  candidateIds,
   getReviewItem,
   listReviewItems,
   resolveReviewItem,
+  unlistedPick,
 } from './queue.js';

@@ -113,7 +113,17 @@ const ACTIONS: Record<ReviewKind, ReviewDecision['action'][]> = {
  */
 export async function resolveReviewItem(
   store: Store,
-  args: { id: number; decision: ReviewDecision; by: string; resolvers?: ReviewResolvers },
+  args: {
+    id: number;
+    decision: ReviewDecision;
+    by: string;
+    resolvers?: ReviewResolvers;
+    /**
+     * A pick may name a CRM record the item does not list (an operator at the CLI who looked it
+     * up). Off by default: the console picks only among the item's candidates.
+     */
+    pickUnlisted?: boolean;
+  },
 ): Promise<ReviewItem> {
   const { id, decision, by } = args;
   return store.transaction(async (tx) => {
@@ -154,6 +164,10 @@ export async function resolveReviewItem(
         { fix: 'Pass --pick <crm record id>.' },
       );
     }
+    if (decision.action === 'pick' && !args.pickUnlisted) {
+      const unlisted = unlistedPick(item, decision.candidateId ?? '');
+      if (unlisted) throw unlisted;
+    }
     let resolution: Record<string, unknown>;
     if (decision.action === 'dismiss') resolution = { action: 'dismiss' };
     else if (item.kind === 'identity') {
@@ -183,4 +197,33 @@ export async function resolveReviewItem(
       await closeReviewItem(tx, id, decision.action === 'dismiss' ? 'dismissed' : 'resolved', resolution, by),
     );
   });
+}
+
+/** The CRM record ids an identity item offers (its candidates), as the console lists them. */
+export function candidateIds(item: Pick<ReviewItem, 'payload'>): string[] {
+  const list = item.payload.candidates;
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((c) => (c && typeof c === 'object' ? (c as { id?: unknown }).id : c))
+    .filter((id) => id !== undefined && id !== null)
+    .map(String);
+}
+
+/** Why a pick is refused (it names none of the item's candidates), or null when it names one. */
+export function unlistedPick(
+  item: Pick<ReviewItem, 'id' | 'payload' | 'object' | 'subjectKey'>,
+  candidateId: string,
+): InrecordError | null {
+  const ids = candidateIds(item);
+  if (ids.includes(candidateId)) return null;
+  return new InrecordError(
+    'IR_USAGE',
+    `review item ${item.id} (${item.object} ${item.subjectKey}): ${JSON.stringify(candidateId.slice(0, 40))} is not one of its candidates${ids.length ? ` (${ids.join(', ')})` : ' (it lists none)'}`,
+    {
+      context: { reviewId: item.id },
+      fix: ids.length
+        ? 'Pick one of the listed candidates, mark it not in the CRM, or dismiss it.'
+        : 'Mark it not in the CRM or dismiss it; to link a record it does not list, use `inrecord review resolve <id> --pick <crmId>`.',
+    },
+  );
 }

@@ -5,6 +5,7 @@
 import type { InrecordConfig } from '../config/index.js';
 import type { CrmConnector, CrmName } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
+import { lastModelReport } from '../flows/index.js';
 import { type JobEngine, replayDeadLetter } from '../jobs/index.js';
 import { monitorConsoleActions } from '../monitor/index.js';
 import { reviewResolvers, rollback } from '../pipeline/index.js';
@@ -21,6 +22,10 @@ export function consoleActions(deps: {
   const monitor = monitorConsoleActions(deps.store, deps.config, { resolvers: reviewResolvers() });
   return {
     ...monitor,
+    async models() {
+      const flows = deps.config.flows.filter((f) => f.kind === 'scoring');
+      return Promise.all(flows.map(async (f) => ({ flow: f.name, report: await lastModelReport(deps.store, f.name) })));
+    },
     async rollbackRun(runId: string) {
       const run = await getRun(deps.store, runId);
       if (!run) throw new InrecordError('IR_RUN_NOT_FOUND', `no run ${runId}`);

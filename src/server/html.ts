@@ -28,7 +28,8 @@ export function raw(s: string): Html {
   return { __html: s };
 }
 
-const STYLE = `
+/** The console's stylesheet, served as /assets/console.css (pages carry no inline style or script). */
+export const CONSOLE_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;gap:18px;align-items:center}
 header a{color:#cfd6e4;text-decoration:none}header a.on,header a:hover{color:#fff}
@@ -59,6 +60,14 @@ details summary{cursor:pointer;color:#2857d6}
 a.card{color:inherit;text-decoration:none}a.card:hover{border-color:#2857d6}
 `;
 
+/** The console's only script, served as /assets/console.js: a form with `data-confirm` asks first. */
+export const CONSOLE_JS = `document.addEventListener('submit', (event) => {
+  const form = event.target;
+  const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+`;
+
 const NAV: [string, string][] = [
   ['/', 'Overview'],
   ['/review', 'Review queue'],
@@ -66,12 +75,13 @@ const NAV: [string, string][] = [
   ['/runs', 'Runs'],
   ['/validation', 'Validation'],
   ['/monitor', 'Monitoring'],
+  ['/models', 'Models'],
 ];
 
 export function page(title: string, path: string, body: Html, flash?: { text: string; error?: boolean }): string {
   return `<!doctype html>${
     html`<html lang="en"><head><meta charset="utf-8"><title>${title} · inrecord console</title>
-<style>${raw(STYLE)}</style></head><body>
+<link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script></head><body>
 <header><strong>inrecord</strong>${NAV.map(([href, label]) => html`<a href="${href}" class="${path === href ? 'on' : ''}">${label}</a>`)}</header>
 <main><h1>${title}</h1>${flash ? html`<div class="flash ${flash.error ? 'error' : ''}" role="status">${flash.text}</div>` : ''}${body}</main></body></html>`.__html
   }`;

@@ -17,6 +17,7 @@ export async function renderPage(deps: ServerDeps, path: string, flash?: Flash):
   if (run) return page(`Run ${decodeURIComponent(run[1])}`, '/runs', await runDetail(deps, decodeURIComponent(run[1])), flash);
   if (path === '/validation') return page('Validation', '/validation', await validation(deps), flash);
   if (path === '/monitor') return page('Monitoring', '/monitor', await monitor(deps), flash);
+  if (path === '/models') return page('Models', '/models', await models(deps), flash);
   return null;
 }
 
@@ -154,7 +155,7 @@ async function runDetail(deps: ServerDeps, id: string): Promise<Html> {
     const s = rb.summary as { restored?: number; skipped?: number; failed?: number };
     return html`<p>Rolled back by <a href="/runs/${encodeURIComponent(rb.id)}">${rb.id}</a> at ${when(rb.started_at)}: ${s.restored ?? 0} restored, ${s.skipped ?? 0} kept because they changed since${s.failed ? `, ${s.failed} failed` : ''}.</p>`;
   })}
-  ${canRollBack ? html`<div class="actions"><form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" onsubmit="return confirm('Restore the before-values of every field this run wrote? Fields changed since are left as they are.')"><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span></div>` : ''}
+  ${canRollBack ? html`<div class="actions"><form method="post" action="/api/runs/${encodeURIComponent(id)}/rollback" data-confirm="Restore the before-values of every field this run wrote? Fields changed since are left as they are."><button class="primary" data-testid="rollback">roll back this run</button></form> <span class="muted">restores each field's before-value; fields a person changed since are left alone and reported.</span></div>` : ''}
   <table><thead><tr><th>record</th><th>field</th><th>before</th><th>after</th><th>outcome</th><th>reason</th>${rollbacks.length > 0 ? html`<th>after rollback</th>` : ''}</tr></thead><tbody>
   ${ledger.slice(0, SHOWN).map((l) => {
     const f = fate.get(`${l.record_id}|${l.field}`);
@@ -211,6 +212,41 @@ function contextLine(ctx: Record<string, unknown> | undefined): string {
     .map(([k, v]) => `${names[k] ?? k}: ${fmt(v)}`)
     .join(' · ')
     .slice(0, 240);
+}
+
+const f3 = (n: number | null | undefined) =>
+  n === null || n === undefined || Number.isNaN(n) ? '—' : n.toFixed(3);
+const share = (n: number | null | undefined) =>
+  n === null || n === undefined || Number.isNaN(n) ? '—' : `${(100 * n).toFixed(1)}%`;
+
+/** Each scoring flow's last model report, as `inrecord train <flow> --show` prints it; read only. */
+async function models(deps: ServerDeps): Promise<Html> {
+  const all = (await deps.actions.models?.()) ?? [];
+  if (all.length === 0) return html`<p>No scoring flow is configured.</p>`;
+  return html`${all.map(({ flow, report: r }) => {
+    if (!r)
+      return html`<h2>${flow}</h2><p class="muted">No model report stored yet: run <code>inrecord train ${flow}</code>.</p>`;
+    const h = r.holdout;
+    return html`<h2>${flow} <span class="pill ${r.chosen === 'trained' ? 'ok' : 'warn'}">${r.chosen} · ${r.modelVersion}</span></h2>
+    <p>${r.why}</p>
+    <p class="muted">Trained ${when(r.trainedAt)}${r.active ? '' : ' · not served'}${r.records ? ` · ${r.records.converted} converted, ${r.records.notConverted} not converted, ${r.records.undecided} undecided` : ''}${r.penalty ? ` · L2 ${r.penalty.l2} (${r.penalty.chosenBy})` : ''}${r.fit ? ` · ${r.fit.converged ? 'converged' : 'did not converge'} in ${r.fit.iterations} steps` : ''}</p>
+    ${
+      h
+        ? html`<table><tbody>
+      <tr><th>hold-out AUC (95% CI)</th><td data-testid="model-auc">${f3(h.auc)} (${f3(h.aucLower)}–${f3(h.aucUpper)})</td><th>rules AUC</th><td>${f3(h.rulesAuc)}</td></tr>
+      <tr><th>Brier score</th><td>${f3(h.brier)}</td><th>top-decile precision (rules)</th><td>${share(h.topDecilePrecision)} (${share(h.rulesTopDecilePrecision)})</td></tr>
+    </tbody></table>`
+        : ''
+    }
+    ${
+      r.lift.length > 0
+        ? html`<table><thead><tr><th>decile</th><th>records</th><th>converted</th><th>precision</th><th>captured</th><th>lift</th></tr></thead><tbody>
+      ${r.lift.map((l) => html`<tr><td>${l.decile}</td><td>${l.records}</td><td>${l.positives}</td><td>${share(l.precision)}</td><td>${share(l.captured)}</td><td>${Number.isNaN(l.lift) || l.lift === null ? '—' : l.lift.toFixed(2)}</td></tr>`)}
+    </tbody></table>`
+        : ''
+    }
+    ${r.strongest.length > 0 ? html`<p>Strongest factors: ${r.strongest.map((s) => `${s.name} (${s.coefficient >= 0 ? '+' : '−'}${Math.abs(s.coefficient).toFixed(3)}${s.log ? ', log' : ''})`).join('; ')}</p>` : ''}`;
+  })}`;
 }
 
 async function monitor(deps: ServerDeps): Promise<Html> {

@@ -24,7 +24,16 @@ describe('server', () => {
 
   it('renders every console page from the store', async () => {
     const app = buildServer({ store, connectors: {}, queue, actions: {} });
-    for (const path of ['/', '/review', '/dlq', '/runs', '/runs/run_1', '/validation', '/monitor']) {
+    for (const path of [
+      '/',
+      '/review',
+      '/dlq',
+      '/runs',
+      '/runs/run_1',
+      '/validation',
+      '/monitor',
+      '/models',
+    ]) {
       const res = await app.inject({ method: 'GET', url: path });
       expect(res.statusCode, path).toBe(200);
       expect(res.headers['content-type']).toContain('text/html');
@@ -35,6 +44,63 @@ describe('server', () => {
     const run = await app.inject({ method: 'GET', url: '/runs/run_1' });
     expect(run.body).toContain('inrecord_score');
     expect(run.body).toContain('roll back this run');
+  });
+
+  it("shows each scoring flow's last model report, or says to train", async () => {
+    const report = {
+      flow: 'lead-scoring',
+      chosen: 'trained' as const,
+      modelVersion: 'lr-1a2b',
+      candidateVersion: 'lr-0f0f',
+      why: 'trained model lr-1a2b: 1,092 converted and 515 not-converted records',
+      rejected: null,
+      records: { converted: 1092, notConverted: 515, undecided: 1536 },
+      holdout: {
+        split: 'hash' as const,
+        from: null,
+        rows: 324,
+        auc: 0.8039,
+        aucLower: 0.756,
+        aucUpper: 0.8518,
+        rulesAuc: 0.6235,
+        brier: 0.168,
+        topDecilePrecision: 0.969,
+        rulesTopDecilePrecision: 0.906,
+      },
+      lift: [{ decile: 1, records: 32, positives: 31, precision: 0.969, captured: 0.144, lift: 1.45 }],
+      strongest: [
+        {
+          feature: 'engaged',
+          name: 'last engaged n days ago',
+          kind: 'value' as const,
+          log: true,
+          coefficient: -1.18,
+          effect: -1.168,
+        },
+      ],
+      penalty: { l2: 3, chosenBy: 'cross-validation' as const },
+      fit: { converged: true, stopped: 'converged', iterations: 5, refitIterations: 5 },
+      trainedAt: '2026-12-06T21:09:13.767Z',
+      active: true,
+    };
+    const app = buildServer({
+      store,
+      connectors: {},
+      queue,
+      actions: {
+        models: async () => [
+          { flow: 'lead-scoring', report },
+          { flow: 'other-scoring', report: null },
+        ],
+      },
+    });
+    const res = await app.inject({ method: 'GET', url: '/models' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('trained · lr-1a2b');
+    expect(res.body).toContain('0.804 (0.756–0.852)');
+    expect(res.body).toContain('96.9% (90.6%)');
+    expect(res.body).toContain('last engaged n days ago (−1.180, log)');
+    expect(res.body).toContain('inrecord train other-scoring');
   });
 
   it('escapes what it renders', async () => {
@@ -49,7 +115,8 @@ describe('server', () => {
 
   it('refuses to bind beyond loopback without a token, and then requires it on every request', async () => {
     expect(() => buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0' })).toThrow(/token/);
-    const app = buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0', token: 's3cret' });
+    expect(() => buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0', token: 's3cret' })).toThrow(/publicUrl/);
+    const app = buildServer({ store, connectors: {}, queue, actions: {}, host: '0.0.0.0', token: 's3cret', publicUrl: 'https://localhost' });
     expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/', headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);

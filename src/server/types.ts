@@ -1,3 +1,5 @@
+import type { ModelReport } from '../flows/index.js';
+
 /** What the console can do; supplied by whoever starts the server, from the modules' own functions. */
 export interface ReviewDecision {
   /** identity: pick | not_in_crm | dismiss; conflict: keep_rep | accept_ai | dismiss */
@@ -50,4 +52,6 @@ export interface ConsoleActions {
   listSamples?(): Promise<SampleView[]>;
   gates?(): Promise<GateView[]>;
   monitor?(): Promise<MonitorView>;
+  /** Each scoring flow's last stored model report (read only). */
+  models?(): Promise<{ flow: string; report: (ModelReport & { active: boolean }) | null }[]>;
 }

@@ -8,7 +8,7 @@
 import type { FlowConfig } from '../config/index.js';
 import type { CrmConnector } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
-import { buildDealRiskModel } from '../flows/index.js';
+import { buildDealRiskModel, flowSettingsOf } from '../flows/index.js';
 import type { Store } from '../store/index.js';
 import { selectRiskLevels, upsertRiskLevel } from './queries.js';
 
@@ -60,7 +60,7 @@ export async function noteDealRiskChanges(
     throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow.name} is not a deal-risk flow on deals`, {
       fix: 'Pass a flow with kind: deal-risk and object: deal.',
     });
-  const model = buildDealRiskModel(flow.settings ?? {});
+  const model = buildDealRiskModel(flowSettingsOf(flow));
   const fields = [...new Set(Object.values((flow.settings as { features?: Record<string, { field: string }> })?.features ?? {}).map((f) => f.field))];
   const nowMs = (opts.now ?? new Date()).getTime();
   const current: { dealId: string; level: string; score: number; reason: string }[] = [];

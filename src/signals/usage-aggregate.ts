@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { InrecordError } from '../errors/index.js';
 import { normaliseDomain, normaliseEmail } from '../identity/index.js';
+import { USAGE_TRENDS } from '../flows/index.js';
 import type { ParseProblem } from './types.js';
 
 export interface UsageEvent {
@@ -126,7 +127,7 @@ export function parseCsv(text: string, origin = 'the CSV file'): Record<string, 
   return body.map((r) => Object.fromEntries(names.map((n, k) => [n, r[k] ?? ''])));
 }
 
-export type UsageTrend = 'new' | 'rising' | 'steady' | 'falling' | 'inactive';
+export type UsageTrend = (typeof USAGE_TRENDS)[number];
 
 export interface UsageAggregate {
   lastActive: string | null;
@@ -186,7 +187,7 @@ export function aggregateUsage(events: readonly UsageEvent[], asOf: Date, knownF
   };
 }
 
-/** Output name → value, the names a `usage` flow maps to CRM fields in inrecord.yaml. */
+/** Output name → value, the names a `usage` flow maps to CRM fields in inrecord.yaml (declared with their types in flows/outputs.ts). */
 export function usageOutputs(a: UsageAggregate, object: 'contact' | 'company'): Record<string, string | number | null> {
   const common = {
     last_active: a.lastActive,

@@ -10,12 +10,14 @@ import { InrecordError } from '../errors/index.js';
 import { migrate } from './migrate.js';
 import { backupPglite, openPglite, restorePglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
-import type { Sql, Store, StoreOptions } from './types.js';
+import { secretBox, secretKeyFile } from './secrets.js';
+import type { Sql, Store, StoreBackend, StoreOptions } from './types.js';
 
 export type { Backend, Row, Sql, Store, StoreOptions } from './types.js';
 export { loadMigrations, migrate } from './migrate.js';
 export { redactUrl } from './postgres.js';
 export type { StoreLockHolder } from './lock.js';
+export { SECRET_KEY_ENV, type SecretBox, isSealed, secretKeyFile } from './secrets.js';
 export { type MetricRow, metricHistory, recordMetrics } from './metrics.js';
 
 export const DEFAULT_DATA_DIR = '.inrecord';
@@ -33,11 +35,15 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   const schema = opts.schema ?? 'inrecord';
   const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL;
   const root = opts.dataDir === 'memory://' ? undefined : resolveDataDir(opts.dataDir);
-  const store = databaseUrl
+  const backend = databaseUrl
     ? await openPostgres(databaseUrl, schema, opts.poolSize)
     : root
       ? await openEmbedded(root, schema, opts)
       : await openPglite('memory://', schema);
+  const keyFile = secretKeyFile({ server: Boolean(databaseUrl), dataDir: root ?? null, configDir: opts.configDir });
+  const store: Store = Object.assign(backend, {
+    secrets: secretBox({ ...(opts.secretKey !== undefined ? { key: opts.secretKey } : {}), ...(keyFile ? { keyFile } : {}) }),
+  });
   if (opts.migrate !== false) {
     try {
       await migrate(store);
@@ -79,7 +85,7 @@ export async function restoreStore(file: string, opts: StoreOptions = {}): Promi
  * The embedded store in `root`, or — when another process owns it and serves it (`inrecord run`)
  * — the same store reached through that process's socket, with the server backend's code path.
  */
-async function openEmbedded(root: string, schema: string, opts: StoreOptions): Promise<Store> {
+async function openEmbedded(root: string, schema: string, opts: StoreOptions): Promise<StoreBackend> {
   try {
     return await openPglite(join(root, 'db'), schema, {
       ...lockingOf(root),
@@ -90,7 +96,7 @@ async function openEmbedded(root: string, schema: string, opts: StoreOptions): P
     if (!(err instanceof InrecordError) || err.code !== 'IR_STORE_IN_USE' || opts.serve) throw err;
     const endpoint = err.context.endpoint;
     if (typeof endpoint !== 'string') throw err;
-    let beside: Store;
+    let beside: StoreBackend;
     try {
       beside = await openPostgres(endpoint, schema, opts.poolSize ?? BESIDE_POOL_SIZE);
     } catch {

@@ -3,7 +3,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { InrecordError } from '../errors/index.js';
 import { type StoreLock, type StoreLockHolder, acquireStoreLock } from './lock.js';
 import { SessionGate, type StoreSocket, serveSession } from './session.js';
-import type { Row, Sql, Store } from './types.js';
+import type { Row, Sql, StoreBackend } from './types.js';
 
 /** Same value parsing as the server backend: int8 and numeric as JS numbers. */
 const parsers = {
@@ -66,7 +66,7 @@ async function openCluster(dataDir: string, lock: StoreLock | undefined, root: s
   }
 }
 
-export async function openPglite(dataDir: string, schema: string, locking?: PgliteLocking): Promise<Store> {
+export async function openPglite(dataDir: string, schema: string, locking?: PgliteLocking): Promise<StoreBackend> {
   const memory = dataDir === 'memory://';
   if (!memory) mkdirSync(dataDir, { recursive: true });
   const lock = memory || !locking ? undefined : acquireStoreLock(locking.lockPath, locking.root);

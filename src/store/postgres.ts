@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { InrecordError } from '../errors/index.js';
-import type { Row, Sql, Store } from './types.js';
+import type { Row, Sql, StoreBackend } from './types.js';
 
 // Same value parsing as the embedded backend: int8 and numeric as JS numbers.
 const typeParsers = {
@@ -20,7 +20,7 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openPostgres(databaseUrl: string, schema: string, poolSize = 10): Promise<Store> {
+export async function openPostgres(databaseUrl: string, schema: string, poolSize = 10): Promise<StoreBackend> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,

@@ -1,4 +1,5 @@
 import type { StoreLockHolder } from './lock.js';
+import type { SecretBox } from './secrets.js';
 
 export type Row = Record<string, unknown>;
 
@@ -24,7 +25,12 @@ export interface Store extends Sql {
   /** pg-boss's `db` adapter: statements without parameters go through exec (several statements). */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
   close(): Promise<void>;
+  /** Seals and opens the secrets this store keeps (secrets.ts). */
+  readonly secrets: SecretBox;
 }
+
+/** What a backend opens; openStore adds the secrets. */
+export type StoreBackend = Omit<Store, 'secrets'>;
 
 export interface StoreOptions {
   /** Postgres server URL; when absent, the embedded store is used. */
@@ -45,4 +51,8 @@ export interface StoreOptions {
    * finds the store served by its owner connects through the owner's socket.
    */
   serve?: boolean;
+  /** Key material for secrets (base64 or hex); before INRECORD_SECRET_KEY. */
+  secretKey?: string;
+  /** The directory of the config file: a server store's key file is `inrecord.key` there (default: the working directory). */
+  configDir?: string;
 }

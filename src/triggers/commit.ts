@@ -12,6 +12,8 @@ export interface ReceiptItem {
   crm: string;
   key: string;
   payload: unknown;
+  /** `rejected`: an event refused on its own (its payload says why); never has a job. */
+  status?: 'enqueued' | 'rejected';
   /** Enqueued when this receipt is new. */
   job?: RecordJob;
 }
@@ -36,7 +38,7 @@ async function storeReceipts(store: Store, queue: RecordQueue, items: ReceiptIte
   const enqueued = await store.transaction(async (tx) => {
     for (const crm of new Set(items.map((i) => i.crm))) {
       const mine = items.filter((i) => i.crm === crm);
-      for (const k of await insertReceipts(tx, crm, mine.map((i) => ({ key: i.key, payload: i.payload })))) fresh.add(k);
+      for (const k of await insertReceipts(tx, crm, mine.map((i) => ({ key: i.key, payload: i.payload, status: i.status ?? 'enqueued' })))) fresh.add(k);
     }
     const jobs: RecordJob[] = [];
     const seen = new Set<string>();

@@ -6,8 +6,8 @@
  */
 export { advanceCursor, changeKey, pollSince, splitFuture, triageEvents, type EventVerdict, type PollCursor } from './changes.js';
 export { directCommitter, groupCommitter, type ReceiptCommitter, type ReceiptItem } from './commit.js';
-export { acceptWebhook, type IngressDeps, type IngressResult } from './ingress.js';
+export { acceptWebhook, deliveredUrl, type IngressDeps, type IngressResult, type WebhookAddress } from './ingress.js';
 export { pollOnce, type PollDeps, type PollOptions, type PollResult } from './poller.js';
 export { processRecordJob, processRecordJobs, type ProcessDeps, type ProcessOutcome } from './processor.js';
 export type { PipelineResult, RecordJob, RecordPipeline, RecordQueue } from './types.js';
-export { readCursor, rememberOwnVersions, writeCursor } from './queries.js';
+export { pruneReceipts, readCursor, rememberOwnVersions, writeCursor } from './queries.js';

@@ -133,17 +133,29 @@ export async function markDeleted(db: Sql, crm: string, object: string, id: stri
   );
 }
 
-/** Accepted deliveries; a repeated delivery of the same change inserts nothing. */
-export async function insertReceipts(db: Sql, crm: string, receipts: { key: string; payload: unknown }[]): Promise<Set<string>> {
+/**
+ * Deliveries received: accepted events, and events refused one by one (status `rejected`, with
+ * their reason in the payload); a repeated delivery of the same change inserts nothing.
+ */
+export async function insertReceipts(db: Sql, crm: string, receipts: { key: string; payload: unknown; status?: 'enqueued' | 'rejected' }[]): Promise<Set<string>> {
   if (receipts.length === 0) return new Set();
   const rows = await db.query<{ dedupe_key: string }>(
-    `INSERT INTO webhook_receipts (crm, dedupe_key, payload)
-     SELECT $1, t.k, t.p::jsonb FROM unnest($2::text[], $3::text[]) AS t(k, p)
+    `INSERT INTO webhook_receipts (crm, dedupe_key, payload, status)
+     SELECT $1, t.k, t.p::jsonb, t.s FROM unnest($2::text[], $3::text[], $4::text[]) AS t(k, p, s)
      ON CONFLICT (dedupe_key) DO NOTHING
      RETURNING dedupe_key`,
-    [crm, receipts.map((r) => r.key), receipts.map((r) => JSON.stringify(r.payload))],
+    [crm, receipts.map((r) => r.key), receipts.map((r) => JSON.stringify(r.payload)), receipts.map((r) => r.status ?? 'enqueued')],
   );
   return new Set(rows.map((r) => r.dedupe_key));
+}
+
+/** Forgets receipts received before `before` (their deliveries are long past any redelivery); how many. */
+export async function pruneReceipts(db: Sql, before: Date): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `WITH gone AS (DELETE FROM webhook_receipts WHERE received_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    [before],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 export async function readCursor(db: Sql, name: string): Promise<string | null> {

@@ -38,10 +38,10 @@ const schema: ObjectSchema = {
 const objects: Record<string, { fields: Record<string, FieldRule> }> = {
   contact: {
     fields: {
-      score: { owner: 'ai', onConflict: 'flag', truncate: false, stamp: 'score_stamp' },
-      tier: { owner: 'hybrid', onConflict: 'flag', truncate: false },
-      summary: { owner: 'hybrid', onConflict: 'skip', truncate: false },
-      title: { owner: 'rep', onConflict: 'flag', truncate: false },
+      score: { owner: 'ai', onConflict: 'flag', firstWrite: 'protect', truncate: false, stamp: 'score_stamp' },
+      tier: { owner: 'hybrid', onConflict: 'flag', firstWrite: 'protect', truncate: false },
+      summary: { owner: 'hybrid', onConflict: 'skip', firstWrite: 'protect', truncate: false },
+      title: { owner: 'rep', onConflict: 'flag', firstWrite: 'protect', truncate: false },
     },
   },
 };
@@ -118,6 +118,75 @@ describe.each(BACKENDS)('apply and rollback on %s', (backend) => {
     expect(items).toHaveLength(1);
     expect(items[0].subject_key).toBe('c1:tier');
     expect(items[0].payload).toMatchObject({ repValue: 'b', aiValue: 'a', editedBy: 'u9', before: 'b', flow: 'scoring' });
+  });
+
+  it('keeps the values reps set before inrecord’s first write, and the values of untracked fields unless told otherwise', async () => {
+    // records of their own: the store is shared by the tests of this file, and a first write is per record and field
+    const id = (i: number) => `fw${i}`;
+    for (let i = 0; i < N; i++)
+      crm.seed('contact', id(i), { score: 10, score_stamp: null, tier: 'b', summary: 'old', title: 'CEO' });
+    const source = () => outputs(() => 70).map((o) => ({ ...o, recordId: o.recordId.replace(/^c/, 'fw') }));
+    // reps set tier and summary of fw0–fw3 in the CRM before inrecord ever wrote them; the CRM keeps no history of summary
+    for (let i = 0; i < 4; i++)
+      crm.repEdit(id(i), { tier: 'b', summary: `rep summary ${i}` }, 'u5', new Date(Date.now() - 3_600_000));
+    crm.untracked.add('summary');
+    const run = await applyRun({ store, connector: crm, objects }, { source: source() });
+    expect(run.status).toBe('succeeded');
+    for (let i = 0; i < N; i++) {
+      // tier: the reps' values stand; summary is untracked: every record's value stays (firstWrite: protect)
+      expect(crm.records.get(`contact:${id(i)}`)?.fields).toMatchObject({
+        tier: i < 4 || i % 2 === 0 ? 'b' : 'a',
+        summary: i < 4 ? `rep summary ${i}` : 'old',
+        score: 70,
+      });
+    }
+    const ledger = await ledgerForRun(store, run.runId);
+    const reasons = (field: string) =>
+      ledger
+        .filter((r) => r.field === field && !r.stamp_for)
+        .map((r) => `${r.record_id}:${r.outcome}:${r.reason}`);
+    // tier: fw1 and fw3 would change (A); the seeded values of the others came from an import and may be written
+    expect(reasons('tier').filter((r) => r.includes('before-first-write'))).toEqual([
+      'fw1:flagged:human-value-before-first-write',
+      'fw3:flagged:human-value-before-first-write',
+    ]);
+    expect(reasons('summary')).toEqual(
+      Array.from({ length: N }, (_, i) => `${id(i)}:conflict_skipped:untracked-value-before-first-write`),
+    );
+    const items = await store.query<{
+      subject_key: string;
+      reason: string;
+      payload: Record<string, unknown>;
+    }>(
+      `SELECT subject_key, reason, payload FROM review_items WHERE kind = 'conflict' AND payload->>'runId' = $1 ORDER BY subject_key`,
+      [run.runId],
+    );
+    expect(items.map((i) => [i.subject_key, i.reason])).toEqual([
+      ['fw1:tier', 'human-value-before-first-write'],
+      ['fw3:tier', 'human-value-before-first-write'],
+    ]);
+    expect(items[0].payload).toMatchObject({ repValue: 'b', aiValue: 'a', editedBy: 'u5' });
+
+    // the same outputs again: still nothing of the reps' overwritten
+    const again = await applyRun({ store, connector: crm, objects }, { source: source() });
+    expect(again.fields.written).toBe(0);
+    for (const i of [1, 3]) expect(crm.records.get(`contact:${id(i)}`)?.fields.tier).toBe('b');
+
+    // firstWrite: overwrite — values the history cannot attribute may be replaced (the reps' summaries
+    // included: the CRM does not say who set them); tier, whose history names the reps, still stands
+    const open = {
+      contact: {
+        fields: {
+          ...objects.contact.fields,
+          summary: { ...objects.contact.fields.summary, firstWrite: 'overwrite' as const },
+        },
+      },
+    };
+    const third = await applyRun({ store, connector: crm, objects: open }, { source: source() });
+    for (let i = 0; i < N; i++)
+      expect(crm.records.get(`contact:${id(i)}`)?.fields.summary).toBe(`summary ${i}`);
+    for (const i of [1, 3]) expect(crm.records.get(`contact:${id(i)}`)?.fields.tier).toBe('b');
+    expect(third.fields).toMatchObject({ written: N, flagged: 2 });
   });
 
   it('sees an edit made while the run is under way (between plan and write)', async () => {

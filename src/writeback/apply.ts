@@ -194,7 +194,8 @@ class Planner {
   /**
    * `withHistory: false` (apply) plans from the records alone; apply reads the history of hybrid
    * fields right before each write instead, so a person's edit made while the run is under way is
-   * still seen (the window is one round trip, not the whole chunk).
+   * still seen (the window is one round trip, not the whole chunk), and a value found before
+   * inrecord's first write is judged by who set it.
    */
   async planChunk(object: ObjectKind, items: RecordOutputs[], withHistory = true): Promise<{ ctx: PlanContext; planned: Planned[] }> {
     const ctx = await this.context(object);
@@ -205,7 +206,7 @@ class Planner {
     // The read time is taken before the read: an edit racing the read counts as after it.
     const readAt = now().toISOString();
     const records = read.length > 0 ? await this.records(object, items, read) : new Map<string, CrmRecord>();
-    const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : new Map<string, FieldChange[]>();
+    const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : null;
     // when inrecord last wrote each hybrid field: a rep's edit since then is protected from this run too
     const written = hybrid.length > 0 ? await lastWrites(store, connector.crm, object, ids) : new Map<string, Record<string, string>>();
     const stampTime = now().toISOString();
@@ -213,7 +214,7 @@ class Planner {
       const input: PlanInput = {
         recordId: it.recordId,
         record: records.get(it.recordId) ?? null,
-        history: history.get(it.recordId) ?? [],
+        history: history ? (history.get(it.recordId) ?? []) : null,
         outputs: it.outputs,
         readAt: it.readAt ?? readAt,
         fieldReadAt: written.get(it.recordId),
@@ -414,6 +415,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
           object: d.object,
           recordId: d.recordId,
           field: d.field,
+          reason: d.reason,
           payload: {
             runId,
             flow: d.flow,

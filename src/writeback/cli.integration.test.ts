@@ -16,6 +16,8 @@ import * as checkCmd from '../cli/commands/check.js';
 import * as planCmd from '../cli/commands/plan.js';
 import * as rollbackCmd from '../cli/commands/rollback.js';
 import * as runsCmd from '../cli/commands/runs.js';
+import { crmConnectionSchema } from '../config/index.js';
+import { createConnector } from '../crm/registry.js';
 import { startSimulator } from '../simulators/index.js';
 import type { RunningSimulator } from '../simulators/types.js';
 
@@ -89,6 +91,7 @@ function config(outputs: Record<string, string>): void {
     '    kind: scoring',
     '    object: contact',
     '    gate: { mode: open }',
+    '    settings: { features: { seniority: { field: Seniority, type: category } } }',
     '    outputs:',
     ...Object.entries(outputs).map(([k, v]) => `      ${k}: ${v}`),
   ];
@@ -142,4 +145,19 @@ describe('write-back commands', () => {
     const runs = JSON.parse((await inProcess('--json', 'runs')).stdout) as { id: string; status: string }[];
     expect(runs.find((r) => r.id === s1.runId)?.status).toBe('rolled_back');
   }, 90_000);
+
+  it('plan shows a value a rep set before inrecord first wrote the field as flagged, and why', async () => {
+    const connector = await createConnector(crmConnectionSchema.parse({ kind: 'pipedrive', baseUrl: sim.apiBase, auth: { token: sim.token } }));
+    const grade = (await connector.describe('contact')).fields.find((f) => f.label === 'Lead grade');
+    await connector.close();
+    const d = grade?.options?.find((o) => o.label === 'D')?.value;
+    await sim.repEdit({ object: 'persons', id: '6', fields: { [grade?.name as string]: Number(d) }, userId: '2' });
+    const file = join(dir, 'grade.jsonl');
+    writeFileSync(file, `${JSON.stringify({ object: 'contact', recordId: '6', outputs: [{ name: 'grade', field: 'Lead grade', value: 'A', flow: 'scoring' }] })}\n`);
+    const plan = JSON.parse((await inProcess('--json', 'plan', '--outputs', file)).stdout);
+    expect(plan.counts).toMatchObject({ write: 0, flagged: 1 });
+    expect(plan.plans[0].decisions[0]).toMatchObject({ action: 'flagged', reason: 'human-value-before-first-write', conflict: { by: '2' } });
+    const text = (await inProcess('plan', '--outputs', file)).stdout;
+    expect(text).toMatch(/flagged +Lead grade: .+ → .+ \(human-value-before-first-write\) — edited by 2 at \d{4}-/);
+  }, 60_000);
 });

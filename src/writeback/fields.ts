@@ -8,7 +8,7 @@ import { type FieldIndex, type FieldResolution, resolveField } from '../crm/fiel
 export { type FieldIndex, type FieldResolution, fieldIndexOf, indexFields, resolveField } from '../crm/fields.js';
 
 /** The default for a field with no rule: hybrid, flag on conflict — a person's edit is never lost by default. */
-export const DEFAULT_RULE: FieldRule = { owner: 'hybrid', onConflict: 'flag', truncate: false };
+export const DEFAULT_RULE: FieldRule = { owner: 'hybrid', onConflict: 'flag', firstWrite: 'protect', truncate: false };
 
 /**
  * Rules keyed by resolved API name. Rule keys that do not resolve are returned as `unresolved`

@@ -11,8 +11,8 @@
 export * from './types.js';
 export { coerceValue, describeExpected, matchOption, normaliseLenient, valuesEqual, type Coercion } from './coerce.js';
 export { DEFAULT_RULE, indexFields, resolveField, resolveRules, type FieldIndex, type FieldResolution } from './fields.js';
-export { countActions, planContext, planWrites, type PlanContext, type PlanInput } from './plan.js';
-export { formatStamp, parseStamp, type StampInput } from './stamp.js';
+export { countActions, holdBeforeFirstWrite, planContext, planWrites, type PersonHold, type PlanContext, type PlanInput } from './plan.js';
+export { claimsAi, formatPersonStamp, formatStamp, parseStamp, type PersonStampInput, type StampInput } from './stamp.js';
 export {
   checkLive,
   checkMapping,

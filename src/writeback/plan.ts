@@ -3,12 +3,12 @@
  * ownership rules, the time the AI read the record) → one decision per field with its reason.
  * Nothing here does I/O; apply.ts fetches the inputs and carries the plan out.
  */
-import type { FieldRule } from '../config/index.js';
+import type { FieldRule, FirstWritePolicy } from '../config/index.js';
 import type { CrmRecord, FieldChange, FieldSchema, FieldValue, ObjectKind, ObjectSchema } from '../crm/types.js';
 import { coerceValue, describeExpected, normaliseLenient, sameNormalised } from './coerce.js';
 import { DEFAULT_RULE, type FieldIndex, indexFields, resolveField, resolveRules } from './fields.js';
-import { formatStamp } from './stamp.js';
-import type { FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordOutputs, RecordPlan } from './types.js';
+import { claimsAi, formatPersonStamp, formatStamp } from './stamp.js';
+import type { ConflictInfo, FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordOutputs, RecordPlan } from './types.js';
 
 /**
  * CRMs keep change times at one-second precision (Pipedrive changelog "YYYY-MM-DD HH:MM:SS",
@@ -35,12 +35,19 @@ export interface PlanInput {
   recordId: string;
   /** The record as read now; null when the CRM no longer has it. */
   record: CrmRecord | null;
-  /** The last change per field of this record (connector.history). */
-  history: FieldChange[];
+  /**
+   * The last change per field of this record (connector.history). null: not read yet — the plan
+   * then decides as if no person had touched a hybrid field, and apply reads the history and plans
+   * again right before the write.
+   */
+  history: FieldChange[] | null;
   outputs: FlowOutput[];
   /** When the AI read the record its outputs are based on (ISO 8601). */
   readAt: string;
-  /** Per field, when inrecord last wrote it: a person's edit since then is a conflict even if readAt is later. */
+  /**
+   * Per field, when inrecord last wrote it: a person's edit since then is a conflict even if readAt
+   * is later. A hybrid field absent here has never been written by inrecord (its first write).
+   */
   fieldReadAt?: Record<string, string>;
   /** The time written into stamps. */
   now: string;
@@ -99,6 +106,24 @@ function rejected(b: DecisionBase, reason: string, code: string, message: string
   return decide(b, 'rejected', reason, null, message, code);
 }
 
+/** A value that stays in a hybrid field as a person's, and why. */
+export interface PersonHold {
+  reason: 'human-value-before-first-write' | 'untracked-value-before-first-write';
+  conflict: ConflictInfo;
+}
+
+/**
+ * Whose is the value a hybrid field holds before inrecord's first write to it? A person's when the
+ * field history says a person made the last change; when the CRM keeps no history of the field,
+ * a person's too unless the rule says `firstWrite: overwrite`. An empty value, or one last set by
+ * an integration (inrecord included), an import or the CRM's own automation, may be written: null.
+ */
+export function holdBeforeFirstWrite(before: FieldValue, change: FieldChange | undefined, firstWrite: FirstWritePolicy): PersonHold | null {
+  if (before === null || (typeof before === 'string' && before.trim() === '') || (Array.isArray(before) && before.length === 0)) return null;
+  if (change) return change.actor === 'human' ? { reason: 'human-value-before-first-write', conflict: { repValue: before, by: change.userId ?? null, at: change.at } } : null;
+  return firstWrite === 'overwrite' ? null : { reason: 'untracked-value-before-first-write', conflict: { repValue: before, by: null, at: null } };
+}
+
 export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
   const { object } = ctx;
   const { recordId, record } = input;
@@ -107,7 +132,7 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
   let writes = 0;
   const seen = new Set<string>();
   let lastChange: Map<string, FieldChange> | null = null;
-  if (input.history.length > 0) {
+  if (input.history !== null && input.history.length > 0) {
     lastChange = new Map();
     for (const h of input.history) {
       // apply passes this record's history only; a stray entry of another record is ignored
@@ -117,6 +142,8 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
     }
   }
   const where = `${object} ${recordId}`;
+  // person stamps wait for the end: an AI stamp another field writes to the same stamp field wins
+  const personStamps: { field: FieldSchema; stamp: string; out: FlowOutput; conflict: ConflictInfo }[] = [];
   for (const r of input.rejected ?? []) {
     decisions.push(rejected({ object, recordId, output: r.output, flow: r.flow, field: r.field ?? r.output, before: null, owner: 'hybrid' }, 'flow-rejected', r.code, r.message));
   }
@@ -210,10 +237,31 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
           );
           decision.conflict = conflict;
           decisions.push(decision);
+          if (rule.stamp) personStamps.push({ field, stamp: rule.stamp, out, conflict });
           continue;
         }
         reason = 'conflict-overwritten';
       }
+    }
+    // Before inrecord's first write to a hybrid field, the value already there may be a person's.
+    // Decided only once the history is read (apply plans again with it right before the write).
+    const hold = rule.owner === 'hybrid' && !conflict && input.history !== null && input.fieldReadAt?.[field.name] === undefined ? holdBeforeFirstWrite(before, change, rule.firstWrite) : null;
+    if (hold) {
+      conflict = hold.conflict;
+      if (rule.onConflict !== 'overwrite') {
+        const action: PlanAction = rule.onConflict === 'skip' ? 'conflict_skipped' : 'flagged';
+        const fate = `the AI value ${show(after)} was ${action === 'flagged' ? 'sent to the review queue' : 'skipped'}`;
+        const message =
+          hold.reason === 'human-value-before-first-write'
+            ? `${where}: field ${fieldDisplay(field)} holds ${show(before)}, set by ${conflict.by ? `user ${conflict.by}` : 'a person'} at ${conflict.at} before inrecord first wrote the field; ${fate}`
+            : `${where}: field ${fieldDisplay(field)} holds ${show(before)} from before inrecord first wrote the field, and the CRM keeps no history of who set it, so it is kept as a person's value; ${fate}. Set firstWrite: overwrite on the field if such values may be replaced`;
+        const decision = decide(d, action, hold.reason, after, message);
+        decision.conflict = conflict;
+        decisions.push(decision);
+        if (rule.stamp) personStamps.push({ field, stamp: rule.stamp, out, conflict });
+        continue;
+      }
+      reason = 'conflict-overwritten';
     }
     const decision = decide(d, 'write', reason, after);
     if (conflict) decision.conflict = conflict;
@@ -223,8 +271,40 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
     writes++;
     if (rule.stamp) pushStamp(ctx, field, rule.stamp, out, input, decisions, update, where);
   }
+  for (const p of personStamps) if (pushPersonStamp(ctx, p.field, p.stamp, p.out, p.conflict, input, decisions, update)) writes++;
 
   return { object, recordId, decisions, update: writes > 0 ? update : null };
+}
+
+/**
+ * A person's value stays and the field's stamp still says the AI wrote it (an earlier AI write the
+ * person has since replaced): the stamp is rewritten as a person stamp, once — a stamp that does
+ * not claim AI is left as it is. True when a stamp write was planned.
+ */
+function pushPersonStamp(
+  ctx: PlanContext,
+  field: FieldSchema,
+  stamp: string,
+  out: FlowOutput,
+  conflict: ConflictInfo,
+  input: PlanInput,
+  decisions: FieldDecision[],
+  update: Record<string, FieldValue>,
+): boolean {
+  const r = resolveField(ctx.index, stamp);
+  // a missing or unfit stamp field is reported with the field's AI writes (and by `check`)
+  if (!r.ok || !r.field.writable || (r.field.type !== 'string' && r.field.type !== 'text') || !input.record) return false;
+  const sf = r.field;
+  if (sf.name in update) return false;
+  const before = normaliseLenient(input.record.fields[sf.name] ?? null, sf);
+  if (typeof before !== 'string' || !claimsAi(before)) return false;
+  let text = formatPersonStamp({ by: conflict.by, at: conflict.at });
+  if (sf.maxLength !== undefined && text.length > sf.maxLength) text = text.slice(0, sf.maxLength);
+  const d = decide({ object: ctx.object, recordId: input.recordId, output: out.name, flow: out.flow, owner: 'ai', field: sf.name, label: sf.label, before }, 'write', 'stamp-person-value', text);
+  d.stampFor = field.name;
+  decisions.push(d);
+  update[sf.name] = text;
+  return true;
 }
 
 function pushStamp(

@@ -189,6 +189,8 @@ export interface ConflictItem {
   object: string;
   recordId: string;
   field: string;
+  /** Why the person's value stands: 'human-edit-since-read', 'human-value-before-first-write' … */
+  reason: string;
   payload: Record<string, unknown>;
 }
 
@@ -197,7 +199,7 @@ export async function upsertConflicts(db: Sql, items: ConflictItem[]): Promise<v
   if (items.length === 0) return;
   await openReviewItems(
     db,
-    items.map((i) => ({ kind: 'conflict' as const, crm: i.crm, object: i.object, subjectKey: `${i.recordId}:${i.field}`, reason: 'human-edit-since-read', payload: i.payload })),
+    items.map((i) => ({ kind: 'conflict' as const, crm: i.crm, object: i.object, subjectKey: `${i.recordId}:${i.field}`, reason: i.reason, payload: i.payload })),
   );
 }
 

@@ -45,11 +45,13 @@ export type OutputSource = AsyncIterable<RecordOutputs> | Iterable<RecordOutputs
 
 export type PlanAction = 'write' | 'unchanged' | 'conflict_skipped' | 'flagged' | 'rejected';
 
-/** A person's edit that stands in the way of an AI write. */
+/** A person's value that stands in the way of an AI write. */
 export interface ConflictInfo {
   repValue: FieldValue;
+  /** The CRM user who set it, when the field history names one. */
   by: string | null;
-  at: string;
+  /** When it was set; null when the CRM keeps no history of the field (a value taken as a person's). */
+  at: string | null;
 }
 
 export interface FieldDecision {
@@ -62,7 +64,10 @@ export interface FieldDecision {
   output: string;
   flow: string;
   action: PlanAction;
-  /** Stable, machine-readable reason ('changed', 'equal-after-normalisation', 'human-edit-since-read' …). */
+  /**
+   * Stable, machine-readable reason ('changed', 'equal-after-normalisation', 'human-edit-since-read',
+   * 'human-value-before-first-write', 'untracked-value-before-first-write' …).
+   */
   reason: string;
   /** Error code for rejections. */
   code?: string;

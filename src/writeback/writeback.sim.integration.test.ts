@@ -1,20 +1,22 @@
 /**
  * Write-back end to end against each CRM simulator through its real connector: the race between
- * the AI's read and its write, type coercions and rejections pinned per CRM, a wrong mapping caught
- * by check before any write, apply twice = zero write calls, rollback exact with skips reported.
+ * the AI's read and its write, reps' values set before inrecord's first write, type coercions and
+ * rejections pinned per CRM, a wrong mapping caught by check before any write, apply twice = zero
+ * write calls, rollback exact with skips reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InrecordConfig, configSchema, crmConnectionSchema } from '../config/index.js';
+import { type InrecordConfig, configSchema, crmConnectionSchema, objectRulesSchema } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, CrmName, FieldSchema, FieldValue, ObjectKind, ObjectSchema } from '../crm/types.js';
 import { startSimulator } from '../simulators/index.js';
 import type { RunningSimulator } from '../simulators/types.js';
 import { type TestStore, openTestStore } from '../store/testing/index.js';
-import { applyRun } from './apply.js';
+import { applyRun, planRun } from './apply.js';
 import { checkLive } from './check.js';
 import { resolveField, indexFields } from './fields.js';
 import { ledgerForRun } from './queries.js';
 import { rollbackRun } from './rollback.js';
+import { claimsAi } from './stamp.js';
 import type { RecordOutputs } from './types.js';
 
 interface TypeCase {
@@ -37,6 +39,14 @@ interface CrmSpec {
   rep: string;
   /** A stamp field `check --fix` creates (null where the CRM API cannot create fields). */
   stamp: string | null;
+  /** A number field with history, owned hybrid in the first-write test (a score a rep may set). */
+  score: string;
+  /**
+   * A text field whose value the connector finds no history for (Salesforce: not history-tracked;
+   * Pipedrive: a seeded value, which has no changelog row); `set` makes the value first. Null: the
+   * CRM keeps history of every field (HubSpot).
+   */
+  untracked: { field: string; set: boolean } | null;
   /** AI value / rep value of the flag and skip fields, as option labels or text. */
   flagValues: [ai: string, rep: string];
   /** The CRM user a rep edit is made as (default: the simulator's own rep). */
@@ -56,6 +66,8 @@ const SPECS: CrmSpec[] = [
     skip: 'jobtitle',
     rep: 'seniority',
     stamp: 'ai_lead_score_stamp',
+    score: 'ai_lead_score',
+    untracked: null,
     flagValues: ['OPEN', 'BAD_TIMING'],
     wire: (_f, v) => (v === null ? '' : Array.isArray(v) ? v.join(';') : String(v)),
     types: [
@@ -80,6 +92,8 @@ const SPECS: CrmSpec[] = [
     skip: 'AI summary',
     rep: 'Seniority',
     stamp: 'lead_score_stamp',
+    score: 'Lead score',
+    untracked: { field: 'job_title', set: false },
     flagValues: ['A', 'D'],
     repUser: '2',
     wire: (f, v) => (f.type === 'picklist' && typeof v === 'string' ? Number(v) : v),
@@ -106,6 +120,8 @@ const SPECS: CrmSpec[] = [
     skip: 'Title',
     rep: 'Industry',
     stamp: 'AI_Stamp',
+    score: 'NumberOfEmployees',
+    untracked: { field: 'City', set: true },
     flagValues: ['Hot', 'Cold'],
     wire: (_f, v) => v,
     types: [
@@ -150,6 +166,8 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
   let store: TestStore;
   let schema: ObjectSchema;
   let ids: string[];
+  /** Records no other test writes: their hybrid fields have never been written by inrecord. */
+  let fresh: string[];
   let config: InrecordConfig;
   const name = (label: string) => {
     const r = resolveField(indexFields(schema), label);
@@ -165,8 +183,9 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
     ids = [];
     for await (const page of connector.readChanged(spec.object, null, [name(spec.skip).name])) {
       ids.push(...page.map((r) => r.id));
-      if (ids.length >= 12) break;
+      if (ids.length >= 24) break;
     }
+    fresh = ids.slice(12, 24);
     ids = ids.slice(0, 12);
     config = configSchema.parse({
       crm: { kind: spec.crm, auth: { token: sim.token } },
@@ -243,12 +262,123 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
     for (const h of human) expect(after.get(h.id)?.[h.field]).toEqual(h.value);
     // AI-owned field updated everywhere
     for (const [i, id] of ids.entries()) expect(after.get(id)?.[ai.name]).toBe(60 + i);
-    // flagged conflicts in the review queue
-    expect(run.fields.flagged).toBe(2);
-    expect(run.fields.conflict_skipped).toBe(2);
-    const items = await store.query<{ subject_key: string }>(`SELECT subject_key FROM review_items WHERE kind = 'conflict' AND payload->>'runId' = $1`, [run.runId]);
+    // the edits since the read: flagged (in the review queue) or skipped
+    const ledger = await ledgerForRun(store, run.runId);
+    const since = ledger.filter((l) => l.reason === 'human-edit-since-read');
+    expect(since.filter((l) => l.outcome === 'flagged')).toHaveLength(2);
+    expect(since.filter((l) => l.outcome === 'conflict_skipped')).toHaveLength(2);
+    const items = await store.query<{ subject_key: string }>(
+      `SELECT subject_key FROM review_items WHERE kind = 'conflict' AND reason = 'human-edit-since-read' AND payload->>'runId' = $1`,
+      [run.runId],
+    );
     expect(items.map((i) => i.subject_key).sort()).toEqual([`${edited[0]}:${flag.name}`, `${edited[2]}:${flag.name}`].sort());
+    // values found before inrecord's first write that the history gives to a person (Salesforce's
+    // seeded rep edits) or to no one (Salesforce's untracked seeded titles) stay as they were
+    const found = ledger.filter((l) => l.reason?.endsWith('-before-first-write'));
+    for (const l of found) expect(after.get(l.record_id)?.[l.field]).toEqual(before.get(l.record_id)?.[l.field]);
+    expect(run.fields.flagged + run.fields.conflict_skipped).toBe(4 + found.length);
     expect(before.size).toBe(ids.length);
+  });
+
+  it('first write: values reps set before inrecord ever wrote the field stay, read back from the CRM; the stamp never says AI beside them', async () => {
+    const score = name(spec.score);
+    const flag = name(spec.flag);
+    const stamp = spec.stamp ? name(spec.stamp) : null;
+    const object = connector.objectName(spec.object);
+    const user = spec.repUser ? { userId: spec.repUser } : {};
+    const objects = {
+      [spec.object]: objectRulesSchema.parse({
+        fields: { [spec.score]: { owner: 'hybrid', onConflict: 'flag', ...(spec.stamp ? { stamp: spec.stamp } : {}) }, [spec.flag]: { owner: 'hybrid', onConflict: 'skip' } },
+      }),
+    };
+    const deps = { store, connector, objects };
+    const reps = fresh.slice(0, 4);
+    const byApi = fresh.slice(4, 6);
+    // reps set the score to 7 and a grade in the CRM before inrecord ever wrote these fields (a grade
+    // other than the record's and the AI's, so that the CRM records the change)
+    const seeded = new Map((await connector.read(spec.object, reps, [flag.name])).map((r) => [r.id, r.fields[flag.name]]));
+    for (const id of reps) {
+      const grade = flag.options?.find((o) => o.value !== seeded.get(id) && o.label !== spec.flagValues[0] && o.value !== spec.flagValues[0])?.value as string;
+      await sim.repEdit({ object, id, fields: { [score.name]: spec.wire(score, 7), [flag.name]: spec.wire(flag, grade) }, ...user });
+    }
+    // another integration set the score of two others through the API (not in inrecord's ledger)
+    const api = await connector.writeBatch(spec.object, byApi.map((id) => ({ id, fields: { [score.name]: 3 } })));
+    expect(api.every((r) => r.ok)).toBe(true);
+    // older than the AI's read: these are values found before the first write, not edits since the read
+    await new Promise((r) => setTimeout(r, 1100));
+    const fields = [score.name, flag.name, ...(stamp ? [stamp.name] : [])];
+    const read = async () => new Map((await connector.read(spec.object, [...reps, ...byApi], fields)).map((r) => [r.id, r.fields]));
+    const set = await read();
+    for (const id of reps) expect(set.get(id)?.[score.name]).toBe(7);
+    const source = (): RecordOutputs[] =>
+      [...reps, ...byApi].map((id) => ({
+        object: spec.object,
+        recordId: id,
+        outputs: [
+          { name: 'score', field: spec.score, value: 25, flow: 'scoring', modelVersion: 'v1', confidence: 0.8 },
+          { name: 'grade', field: spec.flag, value: spec.flagValues[0], flow: 'scoring' },
+        ],
+      }));
+
+    // plan says so
+    const plans = await planRun(deps, { source: source() });
+    const planned = (id: string, field: string) => plans.find((p) => p.recordId === id)?.decisions.find((d) => d.field === field && !d.stampFor);
+    for (const id of reps) {
+      expect(planned(id, score.name)).toMatchObject({ action: 'flagged', reason: 'human-value-before-first-write', before: 7, after: 25 });
+      expect(planned(id, flag.name)).toMatchObject({ action: 'conflict_skipped', reason: 'human-value-before-first-write' });
+    }
+    for (const id of byApi) expect(planned(id, score.name)).toMatchObject({ action: 'write', reason: 'changed', before: 3, after: 25 });
+
+    // apply keeps them: read back from the CRM, none lost
+    const run = await applyRun(deps, { source: source() });
+    expect(run.fields.failed + run.fields.not_applied).toBe(0);
+    const after = await read();
+    const lost = reps.flatMap((id) => [score.name, flag.name].filter((f) => after.get(id)?.[f] !== set.get(id)?.[f]).map((f) => `${id}.${f}`));
+    expect(lost).toEqual([]);
+    for (const id of byApi) expect(after.get(id)?.[score.name]).toBe(25);
+    const ledger = await ledgerForRun(store, run.runId);
+    for (const id of reps) expect(ledger.find((l) => l.record_id === id && l.field === score.name)).toMatchObject({ outcome: 'flagged', reason: 'human-value-before-first-write', before_value: 7, after_value: 25 });
+    const items = await store.query<{ subject_key: string }>(
+      `SELECT subject_key FROM review_items WHERE kind = 'conflict' AND reason = 'human-value-before-first-write' AND payload->>'runId' = $1`,
+      [run.runId],
+    );
+    expect(items.map((i) => i.subject_key).sort()).toEqual(reps.map((id) => `${id}:${score.name}`).sort());
+    if (!stamp) return;
+    // the stamp says AI beside the AI's values only
+    for (const id of reps) expect(claimsAi(String(after.get(id)?.[stamp.name] ?? ''))).toBe(false);
+    for (const id of byApi) expect(claimsAi(String(after.get(id)?.[stamp.name] ?? ''))).toBe(true);
+
+    // a rep overrides an AI-written score: the next run keeps it, and the stamp stops saying AI
+    await sim.repEdit({ object, id: byApi[0], fields: { [score.name]: spec.wire(score, 9) }, ...user });
+    const again = await applyRun(deps, { source: source() });
+    expect(again.fields.written).toBe(0);
+    const now = await read();
+    expect(now.get(byApi[0])?.[score.name]).toBe(9);
+    const text = String(now.get(byApi[0])?.[stamp.name] ?? '');
+    expect(claimsAi(text)).toBe(false);
+    expect(text).toMatch(/^Person · user \S+ · \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC · AI value not written$/);
+    for (const id of reps) expect(now.get(id)?.[score.name]).toBe(7);
+    expect(now.get(byApi[1])?.[score.name]).toBe(25);
+  });
+
+  it.runIf(spec.untracked)('first write: a value the CRM keeps no history of is kept, unless the field says firstWrite: overwrite', async () => {
+    const u = spec.untracked as NonNullable<CrmSpec['untracked']>;
+    const f = name(u.field);
+    const candidates = fresh.slice(6);
+    if (u.set) await sim.repEdit({ object: connector.objectName(spec.object), id: candidates[0], fields: { [f.name]: 'Set by hand' }, ...(spec.repUser ? { userId: spec.repUser } : {}) });
+    const found = (await connector.read(spec.object, candidates, [f.name])).find((r) => typeof r.fields[f.name] === 'string' && r.fields[f.name] !== '');
+    if (!found) throw new Error(`no ${spec.crm} record with a ${u.field}`);
+    const id = found.id;
+    expect(await connector.history(spec.object, [id], [f.name])).toEqual([]);
+    const source: RecordOutputs[] = [{ object: spec.object, recordId: id, outputs: [{ name: 'note', field: u.field, value: 'AI text', flow: 'scoring' }] }];
+    const rules = (firstWrite?: 'overwrite') => ({ [spec.object]: objectRulesSchema.parse({ fields: { [u.field]: { owner: 'hybrid', onConflict: 'skip', ...(firstWrite ? { firstWrite } : {}) } } }) });
+    const kept = await applyRun({ store, connector, objects: rules() }, { source });
+    expect(kept.fields).toMatchObject({ conflict_skipped: 1, written: 0 });
+    expect((await ledgerForRun(store, kept.runId))[0]).toMatchObject({ outcome: 'conflict_skipped', reason: 'untracked-value-before-first-write' });
+    expect((await connector.read(spec.object, [id], [f.name]))[0].fields[f.name]).toBe(found.fields[f.name]);
+    const replaced = await applyRun({ store, connector, objects: rules('overwrite') }, { source });
+    expect(replaced.fields.written).toBe(1);
+    expect((await connector.read(spec.object, [id], [f.name]))[0].fields[f.name]).toBe('AI text');
   });
 
   it('applying the same outputs twice makes zero write calls the second time', async () => {
@@ -279,7 +409,10 @@ describe.each(SPECS)('write-back on the $crm simulator', (spec) => {
         { name: 'reasons', field: spec.skip, value: `rollback test ${i}`, flow: 'scoring' },
       ],
     }));
-    const run = await applyRun({ store, connector, objects: config.objects }, { source: outputs });
+    // values with no history (Salesforce's seeded titles) may be replaced here, so the rollback has them to restore
+    const rules = config.objects[spec.object]?.fields ?? {};
+    const objects = { [spec.object]: objectRulesSchema.parse({ fields: { ...rules, [spec.skip]: { ...rules[spec.skip], firstWrite: 'overwrite' } } }) };
+    const run = await applyRun({ store, connector, objects }, { source: outputs });
     await new Promise((r) => setTimeout(r, 1100));
     await sim.repEdit({ object: connector.objectName(spec.object), id: ids[5], fields: { [skip.name]: spec.wire(skip, 'rep edit after the run') }, ...(spec.repUser ? { userId: spec.repUser } : {}) });
     const report = await rollbackRun({ store, connector }, run.runId);

@@ -161,3 +161,53 @@ describe('triggers on the HubSpot simulator', () => {
     expect(ok.status).toBe(200);
   }, 30_000);
 });
+
+describe('HubSpot webhooks behind an https proxy (server.publicUrl), and receipt retention', () => {
+  const PUBLIC = 'https://crm-hooks.example.com';
+  let store: TestStore;
+  let daemon: Daemon;
+
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+    // a receipt from long ago, and one within the retention
+    await store.query(
+      `INSERT INTO webhook_receipts (crm, dedupe_key, payload, received_at) VALUES
+         ('hubspot', 'aged-receipt', '{}'::jsonb, now() - interval '8 days'), ('hubspot', 'kept-receipt', '{}'::jsonb, now() - interval '2 days')`,
+    );
+    const config = configSchema.parse({
+      crm: { kind: 'hubspot', baseUrl: 'http://127.0.0.1:9', auth: { token: 't' }, webhooks: { secret: SECRET } },
+      server: { port: 0, publicUrl: PUBLIC },
+      triggers: { receiptRetention: '7d' },
+    });
+    daemon = await startDaemon(store, config, { port: 0, poll: false, work: false });
+  }, 60_000);
+
+  afterAll(async () => {
+    await daemon?.stop();
+    await store?.destroy();
+  });
+
+  it('accepts a delivery signed for the public https address, arriving as http on the internal one', async () => {
+    const body = JSON.stringify([{ eventId: 1, subscriptionType: 'contact.propertyChange', objectId: 777, propertyName: 'jobtitle', occurredAt: Date.now(), changeSource: 'CRM_UI' }]);
+    const post = (signedFor: string, ts = String(Date.now())) =>
+      fetch(`${daemon.url}/webhooks/hubspot`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': sign('POST', signedFor, body, ts), 'x-hubspot-request-timestamp': ts },
+        body,
+      });
+    // signed for the internal address: not what HubSpot signs behind the proxy
+    expect((await post(`${daemon.url}/webhooks/hubspot`)).status).toBe(401);
+    // dated 6 minutes ahead
+    expect((await post(`${PUBLIC}/webhooks/hubspot`, String(Date.now() + 6 * 60_000))).status).toBe(401);
+    const ok = await post(`${PUBLIC}/webhooks/hubspot`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ ok: true, received: 1, enqueued: 1 });
+  });
+
+  it('prunes receipts older than triggers.receiptRetention on its schedule', async () => {
+    const keys = async () =>
+      (await store.query<{ dedupe_key: string }>("SELECT dedupe_key FROM webhook_receipts WHERE dedupe_key LIKE '%-receipt' ORDER BY dedupe_key")).map((r) => r.dedupe_key);
+    await until(async () => !(await keys()).includes('aged-receipt'), 10_000);
+    expect(await keys()).toEqual(['kept-receipt']);
+  });
+});

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { exampleConfig } from '../../config/index.js';
+import { SIMULATOR_TRIAL, exampleConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import { action, globals } from '../command.js';
 import { printJson, printLine } from '../output.js';
@@ -9,22 +9,42 @@ import { printJson, printLine } from '../output.js';
 export function register(program: Command): void {
   program
     .command('init')
-    .description('write a commented inrecord.yaml for a CRM')
+    .description('write a commented inrecord.yaml for a CRM, and say how to try it on the local simulator')
     .option('--crm <kind>', 'hubspot | salesforce | pipedrive', 'hubspot')
     .option('-o, --out <path>', 'where to write it', 'inrecord.yaml')
     .option('--force', 'overwrite an existing file')
     .action(
       action(async (opts: { crm: string; out: string; force?: boolean }, cmd: Command) => {
         if (!['hubspot', 'salesforce', 'pipedrive'].includes(opts.crm)) {
-          throw new InrecordError('IR_USAGE', `--crm must be hubspot, salesforce or pipedrive, not "${opts.crm}"`);
+          throw new InrecordError(
+            'IR_USAGE',
+            `--crm must be hubspot, salesforce or pipedrive, not "${opts.crm}"`,
+          );
         }
+        const crm = opts.crm as keyof typeof SIMULATOR_TRIAL;
         const path = resolve(opts.out);
         if (existsSync(path) && !opts.force) {
-          throw new InrecordError('IR_USAGE', `${path} exists`, { fix: 'Pass --force to overwrite it, or --out to write elsewhere.' });
+          throw new InrecordError('IR_USAGE', `${path} exists`, {
+            fix: 'Pass --force to overwrite it, or --out to write elsewhere.',
+          });
         }
-        writeFileSync(path, exampleConfig(opts.crm as 'hubspot'));
-        if (globals(cmd).json) printJson({ ok: true, path, crm: opts.crm });
-        else printLine(`wrote ${path} — edit it, then run \`inrecord check\``);
+        writeFileSync(path, exampleConfig(crm));
+        const t = SIMULATOR_TRIAL[crm];
+        const simulator = `inrecord sim ${crm} --port ${t.port} --token ${t.token}`;
+        const env = { [t.urlVar]: `http://127.0.0.1:${t.port}`, [t.tokenVar]: t.token };
+        if (globals(cmd).json) printJson({ ok: true, path, crm, simulator, env });
+        else {
+          printLine(`wrote ${path}`);
+          printLine('try it on the local simulator first:');
+          printLine(`  ${simulator}      (in another terminal)`);
+          printLine(
+            `  export ${Object.entries(env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`,
+          );
+          printLine('  inrecord check --fix && inrecord plan && inrecord apply');
+          printLine('then set the two variables for your CRM and point the flows’ features at your fields');
+        }
       }),
     );
 }

@@ -10,7 +10,13 @@ const show = (v: unknown) => (v === null || v === undefined ? '∅' : JSON.strin
 function renderDecision(d: FieldDecision): string {
   const name = `${d.label ?? d.field}${d.stampFor ? ' (stamp)' : ''}`;
   const change = d.action === 'write' || d.action === 'flagged' || d.action === 'conflict_skipped' ? `${show(d.before)} → ${show(d.after)}` : show(d.before);
-  const extra = d.conflict ? ` — edited by ${d.conflict.by ?? 'a person'} at ${d.conflict.at}` : d.message && d.action === 'rejected' ? ` — ${d.message}` : '';
+  const extra = d.conflict
+    ? d.conflict.at
+      ? ` — edited by ${d.conflict.by ?? 'a person'} at ${d.conflict.at}`
+      : ' — set before inrecord first wrote the field, with no history of who set it: kept as a person’s'
+    : d.message && d.action === 'rejected'
+      ? ` — ${d.message}`
+      : '';
   return `  ${d.action.padEnd(16)} ${name}: ${change} (${d.reason})${extra}`;
 }
 
@@ -41,7 +47,9 @@ export function register(program: Command): void {
           const gates = res.kind === 'outputs' ? [res.result.gate] : res.flows.map((r) => r.gate);
           const shadowed: Record<string, number> = {};
           for (const g of gates) for (const [f, n] of Object.entries(g.shadowed)) shadowed[f] = (shadowed[f] ?? 0) + n;
-          if (json) printJson({ counts: countActions(plans), shadowed, plans });
+          // each scoring flow's model: which one answered and why (the same summary the daemon logs)
+          const models = res.kind === 'flows' ? res.flows.flatMap((r) => (r.model ? [r.model] : [])) : [];
+          if (json) printJson({ counts: countActions(plans), shadowed, models, plans });
           else {
             renderPlans(plans, Boolean(opts.all));
             const n = Object.values(shadowed).reduce((a, b) => a + b, 0);

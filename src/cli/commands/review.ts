@@ -244,6 +244,8 @@ export function register(program: Command): void {
             decision,
             by: actor(opts.by),
             resolvers: reviewResolvers(),
+            // the operator at the CLI may link a record the item does not list
+            pickUnlisted: true,
           });
           if (globals(cmd).json) return printJson(item);
           printLine(`#${item.id} ${item.status}: ${JSON.stringify(item.resolution)}`);

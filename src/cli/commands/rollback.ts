@@ -31,7 +31,7 @@ async function confirm(question: string): Promise<boolean> {
 
 /** `--since 2h` (a duration back from now) or an ISO time; the fix names both forms. */
 export function windowTime(v: string, flag: string, now = Date.now()): string {
-  if (/^\d+(ms|s|m|h|d|w)$/.test(v)) return new Date(now - durationMs(v)).toISOString();
+  if (/^\d+(ms|s|m|h|d)$/.test(v)) return new Date(now - durationMs(v)).toISOString();
   const t = Date.parse(v);
   if (Number.isNaN(t))
     throw new InrecordError('IR_USAGE', `${flag} ${v}: not a time`, { fix: `Write ${flag} as a duration back from now (30m, 2h, 1d) or an ISO time (2026-12-06T09:00:00Z).` });

@@ -15,7 +15,11 @@ export function register(program: Command): void {
       action(async (opts: { port?: number; poll?: boolean; backfill?: boolean }, cmd: Command) => {
         const { config, store } = await openCommandContext(cmd, { connector: false, serve: true });
         const logger = createLogger();
-        const daemon = await startDaemon(store, config, { serve: true, work: false, poll: opts.poll !== false, port: opts.port, logger, ...(opts.backfill ? { backfill: true } : {}) });
+        const daemon = await startDaemon(store, config, { serve: true, work: false, poll: opts.poll !== false, port: opts.port, logger, ...(opts.backfill ? { backfill: true } : {}) }).catch(async (err) => {
+          // nothing was left running: close the store so the process ends with the error
+          await store.close();
+          throw err;
+        });
         const info = { ok: true, url: daemon.url, crm: daemon.connector.crm, store: store.backend };
         if (globals(cmd).json) process.stdout.write(`${JSON.stringify(info)}\n`);
         else logger.info(info, daemon.url ? `listening on ${daemon.url}` : 'working');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CrmName } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
 import { CONTROL_PATHS } from '../../simulators/control.js';
-import { SIMULATED_CRMS, startSimulator } from '../../simulators/index.js';
+import { type RunningSimulator, SIMULATED_CRMS, startSimulator } from '../../simulators/index.js';
 import { action, globals } from '../command.js';
 import { note, printJson, printLine } from '../output.js';
 
@@ -28,7 +28,9 @@ export function register(program: Command): void {
     .option('--records <n>', 'contacts to seed (companies and deals scale with it)', int('records'), 200)
     .option('--token <t>', 'the API token the simulator accepts')
     .option('--client-secret <s>', 'app secret webhooks are signed with (HubSpot)')
-    .option('--webhook-url <url>', 'deliver change events to this URL')
+    .option('--webhook-url <url>', 'deliver change events to this URL (Salesforce: the Outbound Message endpoint, with ?secret=<crm.webhooks.urlSecret>)')
+    .option('--webhook-user <user>', 'Pipedrive: the Basic auth user the --webhook-url subscription is created with (crm.webhooks.basicUser)')
+    .option('--webhook-password <password>', 'Pipedrive: the Basic auth password of that subscription (crm.webhooks.basicPassword)')
     .option('--snapshot <file>', 'load state from / save state to this file')
     .option('--rate-limit <calls/ms>', 'the API rate limit: calls per window of ms, e.g. 250/10000 (default: the CRM\'s documented limit)', (v: string) => {
       const m = /^(\d+)\/(\d+)$/.exec(v);
@@ -49,7 +51,7 @@ Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_s
     )
     .option('--search-per-second <n>', 'search calls a second the simulated portal admits (HubSpot; default 5, as a real portal)', int('search-per-second'))
     .action(
-      action(async (crm: string, opts: { port: number; seed: number; records: number; token?: string; clientSecret?: string; webhookUrl?: string; snapshot?: string; searchPerSecond?: number; rateLimit?: { callsPerWindow: number; windowMs: number } }, cmd: Command) => {
+      action(async (crm: string, opts: { port: number; seed: number; records: number; token?: string; clientSecret?: string; webhookUrl?: string; webhookUser?: string; webhookPassword?: string; snapshot?: string; searchPerSecond?: number; rateLimit?: { callsPerWindow: number; windowMs: number } }, cmd: Command) => {
         if (!SIMULATED_CRMS.includes(crm as CrmName)) {
           throw new InrecordError('IR_USAGE', `unknown CRM "${crm}": use one of ${SIMULATED_CRMS.join(', ')}`);
         }
@@ -60,14 +62,22 @@ Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_s
           ...(opts.token ? { token: opts.token } : {}),
           ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
           ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
+          ...(opts.webhookUser ? { webhookUser: opts.webhookUser } : {}),
+          ...(opts.webhookPassword ? { webhookPassword: opts.webhookPassword } : {}),
           ...(opts.snapshot ? { snapshotFile: opts.snapshot } : {}),
           ...(opts.searchPerSecond ? { searchPerSecond: opts.searchPerSecond } : {}),
           ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         });
-        if (globals(cmd).json) printJson({ crm, url: sim.url, apiBase: sim.apiBase, token: sim.token });
+        const webhooks = webhookSettings(crm as CrmName, sim, opts);
+        if (globals(cmd).json) printJson({ crm, url: sim.url, apiBase: sim.apiBase, token: sim.token, webhooks });
         else {
           printLine(`listening on ${sim.url}`);
           note(`${crm} simulator: API base ${sim.apiBase}, token ${sim.token}; Ctrl-C to stop`);
+          note(
+            `webhooks: set ${Object.entries(webhooks)
+              .map(([k, v]) => `crm.webhooks.${k}: ${v}`)
+              .join(', ')}${opts.webhookUrl ? '' : ' (and pass --webhook-url to have events delivered)'}`,
+          );
         }
         await new Promise<void>((resolve) => {
           const stop = () => {
@@ -82,4 +92,16 @@ Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_s
         return 0;
       }),
     );
+}
+
+/** What the config's `crm.webhooks` must hold for this simulator's deliveries to be accepted. */
+export function webhookSettings(crm: CrmName, sim: RunningSimulator, opts: { clientSecret?: string; webhookUrl?: string; webhookUser?: string; webhookPassword?: string }): Record<string, string> {
+  if (crm === 'hubspot') return { secret: opts.clientSecret ?? 'sim-client-secret' };
+  if (crm === 'salesforce') {
+    const secret = opts.webhookUrl ? new URL(opts.webhookUrl).searchParams.get('secret') : null;
+    return { orgId: String((sim as RunningSimulator & { orgId?: string }).orgId ?? ''), urlSecret: secret ?? '(choose one, and end --webhook-url with ?secret=<it>)' };
+  }
+  return opts.webhookUser && opts.webhookPassword
+    ? { basicUser: opts.webhookUser, basicPassword: opts.webhookPassword }
+    : { basicUser: '(none: pass --webhook-user and --webhook-password)', basicPassword: '(none)' };
 }

@@ -31,6 +31,12 @@ describe('v3 signatures (hubspot.md §8.4 test vectors)', () => {
     const r = verifyV3(SECRET, req({ 'x-hubspot-signature-v3': 'rQEKkaNUiu+1qGF//O/pw4BCzstSqO1PyUnGICmf+7o=', 'x-hubspot-request-timestamp': '1700000000000' }), 300_000, 1700000000000 + 300_001);
     expect(r.ok).toBe(false);
   });
+  it('rejects a request dated more than 5 minutes ahead, and accepts one just inside the window', () => {
+    const h = { 'x-hubspot-signature-v3': 'rQEKkaNUiu+1qGF//O/pw4BCzstSqO1PyUnGICmf+7o=', 'x-hubspot-request-timestamp': '1700000000000' };
+    const ahead = verifyV3(SECRET, req(h), 300_000, 1700000000000 - 300_001);
+    expect(ahead).toMatchObject({ ok: false, reason: expect.stringMatching(/in the future/) });
+    expect(verifyV3(SECRET, req(h), 300_000, 1700000000000 - 299_000)).toEqual({ ok: true });
+  });
   it('rejects a tampered body, a wrong secret and missing headers', () => {
     const h = { 'x-hubspot-signature-v3': 'rQEKkaNUiu+1qGF//O/pw4BCzstSqO1PyUnGICmf+7o=', 'x-hubspot-request-timestamp': '1700000000000' };
     expect(verifyV3(SECRET, { ...req(h), rawBody: Buffer.from(`${body} `) }, 300_000, 1700000000000).ok).toBe(false);
@@ -141,7 +147,8 @@ describe('webhook payloads (§8.2)', () => {
       { eventId: 5, subscriptionType: 'ticket.creation', objectId: 1, occurredAt: 1700000000004 },
       { eventId: 6, subscriptionType: 'object.propertyChange', objectTypeId: '0-2', objectId: 8, propertyName: 'name', occurredAt: 1700000000005, sourceId: 'userId:3' },
     ]);
-    const events = parseWebhookBody(body, '54321');
+    const { events, rejected } = parseWebhookBody(body, '54321');
+    expect(rejected).toEqual([]);
     expect(events.map((e) => [e.object, e.id, e.kind, e.fields, e.actor, e.mergedInto])).toEqual([
       ['contact', '123', 'created', [], 'human', undefined],
       ['deal', '9', 'updated', ['dealstage'], 'integration', undefined],
@@ -152,6 +159,38 @@ describe('webhook payloads (§8.2)', () => {
     ]);
     expect(events[0].occurredAt).toBe('2023-11-14T22:13:20.000Z');
     expect(events[0].eventId).toBe('1');
+  });
+
+  it('refuses a bad event on its own, with its reason; the rest of the delivery stands', () => {
+    const body = JSON.stringify([
+      { eventId: 1, subscriptionType: 'contact.propertyChange', objectId: 123, propertyName: 'email', occurredAt: 1700000000000 },
+      { eventId: 2, subscriptionType: 'contact.propertyChange', propertyName: 'email', occurredAt: 1700000000000 },
+      { eventId: 3, subscriptionType: 'contact.creation', objectId: 124, occurredAt: 'yesterday' },
+      'not an event',
+      { eventId: 5, subscriptionType: 'contact.merge', primaryObjectId: 7, mergedObjectIds: [7, 'x'], occurredAt: 1700000000000 },
+      { eventId: 6, subscriptionType: 'deal.creation', objectId: 9, occurredAt: 1700000000000 },
+    ]);
+    const { events, rejected } = parseWebhookBody(body, null);
+    expect(events.map((e) => [e.object, e.id, e.kind])).toEqual([
+      ['contact', '123', 'updated'],
+      ['deal', '9', 'created'],
+    ]);
+    expect(rejected.map((r) => [r.index, r.reason])).toEqual([
+      [1, 'contact.propertyChange has no record id (objectId null)'],
+      [2, 'occurredAt "yesterday" is not a time in epoch milliseconds'],
+      [3, 'not an event object'],
+      [4, 'contact.merge has a merged record id that is not one'],
+    ]);
+    expect(rejected[0].event).toMatchObject({ eventId: 2 });
+  });
+
+  it('refuses a delivery of more than 100 events (HubSpot sends at most 100, §8.2) and a body that is not JSON', () => {
+    const event = (i: number) => ({ eventId: i, subscriptionType: 'contact.creation', objectId: i + 1, occurredAt: 1700000000000 });
+    expect(parseWebhookBody(JSON.stringify(Array.from({ length: 100 }, (_, i) => event(i)))).events).toHaveLength(100);
+    expect(() => parseWebhookBody(JSON.stringify(Array.from({ length: 101 }, (_, i) => event(i))))).toThrow(
+      expect.objectContaining({ code: 'IR_WEBHOOK_TOO_LARGE', message: expect.stringMatching(/101 events; HubSpot sends at most 100/) }),
+    );
+    expect(() => parseWebhookBody('[{')).toThrow(expect.objectContaining({ code: 'IR_WEBHOOK_PAYLOAD' }));
   });
 });
 

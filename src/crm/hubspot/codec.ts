@@ -5,7 +5,8 @@
  * errors (§5.5), webhook signatures v3 (§8.4) and payloads (§8.2). No I/O.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ActorKind, ChangeEvent, ChangeKind, FieldSchema, FieldSpec, FieldType, FieldValue, ObjectKind } from '../types.js';
+import { InrecordError } from '../../errors/index.js';
+import type { ActorKind, ChangeEvent, ChangeKind, FieldSchema, FieldSpec, FieldType, FieldValue, ObjectKind, RejectedEvent, WebhookBatch } from '../types.js';
 
 export type HsObject = 'contacts' | 'companies' | 'deals';
 
@@ -258,8 +259,10 @@ export function verifyV3(
   if (!sig || !ts) return { ok: false, reason: 'missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp header' };
   const t = Number(ts);
   if (!Number.isFinite(t)) return { ok: false, reason: `bad X-HubSpot-Request-Timestamp "${ts}"` };
-  // Requests older than 5 minutes are rejected (§8.4: SDK MAX_ALLOWED_TIMESTAMP).
+  // Requests older than 5 minutes are rejected (§8.4: SDK MAX_ALLOWED_TIMESTAMP); one dated as far
+  // ahead is no fresher: a captured delivery stamped in the future would replay for longer.
   if (now - t > maxAgeMs) return { ok: false, reason: `request timestamp is ${Math.round((now - t) / 1000)} s old (more than ${maxAgeMs / 1000} s)` };
+  if (t - now > maxAgeMs) return { ok: false, reason: `request timestamp is ${Math.round((t - now) / 1000)} s in the future (more than ${maxAgeMs / 1000} s): check this server's clock` };
   const expected = Buffer.from(signatureV3(secret, req.method.toUpperCase(), decodeSignedUri(req.url), req.rawBody, ts));
   const got = Buffer.from(sig);
   if (expected.length !== got.length || !timingSafeEqual(expected, got)) return { ok: false, reason: 'X-HubSpot-Signature-v3 does not match the body' };
@@ -302,42 +305,79 @@ function changeActor(e: HsEvent, appId: string | null): ActorKind {
   }
 }
 
-/** A delivery (a JSON array of ≤ 100 events, §8.2) → ChangeEvents; unknown object types are skipped. */
-export function parseWebhookBody(raw: Buffer | string, appId: string | null = null): ChangeEvent[] {
-  const parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as unknown;
-  const events = (Array.isArray(parsed) ? parsed : [parsed]) as HsEvent[];
-  const out: ChangeEvent[] = [];
-  for (const e of events) {
-    const sub = e.subscriptionType ?? e.eventType ?? '';
-    const [prefix, action] = sub.split('.');
-    const object = OBJECT_OF[prefix === 'object' ? (e.objectTypeId ?? '') : prefix];
-    if (!object) continue;
-    const base = {
-      crm: 'hubspot' as const,
-      object,
-      occurredAt: new Date(Number(e.occurredAt ?? Date.now())).toISOString(),
-      actor: changeActor(e, appId),
-      ...(e.eventId !== undefined ? { eventId: String(e.eventId) } : {}),
-    };
-    if (action === 'merge') {
-      const into = String(e.primaryObjectId ?? e.newObjectId ?? e.objectId);
-      const losers = (e.mergedObjectIds ?? []).map(String).filter((id) => id !== into);
-      for (const id of losers) out.push({ ...base, id, kind: 'merged', fields: [], mergedInto: into });
-      out.push({ ...base, id: into, kind: 'updated', fields: [] });
-      continue;
-    }
-    const kind: ChangeKind | null =
-      action === 'creation' || action === 'restore'
-        ? 'created'
-        : action === 'deletion' || action === 'privacyDeletion'
-          ? 'deleted'
-          : action === 'propertyChange' || action === 'associationChange'
-            ? 'updated'
-            : null;
-    if (!kind || e.objectId === undefined) continue;
-    out.push({ ...base, id: String(e.objectId), kind, fields: action === 'propertyChange' && e.propertyName ? [e.propertyName] : [] });
+/** HubSpot sends at most 100 events in one delivery (§8.2, §8.3). */
+export const MAX_WEBHOOK_EVENTS = 100;
+
+/** An event's record id: HubSpot ids are positive integers, sent as numbers (§8.2). */
+function objectIdOf(v: unknown): string | null {
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+  return /^[1-9]\d*$/.test(s) ? s : null;
+}
+
+/** An event → ChangeEvents (a merge gives several), null for a type the engine does not track, or why it is refused. */
+function eventChanges(item: unknown, appId: string | null): ChangeEvent[] | null | string {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'not an event object';
+  const e = item as HsEvent;
+  const sub = typeof e.subscriptionType === 'string' ? e.subscriptionType : typeof e.eventType === 'string' ? e.eventType : '';
+  const [prefix, action] = sub.split('.');
+  const object = OBJECT_OF[prefix === 'object' ? String(e.objectTypeId ?? '') : prefix];
+  if (!object) return null;
+  const kind: ChangeKind | null =
+    action === 'creation' || action === 'restore'
+      ? 'created'
+      : action === 'deletion' || action === 'privacyDeletion'
+        ? 'deleted'
+        : action === 'propertyChange' || action === 'associationChange'
+          ? 'updated'
+          : null;
+  if (action !== 'merge' && !kind) return null;
+  const at = e.occurredAt === undefined ? Date.now() : typeof e.occurredAt === 'number' ? e.occurredAt : Number.NaN;
+  if (Number.isNaN(new Date(at).getTime())) return `occurredAt ${JSON.stringify(e.occurredAt)} is not a time in epoch milliseconds`;
+  const base = {
+    crm: 'hubspot' as const,
+    object,
+    occurredAt: new Date(at).toISOString(),
+    actor: changeActor(e, appId),
+    ...(e.eventId !== undefined ? { eventId: String(e.eventId) } : {}),
+  };
+  if (action === 'merge') {
+    const into = objectIdOf(e.primaryObjectId ?? e.newObjectId ?? e.objectId);
+    if (!into) return `${sub} names no surviving record id`;
+    const losers = (Array.isArray(e.mergedObjectIds) ? e.mergedObjectIds : []).map(objectIdOf);
+    if (losers.some((id) => id === null)) return `${sub} has a merged record id that is not one`;
+    return [
+      ...(losers as string[]).filter((id) => id !== into).map((id) => ({ ...base, id, kind: 'merged' as const, fields: [], mergedInto: into })),
+      { ...base, id: into, kind: 'updated', fields: [] },
+    ];
   }
-  return out;
+  const id = objectIdOf(e.objectId);
+  if (!id) return `${sub} has no record id (objectId ${JSON.stringify(e.objectId ?? null)})`;
+  return [{ ...base, id, kind: kind as ChangeKind, fields: action === 'propertyChange' && typeof e.propertyName === 'string' ? [e.propertyName] : [] }];
+}
+
+/**
+ * A delivery (a JSON array of ≤ 100 events, §8.2) → ChangeEvents. Unknown object types and actions
+ * are skipped; an event that names no record or no time is refused on its own, with its reason.
+ */
+export function parseWebhookBody(raw: Buffer | string, appId: string | null = null): WebhookBatch {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (e) {
+    throw new InrecordError('IR_WEBHOOK_PAYLOAD', `HubSpot webhook body is not JSON: ${(e as Error).message}`);
+  }
+  const list: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  if (list.length > MAX_WEBHOOK_EVENTS) {
+    throw new InrecordError('IR_WEBHOOK_TOO_LARGE', `HubSpot webhook delivery holds ${list.length} events; HubSpot sends at most ${MAX_WEBHOOK_EVENTS} in one`);
+  }
+  const events: ChangeEvent[] = [];
+  const rejected: RejectedEvent[] = [];
+  list.forEach((item, index) => {
+    const out = eventChanges(item, appId);
+    if (typeof out === 'string') rejected.push({ index, reason: out, event: item });
+    else if (out) events.push(...out);
+  });
+  return { events, rejected };
 }
 
 /** Association type ids from an activity to a record (§7.3). */

@@ -8,13 +8,26 @@ import { Client } from '@hubspot/api-client';
 import type { CrmConnection } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
-import { type CallFailure, GrantRevoked, QuotaGuard, RateLimiter, type TokenSource, callWithRetry, emptyStats, oauthToken, staticToken } from '../runtime/index.js';
+import {
+  type CallFailure,
+  GrantRevoked,
+  QuotaGuard,
+  RateLimiter,
+  type TokenSource,
+  authorizeUrl,
+  callWithRetry,
+  emptyStats,
+  oauthToken,
+  reauthorise,
+  staticToken,
+} from '../runtime/index.js';
 import type {
   ActionResult,
   ActivityInput,
   BatchLimits,
   CallStats,
   ChangeEvent,
+  ConnectorOAuth,
   CompanyCandidate,
   ContactCandidate,
   CrmAction,
@@ -31,6 +44,7 @@ import type {
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
+  WebhookBatch,
   WebhookRequest,
   WriteResult,
 } from '../types.js';
@@ -101,6 +115,9 @@ function parseDuration(s: string): number {
   return Number(m[1]) * mult;
 }
 
+/** The scopes the connector's calls need (hubspot.md §1.4): records, properties, notes and tasks. */
+const OAUTH_SCOPES = ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.contacts.write'];
+
 export interface HubspotConnectorOptions {
   /** Search calls per second (HubSpot allows 5, §4.4); tests against a simulator raise it. */
   searchPerSecond?: number;
@@ -116,6 +133,7 @@ export class HubspotConnector implements CrmConnector {
   private readonly searchLimiter: RateLimiter;
   private readonly tokens: TokenSource;
   private readonly oauth: boolean;
+  readonly authorisation?: ConnectorOAuth;
   private readonly base: string;
   private readonly client: Client;
   private currentToken = '';
@@ -146,13 +164,22 @@ export class HubspotConnector implements CrmConnector {
     } else {
       const o = conn.auth.oauth;
       this.oauth = true;
-      this.tokens = oauthToken({
+      const tokenUrl = o.tokenUrl ?? `${this.base}/oauth/v1/token`;
+      const exchange = (form: Record<string, string>) => this.exchange(tokenUrl, o.clientId, o.clientSecret, form);
+      const tokens = oauthToken({
         connection: `hubspot:${o.clientId}`,
         refreshToken: o.refreshToken,
         store: deps.store,
         refreshBeforeMs: parseDuration(o.refreshBefore),
-        exchange: (rt) => this.exchange(o.tokenUrl ?? `${this.base}/oauth/v1/token`, o.clientId, o.clientSecret, rt),
+        exchange: (rt) => exchange({ grant_type: 'refresh_token', refresh_token: rt }),
       });
+      this.tokens = tokens;
+      this.authorisation = {
+        // The install URL carries client_id, redirect_uri and the scopes the app asks for.
+        authorizeUrl: (redirectUri) =>
+          authorizeUrl(o.authorizeUrl ?? 'https://app.hubspot.com/oauth/authorize', { client_id: o.clientId, redirect_uri: redirectUri, scope: OAUTH_SCOPES.join(' ') }),
+        reauthorise: (how) => reauthorise(tokens, how, exchange, `HubSpot app ${o.clientId}`),
+      };
     }
     this.client = new Client({
       basePath: this.base,
@@ -252,15 +279,16 @@ export class HubspotConnector implements CrmConnector {
     }
   }
 
-  private async exchange(url: string, clientId: string, clientSecret: string, refreshToken: string) {
+  /** The token endpoint, for a refresh_token or an authorization_code grant. */
+  private async exchange(url: string, clientId: string, clientSecret: string, form: Record<string, string>) {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken }).toString(),
+      body: new URLSearchParams({ ...form, client_id: clientId, client_secret: clientSecret }).toString(),
     });
     const body = (await res.json().catch(() => ({}))) as Rec;
-    // A revoked or unknown refresh token: 400 BAD_REFRESH_TOKEN (HubSpot OAuth token endpoint).
-    if (res.status === 400 && (body.status === 'BAD_REFRESH_TOKEN' || body.error === 'invalid_grant')) throw new GrantRevoked(String(body.message ?? body.status));
+    // A revoked or unknown refresh token: 400 BAD_REFRESH_TOKEN; a used or unknown code: BAD_AUTH_CODE (HubSpot OAuth token endpoint).
+    if (res.status === 400 && (body.status === 'BAD_REFRESH_TOKEN' || body.status === 'BAD_AUTH_CODE' || body.error === 'invalid_grant')) throw new GrantRevoked(String(body.message ?? body.status));
     if (!res.ok) {
       throw new InrecordError(res.status >= 500 || res.status === 429 ? 'IR_CRM_UNAVAILABLE' : 'IR_CRM_AUTH', `HubSpot token endpoint answered HTTP ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
     }
@@ -801,7 +829,7 @@ export class HubspotConnector implements CrmConnector {
       if (!secret) return { ok: false, reason: 'no webhooks.secret (the app client secret) configured for this HubSpot connection' };
       return verifyV3(secret, req, parseDuration(this.conn.webhooks.maxAge));
     },
-    parse: (req: WebhookRequest): ChangeEvent[] => parseWebhookBody(req.rawBody, this.appId),
+    parse: (req: WebhookRequest): WebhookBatch => parseWebhookBody(req.rawBody, this.appId),
     subscribe: async (targetUrl: string, kinds: ObjectKind[]): Promise<void> => {
       const appId = Number(this.appId);
       if (!this.appId || !Number.isFinite(appId) || !this.conn.webhooks.developerApiKey) {

@@ -111,17 +111,33 @@ describe('small pieces', () => {
 describe('parseWebhookPayload (§5.2)', () => {
   const meta = { action: 'change', entity: 'person', entity_id: '8', id: 'evt-1', timestamp: '2022-11-24T15:18:35.616Z', user_id: '12415231', change_source: 'app', version: '2.0' };
   it('change: the keys of previous are the changed fields; custom fields nested', () => {
-    const [e] = parseWebhookPayload({ meta, data: { id: 8 }, previous: { first_name: 'Sample', name: 'Sample', custom_fields: { [HASH]: null } } }, '1');
+    const [e] = parseWebhookPayload({ meta, data: { id: 8 }, previous: { first_name: 'Sample', name: 'Sample', custom_fields: { [HASH]: null } } }, '1').events;
     expect(e).toEqual({ crm: 'pipedrive', object: 'contact', id: '8', kind: 'updated', fields: ['first_name', 'name', HASH], occurredAt: '2022-11-24T15:18:35.616Z', actor: 'human', eventId: 'evt-1', mergedInto: undefined });
   });
   it('delete, merge, api from us, and entities the engine does not track', () => {
-    expect(parseWebhookPayload({ meta: { ...meta, action: 'delete', change_source: 'api', user_id: '1' }, data: null, previous: { id: 8 } }, '1')[0]).toMatchObject({ kind: 'deleted', actor: 'integration' });
-    expect(parseWebhookPayload({ meta: { ...meta, action: 'delete', merged_to_id: '9' }, data: null, previous: {} }, '1')[0]).toMatchObject({ kind: 'merged', mergedInto: '9' });
-    expect(parseWebhookPayload({ meta: { ...meta, entity: 'activity' }, data: {}, previous: {} }, '1')).toEqual([]);
-    expect(parseWebhookPayload({ meta: { ...meta, entity: 'organization', action: 'create' }, data: { id: 8 }, previous: null }, '1')[0]).toMatchObject({ object: 'company', kind: 'created' });
+    expect(parseWebhookPayload({ meta: { ...meta, action: 'delete', change_source: 'api', user_id: '1' }, data: null, previous: { id: 8 } }, '1').events[0]).toMatchObject({ kind: 'deleted', actor: 'integration' });
+    expect(parseWebhookPayload({ meta: { ...meta, action: 'delete', merged_to_id: '9' }, data: null, previous: {} }, '1').events[0]).toMatchObject({ kind: 'merged', mergedInto: '9' });
+    expect(parseWebhookPayload({ meta: { ...meta, entity: 'activity' }, data: {}, previous: {} }, '1')).toEqual({ events: [], rejected: [] });
+    expect(parseWebhookPayload({ meta: { ...meta, entity: 'organization', action: 'create' }, data: { id: 8 }, previous: null }, '1').events[0]).toMatchObject({ object: 'company', kind: 'created' });
+  });
+  it('refuses an event that names no record, rather than one for record "undefined"', () => {
+    const body = { meta: { ...meta, entity_id: undefined }, data: { name: 'no id' }, previous: { name: 'x' } };
+    const { events, rejected } = parseWebhookPayload(body, '1');
+    expect(events).toEqual([]);
+    expect(rejected).toEqual([{ index: 0, reason: 'person change event names no record id (meta.entity_id null)', event: body }]);
+    // the id from data or previous is enough
+    expect(parseWebhookPayload({ meta: { ...meta, entity_id: undefined }, data: { id: 8 }, previous: {} }, '1').events[0]).toMatchObject({ id: '8' });
+    // a time that is not one refuses the event too
+    expect(parseWebhookPayload({ meta: { ...meta, timestamp: 'soon' }, data: { id: 8 }, previous: {} }, '1').rejected[0].reason).toMatch(/not a time/);
+    expect(parseWebhookPayload({ v: 1, meta: { v: 1, action: 'updated', object: 'deal' }, current: {}, previous: {} }, '1').rejected[0].reason).toMatch(/no record id/);
+  });
+  it('refuses a body that is not one Pipedrive event (one per request, §5.2)', () => {
+    expect(() => parseWebhookPayload([{ meta }, { meta }], '1')).toThrow(expect.objectContaining({ code: 'IR_WEBHOOK_TOO_LARGE' }));
+    expect(() => parseWebhookPayload({ data: { id: 8 } }, '1')).toThrow(expect.objectContaining({ code: 'IR_WEBHOOK_PAYLOAD' }));
+    expect(() => parseWebhookPayload('8', '1')).toThrow(expect.objectContaining({ code: 'IR_WEBHOOK_PAYLOAD' }));
   });
   it('v1 payloads', () => {
-    const [e] = parseWebhookPayload({ v: 1, meta: { v: 1, action: 'updated', object: 'deal', id: 123, user_id: 789, change_source: 'app', timestamp: 1523440213 }, current: { id: 123, title: 'B' }, previous: { id: 123, title: 'A' }, event: 'updated.deal' }, '1');
+    const [e] = parseWebhookPayload({ v: 1, meta: { v: 1, action: 'updated', object: 'deal', id: 123, user_id: 789, change_source: 'app', timestamp: 1523440213 }, current: { id: 123, title: 'B' }, previous: { id: 123, title: 'A' }, event: 'updated.deal' }, '1').events;
     expect(e).toMatchObject({ object: 'deal', id: '123', kind: 'updated', fields: ['title'], actor: 'human', occurredAt: '2018-04-11T09:50:13.000Z' });
   });
 });

@@ -4,6 +4,7 @@
  * normalised values → v2 `custom_fields` / body values, changelog rows → FieldChange, webhook v2
  * payloads → ChangeEvent. Reference: docs/reference/pipedrive.md (sections cited inline).
  */
+import { InrecordError } from '../../errors/index.js';
 import type {
   ActorKind,
   ChangeEvent,
@@ -14,6 +15,7 @@ import type {
   FieldType,
   FieldValue,
   ObjectKind,
+  WebhookBatch,
 } from '../types.js';
 
 export const HEX40 = /^[0-9a-f]{40}$/;
@@ -346,22 +348,58 @@ export function lastChanges(id: string, rows: ChangelogRow[], fields: string[], 
 
 const WEBHOOK_OBJECTS: Record<string, ObjectKind> = { person: 'contact', organization: 'company', deal: 'deal', lead: 'lead' };
 
+/** A record id as a webhook carries it: a number, or a string of one (leads: a UUID). */
+function recordIdOf(...candidates: unknown[]): string | null {
+  for (const v of candidates) {
+    const s = typeof v === 'number' && Number.isInteger(v) && v > 0 ? String(v) : typeof v === 'string' ? v.trim() : '';
+    if (/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(s)) return s;
+  }
+  return null;
+}
+
+/** A time as webhooks carry it: ISO text, or epoch seconds (v1; `user` events) or milliseconds. */
+function timeOf(ts: unknown): string | null {
+  if (ts === undefined || ts === null) return new Date().toISOString();
+  const t = typeof ts === 'number' ? new Date(ts < 1e12 ? ts * 1000 : ts) : typeof ts === 'string' ? new Date(ts) : null;
+  return t && !Number.isNaN(t.getTime()) ? t.toISOString() : null;
+}
+
 /**
  * A webhook v2 payload (§5.2) → ChangeEvents. `previous` holds only the changed fields, so its
  * keys (custom ones nested under custom_fields) are the changed fields. v1 payloads (§5.3) are
- * understood too. Entities the engine does not track (activity, note …) give no event.
+ * understood too. Entities the engine does not track (activity, note …) give no event. Pipedrive
+ * sends one event per request (§5.2): a body with several is refused whole (IR_WEBHOOK_TOO_LARGE),
+ * one without `meta` is not a webhook (IR_WEBHOOK_PAYLOAD), and an event that names no record or
+ * no time is refused with its reason.
  */
-export function parseWebhookPayload(body: unknown, integrationUserId: string | null): ChangeEvent[] {
-  if (typeof body !== 'object' || body === null) return [];
+export function parseWebhookPayload(body: unknown, integrationUserId: string | null): WebhookBatch {
+  if (Array.isArray(body) && body.length > 1) {
+    throw new InrecordError('IR_WEBHOOK_TOO_LARGE', `Pipedrive webhook body holds ${body.length} events; Pipedrive sends one per request`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as { meta?: unknown }).meta !== 'object' || (body as { meta?: unknown }).meta === null) {
+    throw new InrecordError('IR_WEBHOOK_PAYLOAD', 'Pipedrive webhook body is not an object with a "meta" object (webhooks v2, §5.2)');
+  }
   const b = body as Record<string, unknown>;
-  const meta = (b.meta ?? {}) as Record<string, unknown>;
-  if (meta.v === 1 || b.v === 1) return parseV1(b, meta, integrationUserId);
+  const meta = b.meta as Record<string, unknown>;
+  const event = meta.v === 1 || b.v === 1 ? parseV1(b, meta, integrationUserId) : parseV2(b, meta, integrationUserId);
+  if (event === null) return { events: [], rejected: [] };
+  if (typeof event === 'string') return { events: [], rejected: [{ index: 0, reason: event, event: body }] };
+  return { events: [event], rejected: [] };
+}
+
+/** The event, null for an entity the engine does not track, or why it is refused. */
+function parseV2(b: Record<string, unknown>, meta: Record<string, unknown>, integrationUserId: string | null): ChangeEvent | string | null {
   const object = WEBHOOK_OBJECTS[String(meta.entity)];
-  if (!object) return [];
+  if (!object) return null;
   const action = String(meta.action);
   const merged = typeof meta.merged_to_id === 'string' || typeof meta.merged_to_id === 'number' ? String(meta.merged_to_id) : undefined;
   const kind = action === 'create' ? 'created' : action === 'delete' ? (merged ? 'merged' : 'deleted') : merged ? 'merged' : 'updated';
-  const prev = (b.previous ?? null) as Record<string, unknown> | null;
+  const prev = (typeof b.previous === 'object' ? b.previous : null) as Record<string, unknown> | null;
+  const data = (typeof b.data === 'object' ? b.data : null) as Record<string, unknown> | null;
+  const id = recordIdOf(meta.entity_id, data?.id, prev?.id);
+  if (!id) return `${meta.entity} ${action} event names no record id (meta.entity_id ${JSON.stringify(meta.entity_id ?? null)})`;
+  const occurredAt = timeOf(meta.timestamp);
+  if (!occurredAt) return `${meta.entity} ${id}: meta.timestamp ${JSON.stringify(meta.timestamp)} is not a time`;
   const fields: string[] = [];
   if (kind === 'updated' && prev) {
     for (const [k, v] of Object.entries(prev)) {
@@ -369,43 +407,40 @@ export function parseWebhookPayload(body: unknown, integrationUserId: string | n
       else fields.push(k === 'emails' ? 'email' : k === 'phones' ? 'phone' : k);
     }
   }
-  const ts = meta.timestamp;
-  const at = typeof ts === 'number' ? new Date(ts < 1e12 ? ts * 1000 : ts).toISOString() : typeof ts === 'string' ? new Date(ts).toISOString() : new Date().toISOString();
-  return [
-    {
-      crm: 'pipedrive',
-      object,
-      id: String(meta.entity_id ?? (b.data as { id?: unknown } | null)?.id ?? (prev as { id?: unknown } | null)?.id),
-      kind,
-      fields,
-      occurredAt: at,
-      actor: actorOf(meta.change_source as string | undefined, meta.user_id as string | undefined, integrationUserId),
-      eventId: typeof meta.id === 'string' ? meta.id : undefined,
-      mergedInto: merged,
-    },
-  ];
+  return {
+    crm: 'pipedrive',
+    object,
+    id,
+    kind,
+    fields,
+    occurredAt,
+    actor: actorOf(meta.change_source as string | undefined, meta.user_id as string | undefined, integrationUserId),
+    eventId: typeof meta.id === 'string' ? meta.id : undefined,
+    mergedInto: merged,
+  };
 }
 
-function parseV1(b: Record<string, unknown>, meta: Record<string, unknown>, integrationUserId: string | null): ChangeEvent[] {
+function parseV1(b: Record<string, unknown>, meta: Record<string, unknown>, integrationUserId: string | null): ChangeEvent | string | null {
   const object = WEBHOOK_OBJECTS[String(meta.object)];
-  if (!object) return [];
+  if (!object) return null;
   const action = String(meta.action);
   const kind = action === 'added' ? 'created' : action === 'deleted' ? 'deleted' : action === 'merged' ? 'merged' : 'updated';
-  const cur = (b.current ?? {}) as Record<string, unknown>;
-  const prev = (b.previous ?? {}) as Record<string, unknown>;
+  const cur = (typeof b.current === 'object' && b.current !== null ? b.current : {}) as Record<string, unknown>;
+  const prev = (typeof b.previous === 'object' && b.previous !== null ? b.previous : {}) as Record<string, unknown>;
+  const id = recordIdOf(meta.id, cur.id, prev.id);
+  if (!id) return `${meta.object} ${action} event names no record id (meta.id ${JSON.stringify(meta.id ?? null)})`;
+  const occurredAt = timeOf(typeof meta.timestamp === 'number' ? meta.timestamp * 1000 : meta.timestamp);
+  if (!occurredAt) return `${meta.object} ${id}: meta.timestamp ${JSON.stringify(meta.timestamp)} is not a time`;
   const fields = kind === 'updated' ? Object.keys(cur).filter((k) => JSON.stringify(cur[k]) !== JSON.stringify(prev[k])) : [];
-  const ts = meta.timestamp;
-  return [
-    {
-      crm: 'pipedrive',
-      object,
-      id: String(meta.id ?? cur.id ?? prev.id),
-      kind,
-      fields,
-      occurredAt: typeof ts === 'number' ? new Date(ts * 1000).toISOString() : new Date().toISOString(),
-      actor: actorOf(meta.change_source as string | undefined, meta.user_id as number | undefined, integrationUserId),
-    },
-  ];
+  return {
+    crm: 'pipedrive',
+    object,
+    id,
+    kind,
+    fields,
+    occurredAt,
+    actor: actorOf(meta.change_source as string | undefined, meta.user_id as number | undefined, integrationUserId),
+  };
 }
 
 /** Which field a v2 400 message names (`Validation failed: <key>: …`, §4.4 [OBS S25]). */

@@ -265,9 +265,9 @@ describe('webhooks', () => {
       for (const r of received) expect(pd.webhooks.verify(r)).toEqual({ ok: true });
       expect(pd.webhooks.verify({ ...received[0], headers: {} }).ok).toBe(false);
       expect(pd.webhooks.verify({ ...received[0], headers: { authorization: `Basic ${Buffer.from('hook:wrong').toString('base64')}` } }).ok).toBe(false);
-      const [e1] = pd.webhooks.parse(received[0]);
+      const [e1] = pd.webhooks.parse(received[0]).events;
       expect(e1).toMatchObject({ crm: 'pipedrive', object: 'contact', id: '30', kind: 'updated', fields: [score.name], actor: 'integration' });
-      const [e2] = pd.webhooks.parse(received[1]);
+      const [e2] = pd.webhooks.parse(received[1]).events;
       expect(e2).toMatchObject({ id: '30', kind: 'updated', actor: 'human' });
       expect(e2.fields).toContain('name');
       expect(() => pd.webhooks.parse({ ...received[0], rawBody: Buffer.from('{oops') })).toThrow(/not JSON/);

@@ -17,6 +17,8 @@ import {
   callWithRetry,
   emptyStats,
   oauthToken,
+  reauthorise,
+  authorizeUrl,
   staticToken,
   GrantRevoked,
 } from '../runtime/index.js';
@@ -25,6 +27,7 @@ import type {
   ActivityInput,
   BatchLimits,
   CallStats,
+  ConnectorOAuth,
   ChangeEvent,
   CompanyCandidate,
   ContactCandidate,
@@ -43,6 +46,7 @@ import type {
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
+  WebhookBatch,
   WebhookRequest,
   WriteResult,
 } from '../types.js';
@@ -139,6 +143,7 @@ export class PipedriveConnector implements CrmConnector {
   private readonly searchLimiter = new RateLimiter({ callsPerWindow: 10, windowMs: 2_000 });
   private readonly quota: QuotaGuard;
   private readonly tokens: TokenSource;
+  readonly authorisation?: ConnectorOAuth;
   private readonly oauth: boolean;
   private readonly root: string;
   private readonly cfg2: v2.Configuration;
@@ -166,13 +171,21 @@ export class PipedriveConnector implements CrmConnector {
     } else {
       const o = conn.auth.oauth;
       this.oauth = true;
-      this.tokens = oauthToken({
+      const exchange = (form: Record<string, string>) => this.exchange(o.tokenUrl ?? 'https://oauth.pipedrive.com/oauth/token', o.clientId, o.clientSecret, form);
+      const tokens = oauthToken({
         connection: `pipedrive:${o.clientId}`,
         refreshToken: o.refreshToken,
         store: deps.store,
         refreshBeforeMs: parseDuration(o.refreshBefore),
-        exchange: (rt) => this.exchange(o.tokenUrl ?? 'https://oauth.pipedrive.com/oauth/token', o.clientId, o.clientSecret, rt),
+        exchange: (rt) => exchange({ grant_type: 'refresh_token', refresh_token: rt }),
       });
+      this.tokens = tokens;
+      this.authorisation = {
+        // The OAuth server's authorise page beside its token endpoint: oauth.pipedrive.com/oauth/{authorize,token} (§1.2).
+        authorizeUrl: (redirectUri) =>
+          authorizeUrl(o.authorizeUrl ?? (o.tokenUrl ?? 'https://oauth.pipedrive.com/oauth/token').replace(/\/token$/, '/authorize'), { client_id: o.clientId, redirect_uri: redirectUri }),
+        reauthorise: (how) => reauthorise(tokens, how, exchange, `Pipedrive app ${o.clientId}`),
+      };
     }
     const key = this.oauth ? undefined : () => this.tokens.token();
     const access = this.oauth ? () => this.tokens.token() : undefined;
@@ -248,14 +261,15 @@ export class PipedriveConnector implements CrmConnector {
     });
   }
 
-  private async exchange(url: string, clientId: string, clientSecret: string, refreshToken: string) {
+  /** The token endpoint, for a refresh_token or an authorization_code grant, with Basic client auth (§1.3 OAuth helper). */
+  private async exchange(url: string, clientId: string, clientSecret: string, form: Record<string, string>) {
     const res = await fetch(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
       },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+      body: new URLSearchParams(form).toString(),
     });
     const body = (await res.json().catch(() => ({}))) as Rec;
     if (res.status === 400 && body.error === 'invalid_grant') throw new GrantRevoked(String(body.message ?? 'invalid_grant'));
@@ -850,7 +864,7 @@ export class PipedriveConnector implements CrmConnector {
       const want = Buffer.from(`${user}:${pass}`);
       return got.length === want.length && timingSafeEqual(got, want) ? { ok: true } : { ok: false, reason: 'wrong HTTP Basic credentials' };
     },
-    parse: (req: WebhookRequest): ChangeEvent[] => {
+    parse: (req: WebhookRequest): WebhookBatch => {
       let body: unknown;
       try {
         body = JSON.parse(req.rawBody.toString('utf8'));

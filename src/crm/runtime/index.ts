@@ -3,10 +3,26 @@
  * limiter (documented limit, corrected from live headers), one retry policy for every call (429
  * and other short-lived limit refusals waited out without burning the retry budget; 5xx and
  * network faults with backoff and jitter; one token refresh on 401), the daily-quota guard, and
- * token sources (static or OAuth, persisted, one refresh at a time across workers). CRM-neutral:
+ * token sources (static or OAuth, persisted sealed, one refresh at a time across workers) and
+ * re-authorisation of a revoked grant. CRM-neutral:
  * no CRM names in here.
  */
 export { RateLimiter, type RateWindow, type Sleep, sleep } from './limiter.js';
 export { callWithRetry, backoffMs, emptyStats, DEFAULT_RETRY, type CallFailure, type CallOptions, type RetryPolicy } from './retry.js';
 export { DEFAULT_QUOTA_RECHECK_MS, QuotaGuard, type QuotaGuardOptions } from './quota.js';
-export { GrantRevoked, isConnectionPaused, oauthToken, staticToken, type OAuthSourceOptions, type TokenGrant, type TokenSource } from './tokens.js';
+export {
+  GrantRevoked,
+  authorizeUrl,
+  isConnectionPaused,
+  oauthToken,
+  reauthorise,
+  reauthorisationGrant,
+  staticToken,
+  type NewGrant,
+  type OAuthSourceOptions,
+  type OAuthTokenSource,
+  type Reauthorisation,
+  type TokenGrant,
+  type TokenSource,
+} from './tokens.js';
+export { seedAction, tokenHash, type SeedAction } from './grant.js';

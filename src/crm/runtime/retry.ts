@@ -99,12 +99,48 @@ export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T
         await wait(f.retryAfterMs ?? backoffMs(faults, policy));
         continue;
       }
-      const cls = f.status === undefined ? { code: 'IR_CRM_UNAVAILABLE' as const, retryable: true } : classifyHttpStatus(f.status);
-      throw new InrecordError(cls.code, `${opts.what} failed${f.status ? ` (HTTP ${f.status}${f.crmCode ? ` ${f.crmCode}` : ''})` : ''}: ${f.message}`, {
+      if (f.status === undefined) {
+        // no answer at all: name where the call went and what failed underneath "fetch failed"
+        const why = networkCause(err);
+        throw new InrecordError(
+          'IR_CRM_UNAVAILABLE',
+          `${opts.what} failed: no answer${why ? ` (${why})` : ''} after ${faults + 1} attempt(s) with backoff: ${f.message}`,
+          {
+            retryable: true,
+            context: { crmCode: f.crmCode, cause: why },
+            cause: err,
+            fix: "Check that the CRM's address in the config (crm.baseUrl, or the CRM's default) is right and reachable from this machine (DNS, proxy, firewall). The job that made this call is retried later, and goes to the dead-letter queue if it keeps failing.",
+          },
+        );
+      }
+      const cls = classifyHttpStatus(f.status);
+      throw new InrecordError(cls.code, `${opts.what} failed (HTTP ${f.status}${f.crmCode ? ` ${f.crmCode}` : ''}): ${f.message}`, {
         retryable: cls.retryable,
         context: { status: f.status, crmCode: f.crmCode },
         cause: err,
       });
     }
   }
+}
+
+/**
+ * The low-level reason under a failed request, with the host it went to: Node's fetch reports
+ * "fetch failed" and keeps e.g. `connect ECONNREFUSED 127.0.0.1:9` or `getaddrinfo ENOTFOUND
+ * crm.example` in its cause chain (SDKs wrap it once more).
+ */
+export function networkCause(err: unknown): string | null {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const x = e as { code?: unknown; message?: unknown; hostname?: unknown; address?: unknown; port?: unknown; cause?: unknown; errors?: unknown[] };
+    if (typeof x.code === 'string' && /^E[A-Z_]+$/.test(x.code) && typeof x.message === 'string') {
+      const where = typeof x.hostname === 'string' ? x.hostname : typeof x.address === 'string' ? `${x.address}${x.port ? `:${x.port}` : ''}` : null;
+      return where && !x.message.includes(where) ? `${x.message} (${where})` : x.message;
+    }
+    // an AggregateError (IPv4 and IPv6 both refused) holds the reasons in `errors`
+    if (Array.isArray(x.errors) && x.errors.length > 0) e = x.errors[0];
+    else e = x.cause;
+  }
+  return null;
 }

@@ -1,12 +1,15 @@
 /**
  * Access tokens for connectors: a static token, or OAuth 2.0 with a refresh token. OAuth tokens are
- * persisted in the store (table oauth_tokens) and refreshed before expiry and on a 401 — one
- * refresh at a time across every worker: in-process callers share one refresh in flight, and
- * processes serialise on the row lock, so the second finds the fresh token and does not refresh
- * again. A revoked grant is a non-retryable IR_CRM_GRANT_REVOKED and marks the connection paused.
+ * persisted in the store (table oauth_tokens), sealed with the store's secret key, and refreshed
+ * before expiry and on a 401 — one refresh at a time across every worker: in-process callers share
+ * one refresh in flight, and processes serialise on the row lock, so the second finds the fresh
+ * token and does not refresh again. A revoked grant is a non-retryable IR_CRM_GRANT_REVOKED and
+ * marks the connection paused, until a new grant replaces it (`replace`, or a different refresh
+ * token in the config: grant.ts). Rows stored in plaintext are sealed when first touched.
  */
 import { InrecordError } from '../../errors/index.js';
-import type { Sql, Store } from '../../store/index.js';
+import { type Sql, type Store, isSealed } from '../../store/index.js';
+import { seedAction, tokenHash } from './grant.js';
 
 export interface TokenSource {
   /** A token valid for at least the refresh margin. */
@@ -15,6 +18,18 @@ export interface TokenSource {
   refresh(stale: string): Promise<string>;
   /** Refreshes performed by this process. */
   readonly refreshes: number;
+}
+
+/** A grant obtained by re-authorising: it replaces the stored one and clears a revoked state. */
+export interface NewGrant {
+  refreshToken: string;
+  accessToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+export interface OAuthTokenSource extends TokenSource {
+  replace(grant: NewGrant): Promise<void>;
 }
 
 export function staticToken(token: string): TokenSource {
@@ -51,13 +66,20 @@ export interface OAuthSourceOptions {
   now?: () => number;
 }
 
+interface StoredRow {
+  access_token: string | null;
+  refresh_token: string;
+  expires_at: Date | null;
+  status: string;
+}
+
 interface Held {
   accessToken: string | null;
   refreshToken: string;
   expiresAt: number;
 }
 
-export function oauthToken(opts: OAuthSourceOptions): TokenSource {
+export function oauthToken(opts: OAuthSourceOptions): OAuthTokenSource {
   const now = opts.now ?? Date.now;
   const margin = opts.refreshBeforeMs ?? 60_000;
   let held: Held = { accessToken: null, refreshToken: opts.refreshToken, expiresAt: 0 };
@@ -67,13 +89,46 @@ export function oauthToken(opts: OAuthSourceOptions): TokenSource {
 
   const fresh = (h: Held) => h.accessToken !== null && h.expiresAt - margin > now();
 
+  const sourceHash = tokenHash(opts.refreshToken);
+  const what = `the OAuth tokens of ${opts.connection}`;
+  const sealed = (store: Store, v: string) => store.secrets.seal(v);
+  // A value stored before sealing is read as it is (and sealed by seed()).
+  const opened = (store: Store, v: string) => (isSealed(v) ? store.secrets.open(v, what) : v);
+
+  /** The config's refresh token meets the stored grant (grant.ts); plaintext values get sealed. */
   async function seed(): Promise<void> {
     if (seeded || !opts.store) return;
+    const store = opts.store;
+    await store.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO oauth_tokens (connection, refresh_token, source_hash) VALUES ($1, $2, $3) ON CONFLICT (connection) DO NOTHING RETURNING connection`,
+        [opts.connection, sealed(store, opts.refreshToken), sourceHash],
+      );
+      if (inserted.length > 0) return;
+      const [row] = await tx.query<StoredRow & { source_hash: string | null }>(
+        'SELECT access_token, refresh_token, expires_at, status, source_hash FROM oauth_tokens WHERE connection = $1 FOR UPDATE',
+        [opts.connection],
+      );
+      const action = seedAction({ sourceHash: row.source_hash, status: row.status }, sourceHash, () => row.refresh_token === opts.refreshToken);
+      if (action === 'replace') {
+        await tx.query(
+          `UPDATE oauth_tokens SET refresh_token = $2, access_token = NULL, expires_at = NULL, status = 'active', revoked_reason = NULL, source_hash = $3, updated_at = now()
+           WHERE connection = $1`,
+          [opts.connection, sealed(store, opts.refreshToken), sourceHash],
+        );
+        return;
+      }
+      const plain = !isSealed(row.refresh_token) || (row.access_token !== null && !isSealed(row.access_token));
+      if (action === 'keep' && !plain) return;
+      // Sealing values stored before: open each (plaintext passes through), seal under the current key.
+      await tx.query('UPDATE oauth_tokens SET refresh_token = $2, access_token = $3, source_hash = $4 WHERE connection = $1', [
+        opts.connection,
+        sealed(store, opened(store, row.refresh_token)),
+        row.access_token === null ? null : sealed(store, opened(store, row.access_token)),
+        action === 'adopt' ? sourceHash : row.source_hash,
+      ]);
+    });
     seeded = true;
-    await opts.store.query(
-      `INSERT INTO oauth_tokens (connection, refresh_token) VALUES ($1, $2) ON CONFLICT (connection) DO NOTHING`,
-      [opts.connection, opts.refreshToken],
-    );
   }
 
   const revokedError = (connection: string, why: string) =>
@@ -91,15 +146,15 @@ export function oauthToken(opts: OAuthSourceOptions): TokenSource {
       return grant.accessToken;
     }
     await seed();
-    const outcome = await opts.store.transaction(async (tx): Promise<{ token: string } | { revoked: string }> => {
-      const [row] = await tx.query<{ access_token: string | null; refresh_token: string; expires_at: Date | null; status: string }>(
-        'SELECT access_token, refresh_token, expires_at, status FROM oauth_tokens WHERE connection = $1 FOR UPDATE',
-        [opts.connection],
-      );
+    const store = opts.store;
+    const outcome = await store.transaction(async (tx): Promise<{ token: string } | { revoked: string }> => {
+      const [row] = await tx.query<StoredRow>('SELECT access_token, refresh_token, expires_at, status FROM oauth_tokens WHERE connection = $1 FOR UPDATE', [
+        opts.connection,
+      ]);
       if (row.status === 'revoked') return { revoked: 'earlier' };
       const stored: Held = {
-        accessToken: row.access_token,
-        refreshToken: row.refresh_token,
+        accessToken: row.access_token === null ? null : opened(store, row.access_token),
+        refreshToken: opened(store, row.refresh_token),
         expiresAt: row.expires_at ? row.expires_at.getTime() : 0,
       };
       // another worker refreshed while we waited for the lock
@@ -128,7 +183,7 @@ export function oauthToken(opts: OAuthSourceOptions): TokenSource {
       await tx.query(
         `UPDATE oauth_tokens SET access_token = $2, refresh_token = $3, expires_at = $4, refreshes = refreshes + 1, updated_at = now()
          WHERE connection = $1`,
-        [opts.connection, held.accessToken, held.refreshToken, new Date(held.expiresAt)],
+        [opts.connection, sealed(store, held.accessToken as string), sealed(store, held.refreshToken), new Date(held.expiresAt)],
       );
       return { token: held.accessToken as string };
     });
@@ -157,6 +212,21 @@ export function oauthToken(opts: OAuthSourceOptions): TokenSource {
     get refreshes() {
       return refreshes;
     },
+    async replace(grant: NewGrant) {
+      const next: Held = { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: now() + grant.expiresIn * 1000 };
+      if (opts.store) {
+        const store = opts.store;
+        // The config's token stays recorded as this grant's source: it is not applied again.
+        await store.query(
+          `INSERT INTO oauth_tokens (connection, access_token, refresh_token, expires_at, status, source_hash) VALUES ($1, $2, $3, $4, 'active', $5)
+           ON CONFLICT (connection) DO UPDATE SET access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
+             expires_at = EXCLUDED.expires_at, status = 'active', revoked_reason = NULL, source_hash = EXCLUDED.source_hash, updated_at = now()`,
+          [opts.connection, sealed(store, grant.accessToken), sealed(store, grant.refreshToken), new Date(next.expiresAt), sourceHash],
+        );
+        seeded = true;
+      }
+      held = next;
+    },
   };
 }
 
@@ -164,4 +234,47 @@ export function oauthToken(opts: OAuthSourceOptions): TokenSource {
 export async function isConnectionPaused(store: Store, connection: string): Promise<boolean> {
   const rows = await store.query<{ status: string }>('SELECT status FROM oauth_tokens WHERE connection = $1', [connection]);
   return rows[0]?.status === 'revoked';
+}
+
+/** What a user brings to re-authorise: the code the CRM's authorise page redirected with, or a refresh token. */
+export type Reauthorisation = { code: string; redirectUri: string } | { refreshToken: string };
+
+/** The form fields of a token request for a re-authorisation (OAuth 2.0, RFC 6749 §4.1.3 and §6). */
+export function reauthorisationGrant(how: Reauthorisation): Record<string, string> {
+  return 'code' in how
+    ? { grant_type: 'authorization_code', code: how.code, redirect_uri: how.redirectUri }
+    : { grant_type: 'refresh_token', refresh_token: how.refreshToken };
+}
+
+/**
+ * Re-authorises a connection, for every connector alike: the CRM's token endpoint turns the code
+ * (or checks the refresh token) into a grant, which replaces the stored one and clears a revoked
+ * state. A refused code or token is IR_CRM_AUTH, and the stored grant is left as it was.
+ */
+export async function reauthorise(source: OAuthTokenSource, how: Reauthorisation, exchange: (form: Record<string, string>) => Promise<TokenGrant>, what: string): Promise<void> {
+  const kind = 'code' in how ? 'authorization code' : 'refresh token';
+  let grant: TokenGrant;
+  try {
+    grant = await exchange(reauthorisationGrant(how));
+  } catch (err) {
+    if (!(err instanceof GrantRevoked)) throw err;
+    throw new InrecordError('IR_CRM_AUTH', `${what}: the token endpoint refused the ${kind} (${err.message}); the stored grant is unchanged`, {
+      fix: 'Open the authorise URL again for a fresh code (codes work once and expire within minutes), or pass a refresh token the app issued.',
+      cause: err,
+    });
+  }
+  const refreshToken = grant.refreshToken ?? ('refreshToken' in how ? how.refreshToken : undefined);
+  if (!refreshToken) {
+    throw new InrecordError('IR_CRM_AUTH', `${what}: the token endpoint answered the authorization code without a refresh token`, {
+      fix: 'Give the app offline access (the refresh_token scope), then authorise again.',
+    });
+  }
+  await source.replace({ refreshToken, accessToken: grant.accessToken, expiresIn: grant.expiresIn });
+}
+
+/** The CRM's authorise page URL with the app's query parameters. */
+export function authorizeUrl(page: string, params: Record<string, string>): string {
+  const u = new URL(page);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
 }

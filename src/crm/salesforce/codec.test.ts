@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifySfError,
+  customFieldLabel,
   customFieldMetadata,
   customFieldName,
   decodeValue,
@@ -86,6 +87,11 @@ describe('salesforce codec', () => {
   it('names custom fields and builds Tooling metadata', () => {
     expect(customFieldName('AI Score')).toBe('AI_Score__c');
     expect(customFieldName('Score__c')).toBe('Score__c');
+    // a label spelled from the API name loses the suffix; a label of its own is kept as written
+    expect(customFieldLabel({ name: 'Inrecord_Score__c', label: 'Inrecord Score c' })).toBe('Inrecord Score');
+    expect(customFieldMetadata({ name: 'Inrecord_Score__c', label: 'Inrecord Score c', type: 'number' })).toMatchObject({ label: 'Inrecord Score' });
+    expect(customFieldLabel({ name: 'Vitamin__c', label: 'Vitamin C' })).toBe('Vitamin C');
+    expect(customFieldLabel({ name: 'AI_Score', label: 'AI score' })).toBe('AI score');
     expect(customFieldMetadata({ name: 'x', label: 'X', type: 'picklist', options: [{ value: 'a', label: 'A' }] })).toMatchObject({ type: 'Picklist', valueSet: { restricted: true } });
     expect(customFieldMetadata({ name: 'x', label: 'X', type: 'reference' })).toBeNull();
   });
@@ -123,7 +129,8 @@ describe('salesforce codec', () => {
       object: 'Lead',
       fields: { Id: '00Qxx0000000001EAA', Company: 'Acme & Sons', Rating: null, LastModifiedById: '005xx0000000001AAA', CreatedDate: '2026-11-28T09:00:00.000Z', LastModifiedDate: '2026-11-28T09:05:00.000Z' },
     });
-    const events = outboundToEvents(msg, '005xx0000000001', '2026-11-28T10:00:00.000Z');
+    const { events, rejected } = outboundToEvents(msg, '005xx0000000001', '2026-11-28T10:00:00.000Z');
+    expect(rejected).toEqual([]);
     expect(events).toEqual([
       { crm: 'salesforce', object: 'lead', id: '00Qxx0000000001EAA', kind: 'updated', fields: [], occurredAt: '2026-11-28T09:05:00.000Z', actor: 'integration', eventId: '04lxx0000000001AAA' },
       // Id only: an update to read, never a deletion (the record may well exist)
@@ -131,5 +138,41 @@ describe('salesforce codec', () => {
     ]);
     expect(() => parseOutboundMessage('{"not":"xml"}')).toThrow(/no <notifications>/);
     expect(isoFromSf('garbage')).toBe('garbage');
+  });
+
+  const envelope = (notifications: string) =>
+    `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>00Dxx0000001gPLEAY</OrganizationId>${notifications}</notifications></soapenv:Body></soapenv:Envelope>`;
+  const lead = (n: number, fields = '') =>
+    `<Notification><Id>04lxx${String(n).padStart(13, '0')}</Id><sObject xsi:type="sf:Lead" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>00Qxx${String(n).padStart(13, '0')}</sf:Id>${fields}</sObject></Notification>`;
+
+  it('reads CDATA, comments, character references and single-quoted attributes as XML does', () => {
+    const msg = parseOutboundMessage(
+      envelope(
+        `<!-- sent by a Flow --><Notification><Id>04lxx0000000000001</Id><sObject xsi:type='sf:Lead'><sf:Id>00Qxx0000000000001</sf:Id><sf:Description><![CDATA[<b>&amp;</b>]]> &#233;&#x4e2d;</sf:Description><sf:Title xsi:nil='true'/><sf:Phone></sf:Phone></sObject></Notification>`,
+      ),
+    );
+    expect(msg.notifications).toEqual([{ notificationId: '04lxx0000000000001', object: 'Lead', fields: { Id: '00Qxx0000000000001', Description: '<b>&amp;</b> é中', Title: null, Phone: '' } }]);
+  });
+
+  it('refuses a body cut off mid-tag, however long, without reading it more than once', () => {
+    // every "<a " opens a tag that never closes: a pattern scan retried from each one is quadratic
+    const hostile = envelope(`<Notification><Id>x</Id><sObject xsi:type="sf:Lead">${'<a '.repeat(20_000)}</sObject></Notification>`);
+    expect(() => parseOutboundMessage(hostile)).toThrow(/malformed XML: the tag at \d+ is not closed/);
+    expect(() => parseOutboundMessage(envelope('<Notification><![CDATA[never closed'))).toThrow(/CDATA section at \d+ is not closed/);
+  });
+
+  it('refuses more than 100 notifications in one message (Salesforce sends at most 100, §8.1)', () => {
+    const many = (n: number) => parseOutboundMessage(envelope(Array.from({ length: n }, (_, i) => lead(i)).join('')));
+    expect(outboundToEvents(many(100), null, '2026-11-28T10:00:00.000Z').events).toHaveLength(100);
+    expect(() => outboundToEvents(many(101), null, '2026-11-28T10:00:00.000Z')).toThrow(
+      expect.objectContaining({ code: 'IR_WEBHOOK_TOO_LARGE', message: expect.stringMatching(/101 notifications; Salesforce sends at most 100/) }),
+    );
+  });
+
+  it('refuses a notification with no record Id on its own; the others stand', () => {
+    const noId = '<Notification><Id>04lxx0000000000009</Id><sObject xsi:type="sf:Lead"><sf:Status>Open</sf:Status></sObject></Notification>';
+    const { events, rejected } = outboundToEvents(parseOutboundMessage(envelope(lead(1) + noId + lead(2))), null, '2026-11-28T10:00:00.000Z');
+    expect(events.map((e) => e.id)).toEqual(['00Qxx0000000000001', '00Qxx0000000000002']);
+    expect(rejected).toMatchObject([{ index: 1, reason: 'notification 04lxx0000000000009 for a Lead has no record Id' }]);
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmConnectionSchema } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import { type RunningSalesforceSimulator, startSalesforceSimulator } from '../../simulators/salesforce/index.js';
-import type { CrmRecord, WebhookRequest } from '../types.js';
+import type { ChangeEvent, CrmRecord, WebhookRequest } from '../types.js';
 import { OUTBOUND_ACK, type SalesforceConnector, createSalesforceConnector } from './index.js';
 
 let sim: RunningSalesforceSimulator;
@@ -273,7 +273,7 @@ describe('outbound messages', () => {
       expect(received.length).toBe(2);
       expect(sim.stats().webhooksDelivered).toBeGreaterThanOrEqual(2);
       for (const r of received) expect(sf.webhooks.verify(r)).toEqual({ ok: true });
-      const [mine, theirs] = received.map((r) => sf.webhooks.parse(r)) as [ReturnType<typeof sf.webhooks.parse>, ReturnType<typeof sf.webhooks.parse>];
+      const [mine, theirs] = received.map((r) => sf.webhooks.parse(r).events) as [ChangeEvent[], ChangeEvent[]];
       expect(mine[0]).toMatchObject({ crm: 'salesforce', object: 'lead', id: lead, kind: 'updated', actor: 'integration', eventId: expect.stringMatching(/^04l/) });
       expect(theirs[0]).toMatchObject({ id: lead, actor: 'human' });
       const wrong = { ...(received[0] as WebhookRequest), url: '/hooks/salesforce?secret=nope' };

@@ -8,12 +8,25 @@ import jsforce from 'jsforce';
 import type { CrmConnection } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
-import { type CallFailure, GrantRevoked, QuotaGuard, RateLimiter, type TokenSource, callWithRetry, emptyStats, oauthToken, staticToken } from '../runtime/index.js';
+import {
+  type CallFailure,
+  GrantRevoked,
+  QuotaGuard,
+  RateLimiter,
+  type TokenSource,
+  authorizeUrl,
+  callWithRetry,
+  emptyStats,
+  oauthToken,
+  reauthorise,
+  staticToken,
+} from '../runtime/index.js';
 import type {
   ActionResult,
   ActivityInput,
   BatchLimits,
   CallStats,
+  ConnectorOAuth,
   ChangeEvent,
   CompanyCandidate,
   ContactCandidate,
@@ -32,6 +45,7 @@ import type {
   RateLimitPolicy,
   RecordUpdate,
   VerifyResult,
+  WebhookBatch,
   WebhookRequest,
   WriteResult,
 } from '../types.js';
@@ -48,6 +62,7 @@ import {
   fixFor,
   isTotalRequests,
   isoFromSf,
+  MAX_OUTBOUND_BYTES,
   outboundToEvents,
   parseOutboundMessage,
   sameId,
@@ -88,6 +103,18 @@ function parseDuration(d: string): number {
   return Number(m[1]) * (mult[m[2] ?? 's'] ?? 1000);
 }
 
+/**
+ * jsforce retries refused connections, 429 and 5xx itself (five times, 0.5–8 s apart) beneath the
+ * runtime's retry, so an unreachable org took over a minute to report and every fault was retried
+ * 5 × 5 times. One retry policy: the runtime's. (jsforce takes per-request `retry` options only
+ * through its transport.)
+ */
+function withoutClientRetries(conn: Conn): void {
+  const transport = (conn as unknown as { _transport: { httpRequest(req: unknown, opts?: Record<string, unknown>): unknown } })._transport;
+  const send = transport.httpRequest.bind(transport);
+  transport.httpRequest = (req, opts = {}) => send(req, { ...opts, retry: { ...((opts.retry as object | undefined) ?? {}), maxRetries: 0 } });
+}
+
 /** 403 REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.`: the rolling allocation is spent (§6.3). */
 function isAllocationSpent(err: unknown): boolean {
   const e = err as { errorCode?: string; name?: string; message?: string };
@@ -106,6 +133,7 @@ export class SalesforceConnector implements CrmConnector {
   private readonly limiter: RateLimiter;
   private readonly quota: QuotaGuard;
   private readonly tokens: TokenSource;
+  readonly authorisation?: ConnectorOAuth;
   private readonly conn: Conn;
   private readonly schemaCache = new Map<ObjectKind, { at: number; schema: ObjectSchema }>();
   private integrationUserId: string | null;
@@ -130,31 +158,43 @@ export class SalesforceConnector implements CrmConnector {
     } else {
       const o = cfg.auth.oauth;
       const tokenUrl = o.tokenUrl ?? 'https://login.salesforce.com/services/oauth2/token';
-      this.tokens = oauthToken({
+      const exchange = (form: Record<string, string>) => this.exchange(tokenUrl, o.clientId, o.clientSecret, form);
+      const tokens = oauthToken({
         connection: `salesforce:${o.clientId}`,
         refreshToken: o.refreshToken,
         ...(deps.store ? { store: deps.store } : {}),
         refreshBeforeMs: parseDuration(o.refreshBefore),
-        exchange: (rt) => this.exchange(tokenUrl, o.clientId, o.clientSecret, rt),
+        exchange: (rt) => exchange({ grant_type: 'refresh_token', refresh_token: rt }),
       });
+      this.tokens = tokens;
+      this.authorisation = {
+        // The web-server flow's authorise page sits beside the token endpoint: {loginUrl}/services/oauth2/authorize.
+        authorizeUrl: (redirectUri) =>
+          authorizeUrl(o.authorizeUrl ?? tokenUrl.replace(/\/token$/, '/authorize'), { response_type: 'code', client_id: o.clientId, redirect_uri: redirectUri }),
+        reauthorise: (how) => reauthorise(tokens, how, exchange, `Salesforce connected app ${o.clientId}`),
+      };
     }
     // The token is set before each call from the token source; jsforce's own refresh is not used
     // so that one refresh happens across workers (crm/runtime).
     this.conn = new jsforce.Connection({ instanceUrl, accessToken: 'pending', version: cfg.apiVersion });
+    withoutClientRetries(this.conn);
   }
 
-  /** §1.2 refresh_token grant. Salesforce returns no expires_in: assume the default 2 h session. */
-  private async exchange(url: string, clientId: string, clientSecret: string, refreshToken: string) {
+  /**
+   * §1.2 refresh_token and authorization_code grants. Salesforce returns no expires_in (assume the
+   * default 2 h session) and a refresh token only for a code.
+   */
+  private async exchange(url: string, clientId: string, clientSecret: string, form: Record<string, string>) {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret }).toString(),
+      body: new URLSearchParams({ ...form, client_id: clientId, client_secret: clientSecret }).toString(),
     });
     const body = (await res.json().catch(() => ({}))) as Rec;
     if (res.status === 400 && body.error === 'invalid_grant') throw new GrantRevoked(String(body.error_description ?? 'invalid_grant'));
     if (!res.ok) throw new InrecordError(res.status >= 500 ? 'IR_CRM_UNAVAILABLE' : 'IR_CRM_AUTH', `Salesforce token endpoint answered HTTP ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
     this.calls.tokenRefreshes++;
-    return { accessToken: String(body.access_token), expiresIn: Number(body.expires_in ?? 7200) };
+    return { accessToken: String(body.access_token), expiresIn: Number(body.expires_in ?? 7200), ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}) };
   }
 
   private describeFailure(err: unknown): CallFailure {
@@ -670,7 +710,8 @@ export class SalesforceConnector implements CrmConnector {
       if (!orgId || !sameId(orgId, org)) return { ok: false, reason: `outbound message from org ${orgId ?? '(none)'}, expected ${org}` };
       return { ok: true };
     },
-    parse: (req: WebhookRequest): ChangeEvent[] => {
+    maxBodyBytes: MAX_OUTBOUND_BYTES,
+    parse: (req: WebhookRequest): WebhookBatch => {
       let msg: ReturnType<typeof parseOutboundMessage>;
       try {
         msg = parseOutboundMessage(req.rawBody.toString('utf8'));

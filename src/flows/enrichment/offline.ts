@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dataPath } from '../data-path.js';
-import { mulberry32 } from '../scoring/synthetic.js';
+import { mulberry32 } from '../../random/index.js';
 import { digest } from '../scoring/rules.js';
 import {
   type CompanyQuery,

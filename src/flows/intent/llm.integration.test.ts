@@ -65,7 +65,8 @@ async function fakeLlm(mode: () => Mode, seen: Seen[]): Promise<{ app: FastifyIn
       case 'refusal':
         return completion(null, 'I cannot help with that.');
       case 'slow':
-        await new Promise((r) => setTimeout(r, 1500));
+        // well past the client's timeout, which leaves a loaded machine room for a good answer
+        await new Promise((r) => setTimeout(r, 8000));
         return completion(JSON.stringify(good));
       case 'error500':
         return reply.code(500).send({ error: { message: 'upstream overloaded', type: 'server_error' } });
@@ -95,7 +96,7 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
     await server?.app.close();
   });
   const ctx = (fallback: 'local' | 'error') =>
-    textFlowContext({ provider: 'llm', llm: { baseURL: server.url, model: 'fake-1', apiKey: 'sk-test', timeoutMs: 500, fallback } });
+    textFlowContext({ provider: 'llm', llm: { baseURL: server.url, model: 'fake-1', apiKey: 'sk-test', timeoutMs: 3000, fallback } });
 
   it('well-behaved: the answer is validated and returned; the request carries the field schema', async () => {
     mode = 'good';

@@ -6,7 +6,7 @@
  * The held-out set (data/intent/holdout.jsonl) is written separately, by hand, in other words.
  */
 import { writeFileSync } from 'node:fs';
-import { mulberry32 } from '../scoring/synthetic.js';
+import { mulberry32 } from '../../random/index.js';
 import { dataPath } from '../data-path.js';
 
 export const SENTENCES: Record<'high' | 'medium' | 'low' | 'not_sales', string[]> = {

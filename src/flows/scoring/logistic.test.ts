@@ -4,7 +4,7 @@ import { readFeature } from './features.js';
 import { type TrainedModel, predictProbability, scoreWithTrained, trainLogistic } from './logistic.js';
 import type { FeatureSpec } from './settings.js';
 import { type Design, fitLogistic } from './solver.js';
-import { mulberry32 } from './synthetic.js';
+import { mulberry32 } from '../../random/index.js';
 
 const nowMs = Date.parse('2026-11-28T09:00:00.000Z');
 

@@ -509,3 +509,72 @@ export function trainLogistic(
   json.version = `lr-${digest({ i: json.intercept, e: encodings })}`;
   return { model: compileTrainedModel(json), fit: report };
 }
+
+/** One column of a trained model, in words, with its weight on the value's own scale. */
+export interface ModelFactor {
+  feature: string;
+  /** Readable: the feature's label with "n" for the value ("n website visits"), a level ("source Web"), or its missing wording. */
+  name: string;
+  /** `value`: per unit of the value (of log(1 + value) when `log`); `level` / `missing`: when the record has it. */
+  kind: 'value' | 'level' | 'missing';
+  log: boolean;
+  /** Change in log-odds per unit on the original scale (per level or when empty for 0/1 columns). */
+  coefficient: number;
+  /** Change in log-odds for one standard deviation of the value (0/1 columns: for having it); the ranking key. */
+  effect: number;
+}
+
+const readableName = (spec: FeatureSpec, name: string): string =>
+  spec.label ? spec.label.replaceAll('{value}', 'n').replace(/\s+/g, ' ').trim() : name.replaceAll('_', ' ');
+
+/**
+ * The model's columns with the largest effects, strongest first. Effects are compared per standard
+ * deviation (a count of visits and an employee count have different units); each factor also
+ * carries its coefficient on the value's original scale.
+ */
+export function strongestFactors(model: TrainedModel, n = 5): ModelFactor[] {
+  const out: ModelFactor[] = [];
+  for (const e of model.json.encodings) {
+    const spec = model.json.features[e.feature];
+    if (e.kind === 'numeric') {
+      if (e.sd > 0 && e.weight !== 0)
+        out.push({
+          feature: e.feature,
+          name: readableName(spec, e.feature),
+          kind: 'value',
+          log: e.log,
+          coefficient: e.weight / e.sd,
+          effect: e.weight,
+        });
+      if (e.missing && e.missing.sd > 0 && e.missing.weight !== 0) {
+        out.push({
+          feature: e.feature,
+          name: spec.missingLabel ?? `${e.feature} empty`,
+          kind: 'missing',
+          log: false,
+          coefficient: e.missing.weight / e.missing.sd,
+          effect: e.missing.weight,
+        });
+      }
+      continue;
+    }
+    for (const l of e.levels) {
+      if (!(l.sd > 0) || l.weight === 0) continue;
+      const name =
+        l.level === MISSING
+          ? (spec.missingLabel ?? `${e.feature} empty`)
+          : phrase(spec.label, e.feature, l.level === OTHER ? 'other' : l.level, 'category');
+      out.push({
+        feature: e.feature,
+        name,
+        kind: l.level === MISSING ? 'missing' : 'level',
+        log: false,
+        coefficient: l.weight / l.sd,
+        effect: l.weight,
+      });
+    }
+  }
+  return out
+    .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect) || a.name.localeCompare(b.name))
+    .slice(0, n);
+}

@@ -122,3 +122,55 @@ export function aucInterval(scores: ArrayLike<number>, labels: ArrayLike<number>
   const se = Math.sqrt(variance(v10, a) / m + variance(v01, a) / n);
   return { auc: a, se, lower: Math.max(0, a - 1.959964 * se), upper: Math.min(1, a + 1.959964 * se) };
 }
+
+export interface LiftRow {
+  /** 1 is the tenth scored highest. */
+  decile: number;
+  records: number;
+  positives: number;
+  /** Share of this decile's records that are positive. */
+  precision: number;
+  /** Share of all positives found in this decile and the ones above it. */
+  captured: number;
+  /** precision ÷ the overall positive rate: how much better than picking at random. */
+  lift: number;
+}
+
+/**
+ * The records ranked by score, highest first, cut into `bins` groups of (near) equal size: per
+ * group how many are positive and the cumulative share of all positives captured so far. Ties are
+ * kept in input order, so the table is the same for the same inputs. Empty groups (fewer records
+ * than groups) are left out; no rows when there are no records.
+ */
+export function liftTable(scores: ArrayLike<number>, labels: ArrayLike<number>, bins = 10): LiftRow[] {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += labels[i] === 1 ? 1 : 0;
+  const rate = n > 0 ? total / n : Number.NaN;
+  const rows: LiftRow[] = [];
+  let seen = 0;
+  for (let b = 0; b < bins; b++) {
+    const from = Math.round((n * b) / bins);
+    const to = Math.round((n * (b + 1)) / bins);
+    if (to <= from) continue;
+    let positives = 0;
+    for (let k = from; k < to; k++) positives += labels[order[k]] === 1 ? 1 : 0;
+    seen += positives;
+    const precision = positives / (to - from);
+    rows.push({
+      decile: b + 1,
+      records: to - from,
+      positives,
+      precision,
+      captured: total > 0 ? seen / total : Number.NaN,
+      lift: rate > 0 ? precision / rate : Number.NaN,
+    });
+  }
+  return rows;
+}
+
+/** Share of positives among the tenth of records scored highest; NaN with no records. */
+export function topDecilePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  return liftTable(scores, labels, 10)[0]?.precision ?? Number.NaN;
+}

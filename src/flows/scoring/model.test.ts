@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../types.js';
 import { splitKey } from './logistic.js';
-import { chooseModel, holdoutSplit, labelOf, scoreRecord, scoringOutputs } from './model.js';
+import { chooseModel, holdoutSplit, isDecided, labelOf, scoreRecord, scoringOutputs } from './model.js';
 import { buildRulesModel, rulePoints } from './rules.js';
 import { EXAMPLE_SCORING_SETTINGS, scoringSettingsSchema } from './settings.js';
 import { choleskySolve } from './solver.js';
-import { mulberry32, syntheticLeads } from './synthetic.js';
+import { mulberry32 } from '../../random/index.js';
+import { syntheticLeads } from './synthetic.js';
 
 const now = new Date('2026-11-28T09:00:00.000Z');
 const settings = scoringSettingsSchema.parse(EXAMPLE_SCORING_SETTINGS);
@@ -167,6 +168,23 @@ describe('labels', () => {
     [{ IsConverted: false, Status: null }, null],
   ] as const)('with a decided filter, %j is %s', (fields, want) => {
     expect(labelOf(withDecided, { id: 'x', fields })).toBe(want);
+  });
+  it.each([
+    [{ IsConverted: true, Status: 'Closed - Converted' }, true],
+    [{ IsConverted: false, Status: 'Closed - Not Converted' }, true],
+    [{ IsConverted: false, Status: 'Working - Contacted' }, false],
+    [{ IsConverted: false, Status: null }, false],
+    [{}, false],
+  ] as const)('with a decided filter, %j is decided: %s (a decided record is not scored)', (fields, want) => {
+    expect(isDecided(withDecided, { id: 'x', fields })).toBe(want);
+  });
+  it.each([
+    [{ converted: 'Won' }, true],
+    [{ converted: 'lost' }, true],
+    [{ converted: 'open' }, false],
+    [{ converted: null }, false],
+  ] as const)('%j is decided: %s', (fields, want) => {
+    expect(isDecided(settings, { id: 'x', fields })).toBe(want);
   });
 
   it('undecided records are neither trained on nor judged: the model is the one trained on decided records alone', () => {

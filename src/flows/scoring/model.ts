@@ -10,7 +10,7 @@ import type { FieldValue } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
 import type { FlowOutput, FlowRecord } from '../types.js';
 import { type FitReport, type TrainedModel, type TrainedModelJson, compileTrainedModel, predictProbability, scoreWithTrained, splitKey, trainLogistic } from './logistic.js';
-import { type ReliabilityBin, auc, aucInterval, brier, calibrationError, logLoss, reliability } from './metrics.js';
+import { type LiftRow, type ReliabilityBin, auc, aucInterval, brier, calibrationError, liftTable, logLoss, reliability, topDecilePrecision } from './metrics.js';
 import { type RulesModel, type ScoreResult, buildRulesModel, scoreWithRules } from './rules.js';
 import { type ScoringSettings, type ScoringSettingsInput, scoringSettingsSchema } from './settings.js';
 
@@ -42,6 +42,11 @@ export interface ModelMetrics {
   /** Expected calibration error over the reliability table. */
   calibrationError: number;
   reliability: ReliabilityBin[];
+  /** Share converted among the tenth of held-out records the trained model scores highest, and the same for the rules. */
+  topDecilePrecision: number;
+  rulesTopDecilePrecision: number;
+  /** The trained model's held-out records by score decile: converted share and the share of all conversions captured. */
+  lift: LiftRow[];
   /** The fit on the training part (the one judged on the hold-out). */
   fit: FitReport;
   /** The fit on every decided record, served when the judged fit passed; null when it was not made. */
@@ -56,6 +61,8 @@ export interface ModelChoice {
   /** Why this model, in words ("rules: 312 converted leads, fewer than the 1,000 needed to train"). */
   explanation: string;
   conversions: number;
+  /** Decided records by class, and those left out as undecided (null when the history was not read). */
+  decided: { converted: number; notConverted: number; undecided: number } | null;
   metrics: ModelMetrics | null;
   /** Training scores (0–100) of the served model: the reference distribution for drift monitoring. */
   trainingScores: number[] | null;
@@ -94,6 +101,16 @@ export function labelOf(settings: ScoringSettings, record: FlowRecord): 0 | 1 | 
   if (sameValue(key, settings.label.positive)) return 1;
   if (sameValue(key, settings.label.negative)) return 0;
   return null;
+}
+
+/**
+ * Whether the label settings say the record is decided — converted, or decided against (lost,
+ * closed, unqualified): such a record is history to learn from, never a lead to score. Without a
+ * label nothing is decided. With a boolean label whose false also means "still open"
+ * (IsConverted), `label.decided` must say which records are closed, or every false is decided.
+ */
+export function isDecided(settings: ScoringSettings, record: FlowRecord): boolean {
+  return labelOf(settings, record) !== null;
 }
 
 /**
@@ -157,7 +174,8 @@ export function chooseModel(
     metrics: ModelMetrics | null = null,
     rejected: ModelRejection | null = null,
     candidate: TrainedModel | null = null,
-  ): ModelChoice => ({ model: rules, explanation, conversions, metrics, trainingScores: null, rejected, candidate });
+    decided: ModelChoice['decided'] = null,
+  ): ModelChoice => ({ model: rules, explanation, conversions, decided, metrics, trainingScores: null, rejected, candidate });
   if (settings.model === 'rules') return keepRules('rules model: chosen in settings (model: rules)');
   if (!settings.label) {
     if (settings.model === 'trained') {
@@ -172,16 +190,21 @@ export function chooseModel(
   const undecided = history.length - decided.length;
   const conversions = labels.reduce<number>((s, y) => s + y, 0);
   const negatives = labels.length - conversions;
+  const counts = { converted: conversions, notConverted: negatives, undecided };
   const openNote = undecided > 0 ? ` (${fmt(undecided)} more undecided, not counted)` : '';
   if (settings.model === 'auto' && conversions < settings.minConversions) {
     return keepRules(
       `rules model: the CRM holds ${fmt(conversions)} converted record${conversions === 1 ? '' : 's'} (field ${field}) out of ${fmt(decided.length)} decided${openNote}, fewer than the ${fmt(settings.minConversions)} needed to train a model that beats the rules (minConversions); it will train once there are enough`,
       conversions,
+      null,
+      null,
+      null,
+      counts,
     );
   }
   if (conversions < MIN_PER_CLASS || negatives < MIN_PER_CLASS) {
     const what = `${fmt(conversions)} converted and ${fmt(negatives)} not-converted decided records by field ${field}${openNote}; at least ${MIN_PER_CLASS} of each are needed to train`;
-    if (settings.model === 'auto') return keepRules(`rules model: ${what}`, conversions);
+    if (settings.model === 'auto') return keepRules(`rules model: ${what}`, conversions, null, null, null, counts);
     throw new InrecordError('IR_MODEL_TOO_FEW_LABELS', `flow ${flow}: cannot train: ${what}`, { context: { flow, field } });
   }
 
@@ -216,13 +239,16 @@ export function chooseModel(
     logLoss: logLoss(probs, testLabels),
     calibrationError: calibrationError(table),
     reliability: table,
+    topDecilePrecision: topDecilePrecision(probs, testLabels),
+    rulesTopDecilePrecision: topDecilePrecision(rulesScores, testLabels),
+    lift: liftTable(probs, testLabels),
     fit,
     refit: null,
   };
   const heldOut = `${fmt(test.length)} ${split === 'time' ? 'newest ' : ''}held-out records`;
   const aucText = `held-out AUC ${f3(ci.auc)} (95% CI ${f3(ci.lower)}–${f3(ci.upper)})`;
   const reject = (reason: ModelRejection, why: string): ModelChoice => {
-    if (settings.model === 'auto') return keepRules(`rules model: ${why}; keeping the rules`, conversions, metrics, reason, judged);
+    if (settings.model === 'auto') return keepRules(`rules model: ${why}; keeping the rules`, conversions, metrics, reason, judged, counts);
     const code = reason === 'not converged' ? 'IR_MODEL_NOT_CONVERGED' : 'IR_MODEL_NOT_BETTER';
     throw new InrecordError(code, `flow ${flow}: model: trained: ${why}`, { context: { flow, field } });
   };
@@ -251,6 +277,7 @@ export function chooseModel(
     model,
     explanation: `trained model ${model.version}: ${fmt(conversions)} converted and ${fmt(negatives)} not-converted records${openNote}; ${aucText} vs rules ${f3(metrics.rulesHoldoutAuc)}, Brier ${f3(metrics.brier)} on the ${heldOut}; L2 ${fit.lambda} (${fit.lambdaChosenBy}); refitted on all ${fmt(decided.length)} decided records`,
     conversions,
+    decided: counts,
     metrics,
     trainingScores,
     rejected: null,

@@ -6,22 +6,21 @@ import { activeModel, latestModel, saveModel } from '../queries.js';
 import type { FlowRecord } from '../types.js';
 import type { TrainedModelJson } from './logistic.js';
 import { type ModelChoice, type ScoringModel, chooseModel, restoreTrainedModel } from './model.js';
+import { type ModelReport, modelReport } from './report.js';
 import { buildRulesModel } from './rules.js';
-import { type ScoringSettingsInput, scoringSettingsSchema } from './settings.js';
+import { flowSettingsOf } from '../outputs.js';
+import type { ScoringSettings, ScoringSettingsInput } from './settings.js';
 
-/** The flow's settings, or IR_CONFIG_INVALID naming the flow and the key. */
-export function flowSettings(flow: string, input: unknown) {
-  const r = scoringSettingsSchema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new InrecordError('IR_CONFIG_INVALID', `flow ${flow}: settings.${issue?.path.join('.')}: ${issue?.message}`, { context: { flow } });
+/** The scoring flow's settings, or IR_CONFIG_INVALID naming the flow, the setting and the fix. */
+export function flowSettings(flow: string, input: unknown): ScoringSettings {
+  return flowSettingsOf<ScoringSettings>({ name: flow, kind: 'scoring', settings: (input ?? {}) as Record<string, unknown> });
 }
 
 /**
  * Chooses the model from the CRM's history; a trained one is versioned and stored as the flow's
  * active model. A model trained but not served (did not converge, or not clearly better than the
  * rules) is stored inactive with its metrics and the reason, no version stays active — the flow
- * scores with its rules — and a warning is logged.
+ * scores with its rules — and a warning is logged. The model report is stored with the version.
  */
 export async function trainScoringModel(
   store: Pick<Store, 'transaction'>,
@@ -30,8 +29,9 @@ export async function trainScoringModel(
   history: FlowRecord[],
   now: Date,
   opts: { logger?: Logger } = {},
-): Promise<ModelChoice> {
+): Promise<ModelChoice & { report: ModelReport }> {
   const choice = chooseModel(flowSettings(flow, settings), history, now, { flow });
+  const report = modelReport(flow, choice, now);
   const served = choice.model.kind === 'trained' ? choice.model : null;
   const stored = served ?? (choice.rejected ? choice.candidate : null);
   if (stored) {
@@ -41,7 +41,7 @@ export async function trainScoringModel(
       kind: 'trained',
       features: stored.json.features,
       weights: stored.json,
-      metrics: { ...choice.metrics, explanation: choice.explanation, ...(choice.rejected ? { rejected: choice.rejected } : {}) },
+      metrics: { ...choice.metrics, explanation: choice.explanation, ...(choice.rejected ? { rejected: choice.rejected } : {}), report },
       trainingScores: choice.trainingScores ?? [],
       explanation: choice.explanation,
       active: served !== null,
@@ -63,7 +63,18 @@ export async function trainScoringModel(
       `flow ${flow}: trained model not served: ${choice.explanation}`,
     );
   }
-  return choice;
+  return { ...choice, report };
+}
+
+/**
+ * The report stored with the flow's most recent training that fitted a model (served or not);
+ * null when none was stored. A training that kept the rules without fitting (too few decided
+ * records, or `model: rules`) stores no version.
+ */
+export async function lastModelReport(db: Sql, flow: string): Promise<(ModelReport & { active: boolean }) | null> {
+  const latest = await latestModel(db, flow);
+  const report = latest?.metrics.report as ModelReport | undefined;
+  return latest && report ? { ...report, active: latest.active } : null;
 }
 
 /**
@@ -85,7 +96,10 @@ export async function loadScoringModel(
     return { model: restoreTrainedModel(json), explanation: stored.explanation ?? `trained model ${stored.version}` };
   }
   if (settings.model === 'trained') {
-    throw new InrecordError('IR_MODEL_NOT_TRAINED', `flow ${flow}: model: trained is set but no servable trained model is stored`, { context: { flow } });
+    throw new InrecordError('IR_MODEL_NOT_TRAINED', `flow ${flow}: model: trained is set but no servable trained model is stored`, {
+      context: { flow },
+      fix: `Train it with \`inrecord train ${flow}\` (its report says why a model was not served), or set model: auto or model: rules.`,
+    });
   }
   // The last training's reason when it was not served ("rules model: the trained model's held-out AUC …").
   const latest = stored ? null : await latestModel(db, flow);

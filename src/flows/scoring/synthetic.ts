@@ -3,18 +3,8 @@
  * EXAMPLE_SCORING_SETTINGS. Used by tests and the scoring benchmark; the seeded CRM world
  * (src/simulators/seed) is the larger, CRM-shaped equivalent.
  */
+import { mulberry32 } from '../../random/index.js';
 import type { FlowRecord } from '../types.js';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INDUSTRIES = ['Software', 'Financial Services', 'Healthcare', 'Retail', 'Manufacturing', 'Education', 'Media'];
 const INDUSTRY_EFFECT: Record<string, number> = { Software: 0.8, 'Financial Services': 0.4, Healthcare: 0.1, Retail: -0.3, Manufacturing: 0, Education: -0.7, Media: -0.2 };

@@ -1,20 +1,9 @@
 /** Seeded score samples for drift tests and the benchmark. Never imported by runtime code. */
-
-/** mulberry32: a small seeded PRNG, so a "random" sample is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../random/index.js';
 
 /** n scores ~ Normal(mean, sd) by Box–Muller, rounded and clipped to 0–100 like a lead score. */
 export function normalScores(n: number, mean: number, sd: number, seed: number): number[] {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const out: number[] = [];
   while (out.length < n) {
     const u = Math.max(rnd(), 1e-12);

@@ -4,6 +4,7 @@
  * contacts. Same seed and options → the same world, byte for byte.
  */
 import { Faker, en } from '@faker-js/faker';
+import { mulberry32 } from '../../random/index.js';
 import { composeMessage } from './messages.js';
 import { isoTime } from './time.js';
 import type {
@@ -207,16 +208,9 @@ const TITLES: Record<Seniority, readonly string[]> = {
 const DAY = 86_400_000;
 const LEGAL_TAIL = /\s+(Inc\.?|LLC|Ltd\.?|GmbH|Corp|Corporation|Co\.|S\.A\.|B\.V\.|AB|PLC|Group|Holdings)$/i;
 
-/** mulberry32: small, fast and deterministic. */
+/** The world's generator: mulberry32, seed 0 taken as 0x9e3779b9 (so every seed gives the worlds it always gave). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed >>> 0 || 0x9e3779b9);
 }
 
 /** The hidden model's features of a lead, as numbers (the same ones `truth.leadModel.weights` names). */

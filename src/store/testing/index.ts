@@ -18,12 +18,19 @@ export function uniqueSchema(prefix = 't'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
-export async function openTestStore(backend: Backend, opts: { schema?: string; migrate?: boolean } = {}): Promise<TestStore> {
+/** A fresh secret key (base64), as INRECORD_SECRET_KEY holds one. */
+export function testSecretKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** `secretKey`: default a fresh key per store (never a key file in the working directory). */
+export async function openTestStore(backend: Backend, opts: { schema?: string; migrate?: boolean; secretKey?: string } = {}): Promise<TestStore> {
   const schema = opts.schema ?? uniqueSchema();
+  const secretKey = opts.secretKey ?? testSecretKey();
   const store =
     backend === 'pglite'
-      ? await openStore({ dataDir: 'memory://', schema, migrate: opts.migrate })
-      : await openStore({ databaseUrl: TEST_DATABASE_URL, schema, migrate: opts.migrate, poolSize: 5 });
+      ? await openStore({ dataDir: 'memory://', schema, migrate: opts.migrate, secretKey })
+      : await openStore({ databaseUrl: TEST_DATABASE_URL, schema, migrate: opts.migrate, poolSize: 5, secretKey });
   return Object.assign(store, {
     async destroy() {
       if (backend === 'postgres') await dropSchemas(schema);

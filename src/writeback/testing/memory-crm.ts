@@ -5,6 +5,7 @@
  * have: `ignoreWrites` fields answer ok and keep their old value. Never imported by runtime code.
  */
 import type {
+  ActorKind,
   BatchLimits,
   CrmConnector,
   CrmRecord,
@@ -30,9 +31,12 @@ export interface MemoryCrm extends CrmConnector {
   reportIgnored: boolean;
   /** Record ids whose writes fail with a validation error. */
   failIds: Set<string>;
+  /** Fields the CRM keeps no history of (Salesforce: fields without history tracking). */
+  untracked: Set<string>;
   counters: { read: number; write: number; history: number; describe: number; createField: number; updates: number };
   repEdit(id: string, fields: Record<string, FieldValue>, userId?: string, at?: Date): void;
-  seed(kind: ObjectKind, id: string, fields: Record<string, FieldValue>): void;
+  /** A record as it was before inrecord: its non-empty values logged as set by `actor` (default an import). */
+  seed(kind: ObjectKind, id: string, fields: Record<string, FieldValue>, actor?: ActorKind, userId?: string): void;
 }
 
 export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSchema>>; limits?: Partial<BatchLimits>; canCreateFields?: boolean }): MemoryCrm {
@@ -56,10 +60,13 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
     ignoreWrites: new Set(),
     reportIgnored: false,
     failIds: new Set(),
+    untracked: new Set(),
     counters,
     objectName: (k) => k,
-    seed(kind, id, fields) {
-      records.set(key(kind, id), { id, object: kind, fields: { ...fields }, modifiedAt: tick() });
+    seed(kind, id, fields, actor = 'import', userId) {
+      const when = tick();
+      records.set(key(kind, id), { id, object: kind, fields: { ...fields }, modifiedAt: when });
+      for (const [f, v] of Object.entries(fields)) if (v !== null) log.push({ id, field: f, value: v, at: when, actor, userId: userId ?? null });
     },
     repEdit(id, fields, userId = 'rep1', at) {
       for (const r of records.values()) {
@@ -115,7 +122,7 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
       const want = new Set(ids);
       const fs = new Set(fields);
       const last = new Map<string, FieldChange>();
-      for (const c of log) if (want.has(c.id) && fs.has(c.field) && records.has(key(kind, c.id))) last.set(`${c.id}|${c.field}`, c);
+      for (const c of log) if (want.has(c.id) && fs.has(c.field) && !crm.untracked.has(c.field) && records.has(key(kind, c.id))) last.set(`${c.id}|${c.field}`, c);
       return [...last.values()];
     },
     async writeBatch(kind, updates: RecordUpdate[]) {
@@ -165,7 +172,7 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
     },
     webhooks: {
       verify: () => ({ ok: true }),
-      parse: () => [],
+      parse: () => ({ events: [], rejected: [] }),
       subscribe: async () => {},
     },
     stats: () => ({ calls: counters.read + counters.write + counters.history + counters.describe, rateLimited: 0, retries: 0, tokenRefreshes: 0 }),

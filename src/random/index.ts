@@ -1,0 +1,17 @@
+/**
+ * random — the one seeded pseudo-random generator every reproducible draw uses (seeded worlds,
+ * validation samples, synthetic data, simulated faults): mulberry32, small, fast and deterministic.
+ * Not for secrets: use node:crypto for those.
+ */
+
+/** Uniform numbers in [0, 1), the same sequence for the same seed on every machine. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
