@@ -17,6 +17,7 @@ export function register(program: Command): void {
         printLine(
           `backed up ${res.dataDir} to ${res.file} (${(res.bytes / 1024 / 1024).toFixed(1)} MB); restore it with \`inrecord restore ${file}\``,
         );
+        printLine('the secret key (secret.key in the data dir, or INRECORD_SECRET_KEY) is not in the backup: keep it apart, and copy it back beside a restored store');
       }),
     );
   program
