@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { type InrecordConfig, defaultConfigPath, loadConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector } from '../crm/types.js';
-import type { Logger } from '../log/index.js';
+import { type Logger, createLogger } from '../log/index.js';
 import { type Store, type StoreOptions, openStore } from '../store/index.js';
 import { globals } from './command.js';
 
@@ -18,6 +18,8 @@ export function storeOptions(g: { dataDir?: string; config?: string }, config?: 
     dataDir: g.dataDir ?? config?.store.dataDir,
     databaseUrl: config?.store.databaseUrl,
     ...(config?.store.schema ? { schema: config.store.schema } : {}),
+    onLockTakeover: (previous) =>
+      createLogger().warn({ previous }, `taking over the embedded store's lock from PID ${previous.pid} (${previous.command || 'inrecord'}), which is no longer running`),
     configDir: dirname(resolve(g.config ?? defaultConfigPath())),
   };
 }
@@ -33,12 +35,13 @@ export interface CommandContext {
 /**
  * The one place a command opens what it works on: the config, the store it names and, unless told
  * otherwise, the CRM connection. Everything opened is closed by `close()`, also when a later step
- * fails to open.
+ * fails to open. An embedded store has one owner: a long-running command (`run`, `serve`) asks to
+ * `serve` it, and a command started beside it then reaches the store through it.
  */
-export async function openCommandContext(cmd: Command, opts: { connector?: boolean; logger?: Logger } = {}): Promise<CommandContext> {
+export async function openCommandContext(cmd: Command, opts: { connector?: boolean; logger?: Logger; serve?: boolean } = {}): Promise<CommandContext> {
   const g = globals(cmd);
   const config = loadConfig(g.config);
-  const store = await openStore(storeOptions(g, config));
+  const store = await openStore({ ...storeOptions(g, config), ...(opts.serve ? { serve: true } : {}) });
   let connector: CrmConnector | undefined;
   try {
     connector = opts.connector === false ? undefined : await createConnector(config.crm, { store, ...(opts.logger ? { logger: opts.logger } : {}) });
@@ -57,11 +60,17 @@ export async function openCommandContext(cmd: Command, opts: { connector?: boole
   };
 }
 
-/** The store for commands that need no CRM and may run without a config (dlq, review, import …). */
-export async function openCommandStore(cmd: Command): Promise<{ store: Store; config?: InrecordConfig }> {
+/** Where the store is for commands that may run without a config (dlq, review, import, backup …). */
+export function commandStoreOptions(cmd: Command): { options: StoreOptions; config?: InrecordConfig } {
   const g = globals(cmd);
   const path = g.config ?? defaultConfigPath();
   const config = g.config || existsSync(path) ? loadConfig(path) : undefined;
-  const store = await openStore(storeOptions(g, config));
+  return { options: storeOptions(g, config), config };
+}
+
+/** The store for commands that need no CRM and may run without a config (dlq, review, import …). */
+export async function openCommandStore(cmd: Command): Promise<{ store: Store; config?: InrecordConfig }> {
+  const { options, config } = commandStoreOptions(cmd);
+  const store = await openStore(options);
   return { store, config };
 }

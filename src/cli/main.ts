@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import * as apply from './commands/apply.js';
 import * as auth from './commands/auth.js';
+import * as backup from './commands/backup.js';
 import * as check from './commands/check.js';
 import * as demo from './commands/demo.js';
 import * as dlq from './commands/dlq.js';
@@ -39,7 +40,7 @@ export function buildProgram(): Command {
       'after',
       '\nExit codes: 0 ok, 1 failed, 2 usage or configuration error.\nDocs: README.md and ARCHITECTURE.md',
     );
-  for (const m of [demo, init, check, auth, plan, apply, train, run, serve, worker, reconcile, importCmd, validate, review, dlq, rollback, runs, monitor, docs, sim]) {
+  for (const m of [demo, init, check, auth, plan, apply, train, run, serve, worker, reconcile, importCmd, validate, review, dlq, rollback, runs, monitor, docs, backup, sim]) {
     m.register(program);
   }
   program.exitOverride((err) => {

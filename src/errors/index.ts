@@ -25,6 +25,16 @@ export const ERROR_CATALOGUE = {
   // store
   IR_STORE_UNAVAILABLE: { status: 503, retryable: true, fix: 'Check DATABASE_URL and that the Postgres server is running, or unset it to use the embedded store.' },
   IR_STORE_MIGRATION_FAILED: { status: 500, retryable: false, fix: 'Check the database user may create tables; the failed migration is named in the message.' },
+  IR_STORE_IN_USE: {
+    status: 409,
+    retryable: false,
+    fix: 'The embedded store has one owner at a time. Run the command after the process named in the message stops (Ctrl-C or `kill <pid>` for `inrecord run`), or point both at a Postgres server with DATABASE_URL (or store.databaseUrl in inrecord.yaml).',
+  },
+  IR_STORE_DAMAGED: {
+    status: 500,
+    retryable: false,
+    fix: 'Move the data dir named in the message aside (keep it until the restore is checked), then `inrecord restore <file>` from the last `inrecord backup`, or start empty.',
+  },
   IR_SECRET_KEY_INVALID: { status: 400, retryable: false, fix: 'Set INRECORD_SECRET_KEY to 32 random bytes as base64 or hex (`openssl rand -base64 32`), or unset it to use the key file.' },
   IR_SECRET_KEY_MISMATCH: { status: 500, retryable: false, fix: 'Set INRECORD_SECRET_KEY to the key the secrets were stored with, or re-authorise with `inrecord auth <crm>`.' },
   // jobs

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadMigrations, migrate, once } from './index.js';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { STORE_LOCK_FILE, loadMigrations, migrate, once, openStore } from './index.js';
 import { BACKENDS, TEST_DATABASE_URL, dropSchemas, openTestStore, type TestStore, uniqueSchema } from './testing/index.js';
 
 describe.each(BACKENDS)('store on %s', (backend) => {
@@ -89,4 +92,70 @@ describe('store on the Postgres server', () => {
       await dropSchemas(schema);
     }
   });
+});
+
+describe('the embedded store on disk', () => {
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'inrecord-store-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('serves its owner’s one session to a second opener, whose transactions never carry the owner’s writes', async () => {
+    const dir = dataDir();
+    const owner = await openStore({ dataDir: dir, databaseUrl: '', serve: true });
+    try {
+      await owner.exec('CREATE TABLE probe (n int, who text)');
+      const beside = await openStore({ dataDir: dir, databaseUrl: '' });
+      expect(beside.backend).toBe('postgres');
+      try {
+        // the owner writes all along while the second opener's transactions commit or roll back
+        let n = 0;
+        let writing = true;
+        const ownerWrites = (async () => {
+          while (writing) {
+            await owner.transaction((tx) => tx.query("INSERT INTO probe VALUES ($1, 'owner')", [n++]));
+            await new Promise((r) => setImmediate(r)); // a daemon's work leaves room for socket I/O
+          }
+        })();
+        for (let k = 0; k < 12; k++) {
+          await beside
+            .transaction(async (tx) => {
+              await tx.query("INSERT INTO probe VALUES ($1, 'beside')", [k]);
+              await new Promise((r) => setImmediate(r));
+              if (k % 3 === 2) throw new Error('roll back');
+            })
+            .catch(() => {});
+        }
+        writing = false;
+        await ownerWrites;
+        const rows = await owner.query<{ who: string; n: number; top: number }>('SELECT who, count(*) AS n, max(n) AS top FROM probe GROUP BY who ORDER BY who');
+        expect(rows).toEqual([
+          { who: 'beside', n: 8, top: 10 },
+          { who: 'owner', n, top: n - 1 },
+        ]);
+      } finally {
+        await beside.close();
+      }
+    } finally {
+      await owner.close();
+    }
+    expect(existsSync(join(dir, STORE_LOCK_FILE))).toBe(false);
+  }, 120_000);
+
+  it('reports a cluster that cannot start as IR_STORE_DAMAGED, and leaves no lock behind', async () => {
+    const dir = dataDir();
+    const store = await openStore({ dataDir: dir, databaseUrl: '', migrate: false });
+    await store.exec('CREATE TABLE t (x int)');
+    await store.close();
+    // a WAL with no checkpoint record in it: what two writers on one data dir leave behind
+    const wal = join(dir, 'db', 'pg_wal');
+    for (const f of readdirSync(wal).filter((f) => /^[0-9A-F]{24}$/.test(f))) writeFileSync(join(wal, f), Buffer.alloc(statSync(join(wal, f)).size));
+    await expect(openStore({ dataDir: dir, databaseUrl: '', migrate: false })).rejects.toMatchObject({ code: 'IR_STORE_DAMAGED', context: { dataDir: dir } });
+    expect(existsSync(join(dir, STORE_LOCK_FILE))).toBe(false);
+  }, 120_000);
 });

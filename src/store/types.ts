@@ -1,3 +1,4 @@
+import type { StoreLockHolder } from './lock.js';
 import type { SecretBox } from './secrets.js';
 
 export type Row = Record<string, unknown>;
@@ -42,6 +43,14 @@ export interface StoreOptions {
   migrate?: boolean;
   /** Pool size on the server (default 10). */
   poolSize?: number;
+  /** Told when the embedded store's lock, left by a process that is gone, is taken over. */
+  onLockTakeover?: (previous: StoreLockHolder) => void;
+  /**
+   * Own the embedded store and serve it on a Unix socket in the data dir, so commands run beside
+   * this process reach it through this process (the daemon does). Without it, a command that
+   * finds the store served by its owner connects through the owner's socket.
+   */
+  serve?: boolean;
   /** Key material for secrets (base64 or hex); before INRECORD_SECRET_KEY. */
   secretKey?: string;
   /** The directory of the config file: a server store's key file is `inrecord.key` there (default: the working directory). */

@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('--backfill', 'on a first start (no poll cursor yet) read and process every record, not only later changes')
     .action(
       action(async (opts: { port?: number; poll?: boolean; backfill?: boolean }, cmd: Command) => {
-        const { config, store } = await openCommandContext(cmd, { connector: false });
+        const { config, store } = await openCommandContext(cmd, { connector: false, serve: true });
         const logger = createLogger();
         const daemon = await startDaemon(store, config, { serve: true, work: false, poll: opts.poll !== false, port: opts.port, logger, ...(opts.backfill ? { backfill: true } : {}) }).catch(async (err) => {
           // nothing was left running: close the store so the process ends with the error
