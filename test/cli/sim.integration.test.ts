@@ -19,10 +19,14 @@ function startSim(args: string[]): Promise<Record<string, unknown>> {
   child = spawn(process.execPath, ['--import', 'tsx', resolve('src/cli/main.ts'), '--json', 'sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';
+    // --json prints one object (pretty-printed) and then serves until stopped
     child?.stdout?.on('data', (d) => {
       out += String(d);
-      const line = out.split('\n').find((l) => l.trim().startsWith('{'));
-      if (line && out.includes('\n')) ok(JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)));
+      try {
+        ok(JSON.parse(out));
+      } catch {
+        // not whole yet
+      }
     });
     child?.on('exit', (code) => fail(new Error(`sim exited ${code}`)));
   });

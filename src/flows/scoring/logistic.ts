@@ -11,7 +11,7 @@ import type { FlowRecord } from '../types.js';
 import { type CompiledFeature, compileFeatures, type FeatureValue, formatReason, phrase, readFeature } from './features.js';
 import { type Factor, digest, type ScoreResult, topIndices } from './rules.js';
 import type { FeatureSpec } from './settings.js';
-import { type Design, type FitStop, fitLogistic, log1pExp } from './solver.js';
+import { type Design, type FitResult, type FitStop, fitLogistic, log1pExp } from './solver.js';
 
 /** How one feature maps to columns of the model; plain JSON. */
 export type FeatureEncoding =
@@ -190,16 +190,8 @@ export interface TrainOptions {
   maxLevels?: number;
 }
 
-/** How a fit went: plain JSON, stored with the model and in its metrics. */
-export interface FitReport {
-  converged: boolean;
-  stopped: FitStop;
-  iterations: number;
-  /** max |gradient| of the penalised log-likelihood at the returned weights. */
-  gradientNorm: number;
-  /** Penalised log-likelihood at the returned weights. */
-  objective: number;
-  relativeChange: number;
+/** How a fit went (the solver's result without its weights): plain JSON, stored with the model and in its metrics. */
+export interface FitReport extends Omit<FitResult, 'weights'> {
   lambda: number;
   lambdaChosenBy: 'settings' | 'cross-validation';
   /** Mean held-out log loss of each λ of the grid over the folds (cross-validation only). */
