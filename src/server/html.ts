@@ -48,7 +48,7 @@ form{display:inline}
 .card b{display:block;font-size:22px}
 pre{background:#fff;border:1px solid #e3e6eb;padding:8px;overflow:auto;max-height:240px}
 .flash{background:#d8f0dd;border:1px solid #9bd3a6;padding:8px 12px;margin-bottom:12px}
-.flash.error{background:#f8d7d7;border-color:#e0a0a0}
+.flash.error,.alert{background:#f8d7d7;border:1px solid #e0a0a0;padding:8px 12px;margin-bottom:12px}
 .choice{margin:3px 0}.choice span{margin:0 4px}
 td.reason{min-width:200px;max-width:320px}
 main{box-sizing:border-box}

@@ -1,4 +1,5 @@
 /** The console's pages: review queue, dead letters, runs and their ledger, validation, monitoring. */
+import { pausedConnections } from '../crm/runtime/index.js';
 import { type Html, barChart, html, page } from './html.js';
 import { counts, getRun, listDeadLetters, listReview, listRuns, runLedger } from './queries.js';
 import type { ServerDeps } from './app.js';
@@ -23,8 +24,14 @@ export async function renderPage(deps: ServerDeps, path: string, flash?: Flash):
 
 async function overview(deps: ServerDeps): Promise<Html> {
   const c = await counts(deps.store);
+  const paused = await pausedConnections(deps.store);
   const card = (label: string, value: number, href: string) => html`<a class="card" href="${href}"><b>${value}</b>${label}</a>`;
-  return html`<div class="cards">
+  const grants = paused.map(
+    (p) => html`<p class="alert" data-testid="revoked-${p.connection}"><b>${p.connection}: OAuth grant revoked</b> ${when(p.since)}${
+      p.reason ? ` (${p.reason})` : ''
+    }. Flows for this CRM are paused. Fix: run <code>inrecord auth ${p.connection.split(':')[0]}</code> and open the URL it prints, or pass <code>--refresh-token</code>.</p>`,
+  );
+  return html`${grants}<div class="cards">
     ${card('open review items', c.review_open, '/review')}
     ${card('dead letters', c.dead_letters, '/dlq')}
     ${card('runs', c.runs, '/runs')}

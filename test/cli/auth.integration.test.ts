@@ -12,6 +12,8 @@ import { crmConnectionSchema, loadConfig } from '../../src/config/index.js';
 import { createConnector } from '../../src/crm/index.js';
 import type { RunningHubspotSimulator } from '../../src/simulators/hubspot/index.js';
 import { startSimulator } from '../../src/simulators/index.js';
+import { renderPage } from '../../src/server/pages.js';
+import type { ServerDeps } from '../../src/server/app.js';
 import { openStore } from '../../src/store/index.js';
 
 /** The command module in this process, as the other CLI tests run theirs. */
@@ -84,6 +86,16 @@ describe('inrecord auth', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The console's overview page, as the daemon renders it. */
+  async function overviewPage(): Promise<string> {
+    const store = await openStore({ dataDir, configDir: dir });
+    try {
+      return (await renderPage({ store } as unknown as ServerDeps, '/')) ?? '';
+    } finally {
+      await store.close();
+    }
+  }
+
   /** A worker's view: the store and a connector, as the daemon opens them; closed before the CLI opens the store. */
   async function withConnector<T>(
     fn: (c: Awaited<ReturnType<typeof createConnector>>, raw: () => Promise<string>) => Promise<T>,
@@ -133,12 +145,17 @@ describe('inrecord auth', () => {
     expect(await withConnector((c) => write(c, 2))).toBe('IR_CRM_GRANT_REVOKED');
     // the same config, a new process: still revoked
     expect(await withConnector((c) => write(c, 3))).toBe('IR_CRM_GRANT_REVOKED');
+    // the console says so, with the fix
+    const paused = await overviewPage();
+    expect(paused).toContain('data-testid="revoked-hubspot:sim-client-id"');
+    expect(paused).toContain('inrecord auth hubspot');
 
     const fresh = await codeGrant();
     const r = await inProcess('--config', configPath, 'auth', 'hubspot', '--refresh-token', fresh);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('hubspot re-authorised');
+    expect(await overviewPage()).not.toContain('OAuth grant revoked');
 
     // the config still names the revoked token: it was applied once and is not applied again
     const { result, value, raw } = await withConnector(async (c, rawTable) => {

@@ -236,6 +236,21 @@ export async function isConnectionPaused(store: Store, connection: string): Prom
   return rows[0]?.status === 'revoked';
 }
 
+/** A connection whose flows are paused because its grant was revoked: shown to operators with the fix. */
+export interface PausedConnection {
+  connection: string;
+  reason: string | null;
+  since: Date;
+}
+
+/** Every connection paused by a revoked grant, for the console and `status`-like views. */
+export async function pausedConnections(store: Store): Promise<PausedConnection[]> {
+  const rows = await store.query<{ connection: string; revoked_reason: string | null; updated_at: Date | string }>(
+    "SELECT connection, revoked_reason, updated_at FROM oauth_tokens WHERE status = 'revoked' ORDER BY connection",
+  );
+  return rows.map((r) => ({ connection: r.connection, reason: r.revoked_reason, since: new Date(r.updated_at) }));
+}
+
 /** What a user brings to re-authorise: the code the CRM's authorise page redirected with, or a refresh token. */
 export type Reauthorisation = { code: string; redirectUri: string } | { refreshToken: string };
 
