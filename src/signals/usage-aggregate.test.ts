@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateUsage, parseCsv, usageEventsOf, usageTrend } from './usage-aggregate.js';
+import { CsvReader, aggregateUsage, parseCsv, usageEventsOf, usageTrend } from './usage-aggregate.js';
 import { companyKeyOf } from './usage.js';
 
 const AS_OF = new Date('2026-11-28T12:00:00.000Z');
@@ -69,5 +69,33 @@ describe('parseCsv on a damaged file', () => {
     expect(() => parseCsv('email,event,at\na@x.example,login,2026-01-01\nb@x.example,"login,2026-01-02\nc@x.example,login,2026-01-03\n', 'usage.csv')).toThrow(
       /usage\.csv line 3: a quoted field opens here and is never closed/,
     );
+  });
+});
+
+describe('CsvReader, a file read in pieces', () => {
+  const text = 'Email,Note,At\r\n"a@x.example","say ""hi"",\r\nthen go",2026-01-01\r\n\r\nb@x.example,,2026-01-02\n"c@x.example",""""\r\n';
+  it('gives the same records wherever the chunks are cut (quotes, doubled quotes and CRLF split across chunks)', () => {
+    const whole = parseCsv(text);
+    expect(whole).toEqual([
+      { email: 'a@x.example', note: 'say "hi",\r\nthen go', at: '2026-01-01' },
+      { email: 'b@x.example', note: '', at: '2026-01-02' },
+      { email: 'c@x.example', note: '"', at: '' },
+    ]);
+    for (let cut = 1; cut < text.length; cut++) {
+      for (const size of [1, 2, 3, cut]) {
+        const reader = new CsvReader();
+        const rows: Record<string, string>[] = [];
+        for (let i = 0; i < text.length; i += size) rows.push(...reader.push(text.slice(i, i + size)));
+        rows.push(...reader.end());
+        expect(rows, `chunks of ${size}`).toEqual(whole);
+      }
+    }
+  });
+
+  it('names the line of a quote that never closes, counted across chunks', () => {
+    const reader = new CsvReader('big.csv');
+    reader.push('email,event\na@x.example,lo');
+    reader.push('gin\nb@x.example,"log');
+    expect(() => reader.end()).toThrow(/big\.csv line 3: a quoted field opens here/);
   });
 });

@@ -78,53 +78,98 @@ export function usageEventsOf(
   return { events, problems };
 }
 
-/** RFC 4180 CSV (quoted fields, doubled quotes, CRLF) → records keyed by the header row. */
-export function parseCsv(text: string, origin = 'the CSV file'): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let quoteLine = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch === '\n') line++;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') {
-      quoted = true;
-      quoteLine = line;
-    } else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') {
-        i++;
-        line++;
+/**
+ * RFC 4180 CSV (quoted fields, doubled quotes, CRLF) read piece by piece: `push` takes any slice of
+ * the text (a chunk of a file stream) and returns the records it completed, keyed by the header row;
+ * `end` returns the last one and refuses a quote that never closes. Memory holds one record at a time.
+ */
+export class CsvReader {
+  private row: string[] = [];
+  private field = '';
+  private quoted = false;
+  /** The previous chunk ended on a quote inside a quoted field: a doubled quote or the closing one. */
+  private pendingQuote = false;
+  /** The previous chunk ended on CR: a following LF belongs to the same line end. */
+  private pendingCr = false;
+  private line = 1;
+  private quoteLine = 0;
+  private names: string[] | null = null;
+
+  constructor(private readonly origin = 'the CSV file') {}
+
+  push(text: string): Record<string, string>[] {
+    const out: Record<string, string>[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i] as string;
+      if (this.pendingCr) {
+        this.pendingCr = false;
+        if (ch === '\n') continue;
       }
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
+      if (this.pendingQuote) {
+        this.pendingQuote = false;
+        if (ch === '"') {
+          this.field += '"';
+          continue;
+        }
+        this.quoted = false;
+      }
+      if (ch === '\n') this.line++;
+      if (this.quoted) {
+        if (ch === '"') this.pendingQuote = true;
+        else this.field += ch;
+      } else if (ch === '"') {
+        this.quoted = true;
+        this.quoteLine = this.line;
+      } else if (ch === ',') {
+        this.row.push(this.field);
+        this.field = '';
+      } else if (ch === '\n' || ch === '\r') {
+        if (ch === '\r') {
+          this.pendingCr = true;
+          this.line++;
+        }
+        this.endRow(out);
+      } else this.field += ch;
+    }
+    return out;
   }
-  if (quoted)
-    // An unterminated quote would swallow every later row into one field: refuse the file instead.
-    throw new InrecordError('IR_INPUT_INVALID', `${origin} line ${quoteLine}: a quoted field opens here and is never closed`, {
-      fix: 'Close the quote (a quote inside a quoted field is written twice: "") or check that the file is complete, then import it again.',
-    });
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
+
+  end(): Record<string, string>[] {
+    if (this.pendingQuote) {
+      this.pendingQuote = false;
+      this.quoted = false;
+    }
+    if (this.quoted)
+      // An unterminated quote would swallow every later row into one field: refuse the file instead.
+      throw new InrecordError('IR_INPUT_INVALID', `${this.origin} line ${this.quoteLine}: a quoted field opens here and is never closed`, {
+        fix: 'Close the quote (a quote inside a quoted field is written twice: "") or check that the file is complete, then import it again.',
+      });
+    const out: Record<string, string>[] = [];
+    if (this.field !== '' || this.row.length > 0) this.endRow(out);
+    return out;
   }
-  const [header, ...body] = rows.filter((r) => r.some((c) => c.trim() !== ''));
-  if (!header) return [];
-  const names = header.map((h) => h.trim().toLowerCase());
-  return body.map((r) => Object.fromEntries(names.map((n, k) => [n, r[k] ?? ''])));
+
+  private endRow(out: Record<string, string>[]): void {
+    this.row.push(this.field);
+    const row = this.row;
+    this.row = [];
+    this.field = '';
+    if (!row.some((c) => c.trim() !== '')) return;
+    if (!this.names) {
+      this.names = row.map((h) => h.trim().toLowerCase());
+      return;
+    }
+    const names = this.names;
+    out.push(Object.fromEntries(names.map((n, k) => [n, row[k] ?? ''])));
+  }
+}
+
+/** A whole CSV text → records keyed by the header row (`CsvReader` in one piece). */
+export function parseCsv(text: string, origin = 'the CSV file'): Record<string, string>[] {
+  const reader = new CsvReader(origin);
+  const rows = reader.push(text);
+  for (const r of reader.end()) rows.push(r);
+  return rows;
 }
 
 export type UsageTrend = (typeof USAGE_TRENDS)[number];

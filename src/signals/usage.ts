@@ -7,8 +7,6 @@
  * state active users, last active, features… as of a time — is taken as-is instead: the latest
  * snapshot of each record is written, nothing is aggregated (usage-snapshot.ts).
  */
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import type { FlowConfig, InrecordConfig } from '../config/index.js';
 import type { CrmConnector } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
@@ -23,12 +21,13 @@ import {
   selectUsageEventsByKeys,
   writeCursor,
 } from './queries.js';
-import { fetchFeedText } from './sources.js';
 import type { ParseProblem } from './types.js';
-import { type UsageEvent, aggregateUsage, parseCsv, usageEventsOf, usageOutputs } from './usage-aggregate.js';
-import { SNAPSHOT_TIME_COLUMNS, type UsageSnapshot, isSnapshotSource, latestSnapshots, usageSnapshotsOf } from './usage-snapshot.js';
+import { type UsageSource, openRows } from './usage-source.js';
+import { type UsageEvent, aggregateUsage, usageEventsOf, usageOutputs } from './usage-aggregate.js';
+import { type UsageSnapshot, isSnapshotSource, latestSnapshots, usageSnapshotsOf } from './usage-snapshot.js';
 
-export type UsageSource = { kind: 'file'; path: string } | { kind: 'postgres'; url: string; query: string } | { kind: 'rows'; name: string; rows: Record<string, unknown>[] };
+
+export type { UsageSource } from './usage-source.js';
 
 export interface ImportUsageOptions {
   source: UsageSource;
@@ -128,73 +127,6 @@ export function companyKeyOf(e: UsageEvent): string | null {
   return e.accountId ? `account:${e.accountId}` : null;
 }
 
-function jsonLines(text: string): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
-  for (const [i, line] of text.split(/\r?\n/).entries()) {
-    if (!line.trim()) continue;
-    try {
-      rows.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      rows.push({ __invalid: `line ${i + 1} is not JSON` });
-    }
-  }
-  return rows;
-}
-
-type Mode = NonNullable<ImportUsageOptions['mode']>;
-
-async function readRows(src: UsageSource, since: string | null, mode: Mode): Promise<{ name: string; rows: Record<string, unknown>[]; snapshots?: boolean }> {
-  if (src.kind === 'rows') return { name: src.name, rows: src.rows };
-  if (src.kind === 'file' && /^https?:\/\//i.test(src.path)) {
-    // an HTTP endpoint serving JSONL (or a JSON array) of usage rows
-    const text = (await fetchFeedText(src.path)).trim();
-    if (text.startsWith('[')) {
-      try {
-        return { name: src.path, rows: JSON.parse(text) as Record<string, unknown>[] };
-      } catch {
-        return { name: src.path, rows: [{ __invalid: 'the JSON array could not be parsed' }] };
-      }
-    }
-    return { name: src.path, rows: jsonLines(text) };
-  }
-  if (src.kind === 'file') {
-    let text: string;
-    try {
-      text = readFileSync(src.path, 'utf8');
-    } catch (err) {
-      throw new InrecordError('IR_USAGE', `cannot read the usage file ${src.path}: ${(err as Error).message}`, {
-        fix: 'Pass an existing .csv or .jsonl file.',
-      });
-    }
-    if (/\.(jsonl|ndjson|json)$/i.test(src.path)) return { name: src.path, rows: jsonLines(text) };
-    return { name: src.path, rows: parseCsv(text, src.path) };
-  }
-  // the warehouse path: the user's SELECT, filtered on event (or snapshot) time past the cursor, oldest first
-  const client = new pg.Client({ connectionString: src.url });
-  try {
-    await client.connect();
-    const inner = src.query.replace(/;\s*$/, '');
-    let snapshots = mode === 'snapshots';
-    let timeColumn: string | undefined = 'occurred_at';
-    if (mode !== 'events') {
-      const columns = (await client.query(`SELECT * FROM (${inner}) AS usage_rows LIMIT 0`)).fields.map((f) => f.name.toLowerCase());
-      snapshots ||= isSnapshotSource(columns);
-      if (snapshots) timeColumn = SNAPSHOT_TIME_COLUMNS.find((c) => columns.includes(c));
-    }
-    const sql = timeColumn
-      ? `SELECT * FROM (${inner}) AS usage_rows WHERE ($1::timestamptz IS NULL OR ${timeColumn} >= $1::timestamptz) ORDER BY ${timeColumn}`
-      : `SELECT * FROM (${inner}) AS usage_rows`;
-    const r = await client.query(sql, timeColumn ? [since] : []);
-    return { name: src.query, rows: r.rows as Record<string, unknown>[], snapshots };
-  } catch (err) {
-    throw new InrecordError('IR_INPUT_INVALID', `usage query failed: ${(err as Error).message}`, {
-      fix: 'The query must return occurred_at (timestamptz) and user_email, account_id or domain — or, for snapshots, active_users_7d / active_users_30d / last_active … with an optional snapshot_at; check the connection string and the SQL.',
-    });
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 function usageFlows(config: InrecordConfig): { contact?: FlowConfig; company?: FlowConfig } {
   const flows = config.flows.filter((f) => f.kind === 'usage');
   const out: { contact?: FlowConfig; company?: FlowConfig } = {};
@@ -220,48 +152,38 @@ export async function importUsage(
   const cursorName = `signals.usage.${crm}.${provisional}`;
   const since = await readCursor(store, cursorName);
   const mode = opts.mode ?? 'auto';
-  const read = await readRows(opts.source, since, mode);
-  const { rows } = read;
+  const read = await openRows(opts.source, since, mode, opts.onProgress);
   const source = provisional;
-  const snapshotMode = read.snapshots ?? (mode === 'snapshots' || (mode === 'auto' && isSnapshotSource(new Set(rows.slice(0, 100).flatMap((r) => Object.keys(r))))));
-  if (snapshotMode) return importSnapshots(store, connector, config, { rows, source, since, cursorName, asOf, flows, onProgress: opts.onProgress });
-  const invalidRows = rows.filter((r) => '__invalid' in r);
-  const parsed = usageEventsOf(rows.filter((r) => !('__invalid' in r)), source);
-  const future = setAsideFuture(parsed.events, asOf, source);
-  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems, ...future.problems];
-  // incremental on event time: rows before the cursor were ingested by an earlier run
-  const fresh = future.trusted.filter((e) => !since || e.at >= since);
-  const stored = fresh.map((e) => ({ ...e, contactKey: contactKeyOf(e), companyKey: companyKeyOf(e) }));
-  const newKeys = new Set<string>();
-  for (let i = 0; i < stored.length; i += 1000) for (const k of await insertUsageEvents(store, source, stored.slice(i, i + 1000))) newKeys.add(k);
-  const added = stored.filter((e) => newKeys.has(e.key));
+  let snapshotMode = read.snapshots ?? (mode === 'snapshots' ? true : mode === 'events' ? false : undefined);
+  const events = new EventIntake(store, source, since, asOf, flows);
+  const snapshots = new SnapshotIntake(source, since, asOf, flows);
+  for await (const rows of read.chunks) {
+    // `auto`: a source with any snapshot column is read as snapshots (judged on its first rows)
+    snapshotMode ??= isSnapshotSource(new Set(rows.slice(0, 100).flatMap((r) => Object.keys(r))));
+    if (snapshotMode) snapshots.add(rows);
+    else await events.add(rows);
+  }
+  if (snapshotMode) return importSnapshots(store, connector, config, { intake: snapshots, cursorName, onProgress: opts.onProgress });
 
-  const summary = emptySummary({ source, mode: 'events', rows: rows.length, events: added.length, problems, cursor: since });
-  summary.future = future.problems.length;
-  if (added.length > 0) {
+  const summary = emptySummary({ source, mode: 'events', rows: events.rows, events: events.added, problems: events.problems, cursor: since });
+  summary.future = events.future;
+  if (events.added > 0) {
     // identity: every key with new events, contacts by address, companies by domain / account
-    const inputs = new Map<string, IdentityInput>();
-    for (const e of added) {
-      if (flows.contact && e.contactKey && !inputs.has(e.contactKey))
-        inputs.set(e.contactKey, { key: e.contactKey, type: 'contact', email: e.userEmail, ...(e.domain ? { company_domain: e.domain } : {}) });
-      if (flows.company && e.companyKey && !inputs.has(e.companyKey))
-        inputs.set(e.companyKey, e.companyKey.startsWith('domain:') ? { key: e.companyKey, type: 'company', domain: e.companyKey.slice(7) } : { key: e.companyKey, type: 'company', name: e.accountName });
-    }
-    const idOf = await resolveKeys(store, connector, [...inputs.values()], summary);
+    const idOf = await resolveKeys(store, connector, [...events.inputs.values()], summary);
     const featureCount = await countUsageFeatures(store, source);
     for (const object of ['contact', 'company'] as const) {
       const flow = flows[object];
       if (!flow) continue;
-      const ids = [...new Set(added.map((e) => (object === 'contact' ? e.contactKey : e.companyKey)).flatMap((k) => (k && idOf.has(k) ? [idOf.get(k) as string] : [])))];
+      const ids = [...new Set([...events.keys[object]].flatMap((k) => (idOf.has(k) ? [idOf.get(k) as string] : [])))];
       if (ids.length === 0) continue;
       // every key linked to these records (a contact's other addresses), so a record aggregates all its events
       const keysById = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
       for (const [k, id] of idOf) keysById.get(id)?.add(k);
       for (const l of await selectLinkedKeys(store, crm, object, ids)) keysById.get(l.crm_id)?.add(l.external_key);
       const allKeys = [...keysById.values()].flatMap((s) => [...s]);
-      const events = await selectUsageEventsByKeys(store, source, object === 'contact' ? allKeys : [], object === 'company' ? allKeys : []);
+      const stored = await selectUsageEventsByKeys(store, source, object === 'contact' ? allKeys : [], object === 'company' ? allKeys : []);
       const byKey = new Map<string, UsageEvent[]>();
-      for (const r of events) {
+      for (const r of stored) {
         const k = object === 'contact' ? r.contact_key : r.company_key;
         if (!k) continue;
         const ev: UsageEvent = { key: r.event_key, userEmail: r.user_email, accountId: r.account_id, accountName: null, domain: r.domain, feature: r.feature, at: new Date(r.occurred_at).toISOString() };
@@ -273,9 +195,120 @@ export async function importUsage(
       await writeUsage(store, connector, config, summary, object, flow, await flowOutputs(connector, object, flow, values));
     }
   }
-  summary.cursor = await advanceCursor(store, cursorName, since, future.trusted.map((e) => e.at), asOf);
+  summary.cursor = await advanceCursor(store, cursorName, since, events.latest);
   opts.onProgress?.(1, 1);
   return summary;
+}
+
+/** The latest of two row times, a row time never past the import's time. */
+function later(latest: string | null, at: string, asOf: Date): string {
+  const ceiling = asOf.toISOString();
+  const c = at > ceiling ? ceiling : at;
+  return latest === null || c > latest ? c : latest;
+}
+
+/**
+ * Event rows taken a chunk at a time: each chunk is parsed, set aside when dated in the future,
+ * stored (deduplicated by the store), and forgotten; what stays is one identity input per key with
+ * new events, so memory follows the number of people and accounts, not the file's size.
+ */
+class EventIntake {
+  rows = 0;
+  added = 0;
+  future = 0;
+  latest: string | null;
+  readonly problems: ParseProblem[] = [];
+  readonly inputs = new Map<string, IdentityInput>();
+  readonly keys = { contact: new Set<string>(), company: new Set<string>() };
+
+  constructor(
+    private readonly store: Store,
+    private readonly source: string,
+    private readonly since: string | null,
+    private readonly asOf: Date,
+    private readonly flows: { contact?: FlowConfig; company?: FlowConfig },
+  ) {
+    this.latest = since;
+  }
+
+  async add(rows: Record<string, unknown>[]): Promise<void> {
+    const first = this.rows + 1;
+    this.rows += rows.length;
+    for (const r of rows) if ('__invalid' in r) this.problems.push({ origin: this.source, message: String(r.__invalid) });
+    const parsed = usageEventsOf(rows.filter((r) => !('__invalid' in r)), this.source, first);
+    for (const p of parsed.problems) this.problems.push(p);
+    const future = setAsideFuture(parsed.events, this.asOf, this.source);
+    this.future += future.problems.length;
+    for (const p of future.problems) this.problems.push(p);
+    for (const e of future.trusted) this.latest = later(this.latest, e.at, this.asOf);
+    // incremental on event time: rows before the cursor were ingested by an earlier run
+    const fresh = future.trusted.filter((e) => !this.since || e.at >= this.since);
+    const stored = fresh.map((e) => ({ ...e, contactKey: contactKeyOf(e), companyKey: companyKeyOf(e) }));
+    for (let i = 0; i < stored.length; i += 1000) {
+      const batch = stored.slice(i, i + 1000);
+      const isNew = new Set(await insertUsageEvents(this.store, this.source, batch));
+      for (const e of batch) if (isNew.has(e.key)) this.take(e);
+    }
+  }
+
+  private take(e: UsageEvent & { contactKey: string | null; companyKey: string | null }): void {
+    this.added++;
+    if (this.flows.contact && e.contactKey) {
+      this.keys.contact.add(e.contactKey);
+      if (!this.inputs.has(e.contactKey)) this.inputs.set(e.contactKey, { key: e.contactKey, type: 'contact', email: e.userEmail, ...(e.domain ? { company_domain: e.domain } : {}) });
+    }
+    if (this.flows.company && e.companyKey) {
+      this.keys.company.add(e.companyKey);
+      if (!this.inputs.has(e.companyKey))
+        this.inputs.set(e.companyKey, e.companyKey.startsWith('domain:') ? { key: e.companyKey, type: 'company', domain: e.companyKey.slice(7) } : { key: e.companyKey, type: 'company', name: e.accountName });
+    }
+  }
+}
+
+/** Snapshot rows taken a chunk at a time: only the latest snapshot of each key is kept. */
+class SnapshotIntake {
+  rows = 0;
+  fresh = 0;
+  future = 0;
+  latest: string | null;
+  readonly problems: ParseProblem[] = [];
+  readonly byKey = new Map<string, UsageSnapshot>();
+
+  constructor(
+    readonly source: string,
+    readonly since: string | null,
+    readonly asOf: Date,
+    readonly flows: { contact?: FlowConfig; company?: FlowConfig },
+  ) {
+    this.latest = since;
+  }
+
+  add(rows: Record<string, unknown>[]): void {
+    const first = this.rows + 1;
+    this.rows += rows.length;
+    for (const r of rows) if ('__invalid' in r) this.problems.push({ origin: this.source, message: String(r.__invalid) });
+    const parsed = usageSnapshotsOf(rows.filter((r) => !('__invalid' in r)), this.source, this.asOf, first);
+    for (const p of parsed.problems) this.problems.push(p);
+    const future = setAsideFuture(parsed.snapshots, this.asOf, this.source);
+    this.future += future.problems.length;
+    for (const p of future.problems) this.problems.push(p);
+    for (const s of future.trusted) {
+      this.latest = later(this.latest, s.at, this.asOf);
+      if (this.since && s.at < this.since) continue;
+      this.fresh++;
+      const k = this.flows[s.object] ? snapshotKey(s) : null;
+      const cur = k ? this.byKey.get(k) : undefined;
+      if (k && (!cur || s.at >= cur.at)) this.byKey.set(k, s);
+    }
+  }
+}
+
+function snapshotKey(s: UsageSnapshot): string | null {
+  if (s.object === 'contact') {
+    const n = normaliseEmail(s.userEmail);
+    return n ? `email:${n.canonical}` : null;
+  }
+  return s.domain ? `domain:${s.domain}` : s.accountId ? `account:${s.accountId}` : null;
 }
 
 /** Record ids of the identity keys that matched; each key that did not is counted as unmatched. */
@@ -316,13 +349,8 @@ async function* toAsync<T>(items: T[]): AsyncIterable<T> {
   yield* items;
 }
 
-/** The cursor moved to the latest row time read (never back, never past the import's time); the cursor after. */
-async function advanceCursor(store: Store, name: string, since: string | null, times: string[], asOf: Date): Promise<string | null> {
-  const ceiling = asOf.toISOString();
-  const latest = times.reduce<string | null>((m, t) => {
-    const c = t > ceiling ? ceiling : t;
-    return m === null || c > m ? c : m;
-  }, since);
+/** The cursor moved to the latest row time read (never back; row times are already clamped to the import's time). */
+async function advanceCursor(store: Store, name: string, since: string | null, latest: string | null): Promise<string | null> {
   if (latest && latest !== since) await writeCursor(store, name, latest);
   return latest;
 }
@@ -358,47 +386,24 @@ async function importSnapshots(
   store: Store,
   connector: CrmConnector,
   config: InrecordConfig,
-  ctx: {
-    rows: Record<string, unknown>[];
-    source: string;
-    since: string | null;
-    cursorName: string;
-    asOf: Date;
-    flows: { contact?: FlowConfig; company?: FlowConfig };
-    onProgress?: (done: number, total: number) => void;
-  },
+  ctx: { intake: SnapshotIntake; cursorName: string; onProgress?: (done: number, total: number) => void },
 ): Promise<UsageImportSummary> {
-  const { rows, source, since, flows } = ctx;
-  const invalidRows = rows.filter((r) => '__invalid' in r);
-  const parsed = usageSnapshotsOf(rows.filter((r) => !('__invalid' in r)), source, ctx.asOf);
-  const future = setAsideFuture(parsed.snapshots, ctx.asOf, source);
-  const problems = [...invalidRows.map((r) => ({ origin: source, message: String(r.__invalid) })), ...parsed.problems, ...future.problems];
-  const fresh = future.trusted.filter((s) => !since || s.at >= since);
-  const summary = emptySummary({ source, mode: 'snapshots', rows: rows.length, snapshots: fresh.length, problems, cursor: since });
-  summary.future = future.problems.length;
-  const keyOf = (s: UsageSnapshot): string | null => {
-    if (s.object === 'contact') {
-      const n = normaliseEmail(s.userEmail);
-      return n ? `email:${n.canonical}` : null;
-    }
-    return s.domain ? `domain:${s.domain}` : s.accountId ? `account:${s.accountId}` : null;
-  };
-  const keyed = fresh.filter((s) => flows[s.object]).flatMap((s) => {
-    const k = keyOf(s);
-    return k ? [[k, s] as [string, UsageSnapshot]] : [];
-  });
+  const { intake } = ctx;
+  const { source, since, flows } = intake;
+  const summary = emptySummary({ source, mode: 'snapshots', rows: intake.rows, snapshots: intake.fresh, problems: intake.problems, cursor: since });
+  summary.future = intake.future;
+  const keyed = [...intake.byKey];
   if (keyed.length > 0) {
     const inputs = new Map<string, IdentityInput>();
     for (const [k, s] of keyed)
-      if (!inputs.has(k))
-        inputs.set(
-          k,
-          s.object === 'contact'
-            ? { key: k, type: 'contact', email: s.userEmail, ...(s.domain ? { company_domain: s.domain } : {}) }
-            : k.startsWith('domain:')
-              ? { key: k, type: 'company', domain: k.slice(7), ...(s.accountName ? { name: s.accountName } : {}) }
-              : { key: k, type: 'company', name: s.accountName },
-        );
+      inputs.set(
+        k,
+        s.object === 'contact'
+          ? { key: k, type: 'contact', email: s.userEmail, ...(s.domain ? { company_domain: s.domain } : {}) }
+          : k.startsWith('domain:')
+            ? { key: k, type: 'company', domain: k.slice(7), ...(s.accountName ? { name: s.accountName } : {}) }
+            : { key: k, type: 'company', name: s.accountName },
+      );
     const idOf = await resolveKeys(store, connector, [...inputs.values()], summary);
     for (const object of ['contact', 'company'] as const) {
       const flow = flows[object];
@@ -409,7 +414,7 @@ async function importSnapshots(
       await writeUsage(store, connector, config, summary, object, flow, await flowOutputs(connector, object, flow, new Map([...latest].map(([id, s]) => [id, s.values]))));
     }
   }
-  summary.cursor = await advanceCursor(store, ctx.cursorName, since, future.trusted.map((x) => x.at), ctx.asOf);
+  summary.cursor = await advanceCursor(store, ctx.cursorName, since, intake.latest);
   ctx.onProgress?.(1, 1);
   return summary;
 }

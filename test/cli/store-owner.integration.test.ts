@@ -153,6 +153,60 @@ describe('the embedded store beside a running daemon', () => {
     expect(existsSync(lockFile)).toBe(false);
   }, 420_000);
 
+  // `npm run bench -- store-owner` runs this with INRECORD_STORE_CYCLES=20
+  const cycles = Number(process.env.INRECORD_STORE_CYCLES ?? 1);
+  it(`runs the everyday commands together beside the daemon, and the store opens cleanly after it stops (${cycles} cycles)`, async () => {
+    const calendar = join(dir, 'meeting.ics');
+    writeFileSync(
+      calendar,
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//inrecord test//EN',
+        'BEGIN:VEVENT',
+        'UID:store-owner-1@example.com',
+        'DTSTAMP:20261101T090000Z',
+        'DTSTART:20261101T090000Z',
+        'DTEND:20261101T093000Z',
+        'SUMMARY:Intro call',
+        'ORGANIZER:mailto:rep@ourteam.example',
+        'ATTENDEE:mailto:someone@elsewhere.example',
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n'),
+    );
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      const before = await applyRuns();
+      const daemon = await startDaemon();
+      // the operator's everyday tools, all at once, beside the daemon: each goes through it
+      const everyday = [
+        ['--json', 'apply'],
+        ['--json', 'runs'],
+        ['--json', 'monitor', '--no-notify'],
+        ['--json', 'review', 'list'],
+        ['--json', 'dlq', 'list'],
+        ['--json', 'import', 'calendar', calendar, '--own-domain', 'ourteam.example', '--allow-rejects'],
+      ];
+      const done = await Promise.all(everyday.map((args) => cli(...args)));
+      done.forEach((d, i) => {
+        const what = `${everyday[i].join(' ')}: ${d.stdout}${d.stderr}`;
+        // `monitor` exits 1 when it raises an alert: a report all the same
+        expect(d.code === 0 || (everyday[i][1] === 'monitor' && d.code === 1), what).toBe(true);
+        expect(() => JSON.parse(d.stdout), what).not.toThrow();
+        expect(d.stdout + d.stderr, what).not.toMatch(/IR_STORE|IR_INTERNAL/);
+      });
+
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).toBe(0);
+      expect(existsSync(lockFile)).toBe(false);
+      // the daemon is gone: the store opens in this process, whole, with the apply run made beside it
+      const after = await applyRuns();
+      expect(after).toHaveLength(before.length + 1);
+      expect((await cli('--json', 'review', 'list')).code).toBe(0);
+    }
+  }, 120_000 + cycles * 120_000);
+
   it('takes over the lock a killed daemon left, with a log line, and loses nothing', async () => {
     const before = await applyRuns();
     const daemon = await startDaemon();
