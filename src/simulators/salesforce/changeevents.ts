@@ -10,7 +10,7 @@
  * one (-2). A replay id older than the retention window is refused the way the Streaming API
  * refuses it (`400::The replayId {…} you provided was invalid…`).
  *
- * Changes made in one synchronous turn of the org (one REST call, one collection) share a
+ * Changes made in one synchronous call into the org (one REST call, one collection) share a
  * transaction: one `transactionKey`, increasing `sequenceNumber`s. A transaction with more than
  * `overflowAt` changes (100,000 in Salesforce; a create or delete counts one, an update one per
  * field) sends change events for the first ones and one `GAP_OVERFLOW` event per object for the
@@ -221,12 +221,13 @@ export class ChangeEventBus {
     };
   }
 
-  /** Changes in one synchronous turn are one transaction. */
+  /** Changes in one synchronous call are one transaction. */
   private transaction(): Transaction {
     if (!this.tx) {
       this.tx = { key: randomUUID().replace(/-/g, '').slice(0, 20), sequence: 0, counted: 0, overflowed: new Set() };
       this.commitNumber += 1 + Math.floor(Math.random() * 50);
-      setImmediate(() => {
+      // the org's write path is synchronous: the transaction ends when the current call returns
+      queueMicrotask(() => {
         this.tx = null;
       });
     }
