@@ -8,7 +8,13 @@
  * longer than its retention window), the stream is opened for new changes and a poll from the poll
  * cursor catches up on the rest; a warning says so.
  */
-import type { ChangeEvent, ChangeSubscription, CrmConnector, ObjectKind, StreamMessage } from '../crm/types.js';
+import type {
+  ChangeEvent,
+  ChangeSubscription,
+  CrmConnector,
+  ObjectKind,
+  StreamMessage,
+} from '../crm/types.js';
 import { isInrecordError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Store } from '../store/index.js';
@@ -58,7 +64,10 @@ const isDeletion = (e: ChangeEvent) => e.kind === 'deleted' || e.kind === 'merge
  * the same versions adds nothing), tombstones for confirmed deletions, and its resume token — all
  * in one transaction.
  */
-export async function storeStreamMessage(deps: Pick<StreamDeps, 'connector' | 'store' | 'queue' | 'onDeleted'>, m: StreamMessage): Promise<Omit<StreamCounts, 'messages' | 'overflows' | 'fallbacks' | 'reopened'>> {
+export async function storeStreamMessage(
+  deps: Pick<StreamDeps, 'connector' | 'store' | 'queue' | 'onDeleted'>,
+  m: StreamMessage,
+): Promise<Omit<StreamCounts, 'messages' | 'overflows' | 'fallbacks' | 'reopened'>> {
   const { connector, store } = deps;
   const crm = connector.crm;
   const triaged = triageEvents(m.events);
@@ -72,8 +81,15 @@ export async function storeStreamMessage(deps: Pick<StreamDeps, 'connector' | 's
   }
   const updates = [...latest.values()];
   const enqueued = await store.transaction(async (tx) => {
-    const admitted = await admitVersions(tx, crm, m.kind, updates.map((e) => ({ id: e.id, modifiedAt: e.occurredAt })));
-    const jobs: RecordJob[] = updates.filter((e) => admitted.has(e.id)).map((e) => ({ crm, object: m.kind, id: e.id, source: 'stream', kind: e.kind, fields: e.fields }));
+    const admitted = await admitVersions(
+      tx,
+      crm,
+      m.kind,
+      updates.map((e) => ({ id: e.id, modifiedAt: e.occurredAt })),
+    );
+    const jobs: RecordJob[] = updates
+      .filter((e) => admitted.has(e.id))
+      .map((e) => ({ crm, object: m.kind, id: e.id, source: 'stream', kind: e.kind, fields: e.fields }));
     for (const d of deletions) await markDeleted(tx, crm, m.kind, d.id, d.occurredAt, d.mergedInto);
     if (jobs.length > 0) await deps.queue.enqueue(jobs, tx);
     await writeCursor(tx, streamCursorName(crm, m.kind), m.resumeToken);
@@ -81,7 +97,11 @@ export async function storeStreamMessage(deps: Pick<StreamDeps, 'connector' | 's
   });
   if (enqueued > 0) deps.queue.committed?.();
   for (const d of deletions) await deps.onDeleted?.(d);
-  return { enqueued, ownWrites: triaged.filter((t) => !t.verdict.act && t.verdict.reason === 'own-write').length, deletions: deletions.length };
+  return {
+    enqueued,
+    ownWrites: triaged.filter((t) => !t.verdict.act && t.verdict.reason === 'own-write').length,
+    deletions: deletions.length,
+  };
 }
 
 /** Opens the change stream of every object in `kinds` and keeps it open until stop(). */
@@ -103,7 +123,12 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
       }
       wakers.add(done);
     });
-  const counts = new Map<ObjectKind, StreamCounts>(kinds.map((k) => [k, { messages: 0, enqueued: 0, ownWrites: 0, deletions: 0, overflows: 0, fallbacks: 0, reopened: 0 }]));
+  const counts = new Map<ObjectKind, StreamCounts>(
+    kinds.map((k) => [
+      k,
+      { messages: 0, enqueued: 0, ownWrites: 0, deletions: 0, overflows: 0, fallbacks: 0, reopened: 0 },
+    ]),
+  );
 
   const onMessage = async (m: StreamMessage) => {
     const c = counts.get(m.kind) as StreamCounts;
@@ -111,7 +136,10 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
     if (m.overflow) {
       // the CRM could not say which records changed: a poll finds them, then the position moves
       c.overflows++;
-      log.info({ object: m.kind }, `${m.kind}: the change stream reported more changes than it names (an overflow); polling to find them`);
+      log.info(
+        { object: m.kind },
+        `${m.kind}: the change stream reported more changes than it names (an overflow); polling to find them`,
+      );
       await deps.poll(m.kind);
       await writeCursor(deps.store, streamCursorName(crm, m.kind), m.resumeToken);
       return;
@@ -165,11 +193,16 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
           failed = err;
         } finally {
           wakers.delete(wake);
-          await sub?.close().catch((e) => log.warn({ err: e, object: kind }, 'closing the change stream failed'));
+          await sub
+            ?.close()
+            .catch((e) => log.warn({ err: e, object: kind }, 'closing the change stream failed'));
         }
         if (stopping) break;
         c.reopened++;
-        log.warn({ err: failed, object: kind }, `${kind}: the change stream stopped; opening it again from the stored position in ${Math.round(retryMs / 1000)} s`);
+        log.warn(
+          { err: failed, object: kind },
+          `${kind}: the change stream stopped; opening it again from the stored position in ${Math.round(retryMs / 1000)} s`,
+        );
         await sleep(retryMs);
       }
       first();

@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmConnectionSchema } from '../../config/index.js';
-import { type RunningSalesforceSimulator, startSalesforceSimulator } from '../../simulators/salesforce/index.js';
+import {
+  type RunningSalesforceSimulator,
+  startSalesforceSimulator,
+} from '../../simulators/salesforce/index.js';
 import type { ChangeSubscription, ObjectKind, StreamMessage } from '../types.js';
 import { type SalesforceConnector, createSalesforceConnector } from './index.js';
 
@@ -15,7 +18,10 @@ const open: ChangeSubscription[] = [];
 
 beforeAll(async () => {
   sim = await startSalesforceSimulator({ records: 60, seed: 11, changeEventOverflowAt: 4 });
-  sf = (await createSalesforceConnector(crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: sim.apiBase, auth: { token: sim.token } }), {})) as SalesforceConnector;
+  sf = (await createSalesforceConnector(
+    crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: sim.apiBase, auth: { token: sim.token } }),
+    {},
+  )) as SalesforceConnector;
 });
 afterAll(async () => {
   for (const s of open) await s.close();
@@ -46,7 +52,12 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-const post = (path: string, body: unknown) => fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(`${sim.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('Salesforce change stream', () => {
   it("delivers a rep's change with what changed and who made it, and marks inrecord's own write", async () => {
@@ -55,8 +66,12 @@ describe('Salesforce change stream', () => {
     await sim.repEdit({ object: 'Lead', id: a!, fields: { Web_Visits__c: 41 } });
     await sf.writeBatch('lead', [{ id: b!, fields: { Email_Opens__c: 7 } }]);
     await until(() => got.length === 2);
-    expect(got[0]?.events).toEqual([expect.objectContaining({ id: a, kind: 'updated', fields: ['Web_Visits__c'], actor: 'human' })]);
-    expect(got[1]?.events).toEqual([expect.objectContaining({ id: b, kind: 'updated', fields: ['Email_Opens__c'], actor: 'integration' })]);
+    expect(got[0]?.events).toEqual([
+      expect.objectContaining({ id: a, kind: 'updated', fields: ['Web_Visits__c'], actor: 'human' }),
+    ]);
+    expect(got[1]?.events).toEqual([
+      expect.objectContaining({ id: b, kind: 'updated', fields: ['Email_Opens__c'], actor: 'integration' }),
+    ]);
     // the version the event reports is the record's own
     const [rec] = await sf.read('lead', [a!], ['Web_Visits__c']);
     expect(got[0]?.events[0]?.occurredAt).toBe(rec?.modifiedAt);
@@ -67,7 +82,8 @@ describe('Salesforce change stream', () => {
   it('resumes after a replay id: the events after it, in order, and none before', async () => {
     const first = await listen('lead', null);
     const ids = leads(5, 5);
-    for (const [i, id] of ids.entries()) await sim.repEdit({ object: 'Lead', id, fields: { Web_Visits__c: 100 + i } });
+    for (const [i, id] of ids.entries())
+      await sim.repEdit({ object: 'Lead', id, fields: { Web_Visits__c: 100 + i } });
     await until(() => first.got.length === 5);
     await first.sub.close();
     const from = first.got[1]?.resumeToken as string;
@@ -84,16 +100,33 @@ describe('Salesforce change stream', () => {
     await until(() => l.got.length === 1);
     await l.sub.close();
     expect((await (await post('/_sim/change-events/expire', {})).json()).ok).toBe(true);
-    await expect(sf.changeStream.open('lead', l.got[0]!.resumeToken, { onMessage: async () => {}, onError: () => {} })).rejects.toMatchObject({ code: 'IR_STREAM_RESUME_EXPIRED' });
+    await expect(
+      sf.changeStream.open('lead', l.got[0]!.resumeToken, { onMessage: async () => {}, onError: () => {} }),
+    ).rejects.toMatchObject({ code: 'IR_STREAM_RESUME_EXPIRED' });
   });
 
   it('delivers a gap event as the record to read, and an overflow as changes it cannot name', async () => {
     const { got, sub } = await listen('lead', null);
     const [g, o1, o2] = leads(3, 20);
-    expect((await post('/_sim/change-events/gap', { object: 'Lead', id: g, fields: { Web_Visits__c: 9 } })).status).toBe(200);
-    expect((await post('/_sim/change-events/overflow', { object: 'Lead', edits: [{ id: o1, fields: { Web_Visits__c: 1 } }, { id: o2, fields: { Web_Visits__c: 2 } }] })).status).toBe(200);
+    expect(
+      (await post('/_sim/change-events/gap', { object: 'Lead', id: g, fields: { Web_Visits__c: 9 } })).status,
+    ).toBe(200);
+    expect(
+      (
+        await post('/_sim/change-events/overflow', {
+          object: 'Lead',
+          edits: [
+            { id: o1, fields: { Web_Visits__c: 1 } },
+            { id: o2, fields: { Web_Visits__c: 2 } },
+          ],
+        })
+      ).status,
+    ).toBe(200);
     await until(() => got.length === 2);
-    expect(got[0]).toMatchObject({ overflow: false, events: [expect.objectContaining({ id: g, fields: [] })] });
+    expect(got[0]).toMatchObject({
+      overflow: false,
+      events: [expect.objectContaining({ id: g, fields: [] })],
+    });
     expect(got[1]).toMatchObject({ overflow: true, events: [] });
     await sub.close();
   });
@@ -102,7 +135,10 @@ describe('Salesforce change stream', () => {
     const { got, sub } = await listen('lead', null);
     // one sObject Collections call: one transaction of 6 changes, past the threshold of 4
     const ids = leads(6, 30);
-    await sf.writeBatch('lead', ids.map((id, i) => ({ id, fields: { Web_Visits__c: 200 + i } })));
+    await sf.writeBatch(
+      'lead',
+      ids.map((id, i) => ({ id, fields: { Web_Visits__c: 200 + i } })),
+    );
     await until(() => got.some((m) => m.overflow));
     await new Promise((r) => setTimeout(r, 200));
     expect(got.filter((m) => !m.overflow).flatMap((m) => m.events.map((e) => e.id))).toEqual(ids.slice(0, 4));
@@ -113,7 +149,12 @@ describe('Salesforce change stream', () => {
   it('refuses a channel whose object has no change events, saying how to enable them', async () => {
     sim.changeEvents.entities.delete('Opportunity');
     try {
-      await expect(sf.changeStream.open('deal', null, { onMessage: async () => {}, onError: () => {} })).rejects.toMatchObject({ code: 'IR_CRM_UNSUPPORTED', message: expect.stringContaining('/data/OpportunityChangeEvent') });
+      await expect(
+        sf.changeStream.open('deal', null, { onMessage: async () => {}, onError: () => {} }),
+      ).rejects.toMatchObject({
+        code: 'IR_CRM_UNSUPPORTED',
+        message: expect.stringContaining('/data/OpportunityChangeEvent'),
+      });
     } finally {
       sim.changeEvents.entities.add('Opportunity');
     }

@@ -14,7 +14,15 @@ import jsforce from 'jsforce';
 import { StreamingExtension } from 'jsforce/api/streaming';
 import { InrecordError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
-import type { ChangeEvent, ChangeKind, ChangeStream, ChangeStreamHandlers, ChangeSubscription, ObjectKind, StreamMessage } from '../types.js';
+import type {
+  ChangeEvent,
+  ChangeKind,
+  ChangeStream,
+  ChangeStreamHandlers,
+  ChangeSubscription,
+  ObjectKind,
+  StreamMessage,
+} from '../types.js';
 import { SF_OBJECT, sameId } from './codec.js';
 
 /** Salesforce keeps change events 72 hours. */
@@ -39,29 +47,56 @@ export interface CdcMessage {
   event?: { replayId?: number | string };
 }
 
-const KIND: Record<string, ChangeKind> = { CREATE: 'created', UPDATE: 'updated', UNDELETE: 'updated', DELETE: 'deleted' };
+const KIND: Record<string, ChangeKind> = {
+  CREATE: 'created',
+  UPDATE: 'updated',
+  UNDELETE: 'updated',
+  DELETE: 'deleted',
+};
 
 /**
  * A change-event message → the engine's stream message. Throws `IR_WEBHOOK_PAYLOAD` for one with
  * no replay id (nothing to resume from); an unknown change type is read as an update of its records.
  */
-export function decodeChangeMessage(kind: ObjectKind, data: CdcMessage, integrationUserId: string | null): StreamMessage {
+export function decodeChangeMessage(
+  kind: ObjectKind,
+  data: CdcMessage,
+  integrationUserId: string | null,
+): StreamMessage {
   const replayId = data.event?.replayId;
   if (replayId === undefined || replayId === null || String(replayId) === '') {
-    throw new InrecordError('IR_WEBHOOK_PAYLOAD', `Salesforce change event on ${changeChannel(kind)} without a replay id`);
+    throw new InrecordError(
+      'IR_WEBHOOK_PAYLOAD',
+      `Salesforce change event on ${changeChannel(kind)} without a replay id`,
+    );
   }
   const resumeToken = String(replayId);
   const h = data.payload?.ChangeEventHeader ?? {};
   const type = String(h.changeType ?? 'UPDATE');
   const ids = Array.isArray(h.recordIds) ? h.recordIds.map(String) : [];
   // GAP_OVERFLOW names no record; a wildcard id (`00Q*`, a field conversion) names them all
-  if (type === 'GAP_OVERFLOW' || ids.some((id) => id.endsWith('*'))) return { kind, resumeToken, events: [], overflow: true };
+  if (type === 'GAP_OVERFLOW' || ids.some((id) => id.endsWith('*')))
+    return { kind, resumeToken, events: [], overflow: true };
   const gap = type.startsWith('GAP_');
   const base = gap ? type.slice(4) : type;
-  const at = typeof h.commitTimestamp === 'number' ? new Date(h.commitTimestamp).toISOString() : new Date().toISOString();
+  const at =
+    typeof h.commitTimestamp === 'number'
+      ? new Date(h.commitTimestamp).toISOString()
+      : new Date().toISOString();
   const user = typeof h.commitUser === 'string' ? h.commitUser : null;
-  const actor = user && integrationUserId && sameId(user, integrationUserId) ? 'integration' : gap && !user ? 'system' : 'human';
-  const changed = gap ? [] : base === 'UPDATE' ? (h.changedFields ?? []) : base === 'CREATE' ? Object.keys(data.payload ?? {}).filter((k) => k !== 'ChangeEventHeader') : [];
+  const actor =
+    user && integrationUserId && sameId(user, integrationUserId)
+      ? 'integration'
+      : gap && !user
+        ? 'system'
+        : 'human';
+  const changed = gap
+    ? []
+    : base === 'UPDATE'
+      ? (h.changedFields ?? [])
+      : base === 'CREATE'
+        ? Object.keys(data.payload ?? {}).filter((k) => k !== 'ChangeEventHeader')
+        : [];
   const events: ChangeEvent[] = ids.map((id) => ({
     crm: 'salesforce',
     object: kind,
@@ -114,11 +149,20 @@ export function salesforceChangeStream(deps: StreamingDeps): ChangeStream {
   };
 }
 
-async function openChannel(deps: StreamingDeps, kind: ObjectKind, resumeFrom: string | null, handlers: ChangeStreamHandlers): Promise<ChangeSubscription> {
+async function openChannel(
+  deps: StreamingDeps,
+  kind: ObjectKind,
+  resumeFrom: string | null,
+  handlers: ChangeStreamHandlers,
+): Promise<ChangeSubscription> {
   const channel = changeChannel(kind);
   const me = await deps.me();
   const token = await deps.token();
-  const conn = new jsforce.Connection({ instanceUrl: deps.instanceUrl, accessToken: token, version: deps.version });
+  const conn = new jsforce.Connection({
+    instanceUrl: deps.instanceUrl,
+    accessToken: token,
+    version: deps.version,
+  });
   const replay = resumeFrom === null ? -1 : Number(resumeFrom);
   let closed = false;
   let opened = false;
@@ -146,25 +190,45 @@ async function openChannel(deps: StreamingDeps, kind: ObjectKind, resumeFrom: st
           const error = String(m.error ?? 'subscription refused');
           fail(
             isReplayRefusal(error)
-              ? new InrecordError('IR_STREAM_RESUME_EXPIRED', `Salesforce no longer holds ${channel} events after replay id ${replay} (change events are kept 72 hours): ${error}`, {
-                  context: { channel, replayId: replay },
-                })
-              : new InrecordError('IR_CRM_UNSUPPORTED', `Salesforce refused the subscription to ${channel}: ${error}`, {
-                  context: { channel },
-                  fix: `Enable Change Data Capture for ${SF_OBJECT[kind]} in Setup → Integrations → Change Data Capture, and give the integration user "View All Data" or "View All" on the object (or the "Subscribe to Change Events" permission), then restart.`,
-                }),
+              ? new InrecordError(
+                  'IR_STREAM_RESUME_EXPIRED',
+                  `Salesforce no longer holds ${channel} events after replay id ${replay} (change events are kept 72 hours): ${error}`,
+                  {
+                    context: { channel, replayId: replay },
+                  },
+                )
+              : new InrecordError(
+                  'IR_CRM_UNSUPPORTED',
+                  `Salesforce refused the subscription to ${channel}: ${error}`,
+                  {
+                    context: { channel },
+                    fix: `Enable Change Data Capture for ${SF_OBJECT[kind]} in Setup → Integrations → Change Data Capture, and give the integration user "View All Data" or "View All" on the object (or the "Subscribe to Change Events" permission), then restart.`,
+                  },
+                ),
           );
         }
-      } else if (m.channel === '/meta/handshake' && m.successful === false && m.advice?.reconnect === 'none') {
+      } else if (
+        m.channel === '/meta/handshake' &&
+        m.successful === false &&
+        m.advice?.reconnect === 'none'
+      ) {
         // the token was refused: the next open gets a fresh one
         void deps.refresh(token).catch(() => {});
-        fail(new InrecordError('IR_CRM_AUTH', `Salesforce refused the streaming handshake: ${m.error ?? ''} ${m.ext?.sfdc?.failureReason ?? ''}`.trim()));
+        fail(
+          new InrecordError(
+            'IR_CRM_AUTH',
+            `Salesforce refused the streaming handshake: ${m.error ?? ''} ${m.ext?.sfdc?.failureReason ?? ''}`.trim(),
+          ),
+        );
       }
       callback(m);
     },
   };
 
-  const client = conn.streaming.createClient([new StreamingExtension.Replay(channel, replay), watch]) as unknown as FayeClient;
+  const client = conn.streaming.createClient([
+    new StreamingExtension.Replay(channel, replay),
+    watch,
+  ]) as unknown as FayeClient;
 
   // messages are handed on one at a time, in order; after a failed one nothing more is handed on
   let chain = Promise.resolve();
@@ -185,7 +249,11 @@ async function openChannel(deps: StreamingDeps, kind: ObjectKind, resumeFrom: st
     closed = true;
     try {
       const bye = client.disconnect() as { then?: (ok: () => void, no: () => void) => void } | undefined;
-      if (bye?.then) await Promise.race([new Promise<void>((r) => bye.then?.(r, r)), new Promise((r) => setTimeout(r, 2000))]);
+      if (bye?.then)
+        await Promise.race([
+          new Promise<void>((r) => bye.then?.(r, r)),
+          new Promise((r) => setTimeout(r, 2000)),
+        ]);
     } catch {
       // already disconnected
     }
@@ -197,7 +265,16 @@ async function openChannel(deps: StreamingDeps, kind: ObjectKind, resumeFrom: st
     await Promise.race([
       acknowledged,
       new Promise((_r, reject) => {
-        timer = setTimeout(() => reject(new InrecordError('IR_CRM_UNAVAILABLE', `Salesforce did not acknowledge the subscription to ${channel} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new InrecordError(
+                'IR_CRM_UNAVAILABLE',
+                `Salesforce did not acknowledge the subscription to ${channel} within ${Math.round(timeoutMs / 1000)} s`,
+              ),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
   } catch (err) {
@@ -206,7 +283,10 @@ async function openChannel(deps: StreamingDeps, kind: ObjectKind, resumeFrom: st
   } finally {
     clearTimeout(timer);
   }
-  deps.logger?.info({ channel, replayId: replay }, `subscribed to ${channel} ${replay === -1 ? 'for new events' : `after replay id ${replay}`}`);
+  deps.logger?.info(
+    { channel, replayId: replay },
+    `subscribed to ${channel} ${replay === -1 ? 'for new events' : `after replay id ${replay}`}`,
+  );
   return {
     async close() {
       if (closed) return;

@@ -29,7 +29,16 @@ export const OVERFLOW_AT = 100_000;
 /** The channel every enabled object's events are also published on. */
 export const ALL_CHANGES = '/data/ChangeEvents';
 
-export type ChangeType = 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE' | 'GAP_CREATE' | 'GAP_UPDATE' | 'GAP_DELETE' | 'GAP_UNDELETE' | 'GAP_OVERFLOW';
+export type ChangeType =
+  | 'CREATE'
+  | 'UPDATE'
+  | 'DELETE'
+  | 'UNDELETE'
+  | 'GAP_CREATE'
+  | 'GAP_UPDATE'
+  | 'GAP_DELETE'
+  | 'GAP_UNDELETE'
+  | 'GAP_OVERFLOW';
 
 export interface ChangeEventHeader {
   entityName: string;
@@ -52,7 +61,11 @@ export interface RetainedEvent {
   /** `/data/<Object>ChangeEvent`. */
   channel: string;
   publishedAt: number;
-  data: { schema: string; payload: Record<string, unknown> & { ChangeEventHeader: ChangeEventHeader }; event: { replayId: number } };
+  data: {
+    schema: string;
+    payload: Record<string, unknown> & { ChangeEventHeader: ChangeEventHeader };
+    event: { replayId: number };
+  };
 }
 
 export const channelOf = (entity: string) => `/data/${entity}ChangeEvent`;
@@ -190,7 +203,8 @@ export class ChangeEventBus {
     const body: Record<string, unknown> = {};
     const header = this.header(c, tx, type, [c.id]);
     if (row && c.kind === 'created') {
-      for (const [k, v] of Object.entries(row)) if (!NOT_SENT.has(k) && v !== null && v !== undefined) body[k] = v;
+      for (const [k, v] of Object.entries(row))
+        if (!NOT_SENT.has(k) && v !== null && v !== undefined) body[k] = v;
     } else if (row) {
       // an update sends the fields it changed (null ones listed in nulledFields) and LastModifiedDate
       for (const f of c.fields) {
@@ -203,7 +217,12 @@ export class ChangeEventBus {
     this.publish(c.object, header, body);
   }
 
-  private header(c: OrgChange, tx: Transaction, changeType: ChangeType, recordIds: string[]): ChangeEventHeader {
+  private header(
+    c: OrgChange,
+    tx: Transaction,
+    changeType: ChangeType,
+    recordIds: string[],
+  ): ChangeEventHeader {
     return {
       entityName: c.object,
       recordIds,
@@ -224,7 +243,12 @@ export class ChangeEventBus {
   /** Changes in one synchronous call are one transaction. */
   private transaction(): Transaction {
     if (!this.tx) {
-      this.tx = { key: randomUUID().replace(/-/g, '').slice(0, 20), sequence: 0, counted: 0, overflowed: new Set() };
+      this.tx = {
+        key: randomUUID().replace(/-/g, '').slice(0, 20),
+        sequence: 0,
+        counted: 0,
+        overflowed: new Set(),
+      };
       this.commitNumber += 1 + Math.floor(Math.random() * 50);
       // the org's write path is synchronous: the transaction ends when the current call returns
       queueMicrotask(() => {
@@ -241,7 +265,11 @@ export class ChangeEventBus {
       replayId,
       channel: channelOf(entity),
       publishedAt: this.opts.org.clock(),
-      data: { schema: `${entity}-change-event-schema`, payload: { ChangeEventHeader: header, ...body }, event: { replayId } },
+      data: {
+        schema: `${entity}-change-event-schema`,
+        payload: { ChangeEventHeader: header, ...body },
+        event: { replayId },
+      },
     };
     this.events.push(event);
     for (const l of this.listeners) l(event);

@@ -79,48 +79,100 @@ export function registerCometd(app: FastifyInstance, opts: CometdOptions): Comet
   const delivery = (events: RetainedEvent[], subscribed: Set<string>): Message[] =>
     events.map((e) => ({ channel: subscribed.has(e.channel) ? e.channel : ALL_CHANGES, data: e.data }));
 
-  const tokenOf = (req: FastifyRequest) => /^(?:OAuth|Bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const tokenOf = (req: FastifyRequest) =>
+    /^(?:OAuth|Bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
 
   const handle = async (req: FastifyRequest, m: Message, hold: boolean): Promise<Message[]> => {
     const base = { channel: m.channel, ...(m.id !== undefined ? { id: m.id } : {}) };
     if (m.channel === '/meta/handshake') {
       const session = opts.authenticate(tokenOf(req));
       if (!session) {
-        return [{ ...base, successful: false, error: '403::Handshake denied', ext: { sfdc: { failureReason: '401::Authentication invalid' }, replay: true }, advice: { reconnect: 'none' } }];
+        return [
+          {
+            ...base,
+            successful: false,
+            error: '403::Handshake denied',
+            ext: { sfdc: { failureReason: '401::Authentication invalid' }, replay: true },
+            advice: { reconnect: 'none' },
+          },
+        ];
       }
       sweep();
       const id = randomBytes(16).toString('base64url');
-      clients.set(id, { id, userId: session.userId, channels: new Set(), queue: [], waiting: null, lastSeen: Date.now() });
+      clients.set(id, {
+        id,
+        userId: session.userId,
+        channels: new Set(),
+        queue: [],
+        waiting: null,
+        lastSeen: Date.now(),
+      });
       return [
-        { ...base, version: '1.0', minimumVersion: '1.0', clientId: id, supportedConnectionTypes: ['long-polling'], successful: true, ext: { replay: true, 'payload.format': true }, advice: { ...advice, reconnect: 'retry' } },
+        {
+          ...base,
+          version: '1.0',
+          minimumVersion: '1.0',
+          clientId: id,
+          supportedConnectionTypes: ['long-polling'],
+          successful: true,
+          ext: { replay: true, 'payload.format': true },
+          advice: { ...advice, reconnect: 'retry' },
+        },
       ];
     }
     const client = typeof m.clientId === 'string' ? clients.get(m.clientId) : undefined;
-    if (!client) return [{ ...base, clientId: m.clientId, successful: false, error: '403::Unknown client', advice: { reconnect: 'handshake', interval: 0 } }];
+    if (!client)
+      return [
+        {
+          ...base,
+          clientId: m.clientId,
+          successful: false,
+          error: '403::Unknown client',
+          advice: { reconnect: 'handshake', interval: 0 },
+        },
+      ];
     client.lastSeen = Date.now();
     switch (m.channel) {
       case '/meta/connect': {
         // a connect sent together with other messages is answered at once, with their replies
-        const events = client.queue.length > 0 || !hold ? client.queue.splice(0) : await new Promise<RetainedEvent[]>((resolve) => {
-          const timer = setTimeout(() => {
-            client.waiting = null;
-            resolve([]);
-          }, holdMs);
-          client.waiting = (ev) => {
-            clearTimeout(timer);
-            resolve(ev);
-          };
-        });
+        const events =
+          client.queue.length > 0 || !hold
+            ? client.queue.splice(0)
+            : await new Promise<RetainedEvent[]>((resolve) => {
+                const timer = setTimeout(() => {
+                  client.waiting = null;
+                  resolve([]);
+                }, holdMs);
+                client.waiting = (ev) => {
+                  clearTimeout(timer);
+                  resolve(ev);
+                };
+              });
         client.lastSeen = Date.now();
-        if (!clients.has(client.id)) return [{ ...base, clientId: client.id, successful: false, error: '403::Unknown client', advice: { reconnect: 'handshake', interval: 0 } }];
-        return [...delivery(events, client.channels), { ...base, clientId: client.id, successful: true, advice }];
+        if (!clients.has(client.id))
+          return [
+            {
+              ...base,
+              clientId: client.id,
+              successful: false,
+              error: '403::Unknown client',
+              advice: { reconnect: 'handshake', interval: 0 },
+            },
+          ];
+        return [
+          ...delivery(events, client.channels),
+          { ...base, clientId: client.id, successful: true, advice },
+        ];
       }
       case '/meta/subscribe': {
         const channel = String(m.subscription ?? '');
-        const fail = (error: string) => [{ ...base, clientId: client.id, subscription: channel, successful: false, error }];
+        const fail = (error: string) => [
+          { ...base, clientId: client.id, subscription: channel, successful: false, error },
+        ];
         if (channel !== ALL_CHANGES) {
           const entity = entityOfChannel(channel);
-          if (!entity || !opts.bus.entities.has(entity)) return fail(`400::The channel you requested to subscribe to does not exist {${channel}}`);
+          if (!entity || !opts.bus.entities.has(entity))
+            return fail(`400::The channel you requested to subscribe to does not exist {${channel}}`);
         }
         const replay = (m.ext as { replay?: Record<string, unknown> } | undefined)?.replay?.[channel];
         const replayId = replay === undefined || replay === null ? -1 : Number(replay);
@@ -144,18 +196,29 @@ export function registerCometd(app: FastifyInstance, opts: CometdOptions): Comet
         return [{ ...base, clientId: client.id, successful: true }];
       }
       default:
-        return [{ ...base, clientId: client.id, successful: false, error: `403::Publish denied {${m.channel}}` }];
+        return [
+          { ...base, clientId: client.id, successful: false, error: `403::Publish denied {${m.channel}}` },
+        ];
     }
   };
 
   const route = async (req: FastifyRequest, reply: FastifyReply) => {
     const version = (req.params as { version: string }).version;
-    if (!opts.versions.includes(version)) return reply.code(404).type('application/json;charset=UTF-8').send([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+    if (!opts.versions.includes(version))
+      return reply
+        .code(404)
+        .type('application/json;charset=UTF-8')
+        .send([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
     const body = req.body;
-    const messages = (Array.isArray(body) ? body : [body]).filter((x): x is Message => typeof x === 'object' && x !== null);
+    const messages = (Array.isArray(body) ? body : [body]).filter(
+      (x): x is Message => typeof x === 'object' && x !== null,
+    );
     const hold = messages.every((m) => m.channel === '/meta/connect');
     // a batch's connect goes last: it carries the events its subscriptions made due
-    const ordered = [...messages.filter((m) => m.channel !== '/meta/connect'), ...messages.filter((m) => m.channel === '/meta/connect')];
+    const ordered = [
+      ...messages.filter((m) => m.channel !== '/meta/connect'),
+      ...messages.filter((m) => m.channel === '/meta/connect'),
+    ];
     const answers: Message[] = [];
     for (const m of ordered) answers.push(...(await handle(req, m, hold)));
     return reply.type('application/json;charset=UTF-8').send(answers);
@@ -182,17 +245,31 @@ export function registerCometd(app: FastifyInstance, opts: CometdOptions): Comet
  *                                      transaction past the overflow threshold — one GAP_OVERFLOW
  *                                      event, no record ids
  */
-export function registerChangeEventControl(app: FastifyInstance, o: { bus: ChangeEventBus; update(object: string, id: string, fields: Record<string, unknown>, userId?: string): void }): void {
+export function registerChangeEventControl(
+  app: FastifyInstance,
+  o: {
+    bus: ChangeEventBus;
+    update(object: string, id: string, fields: Record<string, unknown>, userId?: string): void;
+  },
+): void {
   const bad = (reply: FastifyReply, error: string) => reply.code(400).send({ ok: false, error });
   const edit = (b: Record<string, unknown>): { id: string; fields: Record<string, unknown> } | null =>
-    typeof b.id === 'string' && typeof b.fields === 'object' && b.fields !== null && !Array.isArray(b.fields) ? { id: b.id, fields: b.fields as Record<string, unknown> } : null;
+    typeof b.id === 'string' && typeof b.fields === 'object' && b.fields !== null && !Array.isArray(b.fields)
+      ? { id: b.id, fields: b.fields as Record<string, unknown> }
+      : null;
   app.post('/_sim/change-events/expire', async () => ({ ok: true, expired: o.bus.expireAll() }));
   app.post('/_sim/change-events/gap', async (req, reply) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const e = edit(b);
-    if (typeof b.object !== 'string' || !e) return bad(reply, 'a gap is {object, id, fields, userId?}: the object as the API names it (Lead), the record id, the field values');
+    if (typeof b.object !== 'string' || !e)
+      return bad(
+        reply,
+        'a gap is {object, id, fields, userId?}: the object as the API names it (Lead), the record id, the field values',
+      );
     try {
-      o.bus.asGap(() => o.update(b.object as string, e.id, e.fields, typeof b.userId === 'string' ? b.userId : undefined));
+      o.bus.asGap(() =>
+        o.update(b.object as string, e.id, e.fields, typeof b.userId === 'string' ? b.userId : undefined),
+      );
     } catch (err) {
       return bad(reply, (err as Error).message);
     }
@@ -200,11 +277,15 @@ export function registerChangeEventControl(app: FastifyInstance, o: { bus: Chang
   });
   app.post('/_sim/change-events/overflow', async (req, reply) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const edits = Array.isArray(b.edits) ? b.edits.map((x) => (typeof x === 'object' && x !== null ? edit(x as Record<string, unknown>) : null)) : [];
-    if (typeof b.object !== 'string' || edits.length === 0 || edits.some((x) => !x)) return bad(reply, 'an overflow is {object, edits: [{id, fields}], userId?}');
+    const edits = Array.isArray(b.edits)
+      ? b.edits.map((x) => (typeof x === 'object' && x !== null ? edit(x as Record<string, unknown>) : null))
+      : [];
+    if (typeof b.object !== 'string' || edits.length === 0 || edits.some((x) => !x))
+      return bad(reply, 'an overflow is {object, edits: [{id, fields}], userId?}');
     try {
       o.bus.asOverflow(() => {
-        for (const e of edits) o.update(b.object as string, e!.id, e!.fields, typeof b.userId === 'string' ? b.userId : undefined);
+        for (const e of edits)
+          o.update(b.object as string, e!.id, e!.fields, typeof b.userId === 'string' ? b.userId : undefined);
       });
     } catch (err) {
       return bad(reply, (err as Error).message);
