@@ -109,6 +109,8 @@ describe('the change-stream trigger', () => {
   const jobs: RecordJob[] = [];
   const logs: { level: number; msg: string }[] = [];
   let slowMs = 0;
+  /** Enqueues that fail (the store or queue is down) before they work again. */
+  let failures = 0;
   let deps: StreamDeps;
   const polls: number[] = [];
 
@@ -120,6 +122,10 @@ describe('the change-stream trigger', () => {
     const queue = {
       async enqueue(batch: RecordJob[]) {
         if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
+        if (failures > 0) {
+          failures--;
+          throw new Error('connection terminated unexpectedly');
+        }
         jobs.push(...batch);
       },
     };
@@ -246,6 +252,22 @@ describe('the change-stream trigger', () => {
       async () =>
         (await readCursor(store, streamCursorName('salesforce', 'lead'))) ===
         String(sim.changeEvents.latest()),
+    );
+    await streams.stop();
+  }, 60_000);
+
+  it('opens the stream again from the stored replay id when a message could not be stored, so it is not skipped', async () => {
+    const streams = startChangeStreams(deps, ['lead']);
+    await streams.ready;
+    const ids = openLeads(3);
+    failures = 1;
+    for (const [i, id] of ids.entries())
+      await sim.repEdit({ object: 'Lead', id, fields: { Web_Visits__c: 600 + i } });
+    await until(() => jobsFor(ids).length === 3);
+    expect(streams.counts('lead').reopened).toBe(1);
+    expect(jobsFor(ids).map((j) => j.id)).toEqual(ids);
+    expect(logs.some((l) => l.level === 40 && /opening it again from the stored position/.test(l.msg))).toBe(
+      true,
     );
     await streams.stop();
   }, 60_000);

@@ -159,4 +159,20 @@ describe('Salesforce change stream', () => {
       sim.changeEvents.entities.add('Opportunity');
     }
   });
+
+  it('reports a refused handshake (a token Salesforce does not take) as IR_CRM_AUTH', async () => {
+    const conn = crmConnectionSchema.parse({
+      kind: 'salesforce',
+      baseUrl: sim.apiBase,
+      auth: { token: 'not-a-token' },
+      integrationUserId: sim.integrationUserId,
+    });
+    const bad = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
+    await expect(
+      bad.changeStream.open('lead', null, { onMessage: async () => {}, onError: () => {} }),
+    ).rejects.toMatchObject({
+      code: 'IR_CRM_AUTH',
+      message: expect.stringContaining('403::Handshake denied'),
+    });
+  });
 });
