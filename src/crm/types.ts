@@ -296,9 +296,12 @@ export interface StreamMessage {
 }
 
 export interface ChangeStreamHandlers {
-  /** One message at a time, in order: the next waits until this promise settles; a rejection stops the subscription (onError). */
-  onMessage(message: StreamMessage): Promise<void>;
-  /** The subscription stopped after it was open (lost authentication, the CRM refused a resubscription, onMessage failed). */
+  /**
+   * Messages in order: those that arrived while the previous call ran come together (at least one),
+   * and the next call waits until this promise settles; a rejection stops the subscription (onError).
+   */
+  onMessages(messages: StreamMessage[]): Promise<void>;
+  /** The subscription stopped after it was open (lost authentication, the CRM refused a resubscription, onMessages failed). */
   onError(err: unknown): void;
 }
 

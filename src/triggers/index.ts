@@ -9,7 +9,7 @@ export { advanceCursor, changeKey, pollSince, splitFuture, triageEvents, type Ev
 export { directCommitter, groupCommitter, type ReceiptCommitter, type ReceiptItem } from './commit.js';
 export { acceptWebhook, deliveredUrl, type IngressDeps, type IngressResult, type WebhookAddress } from './ingress.js';
 export { pollOnce, type PollDeps, type PollOptions, type PollResult } from './poller.js';
-export { startChangeStreams, storeStreamMessage, streamCursorName, type ChangeStreams, type StreamCounts, type StreamDeps } from './stream.js';
+export { startChangeStreams, storeStreamMessages, streamCursorName, type ChangeStreams, type StreamCounts, type StreamDeps } from './stream.js';
 export { processRecordJob, processRecordJobs, type ProcessDeps, type ProcessOutcome } from './processor.js';
 export type { PipelineResult, RecordJob, RecordPipeline, RecordQueue } from './types.js';
 export { pruneReceipts, readCursor, rememberOwnVersions, writeCursor } from './queries.js';

@@ -1,7 +1,7 @@
 /**
  * The change-stream trigger: a CRM's own replayable feed of changes (Salesforce Change Data
- * Capture), beside webhooks and the poller. Each message's jobs are stored in one transaction with
- * the message's resume token, so a restart resumes right after the last message stored: none is
+ * Capture), beside webhooks and the poller. Messages' jobs are stored in one transaction with the
+ * last message's resume token (those that arrived together are stored together), so a restart resumes right after the last message stored: none is
  * lost, none is worked twice. inrecord's own writes come back on the stream and are dropped, as
  * the webhook path drops them. A message that cannot name its records (too many changes in one
  * transaction) is answered with a poll. When the CRM no longer holds the stored position (away
@@ -60,20 +60,23 @@ export const streamCursorName = (crm: string, kind: ObjectKind) => `stream:${crm
 const isDeletion = (e: ChangeEvent) => e.kind === 'deleted' || e.kind === 'merged';
 
 /**
- * Stores one message: jobs for the records it names (their versions admitted, so a poll that sees
- * the same versions adds nothing), tombstones for confirmed deletions, and its resume token — all
- * in one transaction.
+ * Stores messages of one object, in order: jobs for the records they name (their versions
+ * admitted, so a poll that sees the same versions adds nothing), tombstones for confirmed
+ * deletions, and the last message's resume token — all in one transaction.
  */
-export async function storeStreamMessage(
+export async function storeStreamMessages(
   deps: Pick<StreamDeps, 'connector' | 'store' | 'queue' | 'onDeleted'>,
-  m: StreamMessage,
-): Promise<Omit<StreamCounts, 'messages' | 'overflows' | 'fallbacks' | 'reopened'>> {
+  messages: StreamMessage[],
+): Promise<{ enqueued: number; ownWrites: number; deletions: number }> {
   const { connector, store } = deps;
   const crm = connector.crm;
-  const triaged = triageEvents(m.events);
+  const last = messages[messages.length - 1];
+  if (!last) return { enqueued: 0, ownWrites: 0, deletions: 0 };
+  const kind = last.kind;
+  const triaged = triageEvents(messages.flatMap((m) => m.events));
   const acting = triaged.filter((t) => t.verdict.act).map((t) => t.event);
   const deletions = acting.filter(isDeletion);
-  // one job per record, at its newest version in the message
+  // one job per record, at its newest version in the messages
   const latest = new Map<string, ChangeEvent>();
   for (const e of acting.filter((x) => !isDeletion(x))) {
     const seen = latest.get(e.id);
@@ -84,15 +87,15 @@ export async function storeStreamMessage(
     const admitted = await admitVersions(
       tx,
       crm,
-      m.kind,
+      kind,
       updates.map((e) => ({ id: e.id, modifiedAt: e.occurredAt })),
     );
     const jobs: RecordJob[] = updates
       .filter((e) => admitted.has(e.id))
-      .map((e) => ({ crm, object: m.kind, id: e.id, source: 'stream', kind: e.kind, fields: e.fields }));
-    for (const d of deletions) await markDeleted(tx, crm, m.kind, d.id, d.occurredAt, d.mergedInto);
+      .map((e) => ({ crm, object: kind, id: e.id, source: 'stream', kind: e.kind, fields: e.fields }));
+    for (const d of deletions) await markDeleted(tx, crm, kind, d.id, d.occurredAt, d.mergedInto);
     if (jobs.length > 0) await deps.queue.enqueue(jobs, tx);
-    await writeCursor(tx, streamCursorName(crm, m.kind), m.resumeToken);
+    await writeCursor(tx, streamCursorName(crm, kind), last.resumeToken);
     return jobs.length;
   });
   if (enqueued > 0) deps.queue.committed?.();
@@ -130,24 +133,36 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
     ]),
   );
 
-  const onMessage = async (m: StreamMessage) => {
-    const c = counts.get(m.kind) as StreamCounts;
-    c.messages++;
-    if (m.overflow) {
+  const onMessages = async (messages: StreamMessage[]) => {
+    let run: StreamMessage[] = [];
+    const store = async () => {
+      if (run.length === 0) return;
+      const r = await storeStreamMessages(deps, run);
+      const c = counts.get(run[0]!.kind) as StreamCounts;
+      c.messages += run.length;
+      c.enqueued += r.enqueued;
+      c.ownWrites += r.ownWrites;
+      c.deletions += r.deletions;
+      run = [];
+    };
+    for (const m of messages) {
+      if (!m.overflow) {
+        run.push(m);
+        continue;
+      }
       // the CRM could not say which records changed: a poll finds them, then the position moves
-      c.overflows++;
+      await store();
+      const c = counts.get(m.kind) as StreamCounts;
       log.info(
         { object: m.kind },
         `${m.kind}: the change stream reported more changes than it names (an overflow); polling to find them`,
       );
       await deps.poll(m.kind);
       await writeCursor(deps.store, streamCursorName(crm, m.kind), m.resumeToken);
-      return;
+      c.messages++;
+      c.overflows++;
     }
-    const r = await storeStreamMessage(deps, m);
-    c.enqueued += r.enqueued;
-    c.ownWrites += r.ownWrites;
-    c.deletions += r.deletions;
+    await store();
   };
 
   const runs = kinds.map((kind) => {
@@ -164,7 +179,7 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
           wake = r;
         });
         const handlers = {
-          onMessage,
+          onMessages,
           onError: (err: unknown) => {
             failed = err;
             wake();

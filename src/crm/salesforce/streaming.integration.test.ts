@@ -35,8 +35,8 @@ async function listen(kind: ObjectKind, from: string | null) {
   const got: StreamMessage[] = [];
   const errors: unknown[] = [];
   const sub = await sf.changeStream.open(kind, from, {
-    onMessage: async (m) => {
-      got.push(m);
+    onMessages: async (ms) => {
+      got.push(...ms);
     },
     onError: (e) => errors.push(e),
   });
@@ -101,7 +101,7 @@ describe('Salesforce change stream', () => {
     await l.sub.close();
     expect((await (await post('/_sim/change-events/expire', {})).json()).ok).toBe(true);
     await expect(
-      sf.changeStream.open('lead', l.got[0]!.resumeToken, { onMessage: async () => {}, onError: () => {} }),
+      sf.changeStream.open('lead', l.got[0]!.resumeToken, { onMessages: async () => {}, onError: () => {} }),
     ).rejects.toMatchObject({ code: 'IR_STREAM_RESUME_EXPIRED' });
   });
 
@@ -150,7 +150,7 @@ describe('Salesforce change stream', () => {
     sim.changeEvents.entities.delete('Opportunity');
     try {
       await expect(
-        sf.changeStream.open('deal', null, { onMessage: async () => {}, onError: () => {} }),
+        sf.changeStream.open('deal', null, { onMessages: async () => {}, onError: () => {} }),
       ).rejects.toMatchObject({
         code: 'IR_CRM_UNSUPPORTED',
         message: expect.stringContaining('/data/OpportunityChangeEvent'),
@@ -169,7 +169,7 @@ describe('Salesforce change stream', () => {
     });
     const bad = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
     await expect(
-      bad.changeStream.open('lead', null, { onMessage: async () => {}, onError: () => {} }),
+      bad.changeStream.open('lead', null, { onMessages: async () => {}, onError: () => {} }),
     ).rejects.toMatchObject({
       code: 'IR_CRM_AUTH',
       message: expect.stringContaining('403::Handshake denied'),

@@ -230,19 +230,27 @@ async function openChannel(
     watch,
   ]) as unknown as FayeClient;
 
-  // messages are handed on one at a time, in order; after a failed one nothing more is handed on
-  let chain = Promise.resolve();
+  // messages are handed on in order, those that came while the previous ones were handled together;
+  // after a failure nothing more is handed on
+  let buffer: CdcMessage[] = [];
+  let draining: Promise<void> | null = null;
   let broken = false;
-  client.subscribe(channel, (data) => {
-    chain = chain.then(async () => {
-      if (broken || closed) return;
+  const drain = async () => {
+    while (buffer.length > 0 && !broken && !closed) {
+      const batch = buffer;
+      buffer = [];
       try {
-        await handlers.onMessage(decodeChangeMessage(kind, data, me));
+        await handlers.onMessages(batch.map((data) => decodeChangeMessage(kind, data, me)));
       } catch (err) {
         broken = true;
         fail(err);
       }
-    });
+    }
+    draining = null;
+  };
+  client.subscribe(channel, (data) => {
+    buffer.push(data);
+    draining ??= drain();
   });
 
   const stop = async () => {
@@ -291,8 +299,8 @@ async function openChannel(
     async close() {
       if (closed) return;
       await stop();
-      // a message being stored finishes before close returns
-      await chain;
+      // messages being stored are stored before close returns
+      await draining;
     },
   };
 }
