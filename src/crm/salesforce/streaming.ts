@@ -202,22 +202,22 @@ async function openChannel(
                   `Salesforce refused the subscription to ${channel}: ${error}`,
                   {
                     context: { channel },
-                    fix: `Enable Change Data Capture for ${SF_OBJECT[kind]} in Setup → Integrations → Change Data Capture, and give the integration user "View All Data" or "View All" on the object (or the "Subscribe to Change Events" permission), then restart.`,
+                    fix: `Enable Change Data Capture for ${SF_OBJECT[kind]} in Setup → Integrations → Change Data Capture, and give the integration user "View All Records" on ${SF_OBJECT[kind]} (or "View All Data"), then restart.`,
                   },
                 ),
           );
         }
       } else if (
-        m.channel === '/meta/handshake' &&
+        (m.channel === '/meta/handshake' || m.channel === '/meta/connect') &&
         m.successful === false &&
         m.advice?.reconnect === 'none'
       ) {
-        // the token was refused: the next open gets a fresh one
+        // the token was refused (or the session ended): faye gives up, and the next open gets a fresh token
         void deps.refresh(token).catch(() => {});
         fail(
           new InrecordError(
             'IR_CRM_AUTH',
-            `Salesforce refused the streaming handshake: ${m.error ?? ''} ${m.ext?.sfdc?.failureReason ?? ''}`.trim(),
+            `Salesforce refused the streaming session (${m.channel}): ${m.error ?? ''} ${m.ext?.sfdc?.failureReason ?? ''}`.trim(),
           ),
         );
       }
