@@ -117,6 +117,9 @@ async function startRoles(
   const { log, roles, bound, started } = opts;
   const connector = await createConnector(config.crm, { store, logger: log });
   started.push(() => connector.close());
+  if (roles.poll && config.triggers.changeStream && !connector.changeStream) {
+    throw new InrecordError('IR_CONFIG_INVALID', `triggers.changeStream: ${connector.crm} has no change stream to subscribe to; remove the setting (webhooks and the poller report its changes)`);
+  }
   const expireSeconds = config.jobs.expireInSeconds ?? 300;
   const engine = await createJobEngine(store, {
     logger: log,
@@ -248,9 +251,6 @@ async function startRoles(
   }
   let changeStreams: ChangeStreams | null = null;
   if (roles.poll && config.triggers.changeStream) {
-    if (!connector.changeStream) {
-      throw new InrecordError('IR_CONFIG_INVALID', `triggers.changeStream: ${connector.crm} has no change stream to subscribe to; remove the setting (webhooks and the poller report its changes)`);
-    }
     const streams = startChangeStreams({ connector, store, queue, logger: log, poll: pollOne, onDeleted: (e) => unlink(e.object, e.id, e.mergedInto) }, objects);
     changeStreams = streams;
     started.push(() => streams.stop());

@@ -172,6 +172,8 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
     });
     const loop = (async () => {
       const c = counts.get(kind) as StreamCounts;
+      // failures in a row without a subscription: the wait before the next try doubles, up to 5 minutes
+      let attempt = 0;
       while (!stopping) {
         let failed: unknown = null;
         let wake: () => void = () => {};
@@ -203,6 +205,7 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
             await deps.poll(kind);
           }
           first();
+          attempt = 0;
           await lost;
         } catch (err) {
           failed = err;
@@ -214,11 +217,15 @@ export function startChangeStreams(deps: StreamDeps, kinds: ObjectKind[]): Chang
         }
         if (stopping) break;
         c.reopened++;
-        log.warn(
-          { err: failed, object: kind },
-          `${kind}: the change stream stopped; opening it again from the stored position in ${Math.round(retryMs / 1000)} s`,
+        const wait = Math.min(retryMs * 2 ** attempt++, 300_000);
+        // a refusal that waiting does not cure (the object's change events are off, the token is refused) says what to do
+        const err: unknown = failed;
+        const lasting = isInrecordError(err) && !err.retryable ? err : null;
+        log[lasting ? 'error' : 'warn'](
+          { err, object: kind },
+          `${kind}: the change stream stopped${lasting ? ` (${lasting.message} ${lasting.fix})` : ''}; opening it again from the stored position in ${Math.round(wait / 1000)} s, the poller covers changes meanwhile`,
         );
-        await sleep(retryMs);
+        await sleep(wait);
       }
       first();
     })();

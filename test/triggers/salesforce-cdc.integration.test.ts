@@ -103,6 +103,23 @@ describe('a change reaches the written field through the change stream', () => {
   }, 60_000);
 });
 
+describe('a CRM without a change stream', () => {
+  it('refuses triggers.changeStream at start, saying what to do', async () => {
+    const hub = await startSimulator('hubspot', { seed: 1, records: 20 });
+    const store = await openTestStore('postgres');
+    try {
+      const config = configSchema.parse({ ...demoConfig('hubspot', hub), triggers: { changeStream: true } });
+      await expect(startDaemon(store, config, { serve: false })).rejects.toMatchObject({
+        code: 'IR_CONFIG_INVALID',
+        message: expect.stringContaining('hubspot has no change stream'),
+      });
+    } finally {
+      await store.destroy();
+      await hub.close();
+    }
+  }, 60_000);
+});
+
 describe('the change-stream trigger', () => {
   let store: TestStore;
   let connector: CrmConnector;
