@@ -125,7 +125,8 @@ describe('the change-stream trigger', () => {
   let connector: CrmConnector;
   const jobs: RecordJob[] = [];
   const logs: { level: number; msg: string }[] = [];
-  let slowMs = 0;
+  /** While set, storing waits for it: messages that arrive meanwhile are received but not stored. */
+  let gate: Promise<void> | null = null;
   /** Enqueues that fail (the store or queue is down) before they work again. */
   let failures = 0;
   let deps: StreamDeps;
@@ -138,7 +139,7 @@ describe('the change-stream trigger', () => {
     const startFrom = new Date(Date.now() - 1000).toISOString();
     const queue = {
       async enqueue(batch: RecordJob[]) {
-        if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
+        if (gate) await gate;
         if (failures > 0) {
           failures--;
           throw new Error('connection terminated unexpectedly');
@@ -175,22 +176,29 @@ describe('the change-stream trigger', () => {
     const first = startChangeStreams(deps, ['lead']);
     await first.ready;
     const before = openLeads(10);
-    // storing is slow and an edit comes every 30 ms: the stop lands while messages are still arriving
-    slowMs = 60;
-    let stopped: Promise<void> | null = null;
-    for (const [i, id] of before.entries()) {
+    for (const [i, id] of before.slice(0, 3).entries())
       await sim.repEdit({ object: 'Lead', id, fields: { Web_Visits__c: 300 + i } });
-      await new Promise((r) => setTimeout(r, 30));
-      if (!stopped && first.counts('lead').messages >= 3) stopped = first.stop();
-    }
-    await (stopped ?? first.stop());
+    await until(() => jobsFor(before).length === 3);
+    // the fourth change is being stored when the rest arrive; the stream stops before they are stored
+    let open: () => void = () => {};
+    gate = new Promise<void>((r) => {
+      open = r;
+    });
+    await sim.repEdit({ object: 'Lead', id: before[3]!, fields: { Web_Visits__c: 303 } });
+    for (const [i, id] of before.slice(4).entries())
+      await sim.repEdit({ object: 'Lead', id, fields: { Web_Visits__c: 304 + i } });
+    await new Promise((r) => setTimeout(r, 300));
+    const stopped = first.stop();
+    gate = null;
+    open();
+    await stopped;
     const handled = first.counts('lead').messages;
     expect(handled).toBeLessThan(10);
+    expect(handled).toBeGreaterThanOrEqual(4);
     expect(jobsFor(before)).toHaveLength(handled);
     const stored = await readCursor(store, streamCursorName('salesforce', 'lead'));
 
     // changed while nothing listens
-    slowMs = 0;
     const during = openLeads(5);
     for (const [i, id] of during.entries())
       await sim.repEdit({ object: 'Lead', id, fields: { Web_Visits__c: 400 + i } });
