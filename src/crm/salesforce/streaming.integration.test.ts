@@ -146,6 +146,21 @@ describe('Salesforce change stream', () => {
     await sub.close();
   });
 
+  it('reads a merged event — one change to several records in one call — as one change per record', async () => {
+    const { got, sub } = await listen('lead', null);
+    const ids = leads(3, 40);
+    await sim.repEdit({ object: 'Lead', id: leads(1, 45)[0]!, fields: { Web_Visits__c: 1 } });
+    await sf.writeBatch(
+      'lead',
+      ids.map((id) => ({ id, fields: { Email_Opens__c: 4321 } })),
+    );
+    await until(() => got.length === 2);
+    expect(got[1]?.events.map((e) => [e.id, e.fields, e.actor])).toEqual(
+      ids.map((id) => [id, ['Email_Opens__c'], 'integration']),
+    );
+    await sub.close();
+  });
+
   it('refuses a channel whose object has no change events, saying how to enable them', async () => {
     sim.changeEvents.entities.delete('Opportunity');
     try {

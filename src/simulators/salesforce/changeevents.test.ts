@@ -32,6 +32,7 @@ describe('change events', () => {
     await Promise.resolve();
     advance(71 * 3_600_000);
     o.update('Lead', a, { Company: 'Y' }, user, 'rep');
+    await Promise.resolve();
     expect(
       bus
         .after('/data/LeadChangeEvent', -2)
@@ -61,6 +62,7 @@ describe('change events', () => {
     const b = o.create('Lead', { LastName: 'B', Company: 'X' }, user);
     await Promise.resolve();
     o.update('Lead', a, { Company: 'Z' }, user);
+    await Promise.resolve();
     const headers = bus.after('/data/ChangeEvents', -2).map((e) => e.data.payload.ChangeEventHeader);
     expect(headers.map((h) => [h.recordIds[0], h.sequenceNumber])).toEqual([
       [a, 1],
@@ -70,5 +72,23 @@ describe('change events', () => {
     expect(headers[0]?.transactionKey).toBe(headers[1]?.transactionKey);
     expect(headers[2]?.transactionKey).not.toBe(headers[0]?.transactionKey);
     expect(headers[0]?.changeOrigin).toBe('com/salesforce/api/rest/62.0');
+  });
+
+  it('sends the same change to several records in one call as one event naming them all', async () => {
+    const { o, user } = org();
+    const bus = new ChangeEventBus({ org: o, version: '62.0' });
+    const ids = ['A', 'B', 'C', 'D'].map((n) => o.insertRaw('Lead', { LastName: n, Company: 'X' }));
+    o.listeners.push((c) => bus.record(c));
+    for (const id of ids.slice(0, 3)) o.update('Lead', id, { Status: 'Working - Contacted' }, user);
+    o.update('Lead', ids[3] as string, { Status: 'Closed - Not Converted' }, user);
+    await Promise.resolve();
+    for (const id of ids.slice(0, 2)) o.remove('Lead', id, user);
+    await Promise.resolve();
+    const headers = bus.after('/data/LeadChangeEvent', -2).map((e) => e.data.payload.ChangeEventHeader);
+    expect(headers.map((h) => [h.changeType, h.recordIds, h.sequenceNumber])).toEqual([
+      ['UPDATE', ids.slice(0, 3), 1],
+      ['UPDATE', [ids[3]], 2],
+      ['DELETE', ids.slice(0, 2), 1],
+    ]);
   });
 });

@@ -11,7 +11,9 @@
  * refuses it (`400::The replayId {…} you provided was invalid…`).
  *
  * Changes made in one synchronous call into the org (one REST call, one collection) share a
- * transaction: one `transactionKey`, increasing `sequenceNumber`s. A transaction with more than
+ * transaction: one `transactionKey`, increasing `sequenceNumber`s; the same change to several
+ * records in it (the same values set, deletions) is one event naming them all in `recordIds`.
+ * Its events are published when the call returns. A transaction with more than
  * `overflowAt` changes (100,000 in Salesforce; a create or delete counts one, an update one per
  * field) sends change events for the first ones and one `GAP_OVERFLOW` event per object for the
  * rest, with no record ids. Gap events (`GAP_CREATE`, `GAP_UPDATE`, …) carry the header only.
@@ -89,9 +91,18 @@ export function replayRefusal(replayId: number, purgedUpTo: number, latest: numb
 /** Fields never sent in a change event's body (system and derived ones). */
 const NOT_SENT = new Set(['Id', 'IsDeleted', 'SystemModstamp', 'CreatedById', 'LastModifiedById']);
 
+interface Staged {
+  entity: string;
+  header: ChangeEventHeader;
+  body: Record<string, unknown>;
+  /** Changes with the same key in one transaction are sent as one event naming every record. */
+  mergeKey: string | null;
+}
+
 interface Transaction {
   key: string;
-  sequence: number;
+  /** Its events, sent when the transaction ends. */
+  staged: Staged[];
   /** Changes counted toward the overflow threshold. */
   counted: number;
   /** Objects whose overflow event has been sent in this transaction. */
@@ -192,11 +203,11 @@ export class ChangeEventBus {
     if (this.mode === 'overflow' || tx.counted > this.overflowAt) {
       if (tx.overflowed.has(c.object)) return;
       tx.overflowed.add(c.object);
-      this.publish(c.object, this.header(c, tx, 'GAP_OVERFLOW', []), {});
+      this.stage(tx, c.object, this.header(c, tx, 'GAP_OVERFLOW', []), {});
       return;
     }
     if (this.mode === 'gap') {
-      this.publish(c.object, this.header(c, tx, `GAP_${type}` as ChangeType, [c.id]), {});
+      this.stage(tx, c.object, this.header(c, tx, `GAP_${type}` as ChangeType, [c.id]), {});
       return;
     }
     const row = c.kind === 'deleted' ? undefined : this.opts.org.rows(c.object).get(c.id);
@@ -214,7 +225,36 @@ export class ChangeEventBus {
       body.LastModifiedDate = row.LastModifiedDate;
       header.changedFields = [...c.fields, 'LastModifiedDate'];
     }
-    this.publish(c.object, header, body);
+    this.stage(tx, c.object, header, body);
+  }
+
+  /**
+   * Keeps an event until its transaction ends. The same change to several records of an object in
+   * one transaction (the same fields set to the same values, deletions) is one event whose
+   * `recordIds` names them all, as Salesforce merges them; creations and overflows are not merged.
+   */
+  private stage(
+    tx: Transaction,
+    entity: string,
+    header: ChangeEventHeader,
+    body: Record<string, unknown>,
+  ): void {
+    const t = header.changeType;
+    const mergeKey =
+      t === 'CREATE' || t === 'GAP_OVERFLOW'
+        ? null
+        : JSON.stringify([
+            entity,
+            t,
+            header.commitUser,
+            header.changeOrigin,
+            header.changedFields,
+            header.nulledFields,
+            body,
+          ]);
+    const same = mergeKey === null ? undefined : tx.staged.find((x) => x.mergeKey === mergeKey);
+    if (same) same.header.recordIds.push(...header.recordIds);
+    else tx.staged.push({ entity, header, body, mergeKey });
   }
 
   private header(
@@ -230,7 +270,8 @@ export class ChangeEventBus {
       // filled for API changes (the API and its version); a change made in the UI has none here
       changeOrigin: c.source === 'api' ? `com/salesforce/api/rest/${this.opts.version}` : '',
       transactionKey: tx.key,
-      sequenceNumber: ++tx.sequence,
+      // numbered in the order sent, when the transaction ends
+      sequenceNumber: 0,
       commitTimestamp: parseDateTime(c.at),
       commitNumber: this.commitNumber,
       commitUser: c.userId,
@@ -245,14 +286,19 @@ export class ChangeEventBus {
     if (!this.tx) {
       this.tx = {
         key: randomUUID().replace(/-/g, '').slice(0, 20),
-        sequence: 0,
+        staged: [],
         counted: 0,
         overflowed: new Set(),
       };
       this.commitNumber += 1 + Math.floor(Math.random() * 50);
       // the org's write path is synchronous: the transaction ends when the current call returns
+      const tx = this.tx;
       queueMicrotask(() => {
         this.tx = null;
+        for (const [i, e] of tx.staged.entries()) {
+          e.header.sequenceNumber = i + 1;
+          this.publish(e.entity, e.header, e.body);
+        }
       });
     }
     return this.tx;
