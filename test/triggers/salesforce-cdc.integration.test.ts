@@ -59,10 +59,11 @@ const openLeads = (n: number) => {
 describe('a change reaches the written field through the change stream', () => {
   let store: TestStore;
   let daemon: Daemon;
+  let config: ReturnType<typeof configSchema.parse>;
   beforeAll(async () => {
     store = await openTestStore('pglite');
     const base = demoConfig('salesforce', sim);
-    const config = configSchema.parse({
+    config = configSchema.parse({
       ...base,
       triggers: { changeStream: true },
       flows: base.flows.map((f) => ({
@@ -100,6 +101,31 @@ describe('a change reaches the written field through the change stream', () => {
     expect(await readCursor(store, streamCursorName('salesforce', 'lead'))).toBe(
       String(sim.changeEvents.latest()),
     );
+  }, 60_000);
+
+  it('a restarted daemon resumes from the stored replay id: a change made while it was down is written once', async () => {
+    await daemon.stop();
+    const [lead] = openLeads(1);
+    await sim.repEdit({ object: 'Lead', id: lead!, fields: { Web_Visits__c: 45, Email_Opens__c: 25 } });
+    daemon = await startDaemon(store, config, { serve: false, pollEveryMs: 3_600_000 });
+    await daemon.changeStreams?.ready;
+    await until(async () => {
+      const [r] = await daemon.connector.read('lead', [lead!], ['Inrecord_Score__c']);
+      return typeof r?.fields.Inrecord_Score__c === 'number';
+    });
+    // the stream replayed the change from the stored replay id (the first poll may have seen it too: it is worked once)
+    await until(() => daemon.changeStreams!.counts('lead').messages >= 1);
+    expect(daemon.changeStreams!.counts('lead').fallbacks).toBe(0);
+    await until(
+      async () =>
+        (await readCursor(store, streamCursorName('salesforce', 'lead'))) ===
+        String(sim.changeEvents.latest()),
+    );
+    const [row] = await store.query<{ processed_count: number }>(
+      'SELECT processed_count FROM record_versions WHERE crm = $1 AND object = $2 AND id = $3',
+      ['salesforce', 'lead', lead],
+    );
+    expect(row?.processed_count).toBe(1);
   }, 60_000);
 });
 
