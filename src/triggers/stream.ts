@@ -1,8 +1,8 @@
 /**
  * The change-stream trigger: a CRM's own replayable feed of changes (Salesforce Change Data
  * Capture), beside webhooks and the poller. Messages' jobs are stored in one transaction with the
- * last message's resume token (those that arrived together are stored together), so a restart resumes right after the last message stored: none is
- * lost, none is worked twice. inrecord's own writes come back on the stream and are dropped, as
+ * last message's resume token (messages that arrived together are stored together), so a restart
+ * resumes right after the last message stored: none is lost, none is worked twice. inrecord's own writes come back on the stream and are dropped, as
  * the webhook path drops them. A message that cannot name its records (too many changes in one
  * transaction) is answered with a poll. When the CRM no longer holds the stored position (away
  * longer than its retention window), the stream is opened for new changes and a poll from the poll
