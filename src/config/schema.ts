@@ -237,6 +237,12 @@ export const configSchema = z
          * processes only changes from then on; `backfill` reads and processes every record first.
          */
         firstPoll: z.enum(['now', 'backfill']).default('now'),
+        /**
+         * Subscribe to the CRM's change stream (Salesforce Change Data Capture) for every flow's
+         * object: changes arrive within seconds, a restart resumes from the stored position, and the
+         * poller stays the safety net. Refused for a CRM without one.
+         */
+        changeStream: z.boolean().default(false),
         /** Webhook receipts (dedupe keys and refused events) older than this are deleted by the daemon. */
         receiptRetention: duration.default('30d'),
       })

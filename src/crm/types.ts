@@ -279,6 +279,51 @@ export interface ProviderCard {
   };
 }
 
+/**
+ * One message of a CRM's change stream: the changes it reports and where to resume after it. The
+ * triggers module stores `resumeToken` in the transaction that stores the message's jobs.
+ */
+export interface StreamMessage {
+  kind: ObjectKind;
+  resumeToken: string;
+  /**
+   * The changes it reports, one per record. A change the CRM reports without its details (a gap)
+   * has no fields: the record is read, as it is for every job.
+   */
+  events: ChangeEvent[];
+  /** The CRM cannot say which records changed (too many in one transaction): poll to find them. */
+  overflow: boolean;
+}
+
+export interface ChangeStreamHandlers {
+  /**
+   * Messages in order: those that arrived while the previous call ran come together (at least one),
+   * and the next call waits until this promise settles; a rejection stops the subscription (onError).
+   */
+  onMessages(messages: StreamMessage[]): Promise<void>;
+  /** The subscription stopped after it was open (lost authentication, the CRM refused a resubscription, onMessages failed). */
+  onError(err: unknown): void;
+}
+
+export interface ChangeSubscription {
+  close(): Promise<void>;
+}
+
+/**
+ * A CRM's ordered, replayable feed of record changes, beside webhooks and polling (Salesforce:
+ * Change Data Capture over the Streaming API). Connectors without one leave `changeStream` absent.
+ */
+export interface ChangeStream {
+  /** How long the CRM keeps messages: a resume token older than this is refused. */
+  readonly retentionMs: number;
+  /**
+   * Subscribes to the changes of `kind` after `resumeFrom` (a stored `resumeToken`; null: from now
+   * on). Resolves once subscribed; rejects `IR_STREAM_RESUME_EXPIRED` when the CRM no longer holds
+   * `resumeFrom` (the caller polls to catch up), `IR_CRM_AUTH` on refused credentials.
+   */
+  open(kind: ObjectKind, resumeFrom: string | null, handlers: ChangeStreamHandlers): Promise<ChangeSubscription>;
+}
+
 /** Counters a connector keeps, for benchmarks and the report. */
 export interface CallStats {
   calls: number;
@@ -357,6 +402,8 @@ export interface CrmConnector {
      */
     acknowledgement?: { contentType: string; body: string };
   };
+  /** The CRM's change stream, where it has one (the `triggers.changeStream` setting uses it). */
+  readonly changeStream?: ChangeStream;
 
   stats(): CallStats;
   close(): Promise<void>;

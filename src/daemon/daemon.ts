@@ -16,7 +16,7 @@ import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
 import { type PreparedFlow, prepareFlow, recordPipeline } from '../pipeline/index.js';
 import type { Sql, Store } from '../store/index.js';
-import { type RecordJob, type RecordQueue, pollOnce, processRecordJobs, pruneReceipts } from '../triggers/index.js';
+import { type ChangeStreams, type RecordJob, type RecordQueue, pollOnce, processRecordJobs, pruneReceipts, startChangeStreams } from '../triggers/index.js';
 import { bindHttpServer, buildServer, checkServerSettings, closeHttpServer, consoleActions } from '../server/index.js';
 
 export const RECORD_QUEUE = 'records';
@@ -41,6 +41,8 @@ export interface Daemon {
   queue: RecordQueue;
   /** Runs every poller once now (tests, `--once`). */
   pollNow(): Promise<number>;
+  /** The change streams, when `triggers.changeStream` is on and this process polls. */
+  changeStreams: ChangeStreams | null;
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,9 @@ async function startRoles(
   const { log, roles, bound, started } = opts;
   const connector = await createConnector(config.crm, { store, logger: log });
   started.push(() => connector.close());
+  if (roles.poll && config.triggers.changeStream && !connector.changeStream) {
+    throw new InrecordError('IR_CONFIG_INVALID', `triggers.changeStream: ${connector.crm} has no change stream to subscribe to; remove the setting (webhooks and the poller report its changes)`);
+  }
   const expireSeconds = config.jobs.expireInSeconds ?? 300;
   const engine = await createJobEngine(store, {
     logger: log,
@@ -194,7 +199,14 @@ async function startRoles(
     everyMs:
       opts.pollEveryMs ?? Math.min(...config.flows.filter((f) => f.object === kind).map((f) => durationMs(f.trigger.poll))),
   }));
-  const pollOne = async (kind: ObjectKind) => {
+  // one poll of an object at a time, whoever asks (its timer, a change stream's overflow or fallback)
+  const polling = new Map<ObjectKind, Promise<unknown>>();
+  const pollOne = (kind: ObjectKind) => {
+    const next = (polling.get(kind) ?? Promise.resolve()).catch(() => {}).then(() => pollObject(kind));
+    polling.set(kind, next);
+    return next;
+  };
+  const pollObject = async (kind: ObjectKind) => {
     const r = await pollOnce(
       { connector, store, queue, onDeleted: (d) => unlink(d.object, d.id, d.mergedInto) },
       { name: `poll:${connector.crm}:${kind}`, kind, fields: readsOf(kind), ...(startFrom ? { startFrom } : {}) },
@@ -237,6 +249,12 @@ async function startRoles(
     };
     timers.push(setTimeout(monitorTick, 60_000));
   }
+  let changeStreams: ChangeStreams | null = null;
+  if (roles.poll && config.triggers.changeStream) {
+    const streams = startChangeStreams({ connector, store, queue, logger: log, poll: pollOne, onDeleted: (e) => unlink(e.object, e.id, e.mergedInto) }, objects);
+    changeStreams = streams;
+    started.push(() => streams.stop());
+  }
   if (roles.serve) {
     // receipts only dedupe redeliveries (a day at most) and keep refused events for a look: old ones go
     const retentionMs = durationMs(config.triggers.receiptRetention);
@@ -256,6 +274,7 @@ async function startRoles(
     connector,
     queue,
     pollNow,
+    changeStreams,
     async stop() {
       for (const stop of [...started].reverse()) await stop();
     },

@@ -67,6 +67,11 @@ export const ERROR_CATALOGUE = {
   IR_WEBHOOK_SIGNATURE: { status: 401, retryable: false, fix: 'Check the app secret / Basic auth / org id configured for this CRM’s webhooks.' },
   IR_WEBHOOK_PAYLOAD: { status: 400, retryable: false, fix: 'The webhook body is not valid JSON/XML for this CRM.' },
   IR_WEBHOOK_TOO_LARGE: { status: 413, retryable: false, fix: 'The delivery holds more events or bytes than the CRM sends in one; check what is posting to this endpoint.' },
+  IR_STREAM_RESUME_EXPIRED: {
+    status: 410,
+    retryable: false,
+    fix: 'Nothing to do: the stored change-stream position is older than the CRM keeps events, so inrecord polls from its poll cursor to catch up and streams new changes from then on.',
+  },
   IR_SERVER_UNAUTHORISED: { status: 401, retryable: false, fix: 'Send the console token as `Authorization: Bearer <token>`, or open the console once with `?token=<token>`.' },
   IR_SERVER_BAD_PATH: { status: 400, retryable: false, fix: 'Request the path as the console links it: no `.` or `..` segments and no encoded slashes.' },
   IR_SERVER_HOST_REFUSED: { status: 421, retryable: false, fix: 'Open the console at the address in server.publicUrl (or localhost when it listens on loopback); set server.publicUrl to the name clients use.' },

@@ -6,7 +6,7 @@ export interface RecordJob {
   crm: CrmName;
   object: ObjectKind;
   id: string;
-  source: 'webhook' | 'poll' | 'manual';
+  source: 'webhook' | 'stream' | 'poll' | 'manual';
   kind: ChangeKind;
   fields: string[];
 }

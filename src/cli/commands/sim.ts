@@ -47,7 +47,10 @@ Control API (every simulator, beside the CRM's own paths; JSON bodies; a malform
   POST ${CONTROL_PATHS.repEdit}       {"object":"contacts","id":"123","fields":{"jobtitle":"CFO"},"userId":"7"}: an edit made by a rep in the CRM's UI
   GET  ${CONTROL_PATHS.groundTruth}   the seeded truth (duplicates, intent labels)
   GET  /ui/<object>/<id>      the record page, AI-written fields marked
-Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_sim/revoke-grants.`,
+Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_sim/revoke-grants,
+  and Change Data Capture (CometD at /cometd/<version>): POST /_sim/change-events/expire (stored replay
+  ids fall out of retention), /_sim/change-events/gap {"object","id","fields"}, /_sim/change-events/overflow
+  {"object","edits":[{"id","fields"}]}.`,
     )
     .option('--search-per-second <n>', 'search calls a second the simulated portal admits (HubSpot; default 5, as a real portal)', int('search-per-second'))
     .action(

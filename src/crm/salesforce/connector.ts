@@ -28,6 +28,7 @@ import type {
   CallStats,
   ConnectorOAuth,
   ChangeEvent,
+  ChangeStream,
   CompanyCandidate,
   ContactCandidate,
   CrmAction,
@@ -73,6 +74,7 @@ import {
   websiteDomain,
   OUTBOUND_ACK,
 } from './codec.js';
+import { salesforceChangeStream } from './streaming.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type Rec = Record<string, unknown>;
@@ -131,6 +133,8 @@ export class SalesforceConnector implements CrmConnector {
   private readonly conn: Conn;
   private readonly schemaCache = new Map<ObjectKind, { at: number; schema: ObjectSchema }>();
   private integrationUserId: string | null;
+  /** Change Data Capture over the Streaming API (streaming.ts). */
+  readonly changeStream: ChangeStream;
   /** A GET /limits in flight while the daily-quota guard is paused. */
   private probing: Promise<void> | null = null;
 
@@ -172,6 +176,14 @@ export class SalesforceConnector implements CrmConnector {
     // so that one refresh happens across workers (crm/runtime).
     this.conn = new jsforce.Connection({ instanceUrl, accessToken: 'pending', version: cfg.apiVersion });
     withoutClientRetries(this.conn);
+    this.changeStream = salesforceChangeStream({
+      instanceUrl,
+      version: cfg.apiVersion,
+      token: () => this.tokens.token(),
+      refresh: (stale) => this.tokens.refresh(stale),
+      me: () => this.me(),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    });
   }
 
   /**

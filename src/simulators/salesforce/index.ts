@@ -23,14 +23,17 @@
  * `slowRequests` ({ ms, methods? }: calls of those methods, default all, take that long to answer;
  * also `setSlowRequests` on the handle), `outboundRetryMs` (first Outbound Message retry delay,
  * default 1000 ms; the 2 h / 24 h caps scale with it), `webhookUrl` is the Outbound Message
- * endpoint. `snapshotFile` is not supported (the org is rebuilt from the seed).
+ * endpoint. `changeEventRetentionMs` (default 72 h), `changeEventOverflowAt` (changes per
+ * transaction before an overflow event, default 100,000) and `cometdHoldMs` (how long a
+ * /meta/connect waits, default 110 s) shape Change Data Capture (changeevents.ts, cometd.ts).
+ * `snapshotFile` is not supported (the org is rebuilt from the seed).
  *
  * Salesforce's REST API never answers 429 (§6.2): the control API's `error429` share is answered
  * here with Salesforce's own short-lived refusal, the concurrent-limit 403 above.
  *
  * Control API (outside Salesforce's paths): POST /_sim/rep-edit {object,id,fields,userId?},
  * POST /_sim/faults, GET /_sim/stats, POST /_sim/stats/reset, GET /_sim/ground-truth,
- * POST /_sim/outbound {url}, POST /_sim/revoke-grants; GET /ui/<Object>/<id> renders the record page
+ * POST /_sim/outbound {url}, POST /_sim/revoke-grants, POST /_sim/change-events/{expire,gap,overflow}; GET /ui/<Object>/<id> renders the record page
  * (fields, the integration's last writes marked, the activity timeline).
  */
 import { randomBytes } from 'node:crypto';
@@ -38,8 +41,10 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerControl } from '../control.js';
 import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
+import { ChangeEventBus } from './changeevents.js';
+import { registerChangeEventControl, registerCometd } from './cometd.js';
 import { OutboundMessenger } from './outbound.js';
-import { type RouteContext, type Session, registerRoutes } from './routes.js';
+import { type RouteContext, type Session, VERSIONS, registerRoutes } from './routes.js';
 import { type SalesforceGroundTruth, seedOrg } from './seed.js';
 import { CHANGE_OBJECTS, SalesforceOrg, SfApiError } from './state.js';
 import { renderRecordPage } from './ui.js';
@@ -64,6 +69,8 @@ export interface RunningSalesforceSimulator extends RunningSimulator {
   setSlowRequests(slow: SlowRequests | undefined): void;
   /** Waits for Outbound Messages buffered or in flight (not scheduled retries). */
   outboundIdle(): Promise<void>;
+  /** Change Data Capture: the retained change events (cometd.ts serves them). */
+  changeEvents: ChangeEventBus;
   oauth: { clientId: string; clientSecret: string };
 }
 
@@ -142,6 +149,14 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     onDelivered: (ms) => countDelivery(stats, ms),
     onFailed: () => stats.webhooksFailed++,
   });
+
+  const changeEvents = new ChangeEventBus({
+    org,
+    version: '62.0',
+    ...(typeof opts.changeEventRetentionMs === 'number' ? { retentionMs: opts.changeEventRetentionMs } : {}),
+    ...(typeof opts.changeEventOverflowAt === 'number' ? { overflowAt: opts.changeEventOverflowAt } : {}),
+  });
+  org.listeners.push((c) => changeEvents.record(c));
 
   org.listeners.push((c) => {
     if (c.source === 'api') stats.integrationWrites += c.fields.length;
@@ -299,7 +314,9 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
       for (const r of refreshTokens.values()) r.revoked = true;
       return { ok: true };
     });
+    registerChangeEventControl(ctl, { bus: changeEvents, update: (object, id, fields, userId) => org.update(object, id, fields, userId ?? (truth.repUserIds[0] as string), 'rep') });
   });
+  const cometd = registerCometd(app, { bus: changeEvents, authenticate, versions: VERSIONS, ...(typeof opts.cometdHoldMs === 'number' ? { holdMs: opts.cometdHoldMs } : {}) });
 
   registerRoutes(app, { org, baseUrl: () => baseUrl, authenticate, admit, serve, limitInfo: () => ({ used: used(), max: maxCalls }), oauth });
 
@@ -336,8 +353,10 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
       slow = s;
     },
     outboundIdle: () => messenger.idle(),
+    changeEvents,
     close: async () => {
       messenger.close();
+      cometd.close();
       await app.close();
     },
   };
