@@ -171,6 +171,32 @@ export interface PropertyGroup {
   archived: boolean;
 }
 
+/**
+ * A user-defined association label between two object types (`/crm/v4/associations/{from}/{to}/labels`):
+ * one type id per direction, each direction with its label (the inverse label, or the same one).
+ */
+export interface AssociationLabel {
+  from: ObjectType;
+  to: ObjectType;
+  name: string;
+  /** from → to */
+  typeId: number;
+  label: string;
+  /** to → from */
+  inverseTypeId: number;
+  inverseLabel: string | null;
+}
+
+/** An association type as v4 answers name it. */
+export interface AssociationTypeSpec {
+  category: 'HUBSPOT_DEFINED' | 'USER_DEFINED';
+  typeId: number;
+  label: string | null;
+}
+
+/** Every type id HubSpot defines; user-defined labels get ids outside them. */
+const HUBSPOT_TYPE_IDS = new Set(Object.values(ASSOC).flatMap((a) => [...(a.primary ?? []), ...a.unlabeled]));
+
 /** Labels of the groups HubSpot's own properties sit in. */
 const GROUP_LABELS: Record<string, string> = {
   contactinformation: 'Contact information',
@@ -484,13 +510,128 @@ export class HubspotState {
     this.notify({ type: r.type, id: r.id, action: 'deletion', changes: [], source, at });
   }
 
+  /**
+   * Merges `other` into `primary` (reference §3.8): the primary keeps its id and its values, takes
+   * the other's value for each property it has none of, lists the other in `hs_merged_object_ids`;
+   * a contact keeps the other's e-mail addresses as additional ones. The other's associations move
+   * to the primary, and the other is archived.
+   */
+  merge(primary: HsRecord, other: HsRecord, source: WriteSource, at = this.now()): void {
+    const type = primary.type;
+    const own = new Set(['hs_object_id', CREATED_PROP[type], MODIFIED_PROP[type], 'hs_lastmodifieddate', 'hs_object_source', 'hs_email_domain', 'email', 'hs_additional_emails', 'hs_merged_object_ids']);
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(other.props)) if (!own.has(k) && v !== '' && (primary.props[k] ?? '') === '') values[k] = v;
+    const merged = [...(primary.props.hs_merged_object_ids ?? '').split(';'), String(other.id), ...(other.props.hs_merged_object_ids ?? '').split(';')];
+    values.hs_merged_object_ids = [...new Set(merged.filter((x) => x !== ''))].join(';');
+    if (type === 'contacts') {
+      const mine = (primary.props.email ?? '').toLowerCase();
+      const emails = [...(primary.props.hs_additional_emails ?? '').split(';'), other.props.email ?? '', ...(other.props.hs_additional_emails ?? '').split(';')];
+      const extra = [...new Set(emails.map((e) => e.trim()).filter((e) => e !== '' && e.toLowerCase() !== mine))];
+      if (extra.length > 0) values.hs_additional_emails = extra.join(';');
+    }
+    const moved = OBJECT_TYPES.map((to) => [to, this.associations(type, other.id, to)] as const);
+    this.archive(other, source, at);
+    for (const [to, found] of moved) for (const a of found) if (!(to === type && a.id === primary.id)) this.associate(type, primary.id, to, a.id, a.types);
+    this.update(primary, values, source, at);
+  }
+
+  /** User-defined association labels, in creation order. */
+  readonly labels: AssociationLabel[] = [];
+  private nextLabelTypeId = 28;
+
+  /** The inverse of type id `t` from → to, HubSpot-defined or user-defined; undefined when unknown. */
+  private inverseType(from: ObjectType, to: ObjectType, t: number): number | undefined {
+    const known = knownTypes(from, to).get(t);
+    if (known !== undefined) return known;
+    for (const l of this.labels) {
+      if (l.from === from && l.to === to && l.typeId === t) return l.inverseTypeId;
+      if (l.from === to && l.to === from && l.inverseTypeId === t) return l.typeId;
+    }
+    return undefined;
+  }
+
+  /** The category and label of type id `t` from → to. */
+  typeSpec(from: ObjectType, to: ObjectType, t: number): AssociationTypeSpec {
+    for (const l of this.labels) {
+      if (l.from === from && l.to === to && l.typeId === t) return { category: 'USER_DEFINED', typeId: t, label: l.label };
+      if (l.from === to && l.to === from && l.inverseTypeId === t) return { category: 'USER_DEFINED', typeId: t, label: l.inverseLabel ?? l.label };
+    }
+    return { category: 'HUBSPOT_DEFINED', typeId: t, label: associationLabel(t) };
+  }
+
+  /** Every association type from → to (HubSpot's first, then the user's labels). */
+  typesBetween(from: ObjectType, to: ObjectType): AssociationTypeSpec[] {
+    const out = [...knownTypes(from, to).keys()].sort((a, b) => a - b).map((t) => this.typeSpec(from, to, t));
+    for (const l of this.labels) {
+      if (l.from === from && l.to === to) out.push(this.typeSpec(from, to, l.typeId));
+      else if (l.from === to && l.to === from) out.push(this.typeSpec(from, to, l.inverseTypeId));
+    }
+    return out;
+  }
+
+  /** Defines a label from → to (and its inverse direction); null when the pair has no associations at all. */
+  addLabel(from: ObjectType, to: ObjectType, name: string, label: string, inverseLabel: string | null): AssociationLabel | null {
+    if (defaultAssociation(from, to) === undefined) return null;
+    const id = () => {
+      while (HUBSPOT_TYPE_IDS.has(this.nextLabelTypeId)) this.nextLabelTypeId++;
+      return this.nextLabelTypeId++;
+    };
+    const l: AssociationLabel = { from, to, name, typeId: id(), label, inverseTypeId: id(), inverseLabel };
+    this.labels.push(l);
+    return l;
+  }
+
+  /** The user-defined label whose type id from → to (either direction of it) is `t`. */
+  labelOf(from: ObjectType, to: ObjectType, t: number): AssociationLabel | undefined {
+    return this.labels.find((l) => (l.from === from && l.to === to && l.typeId === t) || (l.from === to && l.to === from && l.inverseTypeId === t));
+  }
+
+  /** Removes a label and its type ids from every association that carried them. */
+  removeLabel(l: AssociationLabel): void {
+    this.labels.splice(this.labels.indexOf(l), 1);
+    for (const [type, to, t] of [
+      [l.from, l.to, l.typeId],
+      [l.to, l.from, l.inverseTypeId],
+    ] as const) {
+      for (const pairs of this.links(type, to).values()) {
+        let w = 0;
+        for (let i = 0; i < pairs.length; i += 2)
+          if (pairs[i + 1] !== t) {
+            pairs[w++] = pairs[i];
+            pairs[w++] = pairs[i + 1];
+          }
+        pairs.length = w;
+      }
+    }
+  }
+
+  /** Removes only the type ids `typeIds` of the association from → to (both directions). */
+  removeTypes(from: ObjectType, fromId: number, to: ObjectType, toId: number, typeIds: number[]): void {
+    for (const t of typeIds) {
+      const inv = this.inverseType(from, to, t);
+      this.unlinkType(from, fromId, to, toId, t);
+      if (inv !== undefined) this.unlinkType(to, toId, from, fromId, inv);
+    }
+  }
+
+  private unlinkType(type: ObjectType, id: number, to: ObjectType, toId: number, t: number): void {
+    const pairs = this.assoc.get(type)?.get(to)?.get(id);
+    if (!pairs) return;
+    let w = 0;
+    for (let i = 0; i < pairs.length; i += 2)
+      if (pairs[i] !== toId || pairs[i + 1] !== t) {
+        pairs[w++] = pairs[i];
+        pairs[w++] = pairs[i + 1];
+      }
+    pairs.length = w;
+  }
+
   /** Creates the association from → to with `typeIds` and the inverse types (§7.1: bidirectional). */
   associate(from: ObjectType, fromId: number, to: ObjectType, toId: number, typeIds?: number[]): number[] {
-    const known = knownTypes(from, to);
     const types = typeIds ?? [defaultAssociation(from, to)?.[0]].filter((x): x is number => x !== undefined);
     const out: number[] = [];
     for (const t of types) {
-      const inv = known.get(t);
+      const inv = this.inverseType(from, to, t);
       if (inv === undefined) continue;
       this.link(from, fromId, to, toId, t);
       this.link(to, toId, from, fromId, inv);
@@ -546,7 +687,7 @@ export class HubspotState {
   }
 
   isKnownType(from: ObjectType, to: ObjectType, typeId: number): boolean {
-    return knownTypes(from, to).has(typeId);
+    return this.inverseType(from, to, typeId) !== undefined;
   }
 
   dissociate(from: ObjectType, fromId: number, to: ObjectType, toId: number): void {
