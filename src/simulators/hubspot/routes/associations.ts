@@ -51,11 +51,11 @@ export function registerAssociationRoutes(
     const bad = ids.find((t) => !state.isKnownType(x.from, x.to, t));
     if (bad !== undefined || ids.length === 0) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `association type id ${bad ?? '(none)'} is not valid between ${x.from} and ${x.to}`);
     state.associate(x.from, x.fromId, x.to, x.toId, ids);
-    const labels = ids.map((t) => state.typeSpec(x.from, x.to, t).label).filter((l): l is string => l !== null);
+    const labels = ids.map((t) => state.assoc.typeSpec(x.from, x.to, t).label).filter((l): l is string => l !== null);
     return send(reply, 201, { fromObjectTypeId: OBJECT_TYPE_IDS[x.from], fromObjectId: x.fromId, toObjectTypeId: OBJECT_TYPE_IDS[x.to], toObjectId: x.toId, labels });
   });
 
-  const assocTypes = (from: ObjectType, to: ObjectType, types: number[]) => types.map((t) => state.typeSpec(from, to, t));
+  const assocTypes = (from: ObjectType, to: ObjectType, types: number[]) => types.map((t) => state.assoc.typeSpec(from, to, t));
 
   app.get('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType', async (req, reply) => {
     const p = req.params as Rec;
@@ -123,7 +123,7 @@ export function registerAssociationRoutes(
       }
       const ids = (i.types ?? []).map((t) => Number(t.associationTypeId)).filter((t) => state.isKnownType(from, to, t));
       state.associate(from, fromId, to, toId, ids);
-      results.push({ fromObjectTypeId: OBJECT_TYPE_IDS[from], fromObjectId: fromId, toObjectTypeId: OBJECT_TYPE_IDS[to], toObjectId: toId, labels: ids.map((t) => state.typeSpec(from, to, t).label).filter((l) => l !== null) });
+      results.push({ fromObjectTypeId: OBJECT_TYPE_IDS[from], fromObjectId: fromId, toObjectTypeId: OBJECT_TYPE_IDS[to], toObjectId: toId, labels: ids.map((t) => state.assoc.typeSpec(from, to, t).label).filter((l) => l !== null) });
     }
     return send(reply, errors.length > 0 ? 207 : 201, batchBody(results, errors, started));
   });
@@ -157,7 +157,7 @@ export function registerAssociationRoutes(
       const bad = ids.find((t) => !state.isKnownType(from, to, t));
       if (bad !== undefined) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `association type id ${bad} is not valid between ${from} and ${to}`);
     }
-    for (const i of inputs) state.removeTypes(from, Number(i.from?.id), to, Number(i.to?.id), (i.types ?? []).map((t) => Number(t.associationTypeId)));
+    for (const i of inputs) state.assoc.removeTypes(from, Number(i.from?.id), to, Number(i.to?.id), (i.types ?? []).map((t) => Number(t.associationTypeId)));
     return reply.code(204).send();
   });
 
@@ -183,7 +183,7 @@ export function registerAssociationRoutes(
       const found = pairTypes(reply, req.params as Rec);
       if (!found) return reply;
       const [from, to] = found;
-      return send(reply, 200, { results: state.typesBetween(from, to).map((s) => specJson(from, to, s)) });
+      return send(reply, 200, { results: state.assoc.typesBetween(from, to).map((s) => specJson(from, to, s)) });
     });
 
     app.post(base, async (req, reply) => {
@@ -195,13 +195,13 @@ export function registerAssociationRoutes(
       if (typeof b.label !== 'string' || b.label.trim() === '') return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'label is required.');
       if (b.inverseLabel !== undefined && typeof b.inverseLabel !== 'string') return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'inverseLabel must be a string.');
       const name = b.name;
-      if (state.labels.some((l) => ((l.from === from && l.to === to) || (l.from === to && l.to === from)) && l.name === name)) {
+      if (state.assoc.labels.some((l) => ((l.from === from && l.to === to) || (l.from === to && l.to === from)) && l.name === name)) {
         return fail(ctx, reply, 409, 'CONFLICT', `An association label named '${name}' already exists between ${from} and ${to}.`);
       }
-      const l = state.addLabel(from, to, name, b.label, (b.inverseLabel as string | undefined) ?? null);
+      const l = state.assoc.addLabel(from, to, name, b.label, (b.inverseLabel as string | undefined) ?? null);
       if (!l) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `${from} and ${to} cannot be associated.`);
       return send(reply, 200, {
-        results: [specJson(from, to, state.typeSpec(from, to, l.typeId)), specJson(to, from, state.typeSpec(to, from, l.inverseTypeId))],
+        results: [specJson(from, to, state.assoc.typeSpec(from, to, l.typeId)), specJson(to, from, state.assoc.typeSpec(to, from, l.inverseTypeId))],
       });
     });
 
@@ -212,7 +212,7 @@ export function registerAssociationRoutes(
       const b = (req.body ?? {}) as { associationTypeId?: unknown; label?: unknown; inverseLabel?: unknown };
       const t = Number(b.associationTypeId);
       if (typeof b.label !== 'string' || b.label.trim() === '') return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'label is required.');
-      const l = state.labelOf(from, to, t);
+      const l = state.assoc.labelOf(from, to, t);
       if (!l) {
         return state.isKnownType(from, to, t)
           ? fail(ctx, reply, 400, 'VALIDATION_ERROR', `Association type ${t} is defined by HubSpot: its label cannot change.`)
@@ -236,13 +236,13 @@ export function registerAssociationRoutes(
       if (!found) return reply;
       const [from, to] = found;
       const t = Number(p.associationTypeId);
-      const l = state.labelOf(from, to, t);
+      const l = state.assoc.labelOf(from, to, t);
       if (!l) {
         return state.isKnownType(from, to, t)
           ? fail(ctx, reply, 400, 'VALIDATION_ERROR', `Association type ${t} is defined by HubSpot and cannot be deleted.`)
           : fail(ctx, reply, 404, 'OBJECT_NOT_FOUND', `No association label with type id ${p.associationTypeId} between ${from} and ${to}.`);
       }
-      state.removeLabel(l);
+      state.assoc.removeLabel(l);
       return reply.code(204).send();
     });
   }
