@@ -74,7 +74,6 @@ export function legacyAssociationName(from: ObjectType, to: ObjectType, typeId: 
   return `${s(from)}_to_${s(to)}${typeId === unl && primary !== undefined ? '_unlabeled' : ''}`;
 }
 
-
 /**
  * A user-defined association label between two object types (`/crm/v4/associations/{from}/{to}/labels`):
  * one type id per direction, each direction with its label (the inverse label, or the same one).
@@ -129,8 +128,10 @@ export class AssociationStore {
   /** The category and label of type id `t` from → to. */
   typeSpec(from: ObjectType, to: ObjectType, t: number): AssociationTypeSpec {
     for (const l of this.labels) {
-      if (l.from === from && l.to === to && l.typeId === t) return { category: 'USER_DEFINED', typeId: t, label: l.label };
-      if (l.from === to && l.to === from && l.inverseTypeId === t) return { category: 'USER_DEFINED', typeId: t, label: l.inverseLabel ?? l.label };
+      if (l.from === from && l.to === to && l.typeId === t)
+        return { category: 'USER_DEFINED', typeId: t, label: l.label };
+      if (l.from === to && l.to === from && l.inverseTypeId === t)
+        return { category: 'USER_DEFINED', typeId: t, label: l.inverseLabel ?? l.label };
     }
     return { category: 'HUBSPOT_DEFINED', typeId: t, label: associationLabel(t) };
   }
@@ -146,7 +147,13 @@ export class AssociationStore {
   }
 
   /** Defines a label from → to (and its inverse direction); null when the pair has no associations at all. */
-  addLabel(from: ObjectType, to: ObjectType, name: string, label: string, inverseLabel: string | null): AssociationLabel | null {
+  addLabel(
+    from: ObjectType,
+    to: ObjectType,
+    name: string,
+    label: string,
+    inverseLabel: string | null,
+  ): AssociationLabel | null {
     if (defaultAssociation(from, to) === undefined) return null;
     const id = () => {
       while (HUBSPOT_TYPE_IDS.has(this.nextLabelTypeId)) this.nextLabelTypeId++;
@@ -159,7 +166,11 @@ export class AssociationStore {
 
   /** The user-defined label whose type id from → to (either direction of it) is `t`. */
   labelOf(from: ObjectType, to: ObjectType, t: number): AssociationLabel | undefined {
-    return this.labels.find((l) => (l.from === from && l.to === to && l.typeId === t) || (l.from === to && l.to === from && l.inverseTypeId === t));
+    return this.labels.find(
+      (l) =>
+        (l.from === from && l.to === to && l.typeId === t) ||
+        (l.from === to && l.to === from && l.inverseTypeId === t),
+    );
   }
 
   /** Removes a label and its type ids from every association that carried them. */

@@ -19,7 +19,10 @@ export function registerAssociationRoutes(
 ): void {
   const { state } = ctx;
 
-  const pair = (reply: FastifyReply, p: Rec): { from: ObjectType; to: ObjectType; fromId: number; toId: number } | null => {
+  const pair = (
+    reply: FastifyReply,
+    p: Rec,
+  ): { from: ObjectType; to: ObjectType; fromId: number; toId: number } | null => {
     const from = typeOr400(reply, String(p.fromObjectType));
     if (!from) return null;
     const to = typeOr400(reply, String(p.toObjectType));
@@ -27,35 +30,79 @@ export function registerAssociationRoutes(
     return { from, to, fromId: Number(p.objectId), toId: Number(p.toObjectId) };
   };
 
-  app.put('/crm/v4/objects/:fromObjectType/:objectId/associations/default/:toObjectType/:toObjectId', async (req, reply) => {
-    const x = pair(reply, req.params as Rec);
-    if (!x) return reply;
-    if (!state.live(x.from, x.fromId) || !state.live(x.to, x.toId)) return notFound(reply, String(state.live(x.from, x.fromId) ? x.toId : x.fromId));
-    const t = defaultAssociation(x.from, x.to);
-    if (!t) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `No default association between ${x.from} and ${x.to}`);
-    const started = new Date().toISOString();
-    state.associate(x.from, x.fromId, x.to, x.toId, [t[0]]);
-    return send(
-      reply,
-      200,
-      batchBody([{ from: { id: String(x.fromId) }, to: { id: String(x.toId) }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: t[0] } }], [], started),
-    );
-  });
+  app.put(
+    '/crm/v4/objects/:fromObjectType/:objectId/associations/default/:toObjectType/:toObjectId',
+    async (req, reply) => {
+      const x = pair(reply, req.params as Rec);
+      if (!x) return reply;
+      if (!state.live(x.from, x.fromId) || !state.live(x.to, x.toId))
+        return notFound(reply, String(state.live(x.from, x.fromId) ? x.toId : x.fromId));
+      const t = defaultAssociation(x.from, x.to);
+      if (!t)
+        return fail(
+          ctx,
+          reply,
+          400,
+          'VALIDATION_ERROR',
+          `No default association between ${x.from} and ${x.to}`,
+        );
+      const started = new Date().toISOString();
+      state.associate(x.from, x.fromId, x.to, x.toId, [t[0]]);
+      return send(
+        reply,
+        200,
+        batchBody(
+          [
+            {
+              from: { id: String(x.fromId) },
+              to: { id: String(x.toId) },
+              associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: t[0] },
+            },
+          ],
+          [],
+          started,
+        ),
+      );
+    },
+  );
 
-  app.put('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType/:toObjectId', async (req, reply) => {
-    const x = pair(reply, req.params as Rec);
-    if (!x) return reply;
-    if (!state.live(x.from, x.fromId) || !state.live(x.to, x.toId)) return notFound(reply, String(state.live(x.from, x.fromId) ? x.toId : x.fromId));
-    const specs = (Array.isArray(req.body) ? req.body : []) as { associationCategory?: string; associationTypeId?: number }[];
-    const ids = specs.map((s) => Number(s.associationTypeId));
-    const bad = ids.find((t) => !state.isKnownType(x.from, x.to, t));
-    if (bad !== undefined || ids.length === 0) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `association type id ${bad ?? '(none)'} is not valid between ${x.from} and ${x.to}`);
-    state.associate(x.from, x.fromId, x.to, x.toId, ids);
-    const labels = ids.map((t) => state.assoc.typeSpec(x.from, x.to, t).label).filter((l): l is string => l !== null);
-    return send(reply, 201, { fromObjectTypeId: OBJECT_TYPE_IDS[x.from], fromObjectId: x.fromId, toObjectTypeId: OBJECT_TYPE_IDS[x.to], toObjectId: x.toId, labels });
-  });
+  app.put(
+    '/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType/:toObjectId',
+    async (req, reply) => {
+      const x = pair(reply, req.params as Rec);
+      if (!x) return reply;
+      if (!state.live(x.from, x.fromId) || !state.live(x.to, x.toId))
+        return notFound(reply, String(state.live(x.from, x.fromId) ? x.toId : x.fromId));
+      const specs = (Array.isArray(req.body) ? req.body : []) as {
+        associationCategory?: string;
+        associationTypeId?: number;
+      }[];
+      const ids = specs.map((s) => Number(s.associationTypeId));
+      const bad = ids.find((t) => !state.isKnownType(x.from, x.to, t));
+      if (bad !== undefined || ids.length === 0)
+        return fail(
+          ctx,
+          reply,
+          400,
+          'VALIDATION_ERROR',
+          `association type id ${bad ?? '(none)'} is not valid between ${x.from} and ${x.to}`,
+        );
+      state.associate(x.from, x.fromId, x.to, x.toId, ids);
+      const labels = ids
+        .map((t) => state.assoc.typeSpec(x.from, x.to, t).label)
+        .filter((l): l is string => l !== null);
+      return send(reply, 201, {
+        fromObjectTypeId: OBJECT_TYPE_IDS[x.from],
+        fromObjectId: x.fromId,
+        toObjectTypeId: OBJECT_TYPE_IDS[x.to],
+        toObjectId: x.toId,
+        labels,
+      });
+    },
+  );
 
-  const assocTypes = (from: ObjectType, to: ObjectType, types: number[]) => types.map((t) => state.assoc.typeSpec(from, to, t));
+  const assocTypes = (from: ObjectType, to: ObjectType, types: number[]) =>
+    types.map((t) => state.assoc.typeSpec(from, to, t));
 
   app.get('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType', async (req, reply) => {
     const p = req.params as Rec;
@@ -69,17 +116,22 @@ export function registerAssociationRoutes(
     const all = state.associations(from, Number(p.objectId), to);
     const page = all.slice(after, after + limit);
     // Ids go out as numbers, as in the docs' wire examples (§7.2, §16.10).
-    const body: Rec = { results: page.map((a) => ({ toObjectId: a.id, associationTypes: assocTypes(from, to, a.types) })) };
+    const body: Rec = {
+      results: page.map((a) => ({ toObjectId: a.id, associationTypes: assocTypes(from, to, a.types) })),
+    };
     if (after + limit < all.length) body.paging = { next: { after: String(after + limit) } };
     return send(reply, 200, body);
   });
 
-  app.delete('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType/:toObjectId', async (req, reply) => {
-    const x = pair(reply, req.params as Rec);
-    if (!x) return reply;
-    state.dissociate(x.from, x.fromId, x.to, x.toId);
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType/:toObjectId',
+    async (req, reply) => {
+      const x = pair(reply, req.params as Rec);
+      if (!x) return reply;
+      state.dissociate(x.from, x.fromId, x.to, x.toId);
+      return reply.code(204).send();
+    },
+  );
 
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', async (req, reply) => {
     const p = req.params as Rec;
@@ -98,7 +150,10 @@ export function registerAssociationRoutes(
         continue;
       }
       const found = state.associations(from, Number(i.id), to);
-      results.push({ from: { id: String(i.id) }, to: found.map((a) => ({ toObjectId: a.id, associationTypes: assocTypes(from, to, a.types) })) });
+      results.push({
+        from: { id: String(i.id) },
+        to: found.map((a) => ({ toObjectId: a.id, associationTypes: assocTypes(from, to, a.types) })),
+      });
     }
     const errors = missing.length > 0 ? [notFoundError(from, missing)] : [];
     return send(reply, errors.length > 0 ? 207 : 200, batchBody(results, errors, started));
@@ -111,19 +166,36 @@ export function registerAssociationRoutes(
     const to = typeOr400(reply, String(p.toObjectType));
     if (!to) return reply;
     const started = new Date().toISOString();
-    const inputs = ((req.body ?? {}) as { inputs?: { from: { id: string }; to: { id: string }; types: { associationTypeId: number }[] }[] }).inputs ?? [];
+    const inputs =
+      (
+        (req.body ?? {}) as {
+          inputs?: { from: { id: string }; to: { id: string }; types: { associationTypeId: number }[] }[];
+        }
+      ).inputs ?? [];
     const results: Rec[] = [];
     const errors: Rec[] = [];
     for (const i of inputs) {
       const fromId = Number(i.from?.id);
       const toId = Number(i.to?.id);
       if (!state.live(from, fromId) || !state.live(to, toId)) {
-        errors.push(notFoundError(state.live(from, fromId) ? to : from, [String(state.live(from, fromId) ? toId : fromId)]));
+        errors.push(
+          notFoundError(state.live(from, fromId) ? to : from, [
+            String(state.live(from, fromId) ? toId : fromId),
+          ]),
+        );
         continue;
       }
-      const ids = (i.types ?? []).map((t) => Number(t.associationTypeId)).filter((t) => state.isKnownType(from, to, t));
+      const ids = (i.types ?? [])
+        .map((t) => Number(t.associationTypeId))
+        .filter((t) => state.isKnownType(from, to, t));
       state.associate(from, fromId, to, toId, ids);
-      results.push({ fromObjectTypeId: OBJECT_TYPE_IDS[from], fromObjectId: fromId, toObjectTypeId: OBJECT_TYPE_IDS[to], toObjectId: toId, labels: ids.map((t) => state.assoc.typeSpec(from, to, t).label).filter((l) => l !== null) });
+      results.push({
+        fromObjectTypeId: OBJECT_TYPE_IDS[from],
+        fromObjectId: fromId,
+        toObjectTypeId: OBJECT_TYPE_IDS[to],
+        toObjectId: toId,
+        labels: ids.map((t) => state.assoc.typeSpec(from, to, t).label).filter((l) => l !== null),
+      });
     }
     return send(reply, errors.length > 0 ? 207 : 201, batchBody(results, errors, started));
   });
@@ -135,10 +207,20 @@ export function registerAssociationRoutes(
     if (!from) return reply;
     const to = typeOr400(reply, String(p.toObjectType));
     if (!to) return reply;
-    const inputs = ((req.body ?? {}) as { inputs?: { from?: { id?: string }; to?: { id?: string }[] }[] }).inputs;
-    if (!Array.isArray(inputs)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'inputs is required: [{ from: { id }, to: [{ id }] }]');
-    if (inputs.length > BATCH_MAX) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Batch input limit is ${BATCH_MAX}.`);
-    for (const i of inputs) for (const t of i.to ?? []) state.dissociate(from, Number(i.from?.id), to, Number(t.id));
+    const inputs = ((req.body ?? {}) as { inputs?: { from?: { id?: string }; to?: { id?: string }[] }[] })
+      .inputs;
+    if (!Array.isArray(inputs))
+      return fail(
+        ctx,
+        reply,
+        400,
+        'VALIDATION_ERROR',
+        'inputs is required: [{ from: { id }, to: [{ id }] }]',
+      );
+    if (inputs.length > BATCH_MAX)
+      return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Batch input limit is ${BATCH_MAX}.`);
+    for (const i of inputs)
+      for (const t of i.to ?? []) state.dissociate(from, Number(i.from?.id), to, Number(t.id));
     return reply.code(204).send();
   });
 
@@ -149,15 +231,41 @@ export function registerAssociationRoutes(
     if (!from) return reply;
     const to = typeOr400(reply, String(p.toObjectType));
     if (!to) return reply;
-    const inputs = ((req.body ?? {}) as { inputs?: { from?: { id?: string }; to?: { id?: string }; types?: { associationTypeId?: number }[] }[] }).inputs;
-    if (!Array.isArray(inputs)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'inputs is required: [{ from: { id }, to: { id }, types: [{ associationCategory, associationTypeId }] }]');
-    if (inputs.length > BATCH_MAX) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Batch input limit is ${BATCH_MAX}.`);
+    const inputs = (
+      (req.body ?? {}) as {
+        inputs?: { from?: { id?: string }; to?: { id?: string }; types?: { associationTypeId?: number }[] }[];
+      }
+    ).inputs;
+    if (!Array.isArray(inputs))
+      return fail(
+        ctx,
+        reply,
+        400,
+        'VALIDATION_ERROR',
+        'inputs is required: [{ from: { id }, to: { id }, types: [{ associationCategory, associationTypeId }] }]',
+      );
+    if (inputs.length > BATCH_MAX)
+      return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Batch input limit is ${BATCH_MAX}.`);
     for (const i of inputs) {
       const ids = (i.types ?? []).map((t) => Number(t.associationTypeId));
       const bad = ids.find((t) => !state.isKnownType(from, to, t));
-      if (bad !== undefined) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `association type id ${bad} is not valid between ${from} and ${to}`);
+      if (bad !== undefined)
+        return fail(
+          ctx,
+          reply,
+          400,
+          'VALIDATION_ERROR',
+          `association type id ${bad} is not valid between ${from} and ${to}`,
+        );
     }
-    for (const i of inputs) state.assoc.removeTypes(from, Number(i.from?.id), to, Number(i.to?.id), (i.types ?? []).map((t) => Number(t.associationTypeId)));
+    for (const i of inputs)
+      state.assoc.removeTypes(
+        from,
+        Number(i.from?.id),
+        to,
+        Number(i.to?.id),
+        (i.types ?? []).map((t) => Number(t.associationTypeId)),
+      );
     return reply.code(204).send();
   });
 
@@ -176,14 +284,23 @@ export function registerAssociationRoutes(
     }
     return [from, to];
   };
-  const specJson = (from: ObjectType, to: ObjectType, s: AssociationTypeSpec): Rec => ({ ...s, fromObjectTypeId: OBJECT_TYPE_IDS[from], toObjectTypeId: OBJECT_TYPE_IDS[to] });
+  const specJson = (from: ObjectType, to: ObjectType, s: AssociationTypeSpec): Rec => ({
+    ...s,
+    fromObjectTypeId: OBJECT_TYPE_IDS[from],
+    toObjectTypeId: OBJECT_TYPE_IDS[to],
+  });
 
-  for (const base of ['/crm/v4/associations/:fromObjectType/:toObjectType/labels', '/crm/associations/v4/:fromObjectType/:toObjectType/labels']) {
+  for (const base of [
+    '/crm/v4/associations/:fromObjectType/:toObjectType/labels',
+    '/crm/associations/v4/:fromObjectType/:toObjectType/labels',
+  ]) {
     app.get(base, async (req, reply) => {
       const found = pairTypes(reply, req.params as Rec);
       if (!found) return reply;
       const [from, to] = found;
-      return send(reply, 200, { results: state.assoc.typesBetween(from, to).map((s) => specJson(from, to, s)) });
+      return send(reply, 200, {
+        results: state.assoc.typesBetween(from, to).map((s) => specJson(from, to, s)),
+      });
     });
 
     app.post(base, async (req, reply) => {
@@ -191,17 +308,39 @@ export function registerAssociationRoutes(
       if (!found) return reply;
       const [from, to] = found;
       const b = (req.body ?? {}) as { name?: unknown; label?: unknown; inverseLabel?: unknown };
-      if (typeof b.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(b.name)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'name is required: letters, digits and underscores, starting with a letter.');
-      if (typeof b.label !== 'string' || b.label.trim() === '') return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'label is required.');
-      if (b.inverseLabel !== undefined && typeof b.inverseLabel !== 'string') return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'inverseLabel must be a string.');
+      if (typeof b.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(b.name))
+        return fail(
+          ctx,
+          reply,
+          400,
+          'VALIDATION_ERROR',
+          'name is required: letters, digits and underscores, starting with a letter.',
+        );
+      if (typeof b.label !== 'string' || b.label.trim() === '')
+        return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'label is required.');
+      if (b.inverseLabel !== undefined && typeof b.inverseLabel !== 'string')
+        return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'inverseLabel must be a string.');
       const name = b.name;
-      if (state.assoc.labels.some((l) => ((l.from === from && l.to === to) || (l.from === to && l.to === from)) && l.name === name)) {
-        return fail(ctx, reply, 409, 'CONFLICT', `An association label named '${name}' already exists between ${from} and ${to}.`);
+      if (
+        state.assoc.labels.some(
+          (l) => ((l.from === from && l.to === to) || (l.from === to && l.to === from)) && l.name === name,
+        )
+      ) {
+        return fail(
+          ctx,
+          reply,
+          409,
+          'CONFLICT',
+          `An association label named '${name}' already exists between ${from} and ${to}.`,
+        );
       }
       const l = state.assoc.addLabel(from, to, name, b.label, (b.inverseLabel as string | undefined) ?? null);
       if (!l) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `${from} and ${to} cannot be associated.`);
       return send(reply, 200, {
-        results: [specJson(from, to, state.assoc.typeSpec(from, to, l.typeId)), specJson(to, from, state.assoc.typeSpec(to, from, l.inverseTypeId))],
+        results: [
+          specJson(from, to, state.assoc.typeSpec(from, to, l.typeId)),
+          specJson(to, from, state.assoc.typeSpec(to, from, l.inverseTypeId)),
+        ],
       });
     });
 
@@ -211,12 +350,25 @@ export function registerAssociationRoutes(
       const [from, to] = found;
       const b = (req.body ?? {}) as { associationTypeId?: unknown; label?: unknown; inverseLabel?: unknown };
       const t = Number(b.associationTypeId);
-      if (typeof b.label !== 'string' || b.label.trim() === '') return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'label is required.');
+      if (typeof b.label !== 'string' || b.label.trim() === '')
+        return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'label is required.');
       const l = state.assoc.labelOf(from, to, t);
       if (!l) {
         return state.isKnownType(from, to, t)
-          ? fail(ctx, reply, 400, 'VALIDATION_ERROR', `Association type ${t} is defined by HubSpot: its label cannot change.`)
-          : fail(ctx, reply, 404, 'OBJECT_NOT_FOUND', `No association label with type id ${b.associationTypeId} between ${from} and ${to}.`);
+          ? fail(
+              ctx,
+              reply,
+              400,
+              'VALIDATION_ERROR',
+              `Association type ${t} is defined by HubSpot: its label cannot change.`,
+            )
+          : fail(
+              ctx,
+              reply,
+              404,
+              'OBJECT_NOT_FOUND',
+              `No association label with type id ${b.associationTypeId} between ${from} and ${to}.`,
+            );
       }
       // The label is the one of the direction the path names; inverseLabel that of the other.
       const forward = l.from === from && l.typeId === t;
@@ -239,8 +391,20 @@ export function registerAssociationRoutes(
       const l = state.assoc.labelOf(from, to, t);
       if (!l) {
         return state.isKnownType(from, to, t)
-          ? fail(ctx, reply, 400, 'VALIDATION_ERROR', `Association type ${t} is defined by HubSpot and cannot be deleted.`)
-          : fail(ctx, reply, 404, 'OBJECT_NOT_FOUND', `No association label with type id ${p.associationTypeId} between ${from} and ${to}.`);
+          ? fail(
+              ctx,
+              reply,
+              400,
+              'VALIDATION_ERROR',
+              `Association type ${t} is defined by HubSpot and cannot be deleted.`,
+            )
+          : fail(
+              ctx,
+              reply,
+              404,
+              'OBJECT_NOT_FOUND',
+              `No association label with type id ${p.associationTypeId} between ${from} and ${to}.`,
+            );
       }
       state.assoc.removeLabel(l);
       return reply.code(204).send();

@@ -24,14 +24,35 @@ export function registerMergeRoutes(
   app.post('/crm/v3/objects/:type/merge', async (req, reply) => {
     const type = typeOr400(reply, (req.params as Rec).type as string);
     if (!type) return reply;
-    if (!MERGEABLE.includes(type)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `${type} cannot be merged; merge contacts, companies or deals.`);
+    if (!MERGEABLE.includes(type))
+      return fail(
+        ctx,
+        reply,
+        400,
+        'VALIDATION_ERROR',
+        `${type} cannot be merged; merge contacts, companies or deals.`,
+      );
     const b = (req.body ?? {}) as { primaryObjectId?: unknown; objectIdToMerge?: unknown };
     for (const k of ['primaryObjectId', 'objectIdToMerge'] as const) {
-      if (typeof b[k] !== 'string' || !/^\d+$/.test(b[k] as string)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `${k} is required: the record id as a string of digits.`);
+      if (typeof b[k] !== 'string' || !/^\d+$/.test(b[k] as string))
+        return fail(
+          ctx,
+          reply,
+          400,
+          'VALIDATION_ERROR',
+          `${k} is required: the record id as a string of digits.`,
+        );
     }
     const primaryId = String(b.primaryObjectId);
     const otherId = String(b.objectIdToMerge);
-    if (primaryId === otherId) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Cannot merge ${type} ${primaryId} into itself: give two different ids.`);
+    if (primaryId === otherId)
+      return fail(
+        ctx,
+        reply,
+        400,
+        'VALIDATION_ERROR',
+        `Cannot merge ${type} ${primaryId} into itself: give two different ids.`,
+      );
     const primary = state.live(type, Number(primaryId));
     if (!primary) return notFound(reply, primaryId);
     const other = state.live(type, Number(otherId));
