@@ -418,11 +418,14 @@ describe('pipelines and stages, products, deal products, followers, activity typ
     const attached = (await dealProducts.addDealProduct({ id: deal, AddDealProductRequest: { product_id: id, item_price: 100, quantity: 3, discount: 10, tax: 20, tax_method: 'exclusive' } as never })).data;
     // 100 × 3 less 10 % is 270, plus 20 % exclusive tax: 324
     expect(attached).toMatchObject({ deal_id: deal, product_id: id, name: 'Seat licence (annual)', sum: 324, discount_type: 'percentage' });
+    // a deal with products is worth their total
+    expect((await new v2.DealsApi(c2).getDeal({ id: deal })).data?.value).toBe(324);
     const aid = Number(attached?.id);
     expect((await dealProducts.getDealProducts({ id: deal })).data?.map((a) => a.id)).toEqual([aid]);
     expect((await dealProducts.getDealsProducts({ deal_ids: [deal] })).data?.map((a) => a.id)).toEqual([aid]);
     const changed = (await dealProducts.updateDealProduct({ id: deal, product_attachment_id: aid, UpdateDealProductRequest: { quantity: 5, discount: 0 } as never })).data;
     expect(changed?.sum).toBe(600);
+    expect((await new v2.DealsApi(c2).getDeal({ id: deal })).data?.value).toBe(600);
     expect(await failure(dealProducts.addDealProduct({ id: deal, AddDealProductRequest: { product_id: 987_654, item_price: 1, quantity: 1 } as never }))).toMatchObject({ success: false });
     expect((await dealProducts.deleteDealProduct({ id: deal, product_attachment_id: aid })).data).toEqual({ id: aid });
     expect((await dealProducts.getDealProducts({ id: deal })).data).toEqual([]);

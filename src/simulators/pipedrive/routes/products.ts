@@ -1,7 +1,8 @@
 /**
  * Products (v2 `/products`) and the products attached to deals (`/deals/{id}/products`, and
  * `/deals/products?deal_ids=` across deals). A deleted product leaves the list and its attachments
- * stay on their deals; an attachment's `sum` is computed from price, quantity, discount and tax.
+ * stay on their deals; an attachment's `sum` is computed from price, quantity, discount and tax,
+ * and a deal with products is worth their total.
  */
 import {
   BILLING_FREQUENCIES,
@@ -145,6 +146,17 @@ function liveDeal(c: RouteContext, id: string): Entity | undefined {
   return e && e.deletedAt === null ? e : undefined;
 }
 
+/**
+ * A deal with products is worth their total: Pipedrive sets the deal value to the sum of its
+ * enabled product lines whenever they change (a change like any other: changelog, webhook).
+ */
+function syncDealValue(c: RouteContext, r: Req, deal: Entity): void {
+  const lines = c.state.catalog.attachments(deal.id).filter((a) => a.is_enabled);
+  if (lines.length === 0) return;
+  const total = Math.round(lines.reduce((sum, a) => sum + dealProductSum(a), 0) * 100) / 100;
+  if (deal.core.value !== total) c.state.update(deal, { value: total }, {}, r.actor);
+}
+
 function checkVisibleAndOwner(c: RouteContext, b: Record<string, unknown>): void {
   if (b.visible_to !== undefined && ![1, 3, 5, 7].includes(b.visible_to as number))
     throw new SchemaError([`visible_to: '${String(b.visible_to)}' is not one of 1, 3, 5, 7`]);
@@ -162,10 +174,14 @@ export function productRoutes(): Omit<Route, 're' | 'names'>[] {
       handler: (c, r) => {
         const owner = r.query.owner_id === undefined ? undefined : Number(r.query.owner_id);
         const ids = r.query.ids === undefined ? undefined : r.query.ids.split(',').map(Number);
-        if (ids && (ids.length > 100 || ids.some((n) => !Number.isInteger(n)))) return badRequest(2, 'Validation failed: ids: Expected up to 100 integers');
+        if (ids && (ids.length > 100 || ids.some((n) => !Number.isInteger(n))))
+          return badRequest(2, 'Validation failed: ids: Expected up to 100 integers');
         return page(
           r,
-          c.state.catalog.products.filter((p) => !p.deleted && (owner === undefined || p.owner_id === owner) && (!ids || ids.includes(p.id))),
+          c.state.catalog.products.filter(
+            (p) =>
+              !p.deleted && (owner === undefined || p.owner_id === owner) && (!ids || ids.includes(p.id)),
+          ),
           productV2,
         );
       },
@@ -334,6 +350,7 @@ export function productRoutes(): Omit<Route, 're' | 'names'>[] {
           },
           c.state.now(),
         );
+        syncDealValue(c, r, deal);
         return { status: 201, body: { success: true, data: dealProductV2(c, a) } };
       },
     },
@@ -356,6 +373,7 @@ export function productRoutes(): Omit<Route, 're' | 'names'>[] {
         for (const k of Object.keys(DEAL_PRODUCT_BODY))
           if (b[k] !== undefined && k !== 'product_variation_id') Object.assign(a, { [k]: b[k] });
         a.updateTime = c.state.now();
+        syncDealValue(c, r, deal);
         return ok(dealProductV2(c, a));
       },
     },
@@ -370,6 +388,7 @@ export function productRoutes(): Omit<Route, 're' | 'names'>[] {
         const a = c.state.catalog.attachments(deal.id).find((x) => x.id === Number(r.params.attachment));
         if (!a) return notFound(2, 'Deal product');
         c.state.catalog.detach(a);
+        syncDealValue(c, r, deal);
         return ok({ id: a.id });
       },
     },
