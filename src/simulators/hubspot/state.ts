@@ -69,10 +69,12 @@ export interface WriteSource {
 export interface ChangeNotice {
   type: ObjectType;
   id: number;
-  action: 'creation' | 'propertyChange' | 'deletion';
+  action: 'creation' | 'propertyChange' | 'deletion' | 'merge';
   changes: { name: string; value: string }[];
   source: WriteSource;
   at: number;
+  /** A merge: the record kept (`id`), the ones merged into it, how many values moved (§8.2). */
+  merge?: { mergedObjectIds: number[]; numberOfPropertiesMoved: number };
 }
 
 export class ConflictError extends Error {
@@ -405,19 +407,20 @@ export class HubspotState {
     return changed;
   }
 
-  archive(r: HsRecord, source: WriteSource, at = this.now()): void {
+  /** Archives a record; `silent`: no deletion event (a merged-away record, told by the merge event). */
+  archive(r: HsRecord, source: WriteSource, at = this.now(), silent = false): void {
     if (r.archivedAt !== null) return;
     this.searchIndexes.get(r.type)?.remove(r);
     r.archivedAt = at;
     this.index(r, true);
-    this.notify({ type: r.type, id: r.id, action: 'deletion', changes: [], source, at });
+    if (!silent) this.notify({ type: r.type, id: r.id, action: 'deletion', changes: [], source, at });
   }
 
   /**
    * Merges `other` into `primary` (reference §3.8): the primary keeps its id and its values, takes
    * the other's value for each property it has none of, lists the other in `hs_merged_object_ids`;
    * a contact keeps the other's e-mail addresses as additional ones. The other's associations move
-   * to the primary, and the other is archived.
+   * to the primary, and the other is archived; one merge event tells it (no deletion event).
    */
   merge(primary: HsRecord, other: HsRecord, source: WriteSource, at = this.now()): void {
     const type = primary.type;
@@ -433,9 +436,10 @@ export class HubspotState {
       if (extra.length > 0) values.hs_additional_emails = extra.join(';');
     }
     const moved = OBJECT_TYPES.map((to) => [to, this.associations(type, other.id, to)] as const);
-    this.archive(other, source, at);
+    this.archive(other, source, at, true);
     for (const [to, found] of moved) for (const a of found) if (!(to === type && a.id === primary.id)) this.associate(type, primary.id, to, a.id, a.types);
-    this.update(primary, values, source, at);
+    const filled = this.update(primary, values, source, at).filter((k) => k !== 'hs_merged_object_ids' && k !== 'hs_additional_emails').length;
+    this.notify({ type, id: primary.id, action: 'merge', changes: [], source, at: primary.updatedAt, merge: { mergedObjectIds: [other.id], numberOfPropertiesMoved: filled } });
   }
 
   /** Associations v4 and the user's association labels (associations.ts). */
