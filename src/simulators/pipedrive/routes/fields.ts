@@ -152,7 +152,15 @@ export function fieldRoutes(type: FieldEntity): Omit<Route, 're' | 'names'>[] {
         let options: { id?: number; label: string }[] | undefined;
         if (b.options !== undefined) {
           if (!d.options) return badRequest(1, `Field ${d.key} has no options.`);
-          const raw = typeof b.options === 'string' ? (JSON.parse(b.options) as unknown) : b.options;
+          // v1 takes the list as JSON, or as a JSON-encoded string in a form body.
+          let raw: unknown = b.options;
+          if (typeof raw === 'string') {
+            try {
+              raw = JSON.parse(raw);
+            } catch {
+              return badRequest(1, 'Options must be a JSON-encoded array of {id, label}.');
+            }
+          }
           if (!Array.isArray(raw) || raw.length === 0)
             return badRequest(1, 'Options must be a non-empty array of {id, label}.');
           options = [];
