@@ -753,6 +753,9 @@ describe('properties, groups, owners, associations, webhooks and OAuth through t
     expect(new Set([forward, inverse, 1, 2, 279, 280]).size).toBe(6);
     expect((await failure(defs.create('contacts', 'companies', { name: 'billing_contact', label: 'Again' }))).code).toBe(409);
     expect((await defs.getAll('companies', 'contacts')).results.find((t) => t.typeId === inverse)?.label).toBe('Billed company');
+    // the same definitions at the path the published spec names
+    const specPathList = await (await hs.apiRequest({ method: 'GET', path: '/crm/associations/v4/contacts/companies/labels' })).json();
+    expect(specPathList.results.map((t: { typeId: number }) => t.typeId)).toEqual([1, 279, forward]);
 
     const contact = await hs.crm.contacts.basicApi.create({ properties: { email: 'billing@label.example' }, associations: [] });
     const company = await hs.crm.companies.basicApi.create({ properties: { name: 'Label Ltd' }, associations: [] });
