@@ -1,10 +1,11 @@
 /**
  * The HubSpot simulator: a local HTTP server that answers like HubSpot's CRM API (v3 objects,
- * batch, search, properties, owners; v4 associations) closely enough for `@hubspot/api-client`
+ * batch, search, merge, properties and groups, owners; v4 associations and labels) closely enough for `@hubspot/api-client`
  * 14.0.1 to work unchanged with `new Client({ accessToken, basePath: sim.url })` (reference:
  * docs/reference/hubspot.md). Owns its folder only: properties.ts (catalogue and value
- * rules), search.ts (filter engine), state.ts (the account), routes.ts (HTTP), seed.ts, page.ts,
- * webhooks.ts. It must not import engine modules; the engine reaches HubSpot only through
+ * rules), search.ts (filter engine), state.ts (the account), associations.ts (association types,
+ * labels and links), routes.ts (HTTP, with routes/ for properties, associations and merge), seed.ts,
+ * page.ts, webhooks.ts, subscriptions.ts. It must not import engine modules; the engine reaches HubSpot only through
  * src/crm/hubspot.
  *
  * Outside the API: the shared control API (../control.ts; a rep edit is history source CRM_UI with

@@ -253,6 +253,7 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['lastmodifieddate', 'Last Modified Date', 'datetime', 'date', RO],
     ['hs_lastmodifieddate', 'Object last modified date/time', 'datetime', 'date', RO],
     ['hs_object_id', 'Record ID', 'number', 'number', RO],
+    ['hs_merged_object_ids', 'Merged Contact IDs', 'enumeration', 'checkbox', RO],
     ['hs_email_domain', 'Email Domain', 'string', 'text', CALC],
     ['hs_object_source', 'Record creation source', 'string', 'text', CALC],
     ['num_associated_deals', 'Number of Associated Deals', 'number', 'number', CALC],
@@ -292,6 +293,7 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['createdate', 'Create Date', 'datetime', 'date', RO],
     ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', RO],
     ['hs_object_id', 'Record ID', 'number', 'number', RO],
+    ['hs_merged_object_ids', 'Merged Company IDs', 'enumeration', 'checkbox', RO],
     ['num_associated_contacts', 'Number of Associated Contacts', 'number', 'number', CALC],
   ],
   deals: [
@@ -327,6 +329,7 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['createdate', 'Create Date', 'datetime', 'date', RO],
     ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', RO],
     ['hs_object_id', 'Record ID', 'number', 'number', RO],
+    ['hs_merged_object_ids', 'Merged Deal IDs', 'enumeration', 'checkbox', RO],
   ],
   notes: [
     ['hs_timestamp', 'Activity date', 'datetime', 'date'],

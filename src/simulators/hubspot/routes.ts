@@ -23,8 +23,10 @@ import {
 } from './properties.js';
 import type { SearchRequest } from './search.js';
 import { completeEngagement, isEngagement } from './engagements.js';
-import { ConflictError, type HsRecord, type HubspotState, ValuesError, type WriteSource, associationLabel, defaultAssociation, legacyAssociationName } from './state.js';
+import { ConflictError, type HsRecord, type HubspotState, ValuesError, type WriteSource, legacyAssociationName } from './state.js';
 import { injectedApiError } from '../faults.js';
+import { registerAssociationRoutes } from './routes/associations.js';
+import { registerMergeRoutes } from './routes/merge.js';
 import { registerPropertyRoutes } from './routes/properties.js';
 
 export const JSON_TYPE = 'application/json;charset=utf-8';
@@ -54,7 +56,7 @@ export interface RouteContext {
 
 type Rec = Record<string, unknown>;
 
-const BATCH_MAX = 100;
+export const BATCH_MAX = 100;
 const HISTORY_BATCH_MAX = 50;
 const LIST_MAX = 100;
 
@@ -106,8 +108,37 @@ export function serialize(state: HubspotState, r: HsRecord, props: string[], his
 }
 
 /** Everything set on the record (create/update answers echo the record). */
-function allProps(r: HsRecord): string[] {
+export function allProps(r: HsRecord): string[] {
   return Object.keys(r.props).sort();
+}
+
+export function tooMany(ctx: RouteContext, reply: FastifyReply, n: number, max: number, history = false): FastifyReply {
+  return fail(
+    ctx,
+    reply,
+    400,
+    'VALIDATION_ERROR',
+    history
+      ? `The maximum number of inputs supported in a batch request for property histories is ${max}. Please reduce the number of items and try again`
+      : `The maximum number of inputs supported in a batch request is ${max}. ${n} inputs were provided. Please reduce the number of items and try again`,
+  );
+}
+
+export function batchBody(results: Rec[], errors: Rec[], startedAt: string): Rec {
+  const body: Rec = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
+  if (errors.length > 0) Object.assign(body, { numErrors: errors.length, errors });
+  return body;
+}
+
+export function notFoundError(type: ObjectType, ids: string[]): Rec {
+  return {
+    status: 'error',
+    category: 'OBJECT_NOT_FOUND',
+    message: `Could not get some ${OBJECT_UPPER[type]} objects, they may be deleted or not exist. Check that ids are valid.`,
+    context: { ids },
+    errors: [],
+    links: {},
+  };
 }
 
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -359,32 +390,6 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   // ---------- batch ----------
 
-  const tooMany = (reply: FastifyReply, n: number, max: number, history = false) =>
-    fail(
-      ctx,
-      reply,
-      400,
-      'VALIDATION_ERROR',
-      history
-        ? `The maximum number of inputs supported in a batch request for property histories is ${max}. Please reduce the number of items and try again`
-        : `The maximum number of inputs supported in a batch request is ${max}. ${n} inputs were provided. Please reduce the number of items and try again`,
-    );
-
-  const batchBody = (results: Rec[], errors: Rec[], startedAt: string) => {
-    const body: Rec = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
-    if (errors.length > 0) Object.assign(body, { numErrors: errors.length, errors });
-    return body;
-  };
-
-  const notFoundError = (type: ObjectType, ids: string[]): Rec => ({
-    status: 'error',
-    category: 'OBJECT_NOT_FOUND',
-    message: `Could not get some ${OBJECT_UPPER[type]} objects, they may be deleted or not exist. Check that ids are valid.`,
-    context: { ids },
-    errors: [],
-    links: {},
-  });
-
   app.post('/crm/v3/objects/:type/batch/read', async (req, reply) => {
     const type = typeOr400(reply, (req.params as Rec).type as string);
     if (!type) return reply;
@@ -392,8 +397,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const b = (req.body ?? {}) as { inputs?: { id: string }[]; properties?: string[]; propertiesWithHistory?: string[]; idProperty?: string };
     const inputs = b.inputs ?? [];
     const hist = b.propertiesWithHistory && b.propertiesWithHistory.length > 0 ? b.propertiesWithHistory : undefined;
-    if (hist && inputs.length > HISTORY_BATCH_MAX) return tooMany(reply, inputs.length, HISTORY_BATCH_MAX, true);
-    if (inputs.length > BATCH_MAX) return tooMany(reply, inputs.length, BATCH_MAX);
+    if (hist && inputs.length > HISTORY_BATCH_MAX) return tooMany(ctx, reply, inputs.length, HISTORY_BATCH_MAX, true);
+    if (inputs.length > BATCH_MAX) return tooMany(ctx, reply, inputs.length, BATCH_MAX);
     const archived = (req.query as Rec).archived === 'true';
     const props = requestedProps(type, b.properties && b.properties.length > 0 ? b.properties : undefined, hist);
     const results: Rec[] = [];
@@ -416,7 +421,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (!type) return reply;
     const started = new Date().toISOString();
     const inputs = ((req.body ?? {}) as { inputs?: { properties?: Rec; associations?: unknown; objectWriteTraceId?: string }[] }).inputs ?? [];
-    if (inputs.length > BATCH_MAX) return tooMany(reply, inputs.length, BATCH_MAX);
+    if (inputs.length > BATCH_MAX) return tooMany(ctx, reply, inputs.length, BATCH_MAX);
     const traced = inputs.length > 0 && inputs.every((i) => typeof i.objectWriteTraceId === 'string');
     // Check everything first: without trace ids one bad input fails the whole batch (§3.7).
     const checked: (Record<string, string> | Rec)[] = [];
@@ -457,7 +462,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (!type) return reply;
     const started = new Date().toISOString();
     const inputs = ((req.body ?? {}) as { inputs?: { id: string; idProperty?: string; properties?: Rec; objectWriteTraceId?: string }[] }).inputs ?? [];
-    if (inputs.length > BATCH_MAX) return tooMany(reply, inputs.length, BATCH_MAX);
+    if (inputs.length > BATCH_MAX) return tooMany(ctx, reply, inputs.length, BATCH_MAX);
     if (inputs.some((i) => i.idProperty === 'email')) {
       // Batch update keyed by e-mail is refused (§3.7, §6).
       return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Unable to perform update/upsert by non-unique ${OBJECT_TYPE_IDS[type]} property`);
@@ -498,7 +503,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (!type) return reply;
     const started = new Date().toISOString();
     const inputs = ((req.body ?? {}) as { inputs?: { id: string; idProperty?: string; properties?: Rec }[] }).inputs ?? [];
-    if (inputs.length > BATCH_MAX) return tooMany(reply, inputs.length, BATCH_MAX);
+    if (inputs.length > BATCH_MAX) return tooMany(ctx, reply, inputs.length, BATCH_MAX);
     const results: Rec[] = [];
     try {
       for (const i of inputs) {
@@ -522,7 +527,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const type = typeOr400(reply, (req.params as Rec).type as string);
     if (!type) return reply;
     const inputs = ((req.body ?? {}) as { inputs?: { id: string }[] }).inputs ?? [];
-    if (inputs.length > BATCH_MAX) return tooMany(reply, inputs.length, BATCH_MAX);
+    if (inputs.length > BATCH_MAX) return tooMany(ctx, reply, inputs.length, BATCH_MAX);
     for (const i of inputs) {
       const r = findBy(type, String(i.id), undefined);
       if (r) state.archive(r, api);
@@ -575,130 +580,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return send(reply, 200, ownerJson(o));
   });
 
-  // ---------- associations v4 ----------
-
-  const pair = (reply: FastifyReply, p: Rec): { from: ObjectType; to: ObjectType; fromId: number; toId: number } | null => {
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return null;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return null;
-    return { from, to, fromId: Number(p.objectId), toId: Number(p.toObjectId) };
-  };
-
-  app.put('/crm/v4/objects/:fromObjectType/:objectId/associations/default/:toObjectType/:toObjectId', async (req, reply) => {
-    const x = pair(reply, req.params as Rec);
-    if (!x) return reply;
-    if (!state.live(x.from, x.fromId) || !state.live(x.to, x.toId)) return notFound(reply, String(state.live(x.from, x.fromId) ? x.toId : x.fromId));
-    const t = defaultAssociation(x.from, x.to);
-    if (!t) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `No default association between ${x.from} and ${x.to}`);
-    const started = new Date().toISOString();
-    state.associate(x.from, x.fromId, x.to, x.toId, [t[0]]);
-    return send(
-      reply,
-      200,
-      batchBody([{ from: { id: String(x.fromId) }, to: { id: String(x.toId) }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: t[0] } }], [], started),
-    );
-  });
-
-  app.put('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType/:toObjectId', async (req, reply) => {
-    const x = pair(reply, req.params as Rec);
-    if (!x) return reply;
-    if (!state.live(x.from, x.fromId) || !state.live(x.to, x.toId)) return notFound(reply, String(state.live(x.from, x.fromId) ? x.toId : x.fromId));
-    const specs = (Array.isArray(req.body) ? req.body : []) as { associationCategory?: string; associationTypeId?: number }[];
-    const ids = specs.map((s) => Number(s.associationTypeId));
-    const bad = ids.find((t) => !state.isKnownType(x.from, x.to, t));
-    if (bad !== undefined || ids.length === 0) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `association type id ${bad ?? '(none)'} is not valid between ${x.from} and ${x.to}`);
-    state.associate(x.from, x.fromId, x.to, x.toId, ids);
-    const labels = ids.map(associationLabel).filter((l): l is string => l !== null);
-    return send(reply, 201, { fromObjectTypeId: OBJECT_TYPE_IDS[x.from], fromObjectId: x.fromId, toObjectTypeId: OBJECT_TYPE_IDS[x.to], toObjectId: x.toId, labels });
-  });
-
-  const assocTypes = (types: number[]) => types.map((t) => ({ category: 'HUBSPOT_DEFINED', typeId: t, label: associationLabel(t) }));
-
-  app.get('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType', async (req, reply) => {
-    const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
-    const q = req.query as Rec;
-    const limit = Math.min(Number(q.limit ?? 500) || 500, 500);
-    const after = Number(q.after ?? 0) || 0;
-    const all = state.associations(from, Number(p.objectId), to);
-    const page = all.slice(after, after + limit);
-    // Ids go out as numbers, as in the docs' wire examples (§7.2, §16.10).
-    const body: Rec = { results: page.map((a) => ({ toObjectId: a.id, associationTypes: assocTypes(a.types) })) };
-    if (after + limit < all.length) body.paging = { next: { after: String(after + limit) } };
-    return send(reply, 200, body);
-  });
-
-  app.delete('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType/:toObjectId', async (req, reply) => {
-    const x = pair(reply, req.params as Rec);
-    if (!x) return reply;
-    state.dissociate(x.from, x.fromId, x.to, x.toId);
-    return reply.code(204).send();
-  });
-
-  app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', async (req, reply) => {
-    const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
-    const started = new Date().toISOString();
-    const inputs = ((req.body ?? {}) as { inputs?: { id: string }[] }).inputs ?? [];
-    if (inputs.length > 1000) return tooMany(reply, inputs.length, 1000);
-    const results: Rec[] = [];
-    const missing: string[] = [];
-    for (const i of inputs) {
-      if (!state.live(from, Number(i.id))) {
-        missing.push(String(i.id));
-        continue;
-      }
-      const found = state.associations(from, Number(i.id), to);
-      results.push({ from: { id: String(i.id) }, to: found.map((a) => ({ toObjectId: a.id, associationTypes: assocTypes(a.types) })) });
-    }
-    const errors = missing.length > 0 ? [notFoundError(from, missing)] : [];
-    return send(reply, errors.length > 0 ? 207 : 200, batchBody(results, errors, started));
-  });
-
-  app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/create', async (req, reply) => {
-    const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
-    const started = new Date().toISOString();
-    const inputs = ((req.body ?? {}) as { inputs?: { from: { id: string }; to: { id: string }; types: { associationTypeId: number }[] }[] }).inputs ?? [];
-    const results: Rec[] = [];
-    const errors: Rec[] = [];
-    for (const i of inputs) {
-      const fromId = Number(i.from?.id);
-      const toId = Number(i.to?.id);
-      if (!state.live(from, fromId) || !state.live(to, toId)) {
-        errors.push(notFoundError(state.live(from, fromId) ? to : from, [String(state.live(from, fromId) ? toId : fromId)]));
-        continue;
-      }
-      const ids = (i.types ?? []).map((t) => Number(t.associationTypeId)).filter((t) => state.isKnownType(from, to, t));
-      state.associate(from, fromId, to, toId, ids);
-      results.push({ fromObjectTypeId: OBJECT_TYPE_IDS[from], fromObjectId: fromId, toObjectTypeId: OBJECT_TYPE_IDS[to], toObjectId: toId, labels: ids.map(associationLabel).filter((l) => l !== null) });
-    }
-    return send(reply, errors.length > 0 ? 207 : 201, batchBody(results, errors, started));
-  });
-
-  // Bulk unassociate: removes every association between each pair (204, like the single DELETE).
-  app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/archive', async (req, reply) => {
-    const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
-    const inputs = ((req.body ?? {}) as { inputs?: { from?: { id?: string }; to?: { id?: string }[] }[] }).inputs;
-    if (!Array.isArray(inputs)) return fail(ctx, reply, 400, 'VALIDATION_ERROR', 'inputs is required: [{ from: { id }, to: [{ id }] }]');
-    if (inputs.length > BATCH_MAX) return fail(ctx, reply, 400, 'VALIDATION_ERROR', `Batch input limit is ${BATCH_MAX}.`);
-    for (const i of inputs) for (const t of i.to ?? []) state.dissociate(from, Number(i.from?.id), to, Number(t.id));
-    return reply.code(204).send();
-  });
+  registerMergeRoutes(app, ctx, typeOr400, notFound, api);
+  registerAssociationRoutes(app, ctx, typeOr400, notFound);
 }
 
 function tenSecondly(ctx: RouteContext): Rec {

@@ -19,7 +19,10 @@ import {
 } from './properties.js';
 import { isoTime } from '../seed/index.js';
 import { RecordIndex } from './indexes.js';
-import { ENGAGEMENT_ASSOC, ENGAGEMENT_FIRST_IDS } from './engagements.js';
+import { ENGAGEMENT_FIRST_IDS } from './engagements.js';
+import { AssociationStore } from './associations.js';
+
+export { type AssociationLabel, type AssociationTypeSpec, associationLabel, defaultAssociation, legacyAssociationName } from './associations.js';
 
 export type SourceType = 'INTEGRATION' | 'CRM_UI' | 'IMPORT' | 'CALCULATED';
 
@@ -66,78 +69,12 @@ export interface WriteSource {
 export interface ChangeNotice {
   type: ObjectType;
   id: number;
-  action: 'creation' | 'propertyChange' | 'deletion';
+  action: 'creation' | 'propertyChange' | 'deletion' | 'merge';
   changes: { name: string; value: string }[];
   source: WriteSource;
   at: number;
-}
-
-/** Association type ids (§7.3): [from, to] → [typeId, inverse typeId]. Primary ones first. */
-const ASSOC: Record<string, { primary?: [number, number]; unlabeled: [number, number] }> = {
-  'contacts>companies': { primary: [1, 2], unlabeled: [279, 280] },
-  'deals>contacts': { unlabeled: [3, 4] },
-  'deals>companies': { primary: [5, 6], unlabeled: [341, 342] },
-  'notes>contacts': { unlabeled: [202, 201] },
-  'notes>companies': { unlabeled: [190, 189] },
-  'notes>deals': { unlabeled: [214, 213] },
-  'tasks>contacts': { unlabeled: [204, 203] },
-  'tasks>companies': { unlabeled: [192, 191] },
-  'tasks>deals': { unlabeled: [216, 215] },
-  ...ENGAGEMENT_ASSOC,
-};
-
-/** The type id of the default (unlabeled) association from → to, and its inverse. */
-export function defaultAssociation(from: ObjectType, to: ObjectType): [number, number] | undefined {
-  return pairCached(defaultCache, from, to, () => {
-    const direct = ASSOC[`${from}>${to}`];
-    if (direct) return direct.unlabeled;
-    const inverse = ASSOC[`${to}>${from}`];
-    return inverse ? [inverse.unlabeled[1], inverse.unlabeled[0]] : undefined;
-  });
-}
-
-/** Per (from, to) type pair, computed once: seeding makes ~600,000 association calls. */
-function pairCached<T>(cache: Map<string, Map<string, T>>, from: string, to: string, compute: () => T): T {
-  let byTo = cache.get(from);
-  if (!byTo) {
-    byTo = new Map();
-    cache.set(from, byTo);
-  }
-  if (byTo.has(to)) return byTo.get(to) as T;
-  const v = compute();
-  byTo.set(to, v);
-  return v;
-}
-
-const defaultCache = new Map<string, Map<string, [number, number] | undefined>>();
-const knownCache = new Map<string, Map<string, Map<number, number>>>();
-
-/** Every known type id from → to with its inverse (primary and unlabeled); cached per pair. */
-function knownTypes(from: ObjectType, to: ObjectType): Map<number, number> {
-  return pairCached(knownCache, from, to, () => knownTypesOf(from, to));
-}
-
-function knownTypesOf(from: ObjectType, to: ObjectType): Map<number, number> {
-  const key = `${from}>${to}`;
-  const m = new Map<number, number>();
-  const direct = ASSOC[key];
-  const inverse = ASSOC[`${to}>${from}`];
-  for (const pair of [direct?.primary, direct?.unlabeled]) if (pair) m.set(pair[0], pair[1]);
-  for (const pair of [inverse?.primary, inverse?.unlabeled]) if (pair) m.set(pair[1], pair[0]);
-  return m;
-}
-
-export function associationLabel(typeId: number): string | null {
-  return typeId === 1 || typeId === 2 || typeId === 5 || typeId === 6 ? 'Primary' : null;
-}
-
-/** The legacy v3 name of an association type on object GETs (§7.3). */
-export function legacyAssociationName(from: ObjectType, to: ObjectType, typeId: number): string {
-  const s = (t: ObjectType) => t.replace(/ies$/, 'y').replace(/s$/, '');
-  const unl = defaultAssociation(from, to)?.[0];
-  const primary =
-    ASSOC[`${from}>${to}`]?.primary?.[0] ?? (ASSOC[`${to}>${from}`]?.primary?.[1] as number | undefined);
-  return `${s(from)}_to_${s(to)}${typeId === unl && primary !== undefined ? '_unlabeled' : ''}`;
+  /** A merge: the record kept (`id`), the ones merged into it, how many values moved (§8.2). */
+  merge?: { mergedObjectIds: number[]; numberOfPropertiesMoved: number };
 }
 
 export class ConflictError extends Error {
@@ -188,12 +125,6 @@ export class HubspotState {
   readonly owners: Owner[] = [];
   /** Lower-cased e-mail (primary or additional) → contact id; a seeded duplicate keeps the first. */
   private readonly emailIndex = new Map<string, number>();
-  /**
-   * from type → to type → from id → flat pairs [toId, typeId, toId, typeId, …]. Flat arrays, not a
-   * map per record: 100,000 seeded contacts have ~900,000 association lists, and per-record maps (or
-   * `type:id` string keys) made the start slow and the heap large.
-   */
-  private readonly assoc = new Map<ObjectType, Map<ObjectType, Map<number, number[]>>>();
   private readonly nextId: Record<ObjectType, number>;
   /** Search indexes per object type (indexes.ts), made on the first search of that type. */
   private readonly searchIndexes = new Map<ObjectType, RecordIndex>();
@@ -476,100 +407,60 @@ export class HubspotState {
     return changed;
   }
 
-  archive(r: HsRecord, source: WriteSource, at = this.now()): void {
+  /** Archives a record; `silent`: no deletion event (a merged-away record, told by the merge event). */
+  archive(r: HsRecord, source: WriteSource, at = this.now(), silent = false): void {
     if (r.archivedAt !== null) return;
     this.searchIndexes.get(r.type)?.remove(r);
     r.archivedAt = at;
     this.index(r, true);
-    this.notify({ type: r.type, id: r.id, action: 'deletion', changes: [], source, at });
+    if (!silent) this.notify({ type: r.type, id: r.id, action: 'deletion', changes: [], source, at });
   }
+
+  /**
+   * Merges `other` into `primary` (reference §3.8): the primary keeps its id and its values, takes
+   * the other's value for each property it has none of, lists the other in `hs_merged_object_ids`;
+   * a contact keeps the other's e-mail addresses as additional ones. The other's associations move
+   * to the primary, and the other is archived; one merge event tells it (no deletion event).
+   */
+  merge(primary: HsRecord, other: HsRecord, source: WriteSource, at = this.now()): void {
+    const type = primary.type;
+    const own = new Set(['hs_object_id', CREATED_PROP[type], MODIFIED_PROP[type], 'hs_lastmodifieddate', 'hs_object_source', 'hs_email_domain', 'email', 'hs_additional_emails', 'hs_merged_object_ids']);
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(other.props)) if (!own.has(k) && v !== '' && (primary.props[k] ?? '') === '') values[k] = v;
+    const merged = [...(primary.props.hs_merged_object_ids ?? '').split(';'), String(other.id), ...(other.props.hs_merged_object_ids ?? '').split(';')];
+    values.hs_merged_object_ids = [...new Set(merged.filter((x) => x !== ''))].join(';');
+    if (type === 'contacts') {
+      const mine = (primary.props.email ?? '').toLowerCase();
+      const emails = [...(primary.props.hs_additional_emails ?? '').split(';'), other.props.email ?? '', ...(other.props.hs_additional_emails ?? '').split(';')];
+      const extra = [...new Set(emails.map((e) => e.trim()).filter((e) => e !== '' && e.toLowerCase() !== mine))];
+      if (extra.length > 0) values.hs_additional_emails = extra.join(';');
+    }
+    const moved = OBJECT_TYPES.map((to) => [to, this.associations(type, other.id, to)] as const);
+    this.archive(other, source, at, true);
+    for (const [to, found] of moved) for (const a of found) if (!(to === type && a.id === primary.id)) this.associate(type, primary.id, to, a.id, a.types);
+    const filled = this.update(primary, values, source, at).filter((k) => k !== 'hs_merged_object_ids' && k !== 'hs_additional_emails').length;
+    this.notify({ type, id: primary.id, action: 'merge', changes: [], source, at: primary.updatedAt, merge: { mergedObjectIds: [other.id], numberOfPropertiesMoved: filled } });
+  }
+
+  /** Associations v4 and the user's association labels (associations.ts). */
+  readonly assoc = new AssociationStore((type, id) => this.live(type, id) !== undefined);
 
   /** Creates the association from → to with `typeIds` and the inverse types (§7.1: bidirectional). */
   associate(from: ObjectType, fromId: number, to: ObjectType, toId: number, typeIds?: number[]): number[] {
-    const known = knownTypes(from, to);
-    const types = typeIds ?? [defaultAssociation(from, to)?.[0]].filter((x): x is number => x !== undefined);
-    const out: number[] = [];
-    for (const t of types) {
-      const inv = known.get(t);
-      if (inv === undefined) continue;
-      this.link(from, fromId, to, toId, t);
-      this.link(to, toId, from, fromId, inv);
-      out.push(t);
-      // A primary association also creates the unlabeled one (§7.2).
-      const unl = defaultAssociation(from, to);
-      if (unl && t !== unl[0]) {
-        this.link(from, fromId, to, toId, unl[0]);
-        this.link(to, toId, from, fromId, unl[1]);
-      }
-    }
-    return out;
-  }
-
-  /** The links of `type` records to `to` records, by record id. */
-  private links(type: ObjectType, to: ObjectType): Map<number, number[]> {
-    let byTo = this.assoc.get(type);
-    if (!byTo) {
-      byTo = new Map();
-      this.assoc.set(type, byTo);
-    }
-    let byId = byTo.get(to);
-    if (!byId) {
-      byId = new Map();
-      byTo.set(to, byId);
-    }
-    return byId;
-  }
-
-  /** One direction of an association: `type` record `id` → `to` record `toId` with type id `t`. */
-  private link(type: ObjectType, id: number, to: ObjectType, toId: number, t: number): void {
-    const byId = this.links(type, to);
-    const pairs = byId.get(id);
-    if (!pairs) {
-      byId.set(id, [toId, t]);
-      return;
-    }
-    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === toId && pairs[i + 1] === t) return;
-    pairs.push(toId, t);
-  }
-
-  /** Removes every link of `type` record `id` to `to` record `toId`. */
-  private unlink(type: ObjectType, id: number, to: ObjectType, toId: number): void {
-    const pairs = this.assoc.get(type)?.get(to)?.get(id);
-    if (!pairs) return;
-    let w = 0;
-    for (let i = 0; i < pairs.length; i += 2)
-      if (pairs[i] !== toId) {
-        pairs[w++] = pairs[i];
-        pairs[w++] = pairs[i + 1];
-      }
-    pairs.length = w;
-  }
-
-  isKnownType(from: ObjectType, to: ObjectType, typeId: number): boolean {
-    return knownTypes(from, to).has(typeId);
+    return this.assoc.associate(from, fromId, to, toId, typeIds);
   }
 
   dissociate(from: ObjectType, fromId: number, to: ObjectType, toId: number): void {
-    this.unlink(from, fromId, to, toId);
-    this.unlink(to, toId, from, fromId);
+    this.assoc.dissociate(from, fromId, to, toId);
   }
 
   /** Associated live records of `to`, in id order, with their type ids. */
   associations(from: ObjectType, fromId: number, to: ObjectType): { id: number; types: number[] }[] {
-    const pairs = this.assoc.get(from)?.get(to)?.get(fromId);
-    if (!pairs) return [];
-    const byId = new Map<number, number[]>();
-    for (let i = 0; i < pairs.length; i += 2) {
-      const types = byId.get(pairs[i]);
-      if (types) types.push(pairs[i + 1]);
-      else byId.set(pairs[i], [pairs[i + 1]]);
-    }
-    const out: { id: number; types: number[] }[] = [];
-    for (const [id, types] of byId) {
-      if (!this.live(to, id)) continue;
-      out.push({ id, types: types.sort((a, b) => a - b) });
-    }
-    return out.sort((a, b) => a.id - b.id);
+    return this.assoc.associations(from, fromId, to);
+  }
+
+  isKnownType(from: ObjectType, to: ObjectType, typeId: number): boolean {
+    return this.assoc.isKnownType(from, to, typeId);
   }
 
   addOwner(o: Omit<Owner, 'archived' | 'createdAt' | 'updatedAt'> & { archived?: boolean }): Owner {

@@ -169,6 +169,19 @@ describe('webhook deliveries (§8)', () => {
     expect(allEvents().some((e) => e.subscriptionType.startsWith('note'))).toBe(false);
   });
 
+  it('sends one merge event for a merge, naming the record kept and the one merged into it (no deletion of it)', async () => {
+    const keep = await hs.crm.contacts.basicApi.create({ properties: { email: 'keep@hooks.example' }, associations: [] });
+    const gone = await hs.crm.contacts.basicApi.create({ properties: { email: 'gone@hooks.example', jobtitle: 'CTO', city: 'Oslo' }, associations: [] });
+    await settle();
+    deliveries = [];
+    await hs.crm.contacts.basicApi.merge({ primaryObjectId: keep.id, objectIdToMerge: gone.id });
+    await settle();
+    const merges = allEvents().filter((e) => e.subscriptionType === 'contact.merge');
+    expect(merges).toHaveLength(1);
+    expect(merges[0]).toMatchObject({ objectId: Number(keep.id), primaryObjectId: Number(keep.id), mergedObjectIds: [Number(gone.id)], newObjectId: Number(keep.id), numberOfPropertiesMoved: 2, changeSource: 'INTEGRATION' });
+    expect(allEvents().some((e) => e.subscriptionType === 'contact.deletion')).toBe(false);
+  });
+
   it('batches at most 100 events a delivery', async () => {
     const ids = [...sim.state.records.contacts.values()].slice(0, 30).map((r) => String(r.id));
     await hs.crm.contacts.batchApi.update({

@@ -1,6 +1,6 @@
 /**
  * Webhook deliveries (reference §8): legacy CRM subscriptions (`contact.creation`,
- * `contact.propertyChange`, `contact.deletion`, same for company and deal), batched into JSON
+ * `contact.propertyChange`, `contact.deletion`, `contact.merge`, same for company and deal), batched into JSON
  * arrays of at most 100 events, signed v1 and v3 (§8.4), answered within 5 s or retried up to 10
  * times with randomised delays, `attemptNumber` counting up and a fresh signature each attempt
  * (§8.3). `changeSource`/`sourceId` tell an app's own writes (INTEGRATION, the app id) from a
@@ -27,6 +27,11 @@ export interface WebhookEvent {
   changeFlag?: string;
   propertyName?: string;
   propertyValue?: string;
+  /** merge events: the record kept, the ones merged into it, the id the result has now. */
+  primaryObjectId?: number;
+  mergedObjectIds?: number[];
+  newObjectId?: number;
+  numberOfPropertiesMoved?: number;
 }
 
 const SUBSCRIBED: Partial<Record<ObjectType, string>> = {
@@ -34,7 +39,7 @@ const SUBSCRIBED: Partial<Record<ObjectType, string>> = {
   companies: 'company',
   deals: 'deal',
 };
-const ACTIONS = ['creation', 'propertyChange', 'deletion'] as const;
+const ACTIONS = ['creation', 'propertyChange', 'deletion', 'merge'] as const;
 /** Base retry delays, seconds (randomised ±50 %): 10 retries spread over hours (§8.3). */
 const RETRY_S = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800];
 
@@ -93,7 +98,18 @@ export class WebhookDispatcher {
     };
     const sub = (action: (typeof ACTIONS)[number]) =>
       100 + Object.keys(SUBSCRIBED).indexOf(n.type) * 10 + ACTIONS.indexOf(action);
-    if (n.action === 'creation' || n.action === 'deletion') {
+    if (n.action === 'merge' && n.merge) {
+      this.queue.push({
+        eventId: this.nextEventId++,
+        subscriptionId: sub('merge'),
+        subscriptionType: `${object}.merge`,
+        primaryObjectId: n.id,
+        mergedObjectIds: n.merge.mergedObjectIds,
+        newObjectId: n.id,
+        numberOfPropertiesMoved: n.merge.numberOfPropertiesMoved,
+        ...base,
+      });
+    } else if (n.action === 'creation' || n.action === 'deletion') {
       this.queue.push({
         eventId: this.nextEventId++,
         subscriptionId: sub(n.action),

@@ -1,8 +1,9 @@
 /**
  * The Pipedrive simulator: a local HTTP server that answers like Pipedrive's API v1 and v2 closely
  * enough for the `pipedrive` npm client v33 to work unchanged (reference: docs/reference/
- * pipedrive.md). Owns its folder only: state.ts (the company), fields.ts (custom-field formats),
- * entities.ts (shapes and validation), routes.ts (HTTP), ratelimit.ts, webhooks.ts, seed.ts. It
+ * pipedrive.md). Owns its folder only: state.ts (the company), catalog.ts (products, followers,
+ * activity types), fields.ts (custom-field formats), entities.ts (shapes and validation), routes.ts
+ * (the request pipeline) with one file per role under routes/, ratelimit.ts, webhooks.ts, seed.ts. It
  * must not import engine modules; the engine reaches Pipedrive only through src/crm/pipedrive.
  *
  * Outside the API: the shared control API (../control.ts) and `/ui/<persons|organizations|deals>/<id>`

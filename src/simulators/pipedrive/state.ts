@@ -1,6 +1,6 @@
 /**
  * The simulated Pipedrive company: users, field definitions, entities, changelog rows, webhooks,
- * pipelines and stages. Every write goes through `applyChange`, which records one changelog row per
+ * pipelines and stages, and the catalogue (catalog.ts: products, followers, activity types). Every write goes through `applyChange`, which records one changelog row per
  * changed field (§7.3), bumps update_time and emits one change event (webhooks v2 send exactly one
  * `change` per edit, §5.2). No HTTP here.
  */
@@ -13,6 +13,7 @@ import {
   type CustomFieldSpec,
   makeCustomField,
 } from './fields.js';
+import { type CatalogSnapshot, PipedriveCatalog } from './catalog.js';
 
 export interface Entity {
   id: number;
@@ -73,11 +74,21 @@ export interface Stage {
   pipeline_id: number;
   order_nr: number;
   deal_probability: number;
+  is_deal_rot_enabled?: boolean;
+  days_to_rotten?: number | null;
+  /** ms; absent for the seeded stages. */
+  addTime?: number;
+  updateTime?: number;
 }
 
 export interface Pipeline {
   id: number;
   name: string;
+  order_nr?: number;
+  is_deal_probability_enabled?: boolean;
+  /** ms; absent for the seeded pipelines. */
+  addTime?: number;
+  updateTime?: number;
 }
 
 export type ChangeAction = 'create' | 'change' | 'delete';
@@ -115,6 +126,8 @@ export interface PipedriveSnapshot {
   entities: Record<EntityType, Entity[]>;
   changelogs: [string, ChangelogRow[]][];
   counters: { nextId: Record<EntityType, number>; seq: number; fieldId: number; optionId: number; webhookId: number };
+  /** Products, deal products, followers and activity types (absent in older snapshots). */
+  catalog?: CatalogSnapshot;
 }
 
 export const ENTITY_TYPES: EntityType[] = ['person', 'organization', 'deal', 'activity', 'note'];
@@ -127,6 +140,8 @@ export class PipedriveState {
   readonly pipelines: Pipeline[] = [];
   readonly stages: Stage[] = [];
   readonly webhooks: Webhook[] = [];
+  /** Products, deal products, followers and activity types. */
+  catalog = new PipedriveCatalog();
   /** Entities of each type, ascending id. */
   private readonly lists: Record<EntityType, Entity[]> = { person: [], organization: [], deal: [], activity: [], note: [] };
   private readonly byId: Record<EntityType, Map<number, Entity>> = {
@@ -269,6 +284,7 @@ export class PipedriveState {
       entities: this.lists,
       changelogs: [...this.changelogs],
       counters: { nextId: this.nextId, seq: this.seq, fieldId: this.fieldId, optionId: this.optionId, webhookId: this.webhookId },
+      catalog: this.catalog.toSnapshot(),
     };
   }
 
@@ -294,6 +310,7 @@ export class PipedriveState {
     st.fieldId = snap.counters.fieldId;
     st.optionId = snap.counters.optionId;
     st.webhookId = snap.counters.webhookId;
+    if (snap.catalog) st.catalog = PipedriveCatalog.fromSnapshot(snap.catalog);
     return st;
   }
 
@@ -306,11 +323,11 @@ export class PipedriveState {
   }
 
   addPipeline(name: string, stageNames: string[]): Pipeline {
-    const p: Pipeline = { id: this.pipelines.length + 1, name };
+    const p: Pipeline = { id: Math.max(0, ...this.pipelines.map((x) => x.id)) + 1, name };
     this.pipelines.push(p);
     stageNames.forEach((s, i) => {
       this.stages.push({
-        id: this.stages.length + 1,
+        id: Math.max(0, ...this.stages.map((x) => x.id)) + 1,
         name: s,
         pipeline_id: p.id,
         order_nr: i + 1,
@@ -325,6 +342,13 @@ export class PipedriveState {
     this.fields[type].push(def);
     this.touched(type);
     return def;
+  }
+
+  /** Removes options of a field by id; answers the removed ones. */
+  removeFieldOptions(def: FieldDef, ids: number[]): FieldOptionDef[] {
+    const removed = (def.options ?? []).filter((o) => ids.includes(o.id));
+    def.options = (def.options ?? []).filter((o) => !ids.includes(o.id));
+    return removed;
   }
 
   addFieldOptions(def: FieldDef, labels: string[]): FieldOptionDef[] {

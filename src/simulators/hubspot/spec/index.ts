@@ -15,6 +15,19 @@ const NUMERIC_IDS =
 const NULL_LABEL =
   'The associations v4 guide\'s batch-read example answers the unlabelled default type as {"category":"HUBSPOT_DEFINED","typeId":279,"label":null}; the spec says string.';
 
+/**
+ * The path of an answer as the spec names it. Association labels: the official client's
+ * DefinitionsApi (and HubSpot's guide) call `/crm/v4/associations/{from}/{to}/labels`, the spec
+ * names the same operations `/crm/associations/v4/…` (the client's LabelsApi). Merging deals: the
+ * client calls `/crm/v3/objects/deals/merge`, the spec writes the type as its id, `0-3`, which
+ * every objects path accepts in place of the name.
+ */
+export const specPath = (path: string): string => {
+  const labels = /^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/labels(\/.*)?$/.exec(path);
+  if (labels) return `/crm/associations/v4/${labels[1]}/${labels[2]}/labels${labels[3] ?? ''}`;
+  return path === '/crm/v3/objects/deals/merge' ? '/crm/v3/objects/0-3/merge' : path;
+};
+
 const records = ['GET /crm/v3/objects/{objectType}', 'POST /crm/v3/objects/{objectType}/search', 'POST /crm/v3/objects/{objectType}/batch/read'];
 const record = ['GET /crm/v3/objects/{objectType}/{objectId}', 'PATCH /crm/v3/objects/{objectType}/{objectId}', 'POST /crm/v3/objects/{objectType}'];
 
@@ -29,4 +42,5 @@ export const HUBSPOT_SPEC_ALLOWANCES: SpecAllowance[] = [
   { operation: 'POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read', at: '$.results[*].to[*].toObjectId', evidence: NUMERIC_IDS },
   { operation: 'GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}', at: '$.results[*].associationTypes[*].label', evidence: NULL_LABEL },
   { operation: 'POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read', at: '$.results[*].to[*].associationTypes[*].label', evidence: NULL_LABEL },
+  { operation: 'GET /crm/associations/v4/{fromObjectType}/{toObjectType}/labels', at: '$.results[*].label', evidence: NULL_LABEL },
 ];
