@@ -1,6 +1,6 @@
 import { InrecordError, classifyHttpStatus } from '../../errors/index.js';
 import type { CallStats } from '../types.js';
-import { type RateLimiter, type Sleep, sleep } from './limiter.js';
+import { type Limiter, type Sleep, sleep } from './limiter.js';
 
 /** How a connector describes one failed call; each connector maps its client's errors to this once. */
 export interface CallFailure {
@@ -42,7 +42,7 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random = Math.ra
 export interface CallOptions<T> {
   /** Turns whatever the client threw into a CallFailure. */
   describe(err: unknown): CallFailure;
-  limiter?: RateLimiter;
+  limiter?: Limiter;
   policy?: RetryPolicy;
   stats?: CallStats;
   /** Called on a 401 with what the client threw (it may say which token failed); the call is then tried once more. */
@@ -66,11 +66,14 @@ export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T
   let rateWaits = 0;
   let refreshed = false;
   for (;;) {
-    await opts.limiter?.acquire();
+    const slot = await opts.limiter?.acquire();
     if (opts.stats) opts.stats.calls++;
     try {
-      return await fn();
+      const answer = await fn();
+      slot?.release();
+      return answer;
     } catch (err) {
+      slot?.release();
       if (err instanceof InrecordError) throw err;
       const f = opts.describe(err);
       if (f.status === 429 || f.limited) {

@@ -36,7 +36,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerControl } from '../control.js';
-import { countDelivery, emptyStats } from '../stats.js';
+import { WindowCount, countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { OutboundMessenger } from './outbound.js';
 import { type RouteContext, type Session, registerRoutes } from './routes.js';
@@ -169,8 +169,10 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     return { userId: t.userId };
   };
 
+  const arrivals = new WindowCount(windowMs);
   const admit = (req: FastifyRequest, template: string): SfApiError | null => {
     stats.totalCalls++;
+    arrivals.add(stats);
     stats.calls[template] = (stats.calls[template] ?? 0) + 1;
     // No new call is taken while `limit` calls have been in service `afterMs` or longer.
     if (longRunningNow() >= longRunning.limit) {
