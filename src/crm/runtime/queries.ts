@@ -92,7 +92,7 @@ export async function pauseBudget(db: Sql, budget: string, pauseMs: number): Pro
 
 /** Shares `mine` (when given) and returns the newest reading any process has shared. */
 export async function syncDailyReading(
-  tx: Sql,
+  db: Sql,
   connection: string,
   mine: DailyReading | null,
 ): Promise<DailyReading | null> {
@@ -103,7 +103,7 @@ export async function syncDailyReading(
     observed_at: string | number;
   };
   const rows = mine
-    ? await tx.query<Row>(
+    ? await db.query<Row>(
         `INSERT INTO daily_allocations AS d (connection, used, max, reset_at, observed_at) VALUES ($1, $2::bigint, $3::bigint, $4::bigint, $5::bigint)
          ON CONFLICT (connection) DO UPDATE SET used = EXCLUDED.used, max = EXCLUDED.max, reset_at = EXCLUDED.reset_at,
            observed_at = EXCLUDED.observed_at, updated_at = now()
@@ -115,7 +115,7 @@ export async function syncDailyReading(
   const [row] =
     rows.length > 0
       ? rows
-      : await tx.query<Row>(
+      : await db.query<Row>(
           'SELECT used, max, reset_at, observed_at FROM daily_allocations WHERE connection = $1',
           [connection],
         );

@@ -25,8 +25,8 @@ import { liveSlots, lockBudget, pauseBudget, releaseSlots, syncDailyReading, tak
 export const DEFAULT_HOLD_MS = 30_000;
 
 export interface SharedLimiterOptions {
-  /** Runs in each admission's transaction (the daily allocation's sync). */
-  onAdmission?: (tx: Sql) => Promise<void>;
+  /** Runs with each admission, before the admitted calls go (the daily allocation's sync). */
+  onAdmission?: (db: Sql) => Promise<void>;
   holdMs?: number;
   sleep?: Sleep;
   logger?: Logger;
@@ -86,7 +86,6 @@ export class SharedLimiter implements Limiter {
           const row = await lockBudget(tx, this.budget, this.window, set ? { window: set } : {});
           if (set === this.setWindow) this.setWindow = null;
           this.window = { callsPerWindow: row.callsPerWindow, windowMs: row.windowMs };
-          await this.opts.onAdmission?.(tx);
           const slots = await liveSlots(tx, this.budget, row.now);
           const a = admit(
             { ...this.window, pausedUntil: row.pausedUntil, slots },
@@ -97,6 +96,8 @@ export class SharedLimiter implements Limiter {
           const taken = a.granted > 0 ? await takeSlots(tx, this.budget, a.granted, a.expiresAt) : [];
           return { ids: taken, waitMs: a.waitMs };
         });
+        // outside the window's lock: the lock is held for as short as can be
+        await this.opts.onAdmission?.(this.store);
         for (const id of ids) this.waiters.shift()?.resolve(this.slot(id));
         if (this.waiters.length > 0) await this.pause(waitMs);
       }
@@ -192,7 +193,7 @@ export class RateBudget {
   limiter(name: string, window: RateWindow): Limiter {
     if (!this.opts.store) return new RateLimiter(window);
     return new SharedLimiter(this.opts.store, `${this.opts.connection}/${name}`, window, {
-      onAdmission: (tx) => this.syncDaily(tx),
+      onAdmission: (db) => this.syncDaily(db),
       ...(this.opts.holdMs !== undefined ? { holdMs: this.opts.holdMs } : {}),
       ...(this.opts.logger ? { logger: this.opts.logger } : {}),
     });
@@ -226,12 +227,12 @@ export class RateBudget {
   }
 
   /** Shares this process's newest reading of the daily allocation and takes the newest of all. */
-  private async syncDaily(tx: Sql): Promise<void> {
+  private async syncDaily(db: Sql): Promise<void> {
     const guard = this.guard;
     if (!guard) return;
     const mine: DailyReading | null = guard.reading();
     const fresh = mine && mine.observedAt > this.published ? mine : null;
-    const newest = await syncDailyReading(tx, this.opts.connection, fresh);
+    const newest = await syncDailyReading(db, this.opts.connection, fresh);
     if (fresh) this.published = fresh.observedAt;
     if (newest) guard.adopt(newest);
   }
