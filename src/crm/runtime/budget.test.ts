@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BudgetSlot, admit, newerReading } from './budget.js';
+import { type BudgetSlot, admit, newerReading, windowInForce } from './budget.js';
 
 const W = 1_000;
 const HOLD = 30_000;
@@ -137,5 +137,16 @@ describe('newerReading (daily allocation)', () => {
     expect(newerReading(r(10, 7), r(8, 6))).toEqual(r(10, 7));
     expect(newerReading(null, r(8, 6))).toEqual(r(8, 6));
     expect(newerReading(r(8, 6), null)).toEqual(r(8, 6));
+  });
+});
+
+describe('windowInForce', () => {
+  it('is the window the CRM reported over the configured one, and the configured one until it reports', () => {
+    const configured = { callsPerWindow: 100, windowMs: 10_000 };
+    expect(windowInForce(configured, null)).toBe(configured);
+    expect(windowInForce(configured, { callsPerWindow: 190, windowMs: 10_000 })).toEqual({
+      callsPerWindow: 190,
+      windowMs: 10_000,
+    });
   });
 });

@@ -55,6 +55,11 @@ export function admit(state: BudgetState, now: number, wanted: number, holdMs: n
   return { granted, expiresAt, waitMs: Math.max(1, (nth ?? now) - now + 1) };
 }
 
+/** The window in force: the one the CRM last reported in its headers, else the configured one. */
+export function windowInForce<W>(configured: W, reported: W | null): W {
+  return reported ?? configured;
+}
+
 /** A reading of a daily allocation, from the CRM's own counters. */
 export interface DailyReading {
   used: number;

@@ -8,48 +8,61 @@ import type { BudgetSlot, DailyReading } from './budget.js';
 const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 export interface LockedBudget {
-  callsPerWindow: number;
-  windowMs: number;
+  /** The window the connection's config says. */
+  configured: { callsPerWindow: number; windowMs: number };
+  /** The window the CRM last reported in its headers, if it did. */
+  reported: { callsPerWindow: number; windowMs: number } | null;
   pausedUntil: number;
   now: number;
 }
 
 /**
  * Creates the budget's row or locks it (one admission at a time per budget, across processes),
- * setting a window the CRM reported and a pause it asked for; returns the row and the store's time.
+ * writing this process's configured window (`writeConfigured`, at its first admission) and a window
+ * the CRM reported; returns the row and the store's time.
  */
 export async function lockBudget(
   tx: Sql,
   budget: string,
-  window: { callsPerWindow: number; windowMs: number },
-  set: { window?: { callsPerWindow: number; windowMs: number }; pauseMs?: number },
+  configured: { callsPerWindow: number; windowMs: number },
+  set: { writeConfigured: boolean; reported?: { callsPerWindow: number; windowMs: number } | null },
 ): Promise<LockedBudget> {
-  const [row] = await tx.query<{
+  type Row = {
     calls_per_window: number;
     window_ms: number;
+    reported_calls: number | null;
+    reported_window_ms: number | null;
     paused_until: string | number;
     now: string | number;
-  }>(
-    `INSERT INTO rate_budgets AS b (budget, calls_per_window, window_ms, paused_until)
-     VALUES ($1, COALESCE($4::int, $2::int), COALESCE($5::int, $3::int), ${NOW_MS} + COALESCE($6::bigint, 0))
+  };
+  const [row] = await tx.query<Row>(
+    `INSERT INTO rate_budgets AS b (budget, calls_per_window, window_ms, reported_calls, reported_window_ms)
+     VALUES ($1, $2::int, $3::int, $4::int, $5::int)
      ON CONFLICT (budget) DO UPDATE SET
-       calls_per_window = COALESCE($4::int, b.calls_per_window),
-       window_ms = COALESCE($5::int, b.window_ms),
-       paused_until = GREATEST(b.paused_until, ${NOW_MS} + COALESCE($6::bigint, 0)),
+       calls_per_window = CASE WHEN $6::boolean THEN EXCLUDED.calls_per_window ELSE b.calls_per_window END,
+       window_ms = CASE WHEN $6::boolean THEN EXCLUDED.window_ms ELSE b.window_ms END,
+       reported_calls = COALESCE($4::int, b.reported_calls),
+       reported_window_ms = COALESCE($5::int, b.reported_window_ms),
        updated_at = now()
-     RETURNING calls_per_window, window_ms, paused_until, ${NOW_MS} AS now`,
+     RETURNING calls_per_window, window_ms, reported_calls, reported_window_ms, paused_until, ${NOW_MS} AS now`,
     [
       budget,
-      window.callsPerWindow,
-      window.windowMs,
-      set.window?.callsPerWindow ?? null,
-      set.window?.windowMs ?? null,
-      set.pauseMs ?? null,
+      configured.callsPerWindow,
+      configured.windowMs,
+      set.reported?.callsPerWindow ?? null,
+      set.reported?.windowMs ?? null,
+      set.writeConfigured,
     ],
   );
   return {
-    callsPerWindow: Number(row.calls_per_window),
-    windowMs: Number(row.window_ms),
+    configured: { callsPerWindow: Number(row.calls_per_window), windowMs: Number(row.window_ms) },
+    reported:
+      row.reported_calls === null
+        ? null
+        : {
+            callsPerWindow: Number(row.reported_calls),
+            windowMs: Number(row.reported_window_ms ?? row.window_ms),
+          },
     pausedUntil: Number(row.paused_until),
     now: Number(row.now),
   };

@@ -58,7 +58,7 @@ describe.each(BACKENDS)('shared rate budget on %s', (backend) => {
     expect(elapsed).toBeLessThan(30 * windowMs);
   }, 30_000);
 
-  it('shares a pause the CRM asked for with every budget of the connection', async () => {
+  it('shares a pause the CRM asked for (a 429 with its reset) with every budget of the connection', async () => {
     const [a, b] = [1, 2].map(() =>
       new RateBudget({ connection: 'crm:pause', store }).limiter('api', {
         callsPerWindow: 100,
@@ -66,11 +66,30 @@ describe.each(BACKENDS)('shared rate budget on %s', (backend) => {
       }),
     );
     (await a.acquire()).release();
-    a.observe({ remaining: 0, resetAt: Date.now() + 400 });
+    a.pauseUntil(Date.now() + 400);
     await new Promise((r) => setTimeout(r, 50)); // the pause reaches the store
     const t = Date.now();
     (await b.acquire()).release();
     expect(Date.now() - t).toBeGreaterThanOrEqual(300);
+  });
+
+  it('adopts the limit the CRM reports, for every budget of the connection', async () => {
+    const [a, b] = [1, 2].map(() =>
+      new RateBudget({ connection: 'crm:limit', store }).limiter('api', {
+        callsPerWindow: 100,
+        windowMs: 60_000,
+      }),
+    );
+    (await a.acquire()).release();
+    a.observe({ limit: 2, remaining: 1 });
+    (await a.acquire()).release();
+    // the window holds 2 calls of a limit of 2 now: the other budget waits for a slot to lapse
+    const next = await Promise.race([
+      b.acquire().then(() => 'admitted'),
+      new Promise((r) => setTimeout(() => r('waiting'), 300)),
+    ]);
+    expect(next).toBe('waiting');
+    expect(b.policy.callsPerWindow).toBe(2);
   });
 
   it('pauses every budget when one of them reads the daily allocation at the guard', async () => {

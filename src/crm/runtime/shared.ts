@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../log/index.js';
 import type { Sql, Store } from '../../store/index.js';
-import { type DailyReading, admit } from './budget.js';
+import { type DailyReading, admit, windowInForce } from './budget.js';
 import {
   type LimitInfo,
   type Limiter,
@@ -40,8 +40,11 @@ interface Waiter {
 export class SharedLimiter implements Limiter {
   waitedMs = 0;
   private window: RateWindow;
-  /** The window to write at the next admission: the configured one first, then what the CRM says. */
-  private setWindow: RateWindow | null;
+  /** This process's configured window, written to the store at its first admission. */
+  private readonly configured: RateWindow;
+  private configuredWritten = false;
+  /** A window the CRM reported, to write at the next admission. */
+  private reported: RateWindow | null = null;
   private pausedUntilHere = 0;
   private readonly waiters: Waiter[] = [];
   private pumping = false;
@@ -58,7 +61,7 @@ export class SharedLimiter implements Limiter {
     private readonly opts: SharedLimiterOptions = {},
   ) {
     this.window = window;
-    this.setWindow = window;
+    this.configured = window;
     this.holdMs = opts.holdMs ?? DEFAULT_HOLD_MS;
     this.wait = opts.sleep ?? sleep;
   }
@@ -81,11 +84,13 @@ export class SharedLimiter implements Limiter {
           continue;
         }
         const wanted = this.waiters.length;
-        const { ids, waitMs } = await this.store.transaction(async (tx) => {
-          const set = this.setWindow;
-          const row = await lockBudget(tx, this.budget, this.window, set ? { window: set } : {});
-          if (set === this.setWindow) this.setWindow = null;
-          this.window = { callsPerWindow: row.callsPerWindow, windowMs: row.windowMs };
+        const admitted = await this.store.transaction(async (tx) => {
+          const reported = this.reported;
+          const row = await lockBudget(tx, this.budget, this.configured, {
+            writeConfigured: !this.configuredWritten,
+            reported,
+          });
+          this.window = windowInForce(row.configured, row.reported);
           const slots = await liveSlots(tx, this.budget, row.now);
           const a = admit(
             { ...this.window, pausedUntil: row.pausedUntil, slots },
@@ -94,12 +99,14 @@ export class SharedLimiter implements Limiter {
             this.holdMs,
           );
           const taken = a.granted > 0 ? await takeSlots(tx, this.budget, a.granted, a.expiresAt) : [];
-          return { ids: taken, waitMs: a.waitMs };
+          return { ids: taken, waitMs: a.waitMs, reported };
         });
+        this.configuredWritten = true;
+        if (admitted.reported === this.reported) this.reported = null;
         // outside the window's lock: the lock is held for as short as can be
         await this.opts.onAdmission?.(this.store);
-        for (const id of ids) this.waiters.shift()?.resolve(this.slot(id));
-        if (this.waiters.length > 0) await this.pause(waitMs);
+        for (const id of admitted.ids) this.waiters.shift()?.resolve(this.slot(id));
+        if (this.waiters.length > 0) await this.pause(admitted.waitMs);
       }
     } catch (err) {
       for (const w of this.waiters.splice(0)) w.reject(err);
@@ -141,13 +148,18 @@ export class SharedLimiter implements Limiter {
     await this.wait(ms);
   }
 
+  /**
+   * A limit the CRM reports becomes every process's. A `remaining` of 0 is no reason to pause: this
+   * budget counts every call of every process, each until a window after its answer, so it never
+   * admits one before the CRM's own window has room — the answer filling the window says so the
+   * moment it is full, and its reset (whole seconds, or a whole window when the CRM gives none)
+   * would hold calls longer than needed. A refusal (429) still pauses every process (pauseUntil).
+   */
   observe(info: LimitInfo): void {
     if (info.limit && info.limit > 0 && info.limit !== this.window.callsPerWindow) {
       this.window = { callsPerWindow: info.limit, windowMs: info.windowMs ?? this.window.windowMs };
-      this.setWindow = this.window;
+      this.reported = this.window;
     }
-    if (info.remaining !== undefined && info.remaining <= 0)
-      this.pauseUntil(info.resetAt ?? Date.now() + this.window.windowMs);
   }
 
   /** Pauses every process on this budget (the store's row) and this one at once. */

@@ -3,8 +3,10 @@
 -- are ms since the epoch on the database's clock.
 CREATE TABLE rate_budgets (
   budget text PRIMARY KEY,                  -- connection + window name (api, search)
-  calls_per_window integer NOT NULL,
+  calls_per_window integer NOT NULL,         -- as configured
   window_ms integer NOT NULL,
+  reported_calls integer,                   -- as the CRM last reported it (its headers): this wins
+  reported_window_ms integer,
   paused_until bigint NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
