@@ -125,6 +125,9 @@ describe('architecture', () => {
       monitor_alerts: 'monitor',
       monitor_reports: 'monitor',
       oauth_tokens: 'crm',
+      rate_budgets: 'crm',
+      rate_slots: 'crm',
+      daily_allocations: 'crm',
     };
     const created = readdirSync(join(SRC, 'store/migrations')).flatMap((f) =>
       [

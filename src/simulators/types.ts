@@ -60,6 +60,10 @@ export interface SimStats {
   /** How long the sender waited for each acknowledged delivery's answer, ms (the most recent 20,000). */
   webhookResponseMs: number[];
   tokenRefreshes: number;
+  /** The most calls that reached the simulator in any one rate-limit window (rolling, refused calls included). */
+  peakCallsPerWindow: number;
+  /** That window, ms (0 before the first call). */
+  peakWindowMs: number;
 }
 
 /** A change made "by a rep" through the control API: recorded in history and webhooks as a human. */

@@ -232,12 +232,13 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('%s connector
  * Refresh under load per CRM: token lifetime and a rate limit such that the write spans several
  * lifetimes (a batch CRM writes 10,000 records in 50–100 calls, in under a second when nothing
  * paces it). HubSpot's limit is the simulator's (its headers size the connector's limiter);
- * Salesforce publishes no per-second limit, so each worker paces itself at 4 calls/s. The 10,000-record Pipedrive write (10,000 calls: no batch update) takes about a
+ * Salesforce publishes no per-second limit, so the connection paces itself at 12 calls/s, one budget
+ * shared by the three workers. The 10,000-record Pipedrive write (10,000 calls: no batch update) takes about a
  * minute on the simulator, so here it writes 2,000; the connectors benchmark runs it at 10,000.
  */
 const REFRESH: Record<CrmName, RefreshLoadOptions> = {
   hubspot: { records: 10_000, ttlSeconds: 1, simOptions: { ...SIM_OPTS.hubspot, rateLimit: { callsPerWindow: 25, windowMs: 1000 } } },
-  salesforce: { records: 10_000, ttlSeconds: 1, rateLimit: { callsPerWindow: 4, windowMs: 1000 } },
+  salesforce: { records: 10_000, ttlSeconds: 1, rateLimit: { callsPerWindow: 12, windowMs: 1000 } },
   // paced by the simulator's burst limit (per token, 400 / s), so the write outlives several tokens on a fast machine too
   pipedrive: { records: 2_000, ttlSeconds: 1, simOptions: { rateLimit: { callsPerWindow: 400, windowMs: 1000 } }, rateLimit: { callsPerWindow: 400, windowMs: 1000 } },
 };

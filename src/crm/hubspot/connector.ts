@@ -11,15 +11,18 @@ import type { ConnectorDeps } from '../registry.js';
 import {
   type CallFailure,
   GrantRevoked,
-  QuotaGuard,
-  RateLimiter,
+  type Limiter,
+  type QuotaGuard,
+  RateBudget,
   type TokenSource,
   authorizeUrl,
+  budgetConnection,
   callWithRetry,
   emptyStats,
   oauthToken,
   reauthorise,
   staticToken,
+  tokenHash,
 } from '../runtime/index.js';
 import type {
   ActionResult,
@@ -122,9 +125,9 @@ export class HubspotConnector implements CrmConnector {
   readonly limits: BatchLimits = { read: BATCH, write: BATCH, search: 100 };
   readonly rateLimit: RateLimitPolicy;
   private readonly calls: CallStats = emptyStats();
-  private readonly limiter: RateLimiter;
+  private readonly limiter: Limiter;
   /** Search: 5 requests / second, no rate-limit headers (§4.4); we keep one in reserve. */
-  private readonly searchLimiter: RateLimiter;
+  private readonly searchLimiter: Limiter;
   private readonly tokens: TokenSource;
   private readonly oauth: boolean;
   readonly authorisation?: ConnectorOAuth;
@@ -141,17 +144,20 @@ export class HubspotConnector implements CrmConnector {
     private readonly deps: ConnectorDeps,
     opts: HubspotConnectorOptions = {},
   ) {
-    this.searchLimiter = new RateLimiter({ callsPerWindow: opts.searchPerSecond ?? conn.rateLimit.searchPerSecond ?? 4, windowMs: 1_000 });
     // basePath must not end with '/' (§1.1).
     this.base = (conn.baseUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
+    // the limits are the account's (private app) or the app's per account (OAuth): one budget each, for every process
+    const account = 'token' in conn.auth ? tokenHash(conn.auth.token).slice(0, 16) : conn.auth.oauth.clientId;
+    const budget = new RateBudget({ connection: budgetConnection('hubspot', this.base, account), ...(deps.store ? { store: deps.store } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+    this.searchLimiter = budget.limiter('search', { callsPerWindow: opts.searchPerSecond ?? conn.rateLimit.searchPerSecond ?? 4, windowMs: 1_000 });
     this.appId = conn.webhooks.appId ?? null;
     this.rateLimit = {
       callsPerWindow: conn.rateLimit.callsPerWindow ?? DEFAULT_POLICY.callsPerWindow,
       windowMs: conn.rateLimit.windowMs ?? DEFAULT_POLICY.windowMs,
       dailyQuota: DEFAULT_POLICY.dailyQuota,
     };
-    this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
-    this.quota = new QuotaGuard(conn.rateLimit.dailyQuotaGuard, 'HubSpot daily API calls');
+    this.limiter = budget.limiter('api', { callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
+    this.quota = budget.quota(conn.rateLimit.dailyQuotaGuard, 'HubSpot daily API calls');
     if ('token' in conn.auth) {
       this.oauth = false;
       this.tokens = staticToken(conn.auth.token);

@@ -11,15 +11,18 @@ import { InrecordError } from '../../errors/index.js';
 import type { ConnectorDeps } from '../registry.js';
 import {
   type CallFailure,
-  QuotaGuard,
-  RateLimiter,
+  type Limiter,
+  type QuotaGuard,
+  RateBudget,
   type TokenSource,
+  budgetConnection,
   callWithRetry,
   emptyStats,
   oauthToken,
   reauthorise,
   authorizeUrl,
   staticToken,
+  tokenHash,
   GrantRevoked,
 } from '../runtime/index.js';
 import type {
@@ -138,9 +141,9 @@ export class PipedriveConnector implements CrmConnector {
   /** One call per record: this many in flight at once (the rate limiter still paces them). */
   private readonly writeConcurrency: number;
   private readonly calls: CallStats = emptyStats();
-  private readonly limiter: RateLimiter;
+  private readonly limiter: Limiter;
   /** Search has its own 10 requests / 2 s on every plan (§6.3). */
-  private readonly searchLimiter = new RateLimiter({ callsPerWindow: 10, windowMs: 2_000 });
+  private readonly searchLimiter: Limiter;
   private readonly quota: QuotaGuard;
   private readonly tokens: TokenSource;
   readonly authorisation?: ConnectorOAuth;
@@ -162,9 +165,13 @@ export class PipedriveConnector implements CrmConnector {
       windowMs: conn.rateLimit.windowMs ?? DEFAULT_POLICY.windowMs,
       dailyQuota: DEFAULT_POLICY.dailyQuota,
     };
-    this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
+    // the burst limit is per token and the daily budget the company's: one budget for every process
+    const account = 'token' in conn.auth ? tokenHash(conn.auth.token).slice(0, 16) : conn.auth.oauth.clientId;
+    const budget = new RateBudget({ connection: budgetConnection('pipedrive', this.root, account), ...(deps.store ? { store: deps.store } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+    this.limiter = budget.limiter('api', { callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
+    this.searchLimiter = budget.limiter('search', { callsPerWindow: 10, windowMs: 2_000 });
     this.writeConcurrency = conn.rateLimit.writeConcurrency ?? 4;
-    this.quota = new QuotaGuard(conn.rateLimit.dailyQuotaGuard, 'Pipedrive daily API tokens');
+    this.quota = budget.quota(conn.rateLimit.dailyQuotaGuard, 'Pipedrive daily API tokens');
     if ('token' in conn.auth) {
       this.oauth = false;
       this.tokens = staticToken(conn.auth.token);
@@ -245,7 +252,15 @@ export class PipedriveConnector implements CrmConnector {
 
   private async call<T>(what: string, fn: () => Promise<T>, search = false): Promise<T> {
     this.quota.check();
-    if (search) await this.searchLimiter.acquire();
+    const searchSlot = search ? await this.searchLimiter.acquire() : null;
+    try {
+      return await this.callPaced(what, fn);
+    } finally {
+      searchSlot?.release();
+    }
+  }
+
+  private callPaced<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return callWithRetry(fn as () => Promise<T>, {
       what: `Pipedrive ${what}`,
       describe: (e) => this.describeFailure(e),

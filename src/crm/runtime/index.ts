@@ -7,9 +7,11 @@
  * re-authorisation of a revoked grant. CRM-neutral:
  * no CRM names in here.
  */
-export { RateLimiter, type RateWindow, type Sleep, sleep } from './limiter.js';
+export { type LimitInfo, type Limiter, RateLimiter, type RateWindow, type Sleep, type Slot, sleep } from './limiter.js';
+export { type Admission, type BudgetSlot, type BudgetState, type DailyReading, admit, newerReading, windowInForce } from './budget.js';
+export { DEFAULT_HOLD_MS, RateBudget, type RateBudgetOptions, SharedLimiter, budgetConnection } from './shared.js';
 export { callWithRetry, backoffMs, emptyStats, DEFAULT_RETRY, type CallFailure, type CallOptions, type RetryPolicy } from './retry.js';
-export { DEFAULT_QUOTA_RECHECK_MS, QuotaGuard, type QuotaGuardOptions } from './quota.js';
+export { DEFAULT_QUOTA_RECHECK_MS, QuotaGuard, type QuotaChange, type QuotaGuardOptions } from './quota.js';
 export {
   GrantRevoked,
   authorizeUrl,

@@ -11,7 +11,36 @@ export interface RateWindow {
 export type Sleep = (ms: number) => Promise<void>;
 export const sleep: Sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-export class RateLimiter {
+/** What a CRM's answer says about its window (rate-limit headers). */
+export interface LimitInfo {
+  remaining?: number;
+  limit?: number;
+  resetAt?: number;
+  windowMs?: number;
+}
+
+/** One admitted call. `release()` once its answer is in (or it failed): the window counts it from then. */
+export interface Slot {
+  release(): void;
+}
+
+/**
+ * What a connector paces its calls with: this process's own window (RateLimiter), or the budget
+ * every process shares through the store (SharedLimiter, shared.ts).
+ */
+export interface Limiter {
+  /** Waits until one more call fits in the window. */
+  acquire(): Promise<Slot>;
+  observe(info: LimitInfo): void;
+  pauseUntil(at: number): void;
+  readonly policy: RateWindow;
+  /** Total time spent waiting, ms (for reports). */
+  readonly waitedMs: number;
+}
+
+const NO_RELEASE: Slot = { release() {} };
+
+export class RateLimiter implements Limiter {
   private readonly stamps: number[] = [];
   private pausedUntil = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -25,10 +54,10 @@ export class RateLimiter {
   ) {}
 
   /** Waits until one more call fits in the window. Calls are admitted in order. */
-  acquire(): Promise<void> {
+  acquire(): Promise<Slot> {
     const next = this.chain.then(() => this.admit());
     this.chain = next.catch(() => {});
-    return next;
+    return next.then(() => NO_RELEASE);
   }
 
   private async admit(): Promise<void> {
@@ -56,7 +85,7 @@ export class RateLimiter {
    * What the CRM said in its headers: when nothing is left in its window, hold every call until
    * its reset; when its limit differs from ours, adopt it.
    */
-  observe(info: { remaining?: number; limit?: number; resetAt?: number; windowMs?: number }): void {
+  observe(info: LimitInfo): void {
     if (info.limit && info.limit > 0 && info.limit !== this.window.callsPerWindow) {
       this.window = { callsPerWindow: info.limit, windowMs: info.windowMs ?? this.window.windowMs };
     }

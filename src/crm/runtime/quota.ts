@@ -1,4 +1,5 @@
 import { InrecordError } from '../../errors/index.js';
+import { type DailyReading, newerReading } from './budget.js';
 
 /**
  * Daily-quota guard (Salesforce API requests per rolling 24 h, Pipedrive daily tokens): when the
@@ -21,6 +22,18 @@ export interface QuotaGuardOptions {
   recheckMs?: number;
   /** What the user can do while paused, when the CRM's quota has more to say than the catalogue's fix. */
   fix?: string;
+  /** Told when the guard is reached (paused) and when it is no longer (resumed). */
+  onChange?: (change: QuotaChange) => void;
+}
+
+export interface QuotaChange {
+  paused: boolean;
+  used: number;
+  max: number;
+  /** Paused: when calls may resume (the reset, or the next look at a rolling allocation). */
+  resumeAt: number;
+  /** Paused: the error the guarded calls throw. */
+  error?: InrecordError;
 }
 
 export const DEFAULT_QUOTA_RECHECK_MS = 5 * 60 * 1000;
@@ -33,6 +46,8 @@ export class QuotaGuard {
   private readonly now: () => number;
   private readonly recheckMs: number;
   private readonly fix: string | undefined;
+  private readonly onChange: ((change: QuotaChange) => void) | undefined;
+  private wasTripped = false;
 
   constructor(
     private readonly guard: number,
@@ -43,14 +58,39 @@ export class QuotaGuard {
     this.now = o.now ?? Date.now;
     this.recheckMs = o.recheckMs ?? DEFAULT_QUOTA_RECHECK_MS;
     this.fix = o.fix;
+    this.onChange = o.onChange;
   }
 
   /** A reading of the daily quota: units used of max, and when it resets if the CRM says so. */
   observe(used: number, max: number, resetAt?: number): void {
-    this.used = used;
-    this.max = max;
-    this.resetAt = resetAt ?? 0;
-    this.observedAt = this.now();
+    this.set({ used, max, resetAt: resetAt ?? null, observedAt: this.now() });
+  }
+
+  /** The last reading (null before the first): what this process shares with the others. */
+  reading(): DailyReading | null {
+    if (!this.observedAt) return null;
+    return { used: this.used, max: this.max, resetAt: this.resetAt || null, observedAt: this.observedAt };
+  }
+
+  /** Takes another process's reading when it is newer than this one's. */
+  adopt(r: DailyReading): void {
+    if (newerReading(this.reading(), r) === r) this.set(r);
+  }
+
+  private set(r: DailyReading): void {
+    this.used = r.used;
+    this.max = r.max;
+    this.resetAt = r.resetAt ?? 0;
+    this.observedAt = r.observedAt;
+    this.changed();
+  }
+
+  /** Tells onChange when the guard is newly reached or newly clear. */
+  private changed(): void {
+    const tripped = this.tripped;
+    if (tripped === this.wasTripped) return;
+    this.wasTripped = tripped;
+    this.onChange?.({ paused: tripped, used: this.used, max: this.max, resumeAt: this.resumeAt(), ...(tripped ? { error: this.error() } : {}) });
   }
 
   /** The CRM refused a call because the quota is spent (Salesforce 403 TotalRequests). */
@@ -84,6 +124,7 @@ export class QuotaGuard {
       // The quota reset since the last reading: count afresh from the next answer's headers.
       this.used = 0;
       this.resetAt = 0;
+      this.changed();
       return;
     }
     throw this.error();

@@ -1,6 +1,6 @@
 import { InrecordError, classifyHttpStatus } from '../../errors/index.js';
 import type { CallStats } from '../types.js';
-import { type RateLimiter, type Sleep, sleep } from './limiter.js';
+import { type Limiter, type Sleep, sleep } from './limiter.js';
 
 /** How a connector describes one failed call; each connector maps its client's errors to this once. */
 export interface CallFailure {
@@ -29,6 +29,14 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 250, maxDelayMs: 15_000, maxRateLimitWaits: 30 };
 
+/**
+ * Token refreshes one call may ask for on a 401. More than one: a call waits its turn in the
+ * connection's shared rate budget after a refresh, and a token whose lifetime the CRM does not say
+ * (Salesforce) may have been replaced again by another process meanwhile. A credential the CRM
+ * keeps refusing still fails after this many.
+ */
+const MAX_REFRESHES_PER_CALL = 2;
+
 export function emptyStats(): CallStats {
   return { calls: 0, rateLimited: 0, retries: 0, tokenRefreshes: 0 };
 }
@@ -42,7 +50,7 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random = Math.ra
 export interface CallOptions<T> {
   /** Turns whatever the client threw into a CallFailure. */
   describe(err: unknown): CallFailure;
-  limiter?: RateLimiter;
+  limiter?: Limiter;
   policy?: RetryPolicy;
   stats?: CallStats;
   /** Called on a 401 with what the client threw (it may say which token failed); the call is then tried once more. */
@@ -56,21 +64,24 @@ export interface CallOptions<T> {
 /**
  * Runs one CRM call: waits for the rate limiter, retries 429 and other short-lived limit refusals
  * (`limited`) after the server's reset or a jittered backoff without burning the retry budget,
- * retries 5xx and network faults (exponential backoff with jitter), refreshes the token once on a
- * 401, and turns the final failure into a typed InrecordError.
+ * retries 5xx and network faults (exponential backoff with jitter), refreshes the token on a 401
+ * (at most twice a call), and turns the final failure into a typed InrecordError.
  */
 export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T>): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY;
   const wait = opts.sleep ?? sleep;
   let faults = 0;
   let rateWaits = 0;
-  let refreshed = false;
+  let refreshes = 0;
   for (;;) {
-    await opts.limiter?.acquire();
+    const slot = await opts.limiter?.acquire();
     if (opts.stats) opts.stats.calls++;
     try {
-      return await fn();
+      const answer = await fn();
+      slot?.release();
+      return answer;
     } catch (err) {
+      slot?.release();
       if (err instanceof InrecordError) throw err;
       const f = opts.describe(err);
       if (f.status === 429 || f.limited) {
@@ -87,8 +98,8 @@ export async function callWithRetry<T>(fn: () => Promise<T>, opts: CallOptions<T
           cause: err,
         });
       }
-      if (f.status === 401 && opts.onUnauthorized && !refreshed) {
-        refreshed = true;
+      if (f.status === 401 && opts.onUnauthorized && refreshes < MAX_REFRESHES_PER_CALL) {
+        refreshes++;
         await opts.onUnauthorized(err);
         continue;
       }

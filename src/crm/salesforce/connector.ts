@@ -11,15 +11,18 @@ import type { ConnectorDeps } from '../registry.js';
 import {
   type CallFailure,
   GrantRevoked,
-  QuotaGuard,
-  RateLimiter,
+  type Limiter,
+  type QuotaGuard,
+  RateBudget,
   type TokenSource,
   authorizeUrl,
+  budgetConnection,
   callWithRetry,
   emptyStats,
   oauthToken,
   reauthorise,
   staticToken,
+  tokenHash,
 } from '../runtime/index.js';
 import type {
   ActionResult,
@@ -126,7 +129,7 @@ export class SalesforceConnector implements CrmConnector {
   readonly limits = LIMITS;
   readonly rateLimit: RateLimitPolicy;
   private readonly calls: CallStats = emptyStats();
-  private readonly limiter: RateLimiter;
+  private readonly limiter: Limiter;
   private readonly quota: QuotaGuard;
   private readonly tokens: TokenSource;
   readonly authorisation?: ConnectorOAuth;
@@ -146,9 +149,12 @@ export class SalesforceConnector implements CrmConnector {
       throw new InrecordError('IR_CONFIG_INVALID', 'crm.baseUrl is required for Salesforce: set it to the org’s instance URL (https://<MyDomain>.my.salesforce.com)');
     }
     this.rateLimit = { ...DEFAULT_POLICY, ...(cfg.rateLimit.callsPerWindow ? { callsPerWindow: cfg.rateLimit.callsPerWindow } : {}), ...(cfg.rateLimit.windowMs ? { windowMs: cfg.rateLimit.windowMs } : {}) };
-    this.limiter = new RateLimiter({ callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
+    // the org's limits are the org's: one budget for every process that calls it
+    const account = 'token' in cfg.auth ? tokenHash(cfg.auth.token).slice(0, 16) : cfg.auth.oauth.clientId;
+    const budget = new RateBudget({ connection: budgetConnection('salesforce', cfg.baseUrl, account), ...(deps.store ? { store: deps.store } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+    this.limiter = budget.limiter('api', { callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
     // The rolling 24 h allocation (§9.1) has no reset time: a paused guard re-reads /limits.
-    this.quota = new QuotaGuard(cfg.rateLimit.dailyQuotaGuard, 'Salesforce daily API requests', { fix: ALLOCATION_FIX, ...(deps.quotaRecheckMs ? { recheckMs: deps.quotaRecheckMs } : {}) });
+    this.quota = budget.quota(cfg.rateLimit.dailyQuotaGuard, 'Salesforce daily API requests', { fix: ALLOCATION_FIX, ...(deps.quotaRecheckMs ? { recheckMs: deps.quotaRecheckMs } : {}) });
     this.integrationUserId = cfg.integrationUserId ?? null;
     const instanceUrl = cfg.baseUrl.replace(/\/+$/, '');
     if ('token' in cfg.auth) {

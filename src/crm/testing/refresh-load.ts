@@ -74,7 +74,7 @@ export interface RefreshLoadOptions {
   ttlSeconds: number;
   /** Simulator options over an open rate limit (e.g. a rate limit that paces the write). */
   simOptions?: Record<string, unknown>;
-  /** The connection's own rate limit, per worker. */
+  /** The connection's own rate limit: one budget, shared by the three workers through the store. */
   rateLimit?: { callsPerWindow: number; windowMs: number };
 }
 

@@ -6,6 +6,7 @@
  * bodies (§9), and injected faults on writes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WindowCount } from '../stats.js';
 import type { SimFaults, SimStats } from '../types.js';
 import {
   CREATED_PROP,
@@ -145,6 +146,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { state } = ctx;
   const api: WriteSource = { sourceType: 'INTEGRATION', sourceId: String(state.appId) };
   const windows = new Map<string, number[]>();
+  // the calls reaching the 10-second window, refused ones included
+  const arrivals = new WindowCount(ctx.limits.windowMs);
   let dailyUsed = 0;
 
   const admit = (key: string, limit: number, windowMs: number): { ok: boolean; remaining: number } => {
@@ -195,6 +198,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         return send(reply, 429, { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: state.correlationId() });
       }
     } else {
+      arrivals.add(s);
       if (dailyUsed >= ctx.limits.daily) {
         // The daily allowance is spent until midnight (§9.3): its own 429 body, the daily headers at 0.
         s.rateLimited++;

@@ -23,7 +23,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { observeAnswers } from '../conformance.js';
 import { registerControl } from '../control.js';
-import { countDelivery, emptyStats } from '../stats.js';
+import { WindowCount, countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { decodeV2, deriveOnWrite } from './entities.js';
 import { HEX40 } from './fields.js';
@@ -113,6 +113,7 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
   const ctx: RouteContext = {
     state,
     limiter,
+    window: new WindowCount(limiter.config.windowMs),
     token,
     tokenUserId: 1,
     oauth: {

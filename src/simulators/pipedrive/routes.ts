@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WindowCount } from '../stats.js';
 import type { SimFaults, SimStats } from '../types.js';
 import { SchemaError, V1Error } from './entities.js';
 import type { EntityType, FieldDef } from './fields.js';
@@ -33,6 +34,8 @@ export interface OAuthClient {
 export interface RouteContext {
   state: PipedriveState;
   limiter: TokenRateLimiter;
+  /** The calls reaching the general (non-search) burst window. */
+  window: WindowCount;
   /** The API token (owner: the token user). */
   token: string;
   tokenUserId: number;
@@ -294,6 +297,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     }
     const key = `${req.method} /${version === 2 ? 'api/v2' : 'v1'}${route.template.replace(/:(\w+)/g, '{$1}')}`;
     countCall(c.stats, key);
+    if (route.search !== true) c.window.add(c.stats);
     const adm = c.limiter.admit(auth.token, tokenCost(version, route.op), { search: route.search === true, oauth: auth.oauth });
     reply.headers(adm.headers);
     if (!adm.ok) {

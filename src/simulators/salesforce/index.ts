@@ -39,7 +39,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerControl } from '../control.js';
-import { countDelivery, emptyStats } from '../stats.js';
+import { WindowCount, countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { ChangeEventBus } from './changeevents.js';
 import { registerChangeEventControl, registerCometd } from './cometd.js';
@@ -184,8 +184,10 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     return { userId: t.userId };
   };
 
+  const arrivals = new WindowCount(windowMs);
   const admit = (req: FastifyRequest, template: string): SfApiError | null => {
     stats.totalCalls++;
+    arrivals.add(stats);
     stats.calls[template] = (stats.calls[template] ?? 0) + 1;
     // No new call is taken while `limit` calls have been in service `afterMs` or longer.
     if (longRunningNow() >= longRunning.limit) {
