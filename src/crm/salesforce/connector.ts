@@ -71,8 +71,10 @@ import {
   soqlString,
   toFieldSchema,
   websiteDomain,
+  writeFailure,
   OUTBOUND_ACK,
 } from './codec.js';
+import { SalesforceBulk, fromCsv, inStatements, updateRows, writeResults } from './bulk.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type Rec = Record<string, unknown>;
@@ -121,7 +123,7 @@ const ALLOCATION_FIX =
 
 export class SalesforceConnector implements CrmConnector {
   readonly crm = 'salesforce' as const;
-  readonly limits = LIMITS;
+  readonly limits: BatchLimits;
   readonly rateLimit: RateLimitPolicy;
   private readonly calls: CallStats = emptyStats();
   private readonly limiter: RateLimiter;
@@ -133,6 +135,10 @@ export class SalesforceConnector implements CrmConnector {
   private integrationUserId: string | null;
   /** A GET /limits in flight while the daily-quota guard is paused. */
   private probing: Promise<void> | null = null;
+  /** Bulk API 2.0 for reads and writes of `crm.bulk.threshold` records or more. */
+  private readonly bulk: SalesforceBulk;
+  /** Per object, the last bulk write: when its first job started (the org's clock) and the ids it wrote. */
+  private readonly bulkWritten = new Map<string, { since: string; ids: Set<string> }>();
 
   constructor(
     private readonly cfg: CrmConnection,
@@ -172,6 +178,12 @@ export class SalesforceConnector implements CrmConnector {
     // so that one refresh happens across workers (crm/runtime).
     this.conn = new jsforce.Connection({ instanceUrl, accessToken: 'pending', version: cfg.apiVersion });
     withoutClientRetries(this.conn);
+    const b = cfg.bulk;
+    this.bulk = new SalesforceBulk(this.conn, (what, fn) => this.call(what, fn), {
+      enabled: b.enabled, threshold: b.threshold, jobSize: b.jobSize, pollIntervalMs: durationMs(b.pollInterval), pollTimeoutMs: durationMs(b.pollTimeout),
+    });
+    // A write-back gathers a whole ingest job's records before writing.
+    this.limits = b.enabled ? { ...LIMITS, writeChunk: Math.max(LIMITS.write, b.jobSize) } : LIMITS;
   }
 
   /**
@@ -339,6 +351,17 @@ export class SalesforceConnector implements CrmConnector {
     const types = await this.fieldTypes(kind);
     const wanted = [...new Set(ids.filter((id) => /^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$/.test(id)))];
     const out: CrmRecord[] = [];
+    const written = this.bulkWritten.get(object);
+    if (this.bulk.uses(wanted.length) && written && wanted.every((id) => written.ids.has(id))) {
+      // Re-reading a bulk write: one query job for every record changed since the write began
+      // (ordered by the org's own clock), instead of one retrieve per 2,000 ids.
+      const want = new Set(wanted);
+      const soql = `SELECT ${this.selectList(fields).join(', ')} FROM ${object} WHERE SystemModstamp >= ${soqlDateTime(written.since)}`;
+      for await (const page of this.bulk.query(`verify ${object}`, soql)) {
+        for (const r of page) if (want.has(String(r.Id))) out.push(this.toRecord(kind, fromCsv(r), types, fields));
+      }
+      return out;
+    }
     for (const part of chunk(wanted, LIMITS.read)) {
       const rows = (await this.call(`read ${object}`, (c) => c.sobject(object).retrieve(part, { fields: this.selectList(fields) } as never))) as unknown as (Rec | null)[];
       for (const r of rows) if (r) out.push(this.toRecord(kind, r, types, fields));
@@ -368,6 +391,14 @@ export class SalesforceConnector implements CrmConnector {
     const types = await this.fieldTypes(kind);
     const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(since)}` : '';
     const soql = `SELECT ${this.selectList(fields).join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
+    if (this.bulk.settings.enabled) {
+      // One count decides: a large read is one query job, read in result sets.
+      const count = (await this.call(`count changed ${object}`, (c) => c.query(`SELECT COUNT() FROM ${object}${where}`) as unknown as Promise<QueryPage>)) as QueryPage;
+      if (this.bulk.uses(count.totalSize)) {
+        for await (const page of this.bulk.query(`read changed ${object}`, soql)) yield page.map((r) => this.toRecord(kind, fromCsv(r), types, fields));
+        return;
+      }
+    }
     for await (const page of this.queryPages(`read changed ${object}`, soql)) yield page.map((r) => this.toRecord(kind, r, types, fields));
   }
 
@@ -500,11 +531,19 @@ export class SalesforceConnector implements CrmConnector {
     const types = await this.fieldTypes(kind);
     const canonical = fields.map((f) => types.get(f.toLowerCase())?.name ?? f);
     const latest = new Map<string, FieldChange>();
-    for (const part of chunk([...new Set(ids)], IN_BATCH)) {
-      const soql =
-        `SELECT Id, ${h.parent}, Field, NewValue, CreatedById, CreatedDate FROM ${h.object} ` +
-        `WHERE ${h.parent} IN (${part.map(soqlString).join(', ')}) AND Field IN (${canonical.map(soqlString).join(', ')}) ORDER BY CreatedDate DESC, Id DESC`;
-      for (const r of await this.queryAllRecords(`read ${h.object}`, soql)) {
+    const unique = [...new Set(ids)];
+    const select = `SELECT Id, ${h.parent}, Field, NewValue, CreatedById, CreatedDate FROM ${h.object} WHERE`;
+    const tail = `AND Field IN (${canonical.map(soqlString).join(', ')}) ORDER BY CreatedDate DESC, Id DESC`;
+    // Many records: query jobs of up to 100,000 characters each, not one SOQL call per 200 ids.
+    const rows = this.bulk.uses(unique.length)
+      ? (async function* (self: SalesforceConnector) {
+          for (const soql of inStatements(select, h.parent, unique, tail)) for await (const page of self.bulk.query(`read ${h.object}`, soql)) yield page.map(fromCsv);
+        })(this)
+      : (async function* (self: SalesforceConnector) {
+          for (const part of chunk(unique, IN_BATCH)) yield await self.queryAllRecords(`read ${h.object}`, `${select} ${h.parent} IN (${part.map(soqlString).join(', ')}) ${tail}`);
+        })(this);
+    for await (const page of rows) {
+      for (const r of page) {
         const id = String(r[h.parent]);
         const field = String(r.Field);
         const key = `${id}\u0000${field.toLowerCase()}`;
@@ -529,6 +568,21 @@ export class SalesforceConnector implements CrmConnector {
     const object = SF_OBJECT[kind];
     const types = await this.fieldTypes(kind);
     const out: WriteResult[] = [];
+    if (this.bulk.uses(updates.length)) {
+      // Bulk API 2.0: one CSV ingest job per jobSize records; per-row results as REST gives them.
+      const encode = (k: string, v: FieldValue) => {
+        const t = types.get(k.toLowerCase());
+        return { name: t?.name ?? k, value: encodeValue(t?.type, v) };
+      };
+      let since: string | null = null;
+      for (const part of chunk(updates, this.bulk.settings.jobSize)) {
+        const outcome = await this.bulk.ingest(object, 'update', updateRows(part, encode));
+        since ??= outcome.createdDate;
+        out.push(...writeResults(object, part, outcome));
+      }
+      this.bulkWritten.set(object, { since: since as string, ids: new Set(out.filter((r) => r.ok).map((r) => r.id)) });
+      return out;
+    }
     for (const part of chunk(updates, LIMITS.write)) {
       const body = part.map((u) => {
         const rec: Rec = { Id: u.id };
@@ -548,16 +602,7 @@ export class SalesforceConnector implements CrmConnector {
         const e = r?.errors[0];
         const sfCode = typeof e === 'string' ? 'UNKNOWN' : (e?.statusCode ?? e?.errorCode ?? 'UNKNOWN');
         const msg = typeof e === 'string' ? e : (e?.message ?? 'no result for this record');
-        const field = typeof e === 'string' ? undefined : e?.fields?.[0];
-        const c = classifySfError(sfCode, msg);
-        out.push({
-          id: u.id,
-          ok: false,
-          code: c.code,
-          message: `Salesforce ${object} ${u.id}${field ? ` field ${field}` : ''}: ${sfCode}: ${msg} — ${fixFor(sfCode)}`,
-          retryable: c.retryable,
-          ...(field ? { field } : {}),
-        });
+        out.push(writeFailure(object, u.id, sfCode, msg, typeof e === 'string' ? undefined : e?.fields?.[0]));
       });
     }
     return out;

@@ -23,7 +23,8 @@
  * `slowRequests` ({ ms, methods? }: calls of those methods, default all, take that long to answer;
  * also `setSlowRequests` on the handle), `outboundRetryMs` (first Outbound Message retry delay,
  * default 1000 ms; the 2 h / 24 h caps scale with it), `webhookUrl` is the Outbound Message
- * endpoint. `snapshotFile` is not supported (the org is rebuilt from the seed).
+ * endpoint, `bulk` ({ processingMs, dailyBatches, dailyQueryJobs, maxUploadBytes, defaultMaxRecords }, see
+ * bulk.ts) paces and limits Bulk API 2.0 jobs. `snapshotFile` is not supported (the org is rebuilt from the seed).
  *
  * Salesforce's REST API never answers 429 (§6.2): the control API's `error429` share is answered
  * here with Salesforce's own short-lived refusal, the concurrent-limit 403 above.
@@ -39,6 +40,7 @@ import { registerControl } from '../control.js';
 import { countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
 import { OutboundMessenger } from './outbound.js';
+import type { BulkOptions } from './bulk.js';
 import { type RouteContext, type Session, registerRoutes } from './routes.js';
 import { type SalesforceGroundTruth, seedOrg } from './seed.js';
 import { CHANGE_OBJECTS, SalesforceOrg, SfApiError } from './state.js';
@@ -301,7 +303,7 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
     });
   });
 
-  registerRoutes(app, { org, baseUrl: () => baseUrl, authenticate, admit, serve, limitInfo: () => ({ used: used(), max: maxCalls }), oauth });
+  registerRoutes(app, { org, baseUrl: () => baseUrl, authenticate, admit, serve, limitInfo: () => ({ used: used(), max: maxCalls }), oauth, bulk: opts.bulk as BulkOptions | undefined });
 
   const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
   const port = new URL(address).port;
