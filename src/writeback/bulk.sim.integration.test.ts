@@ -8,15 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, crmConnectionSchema } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
-import type { CrmConnector } from '../crm/types.js';
-import { type RunningSalesforceSimulator, startSalesforceSimulator } from '../simulators/salesforce/index.js';
+import type { CrmConnector, CrmRecord } from '../crm/types.js';
+import { startSimulator } from '../simulators/index.js';
+import type { RunningSimulator } from '../simulators/types.js';
 import { type TestStore, openTestStore } from '../store/testing/index.js';
 import { applyRun } from './apply.js';
 import { ledgerForRun } from './queries.js';
 import type { RecordOutputs } from './types.js';
 
 interface Side {
-  sim: RunningSalesforceSimulator;
+  sim: RunningSimulator;
   connector: CrmConnector;
   store: TestStore;
 }
@@ -36,7 +37,7 @@ const config = configSchema.parse({
 });
 
 async function side(bulk: boolean): Promise<Side> {
-  const sim = await startSalesforceSimulator({ records: 800, seed: 21, bulk: { processingMs: 30 } });
+  const sim = await startSimulator('salesforce', { records: 800, seed: 21, bulk: { processingMs: 30 } });
   const connector = await createConnector(
     crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: sim.apiBase, auth: { token: sim.token }, bulk: { enabled: bulk, threshold: 500, jobSize: 5000, pollInterval: '20ms' } }),
   );
@@ -50,8 +51,13 @@ describe('write-back through Bulk API 2.0 above the threshold', () => {
 
   beforeAll(async () => {
     [rest, bulk] = await Promise.all([side(false), side(true)]);
-    ids = [...rest.sim.org.rows('Lead').keys()].slice(0, 1000);
   }, 60_000);
+
+  const firstLeads = async (s: Side) => {
+    const out: string[] = [];
+    for await (const page of s.connector.readChanged('lead', null, [])) out.push(...page.map((r) => r.id));
+    return out.slice(0, 1000);
+  };
 
   afterAll(async () => {
     for (const s of [rest, bulk]) {
@@ -62,16 +68,23 @@ describe('write-back through Bulk API 2.0 above the threshold', () => {
   });
 
   it('gives the ledger REST gives, row for row, with the failed row carrying the Salesforce error', async () => {
-    // the same org on both sides (same seed, same ids)
-    expect([...bulk.sim.org.rows('Lead').keys()].slice(0, 1000)).toEqual(ids);
+    // the same org on both sides (same seed, same ids), read through REST pages and a bulk query job
+    ids = await firstLeads(rest);
+    expect(await firstLeads(bulk)).toEqual(ids);
     const readAt = new Date(Date.now() - 5_000).toISOString();
     const run = async (s: Side) => {
+      // the records as the flows read them: apply plans on them without reading again
+      const records = new Map<string, CrmRecord>((await s.connector.read('lead', ids, ['Web_Visits__c', 'Rating', 'Title'])).map((r) => [r.id, r]));
       // a rep sets Rating after the AI read it: flagged, not overwritten
       await s.sim.repEdit({ object: 'Lead', id: ids[1] as string, fields: { Rating: 'Cold' } });
+      // a rep deletes a record after the AI read it: Salesforce refuses that row
+      const del = await fetch(`${s.sim.apiBase}/services/data/v62.0/sobjects/Lead/${ids[2]}`, { method: 'DELETE', headers: { authorization: `Bearer ${s.sim.token}` } });
+      expect(del.status).toBe(204);
       const outputs: RecordOutputs[] = ids.map((id, i) => ({
         object: 'lead',
         recordId: id,
         readAt,
+        record: records.get(id) as CrmRecord,
         outputs: [
           { name: 'score', field: 'Web_Visits__c', value: 1000 + i, flow: 'scoring' },
           { name: 'grade', field: 'Rating', value: i % 2 ? 'Hot' : 'Warm', flow: 'scoring' },
@@ -79,18 +92,7 @@ describe('write-back through Bulk API 2.0 above the threshold', () => {
         ],
       }));
       s.sim.resetStats();
-      const summary = await applyRun(
-        {
-          store: s.store,
-          connector: s.connector,
-          objects: config.objects,
-          // the record is deleted once planned, before the write: Salesforce refuses that row
-          onEvent: (e) => {
-            if (e.type === 'planned' && s.sim.org.rows('Lead').has(ids[2] as string)) s.sim.org.remove('Lead', ids[2] as string, s.sim.integrationUserId);
-          },
-        },
-        { source: outputs, chunkSize: 250 },
-      );
+      const summary = await applyRun({ store: s.store, connector: s.connector, objects: config.objects }, { source: outputs, chunkSize: 250 });
       const ledger = (await ledgerForRun(s.store, summary.runId)).map((r) => ({
         record: r.record_id,
         field: r.field,
@@ -113,7 +115,8 @@ describe('write-back through Bulk API 2.0 above the threshold', () => {
     expect(viaBulk.summary.fields).toEqual(viaRest.summary.fields);
 
     const failed = viaBulk.ledger.filter((r) => r.outcome === 'failed');
-    expect(failed.map((r) => r.record)).toEqual([ids[2], ids[2], ids[2]]);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(new Set(failed.map((r) => r.record))).toEqual(new Set([ids[2]]));
     expect(failed[0]?.code).toBe('IR_CRM_NOT_FOUND');
     expect(failed[0]?.message).toContain('ENTITY_IS_DELETED: entity is deleted');
     expect(viaBulk.ledger.find((r) => r.record === ids[1] && r.field === 'Rating')?.outcome).toBe('flagged');
@@ -123,10 +126,11 @@ describe('write-back through Bulk API 2.0 above the threshold', () => {
     // one ingest job and no collections; history and verification by query jobs
     expect(viaBulk.calls['POST /jobs/ingest']).toBe(1);
     expect(viaBulk.calls['PATCH /composite/sobjects'] ?? 0).toBe(0);
-    // reads of 250-record plan chunks stay under the threshold (REST); history and verification are query jobs
-    expect(viaBulk.calls['POST /composite/sobjects/{T}']).toBe(4);
+    // history and verification are query jobs on the bulk side, SOQL IN 200 and retrieves on the REST side
+    expect(viaBulk.calls['POST /composite/sobjects/{T}'] ?? 0).toBe(0);
     expect(viaBulk.calls['POST /jobs/query']).toBe(2);
     expect(viaRest.calls['PATCH /composite/sobjects']).toBe(5);
+    expect(viaRest.calls['POST /composite/sobjects/{T}']).toBe(5);
 
     // the bulk write is in the field history as the integration's, like a REST write
     const history = await bulk.connector.history('lead', [ids[0] as string, ids[5] as string], ['Title']);
