@@ -1,5 +1,5 @@
 /**
- * Salesforce Bulk API 2.0 through jsforce's bulk2 classes (reference salesforce.md §10): CSV
+ * Salesforce Bulk API 2.0 through jsforce's bulk2 classes (reference: docs/reference/salesforce-bulk.md): CSV
  * ingest jobs for large writes, query jobs for large reads. Every HTTP request of a job (create,
  * upload, close, each look at its state, each result set) is one call through the connector's
  * runtime — limiter, daily-quota guard, retries — and one API request on the org's allocation, as

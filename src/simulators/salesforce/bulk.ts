@@ -1,5 +1,5 @@
 /**
- * Bulk API 2.0 (reference salesforce.md §10): ingest jobs (`/jobs/ingest`: create, one CSV upload,
+ * Bulk API 2.0 (reference: docs/reference/salesforce-bulk.md): ingest jobs (`/jobs/ingest`: create, one CSV upload,
  * `UploadComplete` or `Aborted`, job info, `successfulResults` / `failedResults` /
  * `unprocessedrecords`, delete) and query jobs (`/jobs/query`: create, info, `results` in sets
  * with `Sforce-Locator` / `Sforce-NumberOfRecords`, abort, delete).
