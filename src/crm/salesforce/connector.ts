@@ -385,21 +385,37 @@ export class SalesforceConnector implements CrmConnector {
     return out;
   }
 
-  /** SOQL on SystemModstamp (indexed, bumped by every change, §3.5, §8.4), oldest first, queryMore to the end. */
+  /**
+   * SOQL on SystemModstamp (indexed, bumped by every change, §3.5, §8.4), oldest first, queryMore to
+   * the end — or, when more than `crm.bulk.threshold` records remain after the first page, a bulk
+   * query job for the rest.
+   */
   async *readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
     const object = SF_OBJECT[kind];
     const types = await this.fieldTypes(kind);
     const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(since)}` : '';
-    const soql = `SELECT ${this.selectList(fields).join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
-    if (this.bulk.settings.enabled) {
-      // One count decides: a large read is one query job, read in result sets.
-      const count = (await this.call(`count changed ${object}`, (c) => c.query(`SELECT COUNT() FROM ${object}${where}`) as unknown as Promise<QueryPage>)) as QueryPage;
-      if (this.bulk.uses(count.totalSize)) {
-        for await (const page of this.bulk.query(`read changed ${object}`, soql)) yield page.map((r) => this.toRecord(kind, fromCsv(r), types, fields));
+    const select = `SELECT ${this.selectList(fields).join(', ')} FROM ${object}`;
+    const order = 'ORDER BY SystemModstamp ASC, Id ASC';
+    const soql = `${select}${where} ${order}`;
+    let page = (await this.call(`read changed ${object}`, (c) => c.query(soql, { autoFetch: false } as never) as unknown as Promise<QueryPage>)) as QueryPage;
+    let seen = 0;
+    for (;;) {
+      if (page.records.length > 0) yield page.records.map((r) => this.toRecord(kind, r, types, fields));
+      seen += page.records.length;
+      if (page.done || !page.nextRecordsUrl) return;
+      const last = page.records.at(-1) as Rec;
+      if (this.bulk.uses(page.totalSize - seen) && last) {
+        // The first page's totalSize decides: the rest, when large, is one query job, read in
+        // result sets, from the key after the last record read (the same order, nothing twice).
+        const stamp = soqlDateTime(isoFromSf(String(last.SystemModstamp)));
+        const after = `(SystemModstamp > ${stamp} OR (SystemModstamp = ${stamp} AND Id > ${soqlString(String(last.Id))}))`;
+        const rest = `${select} WHERE ${since ? `SystemModstamp >= ${soqlDateTime(since)} AND ` : ''}${after} ${order}`;
+        for await (const rows of this.bulk.query(`read changed ${object}`, rest)) yield rows.map((r) => this.toRecord(kind, fromCsv(r), types, fields));
         return;
       }
+      const next = page.nextRecordsUrl;
+      page = (await this.call(`read changed ${object} (queryMore)`, (c) => c.queryMore(next) as unknown as Promise<QueryPage>)) as QueryPage;
     }
-    for await (const page of this.queryPages(`read changed ${object}`, soql)) yield page.map((r) => this.toRecord(kind, r, types, fields));
   }
 
   /** getDeleted (§8.3): at most 15 days back; an older `since` is clamped to what Salesforce keeps. */
