@@ -58,7 +58,7 @@ describe('Salesforce connector: Bulk API 2.0 beside REST', () => {
     sim.resetStats();
     const results = await bulk.writeBatch(
       'lead',
-      ids.map((id, i) => ({ id, fields: i % 2 ? { Title: `T${i}` } : { Rating: 'Warm', Title: null } })),
+      ids.map((id, i) => ({ id, fields: (i % 2 ? { Title: `T${i}` } : { Rating: 'Warm', Title: null }) as Record<string, string | null> })),
     );
     expect(results.map((r) => r.id)).toEqual(ids);
     const failed = results.filter((r) => !r.ok);

@@ -61,3 +61,13 @@ describe('Salesforce Bulk API rows', () => {
     expect(fromCsv({ Id: 'a', Title: '', N: '3' })).toEqual({ Id: 'a', Title: null, N: '3' });
   });
 });
+
+describe('Bulk API errors', () => {
+  it('gives a CSV request’s error answer back its Salesforce code and message', async () => {
+    const { salesforceError } = await import('./bulk.js');
+    const e = Object.assign(new Error('[{"errorCode":"REQUEST_LIMIT_EXCEEDED","message":"TotalRequests Limit exceeded."}]'), { errorCode: 'ERROR_HTTP_403' });
+    expect(salesforceError(e)).toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED', name: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' });
+    const other = Object.assign(new Error('<html>'), { errorCode: 'ERROR_HTTP_502' });
+    expect(salesforceError(other)).toMatchObject({ errorCode: 'ERROR_HTTP_502', message: '<html>' });
+  });
+});

@@ -64,12 +64,45 @@ const DONE = ['JobComplete', 'Failed', 'Aborted'];
 /** Records per result set of a query job (`maxRecords`): a few tens of MB per answer. */
 const RESULT_SET = 50_000;
 
+/**
+ * jsforce parses an error answer with the type the request expects: a result request (CSV) turns
+ * Salesforce's `[{"errorCode","message"}]` into `ERROR_HTTP_<status>` with the JSON as its message.
+ * The error is given back its own code and message, so that limits, expired sessions and faults are
+ * told apart as on every other call.
+ */
+export function salesforceError(err: unknown): unknown {
+  const e = err as { errorCode?: string; name?: string; message?: string };
+  if (!e || typeof e.errorCode !== 'string' || !/^ERROR_HTTP_\d+$/.test(e.errorCode)) return err;
+  try {
+    const body = JSON.parse(String(e.message)) as { errorCode?: string; message?: string }[];
+    const first = Array.isArray(body) ? body[0] : undefined;
+    if (!first?.errorCode) return err;
+    e.errorCode = first.errorCode;
+    e.name = first.errorCode;
+    e.message = String(first.message ?? '');
+  } catch {
+    // not Salesforce's error array: left as jsforce gave it
+  }
+  return err;
+}
+
 export class SalesforceBulk {
+  private readonly call: Call;
+
   constructor(
     private readonly conn: Conn,
-    private readonly call: Call,
+    call: Call,
     readonly settings: BulkSettings,
-  ) {}
+  ) {
+    this.call = (what, fn) =>
+      call(what, async (c) => {
+        try {
+          return await fn(c);
+        } catch (err) {
+          throw salesforceError(err);
+        }
+      });
+  }
 
   /** Whether `n` records are read or written through Bulk API 2.0. */
   uses(n: number): boolean {
