@@ -50,6 +50,8 @@ interface JobState {
   id: string;
   state: string;
   createdDate?: string;
+  numberRecordsProcessed?: number;
+  numberRecordsFailed?: number;
   errorMessage?: string;
 }
 
@@ -128,8 +130,9 @@ export class SalesforceBulk {
 
   /**
    * One ingest job: create, upload the rows as CSV (jsforce serialises them; null → `#N/A`, an
-   * empty string leaves a field as it is), close, wait, then read the successful, failed and
-   * unprocessed rows. Every row must carry the same columns.
+   * empty string leaves a field as it is), close, wait, then read the failed rows when the job
+   * counts any, and the successful and unprocessed rows when it did not process them all. Every row
+   * must carry the same columns.
    */
   async ingest(object: string, operation: 'update' | 'insert', rows: Rec[]): Promise<IngestOutcome> {
     const what = `bulk ${operation} ${object}`;
@@ -148,9 +151,17 @@ export class SalesforceBulk {
     });
     await this.call(`${what}: close job`, () => job.close());
     const end = await this.waitFor(what, () => job.check() as unknown as Promise<JobState>, id);
-    const successful = (await this.call(`${what}: successful results`, () => job.getSuccessfulResults())) as unknown as Rec[];
-    const failed = (await this.call(`${what}: failed results`, () => job.getFailedResults())) as unknown as Rec[];
-    const unprocessed = (await this.call(`${what}: unprocessed records`, () => job.getUnprocessedRecords())) as unknown as Rec[];
+    // The job's counts say which result lists hold anything: a clean job needs none of them.
+    const processed = Number(end.numberRecordsProcessed ?? -1);
+    const failedCount = Number(end.numberRecordsFailed ?? -1);
+    const all = end.state === 'JobComplete' && processed === rows.length;
+    const failed = all && failedCount === 0 ? [] : ((await this.call(`${what}: failed results`, () => job.getFailedResults())) as unknown as Rec[]);
+    let successful: Rec[];
+    if (all) {
+      const bad = new Set(failed.map((r) => String(r.Id)));
+      successful = rows.filter((r) => !bad.has(String(r.Id)));
+    } else successful = (await this.call(`${what}: successful results`, () => job.getSuccessfulResults())) as unknown as Rec[];
+    const unprocessed = all ? [] : ((await this.call(`${what}: unprocessed records`, () => job.getUnprocessedRecords())) as unknown as Rec[]);
     return { jobId: id, createdDate: isoFromSf(String(info.createdDate)), state: end.state, ...(end.errorMessage ? { errorMessage: end.errorMessage } : {}), successful, failed, unprocessed };
   }
 
