@@ -51,7 +51,7 @@ describe('write-back through Bulk API 2.0 above the threshold', () => {
 
   beforeAll(async () => {
     [rest, bulk] = await Promise.all([side(false), side(true)]);
-  }, 60_000);
+  }, 180_000);
 
   const firstLeads = async (s: Side) => {
     const out: string[] = [];
@@ -140,5 +140,5 @@ describe('write-back through Bulk API 2.0 above the threshold', () => {
         [ids[5], 'AI title 5', 'integration'],
       ]),
     );
-  }, 60_000);
+  }, 180_000);
 });
