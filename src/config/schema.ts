@@ -65,6 +65,24 @@ export const crmConnectionSchema = z
       .default({}),
     /** The CRM user id this integration writes as: its changes are `integration` in history. */
     integrationUserId: z.string().optional(),
+    /**
+     * Salesforce Bulk API 2.0: a read or write of at least `threshold` records goes through a bulk
+     * query job or a CSV ingest job instead of REST pages and 200-record collections. Others: ignored.
+     */
+    bulk: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Records from which a read, a verification or a write uses Bulk API 2.0. */
+        threshold: z.number().int().min(1).default(2000),
+        /** Records per ingest job (a write-back gathers this many before writing). */
+        jobSize: z.number().int().min(1).max(150_000).default(10_000),
+        /** How often a running job's state is read (each look is one API call). */
+        pollInterval: duration.default('2s'),
+        /** A job not done after this long is reported as failed; its id is in the error. */
+        pollTimeout: duration.default('10m'),
+      })
+      .strict()
+      .default({}),
     rateLimit: z
       .object({
         callsPerWindow: z.number().int().positive().optional(),

@@ -3,7 +3,7 @@
  * salesforce.md §2.2 value encodings, §2.6 describe, §6 errors, §8.1 Outbound Messages). No I/O.
  */
 import { InrecordError } from '../../errors/index.js';
-import type { ChangeEvent, ChangeKind, FieldSchema, FieldSpec, FieldType, FieldValue, ObjectKind, RejectedEvent, WebhookBatch } from '../types.js';
+import type { ChangeEvent, ChangeKind, FieldSchema, FieldSpec, FieldType, FieldValue, ObjectKind, RejectedEvent, WebhookBatch, WriteResult } from '../types.js';
 
 export const SF_OBJECT: Record<ObjectKind, string> = { contact: 'Contact', company: 'Account', deal: 'Opportunity', lead: 'Lead' };
 export const KIND_OF_OBJECT: Record<string, ObjectKind> = { Contact: 'contact', Account: 'company', Opportunity: 'deal', Lead: 'lead' };
@@ -173,6 +173,38 @@ export function classifySfError(code: string | undefined, message = ''): { code:
 }
 
 /** The fix to print for a rejected value, by Salesforce code. */
+/**
+ * A per-record write failure as the engine takes it, from the REST collections result or a Bulk
+ * API failed row alike: the Salesforce code and message, what to do, whether a retry can help.
+ */
+export function writeFailure(object: string, id: string, sfCode: string, msg: string, field?: string): Extract<WriteResult, { ok: false }> {
+  const c = classifySfError(sfCode, msg);
+  return {
+    id,
+    ok: false,
+    code: c.code,
+    message: `Salesforce ${object} ${id}${field ? ` field ${field}` : ''}: ${sfCode}: ${msg} — ${fixFor(sfCode)}`,
+    retryable: c.retryable,
+    ...(field ? { field } : {}),
+  };
+}
+
+/** A Bulk API `sf__Error` (`CODE:message:Field1,Field2 --`) → its code, message and first field. */
+export function parseBulkError(text: string): { code: string; message: string; field?: string } {
+  const body = text.replace(/\s*--\s*$/, '');
+  const first = body.indexOf(':');
+  if (first < 0 || !/^[A-Z_]+$/.test(body.slice(0, first))) return { code: 'UNKNOWN_EXCEPTION', message: text };
+  const code = body.slice(0, first);
+  let message = body.slice(first + 1);
+  let field: string | undefined;
+  const last = message.lastIndexOf(':');
+  if (last >= 0 && /^[A-Za-z0-9_,]*$/.test(message.slice(last + 1))) {
+    field = message.slice(last + 1).split(',')[0] || undefined;
+    message = message.slice(0, last);
+  }
+  return { code, message, ...(field ? { field } : {}) };
+}
+
 export function fixFor(code: string): string {
   switch (code) {
     case 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST':

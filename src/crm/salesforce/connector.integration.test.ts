@@ -100,7 +100,7 @@ describe('reads', () => {
       const base = Date.now() - 3 * 86_400_000;
       // 25,000 leads over few distinct stamps: many share a SystemModstamp, so order needs the Id tiebreak.
       for (let i = 0; i < 25_000; i++) big.org.insertRaw('Lead', { LastName: `Bulk ${i}`, Company: 'Acme' }, { at: base + (i % 97) * 1000 });
-      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: big.apiBase, auth: { token: big.token } });
+      const conn = crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: big.apiBase, auth: { token: big.token }, bulk: { enabled: false } });
       const c = (await createSalesforceConnector(conn, {})) as SalesforceConnector;
       const since = new Date(base - 1000).toISOString();
       const pages: number[] = [];

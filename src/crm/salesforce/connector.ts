@@ -75,9 +75,11 @@ import {
   soqlString,
   toFieldSchema,
   websiteDomain,
+  writeFailure,
   OUTBOUND_ACK,
 } from './codec.js';
 import { salesforceChangeStream } from './streaming.js';
+import { SalesforceBulk, fromCsv, inStatements, updateRows, writeResults } from './bulk.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type Rec = Record<string, unknown>;
@@ -126,7 +128,7 @@ const ALLOCATION_FIX =
 
 export class SalesforceConnector implements CrmConnector {
   readonly crm = 'salesforce' as const;
-  readonly limits = LIMITS;
+  readonly limits: BatchLimits;
   readonly rateLimit: RateLimitPolicy;
   private readonly calls: CallStats = emptyStats();
   private readonly limiter: Limiter;
@@ -140,6 +142,10 @@ export class SalesforceConnector implements CrmConnector {
   readonly changeStream: ChangeStream;
   /** A GET /limits in flight while the daily-quota guard is paused. */
   private probing: Promise<void> | null = null;
+  /** Bulk API 2.0 for reads and writes of `crm.bulk.threshold` records or more. */
+  private readonly bulk: SalesforceBulk;
+  /** Per object, the last bulk write: when its first job started (the org's clock) and the ids it wrote. */
+  private readonly bulkWritten = new Map<string, { since: string; ids: Set<string> }>();
 
   constructor(
     private readonly cfg: CrmConnection,
@@ -190,6 +196,12 @@ export class SalesforceConnector implements CrmConnector {
       me: () => this.me(),
       ...(deps.logger ? { logger: deps.logger } : {}),
     });
+    const b = cfg.bulk;
+    this.bulk = new SalesforceBulk(this.conn, (what, fn) => this.call(what, fn), {
+      enabled: b.enabled, threshold: b.threshold, jobSize: b.jobSize, pollIntervalMs: durationMs(b.pollInterval), pollTimeoutMs: durationMs(b.pollTimeout),
+    });
+    // A write-back gathers a whole ingest job's records before writing.
+    this.limits = b.enabled ? { ...LIMITS, writeChunk: Math.max(LIMITS.write, b.jobSize) } : LIMITS;
   }
 
   /**
@@ -357,6 +369,17 @@ export class SalesforceConnector implements CrmConnector {
     const types = await this.fieldTypes(kind);
     const wanted = [...new Set(ids.filter((id) => /^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$/.test(id)))];
     const out: CrmRecord[] = [];
+    const written = this.bulkWritten.get(object);
+    if (this.bulk.uses(wanted.length) && written && wanted.every((id) => written.ids.has(id))) {
+      // Re-reading a bulk write: one query job for every record changed since the write began
+      // (ordered by the org's own clock), instead of one retrieve per 2,000 ids.
+      const want = new Set(wanted);
+      const soql = `SELECT ${this.selectList(fields).join(', ')} FROM ${object} WHERE SystemModstamp >= ${soqlDateTime(written.since)}`;
+      for await (const page of this.bulk.query(`verify ${object}`, soql)) {
+        for (const r of page) if (want.has(String(r.Id))) out.push(this.toRecord(kind, fromCsv(r), types, fields));
+      }
+      return out;
+    }
     for (const part of chunk(wanted, LIMITS.read)) {
       const rows = (await this.call(`read ${object}`, (c) => c.sobject(object).retrieve(part, { fields: this.selectList(fields) } as never))) as unknown as (Rec | null)[];
       for (const r of rows) if (r) out.push(this.toRecord(kind, r, types, fields));
@@ -380,13 +403,37 @@ export class SalesforceConnector implements CrmConnector {
     return out;
   }
 
-  /** SOQL on SystemModstamp (indexed, bumped by every change, §3.5, §8.4), oldest first, queryMore to the end. */
+  /**
+   * SOQL on SystemModstamp (indexed, bumped by every change, §3.5, §8.4), oldest first, queryMore to
+   * the end — or, when more than `crm.bulk.threshold` records remain after the first page, a bulk
+   * query job for the rest.
+   */
   async *readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
     const object = SF_OBJECT[kind];
     const types = await this.fieldTypes(kind);
     const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(since)}` : '';
-    const soql = `SELECT ${this.selectList(fields).join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
-    for await (const page of this.queryPages(`read changed ${object}`, soql)) yield page.map((r) => this.toRecord(kind, r, types, fields));
+    const select = `SELECT ${this.selectList(fields).join(', ')} FROM ${object}`;
+    const order = 'ORDER BY SystemModstamp ASC, Id ASC';
+    const soql = `${select}${where} ${order}`;
+    let page = (await this.call(`read changed ${object}`, (c) => c.query(soql, { autoFetch: false } as never) as unknown as Promise<QueryPage>)) as QueryPage;
+    let seen = 0;
+    for (;;) {
+      if (page.records.length > 0) yield page.records.map((r) => this.toRecord(kind, r, types, fields));
+      seen += page.records.length;
+      if (page.done || !page.nextRecordsUrl) return;
+      const last = page.records.at(-1) as Rec;
+      if (this.bulk.uses(page.totalSize - seen) && last) {
+        // The first page's totalSize decides: the rest, when large, is one query job, read in
+        // result sets, from the key after the last record read (the same order, nothing twice).
+        const stamp = soqlDateTime(isoFromSf(String(last.SystemModstamp)));
+        const after = `(SystemModstamp > ${stamp} OR (SystemModstamp = ${stamp} AND Id > ${soqlString(String(last.Id))}))`;
+        const rest = `${select} WHERE ${since ? `SystemModstamp >= ${soqlDateTime(since)} AND ` : ''}${after} ${order}`;
+        for await (const rows of this.bulk.query(`read changed ${object}`, rest)) yield rows.map((r) => this.toRecord(kind, fromCsv(r), types, fields));
+        return;
+      }
+      const next = page.nextRecordsUrl;
+      page = (await this.call(`read changed ${object} (queryMore)`, (c) => c.queryMore(next) as unknown as Promise<QueryPage>)) as QueryPage;
+    }
   }
 
   /** getDeleted (§8.3): at most 15 days back; an older `since` is clamped to what Salesforce keeps. */
@@ -518,11 +565,19 @@ export class SalesforceConnector implements CrmConnector {
     const types = await this.fieldTypes(kind);
     const canonical = fields.map((f) => types.get(f.toLowerCase())?.name ?? f);
     const latest = new Map<string, FieldChange>();
-    for (const part of chunk([...new Set(ids)], IN_BATCH)) {
-      const soql =
-        `SELECT Id, ${h.parent}, Field, NewValue, CreatedById, CreatedDate FROM ${h.object} ` +
-        `WHERE ${h.parent} IN (${part.map(soqlString).join(', ')}) AND Field IN (${canonical.map(soqlString).join(', ')}) ORDER BY CreatedDate DESC, Id DESC`;
-      for (const r of await this.queryAllRecords(`read ${h.object}`, soql)) {
+    const unique = [...new Set(ids)];
+    const select = `SELECT Id, ${h.parent}, Field, NewValue, CreatedById, CreatedDate FROM ${h.object} WHERE`;
+    const tail = `AND Field IN (${canonical.map(soqlString).join(', ')}) ORDER BY CreatedDate DESC, Id DESC`;
+    // Many records: query jobs of up to 100,000 characters each, not one SOQL call per 200 ids.
+    const rows = this.bulk.uses(unique.length)
+      ? (async function* (self: SalesforceConnector) {
+          for (const soql of inStatements(select, h.parent, unique, tail)) for await (const page of self.bulk.query(`read ${h.object}`, soql)) yield page.map(fromCsv);
+        })(this)
+      : (async function* (self: SalesforceConnector) {
+          for (const part of chunk(unique, IN_BATCH)) yield await self.queryAllRecords(`read ${h.object}`, `${select} ${h.parent} IN (${part.map(soqlString).join(', ')}) ${tail}`);
+        })(this);
+    for await (const page of rows) {
+      for (const r of page) {
         const id = String(r[h.parent]);
         const field = String(r.Field);
         const key = `${id}\u0000${field.toLowerCase()}`;
@@ -547,6 +602,21 @@ export class SalesforceConnector implements CrmConnector {
     const object = SF_OBJECT[kind];
     const types = await this.fieldTypes(kind);
     const out: WriteResult[] = [];
+    if (this.bulk.uses(updates.length)) {
+      // Bulk API 2.0: one CSV ingest job per jobSize records; per-row results as REST gives them.
+      const encode = (k: string, v: FieldValue) => {
+        const t = types.get(k.toLowerCase());
+        return { name: t?.name ?? k, value: encodeValue(t?.type, v) };
+      };
+      let since: string | null = null;
+      for (const part of chunk(updates, this.bulk.settings.jobSize)) {
+        const outcome = await this.bulk.ingest(object, 'update', updateRows(part, encode));
+        since ??= outcome.createdDate;
+        out.push(...writeResults(object, part, outcome));
+      }
+      this.bulkWritten.set(object, { since: since as string, ids: new Set(out.filter((r) => r.ok).map((r) => r.id)) });
+      return out;
+    }
     for (const part of chunk(updates, LIMITS.write)) {
       const body = part.map((u) => {
         const rec: Rec = { Id: u.id };
@@ -566,16 +636,7 @@ export class SalesforceConnector implements CrmConnector {
         const e = r?.errors[0];
         const sfCode = typeof e === 'string' ? 'UNKNOWN' : (e?.statusCode ?? e?.errorCode ?? 'UNKNOWN');
         const msg = typeof e === 'string' ? e : (e?.message ?? 'no result for this record');
-        const field = typeof e === 'string' ? undefined : e?.fields?.[0];
-        const c = classifySfError(sfCode, msg);
-        out.push({
-          id: u.id,
-          ok: false,
-          code: c.code,
-          message: `Salesforce ${object} ${u.id}${field ? ` field ${field}` : ''}: ${sfCode}: ${msg} — ${fixFor(sfCode)}`,
-          retryable: c.retryable,
-          ...(field ? { field } : {}),
-        });
+        out.push(writeFailure(object, u.id, sfCode, msg, typeof e === 'string' ? undefined : e?.fields?.[0]));
       });
     }
     return out;

@@ -23,7 +23,8 @@
  * `slowRequests` ({ ms, methods? }: calls of those methods, default all, take that long to answer;
  * also `setSlowRequests` on the handle), `outboundRetryMs` (first Outbound Message retry delay,
  * default 1000 ms; the 2 h / 24 h caps scale with it), `webhookUrl` is the Outbound Message
- * endpoint. `changeEventRetentionMs` (default 72 h), `changeEventOverflowAt` (changes per
+ * endpoint, `bulk` ({ processingMs, dailyBatches, dailyQueryJobs, maxUploadBytes, defaultMaxRecords }, see
+ * bulk.ts) paces and limits Bulk API 2.0 jobs. `changeEventRetentionMs` (default 72 h), `changeEventOverflowAt` (changes per
  * transaction before an overflow event, default 100,000) and `cometdHoldMs` (how long a
  * /meta/connect waits, default 110 s) shape Change Data Capture (changeevents.ts, cometd.ts).
  * `snapshotFile` is not supported (the org is rebuilt from the seed).
@@ -44,6 +45,7 @@ import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions }
 import { ChangeEventBus } from './changeevents.js';
 import { registerChangeEventControl, registerCometd } from './cometd.js';
 import { OutboundMessenger } from './outbound.js';
+import type { BulkOptions } from './bulk.js';
 import { type RouteContext, type Session, VERSIONS, registerRoutes } from './routes.js';
 import { type SalesforceGroundTruth, seedOrg } from './seed.js';
 import { CHANGE_OBJECTS, SalesforceOrg, SfApiError } from './state.js';
@@ -320,7 +322,7 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
   });
   const cometd = registerCometd(app, { bus: changeEvents, authenticate, versions: VERSIONS, ...(typeof opts.cometdHoldMs === 'number' ? { holdMs: opts.cometdHoldMs } : {}) });
 
-  registerRoutes(app, { org, baseUrl: () => baseUrl, authenticate, admit, serve, limitInfo: () => ({ used: used(), max: maxCalls }), oauth });
+  registerRoutes(app, { org, baseUrl: () => baseUrl, authenticate, admit, serve, limitInfo: () => ({ used: used(), max: maxCalls }), oauth, bulk: opts.bulk as BulkOptions | undefined });
 
   const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
   const port = new URL(address).port;

@@ -6,6 +6,7 @@
  * nothing else, §1.1) and carries `Sforce-Limit-Info` (§9.3).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type BulkOptions, registerBulkRoutes } from './bulk.js';
 import { normalizeId } from './ids.js';
 import { type SfField, type SfObject, type SfType, describeField } from './schema.js';
 import { type CompiledQuery, type Row, SoqlError, formatDateTime, parseDateTime } from './soql.js';
@@ -31,6 +32,8 @@ export interface RouteContext {
   serve(req: FastifyRequest, reply: FastifyReply): Promise<void>;
   limitInfo(): { used: number; max: number };
   oauth(req: FastifyRequest, reply: FastifyReply): Promise<unknown>;
+  /** Bulk API 2.0 processing delay and limits. */
+  bulk?: BulkOptions;
 }
 
 interface Cursor {
@@ -143,6 +146,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       return reply.type(JSON_TYPE).send(out);
     };
   };
+
+  const bulk = registerBulkRoutes(app, org, rest, ctx.bulk);
 
   // §1.3: versions list, unauthenticated, not counted.
   app.get('/services/data', async (_req, reply) => reply.type(JSON_TYPE).send(VERSIONS.map((v) => ({ label: RELEASES[v], url: `/services/data/v${v}`, version: v }))));
@@ -402,18 +407,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         records,
         (r) => {
           const obj = org.requireObject(typeOf(r));
-          const idIn = (r.id ?? r.Id) as string | undefined;
-          if (!idIn) throw SfApiError.one(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
-          const id = normalizeId(idIn);
-          if (!id || id.slice(0, 3) !== obj.keyPrefix) throw SfApiError.one(400, 'MALFORMED_ID', `${obj.label} ID: id value of incorrect type: ${idIn}`, ['Id']);
-          let row: Row;
-          try {
-            row = org.requireRow(obj, id);
-          } catch (e) {
-            if (e instanceof SfApiError && e.errors[0]?.errorCode === 'NOT_FOUND') throw SfApiError.one(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
-            throw e;
-          }
-          return { obj, row, values: org.coerceBody(obj, strip(r), 'update') };
+          return { obj, ...org.prepareUpdate(obj, (r.id ?? r.Id) as string | undefined, strip(r)) };
         },
         (p) => {
           org.applyUpdate(p.obj, p.row, p.values, s.userId, 'api');
@@ -487,8 +481,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const static_ = (n: number) => ({ Max: n, Remaining: n });
       return {
         DailyApiRequests: { Max: max, Remaining: Math.max(0, max - used) },
-        DailyBulkApiBatches: static_(15000),
-        DailyBulkV2QueryJobs: static_(10000),
+        ...bulk.limits(),
         DailyDeliveredPlatformEvents: static_(10000),
         DataStorageMB: { Max: 1024, Remaining: 1024 - Math.round(org.count('Lead') / 500 + org.count('Contact') / 500) },
         FileStorageMB: static_(1024),

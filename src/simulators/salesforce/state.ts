@@ -333,6 +333,25 @@ export class SalesforceOrg {
     this.applyUpdate(obj, row, values, userId, source);
   }
 
+  /**
+   * Validation half of an update by id inside a batch (sObject Collections, Bulk API ingest): the
+   * live row and the stored values, or the per-record error those APIs report (a missing id is
+   * INVALID_CROSS_REFERENCE_KEY there, not NOT_FOUND).
+   */
+  prepareUpdate(obj: SfObject, idIn: string | undefined, body: Record<string, unknown>): { row: Row; values: Row } {
+    if (!idIn) throw SfApiError.one(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
+    const id = normalizeId(idIn);
+    if (!id || id.slice(0, 3) !== obj.keyPrefix) throw SfApiError.one(400, 'MALFORMED_ID', `${obj.label} ID: id value of incorrect type: ${idIn}`, ['Id']);
+    let row: Row;
+    try {
+      row = this.requireRow(obj, id);
+    } catch (e) {
+      if (e instanceof SfApiError && e.errors[0]?.errorCode === 'NOT_FOUND') throw SfApiError.one(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
+      throw e;
+    }
+    return { row, values: this.coerceBody(obj, body, 'update') };
+  }
+
   /** Applies already-validated values: audit stamps always, history only for real changes (§6.4). */
   applyUpdate(obj: SfObject, row: Row, values: Row, userId: string, source: 'api' | 'rep'): string[] {
     const at = this.nowStamp();
