@@ -165,9 +165,9 @@ const PARTS: Record<
         seniority: { field: Seniority, type: category, label: "{value} seniority" }
         title: { field: job_title, type: category, label: "title {value}" }
       rules:
-        - { feature: seniority, equals: [C-level, VP], points: 40, label: "senior buyer ({value})" }
-        - { feature: seniority, equals: [Director], points: 25, label: director-level buyer }
-        - { feature: seniority, equals: [Manager], points: 10, label: manager-level influencer }
+        - { feature: seniority, equals: [c_level, vp], points: 40, label: "senior buyer ({value})" }
+        - { feature: seniority, equals: [director], points: 25, label: director-level buyer }
+        - { feature: seniority, equals: [manager], points: 10, label: manager-level influencer }
         - { feature: seniority, missing: true, points: -10, label: seniority unknown }`,
     intent: `  # Intent of an inbound message, written as an option of a picklist (check --fix creates it with
   # the options high, medium, low, not_sales; settings.labelMap maps them to an existing field's).

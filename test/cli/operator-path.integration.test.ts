@@ -155,7 +155,7 @@ const CHANGES: Record<CrmName, RepChange> = {
   pipedrive: {
     simObject: 'persons',
     field: 'Seniority',
-    newValue: (_v, s) => Number(s.options?.find((o) => o.label === 'VP')?.value),
+    newValue: (_v, s) => Number(s.options?.find((o) => o.label.toLowerCase() === 'vp')?.value),
     points: (v, s) => {
       const l = label(v, s);
       return l === '' ? -10 : ['c-level', 'vp'].includes(l) ? 40 : l === 'director' ? 25 : l === 'manager' ? 10 : 0;
@@ -167,6 +167,12 @@ const CHANGES: Record<CrmName, RepChange> = {
 describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator path on %s', (crm) => {
   it('init → sim → check --fix → plan → apply → run (a webhook processed) → rollback → restart, every value read back from the CRM', async () => {
     const t0 = Date.now();
+    const laps: string[] = [];
+    let last = t0;
+    const lap = (step: string) => {
+      laps.push(`${step} ${((Date.now() - last) / 1000).toFixed(1)}`);
+      last = Date.now();
+    };
     const dir = mkdtempSync(join(tmpdir(), `inrecord-path-${crm}-`));
     dirs.push(dir);
 
@@ -185,22 +191,32 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     const sim = start(dir, {}, simArgs);
     await sim.waitFor(() => /^export /m.test(sim.out.stdout), 'the simulator’s export line');
     const env = exported(sim.out.stdout.split('\n').find((l) => l.startsWith('export ')) as string);
+    lap('sim');
     const simUrl = /listening on (\S+)/.exec(sim.out.stdout)?.[1] as string;
 
     // 3. check --fix creates the fields; plan shows writes; apply writes them
     const check = await inrecord(dir, env, ['check', '--fix']);
     expect(check.stdout, check.stderr).toMatch(/\+ created/);
     expect(check.code, `${check.stdout}\n${check.stderr}`).toBe(0);
+    lap('check');
     const plan = await inrecord(dir, env, ['--json', 'plan']);
     expect(plan.code, plan.stderr).toBe(0);
     const planned = JSON.parse(plan.stdout) as { counts: { write: number; rejected: number } };
     expect(planned.counts.write).toBeGreaterThan(0);
     expect(planned.counts.rejected).toBe(0);
+    lap('plan');
+    // 4. the daemon, before apply: a CRM whose webhooks fail gives up on them (Pipedrive suspends a
+    // subscription for 30 minutes after 10 failed deliveries), so it must be up before apply writes.
+    // It starts from now: records changed before are not read.
+    const daemon = start(dir, env, ['run', '--port', String(daemonPort)]);
+    await daemon.waitFor(() => /first start, processing changes from/.test(daemon.out.stderr), 'the first poll');
+    lap('daemon start');
     const apply = await inrecord(dir, env, ['--json', 'apply']);
     expect(apply.code, apply.stderr).toBe(0);
     const applied = JSON.parse(apply.stdout) as { flows: { flow: string; apply: { runId: string; fields: { written: number; failed: number } } | null }[] };
     const run = applied.flows.find((f) => f.flow === 'lead-scoring')?.apply;
     expect(run?.fields.failed).toBe(0);
+    lap('apply');
     const applyRun = run?.runId as string;
 
     // the CRM, read through the config's own connection
@@ -249,17 +265,25 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
       expect(res.status, await res.text()).toBe(200);
     };
 
-    // 4. the daemon: first start from now; a rep's edit arrives as a webhook and is processed
-    const daemon = start(dir, env, ['run', '--port', String(daemonPort)]);
-    await daemon.waitFor(() => /first start, processing changes from/.test(daemon.out.stderr), 'the first poll');
+    // a rep's edit arrives as a webhook and is processed
     const before = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { webhooksDelivered: number };
     await repEdit(x);
-    const xAfter = await until(() => scoreOf(x), (v) => v !== null && Math.abs(v - expectedAfter(scored.get(x)!)) <= 1, `${crm} ${x}: the score after the rep's edit`);
+    const xAfter = await until(() => scoreOf(x), (v) => v !== null && Math.abs(v - expectedAfter(scored.get(x)!)) <= 1, `${crm} ${x}: the score after the rep's edit`, 60_000);
     const stats = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { webhooksDelivered: number };
     expect(stats.webhooksDelivered).toBeGreaterThan(before.webhooksDelivered);
-    // nothing else was touched: the first start read no records changed before it
+    // the daemon's line for it (JSON lines: its stderr is not a terminal), logged once the job ends
+    const lineFor = () =>
+      daemon.out.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { record?: string; source?: string; written?: number; msg: string })
+        .find((l) => l.record === x && l.source === 'webhook' && (l.written ?? 0) > 0);
+    await daemon.waitFor(() => lineFor() !== undefined, `the daemon's line for ${x}`, 20_000);
+    expect(lineFor()?.msg).toMatch(new RegExp(`^${object} ${x} · lead-scoring: wrote `));
+    // the other records hold what apply wrote
     expect(await scoreOf(z)).toBe(scored.get(z)?.score);
 
+    lap('webhook');
     // 5. rollback of the apply run, beside the running daemon: its values restored (empty), the
     // field the daemon has since rewritten left as it is
     const rb = await inrecord(dir, env, ['rollback', applyRun, '--yes']);
@@ -268,6 +292,7 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     expect(await scoreOf(z)).toBeNull();
     expect(await scoreOf(y)).toBeNull();
     expect(await scoreOf(x)).toBe(xAfter);
+    lap('rollback');
     // the daemon does not write the rolled-back values again
     await new Promise((r) => setTimeout(r, 3000));
     expect(await scoreOf(z)).toBeNull();
@@ -275,14 +300,16 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     // 6. restart: the cursor is kept (no first start), an edit made while it was down is found
     expect(await daemon.stop()).toBe(0);
     await repEdit(y);
+    lap('stop');
     const again = start(dir, env, ['run', '--port', String(daemonPort)]);
     await until(() => scoreOf(y), (v) => v !== null && Math.abs(v - expectedAfter(scored.get(y)!)) <= 1, `${crm} ${y}: the score after the edit made while the daemon was down`, 60_000);
+    lap('restart');
     expect(again.out.stderr).not.toMatch(/first start/);
     expect(await scoreOf(z)).toBeNull();
     expect(await scoreOf(x)).toBe(xAfter);
     expect(await again.stop()).toBe(0);
     await connector.close();
     await sim.stop();
-    console.info(`${crm}: operator path in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.info(`${crm}: operator path in ${((Date.now() - t0) / 1000).toFixed(1)} s (${laps.join(', ')})`);
   }, 240_000);
 });
