@@ -117,6 +117,10 @@ async function startRoles(
   const { log, roles, bound, started } = opts;
   const connector = await createConnector(config.crm, { store, logger: log });
   started.push(() => connector.close());
+  // a delivery of inrecord's own change (an apply or a rollback run beside the daemon) is told
+  // apart from a person's from the first one on
+  if (roles.serve)
+    await connector.webhooks.prepare?.().catch((err) => log.warn({ err }, 'webhooks: the CRM did not say who this integration is; until it does, its own changes delivered as webhooks are processed like a person’s'));
   const expireSeconds = config.jobs.expireInSeconds ?? 300;
   const engine = await createJobEngine(store, {
     logger: log,

@@ -311,5 +311,5 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     await connector.close();
     await sim.stop();
     console.info(`${crm}: operator path in ${((Date.now() - t0) / 1000).toFixed(1)} s (${laps.join(', ')})`);
-  }, 240_000);
+  }, 400_000);
 });
