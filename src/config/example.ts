@@ -191,7 +191,9 @@ export function exampleConfig(kind: Kind): string {
 # environment, never in this file. Try it on the local simulator first:
 #   ${simulatorCommand(kind)}      (in another terminal)
 #   export ...        (the line the simulator prints: URL, token and webhook settings)
-#   inrecord check --fix && inrecord plan && inrecord apply && inrecord run
+#   inrecord check --fix && inrecord plan
+#   inrecord run          (in a third terminal, same variables: the daemon, which the webhooks reach)
+#   inrecord apply        (once the daemon is up)
 # then point the variables at your CRM, and the features below at your fields.
 version: 1
 

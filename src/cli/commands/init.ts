@@ -43,8 +43,9 @@ export function register(program: Command): void {
               .join(' ')}`,
           );
           printLine(`  export ${Object.values(t.webhookVars).map((v) => `${v}=…`).join(' ')}      (the webhook settings: copy the line the simulator prints)`);
-          printLine('  inrecord check --fix && inrecord plan && inrecord apply');
-          printLine('  inrecord run      (the daemon: the simulator delivers each rep edit to it as a webhook)');
+          printLine('  inrecord check --fix && inrecord plan');
+          printLine('  inrecord run      (in a third terminal, same variables: the daemon; the simulator delivers each rep edit to it as a webhook)');
+          printLine('  inrecord apply    (once the daemon is up: a CRM gives up on webhooks nobody answers)');
           printLine('then set the variables for your CRM and point the flows’ features at your fields');
         }
       }),
