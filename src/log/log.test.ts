@@ -35,13 +35,29 @@ describe('prettyLine', () => {
       outcomes: { written: 1 },
       source: 'webhook',
     });
-    expect(line).toBe('09:05:07 INFO  contact 155 · lead-scoring: wrote inrecord_score ∅ → 25 object=contact record=155 written=1 outcomes={"written":1} source=webhook\n');
+    expect(line).toBe(
+      '09:05:07 INFO  contact 155 · lead-scoring: wrote inrecord_score ∅ → 25 object=contact record=155 written=1 outcomes={"written":1} source=webhook\n',
+    );
     expect(line.trimEnd()).not.toContain('\n');
   });
 
   it('quotes values with spaces, and shows an error by its message and code, not its stack', () => {
-    const line = prettyLine({ level: 50, time, msg: 'poll failed', object: 'lead', why: 'two words', err: { type: 'InrecordError', message: 'fetch failed', code: 'IR_CRM_UNREACHABLE', stack: 'at x (/a/b.ts:1)' } });
-    expect(line).toBe('09:05:07 ERROR poll failed object=lead why="two words" err="fetch failed (IR_CRM_UNREACHABLE)"\n');
+    const line = prettyLine({
+      level: 50,
+      time,
+      msg: 'poll failed',
+      object: 'lead',
+      why: 'two words',
+      err: {
+        type: 'InrecordError',
+        message: 'fetch failed',
+        code: 'IR_CRM_UNREACHABLE',
+        stack: 'at x (/a/b.ts:1)',
+      },
+    });
+    expect(line).toBe(
+      '09:05:07 ERROR poll failed object=lead why="two words" err="fetch failed (IR_CRM_UNREACHABLE)"\n',
+    );
   });
 
   it('names warn level and keeps empty and null values visible', () => {

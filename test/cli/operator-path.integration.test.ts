@@ -42,9 +42,17 @@ function shellEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** `inrecord <args>` in the directory, to its end. */
-function inrecord(dir: string, env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function inrecord(
+  dir: string,
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: dir, env: shellEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+      cwd: dir,
+      env: shellEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c) => (stdout += String(c)));
@@ -55,7 +63,11 @@ function inrecord(dir: string, env: Record<string, string>, args: string[]): Pro
 
 /** A long-running `inrecord <args>` (the simulator, the daemon), its output gathered as it comes. */
 function start(dir: string, env: Record<string, string>, args: string[]) {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: dir, env: shellEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd: dir,
+    env: shellEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const out = { stdout: '', stderr: '' };
   child.stdout?.on('data', (c) => (out.stdout += String(c)));
@@ -68,7 +80,10 @@ function start(dir: string, env: Record<string, string>, args: string[]) {
     async waitFor(test: () => boolean, what: string, ms = 60_000) {
       const end = Date.now() + ms;
       while (!test()) {
-        if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited ${child.exitCode} before ${what}:\n${out.stdout}\n${out.stderr}`);
+        if (child.exitCode !== null)
+          throw new Error(
+            `${args.join(' ')} exited ${child.exitCode} before ${what}:\n${out.stdout}\n${out.stderr}`,
+          );
         if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms:\n${out.stdout}\n${out.stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -105,7 +120,12 @@ function exported(line: string): Record<string, string> {
   );
 }
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
+async function until<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
   const end = Date.now() + ms;
   let v = await read();
   while (!ok(v)) {
@@ -142,7 +162,12 @@ const CHANGES: Record<CrmName, RepChange> = {
     simObject: 'contacts',
     field: 'hs_lead_status',
     newValue: () => 'CONNECTED',
-    points: (v, s) => (['connected', 'in progress', 'open deal'].includes(label(v, s)) ? 15 : ['unqualified', 'bad timing'].includes(label(v, s)) ? -20 : 0),
+    points: (v, s) =>
+      ['connected', 'in progress', 'open deal'].includes(label(v, s))
+        ? 15
+        : ['unqualified', 'bad timing'].includes(label(v, s))
+          ? -20
+          : 0,
     eligible: (v, s) => !['connected', 'in progress', 'open deal'].includes(label(v, s)),
   },
   salesforce: {
@@ -158,7 +183,15 @@ const CHANGES: Record<CrmName, RepChange> = {
     newValue: (_v, s) => Number(s.options?.find((o) => o.label.toLowerCase() === 'vp')?.value),
     points: (v, s) => {
       const l = label(v, s);
-      return l === '' ? -10 : ['c-level', 'vp'].includes(l) ? 40 : l === 'director' ? 25 : l === 'manager' ? 10 : 0;
+      return l === ''
+        ? -10
+        : ['c-level', 'vp'].includes(l)
+          ? 40
+          : l === 'director'
+            ? 25
+            : l === 'manager'
+              ? 10
+              : 0;
     },
     eligible: (v, s) => !['c-level', 'vp'].includes(label(v, s)),
   },
@@ -186,7 +219,9 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     const daemonPort = await freePort();
     const simArgs = words((simLine as string).replace(/\s+\(in another terminal.*$/, ''))
       .slice(1)
-      .map((w, i, all) => (all[i - 1] === '--port' ? '0' : w.replace(/^(http:\/\/127\.0\.0\.1:)4600\//, `$1${daemonPort}/`)));
+      .map((w, i, all) =>
+        all[i - 1] === '--port' ? '0' : w.replace(/^(http:\/\/127\.0\.0\.1:)4600\//, `$1${daemonPort}/`),
+      );
     expect(simArgs).toContain('--webhook-url');
     const sim = start(dir, {}, simArgs);
     await sim.waitFor(() => /^export /m.test(sim.out.stdout), 'the simulator’s export line');
@@ -209,32 +244,43 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     // subscription for 30 minutes after 10 failed deliveries), so it must be up before apply writes.
     // It starts from now: records changed before are not read.
     const daemon = start(dir, env, ['run', '--port', String(daemonPort)]);
-    await daemon.waitFor(() => /first start, processing changes from/.test(daemon.out.stderr), 'the first poll');
+    await daemon.waitFor(
+      () => /first start, processing changes from/.test(daemon.out.stderr),
+      'the first poll',
+    );
     lap('daemon start');
     const apply = await inrecord(dir, env, ['--json', 'apply']);
     expect(apply.code, apply.stderr).toBe(0);
-    const applied = JSON.parse(apply.stdout) as { flows: { flow: string; apply: { runId: string; fields: { written: number; failed: number } } | null }[] };
+    const applied = JSON.parse(apply.stdout) as {
+      flows: { flow: string; apply: { runId: string; fields: { written: number; failed: number } } | null }[];
+    };
     const run = applied.flows.find((f) => f.flow === 'lead-scoring')?.apply;
     expect(run?.fields.failed).toBe(0);
     lap('apply');
     const applyRun = run?.runId as string;
 
     // the CRM, read through the config's own connection
-    const config = parseConfig(readFileSync(join(dir, 'inrecord.yaml'), 'utf8'), shellEnv(env) as Record<string, string>);
+    const config = parseConfig(
+      readFileSync(join(dir, 'inrecord.yaml'), 'utf8'),
+      shellEnv(env) as Record<string, string>,
+    );
     const flow = config.flows.find((f) => f.name === 'lead-scoring');
     if (!flow) throw new Error('no lead-scoring flow in the template');
     const object = flow.object as ObjectKind;
     const connector: CrmConnector = await createConnector(config.crm);
     const schema = await connector.describe(object);
     const field = (name: string) => {
-      const f = schema.fields.find((x) => x.name === name || x.label.toLowerCase() === name.replace(/_/g, ' ').toLowerCase());
+      const f = schema.fields.find(
+        (x) => x.name === name || x.label.toLowerCase() === name.replace(/_/g, ' ').toLowerCase(),
+      );
       if (!f) throw new Error(`${name}: not a ${crm} ${object} field`);
       return f;
     };
     const score = field(flow.outputs.score as string).name;
     const change = CHANGES[crm];
     const feature = field(change.field);
-    const read = async (ids: string[]) => new Map((await connector.read(object, ids, [score, feature.name])).map((r) => [r.id, r.fields]));
+    const read = async (ids: string[]) =>
+      new Map((await connector.read(object, ids, [score, feature.name])).map((r) => [r.id, r.fields]));
     const scoreOf = async (id: string) => {
       const v = (await read([id])).get(id)?.[score];
       return v === null || v === undefined || v === '' ? null : Number(v);
@@ -244,7 +290,8 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     for await (const page of connector.readChanged(object, null, [score, feature.name]))
       for (const r of page) {
         const s = r.fields[score];
-        if (s !== null && s !== undefined && s !== '') scored.set(r.id, { score: Number(s), feature: r.fields[feature.name] ?? null });
+        if (s !== null && s !== undefined && s !== '')
+          scored.set(r.id, { score: Number(s), feature: r.fields[feature.name] ?? null });
       }
     expect(scored.size).toBeGreaterThan(2);
     expect(run?.fields.written).toBeGreaterThanOrEqual(scored.size);
@@ -252,7 +299,10 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
       const next = change.newValue(r.feature, feature);
       return r.score - change.points(r.feature, feature) + change.points(next as FieldValue, feature);
     };
-    const candidates = [...scored].filter(([, r]) => change.eligible(r.feature, feature) && r.score > 0 && expectedAfter(r) > 0 && expectedAfter(r) < 100);
+    const candidates = [...scored].filter(
+      ([, r]) =>
+        change.eligible(r.feature, feature) && r.score > 0 && expectedAfter(r) > 0 && expectedAfter(r) < 100,
+    );
     expect(candidates.length).toBeGreaterThanOrEqual(2);
     const [x, y] = candidates.map(([id]) => id);
     const z = [...scored.keys()].find((id) => id !== x && id !== y) as string;
@@ -260,7 +310,11 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
       const res = await fetch(`${simUrl}/_sim/rep-edit`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ object: change.simObject, id, fields: { [feature.name]: change.newValue(scored.get(id)?.feature ?? null, feature) } }),
+        body: JSON.stringify({
+          object: change.simObject,
+          id,
+          fields: { [feature.name]: change.newValue(scored.get(id)?.feature ?? null, feature) },
+        }),
       });
       expect(res.status, await res.text()).toBe(200);
     };
@@ -268,7 +322,12 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     // a rep's edit arrives as a webhook and is processed
     const before = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { webhooksDelivered: number };
     await repEdit(x);
-    const xAfter = await until(() => scoreOf(x), (v) => v !== null && Math.abs(v - expectedAfter(scored.get(x)!)) <= 1, `${crm} ${x}: the score after the rep's edit`, 60_000);
+    const xAfter = await until(
+      () => scoreOf(x),
+      (v) => v !== null && Math.abs(v - expectedAfter(scored.get(x)!)) <= 1,
+      `${crm} ${x}: the score after the rep's edit`,
+      60_000,
+    );
     const stats = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { webhooksDelivered: number };
     expect(stats.webhooksDelivered).toBeGreaterThan(before.webhooksDelivered);
     // the daemon's line for it (JSON lines: its stderr is not a terminal), logged once the job ends
@@ -302,7 +361,12 @@ describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])('the operator
     await repEdit(y);
     lap('stop');
     const again = start(dir, env, ['run', '--port', String(daemonPort)]);
-    await until(() => scoreOf(y), (v) => v !== null && Math.abs(v - expectedAfter(scored.get(y)!)) <= 1, `${crm} ${y}: the score after the edit made while the daemon was down`, 60_000);
+    await until(
+      () => scoreOf(y),
+      (v) => v !== null && Math.abs(v - expectedAfter(scored.get(y)!)) <= 1,
+      `${crm} ${y}: the score after the edit made while the daemon was down`,
+      60_000,
+    );
     lap('restart');
     expect(again.out.stderr).not.toMatch(/first start/);
     expect(await scoreOf(z)).toBeNull();
