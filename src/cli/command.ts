@@ -6,6 +6,8 @@ export interface GlobalOptions {
   config?: string;
   dataDir?: string;
   json?: boolean;
+  /** How log lines are written: pretty on a terminal, JSON lines when piped (default). */
+  logFormat?: string;
 }
 
 /**

@@ -3,7 +3,7 @@
  * module → render text or --json. No business logic here.
  */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import * as apply from './commands/apply.js';
 import * as auth from './commands/auth.js';
 import * as backup from './commands/backup.js';
@@ -35,6 +35,10 @@ export function buildProgram(): Command {
     .option('-c, --config <path>', 'config file (default ./inrecord.yaml or $INRECORD_CONFIG)')
     .option('--data-dir <dir>', 'embedded store directory (default ./.inrecord or $INRECORD_DATA_DIR)')
     .option('--json', 'print machine-readable JSON on stdout')
+    .addOption(
+      new Option('--log-format <format>', 'log lines on stderr: pretty (one readable line each) or json (one JSON object each); default pretty on a terminal, json when piped, or $INRECORD_LOG_FORMAT')
+        .choices(['pretty', 'json']),
+    )
     .showHelpAfterError()
     .addHelpText(
       'after',

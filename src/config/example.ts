@@ -3,25 +3,48 @@ import type { crmKind } from './schema.js';
 
 type Kind = z.infer<typeof crmKind>;
 
-/** The local simulator `init` points at: `inrecord sim <crm>` with these flags, then the two variables set. */
+/**
+ * The local simulator `init` points at: `inrecord sim <crm>` with these flags, then the variables
+ * set. `simArgs` make the simulator deliver its change events to `inrecord run` (server.port 4600)
+ * with the credentials the config's `crm.webhooks` reads from `webhookVars` (key → variable); the
+ * simulator prints those variables with their values (the Salesforce org id is the simulator's own).
+ */
 export const SIMULATOR_TRIAL: Record<
   Kind,
-  { port: number; token: string; urlVar: string; tokenVar: string }
+  { port: number; token: string; urlVar: string; tokenVar: string; simArgs: string[]; webhookVars: Record<string, string> }
 > = {
-  hubspot: { port: 4601, token: 'sim-hubspot-token', urlVar: 'HUBSPOT_BASE_URL', tokenVar: 'HUBSPOT_TOKEN' },
+  hubspot: {
+    port: 4601,
+    token: 'sim-hubspot-token',
+    urlVar: 'HUBSPOT_BASE_URL',
+    tokenVar: 'HUBSPOT_TOKEN',
+    simArgs: ['--client-secret', 'sim-hubspot-secret', '--webhook-url', 'http://127.0.0.1:4600/webhooks/hubspot'],
+    webhookVars: { secret: 'HUBSPOT_CLIENT_SECRET' },
+  },
   salesforce: {
     port: 4602,
     token: 'sim-salesforce-token',
     urlVar: 'SALESFORCE_INSTANCE_URL',
     tokenVar: 'SALESFORCE_ACCESS_TOKEN',
+    simArgs: ['--webhook-url', 'http://127.0.0.1:4600/webhooks/salesforce?secret=sim-outbound-secret'],
+    webhookVars: { orgId: 'SALESFORCE_ORG_ID', urlSecret: 'SALESFORCE_OUTBOUND_SECRET' },
   },
   pipedrive: {
     port: 4603,
     token: 'sim-pipedrive-token',
     urlVar: 'PIPEDRIVE_BASE_URL',
     tokenVar: 'PIPEDRIVE_API_TOKEN',
+    simArgs: ['--webhook-url', 'http://127.0.0.1:4600/webhooks/pipedrive', '--webhook-user', 'inrecord', '--webhook-password', 'sim-webhook-password'],
+    webhookVars: { basicPassword: 'PIPEDRIVE_WEBHOOK_PASSWORD' },
   },
 };
+
+/** The simulator command `init` prints, quoted for a shell. */
+export function simulatorCommand(kind: Kind): string {
+  const t = SIMULATOR_TRIAL[kind];
+  const quote = (a: string) => (/^[\w./:=@-]+$/.test(a) ? a : `'${a}'`);
+  return ['inrecord', 'sim', kind, '--port', String(t.port), '--token', t.token, ...t.simArgs].map(quote).join(' ');
+}
 
 const CONNECTION: Record<Kind, string> = {
   hubspot: `crm:
@@ -81,8 +104,11 @@ const PARTS: Record<
         deals: { field: num_associated_deals, label: "{value} associated deals" }
         activities: { field: num_notes, label: "{value} sales activities" }
         last_activity: { field: notes_last_updated, type: date, label: "last activity {value} days ago", missingLabel: no activity on record }
+        lead_status: { field: hs_lead_status, type: category, label: "lead status {value}" }
       rules:
         - { feature: deals, gte: 1, points: 20, label: already in a deal }
+        - { feature: lead_status, equals: [Connected, In progress, Open deal], points: 15, label: "in conversation ({value})" }
+        - { feature: lead_status, equals: [Unqualified, Bad timing], points: -20, label: "lead status {value}" }
         - { feature: activities, points: 4, per: 1, max: 20 }
         - { feature: last_activity, points: 15, halfLifeDays: 14 }
         - { feature: last_activity, gte: 60, orMissing: true, points: -10, label: no activity in 60 days }`,
@@ -139,9 +165,9 @@ const PARTS: Record<
         seniority: { field: Seniority, type: category, label: "{value} seniority" }
         title: { field: job_title, type: category, label: "title {value}" }
       rules:
-        - { feature: seniority, equals: [C-level, VP], points: 40, label: "senior buyer ({value})" }
-        - { feature: seniority, equals: [Director], points: 25, label: director-level buyer }
-        - { feature: seniority, equals: [Manager], points: 10, label: manager-level influencer }
+        - { feature: seniority, equals: [c_level, vp], points: 40, label: "senior buyer ({value})" }
+        - { feature: seniority, equals: [director], points: 25, label: director-level buyer }
+        - { feature: seniority, equals: [manager], points: 10, label: manager-level influencer }
         - { feature: seniority, missing: true, points: -10, label: seniority unknown }`,
     intent: `  # Intent of an inbound message, written as an option of a picklist (check --fix creates it with
   # the options high, medium, low, not_sales; settings.labelMap maps them to an existing field's).
@@ -156,7 +182,6 @@ const PARTS: Record<
 /** The commented inrecord.yaml that `inrecord init --crm <kind>` writes. */
 export function exampleConfig(kind: Kind): string {
   const f = PARTS[kind];
-  const sim = SIMULATOR_TRIAL[kind];
   const intentRule =
     kind === 'salesforce'
       ? `\n  contact:\n    fields:\n      Inrecord_Intent__c: { owner: hybrid, onConflict: flag }`
@@ -164,10 +189,12 @@ export function exampleConfig(kind: Kind): string {
   return `# inrecord.yaml — what inrecord reads, what it writes, and who owns each field.
 # \${NAME} reads an environment variable; \${NAME:-default} gives it a default. Secrets belong in the
 # environment, never in this file. Try it on the local simulator first:
-#   inrecord sim ${kind} --port ${sim.port} --token ${sim.token}      (in another terminal)
-#   export ${sim.urlVar}=http://127.0.0.1:${sim.port} ${sim.tokenVar}=${sim.token}
-#   inrecord check --fix && inrecord plan && inrecord apply
-# then point the two variables at your CRM, and the features below at your fields.
+#   ${simulatorCommand(kind)}      (in another terminal)
+#   export ...        (the line the simulator prints: URL, token and webhook settings)
+#   inrecord check --fix && inrecord plan
+#   inrecord run          (in a third terminal, same variables: the daemon, which the webhooks reach)
+#   inrecord apply        (once the daemon is up)
+# then point the variables at your CRM, and the features below at your fields.
 version: 1
 
 ${CONNECTION[kind]}

@@ -6,4 +6,4 @@
 export * from './schema.js';
 export { FLOW_KINDS, FLOW_KIND_NAMES, type FlowKind, readsRecords } from './kinds.js';
 export { defaultConfigPath, formatZodError, loadConfig, parseConfig, redactConfig, substituteEnv } from './load.js';
-export { SIMULATOR_TRIAL, exampleConfig } from './example.js';
+export { SIMULATOR_TRIAL, exampleConfig, simulatorCommand } from './example.js';

@@ -386,6 +386,11 @@ export interface CrmConnector {
   listUsers(): Promise<CrmUser[]>;
 
   webhooks: {
+    /**
+     * What parsing needs learnt before the first delivery, where the CRM says it only through a call
+     * (Salesforce: the integration user, to tell inrecord's own changes from a person's).
+     */
+    prepare?(): Promise<void>;
     verify(req: WebhookRequest): VerifyResult;
     /**
      * Throws `IR_WEBHOOK_PAYLOAD` for a body that is not a delivery, `IR_WEBHOOK_TOO_LARGE` for one

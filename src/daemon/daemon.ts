@@ -16,6 +16,8 @@ import { type Logger, silentLogger } from '../log/index.js';
 import { runMonitorIfDue } from '../monitor/index.js';
 import { type PreparedFlow, prepareFlow, recordPipeline } from '../pipeline/index.js';
 import type { Sql, Store } from '../store/index.js';
+import type { LedgerRow } from '../writeback/index.js';
+import { describeRecord } from './record-log.js';
 import { type ChangeStreams, type RecordJob, type RecordQueue, pollOnce, processRecordJobs, pruneReceipts, startChangeStreams } from '../triggers/index.js';
 import { bindHttpServer, buildServer, checkServerSettings, closeHttpServer, consoleActions } from '../server/index.js';
 
@@ -120,6 +122,10 @@ async function startRoles(
   if (roles.poll && config.triggers.changeStream && !connector.changeStream) {
     throw new InrecordError('IR_CONFIG_INVALID', `triggers.changeStream: ${connector.crm} has no change stream to subscribe to; remove the setting (webhooks and the poller report its changes)`);
   }
+  // a delivery of inrecord's own change (an apply or a rollback run beside the daemon) is told
+  // apart from a person's from the first one on
+  if (roles.serve)
+    await connector.webhooks.prepare?.().catch((err) => log.warn({ err }, 'webhooks: the CRM did not say who this integration is; until it does, its own changes delivered as webhooks are processed like a person’s'));
   const expireSeconds = config.jobs.expireInSeconds ?? 300;
   const engine = await createJobEngine(store, {
     logger: log,
@@ -176,7 +182,18 @@ async function startRoles(
   const objects = [...new Set(config.flows.filter((f) => prepared.has(f.name)).map((f) => f.object))];
 
   if (roles.work) {
-    const pipeline = recordPipeline({ store, connector, config, now }, prepared);
+    // each record's ledger rows, kept until its job's outcome is logged (one line per record)
+    const decided = new Map<string, LedgerRow[]>();
+    const onLedger = (rows: LedgerRow[]) => {
+      for (const r of rows) decided.set(r.record_id, [...(decided.get(r.record_id) ?? []), r]);
+    };
+    const takeRows = (id: string): LedgerRow[] => {
+      const key = decided.has(id) ? id : [...decided.keys()].find((k) => k.length === 18 && id.length === 15 && k.startsWith(id));
+      const rows = key ? (decided.get(key) ?? []) : [];
+      if (key) decided.delete(key);
+      return rows;
+    };
+    const pipeline = recordPipeline({ store, connector, config, now, onLedger }, prepared);
     // a fetch of record jobs is worked together: one batched read, one run per flow, batched writes
     await engine.registerBatch<RecordJob>(
       RECORD_QUEUE,
@@ -187,6 +204,15 @@ async function startRoles(
           { connector, store, pipeline, fields: readsOf, claimer: items[0].ctx.jobId, leaseMs: expireSeconds * 1000 },
           items.map((i) => ({ job: i.data, claimer: i.ctx.jobId })),
         );
+        items.forEach((item, i) => {
+          const o = outcomes[i];
+          const job = item.data;
+          if (o.status === 'processed') {
+            const line = describeRecord(job.object, job.id, takeRows(job.id));
+            log.info({ object: line.object, record: line.record, source: job.source, flows: line.flows, written: line.written, outcomes: line.outcomes }, line.msg);
+          } else if (o.status === 'skipped') log.debug({ object: job.object, record: job.id, source: job.source, skipped: o.reason }, `${job.object} ${job.id} · skipped: ${o.reason}`);
+          else takeRows(job.id);
+        });
         return outcomes.map((o) => (o.status === 'failed' ? { ok: false as const, error: o.error } : { ok: true as const }));
       },
       recordQueueOptions(config),

@@ -269,3 +269,20 @@ export function checkOutputValues(
       : 'Add the values as options of the field in the CRM, or map the output to a text field.',
   };
 }
+
+/** Every field settings name (`field`, `textField`, `keyField` at any depth), with the setting's path. */
+export function settingFields(settings: unknown): { setting: string; name: string }[] {
+  const found: { setting: string; name: string }[] = [];
+  const walk = (v: unknown, path: string[]) => {
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, String(i)]);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if ((k === 'field' || k === 'textField' || k === 'keyField') && typeof x === 'string') found.push({ setting: [...path, k].join('.'), name: x });
+        else walk(x, [...path, k]);
+      }
+    }
+  };
+  walk(settings, []);
+  return found;
+}

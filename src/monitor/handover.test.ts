@@ -20,13 +20,18 @@ flows:
     kind: scoring
     object: contact
     outputs: { score: ai_lead_score, stage: lifecyclestage }
-    settings: { inputs: [jobtitle, num_notes], refresh: 30d }
+    settings:
+      model: rules
+      refresh: 30d
+      features: { title: { field: jobtitle, type: category }, notes: { field: Number of notes } }
+      rules: [{ feature: notes, points: 5, per: 1, max: 20 }]
     gate: { threshold: 0.85, sampleSize: 200 }
     trigger: { poll: 1h }
   - name: intent
     kind: intent
     object: contact
     outputs: { intent: ai_intent, status: hs_lead_status }
+    settings: { textField: jobtitle }
     gate: { mode: shadow }
   - name: firmo
     kind: enrichment
@@ -59,7 +64,7 @@ const schemas: Partial<Record<'contact' | 'company', ObjectSchema>> = {
       f('num_notes', 'Number of notes', 'number', false),
     ],
   },
-  company: { object: 'companies', fields: [f('industry', 'Industry', 'picklist')] },
+  company: { object: 'companies', fields: [f('industry', 'Industry', 'picklist'), f('domain', 'Company Domain Name', 'string')] },
 };
 
 describe('handover fields', () => {
@@ -82,7 +87,7 @@ describe('handover fields', () => {
     expect(by('contact', 'jobtitle')).toMatchObject({
       owner: 'hybrid',
       onConflict: 'skip',
-      readBy: ['lead-score'],
+      readBy: ['lead-score', 'intent'],
     });
     expect(by('contact', 'hs_lead_status')).toMatchObject({ owner: 'rep', writtenBy: ['intent.status'] });
     expect(by('contact', 'num_notes')).toMatchObject({ owner: null, readBy: ['lead-score'], writtenBy: [] });
@@ -105,7 +110,7 @@ describe('handover fields', () => {
         "contact.ai_intent: does not exist on the CRM's contacts object",
       ]),
     );
-    expect(problems).toHaveLength(4);
+    expect(problems, problems.join("\n")).toHaveLength(4);
   });
 });
 
@@ -134,14 +139,15 @@ describe('renderHandover', () => {
       '| shared (AI + rep) | the AI stops writing it and flags it for review; your value stays |',
     );
     expect(row('jobtitle')).toContain('| the AI stops writing it; your value stays |');
-    expect(row('jobtitle')).toContain('| lead-score |');
+    expect(row('jobtitle')).toContain('| lead-score, intent |');
     expect(row('hs_lead_status')).toContain('| rep only — AI never writes | yours; never touched |');
     expect(row('industry')).toContain('| the AI overwrites your edit |');
     expect(md).toContain('### contact (HubSpot object `contacts`)');
   });
 
   it('lists what the AI reads, refresh cadence and gates', () => {
-    expect(md).toContain('- **lead-score** (contact): `jobtitle`, `num_notes`.');
+    // as the CRM names them, whatever name the config used (a label finds the field)
+    expect(md).toContain('- **lead-score** (contact): `jobtitle` (Job title), `num_notes` (Number of notes).');
     expect(md).toContain('The change history of every shared field');
     expect(md).toContain('on each change (webhook); checked every 1h; refreshed when older than 30d');
     expect(md).toContain(

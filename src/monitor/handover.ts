@@ -5,7 +5,9 @@
  * validation gates. For the sales team and sales operations. Pure: config and schemas in, text out.
  */
 import type { FieldRule, FlowConfig, InrecordConfig } from '../config/index.js';
+import { fieldIndexOf, resolveField } from '../crm/fields.js';
 import type { FieldSchema, ObjectKind, ObjectSchema } from '../crm/types.js';
+import { parseFlowSettings, settingFields } from '../flows/index.js';
 import type { GateStatus } from '../gate/index.js';
 
 export type SchemaMap = Partial<Record<ObjectKind, ObjectSchema>>;
@@ -44,28 +46,34 @@ export interface HandoverProblem {
 
 const CRM_NAMES = { hubspot: 'HubSpot', salesforce: 'Salesforce', pipedrive: 'Pipedrive' } as const;
 
-/** Settings keys under which a flow may list the CRM fields it reads. */
-const INPUT_KEYS = ['inputs', 'reads', 'fields', 'features', 'properties'];
-
+/**
+ * The CRM fields a flow reads, as its settings name them (`features.*.field`, `textField`,
+ * `keyField`, `label.field` …, the flow kind's defaults included): the same list `check` verifies.
+ */
 export function flowInputs(flow: FlowConfig): string[] {
-  const out = new Set<string>();
-  for (const key of INPUT_KEYS) {
-    const v = flow.settings[key];
-    if (Array.isArray(v)) for (const f of v) if (typeof f === 'string') out.add(f);
-    if (v && typeof v === 'object' && !Array.isArray(v)) for (const f of Object.keys(v)) out.add(f);
-  }
-  return [...out];
+  const parsed = parseFlowSettings(flow);
+  return [...new Set(settingFields(parsed.ok ? parsed.settings : flow.settings).map((f) => f.name))];
+}
+
+/** A name from the config as the CRM knows the field: its API name (Pipedrive: its key) and label. */
+function crmField(schemas: SchemaMap, object: ObjectKind, name: string): FieldSchema | undefined {
+  const schema = schemas[object];
+  if (!schema) return undefined;
+  const r = resolveField(fieldIndexOf(schema), name);
+  return r.ok ? r.field : undefined;
 }
 
 /** Every field the document covers, per object, with its rule, schema and the flows touching it. */
 export function handoverFields(config: InrecordConfig, schemas: SchemaMap = {}): HandoverField[] {
   const byKey = new Map<string, HandoverField>();
-  const get = (object: ObjectKind, field: string): HandoverField => {
+  const get = (object: ObjectKind, named: string): HandoverField => {
+    // the field as the CRM names it, so two names of one field (key and label) are one row
+    const s = crmField(schemas, object, named);
+    const field = s?.name ?? named;
     const key = `${object}\u0000${field}`;
     let f = byKey.get(key);
     if (!f) {
-      const s = schemas[object]?.fields.find((x) => x.name === field);
-      const rule = config.objects[object]?.fields[field];
+      const rule = config.objects[object]?.fields[named] ?? config.objects[object]?.fields[field];
       f = {
         object,
         field,
@@ -73,7 +81,7 @@ export function handoverFields(config: InrecordConfig, schemas: SchemaMap = {}):
         type: s ? s.type : null,
         owner: rule?.owner ?? null,
         onConflict: rule ? (rule.owner === 'hybrid' ? rule.onConflict : null) : null,
-        stamp: rule?.stamp ?? null,
+        stamp: rule?.stamp ? (crmField(schemas, object, rule.stamp)?.name ?? rule.stamp) : null,
         writtenBy: [],
         readBy: [],
       };
@@ -289,10 +297,12 @@ export function renderHandover(config: InrecordConfig, opts: HandoverOptions = {
   L.push('## What the AI reads');
   L.push('');
   for (const flow of config.flows) {
-    const inputs = flowInputs(flow);
-    L.push(
-      `- **${flow.name}** (${flow.object}): ${inputs.length ? inputs.map((f) => `\`${f}\``).join(', ') : 'the fields its model needs (not listed in its settings)'}.`,
-    );
+    // each as the CRM shows it: API name, and the label where it differs
+    const inputs = flowInputs(flow).map((name) => {
+      const s = crmField(schemas, flow.object, name);
+      return s ? `\`${s.name}\`${s.label && s.label !== s.name ? ` (${s.label})` : ''}` : `\`${name}\``;
+    });
+    L.push(`- **${flow.name}** (${flow.object}): ${inputs.length ? inputs.join(', ') : 'the fields its model needs (not listed in its settings)'}.`);
   }
   const hybridFields = fields.filter((f) => f.owner === 'hybrid');
   if (hybridFields.length)

@@ -13,8 +13,8 @@ import {
   checkOutputValues,
   declaredOutputs,
   parseFlowSettings,
+  settingFields,
 } from '../flows/index.js';
-import { settingFields } from './flows.js';
 import {
   type CheckProblem,
   type CheckReport,

@@ -15,6 +15,7 @@ import {
   createFlowProcessor,
   flowSettings,
   isDecided,
+  settingFields,
   summariseModel,
   trainScoringModel,
 } from '../flows/index.js';
@@ -82,23 +83,6 @@ export async function refreshPrepared(deps: { store: Store; connector: CrmConnec
 }
 
 const uniq = (xs: (string | undefined | null)[]) => [...new Set(xs.filter((x): x is string => Boolean(x)))];
-
-/** Every field settings name (`field`, `textField`, `keyField` at any depth), with the setting's path. */
-export function settingFields(settings: unknown): { setting: string; name: string }[] {
-  const found: { setting: string; name: string }[] = [];
-  const walk = (v: unknown, path: string[]) => {
-    if (Array.isArray(v)) {
-      for (const [i, x] of v.entries()) walk(x, [...path, String(i)]);
-    } else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if ((k === 'field' || k === 'textField' || k === 'keyField') && typeof x === 'string') found.push({ setting: [...path, k].join('.'), name: x });
-        else walk(x, [...path, k]);
-      }
-    }
-  };
-  walk(settings, []);
-  return found;
-}
 
 /** Every field a flow's settings name, and its outputs. */
 export function fieldsNamed(flow: FlowConfig): string[] {

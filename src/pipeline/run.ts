@@ -12,7 +12,7 @@ import { InrecordError } from '../errors/index.js';
 import { type GateFilterStats, gateOutputs } from '../gate/index.js';
 import { type ModelReport, type ModelSummary, reportWithoutTraining } from '../flows/index.js';
 import type { Store } from '../store/index.js';
-import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackEvent, applyRun, decidedRecordIds, planRun } from '../writeback/index.js';
+import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackDeps, type WritebackEvent, applyRun, decidedRecordIds, planRun } from '../writeback/index.js';
 import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';
 
 export interface RunnerDeps {
@@ -22,6 +22,8 @@ export interface RunnerDeps {
   now?: () => Date;
   /** Write-back progress (records planned and written). */
   onEvent?: (e: WritebackEvent) => void;
+  /** Every write-back decision once it is in the ledger. */
+  onLedger?: WritebackDeps['onLedger'];
 }
 
 export interface FlowRunReport {
@@ -283,7 +285,7 @@ export async function writeOutputs(deps: RunnerDeps, source: AsyncIterable<Recor
     }
     while (refusals.length > 0) yield refusals.shift() as RecordOutputs;
   }
-  const wb = { store: deps.store, connector: deps.connector, objects: deps.config.objects, now: deps.now, onEvent: deps.onEvent };
+  const wb = { store: deps.store, connector: deps.connector, objects: deps.config.objects, now: deps.now, onEvent: deps.onEvent, onLedger: deps.onLedger };
   if (opts.dryRun) {
     const plans = await planRun(wb, { source: merged(), total: opts.total, chunkSize: opts.chunkSize });
     return { gate: gated.stats, apply: null, plans };

@@ -120,8 +120,10 @@ class Connection {
       this.holding ??= await this.gate.acquire();
       await this.db.runExclusive(() =>
         this.db.execProtocolRawStream(m.message, {
+          // `data` is a view of the WebAssembly heap, overwritten by the next chunk: a socket that
+          // cannot send at once keeps what it was given, so it is given a copy
           onRawData: (data) => {
-            if (data.length > 0 && this.socket.writable) this.socket.write(data);
+            if (data.length > 0 && this.socket.writable) this.socket.write(Buffer.from(data));
           },
         }),
       );

@@ -147,6 +147,24 @@ describe('the embedded store on disk', () => {
     expect(existsSync(join(dir, STORE_LOCK_FILE))).toBe(false);
   }, 120_000);
 
+  it('answers a large result through the socket intact (megabytes the socket cannot send at once)', async () => {
+    const dir = dataDir();
+    const owner = await openStore({ dataDir: dir, databaseUrl: '', serve: true });
+    try {
+      const beside = await openStore({ dataDir: dir, databaseUrl: '' });
+      try {
+        const rows = await beside.query<{ n: number; v: string }>("SELECT n, repeat(md5(n::text), 30) AS v FROM generate_series(1, 4000) AS n ORDER BY n");
+        expect(rows.length).toBe(4000);
+        const expected = await owner.query<{ n: number; v: string }>("SELECT n, repeat(md5(n::text), 30) AS v FROM generate_series(1, 4000) AS n ORDER BY n");
+        expect(rows).toEqual(expected);
+      } finally {
+        await beside.close();
+      }
+    } finally {
+      await owner.close();
+    }
+  }, 120_000);
+
   it('reports a cluster that cannot start as IR_STORE_DAMAGED, and leaves no lock behind', async () => {
     const dir = dataDir();
     const store = await openStore({ dataDir: dir, databaseUrl: '', migrate: false });

@@ -35,6 +35,8 @@ export interface WritebackDeps {
   objects: InrecordConfig['objects'];
   now?: () => Date;
   onEvent?: (e: WritebackEvent) => void;
+  /** Every decision once it is in the ledger (the daemon logs one line per record from them). */
+  onLedger?: (rows: LedgerRow[]) => void;
 }
 
 export interface RunOptions {
@@ -324,6 +326,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
         }
       }
       await insertLedger(store, rows);
+      deps.onLedger?.(rows);
       if (FATAL.has(err.code)) throw e;
       deps.onEvent?.({ type: 'written', object, updates: updates.length, ok: 0, failed: updates.length, notApplied: 0, done, total: opts.total });
       return;
@@ -399,6 +402,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
       else notApplied++;
     }
     await insertLedger(store, rows);
+    deps.onLedger?.(rows);
     deps.onEvent?.({ type: 'written', object, updates: updates.length, ok, failed, notApplied, done, total: opts.total });
   };
 
@@ -434,6 +438,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
       }
     }
     await insertLedger(store, rows);
+    deps.onLedger?.(rows);
     await upsertConflicts(store, conflicts);
   };
 

@@ -36,6 +36,13 @@ describe('inrecord sim', () => {
   it('salesforce: prints the org id and the URL secret to put in crm.webhooks', async () => {
     const info = await startSim(['salesforce', '--records', '20', '--webhook-url', 'http://127.0.0.1:9/webhooks/salesforce?secret=s3cret']);
     expect(info.webhooks).toEqual({ orgId: expect.stringMatching(/^00D[0-9A-Za-z]{12,15}$/), urlSecret: 's3cret' });
+    // and the variables the init config reads, to export as they are
+    expect(info.env).toEqual({
+      SALESFORCE_INSTANCE_URL: info.url,
+      SALESFORCE_ACCESS_TOKEN: info.token,
+      SALESFORCE_ORG_ID: (info.webhooks as { orgId: string }).orgId,
+      SALESFORCE_OUTBOUND_SECRET: 's3cret',
+    });
   }, 60_000);
 
   it('pipedrive: --webhook-user/--webhook-password go into the subscription and deliveries carry them', async () => {

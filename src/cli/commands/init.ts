@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SIMULATOR_TRIAL, exampleConfig } from '../../config/index.js';
+import { SIMULATOR_TRIAL, exampleConfig, simulatorCommand } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import { action, globals } from '../command.js';
 import { printJson, printLine } from '../output.js';
@@ -30,9 +30,9 @@ export function register(program: Command): void {
         }
         writeFileSync(path, exampleConfig(crm));
         const t = SIMULATOR_TRIAL[crm];
-        const simulator = `inrecord sim ${crm} --port ${t.port} --token ${t.token}`;
+        const simulator = simulatorCommand(crm);
         const env = { [t.urlVar]: `http://127.0.0.1:${t.port}`, [t.tokenVar]: t.token };
-        if (globals(cmd).json) printJson({ ok: true, path, crm, simulator, env });
+        if (globals(cmd).json) printJson({ ok: true, path, crm, simulator, env, webhookVars: Object.values(t.webhookVars) });
         else {
           printLine(`wrote ${path}`);
           printLine('try it on the local simulator first:');
@@ -42,8 +42,11 @@ export function register(program: Command): void {
               .map(([k, v]) => `${k}=${v}`)
               .join(' ')}`,
           );
-          printLine('  inrecord check --fix && inrecord plan && inrecord apply');
-          printLine('then set the two variables for your CRM and point the flows’ features at your fields');
+          printLine(`  export ${Object.values(t.webhookVars).map((v) => `${v}=…`).join(' ')}      (the webhook settings: copy the line the simulator prints)`);
+          printLine('  inrecord check --fix && inrecord plan');
+          printLine('  inrecord run      (in a third terminal, same variables: the daemon; the simulator delivers each rep edit to it as a webhook)');
+          printLine('  inrecord apply    (once the daemon is up: a CRM gives up on webhooks nobody answers)');
+          printLine('then set the variables for your CRM and point the flows’ features at your fields');
         }
       }),
     );

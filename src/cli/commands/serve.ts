@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts: { port?: number; poll?: boolean; backfill?: boolean }, cmd: Command) => {
         const { config, store } = await openCommandContext(cmd, { connector: false, serve: true });
-        const logger = createLogger();
+        const logger = createLogger({ format: globals(cmd).logFormat });
         const daemon = await startDaemon(store, config, { serve: true, work: false, poll: opts.poll !== false, port: opts.port, logger, ...(opts.backfill ? { backfill: true } : {}) }).catch(async (err) => {
           // nothing was left running: close the store so the process ends with the error
           await store.close();

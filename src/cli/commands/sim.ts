@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SIMULATOR_TRIAL } from '../../config/index.js';
 import type { CrmName } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
 import { CONTROL_PATHS } from '../../simulators/control.js';
@@ -72,9 +73,12 @@ Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_s
           ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         });
         const webhooks = webhookSettings(crm as CrmName, sim, opts);
-        if (globals(cmd).json) printJson({ crm, url: sim.url, apiBase: sim.apiBase, token: sim.token, webhooks });
+        const env = simulatorEnv(crm as CrmName, sim, webhooks);
+        if (globals(cmd).json) printJson({ crm, url: sim.url, apiBase: sim.apiBase, token: sim.token, webhooks, env });
         else {
           printLine(`listening on ${sim.url}`);
+          // what the config `inrecord init` wrote reads: one line to copy into the shell that runs inrecord
+          printLine(`export ${Object.entries(env).map(([k, v]) => `${k}=${/^[\w./:=@-]+$/.test(v) ? v : `'${v}'`}`).join(' ')}`);
           note(`${crm} simulator: API base ${sim.apiBase}, token ${sim.token}; Ctrl-C to stop`);
           note(
             `webhooks: set ${Object.entries(webhooks)
@@ -107,4 +111,18 @@ export function webhookSettings(crm: CrmName, sim: RunningSimulator, opts: { cli
   return opts.webhookUser && opts.webhookPassword
     ? { basicUser: opts.webhookUser, basicPassword: opts.webhookPassword }
     : { basicUser: '(none: pass --webhook-user and --webhook-password)', basicPassword: '(none)' };
+}
+
+/**
+ * The variables the config `inrecord init` writes reads, with this simulator's values: its URL and
+ * token, and the webhook settings that are known (a setting still to be chosen is left out).
+ */
+export function simulatorEnv(crm: CrmName, sim: Pick<RunningSimulator, 'url' | 'token'>, webhooks: Record<string, string>): Record<string, string> {
+  const t = SIMULATOR_TRIAL[crm];
+  const env: Record<string, string> = { [t.urlVar]: sim.url, [t.tokenVar]: sim.token };
+  for (const [key, name] of Object.entries(t.webhookVars)) {
+    const v = webhooks[key];
+    if (v && !v.startsWith('(')) env[name] = v;
+  }
+  return env;
 }

@@ -24,7 +24,7 @@ export function register(program: Command): void {
               fix: 'Run `inrecord init`, or pass --config <path>.',
             });
           }
-          const logger = createLogger();
+          const logger = createLogger({ format: globals(cmd).logFormat });
           // loaded here, not at CLI start: other commands pay nothing for the flow machinery
           const { startDaemon, RECORD_QUEUE } = await import('../../daemon/index.js');
           const stopped = new Promise<NodeJS.Signals>((resolve) => {

@@ -766,6 +766,9 @@ export class SalesforceConnector implements CrmConnector {
      * (`?secret=…` or `?token=…`), compared in constant time, and the body's OrganizationId must be
      * this org's.
      */
+    prepare: async (): Promise<void> => {
+      await this.me();
+    },
     verify: (req: WebhookRequest): VerifyResult => {
       const want = this.cfg.webhooks.urlSecret;
       const org = this.cfg.webhooks.orgId;
