@@ -183,8 +183,10 @@ function scoreOf(
   const w = s.weights;
   const n = snap.contacts.size;
   const tf = s.tf && snap.complete;
-  let score =
-    w.email[l.email] + w.phone[l.phone] + w.birth[l.birth] + w.linkedin[l.linkedin] + w.external[l.external];
+  // another address at the company's domain says what the company says: it never adds to it
+  const email =
+    l.email === 'colleague' && l.company === 'agree' ? Math.min(0, w.email.colleague) : w.email[l.email];
+  let score = email + w.phone[l.phone] + w.birth[l.birth] + w.linkedin[l.linkedin] + w.external[l.external];
   score +=
     tf && l.first === 'exact' && !swapped
       ? tfWeight(s.model.first.exact, snap.firstCount.get(ic.first) ?? 0, n)

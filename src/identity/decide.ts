@@ -88,6 +88,17 @@ function evidenceOf(c: ContactComparison): string {
 }
 
 /**
+ * Whatever the sum, a match needs something of the person's own: an email, phone, profile, id,
+ * birth date or street address that agrees, or both a first and a last name (exact or one typo
+ * away). A first name and an employer are not a person.
+ */
+function identifies(c: ContactComparison): boolean {
+  const own = [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
+  const named = (l: string) => l === 'exact' || l === 'similar';
+  return own || (named(c.first) && named(c.last));
+}
+
+/**
  * A record as good as the best: within MARGIN of it, or holding the same email or phone (CRM
  * duplicates: a missing phone on one of them is no reason to pick the other).
  */
@@ -212,7 +223,7 @@ export function resolveContact(
   }
 
   const best = viable[0];
-  if (best && best.score >= MATCH_AT) {
+  if (best && best.score >= MATCH_AT && identifies(best)) {
     const rivals = viable.slice(1).filter((c) => !contradicted(c, best) && isRival(c, best));
     if (rivals.length === 0) {
       const what = agreementText(best, name);

@@ -12,7 +12,10 @@
  * the way outside systems do, resolved, mismatches / ambiguities / misses with reasons).
  * Must not: guess, create CRM records, or match a person by name alone.
  */
-export { resolveCompany, resolveContact, resolveIdentity } from './decide.js';
+export { DEFAULT_SCORING, resolveCompany, resolveContact, resolveIdentity } from './decide.js';
+export type { ContactComparison, Scoring } from './compare.js';
+export { DEFAULT_MODEL, type Model, weightsOf } from './model.js';
+export { type TrainOptions, type Training, trainModel, trainedScoring } from './train.js';
 export {
   firstNamesAgree,
   foldText,

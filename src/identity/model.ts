@@ -64,13 +64,24 @@ export const DEFAULT_MODEL: Model = {
   external: { agree: mw(0.95, 20), differ: mw(0.05, -6) },
 };
 
-/** Bits per level of a model. */
+/**
+ * Bits per level of a model. Levels are listed strongest first, and a weaker one never weighs more
+ * than the one before it (an email's: than an agreeing address): a typo is rarer than an exact agreement among strangers, but it is not
+ * better evidence (an estimate that says so has seen too few of them).
+ */
 export function weightsOf(model: Model): Weights {
   const out = {} as Record<Attribute, Record<string, number>>;
   for (const a of ATTRIBUTES) {
     const levels: Record<string, number> = { missing: 0 };
-    for (const [l, p] of Object.entries(model[a]) as [string, Probabilities][])
-      levels[l] = Math.round(Math.log2(p.m / p.u) * 100) / 100;
+    let above = Number.POSITIVE_INFINITY;
+    for (const l of LEVELS[a]) {
+      const p = (model[a] as Record<string, Probabilities>)[l] as Probabilities;
+      const bits = Math.min(above, Math.round(Math.log2(p.m / p.u) * 100) / 100);
+      levels[l] = bits;
+      // an email's other levels (a role inbox, a colleague's address, another address) are not
+      // weaker and stronger forms of one another: each is only capped by an agreeing address
+      if (a !== 'email' || l === 'agree') above = bits;
+    }
     out[a] = levels;
   }
   return out as Weights;
