@@ -88,14 +88,14 @@ function evidenceOf(c: ContactComparison): string {
 }
 
 /**
- * Whatever the sum, a match needs something of the person's own: an email, phone, profile, id,
- * birth date or street address that agrees, or both a first and a last name (exact or one typo
- * away). A first name and an employer are not a person.
+ * Whatever the sum and whatever the model, a match needs something of the person's own: an email,
+ * phone, profile, id, birth date or street address that agrees — or, at a company, the whole name
+ * exactly (a nickname counts). A first name and an employer are not a person, and "Nettiea Doyle"
+ * at Nettie Doyle's company may be a typo or a colleague: that is for review.
  */
 function identifies(c: ContactComparison): boolean {
   const own = [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
-  const named = (l: string) => l === 'exact' || l === 'similar';
-  return own || (named(c.first) && named(c.last));
+  return own || (c.first === 'exact' && c.last === 'exact');
 }
 
 /**

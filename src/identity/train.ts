@@ -33,8 +33,10 @@ import type { CrmSnapshot, IndexedContact } from './snapshot.js';
 import type { IdentityInput } from './types.js';
 
 export interface TrainOptions {
-  /** Random CRM pairs u is counted on (default 200,000, or every pair of a small CRM). */
+  /** Random CRM pairs u is counted on (default 100,000, or every pair of a small CRM). */
   randomPairs?: number;
+  /** At most this many inputs (every k-th) are blocked for m (default 20,000). */
+  inputs?: number;
   /** Most iterations (default 20; it stops earlier once no m moves by 1e-4). */
   iterations?: number;
   seed?: number;
@@ -96,8 +98,14 @@ function estimateU(snap: CrmSnapshot, pairs: number, seed: number, prior: Model)
   let done = 0;
   if (n >= 2) {
     const exhaustive = (n * (n - 1)) / 2 <= pairs;
+    const seen = new Map<IndexedContact, ContactEvidence>();
+    const evidence = (x: IndexedContact) => {
+      let ev = seen.get(x);
+      if (!ev) seen.set(x, (ev = evidenceOfRecord(x, snap)));
+      return ev;
+    };
     const visit = (x: IndexedContact, y: IndexedContact) => {
-      const idx = levelIndexes(compareContact(evidenceOfRecord(x, snap), y, snap, JUDGED));
+      const idx = levelIndexes(compareContact(evidence(x), y, snap, JUDGED));
       for (let k = 0; k < idx.length; k++)
         if ((idx[k] as number) >= 0) (counts[k] as number[])[idx[k] as number]++;
       done++;
@@ -166,9 +174,10 @@ export function trainModel(
   opts: TrainOptions = {},
 ): Training {
   const prior = opts.prior ?? DEFAULT_MODEL;
-  const randomPairs = opts.randomPairs ?? 200_000;
+  const randomPairs = opts.randomPairs ?? 100_000;
   const model = estimateU(snap, randomPairs, opts.seed ?? 1, prior);
-  const groups = blockedComparisons(inputs, snap);
+  const step = Math.max(1, Math.ceil(inputs.length / (opts.inputs ?? 20_000)));
+  const groups = blockedComparisons(step === 1 ? inputs : inputs.filter((_, i) => i % step === 0), snap);
   const pairs = groups.reduce((s, g) => s + g.length, 0);
   // the prior's m of one attribute, as shares of the pairs where both sides have it
   const m0 = ATTRIBUTES.map((a) => {
