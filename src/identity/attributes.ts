@@ -62,8 +62,8 @@ const validDate = (y: number, m: number, d: number) =>
 
 /**
  * A birth date as YYYYMMDD from "1985-03-07", "19850307", "1985/3/7" or "07/03/1985" (day first,
- * unless the first number cannot be a day's month… the order a field holds is its own: "03/07"
- * compared with "07/03" is the swapped level, not a difference). Null when it is no date.
+ * unless only month first can be: "12/31/1980"). Day and month read the other way round compare as
+ * the swapped level, not as a difference. Null when it is no date.
  */
 export function normaliseDate(raw: string | null | undefined): string | null {
   if (!raw) return null;

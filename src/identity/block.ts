@@ -1,13 +1,12 @@
 /**
  * Blocking: the CRM contacts worth comparing with one input. Candidates come from an identifier —
- * email, phone, LinkedIn profile, external id, birth date, a name at the input's postcode — or
- * from a company the input points at, whose people are compared one by one so that a misspelt
+ * email, phone, LinkedIn profile, external id, birth date, street address, a name at the input's postcode — or
+ * from a company the input points at, by name keys and their Soundex codes, so that a misspelt
  * name is still found. Never from a name alone.
  */
 import { type PersonAttributes, personAttributes } from './attributes.js';
 import {
   type NormalEmail,
-  compareNameKeys,
   normaliseCompanyName,
   normaliseDomain,
   normaliseEmail,
@@ -17,9 +16,6 @@ import {
 } from './normalise.js';
 import type { CrmSnapshot } from './snapshot.js';
 import type { IdentityInput } from './types.js';
-
-/** A company of at most this many people is searched person by person for a misspelt name. */
-export const STAFF_SCAN = 50;
 
 /** What the input says about a person, normalised, and the records its identifiers point at. */
 export interface ContactKeys {
@@ -43,7 +39,13 @@ export function contactKeys(input: IdentityInput, snap: CrmSnapshot): ContactKey
   const strong = new Set([...byEmail, ...byPhone]);
   for (const id of attrs.linkedin ? (snap.byLinkedIn.get(attrs.linkedin) ?? []) : []) strong.add(id);
   for (const id of attrs.external ? (snap.byExternal.get(attrs.external) ?? []) : []) strong.add(id);
-  for (const id of attrs.birth ? (snap.byBirth.get(attrs.birth) ?? []) : []) strong.add(id);
+  if (attrs.birth) {
+    const b = attrs.birth;
+    // and with day and month the other way round
+    for (const key of [b, `${b.slice(0, 4)}${b.slice(6, 8)}${b.slice(4, 6)}`])
+      for (const id of snap.byBirth.get(key) ?? []) strong.add(id);
+  }
+  for (const id of attrs.address ? (snap.byAddress.get(attrs.address) ?? []) : []) strong.add(id);
   if (attrs.postcode && name)
     for (const key of [name.first, name.last])
       if (key) for (const id of snap.byPostcodeName.get(`${attrs.postcode}|${key}`) ?? []) strong.add(id);
@@ -80,9 +82,10 @@ export function contactCompanies(input: IdentityInput, snap: CrmSnapshot, keys: 
 }
 
 /**
- * The people of these companies worth comparing with a name: everyone at a company of up to
- * STAFF_SCAN people; at a larger one, those whose first or last name key, or its Soundex, is one
- * of the input's (crosswise too: first and last written the other way round).
+ * The people of these companies worth comparing with a name: those whose first or last name key,
+ * or its Soundex, is one of the input's — crosswise too, for first and last written the other way
+ * round. A misspelt name ("smyth", "brigdet") still shares a key or a Soundex code with the record;
+ * a name that shares neither could not reach review anyway.
  */
 export function staffCandidates(
   name: { first: string; last: string } | null,
@@ -91,16 +94,7 @@ export function staffCandidates(
   into: Set<string>,
 ): Set<string> {
   if (!name) return into;
-  for (const cid of companyIds) {
-    const staff = snap.byCompany.get(cid) ?? [];
-    if (staff.length <= STAFF_SCAN) {
-      // someone whose first and last names both differ (either way round) cannot reach review
-      for (const id of staff) {
-        const ic = snap.contacts.get(id);
-        if (ic && nameCouldFit(name, ic.first, ic.last)) into.add(id);
-      }
-      continue;
-    }
+  for (const cid of companyIds)
     for (const key of [name.first, name.last]) {
       if (!key) continue;
       for (const id of snap.byCompanyLast.get(`${cid}|${key}`) ?? []) into.add(id);
@@ -108,17 +102,5 @@ export function staffCandidates(
       if (key.length >= 3)
         for (const id of snap.byCompanySound.get(`${cid}|${soundex(key)}`) ?? []) into.add(id);
     }
-  }
   return into;
-}
-
-/** Some part of the name agrees, is a typo of, or is an initial of the record's (either way round). */
-function nameCouldFit(name: { first: string; last: string }, first: string, last: string): boolean {
-  const fits = (a: string, b: string, kind: 'first' | 'last') => compareNameKeys(a, b, kind) !== 'different';
-  return (
-    (name.first !== '' && fits(name.first, first, 'first')) ||
-    (name.last !== '' && fits(name.last, last, 'last')) ||
-    (name.last !== '' && fits(name.last, first, 'first')) ||
-    (name.first !== '' && fits(name.first, last, 'last'))
-  );
 }

@@ -63,12 +63,23 @@ function result(
   };
 }
 
-/** What agrees, in words ("email and name", "phone, name (written "riy howie", on record "Roy Howie") and company"). */
+/**
+ * What agrees, in words ("email and name", "phone, name (written "riy howie", on record "Roy
+ * Howie") and company", "birth date (day and month swapped), address and name").
+ */
 function agreementText(c: ContactComparison, name: Name): string {
   const parts: string[] = [];
   if (c.email === 'agree') parts.push('email');
   if (c.email === 'role') parts.push('role inbox');
   if (c.phone === 'agree') parts.push('phone');
+  if (c.phone === 'similar') parts.push('phone (one digit off)');
+  if (c.linkedin === 'agree') parts.push('LinkedIn profile');
+  if (c.external === 'agree') parts.push('external id');
+  if (c.birth === 'agree') parts.push('birth date');
+  if (c.birth === 'swapped') parts.push('birth date (day and month swapped)');
+  if (c.birth === 'similar') parts.push('birth date (one digit off)');
+  if (c.address === 'agree' || c.address === 'similar') parts.push(c.address === 'agree' ? 'address' : 'address (nearly)');
+  if (c.postcode === 'agree') parts.push('postcode');
   const nameOk = (c.first === 'exact' || c.first === 'missing') && c.last === 'exact';
   if (nameOk && !c.swapped) parts.push('name');
   else if (c.first !== 'missing' || c.last !== 'missing')
@@ -84,6 +95,11 @@ function evidenceOf(c: ContactComparison): string {
     if (c.first !== 'different' && c.last !== 'different') parts.push('name');
   if (c.phone === 'agree') parts.push('phone');
   if (c.company === 'agree') parts.push('company');
+  if (c.birth === 'agree') parts.push('birth');
+  if (c.address === 'agree') parts.push('address');
+  if (c.postcode === 'agree') parts.push('postcode');
+  if (c.linkedin === 'agree') parts.push('linkedin');
+  if (c.external === 'agree') parts.push('external_id');
   return parts.join('+');
 }
 
@@ -241,14 +257,16 @@ export function resolveContact(
     const group = [best, ...rivals];
     const ids2 = group.map((c) => c.ic.c.id);
     const sameName = group.every((c) => (c.first === 'exact' || c.first === 'missing') && c.last === 'exact');
-    const strongShared = group.every((c) => c.email === 'agree' || c.phone === 'agree');
+    const strongShared = group.every((c) => c.email === 'agree' || c.phone === 'agree' || c.birth === 'agree');
+    const sharedWhat =
+      best.email === 'agree' ? email?.address : best.phone === 'agree' ? `phone ${input.phone}` : 'a birth date';
     return result(
       input,
       'ambiguous',
       ids2,
       0,
       sameName && strongShared
-        ? `CRM duplicates: ${group.length} records for ${label(best.ic)} share ${best.email === 'agree' ? email?.address : `phone ${input.phone}`}; merge them in the CRM or pick one in review`
+        ? `CRM duplicates: ${group.length} records for ${label(best.ic)} share ${sharedWhat}; merge them in the CRM or pick one in review`
         : sameName && best.company === 'agree'
           ? `${group.length} people named ${show(name)} at ${where}`
           : `${group.length} records fit about equally (${group.map((c) => named(c.ic)).join(', ')}) and nothing singles one out: pick one in review`,
@@ -310,14 +328,27 @@ export function resolveContact(
       0,
       `"${input.email}" is not an email address, and there is no name to match on`,
     );
+  // What the input gave, and why it is not enough.
+  const gave = [
+    email && `email ${email.address} (${byEmail.length === 0 ? 'not in the CRM' : 'on a record nothing else confirms'})`,
+    phone && `phone ${input.phone} (${byPhone.length === 0 ? 'on no record' : 'on a record nothing else confirms'})`,
+    name?.first && `first name "${name.first}"`,
+    company.how && `${company.how}${company.ids.length === 0 ? ' (not in the CRM)' : ''}`,
+    !company.how && input.company_name && `company "${input.company_name}" (not in the CRM)`,
+    attrs.birth && 'birth date',
+    attrs.postcode && `postcode ${input.postcode}`,
+    attrs.address && 'address',
+    attrs.linkedin && 'LinkedIn profile',
+    attrs.external && `external id ${input.external_id}`,
+  ].filter(Boolean);
   return result(
     input,
     'unmatched',
     [],
     0,
-    email
-      ? `${email.address} is ${byEmail.length === 0 ? 'not in the CRM' : 'on a record that nothing else confirms'} and there is no name to match on`
-      : 'no email, name or company to match on',
+    gave.length === 0
+      ? 'no email, phone, name, company or other identifying field to match on'
+      : `no CRM record fits ${gave.join(', ')}${name?.first ? '; without a last name, a first name identifies no one' : ''}`,
   );
 }
 

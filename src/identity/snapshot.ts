@@ -46,6 +46,7 @@ export class CrmSnapshot {
   /** `${companyId}|${soundex}` of first and last names: a misspelt name at a large company. */
   readonly byCompanySound = new Map<string, string[]>();
   readonly byBirth = new Map<string, string[]>();
+  readonly byAddress = new Map<string, string[]>();
   /** `${postcode}|${first}` and `${postcode}|${last}` → contact ids. */
   readonly byPostcodeName = new Map<string, string[]>();
   readonly byLinkedIn = new Map<string, string[]>();
@@ -107,6 +108,7 @@ export class CrmSnapshot {
       for (const key of [ic.first, ic.last])
         if (key.length >= 3) push(this.byCompanySound, `${c.company_id}|${soundex(key)}`, c.id);
     if (attrs.birth) push(this.byBirth, attrs.birth, c.id);
+    if (attrs.address) push(this.byAddress, attrs.address, c.id);
     if (attrs.postcode && ic.first) push(this.byPostcodeName, `${attrs.postcode}|${ic.first}`, c.id);
     if (attrs.postcode && ic.last) push(this.byPostcodeName, `${attrs.postcode}|${ic.last}`, c.id);
     if (attrs.linkedin) push(this.byLinkedIn, attrs.linkedin, c.id);
