@@ -100,8 +100,10 @@ function estimateU(snap: CrmSnapshot, pairs: number, seed: number, prior: Model)
     const exhaustive = (n * (n - 1)) / 2 <= pairs;
     const seen = new Map<IndexedContact, ContactEvidence>();
     const evidence = (x: IndexedContact) => {
-      let ev = seen.get(x);
-      if (!ev) seen.set(x, (ev = evidenceOfRecord(x, snap)));
+      const known = seen.get(x);
+      if (known) return known;
+      const ev = evidenceOfRecord(x, snap);
+      seen.set(x, ev);
       return ev;
     };
     const visit = (x: IndexedContact, y: IndexedContact) => {
