@@ -1,7 +1,7 @@
 /**
  * Blocking: the CRM contacts worth comparing with one input. Candidates come from an identifier —
  * email, phone, LinkedIn profile, external id, birth date, street address, a name at the input's postcode — or
- * from a company the input points at, by name keys and their Soundex codes, so that a misspelt
+ * from a company the input points at, by name keys and the surname's Soundex code, so that a misspelt
  * name is still found. Never from a name alone.
  */
 import { type PersonAttributes, personAttributes } from './attributes.js';
@@ -83,9 +83,10 @@ export function contactCompanies(input: IdentityInput, snap: CrmSnapshot, keys: 
 
 /**
  * The people of these companies worth comparing with a name: those whose first or last name key,
- * or its Soundex, is one of the input's — crosswise too, for first and last written the other way
- * round. A misspelt name ("smyth", "brigdet") still shares a key or a Soundex code with the record;
- * a name that shares neither could not reach review anyway.
+ * or whose last name's Soundex, is one of the input's — crosswise too, for first and last written
+ * the other way round. A misspelt name ("brigdet knopf", "amy urenea", "jon smyth") still shares a
+ * key or the surname's Soundex with the record; first names' Soundex is not used (too many first
+ * names sound alike: John, Joan, Jane).
  */
 export function staffCandidates(
   name: { first: string; last: string } | null,

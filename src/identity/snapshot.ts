@@ -43,7 +43,7 @@ export class CrmSnapshot {
   readonly byCompanyLast = new Map<string, string[]>();
   /** `${companyId}|${first}` → contact ids: finds a person at a company whose last name is misspelt. */
   readonly byCompanyFirst = new Map<string, string[]>();
-  /** `${companyId}|${soundex}` of first and last names: a misspelt name at a large company. */
+  /** `${companyId}|${soundex(last)}`: a misspelt last name at a company (first names sound alike too often). */
   readonly byCompanySound = new Map<string, string[]>();
   readonly byBirth = new Map<string, string[]>();
   readonly byAddress = new Map<string, string[]>();
@@ -104,9 +104,8 @@ export class CrmSnapshot {
     this.contacts.set(c.id, ic);
     if (ic.first) this.firstCount.set(ic.first, (this.firstCount.get(ic.first) ?? 0) + 1);
     if (ic.last) this.lastCount.set(ic.last, (this.lastCount.get(ic.last) ?? 0) + 1);
-    if (c.company_id)
-      for (const key of [ic.first, ic.last])
-        if (key.length >= 3) push(this.byCompanySound, `${c.company_id}|${soundex(key)}`, c.id);
+    if (c.company_id && ic.last.length >= 3)
+      push(this.byCompanySound, `${c.company_id}|${soundex(ic.last)}`, c.id);
     if (attrs.birth) push(this.byBirth, attrs.birth, c.id);
     if (attrs.address) push(this.byAddress, attrs.address, c.id);
     if (attrs.postcode && ic.first) push(this.byPostcodeName, `${attrs.postcode}|${ic.first}`, c.id);
