@@ -26,8 +26,11 @@ import type { IdentityInput, IdentityResult } from './types.js';
 
 type Name = { first: string; last: string } | null;
 
-/** The judged model (model.ts), adjusted by value counts where the snapshot is the whole CRM. */
-export const DEFAULT_SCORING: Scoring = { model: DEFAULT_MODEL, weights: DEFAULT_WEIGHTS, tf: true };
+/**
+ * The judged model (model.ts), as it stands: the same decision whether the candidates come from a
+ * full snapshot or from a live lookup (term frequencies come with a trained model, train.ts).
+ */
+export const DEFAULT_SCORING: Scoring = { model: DEFAULT_MODEL, weights: DEFAULT_WEIGHTS, tf: false };
 /** At or above: matched (name + company alone reach it only with both names exact). */
 export const MATCH_AT = 16;
 /** At or above, below MATCH_AT: a review candidate. Below: not this record. */
