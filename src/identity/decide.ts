@@ -2,18 +2,20 @@
  * The identity decision: given one outside record and the CRM's candidates, exactly one CRM record
  * (matched), several (ambiguous: review) or none (unmatched) — always with the reason.
  *
- * A person is decided by evidence weights in the manner of Fellegi and Sunter: each comparison of
- * the input with a candidate (email, phone, first name, last name, company) comes out as agreeing,
- * similar, different or missing, and adds log2(m/u) — how much likelier that outcome is for the same
- * person (m) than for two different people (u). A missing value adds nothing: it is not a
- * difference. The sum is matched at MATCH_AT or above, a review candidate from REVIEW_AT, not this
- * record below. Rules that hold whatever the sum:
- * - an email or phone that agrees while the name does not (another first name on a household
- *   mailbox, another name altogether) goes to review;
+ * A person is decided by evidence weights in the manner of Fellegi and Sunter: candidates come from
+ * blocking (block.ts), each is compared attribute by attribute into levels (compare.ts), and each
+ * level adds log2(m/u) — how much likelier that outcome is for the same person (m) than for two
+ * different people (u) — from the judged model or a trained one (model.ts, train.ts). A missing
+ * value adds nothing: it is not a difference. The sum is matched at MATCH_AT or above, a review
+ * candidate from REVIEW_AT, not this record below. Rules that hold whatever the sum and the model:
+ * - an email, phone or street address that agrees while the name does not (another first name on a
+ *   household mailbox or at the address, another name altogether) goes to review, unless the birth
+ *   date agrees too;
  * - an email on one record and a phone on another go to review;
  * - several records that fit as well as the best (CRM duplicates, namesakes at one company), and
  *   that nothing the best agrees on contradicts, go to review: never an arbitrary pick;
- * - a person is never matched by name alone: candidates come from an email, a phone or a company;
+ * - a match needs something of the person's own (email, phone, profile, id, birth date, address) or
+ *   the whole name exact; a person is never matched by name alone;
  * - a domain that belongs to several companies does not identify a company on its own;
  * - nothing is guessed and nothing is created.
  */
