@@ -12,11 +12,24 @@
  * number carries FEBRL's own corruption). Each input carries its email (55%), a new address at its
  * employer (10%), its phone (35%), its employer's name (50%) — and 4% write from the mailbox of a
  * CRM person with the same surname (a household mailbox), which must never match that person.
+ * A second run adds FEBRL's own street address, postcode, suburb and date of birth to both sides
+ * (each side as FEBRL has it, corruptions and gaps included).
+ * Each set is decided twice: with the judged model, and with the model trained (train.ts) on the
+ * CRM and the inputs, without their labels.
  *   npm run bench -- identity-febrl [seed=4]
  */
 import { readFileSync } from 'node:fs';
 import type { CompanyCandidate, ContactCandidate } from '../src/crm/types.js';
-import { type Expectation, type IdentityInput, reconcile, scoreIdentity } from '../src/identity/index.js';
+import {
+  type Expectation,
+  type IdentityInput,
+  type Scoring,
+  reconcile,
+  scoreIdentity,
+  toSnapshot,
+  trainModel,
+  trainedScoring,
+} from '../src/identity/index.js';
 import { prng } from '../src/simulators/seed/index.js';
 import type { BenchResult } from './run.js';
 
@@ -25,24 +38,54 @@ interface FebrlPerson {
   given: string;
   surname: string;
   soc: string;
+  address: string;
+  suburb: string;
+  postcode: string;
+  dob: string;
 }
 
 function readFebrl(): { originals: FebrlPerson[]; duplicates: Map<number, FebrlPerson> } {
-  const text = readFileSync(new URL('./data/febrl4-names.csv', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('./data/febrl4.csv', import.meta.url), 'utf8');
   const originals: FebrlPerson[] = [];
   const duplicates = new Map<number, FebrlPerson>();
   for (const line of text.split('\n').slice(1)) {
     if (!line) continue;
-    const [id = '', given = '', surname = '', soc = ''] = line.split(',');
+    const [
+      id = '',
+      given = '',
+      surname = '',
+      num = '',
+      a1 = '',
+      ,
+      suburb = '',
+      postcode = '',
+      ,
+      dob = '',
+      soc = '',
+    ] = line.split(',');
     const rec = Number(id.split('-')[1]);
-    const p = { rec, given, surname, soc };
+    const address = [num, a1].filter(Boolean).join(' ');
+    const p = { rec, given, surname, soc, address, suburb, postcode, dob };
     if (id.endsWith('-org')) originals.push(p);
     else duplicates.set(rec, p);
   }
   return { originals, duplicates };
 }
 
-export function buildFebrlSet(seed: number): {
+/** FEBRL's street address, suburb, postcode and date of birth, as the record has them. */
+function placeAndBirth(p: FebrlPerson) {
+  return {
+    address: p.address || null,
+    city: p.suburb || null,
+    postcode: p.postcode || null,
+    birth_date: p.dob || null,
+  };
+}
+
+export function buildFebrlSet(
+  seed: number,
+  opts: { attributes?: boolean } = {},
+): {
   contacts: ContactCandidate[];
   companies: CompanyCandidate[];
   inputs: IdentityInput[];
@@ -86,6 +129,7 @@ export function buildFebrlSet(seed: number): {
       company_id: company.id,
       company_name: company.name,
       phone: p && rnd() < 0.7 ? `+61 ${p.slice(1)}` : null,
+      ...(opts.attributes ? placeAndBirth(o) : {}),
     });
     if (o.surname && email)
       bySurname.set(o.surname, [...(bySurname.get(o.surname) ?? []), { id: crmId, given: o.given }]);
@@ -116,7 +160,10 @@ export function buildFebrlSet(seed: number): {
     const ph = phone(d.soc, o.rec);
     if (ph && rnd() < 0.35) input.phone = ph;
     if (rnd() < 0.5) input.company_name = (p.company.name as string).replace(/ Pty Ltd$/, '');
-    const identifier = Boolean(input.email || input.phone || input.company_name);
+    if (opts.attributes) Object.assign(input, placeAndBirth(d));
+    const identifier = Boolean(
+      input.email || input.phone || input.company_name || input.birth_date || input.postcode,
+    );
     inputs.push(input);
     expected.set(key, {
       key,
@@ -128,12 +175,16 @@ export function buildFebrlSet(seed: number): {
   return { contacts, companies, inputs, expected };
 }
 
-export async function run(args: string[]): Promise<BenchResult> {
-  const seed = Number(args[0] ?? 4);
-  const set = buildFebrlSet(seed);
-  const results = reconcile(set.inputs, set);
+type Row = BenchResult['rows'][number];
+
+/** Decides one set with one scoring and scores it against FEBRL's truth. */
+function measure(
+  set: ReturnType<typeof buildFebrlSet>,
+  label: string,
+  scoring?: Scoring,
+): { rows: Row[]; meta: object } {
+  const results = reconcile(set.inputs, set, { scoring });
   const s = scoreIdentity(results, set.expected);
-  const inCrm = [...set.expected.values()].filter((e) => e.truth.length > 0).length;
   // in-CRM inputs whose record is matched, or offered as a candidate in review
   let reachable = 0;
   let offered = 0;
@@ -147,35 +198,62 @@ export async function run(args: string[]): Promise<BenchResult> {
     .map(([p, n]) => `${p} ${n}`)
     .join(', ');
   return {
-    name: 'identity-febrl',
     rows: [
       {
-        metric: `wrong matches (${s.inputs} FEBRL 4 duplicates vs ${set.contacts.length} CRM records)`,
+        metric: `${label}: wrong matches (${s.inputs} inputs vs ${set.contacts.length} CRM records)`,
         value: s.wrong,
         unit: 'inputs',
         target: '= 0',
         pass: s.wrong === 0,
         note: s.wrongExamples
-          .slice(0, 4)
+          .slice(0, 3)
           .map((w) => `${w.key}→${w.got} (${w.pattern})`)
           .join(' '),
       },
       {
-        metric: `recall on ${s.singledOut} in-CRM inputs with an email, phone or employer`,
+        metric: `${label}: recall on ${s.singledOut} in-CRM inputs with an identifier`,
         value: s.recall * 100,
         unit: '%',
         note: missed ? `missed: ${missed}` : undefined,
       },
-      { metric: `recall on all ${inCrm} in-CRM inputs`, value: (s.found / inCrm) * 100, unit: '%' },
       {
-        metric: `in-CRM inputs with an identifier: record matched or offered in review`,
+        metric: `${label}: record matched or offered in review`,
         value: (offered / reachable) * 100,
         unit: '%',
       },
-      { metric: 'matched', value: s.matched, unit: 'inputs' },
-      { metric: 'review (ambiguous)', value: s.ambiguous, unit: 'inputs' },
-      { metric: 'unmatched', value: s.unmatched, unit: 'inputs' },
+      {
+        metric: `${label}: matched / review / unmatched`,
+        value: s.matched,
+        unit: 'inputs',
+        note: `review ${s.ambiguous}, unmatched ${s.unmatched}`,
+      },
     ],
     meta: { byPattern: s.byPattern, missedByPattern: s.missedByPattern, wrongExamples: s.wrongExamples },
   };
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const seed = Number(args[0] ?? 4);
+  const rows: Row[] = [];
+  const meta: Record<string, object> = {};
+  for (const [name, attributes] of [
+    ['names + email/phone/company', false],
+    ['+ address, postcode, suburb, birth date', true],
+  ] as const) {
+    const set = buildFebrlSet(seed, { attributes });
+    const judged = measure(set, `${name}, judged model`);
+    const t0 = performance.now();
+    const training = trainModel(set.inputs, toSnapshot(set));
+    const ms = performance.now() - t0;
+    const trained = measure(set, `${name}, trained model`, trainedScoring(training));
+    rows.push(...judged.rows, ...trained.rows, {
+      metric: `${name}: training (u from ${training.randomPairs} random CRM pairs, m from ${training.anchors} anchor pairs)`,
+      value: ms / 1000,
+      unit: 's',
+      note: `${training.iterations} iterations over ${training.pairs} blocked pairs`,
+    });
+    meta[`${name} judged`] = judged.meta;
+    meta[`${name} trained`] = trained.meta;
+  }
+  return { name: 'identity-febrl', rows, meta };
 }

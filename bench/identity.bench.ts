@@ -3,10 +3,18 @@
  * companies by name + domain, outsiders and near-namesakes) against 100,000 CRM contacts and
  * 20,000 companies of the seeded world. Prints wrong matches, recall on the inputs the data singles
  * out, ambiguous / unmatched counts, the time (wall and CPU: the machines are shared) of building
- * the candidate index and deciding, and the process's peak RSS (world included: an upper bound).
+ * the candidate index and deciding, and the process's peak RSS (world included: an upper bound);
+ * then trains the model (train.ts) on the CRM and the inputs and decides again with it.
  *   npm run bench -- identity [contacts=100000] [runs=3]
  */
-import { buildIdentityBenchSet, reconcile, scoreIdentity } from '../src/identity/index.js';
+import {
+  buildIdentityBenchSet,
+  reconcile,
+  scoreIdentity,
+  toSnapshot,
+  trainModel,
+  trainedScoring,
+} from '../src/identity/index.js';
 import { generateWorld } from '../src/simulators/seed/index.js';
 import type { BenchResult } from './run.js';
 
@@ -39,6 +47,13 @@ export async function run(args: string[]): Promise<BenchResult> {
     cpus.push(cpuMs() - c);
   }
   const s = scoreIdentity(results, set.expected);
+  const snap = toSnapshot(set);
+  const tw = performance.now();
+  const tc = cpuMs();
+  const training = trainModel(set.inputs, snap);
+  const trainWall = performance.now() - tw;
+  const trainCpu = cpuMs() - tc;
+  const t = scoreIdentity(reconcile(set.inputs, snap, { scoring: trainedScoring(training) }), set.expected);
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const missed = Object.entries(s.missedByPattern)
     .map(([p, n]) => `${p} ${n}`)
@@ -55,6 +70,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       { metric: 'ambiguous', value: s.ambiguous, unit: 'inputs' },
       { metric: 'unmatched', value: s.unmatched, unit: 'inputs' },
       { metric: 'ambiguous/unmatched without a reason', value: s.withoutReason, unit: 'inputs', target: '= 0', pass: s.withoutReason === 0 },
+      { metric: `train the model on ${set.contacts.length} CRM records (wall)`, value: trainWall / 1000, unit: 's', target: '< 10', pass: trainWall < 10_000, note: `cpu ${(trainCpu / 1000).toFixed(2)} s; u from ${training.randomPairs} random pairs, m from ${training.anchors} anchor pairs of ${training.pairs}` },
+      { metric: 'trained model: wrong matches', value: t.wrong, unit: 'inputs', target: '= 0', pass: t.wrong === 0, note: t.wrongExamples.slice(0, 3).map((w) => `${w.key}→${w.got}`).join(' ') },
+      { metric: 'trained model: recall on singled-out inputs', value: t.recall * 100, unit: '%', target: '>= 97', pass: t.recall >= 0.97 },
     ],
     meta: { byPattern: s.byPattern, missedByPattern: s.missedByPattern, wrongExamples: s.wrongExamples },
   };

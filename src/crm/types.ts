@@ -89,6 +89,15 @@ export interface ContactCandidate {
   company_id: string | null;
   company_name: string | null;
   phone: string | null;
+  /** Identifying attributes some CRMs hold; absent or null where the record has none. */
+  birth_date?: string | null;
+  postcode?: string | null;
+  /** Street address: number and street. */
+  address?: string | null;
+  city?: string | null;
+  linkedin_url?: string | null;
+  /** The record's id in another system (an ERP, a billing tool). */
+  external_id?: string | null;
 }
 
 /** A CRM company as identity sees it (the same shape `inrecord reconcile --crm-companies` reads). */

@@ -3,7 +3,8 @@
  * singles out, a reason on every result (the full-size figures are in bench/identity.bench.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { generateWorld } from '../simulators/seed/index.js';
+import { generateWorld, prng } from '../simulators/seed/index.js';
+import { addNoise } from '../simulators/seed/noise.js';
 import { buildIdentityBenchSet, scoreIdentity } from './benchset.js';
 import { reconcile } from './reconcile.js';
 
@@ -55,5 +56,42 @@ describe.each([3, 42])('identity on a seeded world (seed %i)', (seed) => {
         if (r?.status === 'matched') expect(e.truth).toContain(r.id);
       }
     }
+  });
+});
+
+describe.each([3, 42])('identity on a seeded world with noisy inputs (seed %i)', (seed) => {
+  const world = generateWorld({ seed, contacts: 4000, outsiders: 800 });
+  const set = buildIdentityBenchSet(world);
+  const rnd = prng(seed + 1);
+  const rates = { typo: 0.2, nickname: 0.1, swap: 0.03, missing: 0.05, householdMailbox: 0 };
+  let noisy = 0;
+  const inputs = set.inputs.map((i) => {
+    if (i.type !== 'contact') return i;
+    const { person, applied } = addNoise(
+      {
+        firstName: i.first_name ?? null,
+        lastName: i.last_name ?? null,
+        email: i.email ?? null,
+        phone: i.phone ?? null,
+        companyName: i.company_name ?? null,
+      },
+      rnd,
+      rates,
+    );
+    if (applied.length > 0) noisy++;
+    return {
+      ...i,
+      first_name: person.firstName,
+      last_name: person.lastName,
+      phone: person.phone,
+      company_name: person.companyName,
+    };
+  });
+  const score = scoreIdentity(reconcile(inputs, set), set.expected);
+
+  it('typos, nicknames, swapped names and missing values make no wrong match and cost little recall', () => {
+    expect(noisy).toBeGreaterThan(500);
+    expect(score.wrongExamples).toEqual([]);
+    expect(score.recall).toBeGreaterThanOrEqual(0.95);
   });
 });

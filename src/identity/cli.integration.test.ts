@@ -22,6 +22,7 @@ const jsonl = (xs: unknown[]) => `${xs.map((x) => JSON.stringify(x)).join('\n')}
 describe('inrecord reconcile / validate identities', () => {
   let dir: string;
   let sim: RunningSimulator;
+  let set: ReturnType<typeof buildIdentityBenchSet>;
   const cli = async (...args: string[]) => {
     try {
       const r = await run(
@@ -49,7 +50,7 @@ describe('inrecord reconcile / validate identities', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'inrecord-identity-'));
-    const set = buildIdentityBenchSet(generateWorld({ seed: 21, contacts: 600 }));
+    set = buildIdentityBenchSet(generateWorld({ seed: 21, contacts: 600 }));
     writeFileSync(join(dir, 'contacts.jsonl'), jsonl(set.contacts));
     writeFileSync(join(dir, 'companies.jsonl'), jsonl(set.companies));
     writeFileSync(
@@ -66,6 +67,24 @@ describe('inrecord reconcile / validate identities', () => {
     await sim?.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('offline --train: weights estimated from the export and the inputs, still no wrong match; live --train is refused', async () => {
+    const out = join(dir, 'out-trained.jsonl');
+    const files = ['--crm-contacts', join(dir, 'contacts.jsonl'), '--crm-companies', join(dir, 'companies.jsonl')];
+    const r = await cli('reconcile', ...files, '--input', join(dir, 'input.jsonl'), '--out', out, '--train');
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; status: string; id: string | null });
+    expect(lines).toHaveLength(202);
+    const matched = lines.filter((l) => l.status === 'matched');
+    expect(matched.length).toBeGreaterThan(100);
+    for (const l of matched) expect(set.expected.get(l.key)?.truth, l.key).toContain(l.id);
+    const live = await cli('reconcile', '--crm', 'salesforce', '--input', join(dir, 'input.jsonl'), '--out', out, '--train');
+    expect(live.code).not.toBe(0);
+    expect(live.stderr).toContain('--train needs the whole CRM');
+  }, 60_000);
 
   it('offline: one output line per input, malformed lines reported and written as unmatched, exit 0', async () => {
     const out = join(dir, 'out.jsonl');

@@ -267,3 +267,98 @@ describe('resolveIdentity on messy data: conflicts go to review, small typos are
     if (r.status !== 'matched') expect(r.id).toBeNull();
   });
 });
+
+describe('resolveIdentity with identifying attributes and partial inputs', () => {
+  const people = new CrmSnapshot(
+    [
+      ct('b1', 'Bianca', 'Cobbett', 'bcobbett@acme.com', 'a1', { phone: '+61 412 345 678' }),
+      ct('h1', 'Karli', 'Campbell', 'k.campbell@gmail.com', null, {
+        address: '12 Knox Street',
+        postcode: '4129',
+        birth_date: '1980-01-02',
+      }),
+      ct('s1', 'Ella', 'Stone', null, null, { address: '5 Elm Road', postcode: '2000', birth_date: '1975-06-07' }),
+      ct('d1', 'Tom', 'Reed', null, null, { birth_date: '1990-02-03', postcode: '3000' }),
+      ct('d2', 'Tom', 'Reed', null, null, { birth_date: '1990-02-03', postcode: '3000' }),
+      ct('l1', 'Ana', 'Silva', null, null, { linkedin_url: 'https://www.linkedin.com/in/ana-silva' }),
+      ct('x1', 'Ivo', 'Marsh', null, null, { external_id: 'ERP-77' }),
+      ct('x2', 'Ivo', 'Marsh', 'ivo@acme.com', 'a1', { external_id: 'ERP-78' }),
+    ],
+    [co('a1', 'Acme Corp', 'acme.com')],
+  );
+  it.each([
+    // a first name, a phone and a company: the reason says what was given, not "no name"
+    [
+      c('first-phone-company', { first_name: 'Zed', phone: '0499 999 999', company_name: 'Acme' }),
+      'unmatched',
+      [],
+      'no crm record fits phone 0499 999 999 (on no record), first name "zed"',
+    ],
+    [c('first-only', { first_name: 'Zed' }), 'unmatched', [], 'without a last name, a first name identifies no one'],
+    [c('nothing', {}), 'unmatched', [], 'no email, phone, name, company or other identifying field'],
+    // another first name at the same street address: a household, not this person
+    [
+      c('address-household', { first_name: 'Alice', last_name: 'Campbell', address: '12 knox st', postcode: '4129' }),
+      'ambiguous',
+      ['h1'],
+      'address 12 knox st is on karli campbell (h1) but the first name "alice"',
+    ],
+    // the same, with the record's birth date: the person's own, so the name is the record's other name
+    [
+      c('address-birth', {
+        first_name: 'Karli',
+        last_name: 'Campbel',
+        address: '12 knox st',
+        birth_date: '02/01/1980',
+      }),
+      'matched',
+      'h1',
+      'birth date, address and name (written "karli campbel"',
+    ],
+    [
+      c('birth-swapped', { first_name: 'Ella', last_name: 'Stone', birth_date: '1975-07-06', address: '5 elm rd' }),
+      'matched',
+      's1',
+      'birth date (day and month swapped), address and name',
+    ],
+    [
+      c('birth-typo-name', { first_name: 'Ella', last_name: 'Stine', birth_date: '19750607', postcode: '2000' }),
+      'matched',
+      's1',
+      'birth date, postcode and name (written "ella stine"',
+    ],
+    // CRM duplicates found by birth date: review, never a pick
+    [
+      c('duplicates-by-birth', { first_name: 'Tom', last_name: 'Reed', birth_date: '1990-02-03' }),
+      'ambiguous',
+      ['d1', 'd2'],
+      'crm duplicates: 2 records for tom reed share a birth date',
+    ],
+    [
+      c('linkedin', { full_name: 'Ana Silva', linkedin_url: 'linkedin.com/in/Ana-Silva/' }),
+      'matched',
+      'l1',
+      'linkedin profile and name match one record',
+    ],
+    // two namesakes: the external id singles one out, and contradicts the other
+    [
+      c('external-id', { full_name: 'Ivo Marsh', external_id: 'erp-77' }),
+      'matched',
+      'x1',
+      'external id and name',
+    ],
+    // a phone one digit off is no phone match, and a name alone is never enough
+    [
+      c('phone-one-off', { first_name: 'Bianca', last_name: 'Cobbett', phone: '0412 345 679' }),
+      'unmatched',
+      ['b1'],
+      'never matched by name alone',
+    ],
+  ] as const)('%# %j', (input, status, want, reason) => {
+    const r = resolveIdentity(input, people);
+    expect(r.status).toBe(status);
+    if (typeof want === 'string') expect(r.id).toBe(want);
+    else expect(r.candidates).toEqual(want);
+    expect(r.reason.toLowerCase()).toContain(reason.toLowerCase());
+  });
+});

@@ -2,145 +2,45 @@
  * The identity decision: given one outside record and the CRM's candidates, exactly one CRM record
  * (matched), several (ambiguous: review) or none (unmatched) — always with the reason.
  *
- * A person is decided by evidence weights in the manner of Fellegi and Sunter: each comparison of
- * the input with a candidate (email, phone, first name, last name, company) comes out as agreeing,
- * similar, different or missing, and adds log2(m/u) — how much likelier that outcome is for the same
- * person (m) than for two different people (u). A missing value adds nothing: it is not a
- * difference. The sum is matched at MATCH_AT or above, a review candidate from REVIEW_AT, not this
- * record below. Rules that hold whatever the sum:
- * - an email or phone that agrees while the name does not (another first name on a household
- *   mailbox, another name altogether) goes to review;
+ * A person is decided by evidence weights in the manner of Fellegi and Sunter: candidates come from
+ * blocking (block.ts), each is compared attribute by attribute into levels (compare.ts), and each
+ * level adds log2(m/u) — how much likelier that outcome is for the same person (m) than for two
+ * different people (u) — from the judged model or a trained one (model.ts, train.ts). A missing
+ * value adds nothing: it is not a difference. The sum is matched at MATCH_AT or above, a review
+ * candidate from REVIEW_AT, not this record below. Rules that hold whatever the sum and the model:
+ * - an email, phone or street address that agrees while the name does not (another first name on a
+ *   household mailbox or at the address, another name altogether) goes to review, unless the birth
+ *   date agrees too;
  * - an email on one record and a phone on another go to review;
  * - several records that fit as well as the best (CRM duplicates, namesakes at one company), and
  *   that nothing the best agrees on contradicts, go to review: never an arbitrary pick;
- * - a person is never matched by name alone: candidates come from an email, a phone or a company;
+ * - a match needs something of the person's own (email, phone, profile, id, birth date, address) or
+ *   the whole name exact; a person is never matched by name alone;
  * - a domain that belongs to several companies does not identify a company on its own;
  * - nothing is guessed and nothing is created.
  */
-import {
-  type NameAgreement,
-  type NormalEmail,
-  compareNameKeys,
-  nearlySameName,
-  normaliseCompanyName,
-  normaliseDomain,
-  normaliseEmail,
-  normaliseName,
-  phoneKey,
-} from './normalise.js';
+import { contactCompanies, contactKeys, staffCandidates } from './block.js';
+import { type ContactComparison, type ContactEvidence, type Scoring, compareContact } from './compare.js';
+import { DEFAULT_MODEL, DEFAULT_WEIGHTS } from './model.js';
+import { normaliseCompanyName, normaliseDomain } from './normalise.js';
 import type { CrmSnapshot, IndexedContact } from './snapshot.js';
 import type { IdentityInput, IdentityResult } from './types.js';
 
 type Name = { first: string; last: string } | null;
-type Agreement = 'agree' | 'role' | 'differ' | 'missing';
-/** 'colleague': another address at the same work domain (a company gives each person one). */
-type EmailAgreement = Agreement | 'colleague';
 
 /**
- * log2(m/u) per comparison outcome. m: how often a person's own record compares this way; u: how
- * often another person's record does (among the candidates an email, phone or company brings up).
+ * The judged model (model.ts), as it stands: the same decision whether the candidates come from a
+ * full snapshot or from a live lookup (term frequencies come with a trained model, train.ts).
  */
-export const CONTACT_WEIGHTS = {
-  // m 0.9, u 1 in 300,000 (a mailbox is one person's); a role inbox: u 1 in 70 (a company's people
-  // share it: it says the company, not the person); differ: m 0.35 (people have several addresses);
-  // another address at the same work domain: m 0.09 (an address changes within a company rarely;
-  // a namesake colleague has one of their own)
-  email: { agree: 18, role: 6, differ: -1.5, colleague: -3.5, missing: 0 },
-  // m 0.8, u 1 in 20,000 (switchboards are shared); differ: m 0.25
-  phone: { agree: 14, role: 0, differ: -2, missing: 0 },
-  // exact or nickname: m 0.9, u 1 in 36; similar (a typo): m 0.05, u 1 in 110; initial: m 0.03,
-  // u 1 in 90; different: m 0.06, u 0.96
-  first: { exact: 5, similar: 2.5, initial: 1.5, different: -4, missing: 0 },
-  // exact: m 0.9, u 1 in 140; similar: m 0.05, u 1 in 320; different: m 0.03, u 0.96
-  last: { exact: 7, similar: 4, initial: 1, different: -5, missing: 0 },
-  // m 0.8, u 1 in 80; differ: m 0.5 (people move, records lag)
-  company: { agree: 6, role: 0, differ: -1, missing: 0 },
-} as const;
+export const DEFAULT_SCORING: Scoring = { model: DEFAULT_MODEL, weights: DEFAULT_WEIGHTS, tf: false };
 /** At or above: matched (name + company alone reach it only with both names exact). */
 export const MATCH_AT = 16;
 /** At or above, below MATCH_AT: a review candidate. Below: not this record. */
 export const REVIEW_AT = 10;
 /** A second record within this many bits of the best, not contradicted, makes the decision a review. */
 export const MARGIN = 4;
-/** The most a record found through the company alone can score: both names exact at that company. */
-const COMPANY_ALONE =
-  CONTACT_WEIGHTS.first.exact + CONTACT_WEIGHTS.last.exact + CONTACT_WEIGHTS.company.agree;
 /** Prior log2-odds that a candidate is the person, turning a score into a confidence. */
 const PRIOR = -12;
-
-/** How one CRM contact compares with the input, and what that adds up to. */
-export interface ContactComparison {
-  ic: IndexedContact;
-  email: EmailAgreement;
-  phone: Agreement;
-  first: NameAgreement;
-  last: NameAgreement;
-  company: Agreement;
-  /** The first and last name agree only the other way round ("Smith John"). */
-  swapped: boolean;
-  score: number;
-  /** An email or phone agrees but the name is another person's: never matched without review. */
-  conflict: 'first name' | 'name' | null;
-}
-
-/** What the input says about a person, normalised once. */
-export interface ContactEvidence {
-  email: NormalEmail | null;
-  name: Name;
-  phone: string | null;
-  /** Companies the input points at (empty: none). */
-  companies: readonly string[];
-}
-
-/** Compares one candidate with the input (pure; the weights are CONTACT_WEIGHTS). */
-export function compareContact(
-  ev: ContactEvidence,
-  ic: IndexedContact,
-  snap: CrmSnapshot,
-): ContactComparison {
-  const e = ev.email;
-  const email: EmailAgreement = !e
-    ? 'missing'
-    : ic.emails.includes(e.canonical)
-      ? e.role
-        ? 'role'
-        : 'agree'
-      : ic.emails.length === 0
-        ? 'missing'
-        : !e.freeMail && !e.role && ic.emails.some((x) => x.endsWith(`@${e.domain}`))
-          ? 'colleague'
-          : 'differ';
-  const phone: Agreement = !ev.phone || !ic.phone ? 'missing' : ev.phone === ic.phone ? 'agree' : 'differ';
-  let first = compareNameKeys(ev.name?.first ?? '', ic.first, 'first');
-  let last = compareNameKeys(ev.name?.last ?? '', ic.last, 'last');
-  let swapped = false;
-  if (first === 'different' && last === 'different') {
-    const f = compareNameKeys(ev.name?.last ?? '', ic.first, 'first');
-    const l = compareNameKeys(ev.name?.first ?? '', ic.last, 'last');
-    if ((f === 'exact' || f === 'similar') && (l === 'exact' || l === 'similar')) {
-      first = f;
-      last = l;
-      swapped = true;
-    }
-  }
-  let company: Agreement = 'missing';
-  if (ev.companies.length > 0) {
-    const own = snap.companiesOf(ic);
-    if (own.length > 0) company = own.some((c) => ev.companies.includes(c)) ? 'agree' : 'differ';
-  }
-  const w = CONTACT_WEIGHTS;
-  const score = w.email[email] + w.phone[phone] + w.first[first] + w.last[last] + w.company[company];
-  const strong = email === 'agree' || phone === 'agree';
-  // with both an email and a phone agreeing, a first name one slip away is a typo, not a person
-  const slip = email === 'agree' && phone === 'agree' && nearlySameName(ev.name?.first ?? '', ic.first);
-  const conflict =
-    strong && last === 'different' && first !== 'exact'
-      ? 'name'
-      : strong && first === 'different' && !slip
-        ? 'first name'
-        : null;
-  return { ic, email, phone, first, last, company, swapped, score, conflict };
-}
 
 const show = (n: Name) => (n ? `${n.first} ${n.last}`.trim() : '');
 const label = (ic: IndexedContact) => `${ic.c.first_name ?? ''} ${ic.c.last_name ?? ''}`.trim() || ic.c.id;
@@ -168,31 +68,23 @@ function result(
   };
 }
 
-/** Companies the input points at, and how firmly. */
-function companyEvidence(
-  input: IdentityInput,
-  snap: CrmSnapshot,
-  emailDomain: string | null,
-): { ids: string[]; how: string } {
-  const domain = normaliseDomain(input.company_domain ?? input.domain ?? input.website) ?? emailDomain;
-  const nn = normaliseCompanyName(input.company_name ?? input.name);
-  const byDomain = domain ? (snap.companiesByDomain.get(domain) ?? []) : [];
-  const byName = nn ? (snap.companiesByName.get(nn) ?? []) : [];
-  if (byDomain.length > 0) {
-    const both = byName.length > 0 ? byDomain.filter((id) => byName.includes(id)) : [];
-    return both.length > 0
-      ? { ids: both, how: `domain ${domain} and name` }
-      : { ids: byDomain, how: `domain ${domain}` };
-  }
-  return { ids: byName, how: nn ? `company name "${input.company_name ?? input.name}"` : '' };
-}
-
-/** What agrees, in words ("email and name", "phone, name (written "riy howie", on record "Roy Howie") and company"). */
+/**
+ * What agrees, in words ("email and name", "phone, name (written "riy howie", on record "Roy
+ * Howie") and company", "birth date (day and month swapped), address and name").
+ */
 function agreementText(c: ContactComparison, name: Name): string {
   const parts: string[] = [];
   if (c.email === 'agree') parts.push('email');
   if (c.email === 'role') parts.push('role inbox');
   if (c.phone === 'agree') parts.push('phone');
+  if (c.phone === 'similar') parts.push('phone (one digit off)');
+  if (c.linkedin === 'agree') parts.push('LinkedIn profile');
+  if (c.external === 'agree') parts.push('external id');
+  if (c.birth === 'agree') parts.push('birth date');
+  if (c.birth === 'swapped') parts.push('birth date (day and month swapped)');
+  if (c.birth === 'similar') parts.push('birth date (one digit off)');
+  if (c.address === 'agree' || c.address === 'similar') parts.push(c.address === 'agree' ? 'address' : 'address (nearly)');
+  if (c.postcode === 'agree') parts.push('postcode');
   const nameOk = (c.first === 'exact' || c.first === 'missing') && c.last === 'exact';
   if (nameOk && !c.swapped) parts.push('name');
   else if (c.first !== 'missing' || c.last !== 'missing')
@@ -208,7 +100,23 @@ function evidenceOf(c: ContactComparison): string {
     if (c.first !== 'different' && c.last !== 'different') parts.push('name');
   if (c.phone === 'agree') parts.push('phone');
   if (c.company === 'agree') parts.push('company');
+  if (c.birth === 'agree') parts.push('birth');
+  if (c.address === 'agree') parts.push('address');
+  if (c.postcode === 'agree') parts.push('postcode');
+  if (c.linkedin === 'agree') parts.push('linkedin');
+  if (c.external === 'agree') parts.push('external_id');
   return parts.join('+');
+}
+
+/**
+ * Whatever the sum and whatever the model, a match needs something of the person's own: an email,
+ * phone, profile, id, birth date or street address that agrees — or, at a company, the whole name
+ * exactly (a nickname counts). A first name and an employer are not a person, and "Nettiea Doyle"
+ * at Nettie Doyle's company may be a typo or a colleague: that is for review.
+ */
+function identifies(c: ContactComparison): boolean {
+  const own = [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
+  return own || (c.first === 'exact' && c.last === 'exact');
 }
 
 /**
@@ -237,19 +145,24 @@ function openConflict(ranked: readonly ContactComparison[]): ContactComparison |
 function contradicted(c: ContactComparison, best: ContactComparison): boolean {
   return (
     (agrees(best.email) && differs(c.email)) ||
-    (agrees(best.phone) && differs(c.phone)) ||
+    // a phone or birth date one digit off is left behind by the record that has it exactly
+    (agrees(best.phone) && c.phone !== 'agree' && c.phone !== 'missing') ||
+    (agrees(best.birth) && c.birth !== 'agree' && c.birth !== 'missing') ||
+    (agrees(best.linkedin) && differs(c.linkedin)) ||
+    (agrees(best.external) && differs(c.external)) ||
     (agrees(best.first) && differs(c.first)) ||
     (agrees(best.last) && differs(c.last)) ||
     (agrees(best.company) && differs(c.company))
   );
 }
 
-export function resolveContact(input: IdentityInput, snap: CrmSnapshot): IdentityResult {
-  const email = normaliseEmail(input.email);
-  const name: Name = normaliseName(input.first_name, input.last_name, input.full_name);
-  const phone = phoneKey(input.phone);
-  const byEmail = email ? (snap.byEmail.get(email.canonical) ?? []) : [];
-  const byPhone = phone ? (snap.byPhone.get(phone) ?? []) : [];
+export function resolveContact(
+  input: IdentityInput,
+  snap: CrmSnapshot,
+  scoring: Scoring = DEFAULT_SCORING,
+): IdentityResult {
+  const keys = contactKeys(input, snap);
+  const { email, name, phone, attrs, byEmail, byPhone, strong } = keys;
   if (
     email &&
     !email.role &&
@@ -269,22 +182,24 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   }
 
   const rank = (ids: Iterable<string>, companies: readonly string[]) => {
-    const ev: ContactEvidence = { email, name, phone, companies };
+    const ev: ContactEvidence = { email, name, phone, companies, attrs };
     const out: ContactComparison[] = [];
-    for (const id of ids) out.push(compareContact(ev, snap.contacts.get(id) as IndexedContact, snap));
+    for (const id of ids)
+      out.push(compareContact(ev, snap.contacts.get(id) as IndexedContact, snap, scoring));
     return out.length < 2 ? out : out.sort((a, b) => b.score - a.score || (a.ic.c.id < b.ic.c.id ? -1 : 1));
   };
-  // The email and the phone first. When they single out one record so firmly that the company
-  // could neither pull it under MATCH_AT nor bring another record within MARGIN of it — nor anyone
-  // found through the company alone come close — the company need not be looked at.
-  const strong = byPhone.length === 0 ? byEmail : [...new Set([...byEmail, ...byPhone])];
+  // When they single out one record so firmly that the company could neither pull it under
+  // MATCH_AT nor bring another record within MARGIN of it — nor anyone found through the company
+  // alone come close — the company need not be looked at.
   const first = rank(strong, []);
   const top = first[0];
-  const swing = CONTACT_WEIGHTS.company.agree - CONTACT_WEIGHTS.company.differ;
+  const w = scoring.weights;
+  const swing = w.company.agree - w.company.differ;
+  const companyAlone = w.first.exact + w.last.exact + w.company.agree;
   const sure =
     top !== undefined &&
-    top.score + CONTACT_WEIGHTS.company.differ >= MATCH_AT &&
-    (!name?.last || top.score >= COMPANY_ALONE + MARGIN) &&
+    top.score + w.company.differ >= MATCH_AT &&
+    (!name?.last || top.score >= companyAlone + MARGIN) &&
     !openConflict(first) &&
     first
       .slice(1)
@@ -295,24 +210,11 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   const companyFields = Boolean(input.company_name || input.company_domain || input.domain || input.website);
   const company =
     !sure && (companyFields || byEmail.length === 0)
-      ? companyEvidence(
-          input,
-          snap,
-          byEmail.length === 0 && email && !email.freeMail ? normaliseDomain(email.domain) : null,
-        )
+      ? contactCompanies(input, snap, keys)
       : { ids: [], how: '' };
   const where = company.ids.length === 1 ? company.how : `${company.how} (${company.ids.length} companies)`;
-  // Candidates come from an email, a phone or a company: never from a name alone.
-  const ids = new Set(strong);
-  if (name?.last)
-    for (const cid of company.ids) {
-      for (const id of snap.byCompanyLast.get(`${cid}|${name.last}`) ?? []) ids.add(id);
-      if (!name.first) continue;
-      // a misspelt last name is found by the first name; first and last written the other way round, crosswise
-      for (const id of snap.byCompanyFirst.get(`${cid}|${name.first}`) ?? []) ids.add(id);
-      for (const id of snap.byCompanyLast.get(`${cid}|${name.first}`) ?? []) ids.add(id);
-      for (const id of snap.byCompanyFirst.get(`${cid}|${name.last}`) ?? []) ids.add(id);
-    }
+  // Candidates come from an identifier or a company (block.ts): never from a name alone.
+  const ids = staffCandidates(name, company.ids, snap, new Set(strong));
   const scored = sure ? first : rank(ids, company.ids);
   const viable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
   const viableIds = viable.slice(0, 20).map((c) => c.ic.c.id);
@@ -320,21 +222,29 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
   const conflicted = openConflict(viable);
   if (conflicted) {
     const c = conflicted;
-    const via = c.email === 'agree' ? `email ${email?.address}` : `phone ${input.phone}`;
+    const via =
+      c.conflictVia === 'email'
+        ? `email ${email?.address}`
+        : c.conflictVia === 'phone'
+          ? `phone ${input.phone}`
+          : c.conflictVia === 'address'
+            ? `address ${input.address}`
+            : `${c.conflictVia}`;
+    const household = c.conflictVia === 'address' ? 'household' : 'shared or household mailbox';
     return result(
       input,
       'ambiguous',
       viableIds,
       0,
       c.conflict === 'first name'
-        ? `${via} is on ${named(c.ic)} but the first name "${name?.first}" is another person's (a shared or household mailbox?): confirm in review`
+        ? `${via} is on ${named(c.ic)} but the first name "${name?.first}" is another person's (a ${household}?) and no birth date confirms the person: confirm in review`
         : `${via} is on ${named(c.ic)} but the name "${show(name)}" differs: confirm in review`,
-      c.email === 'agree' ? 'email' : 'phone',
+      c.conflictVia ?? undefined,
     );
   }
 
   const best = viable[0];
-  if (best && best.score >= MATCH_AT) {
+  if (best && best.score >= MATCH_AT && identifies(best)) {
     const rivals = viable.slice(1).filter((c) => !contradicted(c, best) && isRival(c, best));
     if (rivals.length === 0) {
       const what = agreementText(best, name);
@@ -352,14 +262,16 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
     const group = [best, ...rivals];
     const ids2 = group.map((c) => c.ic.c.id);
     const sameName = group.every((c) => (c.first === 'exact' || c.first === 'missing') && c.last === 'exact');
-    const strongShared = group.every((c) => c.email === 'agree' || c.phone === 'agree');
+    const strongShared = group.every((c) => c.email === 'agree' || c.phone === 'agree' || c.birth === 'agree');
+    const sharedWhat =
+      best.email === 'agree' ? email?.address : best.phone === 'agree' ? `phone ${input.phone}` : 'a birth date';
     return result(
       input,
       'ambiguous',
       ids2,
       0,
       sameName && strongShared
-        ? `CRM duplicates: ${group.length} records for ${label(best.ic)} share ${best.email === 'agree' ? email?.address : `phone ${input.phone}`}; merge them in the CRM or pick one in review`
+        ? `CRM duplicates: ${group.length} records for ${label(best.ic)} share ${sharedWhat}; merge them in the CRM or pick one in review`
         : sameName && best.company === 'agree'
           ? `${group.length} people named ${show(name)} at ${where}`
           : `${group.length} records fit about equally (${group.map((c) => named(c.ic)).join(', ')}) and nothing singles one out: pick one in review`,
@@ -381,7 +293,7 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
       return result(
         input,
         'ambiguous',
-        byEmail,
+        [...byEmail],
         0,
         byEmail.length === 1
           ? `role inbox ${email.address} is a shared inbox (on ${named(snap.contacts.get(byEmail[0] as string) as IndexedContact)}) and the input has no name, phone or company to confirm the person: confirm in review`
@@ -421,14 +333,27 @@ export function resolveContact(input: IdentityInput, snap: CrmSnapshot): Identit
       0,
       `"${input.email}" is not an email address, and there is no name to match on`,
     );
+  // What the input gave, and why it is not enough.
+  const gave = [
+    email && `email ${email.address} (${byEmail.length === 0 ? 'not in the CRM' : 'on a record nothing else confirms'})`,
+    phone && `phone ${input.phone} (${byPhone.length === 0 ? 'on no record' : 'on a record nothing else confirms'})`,
+    name?.first && `first name "${name.first}"`,
+    company.how && `${company.how}${company.ids.length === 0 ? ' (not in the CRM)' : ''}`,
+    !company.how && input.company_name && `company "${input.company_name}" (not in the CRM)`,
+    attrs.birth && 'birth date',
+    attrs.postcode && `postcode ${input.postcode}`,
+    attrs.address && 'address',
+    attrs.linkedin && 'LinkedIn profile',
+    attrs.external && `external id ${input.external_id}`,
+  ].filter(Boolean);
   return result(
     input,
     'unmatched',
     [],
     0,
-    email
-      ? `${email.address} is ${byEmail.length === 0 ? 'not in the CRM' : 'on a record that nothing else confirms'} and there is no name to match on`
-      : 'no email, name or company to match on',
+    gave.length === 0
+      ? 'no email, phone, name, company or other identifying field to match on'
+      : `no CRM record fits ${gave.join(', ')}${name?.first ? '; without a last name, a first name identifies no one' : ''}`,
   );
 }
 
@@ -568,6 +493,10 @@ export function resolveCompany(input: IdentityInput, snap: CrmSnapshot): Identit
   );
 }
 
-export function resolveIdentity(input: IdentityInput, snap: CrmSnapshot): IdentityResult {
-  return input.type === 'company' ? resolveCompany(input, snap) : resolveContact(input, snap);
+export function resolveIdentity(
+  input: IdentityInput,
+  snap: CrmSnapshot,
+  scoring: Scoring = DEFAULT_SCORING,
+): IdentityResult {
+  return input.type === 'company' ? resolveCompany(input, snap) : resolveContact(input, snap, scoring);
 }

@@ -57,7 +57,8 @@ export async function fetchCandidates(
   opts: { batchSize?: number } = {},
 ): Promise<LiveSnapshot> {
   const size = opts.batchSize ?? 100;
-  const snapshot = new CrmSnapshot();
+  // the candidates asked for, not the CRM: their value counts are no frequencies
+  const snapshot = new CrmSnapshot([], [], { complete: false });
   let calls = 0;
   const addContacts = (cs: Awaited<ReturnType<CandidateSource['findContacts']>>) => {
     for (const c of cs) if (!snapshot.contacts.has(c.id)) snapshot.addContact(c);

@@ -402,3 +402,30 @@ export function phoneKey(raw: string | null | undefined): string | null {
   const digits = raw.replace(/\D/g, '');
   return digits.length >= 7 ? digits.slice(-9) : null;
 }
+
+const SOUNDEX: Record<string, string> = {
+  b: '1', f: '1', p: '1', v: '1',
+  c: '2', g: '2', j: '2', k: '2', q: '2', s: '2', x: '2', z: '2',
+  d: '3', t: '3',
+  l: '4',
+  m: '5', n: '5',
+  r: '6',
+};
+
+/**
+ * American Soundex of a name key ("robert", "rupert" → "r163"): names that sound alike share it,
+ * so a misspelt name ("smyth", "smith") is found without comparing it with everyone.
+ */
+export function soundex(key: string): string {
+  if (!key) return '';
+  let out = key[0] as string;
+  let prev = SOUNDEX[out] ?? '';
+  for (let i = 1; i < key.length && out.length < 4; i++) {
+    const ch = key[i] as string;
+    const code = SOUNDEX[ch] ?? '';
+    if (code && code !== prev) out += code;
+    // h and w do not separate letters of one code; vowels do
+    if (ch !== 'h' && ch !== 'w') prev = code;
+  }
+  return out.padEnd(4, '0');
+}

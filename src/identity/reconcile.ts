@@ -5,7 +5,8 @@
  * line number and the reason, never dropped.
  */
 import type { CompanyCandidate, ContactCandidate } from '../crm/types.js';
-import { resolveIdentity } from './decide.js';
+import type { Scoring } from './compare.js';
+import { DEFAULT_SCORING, resolveIdentity } from './decide.js';
 import { CrmSnapshot } from './snapshot.js';
 import {
   type IdentityInput,
@@ -23,14 +24,16 @@ export function toSnapshot(s: CrmSnapshot | SnapshotData): CrmSnapshot {
   return s instanceof CrmSnapshot ? s : new CrmSnapshot(s.contacts, s.companies);
 }
 
-/** One result per input, in input order. */
+/** One result per input, in input order (`scoring`: a trained model, train.ts; default the judged one). */
 export function reconcile(
   inputs: readonly IdentityInput[],
   snapshot: CrmSnapshot | SnapshotData,
+  opts: { scoring?: Scoring } = {},
 ): IdentityResult[] {
   const snap = toSnapshot(snapshot);
+  const scoring = opts.scoring ?? DEFAULT_SCORING;
   const out: IdentityResult[] = new Array(inputs.length);
-  for (let i = 0; i < inputs.length; i++) out[i] = resolveIdentity(inputs[i] as IdentityInput, snap);
+  for (let i = 0; i < inputs.length; i++) out[i] = resolveIdentity(inputs[i] as IdentityInput, snap, scoring);
   return out;
 }
 

@@ -1,11 +1,16 @@
-/** An in-memory index of CRM contacts and companies by every normalised key identity blocks on. */
+/**
+ * An in-memory index of CRM contacts and companies by every normalised key identity blocks on,
+ * and the value counts that term-frequency adjustment reads.
+ */
 import type { CompanyCandidate, ContactCandidate } from '../crm/types.js';
+import { type PersonAttributes, personAttributes } from './attributes.js';
 import {
   normaliseCompanyName,
   normaliseDomain,
   normaliseEmail,
   normaliseName,
   phoneKey,
+  soundex,
 } from './normalise.js';
 
 export interface IndexedContact {
@@ -14,6 +19,7 @@ export interface IndexedContact {
   last: string;
   emails: string[];
   phone: string | null;
+  attrs: PersonAttributes;
 }
 
 /** Appends v under k; ids arrive in order, so a repeat is always the last element. */
@@ -37,9 +43,30 @@ export class CrmSnapshot {
   readonly byCompanyLast = new Map<string, string[]>();
   /** `${companyId}|${first}` → contact ids: finds a person at a company whose last name is misspelt. */
   readonly byCompanyFirst = new Map<string, string[]>();
+  /** `${companyId}|${soundex(last)}`: a misspelt last name at a company (first names sound alike too often). */
+  readonly byCompanySound = new Map<string, string[]>();
+  readonly byBirth = new Map<string, string[]>();
+  readonly byAddress = new Map<string, string[]>();
+  /** `${postcode}|${first}` and `${postcode}|${last}` → contact ids. */
+  readonly byPostcodeName = new Map<string, string[]>();
+  readonly byLinkedIn = new Map<string, string[]>();
+  readonly byExternal = new Map<string, string[]>();
+  /** How many records hold each first / last name key: what term-frequency adjustment reads. */
+  readonly firstCount = new Map<string, number>();
+  readonly lastCount = new Map<string, number>();
+  /**
+   * The snapshot is the whole CRM (or a fair sample of it), so value counts are frequencies. A
+   * snapshot of fetched candidates is not: its counts say what was asked for.
+   */
+  readonly complete: boolean;
   private readonly companyKeys = new Map<string, { name: string | null; domains: string[] }>();
 
-  constructor(contacts: Iterable<ContactCandidate> = [], companies: Iterable<CompanyCandidate> = []) {
+  constructor(
+    contacts: Iterable<ContactCandidate> = [],
+    companies: Iterable<CompanyCandidate> = [],
+    opts: { complete?: boolean } = {},
+  ) {
+    this.complete = opts.complete ?? true;
     for (const co of companies) this.addCompany(co);
     for (const c of contacts) this.addContact(c);
   }
@@ -72,8 +99,19 @@ export class CrmSnapshot {
       push(this.byEmail, ne.canonical, c.id);
     }
     const phone = phoneKey(c.phone);
-    const ic: IndexedContact = { c, first: name?.first ?? '', last: name?.last ?? '', emails, phone };
+    const attrs = personAttributes(c);
+    const ic: IndexedContact = { c, first: name?.first ?? '', last: name?.last ?? '', emails, phone, attrs };
     this.contacts.set(c.id, ic);
+    if (ic.first) this.firstCount.set(ic.first, (this.firstCount.get(ic.first) ?? 0) + 1);
+    if (ic.last) this.lastCount.set(ic.last, (this.lastCount.get(ic.last) ?? 0) + 1);
+    if (c.company_id && ic.last.length >= 3)
+      push(this.byCompanySound, `${c.company_id}|${soundex(ic.last)}`, c.id);
+    if (attrs.birth) push(this.byBirth, attrs.birth, c.id);
+    if (attrs.address) push(this.byAddress, attrs.address, c.id);
+    if (attrs.postcode && ic.first) push(this.byPostcodeName, `${attrs.postcode}|${ic.first}`, c.id);
+    if (attrs.postcode && ic.last) push(this.byPostcodeName, `${attrs.postcode}|${ic.last}`, c.id);
+    if (attrs.linkedin) push(this.byLinkedIn, attrs.linkedin, c.id);
+    if (attrs.external) push(this.byExternal, attrs.external, c.id);
     if (ic.last) push(this.byName, `${ic.first}|${ic.last}`, c.id);
     if (c.company_id) push(this.byCompany, c.company_id, c.id);
     if (c.company_id && ic.last) push(this.byCompanyLast, `${c.company_id}|${ic.last}`, c.id);

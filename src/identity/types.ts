@@ -15,6 +15,15 @@ export const identityInputSchema = z
     name: z.string().nullish(),
     domain: z.string().nullish(),
     website: z.string().nullish(),
+    /** A person's birth date (YYYY-MM-DD, YYYYMMDD or DD/MM/YYYY). */
+    birth_date: z.string().nullish(),
+    postcode: z.string().nullish(),
+    /** Street address: number and street. */
+    address: z.string().nullish(),
+    city: z.string().nullish(),
+    linkedin_url: z.string().nullish(),
+    /** The person's id in another system that the CRM also holds. */
+    external_id: z.string().nullish(),
   })
   .passthrough();
 export type IdentityInput = z.infer<typeof identityInputSchema>;

@@ -13,6 +13,8 @@ import {
   resolveWithMap,
   resultLine,
   summarise,
+  trainModel,
+  trainedScoring,
 } from '../../identity/index.js';
 import { action, globals } from '../command.js';
 import { openCommandStore } from '../context.js';
@@ -25,6 +27,7 @@ interface ReconcileOptions {
   input: string;
   out: string;
   batch: number;
+  train?: boolean;
 }
 
 function readText(path: string, what: string): string {
@@ -58,7 +61,7 @@ export function register(program: Command): void {
     )
     .requiredOption(
       '--input <file>',
-      'JSONL: {"key","type":"contact"|"company","email"?,"first_name"?,"last_name"?,"full_name"?,"company_name"?,"company_domain"?,"phone"?,"name"?,"domain"?,"website"?}',
+      'JSONL: {"key","type":"contact"|"company","email"?,"first_name"?,"last_name"?,"full_name"?,"company_name"?,"company_domain"?,"phone"?,"name"?,"domain"?,"website"?,"birth_date"?,"postcode"?,"address"?,"city"?,"linkedin_url"?,"external_id"?}',
     )
     .requiredOption(
       '--out <file>',
@@ -66,7 +69,7 @@ export function register(program: Command): void {
     )
     .option(
       '--crm-contacts <file>',
-      'offline: the CRM contacts, JSONL {"id","email","additional_emails","first_name","last_name","company_id","company_name","phone"}',
+      'offline: the CRM contacts, JSONL {"id","email","additional_emails","first_name","last_name","company_id","company_name","phone","birth_date"?,"postcode"?,"address"?,"city"?,"linkedin_url"?,"external_id"?}',
     )
     .option(
       '--crm-companies <file>',
@@ -77,6 +80,10 @@ export function register(program: Command): void {
       'live: hubspot | salesforce | pipedrive, through the config’s connection; links and review items are stored',
     )
     .option('--batch <n>', 'live: values per lookup call', (v) => Number.parseInt(v, 10), 100)
+    .option(
+      '--train',
+      'offline: estimate the match weights from this CRM export and these inputs (no labels needed) before deciding',
+    )
     .action(
       action(async (opts: ReconcileOptions, cmd: Command) => {
         const live = opts.crm !== undefined;
@@ -88,6 +95,10 @@ export function register(program: Command): void {
         if (!live && !opts.crmContacts && !opts.crmCompanies)
           throw new InrecordError('IR_USAGE', 'nothing to reconcile against', {
             fix: 'Pass --crm-contacts and --crm-companies (offline) or --crm hubspot|salesforce|pipedrive (live).',
+          });
+        if (live && opts.train)
+          throw new InrecordError('IR_USAGE', '--train needs the whole CRM, and live mode fetches only candidates', {
+            fix: 'Export the CRM and run offline with --crm-contacts, --crm-companies and --train.',
           });
         if (live && !CRMS.includes(opts.crm as string))
           throw new InrecordError('IR_USAGE', `--crm ${opts.crm} is not a CRM inrecord knows`, {
@@ -110,7 +121,9 @@ export function register(program: Command): void {
           const companies = opts.crmCompanies
             ? readSnapshot<CompanyCandidate>(opts.crmCompanies, 'companies')
             : [];
-          results = reconcile(inputs, new CrmSnapshot(contacts, companies));
+          const snapshot = new CrmSnapshot(contacts, companies);
+          const scoring = opts.train ? trainedScoring(trainModel(inputs, snapshot)) : undefined;
+          results = reconcile(inputs, snapshot, { scoring });
         } else {
           const { store, config } = await openCommandStore(cmd);
           try {
