@@ -99,14 +99,15 @@ export function readTic(file = TIC_CSV): TicData | null {
  * The reference: plain L2 logistic regression on every category level one-hot (0/1) and each
  * numeric field standardised (training mean and standard deviation), fitted by the project's
  * Newton solver (solver.ts) without the engine's feature pipeline (no level merging, no log
- * transform). Its penalty λ is chosen from 1, 10, 100 by 5-fold cross-validated log loss on the
- * training rows (λ = 1 is a default scikit-learn LogisticRegression). Returns the held-out AUC with
- * its 95% DeLong interval.
+ * transform). Its penalty λ is `lambda` when given, else chosen from 1, 10, 100 by 5-fold
+ * cross-validated log loss on the training rows (λ = 1 is a default scikit-learn
+ * LogisticRegression). Returns the held-out AUC with its 95% DeLong interval.
  */
 export function referenceAuc(
   data: TicData,
   train: number[],
   test: number[],
+  given?: number,
 ): { auc: number; lower: number; upper: number; lambda: number; converged: boolean } {
   const colOf: { j: number; level?: string; mean: number; sd: number }[] = [];
   for (const [j, c] of data.columns.entries()) {
@@ -150,7 +151,7 @@ export function referenceAuc(
   // 5-fold choice of λ, strong to weak penalty, each fit warm-started from the last
   const grid = [100, 10, 1];
   const loss = grid.map(() => 0);
-  for (let f = 0; f < 5; f++) {
+  for (let f = 0; f < (given === undefined ? 5 : 0); f++) {
     const fitRows = Int32Array.from(train.flatMap((_, r) => (r % 5 === f ? [] : [r])));
     let warm: Float64Array | undefined;
     grid.forEach((lambda, g) => {
@@ -162,7 +163,7 @@ export function referenceAuc(
       }
     });
   }
-  const lambda = grid[loss.indexOf(Math.min(...loss))];
+  const lambda = given ?? grid[loss.indexOf(Math.min(...loss))];
   const fit = fitLogistic(d, y, null, { lambda });
   const t = design(test);
   const scores = test.map((_, r) => etaOf(t, r, fit.weights));
