@@ -101,6 +101,7 @@ describe('server', () => {
     const res = await app.inject({ method: 'GET', url: '/models' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('trained · lr-1a2b');
+    expect(res.body).toContain('Family: logistic regression: boosted trees&#39; held-out AUC 0.790 vs logistic 0.804');
     expect(res.body).toContain('0.804 (0.756–0.852)');
     expect(res.body).toContain('96.9% (90.6%)');
     expect(res.body).toContain('last engaged n days ago (−1.180, log)');

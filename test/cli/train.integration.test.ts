@@ -164,7 +164,7 @@ describe('inrecord train', () => {
     expect(line.modelVersion).toEqual(expect.any(String));
     if (line.chosen === 'trained') {
       expect(line.msg).toMatch(
-        /^flow lead-scoring: scoring with trained model lr-\w+: held-out AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) vs rules \d\.\d{3}$/,
+        /^flow lead-scoring: scoring with trained model (lr|gb)-\w+: held-out AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) vs rules \d\.\d{3}$/,
       );
       expect(line.aucLower as number).toBeGreaterThan(line.rulesAuc as number);
     } else {
