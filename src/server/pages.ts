@@ -236,6 +236,14 @@ async function models(deps: ServerDeps): Promise<Html> {
     const h = r.holdout;
     return html`<h2>${flow} <span class="pill ${r.chosen === 'trained' ? 'ok' : 'warn'}">${r.chosen} · ${r.modelVersion}</span></h2>
     <p>${r.why}</p>
+    ${r.familyWhy ? html`<p data-testid="model-family">Family: ${r.familyWhy}</p>` : ''}
+    ${
+      (r.families ?? []).length > 1
+        ? html`<table><thead><tr><th>family</th><th>version</th><th>hold-out AUC (95% CI)</th><th>fit</th></tr></thead><tbody>
+      ${(r.families ?? []).map((f) => html`<tr><td>${f.family === 'boosted' ? 'boosted trees' : 'logistic regression'}</td><td>${f.version}</td><td>${f3(f.auc)} (${f3(f.aucLower)}–${f3(f.aucUpper)})</td><td>${f.note}</td></tr>`)}
+    </tbody></table>`
+        : ''
+    }
     <p class="muted">Trained ${when(r.trainedAt)}${r.active ? '' : ' · not served'}${r.records ? ` · ${r.records.converted} converted, ${r.records.notConverted} not converted, ${r.records.undecided} undecided` : ''}${r.penalty ? ` · L2 ${r.penalty.l2} (${r.penalty.chosenBy})` : ''}${r.fit ? ` · ${r.fit.converged ? 'converged' : 'did not converge'} in ${r.fit.iterations} steps` : ''}</p>
     ${
       h
@@ -252,7 +260,7 @@ async function models(deps: ServerDeps): Promise<Html> {
     </tbody></table>`
         : ''
     }
-    ${r.strongest.length > 0 ? html`<p>Strongest factors: ${r.strongest.map((s) => `${s.name} (${s.coefficient >= 0 ? '+' : '−'}${Math.abs(s.coefficient).toFixed(3)}${s.log ? ', log' : ''})`).join('; ')}</p>` : ''}`;
+    ${r.strongest.length > 0 ? html`<p>Strongest factors: ${r.strongest.map((s) => (s.kind === 'contribution' ? `${s.name} (mean |contribution| ${s.effect.toFixed(3)})` : `${s.name} (${s.coefficient >= 0 ? '+' : '−'}${Math.abs(s.coefficient).toFixed(3)}${s.log ? ', log' : ''})`)).join('; ')}</p>` : ''}`;
   })}`;
 }
 

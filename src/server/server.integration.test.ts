@@ -79,6 +79,10 @@ describe('server', () => {
         },
       ],
       penalty: { l2: 3, chosenBy: 'cross-validation' as const },
+      boost: { trees: 40, depth: 3, learningRate: 0.1, chosenBy: 'early stopping' as const },
+      family: 'logistic' as const,
+      familyWhy: "logistic regression: boosted trees' held-out AUC 0.790 vs logistic 0.804, difference −0.014 (95% CI −0.030 to 0.002), not clearly above 0",
+      families: [],
       fit: { converged: true, stopped: 'converged', iterations: 5, refitIterations: 5 },
       trainedAt: '2026-12-06T21:09:13.767Z',
       active: true,
@@ -97,6 +101,7 @@ describe('server', () => {
     const res = await app.inject({ method: 'GET', url: '/models' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('trained · lr-1a2b');
+    expect(res.body).toContain('Family: logistic regression: boosted trees&#39; held-out AUC 0.790 vs logistic 0.804');
     expect(res.body).toContain('0.804 (0.756–0.852)');
     expect(res.body).toContain('96.9% (90.6%)');
     expect(res.body).toContain('last engaged n days ago (−1.180, log)');

@@ -84,7 +84,13 @@ describe('inrecord train', () => {
     // a model was fitted and judged: decided records of both classes, a hold-out, a fit
     expect(report.records.converted).toBeGreaterThanOrEqual(50);
     expect(report.records.notConverted).toBeGreaterThanOrEqual(50);
-    expect(report.candidateVersion).toMatch(/^lr-/);
+    // both families were fitted on the same hold-out; the one judged against the rules is named, with why
+    expect(report.families.map((f: { family: string }) => f.family)).toEqual(['logistic', 'boosted']);
+    for (const f of report.families) expect(f.aucLower).toBeLessThanOrEqual(f.auc);
+    expect(['logistic', 'boosted']).toContain(report.family);
+    expect(report.candidateVersion).toMatch(report.family === 'boosted' ? /^gb-/ : /^lr-/);
+    expect(report.familyWhy).toMatch(/^(logistic regression|boosted trees): boosted trees' held-out AUC \d\.\d{3} vs logistic \d\.\d{3}, difference [+−]\d\.\d{3} \(95% CI [+−]\d\.\d{3} to [+−]\d\.\d{3}\)/);
+    expect(report.boost.trees).toBeGreaterThan(0);
     const h = report.holdout;
     expect(h.rows).toBeGreaterThan(0);
     expect(h.aucLower).toBeLessThanOrEqual(h.auc);
@@ -95,7 +101,7 @@ describe('inrecord train', () => {
     // the served model follows the selection rule, and says why
     if (report.chosen === 'trained') {
       expect(h.aucLower).toBeGreaterThan(h.rulesAuc);
-      expect(report.modelVersion).toMatch(/^lr-/);
+      expect(report.modelVersion).toMatch(report.family === 'boosted' ? /^gb-/ : /^lr-/);
       expect(report.rejected).toBeNull();
     } else {
       expect(report.rejected).not.toBeNull();
@@ -120,6 +126,7 @@ describe('inrecord train', () => {
     );
     expect(text).toMatch(/AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) vs rules \d\.\d{3}/);
     expect(text).toContain('lift on the hold-out');
+    expect(text).toContain(`  family: ${report.familyWhy}`);
   }, 120_000);
 
   it('refuses a flow that is not a scoring flow, and --show without a stored report says to train', async () => {
@@ -157,7 +164,7 @@ describe('inrecord train', () => {
     expect(line.modelVersion).toEqual(expect.any(String));
     if (line.chosen === 'trained') {
       expect(line.msg).toMatch(
-        /^flow lead-scoring: scoring with trained model lr-\w+: held-out AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) vs rules \d\.\d{3}$/,
+        /^flow lead-scoring: scoring with trained model (lr|gb)-\w+: held-out AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) vs rules \d\.\d{3}$/,
       );
       expect(line.aucLower as number).toBeGreaterThan(line.rulesAuc as number);
     } else {

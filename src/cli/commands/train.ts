@@ -21,6 +21,12 @@ export function renderReport(r: ModelReport & { active?: boolean }): void {
     printLine(
       `  trained model judged: ${r.candidateVersion}${r.rejected ? `, not served (${r.rejected})` : ''}`,
     );
+  if (r.familyWhy) printLine(`  family: ${r.familyWhy}`);
+  for (const f of r.families ?? []) {
+    printLine(
+      `    ${(f.family === 'boosted' ? 'boosted trees' : 'logistic regression').padEnd(19)}  ${f.version}  AUC ${f3(f.auc)} (95% CI ${f3(f.aucLower)}–${f3(f.aucUpper)}); ${f.note}`,
+    );
+  }
   if (r.records) {
     const open = r.records.undecided > 0 ? `; ${fmt(r.records.undecided)} undecided, left out` : '';
     printLine(
@@ -50,6 +56,10 @@ export function renderReport(r: ModelReport & { active?: boolean }): void {
       '  strongest factors (change in log-odds: per unit of the value, of log(1 + value) where marked log, or for having it):',
     );
     for (const f of r.strongest) {
+      if (f.kind === 'contribution') {
+        printLine(`    ${f.effect.toFixed(3).padStart(8)}  ${f.name}  [mean |contribution| over the training records]`);
+        continue;
+      }
       const sd = f.kind === 'value' ? `  [${signed(f.effect)} per standard deviation]` : '';
       printLine(`    ${signed(f.coefficient).padStart(8)}  ${f.name}${f.log ? ' (log)' : ''}${sd}`);
     }

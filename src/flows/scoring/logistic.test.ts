@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../types.js';
 import { readFeature } from './features.js';
-import { type TrainedModel, predictProbability, scoreWithTrained, trainLogistic } from './logistic.js';
+import { type LogisticModel, trainLogistic } from './logistic.js';
+import { type TrainedModel, predictProbability, scoreWithTrained } from './trained.js';
 import type { FeatureSpec } from './settings.js';
 import { type Design, fitLogistic } from './solver.js';
 import { mulberry32 } from '../../random/index.js';
@@ -48,7 +49,7 @@ function boatLeads(seed: number): { records: FlowRecord[]; labels: number[] } {
  * The model's own columns, read back from its JSON: every column it kept, centred on its training
  * mean and divided by the scale it was fitted on (the one the penalty applies to), with its weight.
  */
-function columnsOf(model: TrainedModel, records: FlowRecord[]): { x: number[][]; weights: number[] } {
+function columnsOf(model: LogisticModel, records: FlowRecord[]): { x: number[][]; weights: number[] } {
   const x: number[][] = records.map(() => []);
   const weights: number[] = [];
   for (const e of model.json.encodings) {

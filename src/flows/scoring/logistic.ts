@@ -34,8 +34,10 @@ export type FeatureEncoding =
       levels: { level: string; mean: number; sd: number; weight: number }[];
     };
 
-export interface TrainedModelJson {
+export interface LogisticModelJson {
   kind: 'trained';
+  /** Absent on models stored before a second family existed. */
+  family?: 'logistic';
   version: string;
   features: Record<string, FeatureSpec>;
   intercept: number;
@@ -64,11 +66,12 @@ interface FastEncoding {
   meanTerm: number;
 }
 
-/** A trained model ready to score: the JSON plus precomputed per-feature terms. */
-export interface TrainedModel {
+/** A logistic model ready to score: the JSON plus precomputed per-feature terms. */
+export interface LogisticModel {
   kind: 'trained';
+  family: 'logistic';
   version: string;
-  json: TrainedModelJson;
+  json: LogisticModelJson;
   fast: FastEncoding[];
   /** intercept − Σ meanTerm */
   offset: number;
@@ -76,7 +79,7 @@ export interface TrainedModel {
   features: CompiledFeature[];
 }
 
-export function compileTrainedModel(json: TrainedModelJson): TrainedModel {
+export function compileLogisticModel(json: LogisticModelJson): LogisticModel {
   const features = compileFeatures(json.features);
   const fast: FastEncoding[] = json.encodings.map((e) => {
     const spec = json.features[e.feature];
@@ -119,7 +122,7 @@ export function compileTrainedModel(json: TrainedModelJson): TrainedModel {
     };
   });
   const offset = json.intercept - fast.reduce((s, f) => s + f.meanTerm, 0);
-  return { kind: 'trained', version: json.version, json, fast, offset, reasons: json.reasons, features };
+  return { kind: 'trained', family: 'logistic', version: json.version, json, fast, offset, reasons: json.reasons, features };
 }
 
 function activeTerm(f: FastEncoding, v: FeatureValue): number {
@@ -135,13 +138,13 @@ function activeTerm(f: FastEncoding, v: FeatureValue): number {
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** Probability of conversion, no reasons (training metrics, drift reference). */
-export function predictProbability(model: TrainedModel, record: FlowRecord, nowMs: number): number {
+export function predictLogistic(model: LogisticModel, record: FlowRecord, nowMs: number): number {
   let eta = model.offset;
   for (const f of model.fast) eta += activeTerm(f, readFeature(f.spec, record.fields, nowMs));
   return sigmoid(eta);
 }
 
-export function scoreWithTrained(model: TrainedModel, record: FlowRecord, nowMs: number): ScoreResult & { probability: number } {
+export function scoreWithLogistic(model: LogisticModel, record: FlowRecord, nowMs: number): ScoreResult & { probability: number } {
   const n = model.fast.length;
   const values = new Array<FeatureValue>(n);
   const contrib = new Float64Array(n);
@@ -205,7 +208,7 @@ export interface FitReport extends Omit<FitResult, 'weights'> {
 
 export interface TrainResult {
   /** Never to be served unless `fit.converged`. */
-  model: TrainedModel;
+  model: LogisticModel;
   fit: FitReport;
 }
 
@@ -483,8 +486,9 @@ export function trainLogistic(
     columns: design.columns - 1,
     constantColumns: plan.filter((_, j) => designCol[j] < 0).map((c) => c.name),
   };
-  const json: TrainedModelJson = {
+  const json: LogisticModelJson = {
     kind: 'trained',
+    family: 'logistic',
     version: '',
     features,
     intercept,
@@ -499,16 +503,16 @@ export function trainLogistic(
     },
   };
   json.version = `lr-${digest({ i: json.intercept, e: encodings })}`;
-  return { model: compileTrainedModel(json), fit: report };
+  return { model: compileLogisticModel(json), fit: report };
 }
 
-/** One column of a trained model, in words, with its weight on the value's own scale. */
+/** One column of a trained model, in words, with its weight on the value's own scale (boosted trees: one feature and its mean contribution). */
 export interface ModelFactor {
   feature: string;
   /** Readable: the feature's label with "n" for the value ("n website visits"), a level ("source Web"), or its missing wording. */
   name: string;
-  /** `value`: per unit of the value (of log(1 + value) when `log`); `level` / `missing`: when the record has it. */
-  kind: 'value' | 'level' | 'missing';
+  /** `value`: per unit of the value (of log(1 + value) when `log`); `level` / `missing`: when the record has it; `contribution`: boosted trees' mean |path contribution| in log-odds. */
+  kind: 'value' | 'level' | 'missing' | 'contribution';
   log: boolean;
   /** Change in log-odds per unit on the original scale (per level or when empty for 0/1 columns). */
   coefficient: number;
@@ -524,7 +528,7 @@ const readableName = (spec: FeatureSpec, name: string): string =>
  * deviation (a count of visits and an employee count have different units); each factor also
  * carries its coefficient on the value's original scale.
  */
-export function strongestFactors(model: TrainedModel, n = 5): ModelFactor[] {
+export function strongestLogisticFactors(model: LogisticModel, n = 5): ModelFactor[] {
   const out: ModelFactor[] = [];
   for (const e of model.json.encodings) {
     const spec = model.json.features[e.feature];

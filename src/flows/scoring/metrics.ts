@@ -104,23 +104,55 @@ export interface AucInterval {
  * midranks as in Sun & Xu 2014). NaN everywhere when one class is absent.
  */
 export function aucInterval(scores: ArrayLike<number>, labels: ArrayLike<number>): AucInterval {
+  const pl = placements(scores, labels);
+  if (!pl) return { auc: Number.NaN, se: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+  const { auc: a, v10, v01 } = pl;
+  const se = Math.sqrt(covariance(v10, a, v10, a) / v10.length + covariance(v01, a, v01, a) / v01.length);
+  return { auc: a, se, lower: Math.max(0, a - 1.959964 * se), upper: Math.min(1, a + 1.959964 * se) };
+}
+
+/** DeLong's placement values: per positive, the share of negatives it outranks; per negative, the share of positives above it. */
+function placements(scores: ArrayLike<number>, labels: ArrayLike<number>): { auc: number; v10: number[]; v01: number[] } | null {
   const pos: number[] = [];
   const neg: number[] = [];
   for (let i = 0; i < scores.length; i++) (labels[i] === 1 ? pos : neg).push(scores[i]);
   const m = pos.length;
   const n = neg.length;
-  if (m === 0 || n === 0) return { auc: Number.NaN, se: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+  if (m === 0 || n === 0) return null;
   const all = midranks([...pos, ...neg]);
   const rp = midranks(pos);
   const rn = midranks(neg);
-  // V10: per positive, the share of negatives it outranks; V01: per negative, the share of positives above it.
   const v10 = pos.map((_, i) => (all[i] - rp[i]) / n);
   const v01 = neg.map((_, j) => 1 - (all[m + j] - rn[j]) / m);
-  const a = v10.reduce((s, v) => s + v, 0) / m;
-  const variance = (xs: number[], mean: number) =>
-    xs.length > 1 ? xs.reduce((s, v) => s + (v - mean) ** 2, 0) / (xs.length - 1) : 0;
-  const se = Math.sqrt(variance(v10, a) / m + variance(v01, a) / n);
-  return { auc: a, se, lower: Math.max(0, a - 1.959964 * se), upper: Math.min(1, a + 1.959964 * se) };
+  return { auc: v10.reduce((s, v) => s + v, 0) / m, v10, v01 };
+}
+
+const covariance = (xs: number[], mx: number, ys: number[], my: number): number =>
+  xs.length > 1 ? xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / (xs.length - 1) : 0;
+
+export interface AucDifference {
+  /** AUC of `a` minus AUC of `b` on the same records. */
+  difference: number;
+  se: number;
+  /** 95% interval of the difference (DeLong's paired test: the two models' errors are correlated). */
+  lower: number;
+  upper: number;
+}
+
+/** The difference of two models' AUCs on the same records with its 95% interval (DeLong et al. 1988). NaN when one class is absent. */
+export function aucDifference(a: ArrayLike<number>, b: ArrayLike<number>, labels: ArrayLike<number>): AucDifference {
+  const pa = placements(a, labels);
+  const pb = placements(b, labels);
+  if (!pa || !pb) return { difference: Number.NaN, se: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+  const v = (x: number[], mx: number, y: number[], my: number, k: number) => covariance(x, mx, y, my) / k;
+  const m = pa.v10.length;
+  const n = pa.v01.length;
+  const variance =
+    v(pa.v10, pa.auc, pa.v10, pa.auc, m) + v(pb.v10, pb.auc, pb.v10, pb.auc, m) - 2 * v(pa.v10, pa.auc, pb.v10, pb.auc, m) +
+    v(pa.v01, pa.auc, pa.v01, pa.auc, n) + v(pb.v01, pb.auc, pb.v01, pb.auc, n) - 2 * v(pa.v01, pa.auc, pb.v01, pb.auc, n);
+  const se = Math.sqrt(Math.max(0, variance));
+  const d = pa.auc - pb.auc;
+  return { difference: d, se, lower: d - 1.959964 * se, upper: d + 1.959964 * se };
 }
 
 export interface LiftRow {

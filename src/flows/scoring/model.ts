@@ -9,8 +9,11 @@
 import type { FieldValue } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
 import type { FlowOutput, FlowRecord } from '../types.js';
-import { type FitReport, type TrainedModel, type TrainedModelJson, compileTrainedModel, predictProbability, scoreWithTrained, splitKey, trainLogistic } from './logistic.js';
-import { type LiftRow, type ReliabilityBin, auc, aucInterval, brier, calibrationError, liftTable, logLoss, reliability, topDecilePrecision } from './metrics.js';
+import type { BoostReport } from './boosted.js';
+import { trainBoosted } from './boosted-train.js';
+import { type FitReport, splitKey, trainLogistic } from './logistic.js';
+import { type LiftRow, type ReliabilityBin, auc, aucDifference, aucInterval, brier, calibrationError, liftTable, logLoss, reliability, topDecilePrecision } from './metrics.js';
+import { type ModelFamily, type TrainedModel, type TrainedModelJson, compileTrainedModel, predictProbability, scoreWithTrained } from './trained.js';
 import { type RulesModel, type ScoreResult, buildRulesModel, scoreWithRules } from './rules.js';
 import { type ScoringSettings, type ScoringSettingsInput, scoringSettingsSchema } from './settings.js';
 
@@ -47,10 +50,29 @@ export interface ModelMetrics {
   rulesTopDecilePrecision: number;
   /** The trained model's held-out records by score decile: converted share and the share of all conversions captured. */
   lift: LiftRow[];
-  /** The fit on the training part (the one judged on the hold-out). */
+  /** The family judged against the rules (the figures above are its), and why it was preferred. */
+  family: ModelFamily;
+  familyWhy: string;
+  /** Each family fitted on the training part, on the same hold-out. */
+  families: FamilyResult[];
+  /** The logistic fit on the training part (the one judged on the hold-out). */
   fit: FitReport;
   /** The fit on every decided record, served when the judged fit passed; null when it was not made. */
   refit: FitReport | null;
+  /** The boosted trees fitted on the training part, and on every decided record when served; null when not fitted. */
+  boost: BoostReport | null;
+  boostRefit: BoostReport | null;
+}
+
+/** One family's figures on the hold-out. */
+export interface FamilyResult {
+  family: ModelFamily;
+  version: string;
+  auc: number;
+  aucLower: number;
+  aucUpper: number;
+  /** How it was fitted, in words. */
+  note: string;
 }
 
 /** Why a trained model was not served. */
@@ -78,6 +100,7 @@ export function parseScoringSettings(input: unknown): ScoringSettings {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const f3 = (n: number) => n.toFixed(3);
+const signed3 = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(3)}`;
 
 const sameValue = (key: FieldValue, values: readonly (string | number | boolean)[]): boolean =>
   values.some((p) => (typeof p === 'string' ? typeof key === 'string' && p.trim().toLowerCase() === key : p === key || String(p) === key));
@@ -210,15 +233,43 @@ export function chooseModel(
 
   const { train, test, split, holdoutFrom } = holdoutSplit(settings, decided);
   const trainRecords = train.map((i) => decided[i]);
-  const { model: judged, fit } = trainLogistic(
-    settings.features,
-    trainRecords,
-    train.map((i) => labels[i]),
-    nowMs,
-    { l2: settings.l2, reasons: settings.reasons, maxIterations: opts.maxIterations },
-  );
+  const trainLabels = train.map((i) => labels[i]);
   const testLabels = test.map((i) => labels[i]);
-  const probs = test.map((i) => predictProbability(judged, decided[i], nowMs));
+  const { model: logistic, fit } = trainLogistic(settings.features, trainRecords, trainLabels, nowMs, {
+    l2: settings.l2,
+    reasons: settings.reasons,
+    maxIterations: opts.maxIterations,
+  });
+  const logisticProbs = test.map((i) => predictProbability(logistic, decided[i], nowMs));
+  const logisticCi = aucInterval(logisticProbs, testLabels);
+  const families: FamilyResult[] = [
+    { family: 'logistic', version: logistic.version, auc: logisticCi.auc, aucLower: logisticCi.lower, aucUpper: logisticCi.upper, note: `L2 ${fit.lambda} (${fit.lambdaChosenBy}); ${describeFit(fit)}` },
+  ];
+  let judged: TrainedModel = logistic;
+  let probs = logisticProbs;
+  let boost: BoostReport | null = null;
+  let familyWhy = 'logistic regression: the only family configured (settings.families)';
+  if (settings.families.includes('boosted')) {
+    const boosted = trainBoosted(settings.features, trainRecords, trainLabels, nowMs, { reasons: settings.reasons });
+    boost = boosted.fit;
+    const boostedProbs = test.map((i) => predictProbability(boosted.model, decided[i], nowMs));
+    const bci = aucInterval(boostedProbs, testLabels);
+    families.push({
+      family: 'boosted',
+      version: boosted.model.version,
+      auc: bci.auc,
+      aucLower: bci.lower,
+      aucUpper: bci.upper,
+      note: `${boost.trees} trees of depth ${boost.depth}, learning rate ${boost.learningRate} (trees chosen by ${boost.treesChosenBy})`,
+    });
+    const d = aucDifference(boostedProbs, logisticProbs, testLabels);
+    const vs = `boosted trees' held-out AUC ${f3(bci.auc)} vs logistic ${f3(logisticCi.auc)}, difference ${signed3(d.difference)} (95% CI ${signed3(d.lower)} to ${signed3(d.upper)})`;
+    if (fit.converged && d.lower > 0) {
+      judged = boosted.model;
+      probs = boostedProbs;
+      familyWhy = `boosted trees: ${vs}, clearly above 0`;
+    } else familyWhy = `logistic regression: ${vs}${Number.isNaN(d.lower) ? '' : ', not clearly above 0'}`;
+  }
   const rulesScores = test.map((i) => scoreWithRules(rules, decided[i], nowMs).score);
   const ci = aucInterval(probs, testLabels);
   const table = reliability(probs, testLabels);
@@ -242,8 +293,13 @@ export function chooseModel(
     topDecilePrecision: topDecilePrecision(probs, testLabels),
     rulesTopDecilePrecision: topDecilePrecision(rulesScores, testLabels),
     lift: liftTable(probs, testLabels),
+    family: judged.family,
+    familyWhy,
+    families,
     fit,
     refit: null,
+    boost,
+    boostRefit: null,
   };
   const heldOut = `${fmt(test.length)} ${split === 'time' ? 'newest ' : ''}held-out records`;
   const aucText = `held-out AUC ${f3(ci.auc)} (95% CI ${f3(ci.lower)}–${f3(ci.upper)})`;
@@ -262,20 +318,28 @@ export function chooseModel(
   if (!(ci.lower > metrics.rulesHoldoutAuc)) {
     return reject('not better than rules', `the trained model's ${aucText} does not clear the rules' AUC ${f3(metrics.rulesHoldoutAuc)} on the ${heldOut}`);
   }
-  // Judged good enough: refit on every decided record with the same penalty, and serve that.
-  const { model, fit: refit } = trainLogistic(settings.features, decided, labels, nowMs, {
-    l2: fit.lambda,
-    reasons: settings.reasons,
-    maxIterations: opts.maxIterations,
-  });
-  metrics.refit = refit;
-  if (!refit.converged) {
-    return reject('not converged', `the refit on all ${fmt(decided.length)} decided records did not converge (${describeFit(refit)}), so it is not served`);
+  // Judged good enough: refit on every decided record with the same penalty or tree count, and serve that.
+  let model: TrainedModel;
+  if (judged.family === 'boosted' && boost) {
+    const refit = trainBoosted(settings.features, decided, labels, nowMs, { reasons: settings.reasons, trees: boost.trees });
+    metrics.boostRefit = refit.fit;
+    model = refit.model;
+  } else {
+    const refit = trainLogistic(settings.features, decided, labels, nowMs, {
+      l2: fit.lambda,
+      reasons: settings.reasons,
+      maxIterations: opts.maxIterations,
+    });
+    metrics.refit = refit.fit;
+    if (!refit.fit.converged) {
+      return reject('not converged', `the refit on all ${fmt(decided.length)} decided records did not converge (${describeFit(refit.fit)}), so it is not served`);
+    }
+    model = refit.model;
   }
   const trainingScores = decided.map((r) => Math.round(100 * predictProbability(model, r, nowMs)));
   return {
     model,
-    explanation: `trained model ${model.version}: ${fmt(conversions)} converted and ${fmt(negatives)} not-converted records${openNote}; ${aucText} vs rules ${f3(metrics.rulesHoldoutAuc)}, Brier ${f3(metrics.brier)} on the ${heldOut}; L2 ${fit.lambda} (${fit.lambdaChosenBy}); refitted on all ${fmt(decided.length)} decided records`,
+    explanation: `trained model ${model.version} (${judged.family === 'boosted' ? 'boosted trees' : 'logistic regression'}): ${fmt(conversions)} converted and ${fmt(negatives)} not-converted records${openNote}; ${aucText} vs rules ${f3(metrics.rulesHoldoutAuc)}, Brier ${f3(metrics.brier)} on the ${heldOut}; ${judged.family === 'boosted' && boost ? `${boost.trees} trees of depth ${boost.depth}` : `L2 ${fit.lambda} (${fit.lambdaChosenBy})`}; refitted on all ${fmt(decided.length)} decided records`,
     conversions,
     decided: counts,
     metrics,

@@ -4,7 +4,7 @@ import type { Sql, Store } from '../../store/types.js';
 import { type Logger, silentLogger } from '../../log/index.js';
 import { activeModel, latestModel, saveModel } from '../queries.js';
 import type { FlowRecord } from '../types.js';
-import type { TrainedModelJson } from './logistic.js';
+import type { TrainedModelJson } from './trained.js';
 import { type ModelChoice, type ScoringModel, chooseModel, restoreTrainedModel } from './model.js';
 import { type ModelReport, modelReport } from './report.js';
 import { buildRulesModel } from './rules.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type TrainedModelJson, compileTrainedModel, strongestFactors } from './logistic.js';
+import { type TrainedModelJson, compileTrainedModel, strongestFactors } from './trained.js';
 import { chooseModel } from './model.js';
 import { type ModelSummary, describeModelChoice, modelReport, summariseModel } from './report.js';
 import { EXAMPLE_SCORING_SETTINGS } from './settings.js';

@@ -4,9 +4,10 @@
  * table), its strongest factors, the records it learnt from and how its fit went. Plain JSON: it is
  * stored with the model version and printed by `inrecord train`.
  */
-import { strongestFactors, type ModelFactor } from './logistic.js';
+import type { ModelFactor } from './logistic.js';
 import type { LiftRow } from './metrics.js';
-import type { ModelChoice, ModelRejection } from './model.js';
+import type { FamilyResult, ModelChoice, ModelRejection } from './model.js';
+import { type ModelFamily, strongestFactors } from './trained.js';
 
 export interface ModelReport {
   flow: string;
@@ -18,6 +19,11 @@ export interface ModelReport {
   candidateVersion: string | null;
   /** Why this model, in words. */
   why: string;
+  /** The trained family judged against the rules (logistic regression or boosted trees), and why it was preferred; null when none was trained. */
+  family: ModelFamily | null;
+  familyWhy: string | null;
+  /** Every family fitted, on the same hold-out. */
+  families: FamilyResult[];
   /** Set when a model was trained and not served. */
   rejected: ModelRejection | null;
   /** Decided records by class, and those left out as undecided; null when the history was not read. */
@@ -40,6 +46,8 @@ export interface ModelReport {
   /** The largest effects of the served trained model, else of the candidate. */
   strongest: ModelFactor[];
   penalty: { l2: number; chosenBy: 'settings' | 'cross-validation' } | null;
+  /** The boosted trees fitted (served or not); null when that family was not fitted. */
+  boost: { trees: number; depth: number; learningRate: number; chosenBy: 'early stopping' | 'given' } | null;
   fit: { converged: boolean; stopped: string; iterations: number; refitIterations: number | null } | null;
   trainedAt: string;
 }
@@ -54,6 +62,9 @@ export function modelReport(flow: string, choice: ModelChoice, trainedAt: Date):
     modelVersion: choice.model.version,
     candidateVersion: choice.candidate?.version ?? null,
     why: choice.explanation,
+    family: m?.family ?? null,
+    familyWhy: m?.familyWhy ?? null,
+    families: m?.families ?? [],
     rejected: choice.rejected,
     records: choice.decided,
     holdout: m
@@ -73,6 +84,7 @@ export function modelReport(flow: string, choice: ModelChoice, trainedAt: Date):
     lift: m?.lift ?? [],
     strongest: trained ? strongestFactors(trained, 5) : [],
     penalty: m ? { l2: m.fit.lambda, chosenBy: m.fit.lambdaChosenBy } : null,
+    boost: m?.boost ? { trees: m.boost.trees, depth: m.boost.depth, learningRate: m.boost.learningRate, chosenBy: m.boost.treesChosenBy } : null,
     fit: m
       ? {
           converged: m.fit.converged && (m.refit?.converged ?? true),
@@ -93,12 +105,16 @@ export function reportWithoutTraining(m: ModelSummary, at: Date): ModelReport {
     modelVersion: m.modelVersion,
     candidateVersion: null,
     why: m.why,
+    family: null,
+    familyWhy: null,
+    families: [],
     rejected: m.rejected,
     records: null,
     holdout: null,
     lift: [],
     strongest: [],
     penalty: null,
+    boost: null,
     fit: null,
     trainedAt: at.toISOString(),
   };

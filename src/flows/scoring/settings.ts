@@ -77,6 +77,11 @@ export const scoringSettingsSchema = z
     rules: z.array(ruleSchema).default([]),
     /** How many factors the reason lists. */
     reasons: z.number().int().min(1).max(10).default(3),
+    /**
+     * The trained families to fit: logistic regression, and boosted trees — served instead of the
+     * logistic model only when its held-out AUC is higher with the difference's 95% interval above 0.
+     */
+    families: z.array(z.enum(['logistic', 'boosted'])).min(1).default(['logistic', 'boosted']).refine((f) => f.includes('logistic'), { message: 'families must include logistic (the reference every other family is judged against)' }),
     /** L2 penalty of the trained model; by default chosen by 5-fold cross-validation. */
     l2: z.number().nonnegative().optional(),
     /** Share of decided records held out to measure the model. */
