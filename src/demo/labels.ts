@@ -100,10 +100,10 @@ export function outcomeJudge(
   const numeric = numericOutputOf(flow);
   const outcomes = gt.laterOutcomes?.[flow.object];
   if (numeric && outcomes && Object.keys(outcomes).length > 0) {
-    // every output of a record (its reason, its level) is judged with its number
+    // one label per record, on its number (a sampled reason or level is left to the next draw)
     const byRecord = pairwiseJudge(values, outcomes, `${crm}/${flow.name}`);
     return {
-      judge: (s) => byRecord(s.output.record_id),
+      judge: (s) => (s.output.output === numeric ? byRecord(s.output.record_id) : null),
       from: `${OUTCOME_WORDS[flow.object] ?? 'the records’ later outcomes'}, ranked against a record with the opposite outcome`,
       numericOutput: numeric,
     };

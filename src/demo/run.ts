@@ -243,7 +243,8 @@ function repValueFor(type: string | undefined): FieldValue {
 
 /** The world the simulator was seeded from: its ground truth's, else regenerated (deterministic in seed and size). */
 function worldOf(gt: DemoTruth, records: number): World {
-  return gt.world ?? generateWorld({ seed: 42, contacts: records, leads: Math.min(50, records), convertedLeads: Math.min(5, records), messages: 40, outsiders: 20 });
+  // HubSpot's and Pipedrive's ground truth keep the world's truth only, not the world
+  return Array.isArray(gt.world?.contacts) ? (gt.world as World) : generateWorld({ seed: 42, contacts: records, leads: Math.min(50, records), convertedLeads: Math.min(5, records), messages: 40, outsiders: 20 });
 }
 
 async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptions, say: (m: string) => void, sims: DemoSimulator[], connectors: Partial<Record<CrmName, CrmConnector>>, configs: InrecordConfig[]): Promise<DemoCrmReport> {
