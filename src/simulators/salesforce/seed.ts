@@ -60,13 +60,14 @@ const ms = (iso: string) => Date.parse(iso);
 
 export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: number; now: number }): SalesforceGroundTruth {
   const contactsN = Math.max(1, opts.contacts);
-  // ≥ 1,000 leads converted by now at the default size (1,400 people); at the world's 5–15 %
-  // conversion the generator adds leads as needed (about 12,500 at the default size).
+  // ≥ 1,000 leads converted by now from 625 people up (the default 1,400); at the world's 5–15 %
+  // conversion the generator adds leads as needed (12,500). A smaller org gets one conversion
+  // per person (ten leads each), keeping small test orgs small.
   const world = generateWorld({
     seed: opts.seed,
     contacts: contactsN,
     leads: Math.round(contactsN * 1.35),
-    convertedLeads: Math.round(Math.max(contactsN * 0.3, Math.min(1250, contactsN * 2))),
+    convertedLeads: contactsN * 2 >= 1250 ? 1250 : contactsN,
     now: Math.floor(opts.now / DAY) * DAY,
   });
   const idOf: Record<string, string> = {};
