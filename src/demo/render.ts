@@ -1,6 +1,7 @@
 import type { DemoReport } from './run.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const NAMES = { hubspot: 'HubSpot', salesforce: 'Salesforce', pipedrive: 'Pipedrive' } as const;
 
 const phaseLine = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k} ${v}`).join(' · ');
@@ -9,7 +10,7 @@ const phaseLine = (p: Record<string, number>) => Object.entries(p).map(([k, v]) 
 export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
   const out: string[] = [];
   out.push(`inrecord demo — ${r.seconds} s, embedded Postgres in ${r.store}`);
-  out.push('Gate labels below are simulated from the simulators’ ground truth, as a reviewer would give them.');
+  out.push('Gate labels below are simulated from the simulators’ ground truth: the outcomes the CRM records after the shadow run (conversions, customers, deals slipped or lost), the senders’ intent, the companies’ real head count.');
   for (const c of r.crms) {
     out.push('');
     if (!c.available) {
@@ -27,9 +28,23 @@ export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
     }
     for (const f of c.flows) {
       out.push(`  ${f.flow} (${f.kind})  ${f.explanation}`);
+      out.push(`    gate ${f.gate.mode === 'open' ? 'open' : 'shut'}: ${f.gate.reason}`);
+      const g = f.gate;
       out.push(
-        `    gate ${f.gate.mode}: ${f.gate.reason}${f.gate.labelled ? ` (${f.gate.correct}/${f.gate.labelled} labels correct; labels from ${f.gate.labelsFrom})` : ''}`,
+        g.labelled > 0 && g.lowerBound !== null && g.upperBound !== null
+          ? `      ${g.correct}/${g.labelled} labels correct (${pct(g.correct / g.labelled)}, 95% interval ${pct(g.lowerBound)}–${pct(g.upperBound)}; the lower bound must reach ${pct(g.threshold)} on ${g.sampleSize}); labels from ${g.labelsFrom}`
+          : `      no labels: ${g.labelsFrom}`,
       );
+      if (f.outcomes) {
+        const o = f.outcomes;
+        const auc = (a: { auc: number; lower: number; upper: number }) => `${a.auc.toFixed(3)} (95% CI ${a.lower.toFixed(3)}–${a.upper.toFixed(3)})`;
+        out.push(
+          `      on all ${n(o.records)} records with a later outcome (${n(o.positives)} positive): AUC ${auc(o.served)} for the ${o.served.model} model${o.rules && o.served.model !== 'rules' ? `, rules ${auc(o.rules)}` : ''}`,
+        );
+        const h = o.holdout;
+        if (h?.trainedAuc != null && h.trainedLower != null && h.trainedUpper != null)
+          out.push(`      training hold-out (newest decided records): trained AUC ${auc({ auc: h.trainedAuc, lower: h.trainedLower, upper: h.trainedUpper })} vs rules ${h.rulesAuc?.toFixed(3) ?? 'n/a'}; served: ${h.chosen}`);
+      }
       out.push(
         `    ${n(f.records)} records read · ${n(f.shadowed)} outputs held in shadow · fields written ${n(f.written)}, unchanged ${n(f.unchanged)}, rejected ${n(f.rejected)}, conflicts ${n(f.conflicts)}, failed ${n(f.failed)}, not applied ${n(f.notApplied)}`,
       );

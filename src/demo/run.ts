@@ -13,8 +13,9 @@ import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, CrmName, CrmRecord, FieldValue } from '../crm/types.js';
 import { listSnapshot, sampleExternalViews, validateIdentities } from '../identity/index.js';
 import { countOpenDeadLetters } from '../jobs/index.js';
-import { type Sample, drawSample, evaluateGate, labelSample, shadowRecordIds } from '../gate/index.js';
+import { drawSample, evaluateGate, labelSample, shadowRecordIds, shadowValues } from '../gate/index.js';
 import { runMonitor } from '../monitor/index.js';
+import type { ModelSummary } from '../flows/index.js';
 import { type FlowRunReport, checkConfig, prepareFlow, runFlow } from '../pipeline/index.js';
 import { type World, generateWorld, prng } from '../simulators/seed/index.js';
 import { countReviewItems } from '../review/index.js';
@@ -23,6 +24,7 @@ import { worldFixtures } from '../signals/testdata/world-fixtures.js';
 import { type Store, openStore } from '../store/index.js';
 import { ledgerForRun, resolveField, writtenRecordIds } from '../writeback/index.js';
 import { demoConfig, demoSignalConfig } from './configs.js';
+import { type AucFigure, type DemoTruth, type OutcomeJudge, numericOutputOf, outcomeAuc, outcomeJudge, rulesScores } from './labels.js';
 import { type DemoSimulator, startDemoSimulator } from './sims.js';
 
 export interface DemoOptions {
@@ -50,7 +52,24 @@ export interface DemoFlowReport {
   explanation: string;
   records: number;
   shadowed: number;
-  gate: { mode: string; reason: string; labelled: number; correct: number; lowerBound: number | null; threshold: number; simulatedLabels: true; labelsFrom: string };
+  /**
+   * The validation gate on outcome labels: `correct` of `labelled` (for scores and deal risk, ranked
+   * right against a record of the opposite outcome), its Wilson 95 % interval, the threshold the
+   * lower bound must reach on `sampleSize` labels, and where the labels came from.
+   */
+  gate: { mode: string; reason: string; labelled: number; correct: number; lowerBound: number | null; upperBound: number | null; threshold: number; sampleSize: number; simulatedLabels: true; labelsFrom: string };
+  /**
+   * Scores and deal risk: the flow's numbers against every later outcome known (not only the
+   * sample), AUC with DeLong 95 % intervals — the served model, and for scoring the hand-written
+   * rules on the same records — plus the training hold-out figures when a model was trained.
+   */
+  outcomes?: {
+    records: number;
+    positives: number;
+    served: AucFigure & { model: string };
+    rules: AucFigure | null;
+    holdout: { trainedAuc: number | null; trainedLower: number | null; trainedUpper: number | null; rulesAuc: number | null; chosen: string; why: string } | null;
+  };
   written: number;
   unchanged: number;
   rejected: number;
@@ -157,49 +176,26 @@ async function validateIdentity(connector: CrmConnector, size: number): Promise<
   };
 }
 
-/** What a simulator's ground truth holds that the demo uses (seen structurally, whatever the CRM). */
-interface DemoTruth {
-  leadOutcome?: Record<string, boolean>;
-  idOf?: Record<string, string>;
-  world?: World;
-}
-
-interface Truth {
-  judge: (sample: Sample) => boolean;
-  from: string;
-}
-
-function truthFor(crm: CrmName, flow: FlowConfig, gt: DemoTruth, intentOf: Map<string, string>): Truth {
-  if (flow.kind === 'intent' && intentOf.size > 0)
-    return { judge: (s) => intentOf.get(s.output.record_id) === String(s.output.value), from: 'the intent each simulated sender wrote with' };
-  if (flow.kind === 'scoring' && crm === 'salesforce' && gt.leadOutcome) {
-    // a score is judged right when its band matches the lead's known outcome so far
-    const outcome = gt.leadOutcome;
-    return { judge: (s) => s.output.output !== 'score' || Number(s.output.value) >= 50 === Boolean(outcome[s.output.record_id]), from: 'the leads’ seeded conversion outcomes' };
+/**
+ * Draws samples of the flow's shadow outputs and labels those whose record has a known outcome,
+ * drawing again until the gate's sample size is labelled or no outputs are left; then the gate decides.
+ */
+async function openGate(store: Store, crm: CrmName, modelVersion: string, flow: FlowConfig, judge: OutcomeJudge) {
+  let labelled = 0;
+  for (let round = 0; round < 50 && labelled < flow.gate.sampleSize; round++) {
+    const samples = await drawSample(store, { flow: flow.name, modelVersion, size: flow.gate.sampleSize - labelled, drawnBy: 'demo (simulated reviewer)', seed: `${crm}-demo-${round}` });
+    if (samples.length === 0) break;
+    for (const s of samples) {
+      const label = judge.judge(s);
+      if (label === null) continue;
+      await labelSample(store, { sampleId: Number(s.id), label, by: 'demo (simulated from the later outcome)' });
+      labelled++;
+    }
   }
-  // elsewhere the seed has no outcome to judge by: a reviewer checks the value is sane
-  return {
-    judge: (s) => {
-      const v = s.output.value;
-      if (typeof v === 'number') return Number.isFinite(v) && v >= 0 && v <= 100;
-      return typeof v === 'string' && v.length > 0;
-    },
-    from: 'a sanity check (in range, not empty): the seed holds no outcome for this flow',
-  };
+  return evaluateGate(store, { flow, modelVersion, by: 'demo' });
 }
 
-async function openGate(store: Store, crm: CrmName, report: FlowRunReport, flow: FlowConfig, truth: Truth) {
-  const versions = Object.keys(report.gate.gates).map((k) => k.slice(k.indexOf('@') + 1));
-  let last: Awaited<ReturnType<typeof evaluateGate>> | null = null;
-  for (const modelVersion of versions) {
-    const samples = await drawSample(store, { flow: flow.name, modelVersion, size: flow.gate.sampleSize, drawnBy: 'demo (simulated reviewer)', seed: `${crm}-demo` });
-    for (const s of samples) await labelSample(store, { sampleId: Number(s.id), label: truth.judge(s) ? 'correct' : 'incorrect', by: 'demo (simulated from ground truth)' });
-    last = await evaluateGate(store, { flow, modelVersion, by: 'demo' });
-  }
-  return last;
-}
-
-function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof evaluateGate>> | null, flow: FlowConfig, batch: number, labelsFrom: string): DemoFlowReport {
+function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof evaluateGate>> | null, flow: FlowConfig, batch: number, labelsFrom: string, outcomes: DemoFlowReport['outcomes']): DemoFlowReport {
   const sum = (f: (r: FlowRunReport) => number) => runs.reduce((s, r) => s + f(r), 0);
   const a = (r: FlowRunReport) => r.apply?.fields;
   return {
@@ -214,7 +210,9 @@ function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof eval
       labelled: gate?.figures.n ?? 0,
       correct: gate?.figures.correct ?? 0,
       lowerBound: gate?.figures.lower ?? null,
+      upperBound: gate?.figures.upper ?? null,
       threshold: flow.gate.threshold,
+      sampleSize: flow.gate.sampleSize,
       simulatedLabels: true,
       labelsFrom,
     },
@@ -227,6 +225,7 @@ function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof eval
     writeCalls: sum((r) => r.apply?.writeBatches ?? 0),
     minimumWriteCalls: runs.reduce((s, r) => s + Math.ceil((r.apply?.recordsWritten ?? 0) / batch), 0),
     runIds: runs.map((r) => r.apply?.runId).filter((x): x is string => Boolean(x)),
+    ...(outcomes ? { outcomes } : {}),
   };
 }
 
@@ -244,7 +243,8 @@ function repValueFor(type: string | undefined): FieldValue {
 
 /** The world the simulator was seeded from: its ground truth's, else regenerated (deterministic in seed and size). */
 function worldOf(gt: DemoTruth, records: number): World {
-  return gt.world ?? generateWorld({ seed: 42, contacts: records, leads: Math.min(50, records), convertedLeads: Math.min(5, records), messages: 40, outsiders: 20 });
+  // HubSpot's and Pipedrive's ground truth keep the world's truth only, not the world
+  return Array.isArray(gt.world?.contacts) ? (gt.world as World) : generateWorld({ seed: 42, contacts: records, leads: Math.min(50, records), convertedLeads: Math.min(5, records), messages: 40, outsiders: 20 });
 }
 
 async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptions, say: (m: string) => void, sims: DemoSimulator[], connectors: Partial<Record<CrmName, CrmConnector>>, configs: InrecordConfig[]): Promise<DemoCrmReport> {
@@ -289,7 +289,8 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
   });
   identityRun.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
 
-  const gt = config.flows.some((f) => f.kind === 'intent') || crm === 'salesforce' ? await time('ground truth', () => sim.groundTruth<DemoTruth>()) : {};
+  // the outcomes the gates are judged on: what the CRM records after the shadow run (simulated)
+  const gt = await time('ground truth', () => sim.groundTruth<DemoTruth>());
   const intentOf = new Map<string, string>();
   let inbound: DemoCrmReport['inbound'];
   if (config.flows.some((f) => f.kind === 'intent') && gt.world && gt.idOf) {
@@ -325,10 +326,14 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
     const preparedMap = new Map([[flow.name, prepared]]);
     const shadow = await time(`${flow.name}: shadow run`, () => runFlow(deps, flow, { prepared: preparedMap, records: recs, readAt }));
     runs.push(shadow);
-    const truth = truthFor(crm, flow, gt, intentOf);
     let gate: Awaited<ReturnType<typeof evaluateGate>> | null = null;
-    if (flow.gate.mode === 'gated') {
-      gate = await time(`${flow.name}: gate`, () => openGate(store, crm, shadow, flow, truth));
+    const modelVersion = Object.keys(shadow.gate.gates).map((k) => k.slice(k.indexOf('@') + 1)).at(-1);
+    const numeric = numericOutputOf(flow);
+    const values = numeric && modelVersion ? await shadowValues(store, { flow: flow.name, crm, output: numeric, modelVersion }) : new Map<string, number>();
+    const judge = outcomeJudge(crm, flow, gt, intentOf, values);
+    const outcomes = numeric ? outcomeFigures(flow, gt, values, recs, prepared.model) : undefined;
+    if (flow.gate.mode === 'gated' && modelVersion) {
+      gate = await time(`${flow.name}: gate`, () => openGate(store, crm, modelVersion, flow, judge));
       say(`${crm}/${flow.name}: ${gate?.mode === 'open' ? 'gate opened' : 'gate stays closed'} — ${gate?.reason ?? ''}`);
     }
     const schema = await connector.describe(flow.object);
@@ -386,7 +391,7 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
         });
       }
     }
-    flows.push(flowSummary(runs, gate, flow, connector.limits.write, truth.from));
+    flows.push(flowSummary(runs, gate, flow, connector.limits.write, judge.from, outcomes));
     const last = flows.at(-1) as DemoFlowReport;
     say(`${crm}/${flow.name}: ${last.records} records read, ${last.written} fields written, ${last.conflicts} conflicts`);
   }
@@ -422,6 +427,22 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
     rateLimit: { callsPerWindow: connector.rateLimit.callsPerWindow, windowMs: connector.rateLimit.windowMs },
     recordPages: pages,
     phases: clock.phases,
+  };
+}
+
+/** A score or risk flow's numbers against the later outcomes; scoring adds the rules on the same records and the training hold-out. */
+function outcomeFigures(flow: FlowConfig, gt: DemoTruth, values: Map<string, number>, recs: CrmRecord[], model: ModelSummary | undefined): DemoFlowReport['outcomes'] {
+  const later = gt.laterOutcomes?.[flow.object];
+  const served = later ? outcomeAuc(values, later) : null;
+  if (!later || !served) return undefined;
+  const known = Object.keys(later).filter((id) => values.has(id));
+  const rules = flow.kind === 'scoring' ? outcomeAuc(rulesScores(flow, recs, known, new Date()), later) : null;
+  return {
+    records: served.n,
+    positives: served.positives,
+    served: { model: model?.chosen ?? flow.kind, auc: served.auc, lower: served.lower, upper: served.upper },
+    rules: rules ? { auc: rules.auc, lower: rules.lower, upper: rules.upper } : null,
+    holdout: model ? { trainedAuc: model.holdoutAuc, trainedLower: model.aucLower, trainedUpper: model.aucUpper, rulesAuc: model.rulesAuc, chosen: model.chosen, why: model.why } : null,
   };
 }
 

@@ -24,4 +24,4 @@ export {
   recordShadowOutputs,
 } from './gate.js';
 export { type GateFilterOptions, type GateFilterStats, type GatedRecord, gateOutputs } from './filter.js';
-export { latestModelVersion, shadowNumbers, shadowRecordIds } from './queries.js';
+export { latestModelVersion, shadowNumbers, shadowRecordIds, shadowValues } from './queries.js';

@@ -298,3 +298,18 @@ export async function shadowNumbers(
 export async function shadowRecordIds(db: Sql, flow: string, crm: string): Promise<string[]> {
   return (await db.query<{ record_id: string }>('SELECT DISTINCT record_id FROM shadow_outputs WHERE flow = $1 AND crm = $2', [flow, crm])).map((r) => r.record_id);
 }
+
+/** The numeric value of one output per record that a flow's model version recorded in shadow (the latest per record). */
+export async function shadowValues(
+  db: Sql,
+  args: { flow: string; crm: string; output: string; modelVersion: string },
+): Promise<Map<string, number>> {
+  const rows = await db.query<{ record_id: string; v: number }>(
+    `SELECT DISTINCT ON (record_id) record_id, (value #>> '{}')::double precision AS v FROM shadow_outputs
+      WHERE flow = $1 AND crm = $2 AND output = $3 AND model_version = $4
+        AND (jsonb_typeof(value) = 'number' OR (jsonb_typeof(value) = 'string' AND (value #>> '{}') ~ '^-?[0-9]+(\\.[0-9]+)?$'))
+      ORDER BY record_id, id DESC`,
+    [args.flow, args.crm, args.output, args.modelVersion],
+  );
+  return new Map(rows.map((r) => [r.record_id, Number(r.v)]));
+}

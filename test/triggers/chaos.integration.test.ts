@@ -42,8 +42,9 @@ const CASES: Record<CrmName, ChaosCase> = {
     simOptions: { clientSecret: 'hs-chaos-secret', developerApiKey: 'hs-chaos-key', searchPerSecond: 50 },
     webhooks: (sim) => ({ secret: 'hs-chaos-secret', appId: String(sim.appId), developerApiKey: 'hs-chaos-key' }),
     subscribe: async (_sim, daemon) => daemon.connector.webhooks.subscribe(`${daemon.url}/webhooks/hubspot`, ['contact']),
-    pick: (rs) => rs,
-    editFields: async () => ({ read: ['seniority'], edit: (r) => ({ seniority: r.fields.seniority === 'vp' ? 'c_level' : 'vp' }) }),
+    // customers are history (the flow's label), never scored
+    pick: (rs) => rs.filter((r) => r.fields.lifecyclestage !== 'customer'),
+    editFields: async () => ({ read: ['seniority', 'lifecyclestage'], edit: (r) => ({ seniority: r.fields.seniority === 'vp' ? 'c_level' : 'vp' }) }),
   },
   salesforce: {
     object: 'lead',

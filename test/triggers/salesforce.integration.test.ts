@@ -44,7 +44,8 @@ describe('triggers on the Salesforce simulator', () => {
   it('scores the lead a rep just edited, and acknowledges the outbound message', async () => {
     let target: string | undefined;
     for await (const page of daemon.connector.readChanged('lead', null, ['IsConverted', 'Status'])) {
-      target = page.find((r) => r.fields.IsConverted === false)?.id;
+      // an open lead: converted and disqualified ones are history, never scored
+      target = page.find((r) => r.fields.IsConverted === false && !String(r.fields.Status ?? '').startsWith('Closed'))?.id;
       if (target) break;
     }
     expect(target).toBeDefined();

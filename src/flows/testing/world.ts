@@ -25,8 +25,13 @@ export function worldLeads(world: World): FlowRecord[] {
       Seniority__c: l.seniority,
       Email_Opens__c: l.emailOpens,
       Page_Views__c: l.pageViews,
+      Site_Sessions__c: l.webVisits,
+      Exec_Briefing__c: l.execBriefing,
+      Briefing_Invited__c: l.briefingInvited,
       Meetings__c: l.meetings,
       Last_Activity_Date__c: new Date(now - l.daysSinceLastActivity * DAY_MS).toISOString().slice(0, 10),
+      CreatedDate: l.createdAt,
+      Status: l.status,
       IsConverted: l.converted,
     },
   }));
@@ -47,7 +52,10 @@ export const WORLD_SCORING_SETTINGS: ScoringSettingsInput = {
     revenue: { field: 'AnnualRevenue', label: 'revenue {value}' },
     country: { field: 'Country', type: 'category', label: 'based in {value}' },
   },
-  label: { field: 'IsConverted' },
+  // open leads are not losses: only converted or disqualified ones are decided
+  label: { field: 'IsConverted', decided: { field: 'Status', values: ['converted', 'unqualified'] } },
+  // trained on the older leads, judged on the newer ones (the world drifts)
+  holdoutBy: { field: 'CreatedDate' },
   base: 20,
   rules: [
     { feature: 'meetings', points: 8, per: 1, max: 24 },

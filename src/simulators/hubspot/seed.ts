@@ -29,6 +29,11 @@ export interface GroundTruthCompany {
 
 export interface GroundTruth {
   contacts: GroundTruthContact[];
+  /**
+   * What the CRM records later, by HubSpot id: `contact` — reaches customer (contacts that are
+   * customers already are history and absent); `deal` — an open deal slips or is lost.
+   */
+  laterOutcomes: { contact: Record<string, boolean>; deal: Record<string, boolean> };
   companies: GroundTruthCompany[];
   world: WorldTruth;
   /** World id → HubSpot id. */
@@ -113,6 +118,15 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
     });
   }
 
+  // the date each customer's first deal was won: their lifecycle moves to customer then
+  const wonAt = new Map<string, number>();
+  for (const d of world.deals)
+    if (d.stage === 'closed_won')
+      for (const c of d.contactIds) {
+        const at = ms(d.stageEnteredAt);
+        if (!wonAt.has(c) || at < (wonAt.get(c) as number)) wonAt.set(c, at);
+      }
+  const laterOutcomes: GroundTruth['laterOutcomes'] = { contact: {}, deal: {} };
   const people: GroundTruthContact[] = [];
   const companyById = new Map(world.companies.map((c) => [c.id, c]));
   for (const p of world.contacts) {
@@ -129,15 +143,20 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
         jobtitle: p.title,
         company: company?.name ?? '',
         seniority: p.seniority,
-        lifecyclestage: LIFECYCLE[p.lifecycleStage] ?? 'lead',
+        // a customer was an opportunity first; the stage moves on when the deal is won (below)
+        lifecyclestage: p.lifecycleStage === 'customer' ? 'opportunity' : (LIFECYCLE[p.lifecycleStage] ?? 'lead'),
         hubspot_owner_id: owner(p.ownerId),
       },
       IMPORT,
       // Imports let the same person in twice (§6): duplicates skip the e-mail uniqueness check.
       { at: ms(p.createdAt), unique: false },
     );
+    const won = wonAt.get(p.id);
+    if (p.lifecycleStage === 'customer' && won !== undefined)
+      state.update(r, { lifecyclestage: 'customer' }, { sourceType: 'CRM_UI', sourceId: 'userId:9104200', userId: 9_104_200 }, Math.max(won, r.createdAt + 1));
     const modifiedAt = ms(p.updatedAt);
     if (modifiedAt > r.updatedAt) state.setModifiedAt(r, modifiedAt);
+    if (p.lifecycleStage !== 'customer') laterOutcomes.contact[String(r.id)] = p.becomesCustomer;
     if (companyId) state.associate('contacts', r.id, 'companies', Number(companyId), [1]);
     const id = String(r.id);
     ids.contacts[p.id] = id;
@@ -171,6 +190,7 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
     for (const c of d.contactIds)
       if (ids.contacts[c]) state.associate('deals', r.id, 'contacts', Number(ids.contacts[c]));
     ids.deals[d.id] = String(r.id);
+    if (d.stage !== 'closed_won' && d.stage !== 'closed_lost') laterOutcomes.deal[String(r.id)] = d.fate !== 'won';
   }
 
   for (const a of world.activities) {
@@ -205,5 +225,5 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
       state.associate(type, r.id, 'companies', Number(ids.companies[a.companyId]));
     if (a.dealId && ids.deals[a.dealId]) state.associate(type, r.id, 'deals', Number(ids.deals[a.dealId]));
   }
-  return { contacts: people, companies, world: world.truth, ids };
+  return { contacts: people, laterOutcomes, companies, world: world.truth, ids };
 }

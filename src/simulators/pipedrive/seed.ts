@@ -27,11 +27,18 @@ export interface GroundTruthOrganization {
   /** The registrable domain the company really uses. */
   domain: string;
   website: string | null;
+  /** The company's real head count (what an enrichment source is judged against). */
+  employees: number;
 }
 
 export interface GroundTruth {
   persons: GroundTruthPerson[];
   organizations: GroundTruthOrganization[];
+  /**
+   * What the CRM records later, by Pipedrive id: `contact` — a deal of the person's is won later
+   * (people who already won a deal are history and absent); `deal` — an open deal slips or is lost.
+   */
+  laterOutcomes: { contact: Record<string, boolean>; deal: Record<string, boolean> };
   /** The world's truth (duplicates, same-name groups, role inboxes, subsidiaries …) in world ids. */
   world: WorldTruth;
   /** World id → Pipedrive id. */
@@ -84,9 +91,10 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
       at,
     );
     ids.organizations[c.id] = e.id;
-    organizations.push({ id: e.id, worldId: c.id, name: c.name, domain: c.trueDomain, website });
+    organizations.push({ id: e.id, worldId: c.id, name: c.name, domain: c.trueDomain, website, employees: c.employees });
   }
 
+  const laterOutcomes: GroundTruth['laterOutcomes'] = { contact: {}, deal: {} };
   const people: GroundTruthPerson[] = [];
   for (const p of world.contacts) {
     const all = [p.email, ...p.additionalEmails].filter((m): m is string => !!m);
@@ -118,6 +126,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
     );
     ids.persons[p.id] = e.id;
     people.push({ id: e.id, worldId: p.id, name, emails: all.map((m) => m.trim().toLowerCase()), orgId });
+    if (p.lifecycleStage !== 'customer') laterOutcomes.contact[String(e.id)] = p.becomesCustomer;
   }
 
   for (const d of world.deals) {
@@ -154,6 +163,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
       upd,
     );
     ids.deals[d.id] = e.id;
+    if (!closed) laterOutcomes.deal[String(e.id)] = d.fate !== 'won';
   }
 
   for (const a of world.activities) {
@@ -209,5 +219,5 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
       at,
     );
   }
-  return { persons: people, organizations, world: world.truth, ids };
+  return { persons: people, organizations, laterOutcomes, world: world.truth, ids };
 }

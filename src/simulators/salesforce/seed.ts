@@ -31,8 +31,10 @@ export interface SalesforceGroundTruth {
   companies: SeedCompanyRef[];
   convertedLeads: number;
   openLeads: number;
-  /** Lead id → whether it converted (labels for scoring). */
+  /** Lead id → whether it converted by now (the CRM's own label; open leads are false). */
   leadOutcome: Record<string, boolean>;
+  /** What the CRM records later, by Salesforce id: `lead` — an open lead converts (decided leads are history and absent). */
+  laterOutcomes: { lead: Record<string, boolean> };
   /** World id (`ct_…`, `co_…`, `ld_…`, `dl_…`, `ow_…`) → Salesforce id. */
   idOf: Record<string, string>;
   /** The world itself: its `truth` (duplicates, namesakes, the lead model) scores identity and flows. */
@@ -58,12 +60,14 @@ const ms = (iso: string) => Date.parse(iso);
 
 export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: number; now: number }): SalesforceGroundTruth {
   const contactsN = Math.max(1, opts.contacts);
-  // ≥ 1,000 converted leads at the default size (1,200 contacts); the generator adds leads as needed.
+  // ≥ 1,000 leads converted by now from 625 people up (the default 1,400); at the world's 5–15 %
+  // conversion the generator adds leads as needed (12,500). A smaller org gets one conversion
+  // per person (ten leads each), keeping small test orgs small.
   const world = generateWorld({
     seed: opts.seed,
     contacts: contactsN,
     leads: Math.round(contactsN * 1.35),
-    convertedLeads: Math.round(Math.max(contactsN * 0.3, Math.min(1100, contactsN * 2))),
+    convertedLeads: contactsN * 2 >= 1250 ? 1250 : contactsN,
     now: Math.floor(opts.now / DAY) * DAY,
   });
   const idOf: Record<string, string> = {};
@@ -137,6 +141,7 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
   }
 
   const leadOutcome: Record<string, boolean> = {};
+  const laterOutcomes: SalesforceGroundTruth['laterOutcomes'] = { lead: {} };
   const contactLead = new Map<string, string>();
   let converted = 0;
   const leadObj = org.requireObject('Lead');
@@ -146,12 +151,14 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
     const lastEngaged = clamp(ms(world.now) - l.daysSinceLastActivity * DAY);
     const contactId = id(l.convertedContactId);
     const contactRow = contactId ? org.rows('Contact').get(contactId) : undefined;
-    const p = l.conversionProbability;
+    // The rep's own rating, from what the rep sees on the record (never from the hidden truth).
+    const seen = l.meetings * 2 + (l.daysSinceLastActivity <= 30 ? 2 : 0) + (l.emailOpens > 8 ? 1 : 0) + (l.seniority === 'c_level' || l.seniority === 'vp' ? 1 : 0) + Math.floor(rnd() * 3) - 1;
     const values: Record<string, unknown> = {
       FirstName: l.firstName, LastName: l.lastName, Email: l.email, Company: l.companyName, Title: l.title, Status: STATUS[l.status], LeadSource: SOURCE[l.leadSource] ?? 'Other',
-      Industry: INDUSTRY[l.industry] ?? l.industry, NumberOfEmployees: Math.min(l.employees, 99_999_999), AnnualRevenue: Math.min(l.annualRevenue, 9e17), Country: l.country,
-      Rating: rnd() < 0.3 ? null : p > 0.5 ? 'Hot' : p > 0.2 ? 'Warm' : 'Cold', Email_Opens__c: l.emailOpens, Web_Visits__c: l.pageViews, Meetings__c: l.meetings,
-      Last_Engaged__c: formatDateTime(Math.max(created, lastEngaged)), OwnerId: owner,
+      Industry: l.industry === null ? null : (INDUSTRY[l.industry] ?? l.industry), NumberOfEmployees: l.employees === null ? null : Math.min(l.employees, 99_999_999),
+      AnnualRevenue: l.annualRevenue === null ? null : Math.min(l.annualRevenue, 9e17), Country: l.country,
+      Rating: rnd() < 0.3 ? null : seen >= 4 ? 'Hot' : seen >= 2 ? 'Warm' : 'Cold', Email_Opens__c: l.emailOpens, Web_Visits__c: l.pageViews, Site_Sessions__c: l.webVisits, Meetings__c: l.meetings,
+      Exec_Briefing__c: l.execBriefing, Briefing_Invited__c: l.briefingInvited, Last_Engaged__c: formatDateTime(Math.max(created, lastEngaged)), OwnerId: owner,
     };
     if (l.converted) {
       converted++;
@@ -163,6 +170,7 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
     const leadId = org.insertRaw('Lead', values, { userId: owner, at: created });
     idOf[l.id] = leadId;
     leadOutcome[leadId] = l.converted;
+    if (l.status !== 'converted' && l.status !== 'unqualified') laterOutcomes.lead[leadId] = l.outcome === 'converted';
     if (contactId) contactLead.set(contactId, leadId);
     // Past rep edits (§7.2): the owner changed the Rating on some open leads.
     if (!l.converted && rnd() < 0.1) {
@@ -201,5 +209,5 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
     lastName: c.lastName ?? '[not provided]',
     email: c.email,
   }));
-  return { integrationUserId, repUserIds, people, companies, convertedLeads: converted, openLeads: world.leads.length - converted, leadOutcome, idOf, world };
+  return { integrationUserId, repUserIds, people, companies, convertedLeads: converted, openLeads: world.leads.length - converted, leadOutcome, laterOutcomes, idOf, world };
 }

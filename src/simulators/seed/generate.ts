@@ -4,317 +4,44 @@
  * contacts. Same seed and options → the same world, byte for byte.
  */
 import { Faker, en } from '@faker-js/faker';
-import { mulberry32 } from '../../random/index.js';
+import { generateDeals } from './deals.js';
+import { generateLeads } from './leads.js';
 import { composeMessage } from './messages.js';
-import { isoTime } from './time.js';
-import type {
-  ActivityType,
-  DealStage,
-  GenerateWorldOptions,
-  Intent,
-  LeadSource,
-  SeedActivity,
-  SeedCompany,
-  SeedContact,
-  SeedDeal,
-  SeedLead,
-  SeedMessage,
-  SeedOutsider,
-  SeedOwner,
-  Seniority,
-  World,
-  WorldTruth,
-} from './types.js';
+import type { GenerateWorldOptions, Intent, SeedCompany, SeedContact, SeedMessage, SeedOutsider, SeedOwner, Seniority, World, WorldTruth } from './types.js';
+import {
+  ACCENTED_FIRST,
+  ACCENTED_LAST,
+  COUNTRIES,
+  DAY,
+  FREE_MAIL,
+  INDUSTRIES,
+  LEGAL,
+  LEGAL_TAIL,
+  NICK,
+  NOUNS,
+  REGIONS,
+  ROLE_LOCAL_PARTS,
+  SENIORITIES,
+  TITLES,
+  TLD,
+  WORDS,
+  ascii,
+  iso,
+  pad,
+  prng,
+} from './vocab.js';
 
-export const DEAL_STAGES: readonly DealStage[] = [
-  'qualification',
-  'discovery',
-  'proposal',
-  'negotiation',
-  'closed_won',
-  'closed_lost',
-];
-export const STAGE_PROBABILITY: Record<DealStage, number> = {
-  qualification: 0.1,
-  discovery: 0.2,
-  proposal: 0.5,
-  negotiation: 0.8,
-  closed_won: 1,
-  closed_lost: 0,
-};
-export const LEAD_SOURCES: readonly LeadSource[] = [
-  'web_form',
-  'referral',
-  'event',
-  'webinar',
-  'cold_outbound',
-  'paid_search',
-  'partner',
-  'content_download',
-];
-export const INDUSTRIES = [
-  'software',
-  'financial_services',
-  'healthcare',
-  'manufacturing',
-  'retail',
-  'education',
-  'logistics',
-  'media',
-  'energy',
-  'government',
-] as const;
-export const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'NL', 'CA', 'AU', 'ES', 'SE', 'IE'] as const;
-export const SENIORITIES: readonly Seniority[] = [
-  'c_level',
-  'vp',
-  'director',
-  'manager',
-  'individual',
-  'intern',
-];
-export const ROLE_LOCAL_PARTS = ['info', 'sales', 'contact', 'hello', 'office', 'admin', 'support', 'team'];
-const FREE_MAIL = [
-  'gmail.com',
-  'yahoo.com',
-  'outlook.com',
-  'hotmail.com',
-  'icloud.com',
-  'googlemail.com',
-  'gmx.de',
-  'web.de',
-  'yahoo.co.uk',
-];
-const TLD: Record<string, string> = {
-  US: 'com',
-  GB: 'co.uk',
-  DE: 'de',
-  FR: 'fr',
-  NL: 'nl',
-  CA: 'ca',
-  AU: 'com.au',
-  ES: 'es',
-  SE: 'se',
-  IE: 'ie',
-};
-const LEGAL = [
-  'Inc',
-  'Inc.',
-  'LLC',
-  'Ltd',
-  'Ltd.',
-  'GmbH',
-  'Corp',
-  'Corporation',
-  'Co.',
-  'S.A.',
-  'B.V.',
-  'AB',
-  'PLC',
-  'Group',
-  'Holdings',
-  '',
-];
-const WORDS = [
-  'Summit',
-  'Northwind',
-  'Bluebird',
-  'Atlas',
-  'Vertex',
-  'Harbor',
-  'Granite',
-  'Pioneer',
-  'Cobalt',
-  'Maple',
-  'Beacon',
-  'Evergreen',
-  'Quantum',
-  'Redwood',
-  'Silverline',
-  'Keystone',
-  'Orbit',
-  'Lumen',
-  'Falcon',
-  'Sterling',
-];
-const NOUNS = [
-  'Partners',
-  'Systems',
-  'Labs',
-  'Logistics',
-  'Health',
-  'Capital',
-  'Foods',
-  'Energy',
-  'Media',
-  'Analytics',
-  'Dynamics',
-  'Solutions',
-  'Works',
-  'Industries',
-  'Networks',
-];
-const REGIONS = ['Europe', 'UK', 'Deutschland', 'France', 'Nordics', 'APAC', 'Canada', 'Iberia'];
-const ACCENTED_FIRST = [
-  'José',
-  'Zoë',
-  'Renée',
-  'Søren',
-  'Björn',
-  'François',
-  'Łukasz',
-  'Chloé',
-  'Joël',
-  'Inés',
-  'Ångström',
-  'Noémie',
-  'Jürgen',
-  'Siân',
-  'Dvořák',
-];
-const ACCENTED_LAST = [
-  'Müller',
-  'García',
-  'Núñez',
-  "O'Neil",
-  "D'Angelo",
-  'van der Berg',
-  'McDonald',
-  'Šimek',
-  'Lefèvre',
-  'Østergaard',
-  'Çelik',
-  'de la Cruz',
-  "O'Brien",
-  'Groß',
-];
-const NICK: [string, string][] = [
-  ['John', 'Jon'],
-  ['Catherine', 'Katherine'],
-  ['Steven', 'Stephen'],
-  ['Sara', 'Sarah'],
-  ['Philip', 'Phillip'],
-  ['Ann', 'Anne'],
-  ['Eric', 'Erik'],
-];
-const TITLES: Record<Seniority, readonly string[]> = {
-  c_level: ['CEO', 'Chief Revenue Officer', 'CFO', 'Chief Technology Officer', 'COO'],
-  vp: ['VP Sales', 'VP of Marketing', 'Vice President, Operations', 'VP Engineering'],
-  director: ['Director of Sales', 'Head of Marketing', 'IT Director', 'Director, Procurement'],
-  manager: ['Sales Manager', 'Marketing Manager', 'Operations Manager', 'Project Manager'],
-  individual: ['Account Executive', 'Analyst', 'Software Engineer', 'Specialist', 'Consultant'],
-  intern: ['Intern', 'Working Student', 'Marketing Intern'],
-};
-const DAY = 86_400_000;
-const LEGAL_TAIL = /\s+(Inc\.?|LLC|Ltd\.?|GmbH|Corp|Corporation|Co\.|S\.A\.|B\.V\.|AB|PLC|Group|Holdings)$/i;
-
-/** The world's generator: mulberry32, seed 0 taken as 0x9e3779b9 (so every seed gives the worlds it always gave). */
-export function prng(seed: number): () => number {
-  return mulberry32(seed >>> 0 || 0x9e3779b9);
-}
-
-/** The hidden model's features of a lead, as numbers (the same ones `truth.leadModel.weights` names). */
-export function leadFeatures(
-  l: Pick<
-    SeedLead,
-    | 'leadSource'
-    | 'industry'
-    | 'employees'
-    | 'seniority'
-    | 'emailOpens'
-    | 'pageViews'
-    | 'meetings'
-    | 'daysSinceLastActivity'
-    | 'annualRevenue'
-    | 'country'
-  >,
-): Record<string, number> {
-  return {
-    [`source_${l.leadSource}`]: 1,
-    [`industry_${l.industry}`]: 1,
-    [`seniority_${l.seniority}`]: 1,
-    [`country_${l.country}`]: 1,
-    log_employees: Math.log10(Math.max(1, l.employees)),
-    log_revenue: Math.log10(Math.max(1, l.annualRevenue)) - 6,
-    email_opens: Math.min(l.emailOpens, 20),
-    page_views: Math.min(l.pageViews, 60),
-    meetings: l.meetings,
-    // Engagement matters only when it is recent: the interaction a simple rule misses.
-    recent_meetings: l.daysSinceLastActivity <= 14 ? l.meetings : 0,
-    days_since_last_activity: Math.min(l.daysSinceLastActivity, 180),
-  };
-}
-
-/** Σ weight × feature without building the feature object (the generator's hot path). */
-function leadLogit(l: SeedLead): number {
-  const w = LEAD_WEIGHTS;
-  const recent = l.daysSinceLastActivity <= 14 ? l.meetings : 0;
-  return (
-    (w[`source_${l.leadSource}`] ?? 0) +
-    (w[`industry_${l.industry}`] ?? 0) +
-    (w[`seniority_${l.seniority}`] ?? 0) +
-    (w[`country_${l.country}`] ?? 0) +
-    (w.log_employees as number) * Math.log10(Math.max(1, l.employees)) +
-    (w.log_revenue as number) * (Math.log10(Math.max(1, l.annualRevenue)) - 6) +
-    (w.email_opens as number) * Math.min(l.emailOpens, 20) +
-    (w.page_views as number) * Math.min(l.pageViews, 60) +
-    (w.meetings as number) * l.meetings +
-    (w.recent_meetings as number) * recent +
-    (w.days_since_last_activity as number) * Math.min(l.daysSinceLastActivity, 180)
-  );
-}
-
-const LEAD_WEIGHTS: Record<string, number> = {
-  source_referral: 1.3,
-  source_partner: 0.9,
-  source_event: 0.6,
-  source_webinar: 0.4,
-  source_web_form: 0.3,
-  source_paid_search: 0,
-  source_content_download: -0.3,
-  source_cold_outbound: -0.9,
-  industry_software: 0.6,
-  industry_financial_services: 0.4,
-  industry_healthcare: 0.1,
-  industry_government: -0.7,
-  industry_education: -0.5,
-  seniority_c_level: 0.9,
-  seniority_vp: 0.8,
-  seniority_director: 0.5,
-  seniority_manager: 0.2,
-  seniority_intern: -1.2,
-  country_US: 0.3,
-  country_GB: 0.2,
-  country_DE: 0.1,
-  log_employees: 0.35,
-  log_revenue: 0.25,
-  email_opens: 0.06,
-  page_views: 0.02,
-  meetings: 0.35,
-  recent_meetings: 0.6,
-  days_since_last_activity: -0.025,
-};
-
-const iso = isoTime;
-const ymd = (ms: number) => isoTime(ms).slice(0, 10);
-const pad = (n: number, w = 6) => String(n).padStart(w, '0');
-const asciiCache = new Map<string, string>();
-/** Lower-case ASCII letters and digits only (for addresses and domains); names repeat, so memoised. */
-function ascii(s: string): string {
-  let v = asciiCache.get(s);
-  if (v === undefined) {
-    v = s
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .replace(/ß/g, 'ss')
-      .replace(/[øØ]/g, 'o')
-      .replace(/[łŁ]/g, 'l')
-      .replace(/[^A-Za-z0-9]/g, '')
-      .toLowerCase();
-    if (asciiCache.size < 200_000) asciiCache.set(s, v);
-  }
-  return v;
-}
+export {
+  COUNTRIES,
+  DEAL_STAGES,
+  INDUSTRIES,
+  LEAD_SOURCES,
+  ROLE_LOCAL_PARTS,
+  SENIORITIES,
+  STAGE_PROBABILITY,
+  prng,
+} from './vocab.js';
+export { leadFeatures } from './leads.js';
 
 export function generateWorld(opts: GenerateWorldOptions): World {
   const seed = opts.seed;
@@ -566,7 +293,9 @@ export function generateWorld(opts: GenerateWorldOptions): World {
       ownerId: owner(),
       createdAt: iso(created),
       updatedAt: iso(Math.min(now, created + int(0, 400) * DAY)),
+      // drawn here to keep every later draw of the world where it was; settled by the deals
       lifecycleStage: pick(['subscriber', 'lead', 'opportunity', 'customer'] as const),
+      becomesCustomer: false,
       duplicateOf: null,
     };
   };
@@ -655,169 +384,26 @@ export function generateWorld(opts: GenerateWorldOptions): World {
     pushContact(c);
   }
 
-  // Leads with a hidden logistic ground truth.
-  const wantConverted = opts.convertedLeads;
-  let nLeads = Math.floor(opts.leads ?? nContacts / 2);
-  if (wantConverted !== undefined && wantConverted > nLeads * 0.5) nLeads = Math.ceil(wantConverted / 0.35);
-  const leadDraft: SeedLead[] = [];
-  const logits: number[] = [];
-  for (let i = 0; i < nLeads; i++) {
-    const f = first();
-    const l = last();
-    const country = pick(COUNTRIES);
-    const employees = Math.max(1, Math.round(10 ** (0.5 + rnd() * 4)));
-    const seniority = SENIORITIES[Math.min(5, Math.floor(rnd() ** 0.8 * 6))] as Seniority;
-    const engaged = rnd();
-    const meetings = engaged > 0.85 ? int(1, 4) : engaged > 0.7 ? int(0, 1) : 0;
-    const name = companyName();
-    const lead: SeedLead = {
-      id: `ld_${pad(i + 1)}`,
-      firstName: f,
-      lastName: l,
-      email: `${ascii(f)}.${ascii(l)}${i}@${ascii(stripLegal(name)).slice(0, 20) || 'lead'}.${TLD[country] ?? 'com'}`,
-      companyName: name,
-      title: pick(TITLES[seniority]),
-      seniority,
-      leadSource: pick(LEAD_SOURCES),
-      industry: pick(INDUSTRIES),
-      employees,
-      annualRevenue: Math.round(employees * (50_000 + rnd() * 250_000)),
-      country,
-      emailOpens: Math.floor(engaged * engaged * int(0, 25)),
-      pageViews: Math.floor(engaged * int(0, 60)),
-      meetings,
-      daysSinceLastActivity: int(0, 180),
-      createdAt: iso(now - int(1, 720) * DAY),
-      ownerId: owner(),
-      status: 'new',
-      converted: false,
-      convertedAt: null,
-      convertedContactId: null,
-      conversionProbability: 0,
-    };
-    logits.push(leadLogit(lead));
-    leadDraft.push(lead);
-  }
-  // Solve the intercept so the expected number of conversions is what was asked (default 20%).
-  const target = wantConverted ?? nLeads * 0.2;
-  let lo = -30;
-  let hi = 30;
-  for (let it = 0; it < 40 && nLeads > 0; it++) {
-    const mid = (lo + hi) / 2;
-    let s = 0;
-    for (const z of logits) s += 1 / (1 + Math.exp(-(z + mid)));
-    if (s < target) lo = mid;
-    else hi = mid;
-  }
-  const intercept = (lo + hi) / 2;
-  let convertedCount = 0;
-  for (let i = 0; i < nLeads; i++) {
-    const lead = leadDraft[i] as SeedLead;
-    const p = 1 / (1 + Math.exp(-((logits[i] as number) + intercept)));
-    lead.conversionProbability = p;
-    lead.converted = rnd() < p;
-    const created = Date.parse(lead.createdAt);
-    if (lead.converted) {
-      convertedCount++;
-      lead.status = 'converted';
-      lead.convertedAt = iso(Math.min(now, created + int(3, 120) * DAY));
-      const c = contacts[i];
-      if (c && c.duplicateOf === null && c.email) {
-        // The contact this lead became: the same person.
-        lead.convertedContactId = c.id;
-        lead.firstName = c.trueFirstName;
-        lead.lastName = c.trueLastName;
-        lead.email = c.email;
-        lead.companyName = (companies[Number(c.companyId.slice(3)) - 1] ?? big).name;
-      }
-    } else lead.status = pick(['new', 'working', 'nurturing', 'unqualified'] as const);
-  }
-
-  // Deals, with stage history and activities.
-  const nDeals = Math.floor(opts.deals ?? nContacts * 0.3);
-  const deals: SeedDeal[] = [];
-  const activities: SeedActivity[] = [];
-  let actSeq = 0;
-  const ACT: readonly ActivityType[] = ['email', 'call', 'meeting', 'note'];
-  for (let i = 0; i < nDeals && contacts.length > 0; i++) {
-    const anchor = contacts[int(0, contacts.length - 1)] as SeedContact;
-    const company = companies[Number(anchor.companyId.slice(3)) - 1] as SeedCompany;
-    const peers = contactsByCompany.get(company.id) ?? [];
-    const contactIds = [anchor.id];
-    if (peers.length > 1 && chance(0.4)) {
-      const other = contacts[peers[int(0, peers.length - 1)] as number] as SeedContact;
-      if (other.id !== anchor.id) contactIds.push(other.id);
-    }
-    const s = rnd();
-    const stageIndex = s < 0.25 ? 0 : s < 0.45 ? 1 : s < 0.6 ? 2 : s < 0.7 ? 3 : s < 0.85 ? 4 : 5;
-    const stage = DEAL_STAGES[stageIndex] as DealStage;
-    const created = now - int(5, 400) * DAY;
-    const original = created + int(30, 120) * DAY;
-    const pushes = stageIndex >= 4 ? int(0, 1) : rnd() < 0.35 ? int(1, 3) : 0;
-    let close = original;
-    for (let k = 0; k < pushes; k++) close += int(14, 45) * DAY;
-    const stageEntered = created + Math.floor(rnd() * (now - created));
-    const ownerId = anchor.ownerId;
-    const deal: SeedDeal = {
-      id: `dl_${pad(i + 1)}`,
-      name: `${stripLegal(company.name)} — ${pick(['New business', 'Renewal', 'Expansion', 'Pilot', 'Upsell'])}`,
-      companyId: company.id,
-      contactIds,
-      ownerId,
-      stage,
-      stageIndex,
-      amount: Math.round(Math.exp(8 + rnd() * 4) / 100) * 100,
-      currency: company.country === 'US' ? 'USD' : company.country === 'GB' ? 'GBP' : 'EUR',
-      createdAt: iso(created),
-      closeDate: ymd(close),
-      originalCloseDate: ymd(original),
-      closeDatePushes: pushes,
-      stageEnteredAt: iso(stageEntered),
-      probability: STAGE_PROBABILITY[stage],
-    };
-    deals.push(deal);
-    const nAct = int(1, 6);
-    for (let k = 0; k < nAct; k++) {
-      const type = pick(ACT);
-      const at = created + Math.floor(rnd() * (now - created));
-      const who = pick(contactIds);
-      activities.push({
-        id: `ac_${pad(++actSeq, 7)}`,
-        type,
-        subject:
-          type === 'email'
-            ? pick(['Follow-up', 'Proposal attached', 'Pricing', 'Next steps', 'Intro'])
-            : type === 'call'
-              ? pick(['Discovery call', 'Check-in call', 'Pricing call'])
-              : type === 'meeting'
-                ? pick(['Demo', 'Kickoff', 'Negotiation meeting', 'QBR'])
-                : pick(['Note', 'Call summary', 'Internal note']),
-        body:
-          type === 'note'
-            ? pick([
-                'Champion is keen, economic buyer not yet engaged.',
-                'Budget confirmed for next quarter.',
-                'Competitor in the deal.',
-                'Legal review pending.',
-                'No reply for two weeks.',
-              ])
-            : pick([
-                'Discussed scope and timeline.',
-                'Sent the proposal.',
-                'They asked about security.',
-                'Agreed next steps.',
-                'Left a voicemail.',
-              ]),
-        at: iso(at),
-        ownerId,
-        contactId: who,
-        companyId: company.id,
-        dealId: deal.id,
-        direction: type === 'email' || type === 'call' ? (chance(0.3) ? 'inbound' : 'outbound') : null,
-        durationMinutes: type === 'call' ? int(2, 45) : type === 'meeting' ? pick([15, 30, 45, 60]) : null,
-      });
-    }
-  }
+  // Leads and their outcomes (leads.ts), then deals, activities and lifecycles (deals.ts).
+  const draws = { rnd, pick, int, chance, stripLegal };
+  const leadsOut = generateLeads(
+    {
+      ...draws,
+      first,
+      last,
+      companyName,
+      owner,
+      companyNameOf: (c) => (companies[Number(c.companyId.slice(3)) - 1] ?? big).name,
+    },
+    { leads: opts.leads ?? nContacts / 2, convertedLeads: opts.convertedLeads, now, contacts },
+  );
+  const { deals, activities } = generateDeals(draws, {
+    deals: Math.floor(opts.deals ?? nContacts * 0.3),
+    now,
+    companies,
+    contacts,
+    contactsByCompany,
+  });
 
   // Outsiders: people and companies not in the CRM, some deliberately close to CRM records.
   const nOutsiders = Math.floor(opts.outsiders ?? Math.max(20, nContacts / 10));
@@ -956,8 +542,9 @@ export function generateWorld(opts: GenerateWorldOptions): World {
     sameNameCompanies: [...sameNameCompanies.values()].filter(
       (g) => g.length > 1 && g.some((id) => !isSubsidiary(id)),
     ),
-    leadModel: { intercept, weights: { ...LEAD_WEIGHTS } },
-    convertedLeads: convertedCount,
+    leadModel: { intercept: leadsOut.intercept, weights: leadsOut.weights, drift: leadsOut.drift },
+    convertedLeads: leadsOut.converted,
+    laterConvertedLeads: leadsOut.laterConverted,
   };
   function isSubsidiary(id: string) {
     return companies[Number(id.slice(3)) - 1]?.parentId != null;
@@ -969,7 +556,7 @@ export function generateWorld(opts: GenerateWorldOptions): World {
     owners,
     companies,
     contacts,
-    leads: leadDraft,
+    leads: leadsOut.leads,
     deals,
     activities,
     messages,

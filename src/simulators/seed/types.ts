@@ -32,7 +32,10 @@ export interface GenerateWorldOptions {
   companies?: number;
   /** Leads; default contacts / 2, raised when `convertedLeads` needs more. */
   leads?: number;
-  /** Expected number of converted leads (the hidden model's intercept is solved for it). */
+  /**
+   * Expected number of leads that convert, now or later (the hidden model's intercept is solved for
+   * it). Conversion stays between 5 and 15 %: asking for more adds leads (at 10 %). Default: 10 %.
+   */
   convertedLeads?: number;
   /** Default: contacts × 0.3. */
   deals?: number;
@@ -96,7 +99,13 @@ export interface SeedContact {
   ownerId: string;
   createdAt: string;
   updatedAt: string;
+  /** At `now`: customer once a deal of theirs was won, opportunity with an open deal, else lead or subscriber. */
   lifecycleStage: 'subscriber' | 'lead' | 'opportunity' | 'customer';
+  /**
+   * Ground truth: the contact reaches customer after `now` (a deal of theirs is won later, or a
+   * purchase the CRM does not see coming). Always false for a customer already.
+   */
+  becomesCustomer: boolean;
   /** When this record is a later duplicate: the id of the first record of the same person. */
   duplicateOf: string | null;
 }
@@ -110,23 +119,47 @@ export interface SeedLead {
   title: string;
   seniority: Seniority;
   leadSource: LeadSource;
-  industry: string;
-  employees: number;
-  annualRevenue: number;
-  country: string;
+  /** Null when nobody filled it in (the CRM field is empty). */
+  industry: string | null;
+  employees: number | null;
+  annualRevenue: number | null;
+  country: string | null;
   emailOpens: number;
   pageViews: number;
+  /**
+   * Site sessions from a second web tracker, installed `TRACKER_INSTALLED_DAYS` before `now`: a
+   * near-duplicate of `pageViews`, empty on leads created before it.
+   */
+  webVisits: number | null;
   meetings: number;
   daysSinceLastActivity: number;
+  /** Rare: the lead attended an executive briefing (about 1 in 80). */
+  execBriefing: boolean;
+  /** Rare and nearly the same column: invited to the briefing (most attendees, a few others). */
+  briefingInvited: boolean;
   createdAt: string;
   ownerId: string;
+  /** The status in the CRM at `now` (open leads are new / working / nurturing). */
   status: 'new' | 'working' | 'nurturing' | 'unqualified' | 'converted';
-  /** Ground truth outcome. */
+  /** Converted in the CRM by `now`. */
   converted: boolean;
   convertedAt: string | null;
   /** The contact this lead became, when converted and in the CRM. */
   convertedContactId: string | null;
-  /** The hidden model's probability (ground truth; a model is scored against `converted`). */
+  /**
+   * Ground truth: how the CRM records the lead's outcome, when it is decided (`decidedAt`, after
+   * `now` for leads still open — their later outcome). Includes the label noise.
+   */
+  outcome: 'converted' | 'unqualified';
+  decidedAt: string;
+  /** Ground truth: the recorded outcome contradicts the lead's real buying decision (a mislabelled record). */
+  labelNoise: boolean;
+  /**
+   * Ground truth the CRM never holds: the prospect's real need (standard normal), whether budget
+   * exists, and the real industry and head count behind fields left empty.
+   */
+  hidden: { need: number; budget: boolean; industry: string; employees: number };
+  /** The hidden model's probability of conversion (ground truth; a model is scored against `outcome`). */
   conversionProbability: number;
 }
 
@@ -149,6 +182,13 @@ export interface SeedDeal {
   closeDatePushes: number;
   stageEnteredAt: string;
   probability: number;
+  /**
+   * Ground truth: what happens to the deal after `now` (closed deals: what happened). `won` on time,
+   * `slipped` (the close date moves out again), `lost`. Deal risk is judged on it: slipped or lost.
+   */
+  fate: 'won' | 'slipped' | 'lost';
+  /** Ground truth: when an open deal closes after `now` (won or lost), YYYY-MM-DD; null for slipped or already closed. */
+  closesLaterOn: string | null;
 }
 
 export interface SeedActivity {
@@ -207,9 +247,15 @@ export interface WorldTruth {
   subsidiaries: Record<string, string[]>;
   /** Groups of different companies with the same name. */
   sameNameCompanies: string[][];
-  /** The hidden lead-conversion model: logit = intercept + Σ weight × feature (see `leadFeatures`). */
-  leadModel: { intercept: number; weights: Record<string, number> };
+  /**
+   * The hidden lead-conversion model: logit = intercept + Σ weight × feature (see `leadFeatures`),
+   * with fields the CRM does not hold (`hidden_need`, `hidden_budget`) and weights that drift with
+   * the lead's age (`drift`: weight at creation = weight + drift × (1 − age / 720 days)).
+   */
+  leadModel: { intercept: number; weights: Record<string, number>; drift: Record<string, number> };
+  /** Leads converted in the CRM by `now`, and those that convert later (open at `now`). */
   convertedLeads: number;
+  laterConvertedLeads: number;
 }
 
 export interface World {
