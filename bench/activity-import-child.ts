@@ -20,7 +20,13 @@ const sampler = setInterval(() => {
 const started = performance.now();
 let problems = 0;
 const items = readActivityStream('emails', file, { onProblem: () => problems++ });
-const { summary } = await importActivities(store, connector, items, { crm: 'pipedrive', ownDomains: ['team.example'], storeBodies: true, source: file, onResult: () => {} });
+const { summary } = await importActivities(store, connector, items, {
+  crm: 'pipedrive',
+  ownDomains: ['team.example'],
+  storeBodies: true,
+  source: file,
+  onResult: () => {},
+});
 const ms = performance.now() - started;
 clearInterval(sampler);
 await connector.close();

@@ -19,7 +19,8 @@ import { startSimulator } from '../src/simulators/index.js';
 import type { BenchResult, BenchRow } from './run.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const PARAGRAPH = 'Thanks for the call today. Following up on the points we discussed: pricing for the second team, the rollout plan and the security review. ';
+const PARAGRAPH =
+  'Thanks for the call today. Following up on the points we discussed: pricing for the second team, the rollout plan and the security review. ';
 
 async function writeMbox(path: string, n: number, people: ContactCandidate[]): Promise<void> {
   const out = createWriteStream(path);
@@ -50,29 +51,69 @@ async function writeMbox(path: string, n: number, people: ContactCandidate[]): P
 export async function run(args: string[]): Promise<BenchResult> {
   const messages = Number(args.find((a) => a.startsWith('messages='))?.split('=')[1] ?? 3000);
   const runs = Number(args.find((a) => a.startsWith('runs='))?.split('=')[1] ?? 1);
-  const sim = await startSimulator('pipedrive', { records: 500, seed: 11, rateLimit: { callsPerWindow: 1_000_000, windowMs: 1000 } });
+  const sim = await startSimulator('pipedrive', {
+    records: 500,
+    seed: 11,
+    rateLimit: { callsPerWindow: 1_000_000, windowMs: 1000 },
+  });
   const dir = mkdtempSync(join(tmpdir(), 'inrecord-activity-bench-'));
   try {
-    const conn = crmConnectionSchema.parse({ kind: 'pipedrive', baseUrl: sim.apiBase, auth: { token: sim.token } });
+    const conn = crmConnectionSchema.parse({
+      kind: 'pipedrive',
+      baseUrl: sim.apiBase,
+      auth: { token: sim.token },
+    });
     const connector = await createConnector(conn);
     const people: ContactCandidate[] = [];
     for await (const page of connector.listContacts()) people.push(...page.filter((c) => c.email));
     await connector.close();
 
-    type Measured = { rss: number[]; heap: number[]; rate: number[]; imported: number; total: number; mb: number };
+    type Measured = {
+      rss: number[];
+      heap: number[];
+      rate: number[];
+      imported: number;
+      total: number;
+      mb: number;
+    };
     const measured: Record<number, Measured> = {};
     for (const n of [messages, messages * 2]) {
       const file = join(dir, `inbox-${n}.mbox`);
       await writeMbox(file, n, people);
-      const m: Measured = { rss: [], heap: [], rate: [], imported: 0, total: 0, mb: statSync(file).size / 2 ** 20 };
+      const m: Measured = {
+        rss: [],
+        heap: [],
+        rate: [],
+        imported: 0,
+        total: 0,
+        mb: statSync(file).size / 2 ** 20,
+      };
       for (let r = 0; r < runs; r++) {
         const dataDir = mkdtempSync(join(dir, 'store-'));
         // asynchronously: the simulator answers from this process's event loop
-        const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', resolve('bench/activity-import-child.ts'), sim.apiBase, sim.token, file, dataDir], {
-          encoding: 'utf8',
-          maxBuffer: 1 << 24,
-        });
-        const res = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { total: number; imported: number; ms: number; maxRssMb: number; heapPeakMb: number };
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            resolve('bench/activity-import-child.ts'),
+            sim.apiBase,
+            sim.token,
+            file,
+            dataDir,
+          ],
+          {
+            encoding: 'utf8',
+            maxBuffer: 1 << 24,
+          },
+        );
+        const res = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+          total: number;
+          imported: number;
+          ms: number;
+          maxRssMb: number;
+          heapPeakMb: number;
+        };
         m.rss.push(res.maxRssMb);
         m.heap.push(res.heapPeakMb);
         m.rate.push(res.total / (res.ms / 1000));
@@ -86,13 +127,27 @@ export async function run(args: string[]): Promise<BenchResult> {
     const big = measured[messages * 2] as Measured;
     const ratio = median(big.heap) / median(small.heap);
     const rows: BenchRow[] = [];
-    for (const [n, m] of [[messages, small], [messages * 2, big]] as const) {
+    for (const [n, m] of [
+      [messages, small],
+      [messages * 2, big],
+    ] as const) {
       const label = `${n.toLocaleString('en')} messages (${m.mb.toFixed(1)} MB)`;
-      rows.push({ metric: `peak RSS · ${label}`, value: median(m.rss), unit: 'MB', note: `${m.total} items, ${m.imported} imported` });
+      rows.push({
+        metric: `peak RSS · ${label}`,
+        value: median(m.rss),
+        unit: 'MB',
+        note: `${m.total} items, ${m.imported} imported`,
+      });
       rows.push({ metric: `peak JS heap · ${label}`, value: median(m.heap), unit: 'MB' });
       rows.push({ metric: `messages/s · ${label}`, value: median(m.rate), unit: 'msg/s' });
     }
-    rows.push({ metric: 'peak JS heap, mbox doubled', value: ratio, unit: '×', target: '<= 1.15', pass: ratio <= 1.15 });
+    rows.push({
+      metric: 'peak JS heap, mbox doubled',
+      value: ratio,
+      unit: '×',
+      target: '<= 1.15',
+      pass: ratio <= 1.15,
+    });
     return { name: 'activity-import', rows, meta: { messages, runs, people: people.length } };
   } finally {
     await sim.close();

@@ -11,7 +11,8 @@ import type { ActivityItem, ParseProblem, ParsedItems, Participant } from './typ
 
 function mailto(v: unknown): { email: string | null; name: string | null } {
   const val = typeof v === 'string' ? v : ((v as { val?: string })?.val ?? '');
-  const params = (typeof v === 'object' && v ? (v as { params?: Record<string, unknown> }).params : undefined) ?? {};
+  const params =
+    (typeof v === 'object' && v ? (v as { params?: Record<string, unknown> }).params : undefined) ?? {};
   const email = val.replace(/^mailto:/i, '').trim();
   const cn = typeof params.CN === 'string' ? params.CN.replace(/^"|"$/g, '').trim() : null;
   return { email: email.includes('@') ? lowerEmail(email) : null, name: cn || null };
@@ -25,7 +26,12 @@ function textOf(v: unknown): string | null {
 }
 
 /** The items of one parsed VEVENT text (one event, or an event with its overrides). */
-function eventItems(cal: ical.CalendarResponse, origin: string, items: ActivityItem[], problems: ParseProblem[]): void {
+function eventItems(
+  cal: ical.CalendarResponse,
+  origin: string,
+  items: ActivityItem[],
+  problems: ParseProblem[],
+): void {
   for (const comp of Object.values(cal)) {
     if (comp.type !== 'VEVENT') continue;
     const ev = comp as ical.VEvent;
@@ -92,7 +98,11 @@ export class CalendarReader {
   end(): ParsedItems {
     const first = this.lines.count + 1;
     const out = this.take(this.lines.end(), first);
-    if (this.state === 'start') out.problems.push({ origin: this.origin, message: 'not an iCalendar file: it does not start with BEGIN:VCALENDAR' });
+    if (this.state === 'start')
+      out.problems.push({
+        origin: this.origin,
+        message: 'not an iCalendar file: it does not start with BEGIN:VCALENDAR',
+      });
     else if (this.state === 'in') {
       const top = this.open[this.open.length - 1] as { name: string; line: number };
       out.problems.push({
@@ -171,9 +181,14 @@ export class CalendarReader {
   private event(block: readonly string[], out: ParsedItems): void {
     let cal: ical.CalendarResponse;
     try {
-      cal = ical.sync.parseICS(['BEGIN:VCALENDAR', ...this.header, ...this.zones, ...block, 'END:VCALENDAR', ''].join('\r\n'));
+      cal = ical.sync.parseICS(
+        ['BEGIN:VCALENDAR', ...this.header, ...this.zones, ...block, 'END:VCALENDAR', ''].join('\r\n'),
+      );
     } catch (err) {
-      out.problems.push({ origin: `${this.origin} line ${this.blockLine}`, message: `the event could not be read: ${(err as Error).message}` });
+      out.problems.push({
+        origin: `${this.origin} line ${this.blockLine}`,
+        message: `the event could not be read: ${(err as Error).message}`,
+      });
       return;
     }
     eventItems(cal, this.origin, out.items, out.problems);

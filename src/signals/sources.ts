@@ -8,7 +8,7 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InrecordError } from '../errors/index.js';
 import { CalendarReader } from './calendar.js';
-import { FeedReader, onePiece, readMail } from './parse.js';
+import { FeedReader, readMail } from './parse.js';
 import type { ActivityItem, ParseProblem, ParsedItems } from './types.js';
 
 export type ActivitySourceKind = 'emails' | 'calendar';
@@ -34,8 +34,8 @@ function files(path: string): string[] {
     .filter((p) => statSync(p).isFile());
 }
 
-/** Fetches a JSONL feed over HTTP(S); any answer but 2xx is an error naming the URL. */
-export async function fetchFeedText(url: string): Promise<string> {
+/** Opens a feed over HTTP(S); any answer but 2xx is an error naming the URL. */
+async function openFeed(url: string): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, { headers: { accept: 'application/x-ndjson, application/json, text/plain' } });
@@ -48,7 +48,19 @@ export async function fetchFeedText(url: string): Promise<string> {
     throw new InrecordError('IR_INPUT_INVALID', `the feed ${url} answered HTTP ${res.status}`, {
       fix: 'Check the feed URL and its credentials.',
     });
-  return res.text();
+  return res;
+}
+
+/** Fetches a JSONL feed over HTTP(S) whole. */
+export async function fetchFeedText(url: string): Promise<string> {
+  return (await openFeed(url)).text();
+}
+
+/** A JSONL feed over HTTP(S) as text pieces, as they arrive. */
+async function* feedPieces(url: string): AsyncGenerator<string> {
+  const res = await openFeed(url);
+  if (!res.body) return;
+  yield* res.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
 }
 
 export interface ActivityStreamOptions {
@@ -66,8 +78,8 @@ async function* readWith(reader: { push(piece: string): ParsedItems; end(): Pars
 
 /**
  * The items of an emails or calendar source, a piece at a time: a file, a folder, or an http(s) URL
- * of a JSONL feed (JSONL feeds are accepted for both kinds). Problems go to `onProblem` as they are
- * met; a file of another kind is a skipped problem.
+ * of a JSONL feed, read as it arrives (JSONL feeds are accepted for both kinds). Problems go to
+ * `onProblem` as they are met; a file of another kind is a skipped problem.
  */
 export async function* readActivityStream(kind: ActivitySourceKind, path: string, opts: ActivityStreamOptions = {}): AsyncGenerator<ActivityItem[]> {
   const parts = /^https?:\/\//i.test(path) ? [{ path, pieces: null }] : files(path).map((f) => ({ path: f, pieces: f }));
@@ -83,7 +95,7 @@ export async function* readActivityStream(kind: ActivitySourceKind, path: string
       continue;
     }
     let pieces: AsyncIterable<string>;
-    if (file === null) pieces = onePiece(await fetchFeedText(f));
+    if (file === null) pieces = feedPieces(f);
     else {
       const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>;
       pieces = (async function* () {
