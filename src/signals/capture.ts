@@ -133,7 +133,30 @@ export interface ImportActivitiesOptions {
   batchSize?: number;
   /** Concurrent activity creations (default 4). */
   concurrency?: number;
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Each item's result as it is decided. When given, results are handed here and not kept (the
+   * returned `results` is empty), so a long import holds none of them.
+   */
+  onResult?: (result: ImportItemResult) => void;
+}
+
+/** Items in batches of `size`, from an array or a stream of item pieces of any length. */
+async function* batchesOf(items: readonly ActivityItem[] | AsyncIterable<readonly ActivityItem[]>, size: number): AsyncGenerator<ActivityItem[]> {
+  if (Array.isArray(items)) {
+    for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+    return;
+  }
+  let pending: ActivityItem[] = [];
+  for await (const piece of items as AsyncIterable<readonly ActivityItem[]>) {
+    for (const it of piece) {
+      pending.push(it);
+      if (pending.length >= size) {
+        yield pending;
+        pending = [];
+      }
+    }
+  }
+  if (pending.length > 0) yield pending;
 }
 
 async function pool<T>(xs: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
@@ -162,21 +185,23 @@ function companyOf(snapshot: CrmSnapshot, contactId: string): string | null {
 }
 
 /**
- * Imports items into the CRM as native activities; one result per distinct external id. Faults of
+ * Imports items into the CRM as native activities, a batch at a time: from an array, or streamed
+ * (pieces of items from `readActivityStream`, of which only the current batch is held). One result
+ * per item; an external id seen before in the same import is a duplicate. Faults of
  * the store, of identity lookups or of open-deal lookups throw (nothing of that batch was created);
  * a CRM refusal of one item is that item's `failed` outcome.
  */
 export async function importActivities(
   store: Store,
   connector: Pick<CrmConnector, 'findContacts' | 'findCompanies' | 'createActivity' | 'openDeals' | 'stats'>,
-  items: readonly ActivityItem[],
+  items: readonly ActivityItem[] | AsyncIterable<readonly ActivityItem[]>,
   opts: ImportActivitiesOptions,
 ): Promise<{ summary: ActivityImportSummary; results: ImportItemResult[] }> {
   const { crm } = opts;
   const results: ImportItemResult[] = [];
   const summary: ActivityImportSummary = {
     crm,
-    total: items.length,
+    total: 0,
     imported: 0,
     skippedOwnDomain: 0,
     duplicates: 0,
@@ -190,7 +215,8 @@ export async function importActivities(
     crmCalls: 0,
   };
   const record = (r: ImportItemResult) => {
-    results.push(r);
+    if (opts.onResult) opts.onResult(r);
+    else results.push(r);
     const s = r.outcome.status;
     if (s === 'imported') summary.imported++;
     else if (s === 'duplicate') summary.duplicates++;
@@ -198,7 +224,6 @@ export async function importActivities(
     else if (s === 'unmatched') summary.unmatched++;
     else if (s === 'uncertain') summary.uncertain++;
     else summary.failed++;
-    opts.onProgress?.(results.length, items.length);
   };
 
   const size = opts.batchSize ?? 200;
@@ -206,9 +231,10 @@ export async function importActivities(
   const reviewKeys = new Set<string>();
   // a contact's open deals, read once per import (batched per identity batch)
   const openDealsOf = new Map<string, OpenDeal[]>();
-  for (let start = 0; start < items.length; start += size) {
+  for await (const chunk of batchesOf(items, size)) {
+    summary.total += chunk.length;
     const batch: ActivityItem[] = [];
-    for (const it of items.slice(start, start + size)) {
+    for (const it of chunk) {
       // the same message twice in one mailbox (a copy in Sent and in a thread) is one activity
       if (seenIds.has(it.externalId)) record({ externalId: it.externalId, origin: it.origin, outcome: { status: 'duplicate', activityId: null } });
       else {

@@ -18,8 +18,9 @@ export {
   participantKey,
   planItem,
 } from './capture.js';
-export { feedLineSchema, parseCalendar, parseFeed, parseMail, parseMessage, splitMbox } from './parse.js';
-export { type ActivitySourceKind, readActivitySource } from './sources.js';
+export { CalendarReader, parseCalendar } from './calendar.js';
+export { FeedReader, MboxSplitter, feedLineSchema, parseFeed, parseMail, parseMessage, readMail, splitMbox } from './parse.js';
+export { type ActivitySourceKind, type ActivityStreamOptions, readActivityStream, readActivitySource } from './sources.js';
 export type {
   ActivityImportSummary,
   ActivityItem,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activityFor, contactsOf, isOwnAddress, participantKey, planItem } from './capture.js';
-import { calendarShape, parseCalendar, parseFeed, parseMail, splitMbox, truncatedMessage } from './parse.js';
+import { parseCalendar } from './calendar.js';
+import { parseFeed, parseMail, splitMbox, truncatedMessage } from './parse.js';
 import type { ActivityItem } from './types.js';
 
 const EML = [
@@ -157,8 +158,9 @@ describe('cut-short and damaged files', () => {
   const cal = ['BEGIN:VCALENDAR', 'VERSION:2.0', ...ev('a', 1), ...ev('b', 2), ...ev('c', 3), 'END:VCALENDAR', ''];
 
   it('a whole calendar has no problem', () => {
-    expect(calendarShape(cal.join('\r\n'))).toEqual({ problem: null, complete: null });
-    expect(parseCalendar(cal.join('\r\n'), 'x.ics').items.map((i) => i.externalId)).toEqual(['a', 'b', 'c']);
+    const r = parseCalendar(cal.join('\r\n'), 'x.ics');
+    expect(r.problems).toEqual([]);
+    expect(r.items.map((i) => i.externalId)).toEqual(['a', 'b', 'c']);
   });
 
   it('a calendar cut inside an event keeps the whole events before the cut and says so', () => {

@@ -1,15 +1,16 @@
 /**
  * Parsers from standard formats to ActivityItem: RFC 5322 messages (.eml, mbox) through mailparser,
- * iCalendar (.ics) through node-ical, and a JSONL feed. Pure apart from the parsing libraries: no
- * store, no CRM. A message or event that cannot be used is a ParseProblem, never skipped silently.
+ * iCalendar (.ics, in calendar.ts) through node-ical, and a JSONL feed. Each format has one reader
+ * that takes the text a piece at a time (a file streamed from disk); the whole-text functions feed
+ * it the text as one piece. Pure apart from the parsing libraries: no store, no CRM. A message or
+ * event that cannot be used is a ParseProblem, never skipped silently.
  */
 import { createHash } from 'node:crypto';
 import { type AddressObject, simpleParser } from 'mailparser';
-import ical from 'node-ical';
 import { z } from 'zod';
 import type { ActivityItem, ParseProblem, ParsedItems, Participant } from './types.js';
 
-const lowerEmail = (s: string) => s.trim().toLowerCase();
+export const lowerEmail = (s: string) => s.trim().toLowerCase();
 
 function addresses(a: AddressObject | AddressObject[] | undefined, role: Participant['role']): Participant[] {
   const out: Participant[] = [];
@@ -22,24 +23,73 @@ function addresses(a: AddressObject | AddressObject[] | undefined, role: Partici
   return out;
 }
 
-/** Splits an mbox (mboxo / mboxrd) into messages on "From " separator lines, unescaping ">From ". */
-export function splitMbox(text: string): string[] {
-  const out: string[] = [];
-  let cur: string[] | null = null;
-  for (const line of text.split(/\r?\n/)) {
-    if (line.startsWith('From ')) {
-      if (cur) out.push(cur.join('\n'));
-      cur = [];
-      continue;
-    }
-    if (!cur) {
-      if (line.trim() === '') continue;
-      cur = []; // a file without a leading separator: one message
-    }
-    cur.push(/^>+From /.test(line) ? line.slice(1) : line);
+/** Text pieces → whole lines; the unfinished last line waits for the next piece. */
+export class LineReader {
+  private carry = '';
+  /** How many lines were returned so far: the next line's number is `count + 1`. */
+  count = 0;
+  push(piece: string): string[] {
+    const lines = (this.carry + piece).split(/\r?\n/);
+    this.carry = lines.pop() ?? '';
+    this.count += lines.length;
+    return lines;
   }
-  if (cur && cur.some((l) => l.trim() !== '')) out.push(cur.join('\n'));
-  return out;
+  end(): string[] {
+    const last = this.carry;
+    this.carry = '';
+    this.count++;
+    return [last];
+  }
+}
+
+/** An async iterable of one value: a whole text as a single piece. */
+export async function* onePiece<T>(value: T): AsyncGenerator<T> {
+  yield value;
+}
+
+/**
+ * Splits an mbox (mboxo / mboxrd) read a piece at a time into messages: a line starting with
+ * "From " at the start or after a blank line opens the next message; ">From " lines are unescaped.
+ * Only the message being read is held.
+ */
+export class MboxSplitter {
+  private lines = new LineReader();
+  private cur: string[] | null = null;
+  private prevBlank = true;
+  push(piece: string): string[] {
+    return this.take(this.lines.push(piece));
+  }
+  end(): string[] {
+    const out = this.take(this.lines.end());
+    if (this.cur?.some((l) => l.trim() !== '')) out.push(this.cur.join('\n'));
+    this.cur = null;
+    return out;
+  }
+  private take(lines: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const line of lines) {
+      if (line.startsWith('From ') && (this.prevBlank || !this.cur)) {
+        if (this.cur) out.push(this.cur.join('\n'));
+        this.cur = [];
+        this.prevBlank = false;
+        continue;
+      }
+      const blank = line.trim() === '';
+      this.prevBlank = blank;
+      if (!this.cur) {
+        if (blank) continue;
+        this.cur = []; // a file without a leading separator: one message
+      }
+      this.cur.push(/^>+From /.test(line) ? line.slice(1) : line);
+    }
+    return out;
+  }
+}
+
+/** Splits a whole mbox text into messages (see MboxSplitter). */
+export function splitMbox(text: string): string[] {
+  const s = new MboxSplitter();
+  return [...s.push(text), ...s.end()];
 }
 
 /**
@@ -86,138 +136,62 @@ export async function parseMessage(raw: string | Buffer, origin: string): Promis
   };
 }
 
-const isProblem = (x: ActivityItem | ParseProblem): x is ParseProblem => !('externalId' in x);
-
-/** Parses one .eml file's text or an mbox; `origin` names the file. */
-export async function parseMail(text: string, origin: string): Promise<ParsedItems> {
-  const mbox = /^From /.test(text);
-  const raws = mbox ? splitMbox(text) : [text];
-  const items: ActivityItem[] = [];
-  const problems: ParseProblem[] = [];
-  for (const [i, raw] of raws.entries()) {
-    const r = await parseMessage(raw, mbox ? `${origin} message ${i + 1}` : origin);
-    if (isProblem(r)) problems.push(r);
-    else items.push(r);
-  }
-  return { items, problems };
-}
-
-function mailto(v: unknown): { email: string | null; name: string | null } {
-  const val = typeof v === 'string' ? v : ((v as { val?: string })?.val ?? '');
-  const params = (typeof v === 'object' && v ? (v as { params?: Record<string, unknown> }).params : undefined) ?? {};
-  const email = val.replace(/^mailto:/i, '').trim();
-  const cn = typeof params.CN === 'string' ? params.CN.replace(/^"|"$/g, '').trim() : null;
-  return { email: email.includes('@') ? lowerEmail(email) : null, name: cn || null };
-}
-
-function textOf(v: unknown): string | null {
-  if (v == null) return null;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'object' && 'val' in (v as object)) return String((v as { val: unknown }).val);
-  return String(v);
-}
+export const isProblem = (x: ActivityItem | ParseProblem): x is ParseProblem => !('externalId' in x);
 
 /**
- * The component structure of an iCalendar text (RFC 5545 §3.4, §3.6): a file that does not open with
- * BEGIN:VCALENDAR is not a calendar; one whose BEGIN/END lines do not pair up is cut short or
- * damaged. For a damaged file, `complete` is the text up to the last whole component inside the
- * calendar, closed again, so the events before the damage are still read.
+ * Reads one .eml file or an mbox a piece at a time; yields the items and problems of each piece.
+ * A text starting with "From " is an mbox (only its current message is held); anything else is one
+ * message. `origin` names the file.
  */
-export function calendarShape(text: string): { problem: string | null; complete: string | null } {
-  const lines = text.split(/\r?\n/);
-  const first = lines.findIndex((l) => l.trim() !== '');
-  if (first < 0 || lines[first].trim().toUpperCase() !== 'BEGIN:VCALENDAR')
-    return { problem: 'not an iCalendar file: it does not start with BEGIN:VCALENDAR', complete: null };
-  const open: { name: string; line: number }[] = [];
-  let lastWhole = -1;
-  let wholeEvents = 0;
-  const closeAt = (n: number) => [...lines.slice(0, n + 1), 'END:VCALENDAR', ''].join('\r\n');
-  for (let i = first; i < lines.length; i++) {
-    const m = /^(BEGIN|END):([A-Za-z0-9-]+)\s*$/i.exec(lines[i]);
-    if (!m) continue;
-    const name = m[2].toUpperCase();
-    if (m[1].toUpperCase() === 'BEGIN') {
-      if (open.length === 0 && i !== first)
-        return { problem: `line ${i + 1}: BEGIN:${name} after the calendar ended`, complete: closeAt(lastWhole) };
-      open.push({ name, line: i + 1 });
-      continue;
+export async function* readMail(pieces: AsyncIterable<string>, origin: string): AsyncGenerator<ParsedItems> {
+  let mode: 'mbox' | 'single' | null = null;
+  let head = '';
+  const single: string[] = [];
+  const splitter = new MboxSplitter();
+  let n = 0;
+  const parse = async (raws: readonly string[]): Promise<ParsedItems> => {
+    const out: ParsedItems = { items: [], problems: [] };
+    for (const raw of raws) {
+      n++;
+      const r = await parseMessage(raw, mode === 'mbox' ? `${origin} message ${n}` : origin);
+      if (isProblem(r)) out.problems.push(r);
+      else out.items.push(r);
     }
-    const top = open.pop();
-    if (!top || top.name !== name)
-      return {
-        problem: `line ${i + 1}: END:${name} does not close ${top ? `BEGIN:${top.name} of line ${top.line}` : 'any component'}; the file is damaged after ${wholeEvents} whole event(s)`,
-        complete: lastWhole > first ? closeAt(lastWhole) : null,
-      };
-    if (open.length === 1) {
-      lastWhole = i;
-      if (name === 'VEVENT') wholeEvents++;
+    return out;
+  };
+  for await (const piece of pieces) {
+    let text = piece;
+    if (mode === null) {
+      head += piece;
+      if (head.length < 5) continue;
+      mode = head.startsWith('From ') ? 'mbox' : 'single';
+      text = head;
+      head = '';
     }
+    if (mode === 'single') single.push(text);
+    else yield await parse(splitter.push(text));
   }
-  if (open.length > 0) {
-    const top = open[open.length - 1];
-    return {
-      problem: `the file is cut short: it ends inside BEGIN:${top.name} of line ${top.line} with no END:VCALENDAR; the ${wholeEvents} whole event(s) before the cut are read, the rest of the file is missing`,
-      complete: lastWhole > first ? closeAt(lastWhole) : null,
-    };
+  if (mode === null) {
+    mode = 'single'; // shorter than "From ": not an mbox
+    single.push(head);
   }
-  return { problem: null, complete: null };
+  yield await parse(mode === 'single' ? [single.join('')] : splitter.end());
 }
 
-/** Parses an iCalendar file: one item per VEVENT (cancelled events are not meetings that happened). */
-export function parseCalendar(text: string, origin: string): ParsedItems {
-  const items: ActivityItem[] = [];
-  const problems: ParseProblem[] = [];
-  const shape = calendarShape(text);
-  if (shape.problem) {
-    problems.push({ origin, message: shape.problem });
-    if (shape.complete === null) return { items, problems };
-    text = shape.complete;
+/** Merges the pieces of a reader into one ParsedItems (the whole-text path). */
+export async function collectPieces(pieces: AsyncIterable<ParsedItems>): Promise<ParsedItems> {
+  const out: ParsedItems = { items: [], problems: [] };
+  for await (const p of pieces) {
+    // one push per item: spreading 100,000s of items into push() overflows the call stack
+    for (const item of p.items) out.items.push(item);
+    for (const problem of p.problems) out.problems.push(problem);
   }
-  let cal: ical.CalendarResponse;
-  try {
-    cal = ical.sync.parseICS(text);
-  } catch (err) {
-    return { items: [], problems: [...problems, { origin, message: `not an iCalendar file: ${(err as Error).message}` }] };
-  }
-  for (const comp of Object.values(cal)) {
-    if (comp.type !== 'VEVENT') continue;
-    const ev = comp as ical.VEvent;
-    const where = `${origin} event ${ev.uid ?? '(no UID)'}`;
-    if (!ev.uid) {
-      problems.push({ origin: where, message: 'the event has no UID' });
-      continue;
-    }
-    if (String(ev.status ?? '').toUpperCase() === 'CANCELLED') {
-      problems.push({ origin: where, message: 'the event is cancelled: not imported', skipped: true });
-      continue;
-    }
-    const start = ev.start instanceof Date && !Number.isNaN(ev.start.getTime()) ? ev.start : null;
-    if (!start) {
-      problems.push({ origin: where, message: 'the event has no valid DTSTART' });
-      continue;
-    }
-    const participants: Participant[] = [];
-    const org = mailto(ev.organizer);
-    if (org.email) participants.push({ email: org.email, name: org.name, role: 'organizer' });
-    const atts = ev.attendee ? (Array.isArray(ev.attendee) ? ev.attendee : [ev.attendee]) : [];
-    for (const a of atts) {
-      const p = mailto(a);
-      if (p.email && !participants.some((x) => x.email === p.email))
-        participants.push({ email: p.email, name: p.name, role: 'attendee' });
-    }
-    const rid = (ev as { recurrenceid?: Date }).recurrenceid;
-    items.push({
-      externalId: rid instanceof Date ? `${ev.uid}#${rid.toISOString()}` : ev.uid,
-      kind: 'meeting',
-      subject: textOf(ev.summary)?.trim() || '(no title)',
-      body: textOf(ev.description)?.trim() || null,
-      occurredAt: start.toISOString(),
-      endsAt: ev.end instanceof Date && !Number.isNaN(ev.end.getTime()) ? ev.end.toISOString() : null,
-      participants,
-      origin: where,
-    });
-  }
-  return { items, problems };
+  return out;
+}
+
+/** Parses one .eml file's text or an mbox; `origin` names the file. */
+export function parseMail(text: string, origin: string): Promise<ParsedItems> {
+  return collectPieces(readMail(onePiece(text), origin));
 }
 
 const feedParticipant = z.union([
@@ -238,43 +212,66 @@ export const feedLineSchema = z.object({
   attendees: z.array(feedParticipant).default([]),
 });
 
+const feedP = (p: z.infer<typeof feedParticipant>, role: Participant['role']): Participant =>
+  typeof p === 'string' ? { email: lowerEmail(p), name: null, role } : { email: lowerEmail(p.email), name: p.name ?? null, role };
+
+/** One line of a feed → its item, a problem naming the line, or null for a blank line. */
+function feedLine(line: string, where: string): ActivityItem | ParseProblem | null {
+  if (!line.trim()) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return { origin: where, message: 'not a JSON object' };
+  }
+  const r = feedLineSchema.safeParse(json);
+  if (!r.success) return { origin: where, message: r.error.issues.map((x) => `${x.path.join('.') || 'line'}: ${x.message}`).join('; ') };
+  const f = r.data;
+  const participants = [
+    ...(f.from ? [feedP(f.from, f.kind === 'meeting' ? 'organizer' : 'from')] : []),
+    ...f.to.map((p) => feedP(p, 'to')),
+    ...f.attendees.map((p) => feedP(p, 'attendee')),
+  ];
+  return {
+    externalId: f.id,
+    kind: f.kind,
+    subject: f.subject?.trim() || (f.kind === 'email' ? '(no subject)' : '(no title)'),
+    body: f.body ?? null,
+    occurredAt: new Date(f.at).toISOString(),
+    endsAt: f.ends_at ? new Date(f.ends_at).toISOString() : null,
+    participants,
+    origin: where,
+  };
+}
+
+/** A JSONL activity feed read a piece at a time: each piece gives the items of its whole lines. */
+export class FeedReader {
+  private lines = new LineReader();
+  constructor(private readonly origin: string) {}
+  push(piece: string): ParsedItems {
+    const first = this.lines.count + 1;
+    return this.take(this.lines.push(piece), first);
+  }
+  end(): ParsedItems {
+    const first = this.lines.count + 1;
+    return this.take(this.lines.end(), first);
+  }
+  private take(lines: readonly string[], first: number): ParsedItems {
+    const out: ParsedItems = { items: [], problems: [] };
+    for (const [i, line] of lines.entries()) {
+      const r = feedLine(line, `${this.origin} line ${first + i}`);
+      if (r === null) continue;
+      if (isProblem(r)) out.problems.push(r);
+      else out.items.push(r);
+    }
+    return out;
+  }
+}
+
 /** Parses a JSONL activity feed; a bad line is a problem naming its line number. */
 export function parseFeed(text: string, origin: string): ParsedItems {
-  const items: ActivityItem[] = [];
-  const problems: ParseProblem[] = [];
-  const toP = (p: z.infer<typeof feedParticipant>, role: Participant['role']): Participant =>
-    typeof p === 'string' ? { email: lowerEmail(p), name: null, role } : { email: lowerEmail(p.email), name: p.name ?? null, role };
-  for (const [i, line] of text.split(/\r?\n/).entries()) {
-    if (!line.trim()) continue;
-    const where = `${origin} line ${i + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      problems.push({ origin: where, message: 'not a JSON object' });
-      continue;
-    }
-    const r = feedLineSchema.safeParse(json);
-    if (!r.success) {
-      problems.push({ origin: where, message: r.error.issues.map((x) => `${x.path.join('.') || 'line'}: ${x.message}`).join('; ') });
-      continue;
-    }
-    const f = r.data;
-    const participants = [
-      ...(f.from ? [toP(f.from, f.kind === 'meeting' ? 'organizer' : 'from')] : []),
-      ...f.to.map((p) => toP(p, 'to')),
-      ...f.attendees.map((p) => toP(p, 'attendee')),
-    ];
-    items.push({
-      externalId: f.id,
-      kind: f.kind,
-      subject: f.subject?.trim() || (f.kind === 'email' ? '(no subject)' : '(no title)'),
-      body: f.body ?? null,
-      occurredAt: new Date(f.at).toISOString(),
-      endsAt: f.ends_at ? new Date(f.ends_at).toISOString() : null,
-      participants,
-      origin: where,
-    });
-  }
-  return { items, problems };
+  const r = new FeedReader(origin);
+  const a = r.push(text);
+  const b = r.end();
+  return { items: [...a.items, ...b.items], problems: [...a.problems, ...b.problems] };
 }

@@ -1,12 +1,15 @@
 /**
- * Reading activity sources from disk: a file or a folder of .eml / .mbox / .ics / .jsonl files,
- * dispatched to the parsers by extension (a folder is read in name order, so imports are repeatable).
+ * Reading activity sources: a file or a folder of .eml / .mbox / .ics / .jsonl files, dispatched to
+ * the readers by extension (a folder is read in name order, so imports are repeatable). Files are
+ * streamed in 1 MiB pieces: a piece is parsed, its items handed on, and forgotten, so an import's
+ * memory does not grow with the source.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InrecordError } from '../errors/index.js';
-import { parseCalendar, parseFeed, parseMail } from './parse.js';
-import type { ParsedItems } from './types.js';
+import { CalendarReader } from './calendar.js';
+import { FeedReader, readMail } from './parse.js';
+import type { ActivityItem, ParseProblem, ParsedItems } from './types.js';
 
 export type ActivitySourceKind = 'emails' | 'calendar';
 
@@ -31,8 +34,8 @@ function files(path: string): string[] {
     .filter((p) => statSync(p).isFile());
 }
 
-/** Fetches a JSONL feed over HTTP(S); any answer but 2xx is an error naming the URL. */
-export async function fetchFeedText(url: string): Promise<string> {
+/** Opens a feed over HTTP(S); any answer but 2xx is an error naming the URL. */
+async function openFeed(url: string): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, { headers: { accept: 'application/x-ndjson, application/json, text/plain' } });
@@ -45,30 +48,78 @@ export async function fetchFeedText(url: string): Promise<string> {
     throw new InrecordError('IR_INPUT_INVALID', `the feed ${url} answered HTTP ${res.status}`, {
       fix: 'Check the feed URL and its credentials.',
     });
-  return res.text();
+  return res;
+}
+
+/** Fetches a JSONL feed over HTTP(S) whole. */
+export async function fetchFeedText(url: string): Promise<string> {
+  return (await openFeed(url)).text();
+}
+
+/** A JSONL feed over HTTP(S) as text pieces, as they arrive. */
+async function* feedPieces(url: string): AsyncGenerator<string> {
+  const res = await openFeed(url);
+  if (!res.body) return;
+  yield* res.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
+}
+
+export interface ActivityStreamOptions {
+  /** Each message, event or line that cannot be used, as it is met. */
+  onProblem?: (problem: ParseProblem) => void;
+  /** Bytes read of the files' total size. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A synchronous reader (calendar, feed) over a stream of pieces. */
+async function* readWith(reader: { push(piece: string): ParsedItems; end(): ParsedItems }, pieces: AsyncIterable<string>): AsyncGenerator<ParsedItems> {
+  for await (const piece of pieces) yield reader.push(piece);
+  yield reader.end();
 }
 
 /**
- * Parses every item of an emails or calendar source: a file, a folder, or an http(s) URL of a JSONL
- * feed (JSONL feeds are accepted for both kinds).
+ * The items of an emails or calendar source, a piece at a time: a file, a folder, or an http(s) URL
+ * of a JSONL feed, read as it arrives (JSONL feeds are accepted for both kinds). Problems go to
+ * `onProblem` as they are met; a file of another kind is a skipped problem.
  */
-export async function readActivitySource(kind: ActivitySourceKind, path: string): Promise<ParsedItems> {
-  if (/^https?:\/\//i.test(path)) return parseFeed(await fetchFeedText(path), path);
-  const out: ParsedItems = { items: [], problems: [] };
-  for (const f of files(path)) {
+export async function* readActivityStream(kind: ActivitySourceKind, path: string, opts: ActivityStreamOptions = {}): AsyncGenerator<ActivityItem[]> {
+  const parts = /^https?:\/\//i.test(path) ? [{ path, pieces: null }] : files(path).map((f) => ({ path: f, pieces: f }));
+  const total = parts.reduce((n, p) => n + (p.pieces ? statSync(p.pieces).size : 0), 0);
+  let done = 0;
+  for (const { path: f, pieces: file } of parts) {
     const ext = extname(f).toLowerCase();
-    const text = readFileSync(f, 'utf8');
-    let parsed: ParsedItems;
-    if (FEED.has(ext)) parsed = parseFeed(text, f);
-    else if (kind === 'calendar' && CAL.has(ext)) parsed = parseCalendar(text, f);
-    else if (kind === 'emails' && MAIL.has(ext)) parsed = await parseMail(text, f);
-    else {
-      out.problems.push({ origin: f, message: `a ${ext || 'extension-less'} file is not a ${kind} source: skipped`, skipped: true });
+    const reader =
+      file === null || FEED.has(ext) ? 'feed' : kind === 'calendar' && CAL.has(ext) ? 'calendar' : kind === 'emails' && MAIL.has(ext) ? 'mail' : null;
+    if (reader === null) {
+      opts.onProblem?.({ origin: f, message: `a ${ext || 'extension-less'} file is not a ${kind} source: skipped`, skipped: true });
+      done += statSync(f).size;
       continue;
     }
-    // one push per item: spreading a file of 100,000s of items into push() overflows the call stack
-    for (const item of parsed.items) out.items.push(item);
-    for (const problem of parsed.problems) out.problems.push(problem);
+    let pieces: AsyncIterable<string>;
+    if (file === null) pieces = feedPieces(f);
+    else {
+      const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>;
+      pieces = (async function* () {
+        for await (const piece of stream) {
+          yield piece;
+          done += Buffer.byteLength(piece);
+          opts.onProgress?.(done, total);
+        }
+      })();
+    }
+    const parsed =
+      reader === 'feed' ? readWith(new FeedReader(f), pieces) : reader === 'calendar' ? readWith(new CalendarReader(f), pieces) : readMail(pieces, f);
+    for await (const piece of parsed) {
+      for (const problem of piece.problems) opts.onProblem?.(problem);
+      if (piece.items.length > 0) yield piece.items;
+    }
   }
+}
+
+/** Every item of an emails or calendar source in one array, with its problems (small sources). */
+export async function readActivitySource(kind: ActivitySourceKind, path: string): Promise<ParsedItems> {
+  const out: ParsedItems = { items: [], problems: [] };
+  for await (const items of readActivityStream(kind, path, { onProblem: (p) => out.problems.push(p) }))
+    // one push per item: spreading 100,000s of items into push() overflows the call stack
+    for (const item of items) out.items.push(item);
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InrecordError } from '../../errors/index.js';
+import type { ImportItemResult, ParseProblem } from '../../signals/index.js';
 import { action, globals } from '../command.js';
 import { openCommandStore } from '../context.js';
 import { EXIT, printJson, printLine, progressBar } from '../output.js';
@@ -77,24 +78,37 @@ export function register(program: Command): void {
                 process.stderr.write(`✖ ${summary.invalid} row(s) could not be used (listed above): fix the rows and import again, or pass --allow-rejects\n`);
               return summary.failed > 0 || (summary.invalid > 0 && !opts.allowRejects) ? EXIT.failed : EXIT.ok;
             }
-            const { importActivities, readActivitySource } = await import('../../signals/index.js');
-            const parsed = await readActivitySource(kind as 'emails' | 'calendar', source);
-            for (const p of parsed.problems) process.stderr.write(`✖ ${p.origin}: ${p.message}\n`);
+            const { importActivities, readActivityStream } = await import('../../signals/index.js');
+            // the source is streamed: problems are printed as they are met, results are not kept
+            // (only failures, to list them at the end), and progress is bytes read of the files
+            const problems: ParseProblem[] = [];
+            let rejected = 0;
+            let skipped = 0;
             const bar = progressBar(kind);
-            const { summary, results } = await importActivities(store, connector, parsed.items, {
+            const items = readActivityStream(kind as 'emails' | 'calendar', source, {
+              onProblem: (p) => {
+                process.stderr.write(`✖ ${p.origin}: ${p.message}\n`);
+                if (p.skipped) skipped++;
+                else rejected++;
+                if (json) problems.push(p);
+              },
+              onProgress: (d, t) => bar.update(d, t),
+            });
+            const failures: ImportItemResult[] = [];
+            const { summary } = await importActivities(store, connector, items, {
               crm: config.crm.kind,
               ownDomains: [...config.identity.ownDomains, ...opts.ownDomain],
               storeBodies: opts.bodies ?? config.signals.storeBodies,
               source,
               batchSize: opts.batch,
-              onProgress: (d, t) => bar.update(d, t),
+              onResult: (r) => {
+                if (r.outcome.status === 'failed' || r.outcome.status === 'uncertain') failures.push(r);
+              },
             });
             bar.end();
-            const rejected = parsed.problems.filter((p) => !p.skipped).length;
             summary.invalid = rejected;
-            const failures = results.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'uncertain');
             for (const f of failures) process.stderr.write(`✖ ${f.origin}: ${'reason' in f.outcome ? f.outcome.reason : f.outcome.status}\n`);
-            if (json) printJson({ ...summary, skipped: parsed.problems.length - rejected, problems: parsed.problems, failures });
+            if (json) printJson({ ...summary, skipped, problems, failures });
             else
               printLine(
                 `${kind}: ${summary.total} item(s) — ${summary.imported} imported, ${summary.skippedOwnDomain} skipped (own domain), ${summary.duplicates} duplicate(s), ${summary.unmatched} unmatched → review (${summary.reviewItems} open item(s)), ${summary.uncertain} uncertain → review, ${summary.failed} failed, ${summary.invalid} unreadable; ${summary.crmCalls} CRM call(s)`,
