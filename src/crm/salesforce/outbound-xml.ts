@@ -49,10 +49,16 @@ function tagEnd(xml: string, from: number): number {
   return -1;
 }
 
-/** The local name (after the first `:`) of the qualified name `xml[from, to)`, sliced once. */
-function localNameAt(xml: string, from: number, to: number): string {
-  for (let i = from; i < to; i++) if (xml.charCodeAt(i) === 0x3a) return xml.slice(i + 1, to); // :
-  return xml.slice(from, to);
+/** Where the local name (after the first `:`) of the qualified name `xml[from, to)` starts. */
+function localNameFrom(xml: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (xml.charCodeAt(i) === 0x3a) return i + 1; // :
+  return from;
+}
+/** Whether `xml[from, to)` is `name`. */
+function isAt(xml: string, from: number, to: number, name: string): boolean {
+  if (to - from !== name.length) return false;
+  for (let i = from; i < to; i++) if (xml.charCodeAt(i) !== name.charCodeAt(i - from)) return false;
+  return true;
 }
 /** The next `<` from `from`: the few characters after a tag looked at in place, `indexOf` for longer text. */
 function nextTag(xml: string, from: number): number {
@@ -117,10 +123,8 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
     return textParts === null ? tail : textParts.join('') + tail;
   };
   // `to`: where the end tag starts; null for an empty element (`<x/>`)
-  const close = (name: string, to: number | null) => {
-    let at = depth - 1;
-    while (at >= 0 && names[at] !== name) at--;
-    if (at < 0) return; // a stray end tag
+  // closes the element open at depth `at + 1` and those inside it
+  const close = (at: number, to: number | null) => {
     while (depth > at) {
       const elDepth = depth--;
       const elName = names[depth];
@@ -164,17 +168,25 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
     if (c === 0x3f || c === 0x21) continue; // <? declaration, <! doctype
     if (c === 0x2f) {
       // </name>: trimmed as text would be, sliced directly when there is nothing to trim
-      const plain = gt > lt + 2 && isPlain(xml.charCodeAt(lt + 2)) && isPlain(xml.charCodeAt(gt - 1));
-      close(plain ? localNameAt(xml, lt + 2, gt) : localName(xml.slice(lt + 2, gt).trim()), lt);
+      let at = depth - 1;
+      if (gt > lt + 2 && isPlain(xml.charCodeAt(lt + 2)) && isPlain(xml.charCodeAt(gt - 1))) {
+        // </name> with nothing to trim: its local name compared in place
+        const from = localNameFrom(xml, lt + 2, gt);
+        while (at >= 0 && !isAt(xml, from, gt, names[at])) at--;
+      } else {
+        const name = localName(xml.slice(lt + 2, gt).trim());
+        while (at >= 0 && names[at] !== name) at--;
+      }
+      if (at >= 0) close(at, lt); // else a stray end tag
     } else {
       const selfClosing = xml.charCodeAt(gt - 1) === 0x2f;
       const end = selfClosing ? gt - 1 : gt;
       let nameEnd = lt + 1;
       while (nameEnd < end && !isSpace(xml.charCodeAt(nameEnd))) nameEnd++;
-      const name = localNameAt(xml, lt + 1, nameEnd);
+      const name = xml.slice(localNameFrom(xml, lt + 1, nameEnd), nameEnd);
       if (!name) throw new Error(`malformed XML: the tag at ${lt} has no name`);
       open(name, nameEnd, end);
-      if (selfClosing) close(name, null);
+      if (selfClosing) close(depth - 1, null);
     }
     textFrom = i;
     textParts = null;
