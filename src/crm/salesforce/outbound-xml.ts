@@ -74,11 +74,11 @@ const XSI_NIL = /(?:^|\s)xsi:nil\s*=\s*(?:"true"|'true')/;
 
 /**
  * Parses the SOAP `notifications` envelope of an Outbound Message (§8.1): flat sObjects, any
- * namespace prefix, `xsi:nil` as null. One pass over the text: `indexOf` jumps from tag to tag,
- * each tag's characters are looked at a bounded number of times, names and texts are sliced (texts
- * unescaped only when they hold a `&`), and the open elements live in fixed arrays as deep as the
- * nesting allowed — so a large or hostile body costs time in proportion to its length. Throws on a
- * body that is not one.
+ * namespace prefix, `xsi:nil` as null. One pass over the text: text is skipped by `indexOf`, each
+ * tag's characters are looked at a bounded number of times, end tags are compared in place with the
+ * open names, names and texts are sliced once (texts unescaped only when they hold a `&`), and the
+ * open elements live in fixed arrays as deep as the nesting allowed — so a large or hostile body
+ * costs time in proportion to its length. Throws on a body that is not one.
  */
 export function parseOutboundMessage(xml: string): OutboundMessage {
   const notifications: OutboundNotification[] = [];
@@ -122,8 +122,8 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
     const tail = unescapeXml(xml.slice(textFrom, to));
     return textParts === null ? tail : textParts.join('') + tail;
   };
-  // `to`: where the end tag starts; null for an empty element (`<x/>`)
-  // closes the element open at depth `at + 1` and those inside it
+  // closes the element open at depth `at + 1` and those inside it; `to`: where the end tag
+  // starts, null for an empty element (`<x/>`)
   const close = (at: number, to: number | null) => {
     while (depth > at) {
       const elDepth = depth--;
@@ -167,7 +167,7 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
     i = gt + 1;
     if (c === 0x3f || c === 0x21) continue; // <? declaration, <! doctype
     if (c === 0x2f) {
-      // </name>: trimmed as text would be, sliced directly when there is nothing to trim
+      // </name>, trimmed as text would be
       let at = depth - 1;
       if (gt > lt + 2 && isPlain(xml.charCodeAt(lt + 2)) && isPlain(xml.charCodeAt(gt - 1))) {
         // </name> with nothing to trim: its local name compared in place
