@@ -1,9 +1,9 @@
 /**
  * Webhook bodies read without blocking the event loop: the Salesforce outbound-message parser on a
  * full message (100 notifications, ≈ 1 MiB), on a hostile one (tags that never close, the pattern
- * that made a scan retried from each tag quadratic) and on 5 MB of each — bodies the server refuses
- * with 413 before reading, parsed here anyway to show the cost grows with the length only — and
- * a HubSpot delivery of 100 events. The endpoint's own answer to a 5 MB outbound message (413,
+ * that made a scan retried from each tag quadratic), on 5.4 MB of notifications and, the parser
+ * alone, on 5 MB of each shape — bodies the server refuses with 413 before reading, parsed here
+ * anyway to show the cost grows with the length only — and a HubSpot delivery of 100 events. The endpoint's own answer to a 5 MB outbound message (413,
  * before it is read) is timed through ingress. `npm run bench -- webhooks [runs]`.
  */
 import { crmConnectionSchema } from '../src/config/index.js';
@@ -53,14 +53,26 @@ export async function run(args: string[]): Promise<BenchResult> {
     [`salesforce: ${(MAX_OUTBOUND_BYTES / 1024).toFixed(0)} KB of one-letter fields`, flat(MAX_OUTBOUND_BYTES), true],
     [`salesforce: ${(MAX_OUTBOUND_BYTES / 1024).toFixed(0)} KB of tags that never close`, unclosed(MAX_OUTBOUND_BYTES), true],
     [`salesforce: 1,100 notifications, ${(big.length / 1e6).toFixed(1)} MB (over the limit)`, big, false],
-    ['salesforce: 5 MB of nested tags (over the limit)', hostile(5_000_000), false],
-    ['salesforce: 5 MB of one-letter fields (over the limit)', flat(5_000_000), false],
   ];
   const rows: BenchRow[] = [];
   for (const [metric, xml, accepted] of cases) {
     const value = time(runs, () => outboundToEvents(parseOutboundMessage(xml), null, '2026-11-28T10:00:00.000Z'));
     // a body over the limit is refused before it is read; its parse time is reported, not judged
     rows.push({ metric: `parse ${metric}`, value, unit: 'ms', target: accepted ? '< 100' : 'reported', ...(accepted ? { pass: value < 100 } : {}) });
+  }
+  // the parser alone on 5 MB of each shape: the server never reads such a body, but the parser's
+  // cost must stay in proportion to the length whatever it is handed
+  const FIVE_MB = 5_000_000;
+  const scaled = message(100, Math.floor((FIVE_MB / 100 - note(0, 0).length) / 12));
+  const shapes: [string, string][] = [
+    ['100 notifications', scaled],
+    ['one-letter fields', flat(FIVE_MB)],
+    ['nested tags', hostile(FIVE_MB)],
+    ['tags that never close', unclosed(FIVE_MB)],
+  ];
+  for (const [shape, xml] of shapes) {
+    const value = time(runs, () => parseOutboundMessage(xml));
+    rows.push({ metric: `parser alone: ${(xml.length / 1e6).toFixed(1)} MB of ${shape}`, value, unit: 'ms', target: '< 100', pass: value < 100 });
   }
   const store = await openStore({ dataDir: 'memory://' });
   const salesforce = await createConnector(

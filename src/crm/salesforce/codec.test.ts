@@ -161,6 +161,21 @@ describe('salesforce codec', () => {
     expect(() => parseOutboundMessage(envelope('<Notification><![CDATA[never closed'))).toThrow(/CDATA section at \d+ is not closed/);
   });
 
+  it('reads a large message as it reads each of its notifications alone', () => {
+    // long texts with references, CDATA and comments between them, and a flood of one-letter fields
+    const text = 'lorem &lt;ipsum&gt; &#233;<!-- c --><![CDATA[<b>&amp;</b>]]> ';
+    const fields = (n: number) =>
+      `<sf:Company>Acme &amp; Sons ${n}</sf:Company><sf:Rating xsi:nil="true"/><sf:Description>${text.repeat(300)}</sf:Description>${'<sf:a>b</sf:a>'.repeat(n % 3 === 0 ? 5_000 : 1)}<sf:Phone></sf:Phone>`;
+    const large = parseOutboundMessage(envelope(Array.from({ length: 100 }, (_, i) => lead(i, fields(i))).join('')));
+    expect(large.organizationId).toBe('00Dxx0000001gPLEAY');
+    expect(large.notifications).toEqual(Array.from({ length: 100 }, (_, i) => parseOutboundMessage(envelope(lead(i, fields(i)))).notifications[0]));
+    expect(large.notifications[42]).toEqual({
+      notificationId: '04lxx0000000000042',
+      object: 'Lead',
+      fields: { Id: '00Qxx0000000000042', Company: 'Acme & Sons 42', Rating: null, Description: 'lorem <ipsum> é<b>&amp;</b> '.repeat(300), a: 'b', Phone: '' },
+    });
+  });
+
   it('refuses more than 100 notifications in one message (Salesforce sends at most 100, §8.1)', () => {
     const many = (n: number) => parseOutboundMessage(envelope(Array.from({ length: n }, (_, i) => lead(i)).join('')));
     expect(outboundToEvents(many(100), null, '2026-11-28T10:00:00.000Z').events).toHaveLength(100);

@@ -4,6 +4,9 @@
  */
 import { InrecordError } from '../../errors/index.js';
 import type { ChangeEvent, ChangeKind, FieldSchema, FieldSpec, FieldType, FieldValue, ObjectKind, RejectedEvent, WebhookBatch, WriteResult } from '../types.js';
+import type { OutboundMessage } from './outbound-xml.js';
+
+export { parseOutboundMessage, type OutboundMessage, type OutboundNotification } from './outbound-xml.js';
 
 export const SF_OBJECT: Record<ObjectKind, string> = { contact: 'Contact', company: 'Account', deal: 'Opportunity', lead: 'Lead' };
 export const KIND_OF_OBJECT: Record<string, ObjectKind> = { Contact: 'contact', Account: 'company', Opportunity: 'deal', Lead: 'lead' };
@@ -223,27 +226,6 @@ export function fixFor(code: string): string {
   }
 }
 
-export interface OutboundNotification {
-  notificationId: string;
-  object: string;
-  fields: Record<string, string | null>;
-}
-export interface OutboundMessage {
-  organizationId: string | null;
-  actionId: string | null;
-  notifications: OutboundNotification[];
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-function unescapeXml(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|\w{1,8});/gi, (m, e: string) => {
-    const code = e.startsWith('#x') || e.startsWith('#X') ? Number.parseInt(e.slice(2), 16) : e.startsWith('#') ? Number(e.slice(1)) : null;
-    if (code === null) return ENTITIES[e] ?? m;
-    return code <= 0x10ffff ? String.fromCodePoint(code) : m;
-  });
-}
-
 /** Salesforce sends at most 100 notifications in one outbound message (§8.1). */
 export const MAX_OUTBOUND_NOTIFICATIONS = 100;
 /**
@@ -251,127 +233,6 @@ export const MAX_OUTBOUND_NOTIFICATIONS = 100;
  * of the fields a flow reads stay far below it.
  */
 export const MAX_OUTBOUND_BYTES = 1024 * 1024;
-
-/** Where a tag that opens at `from` ends (its `>`, outside quoted attribute values); -1 when it does not. */
-function tagEnd(xml: string, from: number): number {
-  let quote = 0;
-  for (let i = from; i < xml.length; i++) {
-    const c = xml.charCodeAt(i);
-    if (quote !== 0) {
-      if (c === quote) quote = 0;
-    } else if (c === 0x22 || c === 0x27) quote = c; // " '
-    else if (c === 0x3e) return i; // >
-    else if (c === 0x3c) return -1; // <
-  }
-  return -1;
-}
-
-const localName = (qname: string) => qname.slice(qname.indexOf(':') + 1);
-const XSI_TYPE = /(?:^|\s)xsi:type\s*=\s*(?:"([^"]*)"|'([^']*)')/;
-const XSI_NIL = /(?:^|\s)xsi:nil\s*=\s*(?:"true"|'true')/;
-
-/**
- * Parses the SOAP `notifications` envelope of an Outbound Message (§8.1): flat sObjects, any
- * namespace prefix, `xsi:nil` as null. One pass over the text, each character looked at a bounded
- * number of times, so a large or hostile body costs time in proportion to its length. Throws on a
- * body that is not one.
- */
-export function parseOutboundMessage(xml: string): OutboundMessage {
-  const notifications: OutboundNotification[] = [];
-  let organizationId: string | null = null;
-  let actionId: string | null = null;
-  let sawEnvelope = false;
-  // open elements: local name, whether a child element opened inside it, xsi:nil
-  const stack: { name: string; parent: boolean; nil: boolean }[] = [];
-  // the innermost element's text: from `textFrom` to the next tag, after `textParts` (CDATA in between)
-  let textFrom = 0;
-  let textParts: string[] | null = null;
-  let note: { n: OutboundNotification; depth: number; sObjectDepth: number } | null = null;
-
-  const open = (name: string, attrsFrom: number, attrsTo: number) => {
-    if (stack.length >= MAX_XML_DEPTH) throw new Error(`malformed outbound message: elements nested deeper than ${MAX_XML_DEPTH}`);
-    const top = stack[stack.length - 1];
-    if (top) top.parent = true;
-    const depth = stack.length + 1;
-    const isField = note !== null && note.sObjectDepth > 0 && depth === note.sObjectDepth + 1;
-    stack.push({ name, parent: false, nil: isField && attrsTo > attrsFrom && XSI_NIL.test(xml.slice(attrsFrom, attrsTo)) });
-    if (name === 'notifications') sawEnvelope = true;
-    else if (name === 'Notification' && note === null) note = { n: { notificationId: '', object: '', fields: {} }, depth, sObjectDepth: 0 };
-    else if (name === 'sObject' && note !== null && depth === note.depth + 1 && note.sObjectDepth === 0) {
-      const m = XSI_TYPE.exec(xml.slice(attrsFrom, attrsTo));
-      note.n.object = localName(m?.[1] ?? m?.[2] ?? '');
-      note.sObjectDepth = depth;
-    }
-  };
-  const textOf = (to: number) => {
-    const tail = unescapeXml(xml.slice(textFrom, to));
-    return textParts === null ? tail : textParts.join('') + tail;
-  };
-  // `to`: where the end tag starts; null for an empty element (`<x/>`)
-  const close = (name: string, to: number | null) => {
-    let at = stack.length - 1;
-    while (at >= 0 && stack[at].name !== name) at--;
-    if (at < 0) return; // a stray end tag
-    while (stack.length > at) {
-      const depth = stack.length;
-      const el = stack.pop() as { name: string; parent: boolean; nil: boolean };
-      const leaf = !el.parent && depth === at + 1 && to !== null;
-      if (note !== null && note.sObjectDepth > 0 && depth === note.sObjectDepth + 1) {
-        note.n.fields[el.name] = el.nil || !leaf ? null : textOf(to);
-      } else if (note !== null && depth === note.depth + 1 && el.name === 'Id' && !note.n.notificationId) {
-        note.n.notificationId = leaf ? textOf(to).trim() : '';
-      } else if (note !== null && depth === note.sObjectDepth) {
-        note.sObjectDepth = -1;
-      } else if (note !== null && depth === note.depth) {
-        if (note.sObjectDepth !== 0) notifications.push(note.n);
-        note = null;
-      } else if (note === null && el.name === 'OrganizationId' && organizationId === null) {
-        organizationId = leaf ? textOf(to).trim() : '';
-      } else if (note === null && el.name === 'ActionId' && actionId === null) {
-        actionId = leaf ? textOf(to).trim() : '';
-      }
-    }
-  };
-
-  let i = 0;
-  while (i < xml.length) {
-    const lt = xml.indexOf('<', i);
-    if (lt < 0) break;
-    if (xml.startsWith('<!--', lt) || xml.startsWith('<![CDATA[', lt)) {
-      const cdata = xml.charCodeAt(lt + 2) === 0x5b; // [
-      const end = xml.indexOf(cdata ? ']]>' : '-->', lt + 4);
-      if (end < 0) throw new Error(`malformed XML: ${cdata ? 'CDATA section' : 'comment'} at ${lt} is not closed`);
-      textParts = [...(textParts ?? []), unescapeXml(xml.slice(textFrom, lt)), cdata ? xml.slice(lt + 9, end) : ''];
-      i = textFrom = end + 3;
-      continue;
-    }
-    const gt = tagEnd(xml, lt + 1);
-    if (gt < 0) throw new Error(`malformed XML: the tag at ${lt} is not closed`);
-    i = gt + 1;
-    const c = xml.charCodeAt(lt + 1);
-    if (c === 0x3f || c === 0x21) continue; // <? declaration, <! doctype
-    if (c === 0x2f) {
-      close(localName(xml.slice(lt + 2, gt).trim()), lt); // </
-    } else {
-      const selfClosing = xml.charCodeAt(gt - 1) === 0x2f;
-      const end = selfClosing ? gt - 1 : gt;
-      let nameEnd = lt + 1;
-      while (nameEnd < end && !isSpace(xml.charCodeAt(nameEnd))) nameEnd++;
-      const name = localName(xml.slice(lt + 1, nameEnd));
-      if (!name) throw new Error(`malformed XML: the tag at ${lt} has no name`);
-      open(name, nameEnd, end);
-      if (selfClosing) close(name, null);
-    }
-    textFrom = i;
-    textParts = null;
-  }
-  if (!sawEnvelope) throw new Error('not a Salesforce outbound message: no <notifications> element');
-  return { organizationId: organizationId || null, actionId: actionId || null, notifications };
-}
-
-/** An outbound message nests six elements deep (envelope, body, notifications, notification, sObject, field). */
-const MAX_XML_DEPTH = 32;
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** The acknowledgement Salesforce waits for; without it the message is retried for 24 h (§8.1). */
 export const OUTBOUND_ACK =
