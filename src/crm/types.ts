@@ -400,6 +400,12 @@ export interface CrmConnector {
      * (Salesforce: the integration user, to tell inrecord's own changes from a person's).
      */
     prepare?(): Promise<void>;
+    /**
+     * Why no delivery can be verified with the connection's settings as they are (a secret or the
+     * credentials missing), with the fix; null when deliveries can be verified. `verify` refuses
+     * every delivery for this reason, `check` and the daemon's start say so.
+     */
+    unverifiable(): { reason: string; fix: string } | null;
     verify(req: WebhookRequest): VerifyResult;
     /**
      * Throws `IR_WEBHOOK_PAYLOAD` for a body that is not a delivery, `IR_WEBHOOK_TOO_LARGE` for one

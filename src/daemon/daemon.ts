@@ -124,6 +124,12 @@ async function startRoles(
   }
   // a delivery of inrecord's own change (an apply or a rollback run beside the daemon) is told
   // apart from a person's from the first one on
+  const unverifiable = roles.serve ? connector.webhooks.unverifiable() : null;
+  if (unverifiable)
+    log.warn(
+      { fix: unverifiable.fix },
+      `webhooks cannot be verified: ${unverifiable.reason}; every delivery is refused (401) and changes arrive by polling only. Fix: ${unverifiable.fix}`,
+    );
   if (roles.serve)
     await connector.webhooks.prepare?.().catch((err) => log.warn({ err }, 'webhooks: the CRM did not say who this integration is; until it does, its own changes delivered as webhooks are processed like a person’s'));
   const expireSeconds = config.jobs.expireInSeconds ?? 300;

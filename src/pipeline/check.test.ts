@@ -194,3 +194,28 @@ describe('checkConfig', () => {
     expect(decided.problems.filter((p) => p.setting === 'label')).toEqual([]);
   });
 });
+
+describe('checkConfig and webhooks', () => {
+  const flows = [scoring({ model: 'rules', features: { meetings: { field: 'meetings', type: 'number' } }, rules: [] })];
+  it('warns, with the fix, when the connection cannot verify a delivery', async () => {
+    const r = await checkConfig(
+      memoryCrm({ schemas: { contact: contact() }, unverifiable: { reason: 'no webhooks.secret configured', fix: 'Set crm.webhooks.secret.' } }),
+      config(flows),
+    );
+    expect(r.problems.filter((p) => p.config === 'crm.webhooks')).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'IR_WEBHOOK_SIGNATURE',
+        message: expect.stringMatching(/webhooks cannot be verified: no webhooks\.secret configured; .*refuses every delivery \(401\)/),
+        fix: 'Set crm.webhooks.secret.',
+      }),
+    ]);
+    // a warning: the config still runs, on polling
+    expect(errors(r)).toEqual([]);
+  });
+
+  it('says nothing about webhooks when deliveries can be verified', async () => {
+    const r = await checkConfig(memoryCrm({ schemas: { contact: contact() } }), config(flows));
+    expect(r.problems.filter((p) => p.config === 'crm.webhooks')).toEqual([]);
+  });
+});

@@ -25,7 +25,11 @@ import {
 } from '../writeback/index.js';
 
 /** A problem of the config: a mapping problem, or a flow's setting (`setting`, under `settings`). */
-export type ConfigProblem = CheckProblem & { setting?: string };
+export type ConfigProblem = CheckProblem & {
+  setting?: string;
+  /** A connection setting the problem is about (`crm.webhooks`), rather than a field or a flow's setting. */
+  config?: string;
+};
 
 export interface ConfigCheckReport extends Omit<CheckReport, 'problems'> {
   problems: ConfigProblem[];
@@ -168,11 +172,27 @@ export async function checkConfig(
   // an output the flow never emits is one fault, not also a missing field
   const unknownOutput = (p: ConfigProblem) =>
     flowProblems.some((q) => q.output !== undefined && q.flow === p.flow && q.output === p.output);
+  // deliveries the daemon could not verify are refused (401): the CRM's changes then come by polling only
+  const webhooks = connector.webhooks.unverifiable();
+  const webhookProblems: ConfigProblem[] = webhooks
+    ? [
+        {
+          severity: 'warning',
+          code: 'IR_WEBHOOK_SIGNATURE',
+          object: config.flows[0]?.object ?? 'contact',
+          field: 'crm.webhooks',
+          config: 'crm.webhooks',
+          message: `webhooks cannot be verified: ${webhooks.reason}; \`inrecord run\` refuses every delivery (401) and sees the CRM's changes only when it polls`,
+          fix: webhooks.fix,
+        },
+      ]
+    : [];
   const problems = [
     ...flowProblems,
     ...settingFieldProblems(config.flows, schemas),
     ...report.problems.filter((p) => !unknownOutput(p)),
     ...valueProblems,
+    ...webhookProblems,
   ];
   return { ...report, problems, ok: !problems.some((p) => p.severity === 'error') };
 }

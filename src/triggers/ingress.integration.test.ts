@@ -42,6 +42,21 @@ describe('webhook ingress', () => {
     await store?.destroy();
   });
 
+  it('a connection without its webhook settings says so, with the fix, and refuses every delivery for that reason', async () => {
+    for (const c of [hubspot, pipedrive, salesforce]) expect(c.webhooks.unverifiable()).toBeNull();
+    for (const kind of ['hubspot', 'pipedrive', 'salesforce'] as const) {
+      const bare = await createConnector(crmConnectionSchema.parse({ kind, baseUrl: 'http://127.0.0.1:9', auth: { token: 't' } }));
+      try {
+        const missing = bare.webhooks.unverifiable();
+        expect(missing?.fix, kind).toMatch(/crm\.webhooks\./);
+        const refused = bare.webhooks.verify({ method: 'POST', url: '/webhooks/x', headers: {}, rawBody: Buffer.from('[]') });
+        expect(refused).toEqual({ ok: false, reason: missing?.reason });
+      } finally {
+        await bare.close();
+      }
+    }
+  });
+
   /** A HubSpot delivery signed for `signedUrl`, arriving (after the proxy) at the internal address. */
   const hubspotDelivery = (events: unknown[], signedUrl: string, timestamp = Date.now(), headers: Record<string, string> = {}): WebhookRequest => {
     const body = JSON.stringify(events);

@@ -9,7 +9,7 @@ export function renderCheck(r: ConfigCheckReport, fix: boolean): void {
   for (const n of r.notCreated) printLine(`✖ could not create ${n.object}.${n.spec.name}: ${n.message} (${n.code})`);
   for (const p of r.problems) {
     // a flow's setting: the message names the flow and the setting
-    const where = p.setting !== undefined ? '' : `${p.object}.${p.field}: `;
+    const where = p.config !== undefined ? `${p.config}: ` : p.setting !== undefined ? '' : `${p.object}.${p.field}: `;
     printLine(`${p.severity === 'error' ? '✖' : '!'} ${where}${p.message} (${p.code})`);
     printLine(`  → ${p.fix}`);
   }

@@ -824,10 +824,17 @@ export class HubspotConnector implements CrmConnector {
   }
 
   webhooks = {
+    unverifiable: () =>
+      this.conn.webhooks.secret
+        ? null
+        : {
+            reason: 'no webhooks.secret (the app client secret) configured for this HubSpot connection',
+            fix: "Set crm.webhooks.secret to the app's client secret: HubSpot signs each delivery with it (`inrecord sim hubspot` prints the simulator's).",
+          },
     verify: (req: WebhookRequest): VerifyResult => {
-      const secret = this.conn.webhooks.secret;
-      if (!secret) return { ok: false, reason: 'no webhooks.secret (the app client secret) configured for this HubSpot connection' };
-      return verifyV3(secret, req, durationMs(this.conn.webhooks.maxAge));
+      const missing = this.webhooks.unverifiable();
+      if (missing) return { ok: false, reason: missing.reason };
+      return verifyV3(this.conn.webhooks.secret as string, req, durationMs(this.conn.webhooks.maxAge));
     },
     parse: (req: WebhookRequest): WebhookBatch => parseWebhookBody(req.rawBody, this.appId),
     subscribe: async (targetUrl: string, kinds: ObjectKind[]): Promise<void> => {

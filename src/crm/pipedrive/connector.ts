@@ -869,10 +869,18 @@ export class PipedriveConnector implements CrmConnector {
 
   webhooks = {
     /** Pipedrive signs nothing; HTTP Basic auth set on the subscription is the only check (§5.4). */
+    unverifiable: () =>
+      this.conn.webhooks.basicUser && this.conn.webhooks.basicPassword
+        ? null
+        : {
+            reason: 'Pipedrive webhooks carry no signature: configure crm.webhooks.basicUser and basicPassword (used when subscribing)',
+            fix: 'Set crm.webhooks.basicUser and basicPassword; inrecord gives them to the subscription it creates, and Pipedrive sends them with every delivery (`inrecord sim pipedrive --webhook-user u --webhook-password p` for the simulator).',
+          },
     verify: (req: WebhookRequest): VerifyResult => {
-      const user = this.conn.webhooks.basicUser;
-      const pass = this.conn.webhooks.basicPassword;
-      if (!user || !pass) return { ok: false, reason: 'Pipedrive webhooks carry no signature: configure crm.webhooks.basicUser and basicPassword (used when subscribing)' };
+      const missing = this.webhooks.unverifiable();
+      if (missing) return { ok: false, reason: missing.reason };
+      const user = this.conn.webhooks.basicUser as string;
+      const pass = this.conn.webhooks.basicPassword as string;
       const h = req.headers.authorization ?? req.headers.Authorization;
       if (!h || !h.startsWith('Basic ')) return { ok: false, reason: 'missing HTTP Basic credentials' };
       const got = Buffer.from(h.slice(6).trim(), 'base64');

@@ -769,10 +769,18 @@ export class SalesforceConnector implements CrmConnector {
     prepare: async (): Promise<void> => {
       await this.me();
     },
+    unverifiable: () =>
+      this.cfg.webhooks.urlSecret && this.cfg.webhooks.orgId
+        ? null
+        : {
+            reason: 'Salesforce outbound messages carry no signature: set crm.webhooks.orgId and crm.webhooks.urlSecret, and put ?secret=<urlSecret> in the outbound message endpoint URL',
+            fix: "Set crm.webhooks.orgId to the org's id (Setup → Company Information; `inrecord sim salesforce` prints the simulator's) and crm.webhooks.urlSecret to a long random string, and end the outbound message's endpoint URL with ?secret=<urlSecret>.",
+          },
     verify: (req: WebhookRequest): VerifyResult => {
-      const want = this.cfg.webhooks.urlSecret;
-      const org = this.cfg.webhooks.orgId;
-      if (!want || !org) return { ok: false, reason: 'Salesforce outbound messages carry no signature: set crm.webhooks.orgId and crm.webhooks.urlSecret, and put ?secret=<urlSecret> in the outbound message endpoint URL' };
+      const missing = this.webhooks.unverifiable();
+      if (missing) return { ok: false, reason: missing.reason };
+      const want = this.cfg.webhooks.urlSecret as string;
+      const org = this.cfg.webhooks.orgId as string;
       const params = new URL(req.url, 'http://x').searchParams;
       const got = Buffer.from(params.get('secret') ?? params.get('token') ?? '');
       const exp = Buffer.from(want);

@@ -39,7 +39,13 @@ export interface MemoryCrm extends CrmConnector {
   seed(kind: ObjectKind, id: string, fields: Record<string, FieldValue>, actor?: ActorKind, userId?: string): void;
 }
 
-export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSchema>>; limits?: Partial<BatchLimits>; canCreateFields?: boolean }): MemoryCrm {
+export function memoryCrm(opts: {
+  schemas: Partial<Record<ObjectKind, ObjectSchema>>;
+  limits?: Partial<BatchLimits>;
+  canCreateFields?: boolean;
+  /** Why deliveries cannot be verified (a webhook setting missing); default: they can. */
+  unverifiable?: { reason: string; fix: string };
+}): MemoryCrm {
   const limits: BatchLimits = { read: 100, write: 100, search: 100, ...opts.limits };
   const schemas = new Map(Object.entries(opts.schemas) as [ObjectKind, ObjectSchema][]);
   const records = new Map<string, CrmRecord>();
@@ -171,7 +177,8 @@ export function memoryCrm(opts: { schemas: Partial<Record<ObjectKind, ObjectSche
       return [];
     },
     webhooks: {
-      verify: () => ({ ok: true }),
+      unverifiable: () => opts.unverifiable ?? null,
+      verify: () => (opts.unverifiable ? { ok: false, reason: opts.unverifiable.reason } : { ok: true }),
       parse: () => ({ events: [], rejected: [] }),
       subscribe: async () => {},
     },
