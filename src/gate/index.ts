@@ -23,5 +23,15 @@ export {
   listSamples,
   recordShadowOutputs,
 } from './gate.js';
+export {
+  type LabelledBatch,
+  type Verdict,
+  type WantedLabel,
+  labelSamples,
+  parseLabelLines,
+  sampleIds,
+  samplesOf,
+  verdictOf,
+} from './labels.js';
 export { type GateFilterOptions, type GateFilterStats, type GatedRecord, gateOutputs } from './filter.js';
 export { latestModelVersion, shadowNumbers, shadowRecordIds, shadowValues } from './queries.js';

@@ -1,11 +1,11 @@
 /**
  * What the ops console shows and does for monitoring and the validation gate, as plain values
- * shaped for its pages (server/types.ts ConsoleActions: gates, listSamples, labelSample, monitor).
+ * shaped for its pages (server/types.ts ConsoleActions: gates, listSamples, labelSamples, monitor).
  * The server is wired to these by whoever starts it; this module does not import the server.
  */
 import type { InrecordConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { evaluateGate, gateStatus, labelSample, listSamples } from '../gate/index.js';
+import { gateStatus, labelSamples, listSamples, samplesOf } from '../gate/index.js';
 import { writesPerDay } from '../writeback/index.js';
 import { labelsToOpen, latestModelVersion } from '../gate/index.js';
 import { latestReport, selectAlerts } from './queries.js';
@@ -86,23 +86,25 @@ export async function consoleSamples(store: Store, config: InrecordConfig): Prom
   return out;
 }
 
-/** Labels a sample and re-evaluates its flow's gate; returns the sentence the console shows. */
+/**
+ * Labels the samples a spec names ("s7", "s1-s100 s120") and re-evaluates each touched gate, the
+ * way `inrecord review label` does; returns the sentence the console shows.
+ */
 export async function consoleLabel(
   store: Store,
   config: InrecordConfig,
-  sampleId: string,
+  samples: string,
   correct: boolean,
   by: string,
 ): Promise<string> {
-  const s = await labelSample(store, {
-    sampleId: Number(String(sampleId).replace(/^s/i, '')),
-    label: correct ? 'correct' : 'incorrect',
-    by,
+  const label = correct ? 'correct' : 'incorrect';
+  const { labelled, gates } = await labelSamples(store, config.flows, samplesOf(samples).map((sampleId) => ({ sampleId, label })), by);
+  const what = labelled.length === 1 ? `Sample ${labelled[0]?.id} labelled ${label}.` : `${labelled.length} samples labelled ${label}.`;
+  const said = gates.map((g) => {
+    const more = g.decision.mode === 'shadow' && g.config ? labelsToOpen(g.decision.figures, g.config.gate) : null;
+    return ` Gate ${g.flow}@${g.modelVersion}: ${g.decision.mode} — ${g.decision.reason}${more ? ` (at least ${more} more correct labels to open)` : ''}`;
   });
-  const flow = config.flows.find((f) => f.name === s.flow) ?? s.flow;
-  const d = await evaluateGate(store, { flow, modelVersion: s.model_version, by });
-  const more = d.mode === 'shadow' && typeof flow !== 'string' ? labelsToOpen(d.figures, flow.gate) : null;
-  return `Sample ${s.id} labelled ${correct ? 'correct' : 'incorrect'}. Gate ${s.flow}@${s.model_version}: ${d.mode} — ${d.reason}${more ? ` (at least ${more} more correct labels to open)` : ''}`;
+  return what + said.join('');
 }
 
 export interface ConsoleMonitor {
@@ -167,7 +169,7 @@ export async function consoleMonitor(
 
 /**
  * The console actions this module provides, ready to pass to the server (server/types.ts
- * ConsoleActions: resolveReview, labelSample, listSamples, gates, monitor).
+ * ConsoleActions: resolveReview, labelSamples, listSamples, gates, monitor).
  */
 export function monitorConsoleActions(
   store: Store,
@@ -188,8 +190,7 @@ export function monitorConsoleActions(
       });
       return `Review item ${item.id} ${item.status} (${String(item.resolution?.action ?? decision.action)}).`;
     },
-    labelSample: (sampleId: string, correct: boolean, by: string) =>
-      consoleLabel(store, config, sampleId, correct, by),
+    labelSamples: (samples: string, correct: boolean, by: string) => consoleLabel(store, config, samples, correct, by),
     listSamples: () => consoleSamples(store, config),
     gates: () => consoleGates(store, config),
     monitor: () => consoleMonitor(store, config, opts.monitor),

@@ -243,9 +243,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       (req) => `/runs/${encodeURIComponent(idOf(req))}`,
     ),
   );
-  app.post(
-    '/api/validation/samples/:id/label',
-    { config: { rules: WRITE } },
+  /** One sample (`:id/label`) or a batch (`label` with samples=s1-s100 s120): one labelling path. */
+  const labelRoute = (samples: (req: FastifyRequest, b: Body) => string) =>
     act(
       async (req) => {
         const b = (parseBody(req.body) ?? {}) as Body;
@@ -253,10 +252,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           throw new InrecordError('IR_USAGE', 'label must be "correct" or "incorrect"', {
             fix: 'Send label=correct or label=incorrect.',
           });
-        return need('labelSample')(idOf(req), b.label === 'correct', req.actor);
+        return need('labelSamples')(samples(req, b), b.label === 'correct', req.actor);
       },
       () => '/validation',
-    ),
+    );
+  app.post('/api/validation/samples/:id/label', { config: { rules: WRITE } }, labelRoute((req) => idOf(req)));
+  app.post(
+    '/api/validation/samples/label',
+    { config: { rules: WRITE } },
+    labelRoute((_req, b) => (typeof b.samples === 'string' ? b.samples : '')),
   );
 
   app.get('/api/review', { config: { rules: READ } }, async () => ({

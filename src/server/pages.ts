@@ -200,8 +200,12 @@ async function validation(deps: ServerDeps): Promise<Html> {
       <td>${g.labelled}/${g.sampleSize}</td><td>${g.correct}</td><td>${g.lowerBound === null ? '—' : pct(g.lowerBound)}</td><td>≥ ${pct(g.threshold)}</td><td class="muted">${g.reason}</td></tr>`)}
   </tbody></table>`}
   <h2>Samples to label (${open.length})</h2>
-  ${open.length === 0 ? html`<p>No samples waiting.</p>` : html`<table><thead><tr><th>flow</th><th>record</th><th>field</th><th>AI value</th><th>context</th><th>label</th></tr></thead><tbody>
-    ${open.slice(0, 100).map((s) => html`<tr data-sample-id="${s.id}"><td>${s.flow}</td><td>${s.recordId}</td><td>${s.field}</td><td><b>${fmt(s.value)}</b></td>
+  ${open.length === 0 ? html`<p>No samples waiting.</p>` : html`<form class="batch" method="post" action="/api/validation/samples/label" data-testid="batch-label">
+    <label>Label samples <input name="samples" placeholder="s1-s100 s120" required></label>
+    <label>as <select name="label"><option value="correct">correct</option><option value="incorrect">incorrect</option></select></label>
+    <button class="primary">label</button> <span class="muted">every sample named must exist, or none is labelled; as <code>inrecord review label s1-s100 correct</code></span></form>
+  <table><thead><tr><th>sample</th><th>flow</th><th>record</th><th>field</th><th>AI value</th><th>context</th><th>label</th></tr></thead><tbody>
+    ${firstOfEachFlow(open, 100).map((s) => html`<tr data-sample-id="${s.id}"><td>s${s.id}</td><td>${s.flow}</td><td>${s.recordId}</td><td>${s.field}</td><td><b>${fmt(s.value)}</b></td>
       <td class="muted">${contextLine(s.context)}</td>
       <td><form method="post" action="/api/validation/samples/${s.id}/label"><input type="hidden" name="label" value="correct"><button class="primary">correct</button></form>
           <form method="post" action="/api/validation/samples/${s.id}/label"><input type="hidden" name="label" value="incorrect"><button>incorrect</button></form></td></tr>`)}
@@ -209,6 +213,16 @@ async function validation(deps: ServerDeps): Promise<Html> {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Up to `n` samples of each flow, so one flow's long list never hides another's. */
+function firstOfEachFlow<T extends { flow: string }>(samples: T[], n: number): T[] {
+  const seen = new Map<string, number>();
+  return samples.filter((s) => {
+    const k = (seen.get(s.flow) ?? 0) + 1;
+    seen.set(s.flow, k);
+    return k <= n;
+  });
+}
 
 /** A sample's context as a reviewer reads it: known facts only, no JSON. */
 function contextLine(ctx: Record<string, unknown> | undefined): string {

@@ -48,7 +48,8 @@ export interface ConsoleActions {
   resolveReview?(id: number, decision: ReviewDecision, by: string): Promise<string>;
   replayDeadLetter?(id: number): Promise<string>;
   rollbackRun?(runId: string): Promise<string>;
-  labelSample?(sampleId: string, correct: boolean, by: string): Promise<string>;
+  /** Labels the samples a spec names ("s7", "s1-s100 s120") and re-evaluates their gates. */
+  labelSamples?(samples: string, correct: boolean, by: string): Promise<string>;
   listSamples?(): Promise<SampleView[]>;
   gates?(): Promise<GateView[]>;
   monitor?(): Promise<MonitorView>;

@@ -46,6 +46,9 @@ describe.skipIf(!existsSync(CHROMIUM))('ops console in chromium', () => {
   // long tables (a run's ledger) are shot at the viewport only, to keep the PNGs small
   const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   const flash = async () => (await page.locator('.flash').textContent())?.trim() ?? '';
+  /** The ids of a flow's samples as the validation page lists them. */
+  const shownSamples = (flow: string) =>
+    page.$$eval('tr[data-sample-id]', (rows, f) => rows.filter((r) => r.children[1]?.textContent === f).map((r) => r.getAttribute('data-sample-id') as string), flow);
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -284,10 +287,12 @@ describe.skipIf(!existsSync(CHROMIUM))('ops console in chromium', () => {
   it('labels validation samples and the gate figures follow', async () => {
     const flow = rt.config.flows.find((f) => f.object === 'lead')!;
     const version = (await latestModelVersion(rt.store, flow.name))!;
-    const drawn = await drawSample(rt.store, { flow: flow.name, modelVersion: version, size: 2, drawnBy: 'console test', seed: 'console' });
-    expect(drawn.length).toBe(2);
+    await drawSample(rt.store, { flow: flow.name, modelVersion: version, size: 2, drawnBy: 'console test', seed: 'console' });
     const gateRow = () => page.locator(`tr[data-gate="${flow.name}"]`);
     await page.goto(`${base}/validation`);
+    // the flow's first two samples on the page (every flow's samples are shown, up to 100 each)
+    const drawn = (await shownSamples(flow.name)).slice(0, 2).map((id) => ({ id }));
+    expect(drawn.length).toBe(2);
     const labelledBefore = Number((await gateRow().locator('td').nth(3).textContent())!.split('/')[0]);
     await shot('validation');
     for (const s of drawn) {
@@ -303,6 +308,35 @@ describe.skipIf(!existsSync(CHROMIUM))('ops console in chromium', () => {
     const labelledAfter = Number((await gateRow().locator('td').nth(3).textContent())!.split('/')[0]);
     expect(labelledAfter).toBe(labelledBefore + 2);
     await expect(page.locator(`tr[data-sample-id="${drawn[0].id}"]`).count()).resolves.toBe(0);
+  });
+
+  it('labels a range of samples at once with the batch form, and a range naming a missing sample labels none', async () => {
+    const flow = rt.config.flows.find((f) => f.object === 'lead')!;
+    const version = (await latestModelVersion(rt.store, flow.name))!;
+    const drawn = await drawSample(rt.store, { flow: flow.name, modelVersion: version, size: 3, drawnBy: 'console test', seed: 'batch' });
+    const ids = drawn.map((s) => Number(s.id)).sort((a, b) => a - b);
+    expect(ids[2]! - ids[0]!).toBe(2);
+    expect(ids.length).toBe(3);
+    const labels = async () =>
+      (await rt.store.query<{ id: string; label: string | null }>('SELECT id, label FROM gate_samples WHERE id = ANY($1::bigint[]) ORDER BY id', [ids])).map((r) => r.label);
+    const batch = async (samples: string, label: 'correct' | 'incorrect') => {
+      await page.goto(`${base}/validation`);
+      const form = page.getByTestId('batch-label');
+      await form.locator('input[name="samples"]').fill(samples);
+      await form.locator('select[name="label"]').selectOption(label);
+      await form.getByRole('button', { name: 'label' }).click();
+      await page.waitForURL(/\/validation\?/);
+      return flash();
+    };
+    // a range running past the last sample: refused, nothing labelled
+    const refused = await batch(`s${ids[0]}-s${ids[2] + 1000}`, 'incorrect');
+    expect(refused).toMatch(/gate sample \d+ does not exist/);
+    expect(await labels()).toEqual([null, null, null]);
+    // the three, as a range and a single id, in one submission
+    const said = await batch(`s${ids[0]}-s${ids[1]}, s${ids[2]}`, 'incorrect');
+    expect(said).toContain('3 samples labelled incorrect.');
+    expect(said).toContain(`Gate ${flow.name}@${version}:`);
+    expect(await labels()).toEqual(['incorrect', 'incorrect', 'incorrect']);
   });
 
   it('renders the monitoring page', async () => {

@@ -2,7 +2,23 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { FlowConfig, InrecordConfig } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
-import { type Sample, decisionHistory, drawSample, evaluateGate, gateStatus, getSample, labelSample, labelsToOpen, latestModelVersion, listSamples } from '../../gate/index.js';
+import {
+  type Sample,
+  type WantedLabel,
+  decisionHistory,
+  drawSample,
+  gateStatus,
+  getSample,
+  labelSamples,
+  labelsToOpen,
+  latestModelVersion,
+  listSamples,
+  parseLabelLines,
+  sampleIds,
+  verdictOf,
+} from '../../gate/index.js';
+
+export { parseLabelLines, sampleIds } from '../../gate/index.js';
 import { reviewResolvers } from '../../pipeline/index.js';
 import { type ReviewDecision, type ReviewItem, type ReviewKind, getReviewItem, listReviewItems, resolveReviewItem } from '../../review/index.js';
 import type { Store } from '../../store/index.js';
@@ -13,32 +29,6 @@ import { actor, parseId } from './monitor.js';
 
 const KINDS = ['identity', 'conflict', 'validation'];
 
-type Verdict = 'correct' | 'incorrect';
-interface WantedLabel {
-  sampleId: number;
-  label: Verdict;
-  note?: string;
-}
-
-const verdictOf = (v: string | undefined, where: string): Verdict => {
-  if (v === 'correct' || v === 'incorrect') return v;
-  throw new InrecordError('IR_USAGE', `${where}: the label must be correct or incorrect, got "${v ?? ''}"`, {
-    fix: 'Write `inrecord review label s12 s14 s20-s30 correct`, or one "s12 correct" line a sample with --from-file.',
-  });
-};
-
-/** Sample ids from "s12", "12", "s1-s100" or "1-100"; a range is at most 10,000 samples. */
-export function sampleIds(spec: string): number[] {
-  const range = /^s?(\d+)-s?(\d+)$/i.exec(spec);
-  if (!range) return [parseId(spec, 'sample')];
-  const [from, to] = [Number(range[1]), Number(range[2])];
-  if (from <= 0 || to < from || to - from >= 10_000)
-    throw new InrecordError('IR_USAGE', `sample range "${spec}" must run upwards from 1 and cover at most 10,000 samples`, {
-      fix: 'Write the range as s<first>-s<last>, e.g. s1-s100.',
-    });
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
-
 /** `review label s1 s4-s9 correct`: every sample spec, then the verdict last. */
 export function labelsFromArgs(args: string[], note?: string): WantedLabel[] {
   if (args.length < 2)
@@ -48,28 +38,6 @@ export function labelsFromArgs(args: string[], note?: string): WantedLabel[] {
   const label = verdictOf(args[args.length - 1], 'review label');
   const ids = [...new Set(args.slice(0, -1).flatMap(sampleIds))];
   return ids.map((sampleId) => ({ sampleId, label, ...(note ? { note } : {}) }));
-}
-
-/** Lines "s12 correct", "s12,incorrect,why" or "s1-s9 correct"; blank lines and "#" comments skipped. */
-export function parseLabelLines(text: string, origin: string): WantedLabel[] {
-  const out = new Map<number, WantedLabel>();
-  for (const [i, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.replace(/#.*$/, '').trim();
-    if (!line) continue;
-    const [spec = '', verdict, ...rest] = line.includes(',') ? line.split(',').map((x) => x.trim()) : line.split(/\s+/);
-    const where = `${origin} line ${i + 1}`;
-    const label = verdictOf(verdict, where);
-    const note = rest.join(line.includes(',') ? ',' : ' ').trim();
-    let ids: number[];
-    try {
-      ids = sampleIds(spec);
-    } catch (err) {
-      throw new InrecordError('IR_USAGE', `${where}: ${(err as Error).message}`, { fix: 'Start each line with a sample id (s12) or range (s1-s9).' });
-    }
-    for (const sampleId of ids) out.set(sampleId, { sampleId, label, ...(note ? { note } : {}) });
-  }
-  if (out.size === 0) throw new InrecordError('IR_USAGE', `${origin} holds no labels`, { fix: 'Write one "s12 correct" line a sample.' });
-  return [...out.values()];
 }
 
 function labelsFromFile(path: string, args: string[]): WantedLabel[] {
@@ -335,15 +303,8 @@ export function register(program: Command): void {
       action(async (args: string[], opts: { note?: string; by?: string; fromFile?: string }, cmd: Command) => {
         const wanted = opts.fromFile ? labelsFromFile(opts.fromFile, args) : labelsFromArgs(args, opts.note);
         await withStore(cmd, async (config, store) => {
-          const by = actor(opts.by);
-          const labelled: Sample[] = [];
-          // every sample is checked to exist before any is labelled: a typo in a range labels nothing
-          for (const w of wanted) await getSample(store, w.sampleId);
-          for (const w of wanted) labelled.push(await labelSample(store, { ...w, by }));
-          const gates = new Map<string, { flow: FlowConfig; version: string }>();
-          for (const s of labelled) gates.set(`${s.flow}@${s.model_version}`, { flow: flowOf(config, s.flow), version: s.model_version });
-          const decisions = [];
-          for (const g of gates.values()) decisions.push(await evaluateGate(store, { flow: g.flow, modelVersion: g.version, by }));
+          const { labelled, gates } = await labelSamples(store, config.flows, wanted, actor(opts.by));
+          const decisions = gates.map((g) => g.decision);
           if (globals(cmd).json)
             return printJson(labelled.length === 1 && decisions.length === 1 ? { sample: labelled[0], gate: decisions[0] } : { samples: labelled, gates: decisions });
           printLine(
@@ -351,11 +312,10 @@ export function register(program: Command): void {
               ? `s${labelled[0].id} labelled ${labelled[0].label}.`
               : `${labelled.length} samples labelled: ${labelled.filter((s) => s.label === 'correct').length} correct, ${labelled.filter((s) => s.label === 'incorrect').length} incorrect.`,
           );
-          for (const [i, g] of [...gates.values()].entries()) {
-            const decision = decisions[i];
-            printLine(`gate ${g.flow.name}@${g.version}: ${decision.mode} — ${decision.reason}`);
-            if (decision.mode === 'shadow') {
-              const more = labelsToOpen(decision.figures, g.flow.gate);
+          for (const g of gates) {
+            printLine(`gate ${g.flow}@${g.modelVersion}: ${g.decision.mode} — ${g.decision.reason}`);
+            if (g.decision.mode === 'shadow' && g.config) {
+              const more = labelsToOpen(g.decision.figures, g.config.gate);
               if (more !== null && more > 0) printLine(`At least ${more} more correct label(s) needed to open it.`);
             }
           }
