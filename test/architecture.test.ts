@@ -36,6 +36,26 @@ const top = (rel: string) => rel.split('/')[0];
 describe('architecture', () => {
   const all = files(SRC).map((f) => ({ file: relative(SRC, f), imports: imports(f) }));
 
+  it('imports a package subpath by a file Node resolves as an ES module (the built CLI runs in plain Node)', () => {
+    // a package without an `exports` map resolves `pkg/dir` only under a bundler or tsx; Node's ES
+    // module loader refuses a directory import, so `npx inrecord` would fail where the tests pass
+    const bad: string[] = [];
+    for (const f of files(SRC).filter((x) => !x.endsWith('.test.ts'))) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^.'"][^'"]*)['"]|import\(\s*['"]([^.'"][^'"]*)['"]\s*\)/g)) {
+        const spec = (m[1] ?? m[2]) as string;
+        if (spec.startsWith('node:')) continue;
+        const parts = spec.split('/');
+        const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+        const sub = spec.slice(pkg.length + 1);
+        if (!sub) continue;
+        const manifest = JSON.parse(readFileSync(join('node_modules', pkg, 'package.json'), 'utf8')) as { exports?: unknown };
+        if (!manifest.exports && !/\.(m?js|cjs|json)$/.test(sub)) bad.push(`${relative(SRC, f)} → ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
   it('keeps CRM-specific code behind the connector interface', () => {
     const bad: string[] = [];
     for (const { file, imports: deps } of all) {

@@ -11,7 +11,7 @@
  * record at all (the engine polls).
  */
 import jsforce from 'jsforce';
-import { StreamingExtension } from 'jsforce/api/streaming';
+import { StreamingExtension } from 'jsforce/lib/api/streaming.js';
 import { InrecordError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
 import type {
