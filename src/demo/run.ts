@@ -580,7 +580,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRuntime> {
   const configs: InrecordConfig[] = [];
   // the CRMs are independent: they run side by side and share the store
   const order = opts.crms ?? (['salesforce', 'pipedrive', 'hubspot'] as CrmName[]);
-  const crms = await clock.time('CRMs side by side', () => Promise.all(order.map((crm) => demoCrm(storeReady, crm, opts, say, sims, connectors, configs))));
+  // a failure in one CRM stops the demo: everything started is closed (the other CRMs then fail
+  // fast and are waited for), so no simulator or store is left running with nothing to stop it
+  const runs = order.map((crm) => demoCrm(storeReady, crm, opts, say, sims, connectors, configs));
+  let crms: Awaited<(typeof runs)[number]>[];
+  try {
+    crms = await clock.time('CRMs side by side', () => Promise.all(runs));
+  } catch (err) {
+    for (const c of Object.values(connectors)) await c?.close().catch(() => {});
+    for (const s of sims) await s.close().catch(() => {});
+    await storeReady.then((st) => st.close()).catch(() => {});
+    await Promise.allSettled(runs);
+    for (const s of sims) await s.close().catch(() => {});
+    throw err;
+  }
   const store = await storeReady;
   configs.sort((a, b) => order.indexOf(a.crm.kind) - order.indexOf(b.crm.kind));
   const first = configs[0];
