@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
+import { inProcessCli } from './in-process.js';
 import * as applyCmd from '../../src/cli/commands/apply.js';
 import * as checkCmd from '../../src/cli/commands/check.js';
 import * as initCmd from '../../src/cli/commands/init.js';
@@ -18,41 +18,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { startSimulator } from '../../src/simulators/index.js';
 
 /** The command modules in this process: stdout captured, the exit code from process.exitCode. */
-async function inrecord(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ code: number; stdout: string }> {
-  const program = new Command('inrecord')
-    .option('-c, --config <path>')
-    .option('--data-dir <dir>')
-    .option('--json')
-    .exitOverride();
-  for (const m of [initCmd, checkCmd, planCmd, applyCmd]) m.register(program);
-  let stdout = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => {
-    stdout += String(c);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'inrecord', ...args]);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout };
-}
+const inrecord = inProcessCli([initCmd, checkCmd, planCmd, applyCmd]);
 
 const dirs: string[] = [];
 afterAll(() => {
