@@ -13,6 +13,7 @@ import { DEFAULT_RULE, resolveField } from './fields.js';
 import { type PlanContext, type PlanInput, fieldDisplay, planContext, planWrites } from './plan.js';
 import {
   type ConflictItem,
+  type LastWrite,
   type LedgerOutcome,
   type LedgerRow,
   finishRun,
@@ -22,6 +23,7 @@ import {
   lastWrites,
   upsertConflicts,
 } from './queries.js';
+import { historyNeed, recheckPays } from './recheck.js';
 import type { FieldDecision, OutputSource, RecordOutputs, RecordPlan } from './types.js';
 
 export type WritebackEvent =
@@ -86,6 +88,8 @@ export interface ApplySummary {
   /** Batches handed to the connector, each at most the CRM's write limit (Pipedrive: one call per record inside). */
   writeBatches: number;
   verifyBatches: number;
+  /** Records whose field history was read before their write (recheck.ts: the others were re-read only). */
+  historyReads: number;
   /** Every API call the connector made during the run (its own counter: reads, history, writes, retries). */
   apiCalls: number;
   durationMs: number;
@@ -95,6 +99,10 @@ export interface ApplySummary {
 interface Planned {
   input: PlanInput;
   plan: RecordPlan;
+  /** inrecord's last write of each field of the record (the ledger). */
+  lastWritten?: Record<string, LastWrite>;
+  /** The record the plan was made on is the record as of `input.readAt` (see HistoryNeedInput). */
+  atReadAt: boolean;
 }
 
 function emptyCounts(): FieldOutcomeCounts {
@@ -174,10 +182,10 @@ class Planner {
    * The chunk's records with the fields the plan needs: as the pipeline read them when every one
    * came with them (one read per record on the daemon's path, not two), else read now.
    */
-  async records(object: ObjectKind, items: RecordOutputs[], read: string[]): Promise<Map<string, CrmRecord>> {
+  async records(object: ObjectKind, items: RecordOutputs[], read: string[]): Promise<{ records: Map<string, CrmRecord>; given: boolean }> {
     const given = items.every((i) => i.record && read.every((f) => f in (i.record as CrmRecord).fields));
-    if (given) return new Map(items.map((i) => [i.recordId, i.record as CrmRecord]));
-    return recordsById(await this.deps.connector.read(object, items.map((i) => i.recordId), read));
+    if (given) return { records: new Map(items.map((i) => [i.recordId, i.record as CrmRecord])), given };
+    return { records: recordsById(await this.deps.connector.read(object, items.map((i) => i.recordId), read)), given };
   }
 
   async history(object: ObjectKind, ids: string[], fields: string[]): Promise<Map<string, FieldChange[]>> {
@@ -207,10 +215,10 @@ class Planner {
     const { read, hybrid } = this.fieldsOf(ctx, items);
     // The read time is taken before the read: an edit racing the read counts as after it.
     const readAt = now().toISOString();
-    const records = read.length > 0 ? await this.records(object, items, read) : new Map<string, CrmRecord>();
+    const { records, given } = read.length > 0 ? await this.records(object, items, read) : { records: new Map<string, CrmRecord>(), given: false };
     const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : null;
     // when inrecord last wrote each hybrid field: a rep's edit since then is protected from this run too
-    const written = hybrid.length > 0 ? await lastWrites(store, connector.crm, object, ids) : new Map<string, Record<string, string>>();
+    const written = hybrid.length > 0 ? await lastWrites(store, connector.crm, object, ids) : new Map<string, Record<string, LastWrite>>();
     const stampTime = now().toISOString();
     const planned = items.map((it) => {
       const input: PlanInput = {
@@ -219,14 +227,23 @@ class Planner {
         history: history ? (history.get(it.recordId) ?? []) : null,
         outputs: it.outputs,
         readAt: it.readAt ?? readAt,
-        fieldReadAt: written.get(it.recordId),
+        fieldReadAt: writeTimes(written.get(it.recordId)),
         now: stampTime,
         rejected: it.rejected,
       };
-      return { input, plan: planWrites(ctx, input) };
+      // the plan's record is as of the outputs' read time when the pipeline handed it in, or when
+      // apply read it itself for outputs that carry no read time of their own
+      return { input, plan: planWrites(ctx, input), lastWritten: written.get(it.recordId), atReadAt: given || it.readAt === undefined };
     });
     return { ctx, planned };
   }
+}
+
+function writeTimes(last: Record<string, LastWrite> | undefined): Record<string, string> | undefined {
+  if (!last) return undefined;
+  const out: Record<string, string> = {};
+  for (const [field, w] of Object.entries(last)) out[field] = w.at;
+  return out;
 }
 
 /** Plans without writing: what `inrecord plan` shows. */
@@ -280,6 +297,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   let recordsWritten = 0;
   let writeBatches = 0;
   let verifyBatches = 0;
+  let historyReads = 0;
   const callsAtStart = connector.stats().calls;
   let done = 0;
   const pending = new Map<ObjectKind, Planned[]>();
@@ -292,15 +310,30 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
 
   const flush = async (object: ObjectKind, batch: Planned[]): Promise<void> => {
     const ctx = await planner.context(object);
-    // The history of hybrid fields is read now, right before the write: the conflict check and the
-    // write are one round trip apart.
+    // Right before the write, the batch's hybrid fields are read again and the history is read only
+    // for records where a person's edit can be (recheck.ts), where that costs fewer calls than the
+    // batch's history: the conflict check and the write stay one round trip apart, and a batch
+    // nobody touched costs one read instead of its history (HubSpot: 1 call instead of 2).
     const stale = batch.filter((b) => b.plan.decisions.some((d) => d.action === 'write' && d.owner === 'hybrid'));
     if (stale.length > 0) {
-      const fields = [...new Set(stale.flatMap((b) => b.plan.decisions.filter((d) => d.owner === 'hybrid' && d.action === 'write').map((d) => d.field)))];
-      const fresh = await planner.history(object, stale.map((b) => b.input.recordId), fields);
+      const hybridWrites = (b: Planned) => b.plan.decisions.filter((d) => d.owner === 'hybrid' && d.action === 'write').map((d) => d.field);
+      const recheck = recheckPays(stale.length, connector.limits);
+      const current = recheck ? recordsById(await connector.read(object, stale.map((b) => b.input.recordId), [...new Set(stale.flatMap(hybridWrites))])) : null;
+      const asked = stale.filter((b) => {
+        if (!current) return true;
+        const fields = hybridWrites(b).flatMap((name) => {
+          const r = resolveField(ctx.index, name);
+          return r.ok ? [r.field] : [];
+        });
+        const now2 = current.get(b.input.recordId);
+        return historyNeed({ fields, planned: b.input.record?.fields ?? {}, current: now2 ? now2.fields : null, lastWritten: b.lastWritten, plannedAtReadAt: b.atReadAt }) !== null;
+      });
+      historyReads += asked.length;
+      const fresh = await planner.history(object, asked.map((b) => b.input.recordId), [...new Set(asked.flatMap(hybridWrites))]);
       const turned: FieldDecision[] = [];
       for (const b of stale) {
         const wrote = new Set(b.plan.decisions.filter((d) => d.action === 'write').map((d) => `${d.field}|${d.stampFor ?? ''}`));
+        // a record not asked holds no person's edit to find: planned with an empty history, it is written
         b.input = { ...b.input, history: fresh.get(b.input.recordId) ?? [] };
         b.plan = planWrites(ctx, b.input);
         // Only the decisions that stopped being writes are new; the others are in the ledger already.
@@ -478,6 +511,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     recordsWritten,
     writeBatches,
     verifyBatches,
+    historyReads,
     apiCalls: connector.stats().calls - callsAtStart,
     durationMs: Date.now() - started,
     ...(error ? { error } : {}),

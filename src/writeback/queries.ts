@@ -101,19 +101,29 @@ export async function insertLedger(db: Sql, rows: LedgerRow[]): Promise<void> {
   }
 }
 
-/** When inrecord last wrote each (record, field): the default "AI last read" time of a hybrid field. */
-export async function lastWrites(db: Sql, crm: string, object: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
+/** inrecord's last write of one field of one record: when, and the value it wrote. */
+export interface LastWrite {
+  at: string;
+  value: FieldValue;
+}
+
+/**
+ * inrecord's last write of each (record, field): its time is the default "AI last read" time of a
+ * hybrid field, its value what the field still holds when nobody has changed it since.
+ */
+export async function lastWrites(db: Sql, crm: string, object: string, recordIds: string[]): Promise<Map<string, Record<string, LastWrite>>> {
+  const out = new Map<string, Record<string, LastWrite>>();
   if (recordIds.length === 0) return out;
-  const rows = await db.query<{ record_id: string; field: string; at: string }>(
-    `SELECT record_id, field, to_char(max(written_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+  const rows = await db.query<{ record_id: string; field: string; at: string; value: FieldValue }>(
+    `SELECT DISTINCT ON (record_id, field) record_id, field, after_value AS value,
+            to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
        FROM write_ledger WHERE crm = $1 AND object = $2 AND record_id = ANY($3::text[]) AND outcome = 'written' AND written_at IS NOT NULL
-      GROUP BY record_id, field`,
+      ORDER BY record_id, field, written_at DESC, id DESC`,
     [crm, object, recordIds],
   );
   for (const r of rows) {
     const m = out.get(r.record_id) ?? {};
-    m[r.field] = r.at;
+    m[r.field] = { at: r.at, value: r.value ?? null };
     out.set(r.record_id, m);
   }
   return out;

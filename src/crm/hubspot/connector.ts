@@ -122,7 +122,7 @@ export interface HubspotConnectorOptions {
 
 export class HubspotConnector implements CrmConnector {
   readonly crm = 'hubspot' as const;
-  readonly limits: BatchLimits = { read: BATCH, write: BATCH, search: 100 };
+  readonly limits: BatchLimits = { read: BATCH, write: BATCH, search: 100, history: HISTORY_BATCH };
   readonly rateLimit: RateLimitPolicy;
   private readonly calls: CallStats = emptyStats();
   private readonly limiter: Limiter;

@@ -136,7 +136,7 @@ export class PipedriveConnector implements CrmConnector {
   readonly crm = 'pipedrive' as const;
   // Pipedrive has no batch update: one call per record. writeBatch runs several of them at
   // once (paced by the limiter), so callers hand it 50 records at a time.
-  readonly limits: BatchLimits = { read: 100, write: 1, search: 1, writeChunk: 50 };
+  readonly limits: BatchLimits = { read: 100, write: 1, search: 1, writeChunk: 50, history: 1 };
   readonly rateLimit: RateLimitPolicy;
   /** One call per record: this many in flight at once (the rate limiter still paces them). */
   private readonly writeConcurrency: number;
