@@ -21,6 +21,7 @@ import {
   insertRun,
   resumeRun,
   lastWrites,
+  setRunProgress,
   upsertConflicts,
 } from './queries.js';
 import { historyNeed, recheckPays } from './recheck.js';
@@ -45,8 +46,8 @@ export interface RunOptions {
   source: OutputSource;
   /** Records read and planned together (default 500). */
   chunkSize?: number;
-  /** Records expected, for progress (optional). */
-  total?: number;
+  /** Records expected, for progress (optional); a function when the number is known only once the source is read. */
+  total?: number | (() => number | undefined);
   /**
    * Called for each record the CRM accepted a write for: the fields written (stamps not counted)
    * and the record's modification time as the verification read saw it (null when not re-read).
@@ -246,6 +247,10 @@ function writeTimes(last: Record<string, LastWrite> | undefined): Record<string,
   return out;
 }
 
+function expected(opts: RunOptions): number | undefined {
+  return typeof opts.total === 'function' ? opts.total() : opts.total;
+}
+
 /** Plans without writing: what `inrecord plan` shows. */
 export async function planRun(deps: WritebackDeps, opts: RunOptions): Promise<RecordPlan[]> {
   const planner = new Planner(deps);
@@ -253,7 +258,7 @@ export async function planRun(deps: WritebackDeps, opts: RunOptions): Promise<Re
   for await (const { object, items } of chunks(opts.source, opts.chunkSize ?? 500)) {
     const { planned } = await planner.planChunk(object, items);
     for (const p of planned) plans.push(p.plan);
-    deps.onEvent?.({ type: 'planned', object, records: planned.length, done: plans.length, total: opts.total });
+    deps.onEvent?.({ type: 'planned', object, records: planned.length, done: plans.length, total: expected(opts) });
   }
   return plans;
 }
@@ -301,6 +306,10 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   const callsAtStart = connector.stats().calls;
   let done = 0;
   const pending = new Map<ObjectKind, Planned[]>();
+  // the progress the console shows while the run is under way (the run's summary until it ends)
+  const startedAt = new Date(started).toISOString();
+  const saveProgress = () =>
+    setRunProgress(store, runId, { done, total: expected(opts) ?? null, written: recordsWritten, calls: connector.stats().calls - callsAtStart, startedAt, at: new Date().toISOString() });
 
   const count = (d: FieldDecision, outcome: LedgerOutcome) => {
     if (d.stampFor) {
@@ -361,7 +370,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
       await insertLedger(store, rows);
       deps.onLedger?.(rows);
       if (FATAL.has(err.code)) throw e;
-      deps.onEvent?.({ type: 'written', object, updates: updates.length, ok: 0, failed: updates.length, notApplied: 0, done, total: opts.total });
+      deps.onEvent?.({ type: 'written', object, updates: updates.length, ok: 0, failed: updates.length, notApplied: 0, done, total: expected(opts) });
       return;
     }
     recordsWritten += updates.length;
@@ -436,7 +445,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     }
     await insertLedger(store, rows);
     deps.onLedger?.(rows);
-    deps.onEvent?.({ type: 'written', object, updates: updates.length, ok, failed, notApplied, done, total: opts.total });
+    deps.onEvent?.({ type: 'written', object, updates: updates.length, ok, failed, notApplied, done, total: expected(opts) });
   };
 
   const recordDecisions = async (decisions: FieldDecision[]): Promise<void> => {
@@ -483,17 +492,24 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
       const { planned } = await planner.planChunk(object, items, false);
       records += planned.length;
       done += planned.length;
-      deps.onEvent?.({ type: 'planned', object, records: planned.length, done, total: opts.total });
+      deps.onEvent?.({ type: 'planned', object, records: planned.length, done, total: expected(opts) });
+      await saveProgress();
       // Non-write decisions go to the ledger now; writes wait for a full batch.
       await recordDecisions(planned.flatMap((p) => p.plan.decisions.filter((d) => d.action !== 'write')));
       const queue = pending.get(object) ?? [];
       for (const p of planned) if (p.plan.update) queue.push(p);
       // Full batches only, so the number of write calls is the minimum the CRM's limit allows.
-      while (queue.length >= limit) await flush(object, queue.splice(0, limit));
+      while (queue.length >= limit) {
+        await flush(object, queue.splice(0, limit));
+        await saveProgress();
+      }
       pending.set(object, queue);
     }
     for (const [object, queue] of pending) {
-      while (queue.length > 0) await flush(object, queue.splice(0, limit));
+      while (queue.length > 0) {
+        await flush(object, queue.splice(0, limit));
+        await saveProgress();
+      }
     }
   } catch (e) {
     status = 'failed';

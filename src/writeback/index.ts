@@ -27,5 +27,6 @@ export {
 } from './check.js';
 export { applyRun, assertApplied, planRun, type ApplySummary, type RunOptions, type WritebackDeps, type WritebackEvent } from './apply.js';
 export { rollbackRun, rollbackWindow, type RollbackItem, type RollbackReport, type RollbackWindowReport } from './rollback.js';
-export { countRuns, countWrittenFields, decidedRecordIds, fieldUpdates, getRun, ledgerForRun, ledgerNumbers, ledgerOutcomes, listRuns, writesPerDay, writtenRecordIds, type LedgerRow, type RunRow } from './queries.js';
+export { progressFigures, progressOf, type ProgressFigures, type RunProgress } from './progress.js';
+export { countRuns, countWrittenFields, setRunProgress, decidedRecordIds, fieldUpdates, getRun, ledgerForRun, ledgerNumbers, ledgerOutcomes, listRuns, writesPerDay, writtenRecordIds, type LedgerRow, type RunRow } from './queries.js';
 export { countOutputs, parseOutputLine, readOutputsFile, scanOutputs } from './source.js';

@@ -2,6 +2,7 @@
 import type { FieldValue } from '../crm/types.js';
 import { openReviewItems } from '../review/index.js';
 import type { Sql } from '../store/index.js';
+import type { RunProgress } from './progress.js';
 
 export type LedgerOutcome =
   | 'written'
@@ -60,6 +61,11 @@ export async function finishRun(db: Sql, id: string, status: string, summary: un
   await db.query('UPDATE runs SET status = $2, finished_at = now(), summary = $3::jsonb WHERE id = $1', [id, status, JSON.stringify(summary)]);
 }
 
+/** A running run's progress, kept in its summary until finishRun writes the final one. */
+export async function setRunProgress(db: Sql, id: string, progress: RunProgress): Promise<void> {
+  await db.query(`UPDATE runs SET summary = $2::jsonb WHERE id = $1 AND status = 'running'`, [id, JSON.stringify({ progress })]);
+}
+
 export async function setRunStatus(db: Sql, id: string, status: string): Promise<void> {
   await db.query('UPDATE runs SET status = $2 WHERE id = $1', [id, status]);
 }
@@ -74,12 +80,12 @@ export async function getRun(db: Sql, id: string): Promise<RunRow | null> {
   return rows[0] ?? null;
 }
 
-export async function listRuns(db: Sql, opts: { limit?: number; kind?: string } = {}): Promise<RunRow[]> {
+export async function listRuns(db: Sql, opts: { limit?: number; kind?: string; status?: string } = {}): Promise<RunRow[]> {
   return db.query<RunRow>(
     `SELECT id, kind, crm, flow, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
             to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at, summary
-       FROM runs WHERE ($2::text IS NULL OR kind = $2::text) ORDER BY started_at DESC, id DESC LIMIT $1`,
-    [opts.limit ?? 20, opts.kind ?? null],
+       FROM runs WHERE ($2::text IS NULL OR kind = $2::text) AND ($3::text IS NULL OR status = $3::text) ORDER BY started_at DESC, id DESC LIMIT $1`,
+    [opts.limit ?? 20, opts.kind ?? null, opts.status ?? null],
   );
 }
 
