@@ -488,8 +488,16 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   let error: ApplySummary['error'];
   try {
     const limit = Math.max(1, connector.limits.writeChunk ?? connector.limits.write);
-    for await (const { object, items } of chunks(opts.source, opts.chunkSize ?? 500)) {
+    // The next chunk is produced (the flows' work on the pipeline's path) while this one's batches
+    // are written: the CPU work fills the time the rate limiter makes the writes wait.
+    const source = chunks(opts.source, opts.chunkSize ?? 500);
+    let next = source.next();
+    next.catch(() => undefined);
+    for (let got = await next; !got.done; got = await next) {
+      const { object, items } = got.value;
       const { planned } = await planner.planChunk(object, items, false);
+      next = source.next();
+      next.catch(() => undefined);
       records += planned.length;
       done += planned.length;
       deps.onEvent?.({ type: 'planned', object, records: planned.length, done, total: expected(opts) });

@@ -42,12 +42,11 @@ describe('the progress of a running apply', () => {
     }
     const summary = await applyRun({ store, connector: crm, objects }, { source: source(), chunkSize: 5, total: () => 20 });
     expect(summary.status).toBe('succeeded');
-    expect(seen.map((p) => [p.done, p.total, p.written])).toEqual([
-      [5, 20, 5],
-      [10, 20, 10],
-      [15, 20, 15],
-    ]);
-    expect(seen.every((p) => p.calls > 0)).toBe(true);
+    // the next chunk is produced while this one is written: each look sees the run part-way
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.every((p) => p.total === 20 && p.done > 0 && p.done < 20 && p.written <= p.done)).toBe(true);
+    expect(seen.some((p) => p.written > 0 && p.calls > 0)).toBe(true);
+    expect(seen.map((p) => p.done)).toEqual([...seen.map((p) => p.done)].sort((a, b) => a - b));
     const done = await getRun(store, summary.runId);
     expect(done?.status).toBe('succeeded');
     expect(progressOf(done?.summary)).toBeNull();
