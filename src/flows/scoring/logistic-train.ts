@@ -7,7 +7,14 @@
  */
 import type { FlowRecord } from '../types.js';
 import { type CompiledFeature, compileFeatures, type FeatureValue, readFeature } from './features.js';
-import { type FeatureEncoding, type LogisticModelJson, type LogisticModel, MISSING_LEVEL, OTHER_LEVEL, compileLogisticModel } from './logistic.js';
+import {
+  type FeatureEncoding,
+  type LogisticModelJson,
+  type LogisticModel,
+  MISSING_LEVEL,
+  OTHER_LEVEL,
+  compileLogisticModel,
+} from './logistic.js';
 import { digest } from './rules.js';
 import type { FeatureSpec } from './settings.js';
 import { type Design, type FitResult, fitLogistic, log1pExp } from './solver.js';
