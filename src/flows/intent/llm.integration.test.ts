@@ -2,10 +2,14 @@
  * The LLM path against local OpenAI-compatible servers on 127.0.0.1 (Fastify), driven by the
  * official `openai` client: one well-behaved, one answering junk in every way seen in the field.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldSchema } from '../../crm/types.js';
+import { type FakeLlmMode as Mode, type FakeLlmRequest as Seen, fakeLlm } from '../testing/fake-llm.js';
+import { inboundText, realisticInboundSet } from '../../simulators/seed/inbound.js';
+import { INTENT_LABELS, type IntentLabel, bundledIntentModel, classifyIntent } from './classifier.js';
 import { intentOutput, summaryOutput, textFlowContext } from './flow.js';
+import { formatIntentReport, measureIntent } from './measure.js';
 
 const intentField: FieldSchema = {
   name: 'AI_Intent__c',
@@ -23,67 +27,20 @@ const intentField: FieldSchema = {
   writable: true,
   custom: true,
 };
-const summaryField: FieldSchema = { name: 'AI_Summary__c', label: 'AI summary', type: 'text', crmType: 'textarea', maxLength: 120, required: false, writable: true, custom: true };
-
-type Mode = 'good' | 'wrong-label' | 'malformed' | 'prose' | 'refusal' | 'slow' | 'error500' | 'too-long' | 'extra-key';
-
-interface Seen {
-  body: { model: string; messages: { role: string; content: string }[]; response_format?: { type: string; json_schema?: { schema: { properties: Record<string, { enum?: string[] }> } } } };
-  auth: string | undefined;
-}
-
-function completion(content: string | null, refusal: string | null = null) {
-  return {
-    id: 'chatcmpl-1',
-    object: 'chat.completion',
-    created: 1_764_320_000,
-    model: 'fake-1',
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal }, finish_reason: 'stop', logprobs: null }],
-    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-  };
-}
-
-async function fakeLlm(mode: () => Mode, seen: Seen[]): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify();
-  app.post('/v1/chat/completions', async (req, reply) => {
-    const body = req.body as Seen['body'];
-    seen.push({ body, auth: req.headers.authorization });
-    const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
-    const isSummary = body.messages[0].content.startsWith('Summarise');
-    const good = isSummary
-      ? { summary: 'Budget $40k; proposal by Friday.' }
-      : { label: /quote|contract|buy/i.test(user) ? 'high' : 'medium', confidence: 0.9, reason: 'Asks for a quote.' };
-    switch (mode()) {
-      case 'good':
-        return completion(JSON.stringify(good));
-      case 'wrong-label':
-        return completion(JSON.stringify({ label: 'urgent', confidence: 0.99, reason: 'very keen' }));
-      case 'malformed':
-        return completion('{"label": "high", "confidence": 0.9,');
-      case 'prose':
-        return completion(`Sure! Here is the classification:\n${JSON.stringify(good)}\nLet me know if you need more.`);
-      case 'refusal':
-        return completion(null, 'I cannot help with that.');
-      case 'slow':
-        // well past the client's timeout, which leaves a loaded machine room for a good answer
-        await new Promise((r) => setTimeout(r, 8000));
-        return completion(JSON.stringify(good));
-      case 'error500':
-        return reply.code(500).send({ error: { message: 'upstream overloaded', type: 'server_error' } });
-      case 'too-long':
-        return completion(JSON.stringify(isSummary ? { summary: 'x'.repeat(500) } : { label: 'High', confidence: 0.9, reason: 'label, not value' }));
-      case 'extra-key':
-        return completion(JSON.stringify({ ...good, value: 'high', sql: 'DROP TABLE' }));
-    }
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return { app, url: `http://127.0.0.1:${addr.port}/v1` };
-}
+const summaryField: FieldSchema = {
+  name: 'AI_Summary__c',
+  label: 'AI summary',
+  type: 'text',
+  crmType: 'textarea',
+  maxLength: 120,
+  required: false,
+  writable: true,
+  custom: true,
+};
 
 const EMAIL = 'Hi, can you send a quote for 50 seats? We want to sign the contract this month.';
-const CALL = 'Dana: We agreed the budget is $40k.\nSam: Next step: I will send the proposal by Friday.\nDana: Our main concern is the integration with our reporting.';
+const CALL =
+  'Dana: We agreed the budget is $40k.\nSam: Next step: I will send the proposal by Friday.\nDana: Our main concern is the integration with our reporting.';
 
 describe('LLM provider against local OpenAI-compatible servers', () => {
   let mode: Mode = 'good';
@@ -96,19 +53,40 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
     await server?.app.close();
   });
   const ctx = (fallback: 'local' | 'error') =>
-    textFlowContext({ provider: 'llm', llm: { baseURL: server.url, model: 'fake-1', apiKey: 'sk-test', timeoutMs: 3000, fallback } });
+    textFlowContext({
+      provider: 'llm',
+      llm: { baseURL: server.url, model: 'fake-1', apiKey: 'sk-test', timeoutMs: 3000, fallback },
+    });
 
   it('well-behaved: the answer is validated and returned; the request carries the field schema', async () => {
     mode = 'good';
     const r = await intentOutput(ctx('error'), '00Q1', EMAIL, intentField);
-    expect(r).toEqual({ ok: true, output: { name: 'intent', value: 'high', type: 'picklist', confidence: 0.9, reason: 'Asks for a quote.', modelVersion: 'llm:fake-1' } });
+    expect(r).toEqual({
+      ok: true,
+      output: {
+        name: 'intent',
+        value: 'high',
+        type: 'picklist',
+        confidence: 0.9,
+        reason: 'Asks for a quote.',
+        modelVersion: 'llm:fake-1',
+      },
+    });
     const req = seen[seen.length - 1];
     expect(req.auth).toBe('Bearer sk-test');
     expect(req.body.model).toBe('fake-1');
     expect(req.body.response_format?.type).toBe('json_schema');
-    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual(['high', 'medium', 'low', 'not_sales']);
+    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual([
+      'high',
+      'medium',
+      'low',
+      'not_sales',
+    ]);
     const s = await summaryOutput(ctx('error'), '00Q1', CALL, summaryField);
-    expect(s).toMatchObject({ ok: true, output: { name: 'summary', value: 'Budget $40k; proposal by Friday.', type: 'text' } });
+    expect(s).toMatchObject({
+      ok: true,
+      output: { name: 'summary', value: 'Budget $40k; proposal by Friday.', type: 'text' },
+    });
   });
 
   it.each<[Mode, string]>([
@@ -131,7 +109,16 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
     expect(r.error.retryable).toBe(code === 'IR_LLM_UNAVAILABLE');
   });
 
-  it.each<Mode>(['wrong-label', 'malformed', 'prose', 'refusal', 'slow', 'error500', 'too-long', 'extra-key'])(
+  it.each<Mode>([
+    'wrong-label',
+    'malformed',
+    'prose',
+    'refusal',
+    'slow',
+    'error500',
+    'too-long',
+    'extra-key',
+  ])(
     'junk (%s) with fallback: local: the local model answers, inside the picklist, and says so',
     async (m) => {
       mode = m;
@@ -157,8 +144,40 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
     }
   });
 
+  it('the LLM path and the local classifier measured on the same realistic mail, in the same report', async () => {
+    mode = 'good';
+    const set = realisticInboundSet(21, 40).map((m) => ({ text: inboundText(m), label: m.intent }));
+    const answers: (IntentLabel | null)[] = [];
+    const before = seen.length;
+    const llm = await measureIntent(
+      set,
+      async (text, i) => {
+        const r = await intentOutput(ctx('error'), `m${i}`, text, intentField);
+        const a = r.ok ? (r.output.value as IntentLabel) : null;
+        answers[i] = a;
+        return a;
+      },
+      8,
+    );
+    const local = await measureIntent(set, (t) => classifyIntent(bundledIntentModel(), t).label);
+    expect(seen.length - before).toBe(40);
+    for (const r of [llm, local]) {
+      expect(r.n).toBe(40);
+      expect(r.perClass.map((c) => c.label)).toEqual([...INTENT_LABELS]);
+      for (const c of r.perClass) expect(c.recall.n).toBe(set.filter((x) => x.label === c.label).length);
+    }
+    // the LLM's figures are its answers, whatever they are
+    for (const c of llm.perClass) expect(c.precision.n).toBe(answers.filter((a) => a === c.label).length);
+    expect(llm.unanswered).toBe(answers.filter((a) => a === null).length);
+    const text = [formatIntentReport('local', local), formatIntentReport('llm', llm)].join('\n');
+    expect(text.match(/^(high|medium|low|not_sales) /gm)).toHaveLength(8);
+  });
+
   it('an unreachable endpoint is retryable and unavailable', async () => {
-    const c = textFlowContext({ provider: 'llm', llm: { baseURL: 'http://127.0.0.1:9/v1', model: 'x', timeoutMs: 500, fallback: 'error' } });
+    const c = textFlowContext({
+      provider: 'llm',
+      llm: { baseURL: 'http://127.0.0.1:9/v1', model: 'x', timeoutMs: 500, fallback: 'error' },
+    });
     const r = await intentOutput(c, '00Q5', EMAIL, intentField);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ code: 'IR_LLM_UNAVAILABLE', retryable: true });
@@ -177,7 +196,9 @@ describe('local provider', () => {
         { value: '34', label: 'Support' },
       ],
     };
-    const ctx = textFlowContext({ labelMap: { high: 'Buying', medium: 'Researching', low: 'Not interested', not_sales: 'Support' } });
+    const ctx = textFlowContext({
+      labelMap: { high: 'Buying', medium: 'Researching', low: 'Not interested', not_sales: 'Support' },
+    });
     const r = await intentOutput(ctx, '7', EMAIL, pipedriveIntent);
     expect(r).toMatchObject({ ok: true, output: { value: '31', type: 'picklist' } });
     const bare = await intentOutput(textFlowContext({}), '7', EMAIL, pipedriveIntent);
