@@ -137,6 +137,11 @@ function corrected(model: NaiveBayesJson, tok: string): string {
   return hit ?? tok;
 }
 
+/** The terms the model reads in text it has cleaned: words one typo from a known word read as that word. */
+export function modelTerms(model: NaiveBayesJson, cleanedText: string): Set<string> {
+  return termsOf(wordTokens(cleanedText).map((w) => corrected(model, w)));
+}
+
 export function classifyIntent(model: NaiveBayesJson, text: string): IntentPrediction {
   const cleaned = cleanInbound(text);
   if (cleaned.autoReply) {
@@ -146,7 +151,7 @@ export function classifyIntent(model: NaiveBayesJson, text: string): IntentPredi
     return { label: 'not_sales', confidence: 1, probabilities, autoReply: true };
   }
   const scores = [...model.logPrior];
-  for (const t of termsOf(wordTokens(cleaned.text).map((w) => corrected(model, w)))) {
+  for (const t of modelTerms(model, cleaned.text)) {
     const ll = model.logLikelihood[t];
     // Terms never seen in training carry no evidence; skipping them keeps long texts from drifting.
     if (!ll) continue;

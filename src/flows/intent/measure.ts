@@ -100,3 +100,25 @@ export function formatIntentReport(title: string, r: IntentReport): string {
     '\n',
   );
 }
+
+/**
+ * The report of one classifier over labelled texts: `predict` answers a label, or null when it has
+ * none (an LLM's typed error). Texts are classified `concurrency` at a time, in order.
+ */
+export async function measureIntent(
+  examples: readonly { text: string; label: IntentLabel }[],
+  predict: (text: string, i: number) => Promise<IntentLabel | null> | IntentLabel | null,
+  concurrency = 1,
+): Promise<IntentReport> {
+  const predicted: (IntentLabel | null)[] = new Array(examples.length).fill(null);
+  for (let i = 0; i < examples.length; i += concurrency) {
+    const batch = examples.slice(i, i + concurrency);
+    const answers = await Promise.all(batch.map((ex, j) => predict(ex.text, i + j)));
+    answers.forEach((a, j) => {
+      predicted[i + j] = a;
+    });
+  }
+  return intentReport(
+    confusionOf(examples.map((ex, i) => ({ actual: ex.label, predicted: predicted[i] ?? null }))),
+  );
+}
