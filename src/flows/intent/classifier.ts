@@ -160,10 +160,7 @@ export function classifyIntent(model: NaiveBayesJson, text: string): IntentPredi
   const max = Math.max(...scores);
   const exps = scores.map((s) => Math.exp(s - max));
   const sum = exps.reduce((a, b) => a + b, 0);
-  const probabilities = Object.fromEntries(model.labels.map((l, i) => [l, exps[i] / sum])) as Record<
-    IntentLabel,
-    number
-  >;
+  const probabilities = Object.fromEntries(model.labels.map((l, i) => [l, exps[i] / sum])) as Record<IntentLabel, number>;
   let best = 0;
   for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
   return { label: model.labels[best] as IntentLabel, confidence: exps[best] / sum, probabilities };

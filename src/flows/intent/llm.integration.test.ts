@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldSchema } from '../../crm/types.js';
-import { type FakeLlmMode as Mode, type FakeLlmRequest as Seen, fakeLlm } from '../testing/fake-llm.js';
 import { inboundText, realisticInboundSet } from '../../simulators/seed/inbound.js';
+import { type FakeLlmMode as Mode, type FakeLlmRequest as Seen, fakeLlm } from '../testing/fake-llm.js';
 import { INTENT_LABELS, type IntentLabel, bundledIntentModel, classifyIntent } from './classifier.js';
 import { intentOutput, summaryOutput, textFlowContext } from './flow.js';
 import { formatIntentReport, measureIntent } from './measure.js';
@@ -27,20 +27,10 @@ const intentField: FieldSchema = {
   writable: true,
   custom: true,
 };
-const summaryField: FieldSchema = {
-  name: 'AI_Summary__c',
-  label: 'AI summary',
-  type: 'text',
-  crmType: 'textarea',
-  maxLength: 120,
-  required: false,
-  writable: true,
-  custom: true,
-};
+const summaryField: FieldSchema = { name: 'AI_Summary__c', label: 'AI summary', type: 'text', crmType: 'textarea', maxLength: 120, required: false, writable: true, custom: true };
 
 const EMAIL = 'Hi, can you send a quote for 50 seats? We want to sign the contract this month.';
-const CALL =
-  'Dana: We agreed the budget is $40k.\nSam: Next step: I will send the proposal by Friday.\nDana: Our main concern is the integration with our reporting.';
+const CALL = 'Dana: We agreed the budget is $40k.\nSam: Next step: I will send the proposal by Friday.\nDana: Our main concern is the integration with our reporting.';
 
 describe('LLM provider against local OpenAI-compatible servers', () => {
   let mode: Mode = 'good';
@@ -53,40 +43,19 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
     await server?.app.close();
   });
   const ctx = (fallback: 'local' | 'error') =>
-    textFlowContext({
-      provider: 'llm',
-      llm: { baseURL: server.url, model: 'fake-1', apiKey: 'sk-test', timeoutMs: 3000, fallback },
-    });
+    textFlowContext({ provider: 'llm', llm: { baseURL: server.url, model: 'fake-1', apiKey: 'sk-test', timeoutMs: 3000, fallback } });
 
   it('well-behaved: the answer is validated and returned; the request carries the field schema', async () => {
     mode = 'good';
     const r = await intentOutput(ctx('error'), '00Q1', EMAIL, intentField);
-    expect(r).toEqual({
-      ok: true,
-      output: {
-        name: 'intent',
-        value: 'high',
-        type: 'picklist',
-        confidence: 0.9,
-        reason: 'Asks for a quote.',
-        modelVersion: 'llm:fake-1',
-      },
-    });
+    expect(r).toEqual({ ok: true, output: { name: 'intent', value: 'high', type: 'picklist', confidence: 0.9, reason: 'Asks for a quote.', modelVersion: 'llm:fake-1' } });
     const req = seen[seen.length - 1];
     expect(req.auth).toBe('Bearer sk-test');
     expect(req.body.model).toBe('fake-1');
     expect(req.body.response_format?.type).toBe('json_schema');
-    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual([
-      'high',
-      'medium',
-      'low',
-      'not_sales',
-    ]);
+    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual(['high', 'medium', 'low', 'not_sales']);
     const s = await summaryOutput(ctx('error'), '00Q1', CALL, summaryField);
-    expect(s).toMatchObject({
-      ok: true,
-      output: { name: 'summary', value: 'Budget $40k; proposal by Friday.', type: 'text' },
-    });
+    expect(s).toMatchObject({ ok: true, output: { name: 'summary', value: 'Budget $40k; proposal by Friday.', type: 'text' } });
   });
 
   it.each<[Mode, string]>([
@@ -109,16 +78,7 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
     expect(r.error.retryable).toBe(code === 'IR_LLM_UNAVAILABLE');
   });
 
-  it.each<Mode>([
-    'wrong-label',
-    'malformed',
-    'prose',
-    'refusal',
-    'slow',
-    'error500',
-    'too-long',
-    'extra-key',
-  ])(
+  it.each<Mode>(['wrong-label', 'malformed', 'prose', 'refusal', 'slow', 'error500', 'too-long', 'extra-key'])(
     'junk (%s) with fallback: local: the local model answers, inside the picklist, and says so',
     async (m) => {
       mode = m;
@@ -174,10 +134,7 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
   });
 
   it('an unreachable endpoint is retryable and unavailable', async () => {
-    const c = textFlowContext({
-      provider: 'llm',
-      llm: { baseURL: 'http://127.0.0.1:9/v1', model: 'x', timeoutMs: 500, fallback: 'error' },
-    });
+    const c = textFlowContext({ provider: 'llm', llm: { baseURL: 'http://127.0.0.1:9/v1', model: 'x', timeoutMs: 500, fallback: 'error' } });
     const r = await intentOutput(c, '00Q5', EMAIL, intentField);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ code: 'IR_LLM_UNAVAILABLE', retryable: true });
@@ -196,9 +153,7 @@ describe('local provider', () => {
         { value: '34', label: 'Support' },
       ],
     };
-    const ctx = textFlowContext({
-      labelMap: { high: 'Buying', medium: 'Researching', low: 'Not interested', not_sales: 'Support' },
-    });
+    const ctx = textFlowContext({ labelMap: { high: 'Buying', medium: 'Researching', low: 'Not interested', not_sales: 'Support' } });
     const r = await intentOutput(ctx, '7', EMAIL, pipedriveIntent);
     expect(r).toMatchObject({ ok: true, output: { value: '31', type: 'picklist' } });
     const bare = await intentOutput(textFlowContext({}), '7', EMAIL, pipedriveIntent);
