@@ -71,6 +71,15 @@ describe('the sender’s own words', () => {
     expect(c.autoReply).toBe(false);
   });
 
+  it('a "Thank you!" line that opens the mail is no sign-off', () => {
+    const own = 'We reviewed the proposal and want to sign the contract this week for all 40 seats.';
+    const c = cleanInbound(
+      `Proposal\n\nHi Dana,\n\nThank you!\n\n${own}\n\nBest,\nAna García\nHead of Procurement`,
+    );
+    expect(c.text).toContain(own);
+    expect(c.text).not.toContain('Procurement');
+  });
+
   it('HTML: tags out, blocks as lines, entities decoded', () => {
     expect(
       stripHtml(

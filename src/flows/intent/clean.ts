@@ -98,6 +98,12 @@ const DISCLAIMER = [
 const FORWARD_NOTE_WORDS = 8;
 const words = (s: string) => s.match(/\p{L}{2,}/gu)?.length ?? 0;
 
+/** A full sentence right after a "Thank you!" line means it opened the mail rather than closed it (a signature starts with a name). */
+const sentenceAfter = (lines: string[]) => {
+  const next = lines.find((l) => l.trim() !== '') ?? '';
+  return words(next) >= 8 && /[.!?]\s*$/.test(next) && !DISCLAIMER.some((d) => d.test(next));
+};
+
 /** The own words of one mail body (no thread subject): cut at the thread, the sign-off, the signature. */
 function ownPart(
   lines: string[],
@@ -120,7 +126,11 @@ function ownPart(
   for (let i = 0; i < own.length; i++) {
     const l = (own[i] as string).trim();
     const before = own.slice(0, i).join(' ');
-    if (SIGNATURE_RULE.test(l) || DEVICE_LINE.test(l) || (SIGNOFF.test(l) && words(before) >= 3)) {
+    if (
+      SIGNATURE_RULE.test(l) ||
+      DEVICE_LINE.test(l) ||
+      (SIGNOFF.test(l) && words(before) >= 3 && !sentenceAfter(own.slice(i + 1)))
+    ) {
       if (i < own.length - 1 || !SIGNOFF.test(l)) removed.add('signature');
       own = own.slice(0, i);
       break;
