@@ -190,6 +190,17 @@ function quoteHeader(
   return { lines: wrapped, prefix: '> ' };
 }
 
+/** A rep's outbound pitch quoted under a reply, with its client's header. */
+function quotedPitch(rnd: Rnd, lang: Language, subject: string): string[] {
+  const h = quoteHeader(rnd, lang, pick(rnd, REPS), subject);
+  return [
+    ...h.lines,
+    ...pick(rnd, REP_OUTBOUND)
+      .split('\n')
+      .map((l) => h.prefix + l),
+  ];
+}
+
 function forwardHeader(
   rnd: Rnd,
   lang: Language,
@@ -306,14 +317,7 @@ function autoReply(rnd: Rnd, s: InboundSender, rates: InboundRates): InboundMess
     noise.push('signature');
   }
   if (rnd() < rates.quotedReply) {
-    const h = quoteHeader(rnd, lang, pick(rnd, REPS), 'Re');
-    lines.push(
-      '',
-      ...h.lines,
-      ...pick(rnd, REP_OUTBOUND)
-        .split('\n')
-        .map((l) => h.prefix + l),
-    );
+    lines.push('', ...quotedPitch(rnd, lang, 'Re'));
     noise.push('quoted_reply');
   }
   return { subject: fill(t.subject), body: lines.join('\n'), intent: 'not_sales', language: lang, noise };
@@ -334,15 +338,7 @@ export function realisticInbound(
   if (rnd() < rates.quotedReply) {
     const thread = pick(rnd, OUTBOUND_SUBJECTS);
     subject = `${lang === 'de' ? 'AW' : lang === 'fr' ? 'RE' : lang === 'es' ? 'RE' : pick(rnd, ['Re', 'RE'])}: ${thread}`;
-    const h = quoteHeader(rnd, lang, pick(rnd, REPS), thread);
-    body = [
-      ...body,
-      '',
-      ...h.lines,
-      ...pick(rnd, REP_OUTBOUND)
-        .split('\n')
-        .map((l) => h.prefix + l),
-    ];
+    body = [...body, '', ...quotedPitch(rnd, lang, thread)];
     noise.push('quoted_reply');
   } else if (rnd() < rates.forwarded) {
     const fwd = lang === 'de' ? 'WG' : lang === 'fr' ? 'TR' : 'Fwd';
