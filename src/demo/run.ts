@@ -20,7 +20,7 @@ import { countReviewItems } from '../review/index.js';
 import { type Store, openStore } from '../store/index.js';
 import { ledgerForRun } from '../writeback/index.js';
 import { demoConfig, demoSignalConfig } from './configs.js';
-import { type DemoTruth, numericOutputOf, outcomeJudge } from './labels.js';
+import { type DemoTruth, inboundAsReceived, numericOutputOf, outcomeJudge } from './labels.js';
 import type { DemoCrmReport, DemoFlowReport, DemoOptions, DemoRepEdits, DemoReport, DemoRuntime } from './report.js';
 import { dealRiskNotes, importMailbox, usageImport } from './signals.js';
 import { type DemoSimulator, startDemoSimulator } from './sims.js';
@@ -107,10 +107,10 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
   const intentOf = new Map<string, string>();
   let inbound: DemoCrmReport['inbound'];
   if (config.flows.some((f) => f.kind === 'intent') && gt.world && gt.idOf) {
-    // the prospects' inbound emails and call notes, filed by their rep in the contact's description
+    // the prospects' inbound emails (as a sales inbox receives them) and call notes, filed by their rep in the contact's description
     const idOf = gt.idOf;
     const latest = new Map<string, { text: string; intent: string }>();
-    for (const m of gt.world.messages) if (m.contactId && idOf[m.contactId]) latest.set(idOf[m.contactId] as string, { text: `${m.subject}\n\n${m.body}`, intent: m.intent });
+    for (const m of gt.world.messages) if (m.contactId && idOf[m.contactId]) latest.set(idOf[m.contactId] as string, inboundAsReceived(m));
     await time('inbound messages filed', async () => {
       const list = [...latest];
       for (let i = 0; i < list.length; i += 20)
