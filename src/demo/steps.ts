@@ -16,13 +16,16 @@ import type { DemoCrmReport, DemoFlowReport } from './report.js';
 import type { DemoSimulator } from './sims.js';
 
 /** Identity validation: a sample of CRM records, presented as an outside system would, resolved back. */
-export async function validateIdentity(connector: CrmConnector, size: number): Promise<NonNullable<DemoCrmReport['identity']>> {
+export async function validateIdentity(
+  connector: CrmConnector,
+  size: number,
+): Promise<NonNullable<DemoCrmReport['identity']>> {
   const snap = await listSnapshot(connector);
   const { report, results } = validateIdentities(snap, sampleExternalViews(snap, size, 7));
   const reasons: Record<string, number> = {};
   for (const r of results) {
     if (r.status === 'matched') continue;
-    const why = r.reason.replace(/[\w.+-]+@[\w.-]+|\d+|"[^"]*"|\([^)]*\)/g, '…').slice(0, 70);
+    const why = shorten(r.reason.replace(/[\w.+-]+@[\w.-]+|\d+|"[^"]*"|\([^)]*\)/g, '…'), 90);
     reasons[why] = (reasons[why] ?? 0) + 1;
   }
   return {
@@ -40,22 +43,45 @@ export async function validateIdentity(connector: CrmConnector, size: number): P
  * Draws samples of the flow's shadow outputs and labels those whose record has a known outcome,
  * drawing again until the gate's sample size is labelled or no outputs are left; then the gate decides.
  */
-export async function openGate(store: Store, crm: CrmName, modelVersion: string, flow: FlowConfig, judge: OutcomeJudge) {
+export async function openGate(
+  store: Store,
+  crm: CrmName,
+  modelVersion: string,
+  flow: FlowConfig,
+  judge: OutcomeJudge,
+) {
   let labelled = 0;
   for (let round = 0; round < 50 && labelled < flow.gate.sampleSize; round++) {
-    const samples = await drawSample(store, { flow: flow.name, modelVersion, size: flow.gate.sampleSize - labelled, drawnBy: 'demo (simulated reviewer)', seed: `${crm}-demo-${round}` });
+    const samples = await drawSample(store, {
+      flow: flow.name,
+      modelVersion,
+      size: flow.gate.sampleSize - labelled,
+      drawnBy: 'demo (simulated reviewer)',
+      seed: `${crm}-demo-${round}`,
+    });
     if (samples.length === 0) break;
     for (const s of samples) {
       const label = judge.judge(s);
       if (label === null) continue;
-      await labelSample(store, { sampleId: Number(s.id), label, by: 'demo (simulated from the later outcome)' });
+      await labelSample(store, {
+        sampleId: Number(s.id),
+        label,
+        by: 'demo (simulated from the later outcome)',
+      });
       labelled++;
     }
   }
   return evaluateGate(store, { flow, modelVersion, by: 'demo' });
 }
 
-export function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof evaluateGate>> | null, flow: FlowConfig, batch: number, labelsFrom: string, outcomes: DemoFlowReport['outcomes']): DemoFlowReport {
+export function flowSummary(
+  runs: FlowRunReport[],
+  gate: Awaited<ReturnType<typeof evaluateGate>> | null,
+  flow: FlowConfig,
+  batch: number,
+  labelsFrom: string,
+  outcomes: DemoFlowReport['outcomes'],
+): DemoFlowReport {
   const sum = (f: (r: FlowRunReport) => number) => runs.reduce((s, r) => s + f(r), 0);
   const a = (r: FlowRunReport) => r.apply?.fields;
   return {
@@ -90,29 +116,56 @@ export function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<type
 }
 
 /** A score or risk flow's numbers against the later outcomes; scoring adds the rules on the same records and the training hold-out. */
-export function outcomeFigures(flow: FlowConfig, gt: DemoTruth, values: Map<string, number>, recs: CrmRecord[], model: ModelSummary | undefined): DemoFlowReport['outcomes'] {
+export function outcomeFigures(
+  flow: FlowConfig,
+  gt: DemoTruth,
+  values: Map<string, number>,
+  recs: CrmRecord[],
+  model: ModelSummary | undefined,
+): DemoFlowReport['outcomes'] {
   const later = gt.laterOutcomes?.[flow.object];
   const served = later ? outcomeAuc(values, later) : null;
   if (!later || !served) return undefined;
   const known = Object.keys(later).filter((id) => values.has(id));
-  const rules = flow.kind === 'scoring' ? outcomeAuc(rulesScores(flow, recs, known, new Date()), later) : null;
+  const rules =
+    flow.kind === 'scoring' ? outcomeAuc(rulesScores(flow, recs, known, new Date()), later) : null;
   return {
     records: served.n,
     positives: served.positives,
     served: { model: model?.chosen ?? flow.kind, auc: served.auc, lower: served.lower, upper: served.upper },
     rules: rules ? { auc: rules.auc, lower: rules.lower, upper: rules.upper } : null,
-    holdout: model ? { trainedAuc: model.holdoutAuc, trainedLower: model.aucLower, trainedUpper: model.aucUpper, rulesAuc: model.rulesAuc, chosen: model.chosen, why: model.why } : null,
+    holdout: model
+      ? {
+          trainedAuc: model.holdoutAuc,
+          trainedLower: model.aucLower,
+          trainedUpper: model.aucUpper,
+          rulesAuc: model.rulesAuc,
+          chosen: model.chosen,
+          why: model.why,
+        }
+      : null,
   };
 }
 
 /** What became of rep edits: the run's ledger outcome for the field, and the value in the CRM now. */
-export async function fateOf(store: Store, connector: CrmConnector, flow: FlowConfig, field: string, runId: string, edits: Map<string, FieldValue>) {
+export async function fateOf(
+  store: Store,
+  connector: CrmConnector,
+  flow: FlowConfig,
+  field: string,
+  runId: string,
+  edits: Map<string, FieldValue>,
+) {
   const ids = [...edits.keys()];
   const wanted = new Set(ids);
-  const ledger = (await ledgerForRun(store, runId)).filter((l) => l.field === field && wanted.has(l.record_id));
+  const ledger = (await ledgerForRun(store, runId)).filter(
+    (l) => l.field === field && wanted.has(l.record_id),
+  );
   const outcome = new Map(ledger.map((l) => [l.record_id, l.outcome]));
   const now = await connector.read(flow.object, ids, [field]);
-  const held = new Set(now.filter((r) => String(r.fields[field]) === String(edits.get(r.id))).map((r) => r.id));
+  const held = new Set(
+    now.filter((r) => String(r.fields[field]) === String(edits.get(r.id))).map((r) => r.id),
+  );
   let caught = 0;
   let writtenThenKept = 0;
   for (const id of ids) {
@@ -123,7 +176,12 @@ export async function fateOf(store: Store, connector: CrmConnector, flow: FlowCo
   return { caught, writtenThenKept, kept: held.size, lost: ids.length - held.size };
 }
 
-export async function recordPages(sim: DemoSimulator, connector: CrmConnector, store: Store, config: InrecordConfig): Promise<string[]> {
+export async function recordPages(
+  sim: DemoSimulator,
+  connector: CrmConnector,
+  store: Store,
+  config: InrecordConfig,
+): Promise<string[]> {
   const flow = config.flows[0];
   if (!flow) return [];
   const ids = await writtenRecordIds(store, connector.crm, flow.object, 3);
@@ -134,4 +192,11 @@ export async function recordPages(sim: DemoSimulator, connector: CrmConnector, s
     if (res?.ok) live.push(p);
   }
   return live;
+}
+
+/** `text` cut at a word boundary to at most `max` characters, marked with an ellipsis when cut. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const space = text.lastIndexOf(' ', max - 2);
+  return `${text.slice(0, space > 0 ? space : max - 2).replace(/[;,:]$/, '')} …`;
 }
