@@ -5,7 +5,9 @@
 import { type Server, createServer } from 'node:http';
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SimAnswer, checkAnswers } from '../conformance.js';
 import { type RunningSalesforceSimulator, normalizeId, startSalesforceSimulator } from './index.js';
+import { SALESFORCE_SPEC, SALESFORCE_SPEC_ALLOWANCES } from './spec/index.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type AnyRec = Record<string, unknown>;
@@ -21,10 +23,13 @@ async function apiError(p: PromiseLike<unknown>): Promise<{ errorCode: string; m
 
 let sim: RunningSalesforceSimulator;
 let conn: Conn;
+/** Every answer of every simulator in this file, checked against Salesforce's published description at the end. */
+const answers: SimAnswer[] = [];
+const record = (a: SimAnswer) => answers.push(a);
 
 beforeAll(async () => {
   // 7,500 contacts → > 10,000 leads, enough to page past jsforce's default maxFetch.
-  sim = await startSalesforceSimulator({ records: 7500, seed: 7 });
+  sim = await startSalesforceSimulator({ onAnswer: record, records: 7500, seed: 7 });
   conn = new jsforce.Connection({ instanceUrl: sim.apiBase, accessToken: sim.token, version: '62.0' });
 }, 60_000);
 afterAll(async () => {
@@ -94,7 +99,7 @@ describe('describe (§2.6)', () => {
   });
 
   it('answers describe with If-Modified-Since 304 and no body while the metadata is unchanged, the full describe once it changed (§2.6, §7.3)', async () => {
-    const org = await startSalesforceSimulator({ records: 10 });
+    const org = await startSalesforceSimulator({ onAnswer: record, records: 10 });
     try {
       const c = new jsforce.Connection({ instanceUrl: org.apiBase, accessToken: org.token, version: '62.0' });
       const describeSince = (path: string, since: Date) => c.request({ method: 'GET', url: `/services/data/v62.0/sobjects${path}`, headers: { 'If-Modified-Since': since.toUTCString() } });
@@ -365,14 +370,14 @@ describe('record page', () => {
 describe('limits and OAuth on a small org', () => {
   let small: RunningSalesforceSimulator;
   beforeAll(async () => {
-    small = await startSalesforceSimulator({ records: 40, tokenTtlSeconds: 2, rateLimit: { callsPerWindow: 1000, windowMs: 60_000 } });
+    small = await startSalesforceSimulator({ onAnswer: record, records: 40, tokenTtlSeconds: 2, rateLimit: { callsPerWindow: 1000, windowMs: 60_000 } });
   });
   afterAll(async () => {
     await small?.close();
   });
 
   it('answers 403 REQUEST_LIMIT_EXCEEDED when the allocation is spent, shown in /limits and Sforce-Limit-Info, not retried by jsforce (§6.5, §9.1–§9.3)', async () => {
-    const tight = await startSalesforceSimulator({ records: 10, rateLimit: { callsPerWindow: 3, windowMs: 60_000 } });
+    const tight = await startSalesforceSimulator({ onAnswer: record, records: 10, rateLimit: { callsPerWindow: 3, windowMs: 60_000 } });
     try {
       const c = new jsforce.Connection({ instanceUrl: tight.apiBase, accessToken: tight.token, version: '62.0' });
       for (let i = 0; i < 2; i++) await c.query('SELECT Id FROM User LIMIT 1');
@@ -395,7 +400,7 @@ describe('limits and OAuth on a small org', () => {
 
   it('refuses new calls with 403 REQUEST_LIMIT_EXCEEDED while the concurrent long-running limit is reached, and takes them again once the slow ones finish (§6.3, §9.1)', async () => {
     // Two calls in service for 100 ms or more stand in for production's 25 of 20 s or more.
-    const org = await startSalesforceSimulator({ records: 10, longRunning: { limit: 2, afterMs: 100 } });
+    const org = await startSalesforceSimulator({ onAnswer: record, records: 10, longRunning: { limit: 2, afterMs: 100 } });
     try {
       const c = new jsforce.Connection({ instanceUrl: org.apiBase, accessToken: org.token, version: '62.0' });
       org.setSlowRequests({ ms: 3000, methods: ['GET'] });
@@ -470,7 +475,7 @@ describe('Outbound Messages (§8.1)', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     const port = (receiver.address() as { port: number }).port;
-    om = await startSalesforceSimulator({ records: 20, webhookUrl: `http://127.0.0.1:${port}/sf/outbound?secret=s3`, outboundRetryMs: 50 });
+    om = await startSalesforceSimulator({ onAnswer: record, records: 20, webhookUrl: `http://127.0.0.1:${port}/sf/outbound?secret=s3`, outboundRetryMs: 50 });
   });
   afterAll(async () => {
     await om?.close();
@@ -498,5 +503,115 @@ describe('Outbound Messages (§8.1)', () => {
     expect(xml).toContain(`<sf:LastModifiedById>${om.integrationUserId}</sf:LastModifiedById>`);
     const notifIds = bodies.map((b) => /<Notification><Id>([^<]+)<\/Id>/.exec(b)?.[1]);
     expect(new Set(notifIds).size).toBe(1); // at-least-once: dedupe on Notification/Id
+  });
+});
+
+describe('every sObject resource of the description, per object (§2)', () => {
+  it('reads basic information and a row of each object, and creates, updates and deletes where the object takes it', async () => {
+    const first = (object: string) => sim.org.rows(object).keys().next().value as string;
+    const start = new Date(Date.now() + 86_400_000).toISOString();
+    const creates: Record<string, AnyRec> = {
+      Lead: { LastName: 'Each', Company: 'Acme' },
+      Contact: { LastName: 'Each' },
+      Account: { Name: 'Each' },
+      Opportunity: { Name: 'Each', StageName: 'Prospecting', CloseDate: '2027-03-31' },
+      Task: { Subject: 'Each' },
+      Event: { Subject: 'Each', StartDateTime: start, EndDateTime: start },
+      OpportunityContactRole: {
+        OpportunityId: first('Opportunity'),
+        ContactId: first('Contact'),
+        Role: 'Evaluator',
+      },
+    };
+    for (const [object, values] of Object.entries(creates)) {
+      const info = (await conn.request(`/services/data/v62.0/sobjects/${object}`)) as {
+        objectDescribe: { name: string };
+      };
+      expect(info.objectDescribe.name).toBe(object);
+      const { id } = (await conn.sobject(object).create(values)) as { id: string };
+      await conn
+        .sobject(object)
+        .update({
+          Id: id,
+          ...(object === 'OpportunityContactRole' ? { Role: 'Influencer' } : { Description: 'touched' }),
+        });
+      expect(((await conn.sobject(object).retrieve(id)) as AnyRec).Id).toBe(id);
+      await conn.sobject(object).destroy(id);
+    }
+    // Users and history rows are read-only through the API.
+    const user = sim.integrationUserId;
+    expect(
+      ((await conn.request('/services/data/v62.0/sobjects/User')) as { objectDescribe: { name: string } })
+        .objectDescribe.name,
+    ).toBe('User');
+    expect(((await conn.sobject('User').retrieve(user)) as AnyRec).Id).toBe(user);
+    expect((await apiError(conn.sobject('User').create({ LastName: 'New' }))).errorCode).toBeTruthy();
+    expect(
+      (await apiError(conn.sobject('User').update({ Id: user, LastName: 'Renamed' }))).errorCode,
+    ).toBeTruthy();
+    for (const history of ['LeadHistory', 'ContactHistory', 'AccountHistory', 'OpportunityFieldHistory']) {
+      expect(
+        (
+          (await conn.request(`/services/data/v62.0/sobjects/${history}`)) as {
+            objectDescribe: { name: string };
+          }
+        ).objectDescribe.name,
+      ).toBe(history);
+      const row = (await conn.query(`SELECT Id FROM ${history} LIMIT 1`)).records[0] as AnyRec;
+      expect(((await conn.sobject(history).retrieve(row.Id as string)) as AnyRec).Id).toBe(row.Id);
+    }
+  });
+
+  it('pages queryAll with its own locator and retrieves by GET with fields (§3.1, §4.5)', async () => {
+    const first = (await conn.request({
+      method: 'GET',
+      url: '/services/data/v62.0/queryAll?q=SELECT+Id+FROM+Lead',
+      headers: { 'Sforce-Query-Options': 'batchSize=200' },
+    })) as { nextRecordsUrl: string };
+    const next = (await conn.request(first.nextRecordsUrl.replace('/query/', '/queryAll/'))) as {
+      records: unknown[];
+    };
+    expect(next.records).toHaveLength(200);
+    const ids = [...sim.org.rows('Account').keys()].slice(0, 2);
+    const rows = (await conn.request(
+      `/services/data/v62.0/composite/sobjects/Account?ids=${ids.join(',')}&fields=Name`,
+    )) as AnyRec[];
+    expect(rows.map((r) => r.Id)).toEqual(ids);
+  });
+});
+
+// Last in the file: it reads the answers of every test above.
+describe("Salesforce's published description", () => {
+  it('every answer above has a documented status and matches the documented schema', () => {
+    const report = checkAnswers(SALESFORCE_SPEC, answers, SALESFORCE_SPEC_ALLOWANCES);
+    expect(report.violations).toEqual([]);
+    expect(report.checked).toBeGreaterThan(150);
+    // Outside the description: the record page, the OAuth redirect, and methods a resource does not take (405).
+    expect(
+      [
+        ...new Set(
+          report.unmatched.map(
+            (a) => `${a.method} ${a.path.replace(/\/[0-9A-Za-z]{15,18}$/, '/{id}')} ${a.status}`,
+          ),
+        ),
+      ].sort(),
+    ).toEqual([
+      'GET /services/oauth2/authorize 302',
+      'GET /ui/Lead/{id} 200',
+      'GET /ui/Lead/{id} 404',
+      'PATCH /services/data/v62.0/sobjects/Lead 405',
+      'PUT /services/data/v62.0/sobjects/Lead/{id} 405',
+    ]);
+    // Every REST answer, described or not, has a status of Salesforce's status-code table: no 429 (limits are 403 REQUEST_LIMIT_EXCEEDED).
+    const statuses = new Set(answers.filter((a) => a.path.startsWith('/services/data')).map((a) => a.status));
+    expect([...statuses].filter((s) => !SALESFORCE_SPEC.statuses?.includes(s))).toEqual([]);
+    expect([...statuses].sort()).toEqual(
+      expect.arrayContaining([200, 201, 204, 304, 400, 401, 403, 404, 405, 412]),
+    );
+    // Every operation the simulator implements answered at least once, here or (Bulk API 2.0) in bulk.integration.test.ts.
+    const bulk = (op: string) => op.includes('/jobs/');
+    expect(
+      Object.keys(SALESFORCE_SPEC.operations).filter((op) => !bulk(op) && !report.operations.has(op)),
+    ).toEqual([]);
   });
 });

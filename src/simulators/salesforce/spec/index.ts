@@ -1,0 +1,49 @@
+/**
+ * Salesforce's response schemas: derived from the REST API's own OpenAPI description (sObject
+ * resources) and written from the documentation pages where Salesforce publishes none (query,
+ * collections, limits, Bulk API 2.0…), sources and versions in README.md; and the known errors
+ * of that description the simulator is not held to, each with the evidence that Salesforce
+ * answers otherwise.
+ */
+import { readFileSync } from 'node:fs';
+import type { DerivedSpec, SpecAllowance } from '../../conformance.js';
+
+export const SALESFORCE_SPEC: DerivedSpec = JSON.parse(
+  readFileSync(new URL('./responses.json', import.meta.url), 'utf8'),
+);
+
+const DESCRIBE = 'GET /services/data/{version}/sobjects/{sObject}/describe';
+const WSDL_OPTIONAL =
+  "The OpenAPI description marks nothing nullable (the word occurs once in its 18.9 MB). The SOAP API's Partner WSDL describes the same DescribeSObjectResult, Field and PicklistEntry types and declares these elements minOccurs=\"0\" or nillable=\"true\" (listviewable, lookupLayoutable: minOccurs 0; networkScopeFieldName: nillable); jsforce 3.10.16's lib/api/soap/schema.js, generated from that WSDL, marks the Field ones optional ('?string', '?number', '?FilteredLookupInfo'). REST answers an absent value as null.";
+const NULL_FIELD =
+  'A record field without a value is answered as null: describe reports these fields nillable: true, and the SOAP API\'s Enterprise WSDL declares every sObject field nillable="true" minOccurs="0". The OpenAPI description marks no property nullable.';
+
+const describeNulls = [
+  '$.listviewable',
+  '$.lookupLayoutable',
+  '$.networkScopeFieldName',
+  '$.fields[*].picklistValues[*].validFor',
+].concat(
+  [
+    'calculatedFormula',
+    'compoundFieldName',
+    'controllerName',
+    'defaultValueFormula',
+    'extraTypeInfo',
+    'filteredLookupInfo',
+    'inlineHelpText',
+    'mask',
+    'maskType',
+    'referenceTargetField',
+    'relationshipName',
+    'relationshipOrder',
+  ].map((f) => `$.fields[*].${f}`),
+);
+
+/** Only null values are allowed where the description forgot nullability: a value of the wrong type stays a violation. */
+export const SALESFORCE_SPEC_ALLOWANCES: SpecAllowance[] = [
+  ...describeNulls.map((at) => ({ operation: DESCRIBE, at, nullOnly: true, evidence: WSDL_OPTIONAL })),
+  ...Object.keys(SALESFORCE_SPEC.operations)
+    .filter((op) => /^GET \/services\/data\/\{version\}\/sobjects\/[A-Za-z]+\/\{id\}$/.test(op))
+    .map((operation) => ({ operation, at: '$.*', nullOnly: true, evidence: NULL_FIELD })),
+];
