@@ -7,7 +7,7 @@ import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimAnswer, checkAnswers } from '../conformance.js';
 import { type RunningSalesforceSimulator, normalizeId, startSalesforceSimulator } from './index.js';
-import { SALESFORCE_SPEC, SALESFORCE_SPEC_ALLOWANCES } from './spec/index.js';
+import { SALESFORCE_SPEC, SALESFORCE_SPEC_ALLOWANCES, recordViolations } from './spec/index.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type AnyRec = Record<string, unknown>;
@@ -585,6 +585,8 @@ describe("Salesforce's published description", () => {
   it('every answer above has a documented status and matches the documented schema', () => {
     const report = checkAnswers(SALESFORCE_SPEC, answers, SALESFORCE_SPEC_ALLOWANCES);
     expect(report.violations).toEqual([]);
+    // Records of query, queryAll and retrieve answers against their own object's record schema.
+    expect(recordViolations(answers)).toEqual([]);
     expect(report.checked).toBeGreaterThan(150);
     // Outside the description: the record page, the OAuth redirect, and methods a resource does not take (405).
     expect(

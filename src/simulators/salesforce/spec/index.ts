@@ -6,7 +6,7 @@
  * answers otherwise.
  */
 import { readFileSync } from 'node:fs';
-import type { DerivedSpec, SpecAllowance } from '../../conformance.js';
+import { type DerivedSpec, type SimAnswer, type SpecAllowance, validate } from '../../conformance.js';
 
 export const SALESFORCE_SPEC: DerivedSpec = JSON.parse(
   readFileSync(new URL('./responses.json', import.meta.url), 'utf8'),
@@ -47,3 +47,27 @@ export const SALESFORCE_SPEC_ALLOWANCES: SpecAllowance[] = [
     .filter((op) => /^GET \/services\/data\/\{version\}\/sobjects\/[A-Za-z]+\/\{id\}$/.test(op))
     .map((operation) => ({ operation, at: '$.*', nullOnly: true, evidence: NULL_FIELD })),
 ];
+
+/**
+ * Records inside query, queryAll and retrieve answers, each checked against its own object's record
+ * schema in the description (`attributes.type` names it: `LeadSObject`…), where the operation's
+ * schema can only say "a record". Empty fields (null) are allowed as on sObject Rows.
+ */
+export function recordViolations(answers: SimAnswer[]): string[] {
+  const out = new Set<string>();
+  for (const a of answers) {
+    if (a.status !== 200 || !/\/(query|queryAll)(\/[^/]+)?$|\/composite\/sobjects\/[A-Za-z]+$/.test(a.path))
+      continue;
+    const records = Array.isArray(a.body)
+      ? a.body
+      : ((a.body as { records?: unknown[] } | undefined)?.records ?? []);
+    for (const r of records as ({ attributes?: { type?: string } } | null)[]) {
+      const type = r?.attributes?.type;
+      const schema = type ? SALESFORCE_SPEC.schemas[`rest.${type}SObject`] : undefined;
+      if (!schema) continue;
+      for (const v of validate(schema, r, SALESFORCE_SPEC.schemas, `${type}`))
+        if (!v.includes(': null where the spec has')) out.add(v.replace(/\[\d+\]/g, '[*]'));
+    }
+  }
+  return [...out];
+}

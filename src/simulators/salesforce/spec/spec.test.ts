@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type SimAnswer, checkAnswers, matchOperation } from '../../conformance.js';
-import { SALESFORCE_SPEC, SALESFORCE_SPEC_ALLOWANCES } from './index.js';
+import { SALESFORCE_SPEC, SALESFORCE_SPEC_ALLOWANCES, recordViolations } from './index.js';
 
 const V = '/services/data/v62.0';
 const check = (...answers: SimAnswer[]) =>
@@ -109,6 +109,41 @@ describe('the Salesforce description', () => {
     ).toEqual([
       'POST /services/data/{version}/jobs/ingest → 200 $.apiVersion: missing (required)',
       'POST /services/data/{version}/jobs/ingest → 200 $.state: "Done" is not one of ["Open","UploadComplete","InProgress","JobComplete","Failed","Aborted"]',
+    ]);
+  });
+
+  it("checks each record of a query or retrieve answer against its own object's record schema", () => {
+    const rec = (type: string, fields: Record<string, unknown>) => ({ attributes: { type }, ...fields });
+    const query: SimAnswer = {
+      method: 'GET',
+      path: `${V}/query`,
+      status: 200,
+      body: {
+        totalSize: 2,
+        done: true,
+        records: [
+          rec('Lead', { AnnualRevenue: null, IsConverted: true }),
+          rec('Contact', { Email: 'a@b.c' }),
+        ],
+      },
+    };
+    expect(recordViolations([query])).toEqual([]);
+    const bad: SimAnswer = {
+      method: 'GET',
+      path: `${V}/query/0r8R000000002JrAAI-2000`,
+      status: 200,
+      body: { totalSize: 1, done: true, records: [rec('Lead', { AnnualRevenue: '5', IsConverted: 'yes' })] },
+    };
+    const retrieve: SimAnswer = {
+      method: 'POST',
+      path: `${V}/composite/sobjects/Account`,
+      status: 200,
+      body: [null, rec('Account', { NumberOfEmployees: 2.5 })],
+    };
+    expect(recordViolations([bad, retrieve])).toEqual([
+      'Lead.AnnualRevenue: string "5" where the spec has number',
+      'Lead.IsConverted: string "yes" where the spec has boolean',
+      'Account.NumberOfEmployees: number 2.5 where the spec has integer',
     ]);
   });
 });
