@@ -8,7 +8,8 @@
  * nothing else, §1.1) and carries `Sforce-Limit-Info` (§9.3).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type BulkOptions, registerBulkRoutes } from './bulk.js';
+import type { BulkOptions } from './bulk.js';
+import { registerBulkRoutes } from './routes/bulk.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerQueryRoutes } from './routes/query.js';
