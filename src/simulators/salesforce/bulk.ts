@@ -16,7 +16,8 @@
  */
 import { DELIMITERS, LINE_ENDINGS, NULL_VALUE, parseCsv } from './csv.js';
 import type { SfObject } from './schema.js';
-import { type CompiledQuery, type Row, parseDateTime } from './soql.js';
+import { type CompiledQuery, parseDateTime } from './soql.js';
+import type { Row } from './soql-parser.js';
 import { type SalesforceOrg, SfApiError } from './state.js';
 
 export interface BulkOptions {

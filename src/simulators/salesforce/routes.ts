@@ -16,7 +16,8 @@ import { registerQueryRoutes } from './routes/query.js';
 import { registerSObjectRoutes } from './routes/sobjects.js';
 import { registerToolingRoutes } from './routes/tooling.js';
 import type { SfField, SfObject } from './schema.js';
-import { type Row, SoqlError, formatDateTime } from './soql.js';
+import { formatDateTime } from './soql.js';
+import { type Row, SoqlError } from './soql-parser.js';
 import { type SalesforceOrg, SfApiError, type SfErrorItem } from './state.js';
 
 export const VERSIONS = ['58.0', '59.0', '60.0', '61.0', '62.0'];

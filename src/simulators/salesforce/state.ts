@@ -5,7 +5,8 @@
  */
 import { IdGenerator, KEY_PREFIX, normalizeId, objectOfId } from './ids.js';
 import { type SfField, type SfObject, addField, buildSchema } from './schema.js';
-import { type CompiledQuery, type QueryContext, type Row, compileQuery, formatDateTime, parseDateTime } from './soql.js';
+import { type CompiledQuery, type QueryContext, compileQuery, formatDateTime, parseDateTime } from './soql.js';
+import type { Row } from './soql-parser.js';
 
 export interface SfErrorItem {
   errorCode: string;

@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Rest, RouteContext } from '../routes.js';
-import type { CompiledQuery, Row } from '../soql.js';
+import type { CompiledQuery } from '../soql.js';
+import type { Row } from '../soql-parser.js';
 import { SfApiError } from '../state.js';
 
 interface Cursor {

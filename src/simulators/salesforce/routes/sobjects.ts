@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { COLLECTION_MAX, type Rest, type RouteContext, httpDate, recordJson, resolveFields } from '../routes.js';
 import { describeField } from '../schema.js';
-import { type Row, parseDateTime } from '../soql.js';
+import { parseDateTime } from '../soql.js';
+import type { Row } from '../soql-parser.js';
 import { SfApiError } from '../state.js';
 
 /** `If-Modified-Since` on describe (§2.6): unchanged since the header's date (whole seconds) → 304. */
