@@ -6,7 +6,14 @@
  * answers otherwise.
  */
 import { readFileSync } from 'node:fs';
-import { type DerivedSpec, type SimAnswer, type SpecAllowance, validate } from '../../conformance.js';
+import {
+  type ConformanceReport,
+  type DerivedSpec,
+  type SimAnswer,
+  type SpecAllowance,
+  checkAnswers,
+  validate,
+} from '../../conformance.js';
 
 export const SALESFORCE_SPEC: DerivedSpec = JSON.parse(
   readFileSync(new URL('./responses.json', import.meta.url), 'utf8'),
@@ -71,3 +78,26 @@ export function recordViolations(answers: SimAnswer[]): string[] {
   }
   return [...out];
 }
+
+/**
+ * Every answer against the description: `checkAnswers` with the allowances, plus each record of a
+ * query or retrieve answer against its object's schema, plus the status-code table for the REST
+ * answers no operation describes (a 405 for a method a resource does not take is still a status
+ * of the table; a 429 never is).
+ */
+export function checkSalesforceAnswers(answers: SimAnswer[]): ConformanceReport {
+  const report = checkAnswers(SALESFORCE_SPEC, answers, SALESFORCE_SPEC_ALLOWANCES);
+  report.violations.push(...recordViolations(answers));
+  for (const a of report.unmatched) {
+    if (a.path.startsWith('/services/data') && !SALESFORCE_SPEC.statuses?.includes(a.status))
+      report.violations.push(
+        `${a.method} ${a.path} → ${a.status}: status not in the vendor's status-code table`,
+      );
+  }
+  return report;
+}
+
+/** Operations of one object (`/sobjects/Lead`, `/sobjects/Lead/{id}`), as opposed to `{sObject}` ones and the rest. */
+export const perObject = (op: string): boolean => /\{version\}\/sobjects\/[A-Z][A-Za-z]*(\/\{id\})?$/.test(op);
+/** Bulk API 2.0 operations. */
+export const bulkJob = (op: string): boolean => op.includes('/jobs/');
