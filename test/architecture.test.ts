@@ -178,15 +178,11 @@ describe('architecture', () => {
     const LONG: Record<string, string> = {
       'simulators/pipedrive/entities.ts': 'a simulator entity file: the objects it serves, field by field',
       'simulators/pipedrive/state.ts': 'a simulator state file: one in-memory CRM and its rules',
-      'simulators/salesforce/state.ts': 'a simulator state file: one in-memory CRM and its rules',
       'crm/hubspot/connector.ts': 'being split by role into crm/hubspot/',
       'crm/pipedrive/connector.ts': 'being split by role into crm/pipedrive/',
       'crm/salesforce/connector.ts': 'being split by role into crm/salesforce/',
       'simulators/hubspot/routes.ts': 'being split by role into simulators/hubspot/',
       'simulators/hubspot/properties.ts': 'being split by role into simulators/hubspot/',
-      'simulators/salesforce/soql.ts': 'being split by role into simulators/salesforce/',
-      'simulators/salesforce/bulk.ts': 'being split by role into simulators/salesforce/',
-      'simulators/salesforce/routes.ts': 'being split by role into simulators/salesforce/',
     };
     const lines = (f: string) => readFileSync(f, 'utf8').replace(/\n$/, '').split('\n').length;
     const sizes = new Map(
