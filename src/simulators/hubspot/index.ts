@@ -2,11 +2,13 @@
  * The HubSpot simulator: a local HTTP server that answers like HubSpot's CRM API (v3 objects,
  * batch, search, merge, properties and groups, owners; v4 associations and labels) closely enough for `@hubspot/api-client`
  * 14.0.1 to work unchanged with `new Client({ accessToken, basePath: sim.url })` (reference:
- * docs/reference/hubspot.md). Owns its folder only: properties.ts (catalogue and value
- * rules), search.ts (filter engine), state.ts (the account), associations.ts (association types,
- * labels and links), routes.ts (HTTP, with routes/ for properties, associations and merge), seed.ts,
- * page.ts, webhooks.ts, subscriptions.ts. It must not import engine modules; the engine reaches HubSpot only through
- * src/crm/hubspot.
+ * docs/reference/hubspot.md). Owns its folder only, in the shape every simulator folder shares:
+ * state.ts (the account), seed.ts, schema.ts (object types and the property catalogue), routes.ts
+ * (the request pipeline) with one file per API group under routes/, ratelimit.ts, oauth.ts,
+ * webhooks.ts (with subscriptions.ts, their settings API), page.ts, spec/; and HubSpot's own:
+ * values.ts (property value rules), search.ts and indexes.ts (the filter engine and its indexes),
+ * associations.ts (association types, labels and links), engagements.ts. It must not import
+ * engine modules; the engine reaches HubSpot only through src/crm/hubspot.
  *
  * Outside the API: the shared control API (../control.ts; a rep edit is history source CRM_UI with
  * the rep's user id) and the record page `/ui/<contacts|companies|deals>/<id>`.
@@ -23,7 +25,7 @@ import { ControlState, registerControl, registerRecordPage } from '../control.js
 import { countDelivery } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimulatorOptions } from '../types.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
-import { objectTypeOf } from './properties.js';
+import { objectTypeOf } from './schema.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedAccount } from './seed.js';
 import { HubspotState } from './state.js';
