@@ -1,10 +1,12 @@
 /**
  * The Pipedrive simulator: a local HTTP server that answers like Pipedrive's API v1 and v2 closely
  * enough for the `pipedrive` npm client v33 to work unchanged (reference: docs/reference/
- * pipedrive.md). Owns its folder only: state.ts (the company), catalog.ts (products, followers,
- * activity types), fields.ts (custom-field formats), entities.ts (shapes and validation), routes.ts
- * (the request pipeline) with one file per role under routes/, ratelimit.ts, webhooks.ts, seed.ts. It
- * must not import engine modules; the engine reaches Pipedrive only through src/crm/pipedrive.
+ * pipedrive.md). Owns its folder only, in the shape every simulator folder shares: state.ts (the
+ * company), seed.ts, schema.ts (field definitions and custom-field formats), routes.ts (the request
+ * pipeline) with one file per API group under routes/, ratelimit.ts, oauth.ts, webhooks.ts, page.ts,
+ * spec/; and Pipedrive's own: entities.ts (shapes and validation), catalog.ts (products, followers,
+ * activity types). It must not import engine modules; the engine reaches Pipedrive only through
+ * src/crm/pipedrive.
  *
  * Outside the API: the shared control API (../control.ts) and `/ui/<persons|organizations|deals>/<id>`
  * (the record page, AI-written fields marked).
@@ -26,13 +28,13 @@ import { ControlState, registerControl, registerRecordPage } from '../control.js
 import { WindowCount, countDelivery } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimulatorOptions } from '../types.js';
 import { decodeV2, deriveOnWrite } from './entities.js';
-import { HEX40 } from './fields.js';
+import { HEX40 } from './schema.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { DEFAULT_RATE_LIMITS, TokenRateLimiter } from './ratelimit.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedCompany } from './seed.js';
 import { PipedriveState, type PipedriveSnapshot } from './state.js';
-import type { EntityType } from './fields.js';
+import type { EntityType } from './schema.js';
 import { WebhookDispatcher } from './webhooks.js';
 
 export { PipedriveState } from './state.js';
