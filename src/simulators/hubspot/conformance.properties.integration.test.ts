@@ -6,7 +6,7 @@
 import { Client } from '@hubspot/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimAnswer } from '../conformance.js';
-import { type RunningHubspotSimulator } from './index.js';
+import type { RunningHubspotSimulator } from './index.js';
 import { failure, checkSuite, startConformanceSimulator } from './spec/suite.js';
 
 let sim: RunningHubspotSimulator;
