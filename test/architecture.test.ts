@@ -200,3 +200,60 @@ describe('architecture', () => {
     expect(stale).toEqual([]);
   });
 });
+
+/**
+ * Every simulator folder has the same shape: the same files by role (ARCHITECTURE.md, "Simulator
+ * folders"), so a reader who knows one CRM's simulator finds everything in the others.
+ */
+describe('simulator folders', () => {
+  const SIM = join(SRC, 'simulators');
+  /** The role files every `src/simulators/<crm>/` holds. */
+  const ROLE_FILES = [
+    'index.ts',
+    'state.ts',
+    'seed.ts',
+    'schema.ts',
+    'routes.ts',
+    'routes',
+    'ratelimit.ts',
+    'oauth.ts',
+    'webhooks.ts',
+    'page.ts',
+    'spec/index.ts',
+    'spec/suite.ts',
+  ];
+  /** Folders that do not have the shape yet, each with what is missing (ARCHITECTURE.md lists where its files go). */
+  const NOT_YET: Record<string, string> = {
+    salesforce: 'routes/, ratelimit.ts, oauth.ts (in index.ts), webhooks.ts (outbound.ts), page.ts (ui.ts), spec/',
+  };
+  /** Files allowed past the size limit besides state and entity files, each with why. */
+  const LONG: Record<string, string> = {
+    'seed/generate.ts': 'the CRM-neutral world generator: one generateWorld function',
+  };
+  const LIMIT = 550;
+
+  it('gives every CRM its simulator folder with the role files', () => {
+    const missing = CRMS.filter((crm) => !(crm in NOT_YET)).flatMap((crm) =>
+      ROLE_FILES.filter((f) => {
+        try {
+          statSync(join(SIM, crm, f));
+          return false;
+        } catch {
+          return true;
+        }
+      }).map((f) => `${crm}/${f}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it(`keeps every simulator source file under ${LIMIT} lines, state and entity files aside`, () => {
+    const long = files(SIM)
+      .map((f) => relative(SIM, f))
+      .filter((f) => !f.endsWith('.test.ts') && !/(^|\/)(state|entities)\.ts$/.test(f))
+      .filter((f) => !(f.split('/')[0] in NOT_YET) && !(f in LONG))
+      .map((f) => ({ f, lines: readFileSync(join(SIM, f), 'utf8').split('\n').length }))
+      .filter((x) => x.lines > LIMIT)
+      .map((x) => `${x.f}: ${x.lines} lines`);
+    expect(long).toEqual([]);
+  });
+});
