@@ -8,13 +8,12 @@ import { type ConformanceReport, type SimAnswer, type SuiteOperations, checkAnsw
 import { type RunningHubspotSimulator, startHubspotSimulator } from '../index.js';
 import { HUBSPOT_SPEC, HUBSPOT_SPEC_ALLOWANCES, specPath } from './index.js';
 
-/** The operations each suite answers: records, batch, merge and owners; search; properties and groups; associations; app settings (webhooks, OAuth). */
+/** The operations each suite answers: records, batch, merge and owners; search; associations; the account's settings (properties and groups, webhooks, OAuth). */
 export const HUBSPOT_SUITES: SuiteOperations = {
   objects: /^\S+ \/crm\/v3\/(objects\/(?!\{objectType\}\/search$)|owners)/,
   search: /^POST \/crm\/v3\/objects\/\{objectType\}\/search$/,
-  properties: /^\S+ \/crm\/v3\/properties\//,
   associations: /^\S+ \/crm\/(v4|associations\/v4)\//,
-  apps: /^\S+ \/(webhooks|oauth)\//,
+  account: /^\S+ \/(crm\/v3\/properties|webhooks|oauth)\//,
 };
 
 /** The simulator of one suite: 120 records, seed 7; every answer goes to `answers`. */
