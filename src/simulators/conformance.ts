@@ -284,3 +284,21 @@ function pathMatches(pattern: string, at: string): boolean {
   );
   return re.test(at);
 }
+
+/**
+ * A simulator's conformance suites are split by API group, one file each
+ * (`<crm>/conformance.<suite>.integration.test.ts`); `suites` names the operations each suite must
+ * answer (a pattern over the spec's "METHOD /path" keys). Every operation of the spec belongs to
+ * exactly one suite (`<crm>/spec/suites.test.ts`), so together the suites answer every operation.
+ */
+export type SuiteOperations = Record<string, RegExp>;
+
+/** The suites an operation belongs to (exactly one when the map is right). */
+export function suitesOf(suites: SuiteOperations, operation: string): string[] {
+  return Object.keys(suites).filter((name) => suites[name].test(operation));
+}
+
+/** The operations of `suite` that answered nowhere in `report`. */
+export function unansweredOperations(spec: DerivedSpec, suites: SuiteOperations, suite: string, report: ConformanceReport): string[] {
+  return Object.keys(spec.operations).filter((op) => suites[suite].test(op) && !report.operations.has(op));
+}
