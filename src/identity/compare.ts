@@ -49,6 +49,8 @@ export interface ContactComparison extends Levels {
   ic: IndexedContact;
   /** The first and last name agree only the other way round ("Smith John"). */
   swapped: boolean;
+  /** The first name agrees only as a nickname ("Bob" for "Robert"). */
+  nickname: boolean;
   score: number;
   /**
    * Something another person could share agrees but the name is another person's: never matched
@@ -137,7 +139,9 @@ export function compareContact(
     linkedin: compareIds(a.linkedin, b.linkedin),
     external: compareIds(a.external, b.external),
   };
-  const score = scoreOf(levels, swapped, ic, snap, scoring, staff);
+  // the first name agrees only as a nickname ("Bob" for "Robert")
+  const nickname = first === 'exact' && !swapped && ev.name?.first !== ic.first;
+  const score = scoreOf(levels, swapped, nickname, ic, snap, scoring, staff);
 
   // An email, phone, profile or id that agrees says "this record"; a name that disagrees says
   // "another person". A birth date is a person's own: with it, the name is a typo or a new name.
@@ -165,7 +169,18 @@ export function compareContact(
           : levels.external === 'agree'
             ? 'external id'
             : 'address';
-  return { ic, ...levels, swapped, score, conflict, conflictVia };
+  return { ic, ...levels, swapped, nickname, score, conflict, conflictVia };
+}
+
+/**
+ * Another address at the domain of a company that agrees. The domain says what the company says,
+ * so it never adds to it; what is left is that the input's mailbox is not the record's — what any
+ * other address says (no less than the 'differ' weight: people have several). With a first name that agrees
+ * only as a nickname it is two differences at once — another mailbox and another form of the name
+ * ("bob.doyle@" at Robert Doyle's company, who reads robert.doyle@): the colleague weight.
+ */
+function colleagueAtCompany(w: Weights, nickname: boolean): number {
+  return Math.min(0, nickname ? w.email.colleague : Math.max(w.email.colleague, w.email.differ));
 }
 
 /**
@@ -175,6 +190,7 @@ export function compareContact(
 function scoreOf(
   l: Levels,
   swapped: boolean,
+  nickname: boolean,
   ic: IndexedContact,
   snap: CrmSnapshot,
   s: Scoring,
@@ -183,9 +199,8 @@ function scoreOf(
   const w = s.weights;
   const n = snap.contacts.size;
   const tf = s.tf && snap.complete;
-  // another address at the company's domain says what the company says: it never adds to it
   const email =
-    l.email === 'colleague' && l.company === 'agree' ? Math.min(0, w.email.colleague) : w.email[l.email];
+    l.email === 'colleague' && l.company === 'agree' ? colleagueAtCompany(w, nickname) : w.email[l.email];
   let score = email + w.phone[l.phone] + w.birth[l.birth] + w.linkedin[l.linkedin] + w.external[l.external];
   score +=
     tf && l.first === 'exact' && !swapped

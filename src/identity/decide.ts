@@ -24,7 +24,17 @@ import { type ContactComparison, type ContactEvidence, type Scoring, compareCont
 import { resolveCompany } from './decide-company.js';
 import { DEFAULT_MODEL, DEFAULT_WEIGHTS } from './model.js';
 import { agreementText, confidenceOf, evidenceOf, label, named, result, show } from './reasons.js';
-import { MARGIN, MATCH_AT, REVIEW_AT, contradicted, identifies, isRival, openConflict } from './rules.js';
+import {
+  MARGIN,
+  MATCH_AT,
+  REVIEW_AT,
+  contradicted,
+  explainedBy,
+  householdOwner,
+  identifies,
+  isRival,
+  openConflict,
+} from './rules.js';
 import type { CrmSnapshot, IndexedContact } from './snapshot.js';
 import type { IdentityInput, IdentityResult } from './types.js';
 
@@ -41,13 +51,14 @@ export function resolveContact(
 ): IdentityResult {
   const keys = contactKeys(input, snap);
   const { email, name, phone, attrs, byEmail, byPhone, strong } = keys;
-  if (
-    email &&
+  // the email is on one record and the phone on another
+  const split =
+    email !== null &&
     !email.role &&
     byEmail.length > 0 &&
     byPhone.length > 0 &&
-    !byEmail.some((id) => byPhone.includes(id))
-  ) {
+    !byEmail.some((id) => byPhone.includes(id));
+  const splitReview = () => {
     const e = snap.contacts.get(byEmail[0] as string) as IndexedContact;
     const p = snap.contacts.get(byPhone[0] as string) as IndexedContact;
     return result(
@@ -55,9 +66,9 @@ export function resolveContact(
       'ambiguous',
       [...new Set([...byEmail, ...byPhone])],
       0,
-      `email ${email.address} is on ${named(e)} but phone ${input.phone} is on ${named(p)}: the evidence points at different records; confirm in review`,
+      `email ${email?.address} is on ${named(e)} but phone ${input.phone} is on ${named(p)}: the evidence points at different records; confirm in review`,
     );
-  }
+  };
 
   const rank = (ids: Iterable<string>, companies: readonly string[]) => {
     const ev: ContactEvidence = { email, name, phone, companies, attrs };
@@ -94,8 +105,22 @@ export function resolveContact(
   // Candidates come from an identifier or a company (block.ts): never from a name alone.
   const ids = staffCandidates(name, company.ids, snap, new Set(strong));
   const scored = sure ? first : rank(ids, company.ids);
-  const viable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
-  const viableIds = viable.slice(0, 20).map((c) => c.ic.c.id);
+  const reviewable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
+  const viableIds = reviewable.slice(0, 20).map((c) => c.ic.c.id);
+  // a household's mailbox or phone on another record: the person's own record explains it
+  const owner = householdOwner(reviewable);
+  const viable = owner ? reviewable.filter((c) => !explainedBy(c, owner)) : reviewable;
+  // an email on one record and a phone on another: review, unless the phone's record is the
+  // person's own and every record of the email is a household member's
+  if (
+    split &&
+    !(
+      owner &&
+      byPhone.includes(owner.ic.c.id) &&
+      byEmail.every((id) => reviewable.some((c) => c.ic.c.id === id && explainedBy(c, owner)))
+    )
+  )
+    return splitReview();
 
   const conflicted = openConflict(viable);
   if (conflicted) {
@@ -135,7 +160,18 @@ export function resolveContact(
             : best.company === 'agree' && best.first === 'exact' && best.last === 'exact' && !best.swapped
               ? `${show(name)} is the one person of that name at ${where}${best.phone === 'agree' ? ', and the phone agrees' : ''}`
               : `${what} match one record`;
-      return result(input, 'matched', [best.ic.c.id], confidenceOf(best.score), reason, evidenceOf(best));
+      const household = reviewable.find((c) => c !== best && explainedBy(c, best));
+      const also = household
+        ? `; the ${household.conflictVia === 'email' ? `email ${email?.address}` : household.conflictVia} is on ${named(household.ic)}, another first name of the household`
+        : '';
+      return result(
+        input,
+        'matched',
+        [best.ic.c.id],
+        confidenceOf(best.score),
+        reason + also,
+        evidenceOf(best),
+      );
     }
     const group = [best, ...rivals];
     const ids2 = group.map((c) => c.ic.c.id);

@@ -16,15 +16,24 @@ export const MARGIN = 4;
 const agrees = (a: string) => a === 'agree' || a === 'exact';
 const differs = (a: string) => a === 'differ' || a === 'different' || a === 'colleague';
 
+/** An email, phone, profile, id, birth date or street address of the person's own agrees. */
+const ownEvidence = (c: ContactComparison) =>
+  [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
+
 /**
  * Whatever the sum and whatever the model, a match needs something of the person's own: an email,
  * phone, profile, id, birth date or street address that agrees — or, at a company, the whole name
- * exactly (a nickname counts). A first name and an employer are not a person, and "Nettiea Doyle"
- * at Nettie Doyle's company may be a typo or a colleague: that is for review.
+ * exactly (a nickname counts), or the first name as on record and the surname one typo off. A
+ * first name and an employer are not a person, and "Nettiea Doyle" at Nettie Doyle's company may be
+ * a typo or a colleague (first names one letter apart are often two names): that is for review.
  */
 export function identifies(c: ContactComparison): boolean {
-  const own = [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
-  return own || (c.first === 'exact' && c.last === 'exact');
+  const own = ownEvidence(c);
+  return (
+    own ||
+    (c.first === 'exact' && c.last === 'exact') ||
+    (c.first === 'exact' && !c.nickname && c.last === 'similar')
+  );
 }
 
 /**
@@ -62,4 +71,30 @@ export function contradicted(c: ContactComparison, best: ContactComparison): boo
     (agrees(best.last) && differs(c.last)) ||
     (agrees(best.company) && differs(c.company))
   );
+}
+
+/**
+ * The person's own record among the candidates when another one's conflict is a household's: it
+ * carries the input's whole name as written (no nickname), has no conflict, reaches MATCH_AT, and
+ * something of the person's own agrees on it too. "Georgia Campbell" with her own phone, writing
+ * from jordan.campbell@, is Georgia's record, not a question about Jordan's. A name and an employer
+ * are not enough to explain the mailbox away: "Joshua Webb" from ruby.webb@ at a company where a
+ * Joshua Webb works may be Ruby's record under another given name.
+ */
+export function householdOwner(ranked: readonly ContactComparison[]): ContactComparison | undefined {
+  return ranked.find(
+    (c) =>
+      !c.conflict &&
+      c.first === 'exact' &&
+      !c.nickname &&
+      !c.swapped &&
+      c.last === 'exact' &&
+      c.score >= MATCH_AT &&
+      ownEvidence(c),
+  );
+}
+
+/** A record whose conflict the owner explains: same surname, another first name (a household). */
+export function explainedBy(c: ContactComparison, owner: ContactComparison | undefined): boolean {
+  return owner !== undefined && c.conflict === 'first name' && contradicted(c, owner);
 }

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { CompanyCandidate, ContactCandidate } from '../crm/types.js';
+import { resolveIdentity } from './decide.js';
+import { CrmSnapshot } from './snapshot.js';
+import type { IdentityInput } from './types.js';
+
+/**
+ * What used to go to review with the person's record the only fit, and what must stay there: each
+ * row a kind of input the FEBRL benchmark missed, next to the look-alike that must not match.
+ */
+const person = (
+  id: string,
+  first: string,
+  last: string,
+  email: string,
+  phone: string | null = null,
+): ContactCandidate => ({
+  id,
+  email,
+  additional_emails: [],
+  first_name: first,
+  last_name: last,
+  company_id: 'a1',
+  company_name: null,
+  phone,
+});
+const acme: CompanyCandidate = {
+  id: 'a1',
+  name: 'Acme Pty Ltd',
+  domain: 'acme.com.au',
+  additional_domains: [],
+};
+const snap = new CrmSnapshot(
+  [
+    person('r1', 'Robert', 'Doyle', 'robert.doyle@acme.com.au'),
+    person('n1', 'Nettie', 'Doyle', 'nettie.doyle@acme.com.au'),
+    person('j1', 'Jane', 'Doe', 'jane.doe@acme.com.au'),
+    person('o1', 'Olivia', 'White', 'olivia.white@acme.com.au'),
+    person('k1', 'Jordan', 'Campbell', 'jordan.campbell@acme.com.au'),
+    person('g1', 'Georgia', 'Campbell', 'georgia.campbell@acme.com.au', '+61 412 000 111'),
+    person('w1', 'Ruby', 'Webb', 'ruby.webb@acme.com.au'),
+    person('w2', 'Joshua', 'Webb', 'joshua.webb@gmail.com'),
+  ],
+  [acme],
+);
+const c = (key: string, f: Partial<IdentityInput>): IdentityInput => ({ key, type: 'contact', ...f });
+
+describe('misses that the evidence settles, and their look-alikes that stay in review', () => {
+  it.each([
+    // another mailbox at the company: the name as written on record is the person
+    [
+      c('new-mailbox', { email: 'jane.d@acme.com.au', full_name: 'Jane Doe' }),
+      'matched',
+      'j1',
+      'one person of that name',
+    ],
+    // …with a nickname it is two differences: Bob at Robert's company, each with a mailbox
+    [
+      c('nickname-new-mailbox', { email: 'bob.doyle@acme.com.au', full_name: 'Bob Doyle' }),
+      'ambiguous',
+      ['r1'],
+      'closest: robert doyle',
+    ],
+    // …and a first name one letter longer is a colleague as likely as a typo
+    [
+      c('first-letter-more', { email: 'nettiea.doyle@acme.com.au', full_name: 'Nettiea Doyle' }),
+      'ambiguous',
+      ['n1'],
+      'closest: nettie doyle',
+    ],
+    // a surname one typo off, the first name as on record, the company: one record fits
+    [
+      c('surname-typo', { full_name: 'Olivia Whitw', company_name: 'Acme' }),
+      'matched',
+      'o1',
+      'written "olivia whitw"',
+    ],
+    // …a nickname and a typo together are not the name
+    [
+      c('nickname-surname-typo', { full_name: 'Bob Doyel', company_name: 'Acme' }),
+      'ambiguous',
+      ['r1'],
+      'closest: robert doyle',
+    ],
+    // …nor a typo with another mailbox: two weak differences
+    [
+      c('surname-typo-new-mailbox', { full_name: 'Olivia Whitw', email: 'o.white@acme.com.au' }),
+      'ambiguous',
+      ['o1'],
+      'closest: olivia white',
+    ],
+    // a household member's mailbox with the person's own phone and name: the person's own record
+    [
+      c('household-mailbox-own-phone', {
+        full_name: 'Georgia Campbell',
+        email: 'jordan.campbell@acme.com.au',
+        phone: '0412 000 111',
+      }),
+      'matched',
+      'g1',
+      'email jordan.campbell@acme.com.au is on jordan campbell (k1), another first name of the household',
+    ],
+    // …without anything of her own it is a question about Jordan's mailbox
+    [
+      c('household-mailbox-only', { full_name: 'Georgia Campbell', email: 'jordan.campbell@acme.com.au' }),
+      'ambiguous',
+      ['k1'],
+      'first name "georgia" is another person',
+    ],
+    // …and a name and an employer do not explain a mailbox away: Ruby's record under another name?
+    [
+      c('mailbox-name-company', {
+        full_name: 'Joshua Webb',
+        email: 'ruby.webb@acme.com.au',
+        company_name: 'Acme',
+      }),
+      'ambiguous',
+      ['w1', 'w2'],
+      'first name "joshua" is another person',
+    ],
+  ] as const)('%# %j', (input, status, want, reason) => {
+    const r = resolveIdentity(input, snap);
+    expect(r.status).toBe(status);
+    if (typeof want === 'string') expect(r.id).toBe(want);
+    else expect(r.candidates).toEqual(want);
+    expect(r.reason.toLowerCase()).toContain(reason.toLowerCase());
+  });
+});
