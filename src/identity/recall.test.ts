@@ -68,7 +68,18 @@ describe('misses that the evidence settles, and their look-alikes that stay in r
       ['n1'],
       'closest: nettie doyle',
     ],
-    // a surname one typo off, the first name as on record, the company: one record fits
+    // a surname one typo off, the first name as on record, the company: one record fits — also
+    // with another mailbox of hers (a surname typo weighs as much as the surname, no more)
+    [
+      c('surname-typo-other-mailbox', {
+        full_name: 'Olivia Whitw',
+        company_name: 'Acme',
+        email: 'liv@gmail.com',
+      }),
+      'matched',
+      'o1',
+      'written "olivia whitw"',
+    ],
     [
       c('surname-typo', { full_name: 'Olivia Whitw', company_name: 'Acme' }),
       'matched',
@@ -82,12 +93,19 @@ describe('misses that the evidence settles, and their look-alikes that stay in r
       ['r1'],
       'closest: robert doyle',
     ],
-    // …nor a typo with another mailbox: two weak differences
+    // …nor a nickname and a typo with another mailbox at the company
+    [
+      c('nickname-surname-typo-new-mailbox', { full_name: 'Bob Doyel', email: 'bob.d@acme.com.au' }),
+      'ambiguous',
+      ['r1'],
+      'closest: robert doyle',
+    ],
+    // …and a surname typo with another mailbox at the company still matches (each weighs what it weighs)
     [
       c('surname-typo-new-mailbox', { full_name: 'Olivia Whitw', email: 'o.white@acme.com.au' }),
-      'ambiguous',
-      ['o1'],
-      'closest: olivia white',
+      'matched',
+      'o1',
+      'written "olivia whitw"',
     ],
     // a household member's mailbox with the person's own phone and name: the person's own record
     [
@@ -99,6 +117,17 @@ describe('misses that the evidence settles, and their look-alikes that stay in r
       'matched',
       'g1',
       'email jordan.campbell@acme.com.au is on jordan campbell (k1), another first name of the household',
+    ],
+    // …her surname mistyped too: her phone and her first name still say who she is
+    [
+      c('household-mailbox-own-phone-typo', {
+        full_name: 'Georgia Campbel',
+        email: 'jordan.campbell@acme.com.au',
+        phone: '0412 000 111',
+      }),
+      'matched',
+      'g1',
+      'another first name of the household',
     ],
     // …without anything of her own it is a question about Jordan's mailbox
     [

@@ -75,7 +75,7 @@ export function contradicted(c: ContactComparison, best: ContactComparison): boo
 
 /**
  * The person's own record among the candidates when another one's conflict is a household's: it
- * carries the input's whole name as written (no nickname), has no conflict, reaches MATCH_AT, and
+ * carries the input's name (one typo at most, no nickname), has no conflict, reaches MATCH_AT, and
  * something of the person's own agrees on it too. "Georgia Campbell" with her own phone, writing
  * from jordan.campbell@, is Georgia's record, not a question about Jordan's. A name and an employer
  * are not enough to explain the mailbox away: "Joshua Webb" from ruby.webb@ at a company where a
@@ -85,10 +85,11 @@ export function householdOwner(ranked: readonly ContactComparison[]): ContactCom
   return ranked.find(
     (c) =>
       !c.conflict &&
-      c.first === 'exact' &&
       !c.nickname &&
       !c.swapped &&
-      c.last === 'exact' &&
+      (c.first === 'exact' || c.first === 'similar') &&
+      (c.last === 'exact' || c.last === 'similar') &&
+      (c.first === 'exact' || c.last === 'exact') &&
       c.score >= MATCH_AT &&
       ownEvidence(c),
   );
