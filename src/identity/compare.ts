@@ -19,6 +19,7 @@ import { type Model, type Weights, tfWeight } from './model.js';
 import {
   type NameAgreement,
   type NormalEmail,
+  type NormalName,
   compareNameKeys,
   editDistance,
   nearlySameName,
@@ -65,7 +66,7 @@ export interface ContactComparison extends Levels {
 /** What the input says about a person, normalised once. */
 export interface ContactEvidence {
   email: NormalEmail | null;
-  name: { first: string; last: string } | null;
+  name: NormalName | null;
   phone: string | null;
   /** Companies the input points at (empty: none). */
   companies: readonly string[];
@@ -102,7 +103,17 @@ export function compareContact(
 ): ContactComparison {
   const email = emailLevel(ev.email, ic);
   const phone = phoneLevel(ev.phone, ic.phone);
-  let first = compareNameKeys(ev.name?.first ?? '', ic.first, 'first');
+  let given = ev.name?.first ?? '';
+  let first = compareNameKeys(given, ic.first, 'first');
+  // a given name in two words ("Ja yde", "Mary Ann") against one ("Jayde", "Maryann")
+  const joined = ev.name?.joined;
+  if (joined && first !== 'exact') {
+    const alt = compareNameKeys(joined, ic.first, 'first');
+    if (alt === 'exact' || (alt === 'similar' && first !== 'similar')) {
+      first = alt;
+      given = joined;
+    }
+  }
   let last = compareNameKeys(ev.name?.last ?? '', ic.last, 'last');
   let swapped = false;
   if (first === 'different' && last === 'different') {
@@ -140,7 +151,7 @@ export function compareContact(
     external: compareIds(a.external, b.external),
   };
   // the first name agrees only as a nickname ("Bob" for "Robert")
-  const nickname = first === 'exact' && !swapped && ev.name?.first !== ic.first;
+  const nickname = first === 'exact' && !swapped && given !== ic.first;
   const score = scoreOf(levels, swapped, nickname, ic, snap, scoring, staff);
 
   // An email, phone, profile or id that agrees says "this record"; a name that disagrees says

@@ -40,6 +40,8 @@ const snap = new CrmSnapshot(
     person('g1', 'Georgia', 'Campbell', 'georgia.campbell@acme.com.au', '+61 412 000 111'),
     person('w1', 'Ruby', 'Webb', 'ruby.webb@acme.com.au'),
     person('w2', 'Joshua', 'Webb', 'joshua.webb@gmail.com'),
+    person('y1', 'Jayde', 'Crouch', 'jayde.crouch@acme.com.au'),
+    person('m1', 'Maryann', 'Lowe', 'maryann.lowe@acme.com.au'),
   ],
   [acme],
 );
@@ -106,6 +108,26 @@ describe('misses that the evidence settles, and their look-alikes that stay in r
       'matched',
       'o1',
       'written "olivia whitw"',
+    ],
+    // a given name split by a stray space, or written in two words: the words run together are the name
+    [
+      c('split-given-name', { first_name: 'Ja yde', last_name: 'Crouch', email: 'jayde.crouch@acme.com.au' }),
+      'matched',
+      'y1',
+      'email and name',
+    ],
+    [
+      c('two-word-given-name', { full_name: 'Mary Ann Lowe', company_name: 'Acme' }),
+      'matched',
+      'm1',
+      'one person of that name',
+    ],
+    // …but the first word alone is another first name on her mailbox: a household's question
+    [
+      c('one-word-of-two', { first_name: 'Ja', last_name: 'Crouch', email: 'jayde.crouch@acme.com.au' }),
+      'ambiguous',
+      ['y1'],
+      'first name "ja" is another person',
     ],
     // a household member's mailbox with the person's own phone and name: the person's own record
     [
