@@ -152,7 +152,9 @@ export function compareContact(
   };
   // the first name agrees only as a nickname ("Bob" for "Robert")
   const nickname = first === 'exact' && !swapped && given !== ic.first;
-  const score = scoreOf(levels, swapped, nickname, ic, snap, scoring, staff);
+  // the whole name as on record: no nickname, no typo, not the other way round
+  const asWritten = first === 'exact' && !nickname && last === 'exact' && !swapped;
+  const score = scoreOf(levels, swapped, asWritten, ic, snap, scoring, staff);
 
   // An email, phone, profile or id that agrees says "this record"; a name that disagrees says
   // "another person". A birth date is a person's own: with it, the name is a typo or a new name.
@@ -185,13 +187,14 @@ export function compareContact(
 
 /**
  * Another address at the domain of a company that agrees. The domain says what the company says,
- * so it never adds to it; what is left is that the input's mailbox is not the record's — what any
- * other address says (no less than the 'differ' weight: people have several). With a first name that agrees
- * only as a nickname it is two differences at once — another mailbox and another form of the name
- * ("bob.doyle@" at Robert Doyle's company, who reads robert.doyle@): the colleague weight.
+ * so it never adds to it; with the whole name as on record, what is left is that the input's
+ * mailbox is not the record's — what any other address says (no less than the 'differ' weight:
+ * people have several). With a name that differs at all (a nickname, a typo) it is two
+ * differences at once, the way a colleague looks — bob.doyle@ at Robert Doyle's company, who reads
+ * robert.doyle@, or "Idella Jonse" beside Idella Jones: the colleague weight.
  */
-function colleagueAtCompany(w: Weights, nickname: boolean): number {
-  return Math.min(0, nickname ? w.email.colleague : Math.max(w.email.colleague, w.email.differ));
+function colleagueAtCompany(w: Weights, asWritten: boolean): number {
+  return Math.min(0, asWritten ? Math.max(w.email.colleague, w.email.differ) : w.email.colleague);
 }
 
 /**
@@ -201,7 +204,7 @@ function colleagueAtCompany(w: Weights, nickname: boolean): number {
 function scoreOf(
   l: Levels,
   swapped: boolean,
-  nickname: boolean,
+  asWritten: boolean,
   ic: IndexedContact,
   snap: CrmSnapshot,
   s: Scoring,
@@ -211,7 +214,7 @@ function scoreOf(
   const n = snap.contacts.size;
   const tf = s.tf && snap.complete;
   const email =
-    l.email === 'colleague' && l.company === 'agree' ? colleagueAtCompany(w, nickname) : w.email[l.email];
+    l.email === 'colleague' && l.company === 'agree' ? colleagueAtCompany(w, asWritten) : w.email[l.email];
   let score = email + w.phone[l.phone] + w.birth[l.birth] + w.linkedin[l.linkedin] + w.external[l.external];
   score +=
     tf && l.first === 'exact' && !swapped
