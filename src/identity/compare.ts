@@ -152,9 +152,7 @@ export function compareContact(
   };
   // the first name agrees only as a nickname ("Bob" for "Robert")
   const nickname = first === 'exact' && !swapped && given !== ic.first;
-  // the whole name as on record: no nickname, no typo, not the other way round
-  const asWritten = first === 'exact' && !nickname && last === 'exact' && !swapped;
-  const score = scoreOf(levels, swapped, asWritten, ic, snap, scoring, staff);
+  const score = scoreOf(levels, swapped, ic, snap, scoring, staff);
 
   // An email, phone, profile or id that agrees says "this record"; a name that disagrees says
   // "another person". A birth date is a person's own: with it, the name is a typo or a new name.
@@ -186,25 +184,12 @@ export function compareContact(
 }
 
 /**
- * Another address at the domain of a company that agrees. The domain says what the company says,
- * so it never adds to it; with the whole name as on record, what is left is that the input's
- * mailbox is not the record's — what any other address says (no less than the 'differ' weight:
- * people have several). With a name that differs at all (a nickname, a typo) it is two
- * differences at once, the way a colleague looks — bob.doyle@ at Robert Doyle's company, who reads
- * robert.doyle@, or "Idella Jonse" beside Idella Jones: the colleague weight.
- */
-function colleagueAtCompany(w: Weights, asWritten: boolean): number {
-  return Math.min(0, asWritten ? Math.max(w.email.colleague, w.email.differ) : w.email.colleague);
-}
-
-/**
  * The sum of the levels' weights. The street address, postcode and city say one thing — where the
  * household lives — and together count at most as much as a birth date minus one bit.
  */
 function scoreOf(
   l: Levels,
   swapped: boolean,
-  asWritten: boolean,
   ic: IndexedContact,
   snap: CrmSnapshot,
   s: Scoring,
@@ -213,8 +198,9 @@ function scoreOf(
   const w = s.weights;
   const n = snap.contacts.size;
   const tf = s.tf && snap.complete;
+  // another address at the company's domain says what the company says: it never adds to it
   const email =
-    l.email === 'colleague' && l.company === 'agree' ? colleagueAtCompany(w, asWritten) : w.email[l.email];
+    l.email === 'colleague' && l.company === 'agree' ? Math.min(0, w.email.colleague) : w.email[l.email];
   let score = email + w.phone[l.phone] + w.birth[l.birth] + w.linkedin[l.linkedin] + w.external[l.external];
   score +=
     tf && l.first === 'exact' && !swapped

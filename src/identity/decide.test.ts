@@ -97,12 +97,11 @@ describe('resolveIdentity', () => {
     ],
     [c('i', { first_name: 'Jane', last_name: 'Doe' }), 'unmatched', ['c3'], 'never matched by name alone'],
     [
-      // another address at her company's domain: once the company agrees, it says what any other
-      // address says (recall.test.ts: with a nickname it is a review)
+      // another address at her company's domain: a namesake colleague as likely as Jane with a new one
       c('j', { email: 'new.address@initech.com', first_name: 'Jane', last_name: 'Doe' }),
-      'matched',
-      'c3',
-      'one person of that name at domain initech.com',
+      'ambiguous',
+      ['c3'],
+      'closest: jane doe',
     ],
     [
       c('j2', { email: 'jd1990@gmail.com', first_name: 'Jane', last_name: 'Doe', company_name: 'Initech' }),

@@ -23,14 +23,17 @@ const ownEvidence = (c: ContactComparison) =>
 /**
  * Whatever the sum and whatever the model, a match needs something of the person's own: an email,
  * phone, profile, id, birth date or street address that agrees — or, at a company, the whole name
- * exactly (a nickname counts), or the first name as on record and the surname one typo off. A
- * first name and an employer are not a person, and "Nettiea Doyle" at Nettie Doyle's company may be
- * a typo or a colleague (first names one letter apart are often two names): that is for review.
+ * exactly (a nickname counts), or the first name as on record and the surname one typo off, and no
+ * other mailbox at the company's domain. A first name and an employer are not a person; "Nettiea
+ * Doyle" at Nettie Doyle's company may be a typo or a colleague (first names one letter apart are
+ * often two names), and so may "Darrell Blanda" writing from darrella.blanda@ at Darrell Blanda's
+ * company, one letter lost: that is for review.
  */
 export function identifies(c: ContactComparison): boolean {
-  const own = ownEvidence(c);
+  if (ownEvidence(c)) return true;
+  // another mailbox at the company's domain is what a colleague has, whatever a model weighs it
+  if (c.email === 'colleague') return false;
   return (
-    own ||
     (c.first === 'exact' && c.last === 'exact') ||
     (c.first === 'exact' && !c.nickname && c.last === 'similar')
   );
