@@ -97,6 +97,9 @@ describe('architecture', () => {
       for (const f of extras) if (!used.has(`crm/${crm}/${f.replace(/\.ts$/, '.js')}`)) loose.push(`crm/${crm}/${f}`);
     }
     expect(loose).toEqual([]);
+    // each connector is its parts composed the one way
+    const composed = CRMS.filter((crm) => !imports(join(SRC, 'crm', crm, 'connector.ts')).includes('crm/compose.js'));
+    expect(composed).toEqual([]);
   });
 
   it('never lets an engine module import the CLI, the daemon, the demo or the server', () => {
