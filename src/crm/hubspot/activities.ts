@@ -6,7 +6,7 @@ import { InrecordError } from '../../errors/index.js';
 import type { ActionResult, ActivityInput, CrmAction, ObjectKind, OpenDeal } from '../types.js';
 import { BATCH, type BatchJson, type HubspotClient } from './client.js';
 import { ACTIVITY_ASSOC, chunk } from './codec.js';
-import { failure } from './records.js';
+import { writeFailure } from './records.js';
 import type { HubspotSchema } from './schema.js';
 
 export class HubspotActivities {
@@ -122,7 +122,7 @@ export class HubspotActivities {
     const r = await this.api.attempt(`update ${o} ${id}`, (c) => c.crm.objects.basicApi.update(o, id, { properties } as never));
     if (!r.ok) {
       if (r.status === 400) {
-        const f = failure(id, r.body, 400);
+        const f = writeFailure(id, r.body, 400);
         throw new InrecordError('IR_CRM_VALIDATION', f.ok ? '' : f.message, { context: { object: o, id, fields: Object.keys(properties) } });
       }
       if (r.status === 404) throw new InrecordError('IR_CRM_NOT_FOUND', `HubSpot ${o} ${id} was not found (deleted or merged)`, { context: { object: o, id } });

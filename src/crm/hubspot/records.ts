@@ -170,7 +170,7 @@ export class HubspotRecords {
         for (const u of part) out.push(...(await this.writePart(o, schema, [u])));
         return out;
       }
-      if (r.status !== undefined && r.status >= 400 && r.status < 500) return [failure(part[0].id, r.body, r.status)];
+      if (r.status !== undefined && r.status >= 400 && r.status < 500) return [writeFailure(part[0].id, r.body, r.status)];
       throw r.err;
     }
     const res = r.value as unknown as BatchJson;
@@ -179,7 +179,7 @@ export class HubspotRecords {
     for (const e of res.errors ?? []) {
       const traced = e.context?.objectWriteTraceId ?? [];
       const missing = e.category === 'OBJECT_NOT_FOUND' ? (e.context?.ids ?? []) : [];
-      for (const id of traced) byId.set(id, failure(id, e, e.category === 'CONFLICT' ? 409 : 400));
+      for (const id of traced) byId.set(id, writeFailure(id, e, e.category === 'CONFLICT' ? 409 : 400));
       for (const id of missing) {
         byId.set(id, { id, ok: false, code: 'IR_CRM_NOT_FOUND', message: `HubSpot ${o} ${id} was not found (deleted or merged)`, retryable: false });
       }
@@ -203,7 +203,8 @@ export class HubspotRecords {
   }
 }
 
-export function failure(id: string, body: unknown, status: number): WriteResult {
+/** A write HubSpot refused, as the engine's result: not found, or the property errors it named. */
+export function writeFailure(id: string, body: unknown, status: number): WriteResult {
     if (status === 404) return { id, ok: false, code: 'IR_CRM_NOT_FOUND', message: `HubSpot record ${id} was not found (deleted or merged)`, retryable: false };
     const problems = propertyErrors(body);
     const first = problems[0];
