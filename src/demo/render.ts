@@ -1,5 +1,5 @@
 import { cardOf } from '../crm/registry.js';
-import type { DemoReport } from './run.js';
+import type { DemoReport } from './report.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -39,6 +39,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { observeAnswers } from '../conformance.js';
 import { registerControl } from '../control.js';
 import { WindowCount, countDelivery, emptyStats } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
@@ -284,6 +285,7 @@ export async function startSalesforceSimulator(opts: SimulatorOptions = {}): Pro
       querystringParser: (s: string) => Object.fromEntries(new URLSearchParams(s)),
     },
   });
+  observeAnswers(app, opts.onAnswer);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 

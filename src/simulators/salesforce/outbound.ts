@@ -6,7 +6,7 @@
  */
 import type { SimFaults } from '../types.js';
 import type { IdGenerator } from './ids.js';
-import type { Row } from './soql.js';
+import type { Row } from './soql-parser.js';
 import { faultHits } from '../faults.js';
 import { webhookSender } from '../sender.js';
 

@@ -4,7 +4,7 @@
  * activity timeline (Tasks and Events whose WhoId/WhatId is the record). Plain server-rendered HTML.
  */
 import { normalizeId } from './ids.js';
-import type { Row } from './soql.js';
+import type { Row } from './soql-parser.js';
 import type { SalesforceOrg } from './state.js';
 
 const esc = (v: unknown) =>
