@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FieldRule, InrecordConfig } from '../config/index.js';
-import type { CrmConnector, CrmRecord, FieldChange, FieldValue, ObjectKind, ObjectSchema, RecordUpdate } from '../crm/types.js';
+import { cardOf } from '../crm/registry.js';
+import type { CrmConnector, CrmName, CrmRecord, FieldChange, FieldValue, ObjectKind, ObjectSchema, RecordUpdate } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import { type Store, recordMetrics } from '../store/index.js';
 import { valuesEqual } from './coerce.js';
@@ -53,19 +54,13 @@ export interface RunOptions {
 }
 
 /**
- * Records by id as requested. A connector may answer with the CRM's canonical id (Salesforce returns
- * 18-character ids for 15-character ones, docs/reference/salesforce.md "IDs"), so the 15-character
- * prefix of an 18-character id finds it too.
+ * Records by id as requested. A connector may answer with another form of the id asked for (the
+ * CRM's canonical one), so a record is found by every form its card names (`ids.aliases`).
  */
-export function recordsById(records: CrmRecord[]): Map<string, CrmRecord> {
+export function recordsById(crm: CrmName, records: CrmRecord[]): Map<string, CrmRecord> {
   const m = new Map<string, CrmRecord>();
-  for (const r of records) for (const k of idKeys(r.id)) if (!m.has(k)) m.set(k, r);
+  for (const r of records) for (const k of cardOf(crm).ids.aliases(r.id)) if (!m.has(k)) m.set(k, r);
   return m;
-}
-
-/** The keys a record id is found by: itself, and the 15-character form of an 18-character id. */
-export function idKeys(id: string): string[] {
-  return id.length === 18 && /^[a-zA-Z0-9]{18}$/.test(id) ? [id, id.slice(0, 15)] : [id];
 }
 
 /** Fatal faults end the run: every later call would fail the same way. */
@@ -140,7 +135,7 @@ class Planner {
         if ((e as InrecordError).code !== 'IR_CRM_UNSUPPORTED') throw e;
         schema = { object: `${object} (not available in ${this.deps.connector.crm})`, fields: [] };
       }
-      ctx = planContext(object, schema, (this.deps.objects[object]?.fields ?? {}) as Record<string, FieldRule>);
+      ctx = planContext(object, schema, (this.deps.objects[object]?.fields ?? {}) as Record<string, FieldRule>, cardOf(this.deps.connector.crm).ids.aliases);
       this.contexts.set(object, ctx);
     }
     return ctx;
@@ -177,14 +172,14 @@ class Planner {
   async records(object: ObjectKind, items: RecordOutputs[], read: string[]): Promise<Map<string, CrmRecord>> {
     const given = items.every((i) => i.record && read.every((f) => f in (i.record as CrmRecord).fields));
     if (given) return new Map(items.map((i) => [i.recordId, i.record as CrmRecord]));
-    return recordsById(await this.deps.connector.read(object, items.map((i) => i.recordId), read));
+    return recordsById(this.deps.connector.crm, await this.deps.connector.read(object, items.map((i) => i.recordId), read));
   }
 
   async history(object: ObjectKind, ids: string[], fields: string[]): Promise<Map<string, FieldChange[]>> {
     const byRecord = new Map<string, FieldChange[]>();
     if (fields.length === 0 || ids.length === 0) return byRecord;
     for (const h of await this.deps.connector.history(object, ids, fields)) {
-      for (const k of idKeys(h.id)) {
+      for (const k of cardOf(this.deps.connector.crm).ids.aliases(h.id)) {
         const list = byRecord.get(k);
         if (list) list.push(h);
         else byRecord.set(k, [h]);
@@ -345,7 +340,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     if (okIds.length > 0) {
       try {
         verifyBatches += Math.ceil(okIds.length / Math.max(1, connector.limits.read));
-        reread = recordsById(await connector.read(object, okIds, fields));
+        reread = recordsById(connector.crm, await connector.read(object, okIds, fields));
       } catch (e) {
         verifyError = (e as Error).message;
       }
