@@ -1,7 +1,7 @@
 /**
  * The HTTP surface (reference salesforce.md §0 table): what every REST route shares — the version
- * and session check, call accounting, error answers — and the OAuth token/revoke/authorize
- * endpoints. The resources themselves are in `routes/` by group: discovery, identity and /limits;
+ * and session check, call accounting, error answers (the OAuth endpoints are `oauth.ts`, the
+ * limits `ratelimit.ts`). The resources themselves are in `routes/` by group: discovery, identity and /limits;
  * sObjects (describe, rows, getUpdated/getDeleted); SOQL query/queryAll/queryMore; sObject
  * Collections; the Tooling API `CustomField` create; Bulk API 2.0 is `bulk.ts`.
  * Every REST answer is JSON with `Content-Type: application/json;charset=UTF-8` (jsforce parses
@@ -39,7 +39,6 @@ export interface RouteContext {
   /** An admitted call is in service until its answer is sent (the long-running limit counts these); waits any configured latency. */
   serve(req: FastifyRequest, reply: FastifyReply): Promise<void>;
   limitInfo(): { used: number; max: number };
-  oauth(req: FastifyRequest, reply: FastifyReply): Promise<unknown>;
   /** Bulk API 2.0 processing delay and limits. */
   bulk?: BulkOptions;
 }
@@ -131,11 +130,6 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   registerQueryRoutes(app, ctx, rest);
   registerCollectionRoutes(app, ctx, rest);
   registerToolingRoutes(app, ctx, rest);
-
-  // OAuth 2.0 endpoints (§1.2), form-encoded.
-  app.post('/services/oauth2/token', (req, reply) => ctx.oauth(req, reply));
-  app.post('/services/oauth2/revoke', (req, reply) => ctx.oauth(req, reply));
-  app.get('/services/oauth2/authorize', (req, reply) => ctx.oauth(req, reply));
 }
 
 export { formatDateTime };

@@ -96,8 +96,3 @@ export function checkSalesforceAnswers(answers: SimAnswer[]): ConformanceReport 
   }
   return report;
 }
-
-/** Operations of one object (`/sobjects/Lead`, `/sobjects/Lead/{id}`), as opposed to `{sObject}` ones and the rest. */
-export const perObject = (op: string): boolean => /\{version\}\/sobjects\/[A-Z][A-Za-z]*(\/\{id\})?$/.test(op);
-/** Bulk API 2.0 operations. */
-export const bulkJob = (op: string): boolean => op.includes('/jobs/');
