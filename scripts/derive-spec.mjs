@@ -11,6 +11,13 @@
  * it, holds per operation the documented statuses and their JSON body schema, with `$ref`s kept as
  * names into one `schemas` map (descriptions, examples and vendor extensions dropped).
  * Run it again when the vendor publishes a new version; the output is data with its source.
+ *
+ * Where the vendor publishes no machine-readable description of an operation, `sources.json` may
+ * carry it under `documented`: per documentation page (its URL and the date it was read), the
+ * operations with their documented statuses and body schemas, written from the page's response
+ * table and example (`$ref` names a schema kept from a file above, or one of `documented.schemas`).
+ * `statuses`, when present, is every HTTP status the vendor's status-code table lists (with its
+ * URL): an answer with any other status is a violation, whatever the operation.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -76,6 +83,23 @@ for (const [si, src] of sources.files.entries()) {
     out.schemas[name] = kind === 'responses' ? bodySchema(node) : compact(node);
   }
 }
+
+for (const page of sources.documented?.pages ?? []) {
+  const si = out.sources.length;
+  out.sources.push({ file: '', url: page.url, version: page.version, info: page.info });
+  for (const [op, responses] of Object.entries(page.operations)) {
+    if (op in out.operations) throw new Error(`${op} is described twice`);
+    out.operations[op] = { source: si, responses };
+  }
+}
+for (const [name, schema] of Object.entries(sources.documented?.schemas ?? {})) out.schemas[`doc.${name}`] = schema;
+if (sources.statuses) {
+  out.sources.push({ file: '', url: sources.statuses.url, version: sources.statuses.version, info: 'HTTP status codes' });
+  out.statuses = sources.statuses.codes;
+}
+// every $ref must name a kept schema
+const refs = (node) => (Array.isArray(node) ? node.flatMap(refs) : node && typeof node === 'object' ? [...(typeof node.$ref === 'string' ? [node.$ref] : []), ...Object.values(node).flatMap(refs)] : []);
+for (const ref of refs([out.operations, out.schemas])) if (!(ref in out.schemas)) throw new Error(`$ref ${ref} names no schema`);
 
 const target = join(dirname(sourcesPath), 'responses.json');
 writeFileSync(target, `${JSON.stringify(out)}\n`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CRM_NAMES } from '../crm/names.js';
 import { FLOW_KINDS, FLOW_KIND_NAMES } from './kinds.js';
 
 /**
@@ -19,7 +20,7 @@ export function durationMs(d: string): number {
   return Number(m[1]) * DURATION_UNITS[m[2] as keyof typeof DURATION_UNITS];
 }
 
-export const crmKind = z.enum(['hubspot', 'salesforce', 'pipedrive']);
+export const crmKind = z.enum(CRM_NAMES);
 
 export const oauthSchema = z.object({
   clientId: z.string().min(1),

@@ -16,7 +16,9 @@
  * Pipedrive option ids) and decodes what it reads.
  */
 
-export type CrmName = 'hubspot' | 'salesforce' | 'pipedrive';
+import type { CrmName } from './names.js';
+
+export type { CrmName } from './names.js';
 
 /** The engine's object kinds; each connector maps them to its own object names. */
 export type ObjectKind = 'contact' | 'company' | 'deal' | 'lead';

@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { type InrecordConfig, durationMs, readsRecords } from '../config/index.js';
-import { createConnector } from '../crm/registry.js';
+import { cardOf, createConnector } from '../crm/registry.js';
 import type { CrmConnector, ObjectKind } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import { describeModelChoice } from '../flows/index.js';
@@ -194,7 +194,7 @@ async function startRoles(
       for (const r of rows) decided.set(r.record_id, [...(decided.get(r.record_id) ?? []), r]);
     };
     const takeRows = (id: string): LedgerRow[] => {
-      const key = decided.has(id) ? id : [...decided.keys()].find((k) => k.length === 18 && id.length === 15 && k.startsWith(id));
+      const key = decided.has(id) ? id : [...decided.keys()].find((k) => cardOf(connector.crm).ids.aliases(k).includes(id));
       const rows = key ? (decided.get(key) ?? []) : [];
       if (key) decided.delete(key);
       return rows;

@@ -5,4 +5,5 @@
  */
 export { demoConfig } from './configs.js';
 export { renderDemoReport } from './render.js';
-export { runDemo, type DemoCrmReport, type DemoFlowReport, type DemoOptions, type DemoReport, type DemoRuntime } from './run.js';
+export type { DemoCrmReport, DemoFlowReport, DemoOptions, DemoReport, DemoRuntime } from './report.js';
+export { runDemo } from './run.js';

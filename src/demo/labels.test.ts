@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/index.js';
 import type { Sample } from '../gate/index.js';
-import { outcomeAuc, outcomeJudge, pairwiseJudge } from './labels.js';
+import type { SeedMessage } from '../simulators/seed/index.js';
+import { inboundAsReceived, outcomeAuc, outcomeJudge, pairwiseJudge } from './labels.js';
 
 const sample = (recordId: string, output: string, value: unknown) =>
   ({ output: { record_id: recordId, output, value } }) as unknown as Sample;
@@ -93,5 +94,38 @@ describe('demo labels from outcomes', () => {
     expect(judge.judge(sample('7', 'employee_count', 120))).toBe('correct');
     expect(judge.judge(sample('7', 'employee_count', 480))).toBe('incorrect');
     expect(judge.judge(sample('8', 'employee_count', 120))).toBeNull();
+  });
+});
+
+describe('inbound messages as a sales inbox receives them', () => {
+  const message = (i: number, kind: SeedMessage['kind']): SeedMessage => ({
+    id: `ms_${String(i).padStart(6, '0')}`,
+    kind,
+    fromEmail: 'ana.garcia@nordwind.de',
+    fromName: 'Ana García',
+    contactId: 'ct_000001',
+    subject: 'Quote request',
+    body: 'Hi,\n\nWe are ready to move forward and need a quote for 40 seats.\n\nThanks,\nAna',
+    at: '2026-11-01T00:00:00.000Z',
+    intent: 'high',
+  });
+
+  it('an email through the realistic generator, the same text on every run; a call note as typed', () => {
+    const emails = Array.from({ length: 200 }, (_, i) => message(i, 'email'));
+    const got = emails.map(inboundAsReceived);
+    expect(emails.map(inboundAsReceived)).toEqual(got);
+    expect(got.some((g) => /wrote:|schrieb|a écrit|escribió|^From: /m.test(g.text))).toBe(true);
+    expect(got.some((g) => g.text.includes('Ana García'))).toBe(true);
+    // an out-of-office notice carries no intent; every other email keeps its sender's
+    for (const g of got)
+      expect(g.intent).toBe(
+        /Automatic reply|Out of Office|Auto-Reply|Abwesenheitsnotiz|Automatische Antwort|Réponse automatique|Absence du bureau|Respuesta automática|Fuera de la oficina/.test(
+          g.text.split('\n')[0] ?? '',
+        )
+          ? 'not_sales'
+          : 'high',
+      );
+    const note = message(1, 'call_note');
+    expect(inboundAsReceived(note)).toEqual({ text: `${note.subject}\n\n${note.body}`, intent: 'high' });
   });
 });

@@ -14,7 +14,8 @@ import type { CrmName } from '../crm/types.js';
 import { aucInterval, buildRulesModel, parseScoringSettings, scoreWithRules } from '../flows/index.js';
 import type { Sample } from '../gate/index.js';
 import { mulberry32 } from '../random/index.js';
-import type { World } from '../simulators/seed/index.js';
+import { inboundText, realisticInbound } from '../simulators/seed/inbound.js';
+import type { SeedMessage, World } from '../simulators/seed/index.js';
 
 /** What a simulator's ground truth holds that the demo uses (seen structurally, whatever the CRM). */
 export interface DemoTruth {
@@ -46,6 +47,26 @@ const OUTCOME_WORDS: Record<string, string> = {
   contact: 'whether each contact becomes a customer later (lifecycle stage / a won deal)',
   deal: 'what happens to each open deal later (slipped or lost = risky)',
 };
+
+/**
+ * An inbound message as a sales inbox receives it, and the intent its sender wrote with: an email
+ * through the realistic mail generator (quoted threads, signatures, disclaimers, out-of-office
+ * notices, forwards, other languages, HTML, typos — seeded by the message's id, so every run files
+ * the same text), a call note as the rep typed it. An out-of-office notice carries no intent
+ * (not_sales) whatever the sender meant before leaving.
+ */
+export function inboundAsReceived(m: SeedMessage): { text: string; intent: string } {
+  if (m.kind !== 'email') return { text: `${m.subject}\n\n${m.body}`, intent: m.intent };
+  const [firstName = '', ...rest] = m.fromName.split(' ');
+  const domain = m.fromEmail.split('@')[1] ?? '';
+  const company = domain.split('.')[0] ?? '';
+  const mail = realisticInbound(mulberry32(hash(m.id)), m.intent, {
+    firstName,
+    lastName: rest.join(' '),
+    company: company.charAt(0).toUpperCase() + company.slice(1),
+  });
+  return { text: inboundText(mail), intent: mail.intent };
+}
 
 /** One string → a 32-bit seed. */
 function hash(s: string): number {

@@ -1,8 +1,8 @@
-import type { DemoReport } from './run.js';
+import { cardOf } from '../crm/registry.js';
+import type { DemoReport } from './report.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const NAMES = { hubspot: 'HubSpot', salesforce: 'Salesforce', pipedrive: 'Pipedrive' } as const;
 
 const phaseLine = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k} ${v}`).join(' · ');
 
@@ -14,10 +14,10 @@ export function renderDemoReport(r: DemoReport, consoleUrl?: string): string {
   for (const c of r.crms) {
     out.push('');
     if (!c.available) {
-      out.push(`${NAMES[c.crm]}: not run (${c.note ?? 'unavailable'})`);
+      out.push(`${cardOf(c.crm).displayName}: not run (${c.note ?? 'unavailable'})`);
       continue;
     }
-    out.push(`${NAMES[c.crm]} (${c.url}, ${n(c.records ?? 0)} seeded, simulator ${c.simulatorPid === 'in-process' ? 'in this process' : `process ${c.simulatorPid}`})`);
+    out.push(`${cardOf(c.crm).displayName} (${c.url}, ${n(c.records ?? 0)} seeded, simulator ${c.simulatorPid === 'in-process' ? 'in this process' : `process ${c.simulatorPid}`})`);
     if (c.identity) {
       const i = c.identity;
       out.push(

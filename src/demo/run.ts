@@ -6,138 +6,25 @@
  * mailbox and product usage, notes deal-risk changes, and reports figures computed from the store
  * and the simulators. Each phase is timed.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FlowConfig, InrecordConfig } from '../config/index.js';
+import type { InrecordConfig } from '../config/index.js';
 import { createConnector } from '../crm/registry.js';
 import type { CrmConnector, CrmName, CrmRecord, FieldValue } from '../crm/types.js';
-import { listSnapshot, sampleExternalViews, validateIdentities } from '../identity/index.js';
 import { countOpenDeadLetters } from '../jobs/index.js';
-import { drawSample, evaluateGate, labelSample, shadowRecordIds, shadowValues } from '../gate/index.js';
+import { type evaluateGate, shadowRecordIds, shadowValues } from '../gate/index.js';
 import { runMonitor } from '../monitor/index.js';
-import type { ModelSummary } from '../flows/index.js';
 import { type FlowRunReport, checkConfig, prepareFlow, runFlow } from '../pipeline/index.js';
-import { type World, generateWorld, prng } from '../simulators/seed/index.js';
+import { type World, generateWorld } from '../simulators/seed/index.js';
 import { countReviewItems } from '../review/index.js';
-import { countRiskNotes, importActivities, importUsage, noteDealRiskChanges, readActivitySource, selectRiskLevels } from '../signals/index.js';
-import { worldFixtures } from '../signals/testdata/world-fixtures.js';
 import { type Store, openStore } from '../store/index.js';
-import { ledgerForRun, resolveField, writtenRecordIds } from '../writeback/index.js';
+import { ledgerForRun } from '../writeback/index.js';
 import { demoConfig, demoSignalConfig } from './configs.js';
-import { type AucFigure, type DemoTruth, type OutcomeJudge, numericOutputOf, outcomeAuc, outcomeJudge, rulesScores } from './labels.js';
+import { type DemoTruth, inboundAsReceived, numericOutputOf, outcomeJudge } from './labels.js';
+import type { DemoCrmReport, DemoFlowReport, DemoOptions, DemoRepEdits, DemoReport, DemoRuntime } from './report.js';
+import { dealRiskNotes, importMailbox, usageImport } from './signals.js';
 import { type DemoSimulator, startDemoSimulator } from './sims.js';
-
-export interface DemoOptions {
-  dataDir: string;
-  /** Contacts in the HubSpot portal (default 20,000). */
-  hubspotContacts?: number;
-  /** People in the Salesforce org (default 1,400: ≥ 1,000 converted leads). */
-  salesforcePeople?: number;
-  /** Persons in the Pipedrive company (default 300). */
-  pipedrivePersons?: number;
-  crms?: CrmName[];
-  identitySample?: number;
-  /** Rep edits per flow and scenario (racing the write, then after it). */
-  repEdits?: number;
-  /** 'process' (default): each simulator in a child process; 'in-process': on this event loop. */
-  simulators?: 'process' | 'in-process';
-  /** The command that runs the inrecord CLI for the simulator processes (default: this one). */
-  simulatorCommand?: string[];
-  onProgress?: (message: string) => void;
-}
-
-export interface DemoFlowReport {
-  flow: string;
-  kind: string;
-  explanation: string;
-  records: number;
-  shadowed: number;
-  /**
-   * The validation gate on outcome labels: `correct` of `labelled` (for scores and deal risk, ranked
-   * right against a record of the opposite outcome), its Wilson 95 % interval, the threshold the
-   * lower bound must reach on `sampleSize` labels, and where the labels came from.
-   */
-  gate: { mode: string; reason: string; labelled: number; correct: number; lowerBound: number | null; upperBound: number | null; threshold: number; sampleSize: number; simulatedLabels: true; labelsFrom: string };
-  /**
-   * Scores and deal risk: the flow's numbers against every later outcome known (not only the
-   * sample), AUC with DeLong 95 % intervals — the served model, and for scoring the hand-written
-   * rules on the same records — plus the training hold-out figures when a model was trained.
-   */
-  outcomes?: {
-    records: number;
-    positives: number;
-    served: AucFigure & { model: string };
-    rules: AucFigure | null;
-    holdout: { trainedAuc: number | null; trainedLower: number | null; trainedUpper: number | null; rulesAuc: number | null; chosen: string; why: string } | null;
-  };
-  written: number;
-  unchanged: number;
-  rejected: number;
-  conflicts: number;
-  failed: number;
-  notApplied: number;
-  writeCalls: number;
-  minimumWriteCalls: number;
-  runIds: string[];
-}
-
-/** Rep edits of the AI's hybrid fields, and what became of them — read back from the ledger and the CRM. */
-export interface DemoRepEdits {
-  /** Edits made during the write run, after inrecord read the record and before it wrote it. */
-  race: { made: number; caught: number; landedAfterWrite: number; kept: number; lost: number };
-  /** Edits made after the AI wrote, followed by another AI run over the same records. */
-  afterWrite: { made: number; flagged: number; kept: number; lost: number };
-}
-
-export interface DemoCrmReport {
-  crm: CrmName;
-  available: boolean;
-  note?: string;
-  url?: string;
-  /** Where the simulator ran: its process id, or 'in-process'. */
-  simulatorPid?: number | 'in-process';
-  records?: number;
-  identity?: { sampled: number; matched: number; correct: number; wrong: number; ambiguous: number; unmatched: number; reasons: Record<string, number> };
-  flows: DemoFlowReport[];
-  repEdits?: DemoRepEdits;
-  /** Inbound messages a rep filed in the contact's description, classified by the intent flow. */
-  inbound?: { messages: number; contacts: number };
-  /** A mailbox and a calendar from the simulated company's own world, imported through identity. */
-  activities?: { items: number; imported: number; ownDomain: number; unmatched: number; reviewItems: number; reimported: number; crmCalls: number };
-  activitiesNote?: string;
-  /** Product usage written from the seeded world to a file, imported through identity and write-back. */
-  usage?: { file: string; rows: number; events: number; contacts: number; companies: number; unmatched: number; written: number; unchanged: number; failed: number; verified: number; reimportEvents: number };
-  /** Deal-risk levels noted on the deals' timelines: a baseline, reps move close dates, the changes noted. */
-  dealRisk?: { deals: number; baseline: number; levels: Record<string, number>; repEdits: number; changed: number; notes: number; failed: number; notesInStore: number };
-  apiCalls?: number;
-  /** The CRM's API rate limit the connector keeps to (the simulator enforces the same). */
-  rateLimit?: { callsPerWindow: number; windowMs: number };
-  recordPages: string[];
-  /** Seconds per phase, in the order run. */
-  phases: Record<string, number>;
-}
-
-export interface DemoReport {
-  store: string;
-  startedAt: string;
-  seconds: number;
-  /** Where the CRMs' simulators ran. */
-  simulators: 'process' | 'in-process';
-  crms: DemoCrmReport[];
-  drift: { flow: string; psi: number | null; level: string }[];
-  deadLetters: number;
-  reviewQueue: number;
-  phases: Record<string, number>;
-}
-
-export interface DemoRuntime {
-  report: DemoReport;
-  store: Store;
-  config: InrecordConfig;
-  connectors: Partial<Record<CrmName, CrmConnector>>;
-  sims: DemoSimulator[];
-  close(): Promise<void>;
-}
+import { fateOf, flowSummary, openGate, outcomeFigures, recordPages, validateIdentity } from './steps.js';
 
 /** Seconds per named phase; a phase run twice adds up. */
 function phaseClock() {
@@ -152,80 +39,6 @@ function phaseClock() {
         phases[name] = Math.round(((phases[name] ?? 0) + (performance.now() - t) / 1000) * 10) / 10;
       }
     },
-  };
-}
-
-/** Identity validation: a sample of CRM records, presented as an outside system would, resolved back. */
-async function validateIdentity(connector: CrmConnector, size: number): Promise<NonNullable<DemoCrmReport['identity']>> {
-  const snap = await listSnapshot(connector);
-  const { report, results } = validateIdentities(snap, sampleExternalViews(snap, size, 7));
-  const reasons: Record<string, number> = {};
-  for (const r of results) {
-    if (r.status === 'matched') continue;
-    const why = r.reason.replace(/[\w.+-]+@[\w.-]+|\d+|"[^"]*"|\([^)]*\)/g, '…').slice(0, 70);
-    reasons[why] = (reasons[why] ?? 0) + 1;
-  }
-  return {
-    sampled: report.sampled,
-    matched: report.matched + report.mismatches,
-    correct: report.matched,
-    wrong: report.mismatches,
-    ambiguous: report.ambiguous,
-    unmatched: report.misses,
-    reasons,
-  };
-}
-
-/**
- * Draws samples of the flow's shadow outputs and labels those whose record has a known outcome,
- * drawing again until the gate's sample size is labelled or no outputs are left; then the gate decides.
- */
-async function openGate(store: Store, crm: CrmName, modelVersion: string, flow: FlowConfig, judge: OutcomeJudge) {
-  let labelled = 0;
-  for (let round = 0; round < 50 && labelled < flow.gate.sampleSize; round++) {
-    const samples = await drawSample(store, { flow: flow.name, modelVersion, size: flow.gate.sampleSize - labelled, drawnBy: 'demo (simulated reviewer)', seed: `${crm}-demo-${round}` });
-    if (samples.length === 0) break;
-    for (const s of samples) {
-      const label = judge.judge(s);
-      if (label === null) continue;
-      await labelSample(store, { sampleId: Number(s.id), label, by: 'demo (simulated from the later outcome)' });
-      labelled++;
-    }
-  }
-  return evaluateGate(store, { flow, modelVersion, by: 'demo' });
-}
-
-function flowSummary(runs: FlowRunReport[], gate: Awaited<ReturnType<typeof evaluateGate>> | null, flow: FlowConfig, batch: number, labelsFrom: string, outcomes: DemoFlowReport['outcomes']): DemoFlowReport {
-  const sum = (f: (r: FlowRunReport) => number) => runs.reduce((s, r) => s + f(r), 0);
-  const a = (r: FlowRunReport) => r.apply?.fields;
-  return {
-    flow: flow.name,
-    kind: flow.kind,
-    explanation: runs[0].explanation,
-    records: runs[0].records,
-    shadowed: sum((r) => Object.values(r.gate.shadowed).reduce((x, y) => x + y, 0)),
-    gate: {
-      mode: gate?.mode ?? (flow.gate.mode === 'open' ? 'open' : 'shadow'),
-      reason: gate?.reason ?? `gate mode ${flow.gate.mode} in config`,
-      labelled: gate?.figures.n ?? 0,
-      correct: gate?.figures.correct ?? 0,
-      lowerBound: gate?.figures.lower ?? null,
-      upperBound: gate?.figures.upper ?? null,
-      threshold: flow.gate.threshold,
-      sampleSize: flow.gate.sampleSize,
-      simulatedLabels: true,
-      labelsFrom,
-    },
-    written: sum((r) => a(r)?.written ?? 0),
-    unchanged: sum((r) => a(r)?.unchanged ?? 0),
-    rejected: sum((r) => (a(r)?.rejected ?? 0) + r.rejected.length),
-    conflicts: sum((r) => (a(r)?.flagged ?? 0) + (a(r)?.conflict_skipped ?? 0)),
-    failed: sum((r) => a(r)?.failed ?? 0),
-    notApplied: sum((r) => a(r)?.not_applied ?? 0),
-    writeCalls: sum((r) => r.apply?.writeBatches ?? 0),
-    minimumWriteCalls: runs.reduce((s, r) => s + Math.ceil((r.apply?.recordsWritten ?? 0) / batch), 0),
-    runIds: runs.map((r) => r.apply?.runId).filter((x): x is string => Boolean(x)),
-    ...(outcomes ? { outcomes } : {}),
   };
 }
 
@@ -294,10 +107,10 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
   const intentOf = new Map<string, string>();
   let inbound: DemoCrmReport['inbound'];
   if (config.flows.some((f) => f.kind === 'intent') && gt.world && gt.idOf) {
-    // the prospects' inbound emails and call notes, filed by their rep in the contact's description
+    // the prospects' inbound emails (as a sales inbox receives them) and call notes, filed by their rep in the contact's description
     const idOf = gt.idOf;
     const latest = new Map<string, { text: string; intent: string }>();
-    for (const m of gt.world.messages) if (m.contactId && idOf[m.contactId]) latest.set(idOf[m.contactId] as string, { text: `${m.subject}\n\n${m.body}`, intent: m.intent });
+    for (const m of gt.world.messages) if (m.contactId && idOf[m.contactId]) latest.set(idOf[m.contactId] as string, inboundAsReceived(m));
     await time('inbound messages filed', async () => {
       const list = [...latest];
       for (let i = 0; i < list.length; i += 20)
@@ -429,142 +242,6 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
     recordPages: pages,
     phases: clock.phases,
   };
-}
-
-/** A score or risk flow's numbers against the later outcomes; scoring adds the rules on the same records and the training hold-out. */
-function outcomeFigures(flow: FlowConfig, gt: DemoTruth, values: Map<string, number>, recs: CrmRecord[], model: ModelSummary | undefined): DemoFlowReport['outcomes'] {
-  const later = gt.laterOutcomes?.[flow.object];
-  const served = later ? outcomeAuc(values, later) : null;
-  if (!later || !served) return undefined;
-  const known = Object.keys(later).filter((id) => values.has(id));
-  const rules = flow.kind === 'scoring' ? outcomeAuc(rulesScores(flow, recs, known, new Date()), later) : null;
-  return {
-    records: served.n,
-    positives: served.positives,
-    served: { model: model?.chosen ?? flow.kind, auc: served.auc, lower: served.lower, upper: served.upper },
-    rules: rules ? { auc: rules.auc, lower: rules.lower, upper: rules.upper } : null,
-    holdout: model ? { trainedAuc: model.holdoutAuc, trainedLower: model.aucLower, trainedUpper: model.aucUpper, rulesAuc: model.rulesAuc, chosen: model.chosen, why: model.why } : null,
-  };
-}
-
-/** What became of rep edits: the run's ledger outcome for the field, and the value in the CRM now. */
-async function fateOf(store: Store, connector: CrmConnector, flow: FlowConfig, field: string, runId: string, edits: Map<string, FieldValue>) {
-  const ids = [...edits.keys()];
-  const wanted = new Set(ids);
-  const ledger = (await ledgerForRun(store, runId)).filter((l) => l.field === field && wanted.has(l.record_id));
-  const outcome = new Map(ledger.map((l) => [l.record_id, l.outcome]));
-  const now = await connector.read(flow.object, ids, [field]);
-  const held = new Set(now.filter((r) => String(r.fields[field]) === String(edits.get(r.id))).map((r) => r.id));
-  let caught = 0;
-  let writtenThenKept = 0;
-  for (const id of ids) {
-    const o = outcome.get(id);
-    if (o === 'flagged' || o === 'conflict_skipped') caught++;
-    else if (o === 'written' && held.has(id)) writtenThenKept++;
-  }
-  return { caught, writtenThenKept, kept: held.size, lost: ids.length - held.size };
-}
-
-/** Deal risk on the deals' timelines: a baseline, reps move some close dates, the level changes noted. */
-async function dealRiskNotes(store: Store, connector: CrmConnector, sim: DemoSimulator, flow: FlowConfig, say: (m: string) => void): Promise<NonNullable<DemoCrmReport['dealRisk']>> {
-  const first = await noteDealRiskChanges(store, connector, flow);
-  const levels = [...(await selectRiskLevels(store, connector.crm))].map(([deal_id, level]) => ({ deal_id, level })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : a.deal_id > b.deal_id ? 1 : 0));
-  const count: Record<string, number> = {};
-  for (const l of levels) count[l.level] = (count[l.level] ?? 0) + 1;
-  // reps push two high-risk deals' close dates a quarter out, and let one other deal's date pass
-  const future = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
-  const past = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
-  const edits = [
-    ...levels.filter((l) => l.level === 'high').slice(0, 2).map((l) => ({ id: l.deal_id, date: future })),
-    ...levels.filter((l) => l.level === 'low').slice(0, 1).map((l) => ({ id: l.deal_id, date: past })),
-  ];
-  for (const e of edits) await sim.repEdit({ object: connector.objectName('deal'), id: e.id, fields: { expected_close_date: e.date } });
-  const second = await noteDealRiskChanges(store, connector, flow);
-  // the notes the store links to a deal: each is a note id the CRM returned
-  const n = await countRiskNotes(store, connector.crm);
-  say(`${connector.crm}: deal risk on ${first.deals} deals (baseline); after ${edits.length} rep edits of close dates, ${second.notes} timeline notes`);
-  return { deals: first.deals, baseline: first.baseline, levels: count, repEdits: edits.length, changed: second.changed, notes: second.notes, failed: first.failed.length + second.failed.length, notesInStore: n };
-}
-
-const FEATURES = ['reports', 'dashboards', 'export', 'api', 'alerts', 'sso'];
-
-/** Product usage from the seeded world: events for some of the people (and a few strangers) in a CSV file, imported twice. */
-async function usageImport(store: Store, connector: CrmConnector, config: InrecordConfig, world: World, dataDir: string, say: (m: string) => void): Promise<NonNullable<DemoCrmReport['usage']>> {
-  const rnd = prng(4242);
-  const now = Date.now();
-  const rows: string[] = ['event_id,user_email,feature,occurred_at'];
-  let k = 0;
-  const users = [...world.contacts.filter((c) => c.email).slice(0, 120).map((c) => c.email as string), ...world.outsiders.flatMap((o) => (o.email ? [o.email] : [])).slice(0, 5)];
-  for (const email of users) {
-    if (rnd() < 0.3) continue;
-    const n = 1 + Math.floor(rnd() * 10);
-    for (let i = 0; i < n; i++) {
-      const at = new Date(now - Math.floor(rnd() * 45 * 86_400_000)).toISOString();
-      rows.push(`ev${++k},${email},${FEATURES[Math.floor(rnd() * FEATURES.length)]},${at}`);
-    }
-  }
-  const dir = join(dataDir, 'demo', 'usage');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'usage.csv');
-  writeFileSync(file, `${rows.join('\n')}\n`);
-  const first = await importUsage(store, connector, config, { source: { kind: 'file', path: file } });
-  const again = await importUsage(store, connector, config, { source: { kind: 'file', path: file } });
-  // read back what the ledger says was written
-  const written = [];
-  for (const runId of first.runIds) written.push(...(await ledgerForRun(store, runId)).filter((l) => l.outcome === 'written'));
-  let verified = 0;
-  for (const object of ['contact', 'company'] as const) {
-    const mine = written.filter((w) => w.object === object);
-    if (mine.length === 0) continue;
-    const fields = [...new Set(mine.map((w) => w.field))];
-    const recs = new Map((await connector.read(object, [...new Set(mine.map((w) => w.record_id))], fields)).map((r) => [r.id, r.fields]));
-    for (const w of mine) if (String(recs.get(w.record_id)?.[w.field]) === String(w.after_value)) verified++;
-  }
-  say(`${connector.crm}: usage file of ${rows.length - 1} events: ${first.contacts} contacts and ${first.companies} companies updated, ${first.written} fields written (${verified} read back), ${first.unmatched} unknown users in review; re-import added ${again.events} events`);
-  return {
-    file,
-    rows: first.rows,
-    events: first.events,
-    contacts: first.contacts,
-    companies: first.companies,
-    unmatched: first.unmatched,
-    written: written.length,
-    unchanged: first.unchanged,
-    failed: first.failed,
-    verified,
-    reimportEvents: again.events,
-  };
-}
-
-/** The simulated team's mailbox and calendar, imported twice: once lands each item, once creates nothing. */
-async function importMailbox(store: Store, connector: CrmConnector, crm: CrmName, world: World, dataDir: string, say: (m: string) => void) {
-  const fx = worldFixtures(world, { limit: 40 });
-  const dir = join(dataDir, 'demo', 'mailbox', crm);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'inbox.mbox'), fx.mbox);
-  writeFileSync(join(dir, 'calendar.ics'), fx.ics);
-  const ownDomains = [...new Set(world.owners.map((o) => o.email.split('@')[1]))];
-  const mail = await readActivitySource('emails', join(dir, 'inbox.mbox'));
-  const cal = await readActivitySource('calendar', join(dir, 'calendar.ics'));
-  const items = [...mail.items, ...cal.items];
-  const first = await importActivities(store, connector, items, { crm, ownDomains, storeBodies: false, source: 'demo mailbox' });
-  const again = await importActivities(store, connector, items, { crm, ownDomains, storeBodies: false, source: 'demo mailbox' });
-  const s = first.summary;
-  say(`${crm}: mailbox and calendar: ${s.imported} activities on the right records, ${s.unmatched} unknown senders to review, ${s.skippedOwnDomain} internal skipped; re-import created ${again.summary.imported}`);
-  return { items: items.length, imported: s.imported, ownDomain: s.skippedOwnDomain, unmatched: s.unmatched, reviewItems: s.reviewItems, reimported: again.summary.imported, crmCalls: s.crmCalls };
-}
-
-async function recordPages(sim: DemoSimulator, connector: CrmConnector, store: Store, config: InrecordConfig): Promise<string[]> {
-  const flow = config.flows[0];
-  if (!flow) return [];
-  const ids = await writtenRecordIds(store, connector.crm, flow.object, 3);
-  const pages = ids.map((id) => `${sim.url}/ui/${connector.objectName(flow.object)}/${id}`);
-  const live = [];
-  for (const p of pages) {
-    const res = await fetch(p).catch(() => null);
-    if (res?.ok) live.push(p);
-  }
-  return live;
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoRuntime> {

@@ -15,6 +15,7 @@ export * from './scoring/features.js';
 export * from './scoring/metrics.js';
 export * from './scoring/rules.js';
 export * from './scoring/logistic.js';
+export * from './scoring/logistic-train.js';
 export * from './scoring/trained.js';
 export * from './scoring/boosted.js';
 export * from './scoring/boosted-train.js';

@@ -7,6 +7,7 @@
 import { type PersonAttributes, personAttributes } from './attributes.js';
 import {
   type NormalEmail,
+  type NormalName,
   normaliseCompanyName,
   normaliseDomain,
   normaliseEmail,
@@ -20,7 +21,7 @@ import type { IdentityInput } from './types.js';
 /** What the input says about a person, normalised, and the records its identifiers point at. */
 export interface ContactKeys {
   email: NormalEmail | null;
-  name: { first: string; last: string } | null;
+  name: NormalName | null;
   phone: string | null;
   attrs: PersonAttributes;
   byEmail: readonly string[];

@@ -19,6 +19,7 @@ import { type Model, type Weights, tfWeight } from './model.js';
 import {
   type NameAgreement,
   type NormalEmail,
+  type NormalName,
   compareNameKeys,
   editDistance,
   nearlySameName,
@@ -49,6 +50,8 @@ export interface ContactComparison extends Levels {
   ic: IndexedContact;
   /** The first and last name agree only the other way round ("Smith John"). */
   swapped: boolean;
+  /** The first name agrees only as a nickname ("Bob" for "Robert"). */
+  nickname: boolean;
   score: number;
   /**
    * Something another person could share agrees but the name is another person's: never matched
@@ -63,7 +66,7 @@ export interface ContactComparison extends Levels {
 /** What the input says about a person, normalised once. */
 export interface ContactEvidence {
   email: NormalEmail | null;
-  name: { first: string; last: string } | null;
+  name: NormalName | null;
   phone: string | null;
   /** Companies the input points at (empty: none). */
   companies: readonly string[];
@@ -100,7 +103,17 @@ export function compareContact(
 ): ContactComparison {
   const email = emailLevel(ev.email, ic);
   const phone = phoneLevel(ev.phone, ic.phone);
-  let first = compareNameKeys(ev.name?.first ?? '', ic.first, 'first');
+  let given = ev.name?.first ?? '';
+  let first = compareNameKeys(given, ic.first, 'first');
+  // a given name in two words ("Ja yde", "Mary Ann") against one ("Jayde", "Maryann")
+  const joined = ev.name?.joined;
+  if (joined && first !== 'exact') {
+    const alt = compareNameKeys(joined, ic.first, 'first');
+    if (alt === 'exact' || (alt === 'similar' && first !== 'similar')) {
+      first = alt;
+      given = joined;
+    }
+  }
   let last = compareNameKeys(ev.name?.last ?? '', ic.last, 'last');
   let swapped = false;
   if (first === 'different' && last === 'different') {
@@ -137,6 +150,8 @@ export function compareContact(
     linkedin: compareIds(a.linkedin, b.linkedin),
     external: compareIds(a.external, b.external),
   };
+  // the first name agrees only as a nickname ("Bob" for "Robert")
+  const nickname = first === 'exact' && !swapped && given !== ic.first;
   const score = scoreOf(levels, swapped, ic, snap, scoring, staff);
 
   // An email, phone, profile or id that agrees says "this record"; a name that disagrees says
@@ -165,7 +180,7 @@ export function compareContact(
           : levels.external === 'agree'
             ? 'external id'
             : 'address';
-  return { ic, ...levels, swapped, score, conflict, conflictVia };
+  return { ic, ...levels, swapped, nickname, score, conflict, conflictVia };
 }
 
 /**

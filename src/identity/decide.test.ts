@@ -200,10 +200,11 @@ describe('resolveIdentity on messy data: conflicts go to review, small typos are
       'bridget',
     ],
     [
+      // the first name as on record, the surname one typo off (a first-name typo is a review, above)
       c('last-typo', { first_name: 'amy', last_name: 'urenea', company_name: 'Acme' }),
-      'ambiguous',
-      ['u1'],
-      'urena',
+      'matched',
+      'u1',
+      'name (written "amy urenea", on record "amy urena") and company',
     ],
     [
       c('phone-typo', { first_name: 'Gareth', last_name: 'Oyelaram', phone: '020 7946 0321' }),
@@ -277,7 +278,11 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
         postcode: '4129',
         birth_date: '1980-01-02',
       }),
-      ct('s1', 'Ella', 'Stone', null, null, { address: '5 Elm Road', postcode: '2000', birth_date: '1975-06-07' }),
+      ct('s1', 'Ella', 'Stone', null, null, {
+        address: '5 Elm Road',
+        postcode: '2000',
+        birth_date: '1975-06-07',
+      }),
       ct('d1', 'Tom', 'Reed', null, null, { birth_date: '1990-02-03', postcode: '3000' }),
       ct('d2', 'Tom', 'Reed', null, null, { birth_date: '1990-02-03', postcode: '3000' }),
       ct('l1', 'Ana', 'Silva', null, null, { linkedin_url: 'https://www.linkedin.com/in/ana-silva' }),
@@ -294,11 +299,21 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       [],
       'no crm record fits phone 0499 999 999 (on no record), first name "zed"',
     ],
-    [c('first-only', { first_name: 'Zed' }), 'unmatched', [], 'without a last name, a first name identifies no one'],
+    [
+      c('first-only', { first_name: 'Zed' }),
+      'unmatched',
+      [],
+      'without a last name, a first name identifies no one',
+    ],
     [c('nothing', {}), 'unmatched', [], 'no email, phone, name, company or other identifying field'],
     // another first name at the same street address: a household, not this person
     [
-      c('address-household', { first_name: 'Alice', last_name: 'Campbell', address: '12 knox st', postcode: '4129' }),
+      c('address-household', {
+        first_name: 'Alice',
+        last_name: 'Campbell',
+        address: '12 knox st',
+        postcode: '4129',
+      }),
       'ambiguous',
       ['h1'],
       'address 12 knox st is on karli campbell (h1) but the first name "alice"',
@@ -316,13 +331,23 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       'birth date, address and name (written "karli campbel"',
     ],
     [
-      c('birth-swapped', { first_name: 'Ella', last_name: 'Stone', birth_date: '1975-07-06', address: '5 elm rd' }),
+      c('birth-swapped', {
+        first_name: 'Ella',
+        last_name: 'Stone',
+        birth_date: '1975-07-06',
+        address: '5 elm rd',
+      }),
       'matched',
       's1',
       'birth date (day and month swapped), address and name',
     ],
     [
-      c('birth-typo-name', { first_name: 'Ella', last_name: 'Stine', birth_date: '19750607', postcode: '2000' }),
+      c('birth-typo-name', {
+        first_name: 'Ella',
+        last_name: 'Stine',
+        birth_date: '19750607',
+        postcode: '2000',
+      }),
       'matched',
       's1',
       'birth date, postcode and name (written "ella stine"',

@@ -21,140 +21,28 @@
  */
 import { contactCompanies, contactKeys, staffCandidates } from './block.js';
 import { type ContactComparison, type ContactEvidence, type Scoring, compareContact } from './compare.js';
+import { resolveCompany } from './decide-company.js';
 import { DEFAULT_MODEL, DEFAULT_WEIGHTS } from './model.js';
-import { normaliseCompanyName, normaliseDomain } from './normalise.js';
+import { agreementText, confidenceOf, evidenceOf, label, named, result, show } from './reasons.js';
+import {
+  MARGIN,
+  MATCH_AT,
+  REVIEW_AT,
+  contradicted,
+  explainedBy,
+  householdOwner,
+  identifies,
+  isRival,
+  openConflict,
+} from './rules.js';
 import type { CrmSnapshot, IndexedContact } from './snapshot.js';
 import type { IdentityInput, IdentityResult } from './types.js';
-
-type Name = { first: string; last: string } | null;
 
 /**
  * The judged model (model.ts), as it stands: the same decision whether the candidates come from a
  * full snapshot or from a live lookup (term frequencies come with a trained model, train.ts).
  */
 export const DEFAULT_SCORING: Scoring = { model: DEFAULT_MODEL, weights: DEFAULT_WEIGHTS, tf: false };
-/** At or above: matched (name + company alone reach it only with both names exact). */
-export const MATCH_AT = 16;
-/** At or above, below MATCH_AT: a review candidate. Below: not this record. */
-export const REVIEW_AT = 10;
-/** A second record within this many bits of the best, not contradicted, makes the decision a review. */
-export const MARGIN = 4;
-/** Prior log2-odds that a candidate is the person, turning a score into a confidence. */
-const PRIOR = -12;
-
-const show = (n: Name) => (n ? `${n.first} ${n.last}`.trim() : '');
-const label = (ic: IndexedContact) => `${ic.c.first_name ?? ''} ${ic.c.last_name ?? ''}`.trim() || ic.c.id;
-const named = (ic: IndexedContact) => `${label(ic)} (${ic.c.id})`;
-const confidenceOf = (score: number) => Math.min(0.99, 1 / (1 + 2 ** -(score + PRIOR)));
-const agrees = (a: string) => a === 'agree' || a === 'exact';
-const differs = (a: string) => a === 'differ' || a === 'different' || a === 'colleague';
-
-function result(
-  input: IdentityInput,
-  status: IdentityResult['status'],
-  ids: string[],
-  confidence: number,
-  reason: string,
-  evidence?: string,
-): IdentityResult {
-  return {
-    key: input.key,
-    status,
-    id: status === 'matched' ? ids[0] : null,
-    candidates: [...ids].sort(),
-    confidence: Math.round(confidence * 100) / 100,
-    reason,
-    evidence,
-  };
-}
-
-/**
- * What agrees, in words ("email and name", "phone, name (written "riy howie", on record "Roy
- * Howie") and company", "birth date (day and month swapped), address and name").
- */
-function agreementText(c: ContactComparison, name: Name): string {
-  const parts: string[] = [];
-  if (c.email === 'agree') parts.push('email');
-  if (c.email === 'role') parts.push('role inbox');
-  if (c.phone === 'agree') parts.push('phone');
-  if (c.phone === 'similar') parts.push('phone (one digit off)');
-  if (c.linkedin === 'agree') parts.push('LinkedIn profile');
-  if (c.external === 'agree') parts.push('external id');
-  if (c.birth === 'agree') parts.push('birth date');
-  if (c.birth === 'swapped') parts.push('birth date (day and month swapped)');
-  if (c.birth === 'similar') parts.push('birth date (one digit off)');
-  if (c.address === 'agree' || c.address === 'similar') parts.push(c.address === 'agree' ? 'address' : 'address (nearly)');
-  if (c.postcode === 'agree') parts.push('postcode');
-  const nameOk = (c.first === 'exact' || c.first === 'missing') && c.last === 'exact';
-  if (nameOk && !c.swapped) parts.push('name');
-  else if (c.first !== 'missing' || c.last !== 'missing')
-    parts.push(`name (written "${show(name)}", on record "${label(c.ic)}")`);
-  if (c.company === 'agree') parts.push('company');
-  return parts.length <= 1 ? (parts[0] ?? 'nothing') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
-}
-
-function evidenceOf(c: ContactComparison): string {
-  const parts: string[] = [];
-  if (c.email === 'agree' || c.email === 'role') parts.push('email');
-  if (c.first !== 'missing' || c.last !== 'missing')
-    if (c.first !== 'different' && c.last !== 'different') parts.push('name');
-  if (c.phone === 'agree') parts.push('phone');
-  if (c.company === 'agree') parts.push('company');
-  if (c.birth === 'agree') parts.push('birth');
-  if (c.address === 'agree') parts.push('address');
-  if (c.postcode === 'agree') parts.push('postcode');
-  if (c.linkedin === 'agree') parts.push('linkedin');
-  if (c.external === 'agree') parts.push('external_id');
-  return parts.join('+');
-}
-
-/**
- * Whatever the sum and whatever the model, a match needs something of the person's own: an email,
- * phone, profile, id, birth date or street address that agrees — or, at a company, the whole name
- * exactly (a nickname counts). A first name and an employer are not a person, and "Nettiea Doyle"
- * at Nettie Doyle's company may be a typo or a colleague: that is for review.
- */
-function identifies(c: ContactComparison): boolean {
-  const own = [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
-  return own || (c.first === 'exact' && c.last === 'exact');
-}
-
-/**
- * A record as good as the best: within MARGIN of it, or holding the same email or phone (CRM
- * duplicates: a missing phone on one of them is no reason to pick the other).
- */
-function isRival(c: ContactComparison, best: ContactComparison): boolean {
-  return (
-    best.score - c.score < MARGIN ||
-    (best.email === 'agree' && c.email === 'agree') ||
-    (best.phone === 'agree' && c.phone === 'agree')
-  );
-}
-
-/**
- * The candidate whose conflict stands: one not outscored by a record without a conflict that it
- * contradicts (a phone that, by its last digits, is also on a stranger's record who has another
- * email and name, does not stop the record that email, phone and name all agree on).
- */
-function openConflict(ranked: readonly ContactComparison[]): ContactComparison | undefined {
-  const clean = ranked.find((c) => !c.conflict);
-  return ranked.find((c) => c.conflict && !(clean && clean.score > c.score && contradicted(c, clean)));
-}
-
-/** Records another record leaves behind: it differs where the best one agrees. */
-function contradicted(c: ContactComparison, best: ContactComparison): boolean {
-  return (
-    (agrees(best.email) && differs(c.email)) ||
-    // a phone or birth date one digit off is left behind by the record that has it exactly
-    (agrees(best.phone) && c.phone !== 'agree' && c.phone !== 'missing') ||
-    (agrees(best.birth) && c.birth !== 'agree' && c.birth !== 'missing') ||
-    (agrees(best.linkedin) && differs(c.linkedin)) ||
-    (agrees(best.external) && differs(c.external)) ||
-    (agrees(best.first) && differs(c.first)) ||
-    (agrees(best.last) && differs(c.last)) ||
-    (agrees(best.company) && differs(c.company))
-  );
-}
 
 export function resolveContact(
   input: IdentityInput,
@@ -163,13 +51,14 @@ export function resolveContact(
 ): IdentityResult {
   const keys = contactKeys(input, snap);
   const { email, name, phone, attrs, byEmail, byPhone, strong } = keys;
-  if (
-    email &&
+  // the email is on one record and the phone on another
+  const split =
+    email !== null &&
     !email.role &&
     byEmail.length > 0 &&
     byPhone.length > 0 &&
-    !byEmail.some((id) => byPhone.includes(id))
-  ) {
+    !byEmail.some((id) => byPhone.includes(id));
+  const splitReview = () => {
     const e = snap.contacts.get(byEmail[0] as string) as IndexedContact;
     const p = snap.contacts.get(byPhone[0] as string) as IndexedContact;
     return result(
@@ -177,9 +66,9 @@ export function resolveContact(
       'ambiguous',
       [...new Set([...byEmail, ...byPhone])],
       0,
-      `email ${email.address} is on ${named(e)} but phone ${input.phone} is on ${named(p)}: the evidence points at different records; confirm in review`,
+      `email ${email?.address} is on ${named(e)} but phone ${input.phone} is on ${named(p)}: the evidence points at different records; confirm in review`,
     );
-  }
+  };
 
   const rank = (ids: Iterable<string>, companies: readonly string[]) => {
     const ev: ContactEvidence = { email, name, phone, companies, attrs };
@@ -216,8 +105,22 @@ export function resolveContact(
   // Candidates come from an identifier or a company (block.ts): never from a name alone.
   const ids = staffCandidates(name, company.ids, snap, new Set(strong));
   const scored = sure ? first : rank(ids, company.ids);
-  const viable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
-  const viableIds = viable.slice(0, 20).map((c) => c.ic.c.id);
+  const reviewable = scored.filter((c) => c.score >= REVIEW_AT || c.conflict);
+  const viableIds = reviewable.slice(0, 20).map((c) => c.ic.c.id);
+  // a household's mailbox or phone on another record: the person's own record explains it
+  const owner = householdOwner(reviewable);
+  const viable = owner ? reviewable.filter((c) => !explainedBy(c, owner)) : reviewable;
+  // an email on one record and a phone on another: review, unless the phone's record is the
+  // person's own and every record of the email is a household member's
+  if (
+    split &&
+    !(
+      owner &&
+      byPhone.includes(owner.ic.c.id) &&
+      byEmail.every((id) => reviewable.some((c) => c.ic.c.id === id && explainedBy(c, owner)))
+    )
+  )
+    return splitReview();
 
   const conflicted = openConflict(viable);
   if (conflicted) {
@@ -257,14 +160,31 @@ export function resolveContact(
             : best.company === 'agree' && best.first === 'exact' && best.last === 'exact' && !best.swapped
               ? `${show(name)} is the one person of that name at ${where}${best.phone === 'agree' ? ', and the phone agrees' : ''}`
               : `${what} match one record`;
-      return result(input, 'matched', [best.ic.c.id], confidenceOf(best.score), reason, evidenceOf(best));
+      const household = reviewable.find((c) => c !== best && explainedBy(c, best));
+      const also = household
+        ? `; the ${household.conflictVia === 'email' ? `email ${email?.address}` : household.conflictVia} is on ${named(household.ic)}, another first name of the household`
+        : '';
+      return result(
+        input,
+        'matched',
+        [best.ic.c.id],
+        confidenceOf(best.score),
+        reason + also,
+        evidenceOf(best),
+      );
     }
     const group = [best, ...rivals];
     const ids2 = group.map((c) => c.ic.c.id);
     const sameName = group.every((c) => (c.first === 'exact' || c.first === 'missing') && c.last === 'exact');
-    const strongShared = group.every((c) => c.email === 'agree' || c.phone === 'agree' || c.birth === 'agree');
+    const strongShared = group.every(
+      (c) => c.email === 'agree' || c.phone === 'agree' || c.birth === 'agree',
+    );
     const sharedWhat =
-      best.email === 'agree' ? email?.address : best.phone === 'agree' ? `phone ${input.phone}` : 'a birth date';
+      best.email === 'agree'
+        ? email?.address
+        : best.phone === 'agree'
+          ? `phone ${input.phone}`
+          : 'a birth date';
     return result(
       input,
       'ambiguous',
@@ -335,8 +255,10 @@ export function resolveContact(
     );
   // What the input gave, and why it is not enough.
   const gave = [
-    email && `email ${email.address} (${byEmail.length === 0 ? 'not in the CRM' : 'on a record nothing else confirms'})`,
-    phone && `phone ${input.phone} (${byPhone.length === 0 ? 'on no record' : 'on a record nothing else confirms'})`,
+    email &&
+      `email ${email.address} (${byEmail.length === 0 ? 'not in the CRM' : 'on a record nothing else confirms'})`,
+    phone &&
+      `phone ${input.phone} (${byPhone.length === 0 ? 'on no record' : 'on a record nothing else confirms'})`,
     name?.first && `first name "${name.first}"`,
     company.how && `${company.how}${company.ids.length === 0 ? ' (not in the CRM)' : ''}`,
     !company.how && input.company_name && `company "${input.company_name}" (not in the CRM)`,
@@ -354,142 +276,6 @@ export function resolveContact(
     gave.length === 0
       ? 'no email, phone, name, company or other identifying field to match on'
       : `no CRM record fits ${gave.join(', ')}${name?.first ? '; without a last name, a first name identifies no one' : ''}`,
-  );
-}
-
-/** Other companies with this name key and no domain at all: the input's domain cannot rule them out. */
-function namesakesWithoutDomain(snap: CrmSnapshot, nn: string, except: string): string[] {
-  return (snap.companiesByName.get(nn) ?? []).filter((id) => {
-    if (id === except) return false;
-    return snap.companyDomains(id).length === 0;
-  });
-}
-
-export function resolveCompany(input: IdentityInput, snap: CrmSnapshot): IdentityResult {
-  const rawDomain = input.domain ?? input.website ?? input.company_domain;
-  const domain = normaliseDomain(rawDomain);
-  const rawName = input.name ?? input.company_name;
-  const nn = normaliseCompanyName(rawName);
-  const domainIds = domain ? (snap.companiesByDomain.get(domain) ?? []) : [];
-  if (domainIds.length === 1) {
-    const co = snap.companies.get(domainIds[0])!;
-    const own = normaliseCompanyName(co.name);
-    if (nn && own !== nn) {
-      // The domain's one holder has another name, and a company of the input's name exists: a
-      // subsidiary or namesake whose own record lacks the domain. The domain alone cannot decide.
-      const named = (snap.companiesByName.get(nn) ?? []).filter((id) => id !== co.id);
-      if (named.length > 0) {
-        const ids = [co.id, ...named];
-        return result(
-          input,
-          'ambiguous',
-          ids,
-          0,
-          `domain ${domain} is on ${co.name} (${co.id}) but "${rawName}" names ${named.length === 1 ? `${snap.companies.get(named[0])!.name} (${named[0]})` : `${named.length} other companies`}: pick one in review`,
-        );
-      }
-      return result(
-        input,
-        'matched',
-        domainIds,
-        0.85,
-        `domain ${domain} belongs to one company (named "${co.name}", not "${rawName}")`,
-        'domain',
-      );
-    }
-    const twins = nn ? namesakesWithoutDomain(snap, nn, co.id) : [];
-    if (twins.length > 0)
-      return result(
-        input,
-        'ambiguous',
-        [co.id, ...twins],
-        0,
-        `domain ${domain} is on ${co.name} (${co.id}), but ${twins.length} other compan${twins.length === 1 ? 'y' : 'ies'} of the same name ha${twins.length === 1 ? 's' : 've'} no domain on record (${twins.slice(0, 5).join(', ')}): pick one in review`,
-      );
-    return result(
-      input,
-      'matched',
-      domainIds,
-      nn ? 0.97 : 0.95,
-      nn ? `domain ${domain} and name match one company` : `domain ${domain} belongs to one company`,
-      nn ? 'domain+name' : 'domain',
-    );
-  }
-  if (domainIds.length > 1) {
-    const named = nn ? domainIds.filter((id) => snap.companyNameKey(id) === nn) : [];
-    const twins = named.length === 1 && nn ? namesakesWithoutDomain(snap, nn, named[0]) : [];
-    if (twins.length > 0)
-      return result(
-        input,
-        'ambiguous',
-        [named[0], ...twins],
-        0,
-        `domain ${domain} is shared by ${domainIds.length} companies and the name points at ${named[0]}, but ${twins.length} other compan${twins.length === 1 ? 'y' : 'ies'} of that name ha${twins.length === 1 ? 's' : 've'} no domain on record: pick one in review`,
-      );
-    if (named.length === 1)
-      return result(
-        input,
-        'matched',
-        named,
-        0.9,
-        `domain ${domain} is shared by ${domainIds.length} companies; the name singles out one`,
-        'domain+name',
-      );
-    return result(
-      input,
-      'ambiguous',
-      domainIds,
-      0,
-      `domain ${domain} belongs to ${domainIds.length} companies (a parent and its subsidiaries?) and ${nn ? 'the name does not single one out' : 'there is no name to tell them apart'}`,
-    );
-  }
-  const nameIds = nn ? (snap.companiesByName.get(nn) ?? []) : [];
-  if (nameIds.length === 1) {
-    const co = snap.companies.get(nameIds[0])!;
-    const own = snap.companyDomains(co.id);
-    if (domain && own.length > 0) {
-      return result(
-        input,
-        'unmatched',
-        nameIds,
-        0,
-        `${co.name} (${co.id}) has the name but its domain is ${own.join(', ')}, not ${domain}: a different company of the same name?`,
-      );
-    }
-    if (domain) {
-      // Companies of the same name are common; a domain the CRM has never seen does not confirm this one.
-      return result(
-        input,
-        'ambiguous',
-        nameIds,
-        0,
-        `${co.name} (${co.id}) has the name but no domain on record, and ${domain} is not in the CRM: confirm it is the same company in review`,
-      );
-    }
-    return result(
-      input,
-      'matched',
-      nameIds,
-      0.75,
-      `one company is named "${rawName}"${domain ? ` (and ${domain} is not in the CRM)` : ''}`,
-      'name',
-    );
-  }
-  if (nameIds.length > 1)
-    return result(
-      input,
-      'ambiguous',
-      nameIds,
-      0,
-      `${nameIds.length} companies are named "${rawName}"${domain ? ` and ${domain} is on none of them` : ''}`,
-    );
-  if (!domain && !nn) return result(input, 'unmatched', [], 0, 'no domain, website or name to match on');
-  return result(
-    input,
-    'unmatched',
-    [],
-    0,
-    `${domain ? `domain ${domain}` : ''}${domain && nn ? ' and ' : ''}${nn ? `name "${rawName}"` : ''} not in the CRM`,
   );
 }
 

@@ -6,7 +6,8 @@
  * levels and their evidence), model.ts (m and u per level, term frequencies), train.ts (m and u
  * estimated from a CRM export and the inputs, without labels), decide.ts (the pure decision:
  * evidence weights and two thresholds for people; matched / ambiguous / unmatched, always with a
- * reason), reconcile.ts (`reconcile(inputs, snapshot)` in process, and the JSONL codec of
+ * reason) with rules.ts (what holds whatever the sum: rivals, conflicts, what a match needs),
+ * reasons.ts (the decision in words) and decide-company.ts (companies), reconcile.ts (`reconcile(inputs, snapshot)` in process, and the JSONL codec of
  * `inrecord reconcile`), benchset.ts (the benchmark set from the seeded world's ground truth and its
  * score: wrong matches, recall on what the data singles out), map.ts + queries.ts (the identity map,
  * identity_links: reused, invalidated on merge/delete by `invalidateLinks`) and identity review items (review_items kind 'identity'; a reviewer's pick /
@@ -16,7 +17,8 @@
  * the way outside systems do, resolved, mismatches / ambiguities / misses with reasons).
  * Must not: guess, create CRM records, or match a person by name alone.
  */
-export { DEFAULT_SCORING, resolveCompany, resolveContact, resolveIdentity } from './decide.js';
+export { DEFAULT_SCORING, resolveContact, resolveIdentity } from './decide.js';
+export { resolveCompany } from './decide-company.js';
 export type { ContactComparison, Scoring } from './compare.js';
 export { DEFAULT_MODEL, type Model, weightsOf } from './model.js';
 export { type TrainOptions, type Training, trainModel, trainedScoring } from './train.js';

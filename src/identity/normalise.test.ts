@@ -56,7 +56,16 @@ describe('normaliseName', () => {
     [[null, null, 'john a smith jr.'], 'john', 'smith'],
     [['Mary-Kate', 'van der Berg', null], 'mary', 'vanderberg'],
   ])('%j → %s %s', (args, first, last) => {
-    expect(normaliseName(...(args as [string, string, string]))).toEqual({ first, last });
+    expect(normaliseName(...(args as [string, string, string]))).toMatchObject({ first, last });
+  });
+  it.each([
+    [['Ja yde', 'Crouch'], 'jayde'],
+    [['Mary Ann', 'Lowe'], 'maryann'],
+    [['Mary-Kate', 'Olsen'], 'marykate'],
+    [['Jane A.', 'Doe'], undefined],
+    [['Jane', 'Doe'], undefined],
+  ])('%j: the given name run together is %s', (args, joined) => {
+    expect(normaliseName(...(args as [string, string]))?.joined).toBe(joined);
   });
   it('knows nicknames only as agreement, not as keys', () => {
     expect(firstNamesAgree('bob', 'robert')).toBe(true);

@@ -142,6 +142,12 @@ export function foldText(s: string): string {
 export interface NormalName {
   first: string;
   last: string;
+  /**
+   * The given name's words run together, when it has several of two letters or more ("Mary Ann" →
+   * "maryann", "Ja yde" → "jayde", "Mary-Kate" → "marykate"): a name written in two words, or split
+   * by a stray space.
+   */
+  joined?: string;
 }
 
 /**
@@ -194,7 +200,10 @@ export function normaliseName(
       .find(Boolean) ?? '';
   const lastKey = ls.filter((t) => t.length > 1).join('') || ls.join('');
   if (!firstKey && !lastKey) return null;
-  return { first: firstKey, last: lastKey };
+  const joined = fs.join('');
+  return joined !== firstKey && fs.every((t) => t.length > 1)
+    ? { first: firstKey, last: lastKey, joined }
+    : { first: firstKey, last: lastKey };
 }
 
 const NICKNAMES: Record<string, string> = {
@@ -404,11 +413,23 @@ export function phoneKey(raw: string | null | undefined): string | null {
 }
 
 const SOUNDEX: Record<string, string> = {
-  b: '1', f: '1', p: '1', v: '1',
-  c: '2', g: '2', j: '2', k: '2', q: '2', s: '2', x: '2', z: '2',
-  d: '3', t: '3',
+  b: '1',
+  f: '1',
+  p: '1',
+  v: '1',
+  c: '2',
+  g: '2',
+  j: '2',
+  k: '2',
+  q: '2',
+  s: '2',
+  x: '2',
+  z: '2',
+  d: '3',
+  t: '3',
   l: '4',
-  m: '5', n: '5',
+  m: '5',
+  n: '5',
   r: '6',
 };
 

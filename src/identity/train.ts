@@ -17,7 +17,7 @@ import {
   type Scoring,
   compareContact,
 } from './compare.js';
-import { MARGIN } from './decide.js';
+import { MARGIN } from './rules.js';
 import {
   ATTRIBUTES,
   type Attribute,

@@ -6,6 +6,7 @@
  */
 import type { FieldRule, FlowConfig, InrecordConfig } from '../config/index.js';
 import { fieldIndexOf, resolveField } from '../crm/fields.js';
+import { cardOf } from '../crm/registry.js';
 import type { FieldSchema, ObjectKind, ObjectSchema } from '../crm/types.js';
 import { parseFlowSettings, settingFields } from '../flows/index.js';
 import type { GateStatus } from '../gate/index.js';
@@ -43,8 +44,6 @@ export interface HandoverProblem {
   problem: string;
   fix: string;
 }
-
-const CRM_NAMES = { hubspot: 'HubSpot', salesforce: 'Salesforce', pipedrive: 'Pipedrive' } as const;
 
 /**
  * The CRM fields a flow reads, as its settings name them (`features.*.field`, `textField`,
@@ -234,7 +233,7 @@ function webhookHost(url: string | undefined): string {
 
 export function renderHandover(config: InrecordConfig, opts: HandoverOptions = {}): string {
   const schemas = opts.schemas ?? {};
-  const crm = CRM_NAMES[config.crm.kind];
+  const crm = cardOf(config.crm.kind).displayName;
   const fields = handoverFields(config, schemas);
   const problems = handoverProblems(config, fields, schemas);
   const haveSchema = Object.keys(schemas).length > 0;

@@ -12,6 +12,7 @@
  * routes (Salesforce: outbound messages, revoking grants) next to these.
  */
 import type { FastifyInstance } from 'fastify';
+import { emptyStats } from './stats.js';
 import type { RepEdit, SimFaults, SimStats } from './types.js';
 
 export interface SimControl {
@@ -20,6 +21,30 @@ export interface SimControl {
   setFaults(faults: SimFaults): void;
   repEdit(edit: RepEdit): Promise<void>;
   groundTruth(): unknown;
+}
+
+/**
+ * The counters and injected faults of one running simulator: its routes and webhook sender read
+ * them here, and `control()` hands the control API and the in-process handle the same methods.
+ */
+export class ControlState {
+  stats: SimStats = emptyStats();
+  faults: SimFaults = {};
+
+  /** The control methods over this state, with the simulator's own rep edit and ground truth. */
+  control(repEdit: (edit: RepEdit) => Promise<void>, groundTruth: () => unknown): SimControl {
+    return {
+      stats: () => this.stats,
+      resetStats: () => {
+        this.stats = emptyStats();
+      },
+      setFaults: (f) => {
+        this.faults = f;
+      },
+      repEdit,
+      groundTruth,
+    };
+  }
 }
 
 /** The control paths, for `inrecord sim --help` and the README. */
@@ -39,21 +64,35 @@ const FAULT_SHARES = ['webhookDrop', 'webhookDuplicate', 'error429', 'error500']
 /** The faults a request body asks for, or why it cannot. */
 export function parseFaults(body: unknown): SimFaults {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new ControlError('faults must be a JSON object, e.g. {"error429": 0.1}');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new ControlError('faults must be a JSON object, e.g. {"error429": 0.1}');
   const b = body as Record<string, unknown>;
-  const known = new Set<string>([...FAULT_SHARES, 'webhookReorder', 'webhookDelayMs', 'errorMethods', 'seed']);
+  const known = new Set<string>([
+    ...FAULT_SHARES,
+    'webhookReorder',
+    'webhookDelayMs',
+    'errorMethods',
+    'seed',
+  ]);
   const unknown = Object.keys(b).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new ControlError(`unknown fault ${unknown.join(', ')}: use ${[...known].join(', ')}`);
+  if (unknown.length > 0)
+    throw new ControlError(`unknown fault ${unknown.join(', ')}: use ${[...known].join(', ')}`);
   for (const k of FAULT_SHARES) {
     const v = b[k];
-    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1))) throw new ControlError(`${k} must be a share between 0 and 1, got ${JSON.stringify(v)}`);
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
+      throw new ControlError(`${k} must be a share between 0 and 1, got ${JSON.stringify(v)}`);
   }
-  if (b.webhookReorder !== undefined && typeof b.webhookReorder !== 'boolean') throw new ControlError('webhookReorder must be true or false');
+  if (b.webhookReorder !== undefined && typeof b.webhookReorder !== 'boolean')
+    throw new ControlError('webhookReorder must be true or false');
   for (const k of ['webhookDelayMs', 'seed'] as const) {
     const v = b[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new ControlError(`${k} must be a number ≥ 0, got ${JSON.stringify(v)}`);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
+      throw new ControlError(`${k} must be a number ≥ 0, got ${JSON.stringify(v)}`);
   }
-  if (b.errorMethods !== undefined && !(Array.isArray(b.errorMethods) && b.errorMethods.every((m) => typeof m === 'string'))) {
+  if (
+    b.errorMethods !== undefined &&
+    !(Array.isArray(b.errorMethods) && b.errorMethods.every((m) => typeof m === 'string'))
+  ) {
     throw new ControlError('errorMethods must be a list of HTTP methods, e.g. ["POST", "PATCH"]');
   }
   return b as SimFaults;
@@ -61,13 +100,25 @@ export function parseFaults(body: unknown): SimFaults {
 
 /** The rep edit a request body asks for, or why it cannot. */
 export function parseRepEdit(body: unknown): RepEdit {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ControlError('a rep edit is a JSON object {object, id, fields, userId?}');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ControlError('a rep edit is a JSON object {object, id, fields, userId?}');
   const b = body as Record<string, unknown>;
-  if (typeof b.object !== 'string' || b.object.length === 0) throw new ControlError('rep edit: object is required (the object name as the CRM API names it, e.g. contacts, Lead, persons)');
-  if ((typeof b.id !== 'string' || b.id.length === 0) && typeof b.id !== 'number') throw new ControlError('rep edit: id is required (the record id)');
-  if (typeof b.fields !== 'object' || b.fields === null || Array.isArray(b.fields)) throw new ControlError('rep edit: fields is required (an object of field name → new value)');
-  if (b.userId !== undefined && typeof b.userId !== 'string' && typeof b.userId !== 'number') throw new ControlError('rep edit: userId must be the id of a CRM user');
-  return { object: b.object, id: String(b.id), fields: b.fields as Record<string, unknown>, ...(b.userId !== undefined ? { userId: String(b.userId) } : {}) };
+  if (typeof b.object !== 'string' || b.object.length === 0)
+    throw new ControlError(
+      'rep edit: object is required (the object name as the CRM API names it, e.g. contacts, Lead, persons)',
+    );
+  if ((typeof b.id !== 'string' || b.id.length === 0) && typeof b.id !== 'number')
+    throw new ControlError('rep edit: id is required (the record id)');
+  if (typeof b.fields !== 'object' || b.fields === null || Array.isArray(b.fields))
+    throw new ControlError('rep edit: fields is required (an object of field name → new value)');
+  if (b.userId !== undefined && typeof b.userId !== 'string' && typeof b.userId !== 'number')
+    throw new ControlError('rep edit: userId must be the id of a CRM user');
+  return {
+    object: b.object,
+    id: String(b.id),
+    fields: b.fields as Record<string, unknown>,
+    ...(b.userId !== undefined ? { userId: String(b.userId) } : {}),
+  };
 }
 
 /** Registers the shared control routes on a simulator's server. */
@@ -102,4 +153,21 @@ export function registerControl(app: FastifyInstance, ctl: SimControl): void {
     }
   });
   app.get(CONTROL_PATHS.groundTruth, async () => ctl.groundTruth());
+}
+
+/**
+ * Serves `/ui/<object>/<id>`, the record page a rep would see; `render` answers undefined for an
+ * unknown object or record (404).
+ */
+export function registerRecordPage(
+  app: FastifyInstance,
+  render: (object: string, id: string) => string | undefined,
+): void {
+  app.get('/ui/:object/:id', async (req, reply) => {
+    const { object, id } = req.params as { object: string; id: string };
+    const html = render(object, id);
+    if (html === undefined)
+      return reply.code(404).type('text/html').send('<!doctype html><p>No such record.</p>');
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
 }

@@ -3,6 +3,7 @@
  * official client to work unchanged. The test bed, the demo, and the way to try inrecord without
  * credentials. Each lives in its own folder; this registry starts one by name.
  */
+import { CRM_NAMES } from '../crm/names.js';
 import type { CrmName } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import type { RunningSimulator, SimulatorOptions } from './types.js';
@@ -21,7 +22,8 @@ const STARTERS: Record<CrmName, () => Promise<(opts: SimulatorOptions) => Promis
   pipedrive: async () => (await import('./pipedrive/index.js')).startPipedriveSimulator,
 };
 
-export const SIMULATED_CRMS: CrmName[] = ['hubspot', 'salesforce', 'pipedrive'];
+/** Every CRM has a simulator: the one list of CRMs. */
+export const SIMULATED_CRMS: readonly CrmName[] = CRM_NAMES;
 
 export async function startSimulator(crm: CrmName, opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const start = await STARTERS[crm]();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldRule } from '../config/index.js';
+import { cardOf } from '../crm/registry.js';
 import type { CrmRecord, FieldChange, FieldSchema, ObjectSchema } from '../crm/types.js';
 import { countActions, holdBeforeFirstWrite, planContext, planWrites, type PlanInput } from './plan.js';
 import type { FlowOutput } from './types.js';
@@ -138,6 +139,18 @@ describe('planWrites', () => {
     const plan = planWrites(ctx, { recordId: 'c1', record, history: [human('tier', AFTER, 'b')], outputs: [out('tier', 'a')], readAt: READ, now: NOW });
     expect(plan.decisions[0].conflict).toEqual({ repValue: 'b', by: 'u7', at: AFTER });
     expect(plan.decisions[0]).toMatchObject({ before: 'b', after: 'a' });
+  });
+
+  it("finds a person's change recorded under another form of the record's id (its CRM card's aliases)", () => {
+    const short = '003R00000000001';
+    const rec = { ...record, id: short };
+    const history = [{ ...human('tier', AFTER, 'b'), id: '003R00000000001IAA' }];
+    const input = { recordId: short, record: rec, history, outputs: [out('tier', 'a')], readAt: READ, now: NOW };
+    // one form of an id per record (the default): an entry under another id is another record's,
+    // so who set the value is not known
+    expect(planWrites(planContext('contact', schema, rules), input).decisions[0].conflict).toEqual({ repValue: 'b', by: null, at: null });
+    const sf = planContext('contact', schema, rules, cardOf('salesforce').ids.aliases);
+    expect(planWrites(sf, input).decisions[0].conflict).toEqual({ repValue: 'b', by: 'u7', at: AFTER });
   });
 
   it('uses a per-field read time over the record read time: a rep edit made after the AI last wrote the field is flagged, even when this run read the record after the edit', () => {

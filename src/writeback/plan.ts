@@ -25,11 +25,13 @@ export interface PlanContext {
   rules: Map<string, FieldRule>;
   /** Stamp texts by (flow, model, confidence, time): most records of a run share one. */
   stampTexts: Map<string, string>;
+  /** Every form of a record id that names the same record (the CRM card's `ids.aliases`). */
+  idAliases: (id: string) => string[];
 }
 
-export function planContext(object: ObjectKind, schema: ObjectSchema, rules: Record<string, FieldRule> = {}): PlanContext {
+export function planContext(object: ObjectKind, schema: ObjectSchema, rules: Record<string, FieldRule> = {}, idAliases: (id: string) => string[] = (id) => [id]): PlanContext {
   const index = indexFields(schema);
-  return { object, index, rules: resolveRules(index, rules).byField, stampTexts: new Map() };
+  return { object, index, rules: resolveRules(index, rules).byField, stampTexts: new Map(), idAliases };
 }
 
 export interface PlanInput {
@@ -137,7 +139,7 @@ export function planWrites(ctx: PlanContext, input: PlanInput): RecordPlan {
     lastChange = new Map();
     for (const h of input.history) {
       // apply passes this record's history only; a stray entry of another record is ignored
-      if (h.id !== recordId && h.id !== record?.id && !(h.id.length === 18 && h.id.slice(0, 15) === recordId)) continue;
+      if (h.id !== recordId && h.id !== record?.id && !ctx.idAliases(h.id).includes(recordId)) continue;
       const prev = lastChange.get(h.field);
       if (!prev || Date.parse(h.at) >= Date.parse(prev.at)) lastChange.set(h.field, h);
     }

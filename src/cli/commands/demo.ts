@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CrmName } from '../../crm/types.js';
+import { CRM_NAMES, type CrmName, isCrmName } from '../../crm/names.js';
 import { renderDemoReport, runDemo } from '../../demo/index.js';
 import { InrecordError } from '../../errors/index.js';
 import { buildServer, consoleActions } from '../../server/index.js';
@@ -20,7 +20,7 @@ export function register(program: Command): void {
         const g = globals(cmd);
         const crms = opts.crm.split(',').map((s) => s.trim()) as CrmName[];
         for (const c of crms) {
-          if (!['hubspot', 'salesforce', 'pipedrive'].includes(c)) throw new InrecordError('IR_USAGE', `--crm: unknown CRM "${c}"`);
+          if (!isCrmName(c)) throw new InrecordError('IR_USAGE', `--crm: unknown CRM "${c}"`, { fix: `Use ${CRM_NAMES.join(', ')}.` });
         }
         const progress = (m: string) => {
           if (!g.json) process.stderr.write(`· ${m}\n`);

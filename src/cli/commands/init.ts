@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { CRM_NAMES, isCrmName } from '../../crm/names.js';
 import { SIMULATOR_TRIAL, exampleConfig, simulatorCommand } from '../../config/index.js';
 import { InrecordError } from '../../errors/index.js';
 import { action, globals } from '../command.js';
@@ -10,15 +11,15 @@ export function register(program: Command): void {
   program
     .command('init')
     .description('write a commented inrecord.yaml for a CRM, and say how to try it on the local simulator')
-    .option('--crm <kind>', 'hubspot | salesforce | pipedrive', 'hubspot')
+    .option('--crm <kind>', CRM_NAMES.join(' | '), 'hubspot')
     .option('-o, --out <path>', 'where to write it', 'inrecord.yaml')
     .option('--force', 'overwrite an existing file')
     .action(
       action(async (opts: { crm: string; out: string; force?: boolean }, cmd: Command) => {
-        if (!['hubspot', 'salesforce', 'pipedrive'].includes(opts.crm)) {
+        if (!isCrmName(opts.crm)) {
           throw new InrecordError(
             'IR_USAGE',
-            `--crm must be hubspot, salesforce or pipedrive, not "${opts.crm}"`,
+            `--crm must be one of ${CRM_NAMES.join(', ')}, not "${opts.crm}"`,
           );
         }
         const crm = opts.crm as keyof typeof SIMULATOR_TRIAL;

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { CRM_NAMES, isCrmName } from '../../crm/names.js';
 import { InrecordError } from '../../errors/index.js';
 import {
   type CompanyCandidate,
@@ -51,8 +52,6 @@ function readSnapshot<T extends { id: string }>(path: string, what: 'contacts' |
   }
 }
 
-const CRMS = ['hubspot', 'salesforce', 'pipedrive'];
-
 export function register(program: Command): void {
   program
     .command('reconcile')
@@ -77,7 +76,7 @@ export function register(program: Command): void {
     )
     .option(
       '--crm <crm>',
-      'live: hubspot | salesforce | pipedrive, through the config’s connection; links and review items are stored',
+      `live: ${CRM_NAMES.join(' | ')}, through the config’s connection; links and review items are stored`,
     )
     .option('--batch <n>', 'live: values per lookup call', (v) => Number.parseInt(v, 10), 100)
     .option(
@@ -94,15 +93,15 @@ export function register(program: Command): void {
           );
         if (!live && !opts.crmContacts && !opts.crmCompanies)
           throw new InrecordError('IR_USAGE', 'nothing to reconcile against', {
-            fix: 'Pass --crm-contacts and --crm-companies (offline) or --crm hubspot|salesforce|pipedrive (live).',
+            fix: `Pass --crm-contacts and --crm-companies (offline) or --crm ${CRM_NAMES.join('|')} (live).`,
           });
         if (live && opts.train)
           throw new InrecordError('IR_USAGE', '--train needs the whole CRM, and live mode fetches only candidates', {
             fix: 'Export the CRM and run offline with --crm-contacts, --crm-companies and --train.',
           });
-        if (live && !CRMS.includes(opts.crm as string))
+        if (live && !isCrmName(opts.crm as string))
           throw new InrecordError('IR_USAGE', `--crm ${opts.crm} is not a CRM inrecord knows`, {
-            fix: 'Use hubspot, salesforce or pipedrive.',
+            fix: `Use ${CRM_NAMES.join(', ')}.`,
           });
 
         const { inputs, rejected, problems } = parseInputLines(readText(opts.input, '--input'));

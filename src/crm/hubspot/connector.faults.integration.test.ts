@@ -55,7 +55,7 @@ describe('faults', () => {
     expect(hs.rateLimit.callsPerWindow).toBe(7);
     await hs.describe('company');
     // the connector's limiter now follows the simulator's documented window (§9.2)
-    expect((hs as unknown as { limiter: { policy: { callsPerWindow: number } } }).limiter.policy.callsPerWindow).toBeGreaterThan(7);
+    expect((hs as unknown as { api: { limiter: { policy: { callsPerWindow: number } } } }).api.limiter.policy.callsPerWindow).toBeGreaterThan(7);
   });
 });
 

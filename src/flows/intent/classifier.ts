@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dataPath } from '../data-path.js';
 import { digest } from '../scoring/rules.js';
+import { cleanInbound } from './clean.js';
+import { CUE_WORDS } from './lexicon.js';
 
 export const INTENT_LABELS = ['high', 'medium', 'low', 'not_sales'] as const;
 export type IntentLabel = (typeof INTENT_LABELS)[number];
@@ -19,6 +21,8 @@ export interface IntentPrediction {
   /** Posterior probability of the label (naive Bayes is overconfident: read it as a ranking). */
   confidence: number;
   probabilities: Record<IntentLabel, number>;
+  /** An out-of-office or other automatic reply: not_sales by rule, not by the model. */
+  autoReply?: boolean;
 }
 
 export interface NaiveBayesJson {
@@ -32,33 +36,33 @@ export interface NaiveBayesJson {
   logUnseen: number[];
 }
 
-// Lines of a quoted reply or a signature carry the other side's words, not this sender's intent.
-const QUOTED = /^(>|on .+ wrote:|-----original message-----|from: .+@)/i;
+/** Word tokens of text already cleaned: lower case, accents off, numbers as '#', foreign cue words in English. */
+function wordTokens(text: string): string[] {
+  const plain = text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    // French and Italian elision ("l'intégration", "d'informations") is two words; English contractions one
+    .replace(/\b(l|d|m|s|j|n|c|t|qu)[’'](?=[a-z])/g, '$1 ')
+    .replace(/[’']/g, '');
+  return plain.match(/[a-z]+|\d+/g)?.map((t) => (/^\d+$/.test(t) ? '#' : (CUE_WORDS.get(t) ?? t))) ?? [];
+}
 
-/** Lower-cased word tokens, numbers kept as '#', quoted replies dropped. */
+/** The sender's own words as tokens: quoted replies, forwarded headers, signatures, disclaimers and HTML dropped (clean.ts). */
 export function tokenize(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  const kept: string[] = [];
-  for (const line of lines) {
-    if (QUOTED.test(line.trim())) break;
-    kept.push(line);
-  }
-  return (
-    kept
-      .join(' ')
-      .toLowerCase()
-      .replace(/[’']/g, '')
-      .match(/[a-z]+|\d+/g)
-      ?.map((t) => (/^\d+$/.test(t) ? '#' : t)) ?? []
-  );
+  return wordTokens(cleanInbound(text).text);
+}
+
+function termsOf(toks: string[]): Set<string> {
+  const out = new Set<string>(toks);
+  for (let i = 0; i + 1 < toks.length; i++) out.add(`${toks[i]} ${toks[i + 1]}`);
+  return out;
 }
 
 /** Unigrams and bigrams, each once. */
 export function terms(text: string): Set<string> {
-  const toks = tokenize(text);
-  const out = new Set<string>(toks);
-  for (let i = 0; i + 1 < toks.length; i++) out.add(`${toks[i]} ${toks[i + 1]}`);
-  return out;
+  return termsOf(tokenize(text));
 }
 
 export function trainNaiveBayes(examples: LabelledText[], alpha = 0.5): NaiveBayesJson {
@@ -96,9 +100,58 @@ export function trainNaiveBayes(examples: LabelledText[], alpha = 0.5): NaiveBay
   return json;
 }
 
+/** A word the model never saw, read as a word it saw one typo away (a letter added, dropped, changed or two swapped). */
+const SPELLING = new WeakMap<NaiveBayesJson, Map<string, string>>();
+const MIN_CORRECTED = 5;
+
+function deletions(w: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < w.length; i++) out.push(w.slice(0, i) + w.slice(i + 1));
+  return out;
+}
+
+function spellingIndex(model: NaiveBayesJson): Map<string, string> {
+  let index = SPELLING.get(model);
+  if (index) return index;
+  index = new Map();
+  // the first word (in the model's order) claims a key; an exact word always claims its own
+  for (const t of Object.keys(model.logLikelihood)) {
+    if (t.includes(' ') || t.length < MIN_CORRECTED - 1) continue;
+    index.set(t, t);
+    for (const d of deletions(t)) if (!index.has(d)) index.set(d, t);
+  }
+  SPELLING.set(model, index);
+  return index;
+}
+
+function corrected(model: NaiveBayesJson, tok: string): string {
+  if (tok.length < MIN_CORRECTED || model.logLikelihood[tok]) return tok;
+  const index = spellingIndex(model);
+  // symmetric deletions: an inserted letter (tok minus one = word), a dropped one (word minus one =
+  // tok), a changed or swapped one (both minus one agree)
+  const hit =
+    index.get(tok) ??
+    deletions(tok)
+      .map((d) => index.get(d))
+      .find((w) => w !== undefined);
+  return hit ?? tok;
+}
+
+/** The terms the model reads in text it has cleaned: words one typo from a known word read as that word. */
+export function modelTerms(model: NaiveBayesJson, cleanedText: string): Set<string> {
+  return termsOf(wordTokens(cleanedText).map((w) => corrected(model, w)));
+}
+
 export function classifyIntent(model: NaiveBayesJson, text: string): IntentPrediction {
+  const cleaned = cleanInbound(text);
+  if (cleaned.autoReply) {
+    const probabilities = Object.fromEntries(
+      model.labels.map((l) => [l, l === 'not_sales' ? 1 : 0]),
+    ) as Record<IntentLabel, number>;
+    return { label: 'not_sales', confidence: 1, probabilities, autoReply: true };
+  }
   const scores = [...model.logPrior];
-  for (const t of terms(text)) {
+  for (const t of modelTerms(model, cleaned.text)) {
     const ll = model.logLikelihood[t];
     // Terms never seen in training carry no evidence; skipping them keeps long texts from drifting.
     if (!ll) continue;
@@ -140,7 +193,9 @@ export interface Evaluation {
 }
 
 export function evaluateIntent(model: NaiveBayesJson, examples: LabelledText[]): Evaluation {
-  const confusion = Object.fromEntries(INTENT_LABELS.map((a) => [a, Object.fromEntries(INTENT_LABELS.map((p) => [p, 0]))])) as Evaluation['confusion'];
+  const confusion = Object.fromEntries(
+    INTENT_LABELS.map((a) => [a, Object.fromEntries(INTENT_LABELS.map((p) => [p, 0]))]),
+  ) as Evaluation['confusion'];
   let right = 0;
   for (const ex of examples) {
     const p = classifyIntent(model, ex.text).label;

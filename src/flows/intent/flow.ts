@@ -76,7 +76,7 @@ function localIntent(ctx: TextFlowContext, recordId: string, text: string, field
       ),
     };
   }
-  const reason = fellBack ? `local model (the LLM answer was not used: ${fellBack.code})` : undefined;
+  const reason = fellBack ? `local model (the LLM answer was not used: ${fellBack.code})` : p.autoReply ? 'an automatic reply (out of office): no intent to read' : undefined;
   return checked(recordId, { name: 'intent', value, type: 'picklist', confidence: round(p.confidence), modelVersion: model.version, ...(reason ? { reason } : {}) }, field, fellBack);
 }
 

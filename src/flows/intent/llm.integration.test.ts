@@ -2,10 +2,14 @@
  * The LLM path against local OpenAI-compatible servers on 127.0.0.1 (Fastify), driven by the
  * official `openai` client: one well-behaved, one answering junk in every way seen in the field.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldSchema } from '../../crm/types.js';
+import { inboundText, realisticInboundSet } from '../../simulators/seed/inbound.js';
+import { type FakeLlmMode as Mode, type FakeLlmRequest as Seen, fakeLlm } from '../testing/fake-llm.js';
+import { INTENT_LABELS, type IntentLabel, bundledIntentModel, classifyIntent } from './classifier.js';
 import { intentOutput, summaryOutput, textFlowContext } from './flow.js';
+import { formatIntentReport, measureIntent } from './measure.js';
 
 const intentField: FieldSchema = {
   name: 'AI_Intent__c',
@@ -24,63 +28,6 @@ const intentField: FieldSchema = {
   custom: true,
 };
 const summaryField: FieldSchema = { name: 'AI_Summary__c', label: 'AI summary', type: 'text', crmType: 'textarea', maxLength: 120, required: false, writable: true, custom: true };
-
-type Mode = 'good' | 'wrong-label' | 'malformed' | 'prose' | 'refusal' | 'slow' | 'error500' | 'too-long' | 'extra-key';
-
-interface Seen {
-  body: { model: string; messages: { role: string; content: string }[]; response_format?: { type: string; json_schema?: { schema: { properties: Record<string, { enum?: string[] }> } } } };
-  auth: string | undefined;
-}
-
-function completion(content: string | null, refusal: string | null = null) {
-  return {
-    id: 'chatcmpl-1',
-    object: 'chat.completion',
-    created: 1_764_320_000,
-    model: 'fake-1',
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal }, finish_reason: 'stop', logprobs: null }],
-    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-  };
-}
-
-async function fakeLlm(mode: () => Mode, seen: Seen[]): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify();
-  app.post('/v1/chat/completions', async (req, reply) => {
-    const body = req.body as Seen['body'];
-    seen.push({ body, auth: req.headers.authorization });
-    const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
-    const isSummary = body.messages[0].content.startsWith('Summarise');
-    const good = isSummary
-      ? { summary: 'Budget $40k; proposal by Friday.' }
-      : { label: /quote|contract|buy/i.test(user) ? 'high' : 'medium', confidence: 0.9, reason: 'Asks for a quote.' };
-    switch (mode()) {
-      case 'good':
-        return completion(JSON.stringify(good));
-      case 'wrong-label':
-        return completion(JSON.stringify({ label: 'urgent', confidence: 0.99, reason: 'very keen' }));
-      case 'malformed':
-        return completion('{"label": "high", "confidence": 0.9,');
-      case 'prose':
-        return completion(`Sure! Here is the classification:\n${JSON.stringify(good)}\nLet me know if you need more.`);
-      case 'refusal':
-        return completion(null, 'I cannot help with that.');
-      case 'slow':
-        // well past the client's timeout, which leaves a loaded machine room for a good answer
-        await new Promise((r) => setTimeout(r, 8000));
-        return completion(JSON.stringify(good));
-      case 'error500':
-        return reply.code(500).send({ error: { message: 'upstream overloaded', type: 'server_error' } });
-      case 'too-long':
-        return completion(JSON.stringify(isSummary ? { summary: 'x'.repeat(500) } : { label: 'High', confidence: 0.9, reason: 'label, not value' }));
-      case 'extra-key':
-        return completion(JSON.stringify({ ...good, value: 'high', sql: 'DROP TABLE' }));
-    }
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return { app, url: `http://127.0.0.1:${addr.port}/v1` };
-}
 
 const EMAIL = 'Hi, can you send a quote for 50 seats? We want to sign the contract this month.';
 const CALL = 'Dana: We agreed the budget is $40k.\nSam: Next step: I will send the proposal by Friday.\nDana: Our main concern is the integration with our reporting.';
@@ -155,6 +102,35 @@ describe('LLM provider against local OpenAI-compatible servers', () => {
       expect(String(l.output.value).length).toBeLessThanOrEqual(120);
       expect(l.output.modelVersion).toBe('extractive-1');
     }
+  });
+
+  it('the LLM path and the local classifier measured on the same realistic mail, in the same report', async () => {
+    mode = 'good';
+    const set = realisticInboundSet(21, 40).map((m) => ({ text: inboundText(m), label: m.intent }));
+    const answers: (IntentLabel | null)[] = [];
+    const before = seen.length;
+    const llm = await measureIntent(
+      set,
+      async (text, i) => {
+        const r = await intentOutput(ctx('error'), `m${i}`, text, intentField);
+        const a = r.ok ? (r.output.value as IntentLabel) : null;
+        answers[i] = a;
+        return a;
+      },
+      8,
+    );
+    const local = await measureIntent(set, (t) => classifyIntent(bundledIntentModel(), t).label);
+    expect(seen.length - before).toBe(40);
+    for (const r of [llm, local]) {
+      expect(r.n).toBe(40);
+      expect(r.perClass.map((c) => c.label)).toEqual([...INTENT_LABELS]);
+      for (const c of r.perClass) expect(c.recall.n).toBe(set.filter((x) => x.label === c.label).length);
+    }
+    // the LLM's figures are its answers, whatever they are
+    for (const c of llm.perClass) expect(c.precision.n).toBe(answers.filter((a) => a === c.label).length);
+    expect(llm.unanswered).toBe(answers.filter((a) => a === null).length);
+    const text = [formatIntentReport('local', local), formatIntentReport('llm', llm)].join('\n');
+    expect(text.match(/^(high|medium|low|not_sales) /gm)).toHaveLength(8);
   });
 
   it('an unreachable endpoint is retryable and unavailable', async () => {

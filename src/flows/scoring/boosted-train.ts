@@ -11,7 +11,7 @@ import { compileFeatures, type FeatureValue, readFeature } from './features.js';
 import { type BoostedColumn, type BoostedModel, type BoostedModelJson, type BoostedNode, type BoostReport, boostedLogOdds, compileBoostedModel, encodeValues } from './boosted.js';
 import { digest } from './rules.js';
 import type { FeatureSpec } from './settings.js';
-import { splitKey } from './logistic.js';
+import { splitKey } from './logistic-train.js';
 
 export interface BoostOptions {
   reasons: number;

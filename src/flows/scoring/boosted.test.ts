@@ -3,7 +3,7 @@ import { mulberry32 } from '../../random/index.js';
 import type { FlowRecord } from '../types.js';
 import { boostedContributions, scoreWithBoosted } from './boosted.js';
 import { trainBoosted } from './boosted-train.js';
-import { trainLogistic } from './logistic.js';
+import { trainLogistic } from './logistic-train.js';
 import { auc, aucDifference } from './metrics.js';
 import { chooseModel, scoreRecord } from './model.js';
 import type { ScoringSettingsInput } from './settings.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../types.js';
 import { readFeature } from './features.js';
-import { type LogisticModel, trainLogistic } from './logistic.js';
+import type { LogisticModel } from './logistic.js';
+import { trainLogistic } from './logistic-train.js';
 import { type TrainedModel, predictProbability, scoreWithTrained } from './trained.js';
 import type { FeatureSpec } from './settings.js';
 import { type Design, fitLogistic } from './solver.js';

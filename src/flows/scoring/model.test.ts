@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../types.js';
-import { splitKey } from './logistic.js';
+import { splitKey } from './logistic-train.js';
 import { chooseModel, holdoutSplit, isDecided, labelOf, scoreRecord, scoringOutputs } from './model.js';
 import { buildRulesModel, rulePoints } from './rules.js';
 import { EXAMPLE_SCORING_SETTINGS, scoringSettingsSchema } from './settings.js';

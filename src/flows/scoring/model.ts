@@ -11,7 +11,7 @@ import { InrecordError } from '../../errors/index.js';
 import type { FlowOutput, FlowRecord } from '../types.js';
 import type { BoostReport } from './boosted.js';
 import { trainBoosted } from './boosted-train.js';
-import { type FitReport, splitKey, trainLogistic } from './logistic.js';
+import { type FitReport, splitKey, trainLogistic } from './logistic-train.js';
 import { type LiftRow, type ReliabilityBin, auc, aucDifference, aucInterval, brier, calibrationError, liftTable, logLoss, reliability, topDecilePrecision } from './metrics.js';
 import { type ModelFamily, type TrainedModel, type TrainedModelJson, compileTrainedModel, predictProbability, scoreWithTrained } from './trained.js';
 import { type RulesModel, type ScoreResult, buildRulesModel, scoreWithRules } from './rules.js';

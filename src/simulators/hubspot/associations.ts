@@ -4,7 +4,7 @@
  * kept in both directions with the type id of its direction.
  */
 import { ENGAGEMENT_ASSOC } from './engagements.js';
-import type { ObjectType } from './properties.js';
+import type { ObjectType } from './schema.js';
 
 /** Association type ids (§7.3): [from, to] → [typeId, inverse typeId]. Primary ones first. */
 const ASSOC: Record<string, { primary?: [number, number]; unlabeled: [number, number] }> = {

@@ -4,10 +4,10 @@
  * HubSpot-defined association type ids to contacts, companies and deals (SDK `AssociationTypes`:
  * emailToContact 198, meetingToDeal 212, callToCompany 182, …), the values HubSpot fills in on
  * create (a meeting's hs_timestamp defaults to its start; an email's from/to properties are read
- * from hs_email_headers) and how each shows on a record's timeline. Pure: state.ts, properties.ts,
- * routes.ts and page.ts take these tables.
+ * from hs_email_headers) and how each shows on a record's timeline. Pure: state.ts, schema.ts,
+ * routes/ and page.ts take these tables.
  */
-import type { PropertyDef, PropertyOption } from './properties.js';
+import type { PropertyDef, PropertyOption } from './schema.js';
 
 export const ENGAGEMENT_TYPES = ['emails', 'meetings', 'calls'] as const;
 export type EngagementType = (typeof ENGAGEMENT_TYPES)[number];

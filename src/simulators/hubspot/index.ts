@@ -2,11 +2,13 @@
  * The HubSpot simulator: a local HTTP server that answers like HubSpot's CRM API (v3 objects,
  * batch, search, merge, properties and groups, owners; v4 associations and labels) closely enough for `@hubspot/api-client`
  * 14.0.1 to work unchanged with `new Client({ accessToken, basePath: sim.url })` (reference:
- * docs/reference/hubspot.md). Owns its folder only: properties.ts (catalogue and value
- * rules), search.ts (filter engine), state.ts (the account), associations.ts (association types,
- * labels and links), routes.ts (HTTP, with routes/ for properties, associations and merge), seed.ts,
- * page.ts, webhooks.ts, subscriptions.ts. It must not import engine modules; the engine reaches HubSpot only through
- * src/crm/hubspot.
+ * docs/reference/hubspot.md). Owns its folder only, in the shape every simulator folder shares:
+ * state.ts (the account), seed.ts, schema.ts (object types and the property catalogue), routes.ts
+ * (the request pipeline) with one file per API group under routes/, ratelimit.ts, oauth.ts,
+ * webhooks.ts (with subscriptions.ts, their settings API), page.ts, spec/; and HubSpot's own:
+ * values.ts (property value rules), search.ts and indexes.ts (the filter engine and its indexes),
+ * associations.ts (association types, labels and links), engagements.ts. It must not import
+ * engine modules; the engine reaches HubSpot only through src/crm/hubspot.
  *
  * Outside the API: the shared control API (../control.ts; a rep edit is history source CRM_UI with
  * the rep's user id) and the record page `/ui/<contacts|companies|deals>/<id>`.
@@ -19,11 +21,11 @@
  */
 import Fastify from 'fastify';
 import { observeAnswers } from '../conformance.js';
-import { registerControl } from '../control.js';
-import { countDelivery, emptyStats } from '../stats.js';
-import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
+import { ControlState, registerControl, registerRecordPage } from '../control.js';
+import { countDelivery } from '../stats.js';
+import type { RepEdit, RunningSimulator, SimulatorOptions } from '../types.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
-import { objectTypeOf } from './properties.js';
+import { objectTypeOf } from './schema.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedAccount } from './seed.js';
 import { HubspotState } from './state.js';
@@ -56,20 +58,19 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
   const token = opts.token ?? DEFAULT_TOKEN;
   const state = new HubspotState(seed);
   const truth: GroundTruth = seedAccount(state, seed, opts.records ?? 200, Date.now());
-  let faults: SimFaults = {};
-  let stats = emptyStats();
+  const live = new ControlState();
   const dispatcher = new WebhookDispatcher(state, {
     secret: opts.clientSecret ?? 'sim-client-secret',
     retryScale: typeof opts.webhookRetryScale === 'number' ? opts.webhookRetryScale : 1,
-    faults: () => faults,
-    onDelivered: (ms) => countDelivery(stats, ms),
-    onFailed: () => stats.webhooksFailed++,
+    faults: () => live.faults,
+    onDelivered: (ms) => countDelivery(live.stats, ms),
+    onFailed: () => live.stats.webhooksFailed++,
   });
   if (opts.webhookUrl) dispatcher.setTarget(opts.webhookUrl);
   state.listeners.push((n) => {
     if (n.action !== 'deletion') {
-      if (n.source.sourceType === 'INTEGRATION') stats.integrationWrites += n.changes.length;
-      else if (n.source.sourceType === 'CRM_UI') stats.humanWrites += n.changes.length;
+      if (n.source.sourceType === 'INTEGRATION') live.stats.integrationWrites += n.changes.length;
+      else if (n.source.sourceType === 'CRM_UI') live.stats.humanWrites += n.changes.length;
     }
     dispatcher.onChange(n);
   });
@@ -81,12 +82,13 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     clientSecret: opts.clientSecret ?? 'sim-client-secret',
     ttlSeconds: opts.tokenTtlSeconds ?? 1800,
     refreshToken: typeof opts.refreshToken === 'string' ? opts.refreshToken : undefined,
-    onRefresh: () => stats.tokenRefreshes++,
+    onRefresh: () => live.stats.tokenRefreshes++,
     portalId: state.portalId,
     appId: state.appId,
   });
   oauth.register(app);
-  const developerApiKey = typeof opts.developerApiKey === 'string' ? opts.developerApiKey : 'sim-developer-key';
+  const developerApiKey =
+    typeof opts.developerApiKey === 'string' ? opts.developerApiKey : 'sim-developer-key';
   const subscriptions = new WebhookSubscriptions((url) => dispatcher.setTarget(url));
   subscriptions.register(app);
   const ctx: RouteContext = {
@@ -98,9 +100,9 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
       daily: typeof opts.dailyLimit === 'number' ? opts.dailyLimit : 1_000_000,
       searchPerSecond: typeof opts.searchPerSecond === 'number' ? opts.searchPerSecond : 5,
     },
-    faults: () => faults,
+    faults: () => live.faults,
     get stats() {
-      return stats;
+      return live.stats;
     },
     searchLagMs: typeof opts.searchLagMs === 'number' ? opts.searchLagMs : 0,
     oauth,
@@ -109,7 +111,8 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
 
   const repEdit = async (edit: RepEdit): Promise<void> => {
     const type = objectTypeOf(edit.object);
-    if (!type) throw new Error(`unknown object ${edit.object}: use contacts, companies, deals, notes or tasks`);
+    if (!type)
+      throw new Error(`unknown object ${edit.object}: use contacts, companies, deals, notes or tasks`);
     const r = state.live(type, Number(edit.id));
     if (!r) throw new Error(`${edit.object} ${edit.id} not found`);
     const owner = state.owners.find((o) => !o.archived);
@@ -118,23 +121,12 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     state.update(r, values, { sourceType: 'CRM_UI', sourceId: `userId:${userId}`, userId });
   };
 
-  registerControl(app, {
-    stats: () => stats,
-    resetStats: () => {
-      stats = emptyStats();
-    },
-    setFaults: (f) => {
-      faults = f;
-    },
-    repEdit,
-    groundTruth: () => truth,
-  });
-  app.get('/ui/:object/:id', async (req, reply) => {
-    const { object, id } = req.params as { object: string; id: string };
+  const control = live.control(repEdit, () => truth);
+  registerControl(app, control);
+  registerRecordPage(app, (object, id) => {
     const type = PAGE_OBJECTS[object];
     const r = type ? state.get(type, Number(id)) : undefined;
-    if (!r) return reply.code(404).type('text/html').send('<!doctype html><p>No such record.</p>');
-    return reply.type('text/html; charset=utf-8').send(renderRecordPage(state, r));
+    return r ? renderRecordPage(state, r) : undefined;
   });
   registerRoutes(app, ctx);
 
@@ -154,15 +146,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
     oauth,
     subscriptions,
     developerApiKey,
-    repEdit,
-    setFaults(f) {
-      faults = f;
-    },
-    stats: () => stats,
-    resetStats() {
-      stats = emptyStats();
-    },
-    groundTruth: () => truth,
+    ...control,
     webhooksIdle: () => dispatcher.idle(),
     async close() {
       dispatcher.close();

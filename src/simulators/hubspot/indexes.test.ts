@@ -4,7 +4,7 @@
  * after the indexed records are updated, archived and created.
  */
 import { describe, expect, it } from 'vitest';
-import { type ObjectType, QUERY_PROPS } from './properties.js';
+import { type ObjectType, QUERY_PROPS } from './schema.js';
 import { type SearchRequest, runSearch } from './search.js';
 import { seedAccount } from './seed.js';
 import { HubspotState } from './state.js';

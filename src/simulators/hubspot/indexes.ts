@@ -10,7 +10,7 @@
  * same `matchFilter` the scan uses, so indexed and scanned answers are the same. A search no index
  * helps with is a scan, as before.
  */
-import type { PropertyDef } from './properties.js';
+import type { PropertyDef } from './schema.js';
 import {
   type PreparedSearch,
   SEARCH_LIMITS,

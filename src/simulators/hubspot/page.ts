@@ -5,7 +5,7 @@
  * timeline of notes, tasks, emails, meetings and calls associated with the record.
  */
 import { ENGAGEMENT_TYPES, engagementTimelineItem, esc } from './engagements.js';
-import type { ObjectType } from './properties.js';
+import type { ObjectType } from './schema.js';
 import type { HsRecord, HubspotState } from './state.js';
 
 export const PAGE_OBJECTS: Record<string, ObjectType> = {

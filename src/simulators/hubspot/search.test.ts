@@ -2,7 +2,7 @@
  * The search engine (reference §4) as tables of cases: operators, groups, sorting, paging, limits.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultProperties } from './properties.js';
+import { defaultProperties } from './schema.js';
 import { type SearchFilter, type Searchable, checkSearchRequest, matchFilter, runSearch } from './search.js';
 
 const defs = new Map(defaultProperties('contacts').map((d) => [d.name, d]));

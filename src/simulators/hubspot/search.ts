@@ -3,7 +3,7 @@
  * sort, integer-offset paging capped at 10,000 results, and the request limits. Pure: it takes
  * the records' property maps and returns the matching ids in order, or the 400 the API answers.
  */
-import type { PropertyDef } from './properties.js';
+import type { PropertyDef } from './schema.js';
 
 export interface SearchFilter {
   propertyName: string;

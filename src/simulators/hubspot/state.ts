@@ -7,16 +7,14 @@ import { randomUUID } from 'node:crypto';
 import {
   CLOSED_STAGE_IDS,
   CREATED_PROP,
-  type CheckContext,
   DEAL_STAGE_IDS,
   MODIFIED_PROP,
   OBJECT_TYPES,
   type ObjectType,
   type PropertyDef,
-  type ValueError,
-  checkValue,
   defaultProperties,
-} from './properties.js';
+} from './schema.js';
+import { type CheckContext, type ValueError, checkValue } from './values.js';
 import { isoTime } from '../seed/index.js';
 import { RecordIndex } from './indexes.js';
 import { ENGAGEMENT_FIRST_IDS } from './engagements.js';

@@ -8,7 +8,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { SimFaults } from '../types.js';
-import type { ObjectType } from './properties.js';
+import type { ObjectType } from './schema.js';
 import type { ChangeNotice, HubspotState } from './state.js';
 import { faultHits } from '../faults.js';
 import { webhookSender } from '../sender.js';

@@ -15,7 +15,7 @@ import {
   encodeWebhookCustom,
   v1Time,
   v2Time,
-} from './fields.js';
+} from './schema.js';
 import type { Entity, PipedriveState } from './state.js';
 
 /** A 400 from a v2 endpoint: every clause `key: message`, joined by `; ` (§4.4, S25). */

@@ -1,10 +1,12 @@
 /**
  * The Pipedrive simulator: a local HTTP server that answers like Pipedrive's API v1 and v2 closely
  * enough for the `pipedrive` npm client v33 to work unchanged (reference: docs/reference/
- * pipedrive.md). Owns its folder only: state.ts (the company), catalog.ts (products, followers,
- * activity types), fields.ts (custom-field formats), entities.ts (shapes and validation), routes.ts
- * (the request pipeline) with one file per role under routes/, ratelimit.ts, webhooks.ts, seed.ts. It
- * must not import engine modules; the engine reaches Pipedrive only through src/crm/pipedrive.
+ * pipedrive.md). Owns its folder only, in the shape every simulator folder shares: state.ts (the
+ * company), seed.ts, schema.ts (field definitions and custom-field formats), routes.ts (the request
+ * pipeline) with one file per API group under routes/, ratelimit.ts, oauth.ts, webhooks.ts, page.ts,
+ * spec/; and Pipedrive's own: entities.ts (shapes and validation), catalog.ts (products, followers,
+ * activity types). It must not import engine modules; the engine reaches Pipedrive only through
+ * src/crm/pipedrive.
  *
  * Outside the API: the shared control API (../control.ts) and `/ui/<persons|organizations|deals>/<id>`
  * (the record page, AI-written fields marked).
@@ -22,17 +24,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { observeAnswers } from '../conformance.js';
-import { registerControl } from '../control.js';
-import { WindowCount, countDelivery, emptyStats } from '../stats.js';
-import type { RepEdit, RunningSimulator, SimFaults, SimStats, SimulatorOptions } from '../types.js';
+import { ControlState, registerControl, registerRecordPage } from '../control.js';
+import { WindowCount, countDelivery } from '../stats.js';
+import type { RepEdit, RunningSimulator, SimulatorOptions } from '../types.js';
 import { decodeV2, deriveOnWrite } from './entities.js';
-import { HEX40 } from './fields.js';
+import { HEX40 } from './schema.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { DEFAULT_RATE_LIMITS, TokenRateLimiter } from './ratelimit.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedCompany } from './seed.js';
 import { PipedriveState, type PipedriveSnapshot } from './state.js';
-import type { EntityType } from './fields.js';
+import type { EntityType } from './schema.js';
 import { WebhookDispatcher } from './webhooks.js';
 
 export { PipedriveState } from './state.js';
@@ -57,7 +59,9 @@ const OBJECTS: Record<string, Exclude<EntityType, 'note'>> = {
   activities: 'activity',
 };
 
-export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Promise<RunningPipedriveSimulator> {
+export async function startPipedriveSimulator(
+  opts: SimulatorOptions = {},
+): Promise<RunningPipedriveSimulator> {
   const seed = opts.seed ?? 1;
   const token = opts.token ?? 'a3f1c9e2b7d84f6a9c0e1d2b3a4f5e6d7c8b9a01';
   // A snapshot file, when it exists, replaces seeding; it is written back on close.
@@ -65,32 +69,40 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
   let state: PipedriveState;
   let truth: GroundTruth;
   if (snapshotFile && existsSync(snapshotFile)) {
-    const snap = JSON.parse(readFileSync(snapshotFile, 'utf8')) as { state: PipedriveSnapshot; truth: GroundTruth };
+    const snap = JSON.parse(readFileSync(snapshotFile, 'utf8')) as {
+      state: PipedriveSnapshot;
+      truth: GroundTruth;
+    };
     state = PipedriveState.fromSnapshot(snap.state);
     truth = snap.truth;
   } else {
     state = new PipedriveState(seed);
     truth = seedCompany(state, seed, opts.records ?? 200, Date.now());
   }
-  let faults: SimFaults = {};
-  let stats = emptyStats();
+  const live = new ControlState();
   const limiter = new TokenRateLimiter({
     ...DEFAULT_RATE_LIMITS,
-    ...(opts.rateLimit ? { burst: opts.rateLimit.callsPerWindow, burstOAuth: opts.rateLimit.callsPerWindow, windowMs: opts.rateLimit.windowMs } : {}),
+    ...(opts.rateLimit
+      ? {
+          burst: opts.rateLimit.callsPerWindow,
+          burstOAuth: opts.rateLimit.callsPerWindow,
+          windowMs: opts.rateLimit.windowMs,
+        }
+      : {}),
     ...(typeof opts.dailyTokens === 'number' ? { dailyTokens: opts.dailyTokens } : {}),
     ...(typeof opts.searchBurst === 'number' ? { searchBurst: opts.searchBurst } : {}),
   });
   const dispatcher = new WebhookDispatcher(state, {
     retryScale: typeof opts.webhookRetryScale === 'number' ? opts.webhookRetryScale : 1,
     timeoutMs: 10_000,
-    faults: () => faults,
-    onDelivered: (ms) => countDelivery(stats, ms),
-    onFailed: () => stats.webhooksFailed++,
+    faults: () => live.faults,
+    onDelivered: (ms) => countDelivery(live.stats, ms),
+    onFailed: () => live.stats.webhooksFailed++,
   });
   state.listeners.push((ev) => {
     if (ev.action === 'change' || ev.action === 'create') {
-      if (ev.source === 'api') stats.integrationWrites += ev.changedKeys.length;
-      else stats.humanWrites += ev.changedKeys.length;
+      if (ev.source === 'api') live.stats.integrationWrites += ev.changedKeys.length;
+      else live.stats.humanWrites += ev.changedKeys.length;
     }
     dispatcher.onChange(ev);
   });
@@ -118,14 +130,17 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
     tokenUserId: 1,
     oauth: {
       clientId: typeof opts.oauthClientId === 'string' ? opts.oauthClientId : 'sim-client-id',
-      clientSecret: typeof opts.oauthClientSecret === 'string' ? opts.oauthClientSecret : (opts.clientSecret ?? 'sim-client-secret'),
+      clientSecret:
+        typeof opts.oauthClientSecret === 'string'
+          ? opts.oauthClientSecret
+          : (opts.clientSecret ?? 'sim-client-secret'),
       ttlSeconds: opts.tokenTtlSeconds ?? 3600,
     },
     accessTokens: new Map(),
     refreshTokens: new Map(),
-    faults: () => faults,
+    faults: () => live.faults,
     get stats() {
-      return stats;
+      return live.stats;
     },
     strictCustomKeys: opts.strictCustomFieldKeys === true,
     apiDomain: () => url,
@@ -134,7 +149,8 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
 
   const repEdit = async (edit: RepEdit): Promise<void> => {
     const type = OBJECTS[edit.object];
-    if (!type) throw new Error(`unknown object ${edit.object}: use persons, organizations, deals or activities`);
+    if (!type)
+      throw new Error(`unknown object ${edit.object}: use persons, organizations, deals or activities`);
     const e = state.get(type, Number(edit.id));
     if (!e || e.deletedAt !== null) throw new Error(`${edit.object} ${edit.id} not found`);
     const body: Record<string, unknown> = {};
@@ -151,23 +167,12 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
     state.update(e, d.core, d.custom, { userId, source: 'app', userAgent: 'Mozilla/5.0 (simulated rep)' });
   };
 
-  registerControl(app, {
-    stats: () => stats,
-    resetStats: () => {
-      stats = emptyStats();
-    },
-    setFaults: (f) => {
-      faults = f;
-    },
-    repEdit,
-    groundTruth: () => truth,
-  });
-  app.get('/ui/:object/:id', async (req, reply) => {
-    const { object, id } = req.params as { object: string; id: string };
+  const control = live.control(repEdit, () => truth);
+  registerControl(app, control);
+  registerRecordPage(app, (object, id) => {
     const type = PAGE_OBJECTS[object];
     const e = type ? state.get(type, Number(id)) : undefined;
-    if (!type || !e) return reply.code(404).type('text/html').send('<!doctype html><p>No such record.</p>');
-    return reply.type('text/html; charset=utf-8').send(renderRecordPage(state, type, e, ctx.tokenUserId));
+    return type && e ? renderRecordPage(state, type, e, ctx.tokenUserId) : undefined;
   });
   registerRoutes(app, ctx);
 
@@ -183,15 +188,7 @@ export async function startPipedriveSimulator(opts: SimulatorOptions = {}): Prom
     apiBaseV1: `${url}/v1`,
     token,
     state,
-    repEdit,
-    setFaults(f) {
-      faults = f;
-    },
-    stats: () => stats,
-    resetStats() {
-      stats = emptyStats();
-    },
-    groundTruth: () => truth,
+    ...control,
     webhooksIdle: () => dispatcher.idle(),
     async close() {
       dispatcher.close();

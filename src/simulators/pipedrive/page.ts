@@ -3,7 +3,7 @@
  * in Pipedrive — fields with labels (option labels, not ids), the ones last written by the
  * integration marked with when they were written, and the timeline of notes and activities.
  */
-import { HEX40, type EntityType, v2Time } from './fields.js';
+import { HEX40, type EntityType, v2Time } from './schema.js';
 import type { Entity, PipedriveState } from './state.js';
 
 const esc = (s: unknown) =>

@@ -12,7 +12,7 @@ import {
   changelogString,
   type CustomFieldSpec,
   makeCustomField,
-} from './fields.js';
+} from './schema.js';
 import { type CatalogSnapshot, PipedriveCatalog } from './catalog.js';
 
 export interface Entity {

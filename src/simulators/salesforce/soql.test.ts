@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SoqlError, parseSoql } from './soql.js';
+import { SoqlError, parseSoql } from './soql-parser.js';
 import { SalesforceOrg } from './state.js';
 
 // A tiny org with known rows; queries are checked against the expected last names.

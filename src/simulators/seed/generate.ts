@@ -5,20 +5,26 @@
  */
 import { Faker, en } from '@faker-js/faker';
 import { generateDeals } from './deals.js';
+import { worldDraws } from './draws.js';
 import { generateLeads } from './leads.js';
 import { composeMessage } from './messages.js';
-import type { GenerateWorldOptions, Intent, SeedCompany, SeedContact, SeedMessage, SeedOutsider, SeedOwner, Seniority, World, WorldTruth } from './types.js';
+import { generateOutsiders } from './outsiders.js';
+import type {
+  GenerateWorldOptions,
+  Intent,
+  SeedCompany,
+  SeedContact,
+  SeedMessage,
+  SeedOutsider,
+  SeedOwner,
+  Seniority,
+  World,
+  WorldTruth,
+} from './types.js';
 import {
-  ACCENTED_FIRST,
-  ACCENTED_LAST,
   COUNTRIES,
   DAY,
-  FREE_MAIL,
   INDUSTRIES,
-  LEGAL,
-  LEGAL_TAIL,
-  NICK,
-  NOUNS,
   REGIONS,
   ROLE_LOCAL_PARTS,
   SENIORITIES,
@@ -55,11 +61,23 @@ export function generateWorld(opts: GenerateWorldOptions): World {
   const lastPool = [...new Set(Array.from({ length: 900 }, () => faker.person.lastName()))];
   const cityPool = Array.from({ length: 120 }, () => faker.location.city());
 
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-  const int = (min: number, max: number) => min + Math.floor(rnd() * (max - min + 1));
-  const chance = (p: number) => rnd() < p;
-  const first = () => (chance(0.04) ? pick(ACCENTED_FIRST) : pick(firstPool));
-  const last = () => (chance(0.05) ? pick(ACCENTED_LAST) : pick(lastPool));
+  const d = worldDraws(rnd, firstPool, lastPool);
+  const {
+    pick,
+    int,
+    chance,
+    first,
+    last,
+    uniqueDomain,
+    companyName,
+    stripLegal,
+    messyDomain,
+    phoneFor,
+    workEmail,
+    personalEmail,
+    messyFirst,
+    messyLast,
+  } = d;
 
   // Owners: the sales team, at its own domain.
   const teamDomain = `${ascii(pick(WORDS))}-sales.example`;
@@ -77,67 +95,7 @@ export function generateWorld(opts: GenerateWorldOptions): World {
   const activeOwners = owners.filter((o) => o.active);
   const owner = () => pick(activeOwners).id;
 
-  const usedDomains = new Set<string>();
-  // Unique names with a numbered suffix; the next number per stem is remembered (no rescans).
-  const nextNumber = new Map<string, number>();
-  const unique = (used: Set<string>, stem: string, tail: string) => {
-    let v = `${stem}${tail}`;
-    if (used.has(v)) {
-      let k = nextNumber.get(v) ?? 2;
-      while (used.has(`${stem}${k}${tail}`)) k++;
-      nextNumber.set(v, k + 1);
-      v = `${stem}${k}${tail}`;
-    }
-    used.add(v);
-    return v;
-  };
-
   // Companies.
-  const uniqueDomain = (base: string, tld: string) => {
-    return unique(usedDomains, `${base || 'company'}`, `.${tld}`);
-  };
-  const companyName = () => {
-    const r = rnd();
-    const suffix = pick(LEGAL);
-    const base = r < 0.45 ? last() : r < 0.7 ? `${last()} & ${last()}` : `${pick(WORDS)} ${pick(NOUNS)}`;
-    return suffix ? `${base} ${suffix}` : base;
-  };
-  const stripLegal = (n: string) => n.replace(LEGAL_TAIL, '');
-  const messyDomain = (d: string): string | null => {
-    const r = rnd();
-    if (r < 0.04) return `https://www.${d}/`;
-    if (r < 0.07) return d.toUpperCase();
-    if (r < 0.1) return `www.${d}`;
-    if (r < 0.13) return null;
-    return d;
-  };
-  const phoneFor = (country: string): string => {
-    const a = int(200, 989);
-    const b = int(200, 999);
-    const c = pad(int(0, 9999), 4);
-    switch (country) {
-      case 'US':
-      case 'CA': {
-        const f = int(0, 3);
-        return f === 0
-          ? `+1 ${a}-${b}-${c}`
-          : f === 1
-            ? `(${a}) ${b}-${c}`
-            : f === 2
-              ? `${a}.${b}.${c}`
-              : `1${a}${b}${c}`;
-      }
-      case 'GB':
-        return chance(0.5) ? `+44 20 7${int(100, 999)} ${c}` : `020 7${int(100, 999)} ${c}`;
-      case 'DE':
-        return chance(0.5) ? `+49 30 ${int(1000000, 9999999)}` : `030 ${int(1000000, 9999999)}`;
-      case 'FR':
-        return `+33 1 ${int(10, 99)} ${int(10, 99)} ${int(10, 99)} ${int(10, 99)}`;
-      default:
-        return `+${int(30, 49)} ${a} ${b} ${c}`;
-    }
-  };
-
   const companies: SeedCompany[] = [];
   const sameNameCompanies = new Map<string, string[]>();
   const subsidiaries: Record<string, string[]> = {};
@@ -203,44 +161,6 @@ export function generateWorld(opts: GenerateWorldOptions): World {
   }
 
   // Contacts.
-  const usedEmails = new Set<string>();
-  const workEmail = (f: string, l: string, domain: string) => {
-    const fa = ascii(f) || 'x';
-    const la = ascii(l) || 'x';
-    const r = rnd();
-    const local =
-      r < 0.55
-        ? `${fa}.${la}`
-        : r < 0.75
-          ? `${fa[0]}${la}`
-          : r < 0.85
-            ? fa
-            : r < 0.95
-              ? `${fa}${la[0]}`
-              : `${fa}_${la}`;
-    return unique(usedEmails, local, `@${domain}`);
-  };
-  const personalEmail = (f: string, l: string) => {
-    const fa = ascii(f) || 'x';
-    const la = ascii(l) || 'x';
-    const provider = pick(FREE_MAIL);
-    const local = chance(0.5) ? `${fa}.${la}` : `${fa}${la}${int(1, 99)}`;
-    return unique(usedEmails, local, `@${provider}`);
-  };
-  const messyFirst = (f: string): string => {
-    const r = rnd();
-    if (r < 0.03) return `Dr. ${f}`;
-    if (r < 0.07) return `${f} ${String.fromCharCode(65 + int(0, 25))}.`;
-    if (r < 0.1) return f.toLowerCase();
-    if (r < 0.12) return f.toUpperCase();
-    return f;
-  };
-  const messyLast = (l: string): string => {
-    const r = rnd();
-    if (r < 0.06) return l.toUpperCase();
-    if (r < 0.09) return l.toLowerCase();
-    return l;
-  };
   const companyIndex = () => Math.min(nCompanies - 1, Math.floor(nCompanies * rnd() ** 2.2));
   const contactsByCompany = new Map<string, number[]>();
   const contacts: SeedContact[] = [];
@@ -406,99 +326,11 @@ export function generateWorld(opts: GenerateWorldOptions): World {
   });
 
   // Outsiders: people and companies not in the CRM, some deliberately close to CRM records.
-  const nOutsiders = Math.floor(opts.outsiders ?? Math.max(20, nContacts / 10));
-  const outsiders: SeedOutsider[] = [];
-  const freshDomain = (name: string) =>
-    uniqueDomain(`${ascii(stripLegal(name)).slice(0, 18) || 'co'}x`, pick(['com', 'io', 'de', 'co.uk']));
-  const companyNamesInCrm = new Set(companies.map((c) => stripLegal(c.name).toLowerCase()));
-  for (let i = 0; i < nOutsiders; i++) {
-    const id = `ou_${pad(i + 1)}`;
-    const r = rnd();
-    const someone = contacts.length > 0 ? (contacts[int(0, contacts.length - 1)] as SeedContact) : null;
-    const someCompany = companies[int(0, companies.length - 1)] as SeedCompany;
-    if (r < 0.35 || !someone) {
-      let name = companyName();
-      for (let k = 0; k < 5 && companyNamesInCrm.has(stripLegal(name).toLowerCase()); k++)
-        name = `${pick(WORDS)} ${last()} ${pick(NOUNS)}`;
-      const d = freshDomain(name);
-      const f = first();
-      const l = last();
-      outsiders.push({
-        id,
-        kind: 'person',
-        firstName: f,
-        lastName: l,
-        email: workEmail(f, l, d),
-        phone: chance(0.5) ? phoneFor('US') : null,
-        companyName: name,
-        companyDomain: d,
-        nearNamesakeOf: null,
-        pattern: 'stranger',
-      });
-    } else if (r < 0.55) {
-      const name = `${pick(WORDS)} ${last()} ${pick(NOUNS)}`;
-      const d = freshDomain(name);
-      outsiders.push({
-        id,
-        kind: 'person',
-        firstName: someone.trueFirstName,
-        lastName: someone.trueLastName,
-        email: workEmail(someone.trueFirstName, someone.trueLastName, d),
-        phone: null,
-        companyName: name,
-        companyDomain: d,
-        nearNamesakeOf: someone.id,
-        pattern: 'same_name_other_company',
-      });
-    } else if (r < 0.7) {
-      const co = companies[Number(someone.companyId.slice(3)) - 1] as SeedCompany;
-      const nick = NICK.find(([a, b]) => a === someone.trueFirstName || b === someone.trueFirstName);
-      const f = nick
-        ? nick[0] === someone.trueFirstName
-          ? nick[1]
-          : nick[0]
-        : `${someone.trueFirstName}${pick(['a', 'e', 'y'])}`;
-      outsiders.push({
-        id,
-        kind: 'person',
-        firstName: f,
-        lastName: someone.trueLastName,
-        email: workEmail(f, someone.trueLastName, co.trueDomain),
-        phone: null,
-        companyName: stripLegal(co.name),
-        companyDomain: co.trueDomain,
-        nearNamesakeOf: someone.id,
-        pattern: 'similar_name_same_company',
-      });
-    } else if (r < 0.87) {
-      outsiders.push({
-        id,
-        kind: 'company',
-        firstName: null,
-        lastName: null,
-        email: null,
-        phone: null,
-        companyName: someCompany.name,
-        companyDomain: freshDomain(someCompany.name),
-        nearNamesakeOf: someCompany.id,
-        pattern: 'same_company_name',
-      });
-    } else {
-      const name = `${stripLegal(someCompany.name)} ${pick(['Holdings', 'Digital', 'Consulting', 'Ventures', 'Labs'])}`;
-      outsiders.push({
-        id,
-        kind: 'company',
-        firstName: null,
-        lastName: null,
-        email: null,
-        phone: null,
-        companyName: name,
-        companyDomain: freshDomain(name),
-        nearNamesakeOf: someCompany.id,
-        pattern: 'similar_company_name',
-      });
-    }
-  }
+  const outsiders = generateOutsiders(d, {
+    outsiders: Math.floor(opts.outsiders ?? Math.max(20, nContacts / 10)),
+    contacts,
+    companies,
+  });
 
   // Inbound emails and call notes with intent labels.
   const nMessages = Math.floor(opts.messages ?? Math.max(40, Math.min(2000, nContacts / 5)));

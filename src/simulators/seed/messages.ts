@@ -86,7 +86,7 @@ const EXTRA: Record<Intent, readonly string[]> = {
   not_sales: ['This is urgent.', 'Ticket reference attached.', ''],
 };
 
-const SUBJECT: Record<Intent, readonly string[]> = {
+export const SUBJECT: Record<Intent, readonly string[]> = {
   high: ['Quote request', 'Ready to sign', 'Contract', 'Purchase order', 'Next steps', 'Order form'],
   medium: ['Demo request', 'Pricing question', 'Evaluation', 'Comparison', 'Question about features'],
   low: ['Information', 'Newsletter', 'Follow-up', 'Webinar', 'Re: your email'],
@@ -100,6 +100,13 @@ const SUBJECT: Record<Intent, readonly string[]> = {
     'Out of office',
   ],
 };
+
+/** One sentence of the given intent and, sometimes, a second line of the same intent. */
+export function coreSentence(rnd: Rnd, intent: Intent): string {
+  const core = pick(rnd, CORE[intent])(rnd);
+  const extra = pick(rnd, EXTRA[intent]);
+  return extra ? `${core} ${extra}` : core;
+}
 
 export function composeMessage(
   rnd: Rnd,

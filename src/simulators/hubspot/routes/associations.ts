@@ -5,7 +5,7 @@
  * bidirectional: each type id has its inverse.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { OBJECT_TYPE_IDS, type ObjectType } from '../properties.js';
+import { OBJECT_TYPE_IDS, type ObjectType } from '../schema.js';
 import { type AssociationTypeSpec, defaultAssociation } from '../state.js';
 import { BATCH_MAX, type RouteContext, batchBody, fail, notFoundError, send, tooMany } from '../routes.js';
 

@@ -4,7 +4,7 @@
  * associations move over (state.ts `merge`). Answers the merged record (200).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ObjectType } from '../properties.js';
+import type { ObjectType } from '../schema.js';
 import type { WriteSource } from '../state.js';
 import { type RouteContext, allProps, fail, send, serialize } from '../routes.js';
 

@@ -5,7 +5,7 @@
  * (when not read-only) and labels change.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { type ObjectType, type PropertyDef, makeProperty } from '../properties.js';
+import { type ObjectType, type PropertyDef, makeProperty } from '../schema.js';
 import type { HubspotState, PropertyGroup } from '../state.js';
 import { type RouteContext, fail, send } from '../routes.js';
 

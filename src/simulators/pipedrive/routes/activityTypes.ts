@@ -3,7 +3,7 @@
  * update, and delete (which marks the type inactive: it stays listed with `active_flag: false`).
  */
 import { ACTIVITY_ICONS, type ActivityType } from '../catalog.js';
-import { v1Time } from '../fields.js';
+import { v1Time } from '../schema.js';
 import { type Route, badRequest, notFound, ok } from '../routes.js';
 import { checkedBody } from './body.js';
 

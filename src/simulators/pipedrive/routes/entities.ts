@@ -1,4 +1,4 @@
-import type { EntityType } from '../fields.js';
+import type { EntityType } from '../schema.js';
 import {
   type Decoded,
   RFC3339,

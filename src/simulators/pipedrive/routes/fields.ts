@@ -1,4 +1,4 @@
-import { CREATABLE_TYPES, fieldV1, fieldV2 } from '../fields.js';
+import { CREATABLE_TYPES, fieldV1, fieldV2 } from '../schema.js';
 import type { FieldEntity } from '../state.js';
 import {
   type Answer,

@@ -4,7 +4,7 @@
  * record once.
  */
 import type { FollowedType, Follower } from '../catalog.js';
-import { v2Time } from '../fields.js';
+import { v2Time } from '../schema.js';
 import {
   type Answer,
   type Route,

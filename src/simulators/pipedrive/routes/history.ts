@@ -1,4 +1,4 @@
-import { type EntityType, v1Time } from '../fields.js';
+import { type EntityType, v1Time } from '../schema.js';
 import { serializeV1 } from '../entities.js';
 import { PLURAL, type Route, TITLE, badRequest, notFound, ok, pageV1, sec } from '../routes.js';
 import { noteV1 } from './notes.js';

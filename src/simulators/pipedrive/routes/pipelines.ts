@@ -3,7 +3,7 @@
  * that still holds deals is not deleted (the deals would be left without a stage): move or delete
  * them first. Deleting a pipeline deletes its stages.
  */
-import { v2Time } from '../fields.js';
+import { v2Time } from '../schema.js';
 import type { Pipeline, Stage } from '../state.js';
 import { type Answer, type Route, type RouteContext, badRequest, intParam, notFound, ok } from '../routes.js';
 import { checkedBody } from './body.js';

@@ -14,7 +14,7 @@ import {
   dealProductSum,
 } from '../catalog.js';
 import { SchemaError } from '../entities.js';
-import { v2Time } from '../fields.js';
+import { v2Time } from '../schema.js';
 import type { Entity } from '../state.js';
 import {
   type Answer,

@@ -1,4 +1,4 @@
-import type { EntityType } from '../fields.js';
+import type { EntityType } from '../schema.js';
 import { SchemaError, searchItem } from '../entities.js';
 import type { Entity } from '../state.js';
 import {

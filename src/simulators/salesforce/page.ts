@@ -4,7 +4,7 @@
  * activity timeline (Tasks and Events whose WhoId/WhatId is the record). Plain server-rendered HTML.
  */
 import { normalizeId } from './ids.js';
-import type { Row } from './soql.js';
+import type { Row } from './soql-parser.js';
 import type { SalesforceOrg } from './state.js';
 
 const esc = (v: unknown) =>
@@ -14,13 +14,13 @@ const esc = (v: unknown) =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
 
-/** The HTML page, or null when the object or record does not exist. */
-export function renderRecordPage(org: SalesforceOrg, objectName: string, idIn: string): string | null {
+/** The HTML page, or undefined when the object or record does not exist (404). */
+export function renderRecordPage(org: SalesforceOrg, objectName: string, idIn: string): string | undefined {
   const obj = org.object(objectName);
   const id = normalizeId(idIn);
-  if (!obj || !id) return null;
+  if (!obj || !id) return undefined;
   const row = org.rows(obj.name).get(id);
-  if (!row) return null;
+  if (!row) return undefined;
 
   // Latest history row per field: who wrote it last and when.
   const lastWrite = new Map<string, { by: string; at: string }>();

@@ -8,12 +8,17 @@
 import jsforce from 'jsforce';
 import { IngestJobV2, QueryJobV2 } from 'jsforce/lib/api/bulk2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimAnswer } from '../conformance.js';
 import { type RunningSalesforceSimulator, startSalesforceSimulator } from './index.js';
+import { checkSuite } from './spec/suite.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type Rec = Record<string, string>;
 
 const polling = { pollInterval: 10, pollTimeout: 5000 } as never;
+/** Every answer of the simulators in this file, checked against Salesforce's documentation at the end. */
+const answers: SimAnswer[] = [];
+const record = (a: SimAnswer) => answers.push(a);
 
 describe('Salesforce simulator: Bulk API 2.0 through jsforce bulk2', () => {
   let sim: RunningSalesforceSimulator;
@@ -23,7 +28,7 @@ describe('Salesforce simulator: Bulk API 2.0 through jsforce bulk2', () => {
   const raw = (path: string, init: RequestInit = {}) => fetch(`${base()}${path}`, { ...init, headers: { authorization: `Bearer ${sim.token}`, ...(init.headers ?? {}) } });
 
   beforeAll(async () => {
-    sim = await startSalesforceSimulator({ records: 300, seed: 5, bulk: { processingMs: 200, defaultMaxRecords: 100 } });
+    sim = await startSalesforceSimulator({ onAnswer: record, records: 300, seed: 5, bulk: { processingMs: 200, defaultMaxRecords: 100 } });
     conn = new jsforce.Connection({ instanceUrl: sim.apiBase, accessToken: sim.token, version: '62.0' });
     leads = [...sim.org.rows('Lead').keys()];
   });
@@ -189,7 +194,7 @@ describe('Salesforce simulator: Bulk API 2.0 through jsforce bulk2', () => {
   });
 
   it('a spent batch allocation fails the job and leaves its rows unprocessed', async () => {
-    const small = await startSalesforceSimulator({ records: 50, seed: 5, bulk: { processingMs: 20, dailyBatches: 1 } });
+    const small = await startSalesforceSimulator({ onAnswer: record, records: 50, seed: 5, bulk: { processingMs: 20, dailyBatches: 1 } });
     const c2 = new jsforce.Connection({ instanceUrl: small.apiBase, accessToken: small.token, version: '62.0' });
     const ids = [...small.org.rows('Lead').keys()];
     // one batch a day: the first job spends it
@@ -202,5 +207,37 @@ describe('Salesforce simulator: Bulk API 2.0 through jsforce bulk2', () => {
     expect(await job.getUnprocessedRecords()).toEqual([{ Id: ids[1], Title: 'over the limit' }]);
     expect(small.org.rows('Lead').get(ids[1] as string)?.Title).not.toBe('over the limit');
     await small.close();
+  });
+
+  it('lists, aborts and deletes jobs: a finished ingest job and an aborted query job are deleted, listed no more', async () => {
+    const ingest = conn.bulk2.createJob({ object: 'Lead', operation: 'update' });
+    await ingest.open();
+    await ingest.uploadData([{ Id: leads[3], Title: 'Listed' }]);
+    await ingest.close();
+    await ingest.poll(10, 5000);
+    const query = new QueryJobV2(conn, {
+      bodyParams: { query: 'SELECT Id FROM Lead', operation: 'query' },
+      pollingOptions: polling,
+    });
+    const opened = await query.open();
+    expect((await query.abort()).state).toBe('Aborted');
+    const listed = async (kind: string) =>
+      (
+        (await conn.request(`/services/data/v62.0/jobs/${kind}`)) as { records: { id: string }[] }
+      ).records.map((j) => j.id);
+    expect(await listed('ingest')).toContain(ingest.id);
+    expect(await listed('query')).toContain(opened.id);
+    await ingest.delete();
+    await query.delete();
+    expect(await listed('ingest')).not.toContain(ingest.id);
+    expect(await listed('query')).not.toContain(opened.id);
+  });
+
+  // Last: it reads the answers of every test above.
+  it('answers every Bulk API 2.0 operation with a documented status and the documented job shape', () => {
+    const { report, unanswered } = checkSuite('bulk', answers);
+    expect(report.violations).toEqual([]);
+    expect(report.unmatched).toEqual([]);
+    expect(unanswered).toEqual([]);
   });
 });

@@ -1,11 +1,14 @@
 /**
- * Conformance of the simulator, driven only through jsforce (and a plain HTTP receiver for Outbound
- * Messages). Each quirk cites its section of docs/reference/salesforce.md.
+ * Conformance of the simulator, driven only through jsforce. Each quirk cites its section of
+ * docs/reference/salesforce.md. Outbound Messages: webhooks.integration.test.ts; every sObject
+ * resource per object: conformance.sobjects.integration.test.ts; Bulk API 2.0:
+ * conformance.bulk.integration.test.ts (the suites' API groups: spec/suite.ts).
  */
-import { type Server, createServer } from 'node:http';
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimAnswer } from '../conformance.js';
 import { type RunningSalesforceSimulator, normalizeId, startSalesforceSimulator } from './index.js';
+import { checkSuite } from './spec/suite.js';
 
 type Conn = InstanceType<typeof jsforce.Connection>;
 type AnyRec = Record<string, unknown>;
@@ -21,10 +24,13 @@ async function apiError(p: PromiseLike<unknown>): Promise<{ errorCode: string; m
 
 let sim: RunningSalesforceSimulator;
 let conn: Conn;
+/** Every answer of every simulator in this file, checked against Salesforce's published description at the end. */
+const answers: SimAnswer[] = [];
+const record = (a: SimAnswer) => answers.push(a);
 
 beforeAll(async () => {
   // 7,500 contacts → > 10,000 leads, enough to page past jsforce's default maxFetch.
-  sim = await startSalesforceSimulator({ records: 7500, seed: 7 });
+  sim = await startSalesforceSimulator({ onAnswer: record, records: 7500, seed: 7 });
   conn = new jsforce.Connection({ instanceUrl: sim.apiBase, accessToken: sim.token, version: '62.0' });
 }, 60_000);
 afterAll(async () => {
@@ -94,7 +100,7 @@ describe('describe (§2.6)', () => {
   });
 
   it('answers describe with If-Modified-Since 304 and no body while the metadata is unchanged, the full describe once it changed (§2.6, §7.3)', async () => {
-    const org = await startSalesforceSimulator({ records: 10 });
+    const org = await startSalesforceSimulator({ onAnswer: record, records: 10 });
     try {
       const c = new jsforce.Connection({ instanceUrl: org.apiBase, accessToken: org.token, version: '62.0' });
       const describeSince = (path: string, since: Date) => c.request({ method: 'GET', url: `/services/data/v62.0/sobjects${path}`, headers: { 'If-Modified-Since': since.toUTCString() } });
@@ -365,14 +371,14 @@ describe('record page', () => {
 describe('limits and OAuth on a small org', () => {
   let small: RunningSalesforceSimulator;
   beforeAll(async () => {
-    small = await startSalesforceSimulator({ records: 40, tokenTtlSeconds: 2, rateLimit: { callsPerWindow: 1000, windowMs: 60_000 } });
+    small = await startSalesforceSimulator({ onAnswer: record, records: 40, tokenTtlSeconds: 2, rateLimit: { callsPerWindow: 1000, windowMs: 60_000 } });
   });
   afterAll(async () => {
     await small?.close();
   });
 
   it('answers 403 REQUEST_LIMIT_EXCEEDED when the allocation is spent, shown in /limits and Sforce-Limit-Info, not retried by jsforce (§6.5, §9.1–§9.3)', async () => {
-    const tight = await startSalesforceSimulator({ records: 10, rateLimit: { callsPerWindow: 3, windowMs: 60_000 } });
+    const tight = await startSalesforceSimulator({ onAnswer: record, records: 10, rateLimit: { callsPerWindow: 3, windowMs: 60_000 } });
     try {
       const c = new jsforce.Connection({ instanceUrl: tight.apiBase, accessToken: tight.token, version: '62.0' });
       for (let i = 0; i < 2; i++) await c.query('SELECT Id FROM User LIMIT 1');
@@ -395,7 +401,7 @@ describe('limits and OAuth on a small org', () => {
 
   it('refuses new calls with 403 REQUEST_LIMIT_EXCEEDED while the concurrent long-running limit is reached, and takes them again once the slow ones finish (§6.3, §9.1)', async () => {
     // Two calls in service for 100 ms or more stand in for production's 25 of 20 s or more.
-    const org = await startSalesforceSimulator({ records: 10, longRunning: { limit: 2, afterMs: 100 } });
+    const org = await startSalesforceSimulator({ onAnswer: record, records: 10, longRunning: { limit: 2, afterMs: 100 } });
     try {
       const c = new jsforce.Connection({ instanceUrl: org.apiBase, accessToken: org.token, version: '62.0' });
       org.setSlowRequests({ ms: 3000, methods: ['GET'] });
@@ -445,58 +451,53 @@ describe('limits and OAuth on a small org', () => {
   });
 });
 
-describe('Outbound Messages (§8.1)', () => {
-  let om: RunningSalesforceSimulator;
-  let receiver: Server;
-  const bodies: string[] = [];
-  let answerAck = false;
-  beforeAll(async () => {
-    // An independent receiver: checks nothing for the simulator, only records what arrives.
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        bodies.push(`${req.headers['content-type']}\n${body}`);
-        if (answerAck) {
-          res.writeHead(200, { 'content-type': 'text/xml' });
-          res.end('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>');
-        } else {
-          res.writeHead(200, { 'content-type': 'text/xml' });
-          res.end('<ok/>'); // 200 without an ack is not an ack
-        }
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    const port = (receiver.address() as { port: number }).port;
-    om = await startSalesforceSimulator({ records: 20, webhookUrl: `http://127.0.0.1:${port}/sf/outbound?secret=s3`, outboundRetryMs: 50 });
+describe('queryAll locators and retrieve by GET (§3.1, §4.5)', () => {
+  it('pages queryAll with its own locator and retrieves by GET with fields (§3.1, §4.5)', async () => {
+    const first = (await conn.request({
+      method: 'GET',
+      url: '/services/data/v62.0/queryAll?q=SELECT+Id+FROM+Lead',
+      headers: { 'Sforce-Query-Options': 'batchSize=200' },
+    })) as { nextRecordsUrl: string };
+    const next = (await conn.request(first.nextRecordsUrl.replace('/query/', '/queryAll/'))) as {
+      records: unknown[];
+    };
+    expect(next.records).toHaveLength(200);
+    const ids = [...sim.org.rows('Account').keys()].slice(0, 2);
+    const rows = (await conn.request(
+      `/services/data/v62.0/composite/sobjects/Account?ids=${ids.join(',')}&fields=Name`,
+    )) as AnyRec[];
+    expect(rows.map((r) => r.Id)).toEqual(ids);
   });
-  afterAll(async () => {
-    await om?.close();
-    await new Promise((r) => receiver.close(r));
-  });
+});
 
-  it('POSTs the SOAP notifications envelope and retries until acknowledged, same notification id', async () => {
-    const c = new jsforce.Connection({ instanceUrl: om.apiBase, accessToken: om.token, version: '62.0' });
-    const { id } = (await c.sobject('Lead').create({ LastName: 'Outbound', Company: 'Acme & Sons' })) as { id: string };
-    const deadline = Date.now() + 5000;
-    while (bodies.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(bodies.length).toBeGreaterThanOrEqual(2); // not acked → retried
-    answerAck = true;
-    const before = bodies.length;
-    while (om.stats().webhooksDelivered < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(om.stats().webhooksDelivered).toBe(1);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(bodies.length).toBe(before + 1); // no more tries after the ack
-    const [ctype, xml] = (bodies.at(-1) as string).split('\n') as [string, string];
-    expect(ctype).toMatch(/^text\/xml/);
-    expect(xml).toContain('<notifications xmlns="http://soap.sforce.com/2005/09/outbound">');
-    expect(xml).toContain(`<OrganizationId>${om.orgId}</OrganizationId>`);
-    expect(xml).toContain(`<sObject xsi:type="sf:Lead" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>${id}</sf:Id>`);
-    expect(xml).toContain('<sf:Company>Acme &amp; Sons</sf:Company>');
-    expect(xml).toContain(`<sf:LastModifiedById>${om.integrationUserId}</sf:LastModifiedById>`);
-    const notifIds = bodies.map((b) => /<Notification><Id>([^<]+)<\/Id>/.exec(b)?.[1]);
-    expect(new Set(notifIds).size).toBe(1); // at-least-once: dedupe on Notification/Id
+// Last in the file: it reads the answers of every test above.
+describe("Salesforce's published description", () => {
+  it('every answer above has a documented status and matches the documented schema', () => {
+    const { report, unanswered } = checkSuite('core', answers);
+    expect(report.violations).toEqual([]);
+    expect(report.checked).toBeGreaterThan(100);
+    // Outside the description: the record page, the OAuth redirect, and methods a resource does not take (405).
+    expect(
+      [
+        ...new Set(
+          report.unmatched.map(
+            (a) => `${a.method} ${a.path.replace(/\/[0-9A-Za-z]{15,18}$/, '/{id}')} ${a.status}`,
+          ),
+        ),
+      ].sort(),
+    ).toEqual([
+      'GET /services/oauth2/authorize 302',
+      'GET /ui/Lead/{id} 200',
+      'GET /ui/Lead/{id} 404',
+      'PATCH /services/data/v62.0/sobjects/Lead 405',
+      'PUT /services/data/v62.0/sobjects/Lead/{id} 405',
+    ]);
+    // The statuses seen: all of Salesforce's status-code table (checked above), the limit refusals 403 (never 429).
+    const statuses = new Set(answers.filter((a) => a.path.startsWith('/services/data')).map((a) => a.status));
+    expect([...statuses].sort()).toEqual(
+      expect.arrayContaining([200, 201, 204, 304, 400, 401, 403, 404, 405, 412]),
+    );
+    // Every operation of this suite answered at least once (per object and Bulk API 2.0: their own suites).
+    expect(unanswered).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@
  */
 import type { SimFaults } from '../types.js';
 import type { IdGenerator } from './ids.js';
-import type { Row } from './soql.js';
+import type { Row } from './soql-parser.js';
+import { CHANGE_OBJECTS, type OrgChange, type SalesforceOrg } from './state.js';
 import { faultHits } from '../faults.js';
 import { webhookSender } from '../sender.js';
 
@@ -64,6 +65,24 @@ export function buildNotificationsXml(o: { orgId: string; actionId: string; base
 /** Whether a receiver's answer is the ack Salesforce expects (HTTP 200 + `<Ack>true</Ack>`). */
 export function isAck(status: number, body: string): boolean {
   return status === 200 && /<(\w+:)?Ack>\s*true\s*<\/(\w+:)?Ack>/i.test(body);
+}
+
+/**
+ * The notification a change sends, or undefined for an object without an Outbound Message: the
+ * configured field list — the tracked fields plus who/when, latest values only (§8.1) — or only
+ * `Id` for a deleted record.
+ */
+export function notificationOf(org: SalesforceOrg, c: OrgChange): Omit<OutboundNotification, 'id'> | undefined {
+  if (!CHANGE_OBJECTS.includes(c.object)) return undefined;
+  if (c.kind === 'deleted') return { object: c.object, fields: { Id: c.id } };
+  const obj = org.requireObject(c.object);
+  const row = org.rows(c.object).get(c.id);
+  if (!row) return undefined;
+  const fields: Record<string, unknown> = { Id: c.id };
+  for (const f of obj.fields)
+    if (f.tracked || ['LastModifiedById', 'LastModifiedDate', 'SystemModstamp', 'CreatedDate'].includes(f.name))
+      fields[f.name] = row[f.name];
+  return { object: c.object, fields };
 }
 
 interface Pending {

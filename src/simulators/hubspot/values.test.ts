@@ -2,14 +2,8 @@
  * The value rules of HubSpot properties (reference §5.3–§5.5) as tables of cases.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type PropertyDef,
-  checkValue,
-  defaultProperties,
-  makeProperty,
-  objectTypeOf,
-  validationErrorBody,
-} from './properties.js';
+import { type PropertyDef, defaultProperties, makeProperty, objectTypeOf } from './schema.js';
+import { checkValue, validationErrorBody } from './values.js';
 
 const contact = new Map(defaultProperties('contacts').map((d) => [d.name, d]));
 const def = (name: string) => contact.get(name) as PropertyDef;

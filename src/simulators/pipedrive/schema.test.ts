@@ -14,7 +14,7 @@ import {
   encodeWebhookCustom,
   v1Time,
   v2Time,
-} from './fields.js';
+} from './schema.js';
 import { TokenRateLimiter, tokenCost } from './ratelimit.js';
 
 const def = (field_type: string, options: number[] | null = null): FieldDef => ({

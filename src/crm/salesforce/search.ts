@@ -1,0 +1,106 @@
+/**
+ * Salesforce identity candidates: Contacts found by email (custom email fields too) or name, and
+ * Accounts by website domain or name, in SOQL IN lists; or every one, page by page.
+ */
+import type { CompanyCandidate, ContactCandidate } from '../types.js';
+import { IN_BATCH, NAME_BATCH, type Rec, type SalesforceClient } from './client.js';
+import { chunk, soqlLikeContains, soqlString, websiteDomain } from './codec.js';
+import type { SalesforceSchema } from './schema.js';
+
+const CONTACT_FIELDS = 'Id, Email, FirstName, LastName, AccountId, Account.Name, Phone, MobilePhone';
+
+export class SalesforceSearch {
+  constructor(
+    private readonly api: SalesforceClient,
+    private readonly schema: SalesforceSchema,
+  ) {}
+
+  /**
+   * Custom email fields on Contact (e.g. a secondary address): Salesforce has no standard one, so
+   * every custom field of type email is searched too and returned as additional_emails.
+   */
+  private async extraEmailFields(): Promise<string[]> {
+    const s = await this.schema.describe('contact');
+    return s.fields.filter((f) => f.custom && f.type === 'email').map((f) => f.name);
+  }
+
+  private contactCandidate(r: Rec, extra: string[]): ContactCandidate {
+    const account = r.Account as Rec | null | undefined;
+    const additional = extra.map((f) => r[f]).filter((v): v is string => typeof v === 'string' && v.length > 0).map((v) => v.toLowerCase());
+    return {
+      id: String(r.Id),
+      email: typeof r.Email === 'string' ? r.Email.toLowerCase() : null,
+      additional_emails: [...new Set(additional)],
+      first_name: (r.FirstName as string | null) ?? null,
+      last_name: (r.LastName as string | null) ?? null,
+      company_id: (r.AccountId as string | null) ?? null,
+      company_name: (account?.Name as string | undefined) ?? null,
+      phone: ((r.Phone ?? r.MobilePhone) as string | null) ?? null,
+    };
+  }
+
+  private contactSelect(extra: string[]): string {
+    return [CONTACT_FIELDS, ...extra].join(', ');
+  }
+
+  /**
+   * Candidates among Contacts only. A Lead is a different record kind in Salesforce (its own id
+   * prefix, no account, converted into a Contact): returning leads here would make the same person
+   * ambiguous with their converted contact and send contact writes to a Lead id. Leads are reached
+   * as the `lead` kind (read/readChanged).
+   */
+  async findContacts(q: { emails?: string[]; names?: { firstName?: string; lastName: string }[] }): Promise<ContactCandidate[]> {
+    const found = new Map<string, ContactCandidate>();
+    const extra = await this.extraEmailFields();
+    const emails = [...new Set((q.emails ?? []).filter(Boolean))];
+    for (const part of chunk(emails, IN_BATCH)) {
+      const list = part.map(soqlString).join(', ');
+      const where = ['Email', ...extra].map((f) => `${f} IN (${list})`).join(' OR ');
+      const soql = `SELECT ${this.contactSelect(extra)} FROM Contact WHERE ${where}`;
+      for (const r of await this.api.queryAllRecords('find contacts by email', soql)) found.set(String(r.Id), this.contactCandidate(r, extra));
+    }
+    for (const part of chunk(q.names ?? [], NAME_BATCH)) {
+      const conds = part.map((n) => (n.firstName ? `(FirstName = ${soqlString(n.firstName)} AND LastName = ${soqlString(n.lastName)})` : `LastName = ${soqlString(n.lastName)}`));
+      const soql = `SELECT ${this.contactSelect(extra)} FROM Contact WHERE ${conds.join(' OR ')}`;
+      for (const r of await this.api.queryAllRecords('find contacts by name', soql)) found.set(String(r.Id), this.contactCandidate(r, extra));
+    }
+    return [...found.values()];
+  }
+
+  private companyCandidate(r: Rec): CompanyCandidate {
+    return { id: String(r.Id), name: (r.Name as string | null) ?? null, domain: websiteDomain(r.Website), additional_domains: [] };
+  }
+
+  /**
+   * Website is free text (`acme.com`, `www.acme.com`, `https://www.acme.com/`): a LIKE narrows on
+   * the server, then the normalised host must equal the domain (so `notacme.com` is not a match).
+   */
+  async findCompanies(q: { domains?: string[]; names?: string[] }): Promise<CompanyCandidate[]> {
+    const found = new Map<string, CompanyCandidate>();
+    const domains = [...new Set((q.domains ?? []).map((d) => d.toLowerCase()).filter(Boolean))];
+    for (const part of chunk(domains, NAME_BATCH)) {
+      const soql = `SELECT Id, Name, Website FROM Account WHERE ${part.map((d) => `Website LIKE ${soqlLikeContains(d)}`).join(' OR ')}`;
+      const wanted = new Set(part);
+      for (const r of await this.api.queryAllRecords('find companies by domain', soql)) {
+        const c = this.companyCandidate(r);
+        if (c.domain && wanted.has(c.domain)) found.set(c.id, c);
+      }
+    }
+    const names = [...new Set((q.names ?? []).filter(Boolean))];
+    for (const part of chunk(names, IN_BATCH)) {
+      const soql = `SELECT Id, Name, Website FROM Account WHERE Name IN (${part.map(soqlString).join(', ')})`;
+      for (const r of await this.api.queryAllRecords('find companies by name', soql)) found.set(String(r.Id), this.companyCandidate(r));
+    }
+    return [...found.values()];
+  }
+
+  async *listContacts(): AsyncIterable<ContactCandidate[]> {
+    const extra = await this.extraEmailFields();
+    for await (const page of this.api.queryPages('list contacts', `SELECT ${this.contactSelect(extra)} FROM Contact ORDER BY Id`)) yield page.map((r) => this.contactCandidate(r, extra));
+  }
+
+  async *listCompanies(): AsyncIterable<CompanyCandidate[]> {
+    for await (const page of this.api.queryPages('list companies', 'SELECT Id, Name, Website FROM Account ORDER BY Id')) yield page.map((r) => this.companyCandidate(r));
+  }
+
+}
