@@ -250,6 +250,12 @@ export interface BatchLimits {
    * Absent: `write`.
    */
   writeChunk?: number;
+  /**
+   * Records per field-history call, where a batch's history costs more calls than reading it again
+   * (HubSpot 50, `propertiesWithHistory`; Pipedrive 1, a changelog per record). Absent: it does not
+   * (Salesforce: one SOQL per 200-record collection, one query job per ingest job).
+   */
+  history?: number;
 }
 
 export interface FieldSpec {

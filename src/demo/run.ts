@@ -128,7 +128,8 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
   for (const flow of config.flows.filter((f) => f.kind !== 'usage')) {
     const runs: FlowRunReport[] = [];
     // one read of the flow's records serves training, the shadow run and the write run
-    const reads = (await prepareFlow({ store, connector, now: new Date(), train: false }, flow)).reads;
+    // with the outputs' stamp fields: write-back plans on these records instead of reading them again
+    const reads = (await prepareFlow({ store, connector, now: new Date(), train: false, objects: config.objects }, flow)).reads;
     const readAt = new Date().toISOString();
     const recs = await time(`${flow.name}: read`, async () => {
       const out: CrmRecord[] = [];

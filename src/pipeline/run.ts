@@ -12,7 +12,7 @@ import { InrecordError } from '../errors/index.js';
 import { type GateFilterStats, gateOutputs } from '../gate/index.js';
 import { type ModelReport, type ModelSummary, reportWithoutTraining } from '../flows/index.js';
 import type { Store } from '../store/index.js';
-import { type ApplySummary, type RecordOutputs, type RecordPlan, type WritebackDeps, type WritebackEvent, applyRun, decidedRecordIds, planRun } from '../writeback/index.js';
+import { type ApplySummary, type RecordOutputs, type RecordPlan, type RunOptions, type WritebackDeps, type WritebackEvent, applyRun, decidedRecordIds, planRun } from '../writeback/index.js';
 import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';
 
 export interface RunnerDeps {
@@ -195,6 +195,8 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     flowNames: [flow.name],
     dryRun: opts.dryRun,
     chunkSize: opts.chunkSize,
+    // known once the records are read: the progress the console shows counts against it
+    total: () => total,
     currentValue: (rec, field) => fields.get(rec.recordId)?.[field],
     onWritten: opts.onWritten,
     onPassed: rules.length > 0 && !opts.dryRun ? (r) => passed.push(r) : undefined,
@@ -233,8 +235,8 @@ export interface WriteOutputsOptions {
   flowNames: string[];
   dryRun?: boolean;
   chunkSize?: number;
-  /** Records expected, for progress. */
-  total?: number;
+  /** Records expected, for progress (a function when known only once the records are read). */
+  total?: RunOptions['total'];
   currentValue?: (record: RecordOutputs, field: string) => unknown;
   onWritten?: RunFlowsOptions['onWritten'];
   /** Each record's outputs the gate let through (actions act on these). */

@@ -276,6 +276,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     items: await import('./queries.js').then((q) => q.listRuns(deps.store)),
   }));
 
+  app.get('/api/runs/running', { config: { rules: READ } }, async () => {
+    const [q, pages] = await Promise.all([import('./queries.js'), import('./pages.js')]);
+    return { ok: true, items: (await q.runningRuns(deps.store)).map((r) => ({ ...r, line: pages.progressLine(r.progress) })) };
+  });
+
   app.get('/assets/console.css', { config: { rules: READ } }, async (_req, reply) =>
     reply.type('text/css; charset=utf-8').send(CONSOLE_CSS),
   );

@@ -60,12 +60,33 @@ details summary{cursor:pointer;color:#2857d6}
 a.card{color:inherit;text-decoration:none}a.card:hover{border-color:#2857d6}
 `;
 
-/** The console's only script, served as /assets/console.js: a form with `data-confirm` asks first. */
+/**
+ * The console's only script, served as /assets/console.js: a form with `data-confirm` asks first;
+ * a running run's progress cell (`data-run-progress`) is refreshed from /api/runs/running every 2 s,
+ * and the page is loaded again once such a run has finished (its final summary replaces it).
+ */
 export const CONSOLE_JS = `document.addEventListener('submit', (event) => {
   const form = event.target;
   const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+const live = () => [...document.querySelectorAll('[data-run-progress]')];
+if (live().length > 0) {
+  const tick = async () => {
+    try {
+      const res = await fetch('/api/runs/running', { headers: { accept: 'application/json' } });
+      const body = await res.json();
+      const byId = new Map(body.items.map((r) => [r.id, r.line]));
+      for (const cell of live()) {
+        const line = byId.get(cell.dataset.runProgress);
+        if (line === undefined) return location.reload();
+        cell.textContent = line;
+      }
+    } catch {}
+    setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+}
 `;
 
 const NAV: [string, string][] = [

@@ -27,10 +27,10 @@ export const SERVER_TIMEOUTS: ServerTimeouts = {
   idleMs: 30_000,
 };
 
-/** On every answer: no inline script, no framing, no type sniffing, no referrer, no caching. */
+/** On every answer: no inline script, scripts talk only to this server, no framing, no type sniffing, no referrer, no caching. */
 export const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',

@@ -1,7 +1,8 @@
 /** The console's pages: review queue, dead letters, runs and their ledger, validation, monitoring. */
 import { pausedConnections } from '../crm/runtime/index.js';
 import { type Html, barChart, html, page } from './html.js';
-import { counts, getRun, listDeadLetters, listReview, listRuns, runLedger } from './queries.js';
+import { counts, getRun, listDeadLetters, listReview, listRuns, runLedger, runningRuns } from './queries.js';
+import type { ProgressFigures } from '../writeback/index.js';
 import type { ServerDeps } from './app.js';
 
 type Flash = { text: string; error?: boolean };
@@ -105,12 +106,27 @@ async function deadLetters(deps: ServerDeps): Promise<Html> {
 async function runs(deps: ServerDeps): Promise<Html> {
   const rows = await listRuns(deps.store);
   if (rows.length === 0) return html`<p>No runs yet.</p>`;
+  // a running run's summary cell is its progress, which console.js refreshes from /api/runs/running
+  const running = new Map((await runningRuns(deps.store)).map((r) => [r.id, r]));
   return html`<table><thead><tr><th>run</th><th>kind</th><th>crm</th><th>flow</th><th>status</th><th>started</th><th>summary</th></tr></thead><tbody>
-  ${rows.map(
-    (r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.id)}">${r.id}</a></td><td>${r.kind}</td><td>${r.crm ?? ''}</td><td>${r.flow ?? ''}</td>
+  ${rows.map((r) => {
+    const live = r.status === 'running' ? running.get(r.id) : undefined;
+    return html`<tr><td><a href="/runs/${encodeURIComponent(r.id)}">${r.id}</a></td><td>${r.kind}</td><td>${r.crm ?? ''}</td><td>${r.flow ?? ''}</td>
       <td><span class="pill ${r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'bad' : ''}">${r.status}</span></td><td class="nowrap">${when(r.started_at)}</td>
-      <td class="muted">${summaryLine(r.summary)}</td></tr>`,
-  )}</tbody></table>`;
+      ${live ? html`<td data-run-progress="${r.id}">${progressLine(live.progress)}</td>` : html`<td class="muted">${summaryLine(r.summary)}</td>`}</tr>`;
+  })}</tbody></table>`;
+}
+
+/** A running run's progress in one line: records done of the total, the rate, the time left. */
+export function progressLine(p: ProgressFigures | null): string {
+  if (!p) return 'starting…';
+  const n = (v: number) => v.toLocaleString('en-US');
+  const parts = [`${n(p.done)}${p.total !== null ? ` / ${n(p.total)}` : ''} records`, `${n(p.written)} written`];
+  if (p.perSecond !== null) parts.push(`${p.perSecond.toFixed(1)} records/s`);
+  if (p.etaSeconds !== null) parts.push(p.etaSeconds < 90 ? `${Math.round(p.etaSeconds)} s left` : `${Math.round(p.etaSeconds / 60)} min left`);
+  parts.push(`${n(p.calls)} API calls`);
+  if (p.ageSeconds > 60) parts.push(`no progress for ${Math.round(p.ageSeconds / 60)} min`);
+  return parts.join(' · ');
 }
 
 /**

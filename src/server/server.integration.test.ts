@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore, type TestStore } from '../store/testing/index.js';
 import type { RecordJob } from '../triggers/index.js';
+import { finishRun, insertRun, setRunProgress } from '../writeback/queries.js';
 import { buildServer } from './index.js';
 
 describe('server', () => {
@@ -139,5 +140,24 @@ describe('server', () => {
     const res = await app.inject({ method: 'POST', url: '/api/dlq/1/replay', payload: '{}', headers: { 'content-type': 'application/json' } });
     expect(res.statusCode).toBe(501);
     expect(res.json().error.code).toBe('IR_NOT_IMPLEMENTED');
+  });
+
+  it('shows a running run live: records done of the total, rate and time left, from the store', async () => {
+    const app = buildServer({ store, connectors: {}, queue, actions: {} });
+    await insertRun(store, { id: 'run_live', kind: 'apply', crm: 'hubspot', flow: 'contact-scoring' });
+    const startedAt = new Date(Date.now() - 20_000).toISOString();
+    await setRunProgress(store, 'run_live', { done: 4000, total: 20000, written: 3900, calls: 130, startedAt, at: new Date().toISOString() });
+    const api = (await app.inject({ method: 'GET', url: '/api/runs/running' })).json();
+    expect(api.items).toHaveLength(1);
+    expect(api.items[0]).toMatchObject({ id: 'run_live', progress: { done: 4000, total: 20000, written: 3900, calls: 130 } });
+    expect(api.items[0].progress.perSecond).toBeGreaterThan(150);
+    expect(api.items[0].line).toMatch(/^4,000 \/ 20,000 records · 3,900 written · [\d.]+ records\/s · \d+ s left · 130 API calls$/);
+    const page = await app.inject({ method: 'GET', url: '/runs' });
+    expect(page.body).toContain('data-run-progress="run_live"');
+    expect(page.body).toContain('4,000 / 20,000 records');
+    // finished: no longer running, its summary shown instead
+    await finishRun(store, 'run_live', 'succeeded', { records: 20000 });
+    expect((await app.inject({ method: 'GET', url: '/api/runs/running' })).json().items).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/runs' })).body).not.toContain('data-run-progress');
   });
 });

@@ -1,17 +1,16 @@
 /**
- * The I/O shell around the planner: read the records and their field history through the
- * connector, plan, write in batches at the CRM's limit, re-read what was written (a value the CRM
+ * The I/O shell around the planner: plan chunk after chunk (planner.ts), re-check each batch's
+ * hybrid fields and read the history that matters (recheck.ts), write in batches at the CRM's limit, re-read what was written (a value the CRM
  * answered 200 for but did not store is `not_applied`), and put every decision in the ledger.
  */
 import { randomUUID } from 'node:crypto';
-import type { FieldRule, InrecordConfig } from '../config/index.js';
-import { cardOf } from '../crm/registry.js';
-import type { CrmConnector, CrmName, CrmRecord, FieldChange, FieldValue, ObjectKind, ObjectSchema, RecordUpdate } from '../crm/types.js';
+import type { InrecordConfig } from '../config/index.js';
+import type { CrmConnector, CrmRecord, FieldValue, ObjectKind, RecordUpdate } from '../crm/types.js';
 import { InrecordError } from '../errors/index.js';
 import { type Store, recordMetrics } from '../store/index.js';
 import { valuesEqual } from './coerce.js';
-import { DEFAULT_RULE, resolveField } from './fields.js';
-import { type PlanContext, type PlanInput, fieldDisplay, planContext, planWrites } from './plan.js';
+import { resolveField } from './fields.js';
+import { fieldDisplay, planWrites } from './plan.js';
 import {
   type ConflictItem,
   type LedgerOutcome,
@@ -20,10 +19,14 @@ import {
   insertLedger,
   insertRun,
   resumeRun,
-  lastWrites,
+  setRunProgress,
   upsertConflicts,
 } from './queries.js';
-import type { FieldDecision, OutputSource, RecordOutputs, RecordPlan } from './types.js';
+import { type Planned, Planner, chunks, recordsById } from './planner.js';
+import { historyNeed, recheckPays } from './recheck.js';
+import type { FieldDecision, OutputSource, RecordPlan } from './types.js';
+
+export { recordsById } from './planner.js';
 
 export type WritebackEvent =
   | { type: 'planned'; object: ObjectKind; records: number; done: number; total?: number }
@@ -44,23 +47,13 @@ export interface RunOptions {
   source: OutputSource;
   /** Records read and planned together (default 500). */
   chunkSize?: number;
-  /** Records expected, for progress (optional). */
-  total?: number;
+  /** Records expected, for progress (optional); a function when the number is known only once the source is read. */
+  total?: number | (() => number | undefined);
   /**
    * Called for each record the CRM accepted a write for: the fields written (stamps not counted)
    * and the record's modification time as the verification read saw it (null when not re-read).
    */
   onWritten?: (recordId: string, fieldsWritten: number, modifiedAt: string | null) => void;
-}
-
-/**
- * Records by id as requested. A connector may answer with another form of the id asked for (the
- * CRM's canonical one), so a record is found by every form its card names (`ids.aliases`).
- */
-export function recordsById(crm: CrmName, records: CrmRecord[]): Map<string, CrmRecord> {
-  const m = new Map<string, CrmRecord>();
-  for (const r of records) for (const k of cardOf(crm).ids.aliases(r.id)) if (!m.has(k)) m.set(k, r);
-  return m;
 }
 
 /** Fatal faults end the run: every later call would fail the same way. */
@@ -81,147 +74,20 @@ export interface ApplySummary {
   /** Batches handed to the connector, each at most the CRM's write limit (Pipedrive: one call per record inside). */
   writeBatches: number;
   verifyBatches: number;
+  /** Records whose field history was read before their write (recheck.ts: the others were re-read only). */
+  historyReads: number;
   /** Every API call the connector made during the run (its own counter: reads, history, writes, retries). */
   apiCalls: number;
   durationMs: number;
   error?: { code: string; message: string };
 }
 
-interface Planned {
-  input: PlanInput;
-  plan: RecordPlan;
-}
-
 function emptyCounts(): FieldOutcomeCounts {
   return { written: 0, unchanged: 0, conflict_skipped: 0, flagged: 0, rejected: 0, failed: 0, not_applied: 0, rolled_back: 0 };
 }
 
-/** Groups the source into chunks per object; outputs for the same record in one chunk are merged. */
-async function* chunks(source: OutputSource, size: number): AsyncGenerator<{ object: ObjectKind; items: RecordOutputs[] }> {
-  const buffers = new Map<ObjectKind, Map<string, RecordOutputs>>();
-  for await (const item of source as AsyncIterable<RecordOutputs>) {
-    let buf = buffers.get(item.object);
-    if (!buf) {
-      buf = new Map();
-      buffers.set(item.object, buf);
-    }
-    const prior = buf.get(item.recordId);
-    if (prior) {
-      const readAt = prior.readAt && item.readAt ? (Date.parse(prior.readAt) <= Date.parse(item.readAt) ? prior.readAt : item.readAt) : undefined;
-      const rejected = [...(prior.rejected ?? []), ...(item.rejected ?? [])];
-      buf.set(item.recordId, { ...prior, readAt, outputs: [...prior.outputs, ...item.outputs], ...(rejected.length ? { rejected } : {}) });
-    } else buf.set(item.recordId, item);
-    if (buf.size >= size) {
-      buffers.delete(item.object);
-      yield { object: item.object, items: [...buf.values()] };
-    }
-  }
-  for (const [object, buf] of buffers) if (buf.size > 0) yield { object, items: [...buf.values()] };
-}
-
-/** Plans chunk after chunk: the reads (records, history, ledger) and the pure planner. */
-class Planner {
-  private contexts = new Map<ObjectKind, PlanContext>();
-  constructor(private deps: WritebackDeps) {}
-
-  async context(object: ObjectKind): Promise<PlanContext> {
-    let ctx = this.contexts.get(object);
-    if (!ctx) {
-      let schema: ObjectSchema;
-      try {
-        schema = await this.deps.connector.describe(object);
-      } catch (e) {
-        // An object this CRM does not have: every output for it is rejected (field not found), the run goes on.
-        if ((e as InrecordError).code !== 'IR_CRM_UNSUPPORTED') throw e;
-        schema = { object: `${object} (not available in ${this.deps.connector.crm})`, fields: [] };
-      }
-      ctx = planContext(object, schema, (this.deps.objects[object]?.fields ?? {}) as Record<string, FieldRule>, cardOf(this.deps.connector.crm).ids.aliases);
-      this.contexts.set(object, ctx);
-    }
-    return ctx;
-  }
-
-  ruleOf(ctx: PlanContext, field: string): FieldRule {
-    return ctx.rules.get(field) ?? DEFAULT_RULE;
-  }
-
-  /** Resolved target fields of the chunk's outputs (and their stamps), and which of them are hybrid. */
-  fieldsOf(ctx: PlanContext, items: RecordOutputs[]): { read: string[]; hybrid: string[] } {
-    const read = new Set<string>();
-    const hybrid = new Set<string>();
-    for (const it of items) {
-      for (const o of it.outputs) {
-        const r = resolveField(ctx.index, o.field);
-        if (!r.ok) continue;
-        read.add(r.field.name);
-        const rule = this.ruleOf(ctx, r.field.name);
-        if (rule.owner === 'hybrid') hybrid.add(r.field.name);
-        if (rule.stamp) {
-          const s = resolveField(ctx.index, rule.stamp);
-          if (s.ok) read.add(s.field.name);
-        }
-      }
-    }
-    return { read: [...read], hybrid: [...hybrid] };
-  }
-
-  /**
-   * The chunk's records with the fields the plan needs: as the pipeline read them when every one
-   * came with them (one read per record on the daemon's path, not two), else read now.
-   */
-  async records(object: ObjectKind, items: RecordOutputs[], read: string[]): Promise<Map<string, CrmRecord>> {
-    const given = items.every((i) => i.record && read.every((f) => f in (i.record as CrmRecord).fields));
-    if (given) return new Map(items.map((i) => [i.recordId, i.record as CrmRecord]));
-    return recordsById(this.deps.connector.crm, await this.deps.connector.read(object, items.map((i) => i.recordId), read));
-  }
-
-  async history(object: ObjectKind, ids: string[], fields: string[]): Promise<Map<string, FieldChange[]>> {
-    const byRecord = new Map<string, FieldChange[]>();
-    if (fields.length === 0 || ids.length === 0) return byRecord;
-    for (const h of await this.deps.connector.history(object, ids, fields)) {
-      for (const k of cardOf(this.deps.connector.crm).ids.aliases(h.id)) {
-        const list = byRecord.get(k);
-        if (list) list.push(h);
-        else byRecord.set(k, [h]);
-      }
-    }
-    return byRecord;
-  }
-
-  /**
-   * `withHistory: false` (apply) plans from the records alone; apply reads the history of hybrid
-   * fields right before each write instead, so a person's edit made while the run is under way is
-   * still seen (the window is one round trip, not the whole chunk), and a value found before
-   * inrecord's first write is judged by who set it.
-   */
-  async planChunk(object: ObjectKind, items: RecordOutputs[], withHistory = true): Promise<{ ctx: PlanContext; planned: Planned[] }> {
-    const ctx = await this.context(object);
-    const { connector, store } = this.deps;
-    const now = this.deps.now ?? (() => new Date());
-    const ids = items.map((i) => i.recordId);
-    const { read, hybrid } = this.fieldsOf(ctx, items);
-    // The read time is taken before the read: an edit racing the read counts as after it.
-    const readAt = now().toISOString();
-    const records = read.length > 0 ? await this.records(object, items, read) : new Map<string, CrmRecord>();
-    const history = withHistory ? await this.history(object, ids.filter((id) => records.has(id)), hybrid) : null;
-    // when inrecord last wrote each hybrid field: a rep's edit since then is protected from this run too
-    const written = hybrid.length > 0 ? await lastWrites(store, connector.crm, object, ids) : new Map<string, Record<string, string>>();
-    const stampTime = now().toISOString();
-    const planned = items.map((it) => {
-      const input: PlanInput = {
-        recordId: it.recordId,
-        record: records.get(it.recordId) ?? null,
-        history: history ? (history.get(it.recordId) ?? []) : null,
-        outputs: it.outputs,
-        readAt: it.readAt ?? readAt,
-        fieldReadAt: written.get(it.recordId),
-        now: stampTime,
-        rejected: it.rejected,
-      };
-      return { input, plan: planWrites(ctx, input) };
-    });
-    return { ctx, planned };
-  }
+function expected(opts: RunOptions): number | undefined {
+  return typeof opts.total === 'function' ? opts.total() : opts.total;
 }
 
 /** Plans without writing: what `inrecord plan` shows. */
@@ -231,7 +97,7 @@ export async function planRun(deps: WritebackDeps, opts: RunOptions): Promise<Re
   for await (const { object, items } of chunks(opts.source, opts.chunkSize ?? 500)) {
     const { planned } = await planner.planChunk(object, items);
     for (const p of planned) plans.push(p.plan);
-    deps.onEvent?.({ type: 'planned', object, records: planned.length, done: plans.length, total: opts.total });
+    deps.onEvent?.({ type: 'planned', object, records: planned.length, done: plans.length, total: expected(opts) });
   }
   return plans;
 }
@@ -275,9 +141,14 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   let recordsWritten = 0;
   let writeBatches = 0;
   let verifyBatches = 0;
+  let historyReads = 0;
   const callsAtStart = connector.stats().calls;
   let done = 0;
   const pending = new Map<ObjectKind, Planned[]>();
+  // the progress the console shows while the run is under way (the run's summary until it ends)
+  const startedAt = new Date(started).toISOString();
+  const saveProgress = () =>
+    setRunProgress(store, runId, { done, total: expected(opts) ?? null, written: recordsWritten, calls: connector.stats().calls - callsAtStart, startedAt, at: new Date().toISOString() });
 
   const count = (d: FieldDecision, outcome: LedgerOutcome) => {
     if (d.stampFor) {
@@ -287,15 +158,30 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
 
   const flush = async (object: ObjectKind, batch: Planned[]): Promise<void> => {
     const ctx = await planner.context(object);
-    // The history of hybrid fields is read now, right before the write: the conflict check and the
-    // write are one round trip apart.
+    // Right before the write, the batch's hybrid fields are read again and the history is read only
+    // for records where a person's edit can be (recheck.ts), where that costs fewer calls than the
+    // batch's history: the conflict check and the write stay one round trip apart, and a batch
+    // nobody touched costs one read instead of its history (HubSpot: 1 call instead of 2).
     const stale = batch.filter((b) => b.plan.decisions.some((d) => d.action === 'write' && d.owner === 'hybrid'));
     if (stale.length > 0) {
-      const fields = [...new Set(stale.flatMap((b) => b.plan.decisions.filter((d) => d.owner === 'hybrid' && d.action === 'write').map((d) => d.field)))];
-      const fresh = await planner.history(object, stale.map((b) => b.input.recordId), fields);
+      const hybridWrites = (b: Planned) => b.plan.decisions.filter((d) => d.owner === 'hybrid' && d.action === 'write').map((d) => d.field);
+      const recheck = recheckPays(stale.length, connector.limits);
+      const current = recheck ? recordsById(connector.crm, await connector.read(object, stale.map((b) => b.input.recordId), [...new Set(stale.flatMap(hybridWrites))])) : null;
+      const asked = stale.filter((b) => {
+        if (!current) return true;
+        const fields = hybridWrites(b).flatMap((name) => {
+          const r = resolveField(ctx.index, name);
+          return r.ok ? [r.field] : [];
+        });
+        const now2 = current.get(b.input.recordId);
+        return historyNeed({ fields, planned: b.input.record?.fields ?? {}, current: now2 ? now2.fields : null, lastWritten: b.lastWritten, plannedAtReadAt: b.atReadAt }) !== null;
+      });
+      historyReads += asked.length;
+      const fresh = await planner.history(object, asked.map((b) => b.input.recordId), [...new Set(asked.flatMap(hybridWrites))]);
       const turned: FieldDecision[] = [];
       for (const b of stale) {
         const wrote = new Set(b.plan.decisions.filter((d) => d.action === 'write').map((d) => `${d.field}|${d.stampFor ?? ''}`));
+        // a record not asked holds no person's edit to find: planned with an empty history, it is written
         b.input = { ...b.input, history: fresh.get(b.input.recordId) ?? [] };
         b.plan = planWrites(ctx, b.input);
         // Only the decisions that stopped being writes are new; the others are in the ledger already.
@@ -323,7 +209,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
       await insertLedger(store, rows);
       deps.onLedger?.(rows);
       if (FATAL.has(err.code)) throw e;
-      deps.onEvent?.({ type: 'written', object, updates: updates.length, ok: 0, failed: updates.length, notApplied: 0, done, total: opts.total });
+      deps.onEvent?.({ type: 'written', object, updates: updates.length, ok: 0, failed: updates.length, notApplied: 0, done, total: expected(opts) });
       return;
     }
     recordsWritten += updates.length;
@@ -398,7 +284,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     }
     await insertLedger(store, rows);
     deps.onLedger?.(rows);
-    deps.onEvent?.({ type: 'written', object, updates: updates.length, ok, failed, notApplied, done, total: opts.total });
+    deps.onEvent?.({ type: 'written', object, updates: updates.length, ok, failed, notApplied, done, total: expected(opts) });
   };
 
   const recordDecisions = async (decisions: FieldDecision[]): Promise<void> => {
@@ -441,21 +327,36 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
   let error: ApplySummary['error'];
   try {
     const limit = Math.max(1, connector.limits.writeChunk ?? connector.limits.write);
-    for await (const { object, items } of chunks(opts.source, opts.chunkSize ?? 500)) {
+    // The next chunk is produced (the flows' work on the pipeline's path) while this one's batches
+    // are written: the CPU work fills the time the rate limiter makes the writes wait.
+    const source = chunks(opts.source, opts.chunkSize ?? 500);
+    let next = source.next();
+    next.catch(() => undefined);
+    for (let got = await next; !got.done; got = await next) {
+      const { object, items } = got.value;
       const { planned } = await planner.planChunk(object, items, false);
+      next = source.next();
+      next.catch(() => undefined);
       records += planned.length;
       done += planned.length;
-      deps.onEvent?.({ type: 'planned', object, records: planned.length, done, total: opts.total });
+      deps.onEvent?.({ type: 'planned', object, records: planned.length, done, total: expected(opts) });
+      await saveProgress();
       // Non-write decisions go to the ledger now; writes wait for a full batch.
       await recordDecisions(planned.flatMap((p) => p.plan.decisions.filter((d) => d.action !== 'write')));
       const queue = pending.get(object) ?? [];
       for (const p of planned) if (p.plan.update) queue.push(p);
       // Full batches only, so the number of write calls is the minimum the CRM's limit allows.
-      while (queue.length >= limit) await flush(object, queue.splice(0, limit));
+      while (queue.length >= limit) {
+        await flush(object, queue.splice(0, limit));
+        await saveProgress();
+      }
       pending.set(object, queue);
     }
     for (const [object, queue] of pending) {
-      while (queue.length > 0) await flush(object, queue.splice(0, limit));
+      while (queue.length > 0) {
+        await flush(object, queue.splice(0, limit));
+        await saveProgress();
+      }
     }
   } catch (e) {
     status = 'failed';
@@ -473,6 +374,7 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     recordsWritten,
     writeBatches,
     verifyBatches,
+    historyReads,
     apiCalls: connector.stats().calls - callsAtStart,
     durationMs: Date.now() - started,
     ...(error ? { error } : {}),

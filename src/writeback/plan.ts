@@ -7,6 +7,7 @@ import type { FieldRule, FirstWritePolicy } from '../config/index.js';
 import type { CrmRecord, FieldChange, FieldSchema, FieldValue, ObjectKind, ObjectSchema } from '../crm/types.js';
 import { coerceValue, describeExpected, normaliseLenient, sameNormalised } from './coerce.js';
 import { DEFAULT_RULE, type FieldIndex, indexFields, resolveField, resolveRules } from './fields.js';
+import { isBlank } from './recheck.js';
 import { claimsAi, formatPersonStamp, formatStamp } from './stamp.js';
 import type { ConflictInfo, FieldDecision, FlowOutput, PlanAction, PlanCounts, RecordOutputs, RecordPlan } from './types.js';
 
@@ -121,7 +122,7 @@ export interface PersonHold {
  * an integration (inrecord included), an import or the CRM's own automation, may be written: null.
  */
 export function holdBeforeFirstWrite(before: FieldValue, change: FieldChange | undefined, firstWrite: FirstWritePolicy): PersonHold | null {
-  if (before === null || (typeof before === 'string' && before.trim() === '') || (Array.isArray(before) && before.length === 0)) return null;
+  if (isBlank(before)) return null;
   if (change) return change.actor === 'human' ? { reason: 'human-value-before-first-write', conflict: { repValue: before, by: change.userId ?? null, at: change.at } } : null;
   return firstWrite === 'overwrite' ? null : { reason: 'untracked-value-before-first-write', conflict: { repValue: before, by: null, at: null } };
 }

@@ -2,6 +2,7 @@
 import type { FieldValue } from '../crm/types.js';
 import { openReviewItems } from '../review/index.js';
 import type { Sql } from '../store/index.js';
+import type { RunProgress } from './progress.js';
 
 export type LedgerOutcome =
   | 'written'
@@ -60,6 +61,11 @@ export async function finishRun(db: Sql, id: string, status: string, summary: un
   await db.query('UPDATE runs SET status = $2, finished_at = now(), summary = $3::jsonb WHERE id = $1', [id, status, JSON.stringify(summary)]);
 }
 
+/** A running run's progress, kept in its summary until finishRun writes the final one. */
+export async function setRunProgress(db: Sql, id: string, progress: RunProgress): Promise<void> {
+  await db.query(`UPDATE runs SET summary = $2::jsonb WHERE id = $1 AND status = 'running'`, [id, JSON.stringify({ progress })]);
+}
+
 export async function setRunStatus(db: Sql, id: string, status: string): Promise<void> {
   await db.query('UPDATE runs SET status = $2 WHERE id = $1', [id, status]);
 }
@@ -74,12 +80,12 @@ export async function getRun(db: Sql, id: string): Promise<RunRow | null> {
   return rows[0] ?? null;
 }
 
-export async function listRuns(db: Sql, opts: { limit?: number; kind?: string } = {}): Promise<RunRow[]> {
+export async function listRuns(db: Sql, opts: { limit?: number; kind?: string; status?: string } = {}): Promise<RunRow[]> {
   return db.query<RunRow>(
     `SELECT id, kind, crm, flow, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
             to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at, summary
-       FROM runs WHERE ($2::text IS NULL OR kind = $2::text) ORDER BY started_at DESC, id DESC LIMIT $1`,
-    [opts.limit ?? 20, opts.kind ?? null],
+       FROM runs WHERE ($2::text IS NULL OR kind = $2::text) AND ($3::text IS NULL OR status = $3::text) ORDER BY started_at DESC, id DESC LIMIT $1`,
+    [opts.limit ?? 20, opts.kind ?? null, opts.status ?? null],
   );
 }
 
@@ -101,19 +107,29 @@ export async function insertLedger(db: Sql, rows: LedgerRow[]): Promise<void> {
   }
 }
 
-/** When inrecord last wrote each (record, field): the default "AI last read" time of a hybrid field. */
-export async function lastWrites(db: Sql, crm: string, object: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
+/** inrecord's last write of one field of one record: when, and the value it wrote. */
+export interface LastWrite {
+  at: string;
+  value: FieldValue;
+}
+
+/**
+ * inrecord's last write of each (record, field): its time is the default "AI last read" time of a
+ * hybrid field, its value what the field still holds when nobody has changed it since.
+ */
+export async function lastWrites(db: Sql, crm: string, object: string, recordIds: string[]): Promise<Map<string, Record<string, LastWrite>>> {
+  const out = new Map<string, Record<string, LastWrite>>();
   if (recordIds.length === 0) return out;
-  const rows = await db.query<{ record_id: string; field: string; at: string }>(
-    `SELECT record_id, field, to_char(max(written_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+  const rows = await db.query<{ record_id: string; field: string; at: string; value: FieldValue }>(
+    `SELECT DISTINCT ON (record_id, field) record_id, field, after_value AS value,
+            to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
        FROM write_ledger WHERE crm = $1 AND object = $2 AND record_id = ANY($3::text[]) AND outcome = 'written' AND written_at IS NOT NULL
-      GROUP BY record_id, field`,
+      ORDER BY record_id, field, written_at DESC, id DESC`,
     [crm, object, recordIds],
   );
   for (const r of rows) {
     const m = out.get(r.record_id) ?? {};
-    m[r.field] = r.at;
+    m[r.field] = { at: r.at, value: r.value ?? null };
     out.set(r.record_id, m);
   }
   return out;

@@ -16,6 +16,7 @@ import { CrmSnapshot, type IdentityInput, resolveIdentity, resolveWithMap } from
 import { type JobEngine, createJobEngine, listDeadLetters } from '../../src/jobs/index.js';
 import { drawSample, latestModelVersion } from '../../src/gate/index.js';
 import { buildServer, consoleActions } from '../../src/server/index.js';
+import { finishRun, insertRun, setRunProgress } from '../../src/writeback/queries.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // UPDATE_SCREENSHOTS=1 refreshes the committed screenshots; otherwise they go to the run's temp dir
@@ -346,5 +347,23 @@ describe.skipIf(!existsSync(CHROMIUM))('ops console in chromium', () => {
     await shot('monitoring');
     await page.goto(`${base}/runs`);
     await shot('runs', false);
+  });
+
+  it('follows a running run live, without a reload, until it finishes', async () => {
+    const startedAt = new Date(Date.now() - 10_000).toISOString();
+    await insertRun(rt.store, { id: 'run_live', kind: 'apply', crm: 'salesforce', flow: 'lead-scoring' });
+    await setRunProgress(rt.store, 'run_live', { done: 500, total: 2000, written: 480, calls: 12, startedAt, at: new Date().toISOString() });
+    await page.goto(`${base}/runs`);
+    const cell = page.locator('[data-run-progress="run_live"]');
+    await expect(cell.textContent()).resolves.toContain('500 / 2,000 records');
+    // the page is not loaded again: a marker set in it survives the refresh of the cell
+    await page.evaluate(() => Object.assign(window, { sameLoad: true }));
+    await setRunProgress(rt.store, 'run_live', { done: 1500, total: 2000, written: 1450, calls: 40, startedAt, at: new Date().toISOString() });
+    await until(async () => ((await cell.textContent()) ?? '').includes('1,500 / 2,000 records'), 10_000);
+    await expect(page.evaluate(() => (window as unknown as { sameLoad?: boolean }).sameLoad)).resolves.toBe(true);
+    await shot('runs-live', false);
+    // once finished, the page shows the run's summary instead
+    await finishRun(rt.store, 'run_live', 'succeeded', { records: 2000 });
+    await until(async () => (await page.locator('[data-run-progress]').count()) === 0, 10_000);
   });
 });

@@ -9,8 +9,8 @@ export const hubspotCard: ProviderCard = {
   displayName: 'HubSpot',
   // Private app, Free/Starter: 100 calls per 10 s and 250,000 a day (§9.1); corrected from X-HubSpot-RateLimit-Max.
   rateLimit: { callsPerWindow: 100, windowMs: 10_000, dailyQuota: 250_000 },
-  // Batch read and update take 100 inputs; search IN takes 100 values (§2.4, §3.7, §4.2).
-  batch: { read: 100, write: 100, search: 100 },
+  // Batch read and update take 100 inputs; search IN takes 100 values; propertiesWithHistory caps a batch read at 50 (§2.4, §3.7, §4.2).
+  batch: { read: 100, write: 100, search: 100, history: 50 },
   // Numeric ids, one form.
   ids: { canonical: (id) => id, aliases: (id) => [id] },
   capabilities: {

@@ -57,7 +57,7 @@ export interface ApiError {
 
 export const BATCH = hubspotCard.batch.write;
 /** propertiesWithHistory caps batch reads at 50 inputs (§2.4). */
-export const HISTORY_BATCH = 50;
+export const HISTORY_BATCH = hubspotCard.batch.history as number;
 export const SEARCH_PAGE = 200;
 /** Search refuses to page past 10,000 results (§4.1). */
 export const SEARCH_CAP = 10_000;

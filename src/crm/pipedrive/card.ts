@@ -10,7 +10,8 @@ export const pipedriveCard: ProviderCard = {
   // Token-based limits: a burst of 100 requests per 2 s and a daily token budget (§6).
   rateLimit: { callsPerWindow: 100, windowMs: 2_000, dailyQuota: 1_500_000 },
   // v2 lists take 100 ids a call; there is no batch update, so writeBatch runs 50 single updates at once.
-  batch: { read: 100, write: 1, search: 1, writeChunk: 50 },
+  // Field history is one changelog call per record (§9).
+  batch: { read: 100, write: 1, search: 1, writeChunk: 50, history: 1 },
   // Integer ids, one form.
   ids: { canonical: (id) => id, aliases: (id) => [id] },
   capabilities: {
