@@ -3,7 +3,7 @@
  * and session check, call accounting, error answers (the OAuth endpoints are `oauth.ts`, the
  * limits `ratelimit.ts`). The resources themselves are in `routes/` by group: discovery, identity and /limits;
  * sObjects (describe, rows, getUpdated/getDeleted); SOQL query/queryAll/queryMore; sObject
- * Collections; the Tooling API `CustomField` create; Bulk API 2.0 is `bulk.ts`.
+ * Collections; upsert, read and delete by external id; the Tooling API `CustomField` create; Bulk API 2.0 is `bulk.ts`.
  * Every REST answer is JSON with `Content-Type: application/json;charset=UTF-8` (jsforce parses
  * nothing else, §1.1) and carries `Sforce-Limit-Info` (§9.3).
  */
@@ -15,6 +15,7 @@ import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { registerSObjectRoutes } from './routes/sobjects.js';
 import { registerToolingRoutes } from './routes/tooling.js';
+import { registerUpsertRoutes } from './routes/upsert.js';
 import type { SfField, SfObject } from './schema.js';
 import { formatDateTime } from './soql.js';
 import { type Row, SoqlError } from './soql-parser.js';
@@ -130,6 +131,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   registerQueryRoutes(app, ctx, rest);
   registerCollectionRoutes(app, ctx, rest);
   registerToolingRoutes(app, ctx, rest);
+  registerUpsertRoutes(app, ctx, rest);
 }
 
 export { formatDateTime };
