@@ -1,6 +1,6 @@
 /**
- * Upsert, read and delete by external id (single records and sObject Collections) driven through
- * jsforce, every answer checked against the documented statuses and bodies (spec/suite.ts,
+ * Upsert, read and delete by external id (single records and sObject Collections), composite,
+ * composite batch and sObject Tree, driven through jsforce, every answer checked against the documented statuses and bodies (spec/suite.ts,
  * suite `composite`).
  */
 import jsforce from 'jsforce';
@@ -27,6 +27,7 @@ let sim: RunningSalesforceSimulator;
 let conn: Conn;
 const answers: SimAnswer[] = [];
 const BASE = '/services/data/v62.0';
+const at = <T>(list: T[], i: number): T => list[i] as T;
 
 beforeAll(async () => {
   sim = await startSalesforceSimulator({ onAnswer: (a) => answers.push(a), records: 40, seed: 5 });
@@ -135,6 +136,184 @@ describe('upsert, read and delete by external id', () => {
     expect(rolled[0]).toMatchObject({ errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }] });
     expect(rolled[1]).toMatchObject({ errors: [{ statusCode: 'INVALID_FIELD' }] });
     expect(sim.org.count('Lead')).toBe(before);
+  });
+});
+
+type CompositeItem = {
+  body: unknown;
+  httpHeaders: Record<string, string>;
+  httpStatusCode: number;
+  referenceId: string;
+};
+const composite = async (body: unknown) =>
+  (
+    (await conn.request({
+      method: 'POST',
+      url: `${BASE}/composite`,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    })) as {
+      compositeResponse: CompositeItem[];
+    }
+  ).compositeResponse;
+
+describe('composite: ordered subrequests with references', () => {
+  it('feeds one answer into the next with @{ref.path} and counts one API call', async () => {
+    const used = sim.org.count('Account');
+    const before = (await conn.request(`${BASE}/limits`)) as { DailyApiRequests: { Remaining: number } };
+    const out = await composite({
+      compositeRequest: [
+        {
+          method: 'POST',
+          url: `${BASE}/sobjects/Account`,
+          referenceId: 'acct',
+          body: { Name: 'Composite Co' },
+        },
+        {
+          method: 'POST',
+          url: `${BASE}/sobjects/Contact`,
+          referenceId: 'ct',
+          body: { LastName: 'Ref', AccountId: '@{acct.id}' },
+        },
+        { method: 'GET', url: `${BASE}/sobjects/Contact/@{ct.id}?fields=AccountId`, referenceId: 'read' },
+        {
+          method: 'GET',
+          url: `${BASE}/query?q=SELECT+Id+FROM+Contact+WHERE+Id='@{ct.id}'`,
+          referenceId: 'q',
+        },
+        {
+          method: 'PATCH',
+          url: `${BASE}/sobjects/Contact/@{q.records[0].Id}`,
+          referenceId: 'upd',
+          body: { Title: 'Linked' },
+        },
+      ],
+    });
+    const after = (await conn.request(`${BASE}/limits`)) as { DailyApiRequests: { Remaining: number } };
+    expect(before.DailyApiRequests.Remaining - after.DailyApiRequests.Remaining).toBe(2);
+    expect(out.map((o) => o.httpStatusCode)).toEqual([201, 201, 200, 200, 204]);
+    const acct = (at(out, 0).body as AnyRec).id as string;
+    expect(out[0]?.httpHeaders.Location).toBe(`${BASE}/sobjects/Account/${acct}`);
+    expect((at(out, 2).body as AnyRec).AccountId).toBe(acct);
+    expect(sim.org.count('Account')).toBe(used + 1);
+    expect(sim.org.rows('Contact').get((at(out, 1).body as AnyRec).id as string)?.Title).toBe('Linked');
+  });
+
+  it('rolls every subrequest back under allOrNone when one fails; without it, halts only those referring to the failure', async () => {
+    const accounts = sim.org.count('Account');
+    const rolled = await composite({
+      allOrNone: true,
+      compositeRequest: [
+        { method: 'POST', url: `${BASE}/sobjects/Account`, referenceId: 'ok', body: { Name: 'Rolled back' } },
+        { method: 'POST', url: `${BASE}/sobjects/Contact`, referenceId: 'bad', body: { NoSuchField__c: 1 } },
+        { method: 'POST', url: `${BASE}/sobjects/Account`, referenceId: 'after', body: { Name: 'Never' } },
+      ],
+    });
+    expect(rolled.map((o) => o.httpStatusCode)).toEqual([400, 400, 400]);
+    expect((at(rolled, 0).body as AnyRec[])[0]?.errorCode).toBe('PROCESSING_HALTED');
+    expect((at(rolled, 1).body as AnyRec[])[0]?.errorCode).toBe('INVALID_FIELD');
+    expect(sim.org.count('Account')).toBe(accounts);
+    const partial = await composite({
+      compositeRequest: [
+        { method: 'POST', url: `${BASE}/sobjects/Contact`, referenceId: 'bad', body: { NoSuchField__c: 1 } },
+        { method: 'GET', url: `${BASE}/sobjects/Contact/@{bad.id}`, referenceId: 'dep' },
+        { method: 'POST', url: `${BASE}/sobjects/Account`, referenceId: 'indep', body: { Name: 'Kept' } },
+      ],
+    });
+    expect(partial.map((o) => o.httpStatusCode)).toEqual([400, 400, 201]);
+    expect((at(partial, 1).body as AnyRec[])[0]?.errorCode).toBe('PROCESSING_HALTED');
+    expect(sim.org.count('Account')).toBe(accounts + 1);
+  });
+});
+
+describe('composite batch: independent subrequests', () => {
+  it('answers each subrequest, and halts the rest after a failure under haltOnError', async () => {
+    const lead = [...sim.org.rows('Lead').keys()][0] as string;
+    const batch = async (body: unknown) =>
+      (await conn.request({
+        method: 'POST',
+        url: `${BASE}/composite/batch`,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      })) as {
+        hasErrors: boolean;
+        results: { statusCode: number; result: unknown }[];
+      };
+    const ok = await batch({
+      batchRequests: [
+        { method: 'PATCH', url: `v62.0/sobjects/Lead/${lead}`, richInput: { Title: 'Batched' } },
+        { method: 'GET', url: `v62.0/sobjects/Lead/${lead}?fields=Title` },
+      ],
+    });
+    expect(ok.hasErrors).toBe(false);
+    expect(ok.results.map((r) => r.statusCode)).toEqual([204, 200]);
+    expect((at(ok.results, 1).result as AnyRec).Title).toBe('Batched');
+    const halted = await batch({
+      haltOnError: true,
+      batchRequests: [
+        { method: 'GET', url: 'v62.0/sobjects/NoSuchObject/001000000000000' },
+        { method: 'GET', url: `v62.0/sobjects/Lead/${lead}` },
+      ],
+    });
+    expect(halted.hasErrors).toBe(true);
+    expect(halted.results.map((r) => r.statusCode)).toEqual([404, 412]);
+    expect((at(halted.results, 1).result as AnyRec[])[0]?.errorCode).toBe('BATCH_PROCESSING_HALTED');
+  });
+});
+
+describe('sObject Tree: record trees', () => {
+  const tree = (body: unknown) =>
+    conn.request({
+      method: 'POST',
+      url: `${BASE}/composite/tree/Account`,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+
+  it('creates parents and their children, each child pointing at its parent', async () => {
+    const res = (await tree({
+      records: [
+        {
+          attributes: { type: 'Account', referenceId: 'a1' },
+          Name: 'Tree Co',
+          Contacts: { records: [{ attributes: { type: 'Contact', referenceId: 'c1' }, LastName: 'Leaf' }] },
+        },
+        { attributes: { type: 'Account', referenceId: 'a2' }, Name: 'Tree Two' },
+      ],
+    })) as { hasErrors: boolean; results: { referenceId: string; id: string }[] };
+    expect(res.hasErrors).toBe(false);
+    expect(res.results.map((r) => r.referenceId)).toEqual(['a1', 'c1', 'a2']);
+    const [a1, c1] = res.results;
+    expect(sim.org.rows('Contact').get(c1?.id as string)?.AccountId).toBe(a1?.id);
+  });
+
+  it('creates nothing and answers 400 with each failing record when one is invalid', async () => {
+    const accounts = sim.org.count('Account');
+    const e = await apiError(
+      tree({
+        records: [
+          { attributes: { type: 'Account', referenceId: 'ok' }, Name: 'Fine' },
+          { attributes: { type: 'Account', referenceId: 'bad' }, Name: 'Bad', NoSuchField__c: 1 },
+        ],
+      }),
+    );
+    // jsforce names a non-error-array 400 ERROR_HTTP_400 and keeps the body as the message.
+    expect(JSON.parse(e.message)).toEqual({
+      hasErrors: true,
+      results: [
+        {
+          referenceId: 'bad',
+          errors: [
+            {
+              statusCode: 'INVALID_FIELD',
+              message: "No such column 'NoSuchField__c' on sobject of type Account",
+              fields: [],
+            },
+          ],
+        },
+      ],
+    });
+    expect(sim.org.count('Account')).toBe(accounts);
   });
 });
 
