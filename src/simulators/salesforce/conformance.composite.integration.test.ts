@@ -1,6 +1,6 @@
 /**
  * Upsert, read and delete by external id (single records and sObject Collections), composite,
- * composite batch and sObject Tree, driven through jsforce, every answer checked against the documented statuses and bodies (spec/suite.ts,
+ * composite batch, sObject Tree and SOSL search, driven through jsforce, every answer checked against the documented statuses and bodies (spec/suite.ts,
  * suite `composite`).
  */
 import jsforce from 'jsforce';
@@ -314,6 +314,41 @@ describe('sObject Tree: record trees', () => {
       ],
     });
     expect(sim.org.count('Account')).toBe(accounts);
+  });
+});
+
+describe('SOSL search', () => {
+  it('finds the term in text fields, case-insensitively and with wildcards, returning the fields asked for', async () => {
+    await conn
+      .sobject('Lead')
+      .create({ LastName: 'Zanzibar', Company: 'Quokka Widgets', Email: 'zed@quokka.example' });
+    await conn.sobject('Contact').create({ LastName: 'Quokkason', Email: 'q@other.example' });
+    const all = await conn.search(
+      'FIND {quokka} IN ALL FIELDS RETURNING Lead(Id, Name, Company), Contact(Id, Name)',
+    );
+    expect(all.searchRecords.map((r) => [r.attributes?.type, r.Name])).toEqual([
+      ['Lead', 'Zanzibar'],
+      ['Contact', 'Quokkason'],
+    ]);
+    expect(all.searchRecords[0]).toMatchObject({ Company: 'Quokka Widgets' });
+    const names = await conn.search('FIND {Quokka*} IN NAME FIELDS RETURNING Lead(Name), Contact(Name)');
+    expect(names.searchRecords.map((r) => r.Name)).toEqual(['Quokkason']);
+    const email = await conn.search('FIND {zed@quok*} IN EMAIL FIELDS RETURNING Lead(Email) LIMIT 5');
+    expect(email.searchRecords.map((r) => r.Email)).toEqual(['zed@quokka.example']);
+    const everywhere = await conn.search('FIND {Zanzibar}');
+    expect(everywhere.searchRecords.map((r) => r.attributes?.type)).toEqual(['Lead']);
+  });
+
+  it('refuses what it cannot parse with MALFORMED_SEARCH', async () => {
+    for (const sosl of [
+      'FIND quokka',
+      'FIND {quokka} IN SOME FIELDS',
+      'FIND {q}',
+      'FIND {quokka} RETURNING Lead(Name',
+    ]) {
+      expect((await apiError(conn.search(sosl))).errorCode).toBe('MALFORMED_SEARCH');
+    }
+    expect((await apiError(conn.search('FIND {quokka} RETURNING Nope(Id)'))).errorCode).toBe('INVALID_TYPE');
   });
 });
 

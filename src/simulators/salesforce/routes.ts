@@ -3,7 +3,7 @@
  * and session check, call accounting, error answers (the OAuth endpoints are `oauth.ts`, the
  * limits `ratelimit.ts`). The resources themselves are in `routes/` by group: discovery, identity and /limits;
  * sObjects (describe, rows, getUpdated/getDeleted); SOQL query/queryAll/queryMore; sObject
- * Collections; upsert, read and delete by external id; composite, batch and sObject Tree; the Tooling API `CustomField` create; Bulk API 2.0 is `bulk.ts`.
+ * Collections; upsert, read and delete by external id; composite, batch and sObject Tree; SOSL search; the Tooling API `CustomField` create; Bulk API 2.0 is `bulk.ts`.
  * Every REST answer is JSON with `Content-Type: application/json;charset=UTF-8` (jsforce parses
  * nothing else, §1.1) and carries `Sforce-Limit-Info` (§9.3).
  */
@@ -15,6 +15,7 @@ import { registerCollectionRoutes } from './routes/collections.js';
 import { registerCompositeRoutes } from './routes/composite.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerQueryRoutes } from './routes/query.js';
+import { registerSearchRoutes } from './routes/search.js';
 import { registerSObjectRoutes } from './routes/sobjects.js';
 import { registerToolingRoutes } from './routes/tooling.js';
 import { registerUpsertRoutes } from './routes/upsert.js';
@@ -141,6 +142,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   registerToolingRoutes(app, ctx, rest);
   registerUpsertRoutes(app, ctx, rest);
   registerCompositeRoutes(app, ctx, rest);
+  registerSearchRoutes(app, ctx, rest);
 }
 
 export { formatDateTime };
