@@ -213,6 +213,40 @@ describe('composite: ordered subrequests with references', () => {
     expect((at(rolled, 0).body as AnyRec[])[0]?.errorCode).toBe('PROCESSING_HALTED');
     expect((at(rolled, 1).body as AnyRec[])[0]?.errorCode).toBe('INVALID_FIELD');
     expect(sim.org.count('Account')).toBe(accounts);
+    const announced: string[] = [];
+    sim.org.listeners.push((c) => announced.push(`${c.kind} ${c.object}`));
+    await composite({
+      allOrNone: true,
+      compositeRequest: [
+        {
+          method: 'POST',
+          url: `${BASE}/sobjects/Account`,
+          referenceId: 'gone',
+          body: { Name: 'Unannounced' },
+        },
+        { method: 'DELETE', url: `${BASE}/sobjects/Account/@{gone.id}`, referenceId: 'del' },
+        {
+          method: 'PATCH',
+          url: `${BASE}/sobjects/Account/@{gone.id}`,
+          referenceId: 'fails',
+          body: { Name: 'x' },
+        },
+      ],
+    });
+    expect(announced).toEqual([]);
+    const committed = await composite({
+      allOrNone: true,
+      compositeRequest: [
+        { method: 'POST', url: `${BASE}/sobjects/Account`, referenceId: 'kept', body: { Name: 'Announced' } },
+      ],
+    });
+    expect(committed[0]?.httpStatusCode).toBe(201);
+    expect(announced).toEqual(['created Account']);
+    sim.org.listeners.pop();
+    expect(sim.org.count('Account')).toBe(accounts + 1);
+    expect(sim.org.getDeleted('Account', Date.now() - 60_000, Date.now() + 60_000).deletedRecords).toEqual(
+      [],
+    );
     const partial = await composite({
       compositeRequest: [
         { method: 'POST', url: `${BASE}/sobjects/Contact`, referenceId: 'bad', body: { NoSuchField__c: 1 } },
@@ -222,7 +256,7 @@ describe('composite: ordered subrequests with references', () => {
     });
     expect(partial.map((o) => o.httpStatusCode)).toEqual([400, 400, 201]);
     expect((at(partial, 1).body as AnyRec[])[0]?.errorCode).toBe('PROCESSING_HALTED');
-    expect(sim.org.count('Account')).toBe(accounts + 1);
+    expect(sim.org.count('Account')).toBe(accounts + 2);
   });
 });
 
