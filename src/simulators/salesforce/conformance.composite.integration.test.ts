@@ -247,6 +247,19 @@ describe('composite: ordered subrequests with references', () => {
     expect(sim.org.getDeleted('Account', Date.now() - 60_000, Date.now() + 60_000).deletedRecords).toEqual(
       [],
     );
+    // A request served while an allOrNone composite runs is not undone by its rollback.
+    const failing = Array.from({ length: 20 }, (_, i) => ({
+      method: 'POST',
+      url: `${BASE}/sobjects/Account`,
+      referenceId: `r${i}`,
+      body: i === 19 ? { NoSuchField__c: 1 } : { Name: `Rolled ${i}` },
+    }));
+    const [, beside] = await Promise.all([
+      composite({ allOrNone: true, compositeRequest: failing }),
+      conn.sobject('Account').create({ Name: 'Beside' }) as Promise<AnyRec>,
+    ]);
+    expect(sim.org.rows('Account').has(beside.id as string)).toBe(true);
+    expect(sim.org.count('Account')).toBe(accounts + 2);
     const partial = await composite({
       compositeRequest: [
         { method: 'POST', url: `${BASE}/sobjects/Contact`, referenceId: 'bad', body: { NoSuchField__c: 1 } },
@@ -256,7 +269,7 @@ describe('composite: ordered subrequests with references', () => {
     });
     expect(partial.map((o) => o.httpStatusCode)).toEqual([400, 400, 201]);
     expect((at(partial, 1).body as AnyRec[])[0]?.errorCode).toBe('PROCESSING_HALTED');
-    expect(sim.org.count('Account')).toBe(accounts + 2);
+    expect(sim.org.count('Account')).toBe(accounts + 3);
   });
 });
 

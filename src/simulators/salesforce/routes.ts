@@ -33,6 +33,20 @@ export const COLLECTION_MAX = 200;
 export const SUBREQUEST_HEADER = 'x-sfsim-subrequest';
 export const SUBREQUEST_TOKEN = randomUUID();
 
+/** An allOrNone composite request in progress per org: other requests wait for it, so its rollback never undoes theirs. */
+const openTransactions = new WeakMap<SalesforceOrg, Promise<unknown>>();
+export async function holdRequestsWhile<T>(org: SalesforceOrg, work: Promise<T>): Promise<T> {
+  openTransactions.set(org, work);
+  try {
+    return await work;
+  } finally {
+    if (openTransactions.get(org) === work) openTransactions.delete(org);
+  }
+}
+async function transactionsSettled(org: SalesforceOrg): Promise<void> {
+  for (let open = openTransactions.get(org); open; open = openTransactions.get(org)) await open.catch(() => undefined);
+}
+
 export interface Session {
   userId: string;
 }
@@ -127,6 +141,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         const refused = ctx.admit(req, template);
         if (refused) return sendErrors(reply, refused.status, refused.errors);
         await ctx.serve(req, reply);
+        await transactionsSettled(org);
       }
       const out = await handler(req, reply, { ...session, version });
       if (reply.sent) return reply;

@@ -9,7 +9,13 @@
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobject_tree.htm
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Rest, type RouteContext, SUBREQUEST_HEADER, SUBREQUEST_TOKEN } from '../routes.js';
+import {
+  type Rest,
+  type RouteContext,
+  SUBREQUEST_HEADER,
+  SUBREQUEST_TOKEN,
+  holdRequestsWhile,
+} from '../routes.js';
 import type { SfObject } from '../schema.js';
 import { type SalesforceOrg, SfApiError } from '../state.js';
 import { type TreeNode, flattenTree } from './tree.js';
@@ -179,7 +185,7 @@ export function registerCompositeRoutes(app: FastifyInstance, ctx: RouteContext,
         }
         return { ok: !(failed && allOrNone), value: { compositeResponse: out } };
       };
-      return allOrNone ? org.transaction(run) : (await run()).value;
+      return allOrNone ? holdRequestsWhile(org, org.transaction(run)) : (await run()).value;
     }),
   );
 
