@@ -3,18 +3,22 @@
  * and session check, call accounting, error answers (the OAuth endpoints are `oauth.ts`, the
  * limits `ratelimit.ts`). The resources themselves are in `routes/` by group: discovery, identity and /limits;
  * sObjects (describe, rows, getUpdated/getDeleted); SOQL query/queryAll/queryMore; sObject
- * Collections; the Tooling API `CustomField` create; Bulk API 2.0 is `bulk.ts`.
+ * Collections; upsert, read and delete by external id; composite, batch and sObject Tree; SOSL search; the Tooling API `CustomField` create; Bulk API 2.0 is `bulk.ts`.
  * Every REST answer is JSON with `Content-Type: application/json;charset=UTF-8` (jsforce parses
  * nothing else, §1.1) and carries `Sforce-Limit-Info` (§9.3).
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BulkOptions } from './bulk.js';
 import { registerBulkRoutes } from './routes/bulk.js';
 import { registerCollectionRoutes } from './routes/collections.js';
+import { registerCompositeRoutes } from './routes/composite.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerQueryRoutes } from './routes/query.js';
+import { registerSearchRoutes } from './routes/search.js';
 import { registerSObjectRoutes } from './routes/sobjects.js';
 import { registerToolingRoutes } from './routes/tooling.js';
+import { registerUpsertRoutes } from './routes/upsert.js';
 import type { SfField, SfObject } from './schema.js';
 import { formatDateTime } from './soql.js';
 import { type Row, SoqlError } from './soql-parser.js';
@@ -24,6 +28,24 @@ export const VERSIONS = ['58.0', '59.0', '60.0', '61.0', '62.0'];
 export const RELEASES: Record<string, string> = { '58.0': "Summer '23", '59.0': "Winter '24", '60.0': "Spring '24", '61.0': "Summer '24", '62.0': "Winter '25" };
 export const JSON_TYPE = 'application/json;charset=UTF-8';
 export const COLLECTION_MAX = 200;
+
+/** Marks the composite resources' own subrequests: one API call for the whole request, no second latency. */
+export const SUBREQUEST_HEADER = 'x-sfsim-subrequest';
+export const SUBREQUEST_TOKEN = randomUUID();
+
+/** An allOrNone composite request in progress per org: other requests wait for it, so its rollback never undoes theirs. */
+const openTransactions = new WeakMap<SalesforceOrg, Promise<unknown>>();
+export async function holdRequestsWhile<T>(org: SalesforceOrg, work: Promise<T>): Promise<T> {
+  openTransactions.set(org, work);
+  try {
+    return await work;
+  } finally {
+    if (openTransactions.get(org) === work) openTransactions.delete(org);
+  }
+}
+async function transactionsSettled(org: SalesforceOrg): Promise<void> {
+  for (let open = openTransactions.get(org); open; open = openTransactions.get(org)) await open.catch(() => undefined);
+}
 
 export interface Session {
   userId: string;
@@ -115,9 +137,12 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : auth?.startsWith('OAuth ') ? auth.slice(6) : undefined;
       const session = ctx.authenticate(token);
       if (!session) return sendErrors(reply, 401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
-      const refused = ctx.admit(req, template);
-      if (refused) return sendErrors(reply, refused.status, refused.errors);
-      await ctx.serve(req, reply);
+      if (req.headers[SUBREQUEST_HEADER] !== SUBREQUEST_TOKEN) {
+        const refused = ctx.admit(req, template);
+        if (refused) return sendErrors(reply, refused.status, refused.errors);
+        await ctx.serve(req, reply);
+        await transactionsSettled(org);
+      }
       const out = await handler(req, reply, { ...session, version });
       if (reply.sent) return reply;
       return reply.type(JSON_TYPE).send(out);
@@ -130,6 +155,9 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   registerQueryRoutes(app, ctx, rest);
   registerCollectionRoutes(app, ctx, rest);
   registerToolingRoutes(app, ctx, rest);
+  registerUpsertRoutes(app, ctx, rest);
+  registerCompositeRoutes(app, ctx, rest);
+  registerSearchRoutes(app, ctx, rest);
 }
 
 export { formatDateTime };

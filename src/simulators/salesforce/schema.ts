@@ -45,6 +45,8 @@ export interface SfField {
   /** Field history tracking on (§7.2: at most 20 per object). */
   tracked?: boolean;
   filterable?: boolean;
+  /** An external id (describe `externalId`): upsert, read and delete by its value. */
+  externalId?: boolean;
 }
 
 export interface SfObject {
@@ -368,7 +370,7 @@ export function describeField(f: SfField): Record<string, unknown> {
     digits: f.digits ?? 0,
     displayLocationInDecimal: false,
     encrypted: false,
-    externalId: false,
+    externalId: !!f.externalId,
     extraTypeInfo: f.type === 'textarea' ? 'plaintextarea' : null,
     filterable: f.filterable ?? !longText,
     filteredLookupInfo: null,
@@ -376,7 +378,7 @@ export function describeField(f: SfField): Record<string, unknown> {
     groupable: !['double', 'currency', 'percent', 'datetime', 'multipicklist'].includes(f.type) && !longText,
     highScaleNumber: false,
     htmlFormatted: false,
-    idLookup: f.type === 'id' || f.type === 'email',
+    idLookup: f.type === 'id' || f.type === 'email' || !!f.externalId,
     inlineHelpText: null,
     label: f.label,
     length: isText ? length : 0,

@@ -197,9 +197,38 @@ export class SalesforceOrg {
     return out;
   }
 
-
+  /** Changes of an open transaction, announced only when it commits. */
+  private pending: OrgChange[] | null = null;
   private emit(change: OrgChange): void {
-    for (const l of this.listeners) l(change);
+    if (this.pending) this.pending.push(change);
+    else for (const l of this.listeners) l(change);
+  }
+
+  /**
+   * All or none (composite `allOrNone`, sObject Tree): runs `work`; when it reports failure, every
+   * record, recycle bin and delete log entry is restored as it was and no change is announced.
+   */
+  async transaction<T>(work: () => Promise<{ ok: boolean; value: T }>): Promise<T> {
+    const copy = (m: Map<string, Map<string, Row>>) => new Map([...m].map(([k, rows]) => [k, new Map([...rows].map(([id, r]) => [id, { ...r }]))]));
+    const saved = { live: copy(this.live), bin: copy(this.bin), log: [...this.deleteLog].map(([k, v]): [string, typeof v] => [k, [...v]]) };
+    const outer = this.pending;
+    this.pending = [];
+    let done: { ok: boolean; value: T } = { ok: false, value: undefined as T };
+    try {
+      done = await work();
+      return done.value;
+    } finally {
+      const changes = this.pending;
+      this.pending = outer;
+      if (done.ok) for (const c of changes) this.emit(c);
+      else {
+        for (const [k, rows] of saved.live) this.live.set(k, rows);
+        for (const [k, rows] of saved.bin) this.bin.set(k, rows);
+        this.deleteLog.clear();
+        for (const [k, v] of saved.log) this.deleteLog.set(k, v);
+        for (const k of this.live.keys()) this.touch(k);
+      }
+    }
   }
 
   create(objectName: string, body: Record<string, unknown>, userId: string, source: 'api' | 'rep' = 'api'): string {
@@ -207,12 +236,12 @@ export class SalesforceOrg {
     return this.commitCreate(obj, values, userId, source);
   }
 
-  /** Validation half of a create (collections validate every record before applying any). */
-  prepareCreate(objectName: string, body: Record<string, unknown>): { obj: SfObject; values: Row } {
+  /** Validation half of a create (collections validate every record before applying any; a tree's child gets its parent lookup later). */
+  prepareCreate(objectName: string, body: Record<string, unknown>, suppliedLater: string[] = []): { obj: SfObject; values: Row } {
     const obj = this.requireObject(objectName);
     if (!obj.createable) throw SfApiError.one(400, 'INVALID_TYPE', `entity type ${obj.name} does not support insert`);
     const values = this.coerceBody(obj, body, 'create');
-    const missing = obj.fields.filter((f) => f.required && (values[f.name] === undefined || values[f.name] === null)).map((f) => f.name);
+    const missing = obj.fields.filter((f) => f.required && !suppliedLater.includes(f.name) && (values[f.name] === undefined || values[f.name] === null)).map((f) => f.name);
     if (missing.length > 0) throw SfApiError.one(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
     return { obj, values };
   }

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { normalizeId } from '../ids.js';
 import { COLLECTION_MAX, type Rest, type RouteContext, recordJson, resolveFields } from '../routes.js';
 import { SfApiError } from '../state.js';
+import { commitUpsert, externalIdField, prepareUpsert } from './upsert.js';
 
 /** Per-item results in collections use `statusCode`, not `errorCode` (§4.1). */
 function itemErrors(e: unknown): { statusCode: string; message: string; fields: string[] }[] {
@@ -37,7 +38,7 @@ export function registerCollectionRoutes(app: FastifyInstance, ctx: RouteContext
     return rest;
   };
   // Validate every record first so allOrNone can reject the whole batch without partial writes.
-  const applyCollection = <P>(allOrNone: boolean, records: Item[], prepare: (r: Item) => P, commit: (p: P) => string, idOf: (r: Item) => string | undefined) => {
+  const applyCollection = <P>(allOrNone: boolean, records: Item[], prepare: (r: Item) => P, commit: (p: P) => string | { id: string; created: boolean }, idOf: (r: Item) => string | undefined) => {
     const prepared = records.map((r) => {
       try {
         return { ok: true as const, p: prepare(r) };
@@ -52,7 +53,11 @@ export function registerCollectionRoutes(app: FastifyInstance, ctx: RouteContext
         return x.ok ? { ...(id ? { id } : {}), success: false, errors: [ROLLED_BACK] } : { success: false, errors: x.errors };
       });
     }
-    return prepared.map((x) => (x.ok ? { id: commit(x.p), success: true, errors: [] } : { success: false, errors: x.errors }));
+    return prepared.map((x) => {
+      if (!x.ok) return { success: false, errors: x.errors };
+      const done = commit(x.p);
+      return typeof done === 'string' ? { id: done, success: true, errors: [] } : { id: done.id, success: true, errors: [], created: done.created };
+    });
   };
   app.post(
     '/services/data/:v/composite/sobjects',
@@ -111,6 +116,27 @@ export function registerCollectionRoutes(app: FastifyInstance, ctx: RouteContext
           return f.row.Id as string;
         },
         (r) => r.id as string,
+      );
+    }),
+  );
+  // Upsert by external id: each record carries its external id value (an id on a rolled-back or failed record is absent).
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm
+  app.patch(
+    '/services/data/:v/composite/sobjects/:type/:field',
+    rest('PATCH /composite/sobjects/{T}/{field}', (req, _reply, s) => {
+      const p = req.params as { type: string; field: string };
+      const { allOrNone, records } = collectionBody(req);
+      externalIdField(org.requireObject(p.type), p.field);
+      return applyCollection(
+        allOrNone,
+        records,
+        (r) => {
+          const value = r[p.field] ?? Object.entries(r).find(([k]) => k.toLowerCase() === p.field.toLowerCase())?.[1];
+          if (value === undefined || value === null || value === '') throw SfApiError.one(400, 'MISSING_ARGUMENT', `${p.field} not specified`, [p.field]);
+          return prepareUpsert(org, typeOf(r), p.field, String(value), strip(r));
+        },
+        (plan) => commitUpsert(org, plan, s.userId),
+        () => undefined,
       );
     }),
   );

@@ -30,6 +30,11 @@ export function registerToolingRoutes(app: FastifyInstance, ctx: RouteContext, r
       const field: SfField = {
         name: fieldName, label: String(meta.label ?? fieldName.replace(/__c$/, '').replace(/_/g, ' ')), type, custom: true, createable: true, updateable: true, tracked: true,
       };
+      // Metadata.externalId: only text, email and number fields can be external ids.
+      if (meta.externalId === true) {
+        if (!['string', 'email', 'double'].includes(type)) throw SfApiError.one(400, 'FIELD_INTEGRITY_EXCEPTION', `External ID is not available for ${String(meta.type)} fields`, ['Metadata.externalId']);
+        field.externalId = true;
+      }
       if (['string', 'textarea', 'email', 'phone', 'url', 'picklist'].includes(type)) field.length = Number(meta.length ?? (type === 'textarea' && meta.type === 'LongTextArea' ? 32768 : 255));
       if (type === 'multipicklist') field.length = 4099;
       if (['double', 'currency', 'percent'].includes(type)) {

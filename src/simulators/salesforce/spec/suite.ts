@@ -14,12 +14,18 @@ import { SALESFORCE_SPEC, checkSalesforceAnswers } from './index.js';
 /**
  * The operations each suite answers: sobjects, those of one object (`/sobjects/Lead`,
  * `/sobjects/Lead/{id}`); bulk, Bulk API 2.0 jobs; core, the rest (versions, describe global and
- * `{sObject}` resources, query, sObject Collections, /limits, the Tooling API, identity, OAuth).
+ * `{sObject}` resources, query, sObject Collections, /limits, the Tooling API, identity, OAuth);
+ * composite, upsert, read and delete by external id and the composite resources.
  */
+const COMPOSITE =
+  'sobjects\\/\\{sObject\\}\\/\\{fieldName\\}\\/|composite\\/sobjects\\/\\{sObject\\}\\/\\{fieldName\\}$|composite(\\/batch|\\/tree\\/\\{sObject\\})?$|search$';
 export const SALESFORCE_SUITES: SuiteOperations = {
-  core: /^(?!\S+ \/services\/data\/\{version\}\/(jobs\/|sobjects\/[A-Z][A-Za-z]*(\/\{id\})?$))/,
+  core: new RegExp(
+    `^(?!\\S+ \\/services\\/data\\/\\{version\\}\\/(jobs\\/|sobjects\\/[A-Z][A-Za-z]*(\\/\\{id\\})?$|${COMPOSITE}))`,
+  ),
   sobjects: /^\S+ \/services\/data\/\{version\}\/sobjects\/[A-Z][A-Za-z]*(\/\{id\})?$/,
   bulk: /^\S+ \/services\/data\/\{version\}\/jobs\//,
+  composite: new RegExp(`^\\S+ \\/services\\/data\\/\\{version\\}\\/(${COMPOSITE})`),
 };
 
 /** A suite's answers against the description, and the operations of the suite that never answered. */
