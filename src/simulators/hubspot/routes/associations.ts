@@ -19,15 +19,20 @@ export function registerAssociationRoutes(
 ): void {
   const { state } = ctx;
 
+  /** The route's two object types, or null once a 400 has been sent for the one HubSpot does not know. */
+  const types = (reply: FastifyReply, p: Rec): { from: ObjectType; to: ObjectType } | null => {
+    const from = typeOr400(reply, String(p.fromObjectType));
+    if (!from) return null;
+    const to = typeOr400(reply, String(p.toObjectType));
+    return to ? { from, to } : null;
+  };
+
   const pair = (
     reply: FastifyReply,
     p: Rec,
   ): { from: ObjectType; to: ObjectType; fromId: number; toId: number } | null => {
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return null;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return null;
-    return { from, to, fromId: Number(p.objectId), toId: Number(p.toObjectId) };
+    const ends = types(reply, p);
+    return ends ? { ...ends, fromId: Number(p.objectId), toId: Number(p.toObjectId) } : null;
   };
 
   app.put(
@@ -106,10 +111,9 @@ export function registerAssociationRoutes(
 
   app.get('/crm/v4/objects/:fromObjectType/:objectId/associations/:toObjectType', async (req, reply) => {
     const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
+    const ends = types(reply, p);
+    if (!ends) return reply;
+    const { from, to } = ends;
     const q = req.query as Rec;
     const limit = Math.min(Number(q.limit ?? 500) || 500, 500);
     const after = Number(q.after ?? 0) || 0;
@@ -135,10 +139,9 @@ export function registerAssociationRoutes(
 
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', async (req, reply) => {
     const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
+    const ends = types(reply, p);
+    if (!ends) return reply;
+    const { from, to } = ends;
     const started = new Date().toISOString();
     const inputs = ((req.body ?? {}) as { inputs?: { id: string }[] }).inputs ?? [];
     if (inputs.length > 1000) return tooMany(ctx, reply, inputs.length, 1000);
@@ -161,10 +164,9 @@ export function registerAssociationRoutes(
 
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/create', async (req, reply) => {
     const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
+    const ends = types(reply, p);
+    if (!ends) return reply;
+    const { from, to } = ends;
     const started = new Date().toISOString();
     const inputs =
       (
@@ -203,10 +205,9 @@ export function registerAssociationRoutes(
   // Bulk unassociate: removes every association between each pair (204, like the single DELETE).
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/archive', async (req, reply) => {
     const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
+    const ends = types(reply, p);
+    if (!ends) return reply;
+    const { from, to } = ends;
     const inputs = ((req.body ?? {}) as { inputs?: { from?: { id?: string }; to?: { id?: string }[] }[] })
       .inputs;
     if (!Array.isArray(inputs))
@@ -227,10 +228,9 @@ export function registerAssociationRoutes(
   // Removes only the listed type ids (labels) of each pair; the pair stays associated by its others.
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/labels/archive', async (req, reply) => {
     const p = req.params as Rec;
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return reply;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return reply;
+    const ends = types(reply, p);
+    if (!ends) return reply;
+    const { from, to } = ends;
     const inputs = (
       (req.body ?? {}) as {
         inputs?: { from?: { id?: string }; to?: { id?: string }; types?: { associationTypeId?: number }[] }[];
@@ -274,10 +274,9 @@ export function registerAssociationRoutes(
   // spec names (`/crm/associations/v4/…`, the client's LabelsApi).
 
   const pairTypes = (reply: FastifyReply, p: Rec): [ObjectType, ObjectType] | null => {
-    const from = typeOr400(reply, String(p.fromObjectType));
-    if (!from) return null;
-    const to = typeOr400(reply, String(p.toObjectType));
-    if (!to) return null;
+    const ends = types(reply, p);
+    if (!ends) return null;
+    const { from, to } = ends;
     if (defaultAssociation(from, to) === undefined) {
       fail(ctx, reply, 400, 'VALIDATION_ERROR', `${from} and ${to} cannot be associated.`);
       return null;
