@@ -37,17 +37,6 @@ import {
   prng,
 } from './vocab.js';
 
-export {
-  COUNTRIES,
-  DEAL_STAGES,
-  INDUSTRIES,
-  LEAD_SOURCES,
-  ROLE_LOCAL_PARTS,
-  SENIORITIES,
-  STAGE_PROBABILITY,
-  prng,
-} from './vocab.js';
-export { leadFeatures } from './leads.js';
 
 export function generateWorld(opts: GenerateWorldOptions): World {
   const seed = opts.seed;

@@ -34,6 +34,8 @@
  * assigns its CRM's ids. Must not touch: any CRM format, the store, the network.
  */
 export * from './types.js';
+export { generateWorld } from './generate.js';
+export { leadFeatures } from './leads.js';
 export {
   COUNTRIES,
   DEAL_STAGES,
@@ -42,8 +44,6 @@ export {
   ROLE_LOCAL_PARTS,
   SENIORITIES,
   STAGE_PROBABILITY,
-  generateWorld,
-  leadFeatures,
   prng,
-} from './generate.js';
+} from './vocab.js';
 export { isoTime, parseIsoTime } from './time.js';

@@ -1,6 +1,6 @@
 /** isoTime / parseIsoTime give exactly what Date#toISOString and Date.parse give. */
 import { describe, expect, it } from 'vitest';
-import { prng } from './generate.js';
+import { prng } from './vocab.js';
 import { isoTime, parseIsoTime } from './time.js';
 
 const builtinIso = (ms: number) => {
