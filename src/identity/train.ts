@@ -31,6 +31,7 @@ import {
 import { normaliseEmail } from './normalise.js';
 import type { CrmSnapshot, IndexedContact } from './snapshot.js';
 import type { IdentityInput } from './types.js';
+import { mulberry32 } from '../random/index.js';
 
 export interface TrainOptions {
   /** Random CRM pairs u is counted on (default 100,000, or every pair of a small CRM). */
@@ -61,18 +62,6 @@ const ANCHOR_AT = 20;
 
 const JUDGED: Scoring = { model: DEFAULT_MODEL, weights: DEFAULT_WEIGHTS, tf: false };
 
-/** mulberry32: a small seeded generator, so a training run is repeatable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Level index per attribute (-1: missing), in ATTRIBUTES order. */
 function levelIndexes(l: Levels): number[] {
   return ATTRIBUTES.map((a) => (LEVELS[a] as readonly string[]).indexOf(l[a]));
@@ -93,7 +82,7 @@ function evidenceOfRecord(ic: IndexedContact, snap: CrmSnapshot): ContactEvidenc
 function estimateU(snap: CrmSnapshot, pairs: number, seed: number, prior: Model): Model {
   const all = [...snap.contacts.values()];
   const counts = ATTRIBUTES.map((a) => new Array<number>(LEVELS[a].length).fill(0));
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const n = all.length;
   let done = 0;
   if (n >= 2) {
