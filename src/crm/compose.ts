@@ -25,6 +25,7 @@ import type {
   ObjectSchema,
   OpenDeal,
   RateLimitPolicy,
+  ReadChangedOptions,
   RecordUpdate,
   WriteResult,
 } from './types.js';
@@ -82,8 +83,8 @@ export abstract class ComposedConnector implements CrmConnector {
   read(kind: ObjectKind, ids: string[], fields: string[]): Promise<CrmRecord[]> {
     return this.parts.records.read(kind, ids, fields);
   }
-  readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
-    return this.parts.records.readChanged(kind, since, fields);
+  readChanged(kind: ObjectKind, since: string | null, fields: string[], opts?: ReadChangedOptions): AsyncIterable<CrmRecord[]> {
+    return this.parts.records.readChanged(kind, since, fields, opts);
   }
   readDeleted(kind: ObjectKind, since: string): Promise<DeletedRecord[]> {
     return this.parts.records.readDeleted(kind, since);

@@ -357,6 +357,13 @@ export interface ConnectorOAuth {
   reauthorise(how: { code: string; redirectUri: string } | { refreshToken: string }): Promise<void>;
 }
 
+export interface ReadChangedOptions {
+  /** 'modified' (default): oldest change first; 'key': by record id. */
+  order?: 'modified' | 'key';
+  /** The number of records the read will yield, when the CRM tells it with the first page (no extra call). */
+  onTotal?: (n: number) => void;
+}
+
 export interface CrmConnector {
   readonly crm: CrmName;
   /** Present when the connection authenticates with OAuth (not a static token). */
@@ -376,8 +383,12 @@ export interface CrmConnector {
 
   /** Reads records by id, batched at the CRM's limit. Missing ids are absent from the result. */
   read(kind: ObjectKind, ids: string[], fields: string[]): Promise<CrmRecord[]>;
-  /** Every record modified at or after `since` (all when null), oldest first, page by page, to the end. */
-  readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]>;
+  /**
+   * Every record modified at or after `since` (all when null), page by page, to the end: oldest
+   * first, or with `order: 'key'` by record id, an order the run's own writes do not move (a
+   * backfill then writes while it reads, in constant memory, and meets no record twice).
+   */
+  readChanged(kind: ObjectKind, since: string | null, fields: string[], opts?: ReadChangedOptions): AsyncIterable<CrmRecord[]>;
   /** Records deleted or merged since `since`, as the CRM confirms them. */
   readDeleted(kind: ObjectKind, since: string): Promise<DeletedRecord[]>;
 

@@ -312,3 +312,76 @@ describe.each(['hubspot', 'pipedrive'] as CrmName[])('%s readChanged across 25,0
     }
   }, 240_000);
 });
+
+/**
+ * A backfill reads and writes at once: read by key, every record of each page written before the
+ * next page is read. Each record must come exactly once (a write must not move it behind the
+ * cursor), none missing, in as few read calls as the page size allows, and the read's size told
+ * with the first page where the CRM's answer carries it (HubSpot's search total, Salesforce's
+ * totalSize; Pipedrive's v2 lists carry none).
+ */
+describe.each(['hubspot', 'salesforce', 'pipedrive'] as CrmName[])(
+  '%s readChanged by key while every record is written',
+  (crm) => {
+    const N = 2_500;
+
+    it('meets each record once, skips none, and tells the size up front where the CRM does', async () => {
+      const fast = { callsPerWindow: 1_000_000, windowMs: 1000 };
+      const sim = await startSimulator(crm, {
+        records: N,
+        seed: 31,
+        ...SIM_OPTS[crm],
+        searchPerSecond: 1000,
+        ...(crm === 'salesforce' ? {} : { rateLimit: fast }),
+      });
+      try {
+        const c = await connect(
+          crm,
+          sim,
+          (crm === 'salesforce'
+            ? {}
+            : { rateLimit: { ...fast, searchPerSecond: 1000 } }) as Partial<CrmConnection>,
+        );
+        const f = await c.createField('contact', {
+          name: 'backfill_mark',
+          label: 'Backfill mark',
+          type: 'number',
+        });
+        const everything = new Set((await all(c.readChanged('contact', null, []))).map((r) => r.id));
+        const callsBefore = c.stats().calls;
+        await all(c.readChanged('contact', null, [], { order: 'key' }));
+        const readCalls = c.stats().calls - callsBefore;
+        expect(readCalls, 'read calls').toBeLessThanOrEqual(Math.ceil(everything.size / 200) + 1);
+
+        const times = new Map<string, number>();
+        const told: number[] = [];
+        let page = 0;
+        for await (const rows of c.readChanged('contact', null, [], {
+          order: 'key',
+          onTotal: (n) => told.push(n),
+        })) {
+          page++;
+          for (const r of rows) times.set(r.id, (times.get(r.id) ?? 0) + 1);
+          const res = await c.writeBatch(
+            'contact',
+            rows.map((r) => ({ id: r.id, fields: { [f.name]: page } })),
+          );
+          expect(res.every((x) => x.ok)).toBe(true);
+        }
+        expect(page).toBeGreaterThan(1);
+        expect(
+          [...everything].filter((id) => !times.has(id)),
+          'skipped',
+        ).toEqual([]);
+        expect(
+          [...times].filter(([, n]) => n > 1),
+          'repeated',
+        ).toEqual([]);
+        expect(told).toEqual(crm === 'pipedrive' ? [] : [everything.size]);
+        await c.close();
+      } finally {
+        await sim.close();
+      }
+    }, 240_000);
+  },
+);

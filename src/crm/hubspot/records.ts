@@ -2,7 +2,7 @@
  * HubSpot records: batch reads, every record changed since a time (search, keyset-paged),
  * archived and merged-away records, and batch updates with one answer per record (§2–§4, §6).
  */
-import type { CrmRecord, DeletedRecord, FieldSchema, ObjectKind, RecordUpdate, WriteResult } from '../types.js';
+import type { CrmRecord, DeletedRecord, FieldSchema, ObjectKind, ReadChangedOptions, RecordUpdate, WriteResult } from '../types.js';
 import { BATCH, type BatchJson, type HsObjectJson, type HubspotClient, type PageJson, SEARCH_PAGE, iso } from './client.js';
 import { type HsObject, MODIFIED, chunk, decodeValue, encodeValue, propertyErrors } from './codec.js';
 import type { HubspotSchema } from './schema.js';
@@ -35,10 +35,14 @@ export class HubspotRecords {
    * nears the 10,000-result cap (§4.1). When more records share one timestamp than a page holds,
    * that timestamp is read by record id instead (keyset again), then paging goes on after it.
    */
-  async *readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
+  async *readChanged(kind: ObjectKind, since: string | null, fields: string[], opts: ReadChangedOptions = {}): AsyncIterable<CrmRecord[]> {
     const o = this.schema.obj(kind);
     const schema = await this.schema.fields(kind);
     const props = [...new Set([...fields, MODIFIED])];
+    if (opts.order === 'key') {
+      yield* this.readByKey(o, since, props, schema, fields, opts.onTotal);
+      return;
+    }
     const tsOf = (r: HsObjectJson) => Date.parse(r.properties[MODIFIED] ?? '') || Date.parse(iso(r.updatedAt));
     let from = since ? Date.parse(since) : 0;
     let op: 'GTE' | 'GT' = 'GTE';
@@ -77,6 +81,37 @@ export class HubspotRecords {
       yield* this.readAtTimestamp(o, from, atLast, props, schema, fields);
       op = 'GT';
       seenAtFrom = new Set();
+    }
+  }
+
+  /**
+   * Search by hs_object_id ascending, 200 a page, each page a new search from the last id seen
+   * (keyset): a record written while we page keeps its place, so nothing is met twice or skipped,
+   * and no search nears the 10,000-result cap. The first page's `total` is the size of the read.
+   */
+  private async *readByKey(o: HsObject, since: string | null, props: string[], schema: Map<string, FieldSchema>, fields: string[], onTotal?: (n: number) => void): AsyncIterable<CrmRecord[]> {
+    let lastId = '0';
+    for (let first = true; ; first = false) {
+      const page = await this.api.search(o, {
+        filterGroups: [
+          {
+            filters: [
+              ...(since ? [{ propertyName: MODIFIED, operator: 'GTE', value: String(Date.parse(since)) }] : []),
+              { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
+            ],
+          },
+        ],
+        sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+        properties: props,
+        limit: SEARCH_PAGE,
+        after: '0',
+      });
+      if (first) onTotal?.(page.total ?? page.results.length);
+      if (page.results.length > 0) yield page.results.map((r) => this.toRecord(o, r, schema, fields));
+      const last = page.results.at(-1);
+      // `total` counts what matches from lastId on: more than this page means another page
+      if (!last || !(page.paging?.next?.after !== undefined || (page.total ?? 0) > page.results.length)) return;
+      lastId = last.id;
     }
   }
 

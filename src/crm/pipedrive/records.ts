@@ -5,7 +5,7 @@
  */
 import { v1 } from 'pipedrive';
 import { InrecordError } from '../../errors/index.js';
-import type { CrmRecord, DeletedRecord, FieldSchema, FieldValue, ObjectKind, RecordUpdate, WriteResult } from '../types.js';
+import type { CrmRecord, DeletedRecord, FieldSchema, FieldValue, ObjectKind, ReadChangedOptions, RecordUpdate, WriteResult } from '../types.js';
 import { PAGE, type Page, type PipedriveClient, type Rec } from './client.js';
 import { type PdKind, encodeValue, fieldFromError, isoFromPd, isoFromV1, pdSince, recordFields } from './codec.js';
 import type { PipedriveSchema } from './schema.js';
@@ -33,13 +33,18 @@ export class PipedriveRecords {
     return { id: String(r.id), object: this.schema.objectName(kind), fields: recordFields(r, schemas, fields), modifiedAt: isoFromPd(String(r.update_time)) };
   }
 
-  async *readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
+  /**
+   * v2 lists, keyset cursors (§3.1): by update_time, or with `order: 'key'` by id, which a write
+   * while we page does not move. v2 lists carry no total, so `onTotal` is not called.
+   */
+  async *readChanged(kind: ObjectKind, since: string | null, fields: string[], opts: ReadChangedOptions = {}): AsyncIterable<CrmRecord[]> {
     const k = this.api.kindOf(kind);
     const schemas = await this.schema.schemaMap(kind);
+    const sortBy = opts.order === 'key' ? 'id' : 'update_time';
     let cursor: string | undefined;
     do {
       // updated_since is inclusive and takes whole seconds only (§3.1): round down, never skip.
-      const params: Rec = { sort_by: 'update_time', sort_direction: 'asc', limit: PAGE, cursor };
+      const params: Rec = { sort_by: sortBy, sort_direction: 'asc', limit: PAGE, cursor };
       if (since) params.updated_since = pdSince(since);
       const p = await this.api.list(k, params);
       const rows = (p.data ?? []).map((r) => this.toRecord(kind, r, schemas, fields));

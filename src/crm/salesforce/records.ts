@@ -4,7 +4,7 @@
  * updates (sObject Collections, or Bulk API 2.0 ingest jobs above the threshold) with one answer per
  * record.
  */
-import type { CrmRecord, DeletedRecord, FieldSchema, FieldValue, ObjectKind, RecordUpdate, WriteResult } from '../types.js';
+import type { CrmRecord, DeletedRecord, FieldSchema, FieldValue, ObjectKind, ReadChangedOptions, RecordUpdate, WriteResult } from '../types.js';
 import { fromCsv, updateRows, writeResults } from './bulk.js';
 import { salesforceCard } from './card.js';
 import type { QueryPage, Rec, SaveResult, SalesforceClient } from './client.js';
@@ -62,18 +62,22 @@ export class SalesforceRecords {
   }
 
   /**
-   * SOQL on SystemModstamp (indexed, bumped by every change, §3.5, §8.4), oldest first, queryMore to
-   * the end — or, when more than `crm.bulk.threshold` records remain after the first page, a bulk
-   * query job for the rest.
+   * SOQL on SystemModstamp (indexed, bumped by every change, §3.5, §8.4), oldest first — or with
+   * `order: 'key'` by Id — queryMore to the end (the query locator is fixed when the query runs, so
+   * a write while we page moves nothing); or, when more than `crm.bulk.threshold` records remain
+   * after the first page, a bulk query job for the rest. The first page's totalSize is the size of
+   * the read.
    */
-  async *readChanged(kind: ObjectKind, since: string | null, fields: string[]): AsyncIterable<CrmRecord[]> {
+  async *readChanged(kind: ObjectKind, since: string | null, fields: string[], opts: ReadChangedOptions = {}): AsyncIterable<CrmRecord[]> {
     const object = SF_OBJECT[kind];
     const types = await this.schema.fieldTypes(kind);
     const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(since)}` : '';
     const select = `SELECT ${this.selectList(fields).join(', ')} FROM ${object}`;
-    const order = 'ORDER BY SystemModstamp ASC, Id ASC';
+    const byKey = opts.order === 'key';
+    const order = byKey ? 'ORDER BY Id ASC' : 'ORDER BY SystemModstamp ASC, Id ASC';
     const soql = `${select}${where} ${order}`;
     let page = (await this.api.call(`read changed ${object}`, (c) => c.query(soql, { autoFetch: false } as never) as unknown as Promise<QueryPage>)) as QueryPage;
+    opts.onTotal?.(page.totalSize);
     let seen = 0;
     for (;;) {
       if (page.records.length > 0) yield page.records.map((r) => this.toRecord(kind, r, types, fields));
@@ -84,7 +88,7 @@ export class SalesforceRecords {
         // The first page's totalSize decides: the rest, when large, is one query job, read in
         // result sets, from the key after the last record read (the same order, nothing twice).
         const stamp = soqlDateTime(isoFromSf(String(last.SystemModstamp)));
-        const after = `(SystemModstamp > ${stamp} OR (SystemModstamp = ${stamp} AND Id > ${soqlString(String(last.Id))}))`;
+        const after = byKey ? `Id > ${soqlString(String(last.Id))}` : `(SystemModstamp > ${stamp} OR (SystemModstamp = ${stamp} AND Id > ${soqlString(String(last.Id))}))`;
         const rest = `${select} WHERE ${since ? `SystemModstamp >= ${soqlDateTime(since)} AND ` : ''}${after} ${order}`;
         for await (const rows of this.api.bulk.query(`read changed ${object}`, rest)) yield rows.map((r) => this.toRecord(kind, fromCsv(r), types, fields));
         return;
