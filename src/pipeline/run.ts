@@ -125,12 +125,20 @@ async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: str
     for (let i = 0; i < opts.ids.length; i += 500) yield await connector.read(flow.object, opts.ids.slice(i, i + 500), reads);
     return;
   }
-  // Read every page before writing any: our own writes move records in the CRM's modified-date
-  // order, and paging while writing would meet them again (wasted reads and plans).
-  const pages: CrmRecord[][] = [];
-  for await (const page of connector.readChanged(flow.object, opts.since ?? null, reads)) pages.push(page);
-  onTotal(pages.reduce((n, p) => n + p.length, 0));
-  yield* pages;
+  // Paged by record id, an order our own writes do not move: each page is worked and written while
+  // the next is read, so memory does not grow with the CRM's size and no record is met twice.
+  let read = 0;
+  let told = false;
+  const tell = (n: number) => {
+    told = true;
+    onTotal(n);
+  };
+  for await (const page of connector.readChanged(flow.object, opts.since ?? null, reads, { order: 'key', onTotal: tell })) {
+    read += page.length;
+    yield page;
+  }
+  // a CRM that does not tell the size of a read up front: known at its end
+  if (!told) onTotal(read);
 }
 
 /**
@@ -162,7 +170,6 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     apply: null,
     actions: { done: 0, alreadyDone: 0, uncertain: 0, failed: 0, skipped: [] },
   };
-  const fields = new Map<string, Record<string, FieldValue>>();
   // the records to work, once read: progress counts against it
   let total: number | undefined;
   // a resumed run leaves the records it already decided on alone
@@ -173,8 +180,6 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     for await (const all of records(deps.connector, flow, prepared.reads, opts, (n) => (total = n - decided.size))) {
       const page = decided.size > 0 ? all.filter((r) => !decided.has(r.id)) : all;
       report.records += page.length;
-      // current values go beside shadow outputs (what a reviewer compares) and into action rules
-      for (const r of page) fields.set(r.id, r.fields);
       const produced = await produceOutputs(prepared, page, {
         now: now(),
         history: (ids, f) => deps.connector.history(flow.object, ids, f),
@@ -187,7 +192,8 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     }
   }
 
-  const passed: RecordOutputs[] = [];
+  // what the actions act on, once the write is done: each passed record's outputs and current values
+  const passed: { recordId: string; outputs: RecordOutputs['outputs']; fields: Record<string, FieldValue> }[] = [];
   const withTotal = deps.onEvent ? { ...deps, onEvent: (e: WritebackEvent) => deps.onEvent?.({ ...e, total: e.total ?? total }) } : deps;
   const written = await writeOutputs(withTotal, source(), {
     flow: flow.name,
@@ -197,9 +203,10 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
     chunkSize: opts.chunkSize,
     // known once the records are read: the progress the console shows counts against it
     total: () => total,
-    currentValue: (rec, field) => fields.get(rec.recordId)?.[field],
+    // current values go beside shadow outputs (what a reviewer compares) and into action rules
+    currentValue: (rec, field) => rec.record?.fields[field],
     onWritten: opts.onWritten,
-    onPassed: rules.length > 0 && !opts.dryRun ? (r) => passed.push(r) : undefined,
+    onPassed: rules.length > 0 && !opts.dryRun ? (r) => passed.push({ recordId: r.recordId, outputs: r.outputs, fields: r.record?.fields ?? {} }) : undefined,
   });
   report.gate = written.gate;
   report.apply = written.apply;
@@ -213,7 +220,7 @@ export async function runFlow(deps: RunnerDeps, flow: FlowConfig, opts: RunFlows
       {
         flow: flow.name,
         rules,
-        context: { object: flow.object, recordId: r.recordId, record: fields.get(r.recordId) ?? {}, outputs, now: now() },
+        context: { object: flow.object, recordId: r.recordId, record: r.fields, outputs, now: now() },
       },
     );
     for (const f of fired.fired) {
