@@ -274,7 +274,7 @@ describe('composite: ordered subrequests with references', () => {
 });
 
 describe('composite batch: independent subrequests', () => {
-  it('answers each subrequest, and halts the rest after a failure under haltOnError', async () => {
+  it('answers each subrequest, counts each against the request limits, and halts the rest after a failure under haltOnError', async () => {
     const lead = [...sim.org.rows('Lead').keys()][0] as string;
     const batch = async (body: unknown) =>
       (await conn.request({
@@ -286,12 +286,18 @@ describe('composite batch: independent subrequests', () => {
         hasErrors: boolean;
         results: { statusCode: number; result: unknown }[];
       };
+    const remaining = async () =>
+      ((await conn.request(`${BASE}/limits`)) as { DailyApiRequests: { Remaining: number } }).DailyApiRequests
+        .Remaining;
+    const before = await remaining();
     const ok = await batch({
       batchRequests: [
         { method: 'PATCH', url: `v62.0/sobjects/Lead/${lead}`, richInput: { Title: 'Batched' } },
         { method: 'GET', url: `v62.0/sobjects/Lead/${lead}?fields=Title` },
       ],
     });
+    // each subrequest counts against the limits (two), then the second /limits call
+    expect(before - (await remaining())).toBe(3);
     expect(ok.hasErrors).toBe(false);
     expect(ok.results.map((r) => r.statusCode)).toEqual([204, 200]);
     expect((at(ok.results, 1).result as AnyRec).Title).toBe('Batched');
