@@ -65,6 +65,20 @@ describe('upsert, read and delete by external id', () => {
     expect(row).toMatchObject({ LastName: 'Upserted', Company: 'Acme', Ext_Key__c: 'K-1' });
   });
 
+  it('updates but never creates with updateOnly=true', async () => {
+    const leads = sim.org.count('Lead');
+    const patch = (value: string) =>
+      conn.request({
+        method: 'PATCH',
+        url: `${BASE}/sobjects/Lead/Ext_Key__c/${value}?updateOnly=true`,
+        body: JSON.stringify({ Title: 'Only updated' }),
+        headers: { 'content-type': 'application/json' },
+      });
+    expect(await patch('K-1')).toMatchObject({ success: true, created: false });
+    expect((await apiError(patch('K-none'))).errorCode).toBe('NOT_FOUND');
+    expect(sim.org.count('Lead')).toBe(leads);
+  });
+
   it('answers 300 with the matching records when the value matches several, and 404 for a field that is no external id', async () => {
     const a = (await conn
       .sobject('Lead')
