@@ -17,7 +17,9 @@
  * operations with their documented statuses and body schemas, written from the page's response
  * table and example (`$ref` names a schema kept from a file above, or one of `documented.schemas`).
  * `statuses`, when present, is every HTTP status the vendor's status-code table lists (with its
- * URL): an answer with any other status is a violation, whatever the operation.
+ * URL): an answer with any other status is a violation, whatever the operation. `documented.events`
+ * describes messages the vendor pushes to subscribers rather than HTTP answers: per channel pattern,
+ * the message schema, with the pages it was written from.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -92,6 +94,12 @@ for (const page of sources.documented?.pages ?? []) {
     out.operations[op] = { source: si, responses };
   }
 }
+// events a subscriber receives (not HTTP answers): per channel pattern, the message schema and its pages
+const events = sources.documented?.events;
+if (events) {
+  const pages = events.pages.map((page) => out.sources.push({ file: '', url: page.url, version: page.version, info: page.info }) - 1);
+  out.events = Object.fromEntries(Object.entries(events.channels).map(([channel, message]) => [channel, { sources: pages, message }]));
+}
 for (const [name, schema] of Object.entries(sources.documented?.schemas ?? {})) out.schemas[`doc.${name}`] = schema;
 if (sources.statuses) {
   out.sources.push({ file: '', url: sources.statuses.url, version: sources.statuses.version, info: 'HTTP status codes' });
@@ -99,7 +107,7 @@ if (sources.statuses) {
 }
 // every $ref must name a kept schema
 const refs = (node) => (Array.isArray(node) ? node.flatMap(refs) : node && typeof node === 'object' ? [...(typeof node.$ref === 'string' ? [node.$ref] : []), ...Object.values(node).flatMap(refs)] : []);
-for (const ref of refs([out.operations, out.schemas])) if (!(ref in out.schemas)) throw new Error(`$ref ${ref} names no schema`);
+for (const ref of refs([out.operations, out.schemas, out.events ?? {}])) if (!(ref in out.schemas)) throw new Error(`$ref ${ref} names no schema`);
 
 const target = join(dirname(sourcesPath), 'responses.json');
 writeFileSync(target, `${JSON.stringify(out)}\n`);

@@ -46,6 +46,8 @@ export interface DerivedSpec {
   schemas: Record<string, Schema | null>;
   /** Every HTTP status the vendor's status-code table lists, when it publishes one. */
   statuses?: number[];
+  /** Messages pushed to subscribers, per channel pattern: their schema and the sources it was written from. */
+  events?: Record<string, { sources: number[]; message: Schema }>;
 }
 
 /**
@@ -299,6 +301,11 @@ export function suitesOf(suites: SuiteOperations, operation: string): string[] {
 }
 
 /** The operations of `suite` that answered nowhere in `report`. */
-export function unansweredOperations(spec: DerivedSpec, suites: SuiteOperations, suite: string, report: ConformanceReport): string[] {
+export function unansweredOperations(
+  spec: DerivedSpec,
+  suites: SuiteOperations,
+  suite: string,
+  report: ConformanceReport,
+): string[] {
   return Object.keys(spec.operations).filter((op) => suites[suite].test(op) && !report.operations.has(op));
 }

@@ -9,15 +9,19 @@ import {
   type RunningSalesforceSimulator,
   startSalesforceSimulator,
 } from '../../simulators/salesforce/index.js';
+import { type CometdMessage, changeEventViolations } from '../../simulators/salesforce/spec/changeevents.js';
 import type { ChangeSubscription, ObjectKind, StreamMessage } from '../types.js';
 import { type SalesforceConnector, createSalesforceConnector } from './index.js';
 
 let sim: RunningSalesforceSimulator;
 let sf: SalesforceConnector;
 const open: ChangeSubscription[] = [];
+/** Every change event the simulator published, as its CometD endpoint delivers it. */
+const published: CometdMessage[] = [];
 
 beforeAll(async () => {
   sim = await startSalesforceSimulator({ records: 60, seed: 11, changeEventOverflowAt: 4 });
+  sim.changeEvents.listeners.push((e) => published.push({ channel: e.channel, data: e.data }));
   sf = (await createSalesforceConnector(
     crmConnectionSchema.parse({ kind: 'salesforce', baseUrl: sim.apiBase, auth: { token: sim.token } }),
     {},
@@ -189,5 +193,17 @@ describe('Salesforce change stream', () => {
       code: 'IR_CRM_AUTH',
       message: expect.stringContaining('403::Handshake denied'),
     });
+  });
+
+  it('published only change events as the Change Data Capture Developer Guide describes them', () => {
+    const types = new Set(
+      published.map(
+        (m) =>
+          (m.data as { payload: { ChangeEventHeader: { changeType: string } } }).payload.ChangeEventHeader
+            .changeType,
+      ),
+    );
+    expect([...types].sort()).toEqual(['GAP_OVERFLOW', 'GAP_UPDATE', 'UPDATE']);
+    expect(changeEventViolations(published)).toEqual([]);
   });
 });

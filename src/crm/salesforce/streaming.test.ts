@@ -14,8 +14,6 @@ const header = (h: Record<string, unknown>) => ({
   commitNumber: 1,
   commitUser: REP,
   changedFields: ['Web_Visits__c', 'LastModifiedDate'],
-  nulledFields: [],
-  diffFields: [],
   ...h,
 });
 
@@ -43,6 +41,22 @@ describe('change event messages', () => {
         },
       ],
     });
+  });
+
+  it('leaves out the audit stamps an update carries beside its changed fields', () => {
+    const m = decodeChangeMessage(
+      'lead',
+      {
+        payload: {
+          ChangeEventHeader: header({ changedFields: ['Title', 'LastModifiedDate', 'LastModifiedById'] }),
+          Title: null,
+          LastModifiedById: REP,
+        },
+        event: { replayId: 18 },
+      },
+      ME,
+    );
+    expect(m.events[0]?.fields).toEqual(['Title']);
   });
 
   it("marks the integration user's own change (15- or 18-character id) so it is not acted on", () => {
@@ -88,7 +102,9 @@ describe('change event messages', () => {
     const overflow = decodeChangeMessage(
       'lead',
       {
-        payload: { ChangeEventHeader: header({ changeType: 'GAP_OVERFLOW', recordIds: [] }) },
+        payload: {
+          ChangeEventHeader: header({ changeType: 'GAP_OVERFLOW', recordIds: ['000000000000000AAA'] }),
+        },
         event: { replayId: 6 },
       },
       ME,

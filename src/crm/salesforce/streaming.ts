@@ -47,6 +47,13 @@ export interface CdcMessage {
   event?: { replayId?: number | string };
 }
 
+/**
+ * Audit stamps a change event carries beside the changed fields: an update sends LastModifiedDate,
+ * and LastModifiedById when another user saved the record last; a create sends every system field
+ * (Change Event Body Fields, Change Data Capture Developer Guide). They are not changes to act on.
+ */
+const AUDIT_FIELDS = new Set(['LastModifiedDate', 'LastModifiedById', 'CreatedById']);
+
 const KIND: Record<string, ChangeKind> = {
   CREATE: 'created',
   UPDATE: 'updated',
@@ -102,7 +109,7 @@ export function decodeChangeMessage(
     object: kind,
     id,
     kind: KIND[base] ?? 'updated',
-    fields: changed.filter((f) => f !== 'LastModifiedDate'),
+    fields: changed.filter((f) => !AUDIT_FIELDS.has(f)),
     occurredAt: at,
     actor,
     eventId: `${h.transactionKey ?? ''}:${h.sequenceNumber ?? ''}:${resumeToken}`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeEventBus, replayRefusal } from './changeevents.js';
+import { ChangeEventBus, type RetainedEvent, replayRefusal } from './changeevents.js';
+import { changeEventViolations } from './spec/changeevents.js';
 import { SalesforceOrg } from './state.js';
 
 function org() {
@@ -15,6 +16,14 @@ function org() {
   return { o, user, advance: (ms: number) => (now += ms) };
 }
 
+/** Every event of every bus below, as the CometD endpoint delivers it. */
+const published: { channel: string; data: unknown }[] = [];
+function busOf(opts: ConstructorParameters<typeof ChangeEventBus>[0]): ChangeEventBus {
+  const bus = new ChangeEventBus(opts);
+  bus.listeners.push((e) => published.push({ channel: e.channel, data: e.data }));
+  return bus;
+}
+
 describe('change events', () => {
   it('refuses a replay id once its event has left retention, and one not yet published', () => {
     expect(replayRefusal(-1, 10, 20)).toBeNull();
@@ -26,7 +35,7 @@ describe('change events', () => {
 
   it('keeps events for the retention window under increasing replay ids, then purges them', async () => {
     const { o, user, advance } = org();
-    const bus = new ChangeEventBus({ org: o, version: '62.0', retentionMs: 72 * 3_600_000 });
+    const bus = busOf({ org: o, version: '62.0', retentionMs: 72 * 3_600_000 });
     o.listeners.push((c) => bus.record(c));
     const a = o.create('Lead', { LastName: 'A', Company: 'X' }, user, 'rep');
     await Promise.resolve();
@@ -56,7 +65,7 @@ describe('change events', () => {
 
   it('gives the changes of one call one transaction key and increasing sequence numbers', async () => {
     const { o, user } = org();
-    const bus = new ChangeEventBus({ org: o, version: '62.0' });
+    const bus = busOf({ org: o, version: '62.0' });
     o.listeners.push((c) => bus.record(c));
     const a = o.create('Lead', { LastName: 'A', Company: 'X' }, user);
     const b = o.create('Lead', { LastName: 'B', Company: 'X' }, user);
@@ -76,7 +85,7 @@ describe('change events', () => {
 
   it('sends the same change to several records in one call as one event naming them all', async () => {
     const { o, user } = org();
-    const bus = new ChangeEventBus({ org: o, version: '62.0' });
+    const bus = busOf({ org: o, version: '62.0' });
     const ids = ['A', 'B', 'C', 'D'].map((n) => o.insertRaw('Lead', { LastName: n, Company: 'X' }));
     o.listeners.push((c) => bus.record(c));
     for (const id of ids.slice(0, 3)) o.update('Lead', id, { Status: 'Working - Contacted' }, user);
@@ -90,5 +99,58 @@ describe('change events', () => {
       ['UPDATE', [ids[3]], 2],
       ['DELETE', ids.slice(0, 2), 1],
     ]);
+  });
+
+  it('publishes what a CometD subscriber receives, as the Change Data Capture Developer Guide describes it', async () => {
+    const { o, user } = org();
+    const other = o.insertRaw('User', {
+      Username: 'ops@sim',
+      LastName: 'Ops',
+      Email: 'ops@sim',
+      IsActive: true,
+    });
+    const bus = busOf({ org: o, version: '62.0' });
+    o.listeners.push((c) => bus.record(c));
+    const seen: RetainedEvent[] = [];
+    bus.listeners.push((e) => seen.push(e));
+    const a = o.create('Lead', { LastName: 'A', Company: 'X', Title: 'CEO' }, user);
+    await Promise.resolve();
+    o.update('Lead', a, { Title: null }, user);
+    await Promise.resolve();
+    o.update('Lead', a, { Company: 'Y' }, other);
+    await Promise.resolve();
+    bus.asGap(() => o.update('Lead', a, { Company: 'Z' }, user));
+    await Promise.resolve();
+    bus.asOverflow(() => o.update('Lead', a, { Company: 'W' }, user));
+    await Promise.resolve();
+    o.remove('Lead', a, user);
+    await Promise.resolve();
+    const payloads = seen.map((e) => e.data.payload);
+    expect(payloads.map((p) => p.ChangeEventHeader.changeType)).toEqual([
+      'CREATE',
+      'UPDATE',
+      'UPDATE',
+      'GAP_UPDATE',
+      'GAP_OVERFLOW',
+      'DELETE',
+    ]);
+    // create: every non-empty field and the system fields; never Id, IsDeleted or SystemModstamp
+    expect(payloads[0]).toMatchObject({ LastName: 'A', CreatedById: user, LastModifiedById: user });
+    expect(payloads[0]).not.toHaveProperty('SystemModstamp');
+    // an update to null sends the field as null; nulledFields is not in a CometD header
+    expect(payloads[1]).toEqual({
+      ChangeEventHeader: expect.objectContaining({ changedFields: ['Title', 'LastModifiedDate'] }),
+      Title: null,
+      LastModifiedDate: expect.any(String),
+    });
+    expect(payloads[1]?.ChangeEventHeader).not.toHaveProperty('nulledFields');
+    // another user's save also sends LastModifiedById
+    expect(payloads[2]).toMatchObject({ Company: 'Y', LastModifiedById: other });
+    expect(payloads[4]?.ChangeEventHeader.recordIds).toEqual(['000000000000000AAA']);
+  });
+
+  it('published only events as the Change Data Capture Developer Guide describes them', () => {
+    expect(published.length).toBeGreaterThan(0);
+    expect(changeEventViolations(published)).toEqual([]);
   });
 });

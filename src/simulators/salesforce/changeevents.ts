@@ -1,9 +1,13 @@
 /**
  * Change Data Capture (reference salesforce.md §8.2): every change to a record of an object with
  * change events enabled becomes an event on `/data/<Object>ChangeEvent` (and `/data/ChangeEvents`),
- * with the `ChangeEventHeader` Salesforce sends — `entityName`, `recordIds`, `changeType`,
- * `changeOrigin`, `transactionKey`, `sequenceNumber`, `commitTimestamp`, `commitNumber`,
- * `commitUser`, `changedFields`, `nulledFields`, `diffFields` — and the fields the change set.
+ * with the `ChangeEventHeader` a CometD subscriber receives — `entityName`, `recordIds`,
+ * `changeType`, `changeOrigin`, `transactionKey`, `sequenceNumber`, `commitTimestamp`,
+ * `commitNumber`, `commitUser`, `changedFields`; `nulledFields` and `diffFields` reach Apex triggers
+ * and Pub/Sub API clients only (ChangeEventHeader Fields, Change Data Capture Developer Guide) — and
+ * the body a CometD client gets (Change Event Body Fields): on create every non-empty field with the
+ * system fields, on update the changed fields (a field set to null as null), LastModifiedDate, and
+ * LastModifiedById when another user saved the record last; on delete nothing.
  *
  * Events are kept for a retention window (72 h by default) under increasing replay ids; a
  * subscriber may replay from any retained id, or ask for new events only (-1) or every retained
@@ -16,7 +20,11 @@
  * Its events are published when the call returns. A transaction with more than
  * `overflowAt` changes (100,000 in Salesforce; a create or delete counts one, an update one per
  * field) sends change events for the first ones and one `GAP_OVERFLOW` event per object for the
- * rest, with no record ids. Gap events (`GAP_CREATE`, `GAP_UPDATE`, …) carry the header only.
+ * rest, naming the empty record id `000000000000000AAA` (Overflow Events). Gap events
+ * (`GAP_CREATE`, `GAP_UPDATE`, …) carry the header only.
+ * https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_event_fields_header.htm
+ * https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_event_fields_body.htm
+ * https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_other_events_overflow.htm
  */
 import { randomUUID } from 'node:crypto';
 import { parseDateTime } from './soql.js';
@@ -53,9 +61,10 @@ export interface ChangeEventHeader {
   commitNumber: number;
   commitUser: string;
   changedFields: string[];
-  nulledFields: string[];
-  diffFields: string[];
 }
+
+/** The record id an overflow event names: no record (Overflow Events). */
+export const EMPTY_RECORD_ID = '000000000000000AAA';
 
 /** A retained event: the Bayeux data message a subscriber receives, and when it was published. */
 export interface RetainedEvent {
@@ -88,8 +97,8 @@ export function replayRefusal(replayId: number, purgedUpTo: number, latest: numb
   return `400::The replayId {${replayId}} you provided was invalid.  Please provide a valid ID, -2 to replay all events, or -1 to replay only new events.`;
 }
 
-/** Fields never sent in a change event's body (system and derived ones). */
-const NOT_SENT = new Set(['Id', 'IsDeleted', 'SystemModstamp', 'CreatedById', 'LastModifiedById']);
+/** Fields never sent in a change event's body: the id (in `recordIds`), IsDeleted and SystemModstamp. */
+const NOT_SENT = new Set(['Id', 'IsDeleted', 'SystemModstamp']);
 
 interface Staged {
   entity: string;
@@ -203,7 +212,7 @@ export class ChangeEventBus {
     if (this.mode === 'overflow' || tx.counted > this.overflowAt) {
       if (tx.overflowed.has(c.object)) return;
       tx.overflowed.add(c.object);
-      this.stage(tx, c.object, this.header(c, tx, 'GAP_OVERFLOW', []), {});
+      this.stage(tx, c.object, this.header(c, tx, 'GAP_OVERFLOW', [EMPTY_RECORD_ID]), {});
       return;
     }
     if (this.mode === 'gap') {
@@ -217,13 +226,14 @@ export class ChangeEventBus {
       for (const [k, v] of Object.entries(row))
         if (!NOT_SENT.has(k) && v !== null && v !== undefined) body[k] = v;
     } else if (row) {
-      // an update sends the fields it changed (null ones listed in nulledFields) and LastModifiedDate
-      for (const f of c.fields) {
-        body[f] = row[f] ?? null;
-        if ((row[f] ?? null) === null) header.nulledFields.push(f);
-      }
+      // an update sends the fields it changed (a field set to null as null) and LastModifiedDate
+      for (const f of c.fields) body[f] = row[f] ?? null;
       body.LastModifiedDate = row.LastModifiedDate;
       header.changedFields = [...c.fields, 'LastModifiedDate'];
+      if (c.previousModifiedById !== undefined && c.previousModifiedById !== row.LastModifiedById) {
+        body.LastModifiedById = row.LastModifiedById;
+        header.changedFields.push('LastModifiedById');
+      }
     }
     this.stage(tx, c.object, header, body);
   }
@@ -243,15 +253,7 @@ export class ChangeEventBus {
     const mergeKey =
       t === 'CREATE' || t === 'GAP_OVERFLOW'
         ? null
-        : JSON.stringify([
-            entity,
-            t,
-            header.commitUser,
-            header.changeOrigin,
-            header.changedFields,
-            header.nulledFields,
-            body,
-          ]);
+        : JSON.stringify([entity, t, header.commitUser, header.changeOrigin, header.changedFields, body]);
     const same = mergeKey === null ? undefined : tx.staged.find((x) => x.mergeKey === mergeKey);
     if (same) same.header.recordIds.push(...header.recordIds);
     else tx.staged.push({ entity, header, body, mergeKey });
@@ -276,8 +278,6 @@ export class ChangeEventBus {
       commitNumber: this.commitNumber,
       commitUser: c.userId,
       changedFields: [],
-      nulledFields: [],
-      diffFields: [],
     };
   }
 

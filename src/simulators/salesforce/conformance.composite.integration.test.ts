@@ -65,6 +65,20 @@ describe('upsert, read and delete by external id', () => {
     expect(row).toMatchObject({ LastName: 'Upserted', Company: 'Acme', Ext_Key__c: 'K-1' });
   });
 
+  it('updates but never creates with updateOnly=true', async () => {
+    const leads = sim.org.count('Lead');
+    const patch = (value: string) =>
+      conn.request({
+        method: 'PATCH',
+        url: `${BASE}/sobjects/Lead/Ext_Key__c/${value}?updateOnly=true`,
+        body: JSON.stringify({ Title: 'Only updated' }),
+        headers: { 'content-type': 'application/json' },
+      });
+    expect(await patch('K-1')).toMatchObject({ success: true, created: false });
+    expect((await apiError(patch('K-none'))).errorCode).toBe('NOT_FOUND');
+    expect(sim.org.count('Lead')).toBe(leads);
+  });
+
   it('answers 300 with the matching records when the value matches several, and 404 for a field that is no external id', async () => {
     const a = (await conn
       .sobject('Lead')
@@ -274,7 +288,7 @@ describe('composite: ordered subrequests with references', () => {
 });
 
 describe('composite batch: independent subrequests', () => {
-  it('answers each subrequest, and halts the rest after a failure under haltOnError', async () => {
+  it('answers each subrequest, counts each against the request limits, and halts the rest after a failure under haltOnError', async () => {
     const lead = [...sim.org.rows('Lead').keys()][0] as string;
     const batch = async (body: unknown) =>
       (await conn.request({
@@ -286,12 +300,18 @@ describe('composite batch: independent subrequests', () => {
         hasErrors: boolean;
         results: { statusCode: number; result: unknown }[];
       };
+    const remaining = async () =>
+      ((await conn.request(`${BASE}/limits`)) as { DailyApiRequests: { Remaining: number } }).DailyApiRequests
+        .Remaining;
+    const before = await remaining();
     const ok = await batch({
       batchRequests: [
         { method: 'PATCH', url: `v62.0/sobjects/Lead/${lead}`, richInput: { Title: 'Batched' } },
         { method: 'GET', url: `v62.0/sobjects/Lead/${lead}?fields=Title` },
       ],
     });
+    // each subrequest counts against the limits (two), then the second /limits call
+    expect(before - (await remaining())).toBe(3);
     expect(ok.hasErrors).toBe(false);
     expect(ok.results.map((r) => r.statusCode)).toEqual([204, 200]);
     expect((at(ok.results, 1).result as AnyRec).Title).toBe('Batched');

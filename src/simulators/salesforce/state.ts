@@ -37,6 +37,8 @@ export interface OrgChange {
   at: string;
   /** 'api' for the token's user, 'rep' for control-API edits. */
   source: 'api' | 'rep';
+  /** An update: who had saved the record before it (change events name a new saver). */
+  previousModifiedById?: string;
 }
 
 export const NOT_FOUND = () => SfApiError.one(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -311,12 +313,13 @@ export class SalesforceOrg {
         row[k] = v;
       }
     }
+    const previousModifiedById = row.LastModifiedById as string;
     row.LastModifiedDate = at;
     row.LastModifiedById = userId;
     row.SystemModstamp = at;
     derive(obj.name, row);
     this.touch(obj.name);
-    this.emit({ object: obj.name, id: row.Id as string, kind: 'updated', fields: changed, userId, at, source });
+    this.emit({ object: obj.name, id: row.Id as string, kind: 'updated', fields: changed, userId, at, source, previousModifiedById });
     return changed;
   }
 

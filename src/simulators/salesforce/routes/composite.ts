@@ -3,7 +3,9 @@
  * whose answer later subrequests name as `@{ref.path}`; `allOrNone` rolls every one back when one
  * fails), `/composite/batch` (up to 25 independent subrequests, `haltOnError`) and
  * `/composite/tree/{sObject}` (record trees with their child relationships, all created or none).
- * A subrequest is served by the simulator's own REST routes; the whole request is one API call.
+ * A subrequest is served by the simulator's own REST routes. A composite or tree request is one
+ * API call; in a batch each subrequest counts against the request limits ("Each subrequest counts
+ * against rate limits", Composite Batch), one refused by them answers its own 403.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_batch.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobject_tree.htm
@@ -214,7 +216,11 @@ export function registerCompositeRoutes(app: FastifyInstance, ctx: RouteContext,
         const url = b.url.startsWith('/services/data/')
           ? b.url
           : `/services/data/${b.url.replace(/^\//, '')}`;
-        const answer = await subrequest(app, req, b.method, url, b.richInput);
+        // the batch's own call counts its first subrequest
+        const refused = i > 0 ? ctx.admit(req, 'POST /composite/batch') : null;
+        const answer = refused
+          ? { status: refused.status, body: refused.errors }
+          : await subrequest(app, req, b.method, url, b.richInput);
         results.push({ statusCode: answer.status, result: answer.body });
         if (answer.status >= 400 && body?.haltOnError === true) halted = true;
       }

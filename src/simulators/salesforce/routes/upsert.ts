@@ -1,6 +1,8 @@
 /**
  * sObject Rows by external id: upsert (`PATCH /sobjects/{T}/{field}/{value}`: 201 created, 200
- * updated, 300 when the value matches several records, 404 when the field is not an external id),
+ * updated — API 46.0 and later, both with `created` —, 300 when the value matches several records,
+ * 404 when the field is not an external id; `?updateOnly=true` never creates: the page names no
+ * answer for no match, the simulator gives an update's, 404 NOT_FOUND),
  * read and delete by the external id's value. The field is one whose describe says
  * `externalId: true` (a Tooling `CustomField` created with `Metadata.externalId`), or `Id`.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm
@@ -50,6 +52,7 @@ export function prepareUpsert(
   fieldName: string,
   value: string,
   body: Record<string, unknown>,
+  updateOnly = false,
 ): UpsertPlan {
   const obj = org.requireObject(objectName);
   const f = externalIdField(obj, fieldName);
@@ -70,7 +73,8 @@ export function prepareUpsert(
       throw SfApiError.one(400, 'INVALID_TYPE', `entity type ${obj.name} does not support update`);
     return { obj, ...org.prepareUpdate(obj, row.Id as string, rest) };
   }
-  if (f.type === 'id') throw SfApiError.one(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (f.type === 'id' || updateOnly)
+    throw SfApiError.one(404, 'NOT_FOUND', 'The requested resource does not exist');
   return org.prepareCreate(obj.name, { ...rest, [f.name]: value });
 }
 
@@ -105,7 +109,8 @@ export function registerUpsertRoutes(app: FastifyInstance, ctx: RouteContext, re
       const body = (req.body ?? {}) as Record<string, unknown>;
       let plan: UpsertPlan;
       try {
-        plan = prepareUpsert(org, p.type, p.field, p.value, body);
+        const updateOnly = (req.query as { updateOnly?: string }).updateOnly === 'true';
+        plan = prepareUpsert(org, p.type, p.field, p.value, body, updateOnly);
       } catch (e) {
         if (e instanceof SfApiError && e.status === 300) {
           const obj = org.requireObject(p.type);
