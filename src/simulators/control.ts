@@ -47,6 +47,17 @@ export class ControlState {
   }
 }
 
+/**
+ * The `onRequest` hook every simulator installs first: holds each API request for the injected
+ * `latencyMs`, so a client is measured against the round trips a CRM in another data centre costs.
+ */
+export function latencyHook(live: ControlState): (req: { url: string }) => Promise<void> {
+  return async (req) => {
+    const ms = live.faults.latencyMs;
+    if (ms && !req.url.startsWith('/_sim')) await new Promise((r) => setTimeout(r, ms));
+  };
+}
+
 /** The control paths, for `inrecord sim --help` and the README. */
 export const CONTROL_PATHS = {
   stats: '/_sim/stats',
@@ -71,6 +82,7 @@ export function parseFaults(body: unknown): SimFaults {
     ...FAULT_SHARES,
     'webhookReorder',
     'webhookDelayMs',
+    'latencyMs',
     'errorMethods',
     'seed',
   ]);
@@ -84,7 +96,7 @@ export function parseFaults(body: unknown): SimFaults {
   }
   if (b.webhookReorder !== undefined && typeof b.webhookReorder !== 'boolean')
     throw new ControlError('webhookReorder must be true or false');
-  for (const k of ['webhookDelayMs', 'seed'] as const) {
+  for (const k of ['webhookDelayMs', 'latencyMs', 'seed'] as const) {
     const v = b[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
       throw new ControlError(`${k} must be a number ≥ 0, got ${JSON.stringify(v)}`);

@@ -37,6 +37,8 @@ export interface SimFaults {
   webhookDuplicate?: number;
   webhookReorder?: boolean;
   webhookDelayMs?: number;
+  /** Every API answer held this long, a round trip to the CRM's servers (the control paths are not). */
+  latencyMs?: number;
   /** Share of API calls refused as over a limit (on top of the real limits): 429, or the CRM's own refusal where it never answers 429. */
   error429?: number;
   /** Share of API calls answered 500. */

@@ -44,7 +44,7 @@ export function register(program: Command): void {
 Control API (every simulator, beside the CRM's own paths; JSON bodies; a malformed request is 400 {ok:false,error}):
   GET  ${CONTROL_PATHS.stats}          call counts, writes by integration and by reps, limit refusals, webhook deliveries
   POST ${CONTROL_PATHS.resetStats}    zero the counters
-  POST ${CONTROL_PATHS.faults}         {"error429":0.1,"error500":0.05,"errorMethods":["POST"],"webhookDrop":0.2,"webhookDuplicate":0.1,"webhookReorder":true,"webhookDelayMs":500,"seed":1}; {} clears
+  POST ${CONTROL_PATHS.faults}         {"error429":0.1,"error500":0.05,"errorMethods":["POST"],"webhookDrop":0.2,"webhookDuplicate":0.1,"webhookReorder":true,"webhookDelayMs":500,"latencyMs":150,"seed":1}; {} clears
   POST ${CONTROL_PATHS.repEdit}       {"object":"contacts","id":"123","fields":{"jobtitle":"CFO"},"userId":"7"}: an edit made by a rep in the CRM's UI
   GET  ${CONTROL_PATHS.groundTruth}   the seeded truth (duplicates, intent labels)
   GET  /ui/<object>/<id>      the record page, AI-written fields marked

@@ -21,7 +21,7 @@
  */
 import Fastify from 'fastify';
 import { observeAnswers } from '../conformance.js';
-import { ControlState, registerControl, registerRecordPage } from '../control.js';
+import { ControlState, latencyHook, registerControl, registerRecordPage } from '../control.js';
 import { countDelivery } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimulatorOptions } from '../types.js';
 import { PAGE_OBJECTS, renderRecordPage } from './page.js';
@@ -76,6 +76,7 @@ export async function startHubspotSimulator(opts: SimulatorOptions = {}): Promis
   });
 
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  app.addHook('onRequest', latencyHook(live));
   observeAnswers(app, opts.onAnswer);
   const oauth = new HubspotOAuth({
     clientId: typeof opts.oauthClientId === 'string' ? opts.oauthClientId : 'sim-client-id',

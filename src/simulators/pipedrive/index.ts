@@ -24,7 +24,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { observeAnswers } from '../conformance.js';
-import { ControlState, registerControl, registerRecordPage } from '../control.js';
+import { ControlState, latencyHook, registerControl, registerRecordPage } from '../control.js';
 import { WindowCount, countDelivery } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimulatorOptions } from '../types.js';
 import { decodeV2, deriveOnWrite } from './entities.js';
@@ -120,6 +120,7 @@ export async function startPipedriveSimulator(
   }
 
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  app.addHook('onRequest', latencyHook(live));
   observeAnswers(app, opts.onAnswer);
   let url = '';
   const ctx: RouteContext = {

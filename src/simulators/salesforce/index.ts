@@ -42,7 +42,7 @@
  */
 import Fastify from 'fastify';
 import { observeAnswers } from '../conformance.js';
-import { ControlState, registerControl, registerRecordPage } from '../control.js';
+import { ControlState, latencyHook, registerControl, registerRecordPage } from '../control.js';
 import { countDelivery } from '../stats.js';
 import type { RepEdit, RunningSimulator, SimulatorOptions } from '../types.js';
 import type { BulkOptions } from './bulk.js';
@@ -149,6 +149,7 @@ export async function startSalesforceSimulator(
       querystringParser: (s: string) => Object.fromEntries(new URLSearchParams(s)),
     },
   });
+  app.addHook('onRequest', latencyHook(live));
   observeAnswers(app, opts.onAnswer);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
