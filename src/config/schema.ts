@@ -88,7 +88,7 @@ export const crmConnectionSchema = z
       .object({
         callsPerWindow: z.number().int().positive().optional(),
         windowMs: z.number().int().positive().optional(),
-        /** Calls in flight at once where a write is one call per record (Pipedrive). */
+        /** Write calls in flight at once: Pipedrive's record calls, HubSpot's and Salesforce's write batches. */
         writeConcurrency: z.number().int().min(1).max(64).default(4),
         /** Search calls per second, where the CRM limits search apart (HubSpot: 5). */
         searchPerSecond: z.number().positive().optional(),

@@ -256,6 +256,12 @@ export interface BatchLimits {
    * (Salesforce: one SOQL per 200-record collection, one query job per ingest job).
    */
   history?: number;
+  /**
+   * Write batches a run keeps in flight at once (`crm.rateLimit.writeConcurrency`), each re-checked,
+   * written and verified in its own round trips, so the rate limit and not the CRM's answer time
+   * sets the pace. Absent: 1 (Pipedrive, whose writeBatch runs that many record calls itself).
+   */
+  inFlight?: number;
 }
 
 export interface FieldSpec {

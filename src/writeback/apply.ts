@@ -323,6 +323,28 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
     await upsertConflicts(store, conflicts);
   };
 
+  // Write batches in flight at once (the connector's `inFlight`): each waits on the CRM's answers
+  // for its re-check, write and verification, so one at a time would let the answer time, not the
+  // rate limit, set the pace. The first fault is thrown once those in flight have landed.
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = Math.max(1, connector.limits.inFlight ?? 1);
+  let fault: { e: unknown } | null = null;
+  const rethrow = (): void => {
+    if (fault) throw fault.e;
+  };
+  const write = async (object: ObjectKind, batch: Planned[]): Promise<void> => {
+    rethrow();
+    const p: Promise<void> = flush(object, batch)
+      .then(saveProgress)
+      .catch((e) => {
+        fault ??= { e };
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    rethrow();
+  };
+
   let status: ApplySummary['status'] = 'succeeded';
   let error: ApplySummary['error'];
   try {
@@ -346,19 +368,17 @@ export async function applyRun(deps: WritebackDeps, opts: RunOptions & { runId?:
       const queue = pending.get(object) ?? [];
       for (const p of planned) if (p.plan.update) queue.push(p);
       // Full batches only, so the number of write calls is the minimum the CRM's limit allows.
-      while (queue.length >= limit) {
-        await flush(object, queue.splice(0, limit));
-        await saveProgress();
-      }
+      while (queue.length >= limit) await write(object, queue.splice(0, limit));
       pending.set(object, queue);
     }
     for (const [object, queue] of pending) {
-      while (queue.length > 0) {
-        await flush(object, queue.splice(0, limit));
-        await saveProgress();
-      }
+      while (queue.length > 0) await write(object, queue.splice(0, limit));
     }
+    await Promise.all(inFlight);
+    rethrow();
   } catch (e) {
+    // a fault ends the run once the batches in flight are in the ledger
+    await Promise.allSettled(inFlight);
     status = 'failed';
     const err = e as InrecordError;
     error = { code: err.code ?? 'IR_INTERNAL', message: err.message };

@@ -1,6 +1,7 @@
 /**
  * A run streams: it writes the first pages' records while later pages are still to be read, so a
- * CRM of any size is worked in the memory of a few pages. Its size is known from the first page
+ * CRM of any size is worked in the memory of a few pages, and keeps several write batches in flight
+ * so the CRM's answer time does not set its pace. Its size is known from the first page
  * (progress counts against it from the start), every record is read once and written once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,11 +68,21 @@ describe('a run reads and writes page by page', () => {
         yield page;
       }
     };
+    // write batches in flight at once: with a CRM's answer time, one at a time would leave the
+    // rate limit unused
+    let writing = 0;
+    let mostWriting = 0;
     const writeBatch = connector.writeBatch.bind(connector);
-    connector.writeBatch = (...a: Parameters<CrmConnector['writeBatch']>) => {
+    connector.writeBatch = async (...a: Parameters<CrmConnector['writeBatch']>) => {
       pagesAtFirstWrite ??= pagesRead;
-      return writeBatch(...a);
+      mostWriting = Math.max(mostWriting, ++writing);
+      try {
+        return await writeBatch(...a);
+      } finally {
+        writing--;
+      }
     };
+    sim.setFaults({ latencyMs: 20 });
     const totals: (number | undefined)[] = [];
     const [report] = await runFlows({
       store,
@@ -85,6 +96,8 @@ describe('a run reads and writes page by page', () => {
     expect(pagesRead).toBe(pages);
     expect(pagesAtFirstWrite).not.toBeNull();
     expect(pagesAtFirstWrite as unknown as number).toBeLessThan(pages);
+    expect(mostWriting).toBeGreaterThan(1);
+    expect(mostWriting).toBeLessThanOrEqual(connector.limits.inFlight ?? 1);
     expect(new Set(readIds).size).toBe(readIds.length);
     expect(readIds).toHaveLength(CONTACTS);
     // every progress event, the first included, counts against the whole

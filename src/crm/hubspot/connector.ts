@@ -23,7 +23,7 @@ export class HubspotConnector extends ComposedConnector {
     const api = new HubspotClient(conn, deps, opts);
     const schema = new HubspotSchema(api);
     super({
-      limits: hubspotCard.batch,
+      limits: { ...hubspotCard.batch, inFlight: conn.rateLimit?.writeConcurrency ?? 4 },
       rateLimit: api.rateLimit,
       authorisation: api.authorisation,
       schema,

@@ -133,7 +133,11 @@ export class SalesforceClient {
       enabled: b.enabled, threshold: b.threshold, jobSize: b.jobSize, pollIntervalMs: durationMs(b.pollInterval), pollTimeoutMs: durationMs(b.pollTimeout),
     });
     // A write-back gathers a whole ingest job's records before writing.
-    this.limits = b.enabled ? { ...salesforceCard.batch, writeChunk: Math.max(salesforceCard.batch.write, b.jobSize) } : salesforceCard.batch;
+    // REST collections: several in flight; bulk ingest jobs one at a time (each is verified by a
+    // query job over what changed since it began)
+    this.limits = b.enabled
+      ? { ...salesforceCard.batch, writeChunk: Math.max(salesforceCard.batch.write, b.jobSize) }
+      : { ...salesforceCard.batch, inFlight: cfg.rateLimit?.writeConcurrency ?? 4 };
   }
 
   /**
