@@ -203,6 +203,7 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['zip', 'Postal Code', 'string', 'text'],
     ['country', 'Country/Region', 'string', 'text'],
     ['address', 'Street Address', 'string', 'text'],
+    ['date_of_birth', 'Date of birth', 'string', 'text'],
     [
       'lifecyclestage',
       'Lifecycle Stage',
@@ -254,6 +255,20 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['hs_object_id', 'Record ID', 'number', 'number', RO],
     ['hs_merged_object_ids', 'Merged Contact IDs', 'enumeration', 'checkbox', RO],
     ['hs_email_domain', 'Email Domain', 'string', 'text', CALC],
+    [
+      'hs_searchable_calculated_phone_number',
+      'Calculated Phone Number without country code',
+      'string',
+      'text',
+      CALC,
+    ],
+    [
+      'hs_searchable_calculated_mobile_number',
+      'Calculated Mobile Number without country code',
+      'string',
+      'text',
+      CALC,
+    ],
     ['hs_object_source', 'Record creation source', 'string', 'text', CALC],
     ['num_associated_deals', 'Number of Associated Deals', 'number', 'number', CALC],
     ['notes_last_updated', 'Last Activity Date', 'datetime', 'date', CALC],

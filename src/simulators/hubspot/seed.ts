@@ -5,8 +5,8 @@
  * default pipeline, notes and tasks on the timeline, and the associations between them (§7.3).
  * Seeded values carry `IMPORT` as their history source. Keeps the ground truth and id maps.
  */
-import type { DealStage, WorldTruth } from '../seed/index.js';
-import { generateWorld, isoTime, parseIsoTime } from '../seed/index.js';
+import type { DealStage, PersonDetails, WorldTruth } from '../seed/index.js';
+import { generateWorld, isoTime, parseIsoTime, personDetails } from '../seed/index.js';
 import type { HubspotState } from './state.js';
 
 export interface GroundTruthContact {
@@ -63,6 +63,14 @@ const LIFECYCLE: Record<string, string> = {
 };
 const ms = parseIsoTime;
 const IMPORT = { sourceType: 'IMPORT' as const, sourceId: 'import:1' };
+
+/** A person's details in HubSpot's default contact properties (empty ones are not stored). */
+const hubspotDetails = (d: PersonDetails) => ({
+  date_of_birth: d.birthDate ?? '',
+  address: d.street ?? '',
+  zip: d.postcode ?? '',
+  city: d.city ?? '',
+});
 
 export function seedAccount(state: HubspotState, seed: number, contacts: number, now: number): GroundTruth {
   const world = generateWorld({
@@ -143,6 +151,7 @@ export function seedAccount(state: HubspotState, seed: number, contacts: number,
         jobtitle: p.title,
         company: company?.name ?? '',
         seniority: p.seniority,
+        ...hubspotDetails(personDetails(seed, p.personId)),
         // a customer was an opportunity first; the stage moves on when the deal is won (below)
         lifecyclestage: p.lifecycleStage === 'customer' ? 'opportunity' : (LIFECYCLE[p.lifecycleStage] ?? 'lead'),
         hubspot_owner_id: owner(p.ownerId),

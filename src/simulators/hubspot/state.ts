@@ -14,7 +14,7 @@ import {
   type PropertyDef,
   defaultProperties,
 } from './schema.js';
-import { type CheckContext, type ValueError, checkValue } from './values.js';
+import { type CheckContext, type ValueError, checkValue, searchablePhones } from './values.js';
 import { isoTime } from '../seed/index.js';
 import { RecordIndex } from './indexes.js';
 import { ENGAGEMENT_FIRST_IDS } from './engagements.js';
@@ -295,6 +295,7 @@ export class HubspotState {
     if (type === 'deals' && all.dealstage) all.hs_is_closed = String(CLOSED_STAGE_IDS.includes(all.dealstage));
     r.initial = all;
     const props: Record<string, string> = Object.assign({}, all);
+    if (type === 'contacts') for (const [k, v] of Object.entries(searchablePhones(all))) if (v) props[k] = v;
     props.hs_object_id = String(id);
     props[CREATED_PROP[type]] = iso;
     props[MODIFIED_PROP[type]] = iso;
@@ -384,6 +385,12 @@ export class HubspotState {
       this.setProp(r, k, v, source, t);
       changed.push(k);
     }
+    // calculated, never reported as a change of their own
+    if (r.type === 'contacts')
+      for (const [k, v] of Object.entries(searchablePhones(all))) {
+        if (v) r.props[k] = v;
+        else delete r.props[k];
+      }
     this.index(r);
     // Every write bumps the last-modified date, even a no-op one (§2.2).
     r.updatedAt = t;

@@ -3,6 +3,7 @@
  * of one written value against its definition, with the error codes and texts of §5.5. Everything
  * on the wire is a string (§5.4); this module decides what string is stored.
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { PropertyDef } from './schema.js';
 
 /** One rejected value, as the entries JSON-encoded in a VALIDATION_ERROR message (§5.5). */
@@ -149,4 +150,23 @@ export function validationErrorBody(
     errors: errors.map((e) => ({ message: e.message, code: e.error, context: { propertyName: [e.name] } })),
     category: 'VALIDATION_ERROR',
   };
+}
+
+/**
+ * The calculated phone properties contact search matches numbers on (§4: "Phone searches use
+ * `hs_searchable_calculated_*` props (area code + local number only)"): the national number of an
+ * international writing, else the digits without a trunk 0 or a leading US 1.
+ */
+export function searchablePhones(props: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const one = (raw: string | undefined): string => {
+    if (!raw?.trim()) return '';
+    const parsed = raw.trim().startsWith('+') ? parsePhoneNumberFromString(raw) : undefined;
+    if (parsed) return String(parsed.nationalNumber);
+    const digits = raw.replace(/\D/g, '');
+    return digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits.replace(/^0/, '');
+  };
+  if ('phone' in props) out.hs_searchable_calculated_phone_number = one(props.phone);
+  if ('mobilephone' in props) out.hs_searchable_calculated_mobile_number = one(props.mobilephone);
+  return out;
 }

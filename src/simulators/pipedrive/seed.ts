@@ -5,7 +5,14 @@
  * one pipeline (won/lost as deal status), e-mails/calls/meetings → activities, notes → notes.
  * Keeps the world's ground truth and the world-id → Pipedrive-id maps; the world itself is dropped.
  */
-import { INDUSTRIES, SENIORITIES, type WorldTruth, generateWorld } from '../seed/index.js';
+import {
+  INDUSTRIES,
+  type PersonDetails,
+  SENIORITIES,
+  type WorldTruth,
+  generateWorld,
+  personDetails,
+} from '../seed/index.js';
 import type { PipedriveState } from './state.js';
 
 /** Open stages of the "Sales" pipeline, in the order of the world's first four deal stages. */
@@ -46,6 +53,23 @@ export interface GroundTruth {
 }
 
 const ms = (iso: string) => Math.floor(Date.parse(iso) / 1000) * 1000;
+
+/** A person's details in the Contact Sync fields: `birthday` and the `postal_address` object (§2). */
+function pipedriveDetails(d: PersonDetails): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (d.birthDate) out.birthday = d.birthDate;
+  if (d.street) {
+    const [number, ...route] = d.street.split(' ');
+    out.postal_address = {
+      value: `${d.street}, ${d.postcode} ${d.city}`,
+      street_number: number,
+      route: route.join(' '),
+      postal_code: d.postcode,
+      locality: d.city,
+    };
+  }
+  return out;
+}
 
 export function seedCompany(state: PipedriveState, seed: number, persons: number, now: number): GroundTruth {
   // Leads and messages are not Pipedrive records here; keep them minimal to save start time.
@@ -119,6 +143,7 @@ export function seedCompany(state: PipedriveState, seed: number, persons: number
         visible_to: 3,
         label_ids: [],
         job_title: p.title,
+        ...pipedriveDetails(personDetails(seed, p.personId)),
       },
       seniority && sen !== undefined ? { [seniority.key]: sen } : {},
       ms(p.createdAt),

@@ -6,7 +6,7 @@
  * → Tasks and Events; lead engagement goes to custom fields. A share of leads carries a past rep edit
  * in LeadHistory, the human trail hybrid fields are checked against (§7.2).
  */
-import { type DealStage, type World, generateWorld, prng } from '../seed/index.js';
+import { type DealStage, type PersonDetails, type World, generateWorld, personDetails, prng } from '../seed/index.js';
 import { formatDateTime } from './soql.js';
 import type { SalesforceOrg } from './state.js';
 
@@ -57,6 +57,8 @@ const STAGE: Record<DealStage, string> = {
   qualification: 'Qualification', discovery: 'Needs Analysis', proposal: 'Proposal/Price Quote', negotiation: 'Negotiation/Review', closed_won: 'Closed Won', closed_lost: 'Closed Lost',
 };
 const ms = (iso: string) => Date.parse(iso);
+/** A person's details in the Contact's standard mailing address and birth date fields. */
+const salesforceDetails = (d: PersonDetails) => ({ MailingStreet: d.street, MailingCity: d.city, MailingPostalCode: d.postcode, Birthdate: d.birthDate });
 
 export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: number; now: number }): SalesforceGroundTruth {
   const contactsN = Math.max(1, opts.contacts);
@@ -110,6 +112,7 @@ export function seedOrg(org: SalesforceOrg, opts: { seed: number; contacts: numb
       'Contact',
       {
         FirstName: c.firstName, LastName: c.lastName ?? '[not provided]', Email: c.email, Secondary_Email__c: c.additionalEmails[0] ?? null, Phone: c.phone, Title: c.title, AccountId: id(c.companyId), OwnerId: owner,
+        ...salesforceDetails(personDetails(opts.seed, c.personId)),
         LastModifiedDate: formatDateTime(clamp(ms(c.updatedAt))),
       },
       { userId: owner, at: clamp(ms(c.createdAt)) },

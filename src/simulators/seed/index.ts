@@ -47,3 +47,4 @@ export {
   prng,
 } from './vocab.js';
 export { isoTime, parseIsoTime } from './time.js';
+export { personDetails, type PersonDetails } from './details.js';
