@@ -44,7 +44,7 @@ export async function openCommandContext(cmd: Command, opts: { connector?: boole
   const store = await openStore({ ...storeOptions(g, config), ...(opts.serve ? { serve: true } : {}) });
   let connector: CrmConnector | undefined;
   try {
-    connector = opts.connector === false ? undefined : await createConnector(config.crm, { store, ...(opts.logger ? { logger: opts.logger } : {}) });
+    connector = opts.connector === false ? undefined : await createConnector(config.crm, { store, identityAttributes: config.identity.attributes, ...(opts.logger ? { logger: opts.logger } : {}) });
   } catch (e) {
     await store.close();
     throw e;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONTACT_ATTRIBUTES } from '../crm/attributes.js';
 import { CRM_NAMES } from '../crm/names.js';
 import { FLOW_KINDS, FLOW_KIND_NAMES } from './kinds.js';
 
@@ -205,6 +206,19 @@ export const configSchema = z
         ownDomains: z.array(z.string()).default([]),
         /** Create a CRM record for an unmatched input (off: unmatched goes to the review queue). */
         createMissing: z.boolean().default(false),
+        /**
+         * Per identifying attribute, the contact field (name or label) that holds it, where it is not
+         * the CRM's standard one: `{ external_id: 'ERP_Id__c', birth_date: 'Birthday' }`.
+         */
+        attributes: z
+          .object(
+            Object.fromEntries(CONTACT_ATTRIBUTES.map((a) => [a, z.string().min(1).optional()])) as Record<
+              (typeof CONTACT_ATTRIBUTES)[number],
+              z.ZodOptional<z.ZodString>
+            >,
+          )
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),

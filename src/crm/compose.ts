@@ -96,6 +96,7 @@ export abstract class ComposedConnector implements CrmConnector {
   findContacts(q: {
     emails?: string[];
     names?: { firstName?: string; lastName: string }[];
+    phones?: string[];
   }): Promise<ContactCandidate[]> {
     return this.parts.search.findContacts(q);
   }

@@ -7,6 +7,7 @@
 import type { CrmConnection } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Store } from '../store/index.js';
+import type { AttributeFieldNames } from './attributes.js';
 import { hubspotCard } from './hubspot/card.js';
 import type { CrmName } from './names.js';
 import { pipedriveCard } from './pipedrive/card.js';
@@ -19,6 +20,8 @@ export interface ConnectorDeps {
   logger?: Logger;
   /** How often a paused rolling daily quota (Salesforce) is read again; default 5 minutes. */
   quotaRecheckMs?: number;
+  /** The contact fields the identifying attributes are read from, where not the CRM's standard ones (`identity.attributes`). */
+  identityAttributes?: AttributeFieldNames;
 }
 
 export type ConnectorFactory = (conn: CrmConnection, deps: ConnectorDeps) => Promise<CrmConnector>;

@@ -398,8 +398,16 @@ export interface CrmConnector {
   /** Records deleted or merged since `since`, as the CRM confirms them. */
   readDeleted(kind: ObjectKind, since: string): Promise<DeletedRecord[]>;
 
-  /** Identity candidates, batched; emails/domains are already normalised by the caller. */
-  findContacts(q: { emails?: string[]; names?: { firstName?: string; lastName: string }[] }): Promise<ContactCandidate[]>;
+  /**
+   * Identity candidates, batched; emails/domains are already normalised by the caller, phones are
+   * as written (each CRM searches them in the form its search matches). A candidate found may not
+   * agree on the value it was found by: the identity decision compares again.
+   */
+  findContacts(q: {
+    emails?: string[];
+    names?: { firstName?: string; lastName: string }[];
+    phones?: string[];
+  }): Promise<ContactCandidate[]>;
   findCompanies(q: { domains?: string[]; names?: string[] }): Promise<CompanyCandidate[]>;
   /** Every contact / company as an identity candidate, page by page (validation, offline snapshots). */
   listContacts(): AsyncIterable<ContactCandidate[]>;

@@ -117,7 +117,11 @@ async function startRoles(
   },
 ): Promise<Daemon> {
   const { log, roles, bound, started } = opts;
-  const connector = await createConnector(config.crm, { store, logger: log });
+  const connector = await createConnector(config.crm, {
+    store,
+    logger: log,
+    identityAttributes: config.identity.attributes,
+  });
   started.push(() => connector.close());
   if (roles.poll && config.triggers.changeStream && !connector.changeStream) {
     throw new InrecordError('IR_CONFIG_INVALID', `triggers.changeStream: ${connector.crm} has no change stream to subscribe to; remove the setting (webhooks and the poller report its changes)`);

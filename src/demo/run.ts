@@ -79,7 +79,10 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
   if (crm === 'hubspot') base.crm.rateLimit = { ...base.crm.rateLimit, callsPerWindow: HUBSPOT_PORTAL.rateLimit.callsPerWindow, windowMs: HUBSPOT_PORTAL.rateLimit.windowMs };
   const { config, fields: demoFields } = demoSignalConfig(base);
   configs.push(config);
-  const connector = await createConnector(config.crm, { store });
+  const connector = await createConnector(config.crm, {
+    store,
+    identityAttributes: config.identity.attributes,
+  });
   connectors[crm] = connector;
 
   let created = 0;

@@ -57,7 +57,10 @@ export function register(program: Command): void {
               fix: `Use --crm ${config.crm.kind} or another config.`,
             });
           const { createConnector } = await import('../../crm/registry.js');
-          const connector = await createConnector(config.crm, { store });
+          const connector = await createConnector(config.crm, {
+            store,
+            identityAttributes: config.identity.attributes,
+          });
           try {
             if (kind === 'usage') {
               const { importUsage } = await import('../../signals/index.js');

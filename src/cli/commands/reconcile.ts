@@ -139,7 +139,10 @@ export function register(program: Command): void {
                 { fix: `Use --crm ${config.crm.kind} or another config.` },
               );
             const { createConnector } = await import('../../crm/registry.js');
-            const connector = await createConnector(config.crm, { store });
+            const connector = await createConnector(config.crm, {
+              store,
+              identityAttributes: config.identity.attributes,
+            });
             const fetched = await fetchCandidates(connector, inputs, { batchSize: opts.batch });
             calls = fetched.calls;
             results = await resolveWithMap(store, {

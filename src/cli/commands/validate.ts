@@ -84,7 +84,9 @@ export function register(program: Command): void {
                 `--crm ${opts.crm} but the config connects to ${config.crm.kind}`,
               );
             const { createConnector } = await import('../../crm/registry.js');
-            snapshot = await listSnapshot(await createConnector(config.crm, { store }));
+            snapshot = await listSnapshot(
+              await createConnector(config.crm, { store, identityAttributes: config.identity.attributes }),
+            );
             source = config.crm.kind;
           } finally {
             await store.close();

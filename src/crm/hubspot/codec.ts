@@ -5,6 +5,7 @@
  * errors (§5.5), webhook signatures v3 (§8.4) and payloads (§8.2). No I/O.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { InrecordError } from '../../errors/index.js';
 import type { ActorKind, ChangeEvent, ChangeKind, FieldSchema, FieldSpec, FieldType, FieldValue, ObjectKind, RejectedEvent, WebhookBatch } from '../types.js';
 
@@ -405,4 +406,21 @@ export function bareDomain(v: string | null | undefined): string | null {
   if (!v) return null;
   const s = v.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/^www\./, '').split(/[/?#]/)[0];
   return s || null;
+}
+
+/**
+ * The values a phone may have in contact search's calculated phone properties, which hold the area
+ * code and local number only (§4): the national number of an international writing, and the digits
+ * without a trunk 0 or a leading US 1. Several forms: which one the account kept is not documented.
+ */
+export function searchablePhoneValues(raw: string): string[] {
+  const out = new Set<string>();
+  const digits = raw.replace(/\D/g, '');
+  if (digits.length < 7) return [];
+  if (raw.trim().startsWith('+')) {
+    const parsed = parsePhoneNumberFromString(raw.trim());
+    if (parsed) out.add(String(parsed.nationalNumber));
+  }
+  out.add(digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits.replace(/^0/, ''));
+  return [...out];
 }

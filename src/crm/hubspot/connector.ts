@@ -28,7 +28,7 @@ export class HubspotConnector extends ComposedConnector {
       authorisation: api.authorisation,
       schema,
       records: new HubspotRecords(api, schema),
-      search: new HubspotSearch(api),
+      search: new HubspotSearch(api, schema, deps.identityAttributes),
       history: new HubspotHistory(api, schema),
       activities: new HubspotActivities(api, schema),
       webhooks: hubspotWebhooks(api, schema),

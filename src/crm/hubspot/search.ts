@@ -2,14 +2,55 @@
  * HubSpot identity candidates: contacts and companies found by email, name or domain (search, IN
  * lists of 100, at most five filter groups), or listed page by page (§4, §6, §7).
  */
+import { type AttributeFieldNames, type AttributeFields, attributeFieldsOnce, readAttributes } from '../attributes.js';
 import type { CompanyCandidate, ContactCandidate } from '../types.js';
-import { BATCH, type BatchJson, type HsObjectJson, type HubspotClient, type PageJson, type Rec, SEARCH_CAP, SEARCH_PAGE } from './client.js';
-import { type HsObject, bareDomain, chunk, lowerAll } from './codec.js';
+import {
+  BATCH,
+  type BatchJson,
+  type HsObjectJson,
+  type HubspotClient,
+  type PageJson,
+  type Rec,
+  SEARCH_CAP,
+  SEARCH_PAGE,
+} from './client.js';
+import { type HsObject, bareDomain, chunk, lowerAll, searchablePhoneValues } from './codec.js';
+import type { HubspotSchema } from './schema.js';
 
-const CONTACT_PROPS = ['email', 'hs_additional_emails', 'firstname', 'lastname', 'phone', 'company'];
+const CONTACT_PROPS = ['email', 'hs_additional_emails', 'firstname', 'lastname', 'phone', 'mobilephone', 'company'];
+
+/**
+ * The default contact properties of the identifying attributes (§14). `hs_linkedin_url` is read
+ * where the account has it: a property a read names and the object lacks is ignored (§2).
+ */
+const STANDARD_ATTRIBUTES: AttributeFieldNames = {
+  birth_date: 'date_of_birth',
+  postcode: 'zip',
+  address: 'address',
+  city: 'city',
+  linkedin_url: 'hs_linkedin_url',
+};
 
 export class HubspotSearch {
-  constructor(private readonly api: HubspotClient) {}
+  private readonly attributeProps: () => Promise<AttributeFields>;
+
+  constructor(
+    private readonly api: HubspotClient,
+    private readonly schema: HubspotSchema,
+    configured: AttributeFieldNames = {},
+  ) {
+    this.attributeProps = attributeFieldsOnce(() => this.schema.describe('contact'), STANDARD_ATTRIBUTES, configured);
+  }
+
+  /** The attribute properties: the standard ones, and those the config names resolved against the contact properties. */
+  private async contactProps(): Promise<string[]> {
+    return [
+      ...new Set([
+        ...CONTACT_PROPS,
+        ...Object.values(await this.attributeProps()).filter((p): p is string => !!p),
+      ]),
+    ];
+  }
 
   /** Contacts → candidates; the company comes from the primary association (§7). */
   private async contactCandidates(rows: HsObjectJson[]): Promise<ContactCandidate[]> {
@@ -35,6 +76,7 @@ export class HubspotSearch {
       const res = (await this.api.call('batch read companies', (c) => c.crm.companies.batchApi.read({ inputs: part.map((id) => ({ id })), properties: ['name'], propertiesWithHistory: [] } as never))) as unknown as BatchJson;
       for (const r of res.results) names.set(String(r.id), r.properties.name ?? null);
     }
+    const attrs = await this.attributeProps();
     return rows.map((r) => {
       const p = r.properties;
       const companyId = companyOf.get(r.id) ?? null;
@@ -46,7 +88,8 @@ export class HubspotSearch {
         last_name: p.lastname ?? null,
         company_id: companyId,
         company_name: (companyId ? names.get(companyId) : null) ?? p.company ?? null,
-        phone: p.phone ?? null,
+        phone: p.phone || p.mobilephone || null,
+        ...readAttributes(attrs, (f) => p[f]),
       };
     });
   }
@@ -74,15 +117,23 @@ export class HubspotSearch {
     }
   }
 
-  async findContacts(q: { emails?: string[]; names?: { firstName?: string; lastName: string }[] }): Promise<ContactCandidate[]> {
+  async findContacts(q: {
+    emails?: string[];
+    names?: { firstName?: string; lastName: string }[];
+    phones?: string[];
+  }): Promise<ContactCandidate[]> {
     const rows = new Map<string, HsObjectJson>();
+    const props = await this.contactProps();
     // IN takes lower-case values for strings; secondary addresses are searchable via
     // hs_additional_emails (§4.2, §6). One group per property: groups are OR-ed.
     for (const part of chunk(lowerAll(q.emails ?? []), 100)) {
       const found = await this.searchAll(
         'contacts',
-        [{ filters: [{ propertyName: 'email', operator: 'IN', values: part }] }, { filters: [{ propertyName: 'hs_additional_emails', operator: 'IN', values: part }] }],
-        CONTACT_PROPS,
+        [
+          { filters: [{ propertyName: 'email', operator: 'IN', values: part }] },
+          { filters: [{ propertyName: 'hs_additional_emails', operator: 'IN', values: part }] },
+        ],
+        props,
       );
       for (const r of found) rows.set(r.id, r);
     }
@@ -94,7 +145,15 @@ export class HubspotSearch {
           ...(n.firstName ? [{ propertyName: 'firstname', operator: 'EQ', value: n.firstName }] : []),
         ],
       }));
-      for (const r of await this.searchAll('contacts', groups, CONTACT_PROPS)) rows.set(r.id, r);
+      for (const r of await this.searchAll('contacts', groups, props)) rows.set(r.id, r);
+    }
+    // Phones are searched on their calculated forms, the area code and local number (§4): each
+    // number given in the forms HubSpot may have kept, 100 values an IN, one search per batch.
+    for (const part of chunk([...new Set((q.phones ?? []).flatMap(searchablePhoneValues))], 100)) {
+      const groups = ['hs_searchable_calculated_phone_number', 'hs_searchable_calculated_mobile_number'].map(
+        (propertyName) => ({ filters: [{ propertyName, operator: 'IN', values: part }] }),
+      );
+      for (const r of await this.searchAll('contacts', groups, props)) rows.set(r.id, r);
     }
     return this.contactCandidates([...rows.values()]);
   }
@@ -117,9 +176,12 @@ export class HubspotSearch {
   }
 
   async *listContacts(): AsyncIterable<ContactCandidate[]> {
+    const props = await this.contactProps();
     let after: string | undefined;
     do {
-      const page = (await this.api.call('list contacts', (c) => c.crm.objects.basicApi.getPage('contacts', 100, after, CONTACT_PROPS, undefined, ['companies']))) as unknown as PageJson;
+      const page = (await this.api.call('list contacts', (c) =>
+        c.crm.objects.basicApi.getPage('contacts', 100, after, props, undefined, ['companies']),
+      )) as unknown as PageJson;
       const rows = page.results.map((r) => ({ ...r, associations: r.associations ?? {} }));
       if (rows.length > 0) yield await this.contactCandidates(rows);
       after = page.paging?.next?.after;

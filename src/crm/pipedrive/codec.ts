@@ -5,6 +5,7 @@
  * payloads → ChangeEvent. Reference: docs/reference/pipedrive.md (sections cited inline).
  */
 import { InrecordError } from '../../errors/index.js';
+import { type AttributeFields, attributeText, readAttributes } from '../attributes.js';
 import type {
   ActorKind,
   ChangeEvent,
@@ -277,7 +278,36 @@ export function normaliseEmail(e: string): string {
   return e.trim().toLowerCase();
 }
 
-export function contactCandidate(p: Record<string, unknown>, orgName: string | null): ContactCandidate {
+/**
+ * The attributes in a person's Contact Sync fields, where the company has them (§2): `birthday`
+ * and the `postal_address` object (its street, postal code and locality).
+ */
+function contactSyncAttributes(p: Record<string, unknown>): Partial<ContactCandidate> {
+  const out: Partial<ContactCandidate> = {};
+  const birthday = attributeText(p.birthday);
+  if (birthday) out.birth_date = birthday;
+  const a = p.postal_address as Record<string, unknown> | null | undefined;
+  if (a && typeof a === 'object') {
+    const route = attributeText(a.route);
+    const street = route
+      ? [attributeText(a.street_number), route].filter(Boolean).join(' ')
+      : attributeText(a.value);
+    if (street) out.address = street;
+    const postcode = attributeText(a.postal_code);
+    if (postcode) out.postcode = postcode;
+    const city = attributeText(a.locality);
+    if (city) out.city = city;
+  }
+  return out;
+}
+
+/** A person as an identity candidate; `attrs`: the fields the config names for attributes (custom ones by key). */
+export function contactCandidate(
+  p: Record<string, unknown>,
+  orgName: string | null,
+  attrs: AttributeFields = {},
+): ContactCandidate {
+  const custom = (p.custom_fields ?? {}) as Record<string, unknown>;
   const emails = ((p.emails as { value: string; primary?: boolean }[] | undefined) ?? []).filter((m) => typeof m.value === 'string' && m.value.trim() !== '');
   const primary = emails.find((m) => m.primary) ?? emails[0];
   const phones = (p.phones as { value: string; primary?: boolean }[] | undefined) ?? [];
@@ -291,6 +321,8 @@ export function contactCandidate(p: Record<string, unknown>, orgName: string | n
     company_id: typeof p.org_id === 'number' ? String(p.org_id) : null,
     company_name: orgName,
     phone: phone?.value ?? null,
+    ...contactSyncAttributes(p),
+    ...readAttributes(attrs, (f) => (HEX40.test(f) ? custom[f] : p[f])),
   };
 }
 

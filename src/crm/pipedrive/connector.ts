@@ -28,7 +28,7 @@ export class PipedriveConnector extends ComposedConnector {
       authorisation: api.authorisation,
       schema,
       records: new PipedriveRecords(api, schema),
-      search: new PipedriveSearch(api),
+      search: new PipedriveSearch(api, schema, deps.identityAttributes),
       history: new PipedriveHistory(api, schema),
       activities: new PipedriveActivities(api),
       webhooks: pipedriveWebhooks(api),

@@ -3,18 +3,53 @@
  * for a large batch) or name, organizations by website domain (a domain index: search does not
  * cover `website`) or name; or every one, page by page.
  */
+import { type AttributeFieldNames, type AttributeFields, attributeFieldsOnce } from '../attributes.js';
 import type { CompanyCandidate, ContactCandidate } from '../types.js';
 import { PAGE, type PipedriveClient, type Rec } from './client.js';
 import { companyCandidate, contactCandidate, normaliseEmail, pdSince, websiteDomain } from './codec.js';
+import type { PipedriveSchema } from './schema.js';
 
 /** From this many e-mails in one findContacts call, an e-mail index beats one search per address. */
 const EMAIL_INDEX_THRESHOLD = 10;
 
+/** The trailing digits a phone is indexed by: enough to tell numbers apart, few enough to span national and international writings. */
+const PHONE_DIGITS = 7;
+const phoneTail = (raw: string): string | null => {
+  const d = raw.replace(/\D/g, '');
+  return d.length >= PHONE_DIGITS ? d.slice(-PHONE_DIGITS) : null;
+};
+
+type Keys = Map<string, Set<string>>;
+
 export class PipedriveSearch {
   private orgIndex: { at: number; since: string | null; byDomain: Map<string, Set<string>> } | null = null;
-  private personIndex: { at: number; since: string | null; byEmail: Map<string, Set<string>>; emailsOf: Map<string, string[]> } | null = null;
+  private personIndex: {
+    at: number;
+    since: string | null;
+    byEmail: Keys;
+    emailsOf: Map<string, string[]>;
+    byPhone: Keys;
+    phonesOf: Map<string, string[]>;
+  } | null = null;
 
-  constructor(private readonly api: PipedriveClient) {}
+  private readonly attributeFields: () => Promise<AttributeFields>;
+
+  constructor(
+    private readonly api: PipedriveClient,
+    private readonly schema: PipedriveSchema,
+    configured: AttributeFieldNames = {},
+  ) {
+    this.attributeFields = attributeFieldsOnce(() => this.schema.describe('contact'), {}, configured);
+  }
+
+  /** The custom fields the config names for attributes (Contact Sync fields are read without). */
+  private async candidates(recs: Rec[]): Promise<ContactCandidate[]> {
+    const attrs = await this.attributeFields();
+    const names = await this.orgNames(recs.map((p) => p.org_id as number | null));
+    return recs.map((p) =>
+      contactCandidate(p, typeof p.org_id === 'number' ? (names.get(p.org_id) ?? null) : null, attrs),
+    );
+  }
 
   private async orgNames(ids: (number | null | undefined)[]): Promise<Map<number, string>> {
     const want = [...new Set(ids.filter((x): x is number => typeof x === 'number'))];
@@ -35,16 +70,27 @@ export class PipedriveSearch {
     return out;
   }
 
-  async findContacts(q: { emails?: string[]; names?: { firstName?: string; lastName: string }[] }): Promise<ContactCandidate[]> {
+  async findContacts(q: {
+    emails?: string[];
+    names?: { firstName?: string; lastName: string }[];
+    phones?: string[];
+  }): Promise<ContactCandidate[]> {
     const ids = new Set<number>();
     const wantedEmails = new Set((q.emails ?? []).map(normaliseEmail));
     const persons = this.api.persons();
     // Search is one term per call at 10 calls / 2 s (§6.3): a large batch is answered from an
     // e-mail index of all persons instead, built by one paged scan and refreshed with updated_since.
     if (wantedEmails.size >= EMAIL_INDEX_THRESHOLD) {
-      const index = await this.emailIndex();
+      const index = (await this.personKeys()).byEmail;
       for (const email of wantedEmails) for (const id of index.get(email) ?? []) ids.add(Number(id));
       wantedEmails.clear();
+    }
+    // Phones are kept as typed and search matches them as text (§3.1): they are found through the
+    // same index, by their last digits, so "+1 415 555 0101" finds "(415) 555-0101".
+    const tails = (q.phones ?? []).map(phoneTail).filter((t): t is string => t !== null);
+    if (tails.length > 0) {
+      const index = (await this.personKeys()).byPhone;
+      for (const t of tails) for (const id of index.get(t) ?? []) ids.add(Number(id));
     }
     for (const email of wantedEmails) {
       const r = (await this.api.call(
@@ -67,9 +113,7 @@ export class PipedriveSearch {
       )) as { data?: { items?: { item: { id: number } }[] } };
       for (const it of r.data?.items ?? []) ids.add(it.item.id);
     }
-    const recs = await this.personsByIds([...ids].sort((a, b) => a - b));
-    const names = await this.orgNames(recs.map((p) => p.org_id as number | null));
-    return recs.map((p) => contactCandidate(p, typeof p.org_id === 'number' ? (names.get(p.org_id) ?? null) : null));
+    return this.candidates(await this.personsByIds([...ids].sort((a, b) => a - b)));
   }
 
   /**
@@ -104,9 +148,18 @@ export class PipedriveSearch {
     return out;
   }
 
-  private async emailIndex(): Promise<Map<string, Set<string>>> {
+  /** The e-mail and phone index of all persons: one paged scan, then what changed since (`updated_since`). */
+  private async personKeys(): Promise<{ byEmail: Keys; byPhone: Keys }> {
     const now = Date.now();
-    if (!this.personIndex || now - this.personIndex.at > 6 * 3600_000) this.personIndex = { at: now, since: null, byEmail: new Map(), emailsOf: new Map() };
+    if (!this.personIndex || now - this.personIndex.at > 6 * 3600_000)
+      this.personIndex = {
+        at: now,
+        since: null,
+        byEmail: new Map(),
+        emailsOf: new Map(),
+        byPhone: new Map(),
+        phonesOf: new Map(),
+      };
     const idx = this.personIndex;
     const started = new Date(now - 2000).toISOString();
     let cursor: string | undefined;
@@ -116,22 +169,19 @@ export class PipedriveSearch {
       const p = await this.api.list('person', params);
       for (const r of p.data ?? []) {
         const id = String(r.id);
-        for (const m of idx.emailsOf.get(id) ?? []) idx.byEmail.get(m)?.delete(id);
-        const emails = ((r.emails as { value?: string }[] | undefined) ?? []).map((m) => normaliseEmail(String(m.value ?? ''))).filter((m) => m.length > 0);
-        idx.emailsOf.set(id, emails);
-        for (const m of emails) {
-          let set = idx.byEmail.get(m);
-          if (!set) {
-            set = new Set();
-            idx.byEmail.set(m, set);
-          }
-          set.add(id);
-        }
+        const emails = ((r.emails as { value?: string }[] | undefined) ?? [])
+          .map((m) => normaliseEmail(String(m.value ?? '')))
+          .filter((m) => m.length > 0);
+        const phones = ((r.phones as { value?: string }[] | undefined) ?? [])
+          .map((m) => phoneTail(String(m.value ?? '')))
+          .filter((t): t is string => t !== null);
+        rekey(idx.byEmail, idx.emailsOf, id, emails);
+        rekey(idx.byPhone, idx.phonesOf, id, phones);
       }
       cursor = p.additional_data?.next_cursor ?? undefined;
     } while (cursor);
     idx.since = started;
-    return idx.byEmail;
+    return idx;
   }
 
   private async domainIndex(): Promise<Map<string, Set<string>>> {
@@ -167,8 +217,7 @@ export class PipedriveSearch {
     do {
       const p = await this.api.list('person', { limit: PAGE, cursor });
       const rows = p.data ?? [];
-      const names = await this.orgNames(rows.map((r) => r.org_id as number | null));
-      if (rows.length > 0) yield rows.map((r) => contactCandidate(r, typeof r.org_id === 'number' ? (names.get(r.org_id) ?? null) : null));
+      if (rows.length > 0) yield await this.candidates(rows);
       cursor = p.additional_data?.next_cursor ?? undefined;
     } while (cursor);
   }
@@ -180,5 +229,19 @@ export class PipedriveSearch {
       if ((p.data ?? []).length > 0) yield (p.data ?? []).map(companyCandidate);
       cursor = p.additional_data?.next_cursor ?? undefined;
     } while (cursor);
+  }
+}
+
+/** Moves a person's keys in an index to `keys` (a changed person loses the ones it no longer has). */
+function rekey(index: Keys, keysOf: Map<string, string[]>, id: string, keys: string[]): void {
+  for (const k of keysOf.get(id) ?? []) index.get(k)?.delete(id);
+  keysOf.set(id, keys);
+  for (const k of keys) {
+    let set = index.get(k);
+    if (!set) {
+      set = new Set();
+      index.set(k, set);
+    }
+    set.add(id);
   }
 }

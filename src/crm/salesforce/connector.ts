@@ -28,7 +28,7 @@ export class SalesforceConnector extends ComposedConnector {
       authorisation: api.authorisation,
       schema,
       records,
-      search: new SalesforceSearch(api, schema),
+      search: new SalesforceSearch(api, schema, deps.identityAttributes),
       history: new SalesforceHistory(api, schema),
       activities: new SalesforceActivities(api, records),
       webhooks: salesforceWebhooks(api),
