@@ -1,12 +1,12 @@
 /**
  * Live mode: the candidates for a batch of inputs are fetched through the CrmConnector interface
  * only (batched findContacts / findCompanies; listContacts / listCompanies for a full snapshot),
- * then the same pure decision runs on them. Emails are looked up first; names only for inputs
- * whose email found nothing (or that have none), so a batch costs a handful of calls, not one
- * search per record.
+ * then the same pure decision runs on them. Emails and phones are looked up first; names only for
+ * inputs whose email found nothing (or that have none), so a batch costs a handful of calls, not
+ * one search per record.
  */
 import type { CrmConnector } from '../crm/types.js';
-import { foldText, normaliseDomain, normaliseEmail } from './normalise.js';
+import { foldText, normaliseDomain, normaliseEmail, phoneKey } from './normalise.js';
 import { CrmSnapshot } from './snapshot.js';
 import type { IdentityInput } from './types.js';
 
@@ -85,6 +85,17 @@ export async function fetchCandidates(
   for (const part of chunk([...emails], size)) {
     calls++;
     addContacts(await source.findContacts({ emails: part }));
+  }
+  // Every phone, not only those of inputs whose email found nothing: a phone on another record
+  // than the email's is evidence the decision needs (the household, the duplicate).
+  const phones = new Map<string, string>();
+  for (const i of inputs) {
+    const key = i.type === 'contact' ? phoneKey(i.phone) : null;
+    if (key && i.phone && !phones.has(key)) phones.set(key, i.phone.trim());
+  }
+  for (const part of chunk([...phones.values()], size)) {
+    calls++;
+    addContacts(await source.findContacts({ phones: part }));
   }
   const names = new Map<string, { firstName?: string; lastName: string }>();
   for (const i of inputs) {
