@@ -32,6 +32,14 @@ describe('config', () => {
     expect(cfg.store.databaseUrl).toBeUndefined();
   });
 
+  it('reads identity.attributes: a field per identifying attribute, and no other key', () => {
+    const crm = 'crm: { kind: salesforce, auth: { token: t } }\n';
+    const cfg = parseConfig(`${crm}identity: { attributes: { external_id: ERP_Id__c, birth_date: Date of birth } }\n`, {});
+    expect(cfg.identity.attributes).toEqual({ external_id: 'ERP_Id__c', birth_date: 'Date of birth' });
+    expect(parseConfig(crm, {}).identity.attributes).toEqual({});
+    expect(() => parseConfig(`${crm}identity: { attributes: { shoe_size: Shoe__c } }\n`, {})).toThrow(/identity\.attributes/);
+  });
+
   it('reports every problem with its key path and what is expected', () => {
     const text = 'crm: { kind: zoho, auth: { token: t } }\nflows: [{ name: Bad Name, kind: scoring, object: contact }]\n';
     try {

@@ -213,6 +213,8 @@ server:
 identity:
   ownDomains: []         # your team's email domains: their participants are never matched
   createMissing: false   # unmatched records go to the review queue, never a new CRM record
+  # attributes: { external_id: ERP_Id__c }   # a contact field (name or label) per identifying attribute
+  #   (birth_date, postcode, address, city, linkedin_url, external_id) where not the CRM's standard one
 
 # Who owns each field. ai: the AI may overwrite. hybrid: the AI writes only if no person edited the
 # field since the AI last read it, nor set the value found before its first write (onConflict:
