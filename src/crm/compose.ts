@@ -97,6 +97,7 @@ export abstract class ComposedConnector implements CrmConnector {
     emails?: string[];
     names?: { firstName?: string; lastName: string }[];
     phones?: string[];
+    externalIds?: string[];
   }): Promise<ContactCandidate[]> {
     return this.parts.search.findContacts(q);
   }

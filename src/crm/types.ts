@@ -400,13 +400,15 @@ export interface CrmConnector {
 
   /**
    * Identity candidates, batched; emails/domains are already normalised by the caller, phones are
-   * as written (each CRM searches them in the form its search matches). A candidate found may not
-   * agree on the value it was found by: the identity decision compares again.
+   * as written (each CRM searches them in the form its search matches), external ids as written
+   * (found in the field they are read from; none where the CRM has no such field). A candidate
+   * found may not agree on the value it was found by: the identity decision compares again.
    */
   findContacts(q: {
     emails?: string[];
     names?: { firstName?: string; lastName: string }[];
     phones?: string[];
+    externalIds?: string[];
   }): Promise<ContactCandidate[]>;
   findCompanies(q: { domains?: string[]; names?: string[] }): Promise<CompanyCandidate[]>;
   /** Every contact / company as an identity candidate, page by page (validation, offline snapshots). */

@@ -1,8 +1,8 @@
 /**
  * Live mode reads the identifying attributes from each CRM's own fields and finds people by phone:
  * against each simulator through its real connector, an input with a name and a birth date, a
- * misspelt name and a phone in another writing, or a name and an id held in a field the config
- * names, is matched to its record; the same input with the attribute of someone else is not.
+ * misspelt name and a phone in another writing, or a (misspelt) name and an id held in a field the
+ * config names, is matched to its record; the same input with the attribute of someone else is not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmConnectionSchema } from '../config/index.js';
@@ -169,6 +169,12 @@ describe.each(CRMS)('identifying attributes and phones, live on the %s simulator
     expect(hit.id).toBe(c.id);
     const wrong = await decide(mapped, { ...input, key: 'e2', external_id: 'ERP-40712' });
     expect(wrong.status, wrong.reason).not.toBe('matched');
+    // a misspelt name that no name search finds: the record is looked up by the id itself
+    const misspelt: IdentityInput = { ...input, key: 'e3', first_name: slip(c.first_name as string) };
+    expect((await decide(connector, misspelt)).status).not.toBe('matched');
+    const found = await decide(mapped, misspelt);
+    expect(found.status, found.reason).toBe('matched');
+    expect(found.id).toBe(c.id);
     await expect(
       (
         await createConnector(

@@ -1,9 +1,9 @@
 /**
  * Live mode: the candidates for a batch of inputs are fetched through the CrmConnector interface
  * only (batched findContacts / findCompanies; listContacts / listCompanies for a full snapshot),
- * then the same pure decision runs on them. Emails and phones are looked up first; names only for
- * inputs whose email found nothing (or that have none), so a batch costs a handful of calls, not
- * one search per record.
+ * then the same pure decision runs on them. Emails, phones and external ids are looked up first;
+ * names only for inputs whose email found nothing (or that have none), so a batch costs a handful
+ * of calls, not one search per record.
  */
 import type { CrmConnector } from '../crm/types.js';
 import { foldText, normaliseDomain, normaliseEmail, phoneKey } from './normalise.js';
@@ -96,6 +96,12 @@ export async function fetchCandidates(
   for (const part of chunk([...phones.values()], size)) {
     calls++;
     addContacts(await source.findContacts({ phones: part }));
+  }
+  const externalIds = new Set<string>();
+  for (const i of inputs) if (i.type === 'contact' && i.external_id?.trim()) externalIds.add(i.external_id.trim());
+  for (const part of chunk([...externalIds], size)) {
+    calls++;
+    addContacts(await source.findContacts({ externalIds: part }));
   }
   const names = new Map<string, { firstName?: string; lastName: string }>();
   for (const i of inputs) {

@@ -121,6 +121,7 @@ export class HubspotSearch {
     emails?: string[];
     names?: { firstName?: string; lastName: string }[];
     phones?: string[];
+    externalIds?: string[];
   }): Promise<ContactCandidate[]> {
     const rows = new Map<string, HsObjectJson>();
     const props = await this.contactProps();
@@ -153,6 +154,11 @@ export class HubspotSearch {
       const groups = ['hs_searchable_calculated_phone_number', 'hs_searchable_calculated_mobile_number'].map(
         (propertyName) => ({ filters: [{ propertyName, operator: 'IN', values: part }] }),
       );
+      for (const r of await this.searchAll('contacts', groups, props)) rows.set(r.id, r);
+    }
+    const idProp = (await this.attributeProps()).external_id;
+    for (const part of idProp ? chunk(lowerAll((q.externalIds ?? []).map((v) => v.trim()).filter(Boolean)), 100) : []) {
+      const groups = [{ filters: [{ propertyName: idProp, operator: 'IN', values: part }] }];
       for (const r of await this.searchAll('contacts', groups, props)) rows.set(r.id, r);
     }
     return this.contactCandidates([...rows.values()]);

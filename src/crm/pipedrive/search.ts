@@ -6,7 +6,7 @@
 import { type AttributeFieldNames, type AttributeFields, attributeFieldsOnce } from '../attributes.js';
 import type { CompanyCandidate, ContactCandidate } from '../types.js';
 import { PAGE, type PipedriveClient, type Rec } from './client.js';
-import { companyCandidate, contactCandidate, normaliseEmail, pdSince, websiteDomain } from './codec.js';
+import { HEX40, companyCandidate, contactCandidate, normaliseEmail, pdSince, websiteDomain } from './codec.js';
 import type { PipedriveSchema } from './schema.js';
 
 /** From this many e-mails in one findContacts call, an e-mail index beats one search per address. */
@@ -74,6 +74,7 @@ export class PipedriveSearch {
     emails?: string[];
     names?: { firstName?: string; lastName: string }[];
     phones?: string[];
+    externalIds?: string[];
   }): Promise<ContactCandidate[]> {
     const ids = new Set<number>();
     const wantedEmails = new Set((q.emails ?? []).map(normaliseEmail));
@@ -109,6 +110,16 @@ export class PipedriveSearch {
       const r = (await this.api.call(
         `search persons by name ${term}`,
         () => persons.searchPersons({ term, fields: 'name', exact_match: true, limit: 100 } as never) as Promise<{ data?: { items?: { item: { id: number } }[] } }>,
+        true,
+      )) as { data?: { items?: { item: { id: number } }[] } };
+      for (const it of r.data?.items ?? []) ids.add(it.item.id);
+    }
+    // An id in a custom field: exact search over custom fields, one term a call (§3.1).
+    const idField = (await this.attributeFields()).external_id;
+    for (const term of idField && HEX40.test(idField) ? new Set((q.externalIds ?? []).map((v) => v.trim()).filter(Boolean)) : []) {
+      const r = (await this.api.call(
+        `search persons by external id ${term}`,
+        () => persons.searchPersons({ term, fields: 'custom_fields', exact_match: true, limit: 100 } as never) as Promise<{ data?: { items?: { item: { id: number } }[] } }>,
         true,
       )) as { data?: { items?: { item: { id: number } }[] } };
       for (const it of r.data?.items ?? []) ids.add(it.item.id);

@@ -82,6 +82,7 @@ export class SalesforceSearch {
     emails?: string[];
     names?: { firstName?: string; lastName: string }[];
     phones?: string[];
+    externalIds?: string[];
   }): Promise<ContactCandidate[]> {
     const found = new Map<string, ContactCandidate>();
     const shape = await this.contactShape();
@@ -126,6 +127,12 @@ export class SalesforceSearch {
         );
         if (hit) found.set(String(r.Id), this.contactCandidate(r, shape));
       }
+    }
+    const idField = shape.attrs.external_id;
+    const ids = [...new Set((q.externalIds ?? []).map((v) => v.trim()).filter(Boolean))];
+    for (const part of idField ? chunk(ids, IN_BATCH) : []) {
+      const soql = `SELECT ${this.contactSelect(shape)} FROM Contact WHERE ${idField} IN (${part.map(soqlString).join(', ')})`;
+      for (const r of await this.api.queryAllRecords('find contacts by external id', soql)) found.set(String(r.Id), this.contactCandidate(r, shape));
     }
     return [...found.values()];
   }
