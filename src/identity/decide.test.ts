@@ -288,6 +288,19 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       ct('l1', 'Ana', 'Silva', null, null, { linkedin_url: 'https://www.linkedin.com/in/ana-silva' }),
       ct('x1', 'Ivo', 'Marsh', null, null, { external_id: 'ERP-77' }),
       ct('x2', 'Ivo', 'Marsh', 'ivo@acme.com', 'a1', { external_id: 'ERP-78' }),
+      // a household: one mailbox each, one phone, and each person's own birth date
+      ct('w1', 'Nathan', 'Weaver', null, null, {
+        phone: '+61 404 634 662',
+        birth_date: '1988-11-01',
+        postcode: '2776',
+      }),
+      ct('w2', 'Lochlan', 'Weaver', 'lochlan.weaver@acme.com', null, {
+        birth_date: '1990-05-05',
+        postcode: '2776',
+      }),
+      // twins: the birth date settles nothing
+      ct('t1', 'Ruby', 'Kiss', null, null, { phone: '+61 416 452 285', birth_date: '1956-07-23' }),
+      ct('t2', 'Tayah', 'Kiss', 'tayah.kiss@acme.com', null, { birth_date: '1956-07-23' }),
     ],
     [co('a1', 'Acme Corp', 'acme.com')],
   );
@@ -371,6 +384,34 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       'matched',
       'x1',
       'external id and name',
+    ],
+    // another first name, the household's mailbox and Nathan's phone: the birth date is Nathan's
+    // own and Lochlan's differs, so the record is Nathan's (before: email and phone point at
+    // different records, review)
+    [
+      c('split-settled-by-birth', {
+        first_name: 'Jackson',
+        last_name: 'Weaver',
+        email: 'lochlan.weaver@acme.com',
+        phone: '0404 634 662',
+        birth_date: '01/11/1988',
+      }),
+      'matched',
+      'w1',
+      'email lochlan.weaver@acme.com is on lochlan weaver (w2), whose birth date differs',
+    ],
+    // the same between twins: the birth date is on both records
+    [
+      c('split-twins', {
+        first_name: 'Jackson',
+        last_name: 'Kiss',
+        email: 'tayah.kiss@acme.com',
+        phone: '0416 452 285',
+        birth_date: '1956-07-23',
+      }),
+      'ambiguous',
+      ['t1', 't2'],
+      'the evidence points at different records',
     ],
     // a phone one digit off is no phone match, and a name alone is never enough
     [

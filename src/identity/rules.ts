@@ -102,3 +102,32 @@ export function householdOwner(ranked: readonly ContactComparison[]): ContactCom
 export function explainedBy(c: ContactComparison, owner: ContactComparison | undefined): boolean {
   return owner !== undefined && c.conflict === 'first name' && contradicted(c, owner);
 }
+
+/**
+ * Of the records an email points at and those a phone points at, the one the birth date settles
+ * on: its birth date agrees, and every record on the other side has a birth date that differs. A
+ * mailbox or a phone may be a household's; a birth date is the person's own, so the record that has
+ * it is the person, and the other side is another member of the household. Twins, or a birth date
+ * missing on the other side, settle nothing.
+ */
+export function settledByBirth(
+  scored: readonly ContactComparison[],
+  byEmail: readonly string[],
+  byPhone: readonly string[],
+): ContactComparison | undefined {
+  const of = (ids: readonly string[]) => scored.filter((c) => ids.includes(c.ic.c.id));
+  for (const [own, other] of [
+    [byPhone, byEmail],
+    [byEmail, byPhone],
+  ] as const) {
+    const agreeing = of(own).filter((c) => c.birth === 'agree');
+    const others = of(other);
+    if (
+      agreeing.length === 1 &&
+      others.length === other.length &&
+      others.every((c) => c.birth !== 'agree' && c.birth !== 'missing')
+    )
+      return agreeing[0];
+  }
+  return undefined;
+}
