@@ -298,6 +298,17 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
         birth_date: '1990-05-05',
         postcode: '2776',
       }),
+      ct('n1', 'Chloe', 'Coleman', null, null, {
+        address: '50 Mina Wylie Crescent',
+        postcode: '3114',
+        birth_date: '1985-07-01',
+      }),
+      ct('g1', 'Ellie', 'Green', 'ellie.green@acme.com', 'a1', {
+        address: '3 Walker Crescent',
+        postcode: '6056',
+        birth_date: '1908-06-11',
+      }),
+      ct('r1', 'Samuel', 'Crimes', null, null, { address: '91 Newbu Place', postcode: '5351' }),
       // twins: the birth date settles nothing
       ct('t1', 'Ruby', 'Kiss', null, null, { phone: '+61 416 452 285', birth_date: '1956-07-23' }),
       ct('t2', 'Tayah', 'Kiss', 'tayah.kiss@acme.com', null, { birth_date: '1956-07-23' }),
@@ -412,6 +423,59 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       'ambiguous',
       ['t1', 't2'],
       'the evidence points at different records',
+    ],
+    // the address one typo off in the record's postcode, under the name one typo off: Chloe's own
+    // (before: review, nothing of the person's own agreed exactly)
+    [
+      c('address-nearly', {
+        first_name: 'Chleo',
+        last_name: 'Coleman',
+        address: '50 mina wylie crscent',
+        postcode: '3114',
+      }),
+      'matched',
+      'n1',
+      'address (nearly), postcode and name (written "chleo coleman"',
+    ],
+    // a birth date with two digits swapped into a month that cannot be, in the record's postcode,
+    // from another mailbox at the employer: Ellie's own (before: review, a colleague's mailbox)
+    [
+      c('birth-nearly', {
+        first_name: 'Ellie',
+        last_name: 'Green',
+        email: 'ellie.green.new@acme.com',
+        birth_date: '19086011',
+        postcode: '6056',
+      }),
+      'matched',
+      'g1',
+      'birth date (one digit off), postcode and name',
+    ],
+    // the same street one house along, under another first name: a neighbour or a household
+    [
+      c('address-nearly-other-name', {
+        first_name: 'Isabella',
+        last_name: 'Crimes',
+        address: '90 newbu place',
+        postcode: '5351',
+      }),
+      'ambiguous',
+      ['r1'],
+      'not enough to match on',
+    ],
+    // a birth date one digit off and nothing of the place, from another mailbox at the employer:
+    // a colleague of the same name is as likely
+    [
+      c('birth-nearly-alone', {
+        first_name: 'Ellie',
+        last_name: 'Green',
+        email: 'ellie.green.new@acme.com',
+        birth_date: '1908-06-12',
+        postcode: '7000',
+      }),
+      'ambiguous',
+      ['g1'],
+      'not enough to match on',
     ],
     // a phone one digit off is no phone match, and a name alone is never enough
     [

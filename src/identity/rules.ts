@@ -20,17 +20,35 @@ const differs = (a: string) => a === 'differ' || a === 'different' || a === 'col
 const ownEvidence = (c: ContactComparison) =>
   [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
 
+const close = (a: string) => a === 'exact' || a === 'similar';
+
+/**
+ * The person's own, one slip off, under a name that nearly agrees (first and last name each as on
+ * record or one typo off, one of them as on record): the street address nearly (a typo in the
+ * street, the house number missing or one digit off) with the postcode, or a birth date one digit
+ * off, two digits or day and month swapped, with the postcode or the street address nearly. Each is
+ * rarer between two people than the exact name alone, which already identifies.
+ */
+const nearlyOwn = (c: ContactComparison) =>
+  close(c.first) &&
+  close(c.last) &&
+  (c.first === 'exact' || c.last === 'exact') &&
+  ((c.address === 'similar' && c.postcode === 'agree') ||
+    ((c.birth === 'similar' || c.birth === 'swapped') &&
+      (c.postcode === 'agree' || c.address === 'similar')));
+
 /**
  * Whatever the sum and whatever the model, a match needs something of the person's own: an email,
- * phone, profile, id, birth date or street address that agrees — or, at a company, the whole name
- * exactly (a nickname counts), or the first name as on record and the surname one typo off, and no
- * other mailbox at the company's domain. A first name and an employer are not a person; "Nettiea
- * Doyle" at Nettie Doyle's company may be a typo or a colleague (first names one letter apart are
- * often two names), and so may "Darrell Blanda" writing from darrella.blanda@ at Darrell Blanda's
- * company, one letter lost: that is for review.
+ * phone, profile, id, birth date or street address that agrees, or one of them nearly under a name
+ * that nearly agrees ("Chleo Coleman" at "50 Mina Wylie Crscent" in Chloe Coleman's postcode) — or,
+ * at a company, the whole name exactly (a nickname counts), or the first name as on record and the
+ * surname one typo off, and no other mailbox at the company's domain. A first name and an employer
+ * are not a person; "Nettiea Doyle" at Nettie Doyle's company may be a typo or a colleague (first
+ * names one letter apart are often two names), and so may "Darrell Blanda" writing from
+ * darrella.blanda@ at Darrell Blanda's company, one letter lost: that is for review.
  */
 export function identifies(c: ContactComparison): boolean {
-  if (ownEvidence(c)) return true;
+  if (ownEvidence(c) || nearlyOwn(c)) return true;
   // another mailbox at the company's domain is what a colleague has, whatever a model weighs it
   if (c.email === 'colleague') return false;
   return (
