@@ -165,8 +165,8 @@ function splitAddress(a: string): { number: string; street: string } {
 }
 
 /**
- * Agree (same number and street); similar (same street, number missing or one digit off; or the
- * same number on a street name one typo away); differ; missing.
+ * Agree (same number and street, spaces aside); similar (same street, number missing or one digit
+ * off; or the same number on a street name one typo away); differ; missing.
  */
 export function compareAddresses(a: string | null, b: string | null): PlaceAgreement {
   if (!a || !b) return 'missing';

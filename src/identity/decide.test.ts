@@ -449,7 +449,7 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       }),
       'matched',
       'g1',
-      'birth date (one digit off), postcode and name',
+      'birth date (nearly: a digit off or two swapped), postcode and name',
     ],
     // the same street one house along, under another first name: a neighbour or a household
     [
