@@ -233,7 +233,9 @@ function measure(
 }
 
 export async function run(args: string[]): Promise<BenchResult> {
-  const seed = Number(args[0] ?? 4);
+  // "4" or "seed=4"
+  const seed = Number((args[0] ?? '4').replace(/^seed=/, ''));
+  if (!Number.isInteger(seed)) throw new Error(`identity-febrl: seed must be a whole number, got "${args[0]}"`);
   const rows: Row[] = [];
   const meta: Record<string, object> = {};
   for (const [name, attributes] of [

@@ -18,7 +18,10 @@ describe('identifying attributes', () => {
     ['07/03/1985', '19850307'],
     ['12/31/1980', '19801231'],
     ['1985-03-07T00:00:00Z', '19850307'],
-    ['19851307', null],
+    // no month 13: kept as written, a date with a digit mistyped
+    ['19851307', '19851307'],
+    ['18001307', null],
+    ['1985-13-07', null],
     ['not a date', null],
     ['', null],
   ])('birth date %j → %j', (raw, want) => expect(normaliseDate(raw)).toBe(want));
@@ -30,7 +33,15 @@ describe('identifying attributes', () => {
     ['19850307', '19850370', 'similar'],
     ['19850307', '19790611', 'differ'],
     [null, '19850307', 'missing'],
-  ] as const)('dates %j / %j: %s', (a, b, want) => expect(compareDates(a, b)).toBe(want));
+    // two digits swapped into a month or a day that cannot be: still one slip from the date
+    ['19840025', '19840205', 'similar'],
+    ['19571233', '19571223', 'similar'],
+    ['19409716', '19490716', 'similar'],
+    ['19851307', '19851307', 'agree'],
+    ['19851307', '19790611', 'differ'],
+  ] as const)('dates %j / %j: %s', (a, b, want) =>
+    expect(compareDates(normaliseDate(a), normaliseDate(b))).toBe(want),
+  );
 
   it('folds addresses, postcodes and profiles to one writing', () => {
     expect(normaliseAddress('12 Pinkerton Circuit')).toBe(normaliseAddress('12 pinkerton cct'));
@@ -46,6 +57,15 @@ describe('identifying attributes', () => {
     ['knox street', '12 knox street', 'similar'],
     ['12 knox street', '48 knox street', 'differ'],
     ['12 knox street', '12 bourne street', 'differ'],
+    // spaces lost or split in typing and scanning: the same street
+    ['14 cutlackstreet', '14 cutlack st', 'agree'],
+    ['11 arndel lstreet', '11 arndell street', 'agree'],
+    ['69 fisken c rescent', '69 fisken crescent', 'agree'],
+    ['7 pearsonstreet', '8 pearson street', 'similar'],
+    ['7 pearsonstreet', '7 pearson road', 'differ'],
+    // a house number alone is no address
+    ['28', '85 smiths road', 'missing'],
+    ['131', '131', 'missing'],
     [null, '12 knox street', 'missing'],
   ] as const)('addresses %j / %j: %s', (a, b, want) =>
     expect(compareAddresses(normaliseAddress(a), normaliseAddress(b))).toBe(want),

@@ -15,7 +15,7 @@ export interface PersonAttributes {
   /** YYYYMMDD. */
   birth: string | null;
   postcode: string | null;
-  /** "<number> <street words>", folded; null without a street. */
+  /** "<number> <street>", folded, the street without spaces (normaliseAddress). */
   address: string | null;
   city: string | null;
   /** The profile slug of a linkedin.com/in/ URL. */
@@ -63,13 +63,15 @@ const validDate = (y: number, m: number, d: number) =>
 /**
  * A birth date as YYYYMMDD from "1985-03-07", "19850307", "1985/3/7" or "07/03/1985" (day first,
  * unless only month first can be: "12/31/1980"). Day and month read the other way round compare as
- * the swapped level, not as a difference. Null when it is no date.
+ * the swapped level, not as a difference. Eight digits with a plausible year but no such month or
+ * day ("19851307", "19840025") are kept as written: a date with a digit mistyped or two swapped,
+ * which compares with the true date as similar. Null when it is no date.
  */
 export function normaliseDate(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const s = raw.trim();
   let m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
-  if (m) return validDate(+m[1]!, +m[2]!, +m[3]!) ? `${m[1]}${m[2]}${m[3]}` : null;
+  if (m) return validDate(+m[1]!, 1, 1) ? `${m[1]}${m[2]}${m[3]}` : null;
   m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$/.exec(s);
   if (m) return validDate(+m[1]!, +m[2]!, +m[3]!) ? `${m[1]}${pad(+m[2]!)}${pad(+m[3]!)}` : null;
   m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$/.exec(s);
@@ -103,33 +105,43 @@ export function normalisePostcode(raw: string | null | undefined): string | null
   return s || null;
 }
 
+/** Street types, each in the one writing a street name is compared in. */
 const STREET_TYPES: Record<string, string> = {
-  street: 'st',
-  str: 'st',
-  road: 'rd',
-  avenue: 'ave',
-  av: 'ave',
-  drive: 'dr',
-  place: 'pl',
-  court: 'ct',
-  crescent: 'cres',
-  circuit: 'cct',
-  lane: 'ln',
-  boulevard: 'blvd',
-  parade: 'pde',
-  terrace: 'tce',
-  highway: 'hwy',
-  close: 'cl',
+  st: 'street',
+  str: 'street',
+  rd: 'road',
+  av: 'avenue',
+  ave: 'avenue',
+  dr: 'drive',
+  pl: 'place',
+  ct: 'court',
+  cres: 'crescent',
+  cct: 'circuit',
+  ln: 'lane',
+  blvd: 'boulevard',
+  pde: 'parade',
+  tce: 'terrace',
+  hwy: 'highway',
+  cl: 'close',
 };
 
-/** "12 Pinkerton Circuit" → "12 pinkerton cct": folded, street types abbreviated one way. */
+/**
+ * "12 Pinkerton Cct" → "12 pinkertoncircuit": the house number, then the street's words folded,
+ * street types written out, and the spaces between them dropped — a street is the same street
+ * whether it is typed "Cutlack Street", "Cutlackstreet" or, scanned, "Cutlack S treet".
+ */
 export function normaliseAddress(raw: string | null | undefined): string | null {
   if (!raw) return null;
-  const words = foldText(raw)
-    .split(' ')
-    .filter(Boolean)
-    .map((w) => STREET_TYPES[w] ?? w);
-  return words.length > 0 ? words.join(' ') : null;
+  const words = foldText(raw).split(' ').filter(Boolean);
+  if (words.length === 0) return null;
+  const number = words.filter((w) => /\d/.test(w)).join(' ');
+  const street = words
+    .filter((w) => !/\d/.test(w))
+    .map((w) => STREET_TYPES[w] ?? w)
+    .join('');
+  // a house number alone is no address
+  if (!street) return null;
+  return number ? `${number} ${street}` : street;
 }
 
 export function normalisePlace(raw: string | null | undefined): string | null {
@@ -145,16 +157,16 @@ export function normaliseLinkedIn(raw: string | null | undefined): string | null
   return slug ? decodeURIComponent(slug).toLowerCase() : null;
 }
 
-/** The house number and the street words of a normalised address. */
+/** The house number and the street of a normalised address (the street has no spaces). */
 function splitAddress(a: string): { number: string; street: string } {
   const words = a.split(' ');
   const nums = words.filter((w) => /\d/.test(w));
-  return { number: nums.join(' '), street: words.filter((w) => !/\d/.test(w)).join(' ') };
+  return { number: nums.join(' '), street: words.filter((w) => !/\d/.test(w)).join('') };
 }
 
 /**
- * Agree (same number and street); similar (same street, number missing or one digit off; or the
- * same number on a street name one typo away); differ; missing.
+ * Agree (same number and street, spaces aside); similar (same street, number missing or one digit
+ * off; or the same number on a street name one typo away); differ; missing.
  */
 export function compareAddresses(a: string | null, b: string | null): PlaceAgreement {
   if (!a || !b) return 'missing';

@@ -288,6 +288,30 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       ct('l1', 'Ana', 'Silva', null, null, { linkedin_url: 'https://www.linkedin.com/in/ana-silva' }),
       ct('x1', 'Ivo', 'Marsh', null, null, { external_id: 'ERP-77' }),
       ct('x2', 'Ivo', 'Marsh', 'ivo@acme.com', 'a1', { external_id: 'ERP-78' }),
+      // a household: one mailbox each, one phone, and each person's own birth date
+      ct('w1', 'Nathan', 'Weaver', null, null, {
+        phone: '+61 404 634 662',
+        birth_date: '1988-11-01',
+        postcode: '2776',
+      }),
+      ct('w2', 'Lochlan', 'Weaver', 'lochlan.weaver@acme.com', null, {
+        birth_date: '1990-05-05',
+        postcode: '2776',
+      }),
+      ct('n1', 'Chloe', 'Coleman', null, null, {
+        address: '50 Mina Wylie Crescent',
+        postcode: '3114',
+        birth_date: '1985-07-01',
+      }),
+      ct('g1', 'Ellie', 'Green', 'ellie.green@acme.com', 'a1', {
+        address: '3 Walker Crescent',
+        postcode: '6056',
+        birth_date: '1908-06-11',
+      }),
+      ct('r1', 'Samuel', 'Crimes', null, null, { address: '91 Newbu Place', postcode: '5351' }),
+      // twins: the birth date settles nothing
+      ct('t1', 'Ruby', 'Kiss', null, null, { phone: '+61 416 452 285', birth_date: '1956-07-23' }),
+      ct('t2', 'Tayah', 'Kiss', 'tayah.kiss@acme.com', null, { birth_date: '1956-07-23' }),
     ],
     [co('a1', 'Acme Corp', 'acme.com')],
   );
@@ -371,6 +395,87 @@ describe('resolveIdentity with identifying attributes and partial inputs', () =>
       'matched',
       'x1',
       'external id and name',
+    ],
+    // another first name, the household's mailbox and Nathan's phone: the birth date is Nathan's
+    // own and Lochlan's differs, so the record is Nathan's (before: email and phone point at
+    // different records, review)
+    [
+      c('split-settled-by-birth', {
+        first_name: 'Jackson',
+        last_name: 'Weaver',
+        email: 'lochlan.weaver@acme.com',
+        phone: '0404 634 662',
+        birth_date: '01/11/1988',
+      }),
+      'matched',
+      'w1',
+      'email lochlan.weaver@acme.com is on lochlan weaver (w2), whose birth date differs',
+    ],
+    // the same between twins: the birth date is on both records
+    [
+      c('split-twins', {
+        first_name: 'Jackson',
+        last_name: 'Kiss',
+        email: 'tayah.kiss@acme.com',
+        phone: '0416 452 285',
+        birth_date: '1956-07-23',
+      }),
+      'ambiguous',
+      ['t1', 't2'],
+      'the evidence points at different records',
+    ],
+    // the address one typo off in the record's postcode, under the name one typo off: Chloe's own
+    // (before: review, nothing of the person's own agreed exactly)
+    [
+      c('address-nearly', {
+        first_name: 'Chleo',
+        last_name: 'Coleman',
+        address: '50 mina wylie crscent',
+        postcode: '3114',
+      }),
+      'matched',
+      'n1',
+      'address (nearly), postcode and name (written "chleo coleman"',
+    ],
+    // a birth date with two digits swapped into a month that cannot be, in the record's postcode,
+    // from another mailbox at the employer: Ellie's own (before: review, a colleague's mailbox)
+    [
+      c('birth-nearly', {
+        first_name: 'Ellie',
+        last_name: 'Green',
+        email: 'ellie.green.new@acme.com',
+        birth_date: '19086011',
+        postcode: '6056',
+      }),
+      'matched',
+      'g1',
+      'birth date (nearly: a digit off or two swapped), postcode and name',
+    ],
+    // the same street one house along, under another first name: a neighbour or a household
+    [
+      c('address-nearly-other-name', {
+        first_name: 'Isabella',
+        last_name: 'Crimes',
+        address: '90 newbu place',
+        postcode: '5351',
+      }),
+      'ambiguous',
+      ['r1'],
+      'not enough to match on',
+    ],
+    // a birth date one digit off and nothing of the place, from another mailbox at the employer:
+    // a colleague of the same name is as likely
+    [
+      c('birth-nearly-alone', {
+        first_name: 'Ellie',
+        last_name: 'Green',
+        email: 'ellie.green.new@acme.com',
+        birth_date: '1908-06-12',
+        postcode: '7000',
+      }),
+      'ambiguous',
+      ['g1'],
+      'not enough to match on',
     ],
     // a phone one digit off is no phone match, and a name alone is never enough
     [

@@ -34,6 +34,7 @@ import {
   identifies,
   isRival,
   openConflict,
+  settledByBirth,
 } from './rules.js';
 import type { CrmSnapshot, IndexedContact } from './snapshot.js';
 import type { IdentityInput, IdentityResult } from './types.js';
@@ -111,9 +112,12 @@ export function resolveContact(
   const owner = householdOwner(reviewable);
   const viable = owner ? reviewable.filter((c) => !explainedBy(c, owner)) : reviewable;
   // an email on one record and a phone on another: review, unless the phone's record is the
-  // person's own and every record of the email is a household member's
+  // person's own and every record of the email is a household member's, or the birth date agrees
+  // on one side and differs on every record of the other
+  const settled = split ? settledByBirth(scored, byEmail, byPhone) : undefined;
   if (
     split &&
+    !settled &&
     !(
       owner &&
       byPhone.includes(owner.ic.c.id) &&
@@ -161,9 +165,13 @@ export function resolveContact(
               ? `${show(name)} is the one person of that name at ${where}${best.phone === 'agree' ? ', and the phone agrees' : ''}`
               : `${what} match one record`;
       const household = reviewable.find((c) => c !== best && explainedBy(c, best));
-      const also = household
-        ? `; the ${household.conflictVia === 'email' ? `email ${email?.address}` : household.conflictVia} is on ${named(household.ic)}, another first name of the household`
-        : '';
+      const other = settled === best ? (best.email === 'agree' ? byPhone : byEmail) : [];
+      const also =
+        other.length > 0
+          ? `; ${best.email === 'agree' ? `phone ${input.phone}` : `email ${email?.address}`} is on ${other.map((id) => named(snap.contacts.get(id) as IndexedContact)).join(', ')}, whose birth date differs (the household's)`
+          : household
+            ? `; the ${household.conflictVia === 'email' ? `email ${email?.address}` : household.conflictVia} is on ${named(household.ic)}, another first name of the household`
+            : '';
       return result(
         input,
         'matched',

@@ -16,7 +16,7 @@ export const LEVELS = {
   first: ['exact', 'similar', 'initial', 'different'],
   last: ['exact', 'similar', 'initial', 'different'],
   company: ['agree', 'differ'],
-  /** 'swapped': day and month the other way round; 'similar': one digit off. */
+  /** 'swapped': day and month the other way round; 'similar': one digit off or two swapped. */
   birth: ['agree', 'swapped', 'similar', 'differ'],
   postcode: ['agree', 'differ'],
   address: ['agree', 'similar', 'differ'],

@@ -51,7 +51,7 @@ export function agreementText(c: ContactComparison, name: Name): string {
   if (c.external === 'agree') parts.push('external id');
   if (c.birth === 'agree') parts.push('birth date');
   if (c.birth === 'swapped') parts.push('birth date (day and month swapped)');
-  if (c.birth === 'similar') parts.push('birth date (one digit off)');
+  if (c.birth === 'similar') parts.push('birth date (nearly: a digit off or two swapped)');
   if (c.address === 'agree' || c.address === 'similar')
     parts.push(c.address === 'agree' ? 'address' : 'address (nearly)');
   if (c.postcode === 'agree') parts.push('postcode');

@@ -20,17 +20,35 @@ const differs = (a: string) => a === 'differ' || a === 'different' || a === 'col
 const ownEvidence = (c: ContactComparison) =>
   [c.email, c.phone, c.linkedin, c.external, c.birth, c.address].includes('agree');
 
+const close = (a: string) => a === 'exact' || a === 'similar';
+
+/**
+ * The person's own, one slip off, under a name that nearly agrees (first and last name each as on
+ * record or one typo off, one of them as on record): the street address nearly (a typo in the
+ * street, the house number missing or one digit off) with the postcode, or a birth date one digit
+ * off, two digits or day and month swapped, with the postcode or the street address nearly. Each is
+ * rarer between two people than the exact name alone, which already identifies.
+ */
+const nearlyOwn = (c: ContactComparison) =>
+  close(c.first) &&
+  close(c.last) &&
+  (c.first === 'exact' || c.last === 'exact') &&
+  ((c.address === 'similar' && c.postcode === 'agree') ||
+    ((c.birth === 'similar' || c.birth === 'swapped') &&
+      (c.postcode === 'agree' || c.address === 'similar')));
+
 /**
  * Whatever the sum and whatever the model, a match needs something of the person's own: an email,
- * phone, profile, id, birth date or street address that agrees — or, at a company, the whole name
- * exactly (a nickname counts), or the first name as on record and the surname one typo off, and no
- * other mailbox at the company's domain. A first name and an employer are not a person; "Nettiea
- * Doyle" at Nettie Doyle's company may be a typo or a colleague (first names one letter apart are
- * often two names), and so may "Darrell Blanda" writing from darrella.blanda@ at Darrell Blanda's
- * company, one letter lost: that is for review.
+ * phone, profile, id, birth date or street address that agrees, or one of them nearly under a name
+ * that nearly agrees ("Chleo Coleman" at "50 Mina Wylie Crscent" in Chloe Coleman's postcode) — or,
+ * at a company, the whole name exactly (a nickname counts), or the first name as on record and the
+ * surname one typo off, and no other mailbox at the company's domain. A first name and an employer
+ * are not a person; "Nettiea Doyle" at Nettie Doyle's company may be a typo or a colleague (first
+ * names one letter apart are often two names), and so may "Darrell Blanda" writing from
+ * darrella.blanda@ at Darrell Blanda's company, one letter lost: that is for review.
  */
 export function identifies(c: ContactComparison): boolean {
-  if (ownEvidence(c)) return true;
+  if (ownEvidence(c) || nearlyOwn(c)) return true;
   // another mailbox at the company's domain is what a colleague has, whatever a model weighs it
   if (c.email === 'colleague') return false;
   return (
@@ -101,4 +119,33 @@ export function householdOwner(ranked: readonly ContactComparison[]): ContactCom
 /** A record whose conflict the owner explains: same surname, another first name (a household). */
 export function explainedBy(c: ContactComparison, owner: ContactComparison | undefined): boolean {
   return owner !== undefined && c.conflict === 'first name' && contradicted(c, owner);
+}
+
+/**
+ * Of the records an email points at and those a phone points at, the one the birth date settles
+ * on: its birth date agrees, and every record on the other side has a birth date that differs. A
+ * mailbox or a phone may be a household's; a birth date is the person's own, so the record that has
+ * it is the person, and the other side is another member of the household. Twins, or a birth date
+ * missing on the other side, settle nothing.
+ */
+export function settledByBirth(
+  scored: readonly ContactComparison[],
+  byEmail: readonly string[],
+  byPhone: readonly string[],
+): ContactComparison | undefined {
+  const of = (ids: readonly string[]) => scored.filter((c) => ids.includes(c.ic.c.id));
+  for (const [own, other] of [
+    [byPhone, byEmail],
+    [byEmail, byPhone],
+  ] as const) {
+    const agreeing = of(own).filter((c) => c.birth === 'agree');
+    const others = of(other);
+    if (
+      agreeing.length === 1 &&
+      others.length === other.length &&
+      others.every((c) => c.birth !== 'agree' && c.birth !== 'missing')
+    )
+      return agreeing[0];
+  }
+  return undefined;
 }
