@@ -12,7 +12,9 @@
  *     verification reads), and the simulator's own count;
  *   - wall time against the rate-limit floor: the calls the run made at the CRM's limit;
  *   - peak RSS of the apply process; every record written (the CRM's count of integration writes).
- *   npm run bench -- backfill [crm=hubspot] [records=50000] [bulk=0|1]
+ * Every API answer is held 150 ms (`latency=`), a round trip to a CRM's data centre: with answers
+ * that come back at once, a writer that waits for each would look as fast as the limit allows.
+ *   npm run bench -- backfill [crm=hubspot] [records=50000] [bulk=0|1] [latency=150]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +44,7 @@ interface Backfill {
   applySeconds: number;
 }
 
-async function once(crm: CrmName, records: number, bulk: boolean): Promise<Backfill> {
+async function once(crm: CrmName, records: number, bulk: boolean, latencyMs: number): Promise<Backfill> {
   const sim = await simulator(crm, records);
   const dir = mkdtempSync(join(tmpdir(), 'inrecord-backfill-'));
   try {
@@ -51,6 +53,8 @@ async function once(crm: CrmName, records: number, bulk: boolean): Promise<Backf
     const check = await finished(inrecord(['--config', config, 'check', '--fix']));
     if (check.code !== 0) throw new Error(`check --fix: ${check.err}`);
     await fetch(`${sim.url}/_sim/stats/reset`, { method: 'POST' });
+    // every answer as far away as a CRM's data centre is
+    await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
     const t0 = performance.now();
     const run = await finished(inrecord(['--config', config, '--json', 'apply']));
     const seconds = (performance.now() - t0) / 1000;
@@ -123,12 +127,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   const crm = arg('crm', 'hubspot') as CrmName;
   const records = Number(arg('records', '50000'));
   const bulk = arg('bulk', '1') === '1';
+  const latency = Number(arg('latency', '150'));
   const rows: BenchRow[] = [];
   const runs: Backfill[] = [];
   for (const n of [records, records * 2]) {
     // Salesforce: the same backfill through REST and through Bulk API 2.0, side by side
-    if (crm === 'salesforce' && bulk) runs.push(await once(crm, n, false));
-    runs.push(await once(crm, n, bulk));
+    if (crm === 'salesforce' && bulk) runs.push(await once(crm, n, false, latency));
+    runs.push(await once(crm, n, bulk, latency));
   }
   for (const r of runs) {
     const at = `${r.records.toLocaleString('en')} records${crm === 'salesforce' ? (r.bulk ? ', Bulk API 2.0' : ', REST') : ''}`;
@@ -189,5 +194,5 @@ export async function run(args: string[]): Promise<BenchResult> {
     target: '<= 1.15',
     pass: growth <= 1.15,
   });
-  return { name: 'backfill', rows, meta: { crm, records, bulk } };
+  return { name: 'backfill', rows, meta: { crm, records, bulk, latencyMs: latency } };
 }

@@ -13,7 +13,11 @@ import { type GateFilterStats, gateOutputs } from '../gate/index.js';
 import { type ModelReport, type ModelSummary, reportWithoutTraining } from '../flows/index.js';
 import type { Store } from '../store/index.js';
 import { type ApplySummary, type RecordOutputs, type RecordPlan, type RunOptions, type WritebackDeps, type WritebackEvent, applyRun, decidedRecordIds, planRun } from '../writeback/index.js';
+import { readAhead } from './ahead.js';
 import { type PreparedFlow, type Rejection, prepareFlow, produceOutputs } from './flows.js';
+
+/** Pages of records read ahead of the flows and write-back. */
+const PAGES_AHEAD = 4;
 
 export interface RunnerDeps {
   store: Store;
@@ -133,7 +137,8 @@ async function* allRecords(connector: CrmConnector, flow: FlowConfig, reads: str
     told = true;
     onTotal(n);
   };
-  for await (const page of connector.readChanged(flow.object, opts.since ?? null, reads, { order: 'key', onTotal: tell })) {
+  // read a few pages ahead: reads and writes then each use their share of the rate limit
+  for await (const page of readAhead(connector.readChanged(flow.object, opts.since ?? null, reads, { order: 'key', onTotal: tell }), PAGES_AHEAD)) {
     read += page.length;
     yield page;
   }

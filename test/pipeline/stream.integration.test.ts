@@ -14,7 +14,7 @@ import { type RunningHubspotSimulator, startHubspotSimulator } from '../../src/s
 import { openTestStore, type TestStore } from '../../src/store/testing/index.js';
 import { checkLive, type WritebackEvent } from '../../src/writeback/index.js';
 
-const CONTACTS = 1_200;
+const CONTACTS = 3_000;
 
 describe('a run reads and writes page by page', () => {
   let sim: RunningHubspotSimulator;
