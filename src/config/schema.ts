@@ -89,8 +89,12 @@ export const crmConnectionSchema = z
       .object({
         callsPerWindow: z.number().int().positive().optional(),
         windowMs: z.number().int().positive().optional(),
-        /** Write calls in flight at once: Pipedrive's record calls, HubSpot's and Salesforce's write batches. */
-        writeConcurrency: z.number().int().min(1).max(64).default(4),
+        /**
+         * Write calls in flight at once: HubSpot's and Salesforce's write batches (default 4),
+         * Pipedrive's calls of one record each (default 10: at ~200 ms an answer, what its 100
+         * calls per 2 s allow).
+         */
+        writeConcurrency: z.number().int().min(1).max(64).optional(),
         /** Search calls per second, where the CRM limits search apart (HubSpot: 5). */
         searchPerSecond: z.number().positive().optional(),
         /** Pause (not fail) when this share of the daily quota is spent. */

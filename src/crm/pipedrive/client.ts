@@ -112,7 +112,7 @@ export class PipedriveClient {
     const budget = new RateBudget({ connection: budgetConnection('pipedrive', this.root, account), ...(deps.store ? { store: deps.store } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
     this.limiter = budget.limiter('api', { callsPerWindow: this.rateLimit.callsPerWindow, windowMs: this.rateLimit.windowMs });
     this.searchLimiter = budget.limiter('search', { callsPerWindow: 10, windowMs: 2_000 });
-    this.writeConcurrency = conn.rateLimit.writeConcurrency ?? 4;
+    this.writeConcurrency = conn.rateLimit.writeConcurrency ?? 10;
     this.quota = budget.quota(conn.rateLimit.dailyQuotaGuard, 'Pipedrive daily API tokens');
     if ('token' in conn.auth) {
       this.oauth = false;
