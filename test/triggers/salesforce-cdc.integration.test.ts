@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import { createConnector } from '../../src/crm/registry.js';
 import type { CrmConnector } from '../../src/crm/types.js';
-import { type Daemon, startDaemon } from '../../src/daemon/index.js';
+import { type Daemon, RECORD_QUEUE, startDaemon } from '../../src/daemon/index.js';
 import { demoConfig } from '../../src/demo/index.js';
 import { type RunningSimulator, startSimulator } from '../../src/simulators/index.js';
 import { openTestStore, type TestStore } from '../../src/store/testing/index.js';
@@ -121,6 +121,9 @@ describe('a change reaches the written field through the change stream', () => {
         (await readCursor(store, streamCursorName('salesforce', 'lead'))) ===
         String(sim.changeEvents.latest()),
     );
+    // the field is written before the job records the version it processed: the count is read
+    // once the record jobs have finished (the stream's report of the write moves the cursor sooner)
+    await daemon.engine.drain(RECORD_QUEUE, 30_000);
     const [row] = await store.query<{ processed_count: number }>(
       'SELECT processed_count FROM record_versions WHERE crm = $1 AND object = $2 AND id = $3',
       ['salesforce', 'lead', lead],
