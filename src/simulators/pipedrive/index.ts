@@ -33,7 +33,8 @@ import { PAGE_OBJECTS, renderRecordPage } from './page.js';
 import { DEFAULT_RATE_LIMITS, TokenRateLimiter } from './ratelimit.js';
 import { type RouteContext, registerRoutes } from './routes.js';
 import { type GroundTruth, seedCompany } from './seed.js';
-import { PipedriveState, type PipedriveSnapshot } from './state.js';
+import type { PipedriveSnapshot } from './model.js';
+import { PipedriveState } from './state.js';
 import type { EntityType } from './schema.js';
 import { WebhookDispatcher } from './webhooks.js';
 

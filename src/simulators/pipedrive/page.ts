@@ -4,7 +4,8 @@
  * integration marked with when they were written, and the timeline of notes and activities.
  */
 import { HEX40, type EntityType, v2Time } from './schema.js';
-import type { Entity, PipedriveState } from './state.js';
+import type { Entity } from './model.js';
+import type { PipedriveState } from './state.js';
 
 const esc = (s: unknown) =>
   String(s ?? '')

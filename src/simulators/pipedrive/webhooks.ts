@@ -7,8 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimFaults } from '../types.js';
-import { serializeWebhook, webhookPrevious } from './entities.js';
-import type { ChangeEventRecord, PipedriveState, Webhook } from './state.js';
+import { serializeWebhook, webhookPrevious } from './serialize.js';
+import type { ChangeEventRecord, Webhook } from './model.js';
+import type { PipedriveState } from './state.js';
 import { faultHits } from '../faults.js';
 import { webhookSender } from '../sender.js';
 

@@ -7,11 +7,10 @@ import {
   decodeV1,
   decodeV2,
   deriveOnWrite,
-  serializeV1,
-  serializeV2,
   withDefaults,
 } from '../entities.js';
-import type { Entity } from '../state.js';
+import { serializeV1, serializeV2 } from '../serialize.js';
+import type { Entity } from '../model.js';
 import {
   type Answer,
   PLURAL,

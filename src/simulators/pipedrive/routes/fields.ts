@@ -1,5 +1,5 @@
 import { CREATABLE_TYPES, fieldV1, fieldV2 } from '../schema.js';
-import type { FieldEntity } from '../state.js';
+import type { FieldEntity } from '../model.js';
 import {
   type Answer,
   FIELD_PATH,

@@ -1,5 +1,5 @@
 import { type EntityType, v1Time } from '../schema.js';
-import { serializeV1 } from '../entities.js';
+import { serializeV1 } from '../serialize.js';
 import { PLURAL, type Route, TITLE, badRequest, notFound, ok, pageV1, sec } from '../routes.js';
 import { noteV1 } from './notes.js';
 

@@ -1,5 +1,6 @@
-import { RFC3339, decodeV1, serializeV1 } from '../entities.js';
-import type { Entity } from '../state.js';
+import { RFC3339, decodeV1 } from '../entities.js';
+import { serializeV1 } from '../serialize.js';
+import type { Entity } from '../model.js';
 import {
   type Route,
   type RouteContext,

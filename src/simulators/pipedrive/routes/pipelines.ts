@@ -4,7 +4,7 @@
  * them first. Deleting a pipeline deletes its stages.
  */
 import { v2Time } from '../schema.js';
-import type { Pipeline, Stage } from '../state.js';
+import type { Pipeline, Stage } from '../model.js';
 import { type Answer, type Route, type RouteContext, badRequest, intParam, notFound, ok } from '../routes.js';
 import { checkedBody } from './body.js';
 

@@ -15,7 +15,7 @@ import {
 } from '../catalog.js';
 import { SchemaError } from '../entities.js';
 import { v2Time } from '../schema.js';
-import type { Entity } from '../state.js';
+import type { Entity } from '../model.js';
 import {
   type Answer,
   type Req,

@@ -1,6 +1,7 @@
 import type { EntityType } from '../schema.js';
-import { SchemaError, searchItem } from '../entities.js';
-import type { Entity } from '../state.js';
+import { SchemaError } from '../entities.js';
+import { searchItem } from '../serialize.js';
+import type { Entity } from '../model.js';
 import {
   type Answer,
   type Route,

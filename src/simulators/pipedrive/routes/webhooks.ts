@@ -1,4 +1,4 @@
-import type { Webhook } from '../state.js';
+import type { Webhook } from '../model.js';
 import { type Route, bodyObject } from '../routes.js';
 
 function webhookJson(w: Webhook, companyId: number): Record<string, unknown> {
