@@ -14,7 +14,7 @@ import { CRM_NAMES } from '../src/crm/names.js';
 const SRC = resolve('src');
 const CRMS: readonly string[] = CRM_NAMES;
 /** What every CRM folder holds, one file per role (ARCHITECTURE.md, "The shape of a CRM folder"). */
-const CRM_ROLE_FILES = ['card.ts', 'client.ts', 'schema.ts', 'records.ts', 'search.ts', 'history.ts', 'activities.ts', 'webhooks.ts', 'codec.ts', 'connector.ts', 'index.ts'];
+const CRM_ROLE_FILES = ['card.ts', 'example.ts', 'client.ts', 'schema.ts', 'records.ts', 'search.ts', 'history.ts', 'activities.ts', 'webhooks.ts', 'codec.ts', 'connector.ts', 'index.ts'];
 /** Folders of src/crm/ shared by every CRM. */
 const CRM_SHARED = ['runtime', 'testing'];
 
@@ -227,6 +227,7 @@ describe('simulator folders', () => {
   /** The role files every `src/simulators/<crm>/` holds. */
   const ROLE_FILES = [
     'index.ts',
+    'entry.ts',
     'state.ts',
     'seed.ts',
     'schema.ts',

@@ -1,18 +1,16 @@
 /**
- * The one place that knows every CRM folder: each CRM's card (its facts, read by engine modules
- * through `cardOf`) and its connector, loaded on first use (the client libraries are large). The
- * list of CRMs itself is `CRM_NAMES` (names.ts); the type checker asks for a card and a connector
- * for each name.
+ * The one place that knows every CRM folder. The list of CRMs is `CRM_NAMES` (names.ts); each name
+ * is a folder `src/crm/<name>/` read here by its role files: `card.ts` (`card`: the CRM's facts,
+ * read by engine modules through `cardOf`), `example.ts` (`example`: its part of the config
+ * `inrecord init` writes) and `index.ts` (`createConnector`, loaded on first use: the client
+ * libraries are large). A CRM is its name in the list and its folder; no module names it elsewhere.
  */
 import type { CrmConnection } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Store } from '../store/index.js';
 import type { AttributeFieldNames } from './attributes.js';
-import { hubspotCard } from './hubspot/card.js';
-import type { CrmName } from './names.js';
-import { pipedriveCard } from './pipedrive/card.js';
-import { salesforceCard } from './salesforce/card.js';
-import type { CrmConnector, ProviderCard } from './types.js';
+import { CRM_NAMES, type CrmName } from './names.js';
+import type { ConfigExample, CrmConnector, ProviderCard } from './types.js';
 
 export interface ConnectorDeps {
   /** Persists OAuth tokens and coordinates refreshes across workers. */
@@ -26,24 +24,45 @@ export interface ConnectorDeps {
 
 export type ConnectorFactory = (conn: CrmConnection, deps: ConnectorDeps) => Promise<CrmConnector>;
 
-const CARDS: Record<CrmName, ProviderCard> = {
-  hubspot: hubspotCard,
-  salesforce: salesforceCard,
-  pipedrive: pipedriveCard,
-};
+/** What the registry reads from a CRM folder. */
+interface CrmFolder {
+  card: ProviderCard;
+  example: ConfigExample;
+  connector(): Promise<ConnectorFactory>;
+}
 
-const FACTORIES: Record<CrmName, () => Promise<ConnectorFactory>> = {
-  hubspot: async () => (await import('./hubspot/index.js')).createHubspotConnector,
-  salesforce: async () => (await import('./salesforce/index.js')).createSalesforceConnector,
-  pipedrive: async () => (await import('./pipedrive/index.js')).createPipedriveConnector,
-};
+/** A module of a CRM's folder by the CRM's name (the path is computed: resolved when it is loaded). */
+function fromFolder<T>(crm: CrmName, file: string): Promise<T> {
+  const path = `./${crm}/${file}`;
+  return import(path) as Promise<T>;
+}
+
+// the card and the example of every CRM are small: read at once
+const CRMS = Object.fromEntries(
+  await Promise.all(
+    CRM_NAMES.map(async (crm): Promise<[CrmName, CrmFolder]> => {
+      const [{ card }, { example }] = await Promise.all([
+        fromFolder<{ card: ProviderCard }>(crm, 'card.js'),
+        fromFolder<{ example: ConfigExample }>(crm, 'example.js'),
+      ]);
+      const connector = async () =>
+        (await fromFolder<{ createConnector: ConnectorFactory }>(crm, 'index.js')).createConnector;
+      return [crm, { card, example, connector }];
+    }),
+  ),
+) as Record<CrmName, CrmFolder>;
 
 /** A CRM's facts: documented limits, id rules, capabilities, the name people use. */
 export function cardOf(crm: CrmName): ProviderCard {
-  return CARDS[crm];
+  return CRMS[crm].card;
+}
+
+/** A CRM's part of the commented inrecord.yaml `inrecord init` writes, and the simulator trial it points at. */
+export function exampleOf(crm: CrmName): ConfigExample {
+  return CRMS[crm].example;
 }
 
 export async function createConnector(conn: CrmConnection, deps: ConnectorDeps = {}): Promise<CrmConnector> {
-  const factory = await FACTORIES[conn.kind]();
+  const factory = await CRMS[conn.kind].connector();
   return factory(conn, deps);
 }

@@ -273,6 +273,46 @@ export interface FieldSpec {
 }
 
 /**
+ * A CRM's part of the commented inrecord.yaml `inrecord init` writes (`src/crm/<crm>/example.ts`),
+ * and the local simulator it points at. The rest of the file is the same for every CRM
+ * (`config/example.ts`).
+ */
+export interface ConfigExample {
+  /**
+   * `inrecord sim <crm>` with these flags, then the variables set: `simArgs` make the simulator
+   * deliver its change events to `inrecord run` (server.port 4600) with the credentials the
+   * config's `crm.webhooks` reads from `webhookVars` (key → variable); the simulator prints those
+   * variables with their values.
+   */
+  trial: {
+    port: number;
+    token: string;
+    urlVar: string;
+    tokenVar: string;
+    simArgs: string[];
+    webhookVars: Record<string, string>;
+  };
+  /** The `crm:` section: the connection, its variables and webhook credentials. */
+  connection: string;
+  /** Field rules of other objects, under `objects:` after the scored object's (empty, or lines each starting with a newline). */
+  otherObjects: string;
+  /**
+   * The object scored, the fields the flows write (created by `check --fix` where missing), the
+   * field a rep may also edit, the rep-owned field, and the scoring features: standard fields of
+   * the CRM, or the simulator's, each named where a real account differs.
+   */
+  object: string;
+  score: string;
+  reason: string;
+  stamp: string;
+  title: string;
+  rep: string;
+  features: string;
+  /** The intent flow, or a commented-out one where the CRM has no standard field for the message. */
+  intent: string;
+}
+
+/**
  * A CRM as data (`src/crm/<crm>/card.ts`): its documented limits, how its record ids compare, and
  * what its API can do. Engine modules read CRM facts from here, never from a CRM's folder.
  */

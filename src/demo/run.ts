@@ -15,6 +15,7 @@ import { countOpenDeadLetters } from '../jobs/index.js';
 import { type evaluateGate, shadowRecordIds, shadowValues } from '../gate/index.js';
 import { runMonitor } from '../monitor/index.js';
 import { type FlowRunReport, checkConfig, prepareFlow, runFlow } from '../pipeline/index.js';
+import { simulatorOf } from '../simulators/index.js';
 import { type World, generateWorld } from '../simulators/seed/index.js';
 import { countReviewItems } from '../review/index.js';
 import { type Store, openStore } from '../store/index.js';
@@ -44,12 +45,6 @@ function phaseClock() {
 
 const PAGE = 500;
 
-/**
- * The simulated HubSpot portal: Enterprise with the API Limit Increase pack (250 calls / 10 s, the
- * most HubSpot sells) and 20 search calls a second (a real portal: 5).
- */
-const HUBSPOT_PORTAL = { searchPerSecond: 20, rateLimit: { callsPerWindow: 250, windowMs: 10_000 } };
-
 function repValueFor(type: string | undefined): FieldValue {
   return type === 'number' || type === 'integer' || type === 'percent' || type === 'currency' ? 99 : 'set by rep';
 }
@@ -62,12 +57,14 @@ function worldOf(gt: DemoTruth, records: number): World {
 
 async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptions, say: (m: string) => void, sims: DemoSimulator[], connectors: Partial<Record<CrmName, CrmConnector>>, configs: InrecordConfig[]): Promise<DemoCrmReport> {
   const records = crm === 'hubspot' ? (opts.hubspotContacts ?? 20_000) : crm === 'salesforce' ? (opts.salesforcePeople ?? 1_400) : (opts.pipedrivePersons ?? 300);
+  // the simulator as the demo runs it (HubSpot: a portal with a larger rate limit), and the connector to match
+  const portal = simulatorOf(crm).demo.simulator ?? {};
   const clock = phaseClock();
   const time = clock.time;
   let sim: DemoSimulator;
   try {
     sim = await time('simulator start and seed', () =>
-      startDemoSimulator(crm, { seed: 42, records, mode: opts.simulators ?? 'process', ...(opts.simulatorCommand ? { command: opts.simulatorCommand } : {}), ...(crm === 'hubspot' ? HUBSPOT_PORTAL : {}) }),
+      startDemoSimulator(crm, { seed: 42, records, mode: opts.simulators ?? 'process', ...(opts.simulatorCommand ? { command: opts.simulatorCommand } : {}), ...portal }),
     );
   } catch (err) {
     return { crm, available: false, note: (err as Error).message, flows: [], recordPages: [], phases: clock.phases };
@@ -76,7 +73,7 @@ async function demoCrm(storeReady: Promise<Store>, crm: CrmName, opts: DemoOptio
   const store = await storeReady;
   say(`${crm}: simulator on ${sim.url} (${sim.pid === 'in-process' ? 'in process' : `process ${sim.pid}`}) with ${records.toLocaleString('en-US')} seeded records`);
   const base = demoConfig(crm, sim);
-  if (crm === 'hubspot') base.crm.rateLimit = { ...base.crm.rateLimit, callsPerWindow: HUBSPOT_PORTAL.rateLimit.callsPerWindow, windowMs: HUBSPOT_PORTAL.rateLimit.windowMs };
+  if (portal.rateLimit) base.crm.rateLimit = { ...base.crm.rateLimit, callsPerWindow: portal.rateLimit.callsPerWindow, windowMs: portal.rateLimit.windowMs };
   const { config, fields: demoFields } = demoSignalConfig(base);
   configs.push(config);
   const connector = await createConnector(config.crm, {

@@ -93,3 +93,60 @@ export interface RunningSimulator {
   groundTruth(): unknown;
   close(): Promise<void>;
 }
+
+/** The flags of `inrecord sim` that set a simulator's webhook credentials. */
+export interface SimWebhookOptions {
+  clientSecret?: string;
+  webhookUrl?: string;
+  webhookUser?: string;
+  webhookPassword?: string;
+}
+
+/** A field the demo creates before `check --fix`: a type the check cannot infer from the flow (usage aggregates, an intent picklist). */
+export interface DemoFieldSpec {
+  object: 'contact' | 'company' | 'deal' | 'lead';
+  name: string;
+  label: string;
+  type: 'date' | 'number' | 'string' | 'picklist';
+  options?: string[];
+}
+
+/** The gates the demo's flows use: the same bar for every CRM. */
+export interface DemoGates {
+  /** A flow's outputs judged on sampled labels. */
+  gate: { mode: 'gated'; threshold: number; sampleSize: number };
+  /** Scores judged on the CRM's later outcomes. */
+  scoreGate: { mode: 'gated'; threshold: number; sampleSize: number };
+}
+
+/**
+ * The demo on a simulator's seeded world: the inrecord.yaml a RevOps engineer would write for
+ * that CRM, with its own field names, and the signal flows beside it.
+ */
+export interface DemoSetup {
+  /** Options the demo starts the simulator with beside seed and size; its rate limit is also the connector's. */
+  simulator?: { searchPerSecond?: number; rateLimit?: { callsPerWindow: number; windowMs: number } };
+  /** The config as written (the demo parses it), from the connection to the simulator. */
+  config(
+    base: { crm: { kind: CrmName; baseUrl: string; auth: { token: string } } },
+    gates: DemoGates,
+  ): object;
+  /** Signal flows (intent, deal risk, usage) added to the config, and the fields they need created first. */
+  signals(gates: DemoGates): {
+    fields: DemoFieldSpec[];
+    objects: Record<string, { fields: Record<string, unknown> }>;
+    flows: unknown[];
+  };
+}
+
+/**
+ * A simulator as the CLI and the demo know it (`src/simulators/<crm>/entry.ts`, read through the
+ * simulators' registry by the CRM's name).
+ */
+export interface SimulatorEntry {
+  /** Loads the simulator's server on first use (it is large). */
+  start(): Promise<(opts: SimulatorOptions) => Promise<RunningSimulator>>;
+  /** What the config's `crm.webhooks` must hold for this simulator's deliveries to be accepted (`inrecord sim` prints it). */
+  webhookSettings(sim: RunningSimulator, opts: SimWebhookOptions): Record<string, string>;
+  demo: DemoSetup;
+}

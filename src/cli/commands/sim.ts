@@ -3,7 +3,7 @@ import { SIMULATOR_TRIAL } from '../../config/index.js';
 import type { CrmName } from '../../crm/types.js';
 import { InrecordError } from '../../errors/index.js';
 import { CONTROL_PATHS } from '../../simulators/control.js';
-import { type RunningSimulator, SIMULATED_CRMS, startSimulator } from '../../simulators/index.js';
+import { type RunningSimulator, SIMULATED_CRMS, simulatorOf, startSimulator } from '../../simulators/index.js';
 import { action, globals } from '../command.js';
 import { note, printJson, printLine } from '../output.js';
 
@@ -72,7 +72,7 @@ Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_s
           ...(opts.searchPerSecond ? { searchPerSecond: opts.searchPerSecond } : {}),
           ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         });
-        const webhooks = webhookSettings(crm as CrmName, sim, opts);
+        const webhooks = simulatorOf(crm as CrmName).webhookSettings(sim, opts);
         const env = simulatorEnv(crm as CrmName, sim, webhooks);
         if (globals(cmd).json) printJson({ crm, url: sim.url, apiBase: sim.apiBase, token: sim.token, webhooks, env });
         else {
@@ -99,18 +99,6 @@ Salesforce also: POST /_sim/outbound {"url"} (Outbound Message target), POST /_s
         return 0;
       }),
     );
-}
-
-/** What the config's `crm.webhooks` must hold for this simulator's deliveries to be accepted. */
-export function webhookSettings(crm: CrmName, sim: RunningSimulator, opts: { clientSecret?: string; webhookUrl?: string; webhookUser?: string; webhookPassword?: string }): Record<string, string> {
-  if (crm === 'hubspot') return { secret: opts.clientSecret ?? 'sim-client-secret' };
-  if (crm === 'salesforce') {
-    const secret = opts.webhookUrl ? new URL(opts.webhookUrl).searchParams.get('secret') : null;
-    return { orgId: String((sim as RunningSimulator & { orgId?: string }).orgId ?? ''), urlSecret: secret ?? '(choose one, and end --webhook-url with ?secret=<it>)' };
-  }
-  return opts.webhookUser && opts.webhookPassword
-    ? { basicUser: opts.webhookUser, basicPassword: opts.webhookPassword }
-    : { basicUser: '(none: pass --webhook-user and --webhook-password)', basicPassword: '(none)' };
 }
 
 /**

@@ -21,3 +21,6 @@ export const hubspotCard: ProviderCard = {
     bulk: false,
   },
 };
+
+/** What the registry reads (`cardOf('hubspot')`). */
+export { hubspotCard as card };

@@ -15,3 +15,6 @@ export { HubspotConnector } from './connector.js';
 export { parseWebhookBody, signatureV3, verifyV3 } from './codec.js';
 
 export const createHubspotConnector: ConnectorFactory = async (conn, deps) => new HubspotConnector(conn, deps);
+
+/** What the registry reads (`createConnector` in crm/registry.ts). */
+export { createHubspotConnector as createConnector };

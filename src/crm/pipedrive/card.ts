@@ -22,3 +22,6 @@ export const pipedriveCard: ProviderCard = {
     bulk: false,
   },
 };
+
+/** What the registry reads (`cardOf('pipedrive')`). */
+export { pipedriveCard as card };

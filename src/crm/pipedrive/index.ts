@@ -21,3 +21,6 @@ export const createPipedriveConnector: ConnectorFactory = async (conn, deps) => 
   await c.init();
   return c;
 };
+
+/** What the registry reads (`createConnector` in crm/registry.ts). */
+export { createPipedriveConnector as createConnector };

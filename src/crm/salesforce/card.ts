@@ -48,3 +48,6 @@ export const salesforceCard: ProviderCard = {
     bulk: true, // Bulk API 2.0
   },
 };
+
+/** What the registry reads (`cardOf('salesforce')`). */
+export { salesforceCard as card };

@@ -22,3 +22,6 @@ export { SalesforceConnector } from './connector.js';
 export { OUTBOUND_ACK, parseOutboundMessage } from './codec.js';
 
 export const createSalesforceConnector: ConnectorFactory = async (conn, deps) => new SalesforceConnector(conn, deps);
+
+/** What the registry reads (`createConnector` in crm/registry.ts). */
+export { createSalesforceConnector as createConnector };
