@@ -259,8 +259,7 @@ export interface BatchLimits {
   /**
    * Write batches a run keeps in flight at once (`crm.rateLimit.writeConcurrency`), each re-checked,
    * written and verified in its own round trips, so the rate limit and not the CRM's answer time
-   * sets the pace. Absent: 1. (Pipedrive's writeBatch runs that many record calls itself; two of
-   * its batches are in flight.)
+   * sets the pace. Absent: 1 (Pipedrive, whose writeBatch runs that many record calls itself).
    */
   inFlight?: number;
 }

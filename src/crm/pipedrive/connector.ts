@@ -22,9 +22,8 @@ export class PipedriveConnector extends ComposedConnector {
     const schema = new PipedriveSchema(api);
     super({
       // Pipedrive has no batch update: one call per record. writeBatch runs several of them at
-      // once (paced by the limiter), so callers hand it 50 records at a time, two such batches in
-      // flight: one's verification read and last calls overlap the other's calls.
-      limits: { ...pipedriveCard.batch, inFlight: 2 },
+      // once (paced by the limiter), so callers hand it 50 records at a time.
+      limits: pipedriveCard.batch,
       rateLimit: api.rateLimit,
       authorisation: api.authorisation,
       schema,
