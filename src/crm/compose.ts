@@ -13,6 +13,7 @@ import type {
   CompanyCandidate,
   ConnectorOAuth,
   ContactCandidate,
+  ContactQuery,
   CrmAction,
   CrmConnector,
   CrmRecord,
@@ -93,12 +94,7 @@ export abstract class ComposedConnector implements CrmConnector {
     return this.parts.records.writeBatch(kind, updates);
   }
 
-  findContacts(q: {
-    emails?: string[];
-    names?: { firstName?: string; lastName: string }[];
-    phones?: string[];
-    externalIds?: string[];
-  }): Promise<ContactCandidate[]> {
+  findContacts(q: ContactQuery): Promise<ContactCandidate[]> {
     return this.parts.search.findContacts(q);
   }
   findCompanies(q: { domains?: string[]; names?: string[] }): Promise<CompanyCandidate[]> {

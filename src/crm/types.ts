@@ -403,6 +403,14 @@ export interface ConnectorOAuth {
   reauthorise(how: { code: string; redirectUri: string } | { refreshToken: string }): Promise<void>;
 }
 
+/** What identity looks contacts up by (CrmConnector.findContacts). */
+export interface ContactQuery {
+  emails?: string[];
+  names?: { firstName?: string; lastName: string }[];
+  phones?: string[];
+  externalIds?: string[];
+}
+
 export interface ReadChangedOptions {
   /** 'modified' (default): oldest change first; 'key': by record id. */
   order?: 'modified' | 'key';
@@ -444,12 +452,7 @@ export interface CrmConnector {
    * (found in the field they are read from; none where the CRM has no such field). A candidate
    * found may not agree on the value it was found by: the identity decision compares again.
    */
-  findContacts(q: {
-    emails?: string[];
-    names?: { firstName?: string; lastName: string }[];
-    phones?: string[];
-    externalIds?: string[];
-  }): Promise<ContactCandidate[]>;
+  findContacts(q: ContactQuery): Promise<ContactCandidate[]>;
   findCompanies(q: { domains?: string[]; names?: string[] }): Promise<CompanyCandidate[]>;
   /** Every contact / company as an identity candidate, page by page (validation, offline snapshots). */
   listContacts(): AsyncIterable<ContactCandidate[]>;

@@ -3,7 +3,7 @@
  * lists of 100, at most five filter groups), or listed page by page (§4, §6, §7).
  */
 import { type AttributeFieldNames, type AttributeFields, attributeFieldsOnce, readAttributes } from '../attributes.js';
-import type { CompanyCandidate, ContactCandidate } from '../types.js';
+import type { CompanyCandidate, ContactCandidate, ContactQuery } from '../types.js';
 import {
   BATCH,
   type BatchJson,
@@ -117,12 +117,7 @@ export class HubspotSearch {
     }
   }
 
-  async findContacts(q: {
-    emails?: string[];
-    names?: { firstName?: string; lastName: string }[];
-    phones?: string[];
-    externalIds?: string[];
-  }): Promise<ContactCandidate[]> {
+  async findContacts(q: ContactQuery): Promise<ContactCandidate[]> {
     const rows = new Map<string, HsObjectJson>();
     const props = await this.contactProps();
     // IN takes lower-case values for strings; secondary addresses are searchable via

@@ -4,7 +4,7 @@
  * cover `website`) or name; or every one, page by page.
  */
 import { type AttributeFieldNames, type AttributeFields, attributeFieldsOnce } from '../attributes.js';
-import type { CompanyCandidate, ContactCandidate } from '../types.js';
+import type { CompanyCandidate, ContactCandidate, ContactQuery } from '../types.js';
 import { PAGE, type PipedriveClient, type Rec } from './client.js';
 import { HEX40, companyCandidate, contactCandidate, normaliseEmail, pdSince, websiteDomain } from './codec.js';
 import type { PipedriveSchema } from './schema.js';
@@ -70,12 +70,7 @@ export class PipedriveSearch {
     return out;
   }
 
-  async findContacts(q: {
-    emails?: string[];
-    names?: { firstName?: string; lastName: string }[];
-    phones?: string[];
-    externalIds?: string[];
-  }): Promise<ContactCandidate[]> {
+  async findContacts(q: ContactQuery): Promise<ContactCandidate[]> {
     const ids = new Set<number>();
     const wantedEmails = new Set((q.emails ?? []).map(normaliseEmail));
     const persons = this.api.persons();

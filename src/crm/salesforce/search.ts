@@ -8,7 +8,7 @@ import {
   attributeFields,
   readAttributes,
 } from '../attributes.js';
-import type { CompanyCandidate, ContactCandidate } from '../types.js';
+import type { CompanyCandidate, ContactCandidate, ContactQuery } from '../types.js';
 import { IN_BATCH, NAME_BATCH, type Rec, type SalesforceClient } from './client.js';
 import { chunk, soqlLikeContains, soqlString, websiteDomain } from './codec.js';
 import type { SalesforceSchema } from './schema.js';
@@ -78,12 +78,7 @@ export class SalesforceSearch {
    * ambiguous with their converted contact and send contact writes to a Lead id. Leads are reached
    * as the `lead` kind (read/readChanged).
    */
-  async findContacts(q: {
-    emails?: string[];
-    names?: { firstName?: string; lastName: string }[];
-    phones?: string[];
-    externalIds?: string[];
-  }): Promise<ContactCandidate[]> {
+  async findContacts(q: ContactQuery): Promise<ContactCandidate[]> {
     const found = new Map<string, ContactCandidate>();
     const shape = await this.contactShape();
     const { extra } = shape;
